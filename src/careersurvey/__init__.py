@@ -1,0 +1,37 @@
+"""careersurvey: versioned bilingual questionnaires, fieldwork forms, validated response storage and
+design-based analysis (weighting, estimates with correct standard errors, regression) for the Korean
+STEM careers survey program — and for anyone who wants to run theirs with it.
+
+The public API is listed in ``__all__``. Names are imported on first use, so that ``import careersurvey``
+and the command line start fast and a user who only makes forms never loads statsmodels.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (one line each; keep sorted by module)
+_EXPORTS: dict[str, str] = {
+    "Questionnaire": "careersurvey.questionnaire.model",
+    "Item": "careersurvey.questionnaire.model",
+    "Scale": "careersurvey.questionnaire.model",
+    "MISSING_CODES": "careersurvey.questionnaire.model",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'careersurvey' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
