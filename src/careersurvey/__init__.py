@@ -19,6 +19,15 @@ _EXPORTS: dict[str, str] = {
     "Item": "careersurvey.questionnaire.model",
     "Scale": "careersurvey.questionnaire.model",
     "MISSING_CODES": "careersurvey.questionnaire.model",
+    "score_scale": "careersurvey.scales",
+    "score_scales": "careersurvey.scales",
+    "scale_items": "careersurvey.scales",
+    "reliability": "careersurvey.scales",
+    "reliability_table": "careersurvey.scales",
+    "one_factor": "careersurvey.scales",
+    "Reliability": "careersurvey.scales",
+    "OneFactor": "careersurvey.scales",
+    "ScaleError": "careersurvey.scales",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
