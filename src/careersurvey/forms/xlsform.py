@@ -1,0 +1,293 @@
+"""XLSForm (KoboToolbox / ODK Collect / Enketo) built from the questionnaire.
+
+:func:`build_xlsform` is pure: it returns an :class:`XLSForm` value (the survey, choices and settings
+sheets as rows) that pyxform can convert directly; :func:`export_xlsform` writes it as .xlsx.
+
+Mapping (XLSForm spec, https://xlsform.org):
+
+* each module is a ``begin_group``/``end_group`` named by the module id with its intro as a note;
+  a grid is a ``field-list`` group whose rows are ``select_one`` questions sharing one list;
+* single and rating -> ``select_one``; multiple -> ``select_multiple``; integer, decimal, text, date as is;
+* choice values are the integer codes; an item that allows "prefer not to answer" (-7) or "don't know"
+  (-8) gets a list with those codes appended (``agree5__m7_8``); in a multiple-choice item a missing
+  code cannot be combined with real answers (constraint);
+* number items that allow missing codes accept them as typed values (``. = -7``), said in the hint;
+* ``relevant`` is the skip-logic XPath from :func:`careersurvey.expr.to_xpath`; ``constraint`` comes
+  from the range, with messages in every language; ``required`` and its message likewise;
+* settings: ``form_id`` (questionnaire id), ``form_title``, ``default_language`` and a ``version``
+  (:func:`careersurvey.forms.common.form_version`) that grows with every release.
+
+KoboToolbox exports the data with group paths (``m1_status/role``); the response readers strip them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from careersurvey.forms import common
+from careersurvey.forms.common import FormError, LangOption, language_tag, text
+from careersurvey.forms.safety import write_text
+from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Note, Questionnaire
+
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+_REQUIRED_MESSAGE = {"ko": "이 문항에 응답해 주십시오.", "en": "Please answer this question."}
+_MISSING_HINT = {
+    "ko": "응답할 수 없으면 다음 중 하나를 입력하십시오: {codes}.",
+    "en": "If you cannot answer, enter one of: {codes}.",
+}
+_EXCLUSIVE_MESSAGE = {
+    "ko": "'{label}' 보기는 다른 보기와 함께 선택할 수 없습니다.",
+    "en": "'{label}' cannot be combined with other answers.",
+}
+
+SURVEY_COLUMNS_BASE = ("type", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class XLSForm:
+    """An XLSForm as three sheets of rows (each row a column-name -> value mapping)."""
+
+    survey: tuple[Mapping[str, str], ...]
+    choices: tuple[Mapping[str, str], ...]
+    settings: Mapping[str, str]
+    languages: tuple[str, ...]
+
+    def columns(self, sheet: str) -> tuple[str, ...]:
+        """Column headers of ``survey`` or ``choices`` in a stable order (first appearance)."""
+        rows = self.survey if sheet == "survey" else self.choices
+        seen: dict[str, None] = {}
+        for row in rows:
+            for key in row:
+                seen.setdefault(key, None)
+        return tuple(seen)
+
+    def sheets(self) -> dict[str, list[list[str]]]:
+        """Sheet name -> rows including the header row, ready to write or to hand to pyxform."""
+        out: dict[str, list[list[str]]] = {}
+        for name in ("survey", "choices"):
+            cols = self.columns(name)
+            rows = self.survey if name == "survey" else self.choices
+            out[name] = [list(cols)] + [[row.get(c, "") for c in cols] for row in rows]
+        out["settings"] = [list(self.settings), list(self.settings.values())]
+        return out
+
+
+def _labelled(prefix: str, value: Mapping[str, str], langs: tuple[str, ...], multi: bool) -> dict[str, str]:
+    """``{"label::Korean (ko)": ..., ...}`` (or plain ``label`` for a single-language form)."""
+    if not value or not any(text(value, lang) for lang in langs):
+        return {}
+    if not multi:
+        return {prefix: text(value, langs[0])}
+    return {f"{prefix}::{language_tag(lang)}": text(value, lang) for lang in langs}
+
+
+def _number(value: float | str | None) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _range_constraint(item: Item) -> tuple[str, dict[str, str]]:
+    """XPath constraint and generated messages (language -> text) for a number or date range."""
+    rng = item.range
+    if rng is None or (rng.min is None and rng.max is None):
+        return "", {}
+    if item.type == "date":
+        lo = f"date('{rng.min}')" if rng.min is not None else None
+        hi = f"date('{rng.max}')" if rng.max is not None else None
+    else:
+        lo = _number(rng.min) if rng.min is not None else None
+        hi = _number(rng.max) if rng.max is not None else None
+    parts = [p for p in (f". >= {lo}" if lo else "", f". <= {hi}" if hi else "") if p]
+    lo_t, hi_t = rng.min, rng.max
+    if lo is not None and hi is not None:
+        msgs = {"ko": f"{_number(lo_t)}에서 {_number(hi_t)} 사이의 값을 입력하십시오.",
+                "en": f"Enter a value from {_number(lo_t)} to {_number(hi_t)}."}
+    elif lo is not None:
+        msgs = {"ko": f"{_number(lo_t)} 이상의 값을 입력하십시오.", "en": f"Enter {_number(lo_t)} or more."}
+    else:
+        msgs = {"ko": f"{_number(hi_t)} 이하의 값을 입력하십시오.", "en": f"Enter {_number(hi_t)} or less."}
+    return " and ".join(parts), msgs
+
+
+def _list_name(choices: ChoiceList, missing: tuple[int, ...]) -> str:
+    if not missing:
+        return choices.name
+    return f"{choices.name}__m" + "_".join(str(-c) for c in missing)
+
+
+def _check_name(q: Questionnaire, name: str, what: str, seen: set[str]) -> None:
+    if not _XML_NAME.fullmatch(name):
+        raise FormError(
+            f"{q.source or q.key}: {what} {name!r} is not a valid XLSForm name (letters, digits, _ . -, "
+            "not starting with a digit); rename it in the questionnaire"
+        )
+    if name in seen:
+        raise FormError(
+            f"{q.source or q.key}: the name {name!r} is used twice ({what}); XLSForm needs every module, "
+            "grid and item name to be unique — rename one of them"
+        )
+    seen.add(name)
+
+
+def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
+    """The XLSForm of ``q`` in one language (``"ko"``, ``"en"``) or all of them (``"both"``)."""
+    try:
+        from careersurvey.expr import to_xpath
+    except ImportError:  # TEMP until careersurvey.expr exports it
+        from careersurvey.expr.xpath import to_xpath
+
+    langs = common.languages(q, lang)
+    multi = len(langs) > 1
+    multiple = common.multiple_items(q)
+    survey: list[dict[str, str]] = []
+    lists: dict[str, tuple[ChoiceList, tuple[int, ...]]] = {}
+    seen: set[str] = set()
+
+    def labels(prefix: str, value: Mapping[str, str]) -> dict[str, str]:
+        return _labelled(prefix, value, langs, multi)
+
+    def relevant(tree: object | None) -> dict[str, str]:
+        return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
+
+    def question(item: Item) -> dict[str, str]:
+        _check_name(q, item.name, f"item (line {item.line})" if item.line else "item", seen)
+        row: dict[str, str] = {}
+        hint = dict(item.hint)
+        missing = common.form_missing(item)
+        constraint, generated = "", {}
+        if item.is_choice:
+            assert item.choices is not None
+            list_name = _list_name(item.choices, missing)
+            lists[list_name] = (item.choices, missing)
+            kind = "select_multiple" if item.type == "multiple" else "select_one"
+            row["type"] = f"{kind} {list_name}"
+            if item.type == "multiple" and missing:
+                constraint = " and ".join(f"not(selected(., '{c}') and count-selected(.) > 1)" for c in missing)
+                generated = {
+                    lg: " ".join(
+                        _EXCLUSIVE_MESSAGE[lg if lg in _EXCLUSIVE_MESSAGE else "en"].format(
+                            label=text(q.missing_labels[c], lg)
+                        )
+                        for c in missing
+                    )
+                    for lg in langs
+                }
+        else:
+            row["type"] = item.type
+            constraint, generated = _range_constraint(item)
+            if item.is_numeric and missing:
+                allowed = " or ".join(f". = {c}" for c in missing)
+                constraint = f"({constraint}) or {allowed}" if constraint else ""
+                hint = {
+                    lg: " ".join(
+                        t
+                        for t in (
+                            text(item.hint, lg),
+                            _MISSING_HINT[lg if lg in _MISSING_HINT else "en"].format(
+                                codes=", ".join(f"{c} ({text(q.missing_labels[c], lg)})" for c in missing)
+                            ),
+                        )
+                        if t
+                    )
+                    for lg in langs
+                }
+        row["name"] = item.name
+        label = dict(item.label)
+        if item.unit:
+            label = {lg: f"{text(item.label, lg)} ({text(item.unit, lg)})" for lg in langs}
+        row.update(labels("label", label))
+        row.update(labels("hint", hint))
+        if item.required:
+            row["required"] = "yes"
+            row.update(labels("required_message", _REQUIRED_MESSAGE))
+        if constraint:
+            row["constraint"] = constraint
+            message = dict(item.constraint_message) or generated
+            row.update(labels("constraint_message", message))
+        row.update(relevant(item.relevance))
+        return row
+
+    for module in q.modules:
+        _check_name(q, module.id, "module", seen)
+        survey.append({"type": "begin_group", "name": module.id, **labels("label", module.title)})
+        if module.intro and any(text(module.intro, lg) for lg in langs):
+            name = f"{module.id}_intro"
+            _check_name(q, name, "module introduction note", seen)
+            survey.append({"type": "note", "name": name, **labels("label", module.intro)})
+        for element in module.elements:
+            if isinstance(element, Note):
+                _check_name(q, element.name, "note", seen)
+                survey.append(
+                    {"type": "note", "name": element.name, **labels("label", element.label), **relevant(element.relevance)}
+                )
+            elif isinstance(element, Grid):
+                _check_name(q, element.name, "grid", seen)
+                survey.append(
+                    {
+                        "type": "begin_group",
+                        "name": element.name,
+                        **labels("label", element.label),
+                        **labels("hint", element.hint),
+                        "appearance": "field-list",
+                        **relevant(element.relevance),
+                    }
+                )
+                for row in element.items:
+                    survey.append(question(row))
+                survey.append({"type": "end_group", "name": element.name})
+            else:
+                survey.append(question(element))
+        survey.append({"type": "end_group", "name": module.id})
+
+    choices: list[dict[str, str]] = []
+    for list_name, (choice_list, missing) in lists.items():
+        for choice in choice_list.choices:
+            choices.append({"list_name": list_name, "name": str(choice.code), **labels("label", choice.label)})
+        for code in missing:
+            choices.append({"list_name": list_name, "name": str(code), **labels("label", q.missing_labels[code])})
+
+    settings = {
+        "form_title": common.joined(q.title, langs),
+        "form_id": q.id,
+        "version": common.form_version(q),
+    }
+    if multi:
+        settings["default_language"] = language_tag(q.default_language)
+    return XLSForm(tuple(survey), tuple(choices), MappingProxyType(settings), langs)
+
+
+def write_xlsform(form: XLSForm, path: str | Path) -> Path:
+    """Write an :class:`XLSForm` as an .xlsx workbook (strings stay strings, never formulas)."""
+    import xlsxwriter
+
+    path = Path(path)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    try:
+        bold = workbook.add_format({"bold": True})
+        quoted = workbook.add_format({"quote_prefix": True})
+        for sheet, rows in form.sheets().items():
+            ws = workbook.add_worksheet(sheet)
+            for r, values in enumerate(rows):
+                for c, value in enumerate(values):
+                    if value != "":
+                        write_text(ws, r, c, value, bold if r == 0 else None, quoted)
+            ws.freeze_panes(1, 0)
+            widths = [max((len(str(v)) for v in col), default=8) for col in zip(*rows)]
+            for c, width in enumerate(widths):
+                ws.set_column(c, c, min(max(width, 8), 60))
+    finally:
+        workbook.close()
+    return path
+
+
+def export_xlsform(questionnaire: Questionnaire | str | Path, path: str | Path, lang: LangOption = "both") -> Path:
+    """Build the XLSForm of ``questionnaire`` (a model, YAML path or ``id@version``) and write it to
+    ``path`` (.xlsx); returns the path."""
+    q = common.resolve_questionnaire(questionnaire)
+    return write_xlsform(build_xlsform(q, lang), path)

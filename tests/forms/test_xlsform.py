@@ -1,0 +1,121 @@
+"""XLSForm export: every language variant converts with pyxform and passes ODK Validate without warnings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import openpyxl
+import pytest
+from pyxform.validators.odk_validate import ODKValidateError
+from pyxform.xls2xform import convert
+
+from careersurvey.forms.common import FormError
+from careersurvey.forms.xlsform import build_xlsform, export_xlsform
+
+
+def _convert_strict(path):
+    """Convert with the real pyxform and ODK Validate (java); fail on any warning."""
+    warnings: list[str] = []
+    result = convert(str(path), warnings=warnings, validate=True)
+    assert warnings == [] and result.warnings == [], warnings + result.warnings
+    return result.xform
+
+
+@pytest.mark.parametrize("lang", ["ko", "en", "both"])
+def test_every_language_converts_and_validates(mini, tmp_path, lang):
+    path = export_xlsform(mini, tmp_path / f"mini_{lang}.xlsx", lang=lang)
+    xform = _convert_strict(path)
+    assert "<h:title>" in xform
+    if lang == "both":
+        assert 'lang="Korean (ko)"' in xform and 'lang="English (en)"' in xform
+        assert "실패하면 부끄럽다" in xform and "I feel ashamed when I fail" in xform
+    elif lang == "ko":
+        assert "실패하면 부끄럽다" in xform and "I feel ashamed" not in xform
+    else:
+        assert "I feel ashamed when I fail" in xform and "실패하면" not in xform
+
+
+def test_validator_really_runs(tmp_path):
+    """The harness catches an expression only ODK Validate rejects (pyxform alone lets it through)."""
+    form = {
+        "survey": [
+            {"type": "integer", "name": "a", "label": "A"},
+            {"type": "integer", "name": "b", "label": "B", "relevant": "selected(${a})"},
+        ]
+    }
+    convert(form, validate=False, form_name="data")
+    with pytest.raises(ODKValidateError):
+        convert(form, validate=True, form_name="data")
+
+
+def test_survey_rows(mini):
+    form = build_xlsform(mini, "both")
+    rows = {r["name"]: r for r in form.survey if r["type"] not in ("end_group",)}
+    assert rows["consent"]["type"] == "select_one yesno"
+    assert rows["consent"]["required"] == "yes"
+    assert rows["consent"]["required_message::Korean (ko)"] == "이 문항에 응답해 주십시오."
+    assert rows["motives"]["type"] == "select_multiple motives__m7"
+    assert rows["motives"]["relevant"] == "${role} = 1 or ${role} = 2"
+    assert rows["motives"]["constraint"] == "not(selected(., '-7') and count-selected(.) > 1)"
+    assert rows["hours"]["constraint"] == "(. >= 0 and . <= 100) or . = -7 or . = -8"
+    assert rows["hours"]["constraint_message::English (en)"] == "Enter a value from 0 to 100."
+    assert rows["hours"]["label::Korean (ko)"] == "주당 근무 시간은 몇 시간입니까? (시간)"
+    assert "-8 (모름)" in rows["hours"]["hint::Korean (ko)"]
+    assert rows["start"]["constraint"] == ". >= date('2000-01-01') and . <= date('2026-12-31')"
+    assert rows["fof"] == {**rows["fof"], "type": "begin_group", "appearance": "field-list",
+                           "relevant": "selected(${motives}, '2')"}
+    assert rows["fof_calm"]["type"] == "select_one agree5__m7"
+    assert rows["m1_consent"]["type"] == "begin_group"
+    assert rows["comment"]["label::English (en)"] == "=SUM(A1) anything else to add"
+    # every translatable column carries a language tag in a bilingual form
+    for column in form.columns("survey") + form.columns("choices"):
+        if column.split("::")[0] in ("label", "hint", "constraint_message", "required_message"):
+            assert column.endswith(("(ko)", "(en)")), column
+
+
+def test_choices_and_settings(mini):
+    form = build_xlsform(mini, "both")
+    by_list: dict[str, list[str]] = {}
+    for row in form.choices:
+        by_list.setdefault(row["list_name"], []).append(row["name"])
+    assert by_list["agree5__m7"] == ["1", "2", "3", "4", "5", "-7"]
+    assert by_list["agree5__m8"] == ["1", "2", "3", "4", "5", "-8"]
+    assert by_list["yesno"] == ["1", "0"]
+    assert "agree5" not in by_list  # only lists that are used
+    assert dict(form.settings) == {
+        "form_title": "이공계 진로 시험 설문 / STEM careers test survey",
+        "form_id": "mini-test",
+        "version": "20261123010203",
+        "default_language": "Korean (ko)",
+    }
+    names = [r["name"] for r in form.survey if r["type"] != "end_group"]
+    assert len(names) == len(set(names))
+
+
+def test_single_language_has_plain_columns(mini):
+    form = build_xlsform(mini, "en")
+    assert "label" in form.columns("survey") and "label::English (en)" not in form.columns("survey")
+    assert "default_language" not in form.settings
+    assert form.settings["form_title"] == "STEM careers test survey"
+
+
+def test_formula_like_labels_stay_text(mini, tmp_path):
+    path = export_xlsform(mini, tmp_path / "f.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cells = [c for row in wb["choices"].iter_rows() for c in row if isinstance(c.value, str)]
+    formula_like = [c for c in cells if c.value.startswith(("=", "-1", "+82", "@", "＝"))]
+    assert {c.value for c in formula_like} >= {"=SUM(A1) 대학 교원", "-1 point research institute", "＝기타"}
+    for cell in formula_like:
+        assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+    xform = _convert_strict(path)
+    assert "=SUM(A1) 대학 교원" in xform and "@home remote worker" in xform
+
+
+def test_unknown_language_and_duplicate_names_are_explained(mini):
+    with pytest.raises(FormError, match=r"language 'fr' is not in the questionnaire \(it has ko, en\)"):
+        build_xlsform(mini, "fr")
+    m2 = mini.modules[1]
+    clash = dataclasses.replace(m2, id="role")
+    broken = dataclasses.replace(mini, modules=(mini.modules[0], clash, mini.modules[2]))
+    with pytest.raises(FormError, match=r"the name 'role' is used twice .* rename one of them"):
+        build_xlsform(broken, "both")
