@@ -1,0 +1,39 @@
+"""The skip-logic language of questionnaires: one parser, one tree, three backends.
+
+    from careersurvey.expr import parse, ExprError
+    tree = parse("role in [1, 2] and selected(motives, 3)")
+    tree.names()                                   # frozenset({'role', 'motives'})
+    to_xpath(tree, multiple={"motives"})           # "(${role} = 1 or ${role} = 2) and selected(${motives}, '3')"
+    to_words(tree, lang="ko", ref=..., choice_label=...)   # "Q5에서 '학생' 또는 ... 경우"
+    evaluate(tree, df)                             # numpy bool mask, vectorised on a DataFrame
+
+The language is defined in survey/FORMAT.md; ``str(tree)`` prints it back (``parse(str(t)) == t``).
+"""
+
+from careersurvey.expr.evaluate import evaluate
+from careersurvey.expr.nodes import (
+    Answered,
+    Arith,
+    BoolOp,
+    Compare,
+    In,
+    Missing,
+    Name,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Selected,
+    Str,
+)
+from careersurvey.expr.parser import ExprError, parse, tokenize
+from careersurvey.expr.words import to_words
+from careersurvey.expr.xpath import to_xpath
+
+#: The public name of ``parse`` at the top of the package (``careersurvey.parse_expression``).
+parse_expression = parse
+
+__all__ = [
+    "Answered", "Arith", "BoolOp", "Compare", "ExprError", "In", "Missing", "Name", "Neg", "Node", "Not",
+    "Num", "Selected", "Str", "evaluate", "parse", "parse_expression", "to_words", "to_xpath", "tokenize",
+]

@@ -1,0 +1,232 @@
+"""XPath text, paper-form wording and DataFrame evaluation; the XPath and pandas backends must agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from careersurvey.expr import ExprError, evaluate, parse, to_words, to_xpath
+from careersurvey.questionnaire.model import MISSING_CODES
+from strategies import MULTIPLE_ITEMS, conditions, survey_frames, xpath_fields
+from xpath_oracle import xpath_eval
+
+GUARD = "${{{0}}} != '' and not(${{{0}}} = -6 or ${{{0}}} = -7 or ${{{0}}} = -8 or ${{{0}}} = -9)"
+
+
+# ------------------------------------------------------------------ XPath
+@pytest.mark.parametrize(
+    "text, xpath",
+    [
+        ("role in [1, 2] and selected(motives, 3)",
+         "(${role} = 1 or ${role} = 2) and selected(${motives}, '3')"),
+        ("q5 == 1", "${q5} = 1"),
+        ("1 == q5", "1 = ${q5}"),
+        ("stype == 'E'", "${stype} = 'E'"),
+        ("role in [3]", "${role} = 3"),
+        ("a == 1 or b == 2 and c == 3", "${a} = 1 or ${b} = 2 and ${c} = 3"),
+        ("(a == 1 or b == 2) and c == 3", "(${a} = 1 or ${b} = 2) and ${c} = 3"),
+        ("not (a == 1 or b == 2)", "not(${a} = 1 or ${b} = 2)"),
+        ("a != 1", f"({GUARD.format('a')} and ${{a}} != 1)"),
+        ("h * 52 > 2000", f"({GUARD.format('h')} and ${{h}} * 52 > 2000)"),
+        ("a / 2 - b % 3 >= 1",
+         f"({GUARD.format('a')} and {GUARD.format('b')} and ${{a}} div 2 - ${{b}} mod 3 >= 1)"),
+        ("x == -7", f"({GUARD.format('x')} and ${{x}} = -7)"),
+        ("x == ''", f"({GUARD.format('x')} and ${{x}} = '')"),
+        ("r not in [1, 2]", f"({GUARD.format('r')} and not(${{r}} = 1 or ${{r}} = 2))"),
+        ("answered(p)", GUARD.format("p")),
+        ("missing(p)", f"not({GUARD.format('p')})"),
+        ("answered(m)", "count-selected(${m}) > 0 and not(selected(${m}, '-6') or selected(${m}, '-7') "
+                        "or selected(${m}, '-8') or selected(${m}, '-9'))"),
+        ("-a < 2", f"({GUARD.format('a')} and -${{a}} < 2)"),
+    ],
+)
+def test_xpath_text(text: str, xpath: str) -> None:
+    assert to_xpath(parse(text), multiple=frozenset({"motives", "m"})) == xpath
+
+
+def test_xpath_without_missing_codes() -> None:
+    assert to_xpath(parse("a != 1"), missing_codes=()) == "(${a} != '' and ${a} != 1)"
+    assert to_xpath(parse("answered(m)"), multiple={"m"}, missing_codes=()) == "count-selected(${m}) > 0"
+
+
+def test_xpath_refuses_a_multiple_choice_item_as_a_value() -> None:
+    with pytest.raises(ExprError, match=r"'motives' is a multiple-choice item: test it with selected"):
+        to_xpath(parse("motives == 3"), multiple={"motives"})
+
+
+def test_xpath_is_accepted_by_pyxform() -> None:
+    """The XPath we write passes pyxform's own conversion of an XLSForm into an ODK XForm."""
+    pyxform = pytest.importorskip("pyxform")
+    relevant = to_xpath(parse("age >= 20 and role in [1, 2] and not selected(mot, 2) and answered(pay)"),
+                        multiple={"mot"})
+    md = f"""
+    | survey |                 |      |       |            |
+    |        | type            | name | label | relevant   |
+    |        | integer         | age  | Age   |            |
+    |        | select_one r    | role | Role  |            |
+    |        | select_multiple r | mot | Why  |            |
+    |        | integer         | pay  | Pay   |            |
+    |        | text            | q    | Q     | {relevant.replace('|', '')} |
+    | choices |                |      |       |
+    |         | list_name      | name | label |
+    |         | r              | 1    | One   |
+    |         | r              | 2    | Two   |
+    """
+    from pyxform.xls2xform import convert
+
+    result = convert(xlsform=md, form_name="t")
+    assert "relevant=" in result.xform
+
+
+# ------------------------------------------------------------------ words
+LABELS = {"role": {1: "학생", 2: "교수", 3: "연구원"}, "consent": {1: "예", 0: "아니요"},
+          "motives": {3: "연봉"}, "agree": {4: "그렇다"}}
+EN_LABELS = {"role": {1: "Student", 2: "Professor", 3: "Researcher"}, "consent": {1: "Yes", 0: "No"},
+             "motives": {3: "Pay"}, "agree": {4: "Agree"}}
+REFS = {"role": "Q5", "consent": "Q1", "motives": "Q7", "hours": "Q3", "pay": "Q8", "agree": "Q9", "age": "Q2"}
+
+
+def words(text: str, lang: str) -> str:
+    labels = LABELS if lang == "ko" else EN_LABELS
+    return to_words(parse(text), lang=lang, ref=REFS.__getitem__,
+                    choice_label=lambda name, code: labels.get(name, {}).get(code))
+
+
+@pytest.mark.parametrize(
+    "text, ko, en",
+    [
+        ("consent == 1", "Q1에서 '예'를 선택한 경우", "if Q1 is 'Yes'"),
+        ("consent != 1", "Q1에서 '예'를 선택하지 않은 경우", "if Q1 is not 'Yes'"),
+        ("not consent == 1", "Q1에서 '예'를 선택하지 않은 경우", "if Q1 is not 'Yes'"),
+        ("role == 3", "Q5에서 '연구원'을 선택한 경우", "if Q5 is 'Researcher'"),
+        ("age >= 30", "Q2 응답이 30 이상인 경우", "if Q2 is at least 30"),
+        ("30 > age", "Q2 응답이 30 미만인 경우", "if Q2 is less than 30"),
+        ("age != 3", "Q2 응답이 3이 아닌 경우", "if Q2 is not 3"),
+        ("age != 2", "Q2 응답이 2가 아닌 경우", "if Q2 is not 2"),
+        ("agree >= 4", "Q9 응답이 4('그렇다') 이상인 경우", "if Q9 is at least 4 ('Agree')"),
+        ("hours * 52 > 2000", "Q3 × 52의 값이 2000 초과인 경우", "if Q3 × 52 is more than 2000"),
+        ("role in [1, 2]", "Q5에서 '학생', '교수' 중 하나를 선택한 경우", "if Q5 is either 'Student' or 'Professor'"),
+        ("role not in [1, 2, 3]", "Q5에서 '학생', '교수', '연구원' 중 어느 것도 선택하지 않은 경우",
+         "if Q5 is none of 'Student', 'Professor', 'Researcher'"),
+        ("age in [1, 2]", "Q2 응답이 1, 2 중 하나인 경우", "if Q2 is either 1 or 2"),
+        ("selected(motives, 3)", "Q7에서 '연봉'을 선택한 경우", "if Q7 includes 'Pay'"),
+        ("not selected(motives, 3)", "Q7에서 '연봉'을 선택하지 않은 경우", "if Q7 does not include 'Pay'"),
+        ("answered(pay)", "Q8에 응답한 경우", "if Q8 is answered"),
+        ("missing(pay)", "Q8에 응답하지 않은 경우", "if Q8 is not answered"),
+        ("consent == 1 and age >= 20", "Q1에서 '예'를 선택하고 Q2 응답이 20 이상인 경우",
+         "if Q1 is 'Yes' and Q2 is at least 20"),
+        ("role == 1 or role == 2 or missing(pay)",
+         "Q5에서 '학생'을 선택하거나 Q5에서 '교수'를 선택하거나 Q8에 응답하지 않은 경우",
+         "if Q5 is 'Student' or Q5 is 'Professor' or Q8 is not answered"),
+        ("consent == 1 and (role == 1 or age < 30)",
+         "Q1에서 '예'를 선택하고 Q5에서 '학생'을 선택하거나 Q2 응답이 30 미만인 경우에 해당하는 경우",
+         "if Q1 is 'Yes' and (Q5 is 'Student' or Q2 is less than 30)"),
+        ("not (role == 1 or age < 30)",
+         "Q5에서 '학생'을 선택하거나 Q2 응답이 30 미만인 경우에 해당하지 않는 경우",
+         "if not (Q5 is 'Student' or Q2 is less than 30)"),
+    ],
+)
+def test_words(text: str, ko: str, en: str) -> None:
+    assert words(text, "ko") == ko
+    assert words(text, "en") == en
+
+
+def test_words_without_labels_use_names_and_codes() -> None:
+    assert to_words(parse("stype == 'E'"), lang="en") == "if stype is 'E'"
+    assert to_words(parse("x == 1"), lang="ko") == "x 응답이 1인 경우"
+
+
+def test_words_language_is_checked() -> None:
+    with pytest.raises(ValueError, match="to_words speaks 'ko' and 'en', not 'fr'"):
+        to_words(parse("x == 1"), lang="fr")
+
+
+@given(conditions)
+def test_words_render_every_tree(tree) -> None:
+    assert to_words(tree, lang="ko").endswith(" 경우")
+    assert to_words(tree, lang="en").startswith("if ")
+
+
+# ------------------------------------------------------------------ pandas
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "role": [1, 2, 3, -7, np.nan, -9],
+        "stype": ["E", "H", "", None, "E", "M"],
+        "hours": [40, 50, np.nan, 30, -8, 45],
+        "mot_1": [1, 0, np.nan, 0, 1, 0],
+        "mot_2": [0, 1, np.nan, 0, 1, 0],
+        "mot_-7": [0, 0, np.nan, 1, 0, 0],
+    })
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("role == 1", [1, 0, 0, 0, 0, 0]),
+        ("role != 1", [0, 1, 1, 0, 0, 0]),
+        ("not role == 1", [0, 1, 1, 1, 1, 1]),
+        ("role in [1, 2]", [1, 1, 0, 0, 0, 0]),
+        ("role not in [1, 2]", [0, 0, 1, 0, 0, 0]),
+        ("role == -7", [0, 0, 0, 0, 0, 0]),
+        ("role < 3", [1, 1, 0, 0, 0, 0]),
+        ("stype == 'E'", [1, 0, 0, 0, 1, 0]),
+        ("stype != 'E'", [0, 1, 0, 0, 0, 1]),
+        ("hours * 52 > 2000", [1, 1, 0, 0, 0, 1]),
+        ("answered(hours)", [1, 1, 0, 1, 0, 1]),
+        ("missing(role)", [0, 0, 0, 1, 1, 1]),
+        ("selected(mot, 1)", [1, 0, 0, 0, 1, 0]),
+        ("answered(mot)", [1, 1, 0, 0, 1, 0]),
+        ("role == 2 or selected(mot, 1) and hours >= 40", [1, 1, 0, 0, 0, 0]),
+    ],
+)
+def test_evaluate_examples(frame: pd.DataFrame, text: str, expected: list[int]) -> None:
+    mask = evaluate(parse(text), frame)
+    assert mask.dtype == bool
+    assert mask.tolist() == [bool(v) for v in expected]
+
+
+def test_evaluate_without_missing_codes_on_arbitrary_data() -> None:
+    df = pd.DataFrame({"stype": ["E", "H", "M", "E"], "api00": [700, 500, 650, 601],
+                       "sch_wide": ["Yes", "No", "Yes", "No"], "x": [-7, -8, 1, 2]})
+    assert evaluate("api00 > 600 and not (sch_wide == 'No')", df, missing_codes=()).tolist() == [
+        True, False, True, False]
+    assert evaluate("x < 0", df, missing_codes=()).tolist() == [True, True, False, False]
+    assert evaluate("x < 0", df).tolist() == [False, False, False, False]
+
+
+def test_evaluate_reads_text_numbers_and_categories() -> None:
+    df = pd.DataFrame({"a": pd.Series(["3", "abc", "", "-7"], dtype=object),
+                       "c": pd.Categorical(["E", "H", "E", None])})
+    assert evaluate("a == 3", df).tolist() == [True, False, False, False]
+    assert evaluate("a != 3", df).tolist() == [False, True, False, False]
+    assert evaluate("c == 'E'", df).tolist() == [True, False, True, False]
+
+
+def test_evaluate_names_the_missing_column(frame: pd.DataFrame) -> None:
+    with pytest.raises(ExprError, match="the data have no column 'nope': check the item name"):
+        evaluate("role == 1 or nope == 2", frame)
+    with pytest.raises(ExprError, match=r"'mot' is a multiple-choice item \(columns mot_<code>\)"):
+        evaluate("mot == 1", frame)
+    with pytest.raises(ExprError, match="the data have no column 'mot_9' for selected"):
+        evaluate("selected(mot, 9)", frame)
+
+
+# ------------------------------------------------------------------ agreement
+@settings(max_examples=150)
+@given(tree=conditions, df=survey_frames(), use_codes=st.booleans())
+def test_xpath_and_pandas_backends_agree(tree, df: pd.DataFrame, use_codes: bool) -> None:
+    codes = MISSING_CODES if use_codes else ()
+    xpath = to_xpath(tree, multiple=frozenset(MULTIPLE_ITEMS), missing_codes=codes)
+    mask = evaluate(tree, df, missing_codes=codes)
+    expected = [xpath_eval(xpath, row) for row in xpath_fields(df)]
+    assert mask.tolist() == expected, xpath
+
+
+@settings(max_examples=50)
+@given(tree=conditions, df=survey_frames())
+def test_evaluating_the_text_equals_evaluating_the_tree(tree, df: pd.DataFrame) -> None:
+    assert evaluate(str(tree), df).tolist() == evaluate(tree, df).tolist()
