@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "Item": "careersurvey.questionnaire.model",
     "Scale": "careersurvey.questionnaire.model",
     "MISSING_CODES": "careersurvey.questionnaire.model",
+    "parse_expression": "careersurvey.expr",
     "score_scale": "careersurvey.scales",
     "score_scales": "careersurvey.scales",
     "scale_items": "careersurvey.scales",
