@@ -137,10 +137,7 @@ def _check_name(q: Questionnaire, name: str, what: str, seen: set[str]) -> None:
 
 def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     """The XLSForm of ``q`` in one language (``"ko"``, ``"en"``) or all of them (``"both"``)."""
-    try:
-        from careersurvey.expr import to_xpath
-    except ImportError:  # TEMP until careersurvey.expr exports it
-        from careersurvey.expr.xpath import to_xpath
+    from careersurvey.expr import to_xpath
 
     langs = common.languages(q, lang)
     multi = len(langs) > 1
