@@ -29,6 +29,9 @@ _EXPORTS: dict[str, str] = {
     "Reliability": "careersurvey.scales",
     "OneFactor": "careersurvey.scales",
     "ScaleError": "careersurvey.scales",
+    "SurveyDesign": "careersurvey.design",
+    "DesignError": "careersurvey.design",
+    "LonelyPSUError": "careersurvey.design",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

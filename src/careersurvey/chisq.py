@@ -1,0 +1,130 @@
+"""Rao-Scott tests of independence in a two-way table under the design, as R's ``svychisq``.
+
+The Pearson X² of the weighted table (scaled to the number of rows) is divided by the mean generalised
+design effect: ``statistic="F"`` is the second-order correction (F on d0 and d0·df degrees of freedom, d0
+from the eigenvalues of the design-effect matrix Δ), ``"Chisq"`` the first-order one (X²/mean(δ) against
+χ² on (r-1)(c-1) df). The cell proportions' covariance comes from the design's one variance engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from careersurvey.estimates import EstimateError, estimate
+
+
+@dataclass(frozen=True)
+class ChisqResult:
+    """Outcome of a design-based test of independence (R's ``htest`` from ``svychisq``).
+
+    ``statistic`` is the F statistic (``"F"``) or Pearson's X² (``"Chisq"``, as R reports it; the
+    first-order corrected value is ``adjusted``); ``ddf`` is infinite for the chi-square variant.
+    """
+
+    statistic: float
+    ndf: float
+    ddf: float
+    p_value: float
+    method: str
+    pearson: float
+    adjusted: float
+    design_effects: tuple[float, ...]
+    table: pd.DataFrame
+
+    def __str__(self) -> str:
+        if np.isfinite(self.ddf):
+            head = f"F = {self.statistic:.4f}, ndf = {self.ndf:.4f}, ddf = {self.ddf:.4f}"
+        else:
+            head = f"X-squared = {self.statistic:.4f}, df = {self.ndf:g}"
+        return f"{self.method}\n{head}, p-value = {self.p_value:.4g}"
+
+    def __repr__(self) -> str:
+        return f"<ChisqResult {self.method}: statistic={self.statistic:.6g}, p={self.p_value:.4g}>"
+
+
+def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:
+    """Integer codes over the levels present (sorted, as R's ``factor``); -1 for missing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col[active].dropna().unique())
+        levels = [c for c in col.cat.categories if c in present]
+    else:
+        levels = sorted(col[active].dropna().unique(), key=lambda v: (str(type(v)), v))
+    return pd.Categorical(col, categories=levels).codes.astype(np.int64), levels
+
+
+def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
+    """Rao-Scott test of independence of ``row`` and ``col`` (rows with either missing are left out)."""
+    if statistic not in ("F", "Chisq"):
+        raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)")
+    data = design.data
+    for v in (row, col):
+        if v not in data.columns:
+            raise EstimateError(f"chisq(): variable {v!r} is not in the design's data.")
+    active = design.active
+    act = np.ones(len(data), dtype=bool) if active is None else active
+    rcode, rlev = _codes(data[row], act)
+    ccode, clev = _codes(data[col], act)
+    nr, nc = len(rlev), len(clev)
+    if nr < 2 or nc < 2:
+        raise EstimateError(f"chisq(): {row!r} and {col!r} need at least two observed levels each "
+                            f"(have {nr} and {nc}).")
+    ok = (rcode >= 0) & (ccode >= 0)
+    # R: svymean(mm, design, na.rm=TRUE) on interaction(row, col) indicators, row level varying fastest
+    cell = np.where(ok, rcode + nr * ccode, -1)
+    d = design.subset(ok) if not ok.all() else design
+    w = d.w
+    X = (cell[:, None] == np.arange(nr * nc)[None, :]).astype(float)
+
+    def point(W):
+        return (X.T @ W) / W.sum(axis=0)
+
+    def influence(w_, theta):
+        return (X - theta) * (w_ / w_.sum())[:, None]
+
+    mean2, V = estimate(d, point, influence)
+    N = int(act.sum())
+    nu = _nu(design)
+    grid_r = np.tile(np.arange(nr), nc)
+    grid_c = np.repeat(np.arange(nc), nr)
+    R = (grid_r[:, None] == np.arange(1, nr)[None, :]).astype(float)
+    C = (grid_c[:, None] == np.arange(1, nc)[None, :]).astype(float)
+    X1 = np.hstack([np.ones((nr * nc, 1)), R, C])
+    inter = (R[:, :, None] * C[:, None, :]).reshape(nr * nc, -1)
+    Cmat = inter - X1 @ np.linalg.lstsq(X1, inter, rcond=None)[0]
+    with np.errstate(divide="ignore"):
+        inv = np.where(mean2 == 0, 0.0, 1.0 / mean2)
+    iD = np.diag(inv)
+    denom = Cmat.T @ (iD / N) @ Cmat
+    numr = Cmat.T @ iD @ V @ iD @ Cmat
+    delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(delta))
+    d0 = tr**2 / float(np.trace(delta @ delta))
+
+    table = np.bincount(cell[ok], weights=w[ok], minlength=nr * nc).reshape(nc, nr).T
+    table = table * N / table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = float(np.sum((table - expected) ** 2 / expected))
+    eig = tuple(float(x) for x in np.sort(np.linalg.eigvals(delta).real)[::-1])
+    frame = pd.DataFrame(table, index=pd.Index(rlev, name=row), columns=pd.Index(clev, name=col))
+    if statistic == "F":
+        f = pearson / tr
+        return ChisqResult(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)),
+                           "Pearson's X^2: Rao & Scott adjustment (second-order, F)", pearson, f, eig, frame)
+    k = delta.shape[1]
+    adjusted = pearson / (tr / k)
+    return ChisqResult(pearson, float(k), float("inf"), float(stats.chi2.sf(adjusted, k)),
+                       "Pearson's X^2: Rao & Scott adjustment (first-order)", pearson, adjusted, eig, frame)
+
+
+def _nu(design) -> int:
+    """R's svychisq df: distinct PSUs minus distinct strata over the rows the design holds."""
+    stage = design.stages[0]
+    active = design.active
+    rows = slice(None) if active is None else active
+    units = np.unique(stage.unit[rows])
+    return int(len(units) - len(np.unique(stage.unit_stratum[units])))

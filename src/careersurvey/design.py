@@ -1,0 +1,328 @@
+"""SurveyDesign: an immutable description of how a sample was drawn, and the door to every estimator.
+
+Built as R survey's ``svydesign(ids, strata, fpc, weights, nest)``: strata/PSU codes are factorised once
+(:mod:`careersurvey.variance`), inputs are validated with messages that name the column, the stratum or PSU
+and what to do. Transformations (``subset``, and weighting's ``calibrate``/``rake``/``trim`` through
+:meth:`SurveyDesign.evolve`) return new designs; a domain keeps every row with zero weight outside it, so
+variances still run over the full design. Estimators live in :mod:`careersurvey.estimates` and
+:mod:`careersurvey.chisq`; they all reach the variance through :meth:`SurveyDesign.variance` (or the
+replicate path in :func:`careersurvey.estimates.estimate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from careersurvey import variance as _var
+from careersurvey.design_build import DesignSpec, build_spec
+from careersurvey.variance import LONELY_PSU_OPTIONS, LonelyPSUError
+
+__all__ = ["SurveyDesign", "DesignError", "LonelyPSUError"]
+
+from careersurvey.design_build import DesignError  # noqa: E402  (re-exported)
+
+_EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain")
+
+
+class SurveyDesign:
+    """A complex sample design over a DataFrame: weights, strata, (multistage) PSUs and fpc.
+
+    ``psu``/``fpc`` take a column name or a list of names, one per stage; ``psu=None`` makes each row its
+    own PSU; ``fpc`` holds population sizes (> 1) or sampling fractions (<= 1); ``weights=None`` gives
+    weights N/n from the fpc, or 1 without one. ``lonely_psu`` is R survey's option, kept on the design.
+    """
+
+    __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
+                 "_wname")
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        weights: str | Sequence[float] | pd.Series | None = None,
+        strata: str | Sequence[str] | None = None,
+        psu: str | Sequence[str] | None = None,
+        fpc: str | Sequence[str] | None = None,
+        lonely_psu: str = "fail",
+        nest: bool = False,
+        *,
+        adjustments: tuple = (),
+        replicates: Any = None,
+        domain: np.ndarray | pd.Series | None = None,
+        _spec: DesignSpec | None = None,
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError(f"data must be a pandas DataFrame (got {type(data).__name__})")
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise DesignError(
+                f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}"
+            )
+        spec = _spec if _spec is not None else build_spec(data, strata=strata, psu=psu, fpc=fpc, nest=nest)
+        dom = None
+        if domain is not None:
+            dom = np.asarray(domain, dtype=bool).reshape(-1)
+            if len(dom) != len(data):
+                raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
+        w = _resolve_weights(data, weights, spec, dom)
+        _var.check_lonely(spec.stages, lonely_psu, spec.strata_name)
+        set_ = object.__setattr__
+        set_(self, "_data", data)
+        set_(self, "_spec", spec)
+        set_(self, "_lonely_psu", lonely_psu)
+        set_(self, "_adjustments", tuple(adjustments))
+        set_(self, "_replicates", replicates)
+        set_(self, "_domain", dom)
+        set_(self, "_weights", w)
+        wname = weights if isinstance(weights, str) else getattr(weights, "name", None)
+        set_(self, "_wname", wname if isinstance(wname, str) else "weight")
+
+    # -- immutability -------------------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"SurveyDesign is immutable; use d.evolve({name}=...) to get a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("SurveyDesign is immutable")
+
+    def evolve(self, **changes: Any) -> SurveyDesign:
+        """A new design with some settings changed (weights, adjustments, replicates, domain, ...), re-validated.
+
+        The strata/PSU factorisation is reused when strata, psu, fpc and nest are unchanged.
+        """
+        unknown = set(changes) - set(_EVOLVABLE)
+        if unknown:
+            raise TypeError(f"evolve() got unknown setting(s) {sorted(unknown)}; allowed: {', '.join(_EVOLVABLE)}")
+        structural = {k: changes.pop(k) for k in ("strata", "psu", "fpc", "nest") if k in changes}
+        spec = self._spec
+        kwargs: dict[str, Any] = {
+            "weights": changes.pop("weights", self._base_weights_series()),
+            "lonely_psu": changes.pop("lonely_psu", self._lonely_psu),
+            "adjustments": changes.pop("adjustments", self._adjustments),
+            "replicates": changes.pop("replicates", self._replicates),
+            "domain": changes.pop("domain", self._domain),
+        }
+        if structural:
+            args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest}
+            args.update(structural)
+            return SurveyDesign(self._data, **args, **kwargs)
+        return SurveyDesign(self._data, _spec=spec, **kwargs)
+
+    def _base_weights_series(self) -> pd.Series:
+        return pd.Series(self._weights, index=self._data.index, name=self._wname)
+
+    # -- attributes others use ----------------------------------------------------------------------------
+    @property
+    def data(self) -> pd.DataFrame:
+        """The DataFrame, all rows (a domain keeps every row)."""
+        return self._data
+
+    @property
+    def weights(self) -> pd.Series:
+        """Current weights aligned with ``data.index``; zero outside a domain."""
+        w = self._weights if self._domain is None else np.where(self._domain, self._weights, 0.0)
+        return pd.Series(w, index=self._data.index, name=self._wname)
+
+    @property
+    def w(self) -> np.ndarray:
+        """Current weights as a float array (zero outside a domain)."""
+        return self._weights if self._domain is None else np.where(self._domain, self._weights, 0.0)
+
+    @property
+    def domain(self) -> np.ndarray | None:
+        """Boolean mask of the subpopulation, or None for the whole sample."""
+        return self._domain
+
+    @property
+    def lonely_psu(self) -> str:
+        return self._lonely_psu
+
+    @property
+    def adjustments(self) -> tuple:
+        """Recorded weighting steps (calibration, post-stratification); each has ``.residualize(z)``."""
+        return self._adjustments
+
+    @property
+    def replicates(self) -> Any:
+        """Replicate weights (``.weights`` (n, R), ``.scale``, ``.rscales``, ``.mse``) or None."""
+        return self._replicates
+
+    @property
+    def stages(self) -> tuple[_var.Stage, ...]:
+        """The factorised sampling stages (see :class:`careersurvey.variance.Stage`)."""
+        return self._spec.stages
+
+    @property
+    def spec(self) -> DesignSpec:
+        return self._spec
+
+    @property
+    def active(self) -> np.ndarray | None:
+        """Rows R would still hold: a domain of an uncalibrated design drops the others (None = all rows)."""
+        if self._domain is None or self._adjustments:
+            return None
+        return self._domain
+
+    @property
+    def design_df(self) -> int:
+        """R's ``degf()``: PSUs minus strata, counting only those with rows of non-zero weight."""
+        return _var.design_df(self._spec.stages, self.w != 0)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    # -- the variance engine ------------------------------------------------------------------------------
+    def variance(self, z: np.ndarray) -> np.ndarray:
+        """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
+
+        Applies every recorded adjustment's ``residualize`` in order, then R's multistage recursion with
+        fpc per stage and the design's lonely-PSU rule.
+        """
+        z = np.asarray(z, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        if z.shape[0] != len(self._data):
+            raise ValueError(f"influence values have {z.shape[0]} rows but the design has {len(self._data)}")
+        for adj in self._adjustments:
+            z = np.asarray(adj.residualize(z), dtype=float)
+            if z.ndim == 1:
+                z = z[:, None]
+        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active)
+
+    # -- domains ------------------------------------------------------------------------------------------
+    def subset(self, condition: str | np.ndarray | pd.Series) -> SurveyDesign:
+        """A domain: rows outside ``condition`` get zero weight, the variance still runs over the full design.
+
+        ``condition`` is an expression in the questionnaire language (``"stype == 'E'"``; parsed, never
+        evaluated as Python) or a boolean mask/Series aligned with the data. Missing values count as False.
+        """
+        if isinstance(condition, str):
+            from careersurvey.expr import evaluate, parse
+
+            mask = np.asarray(evaluate(parse(condition), self._data, missing_codes=()), dtype=bool)
+        elif isinstance(condition, pd.Series):
+            if not condition.index.equals(self._data.index):
+                condition = condition.reindex(self._data.index)
+            mask = condition.fillna(False).to_numpy(dtype=bool)
+        else:
+            mask = np.asarray(condition)
+            if mask.dtype != bool:
+                raise DesignError(f"subset() needs a boolean mask or an expression string (got dtype {mask.dtype})")
+        if len(mask) != len(self._data):
+            raise DesignError(f"subset mask has {len(mask)} entries but the data have {len(self._data)} rows")
+        if self._domain is not None:
+            mask = mask & self._domain
+        return self.evolve(domain=mask)
+
+    # -- estimators (implemented in careersurvey.estimates / careersurvey.chisq) ---------------------------
+    def mean(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
+             level: float = 0.95, ci: str = "wald") -> pd.DataFrame:
+        """Weighted means (categorical variables: one row per level, named as R does, e.g. ``awardsNo``)."""
+        from careersurvey import estimates
+
+        return estimates.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci)
+
+    def proportion(self, variables: str | Sequence[str], na_rm: bool = False,
+                   by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Shares of each level with logit intervals, as R's ``svyciprop(method="logit")``."""
+        return self.mean(variables, na_rm=na_rm, by=by, level=level, ci="logit")
+
+    def total(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
+              level: float = 0.95) -> pd.DataFrame:
+        """Weighted population totals (categorical variables: one row per level)."""
+        from careersurvey import estimates
+
+        return estimates.total(self, variables, na_rm=na_rm, by=by, level=level)
+
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str], na_rm: bool = False,
+              by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Ratio of totals, as R's ``svyratio``: rows named ``numerator/denominator``."""
+        from careersurvey import estimates
+
+        return estimates.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level)
+
+    def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
+                 na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Quantiles (R's ``qrule="math"``) with Woodruff intervals (``interval.type="mean"``) and R's SE."""
+        from careersurvey import estimates
+
+        return estimates.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level)
+
+    def chisq(self, row: str, col: str, statistic: str = "F"):
+        """Rao-Scott test of independence: ``"F"`` (second-order, R's default) or ``"Chisq"`` (first-order)."""
+        from careersurvey import chisq
+
+        return chisq.svychisq(self, row, col, statistic=statistic)
+
+    # -- printing -----------------------------------------------------------------------------------------
+    def summary(self) -> str:
+        """A few lines a survey statistician reads first: sizes per stage, population, df, domain."""
+        spec = self._spec
+        n = len(self._data)
+        lines = []
+        kind = "Stratified " if spec.strata_name is not None else ""
+        n_stages = len(spec.stages)
+        if spec.psu_arg is None:
+            kind += "independent sampling design"
+        else:
+            kind += f"{n_stages}-stage cluster sampling design"
+        kind += " (with replacement)" if spec.stages[0].popsize is None else ""
+        lines.append(kind)
+        lines.append(f"  observations: {n:,}")
+        if spec.strata_name is not None:
+            lines.append(f"  strata: {spec.stages[0].n_strata:,} ({spec.strata_name})")
+        for s, stage in enumerate(spec.stages, start=1):
+            name = spec.psu_names[s - 1] if spec.psu_names else "rows"
+            lines.append(f"  stage {s} units: {len(stage.unit_stratum):,} ({name})")
+        if spec.stages[0].popsize is not None:
+            lines.append(f"  population PSUs (stage 1): {spec.stages[0].popsize.sum():,.0f}")
+        lines.append(f"  estimated population size (sum of weights): {self.w.sum():,.1f}")
+        lines.append(f"  design df: {self.design_df}")
+        lines.append(f"  lonely PSUs: {self._lonely_psu}")
+        if self._adjustments:
+            lines.append(f"  weighting steps: {', '.join(type(a).__name__ for a in self._adjustments)}")
+        if self._replicates is not None:
+            method = getattr(self._replicates, "method", "replicate")
+            lines.append(f"  replicate weights: {np.shape(self._replicates.weights)[1]} ({method})")
+        if self._domain is not None:
+            lines.append(f"  subpopulation: {int(self._domain.sum()):,} of {n:,} rows "
+                         "(variance over the full design)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<SurveyDesign\n{self.summary()}>"
+
+
+def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain: np.ndarray | None) -> np.ndarray:
+    """Sampling weights as floats: a column, an aligned Series/array, or N/n from the fpc, or 1."""
+    if weights is None:
+        if spec.fpc_arg is None:
+            return np.ones(len(data))
+        w = np.ones(len(data))
+        for stage in spec.stages:
+            w = w * (stage.popsize / stage.n_units)[stage.unit_stratum[stage.unit]]
+        return w
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise DesignError(f"weights column {weights!r} is not in the data; columns are "
+                              f"{', '.join(map(str, data.columns[:20]))}{' ...' if data.shape[1] > 20 else ''}")
+        values, label = pd.to_numeric(data[weights], errors="coerce"), f"weights column {weights!r}"
+    elif isinstance(weights, pd.Series):
+        values, label = pd.to_numeric(weights.reindex(data.index), errors="coerce"), "weights"
+    else:
+        values = pd.Series(np.asarray(weights, dtype=float).reshape(-1))
+        label = "weights"
+        if len(values) != len(data):
+            raise DesignError(f"weights have {len(values)} entries but the data have {len(data)} rows")
+        values.index = data.index
+    w = values.to_numpy(dtype=float)
+    inside = np.ones(len(w), dtype=bool) if domain is None else domain
+    bad = (~np.isfinite(w) | (w <= 0)) & inside
+    if bad.any():
+        rows = data.index[bad]
+        shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        raise DesignError(f"{label} must be positive and not missing; {len(rows)} row(s) are not "
+                          f"(rows {shown}, e.g. value {w[bad][0]!r}). Fix or drop these rows before building "
+                          "the design.")
+    return np.where(inside, w, np.where(np.isfinite(w), w, 0.0))

@@ -1,0 +1,197 @@
+"""Validate and factorise a design's strata, PSU and fpc columns once, as R's ``svydesign`` nests them.
+
+Kept apart from :mod:`careersurvey.design` so the value class stays small. Every error names the column,
+the stratum or PSU (and a row) and says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.variance import Stage, build_stages, factorize_codes
+
+
+class DesignError(ValueError):
+    """A survey design cannot be built from the given data and settings."""
+
+
+@dataclass(frozen=True, eq=False)
+class DesignSpec:
+    """The factorised design: stages plus the arguments that made them (for printing and ``evolve``)."""
+
+    stages: tuple[Stage, ...]
+    strata_arg: str | tuple[str, ...] | None
+    psu_arg: str | tuple[str, ...] | None
+    fpc_arg: str | tuple[str, ...] | None
+    nest: bool
+    strata_name: str | None
+    psu_names: tuple[str, ...]
+    fpc_is_fraction: bool
+
+
+def _as_list(arg: str | Sequence[str] | None, what: str) -> list[str]:
+    if arg is None:
+        return []
+    if isinstance(arg, str):
+        return [arg]
+    items = list(arg)
+    if not all(isinstance(a, str) for a in items):
+        raise DesignError(f"{what} must be a column name or a list of column names (got {arg!r})")
+    return items
+
+
+def _column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
+    if name not in data.columns:
+        close = [c for c in map(str, data.columns) if c.lower().startswith(name.lower()[:3])][:5]
+        hint = f"; similar columns: {', '.join(close)}" if close else ""
+        raise DesignError(f"{what} column {name!r} is not in the data{hint}. Pass an existing column name.")
+    col = data[name]
+    if col.isna().any():
+        rows = data.index[col.isna().to_numpy()]
+        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        raise DesignError(f"{what} column {name!r} has {len(rows)} missing value(s) (rows {shown}); every row "
+                          f"needs a {what} code. Fill them in or drop those rows before building the design.")
+    return col
+
+
+def build_spec(
+    data: pd.DataFrame,
+    strata: str | Sequence[str] | None,
+    psu: str | Sequence[str] | None,
+    fpc: str | Sequence[str] | None,
+    nest: bool,
+) -> DesignSpec:
+    """Check the design columns and build the factorised stages (R's ``svydesign`` + ``as.fpc``)."""
+    n = len(data)
+    if n == 0:
+        raise DesignError("the data have no rows; a design needs at least two PSUs")
+    strata_cols = _as_list(strata, "strata")
+    psu_cols = _as_list(psu, "psu")
+    fpc_cols = _as_list(fpc, "fpc")
+    has_strata = bool(strata_cols)
+    n_stages = max(len(psu_cols), 1)
+    if fpc_cols and len(fpc_cols) != n_stages:
+        raise DesignError(
+            f"fpc lists {len(fpc_cols)} column(s) ({', '.join(fpc_cols)}) but the design has {n_stages} "
+            f"stage(s) ({', '.join(psu_cols) or 'rows as PSUs'}); give one fpc column per stage, or none."
+        )
+    if len(strata_cols) > n_stages:
+        raise DesignError(f"strata lists {len(strata_cols)} columns but the design has only {n_stages} stage(s)")
+
+    strata_series = [_column(data, c, "strata") for c in strata_cols]
+    psu_series = [_column(data, c, "psu") for c in psu_cols]
+    strata_codes = [pd.factorize(s, sort=True)[0].astype(np.int64) for s in strata_series]
+    if psu_series:
+        ids = [pd.factorize(s, sort=True)[0].astype(np.int64) for s in psu_series]
+        psu_values = [s.to_numpy() for s in psu_series]
+    else:
+        ids = [np.arange(n, dtype=np.int64)]
+        psu_values = [data.index.to_numpy()]
+    if int(ids[0].max()) == 0 and not (nest and has_strata):
+        raise DesignError(f"the design has only one primary sampling unit ({psu_cols[0]} = "
+                          f"{psu_values[0][0]!r} in every row); variances need at least two PSUs.")
+
+    # units: later stages nested in earlier ones; with nest=True also within strata (R's interaction())
+    units = [ids[0]]
+    for s in range(1, n_stages):
+        units.append(factorize_codes(units[s - 1], ids[s])[0])
+    if nest and has_strata:
+        units = [factorize_codes(*strata_codes[: min(s + 1, len(strata_codes))], units[s])[0]
+                 for s in range(n_stages)]
+    if has_strata and not nest:
+        _check_nested(units[0], strata_codes[0], psu_values[0], strata_series[0], psu_cols)
+
+    # stage strata: stage 1 the strata column; later stages within the previous stage's unit
+    zeros = np.zeros(n, dtype=np.int64)
+    stage_strata = [strata_codes[0] if has_strata else zeros]
+    labels = [strata_series[0].to_numpy() if has_strata else np.broadcast_to(np.array(["(all)"], dtype=object), (n,))]
+    for s in range(1, n_stages):
+        col = strata_codes[min(s, len(strata_codes) - 1)] if has_strata else zeros
+        stage_strata.append(factorize_codes(col, units[s - 1])[0])
+        labels.append(psu_values[s - 1])  # a later-stage stratum is named by the earlier-stage unit it lies in
+
+    fpc_rows, is_fraction = None, False
+    if fpc_cols:
+        fpc_rows, is_fraction = _read_fpc(data, fpc_cols, stage_strata, labels)
+
+    stages = build_stages(units, stage_strata, labels, fpc_rows, is_fraction)
+    for s, stage in enumerate(stages):
+        if stage.popsize is not None:
+            bad = np.flatnonzero(stage.popsize < stage.n_units)
+            if len(bad):
+                h = bad[0]
+                raise DesignError(
+                    f"fpc column {fpc_cols[s]!r}: stratum {stage.stratum_labels[h]} has population size "
+                    f"{stage.popsize[h]:g} but {stage.n_units[h]} sampled units at stage {s + 1}; the fpc must be "
+                    "the number of units in the population (>= the sample) or a sampling fraction <= 1."
+                )
+    return DesignSpec(
+        stages=stages,
+        strata_arg=None if not strata_cols else (strata if isinstance(strata, str) else tuple(strata_cols)),
+        psu_arg=None if not psu_cols else (psu if isinstance(psu, str) else tuple(psu_cols)),
+        fpc_arg=None if not fpc_cols else (fpc if isinstance(fpc, str) else tuple(fpc_cols)),
+        nest=bool(nest),
+        strata_name=", ".join(strata_cols) if strata_cols else None,
+        psu_names=tuple(psu_cols),
+        fpc_is_fraction=is_fraction,
+    )
+
+
+def _check_nested(unit: np.ndarray, stratum: np.ndarray, psu_values: np.ndarray, strata_col: pd.Series,
+                  psu_cols: list[str]) -> None:
+    """R: 'Clusters not nested in strata at top level; you may want nest=TRUE.'"""
+    n_u = int(unit.max()) + 1
+    first = np.full(n_u, -1, dtype=np.int64)
+    first[unit[::-1]] = np.arange(len(unit))[::-1]
+    clash = np.flatnonzero(stratum != stratum[first[unit]])
+    if len(clash):
+        r = clash[0]
+        f = first[unit[r]]
+        raise DesignError(
+            f"PSU {psu_cols[0]}={psu_values[r]!r} appears in more than one stratum ({strata_col.name}="
+            f"{strata_col.iloc[f]!r} at row {strata_col.index[f]!r} and {strata_col.iloc[r]!r} at row "
+            f"{strata_col.index[r]!r}). If PSU codes are only unique within strata, pass nest=True; "
+            "otherwise fix the codes."
+        )
+
+
+def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.ndarray],
+              labels: list[np.ndarray]) -> tuple[list[np.ndarray], bool]:
+    """fpc values per stage, checked numeric, constant within strata, all sizes (> 1) or all fractions."""
+    rows = []
+    for name in fpc_cols:
+        col = _column(data, name, "fpc")
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        bad = np.isnan(values) | (values <= 0)
+        if bad.any():
+            r = np.flatnonzero(bad)[0]
+            raise DesignError(f"fpc column {name!r} must hold positive numbers (population sizes or sampling "
+                              f"fractions); row {data.index[r]!r} has {col.iloc[r]!r}.")
+        rows.append(values)
+    allv = np.concatenate(rows)
+    is_size = bool((allv > 1).any())
+    if is_size and (allv < 1).any():
+        k = next(i for i, v in enumerate(rows) if (v < 1).any())
+        r = np.flatnonzero(rows[k] < 1)[0]
+        raise DesignError(
+            f"fpc mixes population sizes (> 1) and sampling fractions (< 1): column {fpc_cols[k]!r} row "
+            f"{data.index[r]!r} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
+        )
+    for s, (values, stratum) in enumerate(zip(rows, stage_strata)):
+        n_h = int(stratum.max()) + 1
+        first = np.full(n_h, -1, dtype=np.int64)
+        first[stratum[::-1]] = np.arange(len(stratum))[::-1]
+        diff = np.flatnonzero(values != values[first[stratum]])
+        if len(diff):
+            r = diff[0]
+            f = first[stratum[r]]
+            raise DesignError(
+                f"fpc column {fpc_cols[s]!r} varies within stratum {labels[s][r]} at stage {s + 1}: "
+                f"{values[f]:g} at row {data.index[f]!r} but {values[r]:g} at row {data.index[r]!r}. "
+                "The fpc is one population size (or fraction) per stratum; correct the values."
+            )
+    return rows, not is_size

@@ -1,0 +1,300 @@
+"""Descriptive estimators: mean, total, ratio, quantile and their domain (``by=``) versions, as R survey.
+
+Each estimator is a point function of a weight vector (or an (n, R) weight matrix, so replicate variances
+are one matrix product) plus its influence function; :func:`estimate` hands the influence values to the
+design's one variance engine (or, for replicate designs, recomputes under every replicate weight).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.results import logit_interval, result_frame, t_quantile
+
+PointFn = Callable[[np.ndarray], np.ndarray]
+InfluenceFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class EstimateError(ValueError):
+    """An estimate cannot be computed from the requested variables."""
+
+
+def estimate(design, point: PointFn, influence: InfluenceFn) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimate (k,) and its covariance (k, k): linearised, or from replicate weights.
+
+    ``point(w)`` takes (n,) weights and returns (k,), or takes (n, R) and returns (k, R);
+    ``influence(w, theta)`` returns the weighted influence values (n, k) that R's ``svyrecvar`` receives.
+    """
+    w = design.w
+    theta = np.asarray(point(w), dtype=float).reshape(-1)
+    reps = design.replicates
+    if reps is None:
+        return theta, design.variance(influence(w, theta))
+    W = np.asarray(reps.weights, dtype=float)
+    if design.domain is not None:
+        W = W * design.domain[:, None]
+    thetas = np.asarray(point(W), dtype=float).reshape(len(theta), -1)
+    return theta, replicate_covariance(thetas, theta, reps)
+
+
+def replicate_covariance(thetas: np.ndarray, theta: np.ndarray, reps) -> np.ndarray:
+    """R's ``svrVar``: scale * sum_r rscales[r] (theta_r - c)(theta_r - c)', c = theta (mse) or the mean."""
+    center = theta if getattr(reps, "mse", False) else thetas.mean(axis=1)
+    dev = thetas - center[:, None]
+    rscales = np.broadcast_to(np.asarray(getattr(reps, "rscales", 1.0), dtype=float), (thetas.shape[1],))
+    return float(reps.scale) * (dev * rscales) @ dev.T
+
+
+def design_df(design) -> float:
+    reps = design.replicates
+    if reps is not None and getattr(reps, "df", None) is not None:
+        return float(reps.df)
+    return float(design.design_df)
+
+
+# -- variables --------------------------------------------------------------------------------------------
+def _as_names(variables: str | Sequence[str]) -> list[str]:
+    return [variables] if isinstance(variables, str) else list(variables)
+
+
+def _is_categorical(col: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+def _levels(col: pd.Series) -> list:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return list(col.cat.categories)
+    if pd.api.types.is_bool_dtype(col) or set(col.dropna().unique()) <= {True, False} and col.dtype == object:
+        return [False, True]
+    return sorted(col.dropna().unique(), key=lambda v: (str(type(v)), v))
+
+
+def _level_name(level) -> str:
+    return {True: "TRUE", False: "FALSE"}.get(level, str(level)) if isinstance(level, (bool, np.bool_)) else str(level)
+
+
+def variable_matrix(data: pd.DataFrame, variables: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Columns for the variables, as R's ``model.matrix(~0 + v)`` per variable: numbers as they are,
+    categorical variables one 0/1 column per level named ``variable + level`` (``awardsNo``).
+    Returns (X (n, k), names, missing (n,) rows with a missing value in any variable)."""
+    blocks, names = [], []
+    missing = np.zeros(len(data), dtype=bool)
+    for v in variables:
+        if v not in data.columns:
+            raise EstimateError(f"variable {v!r} is not in the design's data; check the name "
+                                f"(columns include {', '.join(map(str, list(data.columns)[:15]))}).")
+        col = data[v]
+        na = col.isna().to_numpy()
+        missing |= na
+        if _is_categorical(col):
+            levels = _levels(col)
+            codes = pd.Categorical(col, categories=levels).codes
+            block = (codes[:, None] == np.arange(len(levels))[None, :]).astype(float)
+            block[na] = np.nan
+            blocks.append(block)
+            names += [f"{v}{_level_name(lv)}" for lv in levels]
+        else:
+            blocks.append(col.to_numpy(dtype=float, na_value=np.nan)[:, None])
+            names.append(v)
+    return np.hstack(blocks) if len(blocks) > 1 else blocks[0], names, missing
+
+
+def _prepare(design, variables: Sequence[str], na_rm: bool):
+    """(design restricted to complete rows when na_rm, X with rows outside the design's domain set to 0)."""
+    X, names, missing = variable_matrix(design.data, variables)
+    if na_rm and missing.any():
+        design = design.subset(~missing)
+    outside = design.w == 0
+    if outside.any() or (na_rm and missing.any()):
+        X = np.where(outside[:, None], 0.0, X)
+    return design, X, names
+
+
+def _srs_variance(design, X: np.ndarray) -> np.ndarray:
+    """R's ``svyvar`` per column: weighted variance times n/(n-1), n = rows with non-zero weight."""
+    w = design.w
+    nobs = int(np.count_nonzero(w))
+    sw = w.sum()
+    xbar = (w @ X) / sw
+    return (w @ (X - xbar) ** 2) / sw * nobs / (nobs - 1) if nobs > 1 else np.full(X.shape[1], np.nan)
+
+
+# -- estimators -------------------------------------------------------------------------------------------
+def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.DataFrame:
+    """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
+    if ci not in ("wald", "logit"):
+        raise EstimateError(f"ci={ci!r}: use 'wald' or 'logit' (logit intervals are for proportions)")
+    if by is not None:
+        return by_domains(design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci))
+    variables = _as_names(variables)
+    d, X, names = _prepare(design, variables, na_rm)
+
+    def point(W):
+        return (X.T @ W) / W.sum(axis=0)
+
+    def influence(w, theta):
+        return (X - theta) * (w / w.sum())[:, None]
+
+    theta, vcov = estimate(d, point, influence)
+    nobs = np.count_nonzero(d.w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.diag(vcov) / (_srs_variance(d, X) / nobs)
+    df = design_df(d)
+    interval = None
+    if ci == "logit":
+        binary = np.all((X == 0) | (X == 1) | np.isnan(X), axis=0)
+        if not binary.all():
+            bad = [n for n, b in zip(names, binary) if not b]
+            raise EstimateError(f"logit intervals are for proportions; {', '.join(bad)} is not a categorical "
+                                "or 0/1 variable. Use ci='wald' for means of other variables.")
+        se = np.sqrt(np.diag(vcov))
+        interval = logit_interval(theta, se, df, level)
+    return result_frame(names, theta, vcov, df, deff=deff, level=level, ci=interval, statistic="mean")
+
+
+def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
+    """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
+    if by is not None:
+        return by_domains(design, by, lambda d: total(d, variables, na_rm=na_rm, level=level))
+    d, X, names = _prepare(design, _as_names(variables), na_rm)
+
+    def point(W):
+        return X.T @ W
+
+    def influence(w, theta):
+        return X * w[:, None]
+
+    theta, vcov = estimate(d, point, influence)
+    w = d.w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.diag(vcov) / (_srs_variance(d, X) * w.sum() ** 2 / np.count_nonzero(w))
+    return result_frame(names, theta, vcov, design_df(d), deff=deff, level=level, statistic="total")
+
+
+def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
+    """Ratios of totals (R's ``svyratio``), every numerator over every denominator, named ``num/den``."""
+    if by is not None:
+        return by_domains(design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level))
+    nums, dens = _as_names(numerator), _as_names(denominator)
+    d, X, names = _prepare(design, nums + dens, na_rm)
+    for v in nums + dens:
+        if _is_categorical(design.data[v]):
+            raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical.")
+    Y, D = X[:, : len(nums)], X[:, len(nums):]
+    ii = np.repeat(np.arange(len(nums)), len(dens))
+    jj = np.tile(np.arange(len(dens)), len(nums))
+    labels = [f"{nums[i]}/{dens[j]}" for i, j in zip(ii, jj)]
+
+    def point(W):
+        return (Y.T @ W)[ii] / (D.T @ W)[jj]
+
+    def residual(w, theta):
+        return (Y[:, ii] - theta * D[:, jj]) / (w @ D)[jj]
+
+    def influence(w, theta):
+        return residual(w, theta) * w[:, None]
+
+    theta, vcov = estimate(d, point, influence)
+    w = d.w
+    r = residual(w, theta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.diag(vcov) / (_srs_variance(d, r) * w.sum() ** 2 / np.count_nonzero(w))
+    return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
+
+
+# -- quantiles --------------------------------------------------------------------------------------------
+def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """R's ``qrule_math``: the smallest x with weighted CDF >= p (the lower one at an exact step)."""
+    keep = w != 0
+    x, w = x[keep], w[keep]
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    cumw = np.cumsum(w[order])
+    total = math.fsum(w)
+    below = np.flatnonzero(cumw <= p * total)
+    if len(below) == 0:
+        return float(xs[0])
+    pos = below[-1]
+    wlow = p - cumw[pos] / total
+    if wlow == 0:
+        return float(xs[pos])
+    return float(xs[min(pos + 1, len(xs) - 1)])
+
+
+def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
+    """Quantiles with R's ``svyquantile(qrule="math", interval.type="mean")`` Woodruff intervals and SEs."""
+    if by is not None:
+        return by_domains(design, by, lambda d: quantile(d, variables, quantiles, na_rm=na_rm, level=level))
+    probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
+    if not all(0 <= p <= 1 for p in probs):
+        raise EstimateError(f"quantiles must lie in [0, 1] (got {probs})")
+    rows, est, lo, hi, se = [], [], [], [], []
+    for v in _as_names(variables):
+        if _is_categorical(design.data[v]):
+            raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical.")
+        d, X, _ = _prepare(design, [v], na_rm)
+        x = X[:, 0]
+        w = d.w
+        if np.isnan(x[w != 0]).any():
+            for p in probs:
+                rows.append(f"{v}.{p:g}"); est.append(np.nan); lo.append(np.nan); hi.append(np.nan)
+                se.append(np.nan)
+            continue
+        df = design_df(d)
+        t = t_quantile(df, level)
+        for p in probs:
+            q = _qrule_math(x, w, p)
+            below = (x <= q).astype(float)[:, None]
+            pm = mean_of(d, below)
+            p_lo, p_hi = pm[0] - t * pm[1], pm[0] + t * pm[1]
+            low = np.nan if (np.isnan(p_lo) or p_lo < 0) else _qrule_math(x, w, p_lo)
+            high = np.nan if (np.isnan(p_hi) or p_hi > 1) else _qrule_math(x, w, p_hi)
+            rows.append(f"{v}.{p:g}")
+            est.append(q); lo.append(low); hi.append(high); se.append((high - low) / (2 * t))
+    se_arr = np.asarray(se, dtype=float)
+    return result_frame(rows, np.asarray(est), np.diag(se_arr**2), design_df(design), level=level,
+                        ci=(np.asarray(lo), np.asarray(hi)), se=se_arr, statistic="quantile")
+
+
+def mean_of(design, X: np.ndarray) -> tuple[float, float]:
+    """Mean and SE of a single prepared column (used by the Woodruff interval)."""
+    theta, vcov = estimate(design, lambda W: (X.T @ W) / W.sum(axis=0),
+                           lambda w, th: (X - th) * (w / w.sum())[:, None])
+    return float(theta[0]), float(np.sqrt(vcov[0, 0]))
+
+
+# -- domains ----------------------------------------------------------------------------------------------
+def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
+    """One estimate per level of ``by`` (R's ``svyby``): each a domain over the full design.
+
+    Levels are those with rows of non-zero weight (R drops empty groups), in sorted order. With a single
+    row per level the index is the level; otherwise a MultiIndex (level, estimate name).
+    """
+    by_cols = _as_names(by)
+    for b in by_cols:
+        if b not in design.data.columns:
+            raise EstimateError(f"by variable {b!r} is not in the design's data.")
+    keys = design.data[by_cols]
+    inside = design.w != 0
+    groups = keys[inside & keys.notna().all(axis=1).to_numpy()].drop_duplicates()
+    groups = groups.sort_values(by_cols).itertuples(index=False, name=None)
+    frames, labels = [], []
+    for g in groups:
+        mask = np.ones(len(keys), dtype=bool)
+        for b, value in zip(by_cols, g):
+            mask &= (keys[b] == value).to_numpy()
+        frames.append(estimator(design.subset(mask)))
+        labels.append(g[0] if len(g) == 1 else g)
+    if not frames:
+        raise EstimateError(f"by={by!r}: no rows with non-zero weight have a value.")
+    if all(len(f) == 1 for f in frames):
+        out = pd.concat(frames)
+        out.index = pd.Index(labels, name=by_cols[0] if len(by_cols) == 1 else None)
+    else:
+        out = pd.concat(frames, keys=labels, names=[by_cols[0] if len(by_cols) == 1 else "by", None])
+    out.attrs = {"statistic": frames[0].attrs.get("statistic", ""), "by": by_cols}
+    return out
