@@ -32,6 +32,11 @@ _EXPORTS: dict[str, str] = {
     "SurveyDesign": "careersurvey.design",
     "DesignError": "careersurvey.design",
     "LonelyPSUError": "careersurvey.design",
+    "load_targets": "careersurvey.weighting",
+    "Targets": "careersurvey.weighting",
+    "WeightingError": "careersurvey.weighting",
+    "WeightSummary": "careersurvey.weighting",
+    "ReplicateWeights": "careersurvey.weighting",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,237 @@
+"""Generalised-regression calibration: g-weights for the linear, raking and logit distances, with bounds.
+
+The solver is R survey's ``grake()`` (Deville and Saerndal's Newton method on the Lagrange multipliers),
+written for a whole matrix of starting weights at once, so the main weights and every replicate column
+are calibrated in one vectorised run. Bounds are on g = final / initial weight and are enforced by the
+distance itself (clipped linear and raking distances, the logit distance lives inside them), never merely
+checked. The recorded :class:`CalibrationStep` gives the design the residuals that R's ``svyrecvar``
+uses for variances after calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import scipy.linalg
+
+from careersurvey.weighting.errors import WeightingError
+
+Method = Literal["linear", "raking", "logit"]
+METHODS: tuple[str, ...] = ("linear", "raking", "logit")
+_PINV_RTOL = 256 * np.finfo(float).eps  # MASS::ginv's tolerance, as grake() uses it
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Lower and upper limit of g = calibrated weight / initial weight (R's ``bounds``)."""
+
+    lower: float = -np.inf
+    upper: float = np.inf
+
+    @classmethod
+    def of(cls, bounds: "Bounds | tuple[float, float] | None", method: str) -> "Bounds":
+        """Validate user bounds for a method; None means unbounded (not allowed for logit)."""
+        if bounds is None:
+            b = cls()
+        elif isinstance(bounds, Bounds):
+            b = bounds
+        else:
+            try:
+                lo, hi = (float(x) for x in bounds)
+            except (TypeError, ValueError):
+                raise WeightingError(f"bounds must be a pair (lower, upper), got {bounds!r}") from None
+            b = cls(lo, hi)
+        if np.isnan(b.lower) or np.isnan(b.upper) or not b.lower < b.upper:
+            raise WeightingError(f"bounds ({b.lower}, {b.upper}): lower must be below upper")
+        if not b.lower <= 1.0 <= b.upper:
+            raise WeightingError(
+                f"bounds ({b.lower}, {b.upper}) exclude g = 1 (leaving a weight unchanged); bounds are ratios "
+                f"of calibrated to initial weights, so they must satisfy lower <= 1 <= upper, e.g. (0.5, 2)"
+            )
+        if method == "logit":
+            if not (np.isfinite(b.lower) and np.isfinite(b.upper)):
+                raise WeightingError("logit calibration needs finite bounds, e.g. bounds=(0.5, 2.0)")
+            if not b.lower < 1.0 < b.upper:
+                raise WeightingError(f"logit calibration needs lower < 1 < upper, got ({b.lower}, {b.upper})")
+        return b
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.lower) or np.isfinite(self.upper))
+
+
+def _fm1(method: str, u: np.ndarray, b: Bounds) -> np.ndarray:
+    """F(u) - 1: the g-weight minus one for multiplier-scores u (R's calfun$Fm1)."""
+    if method == "linear":
+        return np.clip(u + 1.0, b.lower, b.upper) - 1.0
+    if method == "raking":
+        with np.errstate(over="ignore"):
+            return np.clip(np.exp(u), b.lower, b.upper) - 1.0
+    lo, hi = b.lower, b.upper
+    a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(a * u)
+        return (lo * (hi - 1.0) + hi * (1.0 - lo) * e) / (hi - 1.0 + (1.0 - lo) * e) - 1.0
+
+
+def _df(method: str, u: np.ndarray, b: Bounds) -> np.ndarray:
+    """dF/du (R's calfun$dF); zero where a bound is active."""
+    inside = (u < b.upper - 1.0) & (u > b.lower - 1.0)
+    if method == "linear":
+        return inside.astype(float)
+    if method == "raking":
+        with np.errstate(over="ignore"):
+            return np.where(inside, np.exp(u), 0.0)
+    lo, hi = b.lower, b.upper
+    a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(a * u)
+        den = hi - 1.0 + (1.0 - lo) * e
+        return hi * (1.0 - lo) * e * a / den - (lo * (hi - 1.0) + hi * (1.0 - lo) * e) * ((1.0 - lo) * e * a) / den**2
+
+
+@dataclass(frozen=True)
+class GResult:
+    """g-weights (n, R) and how the solver got there, per column."""
+
+    g: np.ndarray
+    iterations: np.ndarray
+    misfit: np.ndarray  # (R,) largest |target - achieved| / (1 + |target|) at the end
+    converged: np.ndarray
+
+
+def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "linear",
+            bounds: Bounds = Bounds(), tol: float = 1e-7, max_iter: int = 50) -> GResult:
+    """Newton iterations for g so that ``x.T @ (w * g) == targets`` for each column of ``w``.
+
+    ``x`` (n, p) model matrix, ``w`` (n,) or (n, R) initial weights, ``targets`` (p,) or (p, R). Converged
+    when every |misfit| / (1 + |target|) < tol (R's criterion); step halving when g or its derivative is not
+    finite; pseudo-inverse of the Newton matrix so redundant columns do no harm. No rescaling (R rescales
+    weights when targets exceed 20 times the sample totals, which changes what bounds mean; we do not).
+    """
+    w2 = w[:, None] if w.ndim == 1 else w
+    n, r = w2.shape
+    t = np.broadcast_to(targets[:, None] if targets.ndim == 1 else targets, (x.shape[1], r))
+    eta = np.zeros((x.shape[1], r))
+    u = np.zeros((n, r))
+    g = 1.0 + _fm1(method, u, bounds)
+    deriv = _df(method, u, bounds)
+    iterations = np.zeros(r, dtype=int)
+    active = np.ones(r, dtype=bool)
+    misfit = np.full(r, np.inf)
+    sample_total = x.T @ w2
+    scale = 1.0 + np.abs(t)
+    it = 1
+    while True:
+        cols = np.flatnonzero(active)
+        wa = w2[:, cols]
+        tmat = np.einsum("np,nr,nq->rpq", x, wa * deriv[:, cols], x, optimize=True)
+        miss = t[:, cols] - sample_total[:, cols] - x.T @ (wa * (g[:, cols] - 1.0))
+        step = np.einsum("rpq,qr->pr", np.linalg.pinv(tmat, rcond=_PINV_RTOL, hermitian=True), miss)
+        eta[:, cols] += step
+        u[:, cols] = x @ eta[:, cols]
+        g[:, cols] = 1.0 + _fm1(method, u[:, cols], bounds)
+        deriv[:, cols] = _df(method, u[:, cols], bounds)
+        bad = ~(np.isfinite(g[:, cols]).all(axis=0) & np.isfinite(deriv[:, cols]).all(axis=0))
+        while bad.any() and it < max_iter:  # step halving for the columns that overflowed
+            it += 1
+            bc = cols[bad]
+            step[:, bad] /= 2.0
+            eta[:, bc] -= step[:, bad]
+            u[:, bc] = x @ eta[:, bc]
+            g[:, bc] = 1.0 + _fm1(method, u[:, bc], bounds)
+            deriv[:, bc] = _df(method, u[:, bc], bounds)
+            bad = ~(np.isfinite(g[:, cols]).all(axis=0) & np.isfinite(deriv[:, cols]).all(axis=0))
+        achieved = x.T @ (wa * g[:, cols])
+        rel = np.abs(t[:, cols] - achieved) / scale[:, cols]
+        rel = np.where(np.isfinite(rel), rel, np.inf)
+        misfit[cols] = rel.max(axis=0)
+        iterations[cols] = it
+        done = (rel < tol).all(axis=0)
+        active[cols[done]] = False
+        it += 1
+        if not active.any() or it > max_iter:
+            break
+    return GResult(g=g if w.ndim == 2 else g[:, 0], iterations=iterations, misfit=misfit,
+                   converged=~active)
+
+
+def check_bounds_feasible(x: np.ndarray, w: np.ndarray, targets: np.ndarray, names: list[str],
+                          bounds: Bounds) -> None:
+    """Fail early when a target of a non-negative column lies outside what bounded g can reach."""
+    if not bounds.finite:
+        return
+    nonneg = (x >= 0).all(axis=0)
+    base = x.T @ w
+    lo, hi = base * max(bounds.lower, 0.0), base * bounds.upper
+    for j in np.flatnonzero(nonneg & ((targets < lo * (1 - 1e-12)) | (targets > hi * (1 + 1e-12)))):
+        need = targets[j] / base[j] if base[j] > 0 else np.inf
+        raise WeightingError(
+            f"bounds ({bounds.lower:g}, {bounds.upper:g}) cannot be met: {names[j]} has target "
+            f"{targets[j]:,.6g} but initial weighted total {base[j]:,.6g}, so even moving every weight of "
+            f"that group to a bound reaches only [{lo[j]:,.6g}, {hi[j]:,.6g}] (it needs g around "
+            f"{need:.3g}). Widen the bounds or collapse levels"
+        )
+
+
+def not_converged(result: GResult, x: np.ndarray, w: np.ndarray, targets: np.ndarray, names: list[str],
+                  method: str, bounds: Bounds, max_iter: int, what: str = "calibration") -> WeightingError:
+    """The error for a calibration that did not converge, naming the worst margin."""
+    col = int(np.argmax(np.where(result.converged, -np.inf, result.misfit)))
+    g = result.g if result.g.ndim == 1 else result.g[:, col]
+    ww = w if w.ndim == 1 else w[:, col]
+    tt = targets if targets.ndim == 1 else targets[:, col]
+    achieved = x.T @ (ww * g)
+    rel = np.abs(tt - achieved) / (1 + np.abs(tt))
+    j = int(np.nanargmax(np.where(np.isfinite(rel), rel, np.inf)))
+    where = "" if result.g.ndim == 1 else f" (replicate {col + 1})"
+    hint = ("the bounds may be too tight: widen them or collapse small levels" if bounds.finite
+            else "targets may be far from the sample or collinear: check them, or raise max_iter")
+    return WeightingError(
+        f"{method} {what}{where} did not converge after {int(result.iterations[col])} iterations "
+        f"(max_iter={max_iter}): {names[j]} reached {achieved[j]:,.8g} against target {tt[j]:,.8g} "
+        f"(relative misfit {result.misfit[col]:.3g}); {hint}"
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationStep:
+    """A recorded calibration: what the design needs to compute variances from calibration residuals.
+
+    ``residualize`` is R's ``qr.resid(qr(X * sqrt(w0)), z / (g * sqrt(w0))) * g * sqrt(w0)``: weighted
+    influence values become residuals of the w0-weighted regression on the calibration model matrix.
+    """
+
+    method: str
+    names: tuple[str, ...]
+    targets: np.ndarray
+    w0: np.ndarray  # weights before this step (n,)
+    g: np.ndarray  # g-weights (n,)
+    bounds: Bounds = field(default_factory=Bounds)
+    iterations: int = 0
+    _matrix: object = None  # callable returning X, so big designs build X only when a variance is asked
+    spec: object = None  # the targets as the user gave them (for weight_summary)
+
+    @cached_property
+    def _basis(self) -> tuple[np.ndarray, np.ndarray]:
+        x = self._matrix() if callable(self._matrix) else np.asarray(self._matrix)
+        half = np.sqrt(self.w0)
+        q, rr, _ = scipy.linalg.qr(x * half[:, None], mode="economic", pivoting=True)
+        d = np.abs(np.diag(rr))
+        rank = int((d > 1e-7 * d.max()).sum()) if d.size else 0  # R's qr() tolerance
+        return q[:, :rank], self.g * half
+
+    def residualize(self, z: np.ndarray) -> np.ndarray:
+        """Calibration residuals of weighted influence values ``z`` (n,) or (n, k), same shape back."""
+        q, wcal = self._basis
+        z2 = z[:, None] if z.ndim == 1 else z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.where(wcal[:, None] > 0, z2 / wcal[:, None], 0.0)
+        out = (y - q @ (q.T @ y)) * wcal[:, None]
+        return out[:, 0] if z.ndim == 1 else out
+
+    def describe(self) -> str:
+        return f"{self.method} calibration on {', '.join(self.names)}"

@@ -1,0 +1,121 @@
+"""Weight diagnostics: spread, Kish's design effect of unequal weighting, and margins achieved vs targets.
+
+A :class:`WeightSummary` is data (pandas frames) plus renderers, so the command line, notebooks and the
+report show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+QUANTILES: tuple[float, ...] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+
+
+@dataclass(frozen=True, eq=False)
+class WeightSummary:
+    """Summary of one weight vector; ``margins`` compares weighted totals with targets when known.
+
+    ``deff_kish`` = n * sum(w^2) / sum(w)^2 (1 for equal weights): variances of means grow by about this
+    factor from unequal weights alone; ``n_effective`` = sum(w)^2 / sum(w^2) = n / deff_kish.
+    """
+
+    stats: pd.Series
+    margins: pd.DataFrame
+    history: tuple[str, ...]
+
+    @property
+    def deff_kish(self) -> float:
+        return float(self.stats["deff_kish"])
+
+    @property
+    def n_effective(self) -> float:
+        return float(self.stats["n_effective"])
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.stats.to_frame("value")
+
+    def as_text(self) -> str:
+        lines = ["Weights"]
+        for k, v in self.stats.items():
+            lines.append(f"  {k:<14} {_fmt(v)}")
+        if len(self.margins):
+            lines.append("Margins (weighted total vs target)")
+            lines.append(self.margins.to_string(float_format=lambda x: f"{x:,.6g}"))
+        if self.history:
+            lines.append("Weighting steps: " + "; ".join(self.history))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        html = self.to_frame().to_html(float_format=lambda x: f"{x:,.6g}")
+        if len(self.margins):
+            html += self.margins.to_html(float_format=lambda x: f"{x:,.6g}")
+        return html
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):,.6g}"
+    return str(v)
+
+
+def weight_stats(w: np.ndarray) -> pd.Series:
+    """min, max, quantiles, ratio max/min, cv, Kish deff and effective n over the positive weights."""
+    w = np.asarray(w, dtype=float)
+    pos = w[w > 0]
+    n = len(pos)
+    out: dict[str, Any] = {"n": int(len(w)), "n_positive": int(n), "sum": float(pos.sum())}
+    if n == 0:
+        return pd.Series(out, dtype=object)
+    s1, s2 = pos.sum(), (pos**2).sum()
+    out.update({"min": float(pos.min()), "mean": float(pos.mean()), "max": float(pos.max())})
+    for q, v in zip(QUANTILES, np.quantile(pos, QUANTILES)):
+        out[f"p{round(q * 100):02d}"] = float(v)
+    out["ratio_max_min"] = float(pos.max() / pos.min())
+    out["cv"] = float(pos.std(ddof=0) / pos.mean())
+    out["deff_kish"] = float(n * s2 / s1**2)
+    out["n_effective"] = float(s1**2 / s2)
+    out["n_negative"] = int((w < 0).sum())
+    return pd.Series(out, dtype=object)
+
+
+def margin_table(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any]) -> pd.DataFrame:
+    """Weighted totals against targets: one row per (variable, level), numeric totals as one row each."""
+    from careersurvey.weighting.margins import factorize, level_key
+
+    rows = []
+    for var, tot in targets.items():
+        if var == "(Intercept)":
+            rows.append(("(total)", "", float(tot), float(w.sum())))
+            continue
+        key = tuple(var) if isinstance(var, list) else var
+        name = key if isinstance(key, str) else " x ".join(key)
+        if isinstance(tot, Mapping):
+            codes, levels = factorize(data, key)
+            sums = np.bincount(codes, weights=w, minlength=len(levels))
+            achieved = {level_key(lv): s for lv, s in zip(levels, sums)}
+            for lv, t in tot.items():
+                rows.append((name, level_key(lv), float(t), float(achieved.get(level_key(lv), 0.0))))
+        else:
+            vals = pd.to_numeric(data[key], errors="coerce").to_numpy(dtype=float)
+            rows.append((name, "", float(tot), float(np.nansum(vals * w))))
+    frame = pd.DataFrame(rows, columns=["variable", "level", "target", "achieved"])
+    frame["difference"] = frame["achieved"] - frame["target"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["relative"] = frame["difference"] / frame["target"].abs()
+    return frame.set_index(["variable", "level"])
+
+
+def summarize(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any] | None,
+              history: tuple[str, ...] = ()) -> WeightSummary:
+    margins = margin_table(data, w, targets) if targets else pd.DataFrame(
+        columns=["target", "achieved", "difference", "relative"])
+    return WeightSummary(stats=weight_stats(w), margins=margins, history=history)

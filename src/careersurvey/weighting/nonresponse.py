@@ -1,0 +1,124 @@
+"""Nonresponse adjustment by weighting classes, or by classes of estimated response propensity.
+
+Within each class c the respondents' weights are multiplied by N_c / R_c, the weighted count of all sampled
+units over that of the respondents, so respondents carry the class's nonrespondents. The estimator is then a
+function of full-sample and respondent totals; its linearisation (``NonresponseStep.residualize``) keeps
+the variance of the estimated class sizes N_c (``variance="estimated"``, the default). ``variance="fixed"``
+treats N_c as known, which is what R gives for a respondents-only design post-stratified to those sizes.
+Propensity classes come from a design-weighted logistic regression of response on covariates, cut into
+equal-count classes of the predicted propensity (Little 1986; Kalton and Flores-Cervantes 2003).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.weighting.errors import WeightingError
+
+
+def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series) -> np.ndarray:
+    """The response indicator as a boolean array; a column may hold 1/0 or True/False, no missing."""
+    if isinstance(responded, str):
+        if responded not in data.columns:
+            raise WeightingError(f"nonresponse: the data have no column {responded!r}")
+        col = data[responded]
+        name = responded
+    else:
+        col = pd.Series(np.asarray(responded).reshape(-1), index=data.index) if not isinstance(
+            responded, pd.Series) else responded.reindex(data.index)
+        name = "responded"
+    if col.isna().any():
+        raise WeightingError(f"nonresponse: {name!r} is missing in {int(col.isna().sum())} rows; "
+                             "every sampled unit must be a respondent (1) or a nonrespondent (0)")
+    vals = pd.to_numeric(col, errors="coerce") if col.dtype != bool else col.astype(int)
+    if vals.isna().any() or not vals.isin([0, 1]).all():
+        bad = sorted(map(str, col[~vals.isin([0, 1]) | vals.isna()].unique()[:5]))
+        raise WeightingError(f"nonresponse: {name!r} must hold 1 (responded) or 0 (did not), found {bad}")
+    return vals.to_numpy().astype(bool)
+
+
+def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Adjustment factors (n,) or (n, R): N_c / R_c for respondents, 0 for nonrespondents."""
+    w2 = w[:, None] if w.ndim == 1 else w
+    r = w2.shape[1]
+    off = (codes[:, None] + np.arange(r)[None, :] * k).ravel()
+    full = np.bincount(off, weights=w2.ravel(), minlength=k * r).reshape(r, k).T
+    resp = np.bincount(off, weights=(w2 * responded[:, None]).ravel(), minlength=k * r).reshape(r, k).T
+    empty = (resp <= 0) & (full > 0)
+    if empty.any():
+        c, col = np.argwhere(empty)[0]
+        raise WeightingError(
+            f"nonresponse class {c} has sampled units but no responding weight"
+            f"{'' if r == 1 else f' in replicate {col + 1}'}: merge it with a neighbouring class")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(resp > 0, full / resp, 0.0)
+    out = f[codes] * responded[:, None]
+    return out if w.ndim == 2 else out[:, 0]
+
+
+def fit_propensity(x: np.ndarray, y: np.ndarray, w: np.ndarray, max_iter: int = 50,
+                   tol: float = 1e-10) -> np.ndarray:
+    """Design-weighted logistic regression by Newton-Raphson; returns fitted response propensities."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        eta = x @ beta
+        p = 1.0 / (1.0 + np.exp(-eta))
+        grad = x.T @ (w * (y - p))
+        hess = (x * (w * p * (1 - p))[:, None]).T @ x
+        step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        beta += step
+        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
+            break
+    else:
+        raise WeightingError(
+            f"response propensity model did not converge in {max_iter} iterations (largest step "
+            f"{np.max(np.abs(step)):.3g}); a covariate may separate respondents perfectly: drop or collapse it")
+    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+
+
+def propensity_classes(p: np.ndarray, n_classes: int) -> np.ndarray:
+    """Equal-count classes of estimated propensity (codes 0..k-1; ties kept together)."""
+    if n_classes < 1:
+        raise WeightingError("n_classes must be at least 1")
+    ranks = pd.Series(p).rank(method="min").to_numpy()
+    codes = pd.qcut(ranks, q=n_classes, labels=False, duplicates="drop")
+    return pd.factorize(codes, sort=True)[0].astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class NonresponseStep:
+    """A recorded weighting-class nonresponse adjustment.
+
+    residualize: z - w1 * m_c + w0 * m_c, with m_c the w0-weighted mean over respondents of z / w1 in the
+    class and w0 the weights of all sampled units before adjustment (the second term is the linearised
+    contribution of the estimated class size; dropped when ``variance == "fixed"``).
+    """
+
+    codes: np.ndarray
+    k: int
+    responded: np.ndarray
+    w0: np.ndarray
+    w1: np.ndarray
+    variance: str = "estimated"
+    classes: str = ""
+
+    def residualize(self, z: np.ndarray) -> np.ndarray:
+        z2 = z[:, None] if z.ndim == 1 else z
+        w0r = self.w0 * self.responded
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(self.w1 > 0, w0r / self.w1, 0.0)
+        den = np.bincount(self.codes, weights=w0r, minlength=self.k)
+        num = np.stack([np.bincount(self.codes, weights=z2[:, j] * ratio, minlength=self.k)
+                        for j in range(z2.shape[1])], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.where(den[:, None] > 0, num / den[:, None], 0.0)
+        out = z2 - m[self.codes] * self.w1[:, None]
+        if self.variance == "estimated":
+            out = out + m[self.codes] * self.w0[:, None]
+        return out[:, 0] if z.ndim == 1 else out
+
+    def describe(self) -> str:
+        return f"nonresponse adjustment in {self.k} classes ({self.classes})"

@@ -1,0 +1,321 @@
+"""Weighting steps on a SurveyDesign: each returns a new design that records the step.
+
+These are the bodies of ``d.poststratify``, ``d.rake``, ``d.calibrate``, ``d.trim``,
+``d.adjust_nonresponse``, ``d.replicate``, ``d.weight_summary`` and ``SurveyDesign.from_replicates``. On a
+replicate design every replicate column is weighted the same way as the main weights (so replicate variances
+include the weighting); on a linearisation design the recorded step turns influence values into the
+residuals R's ``svyrecvar`` uses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.weighting import replicate as _rep
+from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
+                                              not_converged, solve_g)
+from careersurvey.weighting.diagnostics import WeightSummary, summarize
+from careersurvey.weighting.errors import WeightingError
+from careersurvey.weighting.margins import build_model, factorize, level_key
+from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
+                                                propensity_classes, response_indicator)
+from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
+from careersurvey.weighting.trim import TrimStep, trim_weights
+
+
+def _rep_weights(d) -> np.ndarray | None:
+    reps = d.replicates
+    return None if reps is None else np.asarray(reps.weights, dtype=float)
+
+
+def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, **extra: Any):
+    changes: dict[str, Any] = {"weights": w_new, "adjustments": tuple(d.adjustments) + (step,)}
+    if rep_new is not None:
+        changes["replicates"] = d.replicates.with_weights(rep_new)
+    changes.update(extra)
+    return d.evolve(**changes)
+
+
+# -- post-stratification ----------------------------------------------------------------------------------
+def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] | pd.DataFrame):
+    """R's ``postStratify``: weights times population / weighted sample count of each row's cell.
+
+    ``variables`` one column or several (cells are their combinations); ``totals`` a mapping level ->
+    total (tuple levels for several variables) or a DataFrame with the variables and a ``Freq`` column.
+    """
+    var: str | tuple[str, ...] = variables if isinstance(variables, str) else tuple(variables)
+    if isinstance(totals, pd.DataFrame):
+        cols = [var] if isinstance(var, str) else list(var)
+        freq = [c for c in totals.columns if c not in cols]
+        if len(freq) != 1:
+            raise WeightingError(f"post-stratification totals need the columns {cols} and one count column "
+                                 f"(e.g. 'Freq'); got {list(totals.columns)}")
+        keys = totals[cols[0]] if isinstance(var, str) else list(zip(*(totals[c] for c in cols)))
+        totals = dict(zip(keys, totals[freq[0]].astype(float)))
+    w = d.w
+    model = build_model(d.data, {var: totals}, w)
+    m = model.margins[0]
+    factor = poststratify_factors(m.codes, len(m.levels), m.totals, w)
+    w_new = w * factor
+    rw = _rep_weights(d)
+    rep_new = None if rw is None else rw * poststratify_factors(m.codes, len(m.levels), m.totals, rw)
+    step = PostStratStep(variable=m.name, levels=m.levels, totals=m.totals, codes=m.codes, w_old=w, w_new=w_new,
+                         spec={var: dict(totals)})
+    return _evolve(d, w_new, step, rep_new)
+
+
+# -- raking -----------------------------------------------------------------------------------------------
+def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol: float = 1e-10):
+    """Raking (iterative proportional fitting) to categorical margins; weights as R's ``rake()``.
+
+    Converged when a whole cycle changes no margin level by more than ``tol`` (relative); otherwise an
+    error says after how many iterations and how far off. The recorded step is a raking calibration, so
+    variances are R's ``calibrate(calfun = "raking")``.
+    """
+    numeric = [k for k, v in margins.items() if not isinstance(v, Mapping)]
+    if numeric:
+        raise WeightingError(f"rake() takes categorical margins {{variable: {{level: total}}}}; {numeric} "
+                             "are numbers: use d.calibrate(..., method='raking') for numeric totals")
+    w = d.w
+    model = build_model(d.data, margins, w)
+    codes = [m.codes for m in model.margins]
+    sizes = [len(m.levels) for m in model.margins]
+    targets = [m.totals for m in model.margins]
+    res = rake_factors(codes, sizes, targets, w, tol=tol, max_iter=max_iter)
+    if not res.converged:
+        raise _rake_error(model, w * res.factor, res.iterations, res.misfit, max_iter, "")
+    rw = _rep_weights(d)
+    rep_new = None
+    if rw is not None:
+        rr = rake_factors(codes, sizes, targets, rw, tol=tol, max_iter=max_iter)
+        if not rr.converged:
+            raise WeightingError(f"raking of the replicate weights did not converge after {rr.iterations} "
+                                 f"iterations (relative misfit {rr.misfit:.3g}); collapse sparse levels")
+        rep_new = rw * rr.factor
+    names, tvec = model.columns()
+    step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=res.factor,
+                           iterations=res.iterations, _matrix=model.matrix, spec=dict(margins))
+    return _evolve(d, w * res.factor, step, rep_new)
+
+
+def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingError:
+    worst = ("", 0.0, 0.0, 0.0)
+    for m in model.margins:
+        ach = np.bincount(m.codes, weights=w_new, minlength=len(m.levels))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(m.totals > 0, np.abs(ach - m.totals) / m.totals, 0.0)
+        j = int(rel.argmax())
+        if rel[j] >= worst[1]:
+            worst = (m.labels()[j], float(rel[j]), float(ach[j]), float(m.totals[j]))
+    return WeightingError(
+        f"raking{where} did not converge after {iterations} iterations (max_iter={max_iter}): {worst[0]} "
+        f"reached {worst[2]:,.8g} against target {worst[3]:,.8g} (relative misfit {misfit:.3g}). Margins "
+        f"with empty or tiny cross-cells converge slowly or not at all: collapse levels or raise max_iter")
+
+
+# -- calibration ------------------------------------------------------------------------------------------
+def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
+              bounds: Bounds | tuple[float, float] | None = None, max_iter: int = 50, tol: float = 1e-7,
+              population_total: float | None = None):
+    """Calibration (R's ``calibrate``) to margins ``{var: {level: total}}`` and numeric totals ``{var: t}``.
+
+    ``method`` "linear" (GREG), "raking" or "logit"; ``bounds`` = (lower, upper) on g = new / old weight,
+    enforced by the distance (logit needs them). Non-convergence is an error naming the worst target.
+    """
+    if method not in METHODS:
+        raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}")
+    b = Bounds.of(bounds, method)
+    w = d.w
+    model = build_model(d.data, totals, w, population_total=population_total)
+    names, t = model.columns()
+    x = model.matrix()
+    check_bounds_feasible(x, w, t, names, b)
+    res = solve_g(x, w, t, method, b, tol=tol, max_iter=max_iter)
+    if not res.converged.all():
+        raise not_converged(res, x, w, t, names, method, b, max_iter)
+    rw = _rep_weights(d)
+    rep_new = None
+    if rw is not None:
+        rr = solve_g(x, rw, t, method, b, tol=tol, max_iter=max_iter)
+        if not rr.converged.all():
+            raise not_converged(rr, x, rw, t, names, method, b, max_iter)
+        rep_new = rw * rr.g
+    spec = dict(totals)
+    if population_total is not None:
+        spec["(Intercept)"] = population_total
+    step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=res.g, bounds=b,
+                           iterations=int(res.iterations[0]), _matrix=x, spec=spec)
+    return _evolve(d, w * res.g, step, rep_new)
+
+
+# -- trimming ---------------------------------------------------------------------------------------------
+def trim(d, lower: float | None = None, upper: float | None = None):
+    """R's ``trimWeights(strict = TRUE)``: clip, redistribute equally, repeat until inside the bounds.
+
+    ``lower``/``upper`` are weights (not ratios); None leaves that side open.
+    """
+    lower = -np.inf if lower is None else float(lower)
+    upper = np.inf if upper is None else float(upper)
+    w = d.w
+    w_new, rounds = trim_weights(w, lower, upper)
+    rw = _rep_weights(d)
+    rep_new = None if rw is None else trim_weights(rw, lower, upper)[0]
+    n_changed = int(((w > 0) & ((w < lower) | (w > upper))).sum())
+    return _evolve(d, w_new, TrimStep(float(lower), float(upper), rounds, n_changed), rep_new)
+
+
+# -- nonresponse ------------------------------------------------------------------------------------------
+def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str | Sequence[str] | None = None,
+                       propensity: Sequence[str] | str | None = None, n_classes: int = 5,
+                       variance: str = "estimated"):
+    """Weighting-class nonresponse adjustment; nonrespondents leave the design (as a domain, weight 0).
+
+    Give ``classes`` (column(s) whose combinations are the classes) or ``propensity`` (covariate columns,
+    or a formula right-hand side like ``"sector + C(age_group)"``) for ``n_classes`` equal-count classes of
+    the design-weighted logistic response propensity. ``variance``: "estimated" (class sizes are
+    estimates) or "fixed" (as R treats a respondents-only design post-stratified to them).
+    """
+    if variance not in ("estimated", "fixed"):
+        raise WeightingError(f"variance={variance!r}: use 'estimated' or 'fixed'")
+    if (classes is None) == (propensity is None):
+        raise WeightingError("give either classes= (weighting-class columns) or propensity= (covariates)")
+    r = response_indicator(d.data, responded)
+    w = d.w
+    if not (r & (w > 0)).any():
+        raise WeightingError("nonresponse: no respondent has positive weight")
+    if classes is not None:
+        var = classes if isinstance(classes, str) else tuple(classes)
+        codes, levels = factorize(d.data, var)
+        label = var if isinstance(var, str) else " x ".join(var)
+        k = len(levels)
+    else:
+        p = _propensity(d.data, propensity, r, w)
+        codes = propensity_classes(p, n_classes)
+        k = int(codes.max()) + 1
+        label = f"{k} propensity classes"
+    w_new = w * class_factors(codes, k, r, w)
+    rw = _rep_weights(d)
+    rep_new = None if rw is None else rw * class_factors(codes, k, r, rw)
+    step = NonresponseStep(codes=codes, k=k, responded=r, w0=w, w1=w_new, variance=variance, classes=label)
+    dom = r if d.domain is None else (r & d.domain)
+    changes: dict[str, Any] = {"weights": w_new, "domain": dom,
+                               "adjustments": tuple(d.adjustments) + (step,)}
+    if rep_new is not None:
+        changes["replicates"] = d.replicates.with_weights(rep_new)
+    return d.evolve(**changes)
+
+
+def _propensity(data: pd.DataFrame, covariates: Sequence[str] | str, r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from formulaic import model_matrix
+
+    rhs = covariates if isinstance(covariates, str) else " + ".join(covariates)
+    if "~" in rhs:
+        rhs = rhs.split("~", 1)[1]
+    try:
+        mm = model_matrix(rhs, data, na_action="raise")
+    except Exception as exc:  # formulaic raises several types; name the formula and the cause
+        raise WeightingError(f"response propensity model {rhs!r}: {exc}") from None
+    x = np.asarray(mm, dtype=float)
+    keep = w > 0
+    p = np.full(len(r), np.nan)
+    p[keep] = fit_propensity(x[keep], r[keep].astype(float), w[keep])
+    p[~keep] = 1.0
+    return p
+
+
+# -- replicate designs ------------------------------------------------------------------------------------
+def replicate(d, method: str = "auto", replicates: int = 50, rho: float | None = None, mse: bool = False,
+              seed: int | None = None, hadamard: np.ndarray | None = None):
+    """A replicate-weight version of a design (R's ``as.svrepdesign``), from its first-stage strata/PSUs.
+
+    method: "JK1" (unstratified), "JKn", "BRR" (2 PSUs per stratum), "Fay" (``rho``, default 0.5),
+    "bootstrap" (``replicates``, ``seed``); "auto" is JKn for stratified designs and JK1 otherwise.
+    Replicates are built from the current weights; weighting steps applied later reach every replicate.
+    """
+    spec = d.spec
+    stage = d.stages[0]
+    stratified = spec.strata_name is not None
+    if method == "auto":
+        method = "JKn" if stratified else "JK1"
+    psu = stage.unit
+    strata = stage.unit_stratum[psu]
+    popsize = None if stage.popsize is None else stage.popsize[strata]
+    if popsize is not None and getattr(spec, "fpc_is_fraction", False):
+        popsize = stage.n_units[strata] / popsize
+    w = d.w
+    if method == "JK1":
+        if stratified:
+            raise WeightingError("JK1 is for unstratified designs; use method='JKn' for a stratified design")
+        reps = _rep.jk1(psu, w, popsize)
+    elif method == "JKn":
+        if not stratified:
+            raise WeightingError("JKn needs strata; use method='JK1' or 'bootstrap' for an unstratified design")
+        reps = _rep.jkn(strata, psu, w, popsize, lonely_psu=d.lonely_psu)
+    elif method in ("BRR", "Fay"):
+        if not stratified:
+            raise WeightingError(f"{method} needs a stratified design with 2 PSUs per stratum")
+        r = 0.0 if method == "BRR" else (0.5 if rho is None else float(rho))
+        if method == "Fay" and r == 0:
+            raise WeightingError("Fay's method needs 0 < rho < 1 (rho = 0 is BRR)")
+        labels = np.asarray(stage.stratum_labels)[strata]
+        reps = _rep.brr(labels, psu, w, rho=r, hadamard=hadamard)
+    elif method == "bootstrap":
+        reps = _rep.bootstrap(strata if stratified else None, psu, w, replicates=replicates, popsize=popsize,
+                              seed=seed)
+    else:
+        raise WeightingError(f"method={method!r}: use one of {', '.join(_rep.REPLICATE_METHODS)} or 'auto'")
+    if mse:
+        reps = _rep.ReplicateWeights(reps.weights, reps.scale, reps.rscales, True, reps.method, reps.rho)
+    return d.evolve(replicates=reps)
+
+
+def from_replicates(data: pd.DataFrame, weights: str | Sequence[float], replicate_weights: str | Sequence[str],
+                    method: str = "other", combined: bool = False, scale: float | None = None,
+                    rscales: Sequence[float] | None = None, rho: float | None = None, mse: bool = False):
+    """A design from replicate weight columns shipped with a data set (R's ``svrepdesign``).
+
+    ``replicate_weights`` a list of columns or a regular expression matching them (``"^repw[0-9]+$"``);
+    ``combined`` says whether they already include the sampling weights (R's ``combined.weights``).
+    """
+    from careersurvey.design import SurveyDesign
+
+    if isinstance(replicate_weights, str):
+        pattern = re.compile(replicate_weights)
+        cols = [c for c in data.columns if pattern.search(str(c))]
+        if not cols:
+            raise WeightingError(f"no columns match the replicate-weight pattern {replicate_weights!r}")
+    else:
+        cols = list(replicate_weights)
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise WeightingError(f"replicate weight columns {missing} are not in the data")
+    mult = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(mult).all():
+        bad = [c for c in cols if not np.isfinite(mult[:, cols.index(c)]).all()]
+        raise WeightingError(f"replicate weight columns {bad[:5]} have missing or non-numeric values")
+    d = SurveyDesign(data, weights=weights)
+    reps = _rep.from_columns(mult, d.w, method, combined=combined, scale=scale,
+                             rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho,
+                             mse=mse)
+    return d.evolve(replicates=reps)
+
+
+# -- diagnostics ------------------------------------------------------------------------------------------
+def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary:
+    """Weight spread, Kish deff and effective n, and the margins of the last weighting step vs its targets."""
+    if targets is None:
+        for adj in reversed(d.adjustments):
+            spec = getattr(adj, "spec", None)
+            if spec is not None:
+                targets = spec
+                break
+    history = tuple(a.describe() if hasattr(a, "describe") else type(a).__name__ for a in d.adjustments)
+    return summarize(d.data, d.w, targets, history)
+
+
+__all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "from_replicates",
+           "weight_summary", "level_key"]

@@ -1,0 +1,280 @@
+"""Replicate weights: jackknife (JK1, JKn), balanced repeated replication (BRR, Fay) and bootstrap.
+
+Built as R survey's ``as.svrepdesign`` builds them (``jk1weights``, ``jknweights``, ``brrweights``,
+``bootweights``), from the first-stage strata and PSUs of a design. A :class:`ReplicateWeights` value holds
+the replicate analysis weights (already multiplied by the sampling weights) with the constants of R's
+``svrVar``: variance = scale * sum_r rscales[r] (theta_r - centre)(theta_r - centre)^T, centre = the mean of
+the replicate estimates, or the full-sample estimate when ``mse`` is true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.weighting.errors import WeightingError
+
+REPLICATE_METHODS: tuple[str, ...] = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateWeights:
+    """Replicate analysis weights (n, R) and the constants that turn replicate estimates into a variance."""
+
+    weights: np.ndarray
+    scale: float
+    rscales: np.ndarray
+    mse: bool = False
+    method: str = "other"
+    rho: float | None = None
+
+    def __post_init__(self) -> None:
+        w = np.asarray(self.weights, dtype=float)
+        if w.ndim != 2 or w.shape[1] < 1:
+            raise WeightingError(f"replicate weights must be an (n, R) matrix with R >= 1, got shape {w.shape}")
+        if not np.isfinite(w).all():
+            raise WeightingError("replicate weights contain missing or infinite values")
+        rs = np.broadcast_to(np.asarray(self.rscales, dtype=float), (w.shape[1],)).copy()
+        if not np.isfinite(self.scale) or self.scale < 0 or (rs < 0).any():
+            raise WeightingError(f"replicate scale {self.scale} and rscales must be finite and non-negative")
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "rscales", rs)
+
+    @property
+    def n_replicates(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def degf(self) -> int:
+        """R's ``degf()`` of a replicate design: rank of the replicate weight matrix minus one."""
+        return int(np.linalg.matrix_rank(self.weights, tol=None)) - 1
+
+    def covariance(self, thetas: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+        """R's ``svrVar``: thetas (R,) or (R, k) replicate estimates; returns (k, k)."""
+        th = np.asarray(thetas, dtype=float)
+        th = th[:, None] if th.ndim == 1 else th
+        if self.mse:
+            centre = np.atleast_1d(np.asarray(estimate, dtype=float))
+        else:
+            centre = th[self.rscales > 0].mean(axis=0)
+        dev = (th - centre) * np.sqrt(self.rscales)[:, None]
+        return self.scale * dev.T @ dev
+
+    def with_weights(self, weights: np.ndarray) -> "ReplicateWeights":
+        return ReplicateWeights(weights, self.scale, self.rscales, self.mse, self.method, self.rho)
+
+
+def _first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _fpc_factor(n: int, popsize: float | None, where: str) -> float:
+    """1 - n/N for a population size N (>1) or sampling fraction (<=1); 1 without fpc."""
+    if popsize is None or not np.isfinite(popsize):
+        return 1.0
+    if popsize <= 1:
+        return 1.0 - popsize
+    if popsize < n:
+        raise WeightingError(f"{where}: population size {popsize:g} is smaller than the {n} sampled PSUs")
+    return (popsize - n) / popsize
+
+
+def jk1(psu: np.ndarray, pweights: np.ndarray, popsize: np.ndarray | None = None) -> ReplicateWeights:
+    """Delete-one-PSU jackknife for an unstratified design (R's ``jk1weights``)."""
+    codes, n = _first_appearance_codes(psu)
+    if n < 2:
+        raise WeightingError("JK1 needs at least 2 PSUs")
+    fpc = None
+    if popsize is not None:
+        vals = np.unique(popsize[np.isfinite(popsize)])
+        if len(vals) > 1:
+            raise WeightingError(f"JK1 needs one population size for all PSUs, found {len(vals)}; use JKn")
+        fpc = float(vals[0]) if len(vals) else None
+    mult = np.full((len(codes), n), n / (n - 1.0))
+    mult[np.arange(len(codes)), codes] = 0.0
+    return ReplicateWeights(mult * pweights[:, None], scale=_fpc_factor(n, fpc, "JK1") * (n - 1) / n,
+                            rscales=np.ones(n), method="JK1")
+
+
+def jkn(strata: np.ndarray, psu: np.ndarray, pweights: np.ndarray, popsize: np.ndarray | None = None,
+        lonely_psu: str = "fail") -> ReplicateWeights:
+    """Stratified delete-one-PSU jackknife (R's ``jknweights``): one replicate per PSU, rscales per stratum."""
+    s_codes, n_strata = _first_appearance_codes(strata)
+    p_codes, n_psu = _first_appearance_codes(pd.Series(list(zip(s_codes, psu))).to_numpy())
+    psu_stratum = np.zeros(n_psu, dtype=np.int64)
+    psu_stratum[p_codes] = s_codes
+    cols, rscales = [], []
+    for h in range(n_strata):
+        members = np.flatnonzero(psu_stratum == h)
+        nh = len(members)
+        rows_h = s_codes == h
+        fpc_h = None
+        if popsize is not None:
+            vals = np.unique(popsize[rows_h])
+            fpc_h = float(vals[0]) if len(vals) else None
+        label = pd.unique(strata[rows_h])[0]
+        f = _fpc_factor(nh, fpc_h, f"stratum {label!r}")
+        if nh == 1 and f != 0:
+            if lonely_psu == "fail":
+                raise WeightingError(
+                    f"stratum {label!r} has only one PSU, so the jackknife cannot delete it; pass "
+                    f"lonely_psu='remove', 'certainty', 'average' or 'adjust', or merge the stratum")
+            if lonely_psu == "adjust":
+                m = np.where(rows_h, 0.0, n_strata / (n_strata - 1.0))
+                cols.append(m)
+                rscales.append((n_strata - 1.0) / n_strata)
+            continue
+        if nh == 1:  # certainty stratum: no variance contribution
+            continue
+        for j in members:
+            m = np.ones(len(s_codes))
+            m[rows_h] = nh / (nh - 1.0)
+            m[p_codes == j] = 0.0
+            cols.append(m)
+            rscales.append(f * (nh - 1.0) / nh)
+    if not cols:
+        raise WeightingError("all strata were sampled exhaustively or dropped: there is no sampling variance")
+    scale = 1.0
+    if lonely_psu == "average" and len(cols) < n_psu:
+        scale = n_psu / len(cols)
+    mult = np.column_stack(cols)
+    return ReplicateWeights(mult * pweights[:, None], scale=scale, rscales=np.array(rscales), method="JKn")
+
+
+def sylvester(order: int) -> np.ndarray:
+    """0/1 Sylvester Hadamard matrix of a power-of-two order (entry 1 where +1); R's for orders 4, 8, 16."""
+    i = np.arange(order)
+    bits = np.bitwise_and(i[:, None], i[None, :])
+    parity = np.zeros_like(bits)
+    while bits.any():
+        parity ^= bits & 1
+        bits >>= 1
+    return (1 - parity).astype(np.int8)
+
+
+def brr(strata: np.ndarray, psu: np.ndarray, pweights: np.ndarray, rho: float = 0.0,
+        hadamard: np.ndarray | None = None) -> ReplicateWeights:
+    """Balanced repeated replication (Fay's method when rho > 0) for designs with 2 PSUs per stratum.
+
+    Strata are taken in sorted order and the two PSUs of each in order of appearance, as R does; the
+    Hadamard matrix is Sylvester's of the smallest power-of-two order above the number of strata (R's own
+    choice for up to 15 strata; beyond, R uses other matrices: pass R's as ``hadamard`` to reproduce it).
+    """
+    if not 0 <= rho < 1:
+        raise WeightingError(f"Fay's rho must be in [0, 1), got {rho}")
+    labels = pd.Series(strata).astype(str).to_numpy()
+    pairs = pd.DataFrame({"s": labels, "p": pd.Series(list(zip(labels, psu)))})
+    first = pairs.drop_duplicates("p")
+    sizes = first.groupby("s").size()
+    wrong = sizes[sizes != 2]
+    if len(wrong):
+        detail = ", ".join(f"{k!r} ({v} PSUs)" for k, v in wrong.head(5).items())
+        raise WeightingError(
+            f"BRR needs exactly 2 PSUs in every stratum; strata {detail} differ. Pair PSUs into "
+            f"pseudo-strata, or use JKn or bootstrap replicates")
+    order = sorted(sizes.index)
+    k = len(order)
+    if hadamard is None:
+        size = 1
+        while size < k + 1:
+            size *= 2
+        h = sylvester(size)
+    else:
+        h = np.asarray(hadamard)
+        vals = np.unique(h)
+        if len(vals) != 2 or h.shape[0] < k + 1:
+            raise WeightingError(f"hadamard must be a two-valued matrix with at least {k + 1} rows")
+        h = (h != vals[0]).astype(np.int8) if vals[0] != 1 else (h == 1).astype(np.int8)
+        pm = 2.0 * h - 1.0
+        if not np.allclose(pm.T @ pm, pm.shape[0] * np.eye(pm.shape[1])):
+            raise WeightingError("hadamard is not a Hadamard matrix (columns are not orthogonal)")
+    pair_of = {s: i for i, s in enumerate(order)}
+    first = first.assign(pair=first["s"].map(pair_of), pos=first.groupby("s").cumcount())
+    psu_pair = dict(zip(first["p"], first["pair"]))
+    psu_pos = dict(zip(first["p"], first["pos"]))
+    row_pair = pairs["p"].map(psu_pair).to_numpy(dtype=np.int64)
+    row_pos = pairs["p"].map(psu_pos).to_numpy(dtype=np.int64)
+    sign = h[1 + row_pair, :].astype(bool)  # (n, R): True -> the first PSU of the pair is kept
+    keep = np.where(row_pos[:, None] == 0, sign, ~sign)
+    mult = np.where(keep, 2.0 - rho, rho)
+    r = mult.shape[1]
+    return ReplicateWeights(mult * pweights[:, None], scale=1.0 / (r * (1.0 - rho) ** 2), rscales=np.ones(r),
+                            method="BRR" if rho == 0 else "Fay", rho=rho)
+
+
+def bootstrap(strata: np.ndarray | None, psu: np.ndarray, pweights: np.ndarray, replicates: int = 50,
+              popsize: np.ndarray | None = None, seed: int | None = None) -> ReplicateWeights:
+    """With-replacement bootstrap of PSUs within strata (R's ``bootweights``): multipliers are the counts.
+
+    With a population size, PSUs are drawn without replacement from N copies cycled over the sample, as R
+    does. scale = m / ((m - 1)(R - 1)), m the harmonic mean of PSUs per stratum.
+    """
+    if replicates < 2:
+        raise WeightingError("bootstrap needs at least 2 replicates")
+    rng = np.random.default_rng(seed)
+    strata = np.zeros(len(psu), dtype=np.int64) if strata is None else strata
+    s_codes, n_strata = _first_appearance_codes(strata)
+    p_codes, n_psu = _first_appearance_codes(pd.Series(list(zip(s_codes, psu))).to_numpy())
+    psu_stratum = np.zeros(n_psu, dtype=np.int64)
+    psu_stratum[p_codes] = s_codes
+    counts = np.zeros((n_psu, replicates))
+    per_stratum = np.bincount(psu_stratum, minlength=n_strata)
+    for h in range(n_strata):
+        members = np.flatnonzero(psu_stratum == h)
+        nh = len(members)
+        fpc_h = None
+        if popsize is not None:
+            vals = np.unique(popsize[s_codes == h])
+            fpc_h = float(vals[0]) if len(vals) else None
+            if fpc_h is not None and fpc_h <= 1:
+                fpc_h = nh / fpc_h
+        if fpc_h is None:
+            counts[members] = rng.multinomial(nh, np.full(nh, 1.0 / nh), size=replicates).T
+        else:
+            big = int(round(fpc_h))
+            if big < nh:
+                raise WeightingError(f"stratum {h}: population size {big} is smaller than the {nh} PSUs")
+            copies = np.full(nh, big // nh)
+            copies[: big % nh] += 1
+            counts[members] = rng.multivariate_hypergeometric(copies, nh, size=replicates).T
+    m = 1.0 / np.mean(1.0 / per_stratum)
+    if m <= 1:
+        raise WeightingError("bootstrap needs strata with at least 2 PSUs on average")
+    mult = counts[p_codes]
+    return ReplicateWeights(mult * pweights[:, None], scale=m / ((m - 1.0) * (replicates - 1.0)),
+                            rscales=np.ones(replicates), method="bootstrap")
+
+
+def from_columns(multipliers: np.ndarray, pweights: np.ndarray, method: str, combined: bool = False,
+                 scale: float | None = None, rscales: np.ndarray | None = None, rho: float | None = None,
+                 mse: bool = False) -> ReplicateWeights:
+    """Replicate weights supplied as data (R's ``svrepdesign``), with R's default constants per method."""
+    w = np.asarray(multipliers, dtype=float)
+    r = w.shape[1]
+    full = w if combined else w * pweights[:, None]
+    if method == "BRR":
+        scale = 1.0 / r
+    elif method == "Fay":
+        if rho is None:
+            raise WeightingError("Fay replicates need rho (e.g. rho=0.5)")
+        scale = 1.0 / (r * (1.0 - rho) ** 2)
+    elif method == "bootstrap":
+        scale = 1.0 / (r - 1.0) if scale is None else scale
+    elif method == "JK1":
+        if scale is None:
+            scale = (r - 1.0) / r if combined else 1.0 / float(w[:, 0].max())
+    elif method == "JKn":
+        if rscales is None:
+            if combined:
+                raise WeightingError("JKn replicate weights given as combined weights need rscales")
+            rscales = 1.0 / w.max(axis=0)
+    elif method in ("successive-difference", "ACS"):
+        scale, rscales = 4.0 / r, np.ones(r)
+    elif method != "other":
+        raise WeightingError(f"unknown replicate method {method!r}; use one of {REPLICATE_METHODS + ('other',)}")
+    return ReplicateWeights(full, scale=1.0 if scale is None else float(scale),
+                            rscales=np.ones(r) if rscales is None else np.asarray(rscales, dtype=float),
+                            mse=mse, method=method, rho=rho)

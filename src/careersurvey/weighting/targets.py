@@ -1,0 +1,239 @@
+"""Population targets as data: ``survey/targets/<id>.yaml`` loaded into a frozen :class:`Targets`.
+
+A file gives a population total and, per margin, the questionnaire item it is built from and its levels:
+which item codes each level collapses, and the level's population share (each with source and year)::
+
+    id: kr-researchers-2023
+    population_total: 603566
+    source: ...
+    year: 2023
+    note: "Verify against the latest release before production use."
+    margins:
+      sector:
+        variable: sector
+        source: ...
+        year: 2023
+        levels:
+          business: {codes: [3, 4, 5, 6], share: 0.727}
+          university: {codes: [1], share: 0.198}
+
+``Targets.add_margin_columns(df)`` adds one collapsed column per margin (``<margin>_margin``) and
+``Targets.margins()`` gives ``{column: {level: total}}`` for ``d.rake``/``d.calibrate``. Shares are
+normalised to sum to one (published shares are rounded); a sum more than 2 points off 1 is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from careersurvey.weighting.errors import WeightingError
+
+#: Largest distance of a margin's share sum from 1 accepted as rounding.
+SHARE_SUM_TOL = 0.02
+_ALLOWED_TOP = {"id", "population_total", "source", "year", "note", "margins", "url"}
+_ALLOWED_MARGIN = {"variable", "source", "year", "note", "levels", "url"}
+
+
+@dataclass(frozen=True)
+class TargetLevel:
+    """One level of a margin: the item codes it collapses and its population share."""
+
+    name: str
+    codes: tuple[int, ...]
+    share: float
+
+
+@dataclass(frozen=True)
+class TargetMargin:
+    """A margin: the item it is built from, its levels, and where the figures come from."""
+
+    name: str
+    variable: str
+    levels: tuple[TargetLevel, ...]
+    source: str = ""
+    year: int | None = None
+
+    @property
+    def column(self) -> str:
+        """Name of the collapsed column ``add_margin_columns`` adds."""
+        return f"{self.name}_margin"
+
+    def shares(self) -> dict[str, float]:
+        """Shares normalised to sum to one."""
+        s = np.array([lv.share for lv in self.levels], dtype=float)
+        return dict(zip((lv.name for lv in self.levels), s / s.sum()))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A set of population margins with their provenance; see the module docs for the file format."""
+
+    id: str
+    population_total: float
+    margins_: tuple[TargetMargin, ...]
+    source: str = ""
+    year: int | None = None
+    note: str = ""
+    path: str = ""
+
+    def margin(self, name: str) -> TargetMargin:
+        for m in self.margins_:
+            if m.name == name:
+                return m
+        raise WeightingError(f"targets {self.id!r} have no margin {name!r}; they have "
+                             f"{', '.join(m.name for m in self.margins_)}")
+
+    def margins(self, names: list[str] | None = None, population_total: float | None = None
+                ) -> dict[str, dict[str, float]]:
+        """``{collapsed column: {level: population total}}`` for rake/calibrate (all margins by default)."""
+        total = self.population_total if population_total is None else float(population_total)
+        chosen = self.margins_ if names is None else tuple(self.margin(n) for n in names)
+        return {m.column: {k: v * total for k, v in m.shares().items()} for m in chosen}
+
+    def add_margin_columns(self, data: pd.DataFrame, names: list[str] | None = None,
+                           missing_codes: tuple[int, ...] = (-6, -7, -8, -9)) -> pd.DataFrame:
+        """A copy of ``data`` with one collapsed column per margin (level names; missing where unknown).
+
+        Missing codes and empty cells become missing (weighting then names those rows); any other code
+        that no level collapses is an error naming the item, the code and the rows.
+        """
+        out = data.copy()
+        chosen = self.margins_ if names is None else tuple(self.margin(n) for n in names)
+        for m in chosen:
+            if m.variable not in data.columns:
+                raise WeightingError(f"targets {self.id!r}, margin {m.name!r}: the data have no item "
+                                     f"{m.variable!r}")
+            col = pd.to_numeric(data[m.variable], errors="coerce")
+            mapping = {float(code): lv.name for lv in m.levels for code in lv.codes}
+            mapped = col.map(mapping)
+            unknown = mapped.isna() & col.notna() & ~col.isin([float(c) for c in missing_codes])
+            notnum = col.isna() & data[m.variable].notna()
+            bad = unknown | notnum
+            if bad.any():
+                vals = sorted({str(v) for v in data[m.variable][bad].head(20)})
+                rows = ", ".join(str(i) for i in data.index[bad.to_numpy()][:5])
+                raise WeightingError(
+                    f"targets {self.id!r}, margin {m.name!r}: item {m.variable!r} has codes {vals} that no "
+                    f"level collapses ({int(bad.sum())} rows, index {rows}); add them to a level's codes in "
+                    f"{self.path or 'the targets file'}")
+            out[m.column] = pd.Categorical(mapped, categories=[lv.name for lv in m.levels])
+        return out
+
+    def describe(self) -> str:
+        parts = [f"{self.id}: population {self.population_total:,.0f} ({self.source}, {self.year})"]
+        for m in self.margins_:
+            shares = ", ".join(f"{k} {v:.1%}" for k, v in m.shares().items())
+            parts.append(f"  {m.name} from item {m.variable}: {shares} ({m.source or self.source}, "
+                         f"{m.year or self.year})")
+        if self.note:
+            parts.append(f"  note: {self.note}")
+        return "\n".join(parts)
+
+
+def _targets_dirs() -> list[Path]:
+    dirs = []
+    env = os.environ.get("CAREERSURVEY_TARGETS_DIR")
+    if env:
+        dirs.append(Path(env))
+    dirs.append(Path.cwd() / "survey" / "targets")
+    dirs.append(Path(__file__).resolve().parents[3] / "survey" / "targets")
+    return dirs
+
+
+def find_targets(path_or_id: str | os.PathLike[str]) -> Path:
+    """A targets file from a path, or an id looked up in $CAREERSURVEY_TARGETS_DIR, ./survey/targets
+    and the project's survey/targets."""
+    p = Path(path_or_id)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.exists():
+            raise WeightingError(f"targets file {str(p)!r} does not exist")
+        return p
+    tried = []
+    for d in _targets_dirs():
+        for ext in (".yaml", ".yml"):
+            cand = d / f"{path_or_id}{ext}"
+            tried.append(str(cand))
+            if cand.exists():
+                return cand
+    raise WeightingError(f"no targets {str(path_or_id)!r}: looked for {', '.join(tried)}")
+
+
+def _err(path: Path, where: str, what: str) -> WeightingError:
+    return WeightingError(f"{path}: {where}: {what}")
+
+
+def load_targets(path_or_id: str | os.PathLike[str]) -> Targets:
+    """Load and check a targets YAML file (by path or by id); errors name the file, margin and level."""
+    path = find_targets(path_or_id)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark else "?"
+        raise _err(path, line, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, Mapping):
+        raise _err(path, "top level", "expected a mapping with id, population_total and margins")
+    extra = set(raw) - _ALLOWED_TOP
+    if extra:
+        raise _err(path, "top level", f"unknown keys {sorted(extra)}; allowed: {sorted(_ALLOWED_TOP)}")
+    for key in ("id", "population_total", "margins"):
+        if key not in raw:
+            raise _err(path, "top level", f"missing {key!r}")
+    try:
+        total = float(raw["population_total"])
+    except (TypeError, ValueError):
+        raise _err(path, "population_total", f"{raw['population_total']!r} is not a number") from None
+    if not total > 0:
+        raise _err(path, "population_total", "must be positive")
+    if not isinstance(raw["margins"], Mapping) or not raw["margins"]:
+        raise _err(path, "margins", "expected a non-empty mapping margin -> {variable, levels}")
+    margins = []
+    for name, spec in raw["margins"].items():
+        where = f"margin {name!r}"
+        if not isinstance(spec, Mapping):
+            raise _err(path, where, "expected a mapping with variable and levels")
+        extra = set(spec) - _ALLOWED_MARGIN
+        if extra:
+            raise _err(path, where, f"unknown keys {sorted(extra)}; allowed: {sorted(_ALLOWED_MARGIN)}")
+        if "variable" not in spec or "levels" not in spec:
+            raise _err(path, where, "needs 'variable' (the questionnaire item) and 'levels'")
+        levels = []
+        seen: dict[int, str] = {}
+        if not isinstance(spec["levels"], Mapping) or not spec["levels"]:
+            raise _err(path, where, "levels must be a non-empty mapping level -> {codes, share}")
+        for lname, lv in spec["levels"].items():
+            lw = f"{where}, level {lname!r}"
+            if not isinstance(lv, Mapping) or set(lv) - {"codes", "share", "note"} or not {"codes", "share"} <= set(lv):
+                raise _err(path, lw, "expected {codes: [..], share: 0..1}")
+            codes = lv["codes"] if isinstance(lv["codes"], list) else [lv["codes"]]
+            try:
+                codes_t = tuple(int(c) for c in codes)
+                share = float(lv["share"])
+            except (TypeError, ValueError):
+                raise _err(path, lw, "codes must be integers and share a number") from None
+            if not 0 <= share <= 1:
+                raise _err(path, lw, f"share {share} is not between 0 and 1 (write 0.727, not 72.7)")
+            for c in codes_t:
+                if c in seen:
+                    raise _err(path, lw, f"code {c} is already in level {seen[c]!r}")
+                seen[c] = str(lname)
+            levels.append(TargetLevel(str(lname), codes_t, share))
+        s = sum(lv.share for lv in levels)
+        if abs(s - 1) > SHARE_SUM_TOL:
+            raise _err(path, where, f"shares sum to {s:.4f}, not 1: a level is missing or a share is wrong "
+                                    f"(add an 'other' level for the rest)")
+        year = spec.get("year", raw.get("year"))
+        margins.append(TargetMargin(str(name), str(spec["variable"]), tuple(levels),
+                                    str(spec.get("source", raw.get("source", ""))),
+                                    int(year) if year is not None else None))
+    year = raw.get("year")
+    return Targets(id=str(raw["id"]), population_total=total, margins_=tuple(margins),
+                   source=str(raw.get("source", "")), year=int(year) if year is not None else None,
+                   note=str(raw.get("note", "")), path=str(path))

@@ -1,0 +1,83 @@
+"""Weight trimming as R's ``trimWeights(strict = TRUE)``: clip to [lower, upper], share the difference out.
+
+What is cut from weights above ``upper`` (or added to weights below ``lower``) is spread in equal amounts
+over the weights that were inside, which keeps the weight total; this repeats until no weight lies outside,
+so the bounds hold exactly afterwards. Rows with zero weight (outside a domain, nonrespondents) are left at
+zero and do not count (R would raise them to ``lower``). Trimming treats the new weights as fixed for
+variances, as R does; the step is recorded so the design's history shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from careersurvey.weighting.errors import WeightingError
+
+MAX_ROUNDS = 100_000
+
+
+def check_trim_bounds(w: np.ndarray, lower: float, upper: float, what: str = "weights") -> None:
+    """Fail when no weights within [lower, upper] can keep the total of the positive weights."""
+    if np.isnan(lower) or np.isnan(upper) or lower > upper:
+        raise WeightingError(f"trim bounds: lower ({lower}) must not exceed upper ({upper})")
+    w2 = w[:, None] if w.ndim == 1 else w
+    pos = w2 > 0
+    n = pos.sum(axis=0)
+    total = np.where(pos, w2, 0.0).sum(axis=0)
+    bad = (lower * n > total * (1 + 1e-12)) | (upper * n < total * (1 - 1e-12))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        where = "" if w.ndim == 1 else f" (replicate {j + 1})"
+        raise WeightingError(
+            f"cannot trim {what}{where} to [{lower:g}, {upper:g}]: the {int(n[j])} positive weights sum to "
+            f"{total[j]:,.6g}, a mean of {total[j] / max(n[j], 1):,.6g}, which no weights within the bounds "
+            f"can keep. Widen the bounds"
+        )
+
+
+def trim_weights(w: np.ndarray, lower: float = -np.inf, upper: float = np.inf,
+                 max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, int]:
+    """Trimmed weights (same shape as ``w``: (n,) or (n, R), columns trimmed separately) and rounds used."""
+    lower = float(lower)
+    upper = float(upper)
+    check_trim_bounds(w, lower, upper)
+    out = np.array(w, dtype=float, copy=True)
+    w2 = out[:, None] if out.ndim == 1 else out
+    pos = w2 > 0
+    rounds = 0
+    while True:
+        outside = pos & ((w2 < lower) | (w2 > upper))
+        cols = np.flatnonzero(outside.any(axis=0))
+        if not len(cols):
+            break
+        rounds += 1
+        if rounds > max_rounds:
+            raise WeightingError(
+                f"trimming to [{lower:g}, {upper:g}] did not settle after {max_rounds} rounds of "
+                f"redistribution ({int(outside.sum())} weights still outside); widen the bounds")
+        sub = w2[:, cols]
+        o = outside[:, cols]
+        inside = pos[:, cols] & ~o
+        new = np.where(pos[:, cols], np.clip(sub, lower, upper), sub)
+        share = (sub - new).sum(axis=0) / inside.sum(axis=0)
+        new = np.where(inside, new + share[None, :], new)
+        w2[:, cols] = new
+    return out, rounds
+
+
+@dataclass(frozen=True, eq=False)
+class TrimStep:
+    """A recorded trimming. Variances treat trimmed weights as fixed (as R), so residualize is identity."""
+
+    lower: float
+    upper: float
+    rounds: int
+    n_trimmed: int
+
+    def residualize(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def describe(self) -> str:
+        return f"trimming to [{self.lower:g}, {self.upper:g}] ({self.n_trimmed} weights changed)"
