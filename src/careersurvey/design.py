@@ -166,7 +166,13 @@ class SurveyDesign:
 
     @property
     def design_df(self) -> int:
-        """R's ``degf()``: PSUs minus strata, counting only those with rows of non-zero weight."""
+        """R's ``degf()``: PSUs minus strata, counting only those with rows of non-zero weight; for a
+        replicate design the rank of the replicate weights minus one."""
+        if self._replicates is not None:
+            W = np.asarray(self._replicates.weights, dtype=float)
+            if self._domain is not None:
+                W = W[self._domain]
+            return int(np.linalg.matrix_rank(W)) - 1
         return _var.design_df(self._spec.stages, self.w != 0)
 
     def __len__(self) -> int:
@@ -255,6 +261,57 @@ class SurveyDesign:
 
         return chisq.svychisq(self, row, col, statistic=statistic)
 
+    # -- models and weighting: thin doors to careersurvey.models / careersurvey.weighting -----------------
+    def glm(self, formula: str, family: str = "gaussian", **kwargs: Any):
+        """Design-based GLM (R's ``svyglm``); implemented by ``careersurvey.models.glm(design, ...)``."""
+        return _backend("careersurvey.models", "glm")(self, formula, family=family, **kwargs)
+
+    def ordinal(self, formula: str, **kwargs: Any):
+        """Proportional-odds model (R's ``svyolr``); implemented by ``careersurvey.models.ordinal``."""
+        return _backend("careersurvey.models", "ordinal")(self, formula, **kwargs)
+
+    def rake(self, margins: Any, **kwargs: Any) -> SurveyDesign:
+        """Raking to population margins; ``careersurvey.weighting.rake(design, margins, ...)``."""
+        return _backend("careersurvey.weighting", "rake")(self, margins, **kwargs)
+
+    def poststratify(self, cells: Any, totals: Any, **kwargs: Any) -> SurveyDesign:
+        """Post-stratification; ``careersurvey.weighting.poststratify(design, cells, totals, ...)``."""
+        return _backend("careersurvey.weighting", "poststratify")(self, cells, totals, **kwargs)
+
+    def calibrate(self, totals: Any, method: str = "linear", bounds: Any = None, **kwargs: Any) -> SurveyDesign:
+        """Calibration (linear, raking, logit); ``careersurvey.weighting.calibrate(design, totals, ...)``."""
+        return _backend("careersurvey.weighting", "calibrate")(self, totals, method=method, bounds=bounds,
+                                                               **kwargs)
+
+    def trim(self, lower: float | None = None, upper: float | None = None, **kwargs: Any) -> SurveyDesign:
+        """Weight trimming (R's ``trimWeights``); ``careersurvey.weighting.trim(design, lower, upper, ...)``."""
+        return _backend("careersurvey.weighting", "trim")(self, lower=lower, upper=upper, **kwargs)
+
+    def replicate(self, method: str = "JK1", **kwargs: Any) -> SurveyDesign:
+        """Replicate-weight version of this design; ``careersurvey.weighting.replicate(design, method, ...)``."""
+        return _backend("careersurvey.weighting", "replicate")(self, method, **kwargs)
+
+    def adjust_nonresponse(self, responded: Any, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Nonresponse weighting; ``careersurvey.weighting.adjust_nonresponse(design, responded, ...)``."""
+        return _backend("careersurvey.weighting", "adjust_nonresponse")(self, responded, *args, **kwargs)
+
+    def weight_summary(self, *args: Any, **kwargs: Any):
+        """Weight diagnostics; ``careersurvey.weighting.weight_summary(design, ...)``."""
+        return _backend("careersurvey.weighting", "weight_summary")(self, *args, **kwargs)
+
+    @classmethod
+    def from_replicates(cls, data: pd.DataFrame, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """A design from replicate weight columns; ``careersurvey.weighting.from_replicates(data, ...)``."""
+        return _backend("careersurvey.weighting", "from_replicates")(data, *args, **kwargs)
+
+    def adjust_nonresponse(self, responded: Any, **kwargs: Any) -> SurveyDesign:
+        """Nonresponse adjustment by weighting or propensity classes; ``careersurvey.weighting.adjust_nonresponse``."""
+        return _backend("careersurvey.weighting", "adjust_nonresponse")(self, responded, **kwargs)
+
+    def weight_summary(self, targets: Any = None):
+        """Weight spread, Kish deff, effective n, margins vs targets; ``careersurvey.weighting.weight_summary``."""
+        return _backend("careersurvey.weighting", "weight_summary")(self, targets)
+
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> str:
         """A few lines a survey statistician reads first: sizes per stage, population, df, domain."""
@@ -292,6 +349,21 @@ class SurveyDesign:
 
     def __repr__(self) -> str:
         return f"<SurveyDesign\n{self.summary()}>"
+
+
+def _backend(module: str, name: str):
+    """The function another part of the package supplies, or NotImplementedError saying which is missing."""
+    import importlib
+
+    try:
+        fn = getattr(importlib.import_module(module), name, None)
+    except ModuleNotFoundError as exc:  # only the module itself missing; its own import errors propagate
+        if exc.name != module:
+            raise
+        fn = None
+    if fn is None:
+        raise NotImplementedError(f"{module}.{name}")
+    return fn
 
 
 def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain: np.ndarray | None) -> np.ndarray:

@@ -30,7 +30,7 @@ class DesignSpec:
     nest: bool
     strata_name: str | None
     psu_names: tuple[str, ...]
-    fpc_is_fraction: bool
+    fpc_fractions: bool  # the fpc was given as sampling fractions; Stage.popsize always holds sizes N
 
 
 def _as_list(arg: str | Sequence[str] | None, what: str) -> list[str]:
@@ -137,7 +137,7 @@ def build_spec(
         nest=bool(nest),
         strata_name=", ".join(strata_cols) if strata_cols else None,
         psu_names=tuple(psu_cols),
-        fpc_is_fraction=is_fraction,
+        fpc_fractions=is_fraction,
     )
 
 

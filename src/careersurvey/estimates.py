@@ -50,9 +50,6 @@ def replicate_covariance(thetas: np.ndarray, theta: np.ndarray, reps) -> np.ndar
 
 
 def design_df(design) -> float:
-    reps = design.replicates
-    if reps is not None and getattr(reps, "df", None) is not None:
-        return float(reps.df)
     return float(design.design_df)
 
 
