@@ -425,6 +425,12 @@ def test_pay_band_only_when_no_exact_pay_and_abroad_routing(raw):
     assert evaluate(parse(items["ti_leave_korea_5y"]["relevance"]), df).tolist() == [True, False, True]
     assert evaluate(parse(items["back_intent"]["relevance"]), df).tolist() == [False, True, False]
     assert evaluate(parse(items["dest_country"]["relevance"]), df).tolist() == [True, False, False]
+    # leaving a job or programme is asked of people who have one; searching of everyone eligible
+    df = pd.DataFrame({"elig_stem": [1, 2, 2, 1], "elig_korea": [1, 1, 1, 1], "role": [2, 7, 7, 5],
+                       "work_now": [np.nan, 1, 0, np.nan]})
+    assert evaluate(parse(items["ti_think"]["relevance"]), df).tolist() == [True, True, False, True]
+    assert evaluate(parse(items["ti_stay"]["relevance"]), df).tolist() == [True, True, False, True]
+    assert evaluate(parse(items["ti_search"]["relevance"]), df).tolist() == [True, True, True, True]
 
 
 # ---------------------------------------------------------------- changelog and the draft version
