@@ -1,0 +1,13 @@
+"""Responses: read fieldwork files, validate them against the questionnaire, store, load and export.
+
+The path a file takes (each step a function of the public API; the CLI ``careersurvey responses`` is a
+thin shell over them)::
+
+    readers.read_responses  ->  validate.validate  ->  store.ResponseStore (via importer.import_responses)
+                                                             |
+                        dataset.load_responses  <------------+------>  export.export_responses
+
+Nothing is lost on the way: every row read is stored, accepted or quarantined with its reasons
+(:mod:`.problems`), raw cell values are kept beside clean ones, and each import is one transaction with
+a ledger row.
+"""

@@ -1,0 +1,97 @@
+"""The raw table every reader returns: cell values as read, where they came from, what the reader saw.
+
+Readers never clean or judge values (validation does, from the questionnaire); they only find the
+header, the data rows and the metadata, and report what the file format itself says about cells
+(formulas, merged and hidden cells, repeat groups) as :class:`~careersurvey.responses.problems.Problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from careersurvey.responses.problems import Problem
+
+
+@dataclass(frozen=True, eq=False)
+class RawTable:
+    """One sheet (or CSV) of responses, exactly as read.
+
+    ``data`` maps each header (as written in the file) to an object array of cell values (str, float,
+    int, bool, date/datetime, or ``""``/None for empty); ``rows`` holds each data row's 1-based row
+    number in the sheet (or record line in a CSV), so problems point at what a person sees.
+    ``columns`` maps a header to the data column it feeds (``name`` or ``name_code``), or None when the
+    header is no item of the questionnaire (kept raw, reported). ``meta`` holds what the file says
+    about itself (questionnaire_id, version, content_hash, form_kind); ``form_version`` the per-row
+    form version of exports that mix versions (KoboToolbox ``__version__``).
+    """
+
+    file: str
+    kind: str
+    sheet: str | None
+    headers: tuple[str, ...]
+    data: Mapping[str, np.ndarray]
+    rows: np.ndarray
+    meta: Mapping[str, str] = field(default_factory=dict)
+    id_column: str | None = None
+    encoding: str | None = None
+    form_version: np.ndarray | None = None
+    notes: tuple[Problem, ...] = ()
+    children: Mapping[str, "RawTable"] = field(default_factory=dict)
+    #: header -> questionnaire column; filled by readers that map headers themselves (Kobo), else by name
+    column_map: Mapping[str, str | None] | None = None
+    #: headers that are metadata of the source system (Kobo ``_uuid``...), kept raw, never "unknown"
+    meta_columns: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.rows))
+
+    def column(self, header: str) -> np.ndarray:
+        return self.data[header]
+
+
+def is_empty(values: np.ndarray) -> np.ndarray:
+    """Vectorised: True where a cell is empty (None, NaN, ``""`` or a string of only spaces)."""
+    import pandas as pd
+
+    out = _quick_empty(values)
+    rest = values[~out]
+    if len(rest) and pd.api.types.infer_dtype(rest, skipna=True) not in _NUMERIC_KINDS:
+        stripped = pd.Series(rest, dtype=object).str.strip()
+        blank = (stripped == "").to_numpy(dtype=bool)
+        if blank.any():
+            out[np.flatnonzero(~out)[blank]] = True
+    return out
+
+
+_NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean", "date", "datetime"})
+
+
+def drop_blank_rows(data: dict[str, np.ndarray], rows: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Remove rows whose every cell is empty: they are spacing, not responses."""
+    if not data or len(rows) == 0:
+        return data, rows
+    blank = np.ones(len(rows), dtype=bool)
+    for values in data.values():
+        blank &= _quick_empty(values)
+    if not blank.any():
+        return data, rows
+    keep = ~blank
+    return {k: v[keep] for k, v in data.items()}, rows[keep]
+
+
+def _quick_empty(values: np.ndarray) -> np.ndarray:
+    """Empty cells as calamine gives them ('' for blank) or None/NaN; cheap, no per-cell Python calls."""
+    import pandas as pd
+
+    s = pd.Series(values, dtype=object, copy=False)
+    return (s.isna() | (s == "")).to_numpy(dtype=bool)
+
+
+def to_object(values: Any, n: int | None = None) -> np.ndarray:
+    arr = np.empty(len(values) if n is None else n, dtype=object)
+    arr[:] = values
+    return arr

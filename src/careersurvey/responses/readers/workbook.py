@@ -1,0 +1,275 @@
+"""Opening spreadsheet files safely: file-type sniffing, caps, and what the sheet XML says about cells.
+
+Before a workbook reaches python-calamine (the fast reader), its bytes are checked: is it a spreadsheet
+at all, is it password-protected (an OLE container holding ``EncryptedPackage``), is the zip complete,
+does it expand to more than a cap (zip bomb), does the sheet claim more rows than the limit. Then the
+sheet's XML is scanned (regular expressions over bytes, no DOM) for what calamine does not report:
+formula cells (their cached value is not what a person typed), hidden rows, merged ranges.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from careersurvey.responses.problems import ResponsesError
+
+#: Largest total uncompressed size of a workbook we open (bytes); a 100,000-row survey sheet is ~60 MB.
+MAX_UNCOMPRESSED = 1 << 30
+#: Largest number of data rows read from one sheet; more is refused with a clear error.
+MAX_ROWS = 500_000
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def sniff(path: Path) -> str:
+    """The kind of a file from its first bytes: ``xlsx``, ``xls``, ``encrypted``, ``text`` or ``binary``."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
+                return "xlsx"
+            if head == _OLE_MAGIC:
+                fh.seek(0)
+                body = fh.read(1 << 20)
+                return "encrypted" if _ENCRYPTED in body else "xls"
+            fh.seek(0)
+            sample = fh.read(4096)
+    except FileNotFoundError:
+        raise ResponsesError("no such file; check the path", code="not_found", file=str(path)) from None
+    except IsADirectoryError:
+        raise ResponsesError("is a directory, not a response file", code="not_found", file=str(path)) from None
+    if not sample:
+        return "empty"
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetScan:
+    """What the sheet XML says beyond cell values (1-based row numbers, Excel column letters)."""
+
+    dimension_rows: int | None = None
+    hidden_rows: frozenset[int] = frozenset()
+    formulas: tuple[tuple[int, int, str], ...] = ()  # (row, column index 0-based, formula text)
+    merged: tuple[tuple[int, int, int, int, str], ...] = ()  # (row1, col1, row2, col2, "A1:B2")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def column_index(letters: str) -> int:
+    """0-based index of an Excel column name: ``A`` -> 0, ``AA`` -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL2 = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+_HIDDEN_ROW2 = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
+_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+_MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+class Workbook:
+    """An xlsx/xlsm file checked for safety, with its sheets' XML scanned on demand."""
+
+    def __init__(self, path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> None:
+        self.path = Path(path)
+        name = str(path)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ResponsesError(
+                f"the workbook is damaged or truncated ({exc}); open it in Excel and save it again, "
+                "or copy the file again from its source",
+                code="damaged", file=name,
+            ) from None
+        total = sum(i.file_size for i in infos)
+        if total > max_uncompressed:
+            raise ResponsesError(
+                f"the workbook expands to {total:,} bytes, more than the limit of {max_uncompressed:,} "
+                "(a zip bomb, or far more data than a survey file holds); split the file or raise the limit",
+                code="too_large", file=name,
+            )
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise ResponsesError(
+                "the zip file is not an Excel workbook (no xl/workbook.xml); save it as .xlsx from Excel",
+                code="wrong_type", file=name,
+            )
+        self._sheet_paths = self._sheet_xml_paths()
+
+    def _read(self, member: str) -> bytes:
+        try:
+            return self.zip.read(member)
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, Exception) as exc:  # zlib.error too
+            raise ResponsesError(
+                f"part {member} of the workbook cannot be read ({exc}); the file is damaged or truncated: "
+                "open it in Excel and save it again",
+                code="damaged", file=str(self.path),
+            ) from None
+
+    def _sheet_xml_paths(self) -> dict[str, str]:
+        wb = self._read("xl/workbook.xml")
+        try:
+            rels = self._read("xl/_rels/workbook.xml.rels")
+        except ResponsesError:
+            return {}
+        targets = {rid: tgt for rid, tgt in _REL.findall(rels)} | {rid: tgt for tgt, rid in _REL2.findall(rels)}
+        out: dict[str, str] = {}
+        for raw_name, rid in _SHEET_ENTRY.findall(wb):
+            target = targets.get(rid)
+            if target is None:
+                continue
+            t = target.decode()
+            t = t.lstrip("/") if t.startswith("/") else "xl/" + t
+            out[_xml_unescape(raw_name.decode("utf-8"))] = t
+        return out
+
+    def scan(self, sheet: str) -> SheetScan:
+        """Formula cells, hidden rows, merged ranges and the claimed dimension of ``sheet``."""
+        member = self._sheet_paths.get(sheet)
+        if member is None:
+            return SheetScan()
+        data = self._read(member)
+        dim = _DIMENSION.search(data, 0, 4096)
+        dimension_rows = int(dim.group(1)) if dim and dim.group(1) else None
+        hidden: frozenset[int] = frozenset()
+        if b"hidden=" in data:
+            hidden = frozenset(int(r) for r in _HIDDEN_ROW.findall(data)) | frozenset(
+                int(r) for r in _HIDDEN_ROW2.findall(data)
+            )
+        formulas: tuple[tuple[int, int, str], ...] = ()
+        if b"<f" in data:
+            formulas = tuple(
+                (int(r), column_index(c.decode()), _xml_unescape((f or b"").decode("utf-8", "replace")))
+                for c, r, f in _FORMULA.findall(data)
+            )
+        merged: tuple[tuple[int, int, int, int, str], ...] = ()
+        if b"<mergeCell" in data:
+            merged = tuple(
+                (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()),
+                 f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}")
+                for c1, r1, c2, r2 in _MERGE.findall(data)
+            )
+        return SheetScan(dimension_rows, hidden, formulas, merged)
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def _xml_unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> Workbook | None:
+    """Refuse files that are not readable spreadsheets; return a :class:`Workbook` for xlsx, None for xls."""
+    kind = sniff(path)
+    name = str(path)
+    if kind == "encrypted":
+        raise ResponsesError(
+            "the workbook is password-protected (encrypted); open it in Excel, remove the password "
+            "(File > Info > Protect Workbook > Encrypt with Password, clear it) and save it again",
+            code="password", file=name,
+        )
+    if kind == "empty":
+        raise ResponsesError("the file is empty (0 bytes); copy it again from its source", code="empty", file=name)
+    if kind in ("text", "binary"):
+        raise ResponsesError(
+            f"the file is not an Excel workbook (its content is {kind}, not xlsx); save it as .xlsx, "
+            "or give a .csv file the .csv extension",
+            code="wrong_type", file=name,
+        )
+    if kind == "xls":
+        return None
+    return Workbook(path, max_uncompressed=max_uncompressed)
+
+
+def read_sheet(path: Path, sheet: str | None, *, max_rows: int = MAX_ROWS, header_rows: int = 1,
+               scan: SheetScan | None = None) -> tuple[str, list[list[Any]]]:
+    """All cells of ``sheet`` (default: the first visible one) as lists, row 1 first, with python-calamine.
+
+    Raises :class:`ResponsesError` for a missing sheet, a password, unreadable content or too many rows.
+    """
+    import python_calamine as pc
+
+    name = str(path)
+    if scan is not None and scan.dimension_rows is not None and scan.dimension_rows - header_rows > max_rows:
+        raise ResponsesError(
+            f"sheet {sheet!r} has {scan.dimension_rows - header_rows:,} data rows, more than the limit of "
+            f"{max_rows:,}; split the file into smaller ones (or raise max_rows)",
+            code="too_many_rows", file=name,
+        )
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        if sheet is None:
+            visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")
+                       and not str(m.visible).endswith("Hidden")]
+            sheet = visible[0] if visible else wb.sheet_names[0]
+        if sheet not in wb.sheet_names:
+            raise ResponsesError(
+                f"no sheet named {sheet!r} (sheets: {', '.join(wb.sheet_names)}); use the entry template "
+                "or name the sheet", code="no_sheet", file=name,
+            )
+        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_rows + header_rows + 1)
+    except ResponsesError:
+        raise
+    except pc.PasswordError:
+        raise ResponsesError("the workbook is password-protected; remove the password in Excel and save again",
+                             code="password", file=name) from None
+    except Exception as exc:  # calamine raises its own error types for damaged content
+        raise ResponsesError(
+            f"the workbook cannot be read ({type(exc).__name__}: {exc}); open it in Excel and save it again",
+            code="damaged", file=name,
+        ) from None
+    if len(rows) > max_rows + header_rows:
+        raise ResponsesError(
+            f"sheet {sheet!r} has more than {max_rows:,} data rows; split the file into smaller ones "
+            "(or raise max_rows)", code="too_many_rows", file=name,
+        )
+    return sheet, rows
+
+
+def sheet_names(path: Path) -> list[str]:
+    """Names of all sheets of a readable workbook, in order."""
+    import python_calamine as pc
+
+    try:
+        return list(pc.CalamineWorkbook.from_path(str(path)).sheet_names)
+    except pc.PasswordError:
+        raise ResponsesError("the workbook is password-protected; remove the password in Excel and save again",
+                             code="password", file=str(path)) from None
+    except Exception as exc:  # calamine's own error types for damaged content
+        raise ResponsesError(
+            f"the workbook cannot be read ({type(exc).__name__}: {exc}); it is damaged or not a workbook: "
+            "open it in Excel and save it again", code="damaged", file=str(path)) from None
+
+
+def columns_from_rows(rows: list[list[Any]], start: int) -> list[np.ndarray]:
+    """Transpose data rows ``rows[start:]`` into one object array per column (ragged rows padded)."""
+    body = rows[start:]
+    if not body:
+        width = len(rows[0]) if rows else 0
+        return [np.empty(0, dtype=object) for _ in range(width)]
+    width = max(len(rows[0]), len(body[0]))
+    out = []
+    for col in zip(*body):
+        arr = np.empty(len(body), dtype=object)
+        arr[:] = col
+        out.append(arr)
+    while len(out) < width:
+        out.append(np.full(len(body), "", dtype=object))
+    return out
