@@ -1,0 +1,80 @@
+"""Nonresponse adjustment: weights and variances against R (respondents-only post-stratification for
+``variance="fixed"``; svycontrast's delta method for estimated class sizes), and propensity classes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import careersurvey as cs
+import weighting_rcases as rc
+
+HERE = Path(__file__).parent / "fixtures"
+NR_CASES = json.loads((HERE / "nonresponse_cases.json").read_text())["cases"]
+DESIGNS = {"nr_clus1": dict(weights="pw", psu="dnum", fpc="fpc"),
+           "nr_strat": dict(weights="pw", strata="stype", fpc="fpc")}
+
+
+@pytest.mark.parametrize("case", NR_CASES, ids=[c["id"] for c in NR_CASES])
+def test_estimated_class_sizes_match_r_delta_method(case: dict) -> None:
+    df = pd.read_csv(HERE / case["data"])
+    d = cs.SurveyDesign(df, **DESIGNS[case["id"]]).adjust_nonresponse("resp", classes=case["classes"])
+    tot = d.total(case["variable"])
+    mean = d.mean(case["variable"])
+    np.testing.assert_allclose(tot["estimate"].iloc[0], case["total"], rtol=1e-9)
+    np.testing.assert_allclose(tot["se"].iloc[0], case["total_se"], rtol=1e-6)
+    np.testing.assert_allclose(mean["estimate"].iloc[0], case["mean"], rtol=1e-9)
+    np.testing.assert_allclose(mean["se"].iloc[0], case["mean_se"], rtol=1e-6)
+
+
+def test_fixed_class_sizes_match_r_respondent_poststratification() -> None:
+    case = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "clus1-nonresponse-mean-api00")
+    wcase = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "clus1-nonresponse-weights")
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse(
+        "responded", classes="stype", variance="fixed")
+    r = d.mean("api00")
+    np.testing.assert_allclose(r["estimate"].iloc[0], case["expected"]["estimate"][0], rtol=1e-9)
+    np.testing.assert_allclose(r["se"].iloc[0], case["expected"]["se"][0], rtol=1e-6)
+    resp = df["responded"].to_numpy() == 1
+    np.testing.assert_allclose(d.w[resp], wcase["expected"]["weights"], rtol=1e-9)
+    assert (d.w[~resp] == 0).all()
+    assert d.design_df == case["expected"]["design_df"]
+
+
+def test_class_totals_are_kept_and_nonrespondents_leave() -> None:
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    d2 = d.adjust_nonresponse("responded", classes=["stype", "sch_wide"])
+    before = df.assign(w=d.w).groupby(["stype", "sch_wide"])["w"].sum()
+    after = df.assign(w=d2.w).groupby(["stype", "sch_wide"])["w"].sum()
+    pd.testing.assert_series_equal(before, after, rtol=1e-12)
+    assert (d2.w[df["responded"] == 0] == 0).all()
+
+
+def test_propensity_classes() -> None:
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    d2 = d.adjust_nonresponse("responded", propensity="meals + ell + C(stype)", n_classes=4)
+    assert d2.w.sum() == pytest.approx(d.w.sum(), rel=1e-12)
+    step = d2.adjustments[-1]
+    assert step.k == 4
+    counts = np.bincount(step.codes)
+    assert counts.min() >= len(df) // 4 - 3  # equal-count classes up to ties
+    assert np.isfinite(d2.mean("api00")["se"]).all()
+
+
+def test_nonresponse_errors() -> None:
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    with pytest.raises(cs.WeightingError, match="either classes="):
+        d.adjust_nonresponse("responded")
+    bad = df.assign(r=np.where(df["stype"] == "H", 0, 1))
+    with pytest.raises(cs.WeightingError, match="no responding weight: merge it"):
+        cs.SurveyDesign(bad, weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
+    with pytest.raises(cs.WeightingError, match=r"must hold 1 \(responded\) or 0"):
+        cs.SurveyDesign(df.assign(r=2), weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
