@@ -33,6 +33,12 @@ class DesignSpec:
     fpc_fractions: bool  # the fpc was given as sampling fractions; Stage.popsize always holds sizes N
 
 
+def _show(value) -> str:
+    """A data value as a reader expects it: 'E', 12 (never np.int64(12))."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return repr(value)
+
+
 def _as_list(arg: str | Sequence[str] | None, what: str) -> list[str]:
     if arg is None:
         return []
@@ -93,7 +99,7 @@ def build_spec(
         psu_values = [data.index.to_numpy()]
     if int(ids[0].max()) == 0 and not (nest and has_strata):
         raise DesignError(f"the design has only one primary sampling unit ({psu_cols[0]} = "
-                          f"{psu_values[0][0]!r} in every row); variances need at least two PSUs.")
+                          f"{_show(psu_values[0][0])} in every row); variances need at least two PSUs.")
 
     # units: later stages nested in earlier ones; with nest=True also within strata (R's interaction())
     units = [ids[0]]
@@ -152,9 +158,9 @@ def _check_nested(unit: np.ndarray, stratum: np.ndarray, psu_values: np.ndarray,
         r = clash[0]
         f = first[unit[r]]
         raise DesignError(
-            f"PSU {psu_cols[0]}={psu_values[r]!r} appears in more than one stratum ({strata_col.name}="
-            f"{strata_col.iloc[f]!r} at row {strata_col.index[f]!r} and {strata_col.iloc[r]!r} at row "
-            f"{strata_col.index[r]!r}). If PSU codes are only unique within strata, pass nest=True; "
+            f"PSU {psu_cols[0]}={_show(psu_values[r])} appears in more than one stratum ({strata_col.name}="
+            f"{_show(strata_col.iloc[f])} at row {_show(strata_col.index[f])} and {_show(strata_col.iloc[r])} at "
+            f"row {_show(strata_col.index[r])}). If PSU codes are only unique within strata, pass nest=True; "
             "otherwise fix the codes."
         )
 
@@ -170,7 +176,7 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         if bad.any():
             r = np.flatnonzero(bad)[0]
             raise DesignError(f"fpc column {name!r} must hold positive numbers (population sizes or sampling "
-                              f"fractions); row {data.index[r]!r} has {col.iloc[r]!r}.")
+                              f"fractions); row {_show(data.index[r])} has {_show(col.iloc[r])}.")
         rows.append(values)
     allv = np.concatenate(rows)
     is_size = bool((allv > 1).any())
@@ -179,7 +185,7 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         r = np.flatnonzero(rows[k] < 1)[0]
         raise DesignError(
             f"fpc mixes population sizes (> 1) and sampling fractions (< 1): column {fpc_cols[k]!r} row "
-            f"{data.index[r]!r} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
+            f"{_show(data.index[r])} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
         )
     for s, (values, stratum) in enumerate(zip(rows, stage_strata)):
         n_h = int(stratum.max()) + 1
@@ -191,7 +197,7 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
             f = first[stratum[r]]
             raise DesignError(
                 f"fpc column {fpc_cols[s]!r} varies within stratum {labels[s][r]} at stage {s + 1}: "
-                f"{values[f]:g} at row {data.index[f]!r} but {values[r]:g} at row {data.index[r]!r}. "
+                f"{values[f]:g} at row {_show(data.index[f])} but {values[r]:g} at row {_show(data.index[r])}. "
                 "The fpc is one population size (or fraction) per stratum; correct the values."
             )
     return rows, not is_size

@@ -1,0 +1,239 @@
+"""SurveyDesign: textbook formulas (hypothesis), invariances, identities between estimators, R values
+the fixtures lack (deff, logit intervals), validation messages, immutability and printing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+import careersurvey as cs
+from careersurvey.design import DesignError, LonelyPSUError
+
+DATA = Path(__file__).resolve().parents[1] / "fixtures" / "r-survey" / "data"
+
+
+@pytest.fixture(scope="module")
+def apistrat() -> pd.DataFrame:
+    return pd.read_csv(DATA / "apistrat.csv")
+
+
+@pytest.fixture(scope="module")
+def apiclus1() -> pd.DataFrame:
+    return pd.read_csv(DATA / "apiclus1.csv")
+
+
+values = st.lists(st.floats(min_value=-1e3, max_value=1e3, allow_nan=False), min_size=3, max_size=40)
+
+
+# -- textbook formulas ------------------------------------------------------------------------------------
+@given(values)
+def test_srs_without_fpc_is_the_textbook_mean_and_se(y):
+    df = pd.DataFrame({"y": y})
+    res = cs.SurveyDesign(df).mean("y")
+    n = len(y)
+    assert res["estimate"].iloc[0] == pytest.approx(np.mean(y), abs=1e-9)
+    assert res["se"].iloc[0] == pytest.approx(np.std(y, ddof=1) / np.sqrt(n), rel=1e-9, abs=1e-9)
+    assert res["df"].iloc[0] == n - 1
+
+
+@given(values, st.integers(min_value=0, max_value=500))
+def test_srs_with_fpc_applies_the_finite_population_correction(y, extra):
+    n = len(y)
+    N = n + extra
+    df = pd.DataFrame({"y": y, "N": float(N)})
+    d = cs.SurveyDesign(df, fpc="N")  # weights N/n from the fpc, as R
+    mean = d.mean("y")
+    se = np.sqrt((1 - n / N) * np.var(y, ddof=1) / n)
+    assert mean["se"].iloc[0] == pytest.approx(se, rel=1e-9, abs=1e-9)
+    total = d.total("y")
+    assert total["estimate"].iloc[0] == pytest.approx(N * np.mean(y), rel=1e-9, abs=1e-6)
+    assert total["se"].iloc[0] == pytest.approx(N * se, rel=1e-9, abs=1e-6)
+
+
+@given(st.lists(st.tuples(values, st.integers(min_value=0, max_value=100)), min_size=2, max_size=5))
+def test_stratified_mean_is_the_textbook_stratified_estimator(strata):
+    frames = [pd.DataFrame({"y": y, "h": h, "N": float(len(y) + extra)}) for h, (y, extra) in enumerate(strata)]
+    df = pd.concat(frames, ignore_index=True)
+    res = cs.SurveyDesign(df, strata="h", fpc="N").mean("y")
+    N_tot = sum(len(y) + e for y, e in strata)
+    W = [(len(y) + e) / N_tot for y, e in strata]
+    ybar = sum(Wh * np.mean(y) for Wh, (y, _) in zip(W, strata))
+    var = sum(Wh**2 * (1 - len(y) / (len(y) + e)) * np.var(y, ddof=1) / len(y) for Wh, (y, e) in zip(W, strata))
+    assert res["estimate"].iloc[0] == pytest.approx(ybar, rel=1e-9, abs=1e-9)
+    assert res["se"].iloc[0] == pytest.approx(np.sqrt(var), rel=1e-7, abs=1e-9)
+    assert res["df"].iloc[0] == len(df) - len(strata)
+
+
+@given(st.floats(min_value=1e-3, max_value=1e4))
+def test_scaling_weights_leaves_means_and_their_ses_unchanged(c):
+    df = pd.read_csv(DATA / "apiclus1.csv")
+    base = cs.SurveyDesign(df, weights="pw", psu="dnum").mean(["api00", "stype"])
+    df = df.assign(pw=df["pw"] * c)
+    scaled = cs.SurveyDesign(df, weights="pw", psu="dnum").mean(["api00", "stype"])
+    np.testing.assert_allclose(scaled["estimate"], base["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(scaled["se"], base["se"], rtol=1e-8)
+
+
+def test_fpc_as_fractions_equals_fpc_as_population_sizes(apistrat):
+    n_h = apistrat.groupby("stype")["stype"].transform("size")
+    frac = apistrat.assign(f=n_h / apistrat["fpc"])
+    a = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc").mean("api00")
+    b = cs.SurveyDesign(frac, weights="pw", strata="stype", fpc="f").mean("api00")
+    np.testing.assert_allclose(b[["estimate", "se"]], a[["estimate", "se"]], rtol=1e-12)
+
+
+# -- identities between estimators (R's tests/domain.R) ---------------------------------------------------
+def test_domain_mean_se_agrees_between_by_subset_and_ratio(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    by = d.mean("api00", by="stype")
+    for level in ["E", "H", "M"]:
+        sub = d.subset(apiclus1["stype"] == level).mean("api00")
+        df = apiclus1.assign(y=apiclus1["api00"] * (apiclus1["stype"] == level), one=(apiclus1["stype"] == level) * 1.0)
+        rat = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc").ratio("y", "one")
+        assert by.loc[level, "estimate"] == pytest.approx(sub["estimate"].iloc[0], rel=1e-12)
+        assert by.loc[level, "se"] == pytest.approx(sub["se"].iloc[0], rel=1e-12)
+        assert rat["estimate"].iloc[0] == pytest.approx(sub["estimate"].iloc[0], rel=1e-12)
+        assert rat["se"].iloc[0] == pytest.approx(sub["se"].iloc[0], rel=1e-10)
+
+
+def test_subset_by_mask_equals_subset_by_expression(apistrat):
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    a = d.subset("api00 > 700 and stype != 'H'").mean("enroll")
+    b = d.subset((apistrat["api00"] > 700) & (apistrat["stype"] != "H")).mean("enroll")
+    pd.testing.assert_frame_equal(a, b)
+    assert d.subset("api00 > 700").weights[apistrat["api00"] <= 700].eq(0).all()
+
+
+def test_total_of_a_categorical_sums_to_the_population(apistrat):
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    assert d.total("awards")["estimate"].sum() == pytest.approx(apistrat["pw"].sum())
+    assert d.mean("awards")["estimate"].sum() == pytest.approx(1)
+
+
+# -- R values the reference fixtures do not hold (R 4.2.2, survey 4.1.1) -----------------------------------
+def test_deff_is_rs_with_replacement_design_effect(apistrat, apiclus1):
+    # svymean(~api00+awards, dstrat, deff="replace"); svytotal(~enroll, ...); svyratio(..., deff="replace")
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    np.testing.assert_allclose(d.mean(["api00", "awards"])["deff"],
+                               [1.16556617145353, 1.02112253823644, 1.02112253823644], rtol=1e-9)
+    assert d.total("enroll")["deff"].iloc[0] == pytest.approx(0.350328806095534, rel=1e-9)
+    assert d.ratio("api_stu", "enroll")["deff"].iloc[0] == pytest.approx(0.573973444140571, rel=1e-9)
+    dc = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    assert dc.mean("api00")["deff"].iloc[0] == pytest.approx(9.06974836245306, rel=1e-9)
+
+
+def test_proportion_logit_interval_is_svyciprop_logit(apistrat, apiclus1):
+    # svyciprop(~I(awards == "Yes"), dstrat, method = "logit"); same for sch_wide on dclus1
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    res = d.proportion("awards").loc["awardsYes"]
+    assert res["estimate"] == pytest.approx(0.638936064050578, rel=1e-12)
+    assert [res["ci_low"], res["ci_high"]] == pytest.approx([0.568721098868047, 0.703675779368256], rel=1e-9)
+    dc = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    res = dc.proportion("sch_wide").loc["sch_wideYes"]
+    assert [res["ci_low"], res["ci_high"]] == pytest.approx([0.823798892379034, 0.911900077021223], rel=1e-9)
+    with pytest.raises(ValueError, match="api00 is not a categorical or 0/1 variable"):
+        d.proportion("api00")
+
+
+def test_result_frame_columns_and_t_interval(apistrat):
+    res = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc").mean("api00")
+    assert list(res.columns) == ["estimate", "se", "ci_low", "ci_high", "deff", "df", "cv"]
+    t = stats.t.ppf(0.975, 197)
+    row = res.iloc[0]
+    assert row["ci_low"] == pytest.approx(row["estimate"] - t * row["se"])
+    assert row["cv"] == pytest.approx(row["se"] / row["estimate"])
+    assert res.attrs["vcov"].shape == (1, 1)
+
+
+def test_chisq_first_order_reports_pearson_and_the_adjusted_p(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    f, c = d.chisq("sch_wide", "stype"), d.chisq("sch_wide", "stype", statistic="Chisq")
+    assert c.pearson == f.pearson and c.statistic == c.pearson
+    assert c.ndf == 2 and np.isinf(c.ddf)
+    assert "Rao & Scott" in str(f) and f.table.shape == (2, 3)
+
+
+# -- validation messages ----------------------------------------------------------------------------------
+def test_missing_column_is_named(apistrat):
+    with pytest.raises(DesignError, match="strata column 'stratum' is not in the data.*Pass an existing column"):
+        cs.SurveyDesign(apistrat, weights="pw", strata="stratum")
+    with pytest.raises(DesignError, match="weights column 'wt' is not in the data"):
+        cs.SurveyDesign(apistrat, weights="wt")
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+def test_non_positive_or_missing_weight_names_the_row(apistrat, bad):
+    df = apistrat.copy()
+    df.loc[7, "pw"] = bad
+    with pytest.raises(DesignError, match=r"weights column 'pw' must be positive and not missing; 1 row\(s\) "
+                                          r"are not \(rows 7, e.g. value"):
+        cs.SurveyDesign(df, weights="pw", strata="stype")
+
+
+def test_fpc_smaller_than_sample_names_the_stratum(apistrat):
+    df = apistrat.assign(fpc=np.where(apistrat["stype"] == "H", 20, apistrat["fpc"]))
+    with pytest.raises(DesignError, match="fpc column 'fpc': stratum H has population size 20 but 50 sampled"):
+        cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+
+
+def test_fpc_varying_within_a_stratum_is_refused(apistrat):
+    df = apistrat.copy()
+    df.loc[0, "fpc"] = df.loc[0, "fpc"] + 1
+    with pytest.raises(DesignError, match="fpc column 'fpc' varies within stratum E at stage 1: 4422 at row 0 but 4421 at row 1"):
+        cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+
+
+def test_mixed_sizes_and_fractions_are_refused(apistrat):
+    df = apistrat.assign(fpc=np.where(apistrat["stype"] == "E", 0.5, apistrat["fpc"]))
+    with pytest.raises(DesignError, match="fpc mixes population sizes"):
+        cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+
+
+def test_psu_in_two_strata_needs_nest(apistrat):
+    df = apistrat.assign(psu=np.arange(len(apistrat)) % 10)
+    with pytest.raises(DesignError, match=r"PSU psu=\d+ appears in more than one stratum.*pass nest=True"):
+        cs.SurveyDesign(df, weights="pw", strata="stype", psu="psu")
+    d = cs.SurveyDesign(df, weights="pw", strata="stype", psu="psu", nest=True)
+    assert len(d.stages[0].unit_stratum) == 30 and d.design_df == 27
+
+
+def test_lonely_psu_fails_by_default_and_names_the_stratum(apiclus1):
+    df = apiclus1.assign(s=np.where(apiclus1["dnum"] == apiclus1["dnum"].iloc[0], "lone", "rest"))
+    with pytest.raises(LonelyPSUError, match="stratum lone of s has only one PSU at stage 1.*lonely_psu='adjust'"):
+        cs.SurveyDesign(df, weights="pw", strata="s", psu="dnum")
+    assert cs.SurveyDesign(df, weights="pw", strata="s", psu="dnum", lonely_psu="adjust").mean("api00")["se"].iloc[0] > 0
+
+
+def test_fpc_per_stage_must_match_psu_stages(apiclus1):
+    with pytest.raises(DesignError, match="fpc lists 1 column.*2 stage"):
+        cs.SurveyDesign(apiclus1, weights="pw", psu=["dnum", "snum"], fpc="fpc")
+
+
+def test_unknown_lonely_option(apistrat):
+    with pytest.raises(DesignError, match="lonely_psu='drop' is not an option"):
+        cs.SurveyDesign(apistrat, strata="stype", lonely_psu="drop")
+
+
+# -- value semantics and printing -------------------------------------------------------------------------
+def test_design_is_immutable_and_evolve_revalidates(apistrat):
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    with pytest.raises(AttributeError, match="immutable"):
+        d.lonely_psu = "adjust"
+    d2 = d.evolve(weights=d.weights * 2)
+    assert d2.stages is d.stages and d2.weights.sum() == pytest.approx(2 * d.weights.sum())
+    with pytest.raises(DesignError):
+        d.evolve(weights=-d.weights)
+
+
+def test_print_shows_what_a_statistician_checks(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc").subset(apiclus1["stype"] == "E")
+    text = repr(d)
+    for piece in ["1-stage cluster sampling design", "observations: 183", "stage 1 units: 15 (dnum)",
+                  "population PSUs (stage 1): 757", "design df:", "subpopulation: 144 of 183 rows"]:
+        assert piece in text
