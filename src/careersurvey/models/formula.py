@@ -1,0 +1,123 @@
+"""From a formula and a survey design to the arrays a design-based model is fitted on.
+
+One helper for every model (R survey pastes model-frame code into each estimator; we do not): formulaic
+builds the matrices, so terms are named as statsmodels/patsy name them (``stype[T.H]``, ``I(meals / 10)``)
+and ``C(...)``/``I(...)`` work. Rows are those R's svyglm/svyolr use: inside the domain (positive weight),
+without missing values in the model's variables; factor levels absent from those rows are dropped, as R's
+``model.frame(drop.unused.levels = TRUE)`` does. Rows dropped for missing values become a domain of the
+design, as R's ``design[-nas, ]``, so the variance still runs over the full design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+if TYPE_CHECKING:  # pragma: no cover
+    from careersurvey.design import SurveyDesign
+
+
+class ModelError(ValueError):
+    """A model cannot be fitted as asked: bad formula, response, rank or convergence (the message says which)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModelData:
+    """Response, model matrix and weights on the rows a model uses, with the design restricted to them.
+
+    ``rows`` (n,) marks the rows of ``design.data`` in the fit; ``y``, ``X`` and ``weights`` hold only those
+    rows; ``lhs`` is the response's encoded columns (one column, or one per level of a categorical);
+    ``fit_design`` is the design with every other row outside the domain (for variance and degrees of freedom).
+    """
+
+    formula: str
+    lhs: pd.DataFrame
+    X: np.ndarray
+    names: tuple[str, ...]
+    rows: np.ndarray
+    weights: np.ndarray
+    design: SurveyDesign
+    fit_design: SurveyDesign
+
+    @property
+    def nobs(self) -> int:
+        return int(self.rows.sum())
+
+
+def _drop_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return frame
+    frame = frame.copy()
+    for c in cats:
+        frame[c] = frame[c].cat.remove_unused_categories()
+    return frame
+
+
+def model_data(design: SurveyDesign, formula: str, *, intercept_required: bool = False) -> ModelData:
+    """Evaluate ``formula`` ("y ~ x1 + C(g) + I(x2 / 10)") on the design's rows with positive weight."""
+    from formulaic import Formula, model_matrix
+    from formulaic.errors import FormulaicError
+
+    if not isinstance(formula, str) or "~" not in formula:
+        raise ModelError(f"model formula {formula!r} needs a response and predictors, e.g. 'y ~ x1 + x2'")
+    data = design.data
+    inside = np.asarray(design.w) > 0
+    pos = np.flatnonzero(inside)
+    if len(pos) == 0:
+        raise ModelError(f"formula {formula!r}: the design (domain) has no rows with positive weight")
+    sub = _drop_unused_levels(data.iloc[pos].reset_index(drop=True))
+    try:
+        parsed = Formula(formula)
+        mm = model_matrix(parsed, sub, na_action="drop")
+    except (FormulaicError, NameError, KeyError, SyntaxError, TypeError, ValueError) as exc:
+        missing = _missing_variables(formula, data)
+        hint = (f"variable(s) {', '.join(missing)} not in the data" if missing else str(exc).strip().splitlines()[0])
+        raise ModelError(f"formula {formula!r} cannot be evaluated: {hint}. Check the spelling against the "
+                         "data's columns; quote strings inside I(...) as in Python.") from exc
+    lhs, rhs = mm.lhs, mm.rhs
+    kept = rhs.index.to_numpy()
+    if not lhs.index.equals(rhs.index):  # pragma: no cover - formulaic drops rows jointly
+        raise ModelError(f"formula {formula!r}: response and predictors dropped different rows")
+    rows = np.zeros(len(data), dtype=bool)
+    rows[pos[kept]] = True
+    if rows.sum() == 0:
+        raise ModelError(f"formula {formula!r}: every row in the design has a missing value in the model's "
+                         "variables")
+    X = np.asarray(rhs, dtype=float)
+    names = tuple(str(c) for c in rhs.columns)
+    _check_rank(X, names, formula)
+    fit_design = design if rows.sum() == len(pos) else design.subset(rows)
+    return ModelData(formula=formula, lhs=pd.DataFrame(lhs).reset_index(drop=True), X=X, names=names, rows=rows,
+                     weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design)
+
+
+def _missing_variables(formula: str, data: pd.DataFrame) -> list[str]:
+    """Names the formula refers to that are not columns (reported in the error, never evaluated)."""
+    from formulaic import Formula
+
+    try:
+        variables = Formula(formula).required_variables
+    except Exception:  # noqa: BLE001 - only used to improve a message
+        return []
+    builtins = {"C", "I", "np", "center", "scale", "poly", "bs", "log", "exp", "sqrt", "contr", "True", "False"}
+    return sorted(str(v) for v in variables if str(v) not in data.columns and str(v).split(".")[0] not in builtins)
+
+
+def _check_rank(X: np.ndarray, names: tuple[str, ...], formula: str) -> None:
+    if X.shape[0] < X.shape[1]:
+        raise ModelError(f"formula {formula!r}: {X.shape[1]} coefficients but only {X.shape[0]} usable rows")
+    if X.shape[1] == 0:
+        return
+    _, r, piv = scipy.linalg.qr(X, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > diag[0] * 1e-7).sum()) if diag.size and diag[0] > 0 else 0
+    if rank < X.shape[1]:
+        aliased = [names[i] for i in sorted(piv[rank:])]
+        raise ModelError(f"formula {formula!r}: term(s) {', '.join(aliased)} are linear combinations of the "
+                         "others on the rows used (a level absent in the domain, or a duplicated term); "
+                         "remove them from the formula")

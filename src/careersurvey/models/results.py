@@ -1,0 +1,140 @@
+"""Results of design-based models: coefficients, their design covariance, t tests on design df, summaries.
+
+One value class serves glm and ordinal fits. Tests and intervals use Student's t on ``df_resid`` (R's
+``degf + 1 - p`` for svyglm, ``degf - p`` for svyolr), the same rule as the estimates' result frames
+(:func:`careersurvey.results.result_frame`). ``summary()`` returns a statsmodels ``Summary`` (data plus
+text/HTML renderers), so printed output, notebooks and the report use the same tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from careersurvey.results import result_frame, t_quantile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from statsmodels.iolib.summary2 import Summary
+
+    from careersurvey.design import SurveyDesign
+
+
+def replicate_degf(design: SurveyDesign) -> int:
+    """R's ``degf()`` of a replicate design: rank of the analysis weights over the domain's rows, minus one."""
+    inside = np.asarray(design.w) > 0
+    rw = np.asarray(design.replicates.weights, dtype=float)[inside]
+    if rw.size == 0:
+        return 0
+    s = np.linalg.svd(rw, compute_uv=False)
+    return int((s > s[0] * 1e-5).sum()) - 1 if s[0] > 0 else -1
+
+
+@dataclass(frozen=True, eq=False)
+class ModelResults:
+    """A fitted design-based model (``kind`` "glm" or "ordinal").
+
+    ``coefficients``/``cov_params`` hold every estimated parameter (for ordinal: slopes, then thresholds in
+    order, as R's ``SE(svyolr)``); ``params`` are the slopes (glm: all coefficients); ``thresholds`` the
+    ordinal cut-points. ``bse``, ``tvalues``, ``pvalues`` and ``conf_int()`` cover all coefficients.
+    """
+
+    kind: str
+    formula: str
+    family: str
+    link: str
+    response: str
+    coefficients: pd.Series
+    cov_params: pd.DataFrame
+    df_resid: float
+    nobs: int
+    population: float
+    variance_method: str
+    level: float = 0.95
+    n_thresholds: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- coefficients -------------------------------------------------------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        """Coefficients by term name (ordinal: the slopes only)."""
+        k = len(self.coefficients) - self.n_thresholds
+        return self.coefficients.iloc[:k]
+
+    @property
+    def thresholds(self) -> pd.Series:
+        """Ordinal cut-points in order, named like R (``"1|2"``); empty for a glm."""
+        k = len(self.coefficients) - self.n_thresholds
+        return self.coefficients.iloc[k:]
+
+    @property
+    def bse(self) -> pd.Series:
+        """Design-based standard errors of all coefficients."""
+        return pd.Series(np.sqrt(np.clip(np.diag(self.cov_params.to_numpy()), 0, None)),
+                         index=self.coefficients.index, name="bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return (self.coefficients / self.bse).rename("t")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values from Student's t on ``df_resid`` (NaN when df_resid <= 0, as R)."""
+        t = self.tvalues.to_numpy()
+        if self.df_resid <= 0:
+            p = np.full(len(t), np.nan)
+        else:
+            p = 2 * stats.t.sf(np.abs(t), self.df_resid)
+        return pd.Series(p, index=self.coefficients.index, name="p")
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Wald intervals with t on ``df_resid`` (R's ``confint.svyglm``); columns ``lower``, ``upper``."""
+        level = self.level if alpha is None else 1 - alpha
+        q = t_quantile(self.df_resid, level) if self.df_resid > 0 else np.nan
+        se = self.bse
+        return pd.DataFrame({"lower": self.coefficients - q * se, "upper": self.coefficients + q * se})
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The project's standard result frame (estimate, se, ci_low, ci_high, deff, df, cv)."""
+        return result_frame(self.coefficients.index, self.coefficients.to_numpy(), self.cov_params.to_numpy(),
+                            self.df_resid, level=self.level, statistic=self.kind)
+
+    # -- printing -----------------------------------------------------------------------------------------
+    def summary(self) -> Summary:
+        """A statsmodels ``Summary``: ``.as_text()``, ``.as_html()``, and rich display in notebooks."""
+        from statsmodels.iolib.summary2 import Summary
+
+        title = ("Survey-weighted generalised linear model" if self.kind == "glm"
+                 else "Survey-weighted proportional-odds (ordinal logit) model")
+        s = Summary()
+        s.add_title(title)
+        info = {
+            "Response:": self.response,
+            "Family / link:": f"{self.family} / {self.link}",
+            "Observations:": f"{self.nobs:,}",
+            "Population (sum of weights):": f"{self.population:,.1f}",
+            "Variance:": self.variance_method,
+            "Residual df (design):": f"{self.df_resid:g}",
+        }
+        s.add_dict(info, ncols=2, align="l")
+        ci = self.conf_int()
+        lo, hi = (1 - self.level) / 2, 1 - (1 - self.level) / 2
+        coef = pd.DataFrame({
+            "coef": self.coefficients, "std err": self.bse, "t": self.tvalues, "P>|t|": self.pvalues,
+            f"[{lo:.3f}": ci["lower"], f"{hi:.3f}]": ci["upper"],
+        })
+        s.add_df(coef, float_format="%.4f")
+        s.add_text(f"Formula: {self.formula}")
+        s.add_text("Standard errors are design-based (as R survey's svyglm/svyolr); t tests on the design's "
+                   "residual degrees of freedom.")
+        return s
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()

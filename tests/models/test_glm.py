@@ -1,0 +1,119 @@
+"""Properties of design-based GLMs that hold whatever R says: textbook SRS formulas, invariances, identities
+with the design's own estimators (as R survey's tests/domain.R), formula handling and error messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import careersurvey as cs
+from careersurvey.models import ModelError, glm
+
+
+def test_srs_gaussian_is_ols_with_sandwich(apistrat):
+    """No weights, strata or PSUs: OLS coefficients, HC0 sandwich times n/(n-1), t on n-1 - p + 1 df."""
+    d = cs.SurveyDesign(apistrat)
+    fit = d.glm("api00 ~ ell + meals")
+    X = np.column_stack([np.ones(len(apistrat)), apistrat[["ell", "meals"]].to_numpy(float)])
+    y = apistrat["api00"].to_numpy(float)
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ beta
+    bread = np.linalg.inv(X.T @ X)
+    n = len(y)
+    cov = bread @ (X * e[:, None] ** 2).T @ X @ bread * n / (n - 1)
+    np.testing.assert_allclose(fit.params.to_numpy(), beta, rtol=1e-10)
+    np.testing.assert_allclose(fit.cov_params.to_numpy(), cov, rtol=1e-8)
+    assert fit.df_resid == (n - 1) + 1 - 3
+    t = fit.params / fit.bse
+    np.testing.assert_allclose(fit.pvalues, 2 * stats.t.sf(np.abs(t), n - 3), rtol=1e-12)
+
+
+def test_weight_scale_invariance(apiclus1):
+    d1 = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    d2 = cs.SurveyDesign(apiclus1.assign(pw=apiclus1["pw"] * 37.5), weights="pw", psu="dnum", fpc="fpc")
+    for fam, f in [("binomial", "I(sch_wide == 'Yes') ~ ell + meals"), ("poisson", "api_stu ~ meals + stype")]:
+        a, b = d1.glm(f, family=fam), d2.glm(f, family=fam)
+        np.testing.assert_allclose(a.params, b.params, rtol=1e-9)
+        np.testing.assert_allclose(a.bse, b.bse, rtol=1e-8)
+
+
+def test_intercept_only_equals_design_mean_in_a_domain(apistrat):
+    """Gaussian intercept = domain mean with the same SE; poisson exp(intercept) = mean, SE by the delta rule."""
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc").subset(apistrat["awards"] == "Yes")
+    m = d.mean("enroll")
+    g = d.glm("enroll ~ 1")
+    assert g.params["Intercept"] == pytest.approx(m["estimate"].iloc[0], rel=1e-10)
+    assert g.bse["Intercept"] == pytest.approx(m["se"].iloc[0], rel=1e-8)
+    p = d.glm("enroll ~ 1", family="poisson")
+    assert np.exp(p.params["Intercept"]) == pytest.approx(m["estimate"].iloc[0], rel=1e-9)
+    assert p.bse["Intercept"] == pytest.approx(m["se"].iloc[0] / m["estimate"].iloc[0], rel=1e-7)
+
+
+def test_binomial_intercept_only_is_a_proportion(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    share = d.mean("sch_wide").loc["sch_wideYes"]
+    fit = d.glm("I(sch_wide == 'Yes') ~ 1", family="binomial")
+    p = 1 / (1 + np.exp(-fit.params["Intercept"]))
+    assert p == pytest.approx(share["estimate"], rel=1e-10)
+    assert fit.bse["Intercept"] == pytest.approx(share["se"] / (p * (1 - p)), rel=1e-7)
+
+
+def test_two_level_response_and_C_terms(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    a = d.glm("I(sch_wide == 'Yes') ~ ell + stype", family="binomial")
+    b = d.glm("sch_wide ~ ell + C(stype)", family="binomial")
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(a.bse.to_numpy(), b.bse.to_numpy(), rtol=1e-9)
+    assert list(b.params.index) == ["Intercept", "ell", "C(stype)[T.H]", "C(stype)[T.M]"]
+
+
+def test_missing_values_drop_rows_as_a_domain(apistrat):
+    """Rows missing a model variable leave the fit but stay in the design, as R's design[-nas, ]."""
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    fit = d.glm("api00 ~ acs_k3 + meals")
+    complete = apistrat["acs_k3"].notna()
+    ref = d.subset(complete).glm("api00 ~ acs_k3 + meals")
+    assert fit.nobs == int(complete.sum()) == ref.nobs
+    np.testing.assert_allclose(fit.params, ref.params, rtol=1e-12)
+    np.testing.assert_allclose(fit.bse, ref.bse, rtol=1e-12)
+
+
+def test_conf_int_and_summary(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    fit = d.glm("api00 ~ ell + meals + stype")
+    ci = fit.conf_int()
+    q = stats.t.ppf(0.975, fit.df_resid)
+    np.testing.assert_allclose(ci["upper"] - fit.params, q * fit.bse, rtol=1e-12)
+    table = fit.table
+    assert list(table.columns) == ["estimate", "se", "ci_low", "ci_high", "deff", "df", "cv"]
+    np.testing.assert_allclose(table["ci_low"], ci["lower"], rtol=1e-12)
+    text = fit.summary().as_text()
+    assert "stype[T.H]" in text and "Residual df (design):" in text and "10" in text
+    html = fit.summary().as_html()
+    assert "<table" in html and "stype[T.M]" in html
+    assert fit._repr_html_() == html
+
+
+def test_errors_name_the_problem(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    with pytest.raises(ModelError, match=r"variable\(s\) salary not in the data"):
+        d.glm("api00 ~ salary")
+    with pytest.raises(ModelError, match=r"binomial response must lie in \[0, 1\].*I\(x == 'level'\)"):
+        d.glm("api00 ~ ell", family="binomial")
+    with pytest.raises(ModelError, match=r"term\(s\) .*C\(stype\)\[T.M\].* linear combinations"):
+        d.glm("api00 ~ stype + C(stype)")
+    with pytest.raises(ModelError, match="family='negbin' is not supported"):
+        d.glm("api00 ~ ell", family="negbin")
+    with pytest.raises(ModelError, match="needs a response"):
+        d.glm("api00")
+    with pytest.raises(ModelError, match="did not converge"):  # ell > 40 separates the response completely
+        d.glm("I(ell > 40) ~ ell", family="binomial")
+    assert issubclass(ModelError, ValueError)
+
+
+def test_results_are_immutable(apiclus1):
+    fit = glm(cs.SurveyDesign(apiclus1, weights="pw", psu="dnum"), "api00 ~ ell")
+    with pytest.raises(AttributeError):
+        fit.df_resid = 3  # type: ignore[misc]
