@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from careersurvey.expr.parser import parse
 from careersurvey.questionnaire.model import Choice, ChoiceList, Grid, Item, Module, Note, Questionnaire, Range, Scale
+from careersurvey.expr import parse  # noqa: E402  (after the model: expr imports it)
 
 
 def _t(ko: str, en: str) -> dict[str, str]:

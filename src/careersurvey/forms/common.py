@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Iterator, Literal, Mapping
 
@@ -200,28 +199,13 @@ def iter_elements(q: Questionnaire) -> Iterator[tuple[str, Element]]:
 
 
 def resolve_questionnaire(spec: str | os.PathLike[str] | Questionnaire) -> Questionnaire:
-    """A questionnaire from a model value, a YAML path, or ``id@version`` looked up under ``survey/``.
+    """A questionnaire from a model value, a YAML path, an id (latest version) or ``id@version``.
 
-    ``id@version`` is searched in ``$CAREERSURVEY_SURVEY_DIR`` and then in ``./survey``.
+    Paths and keys go to :func:`careersurvey.questionnaire.load_questionnaire`, which finds the
+    ``survey/`` folder (or ``$CAREERSURVEY_SURVEY_DIR``) and reports every problem of the file.
     """
     if isinstance(spec, Questionnaire):
         return spec
     from careersurvey.questionnaire import load_questionnaire
 
-    path = Path(spec)
-    if path.is_file():
-        return load_questionnaire(path)
-    text_spec = str(spec)
-    if "@" in text_spec and not path.suffix:
-        qid, _, version = text_spec.partition("@")
-        roots = [Path(p) for p in (os.environ.get("CAREERSURVEY_SURVEY_DIR"), "survey") if p]
-        for root in roots:
-            candidate = root / qid / f"{version}.yaml"
-            if candidate.is_file():
-                return load_questionnaire(candidate)
-        raise FormError(
-            f"questionnaire {text_spec!r} not found: looked for "
-            + ", ".join(str(r / qid / f"{version}.yaml") for r in roots)
-            + "; give the YAML path or set CAREERSURVEY_SURVEY_DIR"
-        )
-    raise FormError(f"questionnaire file {text_spec!r} does not exist; give a YAML path or id@version")
+    return load_questionnaire(spec)
