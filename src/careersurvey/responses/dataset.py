@@ -1,0 +1,197 @@
+"""``load_responses``: the accepted responses of a store as one typed, labelled pandas DataFrame.
+
+Columns: ``respondent_id``, ``import_id``, ``questionnaire_version``, then every data column of the
+target questionnaire (the newest version in the store unless one is given) in questionnaire order.
+Rows from older versions are harmonised on it: a column the row's version did not have is -6
+("not asked in this version"); a choice dropped in the newer version has no column (its answers stay
+in the store). Missing codes (-6 -7 -8 -9) become NA; which code each NA was is kept in a companion
+frame, ``df.attrs["missing"]`` (same index and columns, Int8 codes, NA where the answer is real), with
+their labels in ``df.attrs["missing_labels"]``. With ``labels=False`` the frame keeps the numeric codes
+themselves (choice codes, 0/1, missing codes as numbers), which design-based analysis and the SPSS and
+Stata exports need. Both carry ``attrs["variable_labels"]`` and ``attrs["value_labels"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.questionnaire.model import MISSING_CODES, NOT_ASKED, Item, Questionnaire
+from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.store import ResponseStore, _version_key
+
+META_COLUMNS: tuple[str, ...] = ("respondent_id", "import_id", "questionnaire_version")
+
+
+def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None,
+            versions: Sequence[str] | None) -> tuple[Questionnaire, list[str]]:
+    rows = con.execute("SELECT DISTINCT questionnaire_id, questionnaire_version FROM questionnaire_columns").fetchall()
+    if isinstance(questionnaire, Questionnaire):
+        qid = questionnaire.id
+    elif isinstance(questionnaire, str):
+        qid = questionnaire.partition("@")[0]
+    else:
+        ids = sorted({r[0] for r in rows})
+        if len(ids) > 1:
+            raise ResponsesError(f"the store holds several questionnaires ({', '.join(ids)}); name one",
+                                 code="usage", file=str(store.path))
+        if not ids:
+            raise ResponsesError("the store holds no responses yet; import files first", code="empty",
+                                 file=str(store.path))
+        qid = ids[0]
+    present = sorted({r[1] for r in rows if r[0] == qid}, key=_version_key)
+    if not present:
+        raise ResponsesError(f"the store holds no responses to {qid!r}", code="empty", file=str(store.path))
+    chosen = list(versions) if versions is not None else present
+    absent = [v for v in chosen if v not in present]
+    if absent:
+        raise ResponsesError(f"the store holds no responses to {qid} version(s) {', '.join(absent)} "
+                             f"(it has {', '.join(present)})", code="usage", file=str(store.path))
+    if isinstance(questionnaire, Questionnaire):
+        return questionnaire, chosen
+    from careersurvey.responses.importer import load_questionnaire_spec
+
+    spec = questionnaire if isinstance(questionnaire, str) and "@" in questionnaire else \
+        f"{qid}@{max(chosen, key=_version_key)}"
+    return load_questionnaire_spec(spec), chosen
+
+
+def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
+               versions: Sequence[str] | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray],
+                                                              Questionnaire]:
+    """(meta frame, float matrix of codes [rows x columns], texts by column, target questionnaire)."""
+    store = store if isinstance(store, ResponseStore) else ResponseStore(store)
+    with store.connect(read_only=True) as con:
+        q, chosen = _target(store, con, questionnaire, versions)
+        columns = list(q.columns())
+        con.execute("CREATE TEMP TABLE _want AS SELECT * FROM (SELECT unnest(?) AS col, "
+                    "generate_subscripts(?, 1) - 1 AS ci)", [columns, columns])
+        con.execute(
+            "CREATE TEMP TABLE _rows AS SELECT r.import_id, r.row_no, r.respondent_id, r.questionnaire_version, "
+            "row_number() OVER (ORDER BY r.import_id, r.row_no) - 1 AS ri FROM respondents r "
+            "JOIN imports i USING (import_id) WHERE i.questionnaire_id = ? AND r.status = 'accepted' "
+            "AND list_contains(?, r.questionnaire_version)", [q.id, chosen])
+        meta = con.execute("SELECT respondent_id, import_id, questionnaire_version FROM _rows ORDER BY ri").df()
+        nums = con.execute("SELECT r.ri, w.ci, c.num FROM cells c JOIN _rows r USING (import_id, row_no) "
+                           "JOIN _want w USING (col) WHERE c.num IS NOT NULL").fetchnumpy()
+        txts = con.execute("SELECT r.ri, w.ci, c.txt FROM cells c JOIN _rows r USING (import_id, row_no) "
+                           "JOIN _want w USING (col) WHERE c.txt IS NOT NULL").fetchnumpy()
+        had = con.execute("SELECT questionnaire_version, col FROM questionnaire_columns WHERE questionnaire_id = ?",
+                          [q.id]).fetchall()
+    n = len(meta)
+    matrix = np.full((n, len(columns)), np.nan)
+    matrix[np.asarray(nums["ri"], dtype=np.int64), np.asarray(nums["ci"], dtype=np.int64)] = \
+        np.asarray(nums["num"], dtype=np.float64)
+    texts: dict[str, np.ndarray] = {}
+    text_cols = [c for i in q.items if i.type in ("text", "date") for c in i.columns()]
+    ri = np.asarray(txts["ri"], dtype=np.int64)
+    ci = np.asarray(txts["ci"], dtype=np.int64)
+    tv = np.asarray(txts["txt"], dtype=object)
+    for col in text_cols:
+        j = columns.index(col)
+        arr = np.full(n, None, dtype=object)
+        sel = ci == j
+        arr[ri[sel]] = tv[sel]
+        texts[col] = arr
+    # harmonise: columns a row's version did not have are "not asked" (-6)
+    version_cols: dict[str, set[str]] = {}
+    for v, c in had:
+        version_cols.setdefault(v, set()).add(c)
+    row_version = meta["questionnaire_version"].to_numpy(dtype=object)
+    for v in chosen:
+        lacking = [j for j, c in enumerate(columns) if c not in version_cols.get(v, set())]
+        rows = np.flatnonzero(row_version == v)
+        if lacking and len(rows):
+            matrix[np.ix_(rows, lacking)] = NOT_ASKED
+    return meta, matrix, texts, q
+
+
+def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
+                   versions: Sequence[str] | None = None, *, labels: bool = True,
+                   language: str | None = None) -> pd.DataFrame:
+    """Accepted responses as a DataFrame (see the module docs for columns, labels and missing codes).
+
+    ``questionnaire``: the target version (a Questionnaire, ``"id@version"``, ``"id"``) or None for the
+    newest in the store. ``versions``: which questionnaire versions' rows to include (default all).
+    ``labels``: True for categoricals with value labels in ``language`` (default: the questionnaire's
+    first), False for numeric codes. Quarantined rows are never included (see ``responses problems``).
+    """
+    meta, matrix, texts, q = load_codes(store, questionnaire, versions)
+    lang = language or q.default_language
+    if lang not in q.languages:
+        raise ResponsesError(f"language {lang!r} is not one of the questionnaire's ({', '.join(q.languages)})",
+                             code="usage")
+    columns = list(q.columns())
+    data: dict[str, pd.Series | np.ndarray] = {
+        "respondent_id": meta["respondent_id"].astype("string"),
+        "import_id": meta["import_id"].astype("Int64"),
+        "questionnaire_version": meta["questionnaire_version"].astype("string"),
+    }
+    is_code = np.isin(matrix, MISSING_CODES)
+    missing = pd.DataFrame(np.where(is_code, matrix, np.nan), columns=columns).astype("Int8")
+    value_labels: dict[str, dict[int, str]] = {}
+    variable_labels: dict[str, str] = {}
+    for item in q.items:
+        for col in item.columns():
+            j = columns.index(col)
+            values = matrix[:, j]
+            variable_labels[col] = _variable_label(item, col, lang)
+            value_labels[col] = _value_labels(item, q, lang)
+            data[col] = _typed(item, values, texts.get(col), labels, value_labels[col])
+    frame = pd.DataFrame(data)
+    frame.attrs["missing"] = missing
+    frame.attrs["missing_labels"] = {code: q.missing_labels.get(code, {}).get(lang, str(code))
+                                     for code in MISSING_CODES}
+    frame.attrs["variable_labels"] = variable_labels
+    frame.attrs["value_labels"] = value_labels
+    frame.attrs["questionnaire"] = q.key
+    frame.attrs["language"] = lang
+    return frame
+
+
+def _variable_label(item: Item, col: str, lang: str) -> str:
+    label = item.label.get(lang, item.name)
+    if item.type == "multiple" and item.choices is not None:
+        code = int(col.rsplit("_", 1)[1])
+        choice = next(c for c in item.choices.choices if c.code == code)
+        return f"{label}: {choice.label.get(lang, str(code))}"
+    return label
+
+
+def _value_labels(item: Item, q: Questionnaire, lang: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    if item.type in ("single", "rating") and item.choices is not None:
+        out = {c.code: c.label.get(lang, str(c.code)) for c in item.choices.choices}
+    elif item.type == "multiple":
+        out = {1: "선택함" if lang == "ko" else "Selected", 0: "선택하지 않음" if lang == "ko" else "Not selected"}
+    for code in MISSING_CODES:
+        out[code] = q.missing_labels.get(code, {}).get(lang, str(code))
+    return out
+
+
+def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool,
+           value_labels: dict[int, str]) -> pd.Series:
+    code = np.isin(values, MISSING_CODES)
+    if item.type in ("text", "date"):
+        series = pd.Series(text, dtype=object) if text is not None else pd.Series([None] * len(values), dtype=object)
+        if item.type == "date":
+            return pd.Series(pd.to_datetime(series, errors="coerce", format="ISO8601"))
+        return series.astype("string")
+    if not labels:
+        if item.type == "decimal":
+            return pd.Series(values).astype("Float64")
+        return pd.Series(values).astype("Float64").round().astype("Int64")
+    real = np.where(code, np.nan, values)
+    if item.type in ("single", "rating") and item.choices is not None:
+        codes = [c.code for c in item.choices.choices]
+        cats = [value_labels[c] for c in codes]
+        position = pd.Series(real).map({c: i for i, c in enumerate(codes)}).fillna(-1).astype(int).to_numpy()
+        return pd.Series(pd.Categorical.from_codes(position, categories=cats, ordered=item.type == "rating"))
+    if item.type == "multiple":
+        return pd.Series(real).map({1.0: True, 0.0: False}).astype("boolean")
+    if item.type == "integer":
+        return pd.Series(real).astype("Float64").round().astype("Int64")
+    return pd.Series(real).astype("Float64")

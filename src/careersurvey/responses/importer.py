@@ -1,0 +1,159 @@
+"""Import: read a file, find its questionnaire, validate, and store it in one transaction.
+
+:func:`import_responses` is the API of ``careersurvey responses import``. The store's write lock is
+held from the duplicate checks to the commit, so two imports into one store never interleave; the
+file's sha256 is checked first, so the same content is never read or stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.questionnaire.model import Questionnaire
+from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.readers import read_responses
+from careersurvey.responses.readers.raw import RawTable
+from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED
+from careersurvey.responses.store import FileInfo, ImportResult, ResponseStore, _version_key
+from careersurvey.responses.validate import Validated, validate
+
+QuestionnaireSpec = Questionnaire | str | Sequence[Questionnaire] | None
+
+
+def file_info(path: str | Path) -> FileInfo:
+    """Size and SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+    except FileNotFoundError:
+        raise ResponsesError("no such file; check the path", code="not_found", file=str(path)) from None
+    except IsADirectoryError:
+        raise ResponsesError("is a directory, not a response file", code="not_found", file=str(path)) from None
+    return FileInfo(str(path), digest.hexdigest(), size)
+
+
+def load_questionnaire_spec(spec: str) -> Questionnaire:
+    """``id@version`` (or ``id``, or a YAML path) -> Questionnaire, through the questionnaire loader."""
+    try:
+        from careersurvey.questionnaire import load_questionnaire  # type: ignore[attr-defined]
+    except ImportError:
+        raise ResponsesError(
+            f"cannot load questionnaire {spec!r}: careersurvey.questionnaire.load_questionnaire is not "
+            "available; pass a Questionnaire object", code="no_questionnaire") from None
+    ident, _, version = spec.partition("@")
+    try:
+        return load_questionnaire(ident, version=version or None) if not ident.endswith((".yaml", ".yml")) \
+            else load_questionnaire(ident)
+    except ResponsesError:
+        raise
+    except Exception as exc:
+        raise ResponsesError(f"cannot load questionnaire {spec!r}: {exc}", code="no_questionnaire") from None
+
+
+def _candidates(spec: QuestionnaireSpec, table: RawTable) -> list[Questionnaire]:
+    if isinstance(spec, Questionnaire):
+        return [spec]
+    if isinstance(spec, str):
+        return [load_questionnaire_spec(spec)]
+    if spec is not None:
+        return list(spec)
+    qid, version = table.meta.get("questionnaire_id"), table.meta.get("version")
+    if not qid:
+        raise ResponsesError(
+            f"the file does not say which questionnaire it answers ({table.kind} file without _meta); pass "
+            "--questionnaire id@version", code="no_questionnaire", file=table.file)
+    return [load_questionnaire_spec(f"{qid}@{version}" if version else qid)]
+
+
+def _split_by_version(table: RawTable, candidates: list[Questionnaire],
+                      form_versions: Mapping[str, str] | None) -> list[tuple[Questionnaire, RawTable]]:
+    """Rows grouped by the questionnaire version they answer (one group unless the export mixes versions).
+
+    A template names its version in ``_meta``; an export that mixes versions names each row's form
+    version (``__version__``), mapped to questionnaire versions by ``form_versions`` or by equal names.
+    """
+    by_version = {q.version: q for q in candidates}
+    newest = max(candidates, key=lambda q: _version_key(q.version))
+    meta_version = table.meta.get("version")
+    if meta_version:
+        if meta_version not in by_version:
+            raise ResponsesError(
+                f"the workbook was made for {table.meta.get('questionnaire_id')}@{meta_version}, but "
+                f"{', '.join(q.key for q in candidates)} was given; import it with --questionnaire "
+                f"{table.meta.get('questionnaire_id')}@{meta_version}", code="version", file=table.file)
+        return [(by_version[meta_version], table)]
+    if table.form_version is None or (len(candidates) == 1 and not form_versions):
+        return [(newest, table)]
+    mapping = dict(form_versions or {})
+    keys = pd.Series(table.form_version, dtype=object).fillna("").astype(str)
+    resolved = keys.map(lambda k: mapping.get(k, k))  # over distinct values only, via pandas' cache
+    unknown = sorted(set(resolved.unique()) - set(by_version) - {""})
+    if unknown and len(candidates) > 1:
+        raise ResponsesError(
+            f"rows carry form versions {', '.join(unknown)} that match none of the questionnaire versions "
+            f"{', '.join(by_version)}; map them with --form-version EXPORT_VERSION=QUESTIONNAIRE_VERSION",
+            code="version", file=table.file)
+    target = resolved.where(resolved.isin(list(by_version)), newest.version).to_numpy(dtype=object)
+    return [(by_version[v], take(table, target == v)) for v in sorted(set(target), key=_version_key)]
+
+
+def take(table: RawTable, mask: np.ndarray) -> RawTable:
+    """The rows of ``table`` where ``mask`` holds (notes kept only for those rows, file-level ones kept)."""
+    rows = set(table.rows[mask].tolist())
+    return replace(
+        table, data={k: v[mask] for k, v in table.data.items()}, rows=table.rows[mask],
+        form_version=None if table.form_version is None else table.form_version[mask],
+        notes=tuple(p for p in table.notes if p.row is None or p.row in rows),
+    )
+
+
+def import_file(path: str | Path, store: ResponseStore | str | Path, questionnaire: QuestionnaireSpec = None, *,
+                kind: str | None = None, encoding: str | None = None, form_versions: Mapping[str, str] | None = None,
+                max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> ImportResult:
+    """Import one file; raises :class:`ResponsesError` when it cannot be read at all."""
+    store = store if isinstance(store, ResponseStore) else ResponseStore(store)
+    info = file_info(path)
+    with store.connect() as con:
+        earlier = store.find(con, info.sha256)
+        if earlier is not None:
+            return earlier
+        table = read_responses(path, kind=kind, encoding=encoding, max_rows=max_rows,
+                               max_uncompressed=max_uncompressed)
+        groups = _split_by_version(table, _candidates(questionnaire, table), form_versions)
+        known = store.known_ids(con, groups[0][0].id)
+        parts: list[Validated] = []
+        for q, part in groups:
+            v = validate(part, q, known_ids=known.keys(), known_where=known)
+            parts.append(v)
+            ok = ~v.quarantined & pd.notna(v.respondent_id)
+            known.update(zip(v.respondent_id[ok], (f"{info.name} row " + pd.Series(part.rows[ok]).astype(str))))
+        if len(parts) > 1:  # a column of another version in a mixed export is not "unknown"
+            mapped = {h for v in parts for h in (*v.plan.columns, *v.plan.summaries)}
+            parts = [replace(v, problems=tuple(p for p in v.problems
+                                               if not (p.rule == "unknown_column" and p.column in mapped)))
+                     for v in parts]
+        return store.write(con, info, parts)
+
+
+def import_responses(files: str | Path | Sequence[str | Path], store: ResponseStore | str | Path,
+                     questionnaire: QuestionnaireSpec = None, **options) -> list[ImportResult]:
+    """Import one or more response files into ``store``, each in its own transaction.
+
+    ``questionnaire`` is a Questionnaire, ``"id@version"``, a list of versions (for exports that mix
+    versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``,
+    ``form_versions`` (export version id -> questionnaire version), ``max_rows``, ``max_uncompressed``.
+    Raises :class:`ResponsesError` on the first file that cannot be read (earlier files stay imported).
+    """
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    return [import_file(p, store, questionnaire, **options) for p in paths]
+

@@ -1,0 +1,361 @@
+"""The response store: one DuckDB file holding every import, its rows, cells, problems and ledger.
+
+Guarantees, each tested:
+
+* each import is one transaction with one ledger row (file name, sha256, size, questionnaire id and
+  version, counts, time); an import interrupted at any point (exception, ``kill -9``) leaves the store
+  as it was, because DuckDB only makes a transaction durable at commit;
+* the same file content (sha256) is never imported twice: the second import adds nothing and says so;
+* one writer at a time: DuckDB locks the file for the process that opened it for writing. A second
+  process waits (up to ``timeout`` seconds) and then fails with :class:`StoreBusyError` naming the
+  holder; connections are opened per operation and closed at once, so imports serialise;
+* the schema is versioned (``schema_version`` table) and migrated forward on open
+  (:mod:`careersurvey.responses.schema`); a store written by newer code is refused, never altered.
+
+The schema itself is documented in :mod:`careersurvey.responses.schema`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from careersurvey.questionnaire.model import Questionnaire
+from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError, StoreBusyError, problems_frame
+from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE
+from careersurvey.responses.validate import Validated
+
+_LOCK = re.compile(r"lock|Conflicting|being used|Could not set", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """Identity of an imported file: where it was, its size and its content hash."""
+
+    path: str
+    sha256: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did (the CLI prints it; ``--json`` prints :meth:`to_json`)."""
+
+    file: str
+    sha256: str
+    questionnaire: str
+    version: str
+    rows_in: int
+    accepted: int
+    quarantined: int
+    warnings: int
+    already_imported: bool
+    import_id: int | None = None
+    kind: str | None = None
+    encoding: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ResponseStore:
+    """A DuckDB response store at ``path`` (created on first write).
+
+    ``timeout`` is how long to wait for another process's write lock before giving up.
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"ResponseStore({str(self.path)!r})"
+
+    # -- connections -------------------------------------------------------------------------
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[Any]:
+        """A connection, migrated to the current schema; waits for another writer up to ``timeout``."""
+        import duckdb
+
+        if read_only and not self.path.exists():
+            raise ResponsesError("no response store here yet; import files into it first",
+                                 code="no_store", file=str(self.path))
+        deadline = time.monotonic() + self.timeout
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if not _LOCK.search(str(exc)):
+                    raise ResponsesError(f"the store cannot be opened ({exc}); is it a DuckDB file?",
+                                         code="bad_store", file=str(self.path)) from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"the store is in use by another process and stayed locked for {self.timeout:g} s "
+                        f"({_holder(str(exc))}); wait for that import to finish and run the command again",
+                        code="busy", file=str(self.path)) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except duckdb.Error as exc:
+                raise ResponsesError(f"the store cannot be opened ({exc}); is it a DuckDB response store?",
+                                     code="bad_store", file=str(self.path)) from None
+        try:
+            self._migrate(con, read_only=read_only)
+            yield con
+        finally:
+            con.close()
+
+    def _migrate(self, con: Any, *, read_only: bool) -> None:
+        have = self._version(con)
+        if have > CURRENT:
+            raise ResponsesError(
+                f"the store has schema version {have}, newer than this careersurvey knows ({CURRENT}); "
+                "upgrade careersurvey", code="store_too_new", file=str(self.path))
+        if have == CURRENT:
+            return
+        if read_only:
+            raise ResponsesError(
+                f"the store has schema version {have}; open it once for writing (e.g. `careersurvey "
+                "responses status`) to migrate it", code="store_old", file=str(self.path))
+        apply_migrations(con, upto=CURRENT)
+
+    @staticmethod
+    def _version(con: Any) -> int:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()[0]
+        if not exists:
+            return 0
+        value = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        return int(value or 0)
+
+    def schema_version(self) -> int:
+        with self.connect() as con:
+            return self._version(con)
+
+    # -- writing -----------------------------------------------------------------------------
+    def find(self, con: Any, sha256: str) -> ImportResult | None:
+        """The earlier import of the same content, if any (as an ``already_imported`` result)."""
+        row = con.execute(
+            "SELECT file_name, questionnaire_id, questionnaire_version, rows_in, accepted, quarantined, warnings,"
+            " import_id, kind, encoding FROM imports WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            return None
+        return ImportResult(row[0], sha256, row[1], row[2], row[3], row[4], row[5], row[6], True, row[7],
+                            row[8], row[9])
+
+    def known_ids(self, con: Any, questionnaire_id: str) -> dict[str, str]:
+        """Accepted respondent ids of ``questionnaire_id`` already stored -> where (file, row)."""
+        found = con.execute(
+            "SELECT r.respondent_id, i.file_name || ' row ' || r.row_no AS at FROM respondents r "
+            "JOIN imports i USING (import_id) WHERE r.status = 'accepted' AND i.questionnaire_id = ? "
+            "AND r.respondent_id IS NOT NULL", [questionnaire_id]).fetchnumpy()
+        return dict(zip(found["respondent_id"].tolist(), found["at"].tolist()))
+
+    def write(self, con: Any, info: FileInfo, parts: Sequence[Validated]) -> ImportResult:
+        """Write one import (all ``parts``: one per questionnaire version in the file) in one transaction."""
+        from careersurvey import __version__
+
+        main = max(parts, key=lambda v: _version_key(v.questionnaire.version))
+        q = main.questionnaire
+        table = main.table
+        rows_in = sum(p.rows_in for p in parts)
+        quarantined = sum(p.n_quarantined for p in parts)
+        warnings = sum(p.n_warnings for p in parts)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+            con.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
+                 q.id, q.version, q.content_hash(), rows_in, rows_in - quarantined, quarantined, warnings,
+                 datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language)])
+            for part in parts:
+                self._register_columns(con, part.questionnaire)
+                _insert(con, "respondents", _respondents(import_id, part))
+                _insert(con, "cells", _cells(import_id, part))
+            for name, child in table.children.items():
+                _insert(con, "repeat_cells", _repeat_cells(import_id, name, child))
+            problems = [p for part in parts for p in part.problems]
+            # file-level notes (reader notes, unknown columns) appear once even when a file is split by version
+            unique = list(dict.fromkeys(problems))
+            frame = problems_frame(unique).rename(columns={"row": "row_no", "column": "col"})
+            frame.insert(0, "import_id", np.int32(import_id))
+            _insert(con, "problems", pa.Table.from_pandas(frame, preserve_index=False))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return ImportResult(info.name, info.sha256, q.id, q.version, rows_in, rows_in - quarantined, quarantined,
+                            warnings, False, int(import_id), table.kind, table.encoding)
+
+    @staticmethod
+    def _register_columns(con: Any, q: Questionnaire) -> None:
+        cols = [(q.id, q.version, c, i.name, i.type, pos)
+                for pos, (c, i) in enumerate((c, i) for i in q.items for c in i.columns())]
+        frame = pa.table({k: [r[j] for r in cols] for j, k in enumerate(
+            ("questionnaire_id", "questionnaire_version", "col", "item", "type", "position"))})
+        con.register("_qcols", frame)
+        con.execute("INSERT INTO questionnaire_columns SELECT * FROM _qcols ON CONFLICT DO NOTHING")
+        con.unregister("_qcols")
+
+    # -- reading -----------------------------------------------------------------------------
+    def ledger(self) -> pd.DataFrame:
+        """One row per import: file, sha256, size, questionnaire, counts, time."""
+        with self.connect(read_only=True) as con:
+            return con.execute("SELECT * FROM imports ORDER BY import_id").df()
+
+    def problems(self, import_id: int | None = None) -> pd.DataFrame:
+        """Every problem (quarantine reasons and warnings) with file, sheet, row, column, item, value."""
+        where = "" if import_id is None else f"WHERE import_id = {int(import_id)}"
+        with self.connect(read_only=True) as con:
+            frame = con.execute(
+                f"SELECT import_id, {', '.join(c if c not in ('row', 'column') else _col(c) for c in PROBLEM_COLUMNS)}"
+                f" FROM problems {where} ORDER BY import_id, row_no NULLS FIRST, col").df()
+        return frame
+
+    def counts(self) -> dict[str, int]:
+        """Totals over the store: imports, rows, accepted, quarantined, cells."""
+        with self.connect(read_only=True) as con:
+            imports, rows_in, accepted, quarantined = con.execute(
+                "SELECT count(*), coalesce(sum(rows_in), 0), coalesce(sum(accepted), 0), "
+                "coalesce(sum(quarantined), 0) FROM imports").fetchone()
+            stored = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
+            cells = con.execute("SELECT count(*) FROM cells").fetchone()[0]
+        return {"imports": int(imports), "rows_in": int(rows_in), "accepted": int(accepted),
+                "quarantined": int(quarantined), "respondent_rows": int(stored), "cells": int(cells)}
+
+
+def _col(name: str) -> str:
+    return {"row": "row_no AS row", "column": "col AS column"}[name]
+
+
+def _holder(message: str) -> str:
+    pid = re.search(r"PID (\d+)", message)
+    return f"held by process {pid.group(1)}" if pid else message.strip().splitlines()[0][:200]
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-+]", version))
+
+
+def apply_migrations(con: Any, *, upto: int = CURRENT) -> None:
+    """Apply the migrations a store lacks, up to ``upto``, each in its own transaction."""
+    con.execute(SCHEMA_VERSION_TABLE)
+    have = ResponseStore._version(con)
+    for m in MIGRATIONS:
+        if have < m.version <= upto:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(m.sql)
+                con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                            [m.version, m.description, datetime.now(timezone.utc).replace(tzinfo=None)])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+
+def _insert(con: Any, table: str, data: pa.Table) -> None:
+    if data.num_rows == 0:
+        return
+    con.register("_incoming", data)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def _respondents(import_id: int, part: Validated) -> pa.Table:
+    n = part.rows_in
+    version = part.table.form_version
+    return pa.table({
+        "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+        "row_no": pa.array(part.table.rows.astype(np.int32)),
+        "respondent_id": pa.array(part.respondent_id, type=pa.string()),
+        "status": pa.array(np.where(part.quarantined, "quarantined", "accepted")),
+        "questionnaire_version": pa.array([part.questionnaire.version] * n, type=pa.string()),
+        "form_version": pa.array(np.full(n, None, dtype=object) if version is None else
+                                 pd.Series(version, dtype=object).map(
+                                     lambda v: None if v is None or v == "" else str(v)).to_numpy(dtype=object),
+                                 type=pa.string()),
+    })
+
+
+def _cells(import_id: int, part: Validated) -> pa.Table:
+    """Long cells: one row per non-empty (clean or raw) cell, built column by column with numpy."""
+    rows = part.table.rows.astype(np.int32)
+    names: list[str] = []
+    row_chunks, col_chunks, num_chunks, txt_chunks, raw_chunks = [], [], [], [], []
+    columns = list(part.questionnaire.columns()) + [c for c in part.raw if c.startswith("@")]
+    for j, col in enumerate(columns):
+        num = part.numbers.get(col)
+        txt = part.texts.get(col)
+        raw = part.raw.get(col)
+        keep = np.zeros(len(rows), dtype=bool)
+        if num is not None:
+            keep |= ~np.isnan(num)
+        if txt is not None:
+            keep |= pd.notna(txt)
+        if raw is not None:
+            keep |= pd.notna(raw)
+        k = int(keep.sum())
+        if not k:
+            continue
+        names.append(col)
+        row_chunks.append(rows[keep])
+        col_chunks.append(np.full(k, len(names) - 1, dtype=np.int32))
+        num_chunks.append(pa.array(num[keep], from_pandas=True) if num is not None else pa.nulls(k, pa.float64()))
+        txt_chunks.append(pa.array(txt[keep], type=pa.string(), from_pandas=True) if txt is not None
+                          else pa.nulls(k, pa.string()))
+        raw_chunks.append(_strings(raw[keep]) if raw is not None else pa.nulls(k, pa.string()))
+    if not names:
+        return pa.table({"import_id": pa.array([], pa.int32())})
+    total = sum(len(r) for r in row_chunks)
+    col_codes = np.concatenate(col_chunks)
+    return pa.table({
+        "import_id": pa.array(np.full(total, import_id, dtype=np.int32)),
+        "row_no": pa.array(np.concatenate(row_chunks)),
+        "col": pa.DictionaryArray.from_arrays(pa.array(col_codes), pa.array(names, pa.string())),
+        "num": pa.chunked_array(num_chunks, pa.float64()),
+        "txt": pa.chunked_array(txt_chunks, pa.string()),
+        "raw": pa.chunked_array(raw_chunks, pa.string()),
+    })
+
+
+def _strings(values: np.ndarray) -> pa.Array:
+    if not pd.notna(values).any():
+        return pa.nulls(len(values), pa.string())
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _repeat_cells(import_id: int, sheet: str, child: Any) -> pa.Table:
+    from careersurvey.responses.readers.raw import is_empty
+    from careersurvey.responses.validate import as_text
+
+    parts = []
+    for header in child.headers:
+        values = child.data[header]
+        keep = ~is_empty(values)
+        if keep.any():
+            parts.append(pd.DataFrame({"row_no": child.rows[keep].astype(np.int32), "col": header,
+                                       "raw": as_text(values[keep])}))
+    if not parts:
+        return pa.table({"import_id": pa.array([], pa.int32())})
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, "sheet", sheet)
+    frame.insert(0, "import_id", np.int32(import_id))
+    return pa.Table.from_pandas(frame, preserve_index=False)

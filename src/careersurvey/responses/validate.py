@@ -1,0 +1,444 @@
+"""Validation of a raw table against the questionnaire: clean values, problems, and who is quarantined.
+
+Every rule comes from the questionnaire: item types (numbers, whole numbers, dates), choice codes,
+ranges, required items, the missing codes each item allows, skip logic (answered where routing skips
+it: warning, answer kept; empty where skipped: coded -9 "not applicable"), respondent ids (empty,
+duplicated within the file or with earlier imports), unknown and absent columns. Checks are
+vectorised per column; Python loops run over items and over the (few) problems, never over rows.
+
+Clean values: ``numbers[column]`` (float64; codes, numbers, 0/1, and missing codes for every item) and
+``texts[column]`` (text and ISO dates, for text/date items). ``raw[column]`` keeps the cell as written,
+as text, wherever it is not exactly the clean number (text cells, unparsable cells, every cell of a
+quarantined row); None means "the cell held exactly the clean value" (or was empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire
+from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
+from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
+from careersurvey.responses.readers.raw import RawTable, is_empty
+
+_NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal"})
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@dataclass(frozen=True, eq=False)
+class Validated:
+    """A raw table checked against a questionnaire (see the module docs for the value layout)."""
+
+    table: RawTable
+    questionnaire: Questionnaire
+    plan: ColumnPlan
+    respondent_id: np.ndarray
+    numbers: dict[str, np.ndarray]
+    texts: dict[str, np.ndarray]
+    raw: dict[str, np.ndarray]
+    quarantined: np.ndarray
+    problems: tuple[Problem, ...]
+
+    @property
+    def rows_in(self) -> int:
+        return self.table.n_rows
+
+    @property
+    def n_quarantined(self) -> int:
+        return int(self.quarantined.sum())
+
+    @property
+    def n_accepted(self) -> int:
+        return self.rows_in - self.n_quarantined
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(p.severity == WARNING for p in self.problems)
+
+    def frame(self, *, accepted_only: bool = True) -> pd.DataFrame:
+        """Clean values as a DataFrame (respondent_id, then the questionnaire's columns)."""
+        data: dict[str, object] = {"respondent_id": pd.Series(self.respondent_id, dtype=object)}
+        for col in self.questionnaire.columns():
+            data[col] = self.texts[col] if col in self.texts else self.numbers[col]
+        frame = pd.DataFrame(data)
+        return frame[~self.quarantined].reset_index(drop=True) if accepted_only else frame
+
+
+class _Ctx:
+    """Shared state of one validation: where problems point and how rows are numbered."""
+
+    def __init__(self, table: RawTable) -> None:
+        self.table = table
+        self.rows = table.rows
+        self.problems: list[Problem] = []
+        self.bad = np.zeros(table.n_rows, dtype=bool)
+
+    def add(self, rule: str, mask: np.ndarray, values: np.ndarray | None, *, column: str | None = None,
+            item: str | None = None, extra: str | Iterable[str] = "") -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        vals = values[idx] if values is not None else [None] * len(idx)
+        ex = extra if isinstance(extra, str) else np.asarray(list(extra), dtype=object)[idx]
+        found = problems_for_rows(rule, file=self.table.file, sheet=self.table.sheet, rows=self.rows[idx],
+                                  values=vals, column=column, item=item, extra=ex)
+        self.problems.extend(found)
+        if found and found[0].severity == QUARANTINE:
+            self.bad[idx] = True
+
+
+def numbers_of(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """float64 of the cells (NaN where empty or not a number); strings like ``" 3 "`` are numbers."""
+    out = np.full(len(values), np.nan)
+    keep = ~empty
+    sub = values[keep]
+    if not len(sub):
+        return out
+    try:
+        parsed = sub.astype(np.float64)
+    except (ValueError, TypeError):
+        parsed = pd.to_numeric(pd.Series(sub, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    parsed[~np.isfinite(parsed)] = np.nan
+    out[keep] = parsed
+    return out
+
+
+def as_text(values: np.ndarray) -> np.ndarray:
+    """Cells as text, the way a person reads them (``3.0`` -> ``"3"``, dates as ISO); None stays None."""
+    s = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return s.to_numpy(dtype=object, copy=True)
+
+    def one(v: object) -> object:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if hasattr(v, "isoformat"):
+            text = v.isoformat()
+            return text[:10] if text.endswith("T00:00:00") else text
+        return str(v)
+
+    return s.map(one).to_numpy(dtype=object, copy=True)
+
+
+def respondent_ids(table: RawTable) -> np.ndarray:
+    """Respondent ids as stripped text (None where empty); numbers without a spurious ``.0``."""
+    if table.id_column is None:
+        return np.full(table.n_rows, None, dtype=object)
+    values = table.data[table.id_column]
+    text = as_text(values)
+    s = pd.Series(text, dtype=object).str.strip()
+    s = s.where(s != "", None)
+    return s.to_numpy(dtype=object, copy=True)
+
+
+def _label_codes(item: Item) -> dict[str, int]:
+    assert item.choices is not None
+    out: dict[str, int] = {}
+    for c in item.choices.choices:
+        for text in c.label.values():
+            out.setdefault(" ".join(str(text).split()).casefold(), c.code)
+    return out
+
+
+def _allowed_missing(item: Item) -> tuple[int, ...]:
+    return tuple(sorted(set(item.missing) | ({NOT_APPLICABLE} if item.relevance is not None else set())))
+
+
+def _check_missing_codes(ctx: _Ctx, item: Item, column: str, num: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Mask of cells holding a missing code; codes the item does not allow are quarantined."""
+    is_code = np.isin(num, MISSING_CODES)
+    allowed = _allowed_missing(item)
+    ctx.add("missing_code_not_allowed", is_code & ~np.isin(num, allowed), raw, column=column, item=item.name,
+            extra=", ".join(map(str, allowed)) or "none")
+    return is_code
+
+
+def _coded(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    num = numbers_of(raw, empty)
+    unparsed = ~empty & np.isnan(num)
+    if unparsed.any() and item.choices is not None:
+        labels = pd.Series(raw[unparsed], dtype=object).astype(str).str.split().str.join(" ").str.casefold()
+        num[np.flatnonzero(unparsed)] = labels.map(_label_codes(item)).to_numpy(dtype=np.float64)
+        unparsed = ~empty & np.isnan(num)
+    ctx.add("not_a_number", unparsed, raw, column=column, item=item.name)
+    is_code = _check_missing_codes(ctx, item, column, num, raw)
+    real = ~np.isnan(num) & ~is_code
+    if item.is_choice:
+        codes = item.choices.codes() if item.choices is not None else ()
+        ctx.add("not_a_choice", real & ~np.isin(num, codes), raw, column=column, item=item.name,
+                extra=", ".join(map(str, codes)))
+    else:
+        if item.type == "integer":
+            ctx.add("not_an_integer", real & (np.mod(num, 1) != 0), raw, column=column, item=item.name)
+        if item.range is not None:
+            low = -np.inf if item.range.min is None else float(item.range.min)
+            high = np.inf if item.range.max is None else float(item.range.max)
+            ctx.add("out_of_range", real & ((num < low) | (num > high)), raw, column=column, item=item.name,
+                    extra=f"{item.range.min if item.range.min is not None else ''}..."
+                          f"{item.range.max if item.range.max is not None else ''}")
+    return num
+
+
+def _dates(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(missing codes as float64, ISO date text) of a date item; Excel serial numbers are dates too."""
+    num = numbers_of(raw, empty)
+    is_code = _check_missing_codes(ctx, item, column, num, raw)
+    serial = ~np.isnan(num) & ~is_code
+    stamps = pd.Series(pd.NaT, index=range(len(raw)), dtype="datetime64[ns]")
+    if serial.any():
+        stamps[serial] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
+    other = ~empty & np.isnan(num)
+    if other.any():
+        text = pd.Series(as_text(raw[other]), dtype=object).str.strip().str.replace(r"[./]", "-", regex=True)
+        parsed = pd.to_datetime(text.str.slice(0, 19), errors="coerce", format="ISO8601")
+        stamps[np.flatnonzero(other)] = parsed.to_numpy()
+    bad = ~empty & ~is_code & stamps.isna().to_numpy()
+    ctx.add("not_a_date", bad, raw, column=column, item=item.name)
+    iso = stamps.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, copy=True)
+    iso[pd.isna(iso)] = None
+    if item.range is not None:
+        low, high = item.range.min, item.range.max
+        text = pd.Series(iso, dtype=object)
+        out = pd.Series(False, index=text.index)
+        if low is not None:
+            out |= text.notna() & (text < str(low))
+        if high is not None:
+            out |= text.notna() & (text > str(high))
+        ctx.add("out_of_range", out.to_numpy(dtype=bool), raw, column=column, item=item.name,
+                extra=f"{low or ''}...{high or ''}")
+    num[~is_code] = np.nan
+    return num, iso
+
+
+def _texts(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    num = numbers_of(raw, empty)
+    is_code = np.isin(num, _allowed_missing(item))
+    text = as_text(raw)
+    text[empty | is_code] = None
+    num[~is_code] = np.nan
+    return num, text
+
+
+def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterable[str] = (),
+             known_where: dict[str, str] | None = None, separators: str = "/-") -> Validated:
+    """Check ``table`` against ``questionnaire``; ``known_ids`` are respondent ids already in the store."""
+    ctx = _Ctx(table)
+    file, sheet = table.file, table.sheet
+    plan = resolve_columns(table, questionnaire, separators)
+    n = table.n_rows
+    numbers: dict[str, np.ndarray] = {}
+    texts: dict[str, np.ndarray] = {}
+    raw_kept: dict[str, np.ndarray] = {}
+    empties: dict[str, np.ndarray] = {}
+    for note in table.notes:
+        ctx.problems.append(note)
+    note_rows = [p.row for p in table.notes if p.severity == QUARANTINE and p.row is not None]
+    if note_rows:
+        ctx.bad[np.isin(table.rows, note_rows)] = True
+    if plan.by_label:
+        ctx.problems.append(problem("label_header", file=file, sheet=sheet, extra=table.kind))
+    if table.meta.get("content_hash") and table.meta["content_hash"] != questionnaire.content_hash():
+        ctx.problems.append(problem(
+            "version_mismatch", file=file, sheet=sheet, value=table.meta["content_hash"][:12],
+            extra=f"validated against {questionnaire.key} as it is now ({questionnaire.content_hash()[:12]})"))
+    for header in plan.unknown:
+        ctx.problems.append(problem("unknown_column", file=file, sheet=sheet, column=header,
+                                    extra=questionnaire.key))
+    header_of = {c: h for h, c in plan.columns.items()}
+    summary_of = {item: h for h, item in plan.summaries.items()}
+    for name, child in table.children.items():
+        ctx.problems.append(problem("repeat_group", file=file, sheet=name, column=name, value=child.n_rows))
+
+    for item in questionnaire.items:
+        if item.type == "multiple":
+            _multiple(ctx, item, table, header_of, summary_of, numbers, raw_kept, empties)
+            continue
+        header = header_of.get(item.name)
+        if header is None:
+            ctx.problems.append(problem("missing_column", file=file, sheet=sheet, item=item.name))
+            numbers[item.name] = np.full(n, np.nan)
+            empties[item.name] = np.ones(n, dtype=bool)
+            if item.type in ("text", "date"):
+                texts[item.name] = np.full(n, None, dtype=object)
+            continue
+        raw = table.data[header]
+        empty = is_empty(raw)
+        empties[item.name] = empty
+        if item.type == "date":
+            numbers[item.name], texts[item.name] = _dates(ctx, item, header, raw, empty)
+        elif item.type == "text":
+            numbers[item.name], texts[item.name] = _texts(ctx, item, header, raw, empty)
+        else:
+            numbers[item.name] = _coded(ctx, item, header, raw, empty)
+        raw_kept[item.name] = _keep_raw(raw, empty, numbers[item.name], item.type in ("text", "date"))
+
+    _routing(ctx, questionnaire, numbers, texts, empties)
+    ids = respondent_ids(table)
+    _ids(ctx, ids, set(known_ids), known_where or {})
+
+    # unknown and system columns are kept raw, as text
+    for header in (*plan.unknown, *plan.system, *plan.summaries, *(
+            [table.id_column] if table.id_column and table.id_column not in ("respondent_id",) else [])):
+        values = table.data[header]
+        empty = is_empty(values)
+        kept = as_text(values)
+        kept[empty] = None
+        raw_kept[f"@{header}"] = kept
+    quarantined = ctx.bad.copy()
+    if quarantined.any():  # quarantined rows keep every non-empty cell as written
+        for item in questionnaire.items:
+            for col in item.columns():
+                header = header_of.get(col) or summary_of.get(item.name)
+                if header is None or col not in raw_kept:
+                    continue
+                source = table.data[header]
+                fill = quarantined & ~is_empty(source) & pd.isna(raw_kept[col])
+                if fill.any():
+                    raw_kept[col] = raw_kept[col].copy()
+                    raw_kept[col][fill] = as_text(source[fill])
+    return Validated(table, questionnaire, plan, ids, numbers, texts, raw_kept, quarantined,
+                     tuple(ctx.problems))
+
+
+def _keep_raw(raw: np.ndarray, empty: np.ndarray, num: np.ndarray, textual: bool) -> np.ndarray:
+    """Raw text of cells not exactly equal to their clean number (all non-empty cells of text items)."""
+    out = np.full(len(raw), None, dtype=object)
+    if textual:
+        keep = ~empty
+    else:
+        keep = ~empty & np.isnan(num)
+        nonempty = raw[~empty]
+        if len(nonempty) and pd.api.types.infer_dtype(nonempty, skipna=True) not in _NUMERIC_KINDS:
+            keep = ~empty  # text cells that parsed as numbers are kept as written ("034", "3 ")
+    if keep.any():
+        out[keep] = as_text(raw[keep])
+    return out
+
+
+def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str], summary_of: dict[str, str],
+              numbers: dict[str, np.ndarray], raw_kept: dict[str, np.ndarray], empties: dict[str, np.ndarray]) -> None:
+    """0/1 columns of a multiple-choice item from split columns or a space-separated summary column."""
+    n = table.n_rows
+    cols = item.columns()
+    allowed = _allowed_missing(item)
+    if item.name in summary_of and not any(c in header_of for c in cols):
+        header = summary_of[item.name]
+        raw = table.data[header]
+        split = split_multiple(raw, item)
+        invalid = split.pop("__invalid__")
+        ctx.add("not_a_choice", pd.notna(invalid), invalid, column=header, item=item.name,
+                extra=", ".join(map(str, item.choices.codes())))
+        first = split[cols[0]]
+        is_code = np.isin(first, MISSING_CODES)
+        ctx.add("missing_code_not_allowed", is_code & ~np.isin(first, allowed), raw, column=header,
+                item=item.name, extra=", ".join(map(str, allowed)) or "none")
+        numbers.update(split)
+        empty = is_empty(raw)
+        empties[item.name] = empty
+        kept = _keep_raw(raw, empty, np.full(n, np.nan), True)
+        raw_kept[cols[0]] = kept  # the summary text is kept once, beside the first column
+        for c in cols[1:]:
+            raw_kept[c] = np.full(n, None, dtype=object)
+        return
+    present = [c for c in cols if c in header_of]
+    if not present:
+        ctx.problems.append(problem("missing_column", file=table.file, sheet=table.sheet, item=item.name))
+        for c in cols:
+            numbers[c] = np.full(n, np.nan)
+        empties[item.name] = np.ones(n, dtype=bool)
+        return
+    block = np.full((n, len(cols)), np.nan)
+    empty_block = np.ones((n, len(cols)), dtype=bool)
+    for j, c in enumerate(cols):
+        if c not in header_of:
+            continue
+        raw = table.data[header_of[c]]
+        empty = is_empty(raw)
+        num = numbers_of(raw, empty)
+        ctx.add("not_a_number", ~empty & np.isnan(num), raw, column=header_of[c], item=item.name)
+        is_code = np.isin(num, MISSING_CODES)
+        ctx.add("missing_code_not_allowed", is_code & ~np.isin(num, allowed), raw, column=header_of[c],
+                item=item.name, extra=", ".join(map(str, allowed)) or "none")
+        ctx.add("not_0_1", ~np.isnan(num) & ~is_code & ~np.isin(num, (0, 1)), raw, column=header_of[c],
+                item=item.name)
+        block[:, j] = num
+        empty_block[:, j] = empty
+        raw_kept[c] = _keep_raw(raw, empty, num, False)
+    codes = np.where(np.isin(block, MISSING_CODES), block, np.nan)
+    row_code = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1)
+    has_code = np.isfinite(row_code)
+    answered_any = ~empty_block.all(axis=1)
+    block = np.where(np.isnan(block) & answered_any[:, None], 0.0, block)  # ticked some: blanks are "no"
+    block[has_code] = row_code[has_code][:, None]
+    for j, c in enumerate(cols):
+        numbers[c] = block[:, j]
+        raw_kept.setdefault(c, np.full(n, None, dtype=object))
+    empties[item.name] = ~answered_any
+
+
+def _real_answer(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray],
+                 empties: dict[str, np.ndarray]) -> np.ndarray:
+    if item.type == "multiple":
+        block = np.column_stack([numbers[c] for c in item.columns()])
+        return (block == 1).any(axis=1)
+    if item.type in ("text", "date"):
+        return pd.notna(texts[item.name])
+    num = numbers[item.name]
+    return ~np.isnan(num) & ~np.isin(num, MISSING_CODES)
+
+
+def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndarray],
+             texts: dict[str, np.ndarray], empties: dict[str, np.ndarray]) -> None:
+    """Skip logic and required items: skipped-and-empty -> -9; answered-but-skipped -> warning."""
+    frame = pd.DataFrame({**numbers, **texts}, copy=False)
+    for item in questionnaire.items:
+        empty = empties[item.name]
+        if item.relevance is not None:
+            from careersurvey.expr import evaluate  # the skip-logic language (vectorised backend)
+
+            asked = np.asarray(evaluate(item.relevance, frame, missing_codes=MISSING_CODES), dtype=bool)
+            answered = _real_answer(item, numbers, texts, empties)
+            shown = _shown_values(item, numbers, texts)
+            ctx.add("answered_but_skipped", ~asked & answered, shown, column=item.name, item=item.name,
+                    extra=item.relevance_text or str(item.relevance))
+            fill = ~asked & empty
+            for col in item.columns():
+                numbers[col] = numbers[col].copy()
+                numbers[col][fill] = NOT_APPLICABLE
+                frame[col] = numbers[col] if col not in texts else frame[col]
+        else:
+            asked = np.ones(len(empty), dtype=bool)
+        if item.required:
+            ctx.add("required", asked & empty, None, item=item.name)
+
+
+def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray]) -> np.ndarray:
+    if item.type == "multiple":
+        block = np.column_stack([numbers[c] for c in item.columns()])
+        codes = np.array([c.code for c in item.choices.choices])  # type: ignore[union-attr]
+        chosen = pd.DataFrame(np.where(block == 1, codes.astype(str)[None, :], ""))
+        return chosen.agg(" ".join, axis=1).str.split().str.join(" ").to_numpy(dtype=object)
+    if item.type in ("text", "date"):
+        return texts[item.name]
+    return numbers[item.name]
+
+
+def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str]) -> None:
+    s = pd.Series(ids, dtype=object)
+    missing = s.isna().to_numpy()
+    ctx.add("missing_id", missing, None, column="respondent_id")
+    dup = s.duplicated(keep="first").to_numpy() & ~missing
+    if dup.any():
+        first_row = pd.Series(ctx.rows).groupby(s.to_numpy()).transform("first").to_numpy()
+        ctx.add("duplicate_id", dup, ids, column="respondent_id",
+                extra=("first in row " + pd.Series(first_row).astype("Int64").astype(str)).to_numpy(dtype=object))
+    if known:
+        again = s.isin(known).to_numpy() & ~dup
+        ctx.add("duplicate_id_store", again, ids, column="respondent_id",
+                extra=s.map(known_where).fillna("an earlier import").to_numpy(dtype=object))

@@ -1,0 +1,94 @@
+"""load_responses: labels, codes, missing-code reasons, harmonisation across versions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from careersurvey.responses.dataset import load_responses
+from careersurvey.responses.importer import import_responses
+from careersurvey.responses.problems import ResponsesError
+
+from .conftest import DATA, GOOD_ROWS, mini, write_template
+
+
+@pytest.fixture
+def two_versions(tmp_path):
+    db = tmp_path / "s.duckdb"
+    q10, q11 = mini("1.0.0"), mini("1.1.0")
+    import_responses(write_template(tmp_path / "a.xlsx", q10, GOOD_ROWS[:3]), db, q10)
+    rows11 = [["0101", 1, 3, 30, 0, 1, 1, 6000, 40, 5, "2020-01-01", None]]
+    import_responses(write_template(tmp_path / "b.xlsx", q11, rows11), db, q11)
+    return db
+
+
+def test_labelled_frame(two_versions):
+    df = load_responses(two_versions, mini("1.1.0"))
+    assert df.columns[:3].tolist() == ["respondent_id", "import_id", "questionnaire_version"]
+    assert df["respondent_id"].tolist() == ["0001", "0002", "0003", "0101"]
+    assert df["import_id"].tolist() == [1, 1, 1, 2]
+    assert df["role"].cat.categories.tolist() == ["학생", "연구원", "엔지니어", "의사"]
+    assert df["role"].tolist()[:2] == ["연구원", "의사"] and pd.isna(df["role"][2])
+    assert df["fof_shame"].cat.ordered and not df["role"].cat.ordered
+    assert str(df["age"].dtype) == "Int64" and str(df["pay"].dtype) == "Float64"
+    assert df["motives_1"].dtype == "boolean" and df["motives_4"].tolist()[:2] == [False, True]
+    assert df["start_date"].iloc[0] == pd.Timestamp("2019-03-01")
+    assert df.attrs["variable_labels"]["motives_2"] == "동기: 자율성"
+
+
+def test_english_labels(two_versions):
+    df = load_responses(two_versions, mini("1.1.0"), language="en")
+    assert df["role"].tolist()[:2] == ["Researcher", "Physician"]
+    assert df.attrs["missing_labels"][-6] == "Not asked in this version"
+
+
+def test_missing_codes_become_na_with_reasons(two_versions):
+    df = load_responses(two_versions, mini("1.1.0"))
+    missing = df.attrs["missing"]
+    assert pd.isna(df.loc[2, "age"]) and missing.loc[2, "age"] == -9  # consent = 0: skipped
+    assert missing["hours"].isna().tolist() == [False, False, False, True]
+    assert missing["hours"].iloc[:3].tolist() == [-6, -6, -6] and pd.isna(df.loc[0, "hours"])
+    assert pd.isna(missing.loc[0, "role"])  # a real answer has no reason
+
+
+def test_codes_frame_keeps_missing_codes(two_versions):
+    df = load_responses(two_versions, mini("1.1.0"), labels=False)
+    assert df["role"].tolist()[:3] == [2, 4, -9]
+    assert df["hours"].tolist() == [-6, -6, -6, 40]  # not asked in 1.0.0
+    assert "motives_3" not in df.columns  # choice dropped in 1.1.0
+
+
+def test_harmonised_on_older_target_marks_new_choice_not_asked(two_versions):
+    df = load_responses(two_versions, mini("1.0.0"), labels=False)
+    assert df["motives_3"].tolist()[-1] == -6
+    assert "hours" not in df.columns
+
+
+def test_versions_filter(two_versions):
+    df = load_responses(two_versions, mini("1.1.0"), versions=["1.1.0"], labels=False)
+    assert df["respondent_id"].tolist() == ["0101"]
+    with pytest.raises(ResponsesError, match="no responses to stem-mini version"):
+        load_responses(two_versions, mini("1.1.0"), versions=["2.0.0"])
+
+
+def test_quarantined_rows_are_not_loaded(tmp_path, good_template, q10):
+    db = tmp_path / "s.duckdb"
+    import_responses(good_template, db, q10)
+    df = load_responses(db, q10)
+    assert "0004" not in df["respondent_id"].tolist() and len(df) == 3
+
+
+def test_kobo_mixed_export_harmonised(tmp_path):
+    db = tmp_path / "s.duckdb"
+    import_responses(DATA / "kobo" / "kobo_groups.xlsx", db, [mini("1.0.0"), mini("1.1.0")],
+                     form_versions={"vKoboA": "1.0.0", "vKoboB": "1.1.0"})
+    df = load_responses(db, mini("1.1.0"), labels=False)
+    assert df["respondent_id"].tolist() == ["0001", "0002", "0004", "0005", "0006"]
+    assert df["hours"].tolist() == [-6, -6, -6, 52, 45]
+    assert df["motives_4"].tolist() == [0, 1, 0, 1, 0]
+
+
+def test_empty_store(tmp_path):
+    with pytest.raises(ResponsesError, match="no response store here yet"):
+        load_responses(tmp_path / "none.duckdb")

@@ -1,0 +1,192 @@
+"""Validation rules, one test each, asserting whole messages; Kobo exports validated end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from careersurvey.responses.readers import read_responses
+from careersurvey.responses.validate import validate
+
+from .conftest import DATA, GOOD_ROWS, mini, write_template
+
+HEAD = ["respondent_id", "consent", "role", "age", "motives_1", "motives_2", "motives_3", "motives_4", "pay",
+        "fof_shame", "start_date", "comment"]
+
+
+def check(tmp_path, rows, q=None, **kw):
+    q = q or mini()
+    return validate(read_responses(write_template(tmp_path / "t.xlsx", q, rows)), q, **kw)
+
+
+def row(**changes):
+    base = dict(zip(HEAD, ["0100", 1, 2, 34, 1, 0, 0, 0, 5200, 4, "2019-03-01", None]))
+    base.update(changes)
+    return [base[h] for h in HEAD]
+
+
+def only(v, rule):
+    found = [p for p in v.problems if p.rule == rule]
+    assert len(found) == 1, [str(p) for p in v.problems]
+    return found[0]
+
+
+def test_clean_rows_pass(tmp_path):
+    v = check(tmp_path, GOOD_ROWS[:3])
+    assert v.problems == () and v.n_accepted == 3 and v.rows_in == 3
+    f = v.frame()
+    assert f["respondent_id"].tolist() == ["0001", "0002", "0003"]
+    assert f.loc[0, "start_date"] == "2019-03-01" and f.loc[1, "pay"] == 12000.5
+
+
+def test_skipped_and_empty_becomes_not_applicable(tmp_path):
+    v = check(tmp_path, [GOOD_ROWS[2]])  # consent = 0: role and age are skipped
+    f = v.frame()
+    assert f.loc[0, "role"] == -9 and f.loc[0, "age"] == -9
+    assert np.isnan(f.loc[0, "pay"])  # not routed: plain item nonresponse stays empty
+
+
+def test_multiple_choice_blanks_are_no_when_something_is_ticked(tmp_path):
+    f = check(tmp_path, [GOOD_ROWS[1]]).frame()
+    assert f.loc[0, ["motives_1", "motives_2", "motives_3", "motives_4"]].tolist() == [1, 0, 0, 1]
+
+
+def test_not_a_number(tmp_path):
+    p = only(check(tmp_path, [row(age="thirty")]), "not_a_number")
+    assert (p.row, p.column, p.item, p.value, p.severity) == (3, "age", "age", "thirty", "quarantine")
+    assert p.message == "age: 'thirty' is not a number; enter digits only (or a missing code)"
+
+
+def test_not_an_integer(tmp_path):
+    p = only(check(tmp_path, [row(age=34.5)]), "not_an_integer")
+    assert p.message == "age: '34.5' is not a whole number; this item takes integers"
+
+
+def test_not_a_choice(tmp_path):
+    p = only(check(tmp_path, [row(role=7)]), "not_a_choice")
+    assert p.message == "role: '7' is not one of the codes 1, 2, 3, 4; correct the code"
+
+
+def test_choice_given_as_label(tmp_path):
+    v = check(tmp_path, [row(role="Engineer"), row(respondent_id="0101", role="연구원")])
+    assert v.problems == ()
+    assert v.frame()["role"].tolist() == [3, 2]
+
+
+def test_out_of_range(tmp_path):
+    p = only(check(tmp_path, [row(age=17)]), "out_of_range")
+    assert p.message == "age: '17' is outside the allowed range 18...80"
+
+
+def test_missing_code_not_allowed(tmp_path):
+    p = only(check(tmp_path, [row(fof_shame=-8)]), "missing_code_not_allowed")
+    assert p.message == "fof_shame: missing code '-8' is not allowed for this item (allowed: -7)"
+
+
+def test_allowed_missing_codes_are_kept(tmp_path):
+    v = check(tmp_path, [row(pay=-8, fof_shame=-7, age=-7)])
+    assert v.problems == ()
+    assert v.frame().loc[0, ["pay", "fof_shame", "age"]].tolist() == [-8, -7, -7]
+
+
+def test_not_a_0_1(tmp_path):
+    p = only(check(tmp_path, [row(motives_2=2)]), "not_0_1")
+    assert p.message == "motives_2: '2' must be 1 (chosen), 0 (not chosen) or a missing code"
+
+
+def test_dates(tmp_path):
+    v = check(tmp_path, [row(start_date="2023-02-30"), row(respondent_id="0101", start_date="1980-01-01"),
+                         row(respondent_id="0102", start_date="2020.05.07")])
+    bad = only(v, "not_a_date")
+    assert bad.message == "start_date: '2023-02-30' is not a date; write it as YYYY-MM-DD"
+    assert only(v, "out_of_range").row == 4
+    assert v.frame(accepted_only=False).loc[2, "start_date"] == "2020-05-07"
+
+
+def test_excel_date_cells(tmp_path):
+    import datetime
+
+    v = check(tmp_path, [row(start_date=datetime.date(2019, 3, 1))])
+    assert v.problems == () and v.frame().loc[0, "start_date"] == "2019-03-01"
+
+
+def test_required(tmp_path):
+    p = only(check(tmp_path, [row(consent=None, role=None, age=None)]), "required")
+    assert (p.item, p.message) == ("consent", "consent is required here but empty; enter the answer or a missing code")
+
+
+def test_required_when_routed(tmp_path):
+    p = only(check(tmp_path, [row(role=None)]), "required")
+    assert p.item == "role"
+
+
+def test_answered_but_skipped_is_a_warning(tmp_path):
+    v = check(tmp_path, [row(consent=0, age=None)])
+    p = only(v, "answered_but_skipped")
+    assert p.severity == "warning" and v.n_accepted == 1
+    assert p.message == "role: answered ('2') although routing skips it (consent == 1); the answer is kept as given"
+
+
+def test_missing_and_duplicate_ids(tmp_path):
+    v = check(tmp_path, [row(respondent_id=None), row(), row(), row(respondent_id="0200")])
+    assert only(v, "missing_id").row == 3
+    dup = only(v, "duplicate_id")
+    assert dup.row == 5 and dup.message == "respondent_id '0100' occurs more than once in this file (first in row 4)"
+    assert v.quarantined.tolist() == [True, False, True, False]
+
+
+def test_duplicate_id_across_imports(tmp_path):
+    v = check(tmp_path, [row()], known_ids={"0100"}, known_where={"0100": "wave1.xlsx row 7"})
+    p = only(v, "duplicate_id_store")
+    assert p.message == ("respondent_id '0100' was already imported (wave1.xlsx row 7); "
+                         "remove the row or correct the id")
+
+
+def test_unknown_and_missing_columns(tmp_path):
+    q = mini()
+    rows = [["0100", 1, 2, "x"]]
+    path = write_template(tmp_path / "u.xlsx", q, rows, headers=["respondent_id", "consent", "role", "shoe_size"])
+    v = validate(read_responses(path), q)
+    assert only(v, "unknown_column").message == (
+        "column 'shoe_size' is not an item of stem-mini@1.0.0; its values are kept as raw text only")
+    missing = {p.item for p in v.problems if p.rule == "missing_column"}
+    assert missing == {"age", "motives", "pay", "fof_shame", "start_date", "comment"}
+    assert v.raw["@shoe_size"].tolist() == ["x"]
+
+
+def test_version_mismatch_warns(tmp_path):
+    q = mini()
+    path = write_template(tmp_path / "v.xlsx", q, [row()], meta={"content_hash": "0" * 64})
+    p = only(validate(read_responses(path), q), "version_mismatch")
+    assert p.severity == "warning" and "000000000000" in p.message
+
+
+def test_raw_kept_where_clean_differs(tmp_path):
+    v = check(tmp_path, [row(age=" 34 ", role="Engineer", comment="좋습니다")])
+    assert v.raw["age"].tolist() == [" 34 "] and v.raw["role"].tolist() == ["Engineer"]
+    assert v.raw["consent"].tolist() == [None]  # a number cell equal to its clean value
+    assert v.raw["comment"].tolist() == ["좋습니다"]
+
+
+def test_quarantined_rows_keep_every_cell_raw(tmp_path):
+    v = check(tmp_path, [row(role=9)])
+    assert v.raw["consent"].tolist() == ["1"] and v.raw["role"].tolist() == ["9"]
+
+
+@pytest.mark.parametrize("name", ["kobo_values.xlsx", "kobo_groups.xlsx", "kobo_labels_en.xlsx",
+                                  "kobo_labels_ko.xlsx", "kobo_values.csv"])
+def test_kobo_exports_validate_alike(name):
+    """Names, group paths, label headers (en, ko) and CSV give the same clean values."""
+    q = mini("1.1.0")
+    table = read_responses(DATA / "kobo" / name)
+    keep = np.asarray(table.form_version) == "vKoboB"
+    from careersurvey.responses.importer import take
+
+    v = validate(take(table, keep), q)
+    f = v.frame(accepted_only=False)
+    assert f["role"].tolist() == [2, 3]
+    assert f["motives_1"].tolist() == [0, 1] and f["motives_4"].tolist() == [1, 0]
+    assert f["hours"].tolist() == [52, 45]
+    assert f["pay"].tolist() == [6100, 8800]
+    assert f["start_date"].tolist() == ["2015-05-20", "2020-07-01"]
+    assert v.quarantined.tolist() == [False, False]
