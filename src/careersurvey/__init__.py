@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "SurveyDesign": "careersurvey.design",
     "DesignError": "careersurvey.design",
     "LonelyPSUError": "careersurvey.design",
+    "ModelResults": "careersurvey.models",
+    "ModelError": "careersurvey.models",
     "load_targets": "careersurvey.weighting",
     "Targets": "careersurvey.weighting",
     "WeightingError": "careersurvey.weighting",
