@@ -1,0 +1,190 @@
+"""``careersurvey weights rake|calibrate|trim``: weight a CSV or a stored dataset and print the summary.
+
+A thin shell over ``SurveyDesign.rake/calibrate/trim`` and ``load_targets``: reads the data, collapses item
+codes into the targets' margin levels, weights, writes the data with the new weight column, and prints
+``weight_summary`` (spread, Kish deff, effective n, margins achieved vs targets) with rich.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+DataOpt = typer.Option(None, "--data", help="CSV file with one row per respondent.")
+StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
+QuestOpt = typer.Option(None, "--questionnaire", help="With --store: questionnaire id or id@version.")
+WeightsOpt = typer.Option(None, "--weights", help="Column of design weights (default: all 1).")
+StrataOpt = typer.Option(None, "--strata", help="Column of design strata.")
+PsuOpt = typer.Option(None, "--psu", help="Column of PSUs (clusters).")
+OutOpt = typer.Option(..., "--out", help="CSV to write: the data plus the new weight column.")
+ColOpt = typer.Option("weight", "--weight-column", help="Name of the new weight column.")
+TargetsOpt = typer.Option(..., "--targets", help="Targets id (survey/targets/<id>.yaml) or a YAML file.")
+MarginOpt = typer.Option(None, "--margin", help="Use only these margins of the targets (repeatable).")
+DropOpt = typer.Option(False, "--drop-incomplete",
+                       help="Drop rows whose margin variables are missing (reported), instead of failing.")
+TotalOpt = typer.Option(None, "--population-total", help="Override the targets' population total.")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str]):
+    import pandas as pd
+
+    if (data is None) == (store is None):
+        _fail("give exactly one of --data CSV or --store FILE")
+    if data is not None:
+        if not data.exists():
+            _fail(f"{data}: no such file")
+        try:
+            return pd.read_csv(data)
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            _fail(f"{data}: cannot read as CSV ({exc})")
+    from careersurvey.responses.dataset import load_responses
+
+    return load_responses(store, questionnaire, labels=False)
+
+
+def _design(df, weights, strata, psu):
+    import careersurvey as cs
+
+    return cs.SurveyDesign(df, weights=weights, strata=strata, psu=psu)
+
+
+def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, population_total):
+    import careersurvey as cs
+
+    t = cs.load_targets(targets)
+    wide = t.add_margin_columns(df, names=margins or None)
+    cols = [m.column for m in (t.margins_ if not margins else [t.margin(n) for n in margins])]
+    incomplete = wide[cols].isna().any(axis=1)
+    if incomplete.any() and drop:
+        err.print(f"[yellow]dropped {int(incomplete.sum())} rows with a missing margin variable "
+                  f"({', '.join(cols)})[/]")
+        wide = wide.loc[~incomplete]
+    return wide, t, t.margins(margins or None, population_total=population_total)
+
+
+def _finish(d, out: Path, column: str, targets_obj=None) -> None:
+    data = d.data.drop(columns=[c for c in d.data.columns if c.endswith("_margin")], errors="ignore")
+    data = data.assign(**{column: d.w})
+    data.to_csv(out, index=False)
+    summary = d.weight_summary()
+    _print_summary(summary, targets_obj)
+    console.print(f"wrote {len(data):,} rows with weight column [bold]{column}[/] to {out}")
+
+
+def _print_summary(summary, targets_obj) -> None:
+    if targets_obj is not None:
+        console.print(f"[dim]{targets_obj.describe()}[/]")
+    stats = Table(title="Weights", show_header=True)
+    stats.add_column("statistic")
+    stats.add_column("value", justify="right")
+    for k, v in summary.stats.items():
+        stats.add_row(str(k), f"{v:,.6g}" if isinstance(v, float) else f"{v:,}")
+    console.print(stats)
+    if len(summary.margins):
+        m = Table(title="Margins: weighted total vs target", show_header=True)
+        for c in ("variable", "level", "target", "achieved", "relative diff"):
+            m.add_column(c, justify="right" if c not in ("variable", "level") else "left")
+        for (var, level), row in summary.margins.iterrows():
+            m.add_row(str(var), str(level), f"{row['target']:,.1f}", f"{row['achieved']:,.1f}",
+                      f"{row['relative']:.2e}")
+        console.print(m)
+    if summary.history:
+        console.print("steps: " + "; ".join(summary.history))
+
+
+def _run(fn):
+    import careersurvey as cs
+
+    try:
+        return fn()
+    except (cs.WeightingError, cs.DesignError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
+         targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
+         strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
+         weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
+         population_total: Optional[float] = TotalOpt,
+         max_iter: int = typer.Option(100, help="Largest number of IPF cycles."),
+         tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
+    """Rake (iterative proportional fitting) to the margins of a targets file."""
+    df = _read(data, store, questionnaire)
+
+    def go():
+        wide, t, margins = _with_targets(df, targets, margin, drop_incomplete, population_total)
+        d = _design(wide, weights, strata, psu).rake(margins, max_iter=max_iter, tol=tol)
+        _finish(d, out, weight_column, t)
+
+    _run(go)
+
+
+@app.command()
+def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
+              questionnaire: Optional[str] = QuestOpt, targets: str = TargetsOpt,
+              margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
+              strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
+              weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
+              population_total: Optional[float] = TotalOpt,
+              method: str = typer.Option("linear", help="linear, raking or logit."),
+              bounds: Optional[str] = typer.Option(None, help="Bounds on g = new/old weight, e.g. 0.5,2."),
+              total: Optional[list[str]] = typer.Option(None, "--total",
+                                                        help="Numeric population total VAR=NUMBER (repeatable)."),
+              max_iter: int = typer.Option(50, help="Largest number of Newton steps."),
+              tol: float = typer.Option(1e-7, help="Relative tolerance on every target.")) -> None:
+    """Calibrate to the margins of a targets file (and numeric totals), with optional bounds."""
+    df = _read(data, store, questionnaire)
+    b = None
+    if bounds:
+        try:
+            lo, hi = (float(x) for x in bounds.split(","))
+            b = (lo, hi)
+        except ValueError:
+            _fail(f"--bounds {bounds!r}: write two numbers separated by a comma, e.g. 0.5,2")
+    numeric = {}
+    for item in total or []:
+        name, _, value = item.partition("=")
+        try:
+            numeric[name.strip()] = float(value)
+        except ValueError:
+            _fail(f"--total {item!r}: write VAR=NUMBER, e.g. --total income=1.2e9")
+
+    def go():
+        wide, t, margins = _with_targets(df, targets, margin, drop_incomplete, population_total)
+        d = _design(wide, weights, strata, psu).calibrate({**margins, **numeric}, method=method, bounds=b,
+                                                          max_iter=max_iter, tol=tol)
+        _finish(d, out, weight_column, t)
+
+    _run(go)
+
+
+@app.command()
+def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
+         weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
+         lower: Optional[float] = typer.Option(None, help="Smallest weight allowed."),
+         upper: Optional[float] = typer.Option(None, help="Largest weight allowed."),
+         out: Path = OutOpt, weight_column: str = ColOpt) -> None:
+    """Trim weights into [lower, upper], sharing the difference out so the total is kept (R's strict trim)."""
+    if lower is None and upper is None:
+        _fail("give --lower and/or --upper")
+    df = _read(data, store, questionnaire)
+
+    def go():
+        d = _design(df, weights, None, None).trim(lower=lower, upper=upper)
+        _finish(d, out, weight_column)
+
+    _run(go)

@@ -1,0 +1,70 @@
+"""``careersurvey weights``: rake, calibrate and trim a CSV; the written weights are the API's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import careersurvey as cs
+from careersurvey.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def csv(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 200
+    df = pd.DataFrame({"sector": rng.choice([1, 2, 3, 4, 5, 6], n), "sex": rng.choice([1, 2], n),
+                       "degree": rng.choice([1, 2, 3, 4, 5], n), "region": rng.choice(np.arange(1, 18), n),
+                       "pw": rng.uniform(1000, 3000, n), "income": rng.gamma(2.0, 3000.0, n)})
+    path = tmp_path / "in.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def test_rake_writes_the_api_weights(csv, tmp_path) -> None:
+    path, df = csv
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["weights", "rake", "--data", str(path), "--targets", "kr-researchers-2023",
+                              "--weights", "pw", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "deff_kish" in res.output and "sector_margin" in res.output
+    t = cs.load_targets("kr-researchers-2023")
+    expected = cs.SurveyDesign(t.add_margin_columns(df), weights="pw").rake(t.margins()).w
+    written = pd.read_csv(out)
+    np.testing.assert_allclose(written["weight"], expected, rtol=1e-12)
+    assert "sector_margin" not in written.columns
+
+
+def test_calibrate_with_bounds_and_numeric_total(csv, tmp_path) -> None:
+    path, df = csv
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["weights", "calibrate", "--data", str(path), "--targets", "kr-researchers-2023",
+                              "--margin", "sector", "--weights", "pw", "--method", "logit", "--bounds", "0.3,3",
+                              "--total", f"income={float((df['income'] * df['pw']).sum()) * 1.02}",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    w = pd.read_csv(out)["weight"].to_numpy()
+    assert (df["income"] * w).sum() == pytest.approx((df["income"] * df["pw"]).sum() * 1.02, rel=1e-6)
+    assert w.sum() == pytest.approx(603566, rel=1e-9)
+    g = w / df["pw"].to_numpy()
+    assert g.min() >= 0.3 - 1e-12 and g.max() <= 3 + 1e-12
+
+
+def test_trim_and_errors(csv, tmp_path) -> None:
+    path, df = csv
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["weights", "trim", "--data", str(path), "--weights", "pw", "--upper", "2500",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    w = pd.read_csv(out)["weight"]
+    assert w.max() <= 2500 + 1e-9 and w.sum() == pytest.approx(df["pw"].sum())
+    res = runner.invoke(app, ["weights", "trim", "--data", str(path), "--weights", "pw", "--upper", "10",
+                              "--out", str(out)])
+    assert res.exit_code == 1
+    assert "cannot trim weights to [-inf, 10]" in res.output
+    res = runner.invoke(app, ["weights", "rake", "--targets", "kr-researchers-2023", "--out", str(out)])
+    assert res.exit_code == 1 and "give exactly one of --data CSV or --store FILE" in res.output
