@@ -1,0 +1,120 @@
+"""How the simulated population answers stem-careers 1.0.0: its answer plan and derived person variables.
+
+This is the one place that knows the instrument's variable names and codes (survey/stem-careers/1.0.0.yaml)
+and ties them to the latent truth of ``population.LatentModel``: failure stigma, psychological safety,
+autonomy and relative deprivation drive their scales; the two intentions to leave drive the turnover items;
+a student's standing drives the wish for medical school. Everything not named here is answered generically
+by ``answers.simulate_answers`` from the questionnaire itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.simulate.answers import AnswerPlan, Driver
+
+__all__ = ["respondent_frame", "PLAN", "SECTOR_CODES", "ROLE_CODES"]
+
+SECTOR_CODES = {"university": 1, "institute": 2, "large_firm": 3, "sme": 4, "startup": 5, "foreign_firm": 6}
+ROLE_CODES = {"undergraduate": 1, "masters": 2, "phd": 3, "postdoc": 4, "researcher": 5, "faculty": 6,
+              "other": 7}
+_SEX = {"male": 1, "female": 2}
+_CAPITAL = (1, 4, 9)  # Seoul, Incheon, Gyeonggi
+_REST = (2, 3, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17)
+_FIELDS = {1: (101, 102, 103, 104, 105, 106, 107), 2: (201, 202, 203, 204, 205, 206, 207, 208, 209, 210),
+           3: (301,), 4: (401,), 5: (501, 601)}
+_PAY_BANDS = np.array([3000, 5000, 7000, 10000, 15000, 30000, 60000])  # upper bounds, 만원
+
+
+def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
+    """Person variables in the instrument's codes, and the derived latent traits the plan refers to."""
+    rng = np.random.default_rng(seed)
+    p = persons.reset_index(drop=True)
+    n = len(p)
+    out = pd.DataFrame(index=p.index)
+    out["lang"] = np.where(rng.random(n) < 0.9, 1, 2)
+    out["one"] = 1
+    out["zero"] = 0.0
+    out["role_code"] = p["role"].astype(str).map(ROLE_CODES)
+    out["sector_code"] = p["sector"].astype(str).map(SECTOR_CODES)
+    out["sex_code"] = p["sex"].astype(str).map(_SEX)
+    deg = p["degree"].astype(str).to_numpy()
+    out["degree_code"] = np.select([deg == "phd", deg == "masters", deg == "bachelors"], [4, 3, 2],
+                                   default=np.where(rng.random(n) < 0.7, 1, 5))
+    age = p["age"].to_numpy()
+    out["age_band_code"] = np.searchsorted([25, 30, 35, 40, 45, 50, 60], age, side="right") + 1
+    reg = p["region"].astype(str).to_numpy()
+    out["region_code"] = np.select(
+        [reg == "capital", reg == "daejeon"],
+        [rng.choice(_CAPITAL, n, p=[0.45, 0.1, 0.45]), 6], default=rng.choice(_REST, n))
+    fld = p["field"].to_numpy()
+    pick = rng.random(n)
+    out["field_code"] = np.select([fld == k for k in _FIELDS],
+                                  [np.asarray(v)[(pick * len(v)).astype(int)] for v in _FIELDS.values()])
+    ai = p["ai"].to_numpy()
+    out["ai_code"] = np.where(ai, np.where(rng.random(n) < 0.4, 3, 2), 1)
+    pay = p["pay"].to_numpy() * 100.0  # million KRW -> 만원
+    out["pay_manwon"] = np.round(pay / 10) * 10
+    out["pay_band_code"] = np.searchsorted(_PAY_BANDS, pay, side="right") + 1
+    perf = p["performance_pay"].to_numpy()
+    out["pay_system_code"] = np.where(rng.random(n) < 0.25, 3, np.where(perf, 2, 1))
+    out["hours"] = np.clip(np.round(rng.normal(np.where(out["sector_code"] <= 2, 52, 46), 7)), 10, 100)
+    out["tenure"] = np.clip(np.round((age - 27) * rng.uniform(0.1, 0.8, n)), 0, 40)
+    out["work_now_code"] = 1
+    # latent traits, standardised in the sample by Driver
+    for c in ("stigma", "safety", "autonomy", "deprivation", "ability", "leave_korea_lp", "leave_science_lp",
+              "prefer_medicine_lp", "pay_gap"):
+        out[c] = p[c].to_numpy()
+    e = rng.standard_normal((n, 4))
+    out["fear"] = 0.45 * p["stigma"].to_numpy() + 0.9 * e[:, 0]
+    out["learning"] = 0.6 * p["safety"].to_numpy() + 0.8 * e[:, 1]
+    out["pay_fair"] = -0.6 * p["deprivation"].to_numpy() + 0.3 * perf + 0.75 * e[:, 2]
+    out["env"] = 0.5 * p["stigma"].to_numpy() - 0.3 * p["autonomy"].to_numpy() + 0.8 * e[:, 3]
+    out["leave_any"] = 0.5 * (p["leave_korea_lp"].to_numpy() + p["leave_science_lp"].to_numpy())
+    out["neg_deprivation"] = -p["deprivation"].to_numpy()
+    return out
+
+
+PLAN = AnswerPlan(
+    population={
+        "lang": ("lang", {1: 1, 2: 2}), "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
+        "elig_korea": ("one", {1: 1}), "role": ("role_code", {v: v for v in range(1, 8)}),
+        "work_now": ("work_now_code", {1: 1}), "field": ("field_code", {c: c for v in _FIELDS.values() for c in v}),
+        "ai_work": ("ai_code", {1: 1, 2: 2, 3: 3}), "degree": ("degree_code", {v: v for v in range(1, 6)}),
+        "sector": ("sector_code", {v: v for v in range(1, 7)}), "sex": ("sex_code", {1: 1, 2: 2}),
+        "age_band": ("age_band_code", {v: v for v in range(1, 9)}),
+        "region": ("region_code", {v: v for v in range(1, 18)}),
+        "pay_band": ("pay_band_code", {v: v for v in range(1, 9)}),
+        "pay_system": ("pay_system_code", {1: 1, 2: 2, 3: 3}),
+    },
+    numeric={"pay_exact": "pay_manwon", "hours_week": "hours", "tenure_years": "tenure"},
+    drivers={
+        # scales driven by the latent truth
+        "fail_stigma": Driver("stigma", 0.8), "psych_safety": Driver("safety", 0.8),
+        "autonomy": Driver("autonomy", 0.8), "rel_deprivation": Driver("deprivation", 0.85),
+        "fear_failure": Driver("fear", 0.75), "learn_failure": Driver("learning", 0.75),
+        "pay_fair_dist": Driver("pay_fair", 0.75), "pay_fair_proc": Driver("pay_fair", 0.7),
+        "env_problems": Driver("env", 0.7),
+        # the outcomes of RQ2-RQ3: intentions to leave, as logits of the model
+        "ti_think": Driver("leave_any", 0.7), "ti_search": Driver("leave_any", 0.6),
+        "ti_stay": Driver("leave_any", -0.6),
+        "ti_leave_korea_1y": Driver("leave_korea_lp", logit=True, shift=-1.0),
+        "ti_leave_korea_5y": Driver("leave_korea_lp", logit=True),
+        "ti_leave_science": Driver("leave_science_lp", logit=True),
+        "rav_topic": Driver("stigma", 0.6), "rav_target": Driver("stigma", 0.55),
+        # RQ1: top students prefer medicine
+        "med_would": Driver("prefer_medicine_lp", logit=True),
+        "med_considered": Driver("prefer_medicine_lp", 0.6),
+        "medwhy_guarantee": Driver("prefer_medicine_lp", 0.4, shift=0.6),
+        "mot_success": Driver("prefer_medicine_lp", 0.4),
+        "js_salary": Driver("neg_deprivation", 0.6), "js_indep": Driver("autonomy", 0.5),
+        "js_overall": Driver("leave_any", -0.5),
+        # RQ5: reforms differ in how much they would help
+        "ref_pay": Driver("pay_gap", 0.4, shift=0.7), "ref_longfund": Driver("stigma", 0.3, shift=0.6),
+        "ref_failtol": Driver("stigma", 0.5, shift=0.4), "ref_autonomy": Driver("autonomy", -0.4, shift=0.3),
+        "ref_perfpay": Driver("zero", 0.0, shift=-0.1), "ref_startup": Driver("zero", 0.0, shift=-0.3),
+        "ref_team": Driver("zero", 0.0, shift=-0.2), "ref_fastbudget": Driver("zero", 0.0, shift=0.2),
+        "ref_data": Driver("zero", 0.0, shift=0.0),
+    },
+)

@@ -1,0 +1,84 @@
+"""The HTML report is self-contained, escapes text, and renders to a non-blank page in Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from careersurvey.report.html import Section, render_html, section_from_result  # noqa: E402
+from careersurvey.report.results import AnalysisResult, Figure, Table, figure_png, write_tables  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _result() -> AnalysisResult:
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.bar(["대학", "출연연", "기업"], [0.31, 0.42, 0.22], color="#2a6f97")
+    ax.set_title("Intend to leave Korea")
+    tab = pd.DataFrame({"estimate": [0.31, 0.42], "se": [0.02, 0.03]}, index=["university", "<script>x</script>"])
+    return AnalysisResult(
+        key="RQ2", title="Who intends to leave", question="Who intends to leave Korea?",
+        tables=(Table("by_sector", "Intent by sector", tab, caption="weighted"),),
+        figures=(Figure("bars", "Intent by sector", figure_png(fig), "95% CIs"),),
+        findings=("Failure stigma raises intent to leave & <b>not bold</b>",), methods="Design-based logit.",
+    )
+
+
+def test_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    res = _result()
+    html = render_html([Section("intro", "Overview", kpis=(("respondents", "1,234"),)), section_from_result(res)],
+                       title="Test report", questionnaire="stem-careers@1.0.0", generated="2026-11-23")
+    assert "data:image/png;base64," in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in html
+    assert "http://" not in html and "https://" not in html  # nothing fetched from outside
+    assert 'id="rq2"' in html and "1,234" in html
+
+
+def test_tables_workbook_has_one_sheet_per_table_and_no_formulas(tmp_path: Path) -> None:
+    t1 = Table("a/b:c", "First", pd.DataFrame({"x": ["=1+1", "ok"]}))
+    t2 = Table("a/b:c", "Second", pd.DataFrame({"y": [1.5, 2.5]}))
+    path = write_tables([t1, t2], tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["a_b_c", "a_b_c_2"]
+    assert wb["a_b_c"]["A1"].value == "First"
+    assert wb["a_b_c"]["B4"].value == "=1+1" and wb["a_b_c"]["B4"].data_type == "s"
+    paths = _result().write(tmp_path / "out")
+    assert sorted(p.name for p in paths) == ["RQ2.xlsx", "RQ2_bars.png"]
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    html = render_html([section_from_result(_result())], title="Render check")
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    png = render_png(page, tmp_path / "shot.png")
+    from matplotlib.image import imread
+
+    img = imread(png)
+    assert img.shape[0] >= 600 and img.shape[1] >= 800
+    # not blank: many distinct colours, and the dark header band is there
+    assert len(np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 50
+    assert img[20, 20, :3].mean() < 0.5
+
+
+def render_png(page: Path, out: Path, height: int = 1600) -> Path:
+    """Screenshot a local HTML file with headless Chromium (no network, fresh profile)."""
+    profile = out.parent / "chromium-profile"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+           "--hide-scrollbars", f"--window-size=1200,{height}", f"--screenshot={out}", page.as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=90)
+    assert out.exists(), "Chromium wrote no screenshot"
+    return out
