@@ -16,6 +16,7 @@ app = typer.Typer(
 # (command group name, module defining a typer app called `app`); top-level commands register themselves
 _GROUPS: tuple[tuple[str, str], ...] = (
     ("weights", "careersurvey.cli.weights"),
+    ("forms", "careersurvey.cli.forms"),
 )
 _COMMANDS: tuple[str, ...] = (
 )

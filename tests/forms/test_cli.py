@@ -1,0 +1,43 @@
+"""``careersurvey forms export`` over the real instrument and the error paths."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from careersurvey.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "magic"),
+    [("xlsform", "x.xlsx", b"PK"), ("template", "t.xlsx", b"PK"), ("codebook", "c.html", b"<!DOCTYPE html>"),
+     ("codebook", "c.xlsx", b"PK"), ("ddi", "d.xml", b"<?xml"), ("paper", "p.html", b"<!DOCTYPE html>")],
+)
+def test_export_each_format(tmp_path, fmt, name, magic):
+    out = tmp_path / name
+    result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "--format", fmt, "--lang", "ko", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {fmt} (ko) of stem-careers@1.0.0 to {out}" in " ".join(result.output.split())
+    assert out.read_bytes().startswith(magic)
+
+
+def test_default_file_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "-f", "template", "--rows", "10"])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(tmp_path / "stem-careers-1.0.0-template-both.xlsx")
+    assert wb["_meta"]["B1"].value == "careersurvey-entry-template"
+
+
+def test_errors_say_what_to_do(tmp_path):
+    result = runner.invoke(app, ["forms", "export", "no-such-survey@9.9.9", "-f", "ddi", "-o", str(tmp_path / "d.xml")])
+    assert result.exit_code == 1 and "error:" in result.output and "no-such-survey" in result.output
+    result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "-f", "paper", "-o", str(tmp_path / "p.docx")])
+    assert result.exit_code == 1 and "a paper form is written as .html or .pdf" in " ".join(result.output.split())
+    result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "-f", "ddi", "-o", str(tmp_path / "no" / "d.xml")])
+    assert result.exit_code == 1 and "does not exist; create it" in " ".join(result.output.split())
+    result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "-f", "pdf"])
+    assert result.exit_code == 2
