@@ -1,0 +1,306 @@
+"""Exports of the accepted responses: SPSS .sav, Stata .dta, parquet, csv, xlsx.
+
+SPSS and Stata files carry variable labels, value labels (choice labels and the missing-code labels)
+and user-missing values: in .sav the codes -9..-6 are a user-missing range; in .dta they become
+Stata's extended missing values ``.a`` (-6 not asked), ``.b`` (-7 refused), ``.c`` (-8 don't know),
+``.d`` (-9 not applicable). One file holds one language's labels; ``language="all"`` writes one file
+per language (``name.ko.sav``, ``name.en.sav``).
+
+SPSS limits are in bytes of UTF-8 (Hangul takes 3): names 64, variable labels 255, value labels 120;
+Stata's in characters: names 32, variable labels 80. Longer text is cut on a character boundary, never
+mid-character, and each cut is reported (``ExportResult.notes`` and an :class:`ExportWarning`).
+
+parquet, csv and xlsx hold the numeric codes (``labels=False``, the default: nothing is lost) or the
+labelled values (``labels=True``). csv is written as utf-8-sig by default so that Korean Excel opens
+it, cp949 on request; formula-like text is neutralised in csv and xlsx as the forms do it.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.questionnaire.model import MISSING_CODES, Questionnaire
+from careersurvey.responses.dataset import META_COLUMNS, load_responses
+from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.store import ResponseStore
+
+FORMATS: tuple[str, ...] = ("sav", "dta", "parquet", "csv", "xlsx")
+#: SPSS limits in UTF-8 bytes
+SAV_NAME_BYTES, SAV_LABEL_BYTES, SAV_VALUE_LABEL_BYTES = 64, 255, 120
+#: Stata limits in characters
+DTA_NAME_CHARS, DTA_LABEL_CHARS = 32, 80
+#: Stata extended missing value for each missing code
+DTA_MISSING: dict[int, str] = {-6: "a", -7: "b", -8: "c", -9: "d"}
+
+
+class ExportWarning(UserWarning):
+    """Something was changed to fit the target format (a label cut to its byte limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """Files written, their size in rows and columns, and what had to be changed to fit the format."""
+
+    paths: tuple[Path, ...]
+    rows: int
+    columns: int
+    notes: tuple[str, ...] = ()
+
+
+def cut_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, on a character boundary."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+class _Fitter:
+    """Cuts names and labels to a format's limits and remembers what it cut."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.notes: list[str] = []
+
+    def fit(self, text: str, what: str, *, limit_bytes: int | None = None, limit_chars: int | None = None) -> str:
+        out = text
+        if limit_bytes is not None:
+            out = cut_bytes(out, limit_bytes)
+        if limit_chars is not None:
+            out = out[:limit_chars]
+        if out != text:
+            unit = f"{limit_bytes} bytes" if limit_bytes is not None else f"{limit_chars} characters"
+            size = (f"{len(text.encode('utf-8'))} bytes" if limit_bytes is not None else f"{len(text)} characters")
+            self.notes.append(f"{what}: {size} is more than the {self.fmt} limit of {unit}; "
+                              f"cut to {out[-12:]!r} at the end")
+        return out
+
+
+def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str | Path, fmt: str | None = None, *,
+                     questionnaire: Questionnaire | str | None = None, versions: Sequence[str] | None = None,
+                     language: str | None = None, labels: bool = False, encoding: str = "utf-8-sig") -> ExportResult:
+    """Write the accepted responses of a store (or a frame from ``load_responses(labels=False)``) to ``out``.
+
+    ``fmt`` defaults to the extension of ``out``. ``language``: the label language (default the
+    questionnaire's first), or ``"all"`` for one file per language (sav, dta).
+    """
+    out = Path(out)
+    fmt = (fmt or out.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ResponsesError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", code="usage",
+                             file=str(out))
+    if isinstance(source, pd.DataFrame):
+        frames = {language or source.attrs.get("language", "ko"): source}
+        langs = list(frames)
+    else:
+        base = load_responses(source, questionnaire, versions, labels=False,
+                              language=None if language in (None, "all") else language)
+        if language == "all":
+            q = questionnaire if isinstance(questionnaire, Questionnaire) else _questionnaire(base)
+            langs = list(q.languages)
+        else:
+            langs = [base.attrs["language"]]
+        frames = {lang: base if lang == base.attrs["language"] and not (labels and fmt in ("csv", "xlsx", "parquet"))
+                  else load_responses(source, questionnaire, versions, language=lang,
+                                      labels=labels and fmt in ("csv", "xlsx", "parquet"))
+                  for lang in langs}
+    paths: list[Path] = []
+    notes: list[str] = []
+    for lang in langs:
+        frame = frames[lang]
+        path = out if len(langs) == 1 else out.with_name(f"{out.stem}.{lang}{out.suffix}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "sav":
+            notes += _write_sav(frame, path)
+        elif fmt == "dta":
+            notes += _write_dta(frame, path)
+        elif fmt == "parquet":
+            _write_parquet(frame, path)
+        elif fmt == "csv":
+            _write_csv(frame, path, encoding)
+        else:
+            _write_xlsx(frame, path)
+        paths.append(path)
+    for note in notes:
+        warnings.warn(note, ExportWarning, stacklevel=2)
+    first_frame = frames[langs[0]]
+    return ExportResult(tuple(paths), len(first_frame), len(first_frame.columns), tuple(notes))
+
+
+def _questionnaire(frame: pd.DataFrame) -> Questionnaire:
+    from careersurvey.responses.importer import load_questionnaire_spec
+
+    return load_questionnaire_spec(frame.attrs["questionnaire"])
+
+
+def _codes_for_stats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns as float64 (NaN for NA), text as object str, dates as datetime64."""
+    data = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            data[col] = s
+        elif pd.api.types.is_numeric_dtype(s):
+            data[col] = s.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            data[col] = s.astype(object).where(s.notna(), "").to_numpy(dtype=object)
+    return pd.DataFrame(data)
+
+
+def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
+    import pyreadstat
+
+    fit = _Fitter("SPSS")
+    codes = _codes_for_stats(frame)
+    names = _fit_names(list(codes.columns), fit, limit_bytes=SAV_NAME_BYTES)
+    codes.columns = names
+    var_labels = frame.attrs.get("variable_labels", {})
+    value_labels = frame.attrs.get("value_labels", {})
+    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", limit_bytes=SAV_LABEL_BYTES)
+                     for old, new in zip(frame.columns, names) if old in var_labels}
+    vvl = {new: {float(k): fit.fit(v, f"value label {k} of {old}", limit_bytes=SAV_VALUE_LABEL_BYTES)
+                 for k, v in value_labels[old].items()}
+           for old, new in zip(frame.columns, names) if old in value_labels and old in var_labels
+           and pd.api.types.is_numeric_dtype(codes[new])}
+    missing = {new: [{"lo": float(min(MISSING_CODES)), "hi": float(max(MISSING_CODES))}]
+               for new in vvl}
+    measure = {new: ("nominal" if pd.api.types.is_object_dtype(codes[new]) else "scale") for new in names}
+    for new in vvl:
+        if set(k for k in vvl[new] if k >= 0) - {0.0, 1.0} or len(vvl[new]) > len(MISSING_CODES):
+            measure[new] = "nominal"
+    try:
+        pyreadstat.write_sav(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
+                             missing_ranges=missing, variable_measure=measure,
+                             file_label=cut_bytes(frame.attrs.get("questionnaire", ""), 64))
+    except Exception as exc:
+        raise ResponsesError(f"SPSS export failed: {exc}", code="export", file=str(path)) from None
+    return fit.notes
+
+
+def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
+    import pyreadstat
+
+    fit = _Fitter("Stata")
+    codes = _codes_for_stats(frame)
+    names = _fit_names(list(codes.columns), fit, limit_chars=DTA_NAME_CHARS)
+    codes.columns = names
+    var_labels = frame.attrs.get("variable_labels", {})
+    value_labels = frame.attrs.get("value_labels", {})
+    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", limit_chars=DTA_LABEL_CHARS)
+                     for old, new in zip(frame.columns, names) if old in var_labels}
+    vvl: dict[str, dict] = {}
+    missing_user: dict[str, list[str]] = {}
+    for old, new in zip(frame.columns, names):
+        if old not in var_labels or not pd.api.types.is_numeric_dtype(codes[new]):
+            continue
+        values = codes[new].to_numpy()
+        is_code = np.isin(values, MISSING_CODES)
+        present = set(np.unique(values[is_code]).astype(int).tolist())
+        # labels of extended missing values are allowed only where the column holds them (pyreadstat)
+        labels = {(DTA_MISSING[int(k)] if k in MISSING_CODES else int(k) if float(k).is_integer() else k): v
+                  for k, v in value_labels.get(old, {}).items() if k not in MISSING_CODES or k in present}
+        if labels:
+            vvl[new] = labels
+        if is_code.any():
+            col = values.astype(object)
+            col[is_code] = [DTA_MISSING[int(v)] for v in values[is_code]]
+            codes[new] = col
+            missing_user[new] = sorted({DTA_MISSING[int(v)] for v in np.unique(values[is_code])})
+    try:
+        pyreadstat.write_dta(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
+                             missing_user_values=missing_user, version=15,
+                             file_label=frame.attrs.get("questionnaire", "")[:80])
+    except Exception as exc:
+        raise ResponsesError(f"Stata export failed: {exc}", code="export", file=str(path)) from None
+    return fit.notes
+
+
+def _fit_names(names: list[str], fit: _Fitter, **limit) -> list[str]:
+    out = [fit.fit(n, f"variable name {n}", **limit) for n in names]
+    if len(set(out)) != len(out):
+        dup = sorted({n for n in out if out.count(n) > 1})
+        raise ResponsesError(f"variable names {', '.join(dup)} collide after cutting to the format's limit; "
+                             "shorten the item names in the questionnaire", code="export")
+    return out
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = frame.copy()
+    plain.attrs = {}
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"careersurvey"] = json.dumps({
+        "questionnaire": frame.attrs.get("questionnaire"), "language": frame.attrs.get("language"),
+        "variable_labels": frame.attrs.get("variable_labels", {}),
+        "value_labels": {k: {str(c): t for c, t in v.items()} for k, v in frame.attrs.get("value_labels", {}).items()},
+    }, ensure_ascii=False).encode("utf-8")
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    from careersurvey.forms.safety import neutralise_series
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = neutralise_series(s.astype(object))
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
+    safe = _safe_text(frame)
+    try:
+        safe.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d")
+    except UnicodeEncodeError as exc:
+        path.unlink(missing_ok=True)
+        bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
+        raise ResponsesError(f"the text {bad!r} cannot be written in {encoding}; export with the default "
+                             "utf-8-sig instead", code="encoding", file=str(path)) from None
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    import xlsxwriter
+
+    from careersurvey.forms.safety import is_formula_like
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False, "nan_inf_to_errors": False,
+                                         "constant_memory": False})
+    quoted = wb.add_format({"quote_prefix": True})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet("data")
+    labels = frame.attrs.get("variable_labels", {})
+    ws.write_row(0, 0, list(frame.columns))
+    ws.write_row(1, 0, [labels.get(c, "") for c in frame.columns])
+    for j, col in enumerate(frame.columns):
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            values = s.dt.to_pydatetime()
+            for i in np.flatnonzero(s.notna().to_numpy()):
+                ws.write_datetime(i + 2, j, values[i], date_fmt)
+            continue
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            arr = s.astype("Float64").to_numpy(dtype=object, na_value=None)
+            ws.write_column(2, j, arr)
+            continue
+        text = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+        danger = pd.Series(text, dtype=object).map(is_formula_like).to_numpy(dtype=bool)
+        ws.write_column(2, j, np.where(danger, None, text))
+        for i in np.flatnonzero(danger):
+            ws.write_string(i + 2, j, text[i], quoted)
+    ws.freeze_panes(2, 1)
+    wb.close()
+
+
+__all__ = ["ExportResult", "ExportWarning", "FORMATS", "META_COLUMNS", "cut_bytes", "export_responses"]

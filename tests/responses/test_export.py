@@ -1,0 +1,167 @@
+"""Exports: SPSS/Stata read back with pyreadstat, byte limits on Hangul labels, parquet, csv, xlsx."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+
+from careersurvey.questionnaire.model import Module
+from careersurvey.responses.dataset import load_responses
+from careersurvey.responses.export import ExportWarning, cut_bytes, export_responses
+from careersurvey.responses.importer import import_responses
+from careersurvey.responses.problems import ResponsesError
+
+from .conftest import GOOD_ROWS, mini, write_template
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = tmp_path / "s.duckdb"
+    q = mini()
+    import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:3]), db, q)
+    csv = tmp_path / "b.csv"
+    csv.write_text("respondent_id,consent,role,age,motives_1,motives_2,motives_3,motives_4,pay,fof_shame,start_date,"
+                   "comment\n0009,1,1,25,0,1,0,0,-7,5,2024-03-02,=HYPERLINK(\"http://x\")\n", encoding="utf-8")
+    import_responses(csv, db, q)
+    return db
+
+
+def test_sav_roundtrip(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.sav", questionnaire=mini())
+    assert r.rows == 4 and r.notes == ()
+    df, meta = pyreadstat.read_sav(str(r.paths[0]), user_missing=True)
+    codes = load_responses(store, mini(), labels=False)
+    assert df["respondent_id"].tolist() == ["0001", "0002", "0003", "0009"]
+    assert df["role"].tolist() == [2, 4, -9, 1]
+    assert df["pay"].tolist()[3] == -7
+    assert np.allclose(df["age"].to_numpy(), codes["age"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                       equal_nan=True)
+    assert meta.column_names_to_labels["motives_2"] == "동기: 자율성"
+    assert meta.variable_value_labels["role"][2.0] == "연구원"
+    assert meta.variable_value_labels["role"][-7.0] == "응답하고 싶지 않음"
+    assert meta.missing_ranges["role"] == [{"lo": -9.0, "hi": -6.0}]
+    # without user_missing, SPSS semantics: the codes are missing
+    plain, _ = pyreadstat.read_sav(str(r.paths[0]))
+    assert np.isnan(plain["role"][2]) and np.isnan(plain["pay"][3])
+
+
+def test_one_label_set_per_language(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.sav", questionnaire=mini(), language="all")
+    assert [p.name for p in r.paths] == ["d.ko.sav", "d.en.sav"]
+    _, ko = pyreadstat.read_sav(str(r.paths[0]), metadataonly=True)
+    _, en = pyreadstat.read_sav(str(r.paths[1]), metadataonly=True)
+    assert ko.variable_value_labels["role"][4.0] == "의사" and en.variable_value_labels["role"][4.0] == "Physician"
+    assert en.column_names_to_labels["age"] == "Age"
+
+
+def test_dta_roundtrip_with_extended_missing(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.dta", questionnaire=mini(), language="en")
+    df, meta = pyreadstat.read_dta(str(r.paths[0]), user_missing=True)
+    assert df["role"].tolist() == [2, 4, "d", 1]  # -9 not applicable -> .d
+    assert df["pay"].tolist()[3] == "b"  # -7 refused -> .b
+    assert meta.variable_value_labels["role"][3] == "Engineer"
+    assert meta.variable_value_labels["role"]["d"] == "Not applicable"
+    assert meta.variable_value_labels["pay"]["b"] == "Prefer not to answer"
+    assert meta.column_names_to_labels["fof_shame"] == "Shame"
+    plain, _ = pyreadstat.read_dta(str(r.paths[0]))
+    assert np.isnan(plain["role"][2])
+
+
+def _long_label_questionnaire(n):
+    q = mini()
+    module = q.modules[0]
+    items = list(module.elements)
+    items[2] = dataclasses.replace(items[2], label={"ko": "가" * n, "en": "Age"})
+    return dataclasses.replace(q, modules=(Module(module.id, module.title, tuple(items)),))
+
+
+@pytest.mark.parametrize("n,cut", [(85, False), (86, True)])
+def test_hangul_label_byte_limit(tmp_path, n, cut):
+    q = _long_label_questionnaire(n)
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:1]), db, q)
+    if cut:
+        with pytest.warns(ExportWarning, match="variable label of age: 258 bytes is more than the SPSS limit of 255"):
+            r = export_responses(db, tmp_path / "d.sav", questionnaire=q)
+        assert len(r.notes) == 1
+    else:
+        r = export_responses(db, tmp_path / "d.sav", questionnaire=q)
+        assert r.notes == ()
+    _, meta = pyreadstat.read_sav(str(r.paths[0]), metadataonly=True)
+    assert meta.column_names_to_labels["age"] == "가" * 85
+
+
+def test_cut_bytes_never_splits_a_character():
+    assert cut_bytes("가나다", 7) == "가나"
+    assert cut_bytes("가나다", 9) == "가나다"
+    assert cut_bytes("a가", 3) == "a"
+
+
+def test_parquet_keeps_codes_and_labels(store, tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    r = export_responses(store, tmp_path / "d.parquet", questionnaire=mini())
+    back = pd.read_parquet(r.paths[0])
+    codes = load_responses(store, mini(), labels=False)
+    pd.testing.assert_frame_equal(back, codes, check_like=False)
+    meta = json.loads(pq.read_schema(r.paths[0]).metadata[b"careersurvey"])
+    assert meta["value_labels"]["role"]["2"] == "연구원"
+
+
+def test_csv_utf8_sig_and_formula_neutralised(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.csv", questionnaire=mini())
+    raw = r.paths[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(r.paths[0], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back["respondent_id"].tolist() == ["0001", "0002", "0003", "0009"]
+    assert back["comment"].tolist()[3] == "'=HYPERLINK(\"http://x\")"
+    assert back["comment"].tolist()[0] == "연구 자율성이 중요합니다"
+    assert float(back["pay"].tolist()[3]) == -7  # missing codes are numbers, never neutralised
+    assert back["role"].tolist()[2] == "-9"
+
+
+def test_csv_cp949(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.csv", questionnaire=mini(), encoding="cp949")
+    back = pd.read_csv(r.paths[0], encoding="cp949", dtype=str, keep_default_na=False)
+    assert back["comment"].tolist()[0] == "연구 자율성이 중요합니다"
+
+
+def test_csv_cp949_unencodable_is_a_clear_error(tmp_path):
+    q = mini()
+    db = tmp_path / "s.duckdb"
+    rows = [GOOD_ROWS[0][:-1] + ["emoji 🙂"]]
+    import_responses(write_template(tmp_path / "a.xlsx", q, rows), db, q)
+    with pytest.raises(ResponsesError, match="cannot be written in cp949"):
+        export_responses(db, tmp_path / "d.csv", questionnaire=q, encoding="cp949")
+    assert not (tmp_path / "d.csv").exists()
+
+
+def test_csv_labels(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.csv", questionnaire=mini(), labels=True, language="en")
+    back = pd.read_csv(r.paths[0], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back["role"].tolist() == ["Researcher", "Physician", "", "Student"]
+
+
+def test_xlsx_text_stays_text(store, tmp_path):
+    r = export_responses(store, tmp_path / "d.xlsx", questionnaire=mini())
+    wb = openpyxl.load_workbook(r.paths[0])
+    ws = wb["data"]
+    header = [c.value for c in ws[1]]
+    col = header.index("comment") + 1
+    cell = ws.cell(row=6, column=col)
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")' and cell.quotePrefix
+    assert ws.cell(row=2, column=header.index("age") + 1).value == "나이"
+    assert ws.cell(row=3, column=1).value == "0001"
+    assert ws.cell(row=5, column=header.index("role") + 1).value == -9
+
+
+def test_unknown_format(store, tmp_path):
+    with pytest.raises(ResponsesError, match="unknown export format 'sas7bdat'"):
+        export_responses(store, tmp_path / "d.sas7bdat", questionnaire=mini())
