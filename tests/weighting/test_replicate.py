@@ -84,3 +84,22 @@ def test_domain_estimate_on_replicate_design_equals_subset_rows() -> None:
     thetas = (df["api00"].to_numpy() @ w) / w.sum(axis=0)
     var = d.replicates.covariance(thetas, r["estimate"].to_numpy())
     assert r["se"].iloc[0] == pytest.approx(np.sqrt(var[0, 0]), rel=1e-12)
+
+
+def test_replicate_after_weighting_replays_the_steps() -> None:
+    """Weight then replicate = replicate then weight (R's case rep-jk1-rake3-mean-api00), for every step kind."""
+    case = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "rep-jk1-rake3-mean-api00")
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    margins = case["calibration"]["margins"]
+    r = d.rake(margins).replicate("JK1").mean("api00")
+    np.testing.assert_allclose(r["se"].iloc[0], case["expected"]["se"][0], rtol=1e-6)
+    steps = (d.adjust_nonresponse("responded", classes="stype").poststratify("sch_wide", margins["sch_wide"])
+             .calibrate({**margins, "api99": 3914069}, method="logit", bounds=(0.5, 2.5)).trim(upper=60))
+    late = steps.replicate("JK1")
+    early = (d.replicate("JK1").adjust_nonresponse("responded", classes="stype")
+             .poststratify("sch_wide", margins["sch_wide"])
+             .calibrate({**margins, "api99": 3914069}, method="logit", bounds=(0.5, 2.5)).trim(upper=60))
+    np.testing.assert_allclose(late.w, steps.w, rtol=1e-12)
+    np.testing.assert_allclose(late.replicates.weights, early.replicates.weights, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(late.mean("api00")["se"], early.mean("api00")["se"], rtol=1e-9)

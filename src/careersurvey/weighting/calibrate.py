@@ -214,6 +214,7 @@ class CalibrationStep:
     iterations: int = 0
     _matrix: object = None  # callable returning X, so big designs build X only when a variance is asked
     spec: object = None  # the targets as the user gave them (for weight_summary)
+    settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter): to replay it
 
     @cached_property
     def _basis(self) -> tuple[np.ndarray, np.ndarray]:

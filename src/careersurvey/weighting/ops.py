@@ -98,7 +98,8 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
         rep_new = rw * rr.factor
     names, tvec = model.columns()
     step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=res.factor,
-                           iterations=res.iterations, _matrix=model.matrix, spec=dict(margins))
+                           iterations=res.iterations, _matrix=model.matrix, spec=dict(margins),
+                           settings={"rake": True, "tol": tol, "max_iter": max_iter})
     return _evolve(d, w * res.factor, step, rep_new)
 
 
@@ -148,7 +149,9 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     if population_total is not None:
         spec["(Intercept)"] = population_total
     step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=res.g, bounds=b,
-                           iterations=int(res.iterations[0]), _matrix=x, spec=spec)
+                           iterations=int(res.iterations[0]), _matrix=x, spec=spec,
+                           settings={"rake": False, "tol": tol, "max_iter": max_iter,
+                                     "population_total": population_total, "totals": dict(totals)})
     return _evolve(d, w * res.g, step, rep_new)
 
 
@@ -165,7 +168,7 @@ def trim(d, lower: float | None = None, upper: float | None = None):
     rw = _rep_weights(d)
     rep_new = None if rw is None else trim_weights(rw, lower, upper)[0]
     n_changed = int(((w > 0) & ((w < lower) | (w > upper))).sum())
-    return _evolve(d, w_new, TrimStep(float(lower), float(upper), rounds, n_changed), rep_new)
+    return _evolve(d, w_new, TrimStep(float(lower), float(upper), rounds, n_changed, w0=w), rep_new)
 
 
 # -- nonresponse ------------------------------------------------------------------------------------------
@@ -197,13 +200,17 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
         codes = propensity_classes(p, n_classes)
         k = int(codes.max()) + 1
         label = f"{k} propensity classes"
+    return _nonresponse_in_classes(d, codes, k, r, variance, label)
+
+
+def _nonresponse_in_classes(d, codes: np.ndarray, k: int, r: np.ndarray, variance: str, label: str):
+    w = d.w
     w_new = w * class_factors(codes, k, r, w)
     rw = _rep_weights(d)
     rep_new = None if rw is None else rw * class_factors(codes, k, r, rw)
     step = NonresponseStep(codes=codes, k=k, responded=r, w0=w, w1=w_new, variance=variance, classes=label)
     dom = r if d.domain is None else (r & d.domain)
-    changes: dict[str, Any] = {"weights": w_new, "domain": dom,
-                               "adjustments": tuple(d.adjustments) + (step,)}
+    changes: dict[str, Any] = {"weights": w_new, "domain": dom, "adjustments": tuple(d.adjustments) + (step,)}
     if rep_new is not None:
         changes["replicates"] = d.replicates.with_weights(rep_new)
     return d.evolve(**changes)
@@ -234,8 +241,55 @@ def replicate(d, method: str = "auto", replicates: int = 50, rho: float | None =
 
     method: "JK1" (unstratified), "JKn", "BRR" (2 PSUs per stratum), "Fay" (``rho``, default 0.5),
     "bootstrap" (``replicates``, ``seed``); "auto" is JKn for stratified designs and JK1 otherwise.
-    Replicates are built from the current weights; weighting steps applied later reach every replicate.
+    Weighting steps already recorded on the design are replayed on every replicate, starting from the
+    weights before the first step, so replicate variances include them (R's ``as.svrepdesign`` would
+    start the replicates from the final weights and ignore the steps).
     """
+    if d.replicates is not None:
+        raise WeightingError("this design already has replicate weights")
+    if not d.adjustments:
+        return _replicate(d, method, replicates, rho, mse, seed, hadamard)
+    return _replay(d, _replicate(_before_weighting(d), method, replicates, rho, mse, seed, hadamard))
+
+
+def _before_weighting(d):
+    """The design as it was before its first recorded weighting step."""
+    first = d.adjustments[0]
+    w0 = next(getattr(first, a) for a in ("w0", "w_old") if getattr(first, a, None) is not None)
+    inside = w0 > 0
+    return d.evolve(weights=np.where(inside, w0, 0.0), adjustments=(), domain=None if inside.all() else inside)
+
+
+def _replay(d, rep):
+    """Apply d's recorded steps, in order, to the replicate design ``rep``; its weights must come out as d's."""
+    for step in d.adjustments:
+        if isinstance(step, PostStratStep):
+            (var, totals), = step.spec.items()
+            rep = poststratify(rep, var if isinstance(var, str) else list(var), totals)
+        elif isinstance(step, CalibrationStep):
+            st = step.settings or {}
+            if st.get("rake"):
+                rep = rake(rep, step.spec, max_iter=st["max_iter"], tol=st["tol"])
+            else:
+                rep = calibrate(rep, st["totals"], method=step.method, bounds=step.bounds, max_iter=st["max_iter"],
+                                tol=st["tol"], population_total=st.get("population_total"))
+        elif isinstance(step, TrimStep):
+            rep = trim(rep, step.lower, step.upper)
+        elif isinstance(step, NonresponseStep):
+            rep = _nonresponse_in_classes(rep, step.codes, step.k, step.responded, step.variance, step.classes)
+        else:
+            raise WeightingError(f"cannot replay the weighting step {type(step).__name__} on replicate weights; "
+                                 "build the replicate design first and weight it afterwards")
+    if d.domain is not None and (rep.domain is None or not np.array_equal(rep.domain, d.domain)):
+        rep = rep.evolve(domain=d.domain)
+    if not np.allclose(rep.w, d.w, rtol=1e-8, atol=1e-10):
+        raise WeightingError("replaying the weighting steps on the replicate design did not reproduce the "
+                             "design's weights; build the replicate design first and weight it afterwards")
+    return rep
+
+
+def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, seed: int | None,
+               hadamard: np.ndarray | None):
     spec = d.spec
     stage = d.stages[0]
     stratified = spec.strata_name is not None

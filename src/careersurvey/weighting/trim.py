@@ -75,6 +75,7 @@ class TrimStep:
     upper: float
     rounds: int
     n_trimmed: int
+    w0: np.ndarray | None = None  # weights before trimming
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
         return z
