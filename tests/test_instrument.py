@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from careersurvey.expr import evaluate, parse
+from careersurvey.expr import evaluate, parse, to_words, to_xpath
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENT = ROOT / "survey" / "stem-careers" / "1.0.0.yaml"
@@ -355,6 +355,16 @@ def test_relevance_parses_and_refers_only_to_earlier_items(raw):
         seen.update(r["name"] for r in e.get("rows", []))
     everything_after_screen = [e for m, e in elements(raw) if m != "m0_consent"]
     assert all(e.get("relevance") for e in everything_after_screen), "every later element needs routing"
+
+
+def test_routing_renders_for_forms_and_paper(raw):
+    multiple = {v["name"] for v in variables(raw) if v["type"] == "multiple"}
+    for _, e in elements(raw):
+        if e.get("relevance"):
+            tree = parse(e["relevance"])
+            xpath = to_xpath(tree, multiple=multiple)
+            assert all("${" + n + "}" in xpath for n in tree.names()), e["name"]
+            assert to_words(tree, "ko").endswith("경우") and to_words(tree, "en").startswith("if "), e["name"]
 
 
 def _respondents() -> pd.DataFrame:
