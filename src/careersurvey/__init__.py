@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "parse_expression": "careersurvey.expr",
     "load_questionnaire": "careersurvey.questionnaire.locate",
     "QuestionnaireError": "careersurvey.questionnaire.errors",
+    "diff": "careersurvey.questionnaire.versions",
     "export_xlsform": "careersurvey.forms.xlsform",
     "export_template": "careersurvey.forms.template",
     "export_codebook": "careersurvey.forms.codebook",

@@ -15,6 +15,7 @@ app = typer.Typer(
 
 # (command group name, module defining a typer app called `app`); top-level commands register themselves
 _GROUPS: tuple[tuple[str, str], ...] = (
+    ("questionnaire", "careersurvey.cli.questionnaire"),
     ("weights", "careersurvey.cli.weights"),
     ("forms", "careersurvey.cli.forms"),
 )

@@ -14,6 +14,10 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
+    "ChoiceListChange": "careersurvey.questionnaire.versions",
+    "ItemChange": "careersurvey.questionnaire.versions",
+    "QuestionnaireDiff": "careersurvey.questionnaire.versions",
+    "diff": "careersurvey.questionnaire.versions",
     "ErrorCode": "careersurvey.questionnaire.errors",
     "Problem": "careersurvey.questionnaire.errors",
     "QuestionnaireError": "careersurvey.questionnaire.errors",

@@ -1,0 +1,129 @@
+"""``careersurvey questionnaire``: validate, show and compare questionnaire versions; print the JSON Schema.
+
+A thin shell over :mod:`careersurvey.questionnaire`. A questionnaire is named by a YAML path, an id (latest
+version) or ``id@version``. Problems are printed one a line as ``file:line: [item] what — what to do``, the
+form editors and CI logs link to.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Questionnaires: validate, show, diff, and the JSON Schema of the YAML format.",
+                  no_args_is_help=True)
+
+
+def _out() -> Console:
+    """A console made per command, so that it sees the current stdout and COLUMNS (as CliRunner sets them)."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Lang(str, enum.Enum):
+    ko = "ko"
+    en = "en"
+
+
+def _load(source: str):
+    """Load a questionnaire or exit 1 with every problem listed."""
+    from careersurvey.questionnaire import QuestionnaireError, load_questionnaire
+
+    err = _err()
+    try:
+        return load_questionnaire(source)
+    except QuestionnaireError as exc:
+        n = len(exc.problems)
+        err.print(f"[bold red]{n} problem{'s' if n != 1 else ''}[/] in {exc.problems[0].file}:")
+        for p in exc.problems:
+            err.print(str(p), markup=False)
+        raise typer.Exit(1)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1)
+
+
+def summary(q) -> str:
+    """One line: key, status, date, and how much is in it."""
+    from careersurvey.questionnaire.model import Grid
+
+    n_grids = sum(isinstance(e, Grid) for m in q.modules for e in m.elements)
+    return (f"{q.key} ({q.status}{', ' + q.date if q.date else ''}): {len(q.modules)} modules, {len(q.items)} items "
+            f"({len(q.columns())} data columns, {n_grids} grids), {len(q.scales)} scales, "
+            f"{len(q.choice_lists)} choice lists, languages {', '.join(q.languages)}")
+
+
+@app.command("validate")
+def validate(source: str = typer.Argument(..., help="Questionnaire YAML path, id, or id@version.")) -> None:
+    """Check a questionnaire file: exit 0 with a summary, or list every problem and exit 1."""
+    q = _load(source)
+    _out().print(f"[green]ok[/] {summary(q)}")
+
+
+@app.command("show")
+def show(
+    source: str = typer.Argument(..., help="Questionnaire YAML path, id, or id@version."),
+    lang: Lang = typer.Option(None, "--lang", "-l", help="Language of the labels (default: the first one)."),
+) -> None:
+    """Print the modules with their items, then the scales."""
+    q = _load(source)
+    console = _out()
+    language = lang.value if lang else q.default_language
+    if language not in q.languages:
+        _err().print(f"[bold red]error:[/] {q.key} has no language {language!r} (it has {', '.join(q.languages)})")
+        raise typer.Exit(1)
+    console.print(f"[bold]{q.title[language]}[/]", markup=True)
+    console.print(summary(q))
+    for module in q.modules:
+        table = Table(title=f"{module.id}: {module.title[language]}", title_justify="left", expand=False)
+        for col in ("item", "type", "label", "answers", "asked if"):
+            table.add_column(col, overflow="fold")
+        for item in module.items:
+            table.add_row(item.name + (" (R)" if item.reverse else ""), item.type + (f" [{item.grid}]" if item.grid else ""),
+                          item.label[language], _answers(item, language), item.relevance_text or "")
+        console.print(table)
+    if q.scales:
+        table = Table(title="scales", title_justify="left")
+        for col in ("scale", "label", "items", "reverse", "scoring"):
+            table.add_column(col, overflow="fold")
+        for s in q.scales.values():
+            table.add_row(s.name, s.label[language], ", ".join(s.items), ", ".join(s.reverse),
+                          f"{s.method}, at least {s.min_answered} answered")
+        console.print(table)
+
+
+def _answers(item, language: str) -> str:
+    if item.choices is not None:
+        text = ", ".join(f"{c.code}={c.label[language]}" for c in item.choices.choices)
+        return text if len(text) <= 60 else f"{item.choices.name} ({len(item.choices.choices)} choices)"
+    if item.range is not None:
+        unit = f" {item.unit[language]}" if item.unit else ""
+        low = "" if item.range.min is None else item.range.min
+        high = "" if item.range.max is None else item.range.max
+        return f"{low}..{high}{unit}"
+    return ""
+
+
+@app.command("diff")
+def diff_command(
+    old: str = typer.Argument(..., help="Older version: YAML path, id@version."),
+    new: str = typer.Argument(..., help="Newer version: YAML path, id@version."),
+) -> None:
+    """List items added, removed, reworded, recoded and rerouted, and changed choice lists."""
+    from careersurvey.questionnaire.versions import diff
+
+    _out().print(diff(_load(old), _load(new)).as_text(), markup=False)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the questionnaire YAML format (as committed in questionnaire/schema.json)."""
+    from careersurvey.questionnaire.spec import json_schema_text
+
+    typer.echo(json_schema_text(), nl=False)

@@ -1,0 +1,95 @@
+"""``careersurvey questionnaire validate|show|diff|schema`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from careersurvey.cli import app
+from careersurvey.questionnaire.spec import json_schema_text
+
+DATA = Path(__file__).parent / "data"
+MINI = str(DATA / "mini-1.0.0.yaml")
+MINI2 = str(DATA / "mini-1.1.0.yaml")
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, ["questionnaire", *args], env={"COLUMNS": "200"})
+
+
+def test_validate_ok() -> None:
+    result = run("validate", MINI)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "ok mini@1.0.0 (released, 2026-01-15): 2 modules, 11 items (13 data columns, 1 grids), 1 scales, "
+        "4 choice lists, languages ko, en")
+
+
+def test_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
+    text = Path(MINI).read_text(encoding="utf-8")
+    text = text.replace("version: 1.0.0\n", "version: v1\n").replace("      - name: overall\n", "      - name: hours\n")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"2 problems in {path}:",
+        f"{path}:3: version 'v1' is not a semantic version — write MAJOR.MINOR.PATCH, e.g. 1.0.0 or 1.1.0-rc.1.",
+        f"{path}:96: [hours] name 'hours' is already used at line 66 — every item, grid, grid row and note needs "
+        "its own name.",
+    ]
+
+
+def test_validate_missing_file() -> None:
+    result = run("validate", "no/such/file.yaml")
+    assert result.exit_code == 1
+    assert "questionnaire file 'no/such/file.yaml' does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("lang, words", [("ko", ["작은 시험 설문", "현재 신분은 무엇입니까?", "실패에 대한 두려움"]),
+                                         ("en", ["A small test survey", "What is your position?", "Fear of failure"])])
+def test_show(lang: str, words: list[str]) -> None:
+    result = run("show", MINI, "--lang", lang)
+    assert result.exit_code == 0, result.output
+    for w in words:
+        assert w in result.stdout
+    assert "fear_calm (R)" in result.stdout
+    assert "role in [2, 3]" in result.stdout
+    assert "0..120" in result.stdout
+
+
+def test_show_by_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    (folder / "1.0.0.yaml").write_text(Path(MINI).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("CAREERSURVEY_SURVEY_DIR", str(tmp_path))
+    result = run("show", "mini@1.0.0")
+    assert result.exit_code == 0, result.output
+    assert "mini@1.0.0 (released" in result.stdout
+
+
+def test_diff() -> None:
+    result = run("diff", MINI, MINI2)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "mini@1.0.0 -> mini@1.1.0"
+    assert "  pay [m1_work]: type: decimal -> integer" in lines
+    assert "  role changed: codes added: 4; labels changed: 3; used by role" in lines
+
+
+def test_schema_prints_the_committed_schema() -> None:
+    result = run("schema")
+    assert result.exit_code == 0
+    assert result.stdout == json_schema_text()
+    assert json.loads(result.stdout)["title"] == "careersurvey questionnaire"
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "diff", "schema"])
+def test_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
