@@ -287,7 +287,7 @@ class SurveyDesign:
         """Weight trimming (R's ``trimWeights``); ``careersurvey.weighting.trim(design, lower, upper, ...)``."""
         return _backend("careersurvey.weighting", "trim")(self, lower=lower, upper=upper, **kwargs)
 
-    def replicate(self, method: str = "JK1", **kwargs: Any) -> SurveyDesign:
+    def replicate(self, method: str = "auto", **kwargs: Any) -> SurveyDesign:
         """Replicate-weight version of this design; ``careersurvey.weighting.replicate(design, method, ...)``."""
         return _backend("careersurvey.weighting", "replicate")(self, method, **kwargs)
 
