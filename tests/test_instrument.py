@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import careersurvey as cs
 from careersurvey.expr import evaluate, parse, to_words, to_xpath
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -525,21 +526,18 @@ def test_targets_load_and_collapse_codes():
     assert totals["sex_margin"]["female"] == pytest.approx(0.237 * 603566)
 
 
-# ---------------------------------------------------------------- the questionnaire loader
+# ---------------------------------------------------------------- the questionnaire loader and diff
 
-def _loader():
-    import careersurvey.questionnaire as q
-
-    if not hasattr(q, "load_questionnaire"):
-        pytest.skip("careersurvey.questionnaire.load_questionnaire has not landed yet")
-    return q.load_questionnaire
+@pytest.fixture(scope="module")
+def loaded():
+    return cs.load_questionnaire("stem-careers", version="1.0.0")
 
 
 @pytest.mark.parametrize("path", [INSTRUMENT, DRAFT], ids=["1.0.0", "1.1.0-draft"])
 def test_loader_accepts_the_files_and_agrees_with_the_yaml(path):
     doc = _load(path)
-    q = _loader()(path)
-    assert q.id == doc["id"] and q.version == str(doc["version"])
+    q = cs.load_questionnaire(path)
+    assert q.id == doc["id"] and q.version == str(doc["version"]) and q.status == doc["status"]
     assert [m.id for m in q.modules] == [m["id"] for m in doc["modules"]]
     assert [i.name for i in q.items] == [v["name"] for v in variables(doc)]
     for v in variables(doc):
@@ -547,7 +545,37 @@ def test_loader_accepts_the_files_and_agrees_with_the_yaml(path):
         assert dict(item.label) == v["label"]
         assert item.reverse == bool(v.get("reverse", False))
         assert item.sensitive == bool(v.get("sensitive", False))
+        assert item.relevance_text == v.get("relevance")
     for name, s in doc["scales"].items():
         assert tuple(q.scales[name].items) == tuple(s["items"])
         assert set(q.scales[name].reverse) == set(s["reverse"])
         assert q.scales[name].min_answered == s["scoring"]["min_answered"]
+
+
+def test_loaded_by_id_and_version(loaded):
+    assert loaded.key == "stem-careers@1.0.0"
+    assert loaded.scales["rel_deprivation"].points == (1, 6)
+    assert loaded.scales["fear_failure"].points == (1, 5)
+    assert "ai_kind_6" not in loaded.columns() and "ai_kind_5" in loaded.columns()
+
+
+def test_loaded_routing_sends_students_past_job_items(loaded):
+    df = _respondents()
+    student = df["role"].isin([1, 2, 3]).to_numpy()
+    employed = (df["role"].isin([4, 5, 6]) | (df["work_now"] == 1)).to_numpy()
+    job = [i for i in loaded.items if i.module in ("m3_job", "m7_pay") or i.grid == "js" or i.name == "js_overall"]
+    assert len(job) == 4 + 13 + 10  # module 3, module 7, satisfaction grid and overall
+    for item in job:
+        mask = evaluate(item.relevance, df)
+        assert not mask[student].any(), item.name
+        if item.name not in ("pbs_share", "pay_band"):  # these two are routed further
+            assert mask[employed].all(), item.name
+
+
+def test_diff_of_the_draft_lists_exactly_its_changes(loaded):
+    d = cs.diff(loaded, cs.load_questionnaire(DRAFT))
+    assert [c.name for c in d.added] == ["offer_abroad_pay"]
+    assert [c.name for c in d.removed] == ["tenure_years"]
+    assert [c.name for c in d.reworded] == ["ti_think"]
+    assert [c.name for c in d.recoded] == ["ai_kind"]
+    assert not d.rerouted
