@@ -269,7 +269,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
                              "utf-8-sig instead", code="encoding", file=str(path)) from None
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", label_row: bool = True) -> None:
     import xlsxwriter
 
     from careersurvey.forms.safety import is_formula_like
@@ -279,28 +279,42 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
                                          "constant_memory": False})
     quoted = wb.add_format({"quote_prefix": True})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws = wb.add_worksheet("data")
+    ws = wb.add_worksheet(sheet)
     labels = frame.attrs.get("variable_labels", {})
     ws.write_row(0, 0, list(frame.columns))
-    ws.write_row(1, 0, [labels.get(c, "") for c in frame.columns])
+    top = 2 if label_row else 1
+    if label_row:
+        ws.write_row(1, 0, [labels.get(c, "") for c in frame.columns])
     for j, col in enumerate(frame.columns):
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             values = s.dt.to_pydatetime()
             for i in np.flatnonzero(s.notna().to_numpy()):
-                ws.write_datetime(i + 2, j, values[i], date_fmt)
+                ws.write_datetime(i + top, j, values[i], date_fmt)
             continue
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             arr = s.astype("Float64").to_numpy(dtype=object, na_value=None)
-            ws.write_column(2, j, arr)
+            ws.write_column(top, j, arr)
             continue
         text = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
         danger = pd.Series(text, dtype=object).map(is_formula_like).to_numpy(dtype=bool)
-        ws.write_column(2, j, np.where(danger, None, text))
+        ws.write_column(top, j, np.where(danger, None, text))
         for i in np.flatnonzero(danger):
-            ws.write_string(i + 2, j, text[i], quoted)
-    ws.freeze_panes(2, 1)
+            ws.write_string(i + top, j, text[i], quoted)
+    ws.freeze_panes(top, 1)
     wb.close()
 
 
-__all__ = ["ExportResult", "ExportWarning", "FORMATS", "META_COLUMNS", "cut_bytes", "export_responses"]
+def write_problems(frame: pd.DataFrame, path: str | Path) -> Path:
+    """The problems table as .xlsx (text kept as text, formula-like values quote-prefixed) or .csv."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    elif path.suffix.lower() == ".xlsx":
+        _write_xlsx(frame, path, sheet="problems", label_row=False)
+    else:
+        raise ResponsesError("write problems to a .xlsx or .csv file", code="usage", file=str(path))
+    return path
+
+
+__all__ = ["ExportResult", "ExportWarning", "FORMATS", "META_COLUMNS", "cut_bytes", "export_responses", "write_problems"]

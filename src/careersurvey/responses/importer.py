@@ -43,20 +43,12 @@ def file_info(path: str | Path) -> FileInfo:
 
 
 def load_questionnaire_spec(spec: str) -> Questionnaire:
-    """``id@version`` (or ``id``, or a YAML path) -> Questionnaire, through the questionnaire loader."""
+    """``id@version``, ``id`` (newest version) or a YAML path -> Questionnaire, via the questionnaire loader."""
+    from careersurvey.questionnaire import load_questionnaire
+
     try:
-        from careersurvey.questionnaire import load_questionnaire  # type: ignore[attr-defined]
-    except ImportError:
-        raise ResponsesError(
-            f"cannot load questionnaire {spec!r}: careersurvey.questionnaire.load_questionnaire is not "
-            "available; pass a Questionnaire object", code="no_questionnaire") from None
-    ident, _, version = spec.partition("@")
-    try:
-        return load_questionnaire(ident, version=version or None) if not ident.endswith((".yaml", ".yml")) \
-            else load_questionnaire(ident)
-    except ResponsesError:
-        raise
-    except Exception as exc:
+        return load_questionnaire(spec)
+    except Exception as exc:  # FileNotFoundError, QuestionnaireError: both name what exists / what is wrong
         raise ResponsesError(f"cannot load questionnaire {spec!r}: {exc}", code="no_questionnaire") from None
 
 

@@ -128,10 +128,21 @@ def read_template(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int
     wb = check_spreadsheet(path, max_uncompressed=max_uncompressed)
     names = sheet_names(path)
     meta = read_meta(path) if META_SHEET in names else {}
-    if DATA_SHEET not in names:
+    sheet = meta.get("responses_sheet") or DATA_SHEET
+    if sheet not in names:
         raise ResponsesError(
-            f"the workbook has no sheet {DATA_SHEET!r} (sheets: {', '.join(names)}); enter responses in the "
+            f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); enter responses in the "
             "entry template made by `careersurvey forms template`", code="no_sheet", file=str(path))
-    start = int(meta.get("data_start_row", 3) or 3)
-    return read_table(path, sheet=DATA_SHEET, kind="template", first_data_row=start, meta=meta,
-                      max_rows=max_rows, workbook=wb)
+    try:
+        start = int(meta.get("first_data_row") or meta.get("data_start_row") or 3)
+    except ValueError:
+        raise ResponsesError(f"_meta: first_data_row is {meta.get('first_data_row')!r}, not a row number; "
+                             "make the template again", code="bad_meta", file=str(path)) from None
+    table = read_table(path, sheet=sheet, kind="template", first_data_row=start, meta=meta,
+                       max_rows=max_rows, workbook=wb)
+    id_column = meta.get("id_column") or ID_COLUMN
+    if id_column != table.id_column:
+        from dataclasses import replace
+
+        table = replace(table, id_column=id_column if id_column in table.data else None)
+    return table

@@ -1,0 +1,189 @@
+"""``careersurvey responses``: import fieldwork files into a store, list the ledger and problems, export.
+
+A thin shell over :mod:`careersurvey.responses`. ``import`` exits 0 when every file was read (even with
+quarantined rows: they are in ``responses problems``), and 2 when a file could not be read at all (the
+others are still imported, each in its own transaction); usage errors exit 1.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Response files: import (validate + store), status, problems, export.",
+                  no_args_is_help=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+STORE_HELP = "The response store (a DuckDB file; created on first import)."
+
+
+class ExportFormat(str, enum.Enum):
+    sav = "sav"
+    dta = "dta"
+    parquet = "parquet"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _form_versions(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        export_version, sep, version = pair.partition("=")
+        if not sep or not export_version or not version:
+            _fail(f"--form-version {pair!r}: write it as EXPORT_VERSION=QUESTIONNAIRE_VERSION (e.g. vKoboA=1.0.0)")
+        out[export_version] = version
+    return out
+
+
+@app.command("import")
+def import_(
+    files: List[Path] = typer.Argument(..., help="Response files: entry template .xlsx, KoboToolbox/ODK .xlsx/.csv, .csv."),
+    store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
+    questionnaire: Optional[List[str]] = typer.Option(
+        None, "--questionnaire", "-q",
+        help="id@version the files answer (default: read from the template's _meta). Repeat for exports "
+             "that mix versions."),
+    form_version: List[str] = typer.Option(
+        [], "--form-version", help="Map an export's own version id to a questionnaire version: vKoboA=1.0.0."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="template | kobo | csv | sheet (default: recognised)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: utf-8-sig, then cp949)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
+    timeout: float = typer.Option(30.0, "--wait", help="Seconds to wait for another import holding the store."),
+) -> None:
+    """Validate FILES against the questionnaire and store them; quarantined rows are kept with reasons."""
+    from careersurvey.responses.importer import import_file, load_questionnaire_spec
+    from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.store import ResponseStore
+
+    spec = None
+    try:
+        if questionnaire:
+            loaded = [load_questionnaire_spec(s) for s in questionnaire]
+            spec = loaded[0] if len(loaded) == 1 else loaded
+    except ResponsesError as exc:
+        _fail(str(exc))
+    target = ResponseStore(store, timeout=timeout)
+    mapping = _form_versions(form_version)
+    unreadable = 0
+    for path in files:
+        try:
+            result = import_file(path, target, spec, kind=kind, encoding=encoding, form_versions=mapping or None)
+        except ResponsesError as exc:
+            unreadable += 1
+            if as_json:
+                print(json.dumps({"file": str(path), "error": str(exc), "code": exc.code}, ensure_ascii=False))
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            if exc.code == "busy":
+                raise typer.Exit(3)
+            continue
+        if as_json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        elif result.already_imported:
+            console.print(f"{path}: already imported (import {result.import_id}, same sha256); nothing added",
+                          highlight=False)
+        else:
+            extra = f", encoding {result.encoding}" if result.encoding else ""
+            console.print(
+                f"{path}: {result.rows_in} rows -> {result.accepted} accepted, {result.quarantined} quarantined, "
+                f"{result.warnings} warnings ({result.questionnaire}@{result.version}, {result.kind}{extra}; "
+                f"import {result.import_id})", highlight=False)
+    if unreadable:
+        raise typer.Exit(2)
+
+
+@app.command("status")
+def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
+           as_json: bool = typer.Option(False, "--json", help="Print the ledger as JSON.")) -> None:
+    """The ledger: every import with its file, hash, questionnaire version and counts."""
+    from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.store import ResponseStore
+
+    try:
+        s = ResponseStore(store)
+        ledger = s.ledger()
+        counts = s.counts()
+    except ResponsesError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))},
+                         ensure_ascii=False))
+        return
+    table = Table(title=f"{store} — {counts['imports']} imports, {counts['rows_in']} rows: "
+                        f"{counts['accepted']} accepted, {counts['quarantined']} quarantined")
+    for col in ("id", "file", "questionnaire", "rows", "accepted", "quarantined", "warnings", "imported (UTC)", "sha256"):
+        table.add_column(col)
+    for row in ledger.itertuples():
+        table.add_row(str(row.import_id), row.file_name, f"{row.questionnaire_id}@{row.questionnaire_version}",
+                      str(row.rows_in), str(row.accepted), str(row.quarantined), str(row.warnings),
+                      str(row.imported_at)[:19], row.sha256[:12])
+    console.print(table)
+
+
+@app.command("problems")
+def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
+             out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write them to .xlsx or .csv."),
+             import_id: Optional[int] = typer.Option(None, "--import", help="Only this import."),
+             ) -> None:
+    """Every quarantined row and warning: file, sheet, row, column, item, value, rule, message."""
+    from careersurvey.responses.export import write_problems
+    from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.store import ResponseStore
+
+    try:
+        frame = ResponseStore(store).problems(import_id)
+        if out is not None:
+            write_problems(frame, out)
+            console.print(f"{len(frame)} problems written to {out}", highlight=False)
+            return
+    except ResponsesError as exc:
+        _fail(str(exc))
+    if frame.empty:
+        console.print("no problems recorded")
+        return
+    for row in frame.itertuples():
+        where = ", ".join(str(p) for p in (row.file, row.sheet and f"sheet {row.sheet}",
+                                            f"row {row.row}" if row.row is not None and row.row == row.row else None)
+                          if p)
+        sys.stdout.write(f"[{row.severity}] {where}: {row.message}\n")
+
+
+@app.command("export")
+def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
+           format: ExportFormat = typer.Option(..., "--format", "-f", help="sav | dta | parquet | csv | xlsx."),
+           out: Path = typer.Option(..., "--out", "-o", help="File to write."),
+           questionnaire: Optional[str] = typer.Option(None, "--questionnaire", "-q",
+                                                       help="Target id@version (default: newest in the store)."),
+           language: Optional[str] = typer.Option(None, "--language", "-l", help="Label language, or 'all'."),
+           labels: bool = typer.Option(False, "--labels", help="csv/xlsx/parquet: labels instead of codes."),
+           encoding: str = typer.Option("utf-8-sig", "--encoding", help="csv: utf-8-sig (default) or cp949."),
+           ) -> None:
+    """Write the accepted responses, harmonised on one questionnaire version, with labels."""
+    import warnings
+
+    from careersurvey.responses.export import ExportWarning, export_responses
+    from careersurvey.responses.problems import ResponsesError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExportWarning)
+            result = export_responses(store, out, format.value, questionnaire=questionnaire, language=language,
+                                      labels=labels, encoding=encoding)
+    except ResponsesError as exc:
+        _fail(str(exc))
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False, markup=True)
+    for path in result.paths:
+        console.print(f"{path}: {result.rows} rows, {result.columns} columns", highlight=False)
