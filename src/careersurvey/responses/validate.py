@@ -442,3 +442,7 @@ def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str
         again = s.isin(known).to_numpy() & ~dup
         ctx.add("duplicate_id_store", again, ids, column="respondent_id",
                 extra=s.map(known_where).fillna("an earlier import").to_numpy(dtype=object))
+
+
+#: The public name of :func:`validate` (``careersurvey.validate_responses``).
+validate_responses = validate
