@@ -18,6 +18,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("questionnaire", "careersurvey.cli.questionnaire"),
     ("weights", "careersurvey.cli.weights"),
     ("forms", "careersurvey.cli.forms"),
+    ("responses", "careersurvey.cli.responses"),
 )
 _COMMANDS: tuple[str, ...] = (
 )
