@@ -304,14 +304,6 @@ class SurveyDesign:
         """A design from replicate weight columns; ``careersurvey.weighting.from_replicates(data, ...)``."""
         return _backend("careersurvey.weighting", "from_replicates")(data, *args, **kwargs)
 
-    def adjust_nonresponse(self, responded: Any, **kwargs: Any) -> SurveyDesign:
-        """Nonresponse adjustment by weighting or propensity classes; ``careersurvey.weighting.adjust_nonresponse``."""
-        return _backend("careersurvey.weighting", "adjust_nonresponse")(self, responded, **kwargs)
-
-    def weight_summary(self, targets: Any = None):
-        """Weight spread, Kish deff, effective n, margins vs targets; ``careersurvey.weighting.weight_summary``."""
-        return _backend("careersurvey.weighting", "weight_summary")(self, targets)
-
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> str:
         """A few lines a survey statistician reads first: sizes per stage, population, df, domain."""
