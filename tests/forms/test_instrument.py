@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import lxml.html
 import openpyxl
+import shutil
+
 import pytest
 from lxml import etree
 from openpyxl.utils import get_column_letter
@@ -17,12 +19,18 @@ from careersurvey.forms.xlsform import export_xlsform
 from careersurvey.questionnaire import load_questionnaire
 from careersurvey.questionnaire.model import Note
 
+NEEDS_JAVA = pytest.mark.skipif(
+    shutil.which("java") is None,
+    reason="java not installed: ODK Validate (shipped with pyxform) needs it (apt-get install -y default-jre-headless)",
+)
+
 
 @pytest.fixture(scope="module")
 def stem():
     return load_questionnaire("stem-careers@1.0.0")
 
 
+@NEEDS_JAVA
 @pytest.mark.parametrize("lang", ["ko", "en", "both"])
 def test_xlsform_passes_pyxform_and_odk_validate(stem, tmp_path, lang):
     path = export_xlsform(stem, tmp_path / f"stem_{lang}.xlsx", lang)

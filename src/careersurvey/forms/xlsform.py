@@ -14,6 +14,7 @@ Mapping (XLSForm spec, https://xlsform.org):
 * number items that allow missing codes accept them as typed values (``. = -7``), said in the hint;
 * ``relevant`` is the skip-logic XPath from :func:`careersurvey.expr.to_xpath`; ``constraint`` comes
   from the range, with messages in every language; ``required`` and its message likewise;
+* every translatable column is language-tagged (``label::Korean (ko)``), also in a one-language form;
 * settings: ``form_id`` (questionnaire id), ``form_title``, ``default_language`` and a ``version``
   (:func:`careersurvey.forms.common.form_version`) that grows with every release.
 
@@ -77,12 +78,11 @@ class XLSForm:
         return out
 
 
-def _labelled(prefix: str, value: Mapping[str, str], langs: tuple[str, ...], multi: bool) -> dict[str, str]:
-    """``{"label::Korean (ko)": ..., ...}`` (or plain ``label`` for a single-language form)."""
+def _labelled(prefix: str, value: Mapping[str, str], langs: tuple[str, ...]) -> dict[str, str]:
+    """``{"label::Korean (ko)": ..., ...}``: every translatable column carries its language tag, also in a
+    one-language form, so that KoboToolbox/ODK name the language and later translations slot in."""
     if not value or not any(text(value, lang) for lang in langs):
         return {}
-    if not multi:
-        return {prefix: text(value, langs[0])}
     return {f"{prefix}::{language_tag(lang)}": text(value, lang) for lang in langs}
 
 
@@ -140,14 +140,13 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     from careersurvey.expr import to_xpath
 
     langs = common.languages(q, lang)
-    multi = len(langs) > 1
     multiple = common.multiple_items(q)
     survey: list[dict[str, str]] = []
     lists: dict[str, tuple[ChoiceList, tuple[int, ...]]] = {}
     seen: set[str] = set()
 
     def labels(prefix: str, value: Mapping[str, str]) -> dict[str, str]:
-        return _labelled(prefix, value, langs, multi)
+        return _labelled(prefix, value, langs)
 
     def relevant(tree: object | None) -> dict[str, str]:
         return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
@@ -254,8 +253,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
         "form_id": q.id,
         "version": common.form_version(q),
     }
-    if multi:
-        settings["default_language"] = language_tag(q.default_language)
+    settings["default_language"] = language_tag(langs[0])
     return XLSForm(tuple(survey), tuple(choices), MappingProxyType(settings), langs)
 
 
