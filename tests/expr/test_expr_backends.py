@@ -230,3 +230,14 @@ def test_xpath_and_pandas_backends_agree(tree, df: pd.DataFrame, use_codes: bool
 @given(tree=conditions, df=survey_frames())
 def test_evaluating_the_text_equals_evaluating_the_tree(tree, df: pd.DataFrame) -> None:
     assert evaluate(str(tree), df).tolist() == evaluate(tree, df).tolist()
+
+
+@settings(max_examples=50)
+@given(tree=conditions, df=survey_frames())
+def test_text_column_dtype_does_not_matter(tree, df: pd.DataFrame) -> None:
+    expected = evaluate(tree, df).tolist()
+    for dtype in ("string", "category"):
+        assert evaluate(tree, df.astype({"t1": dtype})).tolist() == expected
+    # numeric items stored as nullable integers, or as text read from a spreadsheet, answer the same
+    as_int = df.astype({"n1": "Int64", "n2": "Int64"})
+    assert evaluate(tree, as_int).tolist() == expected

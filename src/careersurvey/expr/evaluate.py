@@ -72,8 +72,28 @@ class _Evaluator:
         self.n = len(df)
         self.codes = codes
         self.source = source
+        self.cache: dict[str, _Value] = {}
 
     # -- columns
+    def name_value(self, node: Name) -> _Value:
+        """A column as numbers and (for non-numeric columns) text; text is parsed once per distinct value."""
+        s = self.column(node)
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):  # bool reads as 0/1
+            number = s.to_numpy(dtype=float, na_value=np.nan)
+            return _Value(number, None, self.missing_mask(s, number))
+        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        unique_text = pd.Series(uniques, dtype=object).astype("string").fillna("").to_numpy(dtype=object)
+        unique_number = pd.to_numeric(pd.Series(unique_text, dtype=object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+        present = codes >= 0
+        safe = np.where(present, codes, 0)
+        text = np.where(present, unique_text[safe] if len(uniques) else "", "").astype(object)
+        number = np.where(present, unique_number[safe] if len(uniques) else np.nan, np.nan)
+        missing = ~present | (text == "")
+        if self.codes:
+            missing |= np.isin(number, np.asarray(self.codes, dtype=float))
+        return _Value(number, text, missing)
+
     def column(self, name: Name) -> pd.Series:
         if name.name in self.df.columns:
             return self.df[name.name]
@@ -94,9 +114,8 @@ class _Evaluator:
         return out
 
     def missing_mask(self, s: pd.Series, number: np.ndarray) -> np.ndarray:
+        """Missing cells of a numeric column: NaN/NA, or one of the missing codes."""
         mask = s.isna().to_numpy(dtype=bool, copy=True)
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            mask |= (s.astype("string") == "").fillna(False).to_numpy(dtype=bool)
         if self.codes:
             mask |= np.isin(number, np.asarray(self.codes, dtype=float))
         return mask
@@ -112,14 +131,9 @@ class _Evaluator:
             return _Value(np.full(self.n, number), np.full(self.n, node.value, dtype=object),
                           np.zeros(self.n, bool), is_text_literal=True)
         if isinstance(node, Name):
-            s = self.column(node)
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                s = s.astype(object)
-            numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-            number = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) if not numeric \
-                else s.to_numpy(dtype=float, na_value=np.nan)
-            text = None if numeric else s.astype("string").fillna("").to_numpy(dtype=object)
-            return _Value(number, text, self.missing_mask(s, number))
+            if node.name not in self.cache:
+                self.cache[node.name] = self.name_value(node)
+            return self.cache[node.name]
         if isinstance(node, Neg):
             v = self.value(node.operand)
             return _Value(-v.number, None, v.missing)
