@@ -1,0 +1,1 @@
+"""Tests of careersurvey.forms (a package so that module names never clash with other test folders)."""
