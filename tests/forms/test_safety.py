@@ -7,6 +7,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 from careersurvey.forms.safety import (
     UnsafeNameError,
@@ -110,3 +112,26 @@ def test_safe_filename_caps_bytes_and_keeps_extension():
     name = safe_filename("가" * 300 + ".xlsx")
     assert name.endswith(".xlsx") and len(name.encode("utf-8")) <= 200
     name.encode("utf-8").decode("utf-8")
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r＝＋－＠ 0123456789.eE가a(")), max_size=8) | st.text(max_size=8)
+
+
+@given(_TEXT)
+def test_neutralised_text_is_never_formula_like(value):
+    out = neutralise(value)
+    assert not is_formula_like(out)
+    assert out == value or out == "'" + value
+    assert neutralise(out) == out  # idempotent
+
+
+@given(st.lists(_TEXT | st.integers(-9, 9) | st.none(), max_size=12))
+def test_series_agrees_with_scalar(values):
+    out = neutralise_series(pd.Series(values, dtype=object))
+    assert out.tolist() == [neutralise(v) for v in values]
+
+
+def test_string_dtype_is_kept():
+    s = pd.Series(["=1", "a", None], dtype="string")
+    out = neutralise_series(s)
+    assert str(out.dtype) == "string" and out.tolist()[:2] == ["'=1", "a"]

@@ -83,6 +83,8 @@ def neutralise_series(values: pd.Series) -> pd.Series:
     if danger.any():
         out = out.astype(object)
         out[danger] = "'" + text[danger].astype(object)
+        if not pd.api.types.is_object_dtype(values):
+            out = out.astype(values.dtype)
     return out
 
 
