@@ -241,3 +241,7 @@ def test_text_column_dtype_does_not_matter(tree, df: pd.DataFrame) -> None:
     # numeric items stored as nullable integers, or as text read from a spreadsheet, answer the same
     as_int = df.astype({"n1": "Int64", "n2": "Int64"})
     assert evaluate(tree, as_int).tolist() == expected
+
+
+def test_words_label_codes_written_as_text() -> None:
+    assert words("selected(motives, '3')", "ko") == "Q7에서 '연봉'을 선택한 경우"

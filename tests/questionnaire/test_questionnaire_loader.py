@@ -86,6 +86,13 @@ def test_parse_is_pure_and_names_the_source() -> None:
 
 # ------------------------------------------------------------------ one broken file per kind of error
 CASES = [
+    ('hint_missing_lang', '        choices: role\n',
+     '        choices: role\n        hint: {ko: "여러 개면 하나만 고르십시오."}\n',
+     [('MISSING_LANGUAGE', 60, 'role')]),
+    ('module_title_lang', 'title: {ko: "일", en: "Work"}', 'title: {en: "Work"}',
+     [('MISSING_LANGUAGE', 53, None)]),
+    ('bad_languages', 'languages: [ko, en]', 'languages: [ko, ko]',
+     [('BAD_LANGUAGES', 6, None)]),
     ('unknown_key', '        choices: yesno\n        required: true\n',
      '        choices: yesno\n        required: true\n        lable: {ko: "x", en: "y"}\n',
      [('UNKNOWN_KEY', 52, 'consent')]),

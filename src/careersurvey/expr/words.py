@@ -110,10 +110,17 @@ class _Words:
         self.choice_label = choice_label
 
     def label(self, item: str, lit: Node) -> str | None:
-        if self.choice_label is None or not isinstance(lit, Num) or not isinstance(lit.value, int):
+        """The label of choice ``lit`` of ``item`` (a code written 3 or '3'), or None."""
+        if self.choice_label is None:
+            return None
+        if isinstance(lit, Str) and lit.value.lstrip("-").isdigit():
+            code = int(lit.value)
+        elif isinstance(lit, Num) and isinstance(lit.value, int):
+            code = lit.value
+        else:
             return None
         try:
-            return self.choice_label(item, lit.value)
+            return self.choice_label(item, code)
         except (KeyError, LookupError):
             return None
 

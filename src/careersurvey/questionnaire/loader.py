@@ -104,6 +104,8 @@ class _Loader(ElementChecks, ScaleChecks):
     def text_ok(self, text: dict | None, what: str, loc: tuple, item: str | None = None,
                 required: bool = True) -> None:
         """Every language present and non-empty, no other language."""
+        if not self.languages:  # languages: itself is wrong (reported); checking texts would only echo it
+            return
         if text is None:
             if required:
                 for lang in self.languages:
@@ -235,6 +237,7 @@ class _Loader(ElementChecks, ScaleChecks):
         self.languages = tuple(languages)
         if len(set(languages)) != len(languages) or any(not str(x).strip() for x in languages):
             self.add(E.BAD_LANGUAGES, ("languages",), languages=languages, detail="repeat a language or hold an empty one")
+            self.languages = ()
         self.check_header(header)
         lists = self.check_choice_lists()
         glossary = self.check_glossary()
