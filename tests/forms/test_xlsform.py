@@ -131,3 +131,15 @@ def test_unknown_language_and_duplicate_names_are_explained(mini):
     broken = dataclasses.replace(mini, modules=(mini.modules[0], clash, mini.modules[2]))
     with pytest.raises(FormError, match=r"the name 'role' is used twice .* rename one of them"):
         build_xlsform(broken, "both")
+
+
+def test_grid_rows_do_not_repeat_the_grid_rule(mini):
+    """The loader may copy a grid's rule onto its rows; the form states it once, on the group."""
+    m3 = mini.modules[2]
+    grid = m3.elements[0]
+    rows = tuple(dataclasses.replace(r, relevance=grid.relevance, relevance_text=grid.relevance_text) for r in grid.items)
+    copied = dataclasses.replace(m3, elements=(dataclasses.replace(grid, items=rows),) + m3.elements[1:])
+    form = build_xlsform(dataclasses.replace(mini, modules=mini.modules[:2] + (copied,)), "both")
+    by_name = {r["name"]: r for r in form.survey if r["type"] != "end_group"}
+    assert by_name["fof"]["relevant"] == "selected(${motives}, '2')"
+    assert all("relevant" not in by_name[r.name] for r in rows)

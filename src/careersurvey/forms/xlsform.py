@@ -151,7 +151,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     def relevant(tree: object | None) -> dict[str, str]:
         return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
 
-    def question(item: Item) -> dict[str, str]:
+    def question(item: Item, inherited: object | None = None) -> dict[str, str]:
         _check_name(q, item.name, f"item (line {item.line})" if item.line else "item", seen)
         row: dict[str, str] = {}
         hint = dict(item.hint)
@@ -206,7 +206,8 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             row["constraint"] = constraint
             message = dict(item.constraint_message) or generated
             row.update(labels("constraint_message", message))
-        row.update(relevant(item.relevance))
+        if item.relevance is not None and item.relevance != inherited:  # a grid row repeats its grid's rule
+            row.update(relevant(item.relevance))
         return row
 
     for module in q.modules:
@@ -235,7 +236,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
                     }
                 )
                 for row in element.items:
-                    survey.append(question(row))
+                    survey.append(question(row, inherited=element.relevance))
                 survey.append({"type": "end_group", "name": element.name})
             else:
                 survey.append(question(element))
