@@ -7,12 +7,12 @@ what a relevance expression may refer to (only answers given before, used the wa
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from typing import Any
 
 from careersurvey.expr import ExprError, parse
 from careersurvey.expr.nodes import Arith, Compare, In, Name, Neg, Node, Num, Selected, Str
 from careersurvey.questionnaire.errors import ErrorCode as E
+from careersurvey.questionnaire.names import did_you_mean
 from careersurvey.questionnaire.model import (
     CHOICE_TYPES,
     MISSING_CODES,
@@ -44,11 +44,6 @@ for _t in ("single", "multiple", "rating"):
 for _t in ("integer", "decimal"):
     _KEYS_FOR[_t] = _ITEM_KEYS - {"choices"}
 _ALWAYS = frozenset({"name", "type", "label", "relevance"})
-
-
-def _close(word: str, choices: Any) -> str:
-    found = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 class ElementChecks:
@@ -195,7 +190,7 @@ class ElementChecks:
             listed = self.raw.get("choice_lists")
             if not (isinstance(listed, dict) and el.choices in listed):  # a broken list is reported where it is
                 self.add(E.UNKNOWN_CHOICE_LIST, loc + ("choices",), el.name, item=el.name, list=el.choices,
-                         close=_close(el.choices, self.lists))
+                         close=did_you_mean(el.choices, self.lists))
         return found
 
     def missing_ok(self, codes: list[int], loc: tuple, item: str) -> None:
@@ -260,7 +255,7 @@ class ElementChecks:
                 else:
                     self.add(E.RELEVANCE_LATER, loc, item, item=item, name=name, line=line)
             else:
-                self.add(E.RELEVANCE_UNKNOWN, loc, item, item=item, name=name, close=_close(name, self.defined))
+                self.add(E.RELEVANCE_UNKNOWN, loc, item, item=item, name=name, close=did_you_mean(name, self.defined))
         if ok:
             for detail, fix in self.kind_problems(tree):
                 ok = False

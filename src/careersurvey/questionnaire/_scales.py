@@ -7,19 +7,14 @@ Scale membership may be written on the scale (``items:``, ``reverse:``) and on t
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from typing import Any
 
 from careersurvey.questionnaire.errors import ErrorCode as E
+from careersurvey.questionnaire.names import did_you_mean
 from careersurvey.questionnaire.model import Grid, Item, Module, Scale
 from careersurvey.questionnaire.spec import ScaleSpec
 
 SCALE_TYPES = frozenset({"rating", "single", "integer"})
-
-
-def _close(word: str, choices: Any) -> str:
-    found = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 class ScaleChecks:
@@ -52,7 +47,7 @@ class ScaleChecks:
             in_scales = list(member.get(name, []))
             if item.scale is not None:
                 if item.scale not in raw:
-                    self.add(E.UNKNOWN_SCALE, at=loc_line, who=name, scale=item.scale, close=_close(item.scale, raw))
+                    self.add(E.UNKNOWN_SCALE, at=loc_line, who=name, scale=item.scale, close=did_you_mean(item.scale, raw))
                 elif item.scale in specs and name not in specs[item.scale].items:
                     self.add(E.SCALE_CONFLICT, at=loc_line, who=name,
                              detail=f"scale: {item.scale}, but scale {item.scale!r} does not list it under items:")
@@ -86,7 +81,7 @@ class ScaleChecks:
             if target is None and it in self.broken:
                 continue
             if target is None:
-                self.add(E.SCALE_UNKNOWN_ITEM, loc + ("items", i), scale=name, item=it, close=_close(it, items))
+                self.add(E.SCALE_UNKNOWN_ITEM, loc + ("items", i), scale=name, item=it, close=did_you_mean(it, items))
             elif target.type not in SCALE_TYPES:
                 self.add(E.SCALE_ITEM_TYPE, loc + ("items", i), scale=name, item=it, type=target.type)
             elif target.choices is not None:

@@ -12,8 +12,6 @@ All problems are raised together as one ``QuestionnaireError``, sorted by line.
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,55 +19,22 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from careersurvey.expr import ExprError, parse
-from careersurvey.expr.nodes import Arith, Compare, In, Name, Neg, Num, Selected
 from careersurvey.questionnaire._elements import ElementChecks
 from careersurvey.questionnaire._scales import ScaleChecks
 from careersurvey.questionnaire.errors import ErrorCode as E
 from careersurvey.questionnaire.errors import Problem, QuestionnaireError, problem
-from careersurvey.questionnaire.model import (
-    CHOICE_TYPES,
-    MISSING_CODES,
-    NUMERIC_TYPES,
-    Choice,
-    ChoiceList,
-    GlossaryEntry,
-    Grid,
-    Item,
-    Module,
-    Note,
-    Questionnaire,
-    Range,
-    Scale,
-    multiple_column,
-)
-from careersurvey.questionnaire.names import MODULE_ID_RE, QUESTIONNAIRE_ID_RE, name_problem
-from careersurvey.questionnaire.spec import (
-    ALLOWED_KEYS,
-    ChoiceSpec,
-    ElementSpec,
-    GlossarySpec,
-    ModuleSpec,
-    QuestionnaireSpec,
-    ScaleSpec,
-)
-from careersurvey.questionnaire.yamlsource import load_yaml, line_of
+from careersurvey.questionnaire.model import MISSING_CODES, Choice, ChoiceList, GlossaryEntry, Questionnaire
+from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, name_problem
+from careersurvey.questionnaire.spec import ALLOWED_KEYS, ChoiceSpec, ElementSpec, GlossarySpec, QuestionnaireSpec
+from careersurvey.questionnaire.yamlsource import line_of, load_yaml
 
 SEMVER_RE = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?")
-ITEM_MISSING_CODES = (-7, -8, -9)
-SCALE_TYPES = frozenset({"rating", "single", "integer"})
 _HEADER = ("id", "version", "status", "date", "languages", "title", "description", "missing_codes")
 
 
 def parse_questionnaire(text: str, file: str = "<string>") -> Questionnaire:
     """The questionnaire in YAML ``text`` (``file`` is only used to name it in errors and ``source``)."""
     return _Loader(text, file).run()
-
-
-def _close(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' or ''."""
-    found = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 class _Loader(ElementChecks, ScaleChecks):

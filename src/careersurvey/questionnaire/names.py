@@ -7,8 +7,10 @@ the error can say why.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from typing import Iterable
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 MAX_NAME_LENGTH = 32
@@ -70,3 +72,9 @@ def name_problem(name: str) -> tuple[str, str] | None:
     if system:
         return "reserved", system
     return None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest of ``choices`` to a misspelt ``word``, or ''."""
+    found = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {found[0]!r}?)" if found else ""
