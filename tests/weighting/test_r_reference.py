@@ -8,7 +8,6 @@ model cases (glm, svyolr) on these designs are tested with the models.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import weighting_rcases as rc

@@ -4,7 +4,6 @@ replicate, and designs from shipped replicate columns."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import careersurvey as cs

@@ -4,7 +4,8 @@ nonresponse adjustment, replicate weights, weight diagnostics and population tar
 Each step is a method of :class:`careersurvey.SurveyDesign` (``d.rake(...)``, ``d.calibrate(...)``, ...)
 that returns a new design recording the step, so later variances account for it (see :mod:`.ops`).
 Modules: :mod:`.margins` (targets matched to data), :mod:`.calibrate` (g-weight solver), :mod:`.rake`
-(IPF, post-stratification), :mod:`.trim`, :mod:`.nonresponse`, :mod:`.replicate`, :mod:`.diagnostics`,
+(IPF, post-stratification), :mod:`.trim`, :mod:`.nonresponse`, :mod:`.replicate`, :mod:`.estimated`
+(targets with standard errors), :mod:`.diagnostics`,
 :mod:`.targets`.
 """
 

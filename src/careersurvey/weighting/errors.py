@@ -13,11 +13,3 @@ class WeightingError(ValueError):
     Subclasses ``ValueError`` so callers that catch bad-input errors in general also catch this one.
     """
 
-
-def fmt_level(value: object) -> str:
-    """A level as users typed it: ``'E'`` for strings, ``3`` for integral numbers."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)

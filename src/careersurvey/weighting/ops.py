@@ -20,6 +20,7 @@ from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, 
                                               not_converged, solve_g)
 from careersurvey.weighting.diagnostics import WeightSummary, summarize
 from careersurvey.weighting.errors import WeightingError
+from careersurvey.weighting.estimated import column_se, perturbed_targets
 from careersurvey.weighting.margins import build_model, factorize, level_key
 from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
@@ -121,11 +122,13 @@ def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingE
 # -- calibration ------------------------------------------------------------------------------------------
 def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
               bounds: Bounds | tuple[float, float] | None = None, max_iter: int = 50, tol: float = 1e-7,
-              population_total: float | None = None):
+              population_total: float | None = None, target_se: Mapping[Any, Any] | None = None):
     """Calibration (R's ``calibrate``) to margins ``{var: {level: total}}`` and numeric totals ``{var: t}``.
 
     ``method`` "linear" (GREG), "raking" or "logit"; ``bounds`` = (lower, upper) on g = new / old weight,
     enforced by the distance (logit needs them). Non-convergence is an error naming the worst target.
+    ``target_se`` (same shape as ``totals``) gives standard errors of estimated targets; their variance then
+    enters every replicate variance (see :mod:`.estimated`; needs a replicate design).
     """
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}")
@@ -140,10 +143,18 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
         raise not_converged(res, x, w, t, names, method, b, max_iter)
     rw = _rep_weights(d)
     rep_new = None
+    t_rep = t
+    if target_se is not None:
+        if rw is None:
+            raise WeightingError(
+                "calibration to estimated totals (target_se) needs a replicate design: the linearised variance "
+                "has no term for the targets' own variance. Call d.replicate(...) first")
+        se = column_se(model, names, target_se)
+        t_rep = perturbed_targets(t, se, d.replicates.scale, d.replicates.rscales)
     if rw is not None:
-        rr = solve_g(x, rw, t, method, b, tol=tol, max_iter=max_iter)
+        rr = solve_g(x, rw, t_rep, method, b, tol=tol, max_iter=max_iter)
         if not rr.converged.all():
-            raise not_converged(rr, x, rw, t, names, method, b, max_iter)
+            raise not_converged(rr, x, rw, t_rep, names, method, b, max_iter)
         rep_new = rw * rr.g
     spec = dict(totals)
     if population_total is not None:
@@ -151,7 +162,8 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=res.g, bounds=b,
                            iterations=int(res.iterations[0]), _matrix=x, spec=spec,
                            settings={"rake": False, "tol": tol, "max_iter": max_iter,
-                                     "population_total": population_total, "totals": dict(totals)})
+                                     "population_total": population_total, "totals": dict(totals),
+                                     "target_se": target_se})
     return _evolve(d, w * res.g, step, rep_new)
 
 
@@ -272,7 +284,8 @@ def _replay(d, rep):
                 rep = rake(rep, step.spec, max_iter=st["max_iter"], tol=st["tol"])
             else:
                 rep = calibrate(rep, st["totals"], method=step.method, bounds=step.bounds, max_iter=st["max_iter"],
-                                tol=st["tol"], population_total=st.get("population_total"))
+                                tol=st["tol"], population_total=st.get("population_total"),
+                                target_se=st.get("target_se"))
         elif isinstance(step, TrimStep):
             rep = trim(rep, step.lower, step.upper)
         elif isinstance(step, NonresponseStep):

@@ -9,7 +9,7 @@ the replicate estimates, or the full-sample estimate when ``mse`` is true.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
