@@ -185,6 +185,10 @@ class SurveyDesign:
         Applies every recorded adjustment's ``residualize`` in order, then R's multistage recursion with
         fpc per stage and the design's lonely-PSU rule.
         """
+        if isinstance(z, _var.WeightedDeviations):
+            if not self._adjustments:
+                return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active)
+            z = z.dense()
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:
             z = z[:, None]

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.results import logit_interval, result_frame, t_quantile
+from careersurvey.variance import WeightedDeviations
+
+_BLOCK = 1 << 16  # rows per block when a column statistic would otherwise need an (n, k) temporary
 
 PointFn = Callable[[np.ndarray], np.ndarray]
 InfluenceFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -78,26 +81,39 @@ def variable_matrix(data: pd.DataFrame, variables: Sequence[str]) -> tuple[np.nd
     """Columns for the variables, as R's ``model.matrix(~0 + v)`` per variable: numbers as they are,
     categorical variables one 0/1 column per level named ``variable + level`` (``awardsNo``).
     Returns (X (n, k), names, missing (n,) rows with a missing value in any variable)."""
-    blocks, names = [], []
-    missing = np.zeros(len(data), dtype=bool)
+    specs = []
     for v in variables:
         if v not in data.columns:
             raise EstimateError(f"variable {v!r} is not in the design's data; check the name "
                                 f"(columns include {', '.join(map(str, list(data.columns)[:15]))}).")
         col = data[v]
-        na = col.isna().to_numpy()
-        missing |= na
         if _is_categorical(col):
             levels = _levels(col)
-            codes = pd.Categorical(col, categories=levels).codes
-            block = (codes[:, None] == np.arange(len(levels))[None, :]).astype(float)
-            block[na] = np.nan
-            blocks.append(block)
-            names += [f"{v}{_level_name(lv)}" for lv in levels]
+            specs.append((v, col, levels))
         else:
-            blocks.append(col.to_numpy(dtype=float, na_value=np.nan)[:, None])
+            specs.append((v, col, None))
+    # one column-major (n, k) block filled column by column: no row-major gather of many columns
+    k = sum(1 if lv is None else len(lv) for _, _, lv in specs)
+    X = np.empty((len(data), k), order="F")
+    missing = np.zeros(len(data), dtype=bool)
+    names: list[str] = []
+    j = 0
+    for v, col, levels in specs:
+        if levels is None:
+            X[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
+            missing |= np.isnan(X[:, j])
             names.append(v)
-    return np.hstack(blocks) if len(blocks) > 1 else blocks[0], names, missing
+            j += 1
+            continue
+        codes = pd.Categorical(col, categories=levels).codes
+        na = codes < 0
+        missing |= na
+        for i, lv in enumerate(levels):
+            X[:, j] = codes == i
+            X[na, j] = np.nan
+            names.append(f"{v}{_level_name(lv)}")
+            j += 1
+    return X, names, missing
 
 
 def _prepare(design, variables: Sequence[str], na_rm: bool):
@@ -111,13 +127,23 @@ def _prepare(design, variables: Sequence[str], na_rm: bool):
     return design, X, names
 
 
-def _srs_variance(design, X: np.ndarray) -> np.ndarray:
-    """R's ``svyvar`` per column: weighted variance times n/(n-1), n = rows with non-zero weight."""
+def _srs_variance(design, X: np.ndarray, centred: np.ndarray | None = None) -> np.ndarray:
+    """R's ``svyvar`` per column: weighted variance times n/(n-1), n = rows with non-zero weight.
+    ``centred`` may pass X minus its weighted mean when the caller already has it."""
     w = design.w
     nobs = int(np.count_nonzero(w))
     sw = w.sum()
-    xbar = (w @ X) / sw
-    return (w @ (X - xbar) ** 2) / sw * nobs / (nobs - 1) if nobs > 1 else np.full(X.shape[1], np.nan)
+    if nobs < 2:
+        return np.full(X.shape[1], np.nan)
+    if centred is not None:
+        ss = np.einsum("i,ij,ij->j", w, centred, centred)
+    else:  # centre in blocks of rows: exact like R, without an (n, k) temporary
+        xbar = (X.T @ w) / sw
+        ss = np.zeros(X.shape[1])
+        for start in range(0, len(w), _BLOCK):
+            block = X[start:start + _BLOCK] - xbar
+            ss += np.einsum("i,ij,ij->j", w[start:start + _BLOCK], block, block)
+    return ss / sw * nobs / (nobs - 1)
 
 
 # -- estimators -------------------------------------------------------------------------------------------
@@ -134,7 +160,7 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
         return (X.T @ W) / W.sum(axis=0)
 
     def influence(w, theta):
-        return (X - theta) * (w / w.sum())[:, None]
+        return WeightedDeviations(X, theta, w / w.sum())
 
     theta, vcov = estimate(d, point, influence)
     nobs = np.count_nonzero(d.w)
@@ -163,7 +189,7 @@ def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
         return X.T @ W
 
     def influence(w, theta):
-        return X * w[:, None]
+        return WeightedDeviations(X, np.zeros(X.shape[1]), w)
 
     theta, vcov = estimate(d, point, influence)
     w = d.w

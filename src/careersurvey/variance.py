@@ -61,6 +61,25 @@ class Stage:
         return (self.n_units == 1) & ~(self.fraction_kept < _CERTAINTY_TOL)
 
 
+@dataclass(frozen=True, eq=False)
+class WeightedDeviations:
+    """Influence values z = (X - center) * weight[:, None], kept factored so that no (n, k) matrix is formed:
+    group sums are weighted sparse products, S_w X - (S_w 1) center'. ``dense()`` gives z when needed."""
+
+    X: np.ndarray
+    center: np.ndarray
+    weight: np.ndarray
+
+    def dense(self) -> np.ndarray:
+        return (self.X - self.center) * self.weight[:, None]
+
+    def group_sums(self, indicator: sparse.csr_matrix) -> np.ndarray:
+        sw = sparse.csr_matrix((self.weight[indicator.indices], indicator.indices, indicator.indptr),
+                               shape=indicator.shape)
+        sums = np.column_stack([sw @ np.ascontiguousarray(self.X[:, j]) for j in range(self.X.shape[1])])
+        return sums - np.outer(sw @ np.ones(self.X.shape[0]), self.center)
+
+
 def factorize_codes(*columns: np.ndarray) -> tuple[np.ndarray, int]:
     """Integer codes 0..K-1 for the distinct combinations of the given code columns (order of appearance)."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
@@ -151,12 +170,17 @@ def linearized_variance(
     the rows R would still hold (a domain of an uncalibrated design drops the others): strata without an
     active row do not count towards the "average" rule's stratum counts.
     """
-    z = np.asarray(z, dtype=float)
-    if z.ndim == 1:
-        z = z[:, None]
-    k = z.shape[1]
-    if active is not None:
-        z = np.where(active[:, None], z, 0.0)
+    if isinstance(z, WeightedDeviations):
+        k = z.X.shape[1]
+        if active is not None:
+            z = WeightedDeviations(z.X, z.center, np.where(active, z.weight, 0.0))
+    else:
+        z = np.asarray(z, dtype=float)
+        if z.ndim == 1:
+            z = z[:, None]
+        k = z.shape[1]
+        if active is not None:
+            z = np.where(active[:, None], z, 0.0)
     n_stages = len(stages) if stages[0].popsize is not None else 1
     total = np.zeros((k, k))
     for stage in stages[:n_stages]:
@@ -164,9 +188,12 @@ def linearized_variance(
     return total
 
 
-def _stage_variance(z: np.ndarray, stage: Stage, lonely_psu: str, active: np.ndarray | None) -> np.ndarray:
+def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None) -> np.ndarray:
     """One stage: sum over strata of scale * crossprod(centred unit totals), R's ``onestage``/``onestrat``."""
-    unit_totals = np.asarray(stage.indicator @ z)
+    if isinstance(z, WeightedDeviations):
+        unit_totals = z.group_sums(stage.indicator)
+    else:
+        unit_totals = np.asarray(stage.indicator @ z)
     h_of_u = stage.unit_stratum
     n_h = stage.n_units
     if active is None:
