@@ -4,7 +4,8 @@
     tree = parse("role in [1, 2] and selected(motives, 3)")
     tree.names()                                   # frozenset({'role', 'motives'})
     to_xpath(tree, multiple={"motives"})           # "(${role} = 1 or ${role} = 2) and selected(${motives}, '3')"
-    to_words(tree, lang="ko", ref=..., choice_label=...)   # "Q5에서 '학생' 또는 ... 경우"
+    to_words(tree, lang="ko", ref=..., choice_label=...)
+        # "Q5에서 '학생', '교수' 중 하나를 선택하고 Q7에서 '연봉'을 선택한 경우"
     evaluate(tree, df)                             # numpy bool mask, vectorised on a DataFrame
 
 The language is defined in survey/FORMAT.md; ``str(tree)`` prints it back (``parse(str(t)) == t``).

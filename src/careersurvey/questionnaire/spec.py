@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Text = dict[str, str]
 """Language code -> text, e.g. {"ko": "...", "en": "..."}."""
@@ -44,7 +44,7 @@ class ChoiceSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
     __pydantic_extra__: dict[str, str] = Field(init=False)  # type: ignore[assignment]
-    code: int
+    code: StrictInt  # strict: a YAML `true` must not become code 1
 
 
 class GlossarySpec(BaseModel):
@@ -62,7 +62,7 @@ class RowSpec(_Strict):
     label: Text
     hint: Text | None = None
     required: bool | None = None
-    missing: list[int] | None = None
+    missing: list[StrictInt] | None = None
     sensitive: bool | None = None
     scale: str | None = None
     reverse: bool | None = None
@@ -77,7 +77,7 @@ class ElementSpec(_Strict):
     hint: Text | None = None
     choices: str | None = Field(None, description="name of a choice list (choice types and grids)")
     required: bool = False
-    missing: list[int] = Field(default_factory=list, description="allowed missing codes among -7, -8, -9")
+    missing: list[StrictInt] = Field(default_factory=list, description="allowed missing codes among -7, -8, -9")
     relevance: str | None = Field(None, description="skip logic: ask only when this condition holds")
     range: RangeSpec | None = None
     unit: Text | None = None
