@@ -68,3 +68,19 @@ def test_trim_and_errors(csv, tmp_path) -> None:
     assert "cannot trim weights to [-inf, 10]" in res.output
     res = runner.invoke(app, ["weights", "rake", "--targets", "kr-researchers-2023", "--out", str(out)])
     assert res.exit_code == 1 and "give exactly one of --data CSV or --store FILE" in res.output
+
+
+def test_missing_margin_values_fail_or_are_dropped(csv, tmp_path) -> None:
+    path, df = csv
+    df.loc[4, "sex"] = -7  # prefer not to answer: no margin level
+    df.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    args = ["weights", "rake", "--data", str(path), "--targets", "kr-researchers-2023", "--weights", "pw",
+            "--out", str(out)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1
+    assert "column 'sex_margin' is missing in 1 rows (index 4)" in res.output
+    assert "--drop-incomplete" in res.output
+    res = runner.invoke(app, args + ["--drop-incomplete"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == len(df) - 1

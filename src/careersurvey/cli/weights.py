@@ -111,7 +111,8 @@ def _run(fn):
     try:
         return fn()
     except (cs.WeightingError, cs.DesignError) as exc:
-        _fail(str(exc))
+        hint = " (or pass --drop-incomplete to leave those rows out)" if "is missing in" in str(exc) else ""
+        _fail(str(exc) + hint)
 
 
 @app.command()
