@@ -21,6 +21,9 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("responses", "careersurvey.cli.responses"),
 )
 _COMMANDS: tuple[str, ...] = (
+    "careersurvey.cli.demo",
+    "careersurvey.cli.analyze",
+    "careersurvey.cli.report",
 )
 
 for _name, _module in _GROUPS:

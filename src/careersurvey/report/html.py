@@ -7,7 +7,7 @@ laptop without network, in a mail attachment or archived next to the data.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 

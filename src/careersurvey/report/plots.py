@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from careersurvey.report.results import Figure, figure_png  # noqa: E402
@@ -43,7 +44,8 @@ def style() -> None:
     names = {f.name for f in font_manager.fontManager.ttflist}
     matplotlib.rcParams["font.family"] = [h for h in _HANGUL if h in names] + ["DejaVu Sans"]
     matplotlib.rcParams.update({"axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-                                "grid.alpha": 0.3, "figure.dpi": 100, "font.size": 9})
+                                "grid.alpha": 0.3, "figure.dpi": 100, "font.size": 9,
+                                "axes.unicode_minus": False})  # Hangul fonts lack U+2212
     _STYLED = True
 
 
@@ -79,6 +81,9 @@ def forest_plot(coef: pd.DataFrame, name: str, title: str, caption: str = "", ex
     ax.axvline(1 if exp else 0, color="black", lw=0.8)
     if exp:
         ax.set_xscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")  # no mathtext: Hangul fonts lack its minus
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(y, [str(i) for i in f.index])
     ax.set_xlabel("odds ratio (log scale)" if exp else "coefficient")
     ax.set_title(title)

@@ -49,7 +49,7 @@ def simulate_survey(
 ) -> SimulatedSurvey:
     """Run the synthetic fieldwork for ``q`` (stem-careers) and write its files into ``out``.
 
-    Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.xlsx`` (an online-survey export) and
+    Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.csv`` (an online-survey export) and
     ``sample_design.csv``. Reproducible: the same seed gives byte-identical answers.
     """
     from careersurvey.simulate.stem_careers import PLAN, respondent_frame
@@ -73,7 +73,7 @@ def simulate_survey(
     online = np.random.default_rng(seed + 5).random(len(answers)) < kobo_share
     paper, planted = plant_errors(q, answers[~online], seed=seed + 6)
     entry = fill_template(template, paper, out / f"entry_{q.id}.xlsx")
-    kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.xlsx", version=q.version, seed=seed + 7)
+    kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.csv", version=q.version, seed=seed + 7)
     persons = resp.assign(respondent_id=ids.to_numpy())
     return SimulatedSurvey(files=(entry, kobo), sample_file=sample_file, answers=answers, persons=persons,
                            planted=planted, invited=len(draw.persons), model=model)

@@ -34,8 +34,9 @@ class Driver:
 
     ``weight`` in [-1, 1] is the correlation of y* with the latent; a negative weight makes agreement fall
     as the latent rises. ``shift`` moves the answers up (positive) or down on the latent scale; for an
-    outcome given as a linear predictor (``logit=True``) the latent is taken as a logit, so that the share
-    answering in the top categories follows the model's probability.
+    outcome given as a linear predictor (``logit=True``) the latent is taken as a logit: an answer lies above
+    the midpoint of the list exactly when ``lp + shift + logistic noise > 0``, so the share answering
+    "likely" or "agree" is the model's probability (neighbouring categories are 1.2 logits apart).
     """
 
     latent: str
@@ -140,8 +141,11 @@ def _answer_item(item: Item, persons: pd.DataFrame, plan: AnswerPlan, q: Questio
         codes = item.choices.codes()
         if driver is not None:
             lat = persons[driver.latent].to_numpy(dtype=float)
-            if driver.logit:  # latent logistic outcome: y* = lp + logistic noise, scaled to unit sd
-                ystar = (lat + driver.shift + rng.logistic(0, 1, n)) / (np.pi / np.sqrt(3)) + 0.6
+            if driver.logit:  # y* = lp + logistic noise; answers above the midpoint exactly when y* > 0
+                ystar = lat + driver.shift + rng.logistic(0, 1, n)
+                k = len(codes)
+                cuts = (np.arange(k - 1) - ((k + 1) // 2 - 1)) * 1.2
+                return {item.name: np.asarray(codes, dtype=float)[np.searchsorted(cuts, ystar)]}
             else:
                 w = float(np.clip(driver.weight, -0.99, 0.99))
                 z = (lat - lat.mean()) / (lat.std() or 1.0)

@@ -2,7 +2,7 @@
 
 So that a demo goes through the real import path, answers are written into the entry template workbook
 that ``careersurvey.forms`` made (sheet ``Responses``: row 1 names, row 2 labels, data from row 3, column A
-``respondent_id``; its hidden ``_meta`` sheet is kept untouched) and into an export shaped like
+``respondent_id``; its hidden ``_meta`` sheet is kept untouched) and into a CSV export shaped like
 KoboToolbox's (group paths in headers, multiple choice as space-separated codes plus ``name/code`` 0/1
 columns, system columns ``_id``, ``_uuid``, ``_submission_time``, ``__version__``). A few realistic
 errors are planted, each listed in ``Planted`` so a test can check that the import quarantines or flags it.
@@ -129,7 +129,8 @@ def fill_template(template: str | Path, answers: pd.DataFrame, out: str | Path) 
 def write_kobo_export(
     q: Questionnaire, answers: pd.DataFrame, out: str | Path, version: str, seed: int = 4
 ) -> Path:
-    """Write ``answers`` as a KoboToolbox XLSX export of the form ``version`` (see module doc)."""
+    """Write ``answers`` as a KoboToolbox CSV export of the form ``version`` (see module doc); name the
+    file ``.csv``."""
     rng = np.random.default_rng(seed)
     n = len(answers)
     frame: dict[str, object] = {
@@ -160,5 +161,6 @@ def write_kobo_export(
     for c in ("start", "end", "_submission_time"):
         df[c] = pd.to_datetime(df[c]).dt.strftime("%Y-%m-%dT%H:%M:%S")
     out = Path(out)
-    df.to_excel(out, sheet_name=q.id[:31], index=False)
+    # KoboToolbox's CSV export: semicolon-separated, UTF-8 with a byte-order mark (opens in Excel)
+    df.to_csv(out, sep=";", index=False, encoding="utf-8-sig")
     return out

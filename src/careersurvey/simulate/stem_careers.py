@@ -62,6 +62,13 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     out["hours"] = np.clip(np.round(rng.normal(np.where(out["sector_code"] <= 2, 52, 46), 7)), 10, 100)
     out["tenure"] = np.clip(np.round((age - 27) * rng.uniform(0.1, 0.8, n)), 0, 40)
     out["work_now_code"] = 1
+    sec = out["sector_code"].to_numpy()
+    z_st = (p["stigma"].to_numpy() - p["stigma"].mean()) / p["stigma"].std()
+    # months from proposal to money (slow budgeting), admin time share and project-funded pay share
+    out["funding_months"] = np.clip(np.round(rng.gamma(4.0, 1.6, n) + 1.5 * (sec == 2), 1), 0.5, 36)
+    out["admin_pct"] = np.clip(np.round(rng.normal(28 + 4 * z_st + 5 * (sec <= 2), 11)), 0, 90)
+    out["pbs_share"] = np.clip(np.round(rng.normal(np.where(sec == 2, 55, 35), 20) / 5) * 5, 0, 100)
+    out["abroad_years"] = np.round(rng.gamma(2.0, 1.5, n) + 0.5, 1)
     # latent traits, standardised in the sample by Driver
     for c in ("stigma", "safety", "autonomy", "deprivation", "ability", "leave_korea_lp", "leave_science_lp",
               "prefer_medicine_lp", "pay_gap"):
@@ -88,7 +95,9 @@ PLAN = AnswerPlan(
         "pay_band": ("pay_band_code", {v: v for v in range(1, 9)}),
         "pay_system": ("pay_system_code", {1: 1, 2: 2, 3: 3}),
     },
-    numeric={"pay_exact": "pay_manwon", "hours_week": "hours", "tenure_years": "tenure"},
+    numeric={"pay_exact": "pay_manwon", "hours_week": "hours", "tenure_years": "tenure",
+             "env_funding_months": "funding_months", "env_admin_pct": "admin_pct", "pbs_share": "pbs_share",
+             "abroad_years": "abroad_years"},
     drivers={
         # scales driven by the latent truth
         "fail_stigma": Driver("stigma", 0.8), "psych_safety": Driver("safety", 0.8),

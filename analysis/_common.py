@@ -1,0 +1,242 @@
+"""Shared set-up of the research-question scripts: load a store, build the weighted design, derive variables.
+
+Uses only the public API (``import careersurvey as cs``). A *study* is the accepted responses of a store
+(numeric codes), the sampling design variables from the fieldwork's sample file when there is one
+(``sample_design.csv`` beside the store: respondent_id, stratum, psu, fpc, design_weight), raked to the
+population targets, and the derived analysis variables every script shares (scale scores, binary
+intentions, pay gap, readable groups). Each script defines ``run(study) -> cs.AnalysisResult`` and calls
+``main(run)`` so it also runs on its own: ``python analysis/rq2_leaving.py --store S --out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+import careersurvey as cs
+
+#: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable).
+MISSING = (-6, -7, -8, -9)
+#: A starting offer at global big tech, in 10,000 KRW (KRW 550 million; INSTRUMENT.md: 500-600 million).
+BIG_TECH_OFFER = 55_000
+#: Midpoints of the pay bands (10,000 KRW), used when only the band was given; the open top band at 800M.
+PAY_BAND_MID = {1: 2_000, 2: 4_000, 3: 6_000, 4: 8_500, 5: 12_500, 6: 22_500, 7: 45_000, 8: 80_000}
+ROLE_GROUP = {1: "Undergraduate", 2: "Graduate student", 3: "Graduate student", 4: "Postdoc",
+              5: "Researcher", 6: "Faculty", 7: "Other"}
+SECTOR = {1: "University", 2: "Public institute", 3: "Large firm", 4: "SME", 5: "Start-up",
+          6: "Foreign firm", 7: "Abroad", 8: "Other"}
+PAY_SYSTEM = {1: "Seniority", 2: "Performance", 3: "Mixed", 4: "Other"}
+AGE_GROUP = {1: "under 30", 2: "under 30", 3: "30-39", 4: "30-39", 5: "40-49", 6: "40-49", 7: "50+", 8: "50+"}
+EMPLOYED = "role in [4, 5, 6] or work_now == 1"
+
+
+@dataclass(frozen=True)
+class Study:
+    """Everything an analysis needs: the raked design (its data holds the derived variables), the design
+    before raking (``base``, same rows), the design of every respondent (``full``, with those outside the
+    targets' population), the questionnaire, the targets and notes on how the weights were made."""
+
+    design: "cs.SurveyDesign"
+    base: "cs.SurveyDesign"
+    full: "cs.SurveyDesign"
+    questionnaire: "cs.Questionnaire"
+    targets: "cs.Targets | None"
+    notes: tuple[str, ...]
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return self.design.data
+
+
+def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Codes as floats with the missing codes as NaN (for models and means)."""
+    out = frame[list(columns)].apply(pd.to_numeric, errors="coerce").astype(float)
+    return out.mask(out.isin(MISSING))
+
+
+def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
+    """Analysis variables shared by the scripts: item codes as numbers (missing codes as NaN; the codes
+    stay in ``attrs["missing"]`` of the loaded responses), top-box indicators, scale scores, intentions,
+    pay gap and readable groups."""
+    items = [i.name for i in q.items if i.type in ("single", "rating", "integer", "decimal")]
+    x = numeric(data, [c for c in items if c in data.columns])
+    new: dict[str, pd.Series] = {}
+    for item in q.items:  # top-box indicators: agrees / likely / satisfied / important (above the midpoint)
+        if item.type == "rating" and item.choices is not None and item.name in x.columns:
+            codes = item.choices.codes()
+            new[f"top_{item.name}"] = (x[item.name] > (min(codes) + max(codes)) / 2).astype(float).where(
+                x[item.name].notna())
+    scores = cs.score_scales(x, q)
+    for c in scores.columns:
+        new[f"s_{c}"] = scores[c]
+    new["leave_korea"] = (x["ti_leave_korea_5y"] >= 4).astype(float).where(x["ti_leave_korea_5y"].notna())
+    new["leave_science"] = (x["ti_leave_science"] >= 4).astype(float).where(x["ti_leave_science"].notna())
+    pay = x["pay_exact"].where(x["pay_exact"] > 0, x["pay_band"].map(PAY_BAND_MID))
+    new["pay_manwon"] = pay
+    new["pay_gap"] = np.log(BIG_TECH_OFFER / pay)  # log of the big-tech offer over own pay
+    new["role_group"] = x["role"].map(ROLE_GROUP)
+    new["sector_name"] = x["sector"].map(SECTOR)
+    new["pay_system_name"] = x["pay_system"].map(PAY_SYSTEM)
+    new["age_group"] = x["age_band"].map(AGE_GROUP)
+    new["female"] = (x["sex"] == 2).astype(float).where(x["sex"].notna())
+    new["ai"] = (x["ai_work"] >= 2).astype(float).where(x["ai_work"].notna())
+    new["safe_research"] = ((x["rav_topic"] >= 4) | (x["rav_target"] >= 4)).astype(float).where(
+        x["rav_topic"].notna() | x["rav_target"].notna())
+    new["honest_fail_level"] = pd.Categorical(
+        x["honest_fail_aware"].map({1: "never heard of it", 2: "heard, no details", 3: "knows it well"}),
+        categories=["never heard of it", "heard, no details", "knows it well"])
+    new["employed"] = (x["role"].isin([4, 5, 6]) | (x["work_now"] == 1)).astype(float)
+    rest = data.drop(columns=list(x.columns))
+    return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
+
+
+def _impute_margins(data: pd.DataFrame, columns: Sequence[str], by: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Fill a missing margin category (refused sex or region) with the most common one in the same
+    sampling stratum, so every respondent can be raked; returns the notes saying how many were filled."""
+    notes = []
+    out = data.copy()
+    for c in columns:
+        miss = out[c].isna()
+        if not miss.any():
+            continue
+        if by is not None and by in out.columns:
+            mode = out.groupby(by, observed=True)[c].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
+            fill = out[by].map(mode)
+        else:
+            fill = pd.Series(out[c].mode().iloc[0], index=out.index)
+        fill = fill.fillna(out[c].mode().iloc[0])
+        out[c] = out[c].astype(object).where(~miss, fill).astype(out[c].dtype)
+        notes.append(f"{int(miss.sum())} respondents without a {c.removesuffix('_margin')} answer were given "
+                     "the most common category of their sampling stratum for raking")
+    return out, notes
+
+
+def load_study(store: str | Path, sample: str | Path | None = None,
+               targets: str | None = "kr-researchers-2023") -> Study:
+    """Read a store and build the raked design (see module doc). Respondents outside the targets'
+    population (working abroad or outside the listed sectors) keep their design weight, unraked."""
+    data = cs.load_responses(store, labels=False)
+    q = cs.load_questionnaire(data.attrs["questionnaire"])
+    notes: list[str] = []
+    sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
+    design_kw: dict = {}
+    if sample.exists():
+        frame = pd.read_csv(sample, dtype={"respondent_id": str, "psu": str, "stratum": str})
+        data = data.merge(frame, on="respondent_id", how="left", validate="one_to_one")
+        lost = data["design_weight"].isna()
+        if lost.any():
+            raise SystemExit(f"{sample}: {int(lost.sum())} accepted respondents (e.g. "
+                             f"{data.loc[lost, 'respondent_id'].iloc[0]}) are not in the sample file")
+        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1")
+        notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "
+                     f"{data['psu'].nunique()} institutions; weights from {sample.name}")
+    else:
+        data["design_weight"] = 1.0
+        design_kw = dict(weights="design_weight")
+        notes.append("no sample file: every respondent starts with weight 1 (no strata or clusters)")
+    data = derive(data, q)
+    base = full = cs.SurveyDesign(data, **design_kw)
+    tg = None
+    design = base
+    if targets:
+        tg = cs.load_targets(targets)
+        with_margins = tg.add_margin_columns(data)
+        cols = [m.column for m in tg.margins_]
+        outside = with_margins["sector_margin"].isna() if "sector_margin" in cols else pd.Series(False, index=data.index)
+        if outside.any():
+            notes.append(f"{int(outside.sum())} respondents outside the targets' population (abroad or other "
+                         "sectors) are left out of the raked analysis")
+            with_margins = with_margins[~outside].reset_index(drop=True)
+        with_margins, filled = _impute_margins(with_margins, cols, "stratum" if "stratum" in data else None)
+        notes.extend(filled)
+        base = cs.SurveyDesign(with_margins, **design_kw)
+        design = base.rake(tg.margins())
+        notes.append(f"raked to {tg.id} ({', '.join(m.name for m in tg.margins_)}; population "
+                     f"{tg.population_total:,.0f})")
+    return Study(design=design, base=base, full=full, questionnaire=q, targets=tg, notes=tuple(notes))
+
+
+def label(q: "cs.Questionnaire", item: str, lang: str = "en", width: int = 60) -> str:
+    """An item's label, shortened for tables and plots."""
+    text = q.item(item).label.get(lang, item)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
+    """Weighted share (0/1 variable) by group with CIs, groups with fewer than 10 answers left out."""
+    sub = d.data[[variable, by]].dropna()
+    counts = sub.groupby(by).size()
+    keep = counts[counts >= 10].index
+    dom = d.subset(d.data[by].isin(keep) & d.data[variable].notna())
+    est = dom.mean(variable, by=by, na_rm=True)
+    est = est.loc[[i for i in est.index if i in set(keep)]]
+    est.insert(0, "n", counts.reindex(est.index).astype(int))
+    return est
+
+
+def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[str],
+               top: bool = False) -> pd.DataFrame:
+    """Weighted mean (or top-box share with ``top``) of several items with CIs, labelled, sorted high to low."""
+    cols = [f"top_{v}" if top else v for v in variables]
+    est = d.mean(cols, na_rm=True)
+    est.index = [label(q, v, width=70) for v in variables]
+    est.insert(0, "n", [int(d.data[c].notna().sum()) for c in cols])
+    est.insert(0, "item", list(variables))
+    return est.sort_values("estimate", ascending=False)
+
+
+def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10) -> pd.DataFrame:
+    """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
+    ``min_n`` respondents."""
+    counts = d.data[by].value_counts()
+    keep = [g for g in counts.index if counts[g] >= min_n]
+    out = {}
+    for v in variables:
+        est = d.subset(d.data[by].isin(keep) & d.data[v].notna()).mean(v, by=by, na_rm=True)["estimate"]
+        out[v] = est.reindex(keep)
+    return pd.DataFrame(out).T
+
+
+def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
+    """Estimates, SEs, CIs, odds ratios and p-values of a design-based model fit, by term."""
+    from scipy import stats
+
+    params, bse = pd.Series(fit.params), pd.Series(fit.bse)
+    df = getattr(fit, "df_resid", None)
+    crit = stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975)
+    tab = pd.DataFrame({"estimate": params, "se": bse})
+    tab["ci_low"] = tab["estimate"] - crit * tab["se"]
+    tab["ci_high"] = tab["estimate"] + crit * tab["se"]
+    tab["odds_ratio"] = np.exp(tab["estimate"])
+    z = tab["estimate"] / tab["se"]
+    tab["p_value"] = 2 * (stats.t.sf(np.abs(z), df) if df else stats.norm.sf(np.abs(z)))
+    if drop_intercept:
+        tab = tab.drop(index=[i for i in tab.index if str(i).lower() in ("intercept", "const", "(intercept)")])
+    return tab
+
+
+def main(run: Callable[[Study], "cs.AnalysisResult"], argv: Sequence[str] | None = None) -> int:
+    """Command-line entry of a script: ``--store S [--sample F] [--targets ID] [--out DIR]``."""
+    p = argparse.ArgumentParser(description=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)
+    p.add_argument("--store", required=True, help="response store (DuckDB file)")
+    p.add_argument("--sample", default=None, help="sample design file (default: sample_design.csv beside the store)")
+    p.add_argument("--targets", default="kr-researchers-2023", help="targets id or file; 'none' for no raking")
+    p.add_argument("--out", default="analysis-out", help="folder for tables (.xlsx) and figures (.png)")
+    a = p.parse_args(argv)
+    study = load_study(a.store, a.sample, None if a.targets == "none" else a.targets)
+    result = run(study)
+    paths = result.write(a.out)
+    for f in result.findings:
+        print("-", f)
+    print("wrote", ", ".join(str(x) for x in paths))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run one of the rq*_*.py scripts")

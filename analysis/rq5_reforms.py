@@ -1,0 +1,63 @@
+"""RQ5: which reforms would keep researchers in Korea and in science, and what would bring back those abroad?
+
+Weighted mean help rating (1-5) and share saying a reform would help a lot, for each reform, ranked with
+CIs and by role; for respondents abroad (outside the raking population, design weights) the likelihood of
+coming back and the condition that matters most.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import careersurvey as cs  # noqa: E402
+from _common import Study, by_table, item_means, main  # noqa: E402
+
+KEY, TITLE = "RQ5", "Reforms that would keep or bring back researchers"
+QUESTION = ("Which reforms would keep or bring them back (pay, long-term funding, failure-tolerant evaluation, "
+            "autonomy, start-ups, team projects, faster budgeting, data access), and what would bring back "
+            "those abroad?")
+REFORMS = ("ref_pay", "ref_perfpay", "ref_longfund", "ref_failtol", "ref_autonomy", "ref_startup", "ref_team",
+           "ref_fastbudget", "ref_data")
+
+
+def run(study: Study) -> "cs.AnalysisResult":
+    """Reforms: ranked help ratings, by role, and what would bring people back."""
+    d, q = study.design, study.questionnaire
+    tables, figures, findings = [], [], []
+    means = item_means(d, q, REFORMS)
+    tables.append(cs.Table("reforms_mean", "How much each reform would help (mean, 1-5)", means))
+    figures.append(cs.estimate_plot(means.set_index("item"), "reforms", "How much each reform would help",
+                                    percent=False, xlabel="mean rating (1 = not at all, 5 = a great deal)"))
+    share = item_means(d, q, REFORMS, top=True)
+    tables.append(cs.Table("reforms_share", "Would help a lot or a great deal (share)", share))
+    findings.append(f"Highest-rated reform: {means.index[0]} (mean {means.estimate.iloc[0]:.2f}, 95% CI "
+                    f"{means.ci_low.iloc[0]:.2f}-{means.ci_high.iloc[0]:.2f}); lowest: {means.index[-1]} "
+                    f"({means.estimate.iloc[-1]:.2f}).")
+    tables.append(cs.Table("reforms_role", "Would help a lot or a great deal, by role",
+                           by_table(d, [f"top_{r}" for r in REFORMS], "role_group")))
+    full = study.full
+    abroad = full.data["sector"] == 7
+    n_abroad = int(abroad.sum())
+    if n_abroad >= 10:
+        dom = full.subset(abroad & full.data["back_intent"].notna())
+        back = dom.mean("top_back_intent", na_rm=True)
+        tables.append(cs.Table("back_intent", "Abroad: likely to come back within five years", back))
+        findings.append(f"Of respondents abroad (n = {n_abroad}), {back.estimate.iloc[0]:.0%} are likely to "
+                        "come back within five years.")
+    else:
+        findings.append(f"Only {n_abroad} respondents work abroad in this dataset: too few to estimate what "
+                        "would bring them back.")
+    return cs.AnalysisResult(
+        key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
+        findings=tuple(findings),
+        methods=("Help ratings on a five-point scale; shares count 'would help a lot' and 'a great deal'. "
+                 "Respondents abroad are outside the raking targets (researchers in Korea) and are described "
+                 "with their design weights only."),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(run))

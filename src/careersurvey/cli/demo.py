@@ -1,0 +1,43 @@
+"""``careersurvey demo --out DIR``: the whole pipeline on synthetic data; the last line names the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        out: Path = typer.Option(Path("demo-out"), "--out", help="folder for forms, store, tables and report"),
+        seed: int = typer.Option(2026, help="random seed of the synthetic survey"),
+        institutions: int = typer.Option(300, help="institutions (clusters) in the simulated sample"),
+    ) -> None:
+        """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from careersurvey.demo import run_demo
+
+        console = Console(stderr=True)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=False) as progress:
+            task = {"id": None}
+
+            def step(name: str) -> None:
+                if task["id"] is not None:
+                    progress.update(task["id"], completed=1)
+                task["id"] = progress.add_task(name, total=1)
+
+            res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
+            if task["id"] is not None:
+                progress.update(task["id"], completed=1)
+        console.print(f"{res.respondents:,} simulated respondents; {res.accepted:,} accepted, "
+                      f"{res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
+                      f"{res.seconds:.1f} s")
+        for key, msg in res.errors.items():
+            console.print(f"[red]{key} failed:[/red] {msg}")
+        typer.echo(f"Report: {res.report}")
+        if res.errors:
+            raise typer.Exit(1)

@@ -1,0 +1,240 @@
+"""Build the survey report from a response store: fieldwork and import, weighting, reliability, RQ1-RQ5.
+
+The research-question analyses are the scripts in the repository's ``analysis/`` folder (they use only the
+public API, so anyone can read and rerun them); this module loads them by file, runs each on one shared
+study (the raked design) and renders every section into one self-contained ``report.html`` plus one
+``report_tables.xlsx``. A failing analysis does not sink the report: its section says what went wrong.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.report import plots
+from careersurvey.report.html import Section, render_html, section_from_result, write_html
+from careersurvey.report.results import AnalysisResult, Table, write_tables
+
+__all__ = ["ReportFiles", "analysis_dir", "load_analysis", "run_analysis", "build_report", "ANALYSES"]
+
+#: Research question -> script in analysis/.
+ANALYSES: dict[str, str] = {"RQ1": "rq1_medicine.py", "RQ2": "rq2_leaving.py", "RQ3": "rq3_failure.py",
+                            "RQ4": "rq4_environment.py", "RQ5": "rq5_reforms.py"}
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built (no analysis scripts, empty store); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What ``build_report`` wrote, and the analyses' results (for checks and the command line)."""
+
+    html: Path
+    tables: Path
+    results: dict[str, AnalysisResult]
+    errors: dict[str, str]
+
+
+def analysis_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of the analysis scripts: ``path``, $CAREERSURVEY_ANALYSIS_DIR, ./analysis, or the
+    repository's analysis/ next to this package's source."""
+    candidates = [Path(path)] if path else []
+    if os.environ.get("CAREERSURVEY_ANALYSIS_DIR"):
+        candidates.append(Path(os.environ["CAREERSURVEY_ANALYSIS_DIR"]))
+    candidates += [Path.cwd() / "analysis", Path(__file__).resolve().parents[3] / "analysis"]
+    for c in candidates:
+        if (c / "_common.py").exists():
+            return c
+    raise ReportError(
+        "no analysis scripts found (looked in " + ", ".join(str(c) for c in candidates) + "); run from the "
+        "careersurvey repository or pass --analysis-dir / set CAREERSURVEY_ANALYSIS_DIR")
+
+
+def load_analysis(name: str, folder: str | os.PathLike[str] | None = None) -> ModuleType:
+    """Import one analysis script (``RQ2`` or a file name) or ``_common`` from the analysis folder."""
+    d = analysis_dir(folder)
+    file = ANALYSES.get(name.upper(), name if name.endswith(".py") else f"{name}.py")
+    path = d / file
+    if not path.exists():
+        raise ReportError(f"no analysis {name!r}: {path} does not exist; choose one of {', '.join(ANALYSES)}")
+    if str(d) not in sys.path:
+        sys.path.insert(0, str(d))
+    mod_name = "_common" if file == "_common.py" else f"careersurvey_analysis_{path.stem}"
+    if mod_name in sys.modules and getattr(sys.modules[mod_name], "__file__", None) == str(path):
+        return sys.modules[mod_name]
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_analysis(name: str, study, folder: str | os.PathLike[str] | None = None) -> AnalysisResult:
+    """Run one research question's script on a study (from ``_common.load_study``)."""
+    return load_analysis(name, folder).run(study)
+
+
+# ------------------------------------------------------------------------------------------- sections
+
+
+def _import_section(store) -> Section:
+    from careersurvey.responses.store import ResponseStore
+
+    st = store if isinstance(store, ResponseStore) else ResponseStore(store)
+    ledger = st.ledger()
+    problems = st.problems()
+    cols = ["file_name", "kind", "questionnaire_version", "rows_in", "accepted", "quarantined", "warnings"]
+    led = ledger[[c for c in cols if c in ledger.columns]].set_index("file_name")
+    by_rule = (problems.groupby(["severity", "rule"]).size().rename("rows").to_frame()
+               if len(problems) else pd.DataFrame({"rows": []}))
+    shown = problems[["file", "row", "item", "value", "rule", "message"]].head(50).copy() if len(problems) else None
+    if shown is not None:
+        shown["file"] = shown["file"].map(lambda f: Path(str(f)).name)
+    tot = led[["rows_in", "accepted", "quarantined"]].sum()
+    tables = [Table("import_files", "Files imported", led, "One transaction per file, with its ledger counts.", 0),
+              Table("import_problems", "Problems by rule", by_rule,
+                    "'quarantine' rows are kept out of the analysis with their reasons; warnings are kept.", 0)]
+    if shown is not None:
+        tables.append(Table("problem_rows", "Problems found (first 50)", shown.set_index("file"), digits=0))
+    return Section(
+        id="import", title="Fieldwork and import", nav="Import",
+        kpis=(("rows received", f"{int(tot.rows_in):,}"), ("accepted", f"{int(tot.accepted):,}"),
+              ("quarantined", f"{int(tot.quarantined):,}"), ("files", f"{len(led)}")),
+        text=(f"{int(tot.rows_in):,} rows arrived in {len(led)} files; {int(tot.accepted):,} were accepted and "
+              f"{int(tot.quarantined):,} quarantined with their reasons (nothing is dropped silently).",),
+        tables=tuple(tables),
+        methods=("Each file is validated against the questionnaire (codes, ranges, routing, identifiers) and "
+                 "stored in one transaction with a ledger entry (file hash, questionnaire version, counts)."),
+    )
+
+
+def _weighting_section(study) -> Section:
+    d, base = study.design, study.base
+    w, w0 = d.weights.to_numpy(float), base.weights.to_numpy(float)
+    rows = []
+    if study.targets is not None:
+        for m in study.targets.margins_:
+            col = d.data[m.column]
+            for level, share in m.shares().items():
+                hit = (col == level).to_numpy()
+                rows.append({"margin": f"{m.name}: {level}", "target": share, "unweighted": hit.mean(),
+                             "design weights": w0[hit].sum() / w0.sum(), "weighted": w[hit].sum() / w.sum()})
+    margins = pd.DataFrame(rows).set_index("margin") if rows else pd.DataFrame()
+    n = len(w)
+    deff = n * (w**2).sum() / w.sum() ** 2
+    stats = pd.Series({"respondents": n, "sum of weights": w.sum(), "min": w.min(), "median": np.median(w),
+                       "max": w.max(), "max/min": w.max() / w.min(), "Kish deff (weights)": deff,
+                       "effective n": n / deff}).to_frame("value")
+    key = d.mean(["leave_korea", "leave_science", "s_fail_stigma"], na_rm=True)[["estimate", "se", "deff"]]
+    key.index = ["likely to move abroad (5 years)", "likely to leave science", "failure stigma score"]
+    figs = [plots.weights_plot(w, caption="Raked weights: persons each respondent represents.")]
+    if len(margins):
+        figs.insert(0, plots.margins_plot(margins, caption="Target shares (published statistics), the "
+                                                          "respondents unweighted, and after raking."))
+    tables = [Table("weights", "Weight distribution", stats, digits=2)]
+    if len(margins):
+        tables.insert(0, Table("margins", "Targets and achieved shares", margins,
+                               "Raking matches every target margin exactly; the unweighted column shows "
+                               "how far the respondents were from the population.", 3))
+    tables.append(Table("deff", "Design effects of key estimates", key,
+                        "deff: variance under the design over the variance of a simple random sample.", 3))
+    return Section(
+        id="weighting", title="Weighting", nav="Weighting",
+        kpis=(("population", f"{w.sum():,.0f}"), ("Kish deff", f"{deff:.2f}"), ("effective n", f"{n / deff:,.0f}")),
+        text=tuple(study.notes), figures=tuple(figs), tables=tuple(tables),
+        methods=("Design weights (inverse selection probabilities of institutions and of persons within them) "
+                 "were raked (iterative proportional fitting) to the published margins of the targets file; "
+                 "variances use Taylor linearisation over strata and institutions, accounting for the raking."),
+    )
+
+
+def _reliability_section(study) -> Section:
+    import careersurvey.scales as sc
+
+    q = study.questionnaire
+    tab = sc.reliability_table(study.data, q)
+    if "alpha" in tab:
+        tab = tab.sort_values("alpha", ascending=False)
+        ok = tab.dropna(subset=["alpha"])
+        plot_frame = pd.DataFrame({"estimate": ok["alpha"], "ci_low": ok["alpha_ci_low"],
+                                   "ci_high": ok["alpha_ci_high"]})
+        figs = (plots.estimate_plot(plot_frame, "alpha", "Cronbach's alpha with 95% CI", percent=False,
+                                    xlabel="alpha", caption="Feldt confidence intervals."),)
+        weakest = ok["alpha"].idxmin() if len(ok) else None
+        text = (f"{len(ok)} scales assessed; alpha ranges from {ok['alpha'].min():.2f} ({weakest}) to "
+                f"{ok['alpha'].max():.2f}.",) if len(ok) else ()
+    else:
+        figs, text = (), ("No scale had enough complete answers to assess.",)
+    return Section(
+        id="reliability", title="Scale reliability", nav="Scales", text=text, figures=figs,
+        tables=(Table("reliability", "Reliability of every scale", tab,
+                      "Unweighted, complete answers; omega total from a one-factor minimum-residual fit "
+                      "(as R psych::omega); rmsr: root mean square residual correlation of that fit."),),
+        methods=("Scores are item means with reverse-keyed items reversed, computed when at least the "
+                 "questionnaire's minimum number of items was answered; missing codes never enter a score."),
+    )
+
+
+def _error_section(key: str, message: str) -> Section:
+    return Section(id=key.lower(), title=f"{key}. (analysis failed)", nav=key,
+                   text=(f"The analysis could not run: {message}",))
+
+
+def build_report(
+    store: str | os.PathLike[str], out: str | os.PathLike[str], *, sample: str | None = None,
+    targets: str | None = "kr-researchers-2023", analyses: Sequence[str] = tuple(ANALYSES),
+    analysis_folder: str | None = None, progress: Callable[[str], None] | None = None,
+    title: str = "Why Korea's science and engineering talent leaves: survey report",
+) -> ReportFiles:
+    """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each
+    analysis's own workbook and figures under ``out/analysis``."""
+    say = progress or (lambda msg: None)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    common = load_analysis("_common", analysis_folder)
+    say("loading the store and weighting")
+    study = common.load_study(store, sample, targets)
+    sections = [_import_section(store), _weighting_section(study), _reliability_section(study)]
+    results: dict[str, AnalysisResult] = {}
+    errors: dict[str, str] = {}
+    for key in analyses:
+        say(f"analysis {key}")
+        try:
+            res = run_analysis(key, study, analysis_folder)
+        except Exception as exc:  # one failing analysis must not lose the rest of the report
+            errors[key] = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+            sections.append(_error_section(key, errors[key]))
+            continue
+        results[key] = res
+        res.write(out / "analysis")
+        sections.append(section_from_result(res))
+    n = len(study.data)
+    overview = Section(
+        id="overview", title="Overview", nav="Overview",
+        kpis=(("respondents analysed", f"{n:,}"), ("questionnaire", study.questionnaire.key),
+              ("research questions", f"{len(results)} of {len(analyses)}")),
+        text=("This report answers the five research questions of the STEM careers survey with design-based "
+              "estimates: every percentage, mean and model is weighted to the population of researchers, and "
+              "its confidence interval reflects the stratified cluster sample and the raking.",),
+        findings=tuple(f"{k}: {r.findings[0]}" for k, r in results.items() if r.findings),
+    )
+    sections.insert(0, overview)
+    say("writing report.html")
+    html = render_html(sections, title=title, subtitle="Design-based estimates with 95% confidence intervals",
+                       questionnaire=study.questionnaire.key,
+                       warnings=[f"{k} failed: {m}" for k, m in errors.items()])
+    page = write_html(out / "report.html", html)
+    tables = [t for s in sections for t in s.tables]
+    xlsx = write_tables(tables, out / "report_tables.xlsx")
+    return ReportFiles(html=page, tables=xlsx, results=results, errors=errors)

@@ -1,0 +1,117 @@
+"""``careersurvey demo`` end to end: forms, fieldwork, import, raking, RQ1-RQ5 and the report; and the
+analyses recover the direction of the effects the simulation put in."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from careersurvey.cli import app
+from careersurvey.simulate import make_population
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from careersurvey.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    steps: list[str] = []
+    res = run_demo(out, step=steps.append)
+    assert steps[:4] == ["Exporting forms", "Simulating fieldwork", "Importing responses",
+                         "Weighting, analyses and report"]
+    return res
+
+
+def test_demo_command_prints_progress_and_ends_with_the_report(demo, monkeypatch) -> None:
+    import careersurvey.demo as module
+
+    seen = {}
+
+    def fake_run(out, **kw):  # the command is a shell over run_demo: check what it does with the result
+        seen.update(kw, out=out)
+        for s in ("Exporting forms", "Simulating fieldwork"):
+            kw["step"](s)
+        return demo
+
+    monkeypatch.setattr(module, "run_demo", fake_run)
+    result = CliRunner().invoke(app, ["demo", "--out", str(demo.out), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert seen["seed"] == 7 and seen["out"] == demo.out
+    assert "Simulating fieldwork" in result.output and "4 quarantined" in result.output
+    assert result.output.strip().splitlines()[-1] == f"Report: {demo.report}"
+
+
+def test_demo_writes_forms_store_tables_and_report(demo) -> None:
+    out = demo.out
+    assert demo.report == out / "report.html" and not demo.errors
+    assert demo.quarantined == 4 and demo.accepted == demo.respondents - 3  # 3 + 1 duplicate row
+    assert (out / "store.duckdb").exists() and (out / "sample_design.csv").exists()
+    assert len(list((out / "forms").glob("*.xlsx"))) == 3
+    assert (out / "fieldwork" / "entry_stem-careers.xlsx").exists()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in ("overview", "import", "weighting", "reliability", "rq1", "rq2", "rq3", "rq4", "rq5"):
+        assert f'id="{section}"' in html, section
+    assert "analysis failed" not in html
+    assert html.count("data:image/png;base64,") >= 12
+    wb = load_workbook(out / "report_tables.xlsx", read_only=True)
+    assert len(wb.sheetnames) >= 25
+    for key in ("RQ1", "RQ2", "RQ3", "RQ4", "RQ5"):
+        assert (out / "analysis" / f"{key}.xlsx").exists()
+
+
+def test_analyses_recover_the_simulated_effects(demo) -> None:
+    rq2 = demo.results["RQ2"].facts
+    for outcome in ("leave_korea", "leave_science"):
+        # the latent model: stigma, pay gap and deprivation raise intent; autonomy and safety lower it
+        assert rq2[f"{outcome}:Failure stigma (1-5)"] > 0
+        assert rq2[f"{outcome}:Relative deprivation (1-6)"] > 0
+        assert rq2[f"{outcome}:Pay gap to big tech (log ratio)"] > 0
+        assert rq2[f"{outcome}:Research autonomy (1-5)"] < 0
+        assert rq2[f"{outcome}:Psychological safety (1-5)"] < 0
+    rq3 = demo.results["RQ3"].facts
+    assert rq3["stigma_on_safe_research"] > 0 and rq3["stigma_on_leave_science"] > 0
+    assert demo.results["RQ1"].facts["mot_success"] > 0  # valuing guaranteed success goes with medicine
+    # the weighted share likely to move abroad covers the population truth of the simulation
+    from careersurvey.report.build import load_analysis
+
+    study = load_analysis("_common").load_study(demo.store)
+    truth = float(np.mean(1 / (1 + np.exp(-make_population(seed=2026).persons["leave_korea_lp"]))))
+    est = study.design.mean("leave_korea", na_rm=True).iloc[0]
+    assert est.ci_low - 0.02 < truth < est.ci_high + 0.02
+
+
+def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
+    out = demo.out
+    res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(out / "store.duckdb"), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "RQ4.xlsx").exists() and list(tmp_path.glob("RQ4_*.png"))
+    bad = CliRunner().invoke(app, ["analyze", "RQ9", "--store", str(out / "store.duckdb")])
+    assert bad.exit_code != 0 and "RQ9" in bad.output
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install -y chromium)")
+def test_report_renders_in_chromium(demo, tmp_path: Path) -> None:
+    out = demo.out
+    shot = tmp_path / "report.png"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run",
+           f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1200,3000",
+           f"--screenshot={shot}", (out / "report.html").as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    from matplotlib.image import imread
+
+    img = imread(shot)
+    colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert img.shape[:2] == (3000, 1200) and len(colours) > 200  # text, tables and figures drawn
+    assert re.search(r"Weighting", (out / "report.html").read_text(encoding="utf-8"))
