@@ -73,7 +73,8 @@ def test_survey_rows(mini):
     assert rows["start"]["constraint"] == ". >= date('2000-01-01') and . <= date('2026-12-31')"
     assert rows["fof"] == {**rows["fof"], "type": "begin_group", "appearance": "field-list",
                            "relevant": "selected(${motives}, '2')"}
-    assert rows["fof_calm"]["type"] == "select_one agree5__m7"
+    assert rows["fof_calm"]["type"] == "select_one agree5__m7" and rows["fof_calm"]["appearance"] == "likert"
+    assert rows["sat"]["appearance"] == "likert" and "appearance" not in rows["role"]
     assert rows["m1_consent"]["type"] == "begin_group"
     assert rows["comment"]["label::English (en)"] == "=SUM(A1) anything else to add"
     # every translatable column carries a language tag

@@ -7,7 +7,8 @@ Mapping (XLSForm spec, https://xlsform.org):
 
 * each module is a ``begin_group``/``end_group`` named by the module id with its intro as a note;
   a grid is a ``field-list`` group whose rows are ``select_one`` questions sharing one list;
-* single and rating -> ``select_one``; multiple -> ``select_multiple``; integer, decimal, text, date as is;
+* single and rating -> ``select_one`` (rating with the ``likert`` appearance); multiple -> ``select_multiple``;
+  integer, decimal, text, date as is (date and text items offer no missing codes: left unanswered);
 * choice values are the integer codes; an item that allows "prefer not to answer" (-7) or "don't know"
   (-8) gets a list with those codes appended (``agree5__m7_8``); in a multiple-choice item a missing
   code cannot be combined with real answers (constraint);
@@ -163,6 +164,8 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             lists[list_name] = (item.choices, missing)
             kind = "select_multiple" if item.type == "multiple" else "select_one"
             row["type"] = f"{kind} {list_name}"
+            if item.type == "rating":
+                row["appearance"] = "likert"
             if item.type == "multiple" and missing:
                 constraint = " and ".join(f"not(selected(., '{c}') and count-selected(.) > 1)" for c in missing)
                 generated = {
