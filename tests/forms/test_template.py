@@ -83,6 +83,7 @@ def test_every_variable_column_is_validated(workbook, mini):
     assert dv.type == "date" and dv.formula1 == "36526" and dv.formula2 == "46387"  # 2000-01-01, 2026-12-31
     assert by_name["comment"][0].type == "textLength"
     assert "주당 근무 시간은 몇 시간입니까?" in by_name["hours"][0].prompt
+    assert by_name["hours"][0].error == "허용 범위를 벗어난 값입니다: 0–100, -7, -8, -9"
 
 
 def test_dropdowns_read_the_hidden_lookup_sheet(workbook):

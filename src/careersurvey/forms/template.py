@@ -255,6 +255,17 @@ def _numeric_rule(column: Column, cell: str) -> str:
     return "=" + rule
 
 
+def _allowed(column: Column) -> str:
+    """What a number column accepts, for its error message: ``0–100, -7, -8``."""
+    parts = []
+    if column.minimum is not None or column.maximum is not None:
+        lo = _number(column.minimum) if column.minimum is not None else ""
+        hi = _number(column.maximum) if column.maximum is not None else ""
+        parts.append(f"{lo}–{hi}")
+    parts += [str(code) for code in column.missing]
+    return ", ".join(parts) or column.kind
+
+
 def _iso_date(value: object, default: str) -> _dt.datetime:
     return _dt.datetime.fromisoformat(str(value) if value is not None else default)
 
@@ -329,12 +340,8 @@ def _write(wb: object, t: Template, rows: int) -> None:
             options.update(validate="list", source=sources[col.codes], error_message=words["error_list"])
         elif col.kind in ("integer", "decimal"):
             rule = _numeric_rule(col, cell)
-            shown = ", ".join(filter(None, [
-                f"{_number(col.minimum) if col.minimum is not None else ''}–"
-                f"{_number(col.maximum) if col.maximum is not None else ''}" if (col.minimum, col.maximum) != (None, None) else "",
-                ", ".join(str(x) for x in col.missing)]))
             options.update(validate="custom", value=rule,
-                           error_message=_clip(words["error_number"].format(rule=shown or col.kind)))
+                           error_message=_clip(words["error_number"].format(rule=_allowed(col))))
         elif col.kind == "date":
             lo = _iso_date(col.minimum, "1900-01-01")
             hi = _iso_date(col.maximum, "2099-12-31")
