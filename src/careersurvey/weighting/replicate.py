@@ -4,8 +4,8 @@ Built as R survey's ``as.svrepdesign`` builds them (``jk1weights``, ``jknweights
 ``bootweights``), from the first-stage strata and PSUs of a design. A :class:`ReplicateWeights` value holds
 the replicate analysis weights (already multiplied by the sampling weights) with the constants of R's
 ``svrVar``: variance = scale * sum_r rscales[r] (theta_r - centre)(theta_r - centre)^T, centre = the mean of
-the replicate estimates, or the full-sample estimate when ``mse`` is true. The estimators compute that in
-one place (``careersurvey.estimates``); this module only builds the weights.
+the replicate estimates, or the full-sample estimate when ``mse`` is true. :meth:`ReplicateWeights.covariance`
+computes it for the models; ``careersurvey.estimates.replicate_covariance`` does the same for the estimates.
 """
 
 from __future__ import annotations
@@ -51,6 +51,20 @@ class ReplicateWeights:
     def degf(self) -> int:
         """R's ``degf()`` of a replicate design: rank of the replicate weight matrix minus one."""
         return int(np.linalg.matrix_rank(self.weights, tol=None)) - 1
+
+    def covariance(self, thetas: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+        """R's ``svrVar``: thetas (R,) or (R, k) replicate estimates; returns (k, k).
+
+        Centre: the mean of the replicates with positive rscale, or ``estimate`` when ``mse`` is true.
+        """
+        th = np.asarray(thetas, dtype=float)
+        th = th[:, None] if th.ndim == 1 else th
+        if self.mse:
+            centre = np.atleast_1d(np.asarray(estimate, dtype=float))
+        else:
+            centre = th[self.rscales > 0].mean(axis=0)
+        dev = (th - centre) * np.sqrt(self.rscales)[:, None]
+        return self.scale * dev.T @ dev
 
     def with_weights(self, weights: np.ndarray) -> "ReplicateWeights":
         return ReplicateWeights(weights, self.scale, self.rscales, self.mse, self.method, self.rho)
