@@ -61,7 +61,7 @@ def test_html(mini, tmp_path):
     rows = page.xpath("//table[@id='variables']//tr[starts-with(@id, 'var-')]")
     assert [r.get("id")[4:] for r in rows] == list(mini.columns())
     motives = page.get_element_by_id("var-motives_2").text_content()
-    assert "Prefer not to answer" in motives and "if Q2 is either" in motives
+    assert "Prefer not to answer" in motives and "if Q2 is either" in motives and "role in [1, 2]" in motives
     assert "reverse-keyed" in page.get_element_by_id("var-fof_calm").text_content()
     assert "sensitive" in page.get_element_by_id("var-pay").text_content()
     assert "<script>" not in render_codebook_html(build_codebook(mini))
