@@ -25,6 +25,10 @@ class ModelError(ValueError):
     """A model cannot be fitted as asked: bad formula, response, rank or convergence (the message says which)."""
 
 
+class ModelWarning(UserWarning):
+    """A fit that R would also warn about (fitted probabilities of 0 or 1: the data may separate the response)."""
+
+
 @dataclass(frozen=True, eq=False)
 class ModelData:
     """Response, model matrix and weights on the rows a model uses, with the design restricted to them.
@@ -70,29 +74,34 @@ def model_data(design: SurveyDesign, formula: str, *, intercept_required: bool =
     pos = np.flatnonzero(inside)
     if len(pos) == 0:
         raise ModelError(f"formula {formula!r}: the design (domain) has no rows with positive weight")
-    sub = _drop_unused_levels(data.iloc[pos].reset_index(drop=True))
     try:
         parsed = Formula(formula)
-        mm = model_matrix(parsed, sub, na_action="drop")
+        # only the model's columns are copied; all rows when the design has no domain
+        used = [c for c in data.columns if c in {str(v) for v in parsed.required_variables}]
+        frame = data[used] if len(pos) == len(data) else data[used].iloc[pos]
+        # R's na.omit: a row missing any variable the formula uses leaves the fit (also inside I(...))
+        missing = frame.isna().any(axis=1).to_numpy() if used else np.zeros(len(frame), dtype=bool)
+        if missing.any():
+            frame, pos = frame[~missing], pos[~missing]
+        sub = _drop_unused_levels(frame.reset_index(drop=True))
+        mm = model_matrix(parsed, sub, na_action="ignore")
     except (FormulaicError, NameError, KeyError, SyntaxError, TypeError, ValueError) as exc:
         missing = _missing_variables(formula, data)
         hint = (f"variable(s) {', '.join(missing)} not in the data" if missing else str(exc).strip().splitlines()[0])
         raise ModelError(f"formula {formula!r} cannot be evaluated: {hint}. Check the spelling against the "
                          "data's columns; quote strings inside I(...) as in Python.") from exc
     lhs, rhs = mm.lhs, mm.rhs
-    kept = rhs.index.to_numpy()
-    if not lhs.index.equals(rhs.index):  # pragma: no cover - formulaic drops rows jointly
-        raise ModelError(f"formula {formula!r}: response and predictors dropped different rows")
-    rows = np.zeros(len(data), dtype=bool)
-    rows[pos[kept]] = True
-    if rows.sum() == 0:
+    if len(pos) == 0:
         raise ModelError(f"formula {formula!r}: every row in the design has a missing value in the model's "
                          "variables")
-    X = np.asarray(rhs, dtype=float)
+    rows = np.zeros(len(data), dtype=bool)
+    rows[pos] = True
+    X = np.ascontiguousarray(rhs.to_numpy(dtype=float))  # row blocks of X must be contiguous
     names = tuple(str(c) for c in rhs.columns)
+    del mm, rhs
     _check_rank(X, names, formula)
     fit_design = design if rows.sum() == len(pos) else design.subset(rows)
-    return ModelData(formula=formula, lhs=pd.DataFrame(lhs).reset_index(drop=True), X=X, names=names, rows=rows,
+    return ModelData(formula=formula, lhs=pd.DataFrame(lhs), X=X, names=names, rows=rows,
                      weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design)
 
 
@@ -109,10 +118,18 @@ def _missing_variables(formula: str, data: pd.DataFrame) -> list[str]:
 
 
 def _check_rank(X: np.ndarray, names: tuple[str, ...], formula: str) -> None:
+    """Fail on aliased terms (R would report NA coefficients); cheap Gram check, pivoted QR only to name them."""
     if X.shape[0] < X.shape[1]:
         raise ModelError(f"formula {formula!r}: {X.shape[1]} coefficients but only {X.shape[0]} usable rows")
     if X.shape[1] == 0:
         return
+    gram = X.T @ X
+    norms = np.sqrt(np.diag(gram))
+    if np.all(norms > 0):
+        gram = gram / np.outer(norms, norms)
+        eig = np.linalg.eigvalsh(gram)
+        if eig[0] > 1e-12 * eig[-1]:
+            return
     _, r, piv = scipy.linalg.qr(X, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int((diag > diag[0] * 1e-7).sum()) if diag.size and diag[0] > 0 else 0

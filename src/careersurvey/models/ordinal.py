@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
+from careersurvey.estimates import replicate_covariance
 from careersurvey.models.formula import ModelData, ModelError, model_data
 from careersurvey.models.results import ModelResults, replicate_degf
 
@@ -186,6 +188,11 @@ def ordinal(design: SurveyDesign, formula: str, *, level: float = 0.95, hessian:
     """
     if hessian not in ("exact", "r"):
         raise ModelError(f"hessian={hessian!r}: use 'exact' (analytic) or 'r' (R's numerical approximation)")
+    with threadpool_limits(limits=1, user_api="blas"):  # tall-thin products: threads only add contention
+        return _ordinal(design, formula, level=level, hessian=hessian)
+
+
+def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) -> ModelResults:
     md = model_data(design, formula)
     codes, labels = _levels(md)
     q = len(labels) - 1
@@ -208,7 +215,7 @@ def ordinal(design: SurveyDesign, formula: str, *, level: float = 0.95, hessian:
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([_fit(ll, rep_w[:, r], theta, formula, f"replicate {r + 1}")
                             for r in range(rep_w.shape[1])])
-        cov = reps.covariance(thetas, theta)
+        cov = replicate_covariance(thetas.T, theta, reps)  # R's svrVar, one place
         degf = replicate_degf(design)
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
