@@ -47,6 +47,7 @@ def test_xlsx(mini, tmp_path):
     assert [r[0] for r in rows[1:]] == list(mini.columns())
     role = dict(zip(header, rows[2]))
     assert role["응답 대상 (en)"] == "if Q1 is 'Yes'" and role["필수"] == "예"
+    assert role["라우팅 조건식"] == "consent == 1"
     assert wb["Variables"].cell(3, header.index("값과 값 설명 (ko)") + 1).value.startswith("1 = =SUM(A1) 대학 교원;")
     labels = list(wb["Value labels"].values)
     assert ("motives_2", -7, "응답하고 싶지 않음", "Prefer not to answer", 1) in labels

@@ -177,6 +177,7 @@ _HEADERS: Mapping[str, Mapping[str, str]] = {
     "range": {"ko": "범위", "en": "Range"},
     "unit": {"ko": "단위 ({lang})", "en": "Unit ({lang})"},
     "routing": {"ko": "응답 대상 ({lang})", "en": "Asked if ({lang})"},
+    "rule": {"ko": "라우팅 조건식", "en": "Routing rule"},
     "scale": {"ko": "척도", "en": "Scale"},
     "reverse": {"ko": "역코딩", "en": "Reverse-keyed"},
     "sensitive": {"ko": "민감 문항", "en": "Sensitive"},
@@ -198,6 +199,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
     header += [_HEADERS["missing"][ui], _HEADERS["range"][ui]]
     header += [_HEADERS["unit"][ui].format(lang=lg) for lg in cb.languages]
     header += [_HEADERS["routing"][ui].format(lang=lg) for lg in cb.languages]
+    header += [_HEADERS["rule"][ui]]
     header += [_HEADERS[k][ui] for k in ("scale", "reverse", "sensitive", "required")]
     rows: list[list[object]] = []
     for v in cb.variables:
@@ -208,6 +210,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
         row += [", ".join(str(m.code) for m in v.missing), v.range]
         row += [text(v.unit, lg) for lg in cb.languages]
         row += [v.routing.get(lg, "") for lg in cb.languages]
+        row += [v.routing_source]
         row += [v.scale, yes if v.reverse else no, yes if v.sensitive else no, yes if v.required else no]
         rows.append(row)
     return header, rows
