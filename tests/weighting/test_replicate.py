@@ -103,3 +103,13 @@ def test_replicate_after_weighting_replays_the_steps() -> None:
     np.testing.assert_allclose(late.w, steps.w, rtol=1e-12)
     np.testing.assert_allclose(late.replicates.weights, early.replicates.weights, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(late.mean("api00")["se"], early.mean("api00")["se"], rtol=1e-9)
+
+
+def test_fpc_as_fractions_or_sizes_give_the_same_replicates() -> None:
+    df = rc.load_data("r-survey", "apistrat.csv")
+    df = df.assign(frac=df.groupby("stype")["pw"].transform("size") / df["fpc"])
+    a = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc").replicate("JKn")
+    b = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="frac").replicate("JKn")
+    np.testing.assert_allclose(a.replicates.rscales, b.replicates.rscales, rtol=1e-12)
+    np.testing.assert_allclose(a.replicates.rscales[:100], 0.99 * (1 - 100 / 4421), rtol=1e-12)
+    assert a.replicates.rscales[0] == pytest.approx((99 / 100) * (4421 - 100) / 4421)

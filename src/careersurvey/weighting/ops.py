@@ -310,9 +310,7 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
         method = "JKn" if stratified else "JK1"
     psu = stage.unit
     strata = stage.unit_stratum[psu]
-    popsize = None if stage.popsize is None else stage.popsize[strata]
-    if popsize is not None and getattr(spec, "fpc_is_fraction", False):
-        popsize = stage.n_units[strata] / popsize
+    popsize = None if stage.popsize is None else stage.popsize[strata]  # population sizes N, per row
     w = d.w
     if method == "JK1":
         if stratified:
@@ -381,6 +379,10 @@ def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary
                 targets = spec
                 break
     history = tuple(a.describe() if hasattr(a, "describe") else type(a).__name__ for a in d.adjustments)
+    if d.replicates is not None:
+        reps = d.replicates
+        history += (f"{reps.n_replicates} replicate weights ({getattr(reps, 'method', 'replicate')}), each "
+                    "weighted the same way",)
     return summarize(d.data, d.w, targets, history)
 
 
