@@ -105,3 +105,12 @@ def test_brr_needs_pairs() -> None:
     with pytest.raises(cs.WeightingError, match=re.escape("BRR needs exactly 2 PSUs in every stratum; strata 'E' "
                                                           "(100 PSUs), 'H' (50 PSUs), 'M' (50 PSUs) differ")):
         d.replicate("BRR")
+
+
+def test_replicate_that_drops_a_whole_cell() -> None:
+    df = rc.load_data("r-survey", "apiclus1.csv")
+    df = df.assign(cell=np.where(df["dnum"] == df["dnum"].iloc[0], "A", "B"))
+    d = cs.SurveyDesign(df, weights="pw", psu="dnum").replicate("JK1")
+    _raises(lambda: d.poststratify("cell", {"A": 100, "B": 6000}),
+            "post-stratum cell=A has a population total but no weight in replicate 1 (that replicate drops every "
+            "unit of the cell); collapse it with a neighbouring cell")

@@ -63,7 +63,7 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
     factor = poststratify_factors(m.codes, len(m.levels), m.totals, w)
     w_new = w * factor
     rw = _rep_weights(d)
-    rep_new = None if rw is None else rw * poststratify_factors(m.codes, len(m.levels), m.totals, rw)
+    rep_new = None if rw is None else rw * poststratify_factors(m.codes, len(m.levels), m.totals, rw, m.labels())
     step = PostStratStep(variable=m.name, levels=m.levels, totals=m.totals, codes=m.codes, w_old=w, w_new=w_new,
                          spec={var: dict(totals)})
     return _evolve(d, w_new, step, rep_new)
@@ -171,7 +171,9 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
 def trim(d, lower: float | None = None, upper: float | None = None):
     """R's ``trimWeights(strict = TRUE)``: clip, redistribute equally, repeat until inside the bounds.
 
-    ``lower``/``upper`` are weights (not ratios); None leaves that side open.
+    ``lower``/``upper`` are weights (not ratios); None leaves that side open. On a replicate design every
+    replicate column is trimmed the same way (R 4.1.1's ``trimWeights`` for replicate designs leaves the
+    full-sample weights untrimmed, which we do not copy).
     """
     lower = -np.inf if lower is None else float(lower)
     upper = np.inf if upper is None else float(upper)

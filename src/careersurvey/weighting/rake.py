@@ -100,7 +100,8 @@ def rake_factors(codes: list[np.ndarray], sizes: list[int], targets: list[np.nda
                       converged=ok)
 
 
-def poststratify_factors(codes: np.ndarray, size: int, totals: np.ndarray, w: np.ndarray) -> np.ndarray:
+def poststratify_factors(codes: np.ndarray, size: int, totals: np.ndarray, w: np.ndarray,
+                         labels: list[str] | None = None) -> np.ndarray:
     """Post-stratification factors: population total / weighted sample total of each row's cell."""
     w2 = w[:, None] if w.ndim == 1 else w
     r = w2.shape[1]
@@ -110,8 +111,9 @@ def poststratify_factors(codes: np.ndarray, size: int, totals: np.ndarray, w: np
     if ((cur <= 0) & (t > 0)).any():
         j, col = np.argwhere((cur <= 0) & (t > 0))[0]
         where = "" if r == 1 else f" in replicate {col + 1}"
-        raise WeightingError(
-            f"post-stratum {j} has a population total but no weight{where}; collapse it with a neighbour")
+        name = labels[j] if labels is not None else f"number {j + 1}"
+        raise WeightingError(f"post-stratum {name} has a population total but no weight{where} (that replicate "
+                             f"drops every unit of the cell); collapse it with a neighbouring cell")
     with np.errstate(divide="ignore", invalid="ignore"):
         adj = np.where(cur > 0, t / cur, 1.0)
     factor = adj[codes]
