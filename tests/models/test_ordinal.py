@@ -93,3 +93,15 @@ def test_errors(design, apiclus1):
         design.ordinal("sch_wide ~ meals")
     with pytest.raises(ModelError, match="hessian='numeric'"):
         design.ordinal("api_band ~ meals", hessian="numeric")
+
+
+def test_exact_hessian_where_r_finite_differences_break(apistrat):
+    """A predictor in large units: R's fixed 1e-3 step breaks the Hessian; the exact one is unaffected."""
+    d = cs.SurveyDesign(apistrat.assign(ell_k=apistrat.ell * 1000), weights="pw", strata="stype", fpc="fpc")
+    small = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc").ordinal("api_band ~ ell + stype")
+    big = d.ordinal("api_band ~ ell_k + stype")
+    assert big.params["ell_k"] * 1000 == pytest.approx(small.params["ell"], rel=1e-8)
+    assert big.bse["ell_k"] * 1000 == pytest.approx(small.bse["ell"], rel=1e-7)
+    np.testing.assert_allclose(big.bse.to_numpy()[1:], small.bse.to_numpy()[1:], rtol=1e-7)
+    with pytest.raises(ModelError, match="finite-difference Hessian .* not usable.*hessian='exact'"):
+        d.ordinal("api_band ~ ell_k + stype", hessian="r")

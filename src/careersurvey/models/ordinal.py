@@ -163,7 +163,8 @@ def _r_hessian(ll: _Loglik, theta: np.ndarray, w: np.ndarray, p: int) -> np.ndar
 
     def grad(t: np.ndarray) -> np.ndarray:  # gradient of R's fmin (minus the log-likelihood) in theta-space
         z = np.cumsum(np.concatenate([[t[p]], np.exp(t[p + 1:])]))
-        g = -ll.score_rows(np.concatenate([t[:p], z]), w).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = -ll.score_rows(np.concatenate([t[:p], z]), w).sum(axis=0)
         return np.concatenate([g[:p], g[p:] @ jac(t)])
 
     eps = 1e-3
@@ -173,6 +174,10 @@ def _r_hessian(ll: _Loglik, theta: np.ndarray, w: np.ndarray, p: int) -> np.ndar
         e = np.zeros(k)
         e[i] = eps
         Ht[i] = (grad(th + e) - grad(th - e)) / (2 * eps)
+    if not np.all(np.isfinite(Ht)):
+        raise ModelError("hessian='r': R's finite-difference Hessian (step 1e-3 in every coefficient) is not "
+                         "usable for this model: a predictor's scale is so large that the step moves the linear "
+                         "predictor out of range (R would print NaN SEs). Use hessian='exact', or rescale it.")
     Ht = (Ht + Ht.T) / 2
     A = np.eye(k)
     A[p:, p:] = jac(th)
