@@ -27,7 +27,7 @@ def snapshot(path):
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("imports", "respondents", "cells", "problems", "repeat_cells")}
+                for t in ("imports", "respondents", "raw_cells", "problems", "repeat_cells")}
     finally:
         con.close()
 
@@ -81,13 +81,13 @@ def test_exception_mid_import_leaves_store_unchanged(tmp_path, good_template, q1
     def failing(con, table, data):
         real(con, table, data)
         calls.append(table)
-        if table == "cells":
+        if table == "raw_cells":
             raise RuntimeError("disk full (simulated)")
 
     monkeypatch.setattr(store_mod, "_insert", failing)
     with pytest.raises(RuntimeError, match="simulated"):
         import_responses(good_template, db, q10)
-    assert "cells" in calls and snapshot(db) == before
+    assert "raw_cells" in calls and snapshot(db) == before
     monkeypatch.setattr(store_mod, "_insert", real)
     assert import_responses(good_template, db, q10)[0].already_imported is False
 
@@ -101,7 +101,7 @@ KILL_SCRIPT = textwrap.dedent("""
     real = store_mod._insert
     def slow(con, table, data):
         real(con, table, data)
-        if table == "cells":
+        if table == "raw_cells":
             pathlib.Path({marker!r}).write_text("inside")
             time.sleep(60)
     store_mod._insert = slow
@@ -231,3 +231,19 @@ def test_unmapped_form_version_is_a_clear_error(tmp_path):
 
     with pytest.raises(ResponsesError, match="--form-version"):
         import_responses(DATA / "kobo" / "kobo_values.xlsx", tmp_path / "s.duckdb", [mini("1.0.0"), mini("1.1.0")])
+
+
+def test_raw_cells_beside_clean_values(tmp_path, q10):
+    db = tmp_path / "s.duckdb"
+    rows = [["0001", 1, "Engineer", " 34 ", 1, 0, 0, 0, 5200, 4, "2019-03-01", "좋습니다"],
+            ["0002", 1, 9, 40, 1, 0, 0, 0, 100, 2, None, None]]
+    import_responses(write_template(tmp_path / "a.xlsx", q10, rows), db, q10)
+    con = duckdb.connect(str(db), read_only=True)
+    raw = set(con.execute("SELECT row_no, col, raw FROM raw_cells").fetchall())
+    clean = con.execute('SELECT row_no, role, age, comment, "comment@code" FROM answers_stem_mini_1_0_0 '
+                        "ORDER BY row_no").fetchall()
+    con.close()
+    assert {(3, "role", "Engineer"), (3, "age", " 34 "), (3, "comment", "좋습니다"), (3, "start_date", "2019-03-01")} <= raw
+    assert (3, "consent", "1") not in raw  # a number cell equal to its clean value
+    assert {(4, "consent", "1"), (4, "role", "9"), (4, "age", "40")} <= raw  # quarantined: every cell
+    assert clean[0] == (3, 3.0, 34.0, "좋습니다", None)

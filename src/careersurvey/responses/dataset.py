@@ -21,7 +21,7 @@ import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_ASKED, Item, Questionnaire
 from careersurvey.responses.problems import ResponsesError
-from careersurvey.responses.store import ResponseStore, _version_key
+from careersurvey.responses.store import CODE_SUFFIX, ResponseStore, _version_key, quote
 
 META_COLUMNS: tuple[str, ...] = ("respondent_id", "import_id", "questionnaire_version")
 
@@ -62,50 +62,59 @@ def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None
 def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
                versions: Sequence[str] | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray],
                                                               Questionnaire]:
-    """(meta frame, float matrix of codes [rows x columns], texts by column, target questionnaire)."""
+    """(meta frame, float matrix of codes [rows x columns], texts by column, target questionnaire).
+
+    Reads each version's answer table column by column (Arrow), harmonised on the target's columns:
+    a column the version lacks is -6 (not asked). Rows are in import order.
+    """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     with store.connect(read_only=True) as con:
         q, chosen = _target(store, con, questionnaire, versions)
         columns = list(q.columns())
-        con.execute("CREATE TEMP TABLE _want AS SELECT * FROM (SELECT unnest(?) AS col, "
-                    "generate_subscripts(?, 1) - 1 AS ci)", [columns, columns])
-        con.execute(
-            "CREATE TEMP TABLE _rows AS SELECT r.import_id, r.row_no, r.respondent_id, r.questionnaire_version, "
-            "row_number() OVER (ORDER BY r.import_id, r.row_no) - 1 AS ri FROM respondents r "
-            "JOIN imports i USING (import_id) WHERE i.questionnaire_id = ? AND r.status = 'accepted' "
-            "AND list_contains(?, r.questionnaire_version)", [q.id, chosen])
-        meta = con.execute("SELECT respondent_id, import_id, questionnaire_version FROM _rows ORDER BY ri").df()
-        nums = con.execute("SELECT r.ri, w.ci, c.num FROM cells c JOIN _rows r USING (import_id, row_no) "
-                           "JOIN _want w USING (col) WHERE c.num IS NOT NULL").fetchnumpy()
-        txts = con.execute("SELECT r.ri, w.ci, c.txt FROM cells c JOIN _rows r USING (import_id, row_no) "
-                           "JOIN _want w USING (col) WHERE c.txt IS NOT NULL").fetchnumpy()
-        had = con.execute("SELECT questionnaire_version, col FROM questionnaire_columns WHERE questionnaire_id = ?",
-                          [q.id]).fetchall()
-    n = len(meta)
+        text_cols = {c for i in q.items if i.type in ("text", "date") for c in i.columns()}
+        parts = []
+        for version in chosen:
+            table = con.execute("SELECT table_name FROM answer_tables WHERE questionnaire_id = ? AND "
+                                "questionnaire_version = ?", [q.id, version]).fetchall()[0][0]
+            have = {r[0] for r in con.execute(f"DESCRIBE {quote(table)}").fetchall()}
+            wanted = [c for c in columns if c in have] + [c + CODE_SUFFIX for c in columns
+                                                          if c in text_cols and c + CODE_SUFFIX in have]
+            select = ", ".join(["r.respondent_id", "r.import_id", "r.row_no", "r.questionnaire_version"]
+                               + [f"a.{quote(c)}" for c in wanted])
+            arrow = con.sql(
+                f"SELECT {select} FROM respondents r JOIN imports i USING (import_id) "
+                f"JOIN {quote(table)} a USING (import_id, row_no) WHERE i.questionnaire_id = ? "
+                "AND r.status = 'accepted' AND r.questionnaire_version = ?", params=[q.id, version]).to_arrow_table()
+            parts.append(arrow)
+    n = sum(p.num_rows for p in parts)
     matrix = np.full((n, len(columns)), np.nan)
-    matrix[np.asarray(nums["ri"], dtype=np.int64), np.asarray(nums["ci"], dtype=np.int64)] = \
-        np.asarray(nums["num"], dtype=np.float64)
-    texts: dict[str, np.ndarray] = {}
-    text_cols = [c for i in q.items if i.type in ("text", "date") for c in i.columns()]
-    ri = np.asarray(txts["ri"], dtype=np.int64)
-    ci = np.asarray(txts["ci"], dtype=np.int64)
-    tv = np.asarray(txts["txt"], dtype=object)
-    for col in text_cols:
-        j = columns.index(col)
-        arr = np.full(n, None, dtype=object)
-        sel = ci == j
-        arr[ri[sel]] = tv[sel]
-        texts[col] = arr
-    # harmonise: columns a row's version did not have are "not asked" (-6)
-    version_cols: dict[str, set[str]] = {}
-    for v, c in had:
-        version_cols.setdefault(v, set()).add(c)
-    row_version = meta["questionnaire_version"].to_numpy(dtype=object)
-    for v in chosen:
-        lacking = [j for j, c in enumerate(columns) if c not in version_cols.get(v, set())]
-        rows = np.flatnonzero(row_version == v)
-        if lacking and len(rows):
-            matrix[np.ix_(rows, lacking)] = NOT_ASKED
+    texts = {c: np.full(n, None, dtype=object) for c in columns if c in text_cols}
+    meta_parts = []
+    start = 0
+    for arrow in parts:
+        stop = start + arrow.num_rows
+        names = set(arrow.column_names)
+        for j, col in enumerate(columns):
+            if col in text_cols:
+                if col in names:
+                    texts[col][start:stop] = arrow.column(col).to_numpy(zero_copy_only=False)
+                code_col = col + CODE_SUFFIX
+                if code_col in names:
+                    matrix[start:stop, j] = arrow.column(code_col).to_numpy(zero_copy_only=False)
+                elif col not in names:
+                    matrix[start:stop, j] = NOT_ASKED
+            elif col in names:
+                matrix[start:stop, j] = arrow.column(col).to_numpy(zero_copy_only=False)
+            else:
+                matrix[start:stop, j] = NOT_ASKED  # harmonise: not asked in this version
+        meta_parts.append(arrow.select(["respondent_id", "import_id", "row_no", "questionnaire_version"]).to_pandas())
+        start = stop
+    meta = (pd.concat(meta_parts, ignore_index=True) if meta_parts else
+            pd.DataFrame(columns=["respondent_id", "import_id", "row_no", "questionnaire_version"]))
+    order = np.lexsort((meta["row_no"].to_numpy(dtype=np.int64), meta["import_id"].to_numpy(dtype=np.int64)))
+    meta = meta.iloc[order].reset_index(drop=True)[["respondent_id", "import_id", "questionnaire_version"]]
+    matrix = matrix[order]
+    texts = {c: v[order] for c, v in texts.items()}
     return meta, matrix, texts, q
 
 

@@ -104,6 +104,7 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
     rows = set(table.rows[mask].tolist())
     return replace(
         table, data={k: v[mask] for k, v in table.data.items()}, rows=table.rows[mask],
+        empty={k: v[mask] for k, v in table.empty.items()},
         form_version=None if table.form_version is None else table.form_version[mask],
         notes=tuple(p for p in table.notes if p.row is None or p.row in rows),
     )

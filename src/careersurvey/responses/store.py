@@ -1,4 +1,4 @@
-"""The response store: one DuckDB file holding every import, its rows, cells, problems and ledger.
+"""The response store: one DuckDB file holding every import, its rows, clean and raw values, problems and ledger.
 
 Guarantees, each tested:
 
@@ -136,10 +136,10 @@ class ResponseStore:
     @staticmethod
     def _version(con: Any) -> int:
         exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()[0]
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
         if not exists:
             return 0
-        value = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        value = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
         return int(value or 0)
 
     def schema_version(self) -> int:
@@ -151,7 +151,8 @@ class ResponseStore:
         """The earlier import of the same content, if any (as an ``already_imported`` result)."""
         row = con.execute(
             "SELECT file_name, questionnaire_id, questionnaire_version, rows_in, accepted, quarantined, warnings,"
-            " import_id, kind, encoding FROM imports WHERE sha256 = ?", [sha256]).fetchone()
+            " import_id, kind, encoding FROM imports WHERE sha256 = ?", [sha256]).fetchall()
+        row = row[0] if row else None
         if row is None:
             return None
         return ImportResult(row[0], sha256, row[1], row[2], row[3], row[4], row[5], row[6], True, row[7],
@@ -177,7 +178,7 @@ class ResponseStore:
         warnings = sum(p.n_warnings for p in parts)
         con.execute("BEGIN TRANSACTION")
         try:
-            import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+            import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
             con.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
@@ -185,8 +186,10 @@ class ResponseStore:
                  datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language)])
             for part in parts:
                 self._register_columns(con, part.questionnaire)
+                table_name = self._answer_table(con, part.questionnaire)
                 _insert(con, "respondents", _respondents(import_id, part))
-                _insert(con, "cells", _cells(import_id, part))
+                _insert(con, table_name, _answers(import_id, part))
+                _insert(con, "raw_cells", _raw_cells(import_id, part))
             for name, child in table.children.items():
                 _insert(con, "repeat_cells", _repeat_cells(import_id, name, child))
             problems = [p for part in parts for p in part.problems]
@@ -212,6 +215,25 @@ class ResponseStore:
         con.execute("INSERT INTO questionnaire_columns SELECT * FROM _qcols ON CONFLICT DO NOTHING")
         con.unregister("_qcols")
 
+    @staticmethod
+    def _answer_table(con: Any, q: Questionnaire) -> str:
+        """The wide table of ``q``'s version, created on its first import (inside the transaction)."""
+        found = con.execute("SELECT table_name FROM answer_tables WHERE questionnaire_id = ? AND "
+                            "questionnaire_version = ?", [q.id, q.version]).fetchall()
+        if found:
+            return found[0][0]
+        name = answer_table_name(q.id, q.version)
+        columns = ["import_id INTEGER NOT NULL", "row_no INTEGER NOT NULL"]
+        for item in q.items:
+            for col in item.columns():
+                if item.type in ("text", "date"):
+                    columns += [f"{quote(col)} VARCHAR", f"{quote(col + CODE_SUFFIX)} DOUBLE"]
+                else:
+                    columns.append(f"{quote(col)} DOUBLE")
+        con.execute(f"CREATE TABLE {quote(name)} ({', '.join(columns)})")
+        con.execute("INSERT INTO answer_tables VALUES (?, ?, ?)", [q.id, q.version, name])
+        return name
+
     # -- reading -----------------------------------------------------------------------------
     def ledger(self) -> pd.DataFrame:
         """One row per import: file, sha256, size, questionnaire, counts, time."""
@@ -232,11 +254,25 @@ class ResponseStore:
         with self.connect(read_only=True) as con:
             imports, rows_in, accepted, quarantined = con.execute(
                 "SELECT count(*), coalesce(sum(rows_in), 0), coalesce(sum(accepted), 0), "
-                "coalesce(sum(quarantined), 0) FROM imports").fetchone()
-            stored = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
-            cells = con.execute("SELECT count(*) FROM cells").fetchone()[0]
+                "coalesce(sum(quarantined), 0) FROM imports").fetchall()[0]
+            stored = con.execute("SELECT count(*) FROM respondents").fetchall()[0][0]
+            raw = con.execute("SELECT count(*) FROM raw_cells").fetchall()[0][0]
         return {"imports": int(imports), "rows_in": int(rows_in), "accepted": int(accepted),
-                "quarantined": int(quarantined), "respondent_rows": int(stored), "cells": int(cells)}
+                "quarantined": int(quarantined), "respondent_rows": int(stored), "raw_cells": int(raw)}
+
+
+#: Suffix of the missing-code column beside a text or date item's text column in an answer table.
+CODE_SUFFIX = "@code"
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB identifier in double quotes (quotes inside doubled), for names made from questionnaires."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def answer_table_name(questionnaire_id: str, version: str) -> str:
+    """``answers_<id>_<version>`` with anything but ``[a-z0-9]`` as ``_``: ``answers_stem_careers_1_0_0``."""
+    return "answers_" + re.sub(r"[^a-z0-9]+", "_", f"{questionnaire_id}_{version}".lower()).strip("_")
 
 
 def _col(name: str) -> str:
@@ -274,7 +310,7 @@ def _insert(con: Any, table: str, data: pa.Table) -> None:
         return
     con.register("_incoming", data)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+        con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
 
@@ -295,51 +331,46 @@ def _respondents(import_id: int, part: Validated) -> pa.Table:
     })
 
 
-def _cells(import_id: int, part: Validated) -> pa.Table:
-    """Long cells: one row per non-empty (clean or raw) cell, built column by column with numpy."""
+def _answers(import_id: int, part: Validated) -> pa.Table:
+    """The wide clean-value table of one part: import_id, row_no, then every data column."""
+    n = part.rows_in
+    data: dict[str, pa.Array] = {
+        "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+        "row_no": pa.array(part.table.rows.astype(np.int32)),
+    }
+    for item in part.questionnaire.items:
+        for col in item.columns():
+            num = part.numbers[col]
+            if col in part.texts:
+                data[col] = pa.array(part.texts[col], type=pa.string(), from_pandas=True)
+                data[col + CODE_SUFFIX] = pa.array(num, from_pandas=True)
+            else:
+                data[col] = pa.array(num, from_pandas=True)
+    return pa.table(data)
+
+
+def _raw_cells(import_id: int, part: Validated) -> pa.Table:
+    """Long table of the kept raw cells (see the schema): built column by column, only where kept."""
     rows = part.table.rows.astype(np.int32)
-    names: list[str] = []
-    row_chunks, col_chunks, num_chunks, txt_chunks, raw_chunks = [], [], [], [], []
-    columns = list(part.questionnaire.columns()) + [c for c in part.raw if c.startswith("@")]
-    for j, col in enumerate(columns):
-        num = part.numbers.get(col)
-        txt = part.texts.get(col)
-        raw = part.raw.get(col)
-        keep = np.zeros(len(rows), dtype=bool)
-        if num is not None:
-            keep |= ~np.isnan(num)
-        if txt is not None:
-            keep |= pd.notna(txt)
-        if raw is not None:
-            keep |= pd.notna(raw)
+    row_chunks, names, col_codes, raw_chunks = [], [], [], []
+    for col, raw in part.raw.items():
+        keep = pd.notna(raw)
         k = int(keep.sum())
         if not k:
             continue
         names.append(col)
         row_chunks.append(rows[keep])
-        col_chunks.append(np.full(k, len(names) - 1, dtype=np.int32))
-        num_chunks.append(pa.array(num[keep], from_pandas=True) if num is not None else pa.nulls(k, pa.float64()))
-        txt_chunks.append(pa.array(txt[keep], type=pa.string(), from_pandas=True) if txt is not None
-                          else pa.nulls(k, pa.string()))
-        raw_chunks.append(_strings(raw[keep]) if raw is not None else pa.nulls(k, pa.string()))
+        col_codes.append(np.full(k, len(names) - 1, dtype=np.int32))
+        raw_chunks.append(pa.array(raw[keep], type=pa.string()))
     if not names:
         return pa.table({"import_id": pa.array([], pa.int32())})
-    total = sum(len(r) for r in row_chunks)
-    col_codes = np.concatenate(col_chunks)
+    codes = np.concatenate(col_codes)
     return pa.table({
-        "import_id": pa.array(np.full(total, import_id, dtype=np.int32)),
+        "import_id": pa.array(np.full(len(codes), import_id, dtype=np.int32)),
         "row_no": pa.array(np.concatenate(row_chunks)),
-        "col": pa.DictionaryArray.from_arrays(pa.array(col_codes), pa.array(names, pa.string())),
-        "num": pa.chunked_array(num_chunks, pa.float64()),
-        "txt": pa.chunked_array(txt_chunks, pa.string()),
+        "col": pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string())).dictionary_decode(),
         "raw": pa.chunked_array(raw_chunks, pa.string()),
     })
-
-
-def _strings(values: np.ndarray) -> pa.Array:
-    if not pd.notna(values).any():
-        return pa.nulls(len(values), pa.string())
-    return pa.array(values, type=pa.string(), from_pandas=True)
 
 
 def _repeat_cells(import_id: int, sheet: str, child: Any) -> pa.Table:

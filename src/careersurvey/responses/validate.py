@@ -9,7 +9,8 @@ vectorised per column; Python loops run over items and over the (few) problems, 
 Clean values: ``numbers[column]`` (float64; codes, numbers, 0/1, and missing codes for every item) and
 ``texts[column]`` (text and ISO dates, for text/date items). ``raw[column]`` keeps the cell as written,
 as text, wherever it is not exactly the clean number (text cells, unparsable cells, every cell of a
-quarantined row); None means "the cell held exactly the clean value" (or was empty).
+quarantined row); None means "the cell held exactly the clean value" (or was empty). Each file column
+is parsed once (:func:`parse_column`: one C-level conversion pass when every cell is a number).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_mu
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
 
-_NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal"})
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -91,20 +91,58 @@ class _Ctx:
             self.bad[idx] = True
 
 
-def numbers_of(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    """float64 of the cells (NaN where empty or not a number); strings like ``" 3 "`` are numbers."""
-    out = np.full(len(values), np.nan)
-    keep = ~empty
-    sub = values[keep]
-    if not len(sub):
-        return out
+@dataclass(frozen=True, slots=True, eq=False)
+class Parsed:
+    """One file column parsed once: its empty cells, its numbers, and which cells were typed as text."""
+
+    raw: np.ndarray
+    empty: np.ndarray  # None, NaN, "" or only spaces
+    num: np.ndarray  # float64, NaN where empty or not a number
+    text_cells: np.ndarray | None  # non-empty cells that were strings (None: there were none)
+
+
+def _convert(values: np.ndarray) -> np.ndarray:
+    """Object cells to a typed array in one C pass (float64 when every cell is a number or NaN)."""
     try:
-        parsed = sub.astype(np.float64)
-    except (ValueError, TypeError):
-        parsed = pd.to_numeric(pd.Series(sub, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    parsed[~np.isfinite(parsed)] = np.nan
-    out[keep] = parsed
-    return out
+        from pandas._libs import lib
+
+        return lib.maybe_convert_objects(values)
+    except Exception:  # private API moved: the generic (slower) path below still works
+        return values
+
+
+def parse_column(values: np.ndarray, quick_empty: np.ndarray | None = None) -> Parsed:
+    """Parse a column of cells: numbers as float64 (numeric text like ``" 3 "`` too), empties, text cells."""
+    from careersurvey.responses.readers.raw import quick_empty as _quick
+
+    empty = _quick(values) if quick_empty is None else quick_empty
+    filled = np.where(empty, np.nan, values) if empty.any() else values
+    conv = _convert(filled) if filled.dtype == object else filled
+    if conv.dtype.kind in "fiub":
+        num = conv.astype(np.float64, copy=True)
+        num[~np.isfinite(num)] = np.nan
+        return Parsed(values, empty, num, None)
+    s = pd.Series(filled, dtype=object)
+    is_str = s.map(_is_str).to_numpy(dtype=bool)
+    empty = empty.copy()
+    if is_str.any():
+        blank = (s[is_str].str.strip() == "").to_numpy(dtype=bool)
+        empty[np.flatnonzero(is_str)[blank]] = True
+    numeric_like = s.map(_is_number_like).to_numpy(dtype=bool) & ~empty
+    num = np.full(len(values), np.nan)
+    if numeric_like.any():
+        parsed = pd.to_numeric(s[numeric_like], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        parsed[~np.isfinite(parsed)] = np.nan
+        num[numeric_like] = parsed
+    return Parsed(values, empty, num, is_str & ~empty)
+
+
+def _is_str(v: object) -> bool:
+    return isinstance(v, str)
+
+
+def _is_number_like(v: object) -> bool:
+    return isinstance(v, (int, float, str, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 def as_text(values: np.ndarray) -> np.ndarray:
@@ -159,8 +197,8 @@ def _check_missing_codes(ctx: _Ctx, item: Item, column: str, num: np.ndarray, ra
     return is_code
 
 
-def _coded(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    num = numbers_of(raw, empty)
+def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
+    raw, empty, num = col.raw, col.empty, col.num.copy()
     unparsed = ~empty & np.isnan(num)
     if unparsed.any() and item.choices is not None:
         labels = pd.Series(raw[unparsed], dtype=object).astype(str).str.split().str.join(" ").str.casefold()
@@ -185,9 +223,9 @@ def _coded(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarra
     return num
 
 
-def _dates(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dates(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray, np.ndarray]:
     """(missing codes as float64, ISO date text) of a date item; Excel serial numbers are dates too."""
-    num = numbers_of(raw, empty)
+    raw, empty, num = col.raw, col.empty, col.num.copy()
     is_code = _check_missing_codes(ctx, item, column, num, raw)
     serial = ~np.isnan(num) & ~is_code
     stamps = pd.Series(pd.NaT, index=range(len(raw)), dtype="datetime64[ns]")
@@ -216,8 +254,8 @@ def _dates(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarra
     return num, iso
 
 
-def _texts(ctx: _Ctx, item: Item, column: str, raw: np.ndarray, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    num = numbers_of(raw, empty)
+def _texts(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray, np.ndarray]:
+    raw, empty, num = col.raw, col.empty, col.num.copy()
     is_code = np.isin(num, _allowed_missing(item))
     text = as_text(raw)
     text[empty | is_code] = None
@@ -267,16 +305,15 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
             if item.type in ("text", "date"):
                 texts[item.name] = np.full(n, None, dtype=object)
             continue
-        raw = table.data[header]
-        empty = is_empty(raw)
-        empties[item.name] = empty
+        col = parse_column(table.data[header], table.empty.get(header))
+        empties[item.name] = col.empty
         if item.type == "date":
-            numbers[item.name], texts[item.name] = _dates(ctx, item, header, raw, empty)
+            numbers[item.name], texts[item.name] = _dates(ctx, item, header, col)
         elif item.type == "text":
-            numbers[item.name], texts[item.name] = _texts(ctx, item, header, raw, empty)
+            numbers[item.name], texts[item.name] = _texts(ctx, item, header, col)
         else:
-            numbers[item.name] = _coded(ctx, item, header, raw, empty)
-        raw_kept[item.name] = _keep_raw(raw, empty, numbers[item.name], item.type in ("text", "date"))
+            numbers[item.name] = _coded(ctx, item, header, col)
+        raw_kept[item.name] = _keep_raw(col, numbers[item.name], item.type in ("text", "date"))
 
     _routing(ctx, questionnaire, numbers, texts, empties)
     ids = respondent_ids(table)
@@ -286,9 +323,10 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
     for header in (*plan.unknown, *plan.system, *plan.summaries, *(
             [table.id_column] if table.id_column and table.id_column not in ("respondent_id",) else [])):
         values = table.data[header]
-        empty = is_empty(values)
-        kept = as_text(values)
-        kept[empty] = None
+        empty = table.empty[header] if header in table.empty else is_empty(values)
+        kept = np.full(len(values), None, dtype=object)
+        if (~empty).any():
+            kept[~empty] = as_text(values[~empty])
         raw_kept[f"@{header}"] = kept
     quarantined = ctx.bad.copy()
     if quarantined.any():  # quarantined rows keep every non-empty cell as written
@@ -298,7 +336,8 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
                 if header is None or col not in raw_kept:
                     continue
                 source = table.data[header]
-                fill = quarantined & ~is_empty(source) & pd.isna(raw_kept[col])
+                fill = quarantined & pd.isna(raw_kept[col])
+                fill[fill] = ~is_empty(source[fill])
                 if fill.any():
                     raw_kept[col] = raw_kept[col].copy()
                     raw_kept[col][fill] = as_text(source[fill])
@@ -306,18 +345,18 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
                      tuple(ctx.problems))
 
 
-def _keep_raw(raw: np.ndarray, empty: np.ndarray, num: np.ndarray, textual: bool) -> np.ndarray:
-    """Raw text of cells not exactly equal to their clean number (all non-empty cells of text items)."""
-    out = np.full(len(raw), None, dtype=object)
+def _keep_raw(col: Parsed, num: np.ndarray, textual: bool) -> np.ndarray:
+    """Raw text of cells not exactly their clean number: text cells ("034", "3 "), unparsable cells, and
+    every non-empty cell of text and date items."""
+    out = np.full(len(col.raw), None, dtype=object)
     if textual:
-        keep = ~empty
+        keep = ~col.empty
     else:
-        keep = ~empty & np.isnan(num)
-        nonempty = raw[~empty]
-        if len(nonempty) and pd.api.types.infer_dtype(nonempty, skipna=True) not in _NUMERIC_KINDS:
-            keep = ~empty  # text cells that parsed as numbers are kept as written ("034", "3 ")
+        keep = ~col.empty & np.isnan(num)
+        if col.text_cells is not None:
+            keep |= col.text_cells
     if keep.any():
-        out[keep] = as_text(raw[keep])
+        out[keep] = as_text(col.raw[keep])
     return out
 
 
@@ -339,9 +378,9 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         ctx.add("missing_code_not_allowed", is_code & ~np.isin(first, allowed), raw, column=header,
                 item=item.name, extra=", ".join(map(str, allowed)) or "none")
         numbers.update(split)
-        empty = is_empty(raw)
-        empties[item.name] = empty
-        kept = _keep_raw(raw, empty, np.full(n, np.nan), True)
+        col = parse_column(raw, table.empty.get(header))
+        empties[item.name] = col.empty
+        kept = _keep_raw(col, np.full(n, np.nan), True)
         raw_kept[cols[0]] = kept  # the summary text is kept once, beside the first column
         for c in cols[1:]:
             raw_kept[c] = np.full(n, None, dtype=object)
@@ -358,9 +397,8 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
     for j, c in enumerate(cols):
         if c not in header_of:
             continue
-        raw = table.data[header_of[c]]
-        empty = is_empty(raw)
-        num = numbers_of(raw, empty)
+        parsed = parse_column(table.data[header_of[c]], table.empty.get(header_of[c]))
+        raw, empty, num = parsed.raw, parsed.empty, parsed.num
         ctx.add("not_a_number", ~empty & np.isnan(num), raw, column=header_of[c], item=item.name)
         is_code = np.isin(num, MISSING_CODES)
         ctx.add("missing_code_not_allowed", is_code & ~np.isin(num, allowed), raw, column=header_of[c],
@@ -369,7 +407,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
                 item=item.name)
         block[:, j] = num
         empty_block[:, j] = empty
-        raw_kept[c] = _keep_raw(raw, empty, num, False)
+        raw_kept[c] = _keep_raw(parsed, num, False)
     codes = np.where(np.isin(block, MISSING_CODES), block, np.nan)
     row_code = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1)
     has_code = np.isfinite(row_code)
@@ -404,9 +442,12 @@ def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndar
 
             asked = np.asarray(evaluate(item.relevance, frame, missing_codes=MISSING_CODES), dtype=bool)
             answered = _real_answer(item, numbers, texts, empties)
-            shown = _shown_values(item, numbers, texts)
-            ctx.add("answered_but_skipped", ~asked & answered, shown, column=item.name, item=item.name,
-                    extra=item.relevance_text or str(item.relevance))
+            flagged = ~asked & answered
+            if flagged.any():
+                shown = np.full(len(flagged), None, dtype=object)
+                shown[flagged] = _shown_values(item, numbers, texts, flagged)
+                ctx.add("answered_but_skipped", flagged, shown, column=item.name, item=item.name,
+                        extra=item.relevance_text or str(item.relevance))
             fill = ~asked & empty
             for col in item.columns():
                 numbers[col] = numbers[col].copy()
@@ -418,15 +459,17 @@ def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndar
             ctx.add("required", asked & empty, None, item=item.name)
 
 
-def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray]) -> np.ndarray:
+def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray],
+                  rows: np.ndarray) -> np.ndarray:
+    """The answers of ``rows`` as shown in a message (chosen codes of a multiple-choice item)."""
     if item.type == "multiple":
-        block = np.column_stack([numbers[c] for c in item.columns()])
+        block = np.column_stack([numbers[c][rows] for c in item.columns()])
         codes = np.array([c.code for c in item.choices.choices])  # type: ignore[union-attr]
         chosen = pd.DataFrame(np.where(block == 1, codes.astype(str)[None, :], ""))
         return chosen.agg(" ".join, axis=1).str.split().str.join(" ").to_numpy(dtype=object)
     if item.type in ("text", "date"):
-        return texts[item.name]
-    return numbers[item.name]
+        return texts[item.name][rows]
+    return numbers[item.name][rows]
 
 
 def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str]) -> None:

@@ -73,11 +73,16 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         raise ResponsesError(f"the CSV cannot be parsed ({exc}); check quoting and the number of fields on "
                              "that line", code="damaged", file=file) from None
     headers = header_names(list(frame.iloc[0]), file, "csv")
+    extra = [j for j in range(len(headers), frame.shape[1]) if (frame.iloc[first_data_row - 1:, j] != "").any()]
+    if extra:
+        raise ResponsesError(f"column {extra[0] + 1} holds values but has no header in line 1; add the variable "
+                             "name or remove the values", code="no_header", file=file)
     body = frame.iloc[first_data_row - 1:]
     data = {h: body.iloc[:, i].to_numpy(dtype=object) for i, h in enumerate(headers)}
+    empty = {h: (v == "") for h, v in data.items()}
     rows = np.arange(first_data_row, first_data_row + len(body), dtype=np.int64)
-    data, rows = drop_blank_rows(data, rows)
+    data, rows, empty = drop_blank_rows(data, rows, empty)
     notes = [] if len(rows) else [problem("empty_file", file=file)]
     return RawTable(file=file, kind=kind, sheet=None, headers=tuple(headers), data=data, rows=rows,
                     encoding=used, id_column="respondent_id" if "respondent_id" in data else None,
-                    notes=tuple(notes))
+                    notes=tuple(notes), empty=empty)

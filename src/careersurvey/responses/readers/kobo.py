@@ -68,7 +68,7 @@ def _finish(table: RawTable, children: dict[str, RawTable], kind: str) -> RawTab
     return RawTable(file=table.file, kind=kind, sheet=table.sheet, headers=headers, data=table.data,
                     rows=table.rows, meta=table.meta, id_column=id_col, encoding=table.encoding,
                     form_version=None if form_version is None else np.asarray(form_version, dtype=object),
-                    notes=table.notes, children=children, meta_columns=system)
+                    notes=table.notes, children=children, meta_columns=system, empty=table.empty)
 
 
 def read_kobo_xlsx(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:

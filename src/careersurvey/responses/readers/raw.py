@@ -44,6 +44,8 @@ class RawTable:
     column_map: Mapping[str, str | None] | None = None
     #: headers that are metadata of the source system (Kobo ``_uuid``...), kept raw, never "unknown"
     meta_columns: tuple[str, ...] = ()
+    #: header -> cells that are None, NaN or "" (found once by the reader; spaces-only text is found later)
+    empty: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -57,7 +59,7 @@ def is_empty(values: np.ndarray) -> np.ndarray:
     """Vectorised: True where a cell is empty (None, NaN, ``""`` or a string of only spaces)."""
     import pandas as pd
 
-    out = _quick_empty(values)
+    out = quick_empty(values)
     rest = values[~out]
     if len(rest) and pd.api.types.infer_dtype(rest, skipna=True) not in _NUMERIC_KINDS:
         stripped = pd.Series(rest, dtype=object).str.strip()
@@ -70,25 +72,29 @@ def is_empty(values: np.ndarray) -> np.ndarray:
 _NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean", "date", "datetime"})
 
 
-def drop_blank_rows(data: dict[str, np.ndarray], rows: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def drop_blank_rows(data: dict[str, np.ndarray], rows: np.ndarray, empty: dict[str, np.ndarray]
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
     """Remove rows whose every cell is empty: they are spacing, not responses."""
     if not data or len(rows) == 0:
-        return data, rows
-    blank = np.ones(len(rows), dtype=bool)
-    for values in data.values():
-        blank &= _quick_empty(values)
+        return data, rows, empty
+    blank = np.logical_and.reduce([empty[k] for k in data])
     if not blank.any():
-        return data, rows
+        return data, rows, empty
     keep = ~blank
-    return {k: v[keep] for k, v in data.items()}, rows[keep]
+    return {k: v[keep] for k, v in data.items()}, rows[keep], {k: v[keep] for k, v in empty.items()}
 
 
-def _quick_empty(values: np.ndarray) -> np.ndarray:
-    """Empty cells as calamine gives them ('' for blank) or None/NaN; cheap, no per-cell Python calls."""
+def quick_empty(values: np.ndarray) -> np.ndarray:
+    """Empty cells as calamine gives them ('' for blank) or None/NaN; no per-cell Python calls."""
+    if values.dtype != object:
+        return pd_isna(values)
+    return pd_isna(values) | (values == "")
+
+
+def pd_isna(values: np.ndarray) -> np.ndarray:
     import pandas as pd
 
-    s = pd.Series(values, dtype=object, copy=False)
-    return (s.isna() | (s == "")).to_numpy(dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def to_object(values: Any, n: int | None = None) -> np.ndarray:

@@ -99,28 +99,23 @@ def read_table(path: Path, *, sheet: str | None, kind: str, first_data_row: int,
         raise ResponsesError(f"sheet {sheet!r} is empty (no header row); fill in the entry template",
                              code="empty_sheet", file=file)
     headers = header_names(rows[0], file, sheet)
-    cols = columns_from_rows(rows, first_data_row - 1)
+    cols, empties = columns_from_rows(rows, first_data_row - 1, len(headers))
     data = {h: cols[i] for i, h in enumerate(headers)}
-    extra = [i for i in range(len(headers), len(cols)) if not _all_blank(cols[i])]
+    empty = {h: empties[i] for i, h in enumerate(headers)}
+    extra = [i for i in range(len(headers), len(cols)) if not empties[i].all()]
     if extra:
         raise ResponsesError(
             f"sheet {sheet!r}: column {extra[0] + 1} holds values but has no header in row 1; add the "
             "variable name or delete the column", code="no_header", file=file)
     n = len(cols[0]) if cols else 0
     row_numbers = np.arange(first_data_row, first_data_row + n, dtype=np.int64)
-    data, row_numbers = drop_blank_rows(data, row_numbers)
+    data, row_numbers, empty = drop_blank_rows(data, row_numbers, empty)
     notes = scan_notes(scan, file=file, sheet=sheet, headers=headers, first_data_row=first_data_row)
     if len(row_numbers) == 0:
         notes.append(problem("empty_file", file=file, sheet=sheet))
     id_column = ID_COLUMN if ID_COLUMN in data else None
     return RawTable(file=file, kind=kind, sheet=sheet, headers=tuple(headers), data=data, rows=row_numbers,
-                    meta=meta, id_column=id_column, notes=tuple(notes))
-
-
-def _all_blank(values: np.ndarray) -> bool:
-    from careersurvey.responses.readers.raw import is_empty
-
-    return bool(is_empty(values).all())
+                    meta=meta, id_column=id_column, notes=tuple(notes), empty=empty)
 
 
 def read_template(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from careersurvey.responses.problems import ResponsesError
 
@@ -258,18 +259,21 @@ def sheet_names(path: Path) -> list[str]:
             "open it in Excel and save it again", code="damaged", file=str(path)) from None
 
 
-def columns_from_rows(rows: list[list[Any]], start: int) -> list[np.ndarray]:
-    """Transpose data rows ``rows[start:]`` into one object array per column (ragged rows padded)."""
+def columns_from_rows(rows: list[list[Any]], start: int, width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Data rows ``rows[start:]`` as ``width`` object columns, and each column's empty cells ('' or None).
+
+    One 2-D object array is built from the (rectangular) rows in C, so transposing and finding empty
+    cells cost one pass each over all cells, not a Python loop per row.
+    """
     body = rows[start:]
     if not body:
-        width = len(rows[0]) if rows else 0
-        return [np.empty(0, dtype=object) for _ in range(width)]
-    width = max(len(rows[0]), len(body[0]))
-    out = []
-    for col in zip(*body):
-        arr = np.empty(len(body), dtype=object)
-        arr[:] = col
-        out.append(arr)
-    while len(out) < width:
-        out.append(np.full(len(body), "", dtype=object))
-    return out
+        return [np.empty(0, dtype=object) for _ in range(width)], [np.empty(0, dtype=bool) for _ in range(width)]
+    block = np.empty((len(body), max(width, max(len(r) for r in (body[0], body[-1])))), dtype=object)
+    try:
+        block[:, :] = body
+    except ValueError:  # ragged rows (never from calamine; possible from other sources)
+        block[:, :] = ""
+        for i, r in enumerate(body):
+            block[i, : len(r)] = r
+    empty = (block == "") | np.asarray(pd.isna(block), dtype=bool)
+    return [block[:, j] for j in range(block.shape[1])], [empty[:, j] for j in range(block.shape[1])]

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "ledger, respondents, cells, repeat cells, problems, questionnaire columns", """
+    Migration(1, "ledger, respondents, answer tables, raw cells, repeat cells, problems, questionnaire columns", """
 -- Response store, schema version 1. One DuckDB file per survey program (or per fieldwork wave).
 -- Every import is one transaction: one `imports` (ledger) row, its respondents, cells and problems.
 
@@ -61,17 +61,26 @@ CREATE TABLE respondents (
     form_version          VARCHAR               -- the export's own version id (KoboToolbox __version__)
 );
 
--- Long format: one row per non-empty cell. `col` is a questionnaire column (role, motives_3) or
--- '@' + a header kept raw (unknown and system columns). `num` holds codes, numbers, 0/1 and missing
--- codes; `txt` text answers and ISO dates; `raw` the cell as written wherever it is not exactly `num`
--- (NULL: the cell held exactly the clean value), and every cell of a quarantined row.
-CREATE TABLE cells (
+-- Clean values live in one wide table per questionnaire version, made on first import of that version
+-- (see `answer_tables`; columns: import_id, row_no, then one column per data column of the version:
+-- DOUBLE for codes, numbers, 0/1 and missing codes; for text and date items a VARCHAR column with the
+-- text or ISO date and a DOUBLE column "<item>@code" with its missing code). Wide tables are what
+-- analysis reads, column by column.
+CREATE TABLE answer_tables (
+    questionnaire_id      VARCHAR NOT NULL,
+    questionnaire_version VARCHAR NOT NULL,
+    table_name            VARCHAR NOT NULL UNIQUE,
+    PRIMARY KEY (questionnaire_id, questionnaire_version)
+);
+
+-- Cells as written, wherever they are not exactly the clean value: text typed into number cells
+-- ("034", " 3 "), unparsable cells, labels given for codes, every non-empty cell of text and date items
+-- and of quarantined rows, and the cells of unknown and system columns (`col` = '@' + header).
+CREATE TABLE raw_cells (
     import_id INTEGER NOT NULL,
     row_no    INTEGER NOT NULL,
     col       VARCHAR NOT NULL,
-    num       DOUBLE,
-    txt       VARCHAR,
-    raw       VARCHAR
+    raw       VARCHAR NOT NULL
 );
 
 -- Repeat groups of KoboToolbox/ODK exports, kept as raw text (the questionnaire model has no repeats).
