@@ -84,3 +84,11 @@ def test_missing_margin_values_fail_or_are_dropped(csv, tmp_path) -> None:
     res = runner.invoke(app, args + ["--drop-incomplete"])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == len(df) - 1
+
+
+def test_store_errors_are_reported(tmp_path) -> None:
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["weights", "rake", "--store", str(tmp_path / "none.duckdb"), "--targets",
+                              "kr-researchers-2023", "--out", str(out)])
+    assert res.exit_code == 1
+    assert "no response store here yet" in res.output

@@ -16,7 +16,7 @@ from rich.table import Table
 
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataOpt = typer.Option(None, "--data", help="CSV file with one row per respondent.")
 StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
@@ -51,8 +51,12 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
             _fail(f"{data}: cannot read as CSV ({exc})")
     from careersurvey.responses.dataset import load_responses
+    from careersurvey.responses.problems import ResponsesError
 
-    return load_responses(store, questionnaire, labels=False)
+    try:
+        return load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
+    except ResponsesError as exc:
+        _fail(str(exc))
 
 
 def _design(df, weights, strata, psu):
