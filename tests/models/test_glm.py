@@ -76,6 +76,8 @@ def test_missing_values_drop_rows_as_a_domain(apistrat):
     complete = apistrat["acs_k3"].notna()
     ref = d.subset(complete).glm("api00 ~ acs_k3 + meals")
     assert fit.nobs == int(complete.sum()) == ref.nobs
+    # degf counts what is left: 97 PSUs in 1 stratum (only elementary schools report acs_k3); 3 coefficients
+    assert fit.df_resid == ref.df_resid == int(complete.sum()) - 1 + 1 - 3
     np.testing.assert_allclose(fit.params, ref.params, rtol=1e-12)
     np.testing.assert_allclose(fit.bse, ref.bse, rtol=1e-12)
 
@@ -106,6 +108,8 @@ def test_errors_name_the_problem(apiclus1):
         d.glm("api00 ~ stype + C(stype)")
     with pytest.raises(ModelError, match="family='negbin' is not supported"):
         d.glm("api00 ~ ell", family="negbin")
+    with pytest.raises(ModelError, match=r"every row in the design has a missing value .*\(flag"):
+        d.glm("api00 ~ flag")
     with pytest.raises(ModelError, match="needs a response"):
         d.glm("api00")
     with pytest.raises(ModelError, match="did not converge.*may separate the response"):  # ell > 40 separates it

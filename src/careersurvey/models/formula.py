@@ -62,7 +62,7 @@ def _drop_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def model_data(design: SurveyDesign, formula: str, *, intercept_required: bool = False) -> ModelData:
+def model_data(design: SurveyDesign, formula: str) -> ModelData:
     """Evaluate ``formula`` ("y ~ x1 + C(g) + I(x2 / 10)") on the design's rows with positive weight."""
     from formulaic import Formula, model_matrix
     from formulaic.errors import FormulaicError
@@ -72,7 +72,8 @@ def model_data(design: SurveyDesign, formula: str, *, intercept_required: bool =
     data = design.data
     inside = np.asarray(design.w) > 0
     pos = np.flatnonzero(inside)
-    if len(pos) == 0:
+    n_inside = len(pos)
+    if n_inside == 0:
         raise ModelError(f"formula {formula!r}: the design (domain) has no rows with positive weight")
     try:
         parsed = Formula(formula)
@@ -80,27 +81,30 @@ def model_data(design: SurveyDesign, formula: str, *, intercept_required: bool =
         used = [c for c in data.columns if c in {str(v) for v in parsed.required_variables}]
         frame = data[used] if len(pos) == len(data) else data[used].iloc[pos]
         # R's na.omit: a row missing any variable the formula uses leaves the fit (also inside I(...))
-        missing = frame.isna().any(axis=1).to_numpy() if used else np.zeros(len(frame), dtype=bool)
-        if missing.any():
-            frame, pos = frame[~missing], pos[~missing]
+        incomplete = frame.isna().any(axis=1).to_numpy() if used else np.zeros(len(frame), dtype=bool)
+        if incomplete.all():
+            raise ModelError(f"formula {formula!r}: every row in the design has a missing value in the model's "
+                             f"variables ({', '.join(used)})")
+        if incomplete.any():
+            frame, pos = frame[~incomplete], pos[~incomplete]
         sub = _drop_unused_levels(frame.reset_index(drop=True))
         mm = model_matrix(parsed, sub, na_action="ignore")
+    except ModelError:
+        raise
     except (FormulaicError, NameError, KeyError, SyntaxError, TypeError, ValueError) as exc:
         missing = _missing_variables(formula, data)
         hint = (f"variable(s) {', '.join(missing)} not in the data" if missing else str(exc).strip().splitlines()[0])
         raise ModelError(f"formula {formula!r} cannot be evaluated: {hint}. Check the spelling against the "
                          "data's columns; quote strings inside I(...) as in Python.") from exc
     lhs, rhs = mm.lhs, mm.rhs
-    if len(pos) == 0:
-        raise ModelError(f"formula {formula!r}: every row in the design has a missing value in the model's "
-                         "variables")
     rows = np.zeros(len(data), dtype=bool)
     rows[pos] = True
     X = np.ascontiguousarray(rhs.to_numpy(dtype=float))  # row blocks of X must be contiguous
     names = tuple(str(c) for c in rhs.columns)
     del mm, rhs
     _check_rank(X, names, formula)
-    fit_design = design if rows.sum() == len(pos) else design.subset(rows)
+    # rows dropped for missing values leave the domain, as R's design[-nas, ] (degf counts what is left)
+    fit_design = design if len(pos) == n_inside else design.subset(rows)
     return ModelData(formula=formula, lhs=pd.DataFrame(lhs), X=X, names=names, rows=rows,
                      weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design)
 

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from careersurvey.estimates import replicate_covariance
 from careersurvey.models.formula import ModelData, ModelError, ModelWarning, model_data
-from careersurvey.models.results import ModelResults, replicate_degf
+from careersurvey.models.results import ModelResults
 
 if TYPE_CHECKING:  # pragma: no cover
     from careersurvey.design import SurveyDesign
@@ -230,7 +230,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, *, l
             for r in range(rep_w.shape[1])
         ])
         cov = replicate_covariance(thetas.T, beta, reps)  # R's svrVar, one place
-        degf = replicate_degf(design)
+        degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     names = pd.Index(md.names)
     return ModelResults(

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from careersurvey.estimates import replicate_covariance
 from careersurvey.models.formula import ModelData, ModelError, model_data
-from careersurvey.models.results import ModelResults, replicate_degf
+from careersurvey.models.results import ModelResults
 
 if TYPE_CHECKING:  # pragma: no cover
     from careersurvey.design import SurveyDesign
@@ -221,7 +221,7 @@ def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) 
         thetas = np.vstack([_fit(ll, rep_w[:, r], theta, formula, f"replicate {r + 1}")
                             for r in range(rep_w.shape[1])])
         cov = replicate_covariance(thetas.T, theta, reps)  # R's svrVar, one place
-        degf = replicate_degf(design)
+        degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
     index = pd.Index(names + thr)

@@ -20,18 +20,6 @@ from careersurvey.results import result_frame, t_quantile
 if TYPE_CHECKING:  # pragma: no cover
     from statsmodels.iolib.summary2 import Summary
 
-    from careersurvey.design import SurveyDesign
-
-
-def replicate_degf(design: SurveyDesign) -> int:
-    """R's ``degf()`` of a replicate design: rank of the analysis weights over the domain's rows, minus one."""
-    inside = np.asarray(design.w) > 0
-    rw = np.asarray(design.replicates.weights, dtype=float)[inside]
-    if rw.size == 0:
-        return 0
-    s = np.linalg.svd(rw, compute_uv=False)
-    return int((s > s[0] * 1e-5).sum()) - 1 if s[0] > 0 else -1
-
 
 @dataclass(frozen=True, eq=False)
 class ModelResults:
