@@ -70,9 +70,11 @@ def build(src: Path, case: dict):
             d = d.replicate(rep["type"])
     cal = case.get("calibration")
     if cal:
-        assert cal["method"] in ("linear", "logit"), "model cases only calibrate by linear/logit"
-        d = d.calibrate(r_totals_to_margins(d.data, cal["formula"], cal["totals"]), method=cal["method"],
-                        bounds=cal.get("bounds"))
+        if cal["method"] == "raking" and "margins" in cal:
+            d = d.rake(cal["margins"])
+        else:
+            d = d.calibrate(r_totals_to_margins(d.data, cal["formula"], cal["totals"]), method=cal["method"],
+                            bounds=cal.get("bounds"))
     if case.get("subset"):
         d = d.subset(case["subset"])
     return d
