@@ -120,7 +120,7 @@ def _impute_margins(data: pd.DataFrame, columns: Sequence[str], by: str | None) 
 def load_study(store: str | Path, sample: str | Path | None = None,
                targets: str | None = "kr-researchers-2023") -> Study:
     """Read a store and build the raked design (see module doc). Respondents outside the targets'
-    population (working abroad or outside the listed sectors) keep their design weight, unraked."""
+    population (undergraduates, working abroad or outside the listed sectors) are only in ``full``."""
     data = cs.load_responses(store, labels=False)
     q = cs.load_questionnaire(data.attrs["questionnaire"])
     notes: list[str] = []
@@ -133,7 +133,8 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         if lost.any():
             raise SystemExit(f"{sample}: {int(lost.sum())} accepted respondents (e.g. "
                              f"{data.loc[lost, 'respondent_id'].iloc[0]}) are not in the sample file")
-        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1")
+        # a stratum where only one institution responded gets R survey's "adjust" (centred at the mean)
+        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust")
         notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "
                      f"{data['psu'].nunique()} institutions; weights from {sample.name}")
     else:
@@ -146,13 +147,15 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     design = base
     if targets:
         tg = cs.load_targets(targets)
-        with_margins = tg.add_margin_columns(data)
+        # the targets count researchers working in Korea: undergraduates, people abroad or outside the
+        # listed sectors are described with their design weights only (``full``), never raked
+        inside = data["role"].between(2, 7) & data["sector"].between(1, 6) & (data["region"] != 18)
+        if (~inside).any():
+            notes.append(f"{int((~inside).sum())} respondents outside the targets' population (undergraduates, "
+                         "researchers abroad or outside the listed sectors) keep their design weights and are "
+                         "left out of the raked analyses")
+        with_margins = tg.add_margin_columns(data[inside].reset_index(drop=True))
         cols = [m.column for m in tg.margins_]
-        outside = with_margins["sector_margin"].isna() if "sector_margin" in cols else pd.Series(False, index=data.index)
-        if outside.any():
-            notes.append(f"{int(outside.sum())} respondents outside the targets' population (abroad or other "
-                         "sectors) are left out of the raked analysis")
-            with_margins = with_margins[~outside].reset_index(drop=True)
         with_margins, filled = _impute_margins(with_margins, cols, "stratum" if "stratum" in data else None)
         notes.extend(filled)
         base = cs.SurveyDesign(with_margins, **design_kw)

@@ -27,7 +27,8 @@ MEDWHY = ("medwhy_guarantee", "medwhy_sci_risky", "medwhy_license")
 
 def run(study: Study) -> "cs.AnalysisResult":
     """Medicine versus science: shares, motives, reasons and an ordinal model."""
-    d, q = study.design, study.questionnaire
+    # undergraduates are outside the researcher targets: this question uses everyone, with design weights
+    d, q = study.full, study.questionnaire
     data = d.data
     tables, figures, findings = [], [], []
     would = prop_table(d, "top_med_would", "role_group")
@@ -52,7 +53,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("medwhy", "Agreement with reasons why top students choose medicine", why,
                            "Weighted share agreeing or strongly agreeing."))
     findings.append(f"Most agreed reason: '{why.index[0]}' ({why.estimate.iloc[0]:.0%} agree).")
-    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector and role",
+    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector",
                            by_table(d, ["top_med_would"], "sector_name")))
     formula = ("med_would ~ " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
@@ -68,8 +69,9 @@ def run(study: Study) -> "cs.AnalysisResult":
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings), facts={t: float(tab.loc[t, "estimate"]) for t in tab.index},
-        methods=("Weighted with the raked weights; CIs, Rao-Scott tests and the proportional-odds model use "
-                 "the stratified cluster design. stem-careers 1.0.0 has no measure of school standing, so "
+        methods=("All respondents including undergraduates and those abroad, weighted with the design "
+                 "weights (undergraduates are outside the raking targets); CIs, Rao-Scott tests and the "
+                 "proportional-odds model use the stratified cluster design. stem-careers 1.0.0 has no measure of school standing, so "
                  "'top' students cannot be singled out; the motives model shows why medicine attracts."),
     )
 

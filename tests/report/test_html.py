@@ -10,6 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from careersurvey.report.plots import style  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -22,6 +24,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _result() -> AnalysisResult:
+    style()  # Hangul labels need the Nanum font where the system has one
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.bar(["대학", "출연연", "기업"], [0.31, 0.42, 0.22], color="#2a6f97")
     ax.set_title("Intend to leave Korea")

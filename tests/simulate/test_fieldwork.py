@@ -51,7 +51,9 @@ def test_sample_file_covers_every_respondent(fieldwork) -> None:
     sample = pd.read_csv(sim.sample_file, dtype={"respondent_id": str})
     assert sample["respondent_id"].is_unique and len(sample) == len(sim.answers)
     assert (sample["design_weight"] > 0).all() and (sample["fpc1"] >= 1).all()
-    assert sample.groupby("stratum")["psu"].nunique().min() >= 2
+    assert (sample.groupby("psu")["stratum"].nunique() == 1).all()  # PSUs nest in strata
+    assert (sample["design_weight"] >= 1).all()  # inverse probabilities: nobody represents less than one
+    assert (sample["fpc2"] >= 1).all()
 
 
 def test_simulation_is_reproducible(fieldwork, tmp_path: Path) -> None:

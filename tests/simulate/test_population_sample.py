@@ -16,8 +16,13 @@ def pop():
 
 
 def test_population_reproduces_published_margins(pop) -> None:
-    p = pop.persons
+    everyone = pop.persons
+    p = everyone[everyone["in_targets"]]
     assert len(p) == pytest.approx(DEFAULT_MARGINS.size, rel=1e-3)
+    outside = everyone[~everyone["in_targets"]]
+    assert (outside["role"] == "undergraduate").sum() == pytest.approx(DEFAULT_MARGINS.undergraduates, rel=0.01)
+    assert (outside["sector"] == "abroad").sum() == pytest.approx(DEFAULT_MARGINS.abroad, rel=0.01)
+    assert (outside.loc[outside["role"] == "undergraduate", "sector"] == "university").all()
     for var in ("sector", "sex", "region"):
         got = p[var].value_counts(normalize=True)
         for level, share in DEFAULT_MARGINS.shares[var].items():
@@ -56,10 +61,13 @@ def test_design_weights_estimate_the_population_size_without_bias(pop) -> None:
     # unbiased: the mean over repeated samples is near N (the SE of that mean is well under 5%)
     assert np.mean(totals) == pytest.approx(len(pop.persons), rel=0.08)
     d = draw_sample(pop, n_institutions=200, seed=1)
+    ug = d.persons["role"] == "undergraduate"
+    assert ug.any() and (d.persons.loc[ug, "sector"] == "university").all()
+    assert (d.persons[ug].groupby("psu").size() <= 6).all()
     per_stratum = d.persons.groupby("stratum")["psu"].nunique()
     assert (per_stratum >= 2).all()
     assert (d.persons["fpc1"] >= per_stratum.reindex(d.persons["stratum"]).to_numpy()).all()
-    assert (d.persons.groupby("psu").size() <= 12).all()
+    assert (d.persons[~ug].groupby("psu").size() <= 12).all()
 
 
 def test_nonresponse_depends_on_covariates(pop) -> None:

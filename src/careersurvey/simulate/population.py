@@ -6,9 +6,10 @@ and a latent structure behind the research questions, so that analyses of a samp
 checked against the truth that made it.
 
 Scope and assumptions (documented because they shape every number):
-- the population is the researcher headcount of the MSIT-KISTEP R&D survey; university researchers include
-  the students who do research there (undergraduate interns, master's and PhD students), who are sampled
-  and analysed as roles within universities;
+- the researchers are the headcount of the MSIT-KISTEP R&D survey (graduate students who do research count
+  as university researchers); STEM undergraduates of the same universities and Korean researchers abroad
+  are added as groups outside the published margins (``in_targets`` is False for them), so the analyses
+  rake only the researchers in Korea and describe the other two with their design weights;
 - people sit in institutions (universities, government-funded institutes, firms), the primary sampling
   units; institution effects make answers within an institution alike (intra-cluster correlation);
 - latent traits (failure stigma, relative deprivation, autonomy, psychological safety, ...) and the two
@@ -26,11 +27,12 @@ import pandas as pd
 
 __all__ = ["Margins", "LatentModel", "Population", "DEFAULT_MARGINS", "SECTORS", "ROLES", "make_population"]
 
-#: Sectors of employment in the population; business is split into firm types (shares of all researchers).
-SECTORS: tuple[str, ...] = ("university", "institute", "large_firm", "sme", "startup", "foreign_firm")
+#: Sectors of employment in Korea (business split into firm types), then Korean researchers working abroad.
+DOMESTIC: tuple[str, ...] = ("university", "institute", "large_firm", "sme", "startup", "foreign_firm")
+SECTORS: tuple[str, ...] = DOMESTIC + ("abroad",)
 #: Roles, in the order of the questionnaire's role item.
 ROLES: tuple[str, ...] = ("undergraduate", "masters", "phd", "postdoc", "researcher", "faculty", "other")
-REGIONS: tuple[str, ...] = ("capital", "daejeon", "other")
+REGIONS: tuple[str, ...] = ("capital", "daejeon", "other", "abroad")
 DEGREES: tuple[str, ...] = ("phd", "masters", "bachelors", "other")
 SEXES: tuple[str, ...] = ("male", "female")
 
@@ -41,11 +43,15 @@ def _freeze(m: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, f
 
 @dataclass(frozen=True)
 class Margins:
-    """Population size and the published shares the population reproduces in expectation."""
+    """Researcher headcount in Korea and the published shares it reproduces in expectation, plus two groups
+    outside those statistics that the survey also asks: STEM undergraduates at the universities of the
+    frame, and Korean researchers working abroad (both sizes are assumptions, not published figures)."""
 
     size: int
     shares: Mapping[str, Mapping[str, float]]
     source: str = ""
+    undergraduates: int = 120_000
+    abroad: int = 25_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shares", _freeze(self.shares))
@@ -112,13 +118,15 @@ _REGION_BY_SECTOR = {"university": (0.55, 0.08, 0.37), "institute": (0.30, 0.55,
                      "large_firm": (0.72, 0.02, 0.26), "sme": (0.72, 0.04, 0.24), "startup": (0.82, 0.05, 0.13),
                      "foreign_firm": (0.92, 0.01, 0.07)}
 _ROLE_BY_SECTOR = {  # undergraduate, masters, phd, postdoc, researcher, faculty, other
-    "university": (0.10, 0.27, 0.25, 0.07, 0.08, 0.21, 0.02), "institute": (0, 0.03, 0.05, 0.10, 0.80, 0, 0.02),
+    "university": (0, 0.30, 0.28, 0.08, 0.09, 0.23, 0.02), "institute": (0, 0.03, 0.05, 0.10, 0.80, 0, 0.02),
     "large_firm": (0, 0, 0, 0.01, 0.96, 0, 0.03), "sme": (0, 0, 0, 0, 0.95, 0, 0.05),
-    "startup": (0, 0, 0, 0, 0.94, 0, 0.06), "foreign_firm": (0, 0, 0, 0.02, 0.95, 0, 0.03)}
+    "startup": (0, 0, 0, 0, 0.94, 0, 0.06), "foreign_firm": (0, 0, 0, 0.02, 0.95, 0, 0.03),
+    "abroad": (0, 0, 0.10, 0.35, 0.40, 0.15, 0)}
 _FEMALE_BY_SECTOR = {"university": 0.33, "institute": 0.24, "large_firm": 0.19, "sme": 0.22, "startup": 0.2,
-                     "foreign_firm": 0.25}
+                     "foreign_firm": 0.25, "abroad": 0.28}
 # annual gross pay, million KRW: median by (sector, senior role) and big-tech offer for comparison
-_PAY_MEDIAN = {"university": 55, "institute": 75, "large_firm": 95, "sme": 48, "startup": 60, "foreign_firm": 150}
+_PAY_MEDIAN = {"university": 55, "institute": 75, "large_firm": 95, "sme": 48, "startup": 60, "foreign_firm": 150,
+               "abroad": 140}
 _ROLE_PAY = {"undergraduate": 0.12, "masters": 0.3, "phd": 0.45, "postdoc": 0.8, "researcher": 1.0,
              "faculty": 1.6, "other": 0.8}
 BIG_TECH_OFFER = 550.0  # starting offers at global big tech, 500-600 million KRW (INSTRUMENT.md)
@@ -137,29 +145,38 @@ def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
 
 def _institutions(rng: np.random.Generator, margins: Margins) -> pd.DataFrame:
     rows = []
-    for s_i, sector in enumerate(SECTORS):
+    for sector in DOMESTIC:
         n_sector = margins.size * margins.shares["sector"][sector]
-        for r_i, region in enumerate(REGIONS):
+        for r_i, region in enumerate(REGIONS[:3]):
             target = n_sector * _REGION_BY_SECTOR[sector][r_i]
             mean, sd = _INST_SIZE[sector]
             k = max(2, int(round(target / mean)))
             size = rng.lognormal(np.log(mean) - sd**2 / 2, sd, k)
             size = np.maximum(1, np.round(size / size.sum() * target)).astype(int)
             rows.append(pd.DataFrame({"sector": sector, "region": region, "size": size}))
+    if margins.abroad > 0:  # host labs and companies abroad, ~30 Korean researchers each on average
+        k = max(2, margins.abroad // 30)
+        size = rng.lognormal(np.log(30) - 0.5, 1.0, k)
+        size = np.maximum(1, np.round(size / size.sum() * margins.abroad)).astype(int)
+        rows.append(pd.DataFrame({"sector": "abroad", "region": "abroad", "size": size}))
     inst = pd.concat(rows, ignore_index=True)
     inst.insert(0, "institution", [f"I{i:05d}" for i in range(len(inst))])
     inst["stratum"] = inst["sector"] + "/" + inst["region"]
+    uni = (inst["sector"] == "university").to_numpy()
+    inst["undergraduates"] = np.where(uni, np.round(inst["size"] * margins.undergraduates
+                                                    / max(1, inst.loc[uni, "size"].sum())), 0).astype(int)
     inst["n_institutions"] = inst.groupby("stratum")["institution"].transform("size")
     # institution effects on the climate: stigma is higher where evaluation is short-term (institutes, PBS)
     z = rng.standard_normal((len(inst), 3))
     base_stigma = inst["sector"].map({"institute": 0.5, "university": 0.3}).fillna(-0.1).to_numpy()
     inst["u_stigma"] = base_stigma + z[:, 0]
     inst["u_safety"] = -0.4 * z[:, 0] + np.sqrt(1 - 0.16) * z[:, 1]
-    inst["u_autonomy"] = inst["sector"].map({"startup": 0.4, "university": 0.3, "foreign_firm": 0.3}).fillna(
+    inst["u_autonomy"] = inst["sector"].map({"startup": 0.4, "university": 0.3, "foreign_firm": 0.3,
+                                             "abroad": 0.5}).fillna(
         -0.1).to_numpy() + z[:, 2]
     inst["performance_pay"] = rng.random(len(inst)) < inst["sector"].map(
         {"university": 0.15, "institute": 0.1, "large_firm": 0.45, "sme": 0.35, "startup": 0.6,
-         "foreign_firm": 0.85}).to_numpy()
+         "foreign_firm": 0.85, "abroad": 0.7}).to_numpy()
     return inst
 
 
@@ -168,65 +185,69 @@ def make_population(
 ) -> Population:
     """Build the population: institutions by stratum (sector x region), persons in them, latent traits.
 
-    Deterministic for a given seed. The full headcount (about 600,000 rows) builds in well under a second.
+    Deterministic for a given seed. The default (about 750,000 persons) builds in one to two seconds.
     """
     rng = np.random.default_rng(seed)
     inst = _institutions(rng, margins)
-    idx = np.repeat(np.arange(len(inst)), inst["size"].to_numpy())
+    idx_r = np.repeat(np.arange(len(inst)), inst["size"].to_numpy())
+    idx_u = np.repeat(np.arange(len(inst)), inst["undergraduates"].to_numpy())
+    idx = np.concatenate([idx_r, idx_u])
     n = len(idx)
-    p = inst.iloc[idx].reset_index(drop=True)
-    sector = p["sector"].to_numpy()
-    role_p = np.array([_ROLE_BY_SECTOR[s] for s in SECTORS])[pd.Categorical(sector, SECTORS).codes]
-    role = _draw(rng, role_p)
-    role_name = np.array(ROLES)[role]
-    female = rng.random(n) < pd.Series(sector).map(_FEMALE_BY_SECTOR).to_numpy()
+    # integer codes throughout (string arrays of 750,000 rows are slow); names only for the output
+    sec = pd.Categorical(inst["sector"], SECTORS).codes.astype(int)[idx]
+    reg = pd.Categorical(inst["region"], REGIONS).codes.astype(int)[idx]
+    S = {name: i for i, name in enumerate(SECTORS)}
+    R = {name: i for i, name in enumerate(ROLES)}
+    role_p = np.array([_ROLE_BY_SECTOR[x] for x in SECTORS])[sec]
+    role = np.where(np.arange(n) < len(idx_r), _draw(rng, role_p), R["undergraduate"])
+    female = rng.random(n) < np.array([_FEMALE_BY_SECTOR[x] for x in SECTORS])[sec]
     # degree held: students hold the degree below the one they study for; business mostly bachelor's
     deg_p = np.select(
-        [np.isin(role_name, ["phd"]), np.isin(role_name, ["postdoc", "faculty"]), role_name == "masters",
-         role_name == "undergraduate", np.isin(sector, ["university", "institute"])],
+        [role == R["phd"], np.isin(role, [R["postdoc"], R["faculty"]]), role == R["masters"],
+         role == R["undergraduate"], np.isin(sec, [S["university"], S["institute"], S["abroad"]])],
         [0, 1, 2, 3, 4], default=5)
     deg_table = np.array([[0, .9, .1, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [.55, .35, .1, 0],
                           [.13, .30, .53, .04]])
     degree = _draw(rng, deg_table[deg_p])
-    age = np.clip(np.select([role_name == "undergraduate", role_name == "masters", role_name == "phd",
-                             role_name == "postdoc"], [22, 26, 30, 34], default=41)
-                  + rng.normal(0, np.where(np.isin(role_name, ["researcher", "faculty", "other"]), 9, 2), n),
-                  19, 69)
-    ai = rng.random(n) < np.where(np.isin(sector, ["foreign_firm", "startup", "large_firm"]), 0.3, 0.15)
+    age_mean = np.array([22, 26, 30, 34, 41, 41, 41])[role]
+    age_sd = np.array([2, 2, 2, 2, 9, 9, 9])[role]
+    age = np.clip(age_mean + rng.normal(0, 1, n) * age_sd, 19, 69)
+    ai = rng.random(n) < np.where(np.isin(sec, [S["foreign_firm"], S["startup"], S["large_firm"]]), 0.3, 0.15)
     field_p = np.tile([0.30, 0.45, 0.10, 0.10, 0.05], (n, 1))  # natural sci, engineering, medical, agri, other
     fld = _draw(rng, field_p)
     # latent traits: institution effect (share icc of the variance) plus a personal part
     e = rng.standard_normal((n, 6))
     w_i, w_p = np.sqrt(model.icc), np.sqrt(1 - model.icc)
-    stigma = w_i * p["u_stigma"].to_numpy() + w_p * e[:, 0]
-    safety = w_i * p["u_safety"].to_numpy() - 0.3 * w_p * e[:, 0] + np.sqrt(1 - 0.09) * w_p * e[:, 1]
-    senior = np.isin(role_name, ["faculty"]).astype(float) - np.isin(role_name, ["undergraduate", "masters",
-                                                                                   "phd"]) * 0.5
-    autonomy = w_i * p["u_autonomy"].to_numpy() + 0.6 * senior + w_p * e[:, 2]
-    pay = (pd.Series(sector).map(_PAY_MEDIAN).to_numpy() * pd.Series(role_name).map(_ROLE_PAY).to_numpy()
+    u = inst[["u_stigma", "u_safety", "u_autonomy"]].to_numpy()[idx]
+    stigma = w_i * u[:, 0] + w_p * e[:, 0]
+    safety = w_i * u[:, 1] - 0.3 * w_p * e[:, 0] + np.sqrt(1 - 0.09) * w_p * e[:, 1]
+    senior = (role == R["faculty"]).astype(float) - 0.5 * np.isin(role, [R["undergraduate"], R["masters"], R["phd"]])
+    autonomy = w_i * u[:, 2] + 0.6 * senior + w_p * e[:, 2]
+    pay = (np.array([_PAY_MEDIAN[x] for x in SECTORS])[sec] * np.array([_ROLE_PAY[x] for x in ROLES])[role]
            * np.exp(0.012 * (age - 41) + 0.25 * rng.standard_normal(n)))
     pay_gap = np.log(BIG_TECH_OFFER / pay)
-    pay_gap_z = (pay_gap - pay_gap.mean()) / pay_gap.std()
-    deprivation = 0.45 * pay_gap_z + 0.35 * (role_name == "postdoc") + np.sqrt(0.75) * e[:, 3]
-    perf = p["performance_pay"].to_numpy()
+    pay_gap_z = (pay_gap - 2.25) / 0.70  # fixed centre and spread of the researchers' pay gap
+    deprivation = 0.45 * pay_gap_z + 0.35 * (role == R["postdoc"]) + np.sqrt(0.75) * e[:, 3]
+    perf = inst["performance_pay"].to_numpy()[idx]
     z = {"stigma": stigma, "safety": safety, "autonomy": autonomy, "deprivation": deprivation,
          "pay_gap": pay_gap_z, "performance_pay": perf.astype(float), "ai": ai.astype(float)}
 
     def logit(coef: Mapping[str, float]) -> np.ndarray:
         return coef["const"] + sum(v * z[k] for k, v in coef.items() if k != "const")
 
-    leave_korea_lp = logit(model.leave_korea)
-    leave_science_lp = logit(model.leave_science)
     ability = rng.standard_normal(n)
+    st_codes, st_names = pd.factorize(inst["stratum"])
     persons = pd.DataFrame({
-        "person": np.arange(n), "institution": p["institution"].to_numpy(),
-        "stratum": p["stratum"].to_numpy(),
-        "sector": pd.Categorical(sector, SECTORS), "region": pd.Categorical(p["region"].to_numpy(), REGIONS),
+        "person": np.arange(n),
+        "institution": pd.Categorical.from_codes(idx, categories=inst["institution"].astype(object)),
+        "in_targets": (role != R["undergraduate"]) & (sec != S["abroad"]),
+        "stratum": pd.Categorical.from_codes(st_codes[idx], categories=list(st_names)),
+        "sector": _categorical(sec, SECTORS), "region": _categorical(reg, REGIONS),
         "role": _categorical(role, ROLES), "sex": _categorical(female.astype(int), SEXES),
         "degree": _categorical(degree, DEGREES), "age": age.round().astype(int), "ai": ai, "field": fld + 1,
         "pay": pay.round(1), "pay_gap": pay_gap, "performance_pay": perf,
         "stigma": stigma, "safety": safety, "autonomy": autonomy, "deprivation": deprivation,
-        "ability": ability, "leave_korea_lp": leave_korea_lp, "leave_science_lp": leave_science_lp,
+        "ability": ability, "leave_korea_lp": logit(model.leave_korea), "leave_science_lp": logit(model.leave_science),
         "prefer_medicine_lp": -0.6 + model.medicine_ability * ability,
     })
     return Population(persons=persons, institutions=inst, margins=margins, model=model, seed=seed)

@@ -16,7 +16,8 @@ from careersurvey.simulate.answers import AnswerPlan, Driver
 
 __all__ = ["respondent_frame", "PLAN", "SECTOR_CODES", "ROLE_CODES"]
 
-SECTOR_CODES = {"university": 1, "institute": 2, "large_firm": 3, "sme": 4, "startup": 5, "foreign_firm": 6}
+SECTOR_CODES = {"university": 1, "institute": 2, "large_firm": 3, "sme": 4, "startup": 5, "foreign_firm": 6,
+                "abroad": 7}
 ROLE_CODES = {"undergraduate": 1, "masters": 2, "phd": 3, "postdoc": 4, "researcher": 5, "faculty": 6,
               "other": 7}
 _SEX = {"male": 1, "female": 2}
@@ -46,8 +47,8 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     out["age_band_code"] = np.searchsorted([25, 30, 35, 40, 45, 50, 60], age, side="right") + 1
     reg = p["region"].astype(str).to_numpy()
     out["region_code"] = np.select(
-        [reg == "capital", reg == "daejeon"],
-        [rng.choice(_CAPITAL, n, p=[0.45, 0.1, 0.45]), 6], default=rng.choice(_REST, n))
+        [reg == "capital", reg == "daejeon", reg == "abroad"],
+        [rng.choice(_CAPITAL, n, p=[0.45, 0.1, 0.45]), 6, 18], default=rng.choice(_REST, n))
     fld = p["field"].to_numpy()
     pick = rng.random(n)
     out["field_code"] = np.select([fld == k for k in _FIELDS],
@@ -80,6 +81,8 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     out["env"] = 0.5 * p["stigma"].to_numpy() - 0.3 * p["autonomy"].to_numpy() + 0.8 * e[:, 3]
     out["leave_any"] = 0.5 * (p["leave_korea_lp"].to_numpy() + p["leave_science_lp"].to_numpy())
     out["neg_deprivation"] = -p["deprivation"].to_numpy()
+    # for those abroad: coming back is likelier with less deprivation at home and a safer climate remembered
+    out["return_lp"] = -0.7 - 0.4 * p["deprivation"].to_numpy() + 0.3 * p["safety"].to_numpy()
     return out
 
 
@@ -89,9 +92,9 @@ PLAN = AnswerPlan(
         "elig_korea": ("one", {1: 1}), "role": ("role_code", {v: v for v in range(1, 8)}),
         "work_now": ("work_now_code", {1: 1}), "field": ("field_code", {c: c for v in _FIELDS.values() for c in v}),
         "ai_work": ("ai_code", {1: 1, 2: 2, 3: 3}), "degree": ("degree_code", {v: v for v in range(1, 6)}),
-        "sector": ("sector_code", {v: v for v in range(1, 7)}), "sex": ("sex_code", {1: 1, 2: 2}),
+        "sector": ("sector_code", {v: v for v in range(1, 8)}), "sex": ("sex_code", {1: 1, 2: 2}),
         "age_band": ("age_band_code", {v: v for v in range(1, 9)}),
-        "region": ("region_code", {v: v for v in range(1, 18)}),
+        "region": ("region_code", {v: v for v in range(1, 19)}),
         "pay_band": ("pay_band_code", {v: v for v in range(1, 9)}),
         "pay_system": ("pay_system_code", {1: 1, 2: 2, 3: 3}),
     },
@@ -118,7 +121,7 @@ PLAN = AnswerPlan(
         "medwhy_guarantee": Driver("prefer_medicine_lp", 0.4, shift=0.6),
         "mot_success": Driver("prefer_medicine_lp", 0.4),
         "js_salary": Driver("neg_deprivation", 0.6), "js_indep": Driver("autonomy", 0.5),
-        "js_overall": Driver("leave_any", -0.5),
+        "js_overall": Driver("leave_any", -0.5), "back_intent": Driver("return_lp", logit=True),
         # RQ5: reforms differ in how much they would help
         "ref_pay": Driver("pay_gap", 0.4, shift=0.7), "ref_longfund": Driver("stigma", 0.3, shift=0.6),
         "ref_failtol": Driver("stigma", 0.5, shift=0.4), "ref_autonomy": Driver("autonomy", -0.4, shift=0.3),
