@@ -113,3 +113,10 @@ def test_fpc_as_fractions_or_sizes_give_the_same_replicates() -> None:
     np.testing.assert_allclose(a.replicates.rscales, b.replicates.rscales, rtol=1e-12)
     np.testing.assert_allclose(a.replicates.rscales[:100], 0.99 * (1 - 100 / 4421), rtol=1e-12)
     assert a.replicates.rscales[0] == pytest.approx((99 / 100) * (4421 - 100) / 4421)
+
+
+def test_dropped_fpc_is_announced() -> None:
+    df = rc.load_data("r-survey-extra", "apiclus2_x.csv")
+    d = cs.SurveyDesign(df, weights="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    with pytest.warns(UserWarning, match="population sizes of later stages are dropped"):
+        d.replicate("JK1")

@@ -10,6 +10,7 @@ residuals R's ``svyrecvar`` uses.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -312,6 +313,9 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
         method = "JKn" if stratified else "JK1"
     psu = stage.unit
     strata = stage.unit_stratum[psu]
+    if len(d.stages) > 1 and d.stages[1].popsize is not None:
+        warnings.warn("replicate weights resample first-stage units only: population sizes of later stages "
+                      "are dropped (as R's as.svrepdesign does)", stacklevel=4)
     popsize = None if stage.popsize is None else stage.popsize[strata]  # population sizes N, per row
     w = d.w
     if method == "JK1":
@@ -329,6 +333,9 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
         if method == "Fay" and r == 0:
             raise WeightingError("Fay's method needs 0 < rho < 1 (rho = 0 is BRR)")
         labels = np.asarray(stage.stratum_labels)[strata]
+        if popsize is not None:
+            warnings.warn(f"{method} replicate weights have no finite population correction: the design's fpc "
+                          "is dropped (as R's as.svrepdesign does); use JKn or bootstrap to keep it", stacklevel=4)
         reps = _rep.brr(labels, psu, w, rho=r, hadamard=hadamard)
     elif method == "bootstrap":
         reps = _rep.bootstrap(strata if stratified else None, psu, w, replicates=replicates, popsize=popsize,
