@@ -22,7 +22,7 @@ from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, 
 from careersurvey.weighting.diagnostics import WeightSummary, summarize
 from careersurvey.weighting.errors import WeightingError
 from careersurvey.weighting.estimated import column_se, perturbed_targets
-from careersurvey.weighting.margins import build_model, factorize, level_key
+from careersurvey.weighting.margins import build_model, factorize
 from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
 from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
@@ -396,4 +396,4 @@ def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary
 
 
 __all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "from_replicates",
-           "weight_summary", "level_key"]
+           "weight_summary"]
