@@ -155,3 +155,20 @@ def test_boundary_fitted_probabilities_warn_as_r():
     with pytest.warns(ModelWarning, match="fitted probabilities numerically 0 or 1"):
         fit = d.glm("y ~ x", family="binomial")
     assert np.isfinite(fit.params).all() and fit.params["x"] > 0.5
+
+
+def test_link_by_name_or_statsmodels_family(apiclus1):
+    from statsmodels.genmod import families
+    from statsmodels.genmod.families import links
+
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    f = "I(sch_wide == 'Yes') ~ ell + meals"
+    by_name = d.glm(f, family="binomial", link="probit")
+    by_object = d.glm(f, family=families.Binomial(links.Probit()))
+    np.testing.assert_allclose(by_name.params, by_object.params, rtol=1e-12)
+    np.testing.assert_allclose(by_name.bse, by_object.bse, rtol=1e-12)
+    assert by_name.link == "probit"
+    with pytest.raises(ModelError, match="link='logistic' is not supported; use one of identity, log, logit"):
+        d.glm(f, family="binomial", link="logistic")
+    with pytest.raises(ModelError, match="give the link inside the statsmodels family object"):
+        d.glm(f, family=families.Binomial(), link="probit")

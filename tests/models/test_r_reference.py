@@ -20,7 +20,7 @@ def close(actual, expected, rel):
 def test_glm_matches_r(src, case):
     est, exp = case["estimate"], case["expected"]
     d = build(src, case)
-    fit = d.glm(est["formula"], family=est["family"])
+    fit = d.glm(est["formula"], family=est["family"], link=est.get("link"))
     assert [n.replace(" ", "") for n in fit.params.index] == [r_name(n, d.data) for n in exp["names"]]
     close(fit.params, exp["coef"], 1e-6)
     close(fit.bse, exp["se"], 1e-6)
