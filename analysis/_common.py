@@ -91,6 +91,10 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
     new["honest_fail_level"] = pd.Categorical(
         x["honest_fail_aware"].map({1: "never heard of it", 2: "heard, no details", 3: "knows it well"}),
         categories=["never heard of it", "heard, no details", "knows it well"])
+    back = q.item("back_main").choices
+    new["back_main_label"] = pd.Categorical(x["back_main"].map({c.code: c.label.get("en", str(c.code))
+                                                                for c in back.choices}),
+                                            categories=[c.label.get("en", str(c.code)) for c in back.choices])
     new["employed"] = (x["role"].isin([4, 5, 6]) | (x["work_now"] == 1)).astype(float)
     rest = data.drop(columns=list(x.columns))
     return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
@@ -180,7 +184,7 @@ def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
     est = dom.mean(variable, by=by, na_rm=True)
     est = est.loc[[i for i in est.index if i in set(keep)]]
     est.insert(0, "n", counts.reindex(est.index).astype(int))
-    return est
+    return est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]]
 
 
 def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[str],
@@ -191,7 +195,16 @@ def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[
     est.index = [label(q, v, width=70) for v in variables]
     est.insert(0, "n", [int(d.data[c].notna().sum()) for c in cols])
     est.insert(0, "item", list(variables))
-    return est.sort_values("estimate", ascending=False)
+    keep = [c for c in ("item", "n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]
+    return est[keep].sort_values("estimate", ascending=False)
+
+
+def tidy(est: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """An estimate table with the columns a reader needs, the variable name cut from level labels."""
+    out = est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]].copy()
+    if prefix:
+        out.index = [str(i).removeprefix(prefix) for i in out.index]
+    return out
 
 
 def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10) -> pd.DataFrame:
@@ -211,6 +224,11 @@ def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
     from scipy import stats
 
     params, bse = pd.Series(fit.params), pd.Series(fit.bse)
+    cuts = getattr(fit, "thresholds", None)
+    if cuts is not None:  # ordinal models: cut-points first, as R's svyolr prints them
+        cuts = pd.Series(cuts)
+        params = pd.concat([cuts, params[~params.index.isin(cuts.index)]])
+        bse = bse.reindex(params.index)
     df = getattr(fit, "df_resid", None)
     crit = stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975)
     tab = pd.DataFrame({"estimate": params, "se": bse})
@@ -221,7 +239,29 @@ def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
     tab["p_value"] = 2 * (stats.t.sf(np.abs(z), df) if df else stats.norm.sf(np.abs(z)))
     if drop_intercept:
         tab = tab.drop(index=[i for i in tab.index if str(i).lower() in ("intercept", "const", "(intercept)")])
+    tab.index = [pretty(t) for t in tab.index]
     return tab
+
+
+#: Readable names of model terms (variables the scripts share).
+TERMS = {"pay_gap": "Pay gap to big tech (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
+         "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",
+         "s_autonomy": "Research autonomy (1-5)", "s_fear_failure": "Fear of failure (1-5)",
+         "s_learn_failure": "Learning from failure (1-5)", "s_recognition": "Social recognition (1-5)",
+         "female": "Female", "ai": "Works in AI"}
+
+
+def pretty(term: object) -> str:
+    """A model term as a reader would name it: ``C(sector_name, Treatment('University'))[T.SME]`` ->
+    ``sector: SME``; shared variables by their label; cut-points ``1|2`` stay as they are."""
+    t = str(term)
+    if t in TERMS:
+        return TERMS[t]
+    if "[T." in t:
+        var, level = t.split("[T.", 1)
+        var = var.replace("C(", "").split(",")[0].rstrip(")")
+        return f"{var.replace('_name', '').replace('_group', '').replace('_', ' ')}: {level.rstrip(']')}"
+    return t
 
 
 def main(run: Callable[[Study], "cs.AnalysisResult"], argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, main, prop_table  # noqa: E402
+from _common import Study, by_table, coef_table, item_means, label, main, prop_table  # noqa: E402
 
 KEY, TITLE = "RQ1", "Medical school versus science and engineering"
 QUESTION = ("Why do top science students prefer medical school (\"success is guaranteed\") to science and "
@@ -47,7 +47,7 @@ def run(study: Study) -> "cs.AnalysisResult":
                         f"p = {test.p_value:.3g}.")
     mot = item_means(d, q, MOTIVES)
     tables.append(cs.Table("motives", "Importance of career motives (1 = not at all, 5 = extremely)", mot))
-    figures.append(cs.estimate_plot(mot.set_index("item"), "motives", "Importance of motives (mean, 1-5)",
+    figures.append(cs.estimate_plot(mot, "motives", "Importance of motives (mean, 1-5)",
                                     percent=False, xlabel="mean importance"))
     why = item_means(d, q, MEDWHY, top=True)
     tables.append(cs.Table("medwhy", "Agreement with reasons why top students choose medicine", why,
@@ -61,8 +61,10 @@ def run(study: Study) -> "cs.AnalysisResult":
     tab = coef_table(olr, drop_intercept=False)
     tables.append(cs.Table("model_med_would", "Proportional-odds model: likelihood of choosing medicine "
                            "today (1-5)", tab, "Design-based ordinal logit; odds ratios per scale point."))
-    figures.append(cs.forest_plot(tab.loc[[t for t in tab.index if t in MOTIVES or t == "s_recognition"]],
-                                  "model_med_would", "Odds ratios: would choose medicine today"))
+    shown = tab.loc[[t for t in tab.index if t.startswith("mot_") or t == "Social recognition (1-5)"]]
+    shown.index = [label(q, t, width=45) if t.startswith("mot_") else t for t in shown.index]
+    figures.append(cs.forest_plot(shown, "model_med_would", "Odds ratios: would choose medicine today",
+                                  caption="Per point of importance (1-5); 95% CIs."))
     r = tab.loc["mot_success"]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
                     f"medicine by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")

@@ -24,21 +24,6 @@ QUESTION = ("Who intends to leave Korea, or science, and how much do compensatio
 PREDICTORS = ("pay_gap + C(pay_system_name, Treatment('Seniority')) + s_rel_deprivation + s_fail_stigma"
               " + s_psych_safety + s_autonomy")
 CONTROLS = "female + C(age_group, Treatment('30-39')) + C(sector_name, Treatment('University')) + ai"
-TERMS = {"pay_gap": "Pay gap to big tech (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
-         "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",
-         "s_autonomy": "Research autonomy (1-5)", "female": "Female", "ai": "Works in AI"}
-
-
-def _pretty(term: str) -> str:
-    if term in TERMS:
-        return TERMS[term]
-    if "[T." in term:
-        var, level = term.split("[T.", 1)
-        var = var.replace("C(", "").split(",")[0]
-        return f"{var.replace('_name', '').replace('_', ' ')}: {level.rstrip(']')}"
-    return term
-
-
 def run(study: Study) -> "cs.AnalysisResult":
     """Intentions to leave Korea and science: shares, tests and design-based models."""
     d = study.design
@@ -59,7 +44,6 @@ def run(study: Study) -> "cs.AnalysisResult":
     for outcome, what in (("leave_korea", "moving abroad"), ("leave_science", "leaving science")):
         fit = work.glm(f"{outcome} ~ {PREDICTORS} + {CONTROLS}", family="binomial")
         tab = coef_table(fit)
-        tab.index = [_pretty(t) for t in tab.index]
         models[outcome] = tab
         tables.append(cs.Table(f"model_{outcome}", f"Logistic model: likely {what} (people in work)", tab,
                                "Design-based logistic regression (linearised SEs); odds ratios per unit."))
@@ -72,7 +56,6 @@ def run(study: Study) -> "cs.AnalysisResult":
                             f"(95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
     olr = work.ordinal(f"ti_leave_korea_5y ~ {PREDICTORS} + {CONTROLS}")
     otab = coef_table(olr, drop_intercept=False)
-    otab.index = [_pretty(t) for t in otab.index]
     tables.append(cs.Table("ordinal_leave_korea_5y", "Proportional-odds model: likelihood of moving abroad "
                            "within 5 years (1-5)", otab, "Design-based ordinal logit (as R svyolr)."))
     facts = {f"{o}:{t}": float(models[o].loc[t, "estimate"]) for o in models for t in models[o].index}

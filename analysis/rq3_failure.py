@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, main, prop_table  # noqa: E402
+from _common import Study, by_table, coef_table, item_means, main, prop_table, tidy  # noqa: E402
 
 KEY, TITLE = "RQ3", "Failure stigma, safe research and leaving"
 QUESTION = ("How strong is failure stigma (a failed project recorded as failure, limiting future funding; safe "
@@ -32,8 +32,9 @@ def run(study: Study) -> "cs.AnalysisResult":
     data = d.data
     tables, figures, findings = [], [], []
     means = by_table(d, [f"s_{s}" for s in SCALES], "sector_name")
+    means.index = list(SCALES)
     tables.append(cs.Table("scales_sector", "Failure scales by sector (mean, 1-5)", means))
-    overall = d.mean([f"s_{s}" for s in SCALES], na_rm=True)
+    overall = tidy(d.mean([f"s_{s}" for s in SCALES], na_rm=True))
     overall.index = list(SCALES)
     tables.append(cs.Table("scales_overall", "Failure scales, all respondents (mean, 1-5)", overall))
     st = prop_table(d, "s_fail_stigma", "sector_name")
@@ -42,11 +43,13 @@ def run(study: Study) -> "cs.AnalysisResult":
     items = item_means(d, q, STIG, top=True)
     tables.append(cs.Table("stigma_items", "Agreement with each failure-stigma statement", items,
                            "Weighted share agreeing or strongly agreeing; stig_tolerant is reverse-keyed."))
-    top = items.iloc[0]
-    findings.append(f"Most agreed stigma statement: '{items.index[0]}' ({top.estimate:.0%}, 95% CI "
+    keyed = items[~items["item"].isin(q.scales["fail_stigma"].reverse)]  # reverse-keyed: agreeing is no stigma
+    top = keyed.iloc[0]
+    findings.append(f"Most agreed stigma statement: '{keyed.index[0]}' ({top.estimate:.0%}, 95% CI "
                     f"{top.ci_low:.0%}-{top.ci_high:.0%}).")
     if data["honest_fail_level"].notna().sum() >= 10:
-        aware = d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True)
+        aware = tidy(d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True),
+                     prefix="honest_fail_level")
         tables.append(cs.Table("honest_fail", "Knowledge of honest-failure (성실실패) recognition", aware,
                                "Weighted shares among researchers and graduate students."))
         findings.append(f"{aware['estimate'].iloc[0]:.0%} have never heard of honest-failure recognition.")
@@ -55,7 +58,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tab = coef_table(fit)
     tables.append(cs.Table("model_safe_research", "Logistic model: chose safe topics or targets on purpose",
                            tab, "Design-based logistic regression among researchers and graduate students."))
-    r = tab.loc["s_fail_stigma"]
+    r = tab.loc["Failure stigma (1-5)"]
     findings.append(f"Each point of failure stigma multiplies the odds of choosing safe research by "
                     f"{np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
     figures.append(cs.forest_plot(tab, "model_safe_research", "Odds ratios: chose safe research"))
@@ -64,7 +67,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     otab = coef_table(olr, drop_intercept=False)
     tables.append(cs.Table("model_leave_science", "Proportional-odds model: likelihood of leaving science (1-5)",
                            otab, "Design-based ordinal logit (as R svyolr)."))
-    r = otab.loc["s_fail_stigma"]
+    r = otab.loc["Failure stigma (1-5)"]
     findings.append(f"Failure stigma and leaving science: odds ratio {np.exp(r.estimate):.2f} per point "
                     f"(95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}) with fear of failure, safety and "
                     "learning held constant.")
@@ -72,7 +75,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("reliability", "Reliability of the failure scales", rel,
                            "Cronbach's alpha with Feldt 95% CI, McDonald's omega total, one-factor fit."))
     facts = {"stigma_on_leave_science": float(r.estimate),
-             "stigma_on_safe_research": float(tab.loc["s_fail_stigma", "estimate"])}
+             "stigma_on_safe_research": float(tab.loc["Failure stigma (1-5)", "estimate"])}
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings), facts=facts,

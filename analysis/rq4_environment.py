@@ -33,14 +33,14 @@ def run(study: Study) -> "cs.AnalysisResult":
     env = item_means(d, q, ENV, top=True)
     tables.append(cs.Table("environment", "Agreement with statements about the research environment", env,
                            "Weighted share agreeing or strongly agreeing (researchers and graduate students)."))
-    figures.append(cs.estimate_plot(env.set_index("item"), "environment", "Agree: research environment",
+    figures.append(cs.estimate_plot(env, "environment", "Agree: research environment",
                                     caption="Weighted percent agreeing, 95% CI."))
     for i in range(min(3, len(env))):
         r = env.iloc[i]
         findings.append(f"{r.estimate:.0%} (95% CI {r.ci_low:.0%}-{r.ci_high:.0%}) agree: {env.index[i]}")
     auto = item_means(d, q, AUTO, top=True)
     tables.append(cs.Table("autonomy", "Agreement with statements about research autonomy", auto))
-    figures.append(cs.estimate_plot(auto.set_index("item"), "autonomy", "Agree: research autonomy"))
+    figures.append(cs.estimate_plot(auto, "autonomy", "Agree: research autonomy"))
     tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)",
                            by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name")))
     nums = by_table(d, ["env_budget_cut", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],

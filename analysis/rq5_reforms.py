@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, item_means, main  # noqa: E402
+from _common import Study, by_table, item_means, main, tidy  # noqa: E402
 
 KEY, TITLE = "RQ5", "Reforms that would keep or bring back researchers"
 QUESTION = ("Which reforms would keep or bring them back (pay, long-term funding, failure-tolerant evaluation, "
@@ -29,7 +29,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables, figures, findings = [], [], []
     means = item_means(d, q, REFORMS)
     tables.append(cs.Table("reforms_mean", "How much each reform would help (mean, 1-5)", means))
-    figures.append(cs.estimate_plot(means.set_index("item"), "reforms", "How much each reform would help",
+    figures.append(cs.estimate_plot(means, "reforms", "How much each reform would help",
                                     percent=False, xlabel="mean rating (1 = not at all, 5 = a great deal)"))
     share = item_means(d, q, REFORMS, top=True)
     tables.append(cs.Table("reforms_share", "Would help a lot or a great deal (share)", share))
@@ -43,10 +43,18 @@ def run(study: Study) -> "cs.AnalysisResult":
     n_abroad = int(abroad.sum())
     if n_abroad >= 10:
         dom = full.subset(abroad & full.data["back_intent"].notna())
-        back = dom.mean("top_back_intent", na_rm=True)
-        tables.append(cs.Table("back_intent", "Abroad: likely to come back within five years", back))
+        back = tidy(dom.mean("top_back_intent", na_rm=True))
+        back.index = ["likely or very likely to come back"]
+        tables.append(cs.Table("back_intent", "Abroad: likely to come back to Korea within five years", back,
+                               "Respondents working abroad, design weights."))
+        why = tidy(full.subset(abroad & full.data["back_main_label"].notna()).mean("back_main_label", na_rm=True),
+                   prefix="back_main_label").sort_values("estimate", ascending=False)
+        tables.append(cs.Table("back_main", "Abroad: the condition that would matter most for coming back", why))
+        figures.append(cs.estimate_plot(why, "back_main", "Abroad: what would bring them back",
+                                        caption="Share naming each condition first; design weights, 95% CI."))
         findings.append(f"Of respondents abroad (n = {n_abroad}), {back.estimate.iloc[0]:.0%} are likely to "
-                        "come back within five years.")
+                        f"come back within five years; the condition named most often: {why.index[0]} "
+                        f"({why.estimate.iloc[0]:.0%}).")
     else:
         findings.append(f"Only {n_abroad} respondents work abroad in this dataset: too few to estimate what "
                         "would bring them back.")

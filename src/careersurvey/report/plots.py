@@ -27,6 +27,12 @@ _FONT_DIRS = ("/usr/share/fonts/truetype/nanum", "/usr/share/fonts/opentype/noto
 _HANGUL = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR")
 _STYLED = False
 BLUE, ORANGE, GREY = "#2a6f97", "#e07a1f", "#8a96a3"
+_ODDS_TICKS = (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 10)
+
+
+def _short(labels, width: int = 46) -> list[str]:
+    """Tick labels cut to ``width`` characters so that long item wordings do not squeeze the plot."""
+    return [s if len(s) <= width else s[: width - 1] + "…" for s in map(str, labels)]
 
 
 def style() -> None:
@@ -60,7 +66,7 @@ def estimate_plot(frame: pd.DataFrame, name: str, title: str, xlabel: str = "", 
     est = f["estimate"].to_numpy() * k
     ax.errorbar(est, y, xerr=[est - f["ci_low"].to_numpy() * k, f["ci_high"].to_numpy() * k - est],
                 fmt="o", color=BLUE, ecolor=GREY, capsize=3)
-    ax.set_yticks(y, [str(i) for i in f.index])
+    ax.set_yticks(y, _short(f.index))
     ax.set_xlabel(xlabel or ("percent" if percent else ""))
     ax.set_title(title)
     return Figure(name, title, figure_png(fig), caption)
@@ -81,10 +87,14 @@ def forest_plot(coef: pd.DataFrame, name: str, title: str, caption: str = "", ex
     ax.axvline(1 if exp else 0, color="black", lw=0.8)
     if exp:
         ax.set_xscale("log")
-        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")  # no mathtext: Hangul fonts lack its minus
-        ax.xaxis.set_major_formatter(plain)
+        span = (np.nanmin(lo), np.nanmax(hi))
+        grid = _ODDS_TICKS if span[1] / span[0] < 6 else (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
+        ticks = [t for t in grid if span[0] / 1.05 <= t <= span[1] * 1.05] or [1]
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        # plain numbers, no mathtext: Hangul fonts lack its minus sign
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_yticks(y, [str(i) for i in f.index])
+    ax.set_yticks(y, _short(f.index))
     ax.set_xlabel("odds ratio (log scale)" if exp else "coefficient")
     ax.set_title(title)
     return Figure(name, title, figure_png(fig), caption)
@@ -110,7 +120,7 @@ def margins_plot(frame: pd.DataFrame, name: str = "margins", title: str = "Weigh
     h = 0.27
     for j, (col, color) in enumerate((("target", "black"), ("unweighted", GREY), ("weighted", BLUE))):
         ax.barh(y + (1 - j) * h, frame[col].to_numpy() * 100, height=h, color=color, label=col)
-    ax.set_yticks(y, [str(i) for i in frame.index])
+    ax.set_yticks(y, _short(frame.index))
     ax.set_xlabel("percent")
     ax.legend(loc="lower right", frameon=False)
     ax.set_title(title)

@@ -224,7 +224,7 @@ def make_population(
     senior = (role == R["faculty"]).astype(float) - 0.5 * np.isin(role, [R["undergraduate"], R["masters"], R["phd"]])
     autonomy = w_i * u[:, 2] + 0.6 * senior + w_p * e[:, 2]
     pay = (np.array([_PAY_MEDIAN[x] for x in SECTORS])[sec] * np.array([_ROLE_PAY[x] for x in ROLES])[role]
-           * np.exp(0.012 * (age - 41) + 0.25 * rng.standard_normal(n)))
+           * np.exp(0.012 * (age - 41) + 0.35 * rng.standard_normal(n)))
     pay_gap = np.log(BIG_TECH_OFFER / pay)
     pay_gap_z = (pay_gap - 2.25) / 0.70  # fixed centre and spread of the researchers' pay gap
     deprivation = 0.45 * pay_gap_z + 0.35 * (role == R["postdoc"]) + np.sqrt(0.75) * e[:, 3]
