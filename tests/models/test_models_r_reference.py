@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import build, model_cases, r_name
+from model_rcases import build, model_cases, r_name
 
 
 def close(actual, expected, rel):
