@@ -1,0 +1,82 @@
+"""The analysis scripts' shared helpers (analysis/_common.py): derived variables, model tables, margins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from careersurvey.report.build import load_analysis
+
+common = load_analysis("_common")
+
+
+@pytest.fixture(scope="module")
+def q():
+    import careersurvey as cs
+
+    return cs.load_questionnaire("stem-careers")
+
+
+def _frame(q, **values) -> pd.DataFrame:
+    n = len(next(iter(values.values())))
+    df = pd.DataFrame({c: np.full(n, -9.0) for c in q.columns()})
+    for k, v in values.items():
+        df[k] = v
+    return df
+
+
+def test_derive_codes_intentions_pay_gap_and_top_box(q) -> None:
+    df = _frame(q, role=[5, 5, 2, 1], sector=[3, 1, 1, 1], ti_leave_korea_5y=[5, 3, -9, 4],
+                ti_leave_science=[4, 1, 2, -7], pay_exact=[5500, -7, -9, -9], pay_band=[-9, 3, -9, -9],
+                med_would=[1, 2, 4, 5], pay_system=[1, 2, -9, -9], sex=[1, 2, -7, 2])
+    out = common.derive(df, q)
+    assert out["leave_korea"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["leave_korea"][2])
+    assert out["leave_korea"][3] == 1.0
+    assert out["leave_science"].tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(out["leave_science"][3])
+    # exact pay, else the band midpoint; the gap is the log of a KRW 550 million offer over it
+    assert out["pay_gap"][0] == pytest.approx(np.log(55_000 / 5_500))
+    assert out["pay_gap"][1] == pytest.approx(np.log(55_000 / 6_000))
+    assert np.isnan(out["pay_gap"][2])
+    assert out["top_med_would"].tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert out["pay_system_name"].tolist()[:2] == ["Seniority", "Performance"]
+    assert out["female"].tolist()[:2] == [0.0, 1.0] and np.isnan(out["female"][2])
+    assert np.isnan(out["sex"][2])  # missing codes become NaN in the analysis copy
+    assert "s_fail_stigma" in out and out["s_fail_stigma"].isna().all()  # skipped items: no score
+
+
+@dataclass
+class _Fit:
+    params: pd.Series
+    bse: pd.Series
+    thresholds: pd.Series | None = None
+    df_resid: float = 30.0
+
+
+def test_coef_table_puts_cut_points_first_and_uses_t_intervals() -> None:
+    fit = _Fit(params=pd.Series({"s_fail_stigma": 0.5, "C(sector_name, Treatment('University'))[T.SME]": -0.2}),
+               bse=pd.Series({"1|2": 0.3, "2|3": 0.3, "s_fail_stigma": 0.1,
+                              "C(sector_name, Treatment('University'))[T.SME]": 0.2}),
+               thresholds=pd.Series({"1|2": -1.0, "2|3": 1.0}))
+    tab = common.coef_table(fit, drop_intercept=False)
+    assert list(tab.index) == ["1|2", "2|3", "Failure stigma (1-5)", "sector: SME"]
+    crit = stats.t.ppf(0.975, 30)
+    row = tab.loc["Failure stigma (1-5)"]
+    assert row.ci_low == pytest.approx(0.5 - crit * 0.1) and row.odds_ratio == pytest.approx(np.exp(0.5))
+    assert row.p_value == pytest.approx(2 * stats.t.sf(5.0, 30))
+    glm = common.coef_table(_Fit(params=pd.Series({"Intercept": 1.0, "ai": 0.2}),
+                                 bse=pd.Series({"Intercept": 0.5, "ai": 0.1})))
+    assert list(glm.index) == ["Works in AI"]
+
+
+def test_missing_margins_take_the_mode_of_their_stratum() -> None:
+    df = pd.DataFrame({"stratum": ["a", "a", "a", "b", "b"],
+                       "sex_margin": pd.Categorical(["male", "male", None, "female", None],
+                                                    categories=["male", "female"])})
+    out, notes = common._impute_margins(df, ["sex_margin"], "stratum")
+    assert out["sex_margin"].tolist() == ["male", "male", "male", "female", "female"]
+    assert notes == ["2 respondents without a sex answer were given the most common category of their "
+                     "sampling stratum for raking"]
