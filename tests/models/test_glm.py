@@ -93,6 +93,7 @@ def test_conf_int_and_summary(apiclus1):
     np.testing.assert_allclose(table["ci_low"], ci["lower"], rtol=1e-12)
     text = fit.summary().as_text()
     assert "stype[T.H]" in text and "Residual df (design):" in text and "10" in text
+    assert "deff" in text and fit.deff is not None
     html = fit.summary().as_html()
     assert "<table" in html and "stype[T.M]" in html
     assert fit._repr_html_() == html

@@ -25,6 +25,9 @@ def test_glm_matches_r(src, case):
     close(fit.params, exp["coef"], 1e-6)
     close(fit.bse, exp["se"], 1e-6)
     assert fit.df_resid == exp["df_residual"]
+    if "deff" in exp:  # R's svyglm(deff = TRUE)
+        close(fit.deff, exp["deff"], 1e-6)
+        close(fit.table["deff"], exp["deff"], 1e-6)
 
 
 @pytest.mark.parametrize("src,case", model_cases("olr"))

@@ -207,6 +207,19 @@ def _warn_boundary(eta: np.ndarray, fam: families.Family, formula: str) -> None:
         warnings.warn(f"formula {formula!r}: fitted rates numerically 0 occurred", ModelWarning, stacklevel=4)
 
 
+def model_based_cov(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray, fam: families.Family,
+                    bread: np.ndarray) -> np.ndarray:
+    """The covariance a plain (quasi-)GLM would report, as R's svyglm(deff = TRUE) divides by.
+
+    R fits with weights rescaled to mean 1 and estimates the dispersion from Pearson residuals on n - p df;
+    with ``bread`` = (X'WX)^-1 under the raw weights that is dispersion * mean(w) * bread.
+    """
+    ws = w / w.mean()
+    mu = fam.link.inverse(X @ beta)
+    dispersion = float(ws @ ((y - mu) ** 2 / fam.variance(mu))) / (len(y) - X.shape[1])
+    return dispersion * w.mean() * bread
+
+
 def glm(design: SurveyDesign, formula: str, family: str | families.Family = "gaussian", *,
         link: str | None = None, level: float = 0.95, maxiter: int = 100) -> ModelResults:
     """Fit ``formula`` by design-weighted likelihood; SEs from the design (linearised or replicate).
@@ -239,6 +252,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         cov = md.fit_design.variance(infl)
         degf = md.fit_design.design_df
         method = "linearisation"
+        deff = np.diag(cov) / np.diag(model_based_cov(y, X, w, beta, fam, bread))
     else:
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([
@@ -247,6 +261,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         ])
         cov = replicate_covariance(thetas.T, beta, reps)  # R's svrVar, one place
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
+        deff = None
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     names = pd.Index(md.names)
     return ModelResults(
@@ -255,5 +270,6 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         cov_params=pd.DataFrame(cov, index=names, columns=names),
         df_resid=float(degf + 1 - len(beta)), nobs=md.nobs, population=float(w.sum()),
         variance_method=method, level=level,
+        deff=None if deff is None else pd.Series(deff, index=names, name="deff"),
         extra={"deviance": dev * w.mean(), "iterations": iterations},
     )

@@ -28,6 +28,7 @@ class ModelResults:
     ``coefficients``/``cov_params`` hold every estimated parameter (for ordinal: slopes, then thresholds in
     order, as R's ``SE(svyolr)``); ``params`` are the slopes (glm: all coefficients); ``thresholds`` the
     ordinal cut-points. ``bse``, ``tvalues``, ``pvalues`` and ``conf_int()`` cover all coefficients.
+    ``deff`` (linearised glm only) is R's ``svyglm(deff = TRUE)``: design variance over the model-based one.
     """
 
     kind: str
@@ -43,6 +44,7 @@ class ModelResults:
     variance_method: str
     level: float = 0.95
     n_thresholds: int = 0
+    deff: pd.Series | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     # -- coefficients -------------------------------------------------------------------------------------
@@ -89,7 +91,8 @@ class ModelResults:
     def table(self) -> pd.DataFrame:
         """The project's standard result frame (estimate, se, ci_low, ci_high, deff, df, cv)."""
         return result_frame(self.coefficients.index, self.coefficients.to_numpy(), self.cov_params.to_numpy(),
-                            self.df_resid, level=self.level, statistic=self.kind)
+                            self.df_resid, level=self.level, statistic=self.kind,
+                            deff=None if self.deff is None else self.deff.to_numpy())
 
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> Summary:
@@ -115,6 +118,8 @@ class ModelResults:
             "coef": self.coefficients, "std err": self.bse, "t": self.tvalues, "P>|t|": self.pvalues,
             f"[{lo:.3f}": ci["lower"], f"{hi:.3f}]": ci["upper"],
         })
+        if self.deff is not None:
+            coef["deff"] = self.deff
         s.add_df(coef, float_format="%.4f")
         s.add_text(f"Formula: {self.formula}")
         s.add_text("Standard errors are design-based (as R survey's svyglm/svyolr); t tests on the design's "
