@@ -85,7 +85,9 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
     from careersurvey.report.build import load_analysis
 
     study = load_analysis("_common").load_study(demo.store)
-    truth = float(np.mean(1 / (1 + np.exp(-make_population(seed=2026).persons["leave_korea_lp"]))))
+    persons = make_population(seed=2026).persons
+    lp = persons.loc[persons["in_targets"], "leave_korea_lp"]  # the raked population: researchers in Korea
+    truth = float(np.mean(1 / (1 + np.exp(-lp))))
     est = study.design.mean("leave_korea", na_rm=True).iloc[0]
     assert est.ci_low - 0.02 < truth < est.ci_high + 0.02
 

@@ -76,3 +76,13 @@ def test_nonresponse_depends_on_covariates(pop) -> None:
     assert rate["institute"] > rate["large_firm"]
     assert 0.3 < d.persons["responded"].mean() < 0.65
     assert len(d.respondents) == d.persons["responded"].sum()
+
+
+def test_margins_from_the_targets_file_match_the_published_figures() -> None:
+    from careersurvey.weighting import load_targets
+
+    m = Margins.from_targets(load_targets("kr-researchers-2023"))
+    assert m.size == 603_566
+    for var, shares in DEFAULT_MARGINS.shares.items():
+        for level, share in shares.items():
+            assert m.shares[var][level] == pytest.approx(share, abs=1e-3), (var, level)

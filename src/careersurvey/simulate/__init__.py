@@ -18,7 +18,7 @@ import pandas as pd
 from careersurvey.questionnaire.model import Questionnaire
 from careersurvey.simulate.answers import AnswerPlan, Driver, simulate_answers
 from careersurvey.simulate.fieldwork import Planted, fill_template, plant_errors, write_kobo_export
-from careersurvey.simulate.population import DEFAULT_MARGINS, LatentModel, Margins, Population, make_population
+from careersurvey.simulate.population import DEFAULT_MARGINS, LatentModel, Margins, Population, make_population  # noqa: F401
 from careersurvey.simulate.sample import SampleDraw, draw_sample, respond
 
 __all__ = [
@@ -45,17 +45,22 @@ class SimulatedSurvey:
 def simulate_survey(
     q: Questionnaire, template: str | Path, out: str | Path, *, seed: int = 2026, n_institutions: int = 300,
     take: int = 12, kobo_share: float = 0.35, model: LatentModel = LatentModel(),
-    margins: Margins = DEFAULT_MARGINS,
+    margins: Margins | None = None, targets: str = "kr-researchers-2023",
 ) -> SimulatedSurvey:
     """Run the synthetic fieldwork for ``q`` (stem-careers) and write its files into ``out``.
 
     Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.csv`` (an online-survey export) and
-    ``sample_design.csv``. Reproducible: the same seed gives byte-identical answers.
+    ``sample_design.csv``. Reproducible: the same seed gives byte-identical answers. The population is
+    built on the weighting ``targets`` (``careersurvey.load_targets``) unless ``margins`` are given.
     """
     from careersurvey.simulate.stem_careers import PLAN, respondent_frame
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if margins is None:
+        from careersurvey.weighting import load_targets
+
+        margins = Margins.from_targets(load_targets(targets))
     pop = make_population(seed=seed, margins=margins, model=model)
     draw = respond(draw_sample(pop, n_institutions=n_institutions, take=take, seed=seed + 1), seed=seed + 2)
     resp = draw.respondents

@@ -59,6 +59,43 @@ class Margins:
             if abs(sum(sh.values()) - 1.0) > 1e-6:
                 raise ValueError(f"margins: shares of {var!r} add to {sum(sh.values()):.4f}, not 1")
 
+    @classmethod
+    def from_targets(cls, targets, undergraduates: int = 120_000, abroad: int = 25_000) -> "Margins":
+        """Margins from a weighting targets file (``careersurvey.load_targets``), so the simulated
+        population and the raking use the same published figures. Business is split into firm types by
+        ``BUSINESS_SPLIT`` (an assumption); level names are translated by ``TARGET_LEVELS``."""
+        shares: dict[str, dict[str, float]] = {}
+        for m in targets.margins_:
+            names = TARGET_LEVELS.get(m.name)
+            if names is None:
+                continue
+            out: dict[str, float] = {}
+            for level, share in m.shares().items():
+                if level not in names:
+                    raise ValueError(f"targets {targets.id!r}, margin {m.name!r}: level {level!r} has no "
+                                     f"counterpart in the simulation (known: {', '.join(names)})")
+                if names[level] == "business":
+                    out.update({k: share * v for k, v in BUSINESS_SPLIT.items()})
+                else:
+                    out[names[level]] = share
+            shares[m.name] = out
+        if "sector" not in shares:
+            raise ValueError(f"targets {targets.id!r} have no sector margin; the simulation needs one")
+        return cls(size=int(round(targets.population_total)), shares=shares,
+                   source=f"{targets.id} ({targets.source}); firm split assumed",
+                   undergraduates=undergraduates, abroad=abroad)
+
+
+#: Shares of the business sector by firm type (assumed; the published figure is business as a whole).
+BUSINESS_SPLIT = {"large_firm": 0.38 / 0.727, "sme": 0.27 / 0.727, "startup": 0.05 / 0.727,
+                  "foreign_firm": 0.027 / 0.727}
+#: Level names of the targets files (survey/targets) -> names used here.
+TARGET_LEVELS = {
+    "sector": {"business": "business", "university": "university", "public_institute": "institute"},
+    "sex": {"male": "male", "female": "female"},
+    "degree": {"phd": "phd", "master": "masters", "bachelor": "bachelors", "other": "other"},
+    "region": {"capital_area": "capital", "daejeon": "daejeon", "rest": "other"},
+}
 
 #: Figures of INSTRUMENT.md (MSIT-KISTEP survey of R&D activities 2023; degree from the 2022 round; region
 #: from a KISTEP brief). Business (72.7%) is split into firm types by assumption (stated here, not sourced).
