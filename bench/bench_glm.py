@@ -3,8 +3,8 @@
 Same data for both (bench/generate.py's synthetic sample: 1,000,000 respondents, 200 strata, 5,000 PSUs,
 plus a binary outcome made here from y1..y5 with a fixed seed), each tool timed from its design build to a
 fitted model with design-based SEs, each in its own fresh process so that peak memory (max RSS above the
-loaded data) is its own. svy gets its native polars frame (conversion not timed). The coefficients and SEs of the two are compared too. svy is the strongest Python
-peer (Rust core; it matches R's svyglm).
+loaded data) is its own. svy gets its native polars frame (conversion not timed). The coefficients and SEs
+of the two are compared too. svy is the strongest Python peer (Rust core; it matches R's svyglm).
 
     python3 bench/bench_glm.py [--rows 1000000] [--repeat 3]      # prints the row, writes bench/RESULTS_glm.md
 """
