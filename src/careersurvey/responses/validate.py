@@ -27,6 +27,8 @@ from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, proble
 from careersurvey.responses.readers.raw import RawTable, is_empty
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Excel serial day numbers representable as nanosecond timestamps (1900-01-01 .. 2262-04-11)
+_EXCEL_LAST_SERIAL = 132_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,7 +229,8 @@ def _dates(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray,
     """(missing codes as float64, ISO date text) of a date item; Excel serial numbers are dates too."""
     raw, empty, num = col.raw, col.empty, col.num.copy()
     is_code = _check_missing_codes(ctx, item, column, num, raw)
-    serial = ~np.isnan(num) & ~is_code
+    # Excel serial day numbers (a date cell that lost its format): 1 = 1900-01-01 ... 2958465 = 9999-12-31
+    serial = ~np.isnan(num) & ~is_code & (num >= 1) & (num <= _EXCEL_LAST_SERIAL)
     stamps = pd.Series(pd.NaT, index=range(len(raw)), dtype="datetime64[ns]")
     if serial.any():
         stamps[serial] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
