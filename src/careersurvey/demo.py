@@ -43,7 +43,7 @@ def run_demo(
     of each step as it starts (the command line shows it as progress)."""
     import careersurvey as cs
     from careersurvey.report.build import build_report
-    from careersurvey.simulate import SAMPLE_FILE, simulate_survey
+    from careersurvey.simulate import FIELDWORK_FILE, SAMPLE_FILE, simulate_survey
 
     say = step or (lambda s: None)
     t0 = time.perf_counter()
@@ -63,7 +63,8 @@ def run_demo(
     for stale in (store, out / "store.duckdb.wal"):
         if stale.exists():
             stale.unlink()
-    shutil.copyfile(sim.sample_file, out / SAMPLE_FILE)  # the sample file lives beside the store
+    shutil.copyfile(sim.sample_file, out / SAMPLE_FILE)  # the sample files live beside the store
+    shutil.copyfile(sim.sample_file.with_name(FIELDWORK_FILE), out / FIELDWORK_FILE)
     results = cs.import_responses(list(sim.files), store, q)
     say("Weighting, analyses and report")
     rep = build_report(store, out, progress=say)

@@ -87,6 +87,19 @@ def run_analysis(name: str, study, folder: str | os.PathLike[str] | None = None)
 # ------------------------------------------------------------------------------------------- sections
 
 
+def _fieldwork_table(store) -> Table | None:
+    """Response rates by sector from ``fieldwork_summary.csv`` beside the store, when the fieldwork left one."""
+    path = Path(store).with_name("fieldwork_summary.csv")
+    if not path.exists():
+        return None
+    f = pd.read_csv(path)
+    by = f.groupby("sector")[["institutions", "invited", "responded"]].sum()
+    by.loc["all"] = by.sum()
+    by["response rate"] = by["responded"] / by["invited"]
+    return Table("fieldwork", "Fieldwork: institutions, persons invited and responding, by sector", by,
+                 f"From {path.name}; the response rate is unweighted (respondents / invited).", 3)
+
+
 def _import_section(store) -> Section:
     from careersurvey.responses.store import ResponseStore
 
@@ -101,11 +114,14 @@ def _import_section(store) -> Section:
     if shown is not None:
         shown["file"] = shown["file"].map(lambda f: Path(str(f)).name)
     tot = led[["rows_in", "accepted", "quarantined"]].sum()
+    fieldwork = _fieldwork_table(store)
     tables = [Table("import_files", "Files imported", led, "One transaction per file, with its ledger counts.", 0),
               Table("import_problems", "Problems by rule", by_rule,
                     "'quarantine' rows are kept out of the analysis with their reasons; warnings are kept.", 0)]
     if shown is not None:
         tables.append(Table("problem_rows", "Problems found (first 50)", shown.set_index("file"), digits=0))
+    if fieldwork is not None:
+        tables.insert(0, fieldwork)
     return Section(
         id="import", title="Fieldwork and import", nav="Import",
         kpis=(("rows received", f"{int(tot.rows_in):,}"), ("accepted", f"{int(tot.accepted):,}"),
@@ -185,6 +201,37 @@ def _reliability_section(study) -> Section:
     )
 
 
+def _methods_section(study) -> Section:
+    """The methods in words, from what the study actually did (design, weights, variance, models)."""
+    q = study.questionnaire
+    tg = study.targets
+    paras = [
+        f"Questionnaire {q.key}, bilingual ({', '.join(q.languages)}); every variable, code, routing rule and "
+        "scale comes from its YAML definition. Returned workbooks and online exports were validated against "
+        "it; rows failing a rule were quarantined with their reasons and are not analysed.",
+        "Sample design: institutions (universities, government-funded institutes, firms) are the primary "
+        "sampling units, selected by simple random sampling within strata of sector by region; persons are "
+        "selected within institutions. Design weights are the inverse of both stages' selection probabilities; "
+        "the first-stage finite population correction is used. A stratum in which only one institution "
+        "responded is handled as R survey's lonely.psu = 'adjust'.",
+        (f"Weighting: design weights of researchers in Korea were raked to {tg.id} ({tg.source}, {tg.year}): "
+         + "; ".join(f"{m.name} from item {m.variable}" for m in tg.margins_)
+         + ". Undergraduates and researchers abroad are outside these figures: they keep their design "
+           "weights and are analysed separately (RQ1 uses every respondent with design weights).")
+        if tg is not None else "Weighting: design weights only (no population targets were given).",
+        "Variance: Taylor linearisation with the stratified cluster design; after raking, variances are "
+        "computed from the calibration residuals (as R survey's calibrate). Confidence intervals use the "
+        "design degrees of freedom (PSUs minus strata). Tests of association are Rao-Scott second-order "
+        "corrected F tests.",
+        "Models: design-based logistic regressions (as R svyglm) and proportional-odds models "
+        "(as R svyolr); odds ratios per unit of the predictor with 95% confidence intervals.",
+        "Scales: mean of the items with reverse-keyed items reversed, when the scale's minimum number of "
+        "items was answered; reliability as Cronbach's alpha with Feldt interval and McDonald's omega total "
+        "from a one-factor minimum-residual model (tested against R psych).",
+    ]
+    return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
+
+
 def _error_section(key: str, message: str) -> Section:
     return Section(id=key.lower(), title=f"{key}. (analysis failed)", nav=key,
                    text=(f"The analysis could not run: {message}",))
@@ -230,6 +277,7 @@ def build_report(
         findings=tuple(f"{k}: {r.findings[0]}" for k, r in results.items() if r.findings),
     )
     sections.insert(0, overview)
+    sections.append(_methods_section(study))
     say("writing report.html")
     html = render_html(sections, title=title, subtitle="Design-based estimates with 95% confidence intervals",
                        questionnaire=study.questionnaire.key,

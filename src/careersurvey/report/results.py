@@ -31,7 +31,12 @@ class Table:
     def html(self) -> str:
         """The table as an HTML fragment (escaped cell text, numbers right-aligned by the stylesheet)."""
         fmt = f"{{:,.{self.digits}f}}".format
-        return self.frame.to_html(classes="data", border=0, float_format=fmt, na_rep="–", escape=True)
+        frame = self.frame
+        if "p_value" in frame.columns:  # p-values: "<0.001" rather than a row of zeros
+            frame = frame.copy()
+            frame["p_value"] = [("–" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}")
+                                for p in frame["p_value"]]
+        return frame.to_html(classes="data", border=0, float_format=fmt, na_rep="–", escape=True)
 
 
 @dataclass(frozen=True)

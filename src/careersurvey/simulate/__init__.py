@@ -18,15 +18,16 @@ import pandas as pd
 from careersurvey.questionnaire.model import Questionnaire
 from careersurvey.simulate.answers import AnswerPlan, Driver, simulate_answers
 from careersurvey.simulate.fieldwork import Planted, fill_template, plant_errors, write_kobo_export
-from careersurvey.simulate.population import DEFAULT_MARGINS, LatentModel, Margins, Population, make_population  # noqa: F401
+from careersurvey.simulate.population import DEFAULT_MARGINS, LatentModel, Margins, Population, make_population
 from careersurvey.simulate.sample import SampleDraw, draw_sample, respond
 
 __all__ = [
-    "AnswerPlan", "Driver", "LatentModel", "Margins", "Planted", "Population", "SampleDraw", "SimulatedSurvey",
+    "DEFAULT_MARGINS", "FIELDWORK_FILE", "SAMPLE_FILE", "AnswerPlan", "Driver", "LatentModel", "Margins", "Planted", "Population", "SampleDraw", "SimulatedSurvey",
     "draw_sample", "make_population", "respond", "simulate_answers", "simulate_survey",
 ]
 
 SAMPLE_FILE = "sample_design.csv"
+FIELDWORK_FILE = "fieldwork_summary.csv"
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ def simulate_survey(
 ) -> SimulatedSurvey:
     """Run the synthetic fieldwork for ``q`` (stem-careers) and write its files into ``out``.
 
-    Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.csv`` (an online-survey export) and
-    ``sample_design.csv``. Reproducible: the same seed gives byte-identical answers. The population is
+    Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.csv`` (an online-survey export),
+    ``sample_design.csv`` (per respondent) and ``fieldwork_summary.csv`` (invited and responded by stratum). Reproducible: the same seed gives byte-identical answers. The population is
     built on the weighting ``targets`` (``careersurvey.load_targets``) unless ``margins`` are given.
     """
     from careersurvey.simulate.stem_careers import PLAN, respondent_frame
@@ -75,6 +76,12 @@ def simulate_survey(
     })
     sample_file = out / SAMPLE_FILE
     sample.to_csv(sample_file, index=False)
+    invited = draw.persons
+    summary = (invited.assign(sector=invited["sector"].astype(str))
+               .groupby(["stratum", "sector"], observed=True)
+               .agg(institutions=("psu", "nunique"), invited=("person", "size"), responded=("responded", "sum"))
+               .reset_index())
+    summary.to_csv(out / FIELDWORK_FILE, index=False)
     online = np.random.default_rng(seed + 5).random(len(answers)) < kobo_share
     paper, planted = plant_errors(q, answers[~online], seed=seed + 6)
     entry = fill_template(template, paper, out / f"entry_{q.id}.xlsx")
