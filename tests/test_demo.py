@@ -117,3 +117,16 @@ def test_report_renders_in_chromium(demo, tmp_path: Path) -> None:
     colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert img.shape[:2] == (3000, 1200) and len(colours) > 200  # text, tables and figures drawn
     assert re.search(r"Weighting", (out / "report.html").read_text(encoding="utf-8"))
+
+
+def test_report_command_rebuilds_the_report_from_the_store(demo, tmp_path: Path) -> None:
+    store = tmp_path / "store.duckdb"
+    shutil.copyfile(demo.store, store)  # the sample and fieldwork files are looked for beside the store
+    res = CliRunner().invoke(app, ["report", "--store", str(store), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip().splitlines()[-1] == f"Report: {tmp_path / 'r' / 'report.html'}"
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    # without the sample file the design is a weight-1 sample, and the report says so
+    assert "no sample file" in html and 'id="rq5"' in html
+    missing = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "nope.duckdb")])
+    assert missing.exit_code != 0 and "import responses first" in missing.output
