@@ -61,3 +61,20 @@ def test_simulation_is_reproducible(fieldwork, tmp_path: Path) -> None:
     again = simulate_survey(q, template, tmp_path, seed=5, n_institutions=80, take=8, margins=SMALL)
     pd.testing.assert_frame_equal(sim.answers, again.answers)
     assert again.planted == sim.planted
+
+
+def test_answers_come_back_unchanged_through_both_files(fieldwork) -> None:
+    import careersurvey as cs
+
+    q, _, sim, _, store = fieldwork
+    loaded = cs.load_responses(store, labels=False)
+    loaded = loaded.set_index("respondent_id")
+    planted = {p.respondent_id for p in sim.planted}
+    ids = [i for i in sim.answers.index if i in loaded.index and i not in planted]
+    assert len(ids) > 0.95 * len(sim.answers)
+    numeric = [c for c in sim.answers.columns if c not in ("comment",)]
+    want = sim.answers.loc[ids, numeric].apply(pd.to_numeric, errors="coerce")
+    got = loaded.loc[ids, numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+    real = want >= 0  # real answers must be identical; skipped/refused are checked as missing codes by import
+    diff = (got.where(real) != want.where(real)) & real
+    assert not diff.any().any(), diff.sum()[diff.sum() > 0]

@@ -57,8 +57,8 @@ def plant_errors(q: Questionnaire, answers: pd.DataFrame, seed: int = 9) -> tupl
     numeric = next((i for i in q.items if i.is_numeric and i.range is not None
                     and isinstance(i.range.max, (int, float))), None)
     if numeric is not None:
-        answered = [r for r in ids if isinstance(out.loc[r, numeric.name], (int, float))
-                    and out.loc[r, numeric.name] >= 0]
+        values = pd.to_numeric(answers[numeric.name], errors="coerce")
+        answered = list(values.index[(values >= 0).to_numpy()])
         if answered:
             rid = answered[int(rng.integers(len(answered)))]
             bad = numeric.range.max * 10 + 1
@@ -144,8 +144,9 @@ def write_kobo_export(
             codes = item.choices.codes()
             block = answers[[multiple_column(item.name, c) for c in codes]].to_numpy(dtype=float)
             skipped = (block < 0).all(axis=1)
-            chosen = [" ".join(str(c) for c, v in zip(codes, row) if v == 1) for row in block]
-            frame[group + item.name] = [None if s else t for s, t in zip(skipped, chosen)]
+            parts = np.where(block == 1, np.array([f"{c} " for c in codes], dtype=object), "")
+            chosen = pd.Series(parts.sum(axis=1), dtype=object).str.strip()
+            frame[group + item.name] = chosen.where(~skipped, None).to_numpy(dtype=object)
             for j, c in enumerate(codes):
                 frame[f"{group}{item.name}/{c}"] = np.where(skipped, np.nan, block[:, j])
         else:
