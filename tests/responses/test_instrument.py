@@ -66,3 +66,11 @@ def test_stored_answers_equal_the_simulated_ones(fieldwork):
             y = pd.to_numeric(b, errors="coerce").to_numpy(dtype=float)
             same = (x == y) | (np.isnan(x) & np.isnan(y))
             assert same.all(), (col, a[~same].head(), b[~same].head())
+
+
+def test_questionnaire_found_from_the_store(fieldwork):
+    """Without a questionnaire, load_responses loads the store's newest version through the loader."""
+    q, _, db, (entry, kobo) = fieldwork
+    df = load_responses(db, language="en")
+    assert df.attrs["questionnaire"] == q.key and len(df) == entry.accepted + kobo.accepted
+    assert df["consent"].cat.categories.tolist() == [c.label["en"] for c in q.item("consent").choices.choices]

@@ -187,6 +187,7 @@ def test_migration_from_version_1(tmp_path, good_template, q10):
     assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
     con.close()
     store = ResponseStore(db)
+    assert store.ledger().empty  # a read migrates the old store first
     assert store.schema_version() == CURRENT == 2
     (r,) = import_responses(good_template, store, q10)
     assert store.ledger().loc[0, "questionnaire_title"] == "소형 설문"

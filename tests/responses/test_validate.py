@@ -190,3 +190,20 @@ def test_kobo_exports_validate_alike(name):
     assert f["pay"].tolist() == [6100, 8800]
     assert f["start_date"].tolist() == ["2015-05-20", "2020-07-01"]
     assert v.quarantined.tolist() == [False, False]
+
+
+def test_odk_central_csv_layout(tmp_path):
+    """ODK Central CSV: '-' between group and question, SubmissionDate, meta-instanceID and KEY columns."""
+    path = tmp_path / "odk.csv"
+    path.write_text(
+        "SubmissionDate,respondent_id,grp_status-consent,grp_status-role,grp_status-age,grp_career-motives,"
+        "grp_career-pay,grp_career-fof_shame,grp_career-start_date,grp_career-comment,meta-instanceID,KEY\n"
+        "2026-10-01T09:00:00.000Z,0042,1,2,30,1 4,5000,3,2020-01-02,,uuid:aaa,uuid:aaa\n",
+        encoding="utf-8")
+    table = read_responses(path)
+    assert table.kind == "kobo" and table.id_column == "respondent_id"
+    v = validate(table, mini())
+    assert [p.rule for p in v.problems] == []
+    f = v.frame()
+    assert f.loc[0, ["role", "age", "motives_1", "motives_2", "motives_4", "pay"]].tolist() == [2, 30, 1, 0, 1, 5000]
+    assert v.raw["@KEY"].tolist() == ["uuid:aaa"]

@@ -59,6 +59,7 @@ def import_(
     form_version: List[str] = typer.Option(
         [], "--form-version", help="Map an export's own version id to a questionnaire version: vKoboA=1.0.0."),
     kind: Optional[str] = typer.Option(None, "--kind", help="template | kobo | csv | sheet (default: recognised)."),
+    separators: str = typer.Option("/-", "--group-separator", help="Group-path separators in export headers."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: utf-8-sig, then cp949)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
     timeout: float = typer.Option(30.0, "--wait", help="Seconds to wait for another import holding the store."),
@@ -80,7 +81,8 @@ def import_(
     unreadable = 0
     for path in files:
         try:
-            result = import_file(path, target, spec, kind=kind, encoding=encoding, form_versions=mapping or None)
+            result = import_file(path, target, spec, kind=kind, encoding=encoding, form_versions=mapping or None,
+                                 separators=separators)
         except ResponsesError as exc:
             unreadable += 1
             if as_json:
@@ -88,6 +90,14 @@ def import_(
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
             if exc.code == "busy":
                 raise typer.Exit(3)
+            continue
+        except Exception as exc:  # a bug, not the file's fault: say so plainly, keep going, never a traceback
+            unreadable += 1
+            message = (f"{path}: unexpected {type(exc).__name__} while importing ({exc}); nothing was stored "
+                       "for this file. Please report it with the file")
+            if as_json:
+                print(json.dumps({"file": str(path), "error": message, "code": "internal"}, ensure_ascii=False))
+            err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
             continue
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False))

@@ -112,8 +112,13 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
 
 def import_file(path: str | Path, store: ResponseStore | str | Path, questionnaire: QuestionnaireSpec = None, *,
                 kind: str | None = None, encoding: str | None = None, form_versions: Mapping[str, str] | None = None,
-                max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> ImportResult:
-    """Import one file; raises :class:`ResponsesError` when it cannot be read at all."""
+                separators: str = "/-", max_rows: int = MAX_ROWS,
+                max_uncompressed: int = MAX_UNCOMPRESSED) -> ImportResult:
+    """Import one file; raises :class:`ResponsesError` when it cannot be read at all.
+
+    ``separators``: characters that separate group paths in export headers (KoboToolbox ``/``,
+    ODK Central ``-``).
+    """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
     with store.connect() as con:
@@ -126,7 +131,7 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
         known = store.known_ids(con, groups[0][0].id)
         parts: list[Validated] = []
         for q, part in groups:
-            v = validate(part, q, known_ids=known.keys(), known_where=known)
+            v = validate(part, q, known_ids=known.keys(), known_where=known, separators=separators)
             parts.append(v)
             ok = ~v.quarantined & pd.notna(v.respondent_id)
             known.update(zip(v.respondent_id[ok], (f"{info.name} row " + pd.Series(part.rows[ok]).astype(str))))
@@ -144,7 +149,8 @@ def import_responses(files: str | Path | Sequence[str | Path], store: ResponseSt
 
     ``questionnaire`` is a Questionnaire, ``"id@version"``, a list of versions (for exports that mix
     versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``,
-    ``form_versions`` (export version id -> questionnaire version), ``max_rows``, ``max_uncompressed``.
+    ``form_versions`` (export version id -> questionnaire version), ``separators`` (group-path
+    separators in export headers), ``max_rows``, ``max_uncompressed``.
     Raises :class:`ResponsesError` on the first file that cannot be read (earlier files stay imported).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)

@@ -114,6 +114,11 @@ class ResponseStore:
                 raise ResponsesError(f"the store cannot be opened ({exc}); is it a DuckDB response store?",
                                      code="bad_store", file=str(self.path)) from None
         try:
+            if read_only and self._version(con) < CURRENT:  # an older store: migrate it once, then read
+                con.close()
+                with self.connect(read_only=False):
+                    pass
+                con = duckdb.connect(str(self.path), read_only=True)
             self._migrate(con, read_only=read_only)
             yield con
         finally:
