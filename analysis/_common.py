@@ -207,16 +207,21 @@ def tidy(est: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     return out
 
 
-def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10) -> pd.DataFrame:
+def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10,
+             q: "cs.Questionnaire | None" = None) -> pd.DataFrame:
     """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
-    ``min_n`` respondents."""
+    ``min_n`` respondents; with ``q``, rows that are items (or their ``top_`` indicators) show the label."""
     counts = d.data[by].value_counts()
     keep = [g for g in counts.index if counts[g] >= min_n]
     out = {}
     for v in variables:
         est = d.subset(d.data[by].isin(keep) & d.data[v].notna()).mean(v, by=by, na_rm=True)["estimate"]
         out[v] = est.reindex(keep)
-    return pd.DataFrame(out).T
+    table = pd.DataFrame(out).T
+    if q is not None:
+        table.index = [label(q, v.removeprefix("top_"), width=70) if v.removeprefix("top_") in q else v
+                       for v in table.index]
+    return table
 
 
 def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:

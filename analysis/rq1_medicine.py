@@ -54,7 +54,7 @@ def run(study: Study) -> "cs.AnalysisResult":
                            "Weighted share agreeing or strongly agreeing."))
     findings.append(f"Most agreed reason: '{why.index[0]}' ({why.estimate.iloc[0]:.0%} agree).")
     tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector",
-                           by_table(d, ["top_med_would"], "sector_name")))
+                           by_table(d, ["top_med_would"], "sector_name", q=q)))
     formula = ("med_would ~ " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
     olr = d.ordinal(formula)

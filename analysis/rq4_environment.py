@@ -42,9 +42,11 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("autonomy", "Agreement with statements about research autonomy", auto))
     figures.append(cs.estimate_plot(auto, "autonomy", "Agree: research autonomy"))
     tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)",
-                           by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name")))
+                           by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name", q=q)))
     nums = by_table(d, ["env_budget_cut", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],
                     "sector_name")
+    nums.index = ["R&D budget-cut impact (1-5)", "admin time (% of work)", "months from proposal to funding",
+                  "autonomy score (1-5)", "environment-problem score (1-5)"]
     tables.append(cs.Table("numbers_sector", "Budget-cut impact (1-5), admin time (%), months to funding, "
                            "autonomy and environment-problem scores, by sector (weighted means)", nums))
     admin = d.mean("env_admin_pct", na_rm=True).iloc[0]
