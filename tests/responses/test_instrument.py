@@ -4,6 +4,8 @@ simulated ones, value for value."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,8 @@ import pytest
 from careersurvey.responses.dataset import load_responses
 from careersurvey.responses.importer import import_responses
 from careersurvey.responses.store import ResponseStore
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires"
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +78,36 @@ def test_questionnaire_found_from_the_store(fieldwork):
     df = load_responses(db, language="en")
     assert df.attrs["questionnaire"] == q.key and len(df) == entry.accepted + kobo.accepted
     assert df["consent"].cat.categories.tolist() == [c.label["en"] for c in q.item("consent").choices.choices]
+
+
+def test_two_versions_harmonised_on_the_newest(fieldwork, tmp_path):
+    """1.1.0 (fixture) adds item offer_abroad_pay and choice ai_kind_6, drops tenure_years."""
+    from careersurvey.forms.template import export_template
+    from careersurvey.questionnaire import load_questionnaire
+    from careersurvey.simulate.fieldwork import fill_template
+
+    q10, sim, db10, (entry, kobo) = fieldwork
+    db = tmp_path / "s.duckdb"
+    db.write_bytes(db10.read_bytes())
+    q11 = load_questionnaire(str(FIXTURES / "stem-careers-1.1.0.yaml"))
+    answers = sim.answers.iloc[:5].drop(columns=["tenure_years"]).copy()
+    answers.index = [f"N{i}" for i in range(5)]
+    skipped = answers["ai_kind_1"] == -9
+    answers["ai_kind_6"] = np.where(skipped, -9, 0)
+    answers["offer_abroad_pay"] = np.where(answers["offer_abroad"].isin([2, 3]), 5000, -9)
+    answers = answers[list(q11.columns())]
+    book = fill_template(export_template(q11, tmp_path / "t11.xlsx", rows=5), answers, tmp_path / "entry11.xlsx")
+    (r,) = import_responses(book, db, [q10, q11])
+    assert (r.version, r.accepted) == ("1.1.0", 5)
+    df = load_responses(db, q11, labels=False).set_index("respondent_id")
+    old = df.loc[df["questionnaire_version"] == "1.0.0"]
+    new = df.loc[[f"N{i}" for i in range(5)]]
+    assert "tenure_years" not in df.columns
+    assert (old["offer_abroad_pay"] == -6).all() and (old["ai_kind_6"] == -6).all()
+    assert new["offer_abroad_pay"].tolist() == answers["offer_abroad_pay"].tolist()
+    assert new["ai_kind_6"].tolist() == answers["ai_kind_6"].tolist()
+    back = load_responses(db, q10, labels=False).set_index("respondent_id")
+    assert (back.loc[new.index, "tenure_years"] == -6).all()
+    labelled = load_responses(db, q11)
+    missing = labelled.attrs["missing"]
+    assert (missing.loc[labelled["questionnaire_version"] == "1.0.0", "offer_abroad_pay"] == -6).all()
