@@ -124,11 +124,11 @@ class LatentModel:
 
     icc: float = 0.15
     leave_korea: Mapping[str, float] = field(default_factory=lambda: {
-        "const": -1.6, "stigma": 0.45, "pay_gap": 0.55, "deprivation": 0.50, "autonomy": -0.55,
-        "safety": -0.35, "performance_pay": -0.20, "ai": 0.50})
+        "const": -1.6, "stigma": 0.6, "pay_gap": 0.6, "deprivation": 0.50, "autonomy": -0.55,
+        "safety": -0.45, "performance_pay": -0.20, "ai": 0.50})
     leave_science: Mapping[str, float] = field(default_factory=lambda: {
-        "const": -1.9, "stigma": 0.50, "pay_gap": 0.35, "deprivation": 0.55, "autonomy": -0.50,
-        "safety": -0.40, "performance_pay": -0.10, "ai": 0.0})
+        "const": -1.9, "stigma": 0.55, "pay_gap": 0.4, "deprivation": 0.55, "autonomy": -0.50,
+        "safety": -0.45, "performance_pay": -0.10, "ai": 0.0})
     medicine_ability: float = 0.8
 
     def __post_init__(self) -> None:
