@@ -91,7 +91,7 @@ CHUNK = 1 << 14
 def weighted_crossprod(X: np.ndarray, v: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
     """X' diag(v) X in blocks of rows: no n x p temporary, and each block stays in cache."""
     out = np.zeros((X.shape[1], X.shape[1]))
-    for start in range(0, X.shape[0], chunk):  # a loop over blocks of 65,536 rows, not over rows
+    for start in range(0, X.shape[0], chunk):  # a loop over blocks of rows, not over rows
         xs = X[start:start + chunk]
         out += xs.T @ (xs * v[start:start + chunk, None])
     return out
@@ -110,6 +110,7 @@ def _mu_eta(link: Any, eta: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def _blocks(n: int) -> range:
+    """Starts of the row blocks (CHUNK is read at call time)."""
     return range(0, n, CHUNK)
 
 
