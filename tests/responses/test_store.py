@@ -248,3 +248,16 @@ def test_raw_cells_beside_clean_values(tmp_path, q10):
     assert (3, "consent", "1") not in raw  # a number cell equal to its clean value
     assert {(4, "consent", "1"), (4, "role", "9"), (4, "age", "40")} <= raw  # quarantined: every cell
     assert clean[0] == (3, 3.0, 34.0, "좋습니다", None)
+
+
+def test_threads_importing_into_one_store_serialise(tmp_path, q10):
+    """Two threads of one process: the second import sees the first's respondents (no duplicate slips in)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = tmp_path / "s.duckdb"
+    files = [write_template(tmp_path / f"{k}.xlsx", q10, GOOD_ROWS[:3], meta={"note": str(k)}) for k in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result()[0] for f in [pool.submit(import_responses, f, db, q10) for f in files]]
+    assert sorted(r.accepted for r in results) == [0, 3]
+    assert sorted(r.quarantined for r in results) == [0, 3]
+    assert snapshot(db)["imports"] == 2

@@ -18,6 +18,7 @@ The schema itself is documented in :mod:`careersurvey.responses.schema`.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -88,6 +89,16 @@ class ResponseStore:
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[Any]:
         """A connection, migrated to the current schema; waits for another writer up to ``timeout``."""
+        if not read_only:  # one writer per store within this process too (DuckDB shares one instance)
+            with _process_lock(self.path):
+                with self._open(read_only=False) as con:
+                    yield con
+            return
+        with self._open(read_only=True) as con:
+            yield con
+
+    @contextmanager
+    def _open(self, *, read_only: bool) -> Iterator[Any]:
         import duckdb
 
         if read_only and not self.path.exists():
@@ -278,6 +289,17 @@ def quote(identifier: str) -> str:
 def answer_table_name(questionnaire_id: str, version: str) -> str:
     """``answers_<id>_<version>`` with anything but ``[a-z0-9]`` as ``_``: ``answers_stem_careers_1_0_0``."""
     return "answers_" + re.sub(r"[^a-z0-9]+", "_", f"{questionnaire_id}_{version}".lower()).strip("_")
+
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """The lock serialising writers to one store file among the threads of this process."""
+    key = str(Path(path).resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.RLock())
 
 
 def _col(name: str) -> str:
