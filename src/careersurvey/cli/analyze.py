@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
             common = load_analysis("_common", analysis_dir)
             study = common.load_study(store, sample, None if targets == "none" else targets)
             result = load_analysis(question, analysis_dir).run(study)
-        except ReportError as exc:
+        except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         for f in result.findings:

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         from careersurvey.demo import run_demo
+        from careersurvey.report.build import ReportError
 
         console = Console(stderr=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -30,7 +31,11 @@ def register(app: typer.Typer) -> None:
                     progress.update(task["id"], completed=1)
                 task["id"] = progress.add_task(name, total=1)
 
-            res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
+            try:
+                res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
+            except ReportError as exc:
+                console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from None
             if task["id"] is not None:
                 progress.update(task["id"], completed=1)
         console.print(f"{res.respondents:,} simulated respondents; {res.accepted:,} accepted, "

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
                                targets=None if targets == "none" else targets,
                                analysis_folder=str(analysis_dir) if analysis_dir else None,
                                progress=lambda s: typer.echo(s, err=True))
-        except ReportError as exc:
+        except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         typer.echo(f"Tables: {res.tables}")
