@@ -67,6 +67,11 @@ def test_status_problems_export(tmp_path, q10, monkeypatch):
     assert counts["rows_in"] == counts["accepted"] + counts["quarantined"] == 4
     probs = run("problems", "--store", db)
     assert "[quarantine]" in probs.stdout and "row 6" in probs.stdout and "formula" in probs.stdout
+    run("import", DATA / "kobo" / "kobo_values.csv", "--store", db, "-q", "stem-mini@1.0.0")
+    probs = run("problems", "--store", db)
+    assert probs.exit_code == 0, probs.output
+    assert "[warning] kobo_values.csv: column 'hours' is not an item of stem-mini@1.0.0" in probs.stdout.replace(
+        str(DATA / "kobo") + "/", "")
     xlsx = tmp_path / "p.xlsx"
     assert run("problems", "--store", db, "--out", xlsx).exit_code == 0
     back = pd.read_excel(xlsx, dtype=str, engine="openpyxl")
@@ -75,7 +80,7 @@ def test_status_problems_export(tmp_path, q10, monkeypatch):
     e = run("export", "--store", db, "--format", "sav", "--out", sav)
     assert e.exit_code == 0, e.output
     df, _ = pyreadstat.read_sav(str(sav))
-    assert len(df) == 3
+    assert len(df) == 6  # 3 from the template, 3 new ids from the CSV (0001-0003 were quarantined there)
 
 
 def test_kobo_mixed_versions_from_cli(tmp_path, monkeypatch):

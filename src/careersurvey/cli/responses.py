@@ -148,6 +148,8 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
              import_id: Optional[int] = typer.Option(None, "--import", help="Only this import."),
              ) -> None:
     """Every quarantined row and warning: file, sheet, row, column, item, value, rule, message."""
+    import pandas as pd
+
     from careersurvey.responses.export import write_problems
     from careersurvey.responses.problems import ResponsesError
     from careersurvey.responses.store import ResponseStore
@@ -164,9 +166,9 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         console.print("no problems recorded")
         return
     for row in frame.itertuples():
-        where = ", ".join(str(p) for p in (row.file, row.sheet and f"sheet {row.sheet}",
-                                            f"row {row.row}" if row.row is not None and row.row == row.row else None)
-                          if p)
+        parts = (row.file, f"sheet {row.sheet}" if isinstance(row.sheet, str) else None,
+                 f"row {row.row}" if pd.notna(row.row) else None)
+        where = ", ".join(p for p in parts if p)
         sys.stdout.write(f"[{row.severity}] {where}: {row.message}\n")
 
 
