@@ -43,6 +43,9 @@ def test_planted_errors_are_quarantined_or_flagged(fieldwork) -> None:
     n_paper = entry.rows_in - 1  # one row entered twice
     assert entry.quarantined == 4 and entry.accepted == n_paper + 1 - 4
     assert kobo.quarantined == 0 and kobo.accepted == kobo.rows_in
+    # nothing but the planted errors: every other code, range, routing and missing code is valid
+    assert entry.warnings == 1 and kobo.warnings == 0
+    assert len(problems) == len(sim.planted)
     assert n_paper + kobo.rows_in == len(sim.answers)
 
 
