@@ -36,11 +36,12 @@ class DemoResult:
 
 
 def run_demo(
-    out: str | Path, *, questionnaire: str = "stem-careers", seed: int = 2026, n_institutions: int = 300,
+    out: str | Path, *, questionnaire: str = "stem-careers@1.0.0", seed: int = 2026, n_institutions: int = 300,
     step: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the demo into ``out`` (created; an existing store there is replaced). ``step`` is told the name
-    of each step as it starts (the command line shows it as progress)."""
+    of each step as it starts (the command line shows it as progress). The questionnaire is pinned to the
+    version the simulation's answer plan was written for (``simulate.stem_careers``)."""
     import careersurvey as cs
     from careersurvey.report.build import build_report
     from careersurvey.simulate import FIELDWORK_FILE, SAMPLE_FILE, simulate_survey
