@@ -174,7 +174,7 @@ def test_matches_r(src: Path, case: dict) -> None:
             close(res.ddf, exp["ddf"])
         close(res.p_value, exp["p_value"])
     elif kind == "glm":
-        fit = _call(_need(d, "glm"), est["formula"], family=est["family"])
+        fit = _call(_need(d, "glm"), est["formula"], family=est["family"], link=est.get("link"))
         close(fit.params.to_numpy(), exp["coef"])
         close(fit.bse.to_numpy(), exp["se"])
         assert [n.replace(" ", "") for n in fit.params.index] == [_r_name(n, d.data) for n in exp["names"]]
