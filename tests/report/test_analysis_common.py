@@ -18,7 +18,7 @@ common = load_analysis("_common")
 def q():
     import careersurvey as cs
 
-    return cs.load_questionnaire("stem-careers")
+    return cs.load_questionnaire("stem-careers@1.0.0")
 
 
 def _frame(q, **values) -> pd.DataFrame:

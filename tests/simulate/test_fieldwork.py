@@ -22,7 +22,7 @@ SMALL = Margins(size=60_000, shares=DEFAULT_MARGINS.shares)
 @pytest.fixture(scope="module")
 def fieldwork(tmp_path_factory):
     out = tmp_path_factory.mktemp("fieldwork")
-    q = load_questionnaire("stem-careers")
+    q = load_questionnaire("stem-careers@1.0.0")
     template = export_template(q, out / "template.xlsx", rows=600)
     sim = simulate_survey(q, template, out, seed=5, n_institutions=80, take=8, margins=SMALL)
     results = import_responses(list(sim.files), out / "store.duckdb", q)
