@@ -215,3 +215,9 @@ def test_ids_as_numbers_lose_no_digits(tmp_path, q10):
     t = read_responses(write_template(tmp_path / "n.xlsx", q10, [[123, 1]], headers=["respondent_id", "consent"]))
     assert float(t.data["respondent_id"][0]) == 123.0
     assert np.asarray(t.rows).tolist() == [3]
+
+
+def test_text_file_named_xlsx(tmp_path):
+    p = tmp_path / "notes.xlsx"
+    p.write_text("respondent_id,consent\n1,1\n", encoding="utf-8")
+    assert "holds plain text" in _raises(p, "wrong_type")

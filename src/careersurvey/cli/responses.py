@@ -15,7 +15,6 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(help="Response files: import (validate + store), status, problems, export.",
                   no_args_is_help=True)
@@ -131,15 +130,15 @@ def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         print(json.dumps({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))},
                          ensure_ascii=False))
         return
-    table = Table(title=f"{store} — {counts['imports']} imports, {counts['rows_in']} rows: "
-                        f"{counts['accepted']} accepted, {counts['quarantined']} quarantined")
-    for col in ("id", "file", "questionnaire", "rows", "accepted", "quarantined", "warnings", "imported (UTC)", "sha256"):
-        table.add_column(col)
+    console.print(f"{store}: {counts['imports']} imports, {counts['rows_in']} rows: {counts['accepted']} accepted, "
+                  f"{counts['quarantined']} quarantined (schema version {s.schema_version()})", highlight=False)
     for row in ledger.itertuples():
-        table.add_row(str(row.import_id), row.file_name, f"{row.questionnaire_id}@{row.questionnaire_version}",
-                      str(row.rows_in), str(row.accepted), str(row.quarantined), str(row.warnings),
-                      str(row.imported_at)[:19], row.sha256[:12])
-    console.print(table)
+        encoding = f", {row.encoding}" if isinstance(row.encoding, str) else ""
+        console.print(
+            f"  import {row.import_id}: {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
+            f"{row.questionnaire_version}: {row.rows_in} rows, {row.accepted} accepted, {row.quarantined} "
+            f"quarantined, {row.warnings} warnings; {str(row.imported_at)[:19]} UTC; sha256 {row.sha256[:16]}",
+            highlight=False)
 
 
 @app.command("problems")

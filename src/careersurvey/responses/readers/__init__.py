@@ -30,6 +30,10 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
         raise ResponsesError(f"unknown file kind {kind!r}; use one of {', '.join(KINDS)}", code="usage",
                              file=str(path))
     sniffed = sniff(path)
+    if sniffed == "text" and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise ResponsesError(
+            f"the file is named {path.suffix} but holds plain text, not a workbook; open it in Excel and save it "
+            "as .xlsx, or rename it to .csv if it is a CSV export", code="wrong_type", file=str(path))
     if sniffed == "text":
         if kind in ("template", "sheet"):
             raise ResponsesError(f"the file is text (CSV), not a workbook; it cannot be read as {kind!r}",
