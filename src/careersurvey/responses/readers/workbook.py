@@ -159,11 +159,12 @@ class Workbook:
                 for c, r, f in _FORMULA.findall(data)
             )
         merged: tuple[tuple[int, int, int, int, str], ...] = ()
-        if b"<mergeCell" in data:
+        tail = data.rfind(b"</sheetData>")  # <mergeCells> follows the cell data: search only the tail
+        if b"<mergeCell" in data[max(tail, 0):]:
             merged = tuple(
                 (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()),
                  f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}")
-                for c1, r1, c2, r2 in _MERGE.findall(data)
+                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0))
             )
         return SheetScan(dimension_rows, hidden, formulas, merged)
 
