@@ -45,6 +45,8 @@ def test_sav_roundtrip(store, tmp_path):
     assert meta.variable_value_labels["role"][2.0] == "연구원"
     assert meta.variable_value_labels["role"][-7.0] == "응답하고 싶지 않음"
     assert meta.missing_ranges["role"] == [{"lo": -9.0, "hi": -6.0}]
+    assert (meta.variable_measure["role"], meta.variable_measure["fof_shame"], meta.variable_measure["pay"]) == (
+        "nominal", "ordinal", "scale")
     # without user_missing, SPSS semantics: the codes are missing
     plain, _ = pyreadstat.read_sav(str(r.paths[0]))
     assert np.isnan(plain["role"][2]) and np.isnan(plain["pay"][3])

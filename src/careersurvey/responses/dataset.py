@@ -24,6 +24,9 @@ from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.store import CODE_SUFFIX, ResponseStore, _version_key, quote
 
 META_COLUMNS: tuple[str, ...] = ("respondent_id", "import_id", "questionnaire_version")
+#: SPSS measurement level of each item type
+_MEASURE = {"single": "nominal", "multiple": "nominal", "rating": "ordinal", "integer": "scale", "decimal": "scale",
+            "text": "nominal", "date": "scale"}
 
 
 def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None,
@@ -155,6 +158,7 @@ def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnai
     frame.attrs["missing_labels"] = {code: q.missing_labels.get(code, {}).get(lang, str(code))
                                      for code in MISSING_CODES}
     frame.attrs["variable_labels"] = variable_labels
+    frame.attrs["measure"] = {col: _MEASURE[item.type] for item in q.items for col in item.columns()}
     frame.attrs["value_labels"] = value_labels
     frame.attrs["questionnaire"] = q.key
     frame.attrs["language"] = lang

@@ -171,10 +171,9 @@ def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
            and pd.api.types.is_numeric_dtype(codes[new])}
     missing = {new: [{"lo": float(min(MISSING_CODES)), "hi": float(max(MISSING_CODES))}]
                for new in vvl}
-    measure = {new: ("nominal" if pd.api.types.is_object_dtype(codes[new]) else "scale") for new in names}
-    for new in vvl:
-        if set(k for k in vvl[new] if k >= 0) - {0.0, 1.0} or len(vvl[new]) > len(MISSING_CODES):
-            measure[new] = "nominal"
+    levels = frame.attrs.get("measure", {})
+    measure = {new: levels.get(old, "nominal" if pd.api.types.is_object_dtype(codes[new]) else "scale")
+               for old, new in zip(frame.columns, names)}
     try:
         pyreadstat.write_sav(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
                              missing_ranges=missing, variable_measure=measure,
