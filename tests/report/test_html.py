@@ -85,3 +85,12 @@ def render_png(page: Path, out: Path, height: int = 1600) -> Path:
     subprocess.run(cmd, check=True, capture_output=True, timeout=90)
     assert out.exists(), "Chromium wrote no screenshot"
     return out
+
+
+def test_text_columns_are_left_aligned_and_p_values_readable() -> None:
+    t = Table("m", "Model", pd.DataFrame({"estimate": [0.5, -0.2], "note": ["a", "b"], "p_value": [0.0001, 0.2]},
+                                         index=["x", "y"]))
+    html = t.html()
+    assert "td:nth-child(3) { text-align: left; }" in html  # column 2 of the frame, after the index cell
+    assert "<td>&lt;0.001</td>" in html and "<td>0.200</td>" in html
+    assert html.count('id="t-m-') == 1

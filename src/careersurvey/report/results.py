@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +30,22 @@ class Table:
     digits: int = 3
 
     def html(self) -> str:
-        """The table as an HTML fragment (escaped cell text, numbers right-aligned by the stylesheet)."""
+        """The table as an HTML fragment: escaped cell text, numbers right-aligned, text columns left."""
         fmt = f"{{:,.{self.digits}f}}".format
         frame = self.frame
         if "p_value" in frame.columns:  # p-values: "<0.001" rather than a row of zeros
             frame = frame.copy()
             frame["p_value"] = [("–" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}")
                                 for p in frame["p_value"]]
-        return frame.to_html(classes="data", border=0, float_format=fmt, na_rep="–", escape=True)
+        table_id = f"t-{re.sub(r'[^A-Za-z0-9_-]', '-', self.name)}-{zlib.crc32(self.title.encode()):08x}"
+        html = frame.to_html(classes="data", border=0, float_format=fmt, na_rep="–", escape=True,
+                             table_id=table_id)
+        text = [j for j, c in enumerate(frame.columns)
+                if not pd.api.types.is_numeric_dtype(frame[c]) and c != "p_value"]
+        if text and frame.index.nlevels == 1:  # text columns read better left-aligned
+            rules = ", ".join(f"#{table_id} td:nth-child({j + 2})" for j in text)
+            html = f"<style>{rules} {{ text-align: left; }}</style>\n" + html
+        return html
 
 
 @dataclass(frozen=True)
