@@ -178,7 +178,7 @@ def _reliability_section(study) -> Section:
     import careersurvey.scales as sc
 
     q = study.questionnaire
-    tab = sc.reliability_table(study.data, q)
+    tab = sc.reliability_table(study.full.data, q)  # every respondent: reliability is not a weighted estimate
     if "alpha" in tab:
         tab = tab.sort_values("alpha", ascending=False)
         ok = tab.dropna(subset=["alpha"])
@@ -191,11 +191,17 @@ def _reliability_section(study) -> Section:
                 f"{ok['alpha'].max():.2f}.",) if len(ok) else ()
     else:
         figs, text = (), ("No scale had enough complete answers to assess.",)
+    tables = [Table("reliability", "Reliability of every scale", tab,
+                    "Unweighted, complete answers; omega total from a one-factor minimum-residual fit "
+                    "(as R psych::omega); rmsr: root mean square residual correlation of that fit.")]
+    by_lang = _alpha_by_language(study)
+    if by_lang is not None:
+        tables.append(Table("alpha_language", "Cronbach's alpha by the language answered", by_lang,
+                            "A scale that holds in one language but not the other points to a translation "
+                            "problem; scales with fewer than 30 complete answers in a language are left blank."))
     return Section(
         id="reliability", title="Scale reliability", nav="Scales", text=text, figures=figs,
-        tables=(Table("reliability", "Reliability of every scale", tab,
-                      "Unweighted, complete answers; omega total from a one-factor minimum-residual fit "
-                      "(as R psych::omega); rmsr: root mean square residual correlation of that fit."),),
+        tables=tuple(tables),
         methods=("Scores are item means with reverse-keyed items reversed, computed when at least the "
                  "questionnaire's minimum number of items was answered; missing codes never enter a score."),
     )
@@ -230,6 +236,27 @@ def _methods_section(study) -> Section:
         "from a one-factor minimum-residual model (tested against R psych).",
     ]
     return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
+
+
+def _alpha_by_language(study) -> pd.DataFrame | None:
+    """Alpha of every scale within each answering language (the questionnaire's ``lang`` item)."""
+    import careersurvey.scales as sc
+
+    q, data = study.questionnaire, study.full.data
+    if "lang" not in data.columns or "lang" not in q:
+        return None
+    item = q.item("lang")
+    out = {}
+    for choice in item.choices.choices:
+        part = data[data["lang"] == choice.code]
+        col = {}
+        for name in q.scales:
+            try:
+                col[name] = sc.reliability(part, name, q).alpha if len(part) >= 30 else np.nan
+            except sc.ScaleError:
+                col[name] = np.nan
+        out[f"{choice.label.get('en', choice.code)} (n = {len(part)})"] = col
+    return pd.DataFrame(out)
 
 
 def _error_section(key: str, message: str) -> Section:
