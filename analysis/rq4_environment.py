@@ -41,8 +41,10 @@ def run(study: Study) -> "cs.AnalysisResult":
     auto = item_means(d, q, AUTO, top=True)
     tables.append(cs.Table("autonomy", "Agreement with statements about research autonomy", auto))
     figures.append(cs.estimate_plot(auto, "autonomy", "Agree: research autonomy"))
-    tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)",
-                           by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name", q=q)))
+    by_sector = by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name", q=q)
+    tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)", by_sector))
+    figures.append(cs.heatmap(by_sector, "environment_sector", "Agree, by sector (percent)",
+                              caption="Weighted percent agreeing or strongly agreeing with each statement."))
     nums = by_table(d, ["env_budget_cut", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],
                     "sector_name")
     nums.index = ["R&D budget-cut impact (1-5)", "admin time (% of work)", "months from proposal to funding",

@@ -21,7 +21,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from careersurvey.report.results import Figure, figure_png  # noqa: E402
 
-__all__ = ["style", "estimate_plot", "forest_plot", "weights_plot", "margins_plot"]
+__all__ = ["style", "estimate_plot", "forest_plot", "weights_plot", "margins_plot", "heatmap"]
 
 _FONT_DIRS = ("/usr/share/fonts/truetype/nanum", "/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 _HANGUL = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR")
@@ -123,5 +123,25 @@ def margins_plot(frame: pd.DataFrame, name: str = "margins", title: str = "Weigh
     ax.set_yticks(y, _short(frame.index))
     ax.set_xlabel("percent")
     ax.legend(loc="lower right", frameon=False)
+    ax.set_title(title)
+    return Figure(name, title, figure_png(fig), caption)
+
+
+def heatmap(frame: pd.DataFrame, name: str, title: str, caption: str = "", percent: bool = True) -> Figure:
+    """A table of shares (rows: statements, columns: groups) as a shaded grid with the values written in."""
+    style()
+    k = 100 if percent else 1
+    values = frame.to_numpy(dtype=float) * k
+    fig, ax = plt.subplots(figsize=(1.1 * frame.shape[1] + 4.2, 0.36 * frame.shape[0] + 1.4))
+    im = ax.imshow(values, cmap="Blues", aspect="auto", vmin=np.nanmin(values), vmax=np.nanmax(values))
+    ax.set_xticks(np.arange(frame.shape[1]), _short(frame.columns, 16), rotation=30, ha="right")
+    ax.set_yticks(np.arange(frame.shape[0]), _short(frame.index, 52))
+    ax.grid(False)
+    mid = np.nanmean(values)
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.0f}" if percent else f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if v > mid else "black")
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="percent" if percent else "")
     ax.set_title(title)
     return Figure(name, title, figure_png(fig), caption)
