@@ -3,14 +3,18 @@
 Questionnaires live in a ``survey/`` folder as ``survey/<id>/<version>.yaml``. That folder is found, in order:
 the ``CAREERSURVEY_SURVEY_DIR`` environment variable; the nearest ``survey/`` folder at or above the working
 directory that holds questionnaires; the repository the package was installed from (editable installs sit
-at ``<repo>/src/careersurvey``, so ``<repo>/survey``). This is the only module of the package that reads
-questionnaire files; parsing itself is pure (``loader.parse_questionnaire``).
+at ``<repo>/src/careersurvey``, so ``<repo>/survey``); the copy a regular install (``pip install .``) puts
+under ``<prefix>/share/careersurvey/survey`` (``[tool.setuptools.data-files]`` in pyproject.toml copies the
+repository's ``survey/`` there, so git keeps one source of truth). This is the only module of the package
+that reads questionnaire files; parsing itself is pure (``loader.parse_questionnaire``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import site
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +49,16 @@ def _holds_questionnaires(folder: Path) -> bool:
     return folder.is_dir() and any(folder.glob("*/*.yaml"))
 
 
+#: Where a regular install puts the repository's survey/ folder, below an installation prefix.
+INSTALLED_SUBDIR = Path("share", "careersurvey", "survey")
+
+
+def installed_survey_dirs() -> tuple[Path, ...]:
+    """Where ``pip install .`` puts ``survey/``: below the environment's prefix, or the user base for --user."""
+    prefixes = dict.fromkeys([sys.prefix, site.getuserbase()])
+    return tuple(Path(prefix) / INSTALLED_SUBDIR for prefix in prefixes)
+
+
 def survey_dir() -> Path:
     """The folder that holds ``<id>/<version>.yaml`` questionnaire files (see the module docs for the order)."""
     env = os.environ.get(ENV_VAR)
@@ -57,11 +71,13 @@ def survey_dir() -> Path:
     for folder in (here, *here.parents):
         if _holds_questionnaires(folder / "survey"):
             return folder / "survey"
-    installed = Path(__file__).resolve().parents[3] / "survey"
-    if _holds_questionnaires(installed):
-        return installed
+    checkout = Path(__file__).resolve().parents[3] / "survey"
+    for folder in (checkout, *installed_survey_dirs()):
+        if _holds_questionnaires(folder):
+            return folder
     raise FileNotFoundError(
-        f"no survey/ folder with questionnaires found above {here} nor next to the installed package; "
+        f"no survey/ folder with questionnaires found above {here}, next to the package ({checkout}) nor "
+        f"where an install puts it ({', '.join(map(str, installed_survey_dirs()))}); "
         f"set {ENV_VAR} to the folder that holds <id>/<version>.yaml files")
 
 
