@@ -1,5 +1,6 @@
 """Replicate designs against R's as.svrepdesign / calibrate.svyrep.design (fixtures/replicate_cases.R):
-JKn under every lonely-PSU rule, with and without fpc, and calibration applied to every replicate."""
+JKn under every lonely-PSU rule, with and without fpc, a stratum sampled exhaustively (its replicates dropped,
+as R does), and calibration applied to every replicate."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def _design(case_id: str):
         method = "logit" if "logit" in case_id else "linear"
         return d.calibrate(POP, method=method, bounds=(0.4, 3), max_iter=500, tol=1e-13)
     df = rc.load_data("r-survey-extra", "apistrat_x.csv")
+    if case_id.startswith("jkn-census-h-"):
+        census = np.where(df["stype"] == "H", df.groupby("stype")["pw"].transform("size"), df["fpc"])
+        return cs.SurveyDesign(df.assign(fpc_census_h=census), weights="pw", strata="stype",
+                               fpc="fpc_census_h").replicate("JKn")
     d = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc").replicate("JKn")
     return d.calibrate({"awards": {"No": 6194 - 4167, "Yes": 4167}})
 
@@ -42,6 +47,8 @@ def test_replicate_case_matches_r(case: dict) -> None:
     assert reps.n_replicates == case["n_replicates"]
     np.testing.assert_allclose(reps.scale, case["scale"], rtol=1e-12)
     np.testing.assert_allclose(reps.rscales, case["rscales"], rtol=1e-12)
+    if "degf" in case:
+        assert d.design_df == case["degf"]
 
 
 def test_replicate_that_cannot_meet_the_bounds_is_an_error() -> None:

@@ -131,7 +131,7 @@ def jkn(strata: np.ndarray, psu: np.ndarray, pweights: np.ndarray, popsize: np.n
                 cols.append(m)
                 rscales.append((n_strata - 1.0) / n_strata)
             continue
-        if nh == 1:  # certainty stratum: no variance contribution
+        if f == 0:  # sampled exhaustively: no variance contribution, no replicates (R's survey.drop.replicates)
             continue
         for j in members:
             m = np.ones(len(s_codes))
