@@ -19,6 +19,7 @@ The target is import <= 2x the bare read.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import sys
@@ -88,23 +89,25 @@ def write_workbook(q, answers: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def bare_read(path: Path) -> float:
+def bare_read(path: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of the bare calamine read."""
     import python_calamine as pc
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rows = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Responses").to_python()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert len(rows) > 2
-    return elapsed
+    return elapsed, cpu
 
 
-def timed_import(path: Path, q, tmp: Path, k: int) -> tuple[float, object]:
+def timed_import(path: Path, q, tmp: Path, k: int) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result) of a full import into a fresh store."""
     from careersurvey.responses.importer import import_responses
 
     store = tmp / f"bench{k}.duckdb"
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     (result,) = import_responses(path, store, q)
-    return time.perf_counter() - t0, result
+    return time.perf_counter() - t0, time.process_time() - c0, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,15 +130,21 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             write_workbook(q, simulated_answers(q, args.rows), book)
             print(f"wrote {book} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        bare, full = [], []
+        bare, full, bare_cpu, full_cpu = [], [], [], []
         result = None
         for k in range(args.repeat):
-            bare.append(bare_read(book))
-            seconds, result = timed_import(book, q, tmp, k)
-            full.append(seconds)
-            print(f"run {k + 1}: calamine {bare[-1]:.2f} s, import {full[-1]:.2f} s", file=sys.stderr)
+            wall, cpu = bare_read(book)
+            bare.append(wall)
+            bare_cpu.append(cpu)
+            wall, cpu, result = timed_import(book, q, tmp, k)
+            full.append(wall)
+            full_cpu.append(cpu)
+            print(f"run {k + 1}: calamine {bare[-1]:.2f} s ({bare_cpu[-1]:.2f} CPU), import {full[-1]:.2f} s "
+                  f"({full_cpu[-1]:.2f} CPU)", file=sys.stderr)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         size_mb = book.stat().st_size / 1e6
     ratio = min(full) / min(bare)
+    cpu_ratio = min(full_cpu) / min(bare_cpu)
     cells = args.rows * len(q.columns())
     section = "\n".join([
         START,
@@ -144,12 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         f"Made by `python3 bench/bench_import.py` (best of {args.repeat}, alternating, one process; Python "
         f"{platform.python_version()}, {platform.machine()}, shared 2-core machine). The workbook: the "
         f"{q.key} entry-template layout, {args.rows:,} rows x {len(q.columns()) + 1} columns "
-        f"({cells:,} cells, {size_mb:.1f} MB), simulated answers.",
+        f"({cells:,} cells, {size_mb:.1f} MB), simulated answers. Load average at the end: {load:.1f} "
+        "(other work shares the 2 cores, so wall times vary between runs; CPU seconds vary less).",
         "",
-        "| step | seconds | vs bare read |",
-        "|---|---:|---:|",
-        f"| python-calamine read of the sheet (`to_python`), nothing else | {min(bare):.2f} | 1 |",
-        f"| `import_responses`: checks, read, validation, DuckDB transaction | {min(full):.2f} | {ratio:.2f}x |",
+        "| step | wall seconds | vs bare read | CPU seconds | vs bare read |",
+        "|---|---:|---:|---:|---:|",
+        f"| python-calamine read of the sheet (`to_python`), nothing else | {min(bare):.2f} | 1 | "
+        f"{min(bare_cpu):.2f} | 1 |",
+        f"| `import_responses`: checks, read, validation, DuckDB transaction | {min(full):.2f} | {ratio:.2f}x | "
+        f"{min(full_cpu):.2f} | {cpu_ratio:.2f}x |",
         "",
         f"Import result: {result.rows_in:,} rows in, {result.accepted:,} accepted, {result.quarantined:,} "
         f"quarantined, {result.warnings:,} warnings. Target: at most 2x the bare read "

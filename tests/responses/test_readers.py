@@ -186,7 +186,13 @@ def test_one_million_rows_refused_from_dimension_without_reading(tmp_path):
     assert err.value.code == "too_many_rows" and "1,000,000 data rows" in str(err.value)
 
 
-def test_merged_hidden_and_formula_cells_are_noted(tmp_path, q10):
+@pytest.mark.parametrize("block", [None, 97])
+def test_merged_hidden_and_formula_cells_are_noted(tmp_path, q10, monkeypatch, block):
+    if block:  # the sheet XML streamed in tiny blocks: findings across block edges are not lost
+        from careersurvey.responses.readers import workbook
+
+        monkeypatch.setattr(workbook, "_SCAN_BLOCK", block)
+        monkeypatch.setattr(workbook, "_SCAN_OVERLAP", 400)
     p = write_template(tmp_path / "m.xlsx", q10, GOOD_ROWS[:3])
     wb = openpyxl.load_workbook(p)
     ws = wb["Responses"]
@@ -199,6 +205,7 @@ def test_merged_hidden_and_formula_cells_are_noted(tmp_path, q10):
     assert ("merged_cell", 3, "role") in notes and ("merged_cell", 4, "role") in notes
     assert ("hidden_row", 5, None) in notes
     assert ("formula", 3, "start_date") in notes
+    assert len(t.notes) == 4
     merged = [n for n in t.notes if n.rule == "merged_cell"][0]
     assert merged.message == "role: the cell is part of merged range C3:C4; unmerge the cells and fill each one"
 

@@ -8,7 +8,8 @@ in the store). Missing codes (-6 -7 -8 -9) become NA; which code each NA was is 
 frame, ``df.attrs["missing"]`` (same index and columns, Int8 codes, NA where the answer is real), with
 their labels in ``df.attrs["missing_labels"]``. With ``labels=False`` the frame keeps the numeric codes
 themselves (choice codes, 0/1, missing codes as numbers), which design-based analysis and the SPSS and
-Stata exports need. Both carry ``attrs["variable_labels"]`` and ``attrs["value_labels"]``.
+Stata exports need. Both carry ``attrs["variable_labels"]``, ``attrs["value_labels"]`` and
+``attrs["measure"]`` (SPSS measurement level per column).
 """
 
 from __future__ import annotations

@@ -80,6 +80,8 @@ _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 _HIDDEN_ROW2 = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
 _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_SCAN_BLOCK = 16 << 20
+_SCAN_OVERLAP = 1 << 16
 
 
 class Workbook:
@@ -140,33 +142,50 @@ class Workbook:
         return out
 
     def scan(self, sheet: str) -> SheetScan:
-        """Formula cells, hidden rows, merged ranges and the claimed dimension of ``sheet``."""
+        """Formula cells, hidden rows, merged ranges and the claimed dimension of ``sheet``.
+
+        The sheet XML is streamed in blocks (bounded memory: a 100,000-row sheet is ~400 MB of XML);
+        each block is searched with fast substring tests and parsed with regular expressions only where
+        a formula, a hidden row or a merged range occurs. Blocks overlap so nothing is cut in two.
+        """
         member = self._sheet_paths.get(sheet)
         if member is None:
             return SheetScan()
-        data = self._read(member)
-        dim = _DIMENSION.search(data, 0, 4096)
-        dimension_rows = int(dim.group(1)) if dim and dim.group(1) else None
-        hidden: frozenset[int] = frozenset()
-        if b"hidden=" in data:
-            hidden = frozenset(int(r) for r in _HIDDEN_ROW.findall(data)) | frozenset(
-                int(r) for r in _HIDDEN_ROW2.findall(data)
-            )
-        formulas: tuple[tuple[int, int, str], ...] = ()
-        if b"<f" in data:
-            formulas = tuple(
-                (int(r), column_index(c.decode()), _xml_unescape((f or b"").decode("utf-8", "replace")))
-                for c, r, f in _FORMULA.findall(data)
-            )
-        merged: tuple[tuple[int, int, int, int, str], ...] = ()
-        tail = data.rfind(b"</sheetData>")  # <mergeCells> follows the cell data: search only the tail
-        if b"<mergeCell" in data[max(tail, 0):]:
-            merged = tuple(
-                (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()),
-                 f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}")
-                for c1, r1, c2, r2 in _MERGE.findall(data, max(tail, 0))
-            )
-        return SheetScan(dimension_rows, hidden, formulas, merged)
+        dimension_rows: int | None = None
+        hidden: set[int] = set()
+        formulas: dict[tuple[int, int], str] = {}
+        merged: dict[str, tuple[int, int, int, int, str]] = {}
+        previous = b""
+        first = True
+        try:
+            with self.zip.open(member) as fh:
+                while True:
+                    block = fh.read(_SCAN_BLOCK)
+                    if not block:
+                        break
+                    buf = previous + block
+                    if first:
+                        dim = _DIMENSION.search(buf, 0, 4096)
+                        dimension_rows = int(dim.group(1)) if dim and dim.group(1) else None
+                        first = False
+                    if b"hidden=" in buf:
+                        hidden.update(int(r) for r in _HIDDEN_ROW.findall(buf))
+                        hidden.update(int(r) for r in _HIDDEN_ROW2.findall(buf))
+                    if b"</f>" in buf or b't="shared"' in buf:
+                        for c, r, f in _FORMULA.findall(buf):
+                            key = (int(r), column_index(c.decode()))
+                            formulas.setdefault(key, _xml_unescape((f or b"").decode("utf-8", "replace")))
+                    if b"<mergeCell" in buf:
+                        for c1, r1, c2, r2 in _MERGE.findall(buf):
+                            ref = f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}"
+                            merged[ref] = (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()), ref)
+                    previous = buf[-_SCAN_OVERLAP:]
+        except (zipfile.BadZipFile, EOFError, OSError, Exception) as exc:  # zlib.error, CRC errors too
+            raise ResponsesError(
+                f"the sheet {sheet!r} cannot be read ({exc}); the workbook is damaged or truncated: open it in "
+                "Excel and save it again", code="damaged", file=str(self.path)) from None
+        return SheetScan(dimension_rows, frozenset(hidden),
+                         tuple((r, c, f) for (r, c), f in sorted(formulas.items())), tuple(merged.values()))
 
     def close(self) -> None:
         self.zip.close()
