@@ -92,3 +92,20 @@ def test_kobo_mixed_export_harmonised(tmp_path):
 def test_empty_store(tmp_path):
     with pytest.raises(ResponsesError, match="no response store here yet"):
         load_responses(tmp_path / "none.duckdb")
+
+
+def test_duplicate_choice_labels_stay_apart(tmp_path):
+    import dataclasses
+
+    from careersurvey.questionnaire.model import Choice, ChoiceList, Module
+
+    q = mini()
+    module = q.modules[0]
+    items = list(module.elements)
+    same = ChoiceList("role", tuple(Choice(c, {"ko": "기타", "en": "Other"}) for c in (1, 2, 3, 4)))
+    items[1] = dataclasses.replace(items[1], choices=same)
+    q = dataclasses.replace(q, modules=(Module(module.id, module.title, tuple(items)),))
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:2]), db, q)
+    df = load_responses(db, q, language="en")
+    assert df["role"].tolist() == ["Other (2)", "Other (4)"]

@@ -202,6 +202,8 @@ def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool
     if item.type in ("single", "rating") and item.choices is not None:
         codes = [c.code for c in item.choices.choices]
         cats = [value_labels[c] for c in codes]
+        if len(set(cats)) < len(cats):  # two choices with one label: keep them apart by their codes
+            cats = [f"{label} ({code})" for label, code in zip(cats, codes)]
         position = pd.Series(real).map({c: i for i, c in enumerate(codes)}).fillna(-1).astype(int).to_numpy()
         return pd.Series(pd.Categorical.from_codes(position, categories=cats, ordered=item.type == "rating"))
     if item.type == "multiple":
