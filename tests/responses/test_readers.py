@@ -228,3 +228,21 @@ def test_text_file_named_xlsx(tmp_path):
     p = tmp_path / "notes.xlsx"
     p.write_text("respondent_id,consent\n1,1\n", encoding="utf-8")
     assert "holds plain text" in _raises(p, "wrong_type")
+
+
+def test_too_many_rows_without_a_dimension_element(tmp_path, q10):
+    """No <dimension> to trust: calamine reads at most max_rows + 1 data rows, then the file is refused."""
+    rows = [[f"{i:04d}", 0] for i in range(30)]
+    p = write_template(tmp_path / "many.xlsx", q10, rows, headers=["respondent_id", "consent"])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b"", data)
+            dst.writestr(info, data)
+    p.write_bytes(buf.getvalue())
+    with pytest.raises(ResponsesError) as err:
+        read_responses(p, max_rows=20)
+    assert err.value.code == "too_many_rows" and "more than 20 data rows" in str(err.value)
+    assert read_responses(p, max_rows=30).n_rows == 30
