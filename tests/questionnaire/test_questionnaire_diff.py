@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import careersurvey as cs
-from careersurvey.questionnaire import ChoiceListChange, ItemChange, load_questionnaire
+from careersurvey.questionnaire import ChoiceListChange, ItemChange, load_questionnaire, parse_questionnaire
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -90,6 +90,20 @@ def test_scale_keying_range_and_missing_changes_are_recodes(versions) -> None:
     d = cs.diff(old, changed)
     assert d.recoded == (ItemChange("hours", "recoded", item.module, (
         "range: 0..120 -> 0..100", "missing codes: [-8] -> [-7, -8]", "reverse: False -> True")),)
+
+
+def test_exclusive_codes_and_module_rules_show_in_the_diff(versions) -> None:
+    old, _ = versions
+    text = (REPO / "tests/questionnaire/data/mini-1.0.0.yaml").read_text(encoding="utf-8")
+    text = text.replace("        choices: reasons\n", "        choices: reasons\n        exclusive: [3]\n")
+    text = text.replace('    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n',
+                        '    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n    relevance: "consent == 1"\n')
+    d = cs.diff(old, parse_questionnaire(text, "mini-changed.yaml"))
+    assert [(c.name, c.details) for c in d.recoded] == [("reasons", ("exclusive codes: [] -> [3]",))]
+    # role, the grid rows and overall already had the module's rule, so for them nothing changed
+    assert [c.name for c in d.rerouted] == ["reasons", "hours", "pay", "start_date", "comment"]
+    assert d.rerouted[0].details == ("relevance: role in [2, 3] -> consent == 1 and role in [2, 3]",)
+    assert d.rerouted[-1].details == ("relevance: always asked -> consent == 1",)
 
 
 @pytest.mark.skipif(not (REPO / "tests/fixtures/questionnaires/stem-careers-1.1.0.yaml").exists(),

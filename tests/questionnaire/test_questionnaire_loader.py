@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import careersurvey as cs
-from careersurvey.expr import Compare, Name, Num
+from careersurvey.expr import Compare, Name, Num, evaluate
 from careersurvey.questionnaire import ErrorCode, QuestionnaireError, load_questionnaire, parse_questionnaire
 
 DATA = Path(__file__).parent / "data"
@@ -232,7 +234,7 @@ def test_brief_error_classes_are_all_covered() -> None:
          "        choices: yesno\n        required: true\n        lable: {ko: \"x\", en: \"y\"}\n",
          "{file}:52: [consent] unknown key 'lable' in item 'consent' of module 'm0_intro' — the keys allowed here "
          "are: name, type, label, hint, choices, required, missing, relevance, range, unit, constraint_message, "
-         "sensitive, scale, reverse, rows."),
+         "sensitive, scale, reverse, exclusive, rows."),
         ("      - name: overall\n", "      - name: hours\n",
          "{file}:96: [hours] name 'hours' is already used at line 66 — every item, grid, grid row and note needs "
          "its own name."),
@@ -297,3 +299,66 @@ def test_file_name_must_match_id_and_version(tmp_path: Path) -> None:
         load_questionnaire(folder / "1.2.0.yaml")
     assert [p.code for p in info.value.problems] == [ErrorCode.FILE_NAME]
     assert "the file is named 'mini/1.2.0.yaml' but declares 'mini@1.0.0'" in str(info.value)
+
+
+# ------------------------------------------------------------------ module relevance and exclusive choices
+MODULE_RULE = ('    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n',
+               '    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n    relevance: "consent == 1"\n')
+
+
+def test_module_relevance_is_folded_into_every_element(tmp_path: Path) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(BASE.replace(*MODULE_RULE, 1), encoding="utf-8")
+    q = load_questionnaire(path)
+    module = q.modules[1]
+    assert module.relevance == Compare("==", Name("consent"), Num(1)) and module.relevance_text == "consent == 1"
+    assert q.modules[0].relevance is None
+    comment = q.item("comment")  # no rule of its own: the module's
+    assert comment.relevance == module.relevance and comment.relevance_text == "consent == 1"
+    pay = q.item("pay")  # its own rule after the module's
+    assert pay.relevance_text == "consent == 1 and role != 1"
+    assert cs.parse_expression(pay.relevance_text) == pay.relevance
+    hours = q.item("hours")  # an and-chain of its own stays one unit after the module's
+    assert hours.relevance_text == "consent == 1 and (role in [2, 3] and selected(reasons, 1))"
+    assert cs.parse_expression(hours.relevance_text) == hours.relevance
+    start = q.item("start_date")  # an or-rule keeps its parentheses
+    assert start.relevance_text == "consent == 1 and (answered(pay) or hours * 52 > 2000)"
+    assert q.item("fear_calm").relevance_text == "consent == 1"  # the grid's rule, the same as the module's
+    assert q.item("fear_calm").relevance == module.relevance
+    df = pd.DataFrame({"consent": [1, 0, 1, np.nan], "role": [2, 2, 1, 2]})
+    assert evaluate(pay.relevance, df).tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize("rule, code, item", [
+    ('"role == 1"', "RELEVANCE_LATER", "module m1_work"),   # role is in the module itself
+    ('"consent =="', "RELEVANCE_SYNTAX", "module m1_work"),
+    ('"consnt == 1"', "RELEVANCE_UNKNOWN", "module m1_work"),
+])
+def test_module_relevance_errors(tmp_path: Path, rule: str, code: str, item: str) -> None:
+    error = broken(tmp_path, (MODULE_RULE[0], MODULE_RULE[1].replace('"consent == 1"', rule)))
+    assert [(p.code.name, p.line, p.item) for p in error.problems] == [(code, 55, item)]
+
+
+def test_exclusive_choices_of_a_multiple_item(tmp_path: Path) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(BASE.replace("        choices: reasons\n", "        choices: reasons\n        exclusive: [3]\n"),
+                    encoding="utf-8")
+    q = load_questionnaire(path)
+    assert q.item("reasons").exclusive == (3,) and q.item("role").exclusive == ()
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("        choices: reasons\n", "        choices: reasons\n        exclusive: [9]\n",
+     [("EXCLUSIVE_CODE", 65, "reasons")]),
+    ("        choices: reasons\n", "        choices: reasons\n        exclusive: [2, 3]\n",
+     [("EXCLUSIVE_ALL", 65, "reasons")]),
+    ("        choices: role\n", "        choices: role\n        exclusive: [3]\n",
+     [("KEY_NOT_FOR_TYPE", 60, "role")]),
+])
+def test_exclusive_errors(tmp_path: Path, old: str, new: str, expected: list) -> None:
+    error = broken(tmp_path, (old, new))
+    assert [(p.code.name, p.line, p.item) for p in error.problems] == expected
+    if expected[0][0] == "EXCLUSIVE_CODE":
+        assert str(error.problems[0]).endswith(
+            "[reasons] item 'reasons' marks 9 exclusive, but choice list 'reasons' has no code 9 — list codes of "
+            "its choices under exclusive: (its codes are 1, 2, 3).")

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from careersurvey.expr import ExprError, parse
-from careersurvey.expr.nodes import Arith, Compare, In, Name, Neg, Node, Num, Selected, Str
+from careersurvey.expr.nodes import Arith, BoolOp, Compare, In, Name, Neg, Node, Num, Selected, Str
 from careersurvey.questionnaire.errors import ErrorCode as E
 from careersurvey.questionnaire.names import did_you_mean
 from careersurvey.questionnaire.model import (
@@ -41,6 +41,7 @@ _ITEM_KEYS = frozenset({"hint", "choices", "required", "missing", "sensitive", "
                         "constraint_message"})
 for _t in ("single", "multiple", "rating"):
     _KEYS_FOR[_t] = _ITEM_KEYS - {"range", "unit", "constraint_message"}
+_KEYS_FOR["multiple"] = _KEYS_FOR["multiple"] | {"exclusive"}
 for _t in ("integer", "decimal"):
     _KEYS_FOR[_t] = _ITEM_KEYS - {"choices"}
 _ALWAYS = frozenset({"name", "type", "label", "relevance"})
@@ -99,13 +100,16 @@ class ElementChecks:
             intro = self.piece(Text | None, mod.get("intro"))
             if intro is not None:
                 self.text_ok(intro, f"the intro of module {mid!r}", loc + ("intro",))
+            rule = self.piece(str | None, mod.get("relevance"))
+            # a module's rule may use answers of earlier modules only; it is folded into each element's rule
+            self.module_rule = (self.check_relevance(rule, f"module {mid}", loc), rule) if rule else (None, None)
             built = []
             for ei, el in by_module.get(mi, []):
                 if el is not None:
                     e = self.check_element(el, ("modules", mi, "items", ei), mid or "")
                     if e is not None:
                         built.append(e)
-            out.append(Module(mid or "", title or {}, tuple(built), intro or {}))
+            out.append(Module(mid or "", title or {}, tuple(built), intro or {}, *self.module_rule))
         self.check_columns(out)
         return tuple(out)
 
@@ -140,7 +144,7 @@ class ElementChecks:
         choices = self.choices_of(el, loc, kind in CHOICE_TYPES or kind == "grid")
         self.missing_ok(el.missing, loc, name)
         tree = self.check_relevance(el.relevance, name, loc) if el.relevance is not None else None
-        rel = dict(relevance=tree, relevance_text=el.relevance if tree is not None else None)
+        rel = self.with_module_rule(tree, el.relevance if tree is not None else None)
         if kind == "note":
             return Note(name, el.label, module, line=line, **rel)
         if kind == "grid":
@@ -155,7 +159,8 @@ class ElementChecks:
             name=name, type=kind, label=el.label, module=module, hint=el.hint or {}, choices=choices,
             required=el.required, missing=tuple(sorted(set(el.missing), reverse=True)),
             range=self.range_of(el, loc), sensitive=el.sensitive, scale=el.scale, reverse=el.reverse,
-            unit=el.unit or {}, constraint_message=el.constraint_message or {}, line=line, **rel,
+            unit=el.unit or {}, constraint_message=el.constraint_message or {}, line=line,
+            exclusive=self.exclusive_of(el, loc, choices), **rel,
         )
         self.declared_reverse[name] = el.reverse if "reverse" in keys else None
         self.defined[name] = item
@@ -192,6 +197,29 @@ class ElementChecks:
                 self.add(E.UNKNOWN_CHOICE_LIST, loc + ("choices",), el.name, item=el.name, list=el.choices,
                          close=did_you_mean(el.choices, self.lists))
         return found
+
+    def with_module_rule(self, tree: Node | None, text: str | None) -> dict[str, Any]:
+        """relevance/relevance_text of an element: its own rule, and its module's before it when there is one."""
+        module_tree, module_text = self.module_rule
+        if module_tree is None:
+            return dict(relevance=tree, relevance_text=text)
+        if tree is None or tree == module_tree:
+            return dict(relevance=module_tree, relevance_text=module_text)
+        both = BoolOp("and", module_tree, tree)
+        return dict(relevance=both, relevance_text=str(both))
+
+    def exclusive_of(self, el: ElementSpec, loc: tuple, choices: ChoiceList | None) -> tuple[int, ...]:
+        """The exclusive codes of a multiple-choice item, each a code of its list, leaving others to combine."""
+        if not el.exclusive or el.type != "multiple" or choices is None:
+            return ()
+        codes = choices.codes()
+        for i, code in enumerate(el.exclusive):
+            if code not in codes:
+                self.add(E.EXCLUSIVE_CODE, loc + ("exclusive", i), el.name, item=el.name, code=code,
+                         list=choices.name, codes=", ".join(map(str, codes)))
+        if len(set(el.exclusive)) >= len(codes) - 1:
+            self.add(E.EXCLUSIVE_ALL, loc + ("exclusive",), el.name, item=el.name, n=len(codes))
+        return tuple(dict.fromkeys(el.exclusive))
 
     def missing_ok(self, codes: list[int], loc: tuple, item: str) -> None:
         for i, code in enumerate(codes):

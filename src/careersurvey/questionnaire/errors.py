@@ -68,6 +68,10 @@ class ErrorCode(Enum):
     RELEVANCE_SELF = ("relevance of {item!r} refers to the item itself",
                       "skip logic can only use answers given before the item")
     RELEVANCE_KIND = ("relevance of {item!r}: {detail}", "{fix}")
+    EXCLUSIVE_CODE = ("item {item!r} marks {code} exclusive, but choice list {list!r} has no code {code}",
+                      "list codes of its choices under exclusive: (its codes are {codes})")
+    EXCLUSIVE_ALL = ("item {item!r} marks all or all but one of its {n} choices exclusive",
+                     "make it a single-choice item, or mark only the 'none of these' kind of choice exclusive")
     REVERSE_NOT_IN_SCALE = ("item {item!r} is marked reverse but is in no scale",
                             "add it to a scale (scale: on the item or items: of the scale), or drop reverse:")
     SCALE_REVERSE_NOT_ITEM = ("scale {scale!r} lists {item!r} under reverse: but not under items:",

@@ -77,6 +77,9 @@ class Item:
     ``relevance`` is the parsed skip-logic expression (an ``careersurvey.expr`` tree) and
     ``relevance_text`` the source text it came from; both are None when the item is always asked.
     ``missing`` lists the fixed missing codes this item allows (-9 is implied where relevance exists).
+    A module's relevance is already folded in: ``relevance`` is the whole rule under which the item is
+    asked. ``exclusive`` lists the choice codes of a multiple-choice item that cannot be ticked together
+    with any other choice (e.g. "none of these").
     """
 
     name: str
@@ -97,11 +100,13 @@ class Item:
     unit: Text = field(default_factory=dict)
     constraint_message: Text = field(default_factory=dict)
     line: int | None = None
+    exclusive: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("label", "hint", "unit", "constraint_message"):
             object.__setattr__(self, name, _freeze_text(getattr(self, name)))
         object.__setattr__(self, "missing", tuple(self.missing))
+        object.__setattr__(self, "exclusive", tuple(self.exclusive))
 
     @property
     def is_choice(self) -> bool:
@@ -163,12 +168,18 @@ Element = Item | Grid | Note
 
 @dataclass(frozen=True, slots=True)
 class Module:
-    """An ordered section of the questionnaire."""
+    """An ordered section of the questionnaire.
+
+    ``relevance`` (parsed) and ``relevance_text`` are the module's own skip rule, e.g. the eligibility screen
+    that ends the survey for those who fail it; the loader also folds it into every element's relevance.
+    """
 
     id: str
     title: Text
     elements: tuple[Element, ...]
     intro: Text = field(default_factory=dict)
+    relevance: Any = None
+    relevance_text: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", _freeze_text(self.title))

@@ -85,6 +85,8 @@ class ElementSpec(_Strict):
     sensitive: bool = False
     scale: str | None = None
     reverse: bool = False
+    exclusive: list[StrictInt] | None = Field(
+        None, description="multiple choice: codes that cannot be ticked with any other choice (e.g. 'none')")
     rows: list[RowSpec] | None = None
 
 
@@ -94,6 +96,7 @@ class ModuleSpec(_Strict):
     id: str
     title: Text
     intro: Text | None = None
+    relevance: str | None = Field(None, description="skip logic for the whole module, added to each element's")
     items: list[ElementSpec]
 
 

@@ -1,8 +1,8 @@
 """What changed between two versions of a questionnaire: items added, removed, reworded, recoded, rerouted.
 
 The diff is the basis for the CHANGELOG and for harmonising data across versions: a *reworded* item may
-still be comparable, a *recoded* one (type, codes, range, missing codes, scale keying changed) needs a
-mapping, a *rerouted* one is asked of different people. Items are matched by name. The result is a frozen
+still be comparable, a *recoded* one (type, codes, exclusive codes, range, missing codes, scale keying
+changed) needs a mapping, a *rerouted* one is asked of different people (a module's rule counts too). Items are matched by name. The result is a frozen
 value with renderers (``rows``, ``to_frame``, ``as_text``), like statsmodels' summaries.
 """
 
@@ -171,6 +171,8 @@ def _recoded(a: Item, b: Item) -> list[str]:
         details.append(f"scale: {a.scale} -> {b.scale}")
     if a.reverse != b.reverse:
         details.append(f"reverse: {a.reverse} -> {b.reverse}")
+    if a.exclusive != b.exclusive:
+        details.append(f"exclusive codes: {list(a.exclusive)} -> {list(b.exclusive)}")
     details += _texts("unit", a.unit, b.unit)
     return details
 
