@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from careersurvey.questionnaire.model import Item
 from careersurvey.responses.readers import read_responses
 from careersurvey.responses.validate import validate
 
@@ -207,3 +208,22 @@ def test_odk_central_csv_layout(tmp_path):
     f = v.frame()
     assert f.loc[0, ["role", "age", "motives_1", "motives_2", "motives_4", "pay"]].tolist() == [2, 30, 1, 0, 1, 5000]
     assert v.raw["@KEY"].tolist() == ["uuid:aaa"]
+
+
+@pytest.mark.skipif("exclusive" not in Item.__dataclass_fields__, reason="Item.exclusive not in the model yet")
+def test_exclusive_choice_ticked_with_others(tmp_path):
+    import dataclasses
+
+    from careersurvey.questionnaire.model import Module
+
+    q = mini()
+    module = q.modules[0]
+    items = [dataclasses.replace(e, exclusive=(4,)) if e.name == "motives" else e for e in module.elements]
+    q = dataclasses.replace(q, modules=(Module(module.id, module.title, tuple(items)),))
+    v = validate(read_responses(write_template(tmp_path / "x.xlsx", q, [row(motives_4=1, motives_1=1),
+                                                                        row(respondent_id="0101", motives_1=0,
+                                                                            motives_4=1)])), q)
+    p = only(v, "exclusive_choice")
+    assert (p.row, p.column) == (3, "motives_4")
+    assert p.message == "motives: choice 4 excludes every other choice, but 1 also ticked; keep one"
+    assert v.quarantined.tolist() == [True, False]

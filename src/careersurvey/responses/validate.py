@@ -411,6 +411,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         block[:, j] = num
         empty_block[:, j] = empty
         raw_kept[c] = _keep_raw(parsed, num, False)
+    _exclusive(ctx, item, block, cols)
     codes = np.where(np.isin(block, MISSING_CODES), block, np.nan)
     row_code = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1)
     has_code = np.isfinite(row_code)
@@ -421,6 +422,28 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         numbers[c] = block[:, j]
         raw_kept.setdefault(c, np.full(n, None, dtype=object))
     empties[item.name] = ~answered_any
+
+
+def _exclusive(ctx: _Ctx, item: Item, block: np.ndarray, cols: tuple[str, ...]) -> None:
+    """A choice marked exclusive ("none of these") ticked together with another choice: quarantine."""
+    exclusive = tuple(getattr(item, "exclusive", ()) or ())
+    if not exclusive or item.choices is None:
+        return
+    codes = [c.code for c in item.choices.choices]
+    ticked = block == 1
+    for code in exclusive:
+        if code not in codes:
+            continue
+        j = codes.index(code)
+        others = ticked.copy()
+        others[:, j] = False
+        bad = ticked[:, j] & others.any(axis=1)
+        if bad.any():
+            names = np.array([str(c) for c in codes], dtype=object)
+            also = np.array([", ".join(names[row]) for row in others[bad]], dtype=object)  # the few bad rows
+            extra = np.full(len(bad), "", dtype=object)
+            extra[bad] = also
+            ctx.add("exclusive_choice", bad, np.full(len(bad), code), column=cols[j], item=item.name, extra=extra)
 
 
 def _real_answer(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray],
