@@ -115,9 +115,12 @@ def test_renders_in_headless_chromium(mini, tmp_path):
     html = export_paper(mini, tmp_path / "paper.html", "ko")
     png = tmp_path / "paper.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,2600",
-         f"--screenshot={png}", html.as_uri()],
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--hide-scrollbars", "--window-size=1240,3000", f"--screenshot={png}", html.as_uri()],
         check=True, capture_output=True, timeout=90,
     )
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 30_000
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")  # IHDR
+    assert (width, height) == (1240, 3000)

@@ -97,12 +97,8 @@ def _range_text(item: Item) -> str:
     rng = item.range
     if rng is None or (rng.min is None and rng.max is None):
         return ""
-
-    def fmt(v: object) -> str:
-        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-    lo = fmt(rng.min) if rng.min is not None else ""
-    hi = fmt(rng.max) if rng.max is not None else ""
+    lo = common.number_text(rng.min) if rng.min is not None else ""
+    hi = common.number_text(rng.max) if rng.max is not None else ""
     return f"{lo} – {hi}".strip()
 
 

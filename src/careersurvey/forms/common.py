@@ -58,6 +58,18 @@ def text(value: Mapping[str, str], lang: str) -> str:
     return value.get(lang, "") if value else ""
 
 
+def number_text(value: object) -> str:
+    """A range bound as written on every form: ``100`` not ``100.0``, ``0.25`` never ``2.5e-01``
+    (positional, so it is also valid XPath and Excel formula text); dates and other text as given."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    from careersurvey.expr.nodes import format_number
+
+    return format_number(value)
+
+
 def joined(value: Mapping[str, str], langs: tuple[str, ...], sep: str = " / ") -> str:
     """The text in each of ``langs`` joined (``"예 / Yes"``), skipping empty ones."""
     return sep.join(t for t in (text(value, lang) for lang in langs) if t)

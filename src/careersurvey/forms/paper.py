@@ -16,6 +16,7 @@ from typing import Literal, Mapping
 
 from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, text
+from careersurvey.forms.paper_routing import Instruction, instruction_text, plan
 from careersurvey.questionnaire.model import Grid, Item, Note, Questionnaire
 
 Texts = tuple[tuple[str, str], ...]
@@ -94,6 +95,7 @@ class Section:
     title: Texts
     intro: Texts
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    routing: Texts = ()  # the module filter: who answers this whole section
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +115,6 @@ def _texts(value: Mapping[str, str], langs: tuple[str, ...]) -> Texts:
     return tuple((lg, text(value, lg)) for lg in langs if text(value, lg))
 
 
-def _fmt(value: object) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
 def _digits(item: Item) -> int:
     """How many digit boxes a number needs: from the range's largest bound, at least 2."""
     bounds = [abs(float(v)) for v in (item.range.min, item.range.max) if v is not None] if item.range else []
@@ -134,7 +132,7 @@ def _number_instruction(item: Item, langs: tuple[str, ...]) -> Texts:
             return ()
         return tuple((lg, _w(lg)["date_range"].format(lo=rng.min, hi=rng.max)) for lg in langs)
     key = "range" if rng.min is not None and rng.max is not None else "range_min" if rng.min is not None else "range_max"
-    return tuple((lg, _w(lg)[key].format(lo=_fmt(rng.min), hi=_fmt(rng.max))) for lg in langs)
+    return tuple((lg, _w(lg)[key].format(lo=common.number_text(rng.min), hi=common.number_text(rng.max))) for lg in langs)
 
 
 def _options(q: Questionnaire, item: Item, langs: tuple[str, ...]) -> tuple[Option, ...]:
@@ -144,14 +142,17 @@ def _options(q: Questionnaire, item: Item, langs: tuple[str, ...]) -> tuple[Opti
     return real + missing
 
 
-def _routing(q: Questionnaire, tree: object | None, langs: tuple[str, ...]) -> Texts:
-    return tuple((lg, common.answer_only_if(q, tree, lg)) for lg in langs if tree is not None)
+def _routing(q: Questionnaire, instruction: Instruction | None, langs: tuple[str, ...], note: bool = False) -> Texts:
+    if instruction is None:
+        return ()
+    return tuple((lg, instruction_text(q, instruction, lg, note=note)) for lg in langs)
 
 
 def build_paper(q: Questionnaire, lang: LangOption = "both") -> PaperForm:
     """The view model of the paper questionnaire in ``lang``."""
     langs = common.languages(q, lang)
     numbers = {id(e.element): e.number for e in common.numbered(q)}
+    routing = plan(q)
     sections: list[Section] = []
     for k, module in enumerate(q.modules, start=1):
         blocks: list[Block] = []
@@ -159,7 +160,7 @@ def build_paper(q: Questionnaire, lang: LangOption = "both") -> PaperForm:
             number = numbers[id(element)] or ""
             if isinstance(element, Note):
                 blocks.append(Block("note", "", element.name, _texts(element.label, langs),
-                                    routing=_routing(q, element.relevance, langs)))
+                                    routing=_routing(q, routing.elements.get(element.name), langs, note=True)))
             elif isinstance(element, Grid):
                 rows = tuple((f"{number}-{j}", row.name, _texts(row.label, langs)) for j, row in enumerate(element.items, 1))
                 first = element.items[0]
@@ -168,12 +169,12 @@ def build_paper(q: Questionnaire, lang: LangOption = "both") -> PaperForm:
                     Option(c, _texts(q.missing_labels[c], langs), True) for c in missing
                 )
                 blocks.append(Block("grid", number, element.name, _texts(element.label, langs),
-                                    hint=_texts(element.hint, langs), routing=_routing(q, element.relevance, langs),
+                                    hint=_texts(element.hint, langs), routing=_routing(q, routing.elements.get(element.name), langs),
                                     options=options, rows=rows))
             else:
                 item = element
                 base = dict(number=number, name=item.name, label=_texts(item.label, langs),
-                            hint=_texts(item.hint, langs), routing=_routing(q, item.relevance, langs))
+                            hint=_texts(item.hint, langs), routing=_routing(q, routing.elements.get(item.name), langs))
                 if item.type in ("single", "multiple"):
                     instruction = tuple((lg, _w(lg)["multiple"]) for lg in langs) if item.type == "multiple" else ()
                     blocks.append(Block("choice", options=_options(q, item, langs), instruction=instruction,
@@ -190,7 +191,8 @@ def build_paper(q: Questionnaire, lang: LangOption = "both") -> PaperForm:
                     blocks.append(Block("date", instruction=_number_instruction(item, langs), **base))
                 else:
                     blocks.append(Block("text", **base))
-        sections.append(Section(k, module.id, _texts(module.title, langs), _texts(module.intro, langs), tuple(blocks)))
+        sections.append(Section(k, module.id, _texts(module.title, langs), _texts(module.intro, langs), tuple(blocks),
+                                routing=_routing(q, routing.modules.get(module.id), langs)))
     words = {key: tuple((lg, _w(lg)[key]) for lg in langs) for key in _WORDS["en"]}
     return PaperForm(_texts(q.title, langs), _texts(q.description, langs), q.key, q.date or "", langs,
                      tuple(sections), words)

@@ -24,7 +24,7 @@ from typing import Mapping
 
 from careersurvey.forms import codebook as _codebook
 from careersurvey.forms import common
-from careersurvey.forms.common import FormError, LangOption, text
+from careersurvey.forms.common import FormError, LangOption, number_text, text
 from careersurvey.forms.safety import write_text
 from careersurvey.questionnaire.model import Questionnaire
 
@@ -236,19 +236,15 @@ def _col_letter(index: int) -> str:
     return xl_col_to_name(index)
 
 
-def _number(value: object) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
 def _numeric_rule(column: Column, cell: str) -> str:
     """Excel custom-validation formula: a number (whole for integers) in range, or an allowed missing code."""
     parts = [f"ISNUMBER({cell})"]
     if column.kind == "integer":
         parts.append(f"{cell}=INT({cell})")
     if column.minimum is not None:
-        parts.append(f"{cell}>={_number(column.minimum)}")
+        parts.append(f"{cell}>={number_text(column.minimum)}")
     if column.maximum is not None:
-        parts.append(f"{cell}<={_number(column.maximum)}")
+        parts.append(f"{cell}<={number_text(column.maximum)}")
     rule = f"AND({','.join(parts)})"
     if column.missing:
         rule = f"OR({rule},{','.join(f'{cell}={code}' for code in column.missing)})"
@@ -259,8 +255,8 @@ def _allowed(column: Column) -> str:
     """What a number column accepts, for its error message: ``0–100, -7, -8``."""
     parts = []
     if column.minimum is not None or column.maximum is not None:
-        lo = _number(column.minimum) if column.minimum is not None else ""
-        hi = _number(column.maximum) if column.maximum is not None else ""
+        lo = number_text(column.minimum) if column.minimum is not None else ""
+        hi = number_text(column.maximum) if column.maximum is not None else ""
         parts.append(f"{lo}–{hi}")
     parts += [str(code) for code in column.missing]
     return ", ".join(parts) or column.kind

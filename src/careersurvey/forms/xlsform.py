@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from careersurvey.forms import common
-from careersurvey.forms.common import FormError, LangOption, language_tag, text
+from careersurvey.forms.common import FormError, LangOption, language_tag, number_text, text
 from careersurvey.forms.safety import write_text
 from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Note, Questionnaire
 
@@ -87,12 +87,6 @@ def _labelled(prefix: str, value: Mapping[str, str], langs: tuple[str, ...]) -> 
     return {f"{prefix}::{language_tag(lang)}": text(value, lang) for lang in langs}
 
 
-def _number(value: float | str | None) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _range_constraint(item: Item) -> tuple[str, dict[str, str]]:
     """XPath constraint and generated messages (language -> text) for a number or date range."""
     rng = item.range
@@ -102,17 +96,17 @@ def _range_constraint(item: Item) -> tuple[str, dict[str, str]]:
         lo = f"date('{rng.min}')" if rng.min is not None else None
         hi = f"date('{rng.max}')" if rng.max is not None else None
     else:
-        lo = _number(rng.min) if rng.min is not None else None
-        hi = _number(rng.max) if rng.max is not None else None
+        lo = number_text(rng.min) if rng.min is not None else None
+        hi = number_text(rng.max) if rng.max is not None else None
     parts = [p for p in (f". >= {lo}" if lo else "", f". <= {hi}" if hi else "") if p]
     lo_t, hi_t = rng.min, rng.max
     if lo is not None and hi is not None:
-        msgs = {"ko": f"{_number(lo_t)}에서 {_number(hi_t)} 사이의 값을 입력하십시오.",
-                "en": f"Enter a value from {_number(lo_t)} to {_number(hi_t)}."}
+        msgs = {"ko": f"{number_text(lo_t)}에서 {number_text(hi_t)} 사이의 값을 입력하십시오.",
+                "en": f"Enter a value from {number_text(lo_t)} to {number_text(hi_t)}."}
     elif lo is not None:
-        msgs = {"ko": f"{_number(lo_t)} 이상의 값을 입력하십시오.", "en": f"Enter {_number(lo_t)} or more."}
+        msgs = {"ko": f"{number_text(lo_t)} 이상의 값을 입력하십시오.", "en": f"Enter {number_text(lo_t)} or more."}
     else:
-        msgs = {"ko": f"{_number(hi_t)} 이하의 값을 입력하십시오.", "en": f"Enter {_number(hi_t)} or less."}
+        msgs = {"ko": f"{number_text(hi_t)} 이하의 값을 입력하십시오.", "en": f"Enter {number_text(hi_t)} or less."}
     return " and ".join(parts), msgs
 
 
