@@ -135,8 +135,9 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         data = data.merge(frame, on="respondent_id", how="left", validate="one_to_one")
         lost = data["design_weight"].isna()
         if lost.any():
-            raise SystemExit(f"{sample}: {int(lost.sum())} accepted respondents (e.g. "
-                             f"{data.loc[lost, 'respondent_id'].iloc[0]}) are not in the sample file")
+            raise ValueError(f"{sample}: {int(lost.sum())} accepted respondents (e.g. "
+                             f"{data.loc[lost, 'respondent_id'].iloc[0]}) are not in the sample file; add "
+                             "their stratum, psu, fpc1 and design_weight, or pass --sample with the right file")
         # a stratum where only one institution responded gets R survey's "adjust" (centred at the mean)
         design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust")
         notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "

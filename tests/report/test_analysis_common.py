@@ -80,3 +80,21 @@ def test_missing_margins_take_the_mode_of_their_stratum() -> None:
     assert out["sex_margin"].tolist() == ["male", "male", "male", "female", "female"]
     assert notes == ["2 respondents without a sex answer were given the most common category of their "
                      "sampling stratum for raking"]
+
+
+def test_a_sample_file_missing_respondents_is_an_error_naming_one(tmp_path) -> None:
+    import careersurvey as cs
+    from careersurvey.simulate import Margins, simulate_survey
+    from careersurvey.simulate.population import DEFAULT_MARGINS
+
+    q = cs.load_questionnaire("stem-careers@1.0.0")
+    template = cs.export_template(q, tmp_path / "t.xlsx", rows=300)
+    sim = simulate_survey(q, template, tmp_path, seed=3, n_institutions=40, take=5,
+                          margins=Margins(size=30_000, shares=DEFAULT_MARGINS.shares))
+    cs.import_responses(list(sim.files), tmp_path / "store.duckdb", q)
+    sample = pd.read_csv(sim.sample_file, dtype={"respondent_id": str})
+    first = sample["respondent_id"].iloc[0]
+    sample.iloc[1:].to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(ValueError, match=rf"short.csv: 1 accepted respondents \(e.g. {first}\) are not in the "
+                                         "sample file; add their stratum"):
+        common.load_study(tmp_path / "store.duckdb", tmp_path / "short.csv")
