@@ -67,6 +67,8 @@ def test_codes_outside_every_level_are_an_error() -> None:
     ("id: x\nmargins: {}\n", "top level: missing 'population_total'"),
     ("id: x\npopulation_total: 10\nmargin: {}\n", "top level: unknown keys ['margin']"),
     ("id: [x\n", "line 2: not valid YAML"),
+    ("id: x\npopulation_total: 10\nscope: 'role =='\nmargins:\n  s:\n    variable: s\n    levels:\n"
+     "      a: {codes: [1], share: 1}\n", "scope: not a condition in the questionnaire language"),
 ])
 def test_bad_files_name_file_and_place(tmp_path, text: str, message: str) -> None:
     path = tmp_path / "t.yaml"
@@ -80,3 +82,13 @@ def test_bad_files_name_file_and_place(tmp_path, text: str, message: str) -> Non
 def test_unknown_id() -> None:
     with pytest.raises(cs.WeightingError, match="no targets 'nope': looked for"):
         cs.load_targets("nope")
+
+
+def test_description_and_scope_keys(tmp_path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("id: x\ndescription: Researchers in one region.\npopulation_total: 10\nscope: role in [2, 3]\n"
+                    "margins:\n  s:\n    variable: s\n    levels:\n      a: {codes: [1], share: 1}\n")
+    t = cs.load_targets(path)
+    assert t.description == "Researchers in one region." and t.scope == "role in [2, 3]"
+    assert t.describe().splitlines()[0] == "Researchers in one region."
+    np.testing.assert_array_equal(t.in_scope(pd.DataFrame({"role": [1, 2, 3, -7]})), [False, True, True, False])

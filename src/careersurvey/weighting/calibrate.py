@@ -215,6 +215,7 @@ class CalibrationStep:
     _matrix: object = None  # callable returning X, so big designs build X only when a variance is asked
     spec: object = None  # the targets as the user gave them (for weight_summary)
     settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter): to replay it
+    scope: np.ndarray | None = None  # rows the targets describe (None: all); the others kept their weights
 
     @cached_property
     def _basis(self) -> tuple[np.ndarray, np.ndarray]:
@@ -235,4 +236,9 @@ class CalibrationStep:
         return out[:, 0] if z.ndim == 1 else out
 
     def describe(self) -> str:
-        return f"{self.method} calibration on {', '.join(self.names)}"
+        """The step in one line, for weight summaries."""
+        text = f"{self.method} calibration on {', '.join(self.names)}"
+        if self.scope is not None:
+            text += (f" (rows in scope: {int(self.scope.sum()):,} of {len(self.scope):,}; the others kept "
+                     "their weights)")
+        return text

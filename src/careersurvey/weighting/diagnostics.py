@@ -115,7 +115,12 @@ def margin_table(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any]) 
 
 
 def summarize(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any] | None,
-              history: tuple[str, ...] = ()) -> WeightSummary:
-    margins = margin_table(data, w, targets) if targets else pd.DataFrame(
-        columns=["target", "achieved", "difference", "relative"])
+              history: tuple[str, ...] = (), scope: np.ndarray | None = None) -> WeightSummary:
+    """The summary of weights ``w``; margins achieved by the rows in ``scope`` (all rows when None)."""
+    if targets and scope is not None:
+        margins = margin_table(data.loc[scope], w[scope], targets)
+    elif targets:
+        margins = margin_table(data, w, targets)
+    else:
+        margins = pd.DataFrame(columns=["target", "achieved", "difference", "relative"])
     return WeightSummary(stats=weight_stats(w), margins=margins, history=history)

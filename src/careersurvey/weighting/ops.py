@@ -5,6 +5,11 @@ These are the bodies of ``d.poststratify``, ``d.rake``, ``d.calibrate``, ``d.tri
 replicate design every replicate column is weighted the same way as the main weights (so replicate variances
 include the weighting); on a linearisation design the recorded step turns influence values into the
 residuals R's ``svyrecvar`` uses.
+
+``rake`` and ``calibrate`` take ``scope=``: the rows the targets describe (an expression as ``d.subset`` takes
+it, or a boolean mask). Rows outside keep their weights: their rows of the calibration model matrix are zero,
+so g = 1 for them under every distance and their influence values pass the calibration residuals unchanged,
+which is R's ``calibrate`` with a model matrix that is zero outside the covered population.
 """
 
 from __future__ import annotations
@@ -32,6 +37,33 @@ from careersurvey.weighting.trim import TrimStep, trim_weights
 def _rep_weights(d) -> np.ndarray | None:
     reps = d.replicates
     return None if reps is None else np.asarray(reps.weights, dtype=float)
+
+
+def _scope_mask(d, scope) -> np.ndarray | None:
+    """The rows a weighting step covers (None: all), from an expression, a boolean mask or a Series."""
+    if scope is None:
+        return None
+    inside = d.evolve(domain=None).subset(scope).domain  # the design's own condition parsing, domain aside
+    if not inside.any():
+        raise WeightingError(f"scope {scope if isinstance(scope, str) else 'mask'!r} covers no row: nothing to "
+                             "weight. Check the condition (a missing answer makes every comparison false)")
+    return None if inside.all() else inside
+
+
+def _rows(values, inside: np.ndarray | None):
+    """``values`` (array or DataFrame) restricted to the rows in scope."""
+    if inside is None:
+        return values
+    return values.loc[inside] if isinstance(values, pd.DataFrame) else values[inside]
+
+
+def _embed(values: np.ndarray, inside: np.ndarray | None, n: int, fill: float) -> np.ndarray:
+    """Rows in scope back into all ``n`` rows, ``fill`` elsewhere (1 for factors, 0 for model rows)."""
+    if inside is None:
+        return values
+    out = np.full((n,) + values.shape[1:], fill, dtype=float)
+    out[inside] = values
+    return out
 
 
 def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, **extra: Any):
@@ -71,38 +103,51 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
 
 
 # -- raking -----------------------------------------------------------------------------------------------
-def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol: float = 1e-10):
+def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol: float = 1e-10,
+         scope: str | np.ndarray | pd.Series | None = None):
     """Raking (iterative proportional fitting) to categorical margins; weights as R's ``rake()``.
 
     Converged when a whole cycle changes no margin level by more than ``tol`` (relative); otherwise an
     error says after how many iterations and how far off. The recorded step is a raking calibration, so
-    variances are R's ``calibrate(calfun = "raking")``.
+    variances are R's ``calibrate(calfun = "raking")``. ``scope``: only these rows are raked (see the
+    module docs); the others keep their weights and may have no margin level.
     """
     numeric = [k for k, v in margins.items() if not isinstance(v, Mapping)]
     if numeric:
         raise WeightingError(f"rake() takes categorical margins {{variable: {{level: total}}}}; {numeric} "
                              "are numbers: use d.calibrate(..., method='raking') for numeric totals")
     w = d.w
-    model = build_model(d.data, margins, w)
+    n = len(w)
+    inside = _scope_mask(d, scope)
+    w_in = _rows(w, inside)
+    model = build_model(_rows(d.data, inside), margins, w_in)
     codes = [m.codes for m in model.margins]
     sizes = [len(m.levels) for m in model.margins]
     targets = [m.totals for m in model.margins]
-    res = rake_factors(codes, sizes, targets, w, tol=tol, max_iter=max_iter)
+    res = rake_factors(codes, sizes, targets, w_in, tol=tol, max_iter=max_iter)
     if not res.converged:
-        raise _rake_error(model, w * res.factor, res.iterations, res.misfit, max_iter, "")
+        raise _rake_error(model, w_in * res.factor, res.iterations, res.misfit, max_iter, "")
+    factor = _embed(res.factor, inside, n, 1.0)
     rw = _rep_weights(d)
     rep_new = None
     if rw is not None:
-        rr = rake_factors(codes, sizes, targets, rw, tol=tol, max_iter=max_iter)
+        rr = rake_factors(codes, sizes, targets, _rows(rw, inside), tol=tol, max_iter=max_iter)
         if not rr.converged:
             raise WeightingError(f"raking of the replicate weights did not converge after {rr.iterations} "
                                  f"iterations (relative misfit {rr.misfit:.3g}); collapse sparse levels")
-        rep_new = rw * rr.factor
+        rep_new = rw * _embed(rr.factor, inside, n, 1.0)
     names, tvec = model.columns()
-    step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=res.factor,
-                           iterations=res.iterations, _matrix=model.matrix, spec=dict(margins),
-                           settings={"rake": True, "tol": tol, "max_iter": max_iter})
-    return _evolve(d, w * res.factor, step, rep_new)
+    step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=factor,
+                           iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=dict(margins),
+                           settings={"rake": True, "tol": tol, "max_iter": max_iter}, scope=inside)
+    return _evolve(d, w * factor, step, rep_new)
+
+
+def _lazy_matrix(model, inside: np.ndarray | None, n: int):
+    """The model matrix over all rows (zero outside the scope), built only when a variance asks for it."""
+    if inside is None:
+        return model.matrix
+    return lambda: _embed(model.matrix(), inside, n, 0.0)
 
 
 def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingError:
@@ -123,21 +168,24 @@ def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingE
 # -- calibration ------------------------------------------------------------------------------------------
 def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
               bounds: Bounds | tuple[float, float] | None = None, max_iter: int = 50, tol: float = 1e-7,
-              population_total: float | None = None, target_se: Mapping[Any, Any] | None = None):
+              population_total: float | None = None, target_se: Mapping[Any, Any] | None = None,
+              scope: str | np.ndarray | pd.Series | None = None):
     """Calibration (R's ``calibrate``) to margins ``{var: {level: total}}`` and numeric totals ``{var: t}``.
 
     ``method`` "linear" (GREG), "raking" or "logit"; ``bounds`` = (lower, upper) on g = new / old weight,
     enforced by the distance (logit needs them). Non-convergence is an error naming the worst target.
     ``target_se`` (same shape as ``totals``) gives standard errors of estimated targets; their variance then
-    enters every replicate variance (see :mod:`.estimated`; needs a replicate design).
+    enters every replicate variance (see :mod:`.estimated`; needs a replicate design). ``scope``: only
+    these rows are calibrated (see the module docs); the others keep their weights.
     """
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}")
     b = Bounds.of(bounds, method)
     w = d.w
-    model = build_model(d.data, totals, w, population_total=population_total)
+    inside = _scope_mask(d, scope)
+    model = build_model(_rows(d.data, inside), totals, _rows(w, inside), population_total=population_total)
     names, t = model.columns()
-    x = model.matrix()
+    x = _embed(model.matrix(), inside, len(w), 0.0)  # zero rows outside the scope: g = 1 there
     check_bounds_feasible(x, w, t, names, b)
     res = solve_g(x, w, t, method, b, tol=tol, max_iter=max_iter)
     if not res.converged.all():
@@ -164,7 +212,7 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
                            iterations=int(res.iterations[0]), _matrix=x, spec=spec,
                            settings={"rake": False, "tol": tol, "max_iter": max_iter,
                                      "population_total": population_total, "totals": dict(totals),
-                                     "target_se": target_se})
+                                     "target_se": target_se}, scope=inside)
     return _evolve(d, w * res.g, step, rep_new)
 
 
@@ -284,11 +332,11 @@ def _replay(d, rep):
         elif isinstance(step, CalibrationStep):
             st = step.settings or {}
             if st.get("rake"):
-                rep = rake(rep, step.spec, max_iter=st["max_iter"], tol=st["tol"])
+                rep = rake(rep, step.spec, max_iter=st["max_iter"], tol=st["tol"], scope=step.scope)
             else:
                 rep = calibrate(rep, st["totals"], method=step.method, bounds=step.bounds, max_iter=st["max_iter"],
                                 tol=st["tol"], population_total=st.get("population_total"),
-                                target_se=st.get("target_se"))
+                                target_se=st.get("target_se"), scope=step.scope)
         elif isinstance(step, TrimStep):
             rep = trim(rep, step.lower, step.upper)
         elif isinstance(step, NonresponseStep):
@@ -381,18 +429,19 @@ def from_replicates(data: pd.DataFrame, weights: str | Sequence[float], replicat
 # -- diagnostics ------------------------------------------------------------------------------------------
 def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary:
     """Weight spread, Kish deff and effective n, and the margins of the last weighting step vs its targets."""
+    scope = None
     if targets is None:
         for adj in reversed(d.adjustments):
             spec = getattr(adj, "spec", None)
             if spec is not None:
-                targets = spec
+                targets, scope = spec, getattr(adj, "scope", None)
                 break
     history = tuple(a.describe() if hasattr(a, "describe") else type(a).__name__ for a in d.adjustments)
     if d.replicates is not None:
         reps = d.replicates
         history += (f"{reps.n_replicates} replicate weights ({getattr(reps, 'method', 'replicate')}), each "
                     "weighted the same way",)
-    return summarize(d.data, d.w, targets, history)
+    return summarize(d.data, d.w, targets, history, scope=scope)
 
 
 __all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "from_replicates",

@@ -4,10 +4,12 @@ A file gives a population total and, per margin, the questionnaire item it is bu
 which item codes each level collapses, and the level's population share (each with source and year)::
 
     id: kr-researchers-2023
+    description: Researchers working in Korea, by sector, sex, degree and region.
     population_total: 603566
     source: ...
     year: 2023
     note: "Verify against the latest release before production use."
+    scope: "role != 1 and sector in [1, 2, 3, 4, 5, 6] and region != 18"
     margins:
       sector:
         variable: sector
@@ -20,6 +22,14 @@ which item codes each level collapses, and the level's population share (each wi
 ``Targets.add_margin_columns(df)`` adds one collapsed column per margin (``<margin>_margin``) and
 ``Targets.margins()`` gives ``{column: {level: total}}`` for ``d.rake``/``d.calibrate``. Shares are
 normalised to sum to one (published shares are rounded); a sum more than 2 points off 1 is an error.
+
+``scope`` (optional) says, in the questionnaire's condition language, which respondents belong to the
+population the figures count. Respondents outside it (here: undergraduates, people working abroad or outside
+the listed sectors) cannot be weighted to these margins; they keep their design weights::
+
+    inside = targets.in_scope(df)                       # the scope, evaluated (missing answers -> outside)
+    wide = targets.add_margin_columns(df, in_scope=inside)
+    d = cs.SurveyDesign(wide, weights="w").rake(targets.margins(), scope=inside)
 """
 
 from __future__ import annotations
@@ -33,11 +43,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from careersurvey.expr import ExprError, evaluate, parse
+from careersurvey.questionnaire.model import MISSING_CODES
 from careersurvey.weighting.errors import WeightingError
 
 #: Largest distance of a margin's share sum from 1 accepted as rounding.
 SHARE_SUM_TOL = 0.02
-_ALLOWED_TOP = {"id", "population_total", "source", "year", "note", "margins", "url"}
+_ALLOWED_TOP = {"id", "description", "population_total", "source", "year", "note", "scope", "margins", "url"}
 _ALLOWED_MARGIN = {"variable", "source", "year", "note", "levels", "url"}
 
 
@@ -82,6 +94,8 @@ class Targets:
     year: int | None = None
     note: str = ""
     path: str = ""
+    description: str = ""
+    scope: str | None = None  # condition (questionnaire language) on who the figures count; None: everyone
 
     def margin(self, name: str) -> TargetMargin:
         for m in self.margins_:
@@ -97,41 +111,96 @@ class Targets:
         chosen = self.margins_ if names is None else tuple(self.margin(n) for n in names)
         return {m.column: {k: v * total for k, v in m.shares().items()} for m in chosen}
 
+    def in_scope(self, data: pd.DataFrame) -> np.ndarray:
+        """Boolean mask of the rows inside the population the targets count (all rows without a scope).
+
+        A row whose answer to a scope item is missing (empty or a missing code) is outside, as every
+        comparison with a missing answer is false in the condition language; :meth:`scope_note` counts them.
+        """
+        if self.scope is None:
+            return np.ones(len(data), dtype=bool)
+        tree = parse(self.scope)
+        absent = sorted(tree.names() - set(map(str, data.columns)))
+        if absent:
+            raise WeightingError(
+                f"targets {self.id!r}: the scope {self.scope!r} reads items {absent} that the data do not have; "
+                f"add them, or give the respondents' scope yourself (a boolean mask) instead of the file's")
+        try:
+            return np.asarray(evaluate(tree, data, missing_codes=MISSING_CODES), dtype=bool)
+        except ExprError as exc:
+            raise WeightingError(f"targets {self.id!r}, scope {self.scope!r}: {exc}") from None
+
+    def scope_note(self, data: pd.DataFrame, inside: np.ndarray) -> str:
+        """One sentence: how many rows are outside the scope, and how many only for a missing scope answer."""
+        outside = ~np.asarray(inside, dtype=bool)
+        if not outside.any():
+            return f"all {len(data):,} rows are inside the population of targets {self.id!r}"
+        text = (f"{int(outside.sum()):,} of {len(data):,} rows are outside the population of targets "
+                f"{self.id!r}{f' ({self.scope})' if self.scope else ''} and keep their design weights")
+        if self.scope is not None:
+            names = sorted(parse(self.scope).names() & set(map(str, data.columns)))
+            codes = [float(c) for c in MISSING_CODES]
+            unanswered = np.zeros(len(data), dtype=bool)
+            for name in names:
+                col = pd.to_numeric(data[name], errors="coerce")
+                unanswered |= (col.isna() | col.isin(codes)).to_numpy()
+            k = int((outside & unanswered).sum())
+            if k:
+                text += (f"; {k:,} of them have no answer to {', '.join(names)}: impute it if they may belong "
+                         f"to the population")
+        return text
+
     def add_margin_columns(self, data: pd.DataFrame, names: list[str] | None = None,
-                           missing_codes: tuple[int, ...] = (-6, -7, -8, -9)) -> pd.DataFrame:
+                           missing_codes: tuple[int, ...] = (-6, -7, -8, -9),
+                           in_scope: np.ndarray | pd.Series | None = None) -> pd.DataFrame:
         """A copy of ``data`` with one collapsed column per margin (level names; missing where unknown).
 
         Missing codes and empty cells become missing (weighting then names those rows); any other code
-        that no level collapses is an error naming the item, the code and the rows.
+        that no level collapses is an error naming the item, the code and the rows. With ``in_scope`` (a
+        boolean mask, e.g. :meth:`in_scope`) only those rows are collapsed and checked; the others' margin
+        columns stay missing, for a rake or calibration restricted by ``scope=`` to the same rows.
         """
         out = data.copy()
+        inside = np.ones(len(data), dtype=bool) if in_scope is None else np.asarray(in_scope, dtype=bool)
+        if inside.shape != (len(data),):
+            raise WeightingError(f"targets {self.id!r}: in_scope has {inside.size} entries but the data have "
+                                 f"{len(data)} rows")
         chosen = self.margins_ if names is None else tuple(self.margin(n) for n in names)
         for m in chosen:
             if m.variable not in data.columns:
                 raise WeightingError(f"targets {self.id!r}, margin {m.name!r}: the data have no item "
                                      f"{m.variable!r}")
-            col = pd.to_numeric(data[m.variable], errors="coerce")
+            col = pd.to_numeric(data[m.variable], errors="coerce").where(inside)
             mapping = {float(code): lv.name for lv in m.levels for code in lv.codes}
             mapped = col.map(mapping)
             unknown = mapped.isna() & col.notna() & ~col.isin([float(c) for c in missing_codes])
-            notnum = col.isna() & data[m.variable].notna()
+            notnum = col.isna() & data[m.variable].notna() & inside
             bad = unknown | notnum
             if bad.any():
                 vals = sorted({str(v) for v in data[m.variable][bad].head(20)})
                 rows = ", ".join(str(i) for i in data.index[bad.to_numpy()][:5])
+                hint = "" if self.scope is None or in_scope is not None else (
+                    f"; or, if those respondents are outside the population the targets count ({self.scope}), "
+                    f"weight only the rows inside it: inside = targets.in_scope(data), "
+                    f"add_margin_columns(data, in_scope=inside), then rake or calibrate with scope=inside")
                 raise WeightingError(
                     f"targets {self.id!r}, margin {m.name!r}: item {m.variable!r} has codes {vals} that no "
                     f"level collapses ({int(bad.sum())} rows, index {rows}); add them to a level's codes in "
-                    f"{self.path or 'the targets file'}")
+                    f"{self.path or 'the targets file'}{hint}")
             out[m.column] = pd.Categorical(mapped, categories=[lv.name for lv in m.levels])
         return out
 
     def describe(self) -> str:
+        """Several lines for people: the population, each margin's shares and sources, scope and note."""
         parts = [f"{self.id}: population {self.population_total:,.0f} ({self.source}, {self.year})"]
+        if self.description:
+            parts.insert(0, self.description)
         for m in self.margins_:
             shares = ", ".join(f"{k} {v:.1%}" for k, v in m.shares().items())
             parts.append(f"  {m.name} from item {m.variable}: {shares} ({m.source or self.source}, "
                          f"{m.year or self.year})")
+        if self.scope is not None:
+            parts.append(f"  scope: {self.scope}")
         if self.note:
             parts.append(f"  note: {self.note}")
         return "\n".join(parts)
@@ -234,6 +303,13 @@ def load_targets(path_or_id: str | os.PathLike[str]) -> Targets:
                                     str(spec.get("source", raw.get("source", ""))),
                                     int(year) if year is not None else None))
     year = raw.get("year")
+    scope = raw.get("scope")
+    if scope is not None:
+        try:
+            scope = str(parse(str(scope)))
+        except ExprError as exc:
+            raise _err(path, "scope", f"not a condition in the questionnaire language ({exc})") from None
     return Targets(id=str(raw["id"]), population_total=total, margins_=tuple(margins),
                    source=str(raw.get("source", "")), year=int(year) if year is not None else None,
-                   note=str(raw.get("note", "")), path=str(path))
+                   note=str(raw.get("note", "")), path=str(path), description=str(raw.get("description", "")),
+                   scope=scope)
