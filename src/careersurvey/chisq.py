@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from careersurvey.estimates import EstimateError, estimate
+from careersurvey.estimates import EstimateError, Variables, mean_estimate
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,9 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     cell = np.where(ok, rcode + nr * ccode, -1)
     d = design.subset(ok) if not ok.all() else design
     w = d.w
-    X = (cell[:, None] == np.arange(nr * nc)[None, :]).astype(float)
-
-    def point(W):
-        return (X.T @ W) / W.sum(axis=0)
-
-    def influence(w_, theta):
-        return (X - theta) * (w_ / w_.sum())[:, None]
-
-    mean2, V = estimate(d, point, influence)
+    cells = Variables(tuple((cell == j).astype(float) for j in range(nr * nc)),
+                      tuple(map(str, range(nr * nc))), ~ok)
+    mean2, V = mean_estimate(d, cells)
     N = int(act.sum())
     nu = _nu(design)
     grid_r = np.tile(np.arange(nr), nc)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.variance import Stage, build_stages, factorize_codes
+from careersurvey.variance import Stage, build_stages, factorize_codes, first_rows
 
 
 class DesignError(ValueError):
@@ -147,16 +147,23 @@ def build_spec(
     )
 
 
+def _first_disagreement(codes: np.ndarray, values: np.ndarray) -> tuple[int, int] | None:
+    """The first row whose value differs from the first row of its group, with that first row; None if
+    every group is constant (used for PSUs that cross strata and for an fpc that varies in a stratum)."""
+    first = first_rows(codes, int(codes.max()) + 1)
+    differ = np.flatnonzero(values != values[first[codes]])
+    if not len(differ):
+        return None
+    r = int(differ[0])
+    return r, int(first[codes[r]])
+
+
 def _check_nested(unit: np.ndarray, stratum: np.ndarray, psu_values: np.ndarray, strata_col: pd.Series,
                   psu_cols: list[str]) -> None:
     """R: 'Clusters not nested in strata at top level; you may want nest=TRUE.'"""
-    n_u = int(unit.max()) + 1
-    first = np.full(n_u, -1, dtype=np.int64)
-    first[unit[::-1]] = np.arange(len(unit))[::-1]
-    clash = np.flatnonzero(stratum != stratum[first[unit]])
-    if len(clash):
-        r = clash[0]
-        f = first[unit[r]]
+    clash = _first_disagreement(unit, stratum)
+    if clash is not None:
+        r, f = clash
         raise DesignError(
             f"PSU {psu_cols[0]}={_show(psu_values[r])} appears in more than one stratum ({strata_col.name}="
             f"{_show(strata_col.iloc[f])} at row {_show(strata_col.index[f])} and {_show(strata_col.iloc[r])} at "
@@ -188,13 +195,9 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
             f"{_show(data.index[r])} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
         )
     for s, (values, stratum) in enumerate(zip(rows, stage_strata)):
-        n_h = int(stratum.max()) + 1
-        first = np.full(n_h, -1, dtype=np.int64)
-        first[stratum[::-1]] = np.arange(len(stratum))[::-1]
-        diff = np.flatnonzero(values != values[first[stratum]])
-        if len(diff):
-            r = diff[0]
-            f = first[stratum[r]]
+        diff = _first_disagreement(stratum, values)
+        if diff is not None:
+            r, f = diff
             raise DesignError(
                 f"fpc column {fpc_cols[s]!r} varies within stratum {labels[s][r]} at stage {s + 1}: "
                 f"{values[f]:g} at row {_show(data.index[f])} but {values[r]:g} at row {_show(data.index[r])}. "

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from careersurvey.results import logit_interval, result_frame, t_quantile
 from careersurvey.variance import WeightedDeviations
-
-_BLOCK = 1 << 16  # rows per block when a column statistic would otherwise need an (n, k) temporary
 
 PointFn = Callable[[np.ndarray], np.ndarray]
 InfluenceFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -31,6 +30,8 @@ def estimate(design, point: PointFn, influence: InfluenceFn) -> tuple[np.ndarray
 
     ``point(w)`` takes (n,) weights and returns (k,), or takes (n, R) and returns (k, R);
     ``influence(w, theta)`` returns the weighted influence values (n, k) that R's ``svyrecvar`` receives.
+    Replicate estimates are combined by the design's replicate weights (``ReplicateWeights.covariance``,
+    R's ``svrVar``), the one place that rule lives.
     """
     w = design.w
     theta = np.asarray(point(w), dtype=float).reshape(-1)
@@ -41,15 +42,7 @@ def estimate(design, point: PointFn, influence: InfluenceFn) -> tuple[np.ndarray
     if design.domain is not None:
         W = W * design.domain[:, None]
     thetas = np.asarray(point(W), dtype=float).reshape(len(theta), -1)
-    return theta, replicate_covariance(thetas, theta, reps)
-
-
-def replicate_covariance(thetas: np.ndarray, theta: np.ndarray, reps) -> np.ndarray:
-    """R's ``svrVar``: scale * sum_r rscales[r] (theta_r - c)(theta_r - c)', c = theta (mse) or the mean."""
-    center = theta if getattr(reps, "mse", False) else thetas.mean(axis=1)
-    dev = thetas - center[:, None]
-    rscales = np.broadcast_to(np.asarray(getattr(reps, "rscales", 1.0), dtype=float), (thetas.shape[1],))
-    return float(reps.scale) * (dev * rscales) @ dev.T
+    return theta, reps.covariance(thetas.T, theta)
 
 
 def design_df(design) -> float:
@@ -57,6 +50,33 @@ def design_df(design) -> float:
 
 
 # -- variables --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Variables:
+    """Analysis variables as separate float columns (n,), as R's ``model.matrix(~0 + v)`` names them.
+
+    Numeric columns are views of the DataFrame's own arrays and a categorical variable gives one 0/1 column
+    per level, so estimating 20 means never copies the data into an (n, 20) matrix (peak memory on 1M rows).
+    ``missing`` marks rows with a missing value in any variable.
+    """
+
+    columns: tuple[np.ndarray, ...]
+    names: tuple[str, ...]
+    missing: np.ndarray
+
+    def tdot(self, W: np.ndarray) -> np.ndarray:
+        """X'W: (k,) for weights (n,), (k, R) for replicate weights (n, R); one column at a time."""
+        return np.stack([col @ W for col in self.columns])
+
+    def dense(self) -> np.ndarray:
+        """The (n, k) matrix, for estimators whose influence mixes columns (ratios)."""
+        return np.column_stack(self.columns)
+
+    def zero_outside(self, outside: np.ndarray) -> Variables:
+        """Zero a column's values outside the domain when any is not finite (0 weight times NaN is NaN)."""
+        cols = tuple(np.where(outside, 0.0, c) if not np.isfinite(c[outside]).all() else c for c in self.columns)
+        return Variables(cols, self.names, self.missing)
+
+
 def _as_names(variables: str | Sequence[str]) -> list[str]:
     return [variables] if isinstance(variables, str) else list(variables)
 
@@ -77,73 +97,62 @@ def _level_name(level) -> str:
     return {True: "TRUE", False: "FALSE"}.get(level, str(level)) if isinstance(level, (bool, np.bool_)) else str(level)
 
 
-def variable_matrix(data: pd.DataFrame, variables: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Columns for the variables, as R's ``model.matrix(~0 + v)`` per variable: numbers as they are,
-    categorical variables one 0/1 column per level named ``variable + level`` (``awardsNo``).
-    Returns (X (n, k), names, missing (n,) rows with a missing value in any variable)."""
-    specs = []
+def analysis_variables(data: pd.DataFrame, variables: Sequence[str]) -> Variables:
+    """The columns for ``variables``: numbers as they are, categorical variables one 0/1 column per level
+    named ``variable + level`` (``awardsNo``), NaN in every level's column where the variable is missing."""
+    columns: list[np.ndarray] = []
+    names: list[str] = []
+    missing = np.zeros(len(data), dtype=bool)
     for v in variables:
         if v not in data.columns:
             raise EstimateError(f"variable {v!r} is not in the design's data; check the name "
                                 f"(columns include {', '.join(map(str, list(data.columns)[:15]))}).")
         col = data[v]
-        if _is_categorical(col):
-            levels = _levels(col)
-            specs.append((v, col, levels))
-        else:
-            specs.append((v, col, None))
-    # one column-major (n, k) block filled column by column: no row-major gather of many columns
-    k = sum(1 if lv is None else len(lv) for _, _, lv in specs)
-    X = np.empty((len(data), k), order="F")
-    missing = np.zeros(len(data), dtype=bool)
-    names: list[str] = []
-    j = 0
-    for v, col, levels in specs:
-        if levels is None:
-            X[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
-            missing |= np.isnan(X[:, j])
+        if not _is_categorical(col):
+            x = col.to_numpy(dtype=float, na_value=np.nan)  # a view for float64 columns
+            missing |= np.isnan(x)
+            columns.append(x)
             names.append(v)
-            j += 1
             continue
+        levels = _levels(col)
         codes = pd.Categorical(col, categories=levels).codes
         na = codes < 0
         missing |= na
         for i, lv in enumerate(levels):
-            X[:, j] = codes == i
-            X[na, j] = np.nan
+            columns.append(np.where(na, np.nan, (codes == i).astype(float)))
             names.append(f"{v}{_level_name(lv)}")
-            j += 1
-    return X, names, missing
+    return Variables(tuple(columns), tuple(names), missing)
 
 
 def _prepare(design, variables: Sequence[str], na_rm: bool):
-    """(design restricted to complete rows when na_rm, X with rows outside the design's domain set to 0)."""
-    X, names, missing = variable_matrix(design.data, variables)
-    if na_rm and missing.any():
-        design = design.subset(~missing)
+    """(design restricted to complete rows when na_rm, the variables with rows outside the domain made
+    harmless)."""
+    V = analysis_variables(design.data, variables)
+    if na_rm and V.missing.any():
+        design = design.subset(~V.missing)
     outside = design.w == 0
-    if outside.any() or (na_rm and missing.any()):
-        X = np.where(outside[:, None], 0.0, X)
-    return design, X, names
+    if outside.any():
+        V = V.zero_outside(outside)
+    return design, V
 
 
-def _srs_variance(design, X: np.ndarray, centred: np.ndarray | None = None) -> np.ndarray:
+def _srs_variance(design, columns) -> np.ndarray:
     """R's ``svyvar`` per column: weighted variance times n/(n-1), n = rows with non-zero weight.
-    ``centred`` may pass X minus its weighted mean when the caller already has it."""
+    Centred exactly like R, one column at a time (no (n, k) temporary)."""
     w = design.w
     nobs = int(np.count_nonzero(w))
     sw = w.sum()
     if nobs < 2:
-        return np.full(X.shape[1], np.nan)
-    if centred is not None:
-        ss = np.einsum("i,ij,ij->j", w, centred, centred)
-    else:  # centre in blocks of rows: exact like R, without an (n, k) temporary
-        xbar = (X.T @ w) / sw
-        ss = np.zeros(X.shape[1])
-        for start in range(0, len(w), _BLOCK):
-            block = X[start:start + _BLOCK] - xbar
-            ss += np.einsum("i,ij,ij->j", w[start:start + _BLOCK], block, block)
+        return np.full(len(columns), np.nan)
+    ss = np.array([w @ np.square(col - (col @ w) / sw) for col in columns])
     return ss / sw * nobs / (nobs - 1)
+
+
+def mean_estimate(design, V: Variables) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means of the columns and their covariance: the one mean estimator (also for the Woodruff
+    interval of quantiles and the cell proportions of ``chisq``)."""
+    return estimate(design, lambda W: V.tdot(W) / W.sum(axis=0),
+                    lambda w, theta: WeightedDeviations(V.columns, theta, w / w.sum()))
 
 
 # -- estimators -------------------------------------------------------------------------------------------
@@ -153,49 +162,34 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
         raise EstimateError(f"ci={ci!r}: use 'wald' or 'logit' (logit intervals are for proportions)")
     if by is not None:
         return by_domains(design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci))
-    variables = _as_names(variables)
-    d, X, names = _prepare(design, variables, na_rm)
-
-    def point(W):
-        return (X.T @ W) / W.sum(axis=0)
-
-    def influence(w, theta):
-        return WeightedDeviations(X, theta, w / w.sum())
-
-    theta, vcov = estimate(d, point, influence)
+    d, V = _prepare(design, _as_names(variables), na_rm)
+    theta, vcov = mean_estimate(d, V)
     nobs = np.count_nonzero(d.w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, X) / nobs)
+        deff = np.diag(vcov) / (_srs_variance(d, V.columns) / nobs)
     df = design_df(d)
     interval = None
     if ci == "logit":
-        binary = np.all((X == 0) | (X == 1) | np.isnan(X), axis=0)
-        if not binary.all():
-            bad = [n for n, b in zip(names, binary) if not b]
+        bad = [name for name, col in zip(V.names, V.columns)
+               if not np.all((col == 0) | (col == 1) | np.isnan(col))]
+        if bad:
             raise EstimateError(f"logit intervals are for proportions; {', '.join(bad)} is not a categorical "
                                 "or 0/1 variable. Use ci='wald' for means of other variables.")
         se = np.sqrt(np.diag(vcov))
         interval = logit_interval(theta, se, df, level)
-    return result_frame(names, theta, vcov, df, deff=deff, level=level, ci=interval, statistic="mean")
+    return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval, statistic="mean")
 
 
 def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
     """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
     if by is not None:
         return by_domains(design, by, lambda d: total(d, variables, na_rm=na_rm, level=level))
-    d, X, names = _prepare(design, _as_names(variables), na_rm)
-
-    def point(W):
-        return X.T @ W
-
-    def influence(w, theta):
-        return WeightedDeviations(X, np.zeros(X.shape[1]), w)
-
-    theta, vcov = estimate(d, point, influence)
+    d, V = _prepare(design, _as_names(variables), na_rm)
+    theta, vcov = estimate(d, V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w))
     w = d.w
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, X) * w.sum() ** 2 / np.count_nonzero(w))
-    return result_frame(names, theta, vcov, design_df(d), deff=deff, level=level, statistic="total")
+        deff = np.diag(vcov) / (_srs_variance(d, V.columns) * w.sum() ** 2 / np.count_nonzero(w))
+    return result_frame(V.names, theta, vcov, design_df(d), deff=deff, level=level, statistic="total")
 
 
 def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
@@ -203,7 +197,8 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
     if by is not None:
         return by_domains(design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level))
     nums, dens = _as_names(numerator), _as_names(denominator)
-    d, X, names = _prepare(design, nums + dens, na_rm)
+    d, V = _prepare(design, nums + dens, na_rm)
+    X = V.dense()
     for v in nums + dens:
         if _is_categorical(design.data[v]):
             raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical.")
@@ -225,7 +220,7 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
     w = d.w
     r = residual(w, theta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, r) * w.sum() ** 2 / np.count_nonzero(w))
+        deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * w.sum() ** 2 / np.count_nonzero(w))
     return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
 
 
@@ -259,8 +254,8 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
     for v in _as_names(variables):
         if _is_categorical(design.data[v]):
             raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical.")
-        d, X, _ = _prepare(design, [v], na_rm)
-        x = X[:, 0]
+        d, V = _prepare(design, [v], na_rm)
+        x = V.columns[0]
         w = d.w
         if np.isnan(x[w != 0]).any():
             for p in probs:
@@ -271,9 +266,9 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
         t = t_quantile(df, level)
         for p in probs:
             q = _qrule_math(x, w, p)
-            below = (x <= q).astype(float)[:, None]
-            pm = mean_of(d, below)
-            p_lo, p_hi = pm[0] - t * pm[1], pm[0] + t * pm[1]
+            share, vcov = mean_estimate(d, Variables(((x <= q).astype(float),), ("below",), V.missing))
+            share_se = math.sqrt(vcov[0, 0])
+            p_lo, p_hi = share[0] - t * share_se, share[0] + t * share_se
             low = np.nan if (np.isnan(p_lo) or p_lo < 0) else _qrule_math(x, w, p_lo)
             high = np.nan if (np.isnan(p_hi) or p_hi > 1) else _qrule_math(x, w, p_hi)
             rows.append(f"{v}.{p:g}")
@@ -281,13 +276,6 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
     se_arr = np.asarray(se, dtype=float)
     return result_frame(rows, np.asarray(est), np.diag(se_arr**2), design_df(design), level=level,
                         ci=(np.asarray(lo), np.asarray(hi)), se=se_arr, statistic="quantile")
-
-
-def mean_of(design, X: np.ndarray) -> tuple[float, float]:
-    """Mean and SE of a single prepared column (used by the Woodruff interval)."""
-    theta, vcov = estimate(design, lambda W: (X.T @ W) / W.sum(axis=0),
-                           lambda w, th: (X - th) * (w / w.sum())[:, None])
-    return float(theta[0]), float(np.sqrt(vcov[0, 0]))
 
 
 # -- domains ----------------------------------------------------------------------------------------------

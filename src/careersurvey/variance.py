@@ -63,21 +63,36 @@ class Stage:
 
 @dataclass(frozen=True, eq=False)
 class WeightedDeviations:
-    """Influence values z = (X - center) * weight[:, None], kept factored so that no (n, k) matrix is formed:
-    group sums are weighted sparse products, S_w X - (S_w 1) center'. ``dense()`` gives z when needed."""
+    """Influence values z_j = (x_j - center_j) * weight for columns x_j, kept factored so that no (n, k)
+    matrix is formed: the columns stay views of the data, and group sums are weighted sparse products,
+    S_w x_j - (S_w 1) center_j. ``dense()`` gives z (n, k) when a weighting step must residualise it."""
 
-    X: np.ndarray
+    columns: tuple[np.ndarray, ...]
     center: np.ndarray
     weight: np.ndarray
 
+    @property
+    def k(self) -> int:
+        return len(self.columns)
+
     def dense(self) -> np.ndarray:
-        return (self.X - self.center) * self.weight[:, None]
+        z = np.empty((len(self.weight), self.k), order="F")
+        for j, col in enumerate(self.columns):  # one column at a time: no second (n, k) temporary
+            np.multiply(col - self.center[j], self.weight, out=z[:, j])
+        return z
 
     def group_sums(self, indicator: sparse.csr_matrix) -> np.ndarray:
         sw = sparse.csr_matrix((self.weight[indicator.indices], indicator.indices, indicator.indptr),
                                shape=indicator.shape)
-        sums = np.column_stack([sw @ np.ascontiguousarray(self.X[:, j]) for j in range(self.X.shape[1])])
-        return sums - np.outer(sw @ np.ones(self.X.shape[0]), self.center)
+        sums = np.column_stack([sw @ col for col in self.columns])
+        return sums - np.outer(sw @ np.ones(len(self.weight)), self.center)
+
+
+def first_rows(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """The first row (index) of each group 0..n_groups-1 in ``codes``; -1 for a group without rows."""
+    first = np.full(n_groups, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
 
 
 def factorize_codes(*columns: np.ndarray) -> tuple[np.ndarray, int]:
@@ -107,16 +122,12 @@ def build_stages(
     """
     n = len(psu_codes[0])
     stages: list[Stage] = []
-    rows = np.arange(n)
     for s, (unit, stratum) in enumerate(zip(psu_codes, strata_codes)):
         n_u = int(unit.max(initial=-1)) + 1
         n_h = int(stratum.max(initial=-1)) + 1
-        first_row_of_unit = np.full(n_u, -1, dtype=np.int64)
-        first_row_of_unit[unit[::-1]] = rows[::-1]
-        unit_stratum = stratum[first_row_of_unit]
+        unit_stratum = stratum[first_rows(unit, n_u)]
         n_units = np.bincount(unit_stratum, minlength=n_h)
-        first_row_of_stratum = np.full(n_h, -1, dtype=np.int64)
-        first_row_of_stratum[stratum[::-1]] = rows[::-1]
+        first_row_of_stratum = first_rows(stratum, n_h)
         popsize = None
         if fpc_rows is not None:
             popsize = np.asarray(fpc_rows[s], dtype=float)[first_row_of_stratum]
@@ -136,7 +147,7 @@ def build_stages(
                 with np.errstate(divide="ignore"):
                     step = prev.n_units[prev_h] / prev.popsize[prev_h]
             multiplier = prev.multiplier[prev_h] * step
-        indicator = sparse.csr_matrix((np.ones(n), (unit, rows)), shape=(n_u, n))
+        indicator = sparse.csr_matrix((np.ones(n), (unit, np.arange(n))), shape=(n_u, n))
         stages.append(Stage(unit, unit_stratum, n_units, popsize, group, multiplier,
                             np.asarray(strata_labels[s])[first_row_of_stratum], indicator))
     return tuple(stages)
@@ -171,9 +182,9 @@ def linearized_variance(
     active row do not count towards the "average" rule's stratum counts.
     """
     if isinstance(z, WeightedDeviations):
-        k = z.X.shape[1]
+        k = z.k
         if active is not None:
-            z = WeightedDeviations(z.X, z.center, np.where(active, z.weight, 0.0))
+            z = WeightedDeviations(z.columns, z.center, np.where(active, z.weight, 0.0))
     else:
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:

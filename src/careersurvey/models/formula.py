@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
+from careersurvey.variance import WeightedDeviations
+
 if TYPE_CHECKING:  # pragma: no cover
     from careersurvey.design import SurveyDesign
 
@@ -50,6 +52,29 @@ class ModelData:
     @property
     def nobs(self) -> int:
         return int(self.rows.sum())
+
+    def sandwich(self, X: np.ndarray, r: np.ndarray, bread: np.ndarray) -> np.ndarray:
+        """Design covariance of the coefficients, R's ``svy.varcoef``: bread' V(sum_i x_i r_i) bread.
+
+        The score of fitted row i is ``X[i] * r[i]`` (glm: model row times working residual; ordinal: the
+        score rows with r = 1). The influence values are ``score @ bread``; as the design variance is a
+        quadratic form, it is taken of the scores, kept factored (:class:`WeightedDeviations`, no n x p
+        product), and the bread applied to the small (p, p) result.
+        """
+        if self.rows.all():
+            columns, weight = tuple(X[:, j] for j in range(X.shape[1])), r
+        else:  # full-length columns: the variance runs over the whole design, zero outside the fit
+            weight = np.zeros(len(self.rows))
+            weight[self.rows] = r
+            columns = tuple(_expand(X[:, j], self.rows) for j in range(X.shape[1]))
+        V = self.fit_design.variance(WeightedDeviations(columns, np.zeros(len(columns)), weight))
+        return bread.T @ V @ bread
+
+
+def _expand(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(rows))
+    out[rows] = values
+    return out
 
 
 def _drop_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -99,14 +124,24 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
     lhs, rhs = mm.lhs, mm.rhs
     rows = np.zeros(len(data), dtype=bool)
     rows[pos] = True
-    X = np.ascontiguousarray(rhs.to_numpy(dtype=float))  # row blocks of X must be contiguous
     names = tuple(str(c) for c in rhs.columns)
+    X = _move_to_matrix(rhs)
     del mm, rhs
     _check_rank(X, names, formula)
     # rows dropped for missing values leave the domain, as R's design[-nas, ] (degf counts what is left)
     fit_design = design if len(pos) == n_inside else design.subset(rows)
     return ModelData(formula=formula, lhs=pd.DataFrame(lhs), X=X, names=names, rows=rows,
                      weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design)
+
+
+def _move_to_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The model matrix as one column-major float array, moved in a column at a time: each column leaves the
+    formula engine's frame once copied, so the two never hold the whole matrix together (peak memory on a
+    million rows). Column-major blocks of rows are also what the fused IRLS pass reads fastest."""
+    X = np.empty(frame.shape, dtype=float, order="F")
+    for j, name in enumerate(list(frame.columns)):  # a loop over the p columns, not over rows
+        X[:, j] = frame.pop(name).to_numpy(dtype=float)
+    return X
 
 
 def _missing_variables(formula: str, data: pd.DataFrame) -> list[str]:

@@ -21,7 +21,6 @@ from statsmodels.genmod import families
 from statsmodels.genmod.families import links
 from threadpoolctl import threadpool_limits
 
-from careersurvey.estimates import replicate_covariance
 from careersurvey.models.formula import ModelData, ModelError, ModelWarning, model_data
 from careersurvey.models.results import ModelResults
 
@@ -195,6 +194,13 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         y, X, w = y[keep], X[keep], w[keep]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging fit is reported below
         beta, dev, iterations, converged = irls(y, X, w / w.mean(), fam, start, maxiter)
+    if isinstance(fam, families.Binomial) and dev < 1e-10 * len(y) and np.any((y == 0) | (y == 1)):
+        # every 0/1 response fitted exactly: complete separation, the likelihood has no finite maximum
+        # (whether the last IRLS step still counts as converged is rounding; the answer must not depend on it)
+        raise ModelError(f"formula {formula!r}: the {what} fit did not converge: after {iterations} IRLS "
+                         f"iterations every fitted probability is 0 or 1 (deviance {dev:.2g}; coefficients "
+                         f"{np.round(beta, 3).tolist()}), so no finite estimate exists; the predictors may separate "
+                         "the response completely. Drop or merge the separating predictor.")
     if not converged or not np.all(np.isfinite(beta)):
         raise ModelError(f"formula {formula!r}: the {what} fit did not converge in {iterations} IRLS iterations "
                          f"(coefficients {np.round(beta, 6).tolist()}); the data may separate the response, or "
@@ -262,14 +268,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
     reps = design.replicates
     if reps is None:
         r, bread = score_and_bread(y, X, w, beta, fam)
-        infl_fit = X @ bread             # (x_i r_i) A^-1 = (x_i A^-1) r_i: one n x p temporary
-        infl_fit *= r[:, None]
-        if md.rows.all():
-            infl = infl_fit
-        else:
-            infl = np.zeros((len(md.rows), len(beta)))
-            infl[md.rows] = infl_fit
-        cov = md.fit_design.variance(infl)
+        cov = md.sandwich(X, r, bread)
         degf = md.fit_design.design_df
         method = "linearisation"
         deff = np.diag(cov) / np.diag(model_based_cov(y, X, w, beta, fam, bread))
@@ -279,7 +278,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
             _fit(y, X, rep_w[:, r], fam, beta, maxiter, formula, f"replicate {r + 1}")[0]
             for r in range(rep_w.shape[1])
         ])
-        cov = replicate_covariance(thetas.T, beta, reps)  # R's svrVar, one place
+        cov = reps.covariance(thetas, beta)  # R's svrVar, one place (careersurvey.weighting)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         deff = None
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"

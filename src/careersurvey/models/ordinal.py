@@ -18,7 +18,6 @@ import pandas as pd
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from careersurvey.estimates import replicate_covariance
 from careersurvey.models.formula import ModelData, ModelError, model_data
 from careersurvey.models.results import ModelResults
 
@@ -213,16 +212,15 @@ def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) 
     if reps is None:
         # information of the weighted log-likelihood (sign as R's fmin)
         H = -ll.hessian(theta, w) if hessian == "exact" else _r_hessian(ll, theta, w, p)
-        infl = np.zeros((len(md.rows), p + q))
-        infl[md.rows] = ll.score_rows(theta, w) @ np.linalg.inv(H)
-        cov = md.fit_design.variance(infl)
+        scores = ll.score_rows(theta, w)
+        cov = md.sandwich(scores, np.ones(len(scores)), np.linalg.inv(H))
         degf = md.fit_design.design_df
         method = "linearisation"
     else:
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([_fit(ll, rep_w[:, r], theta, formula, f"replicate {r + 1}")
                             for r in range(rep_w.shape[1])])
-        cov = replicate_covariance(thetas.T, theta, reps)  # R's svrVar, one place
+        cov = reps.covariance(thetas, theta)  # R's svrVar, one place (careersurvey.weighting)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
