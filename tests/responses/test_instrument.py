@@ -26,7 +26,7 @@ def fieldwork(tmp_path_factory):
     q = load_questionnaire("stem-careers")
     tmp = tmp_path_factory.mktemp("fieldwork")
     template = export_template(q, tmp / "template.xlsx", rows=5)
-    sim = simulate_survey(q, template, tmp / "sim", n_institutions=16, take=8, seed=11)
+    sim = simulate_survey(q, template, tmp / "sim", n_institutions=12, take=8, seed=11)
     db = tmp / "s.duckdb"
     results = [import_responses(f, db, None if "entry" in f.name else q)[0] for f in sim.files]
     return q, sim, db, results

@@ -20,7 +20,7 @@ Q = mini()
 WIDTH = 1 + len(Q.columns())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=mutated_rows(GOOD_ROWS[:3], WIDTH))
 def test_every_row_is_accepted_or_quarantined_with_reasons(tmp_path_factory, rows):
     tmp = tmp_path_factory.mktemp("prop")
