@@ -92,3 +92,54 @@ def test_store_errors_are_reported(tmp_path) -> None:
                               "kr-researchers-2023", "--out", str(out)])
     assert res.exit_code == 1
     assert "no response store here yet" in res.output
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A response store holding simulated stem-careers fieldwork (entry template and online export)."""
+    from careersurvey.forms.template import export_template
+    from careersurvey.responses.importer import import_responses
+    from careersurvey.simulate import simulate_survey
+
+    q = cs.load_questionnaire("stem-careers@1.0.0")
+    tmp = tmp_path_factory.mktemp("weights_store")
+    template = export_template(q, tmp / "template.xlsx", rows=5)
+    sim = simulate_survey(q, template, tmp / "sim", n_institutions=16, take=8, seed=11, kobo_share=0.5)
+    db = tmp / "responses.duckdb"
+    for f in sim.files:
+        import_responses(f, db, q)
+    return db, q
+
+
+def test_rake_a_stored_dataset_in_scope(store, tmp_path) -> None:
+    db, q = store
+    out = tmp_path / "out.csv"
+    args = ["weights", "rake", "--store", str(db), "--questionnaire", q.key, "--targets", "kr-researchers-2023",
+            "--out", str(out)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1
+    assert "that no level collapses" in res.output and "pass --in-scope" in res.output
+    res = runner.invoke(app, args + ["--in-scope", "--drop-incomplete"])
+    assert res.exit_code == 0, res.output
+    assert "rows are outside the population of targets 'kr-researchers-2023'" in res.output
+    # the same through the API: stored item codes, the targets' scope, incomplete rows in scope dropped
+    df = cs.load_responses(db, q, labels=False)
+    t = cs.load_targets("kr-researchers-2023")
+    inside = t.in_scope(df)
+    wide = t.add_margin_columns(df, in_scope=inside)
+    keep = ~(wide[[m.column for m in t.margins_]].isna().any(axis=1).to_numpy() & inside)
+    expected = cs.SurveyDesign(wide.loc[keep]).rake(t.margins(), scope=inside[keep])
+    written = pd.read_csv(out)
+    assert len(written) == int(keep.sum()) and (~inside[keep]).any()
+    assert written["respondent_id"].tolist() == df.loc[keep, "respondent_id"].tolist()
+    np.testing.assert_allclose(written["weight"], expected.w, rtol=1e-12)
+    np.testing.assert_array_equal(written["weight"].to_numpy()[~inside[keep]], 1.0)  # outside: weight kept
+    assert written["weight"].to_numpy()[inside[keep]].sum() == pytest.approx(603566, rel=1e-9)
+
+
+def test_in_scope_needs_the_scope_items(csv, tmp_path) -> None:
+    path, _ = csv
+    res = runner.invoke(app, ["weights", "rake", "--data", str(path), "--targets", "kr-researchers-2023",
+                              "--in-scope", "--out", str(tmp_path / "out.csv")])
+    assert res.exit_code == 1
+    assert "reads items ['role'] that the data do not have" in res.output

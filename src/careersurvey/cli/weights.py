@@ -2,7 +2,9 @@
 
 A thin shell over ``SurveyDesign.rake/calibrate/trim`` and ``load_targets``: reads the data, collapses item
 codes into the targets' margin levels, weights, writes the data with the new weight column, and prints
-``weight_summary`` (spread, Kish deff, effective n, margins achieved vs targets) with rich.
+``weight_summary`` (spread, Kish deff, effective n, margins achieved vs targets) with rich. ``--in-scope``
+weights only the respondents inside the population the targets count (their ``scope``); the others keep
+their design weights and are written too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ MarginOpt = typer.Option(None, "--margin", help="Use only these margins of the t
 DropOpt = typer.Option(False, "--drop-incomplete",
                        help="Drop rows whose margin variables are missing (reported), instead of failing.")
 TotalOpt = typer.Option(None, "--population-total", help="Override the targets' population total.")
+ScopeOpt = typer.Option(False, "--in-scope",
+                        help="Weight only respondents inside the targets' population (the file's scope); "
+                             "the others keep their design weights.")
 
 
 def _fail(message: str) -> None:
@@ -65,18 +70,26 @@ def _design(df, weights, strata, psu):
     return cs.SurveyDesign(df, weights=weights, strata=strata, psu=psu)
 
 
-def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, population_total):
+def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, population_total, in_scope: bool):
+    """The data with the margin columns, the targets, their margins, and the rows in scope (None: all)."""
     import careersurvey as cs
 
     t = cs.load_targets(targets)
-    wide = t.add_margin_columns(df, names=margins or None)
+    if in_scope and t.scope is None:
+        _fail(f"--in-scope: targets {t.id!r} ({t.path}) have no 'scope'; add one, or leave out --in-scope")
+    inside = t.in_scope(df) if in_scope else None
+    wide = t.add_margin_columns(df, names=margins or None, in_scope=inside)
     cols = [m.column for m in (t.margins_ if not margins else [t.margin(n) for n in margins])]
-    incomplete = wide[cols].isna().any(axis=1)
+    incomplete = wide[cols].isna().any(axis=1).to_numpy()
+    if inside is not None:
+        incomplete = incomplete & inside
+        console.print(t.scope_note(df, inside))
     if incomplete.any() and drop:
         err.print(f"[yellow]dropped {int(incomplete.sum())} rows with a missing margin variable "
                   f"({', '.join(cols)})[/]")
         wide = wide.loc[~incomplete]
-    return wide, t, t.margins(margins or None, population_total=population_total)
+        inside = None if inside is None else inside[~incomplete]
+    return wide, t, t.margins(margins or None, population_total=population_total), inside
 
 
 def _finish(d, out: Path, column: str, targets_obj=None) -> None:
@@ -115,8 +128,13 @@ def _run(fn):
     try:
         return fn()
     except (cs.WeightingError, cs.DesignError) as exc:
-        hint = " (or pass --drop-incomplete to leave those rows out)" if "is missing in" in str(exc) else ""
-        _fail(str(exc) + hint)
+        text = str(exc)
+        if "is missing in" in text:
+            text += " (or pass --drop-incomplete to leave those rows out)"
+        if "rake or calibrate with scope=inside" in text:  # the Python hint, said the command line's way
+            text = text.split("; or, if those respondents")[0] + (
+                "; or, if those respondents are outside the population the targets count, pass --in-scope")
+        _fail(text)
 
 
 @app.command()
@@ -124,15 +142,15 @@ def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
          strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
          weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
-         population_total: Optional[float] = TotalOpt,
+         population_total: Optional[float] = TotalOpt, in_scope: bool = ScopeOpt,
          max_iter: int = typer.Option(100, help="Largest number of IPF cycles."),
          tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
     """Rake (iterative proportional fitting) to the margins of a targets file."""
     df = _read(data, store, questionnaire)
 
     def go():
-        wide, t, margins = _with_targets(df, targets, margin, drop_incomplete, population_total)
-        d = _design(wide, weights, strata, psu).rake(margins, max_iter=max_iter, tol=tol)
+        wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
+        d = _design(wide, weights, strata, psu).rake(margins, max_iter=max_iter, tol=tol, scope=inside)
         _finish(d, out, weight_column, t)
 
     _run(go)
@@ -144,7 +162,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
               strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
               weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
-              population_total: Optional[float] = TotalOpt,
+              population_total: Optional[float] = TotalOpt, in_scope: bool = ScopeOpt,
               method: str = typer.Option("linear", help="linear, raking or logit."),
               bounds: Optional[str] = typer.Option(None, help="Bounds on g = new/old weight, e.g. 0.5,2."),
               total: Optional[list[str]] = typer.Option(None, "--total",
@@ -169,9 +187,9 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
             _fail(f"--total {item!r}: write VAR=NUMBER, e.g. --total income=1.2e9")
 
     def go():
-        wide, t, margins = _with_targets(df, targets, margin, drop_incomplete, population_total)
+        wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
         d = _design(wide, weights, strata, psu).calibrate({**margins, **numeric}, method=method, bounds=b,
-                                                          max_iter=max_iter, tol=tol)
+                                                          max_iter=max_iter, tol=tol, scope=inside)
         _finish(d, out, weight_column, t)
 
     _run(go)
