@@ -246,3 +246,17 @@ def test_too_many_rows_without_a_dimension_element(tmp_path, q10):
         read_responses(p, max_rows=20)
     assert err.value.code == "too_many_rows" and "more than 20 data rows" in str(err.value)
     assert read_responses(p, max_rows=30).n_rows == 30
+
+
+def test_plain_workbook_one_header_row(tmp_path, q10):
+    """Any workbook whose first sheet has variable names in row 1 and data from row 2."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["respondent_id", "consent", "role"])
+    ws.append(["0007", 1, 3])
+    p = tmp_path / "plain.xlsx"
+    wb.save(p)
+    t = read_responses(p)
+    assert (t.kind, t.sheet, t.rows.tolist(), t.meta) == ("sheet", "Sheet1", [2], {})
+    assert list(t.data["respondent_id"]) == ["0007"]
