@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rich.cells import cell_len
+
 from careersurvey.cli import app
+from careersurvey.questionnaire import load_questionnaire
 from careersurvey.questionnaire.spec import json_schema_text
 
 DATA = Path(__file__).parent / "data"
 MINI = str(DATA / "mini-1.0.0.yaml")
 MINI2 = str(DATA / "mini-1.1.0.yaml")
+STEM = str(Path(__file__).resolve().parents[2] / "survey" / "stem-careers" / "1.0.0.yaml")
 runner = CliRunner()
 
 
@@ -60,6 +64,35 @@ def test_show(lang: str, words: list[str]) -> None:
     assert "fear_calm (R)" in result.stdout
     assert "role in [2, 3]" in result.stdout
     assert "0..120" in result.stdout
+
+
+@pytest.mark.parametrize("columns", [30, 50, 80])
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_show_fits_narrow_terminals(columns: int, lang: str) -> None:
+    """Below the table width every item is a block: nothing overflows, names stay whole, labels wrap on words."""
+    result = runner.invoke(app, ["questionnaire", "show", STEM, "--lang", lang], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= columns
+    assert all(line == line.rstrip() for line in lines)
+    assert "┃" not in result.stdout  # the list layout, not a folded table
+    q = load_questionnaire(STEM)
+    names = {i.name for i in q.items}
+    heads = [line.split()[0] for line in lines if line and not line.startswith(" ")]
+    assert [h for h in heads if h in names] == [i.name for i in q.items]  # each item once, its name unbroken
+    assert "fof_calm (R)  rating [fof]" in lines and "fof_shame  rating [fof]" in lines
+    body = " ".join(line.strip() for line in lines)
+    for item in q.items:  # every label is printed whole, wrapped only at spaces
+        assert item.label[lang] in body, item.name
+
+
+def test_show_layouts_can_be_chosen() -> None:
+    wide_list = runner.invoke(app, ["questionnaire", "show", MINI, "--layout", "list"], env={"COLUMNS": "200"})
+    assert "┃" not in wide_list.stdout and "fear_calm (R)  rating [fear]" in wide_list.stdout.splitlines()
+    assert "    asked if: role in [2, 3]" in wide_list.stdout.splitlines()
+    narrow_table = runner.invoke(app, ["questionnaire", "show", MINI, "--layout", "table"], env={"COLUMNS": "60"})
+    assert "┃ item" in narrow_table.stdout
+    assert run("show", MINI).stdout.count("┃ item ") == 2  # auto at 200 columns: one table per module
 
 
 def test_show_by_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import enum
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 app = typer.Typer(help="Questionnaires: validate, show, diff, and the JSON Schema of the YAML format.",
                   no_args_is_help=True)
@@ -66,36 +67,103 @@ def validate(source: str = typer.Argument(..., help="Questionnaire YAML path, id
     _out().print(f"[green]ok[/] {summary(q)}")
 
 
+class Layout(str, enum.Enum):
+    auto = "auto"
+    table = "table"
+    list = "list"
+
+
+#: Narrower terminals than this get the list layout: five table columns would fold every label to a few words.
+TABLE_MIN_WIDTH = 110
+
+
 @app.command("show")
 def show(
     source: str = typer.Argument(..., help="Questionnaire YAML path, id, or id@version."),
     lang: Lang = typer.Option(None, "--lang", "-l", help="Language of the labels (default: the first one)."),
+    layout: Layout = typer.Option(Layout.auto, "--layout", help="table, list (one block per item), or auto: "
+                                  f"a table when the terminal is at least {TABLE_MIN_WIDTH} columns wide."),
 ) -> None:
     """Print the modules with their items, then the scales."""
     q = _load(source)
-    console = _out()
+    console = Console(highlight=False)  # wraps at the terminal width (COLUMNS when not a terminal)
     language = lang.value if lang else q.default_language
     if language not in q.languages:
         _err().print(f"[bold red]error:[/] {q.key} has no language {language!r} (it has {', '.join(q.languages)})")
         raise typer.Exit(1)
-    console.print(f"[bold]{q.title[language]}[/]", markup=True)
-    console.print(summary(q))
+    as_table = layout == Layout.table or (layout == Layout.auto and console.width >= TABLE_MIN_WIDTH)
+    _wrapped(console, q.title[language], style="bold")
+    _wrapped(console, summary(q))
     for module in q.modules:
-        table = Table(title=f"{module.id}: {module.title[language]}", title_justify="left", expand=False)
-        for col in ("item", "type", "label", "answers", "asked if"):
-            table.add_column(col, overflow="fold")
-        for item in module.items:
-            table.add_row(item.name + (" (R)" if item.reverse else ""), item.type + (f" [{item.grid}]" if item.grid else ""),
-                          item.label[language], _answers(item, language), item.relevance_text or "")
-        console.print(table)
+        title = f"{module.id}: {module.title[language]}"
+        rule = f" (asked if {module.relevance_text})" if module.relevance_text else ""
+        (_items_table if as_table else _items_list)(console, title + rule, module.items, language)
     if q.scales:
-        table = Table(title="scales", title_justify="left")
-        for col in ("scale", "label", "items", "reverse", "scoring"):
-            table.add_column(col, overflow="fold")
-        for s in q.scales.values():
-            table.add_row(s.name, s.label[language], ", ".join(s.items), ", ".join(s.reverse),
-                          f"{s.method}, at least {s.min_answered} answered")
-        console.print(table)
+        (_scales_table if as_table else _scales_list)(console, q.scales.values(), language)
+
+
+def _item_head(item) -> tuple[str, str]:
+    return item.name + (" (R)" if item.reverse else ""), item.type + (f" [{item.grid}]" if item.grid else "")
+
+
+def _items_table(console: Console, title: str, items, language: str) -> None:
+    _wrapped(console, title, style="bold")
+    table = Table()
+    table.add_column("item", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    for col, ratio in (("label", 3), ("answers", 2), ("asked if", 2)):
+        table.add_column(col, ratio=ratio, overflow="fold")
+    for item in items:
+        table.add_row(*_item_head(item), item.label[language], _answers(item, language), item.relevance_text or "")
+    console.print(table)
+
+
+def _wrapped(console: Console, text: str, indent: int = 0, style: str = "") -> None:
+    """``text`` wrapped at word boundaries to the terminal width (in cells: Hangul is two), every line indented."""
+    indent = min(indent, console.width // 4)
+    for line in Text(text, style=style).wrap(console, console.width - indent, overflow="fold"):
+        line.rstrip()
+        console.print(Text(" " * indent) + line, soft_wrap=True)
+
+
+def _block(console: Console, head: str, lines: list[tuple[str, str]]) -> None:
+    """A bold head line, then indented ``label: text`` lines that wrap under their own indent."""
+    _wrapped(console, head, style="bold")
+    for key, text in lines:
+        if text:
+            _wrapped(console, f"{key}{text}", indent=4)
+
+
+def _items_list(console: Console, title: str, items, language: str) -> None:
+    console.print()
+    _wrapped(console, title, style="bold underline")
+    for item in items:
+        name, kind = _item_head(item)
+        _block(console, f"{name}  {kind}", [("", item.label[language]), ("answers: ", _answers(item, language)),
+                                            ("asked if: ", item.relevance_text or "")])
+
+
+def _scoring(scale) -> str:
+    return f"{scale.method}, at least {scale.min_answered} answered"
+
+
+def _scales_table(console: Console, scales, language: str) -> None:
+    _wrapped(console, "scales", style="bold")
+    table = Table()
+    table.add_column("scale", no_wrap=True)
+    for col in ("label", "items", "reverse", "scoring"):
+        table.add_column(col, overflow="fold")
+    for s in scales:
+        table.add_row(s.name, s.label[language], ", ".join(s.items), ", ".join(s.reverse), _scoring(s))
+    console.print(table)
+
+
+def _scales_list(console: Console, scales, language: str) -> None:
+    console.print()
+    _wrapped(console, "scales", style="bold underline")
+    for s in scales:
+        _block(console, s.name, [("", s.label[language]), ("items: ", ", ".join(s.items)),
+                                 ("reverse: ", ", ".join(s.reverse)), ("scoring: ", _scoring(s))])
 
 
 def _answers(item, language: str) -> str:
