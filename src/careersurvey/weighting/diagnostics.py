@@ -89,7 +89,7 @@ def weight_stats(w: np.ndarray) -> pd.Series:
 
 def margin_table(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any]) -> pd.DataFrame:
     """Weighted totals against targets: one row per (variable, level), numeric totals as one row each."""
-    from careersurvey.weighting.margins import factorize, level_key
+    from careersurvey.weighting.margins import factorize, group_totals, level_key
 
     rows = []
     for var, tot in targets.items():
@@ -100,7 +100,7 @@ def margin_table(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any]) 
         name = key if isinstance(key, str) else " x ".join(key)
         if isinstance(tot, Mapping):
             codes, levels = factorize(data, key)
-            sums = np.bincount(codes, weights=w, minlength=len(levels))
+            sums = group_totals(codes, len(levels), w)
             achieved = {level_key(lv): s for lv, s in zip(levels, sums)}
             for lv, t in tot.items():
                 rows.append((name, level_key(lv), float(t), float(achieved.get(level_key(lv), 0.0))))

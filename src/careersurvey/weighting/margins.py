@@ -45,6 +45,20 @@ def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
 
 
+def group_totals(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` (n,) or (n, R) within the ``k`` groups of ``codes``: (k,) or (k, R), one bincount.
+
+    The one place where weights, replicate weights or influence values are totalled by level, cell or class.
+    """
+    if values.ndim == 1:
+        return np.bincount(codes, weights=values, minlength=k)
+    r = values.shape[1]
+    if r == 1:
+        return np.bincount(codes, weights=values[:, 0], minlength=k)[:, None]
+    offsets = (codes[:, None] + np.arange(r)[None, :] * k).ravel()
+    return np.bincount(offsets, weights=values.ravel(), minlength=k * r).reshape(r, k).T
+
+
 def factorize(data: pd.DataFrame, variable: Variable) -> tuple[np.ndarray, list[Any]]:
     """Integer codes (n,) and the observed levels of a column, or of crossed columns (tuple levels).
 
@@ -138,7 +152,7 @@ def build_margin(data: pd.DataFrame, variable: Variable, totals: Mapping[Any, fl
         )
     remap = np.array([position[k] for k in observed_keys], dtype=np.int64)
     codes = remap[codes]
-    sample = np.bincount(codes, weights=weights, minlength=len(keys))
+    sample = group_totals(codes, len(keys), weights)
     absent = (sample <= 0) & (values > 0)
     if absent.any():
         lv = [keys[i] for i in np.flatnonzero(absent)]

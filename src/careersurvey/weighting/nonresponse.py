@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.weighting.errors import WeightingError
+from careersurvey.weighting.margins import group_totals
 
 
 def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series) -> np.ndarray:
@@ -44,9 +45,8 @@ def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarra
     """Adjustment factors (n,) or (n, R): N_c / R_c for respondents, 0 for nonrespondents."""
     w2 = w[:, None] if w.ndim == 1 else w
     r = w2.shape[1]
-    off = (codes[:, None] + np.arange(r)[None, :] * k).ravel()
-    full = np.bincount(off, weights=w2.ravel(), minlength=k * r).reshape(r, k).T
-    resp = np.bincount(off, weights=(w2 * responded[:, None]).ravel(), minlength=k * r).reshape(r, k).T
+    full = group_totals(codes, k, w2)
+    resp = group_totals(codes, k, w2 * responded[:, None])
     empty = (resp <= 0) & (full > 0)
     if empty.any():
         c, col = np.argwhere(empty)[0]
@@ -110,9 +110,8 @@ class NonresponseStep:
         w0r = self.w0 * self.responded
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(self.w1 > 0, w0r / self.w1, 0.0)
-        den = np.bincount(self.codes, weights=w0r, minlength=self.k)
-        num = np.stack([np.bincount(self.codes, weights=z2[:, j] * ratio, minlength=self.k)
-                        for j in range(z2.shape[1])], axis=1)
+        den = group_totals(self.codes, self.k, w0r)
+        num = group_totals(self.codes, self.k, z2 * ratio[:, None])
         with np.errstate(divide="ignore", invalid="ignore"):
             m = np.where(den[:, None] > 0, num / den[:, None], 0.0)
         out = z2 - m[self.codes] * self.w1[:, None]

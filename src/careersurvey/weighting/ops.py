@@ -27,7 +27,7 @@ from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, 
 from careersurvey.weighting.diagnostics import WeightSummary, summarize
 from careersurvey.weighting.errors import WeightingError
 from careersurvey.weighting.estimated import column_se, perturbed_targets
-from careersurvey.weighting.margins import build_model, factorize
+from careersurvey.weighting.margins import build_model, factorize, group_totals
 from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
 from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
@@ -153,7 +153,7 @@ def _lazy_matrix(model, inside: np.ndarray | None, n: int):
 def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingError:
     worst = ("", 0.0, 0.0, 0.0)
     for m in model.margins:
-        ach = np.bincount(m.codes, weights=w_new, minlength=len(m.levels))
+        ach = group_totals(m.codes, len(m.levels), w_new)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(m.totals > 0, np.abs(ach - m.totals) / m.totals, 0.0)
         j = int(rel.argmax())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from careersurvey.weighting.errors import WeightingError
+from careersurvey.weighting.margins import group_totals
 
 #: Largest joint table for which IPF runs on cells rather than rows.
 MAX_CELLS = 2_000_000
@@ -29,23 +30,14 @@ class RakeResult:
     converged: bool
 
 
-def _margin_totals(off: np.ndarray, k: int, r: int, wf: np.ndarray) -> np.ndarray:
-    """Weighted totals (k, R) of one margin; ``off`` holds codes shifted by k per column."""
-    if r == 1:
-        return np.bincount(off[:, 0], weights=wf[:, 0], minlength=k)[:, None]
-    return np.bincount(off.ravel(), weights=wf.ravel(), minlength=k * r).reshape(-1, k).T
-
-
 def _ipf(codes: list[np.ndarray], sizes: list[int], targets: list[np.ndarray], w: np.ndarray,
          tol: float, max_iter: int) -> tuple[np.ndarray, int, float, bool]:
     """IPF on units (rows or cells) with weights ``w`` (m, R); returns multiplicative factors (m, R)."""
-    m, r = w.shape
     wf = w.copy()
-    offsets = [c[:, None] + np.arange(r)[None, :] * k for c, k in zip(codes, sizes)]
     for it in range(1, max_iter + 1):
         worst = 0.0
-        for c, off, k, t in zip(codes, offsets, sizes, targets):
-            cur = _margin_totals(off, k, r, wf)
+        for c, k, t in zip(codes, sizes, targets):
+            cur = group_totals(c, k, wf)
             with np.errstate(divide="ignore", invalid="ignore"):
                 adj = np.where(cur > 0, t / cur, 1.0)
                 rel = np.where(t > 0, np.abs(cur - t) / t, 0.0)
@@ -54,8 +46,8 @@ def _ipf(codes: list[np.ndarray], sizes: list[int], targets: list[np.ndarray], w
         if worst < tol:
             return _factor(wf, w), it, worst, True
     worst = 0.0  # misfit of the final state, after the last adjustment
-    for off, k, t in zip(offsets, sizes, targets):
-        cur = _margin_totals(off, k, r, wf)
+    for c, k, t in zip(codes, sizes, targets):
+        cur = group_totals(c, k, wf)
         with np.errstate(divide="ignore", invalid="ignore"):
             worst = max(worst, float(np.where(t > 0, np.abs(cur - t) / t, 0.0).max()))
     return _factor(wf, w), max_iter, worst, worst < tol
@@ -85,7 +77,7 @@ def rake_factors(codes: list[np.ndarray], sizes: list[int], targets: list[np.nda
             cell_of_row *= k
             cell_of_row += c
         cells = np.arange(ncells, dtype=np.int64)
-        cw = np.stack([np.bincount(cell_of_row, weights=w2[:, j], minlength=ncells) for j in range(r)], axis=1)
+        cw = group_totals(cell_of_row, ncells, w2)
         cell_codes = []
         rest = cells.copy()
         for k in reversed(sizes):
@@ -105,8 +97,7 @@ def poststratify_factors(codes: np.ndarray, size: int, totals: np.ndarray, w: np
     """Post-stratification factors: population total / weighted sample total of each row's cell."""
     w2 = w[:, None] if w.ndim == 1 else w
     r = w2.shape[1]
-    off = codes[:, None] + np.arange(r)[None, :] * size
-    cur = np.bincount(off.ravel(), weights=w2.ravel(), minlength=size * r).reshape(r, size).T
+    cur = group_totals(codes, size, w2)
     t = totals[:, None] if totals.ndim == 1 else totals
     if ((cur <= 0) & (t > 0)).any():
         j, col = np.argwhere((cur <= 0) & (t > 0))[0]
@@ -142,9 +133,8 @@ class PostStratStep:
         psw = np.where((self.w_new == 0) & (self.w_old == 0), 1.0, self.w_new)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(psw > 0, self.w_old / psw, 0.0)
-        den = np.bincount(self.codes, weights=self.w_old, minlength=k)
-        num = np.stack([np.bincount(self.codes, weights=z2[:, j] * ratio, minlength=k)
-                        for j in range(z2.shape[1])], axis=1)
+        den = group_totals(self.codes, k, self.w_old)
+        num = group_totals(self.codes, k, z2 * ratio[:, None])
         with np.errstate(divide="ignore", invalid="ignore"):
             means = np.where(den[:, None] > 0, num / den[:, None], 0.0)
         out = z2 - means[self.codes] * psw[:, None]
