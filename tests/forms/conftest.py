@@ -2,15 +2,26 @@
 
 It has a consent note, routing, a multiple-choice item with a missing code, numbers with ranges and
 units, a date range, a sensitive item, a grid that forms a scale with a reverse-keyed row, a rating
-item, and labels that look like spreadsheet formulas (``=SUM(A1)``, ``-1 point``, ``+82 10…``,
-``@home``, full-width ``＝``).
+item, a glossary, a choice and a hint holding a web address, and labels that look like spreadsheet formulas
+(``=SUM(A1)``, ``-1 point``, ``+82 10…``, ``@home``, full-width ``＝``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from careersurvey.questionnaire.model import Choice, ChoiceList, Grid, Item, Module, Note, Questionnaire, Range, Scale
+from careersurvey.questionnaire.model import (
+    Choice,
+    ChoiceList,
+    GlossaryEntry,
+    Grid,
+    Item,
+    Module,
+    Note,
+    Questionnaire,
+    Range,
+    Scale,
+)
 from careersurvey.expr import parse  # noqa: E402  (after the model: expr imports it)
 
 
@@ -33,7 +44,7 @@ ROLE = _list(
 )
 MOTIVES = _list(
     "motives",
-    (1, "보수", "Pay"),
+    (1, "보수 (https://example.org 기준)", "Pay (as at https://example.org)"),
     (2, "고용 안정", "Job security"),
     (3, "연구 자율성", "Research autonomy"),
 )
@@ -73,7 +84,8 @@ def make_mini() -> Questionnaire:
                hint=_t("대략적인 금액도 괜찮습니다.", "A rough amount is fine."), **_rel("consent == 1"))
     start = Item("start", "date", _t("현 직장에서 일을 시작한 날짜", "Date you started your current job"), m2,
                  range=Range("2000-01-01", "2026-12-31"), **_rel("answered(hours)"))
-    comment = Item("comment", "text", _t("=SUM(A1) 처럼 하고 싶은 말씀", "=SUM(A1) anything else to add"), m2)
+    comment = Item("comment", "text", _t("=SUM(A1) 처럼 하고 싶은 말씀", "=SUM(A1) anything else to add"), m2,
+                   hint=_t("https://example.org 참고", "https://example.org for details"))
     m3 = "m3_failure"
     rows = (
         Item("fof_shame", "rating", _t("실패하면 부끄럽다", "I feel ashamed when I fail"), m3, choices=AGREE5,
@@ -108,6 +120,10 @@ def make_mini() -> Questionnaire:
             -8: _t("모름", "Don't know"),
             -9: _t("해당 없음", "Not applicable"),
         },
+        glossary=(
+            GlossaryEntry("출연연", _t("정부출연연구기관", "Government-funded research institute")),
+            GlossaryEntry("=N수", _t("=대학 입시를 다시 치름", "=Retaking the university entrance exam")),
+        ),
         status="released",
         date="2026-11-23",
     )

@@ -71,3 +71,26 @@ def test_html(mini, tmp_path):
 def test_wrong_extension(mini, tmp_path):
     with pytest.raises(FormError, match=r"cb\.pdf: a codebook is written as \.xlsx or \.html"):
         export_codebook(mini, tmp_path / "cb.pdf")
+
+
+def test_glossary_in_xlsx_and_html(mini, tmp_path):
+    wb = openpyxl.load_workbook(export_codebook(mini, tmp_path / "cb.xlsx"))
+    rows = list(wb["Glossary"].values)
+    assert rows[0] == ("term", "definition_ko", "definition_en")
+    assert rows[1] == ("출연연", "정부출연연구기관", "Government-funded research institute")
+    term = wb["Glossary"]["A3"]
+    assert term.value == "=N수" and term.data_type == "s" and term.quotePrefix
+    page = lxml.html.fromstring(export_codebook(mini, tmp_path / "cb.html", "ko").read_text(encoding="utf-8"))
+    glossary = [[" ".join(td.text_content().split()) for td in tr.xpath("td")]
+                for tr in page.get_element_by_id("glossary").xpath(".//tbody/tr")]
+    assert glossary == [["출연연", "정부출연연구기관"], ["=N수", "=대학 입시를 다시 치름"]]
+
+
+def test_real_glossary_is_complete(tmp_path):
+    from careersurvey.questionnaire import load_questionnaire
+
+    stem = load_questionnaire("stem-careers@1.0.0")
+    assert stem.glossary
+    rows = list(openpyxl.load_workbook(export_codebook(stem, tmp_path / "s.xlsx"))["Glossary"].values)[1:]
+    assert [r[0] for r in rows] == [g.term for g in stem.glossary]
+    assert all(r[1] and r[2] for r in rows)  # a definition in both languages

@@ -11,8 +11,9 @@ import pytest
 from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert
 
-from careersurvey.forms.common import FormError
+from careersurvey.forms.common import FormError, form_version
 from careersurvey.forms.xlsform import build_xlsform, export_xlsform
+from careersurvey.questionnaire.model import Choice, ChoiceList, Range
 
 NEEDS_JAVA = pytest.mark.skipif(
     shutil.which("java") is None,
@@ -144,3 +145,49 @@ def test_grid_rows_do_not_repeat_the_grid_rule(mini):
     by_name = {r["name"]: r for r in form.survey if r["type"] != "end_group"}
     assert by_name["fof"]["relevant"] == "selected(${motives}, '2')"
     assert all("relevant" not in by_name[r.name] for r in rows)
+
+
+def test_version_grows_with_every_release(mini):
+    """yyyymmdd of the release date + MMmmpp of the version: later releases sort higher as text and number."""
+    releases = [("1.0.0", "2026-11-23"), ("1.0.1", "2026-11-23"), ("1.1.0", "2027-01-05"), ("2.0.0", "2027-03-01"),
+                ("10.0.0", "2028-01-01")]
+    versions = [form_version(dataclasses.replace(mini, version=v, date=d)) for v, d in releases]
+    assert versions[:2] == ["20261123010000", "20261123010001"]
+    assert versions == sorted(versions) and [int(v) for v in versions] == sorted(int(v) for v in versions)
+    assert len(set(versions)) == len(versions) and {len(v) for v in versions} == {14}
+    forms = [build_xlsform(dataclasses.replace(mini, version=v, date=d), "ko") for v, d in releases[:2]]
+    assert int(forms[0].settings["version"]) < int(forms[1].settings["version"])
+    draft = dataclasses.replace(mini, version="1.3.0", date=None, status="draft")
+    assert form_version(draft, today="2026-12-01") == "20261201010300"
+    with pytest.raises(FormError, match=r"version '1\.x\.0' is not major\.minor\.patch"):
+        form_version(dataclasses.replace(mini, version="1.x.0"))
+
+
+def _replace_item(q, item_name, **changes):
+    modules = []
+    for m in q.modules:
+        elements = tuple(dataclasses.replace(e, **changes) if getattr(e, "name", None) == item_name else e for e in m.elements)
+        modules.append(dataclasses.replace(m, elements=elements))
+    return dataclasses.replace(q, modules=tuple(modules))
+
+
+def test_names_must_be_xml_safe_and_lists_consistent(mini):
+    with pytest.raises(FormError, match=r"item 'my comment' is not a valid XLSForm name .* rename it"):
+        build_xlsform(_replace_item(mini, "comment", name="my comment"), "ko")
+    twice = ChoiceList("yesno", (Choice(1, {"ko": "예", "en": "Yes"}), Choice(1, {"ko": "네", "en": "Yeah"})))
+    with pytest.raises(FormError, match=r"choice list 'yesno' has the code\(s\) 1 more than once"):
+        build_xlsform(_replace_item(mini, "consent", choices=twice), "ko")
+    lookalike = ChoiceList("agree5__m8", mini.choice_lists["agree5"].choices[:2])
+    with pytest.raises(FormError, match=r"list name 'agree5__m8' would stand for two different lists"):
+        build_xlsform(_replace_item(mini, "consent", choices=lookalike), "ko")
+    spaced = ChoiceList("yes no", mini.choice_lists["yesno"].choices)
+    with pytest.raises(FormError, match=r"XLSForm list name 'yes no', which is not XML-safe"):
+        build_xlsform(_replace_item(mini, "consent", choices=spaced), "ko")
+
+
+def test_decimal_bounds_are_written_positionally(mini):
+    """1e-05 is not XPath; the constraint says 0.00001."""
+    form = build_xlsform(_replace_item(mini, "pay", range=Range(0.00001, 2.5)), "en")
+    pay = next(r for r in form.survey if r.get("name") == "pay")
+    assert pay["constraint"] == "(. >= 0.00001 and . <= 2.5) or . = -7"
+    assert pay["constraint_message::English (en)"] == "Enter a value from 0.00001 to 2.5."

@@ -25,6 +25,7 @@ KoboToolbox exports the data with group paths (``m1_status/role``); the response
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -130,6 +131,38 @@ def _check_name(q: Questionnaire, name: str, what: str, seen: set[str]) -> None:
     seen.add(name)
 
 
+def _register_list(
+    q: Questionnaire,
+    lists: dict[str, tuple[ChoiceList, tuple[int, ...]]],
+    list_name: str,
+    choices: ChoiceList,
+    missing: tuple[int, ...],
+) -> None:
+    """Record the choices sheet list ``list_name``; its name must be XML-safe, its codes unique, and it
+    must not collide with a different list (``agree5__m7`` written by hand next to a generated one)."""
+    where = q.source or q.key
+    if not _XML_NAME.fullmatch(list_name):
+        raise FormError(
+            f"{where}: choice list {choices.name!r} gives the XLSForm list name {list_name!r}, which is not "
+            "XML-safe (letters, digits, _ . -, not starting with a digit); rename the choice list"
+        )
+    counts = Counter([c.code for c in choices.choices] + list(missing))
+    repeated = sorted(code for code, n in counts.items() if n > 1)
+    if repeated:
+        raise FormError(
+            f"{where}: choice list {choices.name!r} has the code(s) {', '.join(map(str, repeated))} more than "
+            "once; XLSForm choice names must be unique within a list — give each choice its own code"
+        )
+    known = lists.get(list_name)
+    if known is not None and known != (choices, missing):
+        raise FormError(
+            f"{where}: the XLSForm list name {list_name!r} would stand for two different lists (choice list "
+            f"{known[0].name!r} with missing codes {list(known[1])} and {choices.name!r} with {list(missing)}); "
+            "rename the choice list so that it does not end in '__m<codes>'"
+        )
+    lists[list_name] = (choices, missing)
+
+
 def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     """The XLSForm of ``q`` in one language (``"ko"``, ``"en"``) or all of them (``"both"``)."""
     from careersurvey.expr import to_xpath
@@ -155,7 +188,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
         if item.is_choice:
             assert item.choices is not None
             list_name = _list_name(item.choices, missing)
-            lists[list_name] = (item.choices, missing)
+            _register_list(q, lists, list_name, item.choices, missing)
             kind = "select_multiple" if item.type == "multiple" else "select_one"
             row["type"] = f"{kind} {list_name}"
             if item.type == "rating":
