@@ -30,20 +30,21 @@ from careersurvey.questionnaire.spec import ElementSpec, RowSpec, Text
 from careersurvey.questionnaire.yamlsource import line_of
 
 ITEM_MISSING_CODES = (-7, -8, -9)
-#: Keys (other than name, type, label, relevance) each element type may hold.
-_KEYS_FOR: dict[str, frozenset[str]] = {
-    "note": frozenset(),
-    "grid": frozenset({"hint", "choices", "required", "missing", "sensitive", "rows"}),
-    "text": frozenset({"hint", "required", "missing", "sensitive", "constraint_message"}),
+_CHOICE_KEYS = frozenset({"hint", "choices", "required", "missing", "sensitive", "scale", "reverse"})
+_NUMBER_KEYS = frozenset({"hint", "required", "missing", "sensitive", "scale", "reverse", "range", "unit",
+                          "constraint_message"})
+#: Keys (other than name, type, label, relevance) each element type may hold; survey/FORMAT.md's table.
+KEYS_FOR: dict[str, frozenset[str]] = {
+    "single": _CHOICE_KEYS,
+    "rating": _CHOICE_KEYS,
+    "multiple": _CHOICE_KEYS | {"exclusive"},
+    "integer": _NUMBER_KEYS,
+    "decimal": _NUMBER_KEYS,
     "date": frozenset({"hint", "required", "missing", "sensitive", "range", "constraint_message"}),
+    "text": frozenset({"hint", "required", "missing", "sensitive", "constraint_message"}),
+    "grid": frozenset({"hint", "choices", "required", "missing", "sensitive", "rows"}),
+    "note": frozenset(),
 }
-_ITEM_KEYS = frozenset({"hint", "choices", "required", "missing", "sensitive", "scale", "reverse", "range", "unit",
-                        "constraint_message"})
-for _t in ("single", "multiple", "rating"):
-    _KEYS_FOR[_t] = _ITEM_KEYS - {"range", "unit", "constraint_message"}
-_KEYS_FOR["multiple"] = _KEYS_FOR["multiple"] | {"exclusive"}
-for _t in ("integer", "decimal"):
-    _KEYS_FOR[_t] = _ITEM_KEYS - {"choices"}
 _ALWAYS = frozenset({"name", "type", "label", "relevance"})
 
 
@@ -132,7 +133,7 @@ class ElementChecks:
         name, kind = el.name, el.type
         line = line_of(self.raw, loc)
         keys = self.present(loc)
-        for key in sorted(keys - _ALWAYS - _KEYS_FOR[kind]):
+        for key in sorted(keys - _ALWAYS - KEYS_FOR[kind]):
             if key == "choices":
                 self.add(E.NO_CHOICES_HERE, loc + (key,), name, type=kind, item=name)
             else:
