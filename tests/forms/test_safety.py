@@ -135,3 +135,12 @@ def test_string_dtype_is_kept():
     s = pd.Series(["=1", "a", None], dtype="string")
     out = neutralise_series(s)
     assert str(out.dtype) == "string" and out.tolist()[:2] == ["'=1", "a"]
+
+
+def test_only_text_is_rewritten_in_object_columns():
+    """A non-text object whose printed form looks like a formula (a negative timedelta) is left alone."""
+    minus_one_day = pd.Timedelta(days=-1)
+    s = pd.Series(["=1", minus_one_day, -7, "-7", "-x"] * 3, dtype=object)
+    out = neutralise_series(s)
+    assert out.tolist() == ["'=1", minus_one_day, -7, "-7", "'-x"] * 3
+    assert neutralise(minus_one_day) is minus_one_day

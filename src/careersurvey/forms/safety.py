@@ -75,10 +75,13 @@ def neutralise_series(values: pd.Series) -> pd.Series:
         return values
     text = values.astype("string")
     stripped = text.str.replace(_LEADING_SPACE.pattern, "", regex=True)
-    is_str = values.map(lambda v: isinstance(v, str)).astype(bool)
     trigger = stripped.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
     numeric = stripped.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
-    danger = (is_str & trigger & ~numeric).to_numpy()
+    danger = (trigger & ~numeric).to_numpy(dtype=bool, copy=True)
+    if danger.any() and pd.api.types.is_object_dtype(values):
+        # only text is rewritten (a negative timedelta prints as "-1 days"): check the few candidates' type
+        candidates = np.flatnonzero(danger)
+        danger[candidates] = [isinstance(v, str) for v in values.iloc[candidates]]
     out = values.copy()
     if danger.any():
         out = out.astype(object)
