@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from careersurvey.estimates import EstimateError, Variables, mean_estimate
+from careersurvey.variance import one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:
     return pd.Categorical(col, categories=levels).codes.astype(np.int64), levels
 
 
+@one_blas_thread
 def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     """Rao-Scott test of independence of ``row`` and ``col`` (rows with either missing are left out)."""
     if statistic not in ("F", "Chisq"):

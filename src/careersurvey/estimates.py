@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.results import logit_interval, result_frame, t_quantile
-from careersurvey.variance import WeightedDeviations
+from careersurvey.variance import WeightedDeviations, one_blas_thread
 
 PointFn = Callable[[np.ndarray], np.ndarray]
 InfluenceFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -144,7 +144,12 @@ def _srs_variance(design, columns) -> np.ndarray:
     sw = w.sum()
     if nobs < 2:
         return np.full(len(columns), np.nan)
-    ss = np.array([w @ np.square(col - (col @ w) / sw) for col in columns])
+    buf = np.empty(len(w))  # one reused buffer: fresh 8 MB temporaries per column cost page faults
+    ss = np.empty(len(columns))
+    for j, col in enumerate(columns):  # over the k variables, not over rows
+        np.subtract(col, (col @ w) / sw, out=buf)
+        np.multiply(buf, buf, out=buf)
+        ss[j] = w @ buf
     return ss / sw * nobs / (nobs - 1)
 
 
@@ -156,6 +161,7 @@ def mean_estimate(design, V: Variables) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- estimators -------------------------------------------------------------------------------------------
+@one_blas_thread
 def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.DataFrame:
     """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
     if ci not in ("wald", "logit"):
@@ -180,6 +186,7 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
     return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval, statistic="mean")
 
 
+@one_blas_thread
 def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
     """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
     if by is not None:
@@ -192,6 +199,7 @@ def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
     return result_frame(V.names, theta, vcov, design_df(d), deff=deff, level=level, statistic="total")
 
 
+@one_blas_thread
 def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
     """Ratios of totals (R's ``svyratio``), every numerator over every denominator, named ``num/den``."""
     if by is not None:
@@ -243,6 +251,7 @@ def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(xs[min(pos + 1, len(xs) - 1)])
 
 
+@one_blas_thread
 def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
     """Quantiles with R's ``svyquantile(qrule="math", interval.type="mean")`` Woodruff intervals and SEs."""
     if by is not None:

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.genmod import families
 from statsmodels.genmod.families import links
-from threadpoolctl import threadpool_limits
 
 from careersurvey.models.formula import ModelData, ModelError, ModelWarning, model_data
 from careersurvey.models.results import ModelResults
+from careersurvey.variance import one_blas_thread
 
 if TYPE_CHECKING:  # pragma: no cover
     from careersurvey.design import SurveyDesign
@@ -246,15 +246,14 @@ def model_based_cov(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarra
     return dispersion * w.mean() * bread
 
 
+@one_blas_thread
 def glm(design: SurveyDesign, formula: str, family: str | families.Family = "gaussian", *,
         link: str | None = None, level: float = 0.95, maxiter: int = 100) -> ModelResults:
     """Fit ``formula`` by design-weighted likelihood; SEs from the design (linearised or replicate).
 
-    BLAS runs single-threaded here: the products are tall and thin (n x p, p small), memory-bound, and
-    OpenBLAS threads only add contention (measured 40x slower for X @ B on a busy 2-core machine).
+    BLAS runs on one thread (:func:`careersurvey.variance.one_blas_thread`): the products are tall and thin.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _glm(design, formula, family, link, level=level, maxiter=maxiter)
+    return _glm(design, formula, family, link, level=level, maxiter=maxiter)
 
 
 def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link: str | None, *, level: float,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from threadpoolctl import threadpool_limits
 
 from careersurvey.models.formula import ModelData, ModelError, model_data
 from careersurvey.models.results import ModelResults
+from careersurvey.variance import one_blas_thread
 
 if TYPE_CHECKING:  # pragma: no cover
     from careersurvey.design import SurveyDesign
@@ -186,6 +186,7 @@ def _r_hessian(ll: _Loglik, theta: np.ndarray, w: np.ndarray, p: int) -> np.ndar
     return np.linalg.inv(Vm)
 
 
+@one_blas_thread
 def ordinal(design: SurveyDesign, formula: str, *, level: float = 0.95, hessian: str = "exact") -> ModelResults:
     """Fit a proportional-odds logit model by design-weighted likelihood, as R's ``svyolr``.
 
@@ -194,8 +195,7 @@ def ordinal(design: SurveyDesign, formula: str, *, level: float = 0.95, hessian:
     """
     if hessian not in ("exact", "r"):
         raise ModelError(f"hessian={hessian!r}: use 'exact' (analytic) or 'r' (R's numerical approximation)")
-    with threadpool_limits(limits=1, user_api="blas"):  # tall-thin products: threads only add contention
-        return _ordinal(design, formula, level=level, hessian=hessian)
+    return _ordinal(design, formula, level=level, hessian=hessian)
 
 
 def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) -> ModelResults:
