@@ -225,6 +225,9 @@ def test_mixed_version_export_stores_each_row_with_its_version(tmp_path):
     con.close()
     assert versions == [("1.0.0", "vKoboA", 4), ("1.1.0", "vKoboB", 2)]
     assert repeat == 5
+    stored = ResponseStore(db).problems(r.import_id)
+    assert r.warnings == (stored["severity"] == "warning").sum() == 1  # the repeat group, once
+    assert not stored["rule"].eq("unknown_column").any()  # hours, motives/3: columns of the other version
 
 
 def test_unmapped_form_version_is_a_clear_error(tmp_path):

@@ -191,7 +191,9 @@ class ResponseStore:
         table = main.table
         rows_in = sum(p.rows_in for p in parts)
         quarantined = sum(p.n_quarantined for p in parts)
-        warnings = sum(p.n_warnings for p in parts)
+        # file-level notes (reader notes, unknown columns) appear once even when a file is split by version
+        unique = list(dict.fromkeys(p for part in parts for p in part.problems))
+        warnings = sum(p.severity == "warning" for p in unique)
         con.execute("BEGIN TRANSACTION")
         try:
             import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
@@ -208,9 +210,6 @@ class ResponseStore:
                 _insert(con, "raw_cells", _raw_cells(import_id, part))
             for name, child in table.children.items():
                 _insert(con, "repeat_cells", _repeat_cells(import_id, name, child))
-            problems = [p for part in parts for p in part.problems]
-            # file-level notes (reader notes, unknown columns) appear once even when a file is split by version
-            unique = list(dict.fromkeys(problems))
             frame = problems_frame(unique).rename(columns={"row": "row_no", "column": "col"})
             frame.insert(0, "import_id", np.int32(import_id))
             _insert(con, "problems", pa.Table.from_pandas(frame, preserve_index=False))
