@@ -330,13 +330,18 @@ def test_module_relevance_is_folded_into_every_element(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rule, code, item", [
-    ('"role == 1"', "RELEVANCE_LATER", "module m1_work"),   # role is in the module itself
+    ('"role == 1"', "MODULE_RELEVANCE_LATER", "module m1_work"),   # role is in the module itself
     ('"consent =="', "RELEVANCE_SYNTAX", "module m1_work"),
     ('"consnt == 1"', "RELEVANCE_UNKNOWN", "module m1_work"),
 ])
 def test_module_relevance_errors(tmp_path: Path, rule: str, code: str, item: str) -> None:
     error = broken(tmp_path, (MODULE_RULE[0], MODULE_RULE[1].replace('"consent == 1"', rule)))
     assert [(p.code.name, p.line, p.item) for p in error.problems] == [(code, 55, item)]
+    if code == "MODULE_RELEVANCE_LATER":
+        assert str(error.problems[0]).endswith(
+            "[module m1_work] relevance of module m1_work refers to 'role', which is not asked before the module "
+            "(line 57) — a module's rule can only use answers of earlier modules: put the condition on its "
+            "elements, or move 'role' to an earlier module.")
 
 
 def test_exclusive_choices_of_a_multiple_item(tmp_path: Path) -> None:

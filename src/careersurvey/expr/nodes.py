@@ -261,33 +261,33 @@ class Selected(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Answered(Node):
-    """``answered(item)``: the item holds a real answer (not empty, not a missing code)."""
+class _ItemTest(Node):
+    """A function of one item's answer, printed as ``<function>(item)``."""
 
     item: Name
     position: int = field(default=0, compare=False, repr=False)
     is_condition = True
+    function = ""
 
     def children(self) -> tuple[Node, ...]:
         return (self.item,)
 
     def __str__(self) -> str:
-        return f"answered({self.item})"
+        return f"{self.function}({self.item})"
 
 
 @dataclass(frozen=True, slots=True)
-class Missing(Node):
+class Answered(_ItemTest):
+    """``answered(item)``: the item holds a real answer (not empty, not a missing code)."""
+
+    function = "answered"
+
+
+@dataclass(frozen=True, slots=True)
+class Missing(_ItemTest):
     """``missing(item)``: the item is empty or holds a missing code; the opposite of ``answered``."""
 
-    item: Name
-    position: int = field(default=0, compare=False, repr=False)
-    is_condition = True
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.item,)
-
-    def __str__(self) -> str:
-        return f"missing({self.item})"
+    function = "missing"
 
 
 Condition = Union[Compare, In, BoolOp, Not, Selected, Answered, Missing]

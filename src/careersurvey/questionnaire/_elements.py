@@ -281,8 +281,9 @@ class ElementChecks:
                     self.add(E.RELEVANCE_KIND, loc, item, item=item,
                              detail=f"{name!r} is a {kind}, which holds no answer",
                              fix="refer to one of its rows" if kind == "grid" else "refer to an item")
-                else:
-                    self.add(E.RELEVANCE_LATER, loc, item, item=item, name=name, line=line)
+                else:  # item names hold no spaces, so "module <id>" names a module's own rule
+                    later = E.MODULE_RELEVANCE_LATER if item.startswith("module ") else E.RELEVANCE_LATER
+                    self.add(later, loc, item, item=item, name=name, line=line)
             else:
                 self.add(E.RELEVANCE_UNKNOWN, loc, item, item=item, name=name, close=did_you_mean(name, self.defined))
         if ok:

@@ -65,6 +65,10 @@ class ErrorCode(Enum):
                          "check the spelling{close}")
     RELEVANCE_LATER = ("relevance of {item!r} refers to {name!r}, which comes later (line {line})",
                        "skip logic can only use answers given before the item: move one of them")
+    MODULE_RELEVANCE_LATER = ("relevance of {item} refers to {name!r}, which is not asked before the module "
+                              "(line {line})",
+                              "a module's rule can only use answers of earlier modules: put the condition on its "
+                              "elements, or move {name!r} to an earlier module")
     RELEVANCE_SELF = ("relevance of {item!r} refers to the item itself",
                       "skip logic can only use answers given before the item")
     RELEVANCE_KIND = ("relevance of {item!r}: {detail}", "{fix}")
