@@ -86,3 +86,20 @@ def test_valid_against_the_ddi_schema(mini, tmp_path):
     for lang in ("ko", "en", "both"):
         document = etree.parse(str(export_ddi(mini, tmp_path / f"ddi_{lang}.xml", lang)))
         assert schema.validate(document), schema.error_log
+
+
+def test_open_ended_ranges(mini):
+    """A range with only a maximum (or only a minimum) gives only that attribute."""
+    import dataclasses
+
+    from careersurvey.questionnaire.model import Range
+
+    m2 = mini.modules[1]
+    elements = tuple(dataclasses.replace(e, range=Range(None, 60)) if e.name == "hours" else
+                     dataclasses.replace(e, range=Range(0.5, None)) if e.name == "pay" else e for e in m2.elements)
+    q = dataclasses.replace(mini, modules=(mini.modules[0], dataclasses.replace(m2, elements=elements), mini.modules[2]))
+    doc = etree.fromstring(ddi_bytes(build_ddi(q, "en")))
+    hours = doc.find("d:dataDscr/d:var[@name='hours']/d:valrng/d:range", NS)
+    pay = doc.find("d:dataDscr/d:var[@name='pay']/d:valrng/d:range", NS)
+    assert dict(hours.attrib) == {"UNITS": "INT", "max": "60"}
+    assert dict(pay.attrib) == {"UNITS": "REAL", "min": "0.5"}

@@ -41,3 +41,29 @@ def test_errors_say_what_to_do(tmp_path):
     assert result.exit_code == 1 and "does not exist; create it" in " ".join(result.output.split())
     result = runner.invoke(app, ["forms", "export", "stem-careers@1.0.0", "-f", "pdf"])
     assert result.exit_code == 2
+
+
+def test_questionnaire_as_a_yaml_path(tmp_path):
+    from careersurvey.questionnaire import load_questionnaire
+
+    source = load_questionnaire("stem-careers@1.0.0").source
+    out = tmp_path / "cb.html"
+    result = runner.invoke(app, ["forms", "export", str(source), "-f", "codebook", "-l", "en", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Codebook" in out.read_text(encoding="utf-8")
+
+
+def test_public_names_are_the_forms_functions():
+    import careersurvey as cs
+    from careersurvey.forms import codebook, ddi, paper, template, xlsform
+
+    assert (cs.export_xlsform, cs.export_template, cs.export_codebook, cs.export_ddi, cs.export_paper) == (
+        xlsform.export_xlsform, template.export_template, codebook.export_codebook, ddi.export_ddi, paper.export_paper)
+
+
+def test_template_rows_must_be_positive(tmp_path):
+    from careersurvey.forms.common import FormError
+    from careersurvey.forms.template import export_template
+
+    with pytest.raises(FormError, match=r"t\.xlsx: the template needs at least 1 validated data row \(got rows=0\)"):
+        export_template("stem-careers@1.0.0", tmp_path / "t.xlsx", rows=0)

@@ -65,6 +65,8 @@ class Variable:
     sensitive: bool
     required: bool
     grid: str
+    minimum: float | str | None = None  # the range bounds as values (``range`` is their display text)
+    maximum: float | str | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -126,6 +128,8 @@ def build_codebook(q: Questionnaire, lang: LangOption = "both") -> Codebook:
             module_title=titles.get(item.module, {}),
             missing=missing,
             range=_range_text(item),
+            minimum=item.range.min if item.range else None,
+            maximum=item.range.max if item.range else None,
             unit=item.unit,
             routing=routing,
             routing_source=source,

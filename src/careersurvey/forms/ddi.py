@@ -76,10 +76,9 @@ def _var(parent: etree._Element, v: Variable, vid: str, langs: tuple[str, ...]) 
         qstn = _el(var, "qstn", seqNo=v.number, responseDomainType=_RESPONSE_DOMAIN[v.type])
         qstn.set(XML_LANG, lg)
         _el(qstn, "qstnLit", question)
-    if v.range and v.type in ("integer", "decimal"):
-        item_range = v.range.split(" – ")
-        lo = item_range[0].strip() or None
-        hi = item_range[1].strip() if len(item_range) > 1 and item_range[1].strip() else None
+    if v.type in ("integer", "decimal") and (v.minimum is not None or v.maximum is not None):
+        lo = common.number_text(v.minimum) if v.minimum is not None else None
+        hi = common.number_text(v.maximum) if v.maximum is not None else None
         valrng = _el(var, "valrng")
         _el(valrng, "range", UNITS="REAL" if v.type == "decimal" else "INT", min=lo, max=hi)
     for lg in langs:

@@ -270,9 +270,12 @@ def write_template(template: Template, path: str | Path, rows: int = DEFAULT_ROW
     """Write a :class:`Template` as .xlsx with ``rows`` validated data rows."""
     import xlsxwriter
 
-    if rows < 1:
-        raise FormError(f"rows must be at least 1 (got {rows})")
     path = Path(path)
+    if rows < 1:
+        raise FormError(
+            f"{path}: the template needs at least 1 validated data row (got rows={rows}); pass the number of "
+            "respondents you expect, e.g. rows=2000"
+        )
     wb = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
