@@ -10,4 +10,9 @@ thin shell over them)::
 Nothing is lost on the way: every row read is stored, accepted or quarantined with its reasons
 (:mod:`.problems`), raw cell values are kept beside clean ones, and each import is one transaction with
 a ledger row.
+
+Modules: ``readers/`` (workbook safety and sheet scan, entry template, KoboToolbox/ODK, CSV),
+``columns`` (headers to questionnaire columns), ``validate`` (rules from the questionnaire),
+``store`` + ``schema`` (DuckDB file, migrations), ``importer`` (one file, one transaction),
+``dataset`` (``load_responses``), ``export`` (sav, dta, parquet, csv, xlsx), ``problems`` (messages).
 """

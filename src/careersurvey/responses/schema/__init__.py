@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ledger, respondents, answer tables, raw cells, repeat cells, problems, questionnaire columns", """
 -- Response store, schema version 1. One DuckDB file per survey program (or per fieldwork wave).
--- Every import is one transaction: one `imports` (ledger) row, its respondents, cells and problems.
+-- Every import is one transaction: one `imports` (ledger) row, its respondents, answers, raw cells and problems.
 
 CREATE SEQUENCE import_id_seq START 1;
 
