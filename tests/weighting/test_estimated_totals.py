@@ -46,3 +46,32 @@ def test_estimated_totals_errors(data) -> None:
         rep.calibrate(margins, target_se={"sch_wide": {"No": 30}})
     with pytest.raises(cs.WeightingError, match="there is no such calibration target"):
         rep.calibrate(margins, target_se={"enroll": 30})
+
+
+def test_linearised_term_for_estimated_targets(data) -> None:
+    """CalibrationStep.extra_variance: B' V_T B with B the w0-weighted regression on the calibration variables.
+
+    The design's linearised variance does not call it yet (so linearisation designs refuse ``target_se``);
+    here it is added by hand, as the design would: var = d.variance(z) + step.extra_variance(z).
+    """
+    lin = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
+    rep = lin.replicate("JK1", mse=True).calibrate(TOTALS, target_se={"api99": 50000, "stype": {"H": 40}})
+    step = rep.adjustments[-1]
+    assert step.names == ("stype=E", "stype=H", "stype=M", "api99")
+    np.testing.assert_array_equal(step.target_var, [0.0, 1600.0, 0.0, 50000.0**2])
+    cal = lin.calibrate(TOTALS)
+    x = np.column_stack([(data["stype"] == s).to_numpy(float) for s in "EHM"] + [data["api99"].to_numpy(float)])
+    half = np.sqrt(lin.w)
+    for var in ("api99", "api00"):
+        y = data[var].to_numpy(float)
+        z = cal.w * y  # weighted influence values of the total of y
+        b = np.linalg.lstsq(x * half[:, None], y * half, rcond=None)[0]  # WLS of y on X, weights w0
+        np.testing.assert_allclose(step.coefficients(z)[:, 0], b, rtol=1e-8, atol=1e-9)
+        extra = step.extra_variance(z)[0, 0]
+        assert extra == pytest.approx(1600 * b[1] ** 2 + 50000.0**2 * b[3] ** 2, rel=1e-10)
+        se_lin = np.sqrt(cal.variance(z)[0, 0] + extra)
+        se_rep = rep.total(var)["se"].iloc[0]
+        assert se_lin == pytest.approx(se_rep, rel=0.02)  # the replicate route perturbs targets instead
+    z = cal.w * data["api99"].to_numpy(float)
+    assert np.sqrt(cal.variance(z)[0, 0] + step.extra_variance(z)[0, 0]) == pytest.approx(50000, rel=1e-9)
+    assert not cal.adjustments[-1].extra_variance(z).any()  # known targets add nothing

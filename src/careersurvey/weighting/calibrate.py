@@ -203,6 +203,9 @@ class CalibrationStep:
 
     ``residualize`` is R's ``qr.resid(qr(X * sqrt(w0)), z / (g * sqrt(w0))) * g * sqrt(w0)``: weighted
     influence values become residuals of the w0-weighted regression on the calibration model matrix.
+    ``target_var`` holds the variances of estimated targets (one per model column, 0 for known ones), and
+    ``extra_variance(z)`` their contribution B' V_T B to a linearised variance, B the coefficients of that
+    same regression (see :mod:`.estimated`).
     """
 
     method: str
@@ -216,24 +219,47 @@ class CalibrationStep:
     spec: object = None  # the targets as the user gave them (for weight_summary)
     settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter): to replay it
     scope: np.ndarray | None = None  # rows the targets describe (None: all); the others kept their weights
+    target_var: np.ndarray | None = None  # (p,) variances of estimated targets; None: all targets known
 
     @cached_property
-    def _basis(self) -> tuple[np.ndarray, np.ndarray]:
+    def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Q and R of the pivoted QR of X * sqrt(w0) up to its rank, the pivots, and g * sqrt(w0)."""
         x = self._matrix() if callable(self._matrix) else np.asarray(self._matrix)
         half = np.sqrt(self.w0)
-        q, rr, _ = scipy.linalg.qr(x * half[:, None], mode="economic", pivoting=True)
+        q, rr, piv = scipy.linalg.qr(x * half[:, None], mode="economic", pivoting=True)
         d = np.abs(np.diag(rr))
         rank = int((d > 1e-7 * d.max()).sum()) if d.size else 0  # R's qr() tolerance
-        return q[:, :rank], self.g * half
+        return q[:, :rank], rr[:rank, :rank], piv[:rank], self.g * half
+
+    def _scaled(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """z / (g sqrt(w0)) as (n, k), zero where that weight is zero, and g sqrt(w0)."""
+        wcal = self._basis[3]
+        z2 = z[:, None] if z.ndim == 1 else z
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(wcal[:, None] > 0, z2 / wcal[:, None], 0.0), wcal
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Calibration residuals of weighted influence values ``z`` (n,) or (n, k), same shape back."""
-        q, wcal = self._basis
-        z2 = z[:, None] if z.ndim == 1 else z
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.where(wcal[:, None] > 0, z2 / wcal[:, None], 0.0)
+        q = self._basis[0]
+        y, wcal = self._scaled(z)
         out = (y - q @ (q.T @ y)) * wcal[:, None]
         return out[:, 0] if z.ndim == 1 else out
+
+    def coefficients(self, z: np.ndarray) -> np.ndarray:
+        """B (p, k): the w0-weighted regression of z / (g w0) on the model matrix (0 for redundant columns)."""
+        q, r, piv, _ = self._basis
+        y, _ = self._scaled(z)
+        b = np.zeros((len(self.names), y.shape[1]))
+        b[piv] = scipy.linalg.solve_triangular(r, q.T @ y)
+        return b
+
+    def extra_variance(self, z: np.ndarray) -> np.ndarray:
+        """B' V_T B (k, k): the variance estimated targets add to the totals of ``z`` (0 for known targets)."""
+        k = 1 if z.ndim == 1 else z.shape[1]
+        if self.target_var is None or not np.any(self.target_var):
+            return np.zeros((k, k))
+        b = self.coefficients(z)
+        return b.T @ (self.target_var[:, None] * b)
 
     def describe(self) -> str:
         """The step in one line, for weight summaries."""

@@ -193,12 +193,14 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     rw = _rep_weights(d)
     rep_new = None
     t_rep = t
+    target_var = None
     if target_se is not None:
-        if rw is None:
+        se = column_se(model, names, target_se)
+        if rw is None:  # the step's extra_variance() has the term; the design's variance does not call it yet
             raise WeightingError(
                 "calibration to estimated totals (target_se) needs a replicate design: the linearised variance "
                 "has no term for the targets' own variance. Call d.replicate(...) first")
-        se = column_se(model, names, target_se)
+        target_var = se**2
         t_rep = perturbed_targets(t, se, d.replicates.scale, d.replicates.rscales)
     if rw is not None:
         rr = solve_g(x, rw, t_rep, method, b, tol=tol, max_iter=max_iter)
@@ -212,7 +214,7 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
                            iterations=int(res.iterations[0]), _matrix=x, spec=spec,
                            settings={"rake": False, "tol": tol, "max_iter": max_iter,
                                      "population_total": population_total, "totals": dict(totals),
-                                     "target_se": target_se}, scope=inside)
+                                     "target_se": target_se}, scope=inside, target_var=target_var)
     return _evolve(d, w * res.g, step, rep_new)
 
 
