@@ -108,14 +108,14 @@ def test_report_renders_in_chromium(demo, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run",
-           f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1200,3000",
+           f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1200,1800",
            f"--screenshot={shot}", (out / "report.html").as_uri()]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     from matplotlib.image import imread
 
     img = imread(shot)
     colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
-    assert img.shape[:2] == (3000, 1200) and len(colours) > 200  # text, tables and figures drawn
+    assert img.shape[:2] == (1800, 1200) and len(colours) > 200  # text, tables and figures drawn
     assert re.search(r"Weighting", (out / "report.html").read_text(encoding="utf-8"))
 
 

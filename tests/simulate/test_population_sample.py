@@ -32,7 +32,7 @@ def test_population_reproduces_published_margins(pop) -> None:
 
 
 def test_population_is_reproducible_and_seed_dependent(pop) -> None:
-    small = Margins(size=20_000, shares=DEFAULT_MARGINS.shares)
+    small = Margins(size=20_000, shares=DEFAULT_MARGINS.shares, undergraduates=4_000, abroad=1_000)
     one, again, other = (make_population(seed=s, margins=small) for s in (5, 5, 6))
     pd.testing.assert_frame_equal(one.persons, again.persons)
     pd.testing.assert_frame_equal(one.institutions, again.institutions)
