@@ -78,3 +78,18 @@ def test_nonresponse_errors() -> None:
         cs.SurveyDesign(bad, weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
     with pytest.raises(cs.WeightingError, match=r"must hold 1 \(responded\) or 0"):
         cs.SurveyDesign(df.assign(r=2), weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
+
+
+def test_propensity_model_equals_statsmodels_weighted_logit() -> None:
+    """The design-weighted response model is a logistic regression with the weights as variance weights."""
+    import statsmodels.api as sm
+
+    from careersurvey.weighting.nonresponse import fit_propensity
+
+    df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
+    x = np.column_stack([np.ones(len(df)), df["meals"], df["ell"], (df["stype"] == "H"), (df["stype"] == "M")])
+    x = x.astype(float)
+    y = df["responded"].to_numpy(float)
+    w = df["pw"].to_numpy(float)
+    ref = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=w).fit(tol=1e-12)
+    np.testing.assert_allclose(fit_propensity(x, y, w), ref.fittedvalues, rtol=1e-8)
