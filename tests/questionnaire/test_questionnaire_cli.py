@@ -29,7 +29,7 @@ def test_validate_ok() -> None:
     result = run("validate", MINI)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
-        "ok mini@1.0.0 (released, 2026-01-15): 2 modules, 11 items (13 data columns, 1 grids), 1 scales, "
+        "ok mini@1.0.0 (released, 2026-01-15): 2 modules, 11 items (13 data columns, 1 grid), 1 scale, "
         "4 choice lists, languages ko, en")
 
 

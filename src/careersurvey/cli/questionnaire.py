@@ -50,14 +50,19 @@ def _load(source: str):
         raise typer.Exit(1)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def summary(q) -> str:
     """One line: key, status, date, and how much is in it."""
     from careersurvey.questionnaire.model import Grid
 
     n_grids = sum(isinstance(e, Grid) for m in q.modules for e in m.elements)
-    return (f"{q.key} ({q.status}{', ' + q.date if q.date else ''}): {len(q.modules)} modules, {len(q.items)} items "
-            f"({len(q.columns())} data columns, {n_grids} grids), {len(q.scales)} scales, "
-            f"{len(q.choice_lists)} choice lists, languages {', '.join(q.languages)}")
+    return (f"{q.key} ({q.status}{', ' + q.date if q.date else ''}): {_count(len(q.modules), 'module')}, "
+            f"{_count(len(q.items), 'item')} ({_count(len(q.columns()), 'data column')}, {_count(n_grids, 'grid')}), "
+            f"{_count(len(q.scales), 'scale')}, {_count(len(q.choice_lists), 'choice list')}, "
+            f"languages {', '.join(q.languages)}")
 
 
 @app.command("validate")
