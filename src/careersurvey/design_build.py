@@ -90,9 +90,9 @@ def build_spec(
 
     strata_series = [_column(data, c, "strata") for c in strata_cols]
     psu_series = [_column(data, c, "psu") for c in psu_cols]
-    strata_codes = [pd.factorize(s, sort=True)[0].astype(np.int64) for s in strata_series]
+    strata_codes = [pd.factorize(s, sort=True)[0].astype(np.int64, copy=False) for s in strata_series]
     if psu_series:
-        ids = [pd.factorize(s, sort=True)[0].astype(np.int64) for s in psu_series]
+        ids = [pd.factorize(s, sort=True)[0].astype(np.int64, copy=False) for s in psu_series]
         psu_values = [s.to_numpy() for s in psu_series]
     else:
         ids = [np.arange(n, dtype=np.int64)]

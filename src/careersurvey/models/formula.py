@@ -102,9 +102,11 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
         raise ModelError(f"formula {formula!r}: the design (domain) has no rows with positive weight")
     try:
         parsed = Formula(formula)
-        # only the model's columns are copied; all rows when the design has no domain
+        # the model's columns, not copied (data[used] would copy them all); rows of a domain are taken
         used = [c for c in data.columns if c in {str(v) for v in parsed.required_variables}]
-        frame = data[used] if len(pos) == len(data) else data[used].iloc[pos]
+        frame = pd.DataFrame({c: data[c] for c in used}, index=data.index, copy=False)
+        if len(pos) < len(data):
+            frame = frame.iloc[pos]
         # R's na.omit: a row missing any variable the formula uses leaves the fit (also inside I(...))
         incomplete = frame.isna().any(axis=1).to_numpy() if used else np.zeros(len(frame), dtype=bool)
         if incomplete.all():
