@@ -176,13 +176,20 @@ def label(q: "cs.Questionnaire", item: str, lang: str = "en", width: int = 60) -
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _ci(values: pd.Series) -> str:
+    """Logit intervals (as R's svyciprop) for shares, so they stay inside 0-1; Wald for other means."""
+    v = values.dropna()
+    return "logit" if len(v) and v.isin([0.0, 1.0]).all() else "wald"
+
+
 def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
-    """Weighted share (0/1 variable) by group with CIs, groups with fewer than 10 answers left out."""
+    """Weighted share (0/1 variable; logit CIs) or mean by group with CIs, groups with fewer than 10
+    answers left out."""
     sub = d.data[[variable, by]].dropna()
     counts = sub.groupby(by).size()
     keep = counts[counts >= 10].index
     dom = d.subset(d.data[by].isin(keep) & d.data[variable].notna())
-    est = dom.mean(variable, by=by, na_rm=True)
+    est = dom.mean(variable, by=by, na_rm=True, ci=_ci(d.data[variable]))
     est = est.loc[[i for i in est.index if i in set(keep)]]
     est.insert(0, "n", counts.reindex(est.index).astype(int))
     return est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]]
@@ -192,7 +199,7 @@ def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[
                top: bool = False) -> pd.DataFrame:
     """Weighted mean (or top-box share with ``top``) of several items with CIs, labelled, sorted high to low."""
     cols = [f"top_{v}" if top else v for v in variables]
-    est = d.mean(cols, na_rm=True)
+    est = d.mean(cols, na_rm=True, ci="logit" if top else "wald")
     est.index = [label(q, v, width=70) for v in variables]
     est.insert(0, "n", [int(d.data[c].notna().sum()) for c in cols])
     est.insert(0, "item", list(variables))

@@ -36,7 +36,7 @@ def run(study: Study) -> "cs.AnalysisResult":
                            "Weighted share answering likely or very likely, 95% CI."))
     figures.append(cs.estimate_plot(would, "med_would_role", "Would choose medicine today, by role",
                                     caption="Weighted percent, 95% CI."))
-    overall = d.mean("top_med_would", na_rm=True).iloc[0]
+    overall = d.mean("top_med_would", na_rm=True, ci="logit").iloc[0]
     findings.append(f"{overall.estimate:.1%} (95% CI {overall.ci_low:.1%}-{overall.ci_high:.1%}) would likely "
                     "choose a medical programme if they chose again today.")
     data_cons = data["med_considered"].map({1: "not considered", 2: "briefly", 3: "seriously", 4: "applied/admitted"})

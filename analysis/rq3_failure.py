@@ -48,7 +48,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     findings.append(f"Most agreed stigma statement: '{keyed.index[0]}' ({top.estimate:.0%}, 95% CI "
                     f"{top.ci_low:.0%}-{top.ci_high:.0%}).")
     if data["honest_fail_level"].notna().sum() >= 10:
-        aware = tidy(d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True),
+        aware = tidy(d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True, ci="logit"),
                      prefix="honest_fail_level")
         tables.append(cs.Table("honest_fail", "Knowledge of honest-failure (성실실패) recognition", aware,
                                "Weighted shares among researchers and graduate students."))

@@ -43,12 +43,13 @@ def run(study: Study) -> "cs.AnalysisResult":
     n_abroad = int(abroad.sum())
     if n_abroad >= 10:
         dom = full.subset(abroad & full.data["back_intent"].notna())
-        back = tidy(dom.mean("top_back_intent", na_rm=True))
+        back = tidy(dom.mean("top_back_intent", na_rm=True, ci="logit"))
         back.index = ["likely or very likely to come back"]
         tables.append(cs.Table("back_intent", "Abroad: likely to come back to Korea within five years", back,
                                "Respondents working abroad, design weights."))
-        why = tidy(full.subset(abroad & full.data["back_main_label"].notna()).mean("back_main_label", na_rm=True),
-                   prefix="back_main_label").sort_values("estimate", ascending=False)
+        named = full.subset(abroad & full.data["back_main_label"].notna())
+        why = tidy(named.mean("back_main_label", na_rm=True, ci="logit"), prefix="back_main_label")
+        why = why.sort_values("estimate", ascending=False)
         tables.append(cs.Table("back_main", "Abroad: the condition that would matter most for coming back", why))
         figures.append(cs.estimate_plot(why, "back_main", "Abroad: what would bring them back",
                                         caption="Share naming each condition first; design weights, 95% CI."))
