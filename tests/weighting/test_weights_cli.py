@@ -108,32 +108,37 @@ def store(tmp_path_factory):
     db = tmp / "responses.duckdb"
     for f in sim.files:
         import_responses(f, db, q)
-    return db, q
+    return db, q, sim.sample_file
 
 
 def test_rake_a_stored_dataset_in_scope(store, tmp_path) -> None:
-    db, q = store
+    db, q, sample = store
     out = tmp_path / "out.csv"
     args = ["weights", "rake", "--store", str(db), "--questionnaire", q.key, "--targets", "kr-researchers-2023",
-            "--out", str(out)]
+            "--sample", str(sample), "--weights", "design_weight", "--strata", "stratum", "--psu", "psu",
+            "--fpc", "fpc1", "--lonely-psu", "adjust", "--out", str(out)]
     res = runner.invoke(app, args)
     assert res.exit_code == 1
     assert "that no level collapses" in res.output and "pass --in-scope" in res.output
     res = runner.invoke(app, args + ["--in-scope", "--drop-incomplete"])
     assert res.exit_code == 0, res.output
     assert "rows are outside the population of targets 'kr-researchers-2023'" in res.output
-    # the same through the API: stored item codes, the targets' scope, incomplete rows in scope dropped
-    df = cs.load_responses(db, q, labels=False)
+    # the same through the API: stored item codes joined to the sample design, the targets' scope,
+    # incomplete rows in scope dropped
+    design = pd.read_csv(sample, dtype={"respondent_id": str})
+    df = cs.load_responses(db, q, labels=False).merge(design, on="respondent_id", validate="one_to_one")
     t = cs.load_targets("kr-researchers-2023")
     inside = t.in_scope(df)
     wide = t.add_margin_columns(df, in_scope=inside)
     keep = ~(wide[[m.column for m in t.margins_]].isna().any(axis=1).to_numpy() & inside)
-    expected = cs.SurveyDesign(wide.loc[keep]).rake(t.margins(), scope=inside[keep])
+    expected = cs.SurveyDesign(wide.loc[keep], weights="design_weight", strata="stratum", psu="psu", fpc="fpc1",
+                               lonely_psu="adjust").rake(t.margins(), scope=inside[keep])
     written = pd.read_csv(out)
     assert len(written) == int(keep.sum()) and (~inside[keep]).any()
     assert written["respondent_id"].tolist() == df.loc[keep, "respondent_id"].tolist()
     np.testing.assert_allclose(written["weight"], expected.w, rtol=1e-12)
-    np.testing.assert_array_equal(written["weight"].to_numpy()[~inside[keep]], 1.0)  # outside: weight kept
+    outside = ~inside[keep]
+    np.testing.assert_array_equal(written["weight"].to_numpy()[outside], df.loc[keep, "design_weight"][outside])
     assert written["weight"].to_numpy()[inside[keep]].sum() == pytest.approx(603566, rel=1e-9)
 
 
@@ -143,3 +148,13 @@ def test_in_scope_needs_the_scope_items(csv, tmp_path) -> None:
                               "--in-scope", "--out", str(tmp_path / "out.csv")])
     assert res.exit_code == 1
     assert "reads items ['role'] that the data do not have" in res.output
+
+
+def test_sample_file_must_cover_every_respondent(store, tmp_path) -> None:
+    db, q, sample = store
+    partial = tmp_path / "partial.csv"
+    pd.read_csv(sample).iloc[3:].to_csv(partial, index=False)
+    res = runner.invoke(app, ["weights", "rake", "--store", str(db), "--questionnaire", q.key, "--targets",
+                              "kr-researchers-2023", "--sample", str(partial), "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert f"{partial}: 3 respondents of {db} have no sample design row (e.g. R00001, R00002, R00003)" in res.output

@@ -26,6 +26,12 @@ QuestOpt = typer.Option(None, "--questionnaire", help="With --store: questionnai
 WeightsOpt = typer.Option(None, "--weights", help="Column of design weights (default: all 1).")
 StrataOpt = typer.Option(None, "--strata", help="Column of design strata.")
 PsuOpt = typer.Option(None, "--psu", help="Column of PSUs (clusters).")
+FpcOpt = typer.Option(None, "--fpc", help="Column of first-stage population sizes or sampling fractions.")
+LonelyOpt = typer.Option("fail", "--lonely-psu",
+                         help="Strata with one PSU: fail, remove, adjust, average or certainty (R survey's).")
+SampleOpt = typer.Option(None, "--sample",
+                         help="CSV of the sample design per respondent (respondent_id, design weight, stratum, "
+                              "PSU, fpc), joined to the data by respondent_id.")
 OutOpt = typer.Option(..., "--out", help="CSV to write: the data plus the new weight column.")
 ColOpt = typer.Option("weight", "--weight-column", help="Name of the new weight column.")
 TargetsOpt = typer.Option(..., "--targets", help="Targets id (survey/targets/<id>.yaml) or a YAML file.")
@@ -43,31 +49,68 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str]):
+def _read_csv(path: Path):
     import pandas as pd
 
+    if not path.exists():
+        _fail(f"{path}: no such file")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        _fail(f"{path}: cannot read as CSV ({exc})")
+
+
+def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None):
+    """The respondents (item codes) from a CSV or a store, with the sample design file joined when given.
+
+    Rows are indexed by respondent_id when the data have unique ids, so errors name respondents.
+    """
     if (data is None) == (store is None):
         _fail("give exactly one of --data CSV or --store FILE")
     if data is not None:
-        if not data.exists():
-            _fail(f"{data}: no such file")
+        df = _read_csv(data)
+    else:
+        from careersurvey.responses.dataset import load_responses
+        from careersurvey.responses.problems import ResponsesError
+
         try:
-            return pd.read_csv(data)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            _fail(f"{data}: cannot read as CSV ({exc})")
-    from careersurvey.responses.dataset import load_responses
-    from careersurvey.responses.problems import ResponsesError
-
-    try:
-        return load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
-    except ResponsesError as exc:
-        _fail(str(exc))
+            df = load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
+        except ResponsesError as exc:
+            _fail(str(exc))
+    if sample is not None:
+        df = _join_sample(df, _read_csv(sample), sample, data or store)
+    if "respondent_id" in df.columns and df["respondent_id"].notna().all() and df["respondent_id"].is_unique:
+        df.index = df["respondent_id"].astype(str).rename(None)
+    return df
 
 
-def _design(df, weights, strata, psu):
+def _join_sample(df, frame, sample: Path, source: Path):
+    """The data with the sample file's columns, one sample row per respondent; every respondent must be in it."""
+    for name, table in ((source, df), (sample, frame)):
+        if "respondent_id" not in table.columns:
+            _fail(f"{name}: no respondent_id column to join the sample design on")
+    frame = frame.assign(respondent_id=frame["respondent_id"].astype(str))
+    dup = frame["respondent_id"][frame["respondent_id"].duplicated()]
+    if len(dup):
+        _fail(f"{sample}: respondent_id {dup.iloc[0]!r} appears more than once ({len(dup)} repeats); "
+              "keep one design row per respondent")
+    clash = sorted(set(frame.columns) & set(df.columns) - {"respondent_id"})
+    if clash:
+        _fail(f"{sample}: columns {clash} are also in {source}; rename them in the sample file")
+    joined = df.assign(respondent_id=df["respondent_id"].astype(str)).merge(frame, on="respondent_id", how="left",
+                                                                         indicator=True)
+    lost = joined["_merge"] == "left_only"
+    if lost.any():
+        ids = ", ".join(joined.loc[lost, "respondent_id"].head(5))
+        _fail(f"{sample}: {int(lost.sum())} respondents of {source} have no sample design row (e.g. {ids}); "
+              "add them, or check that both files come from the same fieldwork")
+    return joined.drop(columns="_merge")
+
+
+def _design(df, weights, strata, psu, fpc=None, lonely_psu="fail"):
     import careersurvey as cs
 
-    return cs.SurveyDesign(df, weights=weights, strata=strata, psu=psu)
+    return cs.SurveyDesign(df, weights=weights, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu)
 
 
 def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, population_total, in_scope: bool):
@@ -122,15 +165,18 @@ def _print_summary(summary, targets_obj) -> None:
         console.print("steps: " + "; ".join(summary.history))
 
 
-def _run(fn):
+def _run(fn, source: Optional[Path]):
+    """Run a weighting step; our errors become one line naming the input, without a traceback."""
     import careersurvey as cs
 
     try:
         return fn()
-    except (cs.WeightingError, cs.DesignError) as exc:
-        text = str(exc)
+    except (cs.WeightingError, cs.DesignError, cs.LonelyPSUError) as exc:
+        text = f"{source}: {exc}"
         if "is missing in" in text:
             text += " (or pass --drop-incomplete to leave those rows out)"
+        if isinstance(exc, cs.LonelyPSUError):
+            text += " On the command line: --lonely-psu adjust (or remove, average, certainty)."
         if "rake or calibrate with scope=inside" in text:  # the Python hint, said the command line's way
             text = text.split("; or, if those respondents")[0] + (
                 "; or, if those respondents are outside the population the targets count, pass --in-scope")
@@ -139,28 +185,30 @@ def _run(fn):
 
 @app.command()
 def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
-         targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
-         strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
+         sample: Optional[Path] = SampleOpt, targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt,
+         weights: Optional[str] = WeightsOpt, strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt,
+         fpc: Optional[str] = FpcOpt, lonely_psu: str = LonelyOpt, out: Path = OutOpt,
          weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
          population_total: Optional[float] = TotalOpt, in_scope: bool = ScopeOpt,
          max_iter: int = typer.Option(100, help="Largest number of IPF cycles."),
          tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
     """Rake (iterative proportional fitting) to the margins of a targets file."""
-    df = _read(data, store, questionnaire)
+    df = _read(data, store, questionnaire, sample)
 
     def go():
         wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
-        d = _design(wide, weights, strata, psu).rake(margins, max_iter=max_iter, tol=tol, scope=inside)
+        d = _design(wide, weights, strata, psu, fpc, lonely_psu).rake(margins, max_iter=max_iter, tol=tol, scope=inside)
         _finish(d, out, weight_column, t)
 
-    _run(go)
+    _run(go, data or store)
 
 
 @app.command()
 def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
-              questionnaire: Optional[str] = QuestOpt, targets: str = TargetsOpt,
-              margin: Optional[list[str]] = MarginOpt, weights: Optional[str] = WeightsOpt,
-              strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt, out: Path = OutOpt,
+              questionnaire: Optional[str] = QuestOpt, sample: Optional[Path] = SampleOpt,
+              targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt,
+              weights: Optional[str] = WeightsOpt, strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt,
+              fpc: Optional[str] = FpcOpt, lonely_psu: str = LonelyOpt, out: Path = OutOpt,
               weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
               population_total: Optional[float] = TotalOpt, in_scope: bool = ScopeOpt,
               method: str = typer.Option("linear", help="linear, raking or logit."),
@@ -170,7 +218,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               max_iter: int = typer.Option(50, help="Largest number of Newton steps."),
               tol: float = typer.Option(1e-7, help="Relative tolerance on every target.")) -> None:
     """Calibrate to the margins of a targets file (and numeric totals), with optional bounds."""
-    df = _read(data, store, questionnaire)
+    df = _read(data, store, questionnaire, sample)
     b = None
     if bounds:
         try:
@@ -188,26 +236,26 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
 
     def go():
         wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
-        d = _design(wide, weights, strata, psu).calibrate({**margins, **numeric}, method=method, bounds=b,
-                                                          max_iter=max_iter, tol=tol, scope=inside)
+        d = _design(wide, weights, strata, psu, fpc, lonely_psu).calibrate(
+            {**margins, **numeric}, method=method, bounds=b, max_iter=max_iter, tol=tol, scope=inside)
         _finish(d, out, weight_column, t)
 
-    _run(go)
+    _run(go, data or store)
 
 
 @app.command()
 def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
-         weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
+         sample: Optional[Path] = SampleOpt, weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
          lower: Optional[float] = typer.Option(None, help="Smallest weight allowed."),
          upper: Optional[float] = typer.Option(None, help="Largest weight allowed."),
          out: Path = OutOpt, weight_column: str = ColOpt) -> None:
     """Trim weights into [lower, upper], sharing the difference out so the total is kept (R's strict trim)."""
     if lower is None and upper is None:
         _fail("give --lower and/or --upper")
-    df = _read(data, store, questionnaire)
+    df = _read(data, store, questionnaire, sample)
 
     def go():
         d = _design(df, weights, None, None).trim(lower=lower, upper=upper)
         _finish(d, out, weight_column)
 
-    _run(go)
+    _run(go, data or store)
