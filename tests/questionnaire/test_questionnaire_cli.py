@@ -126,3 +126,17 @@ def test_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Usage" in result.stdout
+
+
+def test_show_names_a_module_rule(tmp_path: Path) -> None:
+    text = Path(MINI).read_text(encoding="utf-8").replace(
+        '    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n',
+        '    intro: {ko: "일에 관한 질문입니다.", en: "Questions about work."}\n    relevance: "consent == 1"\n')
+    path = tmp_path / "mini.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["questionnaire", "show", str(path), "--lang", "en", "--layout", "list"],
+                           env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "m1_work: Work (asked if consent == 1)" in lines
+    assert "    asked if: consent == 1 and role != 1" in lines  # pay: the module's rule, then its own
