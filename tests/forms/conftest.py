@@ -8,6 +8,9 @@ item, a glossary, a choice and a hint holding a web address, and labels that loo
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+
 import pytest
 
 from careersurvey.questionnaire.model import (
@@ -132,3 +135,27 @@ def make_mini() -> Questionnaire:
 @pytest.fixture(scope="session")
 def mini() -> Questionnaire:
     return make_mini()
+
+
+#: ODK Validate (shipped with pyxform) is a Java program.
+NEEDS_JAVA = pytest.mark.skipif(
+    shutil.which("java") is None,
+    reason="java not installed: ODK Validate (shipped with pyxform) needs it (apt-get install -y default-jre-headless)",
+)
+
+
+def replace_element(q: Questionnaire, element: str, /, **changes) -> Questionnaire:
+    """``q`` with the module element called ``element`` changed (``dataclasses.replace``; ``name=`` renames it)."""
+    modules = tuple(
+        dataclasses.replace(m, elements=tuple(
+            dataclasses.replace(e, **changes) if e.name == element else e for e in m.elements))
+        for m in q.modules
+    )
+    return dataclasses.replace(q, modules=modules)
+
+
+def with_elements(q: Questionnaire, index: int, elements) -> Questionnaire:
+    """``q`` with the elements of module number ``index`` (0-based) replaced."""
+    modules = list(q.modules)
+    modules[index] = dataclasses.replace(modules[index], elements=tuple(elements))
+    return dataclasses.replace(q, modules=tuple(modules))

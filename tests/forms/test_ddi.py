@@ -15,6 +15,8 @@ from lxml import etree
 
 from careersurvey.forms.ddi import DDI_NS, VAR_CHILD_ORDER, XML_LANG, build_ddi, ddi_bytes, export_ddi
 
+from .conftest import replace_element
+
 NS = {"d": DDI_NS}
 
 
@@ -90,14 +92,9 @@ def test_valid_against_the_ddi_schema(mini, tmp_path):
 
 def test_open_ended_ranges(mini):
     """A range with only a maximum (or only a minimum) gives only that attribute."""
-    import dataclasses
-
     from careersurvey.questionnaire.model import Range
 
-    m2 = mini.modules[1]
-    elements = tuple(dataclasses.replace(e, range=Range(None, 60)) if e.name == "hours" else
-                     dataclasses.replace(e, range=Range(0.5, None)) if e.name == "pay" else e for e in m2.elements)
-    q = dataclasses.replace(mini, modules=(mini.modules[0], dataclasses.replace(m2, elements=elements), mini.modules[2]))
+    q = replace_element(replace_element(mini, "hours", range=Range(None, 60)), "pay", range=Range(0.5, None))
     doc = etree.fromstring(ddi_bytes(build_ddi(q, "en")))
     hours = doc.find("d:dataDscr/d:var[@name='hours']/d:valrng/d:range", NS)
     pay = doc.find("d:dataDscr/d:var[@name='pay']/d:valrng/d:range", NS)

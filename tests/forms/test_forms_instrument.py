@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import lxml.html
 import openpyxl
-import shutil
 
 import pytest
 from lxml import etree
@@ -19,10 +18,7 @@ from careersurvey.forms.xlsform import export_xlsform
 from careersurvey.questionnaire import load_questionnaire
 from careersurvey.questionnaire.model import Note
 
-NEEDS_JAVA = pytest.mark.skipif(
-    shutil.which("java") is None,
-    reason="java not installed: ODK Validate (shipped with pyxform) needs it (apt-get install -y default-jre-headless)",
-)
+from .conftest import NEEDS_JAVA
 
 
 @pytest.fixture(scope="module")

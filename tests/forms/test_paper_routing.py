@@ -13,11 +13,7 @@ from careersurvey.forms.paper_routing import Instruction, implies, instruction_t
 from careersurvey.questionnaire import load_questionnaire
 from careersurvey.questionnaire.model import Item, Note
 
-
-def _with_module(q, index, elements):
-    modules = list(q.modules)
-    modules[index] = dataclasses.replace(modules[index], elements=tuple(elements))
-    return dataclasses.replace(q, modules=tuple(modules))
+from .conftest import with_elements
 
 
 def _routed(element, rule):
@@ -52,7 +48,7 @@ def test_runs_of_one_rule_are_printed_once(mini):
 def test_module_filter_is_printed_under_the_heading(mini):
     m2 = mini.modules[1]
     comment = _routed(m2.elements[-1], "consent == 1")
-    q = _with_module(mini, 1, m2.elements[:-1] + (comment,))
+    q = with_elements(mini, 1, m2.elements[:-1] + (comment,))
     routing = plan(q)
     banner = routing.modules["m2_work"]
     assert (banner.tree, banner.first, banner.last) == (parse("consent == 1"), "Q2", "Q7")
@@ -70,7 +66,7 @@ def test_module_filter_is_printed_under_the_heading(mini):
 def test_no_module_filter_when_one_element_escapes_it(mini):
     m2 = mini.modules[1]
     escape = _routed(m2.elements[-1], "not consent == 1")
-    routing = plan(_with_module(mini, 1, m2.elements[:-1] + (escape,)))
+    routing = plan(with_elements(mini, 1, m2.elements[:-1] + (escape,)))
     assert "m2_work" not in routing.modules and "comment" in routing.elements
 
 
@@ -78,7 +74,7 @@ def test_routed_note_reads_as_a_condition(mini):
     m1 = mini.modules[0]
     stop = Note("stop", {"ko": "설문을 마칩니다.", "en": "The survey ends here."}, m1.id,
                 relevance=parse("consent == 0"), relevance_text="consent == 0")
-    q = _with_module(mini, 0, m1.elements + (stop,))
+    q = with_elements(mini, 0, m1.elements + (stop,))
     page = lxml.html.fromstring(render_paper_html(q, "en"))
     note = page.get_element_by_id("n-stop")
     assert note.xpath("p[contains(@class, 'condition')]")[0].text_content() == "If Q1 is 'No':"
@@ -93,7 +89,7 @@ def test_a_different_rule_breaks_a_run(mini):
     role, motives, hours, pay, start, comment = m2.elements
     extra = Item("extra", "integer", {"ko": "추가", "en": "Extra"}, m2.id, relevance=parse("consent == 1"),
                  relevance_text="consent == 1")
-    routing = plan(_with_module(mini, 1, (role, motives, hours, start, pay, extra, comment)))
+    routing = plan(with_elements(mini, 1, (role, motives, hours, start, pay, extra, comment)))
     assert routing.elements["hours"].span == ""  # start (another rule) follows it
     assert routing.elements["pay"] == Instruction(parse("consent == 1"), "Q6", "Q7")
 

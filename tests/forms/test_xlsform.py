@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import openpyxl
-import shutil
-
 import pytest
 from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert
@@ -15,10 +13,7 @@ from careersurvey.forms.common import FormError, form_version
 from careersurvey.forms.xlsform import build_xlsform, export_xlsform
 from careersurvey.questionnaire.model import Choice, ChoiceList, Range
 
-NEEDS_JAVA = pytest.mark.skipif(
-    shutil.which("java") is None,
-    reason="java not installed: ODK Validate (shipped with pyxform) needs it (apt-get install -y default-jre-headless)",
-)
+from .conftest import NEEDS_JAVA, replace_element
 
 
 def _convert_strict(path):
@@ -163,31 +158,23 @@ def test_version_grows_with_every_release(mini):
         form_version(dataclasses.replace(mini, version="1.x.0"))
 
 
-def _replace_item(q, item_name, **changes):
-    modules = []
-    for m in q.modules:
-        elements = tuple(dataclasses.replace(e, **changes) if getattr(e, "name", None) == item_name else e for e in m.elements)
-        modules.append(dataclasses.replace(m, elements=elements))
-    return dataclasses.replace(q, modules=tuple(modules))
-
-
 def test_names_must_be_xml_safe_and_lists_consistent(mini):
     with pytest.raises(FormError, match=r"item 'my comment' is not a valid XLSForm name .* rename it"):
-        build_xlsform(_replace_item(mini, "comment", name="my comment"), "ko")
+        build_xlsform(replace_element(mini, "comment", name="my comment"), "ko")
     twice = ChoiceList("yesno", (Choice(1, {"ko": "예", "en": "Yes"}), Choice(1, {"ko": "네", "en": "Yeah"})))
     with pytest.raises(FormError, match=r"choice list 'yesno' has the code\(s\) 1 more than once"):
-        build_xlsform(_replace_item(mini, "consent", choices=twice), "ko")
+        build_xlsform(replace_element(mini, "consent", choices=twice), "ko")
     lookalike = ChoiceList("agree5__m8", mini.choice_lists["agree5"].choices[:2])
     with pytest.raises(FormError, match=r"list name 'agree5__m8' would stand for two different lists"):
-        build_xlsform(_replace_item(mini, "consent", choices=lookalike), "ko")
+        build_xlsform(replace_element(mini, "consent", choices=lookalike), "ko")
     spaced = ChoiceList("yes no", mini.choice_lists["yesno"].choices)
     with pytest.raises(FormError, match=r"XLSForm list name 'yes no', which is not XML-safe"):
-        build_xlsform(_replace_item(mini, "consent", choices=spaced), "ko")
+        build_xlsform(replace_element(mini, "consent", choices=spaced), "ko")
 
 
 def test_decimal_bounds_are_written_positionally(mini):
     """1e-05 is not XPath; the constraint says 0.00001."""
-    form = build_xlsform(_replace_item(mini, "pay", range=Range(0.00001, 2.5)), "en")
+    form = build_xlsform(replace_element(mini, "pay", range=Range(0.00001, 2.5)), "en")
     pay = next(r for r in form.survey if r.get("name") == "pay")
     assert pay["constraint"] == "(. >= 0.00001 and . <= 2.5) or . = -7"
     assert pay["constraint_message::English (en)"] == "Enter a value from 0.00001 to 2.5."
