@@ -45,11 +45,13 @@ ScopeOpt = typer.Option(False, "--in-scope",
 
 
 def _fail(message: str) -> None:
+    """Print our error as one line and exit with status 1."""
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(1)
 
 
 def _read_csv(path: Path):
+    """A CSV file, or a clean error naming it."""
     import pandas as pd
 
     if not path.exists():
@@ -108,6 +110,7 @@ def _join_sample(df, frame, sample: Path, source: Path):
 
 
 def _design(df, weights, strata, psu, fpc=None, lonely_psu="fail"):
+    """The design the command weights."""
     import careersurvey as cs
 
     return cs.SurveyDesign(df, weights=weights, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu)
@@ -136,6 +139,7 @@ def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, po
 
 
 def _finish(d, out: Path, column: str, targets_obj=None) -> None:
+    """Write the data with the new weight column and print the summary."""
     data = d.data.drop(columns=[c for c in d.data.columns if c.endswith("_margin")], errors="ignore")
     data = data.assign(**{column: d.w})
     data.to_csv(out, index=False)
@@ -145,6 +149,7 @@ def _finish(d, out: Path, column: str, targets_obj=None) -> None:
 
 
 def _print_summary(summary, targets_obj) -> None:
+    """The weight summary as rich tables."""
     if targets_obj is not None:
         console.print(f"[dim]{targets_obj.describe()}[/]")
     stats = Table(title="Weights", show_header=True)
@@ -245,7 +250,8 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
 
 @app.command()
 def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
-         sample: Optional[Path] = SampleOpt, weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
+         sample: Optional[Path] = SampleOpt,
+         weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
          lower: Optional[float] = typer.Option(None, help="Smallest weight allowed."),
          upper: Optional[float] = typer.Option(None, help="Largest weight allowed."),
          out: Path = OutOpt, weight_column: str = ColOpt) -> None:

@@ -60,6 +60,7 @@ class Bounds:
 
     @property
     def finite(self) -> bool:
+        """Whether either bound is finite (unbounded calibration skips the feasibility check)."""
         return bool(np.isfinite(self.lower) or np.isfinite(self.upper))
 
 

@@ -29,16 +29,20 @@ class WeightSummary:
 
     @property
     def deff_kish(self) -> float:
+        """Kish's design effect of unequal weighting, n sum(w^2) / sum(w)^2."""
         return float(self.stats["deff_kish"])
 
     @property
     def n_effective(self) -> float:
+        """Effective sample size, sum(w)^2 / sum(w^2)."""
         return float(self.stats["n_effective"])
 
     def to_frame(self) -> pd.DataFrame:
+        """The statistics as a one-column frame (``value``)."""
         return self.stats.to_frame("value")
 
     def as_text(self) -> str:
+        """Plain-text rendering: statistics, margins vs targets, weighting steps."""
         lines = ["Weights"]
         for k, v in self.stats.items():
             lines.append(f"  {k:<14} {_fmt(v)}")
@@ -53,6 +57,7 @@ class WeightSummary:
         return self.as_text()
 
     def _repr_html_(self) -> str:
+        """Notebook rendering: the statistics and margins tables."""
         html = self.to_frame().to_html(float_format=lambda x: f"{x:,.6g}")
         if len(self.margins):
             html += self.margins.to_html(float_format=lambda x: f"{x:,.6g}")
@@ -60,6 +65,7 @@ class WeightSummary:
 
 
 def _fmt(v: Any) -> str:
+    """A statistic for text: integers with separators, floats to 6 significant digits."""
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):

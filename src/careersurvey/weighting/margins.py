@@ -36,10 +36,12 @@ def level_key(value: Any) -> str:
 
 
 def _name(variable: Variable) -> str:
+    """A margin's name in messages: the column, or crossed columns joined by ' x '."""
     return variable if isinstance(variable, str) else " x ".join(variable)
 
 
 def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
+    """The first few index labels of the rows in ``mask``, for messages."""
     labels = [str(x) for x in index[mask][:limit]]
     more = int(mask.sum()) - len(labels)
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
@@ -109,9 +111,11 @@ class Margin:
 
     @property
     def name(self) -> str:
+        """The margin's name in messages."""
         return _name(self.variable)
 
     def labels(self) -> list[str]:
+        """``variable=level`` for each level, as model-matrix column names."""
         return [f"{self.name}={level_key(lv)}" for lv in self.levels]
 
 

@@ -106,6 +106,7 @@ class NonresponseStep:
     classes: str = ""
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
+        """Residuals of weighted influence values ``z`` (n,) or (n, k) under the class adjustment."""
         z2 = z[:, None] if z.ndim == 1 else z
         w0r = self.w0 * self.responded
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -120,4 +121,5 @@ class NonresponseStep:
         return out[:, 0] if z.ndim == 1 else out
 
     def describe(self) -> str:
+        """The step in one line, for weight summaries."""
         return f"nonresponse adjustment in {self.k} classes ({self.classes})"

@@ -35,6 +35,7 @@ from careersurvey.weighting.trim import TrimStep, trim_weights
 
 
 def _rep_weights(d) -> np.ndarray | None:
+    """The design's replicate weights (n, R), or None."""
     reps = d.replicates
     return None if reps is None else np.asarray(reps.weights, dtype=float)
 
@@ -67,6 +68,7 @@ def _embed(values: np.ndarray, inside: np.ndarray | None, n: int, fill: float) -
 
 
 def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, **extra: Any):
+    """The design with new weights, the step appended to its history, and new replicate weights."""
     changes: dict[str, Any] = {"weights": w_new, "adjustments": tuple(d.adjustments) + (step,)}
     if rep_new is not None:
         changes["replicates"] = d.replicates.with_weights(rep_new)
@@ -151,6 +153,7 @@ def _lazy_matrix(model, inside: np.ndarray | None, n: int):
 
 
 def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingError:
+    """The non-convergence error of raking, naming the margin level furthest from its target."""
     worst = ("", 0.0, 0.0, 0.0)
     for m in model.margins:
         ach = group_totals(m.codes, len(m.levels), w_new)
@@ -269,6 +272,7 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
 
 
 def _nonresponse_in_classes(d, codes: np.ndarray, k: int, r: np.ndarray, variance: str, label: str):
+    """Adjust within given classes; nonrespondents leave the design as a domain."""
     w = d.w
     w_new = w * class_factors(codes, k, r, w)
     rw = _rep_weights(d)
@@ -282,6 +286,7 @@ def _nonresponse_in_classes(d, codes: np.ndarray, k: int, r: np.ndarray, varianc
 
 
 def _propensity(data: pd.DataFrame, covariates: Sequence[str] | str, r: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Estimated response propensities from a formula right-hand side (formulaic), 1 for zero weights."""
     from formulaic import model_matrix
 
     rhs = covariates if isinstance(covariates, str) else " + ".join(covariates)
@@ -356,6 +361,7 @@ def _replay(d, rep):
 
 def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, seed: int | None,
                hadamard: np.ndarray | None):
+    """Replicate weights built from the design's first stage, for a design with no weighting steps."""
     spec = d.spec
     stage = d.stages[0]
     stratified = spec.strata_name is not None

@@ -54,6 +54,7 @@ def _ipf(codes: list[np.ndarray], sizes: list[int], targets: list[np.ndarray], w
 
 
 def _factor(wf: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Raked over initial weights (1 where the initial weight is 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(w > 0, wf / w, 1.0)
 
@@ -128,6 +129,7 @@ class PostStratStep:
     spec: object = None  # the targets as the user gave them (for weight_summary)
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
+        """Post-stratification residuals of weighted influence values ``z`` (n,) or (n, k)."""
         z2 = z[:, None] if z.ndim == 1 else z
         k = len(self.levels)
         psw = np.where((self.w_new == 0) & (self.w_old == 0), 1.0, self.w_new)
@@ -141,4 +143,5 @@ class PostStratStep:
         return out[:, 0] if z.ndim == 1 else out
 
     def describe(self) -> str:
+        """The step in one line, for weight summaries."""
         return f"post-stratification on {self.variable}"

@@ -32,6 +32,7 @@ class ReplicateWeights:
     rho: float | None = None
 
     def __post_init__(self) -> None:
+        """Check the shapes and constants; store weights and rscales as float arrays."""
         w = np.asarray(self.weights, dtype=float)
         if w.ndim != 2 or w.shape[1] < 1:
             raise WeightingError(f"replicate weights must be an (n, R) matrix with R >= 1, got shape {w.shape}")
@@ -45,6 +46,7 @@ class ReplicateWeights:
 
     @property
     def n_replicates(self) -> int:
+        """Number of replicate columns R."""
         return int(self.weights.shape[1])
 
     @property
@@ -67,10 +69,12 @@ class ReplicateWeights:
         return self.scale * dev.T @ dev
 
     def with_weights(self, weights: np.ndarray) -> "ReplicateWeights":
+        """The same constants with new replicate weights (after a weighting step)."""
         return ReplicateWeights(weights, self.scale, self.rscales, self.mse, self.method, self.rho)
 
 
 def _first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes in order of first appearance (R's unique()) and their number."""
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64), len(uniques)
 

@@ -98,6 +98,7 @@ class Targets:
     scope: str | None = None  # condition (questionnaire language) on who the figures count; None: everyone
 
     def margin(self, name: str) -> TargetMargin:
+        """The margin called ``name``; an error lists the margins there are."""
         for m in self.margins_:
             if m.name == name:
                 return m
@@ -207,6 +208,7 @@ class Targets:
 
 
 def _targets_dirs() -> list[Path]:
+    """Folders searched for a targets id, in order."""
     dirs = []
     env = os.environ.get("CAREERSURVEY_TARGETS_DIR")
     if env:
@@ -235,6 +237,7 @@ def find_targets(path_or_id: str | os.PathLike[str]) -> Path:
 
 
 def _err(path: Path, where: str, what: str) -> WeightingError:
+    """A loading error naming the file, the place in it and what is wrong."""
     return WeightingError(f"{path}: {where}: {what}")
 
 

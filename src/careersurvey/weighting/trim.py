@@ -78,7 +78,9 @@ class TrimStep:
     w0: np.ndarray | None = None  # weights before trimming
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
+        """Unchanged: trimmed weights count as fixed, as in R."""
         return z
 
     def describe(self) -> str:
+        """The step in one line, for weight summaries."""
         return f"trimming to [{self.lower:g}, {self.upper:g}] ({self.n_trimmed} weights changed)"
