@@ -98,3 +98,28 @@ def test_trim_keeps_total_inside_bounds(sample, lo: float, hi: float) -> None:
     inside = (d0.w >= lo * mean) & (d0.w <= hi * mean)
     if inside.all():
         np.testing.assert_array_equal(d.w, d0.w)
+
+
+@SETTINGS
+@given(samples(), st.integers(0, 2**32 - 1), st.sampled_from(["linear", "raking", "logit"]))
+def test_scope_weights_only_its_rows(sample, seed: int, method: str) -> None:
+    """With scope=, rows inside get the weights of the same step on the inside rows alone; the rest keep theirs."""
+    df, _, _ = sample
+    rng = np.random.default_rng(seed)
+    first = np.zeros(len(df), dtype=bool)
+    first[df.drop_duplicates("a").index] = True
+    first[df.drop_duplicates("b").index] = True
+    inside = first | (rng.random(len(df)) < 0.7)  # every level keeps a row inside
+    sub = df[inside]
+    f = rng.uniform(0.9, 1.1)
+    margins = {"a": (sub.groupby("a")["w"].sum() * f).to_dict(), "b": (sub.groupby("b")["w"].sum() * f).to_dict()}
+    d0 = cs.SurveyDesign(df, weights="w", psu="psu")
+    alone = cs.SurveyDesign(sub.reset_index(drop=True), weights="w")
+    if method == "raking":
+        got, ref = d0.rake(margins, scope=inside), alone.rake(margins)
+    else:
+        bounds = (0.5, 2.0) if method == "logit" else None
+        got = d0.calibrate(margins, method=method, bounds=bounds, scope=inside, tol=1e-10, max_iter=200)
+        ref = alone.calibrate(margins, method=method, bounds=bounds, tol=1e-10, max_iter=200)
+    np.testing.assert_allclose(got.w[inside], ref.w, rtol=1e-8)
+    np.testing.assert_array_equal(got.w[~inside], d0.w[~inside])
