@@ -5,7 +5,7 @@ Built as R survey's ``as.svrepdesign`` builds them (``jk1weights``, ``jknweights
 the replicate analysis weights (already multiplied by the sampling weights) with the constants of R's
 ``svrVar``: variance = scale * sum_r rscales[r] (theta_r - centre)(theta_r - centre)^T, centre = the mean of
 the replicate estimates, or the full-sample estimate when ``mse`` is true. :meth:`ReplicateWeights.covariance`
-computes it for the models; ``careersurvey.estimates.replicate_covariance`` does the same for the estimates.
+is the one implementation of it, used by the estimates and the models alike.
 """
 
 from __future__ import annotations
