@@ -1,6 +1,7 @@
 """Replicate designs against R's as.svrepdesign / calibrate.svyrep.design (fixtures/replicate_cases.R):
 JKn under every lonely-PSU rule, with and without fpc, a stratum sampled exhaustively (its replicates dropped,
-as R does), and calibration applied to every replicate."""
+as R does), shipped replicate columns with rscales of 0 (centred on the others, as R's svrVar), and calibration
+applied to every replicate."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ POP = {"stype": {"E": 6194 - 755 - 1018, "H": 755, "M": 1018}, "api99": 3914069}
 
 
 def _design(case_id: str):
+    if case_id.startswith("other-rscales-zero-"):
+        df = rc.load_data("r-survey-extra", "apiclus1_boot.csv")
+        return cs.SurveyDesign.from_replicates(df, weights="pw", replicate_weights="^boot[0-9]+$", method="other",
+                                               scale=1 / 44, rscales=[0.0] * 5 + [1.0] * 45)
     if case_id.startswith("jkn-lonely-"):
         rule = case_id.split("-")[2]
         df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
