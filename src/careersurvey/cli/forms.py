@@ -20,6 +20,7 @@ err = Console(stderr=True)
 
 
 class Format(str, enum.Enum):
+    """What ``forms export`` writes."""
     xlsform = "xlsform"
     template = "template"
     codebook = "codebook"
@@ -28,6 +29,7 @@ class Format(str, enum.Enum):
 
 
 class Lang(str, enum.Enum):
+    """The language(s) of the form."""
     ko = "ko"
     en = "en"
     both = "both"
@@ -38,6 +40,7 @@ EXTENSIONS = {"xlsform": ".xlsx", "template": ".xlsx", "codebook": ".xlsx", "ddi
 
 
 def _fail(message: str) -> None:
+    """Print ``error: message`` to stderr and exit with status 1."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(1)
 

@@ -70,6 +70,7 @@ class Variable:
 
     @property
     def is_categorical(self) -> bool:
+        """True when the column holds codes with value labels (choice items, 0/1 columns)."""
         return bool(self.values)
 
 
@@ -89,6 +90,7 @@ class Codebook:
     date: str
 
     def variable(self, name: str) -> Variable:
+        """The entry of data column ``name``; KeyError naming the questionnaire when there is none."""
         for v in self.variables:
             if v.name == name:
                 return v
@@ -96,6 +98,7 @@ class Codebook:
 
 
 def _range_text(item: Item) -> str:
+    """The range as printed in codebooks: ``0 – 100``, ``– 60`` (max only); empty without one."""
     rng = item.range
     if rng is None or (rng.min is None and rng.max is None):
         return ""
@@ -163,6 +166,7 @@ def build_codebook(q: Questionnaire, lang: LangOption = "both") -> Codebook:
 
 
 def _values_text(values: tuple[Value, ...], lang: str) -> str:
+    """Codes and labels in one line: ``1 = 예; 0 = 아니요``."""
     return "; ".join(f"{v.code} = {text(v.label, lang)}" for v in values)
 
 

@@ -159,6 +159,7 @@ def routing_words(q: Questionnaire, tree: object | None, lang: str) -> str:
     refs = references(q)
 
     def choice_label(name: str, code: int) -> str:
+        """The label a routing rule shows for ``code`` of item ``name`` (missing codes included)."""
         item = q.item(name)
         if code in q.missing_labels:
             return text(q.missing_labels[code], lang)

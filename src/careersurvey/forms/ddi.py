@@ -49,6 +49,7 @@ _REVERSE = {"ko": "척도 {scale}에서 역코딩되는 문항입니다.", "en":
 
 
 def _el(parent: etree._Element, tag: str, value: str | None = None, lang: str | None = None, **attrs: str):
+    """A DDI element under ``parent`` with optional text, ``xml:lang`` and attributes (None ones left out)."""
     node = etree.SubElement(parent, f"{{{DDI_NS}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
     if lang:
         node.set(XML_LANG, lang)
@@ -58,6 +59,7 @@ def _el(parent: etree._Element, tag: str, value: str | None = None, lang: str | 
 
 
 def _catgry(var: etree._Element, value: Value, langs: tuple[str, ...]) -> None:
+    """One ``catgry``: the code, its label per language, ``missing="Y"`` for missing codes."""
     cat = _el(var, "catgry", missing="Y" if value.missing else None)
     _el(cat, "catValu", str(value.code))
     for lg in langs:
@@ -65,6 +67,7 @@ def _catgry(var: etree._Element, value: Value, langs: tuple[str, ...]) -> None:
 
 
 def _var(parent: etree._Element, v: Variable, vid: str, langs: tuple[str, ...]) -> None:
+    """One ``var`` with its children in the schema's sequence order (see VAR_CHILD_ORDER)."""
     var = _el(parent, "var", ID=vid, name=v.name, files="F1",
               intrvl="contin" if v.type in ("integer", "decimal") else "discrete")
     for lg in langs:
@@ -111,6 +114,7 @@ def build_ddi(q: Questionnaire, lang: LangOption = "both", cb: Codebook | None =
     root.set(XML_LANG, langs[0])
 
     def titles(parent: etree._Element) -> None:
+        """``titlStmt``: title in the first language, the others as ``parTitl``, the study id."""
         stmt = _el(parent, "titlStmt")
         _el(stmt, "titl", text(q.title, langs[0]), langs[0])
         for lg in langs[1:]:
@@ -151,6 +155,7 @@ def build_ddi(q: Questionnaire, lang: LangOption = "both", cb: Codebook | None =
     ids = {v.name: f"V{k}" for k, v in enumerate(cb.variables, start=1)}
 
     def group(gid: str, kind: str, names: list[str], label: dict[str, str] | None, notes: str | None = None) -> None:
+        """A ``varGrp`` of the named variables with its label per language and optional notes."""
         grp = _el(data, "varGrp", ID=gid, type=kind, var=" ".join(ids[n] for n in names))
         for lg in langs:
             if label and text(label, lg):

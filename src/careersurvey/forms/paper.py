@@ -55,6 +55,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
 
 
 def _w(lang: str) -> Mapping[str, str]:
+    """The fixed wording of the form in ``lang`` (English for languages without their own)."""
     return _WORDS.get(lang, _WORDS["en"])
 
 
@@ -112,6 +113,7 @@ class PaperForm:
 
 
 def _texts(value: Mapping[str, str], langs: tuple[str, ...]) -> Texts:
+    """A text in each shown language that has one, in order."""
     return tuple((lg, text(value, lg)) for lg in langs if text(value, lg))
 
 
@@ -124,6 +126,7 @@ def _digits(item: Item) -> int:
 
 
 def _number_instruction(item: Item, langs: tuple[str, ...]) -> Texts:
+    """"Write a number from 0 to 100" (or a date range) under a number or date question."""
     rng = item.range
     if rng is None or (rng.min is None and rng.max is None):
         return ()
@@ -136,6 +139,7 @@ def _number_instruction(item: Item, langs: tuple[str, ...]) -> Texts:
 
 
 def _options(q: Questionnaire, item: Item, langs: tuple[str, ...]) -> tuple[Option, ...]:
+    """Tick boxes of a choice item: its choices, then the missing codes a respondent may tick."""
     assert item.choices is not None
     real = tuple(Option(c.code, _texts(c.label, langs)) for c in item.choices.choices)
     missing = tuple(Option(code, _texts(q.missing_labels[code], langs), True) for code in common.form_missing(item))
@@ -143,6 +147,7 @@ def _options(q: Questionnaire, item: Item, langs: tuple[str, ...]) -> tuple[Opti
 
 
 def _routing(q: Questionnaire, instruction: Instruction | None, langs: tuple[str, ...], note: bool = False) -> Texts:
+    """An instruction in each shown language (a note's reads as a condition); empty for None."""
     if instruction is None:
         return ()
     return tuple((lg, instruction_text(q, instruction, lg, note=note)) for lg in langs)

@@ -69,6 +69,7 @@ def implies(q: Questionnaire, tree: Node | None, target: Node, _cache: dict[str,
 
 
 def _asked_only_under(q: Questionnaire, name: str, target: Node, cache: dict[str, bool]) -> bool:
+    """True when item ``name`` is asked only where ``target`` holds (memoised in ``cache``)."""
     if name not in cache:
         cache[name] = False  # a rule only reads earlier items; this guards against malformed cycles
         item = q.item(name) if name in q else None
@@ -77,6 +78,7 @@ def _asked_only_under(q: Questionnaire, name: str, target: Node, cache: dict[str
 
 
 def _module_filter(q: Questionnaire, module: Module, numbers: Mapping[int, str | None]) -> Instruction | None:
+    """The module's filter: its first element's rule when every element's rule implies it."""
     elements = module.elements
     if not elements:
         return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Literal, Mapping
 
 from careersurvey.forms import codebook as _codebook
 from careersurvey.forms import common
@@ -43,13 +43,17 @@ _INPUT_TITLE_MAX = 32
 _MESSAGE_MAX = 255
 
 
+ColumnKind = Literal["id", "list", "integer", "decimal", "date", "text"]
+"""What a Responses column holds, which decides its validation."""
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of the Responses sheet and the validation it carries."""
 
     name: str
     label: str
-    kind: str  # "id" | "list" | "integer" | "decimal" | "date" | "text"
+    kind: ColumnKind
     codes: tuple[int, ...] = ()
     minimum: float | str | None = None
     maximum: float | str | None = None
@@ -107,14 +111,17 @@ _WORDS = {
 
 
 def _words(lang: str) -> Mapping[str, str]:
+    """The template's fixed wording in ``lang`` (English for languages without their own)."""
     return _WORDS.get(lang, _WORDS["en"])
 
 
 def _clip(message: str, limit: int = _MESSAGE_MAX) -> str:
+    """``message`` cut to Excel's limit for validation texts, with an ellipsis."""
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def _guidance(q: Questionnaire, cb: _codebook.Codebook, ui: str) -> tuple[tuple[str, ...], ...]:
+    """Rows of the Guidance sheet: how to enter data, the missing codes, who answers what."""
     ko = ui == "ko"
     rows: list[tuple[str, ...]] = [
         (common.joined(q.title, cb.languages) + f"  ({q.key})",),
@@ -225,12 +232,14 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
 
 
 def _generator() -> str:
+    """``careersurvey <version>``, recorded in _meta."""
     from careersurvey import __version__
 
     return f"careersurvey {__version__}"
 
 
 def _col_letter(index: int) -> str:
+    """Excel column letters of a 0-based index (0 -> A, 26 -> AA)."""
     from xlsxwriter.utility import xl_col_to_name
 
     return xl_col_to_name(index)
@@ -263,6 +272,7 @@ def _allowed(column: Column) -> str:
 
 
 def _iso_date(value: object, default: str) -> _dt.datetime:
+    """A range bound as a datetime for xlsxwriter's date validation (``default`` when open)."""
     return _dt.datetime.fromisoformat(str(value) if value is not None else default)
 
 
@@ -287,6 +297,7 @@ def write_template(template: Template, path: str | Path, rows: int = DEFAULT_ROW
 
 
 def _write(wb: object, t: Template, rows: int) -> None:
+    """Lay the sheets out in ``wb``: Responses, Guidance, Codebook, hidden _lookup and _meta."""
     words = _words(t.lang)
     head = wb.add_format({"bold": True, "locked": True, "bg_color": "#DDE6F0", "border": 1})
     head_quoted = wb.add_format({"bold": True, "locked": True, "bg_color": "#DDE6F0", "border": 1, "quote_prefix": True})

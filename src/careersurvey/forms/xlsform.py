@@ -112,12 +112,14 @@ def _range_constraint(item: Item) -> tuple[str, dict[str, str]]:
 
 
 def _list_name(choices: ChoiceList, missing: tuple[int, ...]) -> str:
+    """The choices-sheet list of a choice list plus missing codes: ``agree5__m7_8``."""
     if not missing:
         return choices.name
     return f"{choices.name}__m" + "_".join(str(-c) for c in missing)
 
 
 def _check_name(q: Questionnaire, name: str, what: str, seen: set[str]) -> None:
+    """Fail with a precise message when ``name`` is not XML-safe or already used."""
     if not _XML_NAME.fullmatch(name):
         raise FormError(
             f"{q.source or q.key}: {what} {name!r} is not a valid XLSForm name (letters, digits, _ . -, "
@@ -174,12 +176,15 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     seen: set[str] = set()
 
     def labels(prefix: str, value: Mapping[str, str]) -> dict[str, str]:
+        """Language-tagged columns of a text (``label::Korean (ko)`` …)."""
         return _labelled(prefix, value, langs)
 
     def relevant(tree: object | None) -> dict[str, str]:
+        """The ``relevant`` column of a routing tree (XPath), none when always asked."""
         return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
 
     def question(item: Item, inherited: object | None = None) -> dict[str, str]:
+        """The survey row of one item: type, list, labels, hint, constraint, required, relevance."""
         _check_name(q, item.name, f"item (line {item.line})" if item.line else "item", seen)
         row: dict[str, str] = {}
         hint = dict(item.hint)
