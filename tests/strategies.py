@@ -3,7 +3,7 @@
 The trees are in the normal form the parser produces (negative literals folded into numbers, no unary
 minus on a literal), so ``parse(str(tree)) == tree`` holds for every tree drawn here. The data use a fixed
 schema: numeric items ``n1``, ``n2`` (with missing codes and empty cells), text item ``t1`` and multiple-choice
-item ``m1`` stored as 0/1 columns ``m1_1`` .. ``m1_3``.
+item ``m1`` stored as 0/1 columns ``m1_1`` .. ``m1_3`` (or a missing code in each of them).
 """
 
 from __future__ import annotations
@@ -87,16 +87,23 @@ def survey_frames(draw, max_rows: int = 12) -> pd.DataFrame:
     for name in TEXT_ITEMS:
         data[name] = pd.Series(draw(st.lists(text_cell, min_size=n, max_size=n)), dtype=object)
     for name in MULTIPLE_ITEMS:
-        # each row: not answered (all empty), or a non-empty set of ticked codes
-        rows = draw(st.lists(st.one_of(st.none(), st.sets(st.sampled_from(MULTIPLE_CODES), min_size=1)),
+        # each row: not answered (all empty), a missing code in every column (as imports store -7, -8, -9),
+        # or a non-empty set of ticked codes
+        rows = draw(st.lists(st.one_of(st.none(), st.sampled_from((-7, -8, -9)),
+                                       st.sets(st.sampled_from(MULTIPLE_CODES), min_size=1)),
                              min_size=n, max_size=n))
         for code in MULTIPLE_CODES:
-            data[f"{name}_{code}"] = np.array([np.nan if r is None else float(code in r) for r in rows])
+            data[f"{name}_{code}"] = np.array([np.nan if r is None else float(r) if isinstance(r, int)
+                                               else float(code in r) for r in rows])
     return pd.DataFrame(data)
 
 
-def xpath_fields(df: pd.DataFrame) -> list[dict[str, str]]:
-    """The same rows as an ODK instance would hold them: every field as text, '' when empty."""
+def xpath_fields(df: pd.DataFrame, missing_codes: tuple[int, ...] = (-6, -7, -8, -9)) -> list[dict[str, str]]:
+    """The same rows as an ODK instance would hold them: every field as text, '' when empty.
+
+    A multiple-choice answer coded missing is that code selected alone (the form's extra choice); when the
+    code is not one of ``missing_codes`` the form could not have offered it, and the answer is left empty.
+    """
     rows: list[dict[str, str]] = []
     for i in range(len(df)):
         row: dict[str, str] = {}
@@ -106,8 +113,12 @@ def xpath_fields(df: pd.DataFrame) -> list[dict[str, str]]:
         for name in TEXT_ITEMS:
             v = df[name].iloc[i]
             row[name] = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-        for name in MULTIPLE_ITEMS:
+        for name in MULTIPLE_ITEMS:  # a missing code is the one choice selected, as in a form's extra choices
+            first = df[f"{name}_{MULTIPLE_CODES[0]}"].iloc[i]
             ticked = [str(c) for c in MULTIPLE_CODES if df[f"{name}_{c}"].iloc[i] == 1]
-            row[name] = " ".join(ticked)
+            if first < 0:
+                row[name] = str(int(first)) if int(first) in missing_codes else ""
+            else:
+                row[name] = " ".join(ticked)
         rows.append(row)
     return rows
