@@ -74,8 +74,10 @@ def test_nonresponse_errors() -> None:
     with pytest.raises(cs.WeightingError, match="either classes="):
         d.adjust_nonresponse("responded")
     bad = df.assign(r=np.where(df["stype"] == "H", 0, 1))
-    with pytest.raises(cs.WeightingError, match="no responding weight: merge it"):
+    with pytest.raises(cs.WeightingError) as info:
         cs.SurveyDesign(bad, weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
+    assert str(info.value) == ("nonresponse class stype=H has sampled units but no responding weight: merge it "
+                               "with a neighbouring class")
     with pytest.raises(cs.WeightingError, match=r"must hold 1 \(responded\) or 0"):
         cs.SurveyDesign(df.assign(r=2), weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse("r", classes="stype")
 

@@ -3,6 +3,8 @@ replicate, and designs from shipped replicate columns."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -69,6 +71,9 @@ def test_from_replicate_columns_errors() -> None:
     df = rc.load_data("r-survey-extra", "apiclus1_boot.csv")
     with pytest.raises(cs.WeightingError, match=r"no columns match the replicate-weight pattern '\^rw'"):
         cs.SurveyDesign.from_replicates(df, weights="pw", replicate_weights="^rw")
+    with pytest.raises(cs.WeightingError, match=re.escape("replicate weight columns ['boot1x'] are not in the data; "
+                                                          "give existing columns or a regular expression")):
+        cs.SurveyDesign.from_replicates(df, weights="pw", replicate_weights=["boot1", "boot1x"])
     with pytest.raises(cs.WeightingError, match="Fay replicates need rho"):
         cs.SurveyDesign.from_replicates(df, weights="pw", replicate_weights="^boot[0-9]+$", method="Fay")
 

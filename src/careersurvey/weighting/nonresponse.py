@@ -24,7 +24,8 @@ def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Seri
     """The response indicator as a boolean array; a column may hold 1/0 or True/False, no missing."""
     if isinstance(responded, str):
         if responded not in data.columns:
-            raise WeightingError(f"nonresponse: the data have no column {responded!r}")
+            raise WeightingError(f"nonresponse: the data have no column {responded!r}; give the column that holds "
+                                 "1 for respondents and 0 for nonrespondents")
         col = data[responded]
         name = responded
     else:
@@ -41,8 +42,12 @@ def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Seri
     return vals.to_numpy().astype(bool)
 
 
-def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Adjustment factors (n,) or (n, R): N_c / R_c for respondents, 0 for nonrespondents."""
+def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarray,
+                  names: tuple[str, ...] = ()) -> np.ndarray:
+    """Adjustment factors (n,) or (n, R): N_c / R_c for respondents, 0 for nonrespondents.
+
+    ``names`` are the classes as messages should call them (default: their numbers from 1).
+    """
     w2 = w[:, None] if w.ndim == 1 else w
     r = w2.shape[1]
     full = group_totals(codes, k, w2)
@@ -51,7 +56,7 @@ def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarra
     if empty.any():
         c, col = np.argwhere(empty)[0]
         raise WeightingError(
-            f"nonresponse class {c} has sampled units but no responding weight"
+            f"nonresponse class {names[c] if names else c + 1} has sampled units but no responding weight"
             f"{'' if r == 1 else f' in replicate {col + 1}'}: merge it with a neighbouring class")
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.where(resp > 0, full / resp, 0.0)
@@ -104,6 +109,7 @@ class NonresponseStep:
     w1: np.ndarray
     variance: str = "estimated"
     classes: str = ""
+    class_names: tuple[str, ...] = ()
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Residuals of weighted influence values ``z`` (n,) or (n, k) under the class adjustment."""

@@ -27,7 +27,7 @@ from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, 
 from careersurvey.weighting.diagnostics import WeightSummary, summarize
 from careersurvey.weighting.errors import WeightingError
 from careersurvey.weighting.estimated import column_se, perturbed_targets
-from careersurvey.weighting.margins import build_model, factorize, group_totals
+from careersurvey.weighting.margins import build_model, factorize, group_totals, level_key
 from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
 from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
@@ -257,27 +257,32 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
     r = response_indicator(d.data, responded)
     w = d.w
     if not (r & (w > 0)).any():
-        raise WeightingError("nonresponse: no respondent has positive weight")
+        raise WeightingError("nonresponse: no respondent has positive weight; check the response column and the "
+                             "weights")
     if classes is not None:
         var = classes if isinstance(classes, str) else tuple(classes)
         codes, levels = factorize(d.data, var)
         label = var if isinstance(var, str) else " x ".join(var)
         k = len(levels)
+        names = tuple(f"{label}={level_key(lv)}" for lv in levels)
     else:
         p = _propensity(d.data, propensity, r, w)
         codes = propensity_classes(p, n_classes)
         k = int(codes.max()) + 1
         label = f"{k} propensity classes"
-    return _nonresponse_in_classes(d, codes, k, r, variance, label)
+        names = tuple(f"{j + 1} of {k} (by response propensity)" for j in range(k))
+    return _nonresponse_in_classes(d, codes, k, r, variance, label, names)
 
 
-def _nonresponse_in_classes(d, codes: np.ndarray, k: int, r: np.ndarray, variance: str, label: str):
+def _nonresponse_in_classes(d, codes: np.ndarray, k: int, r: np.ndarray, variance: str, label: str,
+                            names: tuple[str, ...] = ()):
     """Adjust within given classes; nonrespondents leave the design as a domain."""
     w = d.w
-    w_new = w * class_factors(codes, k, r, w)
+    w_new = w * class_factors(codes, k, r, w, names)
     rw = _rep_weights(d)
-    rep_new = None if rw is None else rw * class_factors(codes, k, r, rw)
-    step = NonresponseStep(codes=codes, k=k, responded=r, w0=w, w1=w_new, variance=variance, classes=label)
+    rep_new = None if rw is None else rw * class_factors(codes, k, r, rw, names)
+    step = NonresponseStep(codes=codes, k=k, responded=r, w0=w, w1=w_new, variance=variance, classes=label,
+                           class_names=names)
     dom = r if d.domain is None else (r & d.domain)
     changes: dict[str, Any] = {"weights": w_new, "domain": dom, "adjustments": tuple(d.adjustments) + (step,)}
     if rep_new is not None:
@@ -316,7 +321,8 @@ def replicate(d, method: str = "auto", replicates: int = 50, rho: float | None =
     start the replicates from the final weights and ignore the steps).
     """
     if d.replicates is not None:
-        raise WeightingError("this design already has replicate weights")
+        raise WeightingError("this design already has replicate weights: weight it directly (rake, calibrate, trim "
+                             "weight every replicate too)")
     if not d.adjustments:
         return _replicate(d, method, replicates, rho, mse, seed, hadamard)
     return _replay(d, _replicate(_before_weighting(d), method, replicates, rho, mse, seed, hadamard))
@@ -347,7 +353,8 @@ def _replay(d, rep):
         elif isinstance(step, TrimStep):
             rep = trim(rep, step.lower, step.upper)
         elif isinstance(step, NonresponseStep):
-            rep = _nonresponse_in_classes(rep, step.codes, step.k, step.responded, step.variance, step.classes)
+            rep = _nonresponse_in_classes(rep, step.codes, step.k, step.responded, step.variance, step.classes,
+                                          step.class_names)
         else:
             raise WeightingError(f"cannot replay the weighting step {type(step).__name__} on replicate weights; "
                                  "build the replicate design first and weight it afterwards")
@@ -422,11 +429,13 @@ def from_replicates(data: pd.DataFrame, weights: str | Sequence[float], replicat
         cols = list(replicate_weights)
         missing = [c for c in cols if c not in data.columns]
         if missing:
-            raise WeightingError(f"replicate weight columns {missing} are not in the data")
+            raise WeightingError(f"replicate weight columns {missing[:5]} are not in the data; give existing columns "
+                                 "or a regular expression that matches them")
     mult = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(mult).all():
         bad = [c for c in cols if not np.isfinite(mult[:, cols.index(c)]).all()]
-        raise WeightingError(f"replicate weight columns {bad[:5]} have missing or non-numeric values")
+        raise WeightingError(f"replicate weight columns {bad[:5]} have missing or non-numeric values; fill them "
+                             "(0 for units a replicate drops) or leave those replicates out")
     d = SurveyDesign(data, weights=weights)
     reps = _rep.from_columns(mult, d.w, method, combined=combined, scale=scale,
                              rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho,

@@ -37,7 +37,9 @@ class ReplicateWeights:
         if w.ndim != 2 or w.shape[1] < 1:
             raise WeightingError(f"replicate weights must be an (n, R) matrix with R >= 1, got shape {w.shape}")
         if not np.isfinite(w).all():
-            raise WeightingError("replicate weights contain missing or infinite values")
+            bad = np.flatnonzero(~np.isfinite(w).all(axis=0))[:5] + 1
+            raise WeightingError(f"replicate weights {bad.tolist()} (counting from 1) contain missing or infinite "
+                                 "values; fill or drop those replicates")
         rs = np.broadcast_to(np.asarray(self.rscales, dtype=float), (w.shape[1],)).copy()
         if not np.isfinite(self.scale) or self.scale < 0 or (rs < 0).any():
             raise WeightingError(f"replicate scale {self.scale} and rscales must be finite and non-negative")
@@ -94,7 +96,8 @@ def jk1(psu: np.ndarray, pweights: np.ndarray, popsize: np.ndarray | None = None
     """Delete-one-PSU jackknife for an unstratified design (R's ``jk1weights``)."""
     codes, n = _first_appearance_codes(psu)
     if n < 2:
-        raise WeightingError("JK1 needs at least 2 PSUs")
+        raise WeightingError(f"JK1 needs at least 2 PSUs, the design has {n}; give psu= (clusters), or use "
+                             "replicates='bootstrap' only with several PSUs")
     fpc = None
     if popsize is not None:
         vals = np.unique(popsize[np.isfinite(popsize)])
@@ -244,13 +247,16 @@ def bootstrap(strata: np.ndarray | None, psu: np.ndarray, pweights: np.ndarray, 
         else:
             big = int(round(fpc_h))
             if big < nh:
-                raise WeightingError(f"stratum {h}: population size {big} is smaller than the {nh} PSUs")
+                label = pd.unique(strata[s_codes == h])[0]
+                raise WeightingError(f"stratum {label!r}: population size {big} is smaller than the {nh} sampled "
+                                     "PSUs; correct the fpc column")
             copies = np.full(nh, big // nh)
             copies[: big % nh] += 1
             counts[members] = rng.multivariate_hypergeometric(copies, nh, size=replicates).T
     m = 1.0 / np.mean(1.0 / per_stratum)
     if m <= 1:
-        raise WeightingError("bootstrap needs strata with at least 2 PSUs on average")
+        raise WeightingError("bootstrap needs strata with at least 2 PSUs on average; collapse strata with a "
+                             "single PSU first")
     mult = counts[p_codes]
     return ReplicateWeights(mult * pweights[:, None], scale=m / ((m - 1.0) * (replicates - 1.0)),
                             rscales=np.ones(replicates), method="bootstrap")
