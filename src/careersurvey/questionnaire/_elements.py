@@ -53,6 +53,8 @@ class ElementChecks:
 
     raw: Any
     declared_reverse: dict[str, bool | None]
+    #: (parsed, text) of the rule of the module being checked, (None, None) when it has none
+    module_rule: tuple[Node | None, str | None] = (None, None)
 
     def check_modules(self, elements: list, lists: dict[str, ChoiceList]) -> tuple[Module, ...]:
         mods = self.raw.get("modules") if isinstance(self.raw.get("modules"), list) else []
