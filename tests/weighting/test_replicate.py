@@ -125,3 +125,14 @@ def test_dropped_fpc_is_announced() -> None:
     d = cs.SurveyDesign(df, weights="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
     with pytest.warns(UserWarning, match="population sizes of later stages are dropped"):
         d.replicate("JK1")
+
+
+def test_steps_keep_the_targets_they_were_given(clus1) -> None:
+    """Changing the caller's dict afterwards changes neither the summary nor the replay on replicates."""
+    margins = {"stype": dict(MARGINS["stype"]), "sch_wide": dict(MARGINS["sch_wide"])}
+    raked = clus1.rake(margins)
+    margins["stype"]["E"] = 1.0
+    assert raked.weight_summary().margins.loc[("stype", "E"), "target"] == 4421
+    np.testing.assert_allclose(raked.replicate("JK1").w, raked.w, rtol=1e-12)
+    with pytest.raises(TypeError):
+        raked.adjustments[-1].spec["stype"]["E"] = 1.0

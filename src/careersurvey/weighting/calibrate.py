@@ -217,8 +217,8 @@ class CalibrationStep:
     bounds: Bounds = field(default_factory=Bounds)
     iterations: int = 0
     _matrix: object = None  # callable returning X, so big designs build X only when a variance is asked
-    spec: object = None  # the targets as the user gave them (for weight_summary)
-    settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter): to replay it
+    spec: object = None  # the targets as the user gave them, read-only (for weight_summary)
+    settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter), read-only: to replay
     scope: np.ndarray | None = None  # rows the targets describe (None: all); the others kept their weights
     target_var: np.ndarray | None = None  # (p,) variances of estimated targets; None: all targets known
 

@@ -9,6 +9,7 @@ item codes. Every way the targets and the sample can disagree is an error that n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Hashable, Mapping, Sequence
 
 import numpy as np
@@ -45,6 +46,18 @@ def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
     labels = [str(x) for x in index[mask][:limit]]
     more = int(mask.sum()) - len(labels)
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def frozen(value: Any) -> Any:
+    """A read-only deep copy of targets as given (nested mappings become mapping proxies of copies).
+
+    Steps keep the targets they were asked for, so a caller changing its dict afterwards changes nothing.
+    """
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(v) for v in value)
+    return value
 
 
 def group_totals(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:

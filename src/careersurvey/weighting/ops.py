@@ -27,7 +27,7 @@ from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, 
 from careersurvey.weighting.diagnostics import WeightSummary, summarize
 from careersurvey.weighting.errors import WeightingError
 from careersurvey.weighting.estimated import column_se, perturbed_targets
-from careersurvey.weighting.margins import build_model, factorize, group_totals, level_key
+from careersurvey.weighting.margins import build_model, factorize, frozen, group_totals, level_key
 from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
 from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
@@ -100,7 +100,7 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
     rw = _rep_weights(d)
     rep_new = None if rw is None else rw * poststratify_factors(m.codes, len(m.levels), m.totals, rw, m.labels())
     step = PostStratStep(variable=m.name, levels=m.levels, totals=m.totals, codes=m.codes, w_old=w, w_new=w_new,
-                         spec={var: dict(totals)})
+                         spec=frozen({var: dict(totals)}))
     return _evolve(d, w_new, step, rep_new)
 
 
@@ -140,8 +140,8 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
         rep_new = rw * _embed(rr.factor, inside, n, 1.0)
     names, tvec = model.columns()
     step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=factor,
-                           iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=dict(margins),
-                           settings={"rake": True, "tol": tol, "max_iter": max_iter}, scope=inside)
+                           iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=frozen(margins),
+                           settings=frozen({"rake": True, "tol": tol, "max_iter": max_iter}), scope=inside)
     return _evolve(d, w * factor, step, rep_new)
 
 
@@ -214,10 +214,10 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     if population_total is not None:
         spec["(Intercept)"] = population_total
     step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=res.g, bounds=b,
-                           iterations=int(res.iterations[0]), _matrix=x, spec=spec,
-                           settings={"rake": False, "tol": tol, "max_iter": max_iter,
-                                     "population_total": population_total, "totals": dict(totals),
-                                     "target_se": target_se}, scope=inside, target_var=target_var)
+                           iterations=int(res.iterations[0]), _matrix=x, spec=frozen(spec),
+                           settings=frozen({"rake": False, "tol": tol, "max_iter": max_iter,
+                                            "population_total": population_total, "totals": totals,
+                                            "target_se": target_se}), scope=inside, target_var=target_var)
     return _evolve(d, w * res.g, step, rep_new)
 
 
