@@ -37,14 +37,16 @@ class ChisqResult:
     table: pd.DataFrame
 
     def __str__(self) -> str:
+        """As R prints the htest: method, the variables, the statistic with its df, the p-value."""
         if np.isfinite(self.ddf):
             head = f"F = {self.statistic:.4f}, ndf = {self.ndf:.4f}, ddf = {self.ddf:.4f}"
         else:
-            head = f"X-squared = {self.statistic:.4f}, df = {self.ndf:g}"
-        return f"{self.method}\n{head}, p-value = {self.p_value:.4g}"
+            head = (f"X-squared = {self.statistic:.4f}, df = {self.ndf:g} (first-order corrected "
+                    f"{self.adjusted:.4f})")
+        data = f"{self.table.index.name} by {self.table.columns.name}"
+        return f"{self.method}\n\ndata:  {data}\n{head}, p-value = {self.p_value:.4g}"
 
-    def __repr__(self) -> str:
-        return f"<ChisqResult {self.method}: statistic={self.statistic:.6g}, p={self.p_value:.4g}>"
+    __repr__ = __str__
 
 
 def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:

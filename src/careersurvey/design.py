@@ -37,7 +37,7 @@ class SurveyDesign:
     """
 
     __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
-                 "_wname")
+                 "_wname", "_wsource")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class SurveyDesign:
         set_(self, "_weights", w)
         wname = weights if isinstance(weights, str) else getattr(weights, "name", None)
         set_(self, "_wname", wname if isinstance(wname, str) else "weight")
+        set_(self, "_wsource", _weights_source(weights, spec))
 
     # -- immutability -------------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -310,29 +311,36 @@ class SurveyDesign:
 
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> str:
-        """A few lines a survey statistician reads first: sizes per stage, population, df, domain."""
+        """What a survey statistician reads first, as R's ``summary(svydesign)``: the kind of design and its
+        arguments, sizes per stage, sampling probabilities, stratum sizes, population, df, domain."""
         spec = self._spec
         n = len(self._data)
-        lines = []
         kind = "Stratified " if spec.strata_name is not None else ""
-        n_stages = len(spec.stages)
         if spec.psu_arg is None:
             kind += "independent sampling design"
         else:
-            kind += f"{n_stages}-stage cluster sampling design"
+            kind += f"{len(spec.stages)}-stage cluster sampling design"
         kind += " (with replacement)" if spec.stages[0].popsize is None else ""
-        lines.append(kind)
-        lines.append(f"  observations: {n:,}")
+        args = {"weights": self._wsource, "strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg}
+        shown = ", ".join(f"{k} = {', '.join(v) if isinstance(v, tuple) else v}" for k, v in args.items() if v)
+        lines = [kind, f"  design: {shown}" + (", nest = True" if spec.nest else ""),
+                 f"  observations: {n:,}"]
         if spec.strata_name is not None:
             lines.append(f"  strata: {spec.stages[0].n_strata:,} ({spec.strata_name})")
         for s, stage in enumerate(spec.stages, start=1):
             name = spec.psu_names[s - 1] if spec.psu_names else "rows"
-            lines.append(f"  stage {s} units: {len(stage.unit_stratum):,} ({name})")
+            lines.append(f"  stage {s} units: {stage.n_units_total:,} ({name})")
         if spec.stages[0].popsize is not None:
             lines.append(f"  population PSUs (stage 1): {spec.stages[0].popsize.sum():,.0f}")
-        lines.append(f"  estimated population size (sum of weights): {self.w.sum():,.1f}")
+        w = self.w
+        prob = 1 / w[w > 0]
+        lines.append(f"  sampling probabilities (1/weight): min {prob.min():.4g}, median {np.median(prob):.4g}, "
+                     f"max {prob.max():.4g}")
+        lines.append(f"  estimated population size (sum of weights): {w.sum():,.1f}")
         lines.append(f"  design df: {self.design_df}")
         lines.append(f"  lonely PSUs: {self._lonely_psu}")
+        if spec.strata_name is not None:
+            lines += _stratum_table(spec.stages[0], spec.strata_name)
         if self._adjustments:
             lines.append(f"  weighting steps: {', '.join(type(a).__name__ for a in self._adjustments)}")
         if self._replicates is not None:
@@ -344,7 +352,28 @@ class SurveyDesign:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<SurveyDesign\n{self.summary()}>"
+        return self.summary()
+
+
+def _weights_source(weights: Any, spec: DesignSpec) -> str:
+    """How the weights were given, for printing: a column name, N/n from the fpc, 1, or given values."""
+    if isinstance(weights, str):
+        return weights
+    if weights is None:
+        return "N/n from the fpc" if spec.fpc_arg is not None else "1 (unweighted)"
+    name = getattr(weights, "name", None)
+    return f"{name} (given values)" if isinstance(name, str) else "given values"
+
+
+def _stratum_table(stage: _var.Stage, name: str, limit: int = 8) -> list[str]:
+    """R's "Stratum Sizes": rows, PSUs (and population PSUs) per stratum, the first ``limit`` strata."""
+    rows = {"obs": np.bincount(stage.unit_stratum[stage.unit], minlength=stage.n_strata), "PSUs": stage.n_units}
+    if stage.popsize is not None:
+        rows["population PSUs"] = stage.popsize
+    table = pd.DataFrame(rows, index=[str(x) for x in stage.stratum_labels]).T.iloc[:, :limit]
+    more = f" (first {limit} of {stage.n_strata:,})" if stage.n_strata > limit else ""
+    text = table.to_string(float_format=lambda v: f"{v:.0f}")
+    return [f"  stratum sizes ({name}){more}:"] + ["    " + line for line in text.splitlines()]
 
 
 def _backend(module: str, name: str):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.results import logit_interval, result_frame, t_quantile
+from careersurvey.results import EstimateFrame, logit_interval, result_frame, t_quantile
 from careersurvey.variance import WeightedDeviations, one_blas_thread
 
 PointFn = Callable[[np.ndarray], np.ndarray]
@@ -183,7 +183,8 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
                                 "or 0/1 variable. Use ci='wald' for means of other variables.")
         se = np.sqrt(np.diag(vcov))
         interval = logit_interval(theta, se, df, level)
-    return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval, statistic="mean")
+    return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval,
+                        statistic="proportion" if ci == "logit" else "mean", interval=ci)
 
 
 @one_blas_thread
@@ -284,7 +285,8 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
             est.append(q); lo.append(low); hi.append(high); se.append((high - low) / (2 * t))
     se_arr = np.asarray(se, dtype=float)
     return result_frame(rows, np.asarray(est), np.diag(se_arr**2), design_df(design), level=level,
-                        ci=(np.asarray(lo), np.asarray(hi)), se=se_arr, statistic="quantile")
+                        ci=(np.asarray(lo), np.asarray(hi)), se=se_arr, statistic="quantile",
+                        interval="woodruff")
 
 
 # -- domains ----------------------------------------------------------------------------------------------
@@ -311,10 +313,15 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
         labels.append(g[0] if len(g) == 1 else g)
     if not frames:
         raise EstimateError(f"by={by!r}: no rows with non-zero weight have a value.")
+    attrs = frames[0].attrs
+    frames = [pd.DataFrame(f) for f in frames]
+    for f in frames:  # each domain's vcov stays behind: pandas compares attrs when concatenating
+        f.attrs = {}
     if all(len(f) == 1 for f in frames):
         out = pd.concat(frames)
         out.index = pd.Index(labels, name=by_cols[0] if len(by_cols) == 1 else None)
     else:
         out = pd.concat(frames, keys=labels, names=[by_cols[0] if len(by_cols) == 1 else "by", None])
-    out.attrs = {"statistic": frames[0].attrs.get("statistic", ""), "by": by_cols}
+    out = EstimateFrame(out)
+    out.attrs = {**{k: attrs[k] for k in ("statistic", "level", "interval") if k in attrs}, "by": by_cols}
     return out

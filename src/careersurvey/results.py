@@ -17,6 +17,57 @@ from scipy import stats
 COLUMNS = ("estimate", "se", "ci_low", "ci_high", "deff", "df", "cv")
 
 
+class EstimateFrame(pd.DataFrame):
+    """A result frame that prints like R's ``svymean``: a line saying what was estimated and how, then every
+    column in full (never pandas' ``...``), each with enough decimals for 4 significant digits of its smallest
+    value, missing as ``NA``. Anything derived from it (a slice, a merge) is a plain DataFrame."""
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def __repr__(self) -> str:
+        return render_estimates(self)
+
+
+def _decimals(values: pd.Series) -> int:
+    """Decimals that show the smallest non-zero |value| of a column to 4 significant digits (0 to 6)."""
+    finite = np.abs(values.to_numpy(dtype=float))
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if not len(finite):
+        return 0
+    return int(np.clip(3 - np.floor(np.log10(finite.min())), 0, 6))
+
+
+_INTERVALS = {
+    "wald": "intervals: Student's t on the design df",
+    "logit": "logit intervals (R's svyciprop): t on the design df for logit(p)",
+    "woodruff": "Woodruff intervals (R's svyquantile, interval.type = 'mean'); se = interval width / (2 t)",
+}
+
+
+def render_estimates(frame: pd.DataFrame) -> str:
+    """The text of a result frame: a heading from its attrs (statistic, interval level, by), then the table."""
+    stat = frame.attrs.get("statistic") or "estimate"
+    level = frame.attrs.get("level", 0.95)
+    head = f"Design-based {stat}"
+    if frame.attrs.get("by"):
+        head += f" by {', '.join(frame.attrs['by'])}"
+    if "ci_low" in frame.columns:
+        head += f"; {level:.0%} {_INTERVALS.get(frame.attrs.get('interval', 'wald'), 'intervals')}"
+    formatters = {}
+    for col in frame.columns:
+        values = frame[col]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        if col == "df":
+            formatters[col] = lambda v: "Inf" if np.isinf(v) else ("NA" if np.isnan(v) else f"{v:.0f}")
+        else:
+            d = _decimals(values)
+            formatters[col] = lambda v, d=d: "NA" if np.isnan(v) else f"{v:.{d}f}"
+    return head + "\n" + pd.DataFrame(frame).to_string(formatters=formatters, na_rep="NA")
+
+
 def t_quantile(df: float, level: float = 0.95) -> float:
     """Two-sided critical value: Student's t on ``df`` degrees of freedom, normal for infinite df."""
     q = 1 - (1 - level) / 2
@@ -38,8 +89,10 @@ def result_frame(
     ci: tuple[np.ndarray, np.ndarray] | None = None,
     se: np.ndarray | None = None,
     statistic: str = "",
+    interval: str = "wald",
 ) -> pd.DataFrame:
-    """Build the standard result frame; ``ci``/``se`` override the Wald interval (quantiles, logit CIs)."""
+    """Build the standard result frame; ``ci``/``se`` override the Wald interval (quantiles, logit CIs), and
+    ``interval`` ("wald", "logit", "woodruff") says which it is when the frame is printed."""
     estimate = np.asarray(estimate, dtype=float).reshape(-1)
     vcov = np.atleast_2d(np.asarray(vcov, dtype=float))
     if se is None:
@@ -51,7 +104,7 @@ def result_frame(
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / np.abs(estimate)
     index = names if isinstance(names, pd.Index) else pd.Index(list(names))
-    frame = pd.DataFrame(
+    frame = EstimateFrame(
         {
             "estimate": estimate,
             "se": se,
@@ -66,6 +119,7 @@ def result_frame(
     frame.attrs["vcov"] = vcov
     frame.attrs["statistic"] = statistic
     frame.attrs["level"] = level
+    frame.attrs["interval"] = interval
     return frame
 
 

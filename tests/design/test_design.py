@@ -237,3 +237,77 @@ def test_print_shows_what_a_statistician_checks(apiclus1):
     for piece in ["1-stage cluster sampling design", "observations: 183", "stage 1 units: 15 (dnum)",
                   "population PSUs (stage 1): 757", "design df:", "subpopulation: 144 of 183 rows"]:
         assert piece in text
+
+
+def test_print_names_the_design_arguments_probabilities_and_stratum_sizes(apistrat):
+    text = repr(cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc"))
+    assert text.splitlines()[0] == "Stratified independent sampling design"
+    assert "  design: weights = pw, strata = stype, fpc = fpc" in text
+    assert "sampling probabilities (1/weight): min 0.02262, median 0.03587, max 0.06623" in text
+    table = text[text.index("stratum sizes (stype):"):].splitlines()
+    assert table[1].split() == ["E", "H", "M"]
+    assert table[2].split() == ["obs", "100", "50", "50"]
+    assert table[4].split() == ["population", "PSUs", "4421", "755", "1018"]
+    unweighted = repr(cs.SurveyDesign(apistrat[["api00"]]))
+    assert "design: weights = 1 (unweighted)" in unweighted and "(with replacement)" in unweighted
+
+
+def test_result_frames_print_every_column_like_r(apistrat):
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    lines = repr(d.mean(["api00", "awards"])).splitlines()
+    assert lines[0] == "Design-based mean; 95% intervals: Student's t on the design df"
+    assert lines[1].split() == ["estimate", "se", "ci_low", "ci_high", "deff", "df", "cv"]
+    # 4 significant digits of each column's smallest value, df as an integer, nothing elided
+    assert lines[2].split() == ["api00", "662.2874", "9.40894", "643.7322", "680.8425", "1.166", "197", "0.01421"]
+    assert "..." not in "\n".join(lines)
+    assert repr(d.proportion("awards")).startswith("Design-based proportion; 95% logit intervals")
+    assert "NA" in repr(d.quantile("api00", 0.5)).splitlines()[2]  # quantiles have no deff
+    assert type(d.mean("api00")[["estimate"]]) is pd.DataFrame  # derived frames are plain
+
+
+def test_by_a_categorical_gives_level_by_category_rows(apistrat):
+    """Regression: each domain's vcov in attrs made pandas fail to concatenate multi-row domain frames."""
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    res = d.proportion("awards", by="stype")
+    assert list(res.index) == [(s, f"awards{a}") for s in "EHM" for a in ("No", "Yes")]
+    sub = d.subset("stype == 'H'").proportion("awards")
+    np.testing.assert_allclose(res.loc["H"][["estimate", "se", "ci_low"]], sub[["estimate", "se", "ci_low"]],
+                               rtol=1e-12)
+    assert res.attrs["by"] == ["stype"] and "by stype" in repr(res).splitlines()[0]
+
+
+def test_chisq_prints_like_rs_htest(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    assert repr(d.chisq("sch_wide", "stype")).splitlines() == [
+        "Pearson's X^2: Rao & Scott adjustment (second-order, F)", "", "data:  sch_wide by stype",
+        "F = 5.1934, ndf = 1.4946, ddf = 20.9250, p-value = 0.02175"]
+
+
+def test_row_order_does_not_change_the_variance(apiclus1):
+    """Rows sorted by PSU take the running-sum path, shuffled rows the bincount path: same covariance."""
+    df = apiclus1.sort_values(["dnum", "snum"]).reset_index(drop=True)
+    shuffled = df.sample(frac=1, random_state=3).reset_index(drop=True)
+    a = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    b = cs.SurveyDesign(shuffled, weights="pw", psu="dnum", fpc="fpc")
+    assert a.stages[0].starts is not None and b.stages[0].starts is None
+    ra, rb = a.mean(["api00", "enroll", "stype"]), b.mean(["api00", "enroll", "stype"])
+    np.testing.assert_allclose(rb.attrs["vcov"], ra.attrs["vcov"], rtol=1e-12)
+    np.testing.assert_allclose(rb["estimate"], ra["estimate"], rtol=1e-13)
+
+
+def test_replicate_variance_is_the_design_replicates_svrvar(apistrat):
+    """One svrVar: estimates combine replicates by ReplicateWeights.covariance, whose centre is the mean of
+    the replicates with positive rscale, as R's svrVar (a zero rscale must not move the centre)."""
+    import importlib
+
+    wr = importlib.import_module("careersurvey.weighting.replicate")
+    d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
+    rng = np.random.default_rng(1)
+    mult = rng.uniform(0.5, 1.5, size=(len(apistrat), 6))
+    rscales = np.array([1.0, 1.0, 0.0, 1.0, 2.0, 1.0])
+    reps = wr.ReplicateWeights(mult * d.w[:, None], scale=0.3, rscales=rscales)
+    res = d.evolve(replicates=reps).mean("api00")
+    y = apistrat["api00"].to_numpy(float)
+    thetas = (y @ reps.weights) / reps.weights.sum(axis=0)
+    centre = thetas[rscales > 0].mean()
+    assert res["se"].iloc[0] == pytest.approx(np.sqrt(0.3 * np.sum(rscales * (thetas - centre) ** 2)), rel=1e-12)

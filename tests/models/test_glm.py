@@ -173,3 +173,17 @@ def test_link_by_name_or_statsmodels_family(apiclus1):
         d.glm(f, family="binomial", link="logistic")
     with pytest.raises(ModelError, match="give the link inside the statsmodels family object"):
         d.glm(f, family=families.Binomial(), link="probit")
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_complete_separation_is_an_error_whatever_the_memory_layout(apiclus1, order):
+    """The last IRLS step on separated data may or may not count as converged depending on rounding (the
+    layout of X changes it); the answer must not: a deviance of 0 on a 0/1 response has no finite MLE."""
+    from statsmodels.genmod import families
+
+    from careersurvey.models.glm import _fit
+
+    X = np.array(np.column_stack([np.ones(len(apiclus1)), apiclus1["ell"]]), order=order)
+    y = (apiclus1["ell"] > 40).to_numpy(float)
+    with pytest.raises(ModelError, match="every fitted probability is 0 or 1.*may separate the response"):
+        _fit(y, X, apiclus1["pw"].to_numpy(float), families.Binomial(), None, 100, "I(ell > 40) ~ ell", "full")
