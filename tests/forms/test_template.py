@@ -143,3 +143,32 @@ def test_template_content_and_errors(mini):
     clash = dataclasses.replace(m, elements=m.elements + (Item("respondent_id", "text", {"ko": "x", "en": "x"}, m.id),))
     with pytest.raises(FormError, match="an item is named 'respondent_id', which the template reserves"):
         build_template(dataclasses.replace(mini, modules=(clash,) + mini.modules[1:]), "en")
+
+
+def test_lookup_labels_belong_to_each_column(mini, tmp_path):
+    """Two items with the same codes but different labels (role 1-5 and an agree scale 1-5, both routed)
+    each read a lookup list with their own labels."""
+    from careersurvey.expr import parse
+    from careersurvey.forms.codebook import build_codebook
+
+    from .conftest import replace_element
+
+    q = replace_element(mini, "sat", missing=(), relevance=parse("consent == 1"), relevance_text="consent == 1")
+    wb = openpyxl.load_workbook(export_template(q, tmp_path / "t.xlsx", "ko", rows=5))
+    ws, lookup = wb["Responses"], wb["_lookup"]
+    names = [c.value for c in ws[1]]
+    cb = build_codebook(q, "ko")
+    checked = 0
+    for name, (dv, _) in ((n, v) for n, v in zip(names, (_validations(ws)[get_column_letter(i)]
+                                                        for i in range(1, len(names) + 1)))):
+        if dv.type != "list":
+            continue
+        cells = lookup[dv.formula1.split("!")[1].replace("$", "")]
+        got = [(row[0].value, lookup.cell(row[0].row, row[0].column + 1).value) for row in cells]
+        v = cb.variable(name)
+        assert got == [(x.code, x.label["ko"]) for x in v.values + v.missing], name
+        checked += 1
+    assert checked == 9  # consent, role, motives_1-3, fof_shame/calm/worry, sat
+    role_codes = [c for c, _ in build_template(q, "ko").columns[names.index("role")].choices]
+    sat_codes = [c for c, _ in build_template(q, "ko").columns[names.index("sat")].choices]
+    assert role_codes == sat_codes == [1, 2, 3, 4, 5, -9]  # same codes, so one shared list would mislabel one

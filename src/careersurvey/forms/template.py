@@ -55,6 +55,7 @@ class Column:
     label: str
     kind: ColumnKind
     codes: tuple[int, ...] = ()
+    choices: tuple[tuple[int, str], ...] = ()  # (code, label) of a list column, as its lookup list shows them
     minimum: float | str | None = None
     maximum: float | str | None = None
     missing: tuple[int, ...] = ()
@@ -67,7 +68,7 @@ class Template:
     """The content of the entry template before it is written: columns, guidance and metadata."""
 
     columns: tuple[Column, ...]
-    lists: Mapping[tuple[int, ...], tuple[tuple[int, str], ...]]
+    lists: tuple[tuple[tuple[int, str], ...], ...]  # distinct (code, label) lists, in order of first use
     guidance: tuple[tuple[str, ...], ...]
     meta: Mapping[str, str]
     codebook: _codebook.Codebook
@@ -181,7 +182,7 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
             "respondent id column; rename the item"
         )
     columns = [Column(ID_COLUMN, words["id"], "id", title=ID_COLUMN, message=words["id"])]
-    lists: dict[tuple[int, ...], tuple[tuple[int, str], ...]] = {}
+    lists: dict[tuple[tuple[int, str], ...], None] = {}  # an ordered set: lists sharing codes keep their labels
     for v in cb.variables:
         item = q.item(v.item)
         label = common.joined(v.question, langs, sep="\n")
@@ -192,15 +193,13 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
         tail = f" {words['missing']}: {missing_text}." if missing_text else ""
         if v.values:
             codes = tuple(value.code for value in v.values) + missing
-            if codes not in lists:
-                lists[codes] = tuple(
-                    (value.code, text(value.label, ui)) for value in v.values + v.missing
-                )
+            entries = tuple((value.code, text(value.label, ui)) for value in v.values + v.missing)
+            lists.setdefault(entries, None)
             if item.type == "multiple":
                 body = f"{question}\n{words['selected']}.{tail}"
             else:
                 body = f"{question}\n" + "; ".join(f"{value.code}={text(value.label, ui)}" for value in v.values) + "." + tail
-            columns.append(Column(v.name, label, "list", codes=codes, missing=missing, title=title,
+            columns.append(Column(v.name, label, "list", codes=codes, choices=entries, missing=missing, title=title,
                                   message=_clip(body + " " + words["see"] if len(body) < 200 else body)))
         elif item.is_numeric or item.type == "date":
             rng = item.range
@@ -228,7 +227,7 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
         "generator": _generator(),
         "created": created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    return Template(tuple(columns), lists, _guidance(q, cb, ui), meta, cb, ui)
+    return Template(tuple(columns), tuple(lists), _guidance(q, cb, ui), meta, cb, ui)
 
 
 def _generator() -> str:
@@ -318,16 +317,16 @@ def _write(wb: object, t: Template, rows: int) -> None:
     meta = wb.add_worksheet(META_SHEET)
 
     # lookup lists: two columns per list (code, label); the dropdown reads the code column
-    sources: dict[tuple[int, ...], str] = {}
-    for k, (codes, entries) in enumerate(t.lists.items()):
+    sources: dict[tuple[tuple[int, str], ...], str] = {}
+    for k, entries in enumerate(t.lists):
         c = 2 * k
-        write_text(lookup, 0, c, "list_" + "_".join(str(x) for x in codes), bold, plain_quoted)
+        write_text(lookup, 0, c, f"list_{k + 1}", bold, plain_quoted)
         write_text(lookup, 0, c + 1, "label", bold, plain_quoted)
         for r, (code, text_) in enumerate(entries, start=1):
             lookup.write_number(r, c, code)
             write_text(lookup, r, c + 1, text_, None, plain_quoted)
         letter = _col_letter(c)
-        sources[codes] = f"='{LOOKUP_SHEET}'!${letter}$2:${letter}${len(entries) + 1}"
+        sources[entries] = f"='{LOOKUP_SHEET}'!${letter}$2:${letter}${len(entries) + 1}"
     lookup.hide()
 
     first, last = HEADER_ROWS, HEADER_ROWS + rows - 1  # 0-based data rows
@@ -347,7 +346,7 @@ def _write(wb: object, t: Template, rows: int) -> None:
         if col.kind == "id":
             options.update(validate="length", criteria="between", minimum=1, maximum=64, error_message=words["error_id"])
         elif col.kind == "list":
-            options.update(validate="list", source=sources[col.codes], error_message=words["error_list"])
+            options.update(validate="list", source=sources[col.choices], error_message=words["error_list"])
         elif col.kind in ("integer", "decimal"):
             rule = _numeric_rule(col, cell)
             options.update(validate="custom", value=rule,
