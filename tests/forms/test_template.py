@@ -159,8 +159,9 @@ def test_lookup_labels_belong_to_each_column(mini, tmp_path):
     names = [c.value for c in ws[1]]
     cb = build_codebook(q, "ko")
     checked = 0
-    for name, (dv, _) in ((n, v) for n, v in zip(names, (_validations(ws)[get_column_letter(i)]
-                                                        for i in range(1, len(names) + 1)))):
+    validations = _validations(ws)
+    for i, name in enumerate(names, start=1):
+        dv, _ = validations[get_column_letter(i)]
         if dv.type != "list":
             continue
         cells = lookup[dv.formula1.split("!")[1].replace("$", "")]
