@@ -3,9 +3,10 @@
 :func:`build_paper` turns the questionnaire into a small view model (sections of numbered blocks with
 their boxes, routing instruction in words and missing-code options); ``templates/paper.html.j2`` lays
 it out for A4: module headings, numbered questions, labelled tick boxes, rating scales as rows of
-boxes, grids as tables, number and date entry boxes, consent text first and routing instructions
-("Q5에서 '예'를 선택한 경우에만 응답하십시오.") above each routed question. With ``both`` the
-second language is printed under the first in a lighter type.
+boxes, grids as tables, number and date entry boxes, consent text first and routing instructions in
+words ("Q5에서 '예'를 선택한 경우에만 응답하십시오."), each stated once: under a module heading when it
+covers the whole module, above the first of a run of questions sharing it (see :mod:`.paper_routing`).
+With ``both`` the second language is printed under the first in a lighter type.
 """
 
 from __future__ import annotations
