@@ -100,14 +100,17 @@ def bare_read(path: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def timed_import(path: Path, q, tmp: Path, k: int) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds of this process, result) of a full import into a fresh store."""
+def timed_import(path: Path, q, tmp: Path, k: int) -> tuple[float, float, object, str]:
+    """(wall seconds, CPU seconds of this process, result, problem rules found) of a full import."""
     from careersurvey.responses.importer import import_responses
+    from careersurvey.responses.store import ResponseStore
 
     store = tmp / f"bench{k}.duckdb"
     t0, c0 = time.perf_counter(), time.process_time()
     (result,) = import_responses(path, store, q)
-    return time.perf_counter() - t0, time.process_time() - c0, result
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rules = ResponseStore(store).problems()["rule"].value_counts()
+    return wall, cpu, result, ", ".join(f"{n} {rule}" for rule, n in rules.items()) or "none"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu = bare_read(book)
             bare.append(wall)
             bare_cpu.append(cpu)
-            wall, cpu, result = timed_import(book, q, tmp, k)
+            wall, cpu, result, rules = timed_import(book, q, tmp, k)
             full.append(wall)
             full_cpu.append(cpu)
             print(f"run {k + 1}: calamine {bare[-1]:.2f} s ({bare_cpu[-1]:.2f} CPU), import {full[-1]:.2f} s "
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{min(full_cpu):.2f} | {cpu_ratio:.2f}x |",
         "",
         f"Import result: {result.rows_in:,} rows in, {result.accepted:,} accepted, {result.quarantined:,} "
-        f"quarantined, {result.warnings:,} warnings. Target: at most 2x the bare read "
+        f"quarantined, {result.warnings:,} warnings (problems: {rules}). Target: at most 2x the bare read "
         f"({'met' if ratio <= 2 else 'NOT met'}).",
         END,
     ])
