@@ -215,6 +215,10 @@ def _targets_dirs() -> list[Path]:
         dirs.append(Path(env))
     dirs.append(Path.cwd() / "survey" / "targets")
     dirs.append(Path(__file__).resolve().parents[3] / "survey" / "targets")
+    # a regular (non-editable) install puts survey/ under <prefix>/share/careersurvey/survey
+    from careersurvey.questionnaire.locate import installed_survey_dirs
+
+    dirs.extend(d / "targets" for d in installed_survey_dirs())
     return dirs
 
 
