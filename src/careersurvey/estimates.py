@@ -234,22 +234,30 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
 
 
 # -- quantiles --------------------------------------------------------------------------------------------
-def _qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
-    """R's ``qrule_math``: the smallest x with weighted CDF >= p (the lower one at an exact step)."""
-    keep = w != 0
-    x, w = x[keep], w[keep]
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    cumw = np.cumsum(w[order])
-    total = math.fsum(w)
-    below = np.flatnonzero(cumw <= p * total)
-    if len(below) == 0:
-        return float(xs[0])
-    pos = below[-1]
-    wlow = p - cumw[pos] / total
-    if wlow == 0:
-        return float(xs[pos])
-    return float(xs[min(pos + 1, len(xs) - 1)])
+@dataclass(frozen=True, eq=False)
+class WeightedCDF:
+    """The weighted distribution of one variable over the rows with non-zero weight, sorted once, so that the
+    quantile and both ends of its Woodruff interval (for every requested p) share one sort."""
+
+    xs: np.ndarray
+    cumw: np.ndarray
+    total: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, w: np.ndarray) -> WeightedCDF:
+        keep = w != 0
+        x, w = x[keep], w[keep]
+        order = np.argsort(x, kind="stable")
+        return cls(x[order], np.cumsum(w[order]), math.fsum(w))
+
+    def qrule_math(self, p: float) -> float:
+        """R's ``qrule_math``: the smallest x with weighted CDF >= p (the lower one at an exact step)."""
+        pos = int(np.searchsorted(self.cumw, p * self.total, side="right")) - 1  # last cumw <= p * total
+        if pos < 0:
+            return float(self.xs[0])
+        if p - self.cumw[pos] / self.total == 0:
+            return float(self.xs[pos])
+        return float(self.xs[min(pos + 1, len(self.xs) - 1)])
 
 
 @one_blas_thread
@@ -260,33 +268,35 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
     probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
     if not all(0 <= p <= 1 for p in probs):
         raise EstimateError(f"quantiles must lie in [0, 1] (got {probs})")
-    rows, est, lo, hi, se = [], [], [], [], []
+    rows: list[str] = []
+    values: list[tuple[float, float, float, float]] = []  # estimate, ci_low, ci_high, se
     for v in _as_names(variables):
         if _is_categorical(design.data[v]):
             raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical.")
         d, V = _prepare(design, [v], na_rm)
-        x = V.columns[0]
-        w = d.w
-        if np.isnan(x[w != 0]).any():
-            for p in probs:
-                rows.append(f"{v}.{p:g}"); est.append(np.nan); lo.append(np.nan); hi.append(np.nan)
-                se.append(np.nan)
-            continue
-        df = design_df(d)
-        t = t_quantile(df, level)
-        for p in probs:
-            q = _qrule_math(x, w, p)
-            share, vcov = mean_estimate(d, Variables(((x <= q).astype(float),), ("below",), V.missing))
-            share_se = math.sqrt(vcov[0, 0])
-            p_lo, p_hi = share[0] - t * share_se, share[0] + t * share_se
-            low = np.nan if (np.isnan(p_lo) or p_lo < 0) else _qrule_math(x, w, p_lo)
-            high = np.nan if (np.isnan(p_hi) or p_hi > 1) else _qrule_math(x, w, p_hi)
-            rows.append(f"{v}.{p:g}")
-            est.append(q); lo.append(low); hi.append(high); se.append((high - low) / (2 * t))
-    se_arr = np.asarray(se, dtype=float)
-    return result_frame(rows, np.asarray(est), np.diag(se_arr**2), design_df(design), level=level,
-                        ci=(np.asarray(lo), np.asarray(hi)), se=se_arr, statistic="quantile",
-                        interval="woodruff")
+        rows += [f"{v}.{p:g}" for p in probs]
+        values += _woodruff(d, V, probs, t_quantile(design_df(d), level))
+    est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
+    return result_frame(rows, est, np.diag(se**2), design_df(design), level=level, ci=(lo, hi), se=se,
+                        statistic="quantile", interval="woodruff")
+
+
+def _woodruff(d, V: Variables, probs: list[float], t: float) -> list[tuple[float, float, float, float]]:
+    """(quantile, ci_low, ci_high, se) per p: the interval maps the t interval of the share below the quantile
+    back through the weighted CDF, and the SE is its width over 2t, as R's svyquantile reports it."""
+    x, w = V.columns[0], d.w
+    if np.isnan(x[w != 0]).any():  # a missing value in the domain without na_rm: NA, as R
+        return [(np.nan,) * 4 for _ in probs]
+    cdf = WeightedCDF.of(x, w)
+    out = []
+    for p in probs:  # over the requested quantiles, not over rows
+        q = cdf.qrule_math(p)
+        share, vcov = mean_estimate(d, Variables(((x <= q).astype(float),), ("below",), V.missing))
+        p_lo, p_hi = share[0] - t * math.sqrt(vcov[0, 0]), share[0] + t * math.sqrt(vcov[0, 0])
+        low = np.nan if (np.isnan(p_lo) or p_lo < 0) else cdf.qrule_math(p_lo)
+        high = np.nan if (np.isnan(p_hi) or p_hi > 1) else cdf.qrule_math(p_hi)
+        out.append((q, low, high, (high - low) / (2 * t)))
+    return out
 
 
 # -- domains ----------------------------------------------------------------------------------------------

@@ -311,3 +311,13 @@ def test_replicate_variance_is_the_design_replicates_svrvar(apistrat):
     thetas = (y @ reps.weights) / reps.weights.sum(axis=0)
     centre = thetas[rscales > 0].mean()
     assert res["se"].iloc[0] == pytest.approx(np.sqrt(0.3 * np.sum(rscales * (thetas - centre) ** 2)), rel=1e-12)
+
+
+def test_quantile_with_missing_values_is_na_unless_na_rm(apistrat):
+    df = apistrat.assign(api00=apistrat["api00"].astype(float).where(apistrat.index != 5))
+    d = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+    assert d.quantile("api00", [0.25, 0.5])[["estimate", "se", "ci_low", "ci_high"]].isna().all().all()
+    kept = d.quantile("api00", [0.25, 0.5], na_rm=True)
+    dom = d.subset(df["api00"].notna()).quantile("api00", [0.25, 0.5])
+    np.testing.assert_allclose(kept[["estimate", "se", "ci_low", "ci_high"]], dom[["estimate", "se", "ci_low", "ci_high"]])
+    assert list(kept.index) == ["api00.0.25", "api00.0.5"]
