@@ -68,8 +68,10 @@ class SurveyDesign:
                 raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
         w = _resolve_weights(data, weights, spec, dom)
         _var.check_lonely(spec.stages, lonely_psu, spec.strata_name)
+        w.flags.writeable = False  # d.w hands out this array: nobody may change the design's weights through it
         set_ = object.__setattr__
-        set_(self, "_data", data)
+        # a shallow copy: with pandas' copy-on-write, later edits of the caller's frame do not reach the design
+        set_(self, "_data", data if _spec is not None else data.copy(deep=False))
         set_(self, "_spec", spec)
         set_(self, "_lonely_psu", lonely_psu)
         set_(self, "_adjustments", tuple(adjustments))
@@ -116,8 +118,9 @@ class SurveyDesign:
     # -- attributes others use ----------------------------------------------------------------------------
     @property
     def data(self) -> pd.DataFrame:
-        """The DataFrame, all rows (a domain keeps every row)."""
-        return self._data
+        """The DataFrame, all rows (a domain keeps every row); a shallow copy, so that editing it (copy-on-write)
+        leaves the design as it was built."""
+        return self._data.copy(deep=False)
 
     @property
     def weights(self) -> pd.Series:

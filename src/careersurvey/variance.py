@@ -71,6 +71,11 @@ class Stage:
     stratum_labels: np.ndarray
     starts: np.ndarray | None
 
+    def __post_init__(self) -> None:
+        for value in vars(self).values():  # the arrays are shared by every design evolved from this one
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
     @property
     def n_strata(self) -> int:
         return len(self.n_units)

@@ -321,3 +321,17 @@ def test_quantile_with_missing_values_is_na_unless_na_rm(apistrat):
     dom = d.subset(df["api00"].notna()).quantile("api00", [0.25, 0.5])
     np.testing.assert_allclose(kept[["estimate", "se", "ci_low", "ci_high"]], dom[["estimate", "se", "ci_low", "ci_high"]])
     assert list(kept.index) == ["api00.0.25", "api00.0.5"]
+
+
+def test_the_design_cannot_be_changed_through_its_data_or_weights(apistrat):
+    df = apistrat.copy()
+    d = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+    before = d.mean("api00")
+    df.loc[0, "api00"] = 10_000          # the caller's frame
+    handed_out = d.data
+    handed_out.loc[1, "api00"] = 10_000  # a frame handed out by the design
+    with pytest.raises(ValueError, match="read-only"):
+        d.w[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        d.stages[0].unit[0] = 3
+    pd.testing.assert_frame_equal(d.mean("api00"), before)

@@ -187,3 +187,10 @@ def test_complete_separation_is_an_error_whatever_the_memory_layout(apiclus1, or
     y = (apiclus1["ell"] > 40).to_numpy(float)
     with pytest.raises(ModelError, match="every fitted probability is 0 or 1.*may separate the response"):
         _fit(y, X, apiclus1["pw"].to_numpy(float), families.Binomial(), None, 100, "I(ell > 40) ~ ell", "full")
+
+
+def test_fit_extras_are_read_only(apiclus1):
+    fit = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc").glm("api00 ~ ell")
+    assert fit.extra["iterations"] >= 1
+    with pytest.raises(TypeError):
+        fit.extra["deviance"] = 0.0

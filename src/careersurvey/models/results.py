@@ -8,7 +8,9 @@ text/HTML renderers), so printed output, notebooks and the report use the same t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,7 +47,10 @@ class ModelResults:
     level: float = 0.95
     n_thresholds: int = 0
     deff: pd.Series | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))  # read-only, like the rest
 
     # -- coefficients -------------------------------------------------------------------------------------
     @property
