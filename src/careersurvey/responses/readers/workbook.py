@@ -82,6 +82,8 @@ _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SCAN_BLOCK = 16 << 20
 _SCAN_OVERLAP = 1 << 16
+#: what makes a block worth parsing: a hidden row, a formula (or a shared-formula follower), a merged range
+_NEEDLES = (b"hidden=", b"</f>", b't="shared"', b"<mergeCell")
 
 
 class Workbook:
@@ -155,7 +157,7 @@ class Workbook:
         hidden: set[int] = set()
         formulas: dict[tuple[int, int], str] = {}
         merged: dict[str, tuple[int, int, int, int, str]] = {}
-        previous = b""
+        tail = b""
         first = True
         try:
             with self.zip.open(member) as fh:
@@ -163,23 +165,29 @@ class Workbook:
                     block = fh.read(_SCAN_BLOCK)
                     if not block:
                         break
-                    buf = previous + block
                     if first:
-                        dim = _DIMENSION.search(buf, 0, 4096)
+                        dim = _DIMENSION.search(block, 0, 4096)
                         dimension_rows = int(dim.group(1)) if dim and dim.group(1) else None
                         first = False
-                    if b"hidden=" in buf:
-                        hidden.update(int(r) for r in _HIDDEN_ROW.findall(buf))
-                        hidden.update(int(r) for r in _HIDDEN_ROW2.findall(buf))
-                    if b"</f>" in buf or b't="shared"' in buf:
-                        for c, r, f in _FORMULA.findall(buf):
-                            key = (int(r), column_index(c.decode()))
-                            formulas.setdefault(key, _xml_unescape((f or b"").decode("utf-8", "replace")))
-                    if b"<mergeCell" in buf:
-                        for c1, r1, c2, r2 in _MERGE.findall(buf):
-                            ref = f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}"
-                            merged[ref] = (int(r1), column_index(c1.decode()), int(r2), column_index(c2.decode()), ref)
-                    previous = buf[-_SCAN_OVERLAP:]
+                    # substring tests on the block itself, and on the small seam with the previous block;
+                    # the block is copied (tail + block) only where something was found
+                    seam = tail + block[:_SCAN_OVERLAP]
+                    found = [needle for needle in _NEEDLES if needle in block or needle in seam]
+                    if found:
+                        buf = tail + block
+                        if b"hidden=" in found:
+                            hidden.update(int(r) for r in _HIDDEN_ROW.findall(buf))
+                            hidden.update(int(r) for r in _HIDDEN_ROW2.findall(buf))
+                        if b"</f>" in found or b't="shared"' in found:
+                            for c, r, f in _FORMULA.findall(buf):
+                                key = (int(r), column_index(c.decode()))
+                                formulas.setdefault(key, _xml_unescape((f or b"").decode("utf-8", "replace")))
+                        if b"<mergeCell" in found:
+                            for c1, r1, c2, r2 in _MERGE.findall(buf):
+                                ref = f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}"
+                                merged[ref] = (int(r1), column_index(c1.decode()), int(r2),
+                                               column_index(c2.decode()), ref)
+                    tail = block[-_SCAN_OVERLAP:] if len(block) >= _SCAN_OVERLAP else (tail + block)[-_SCAN_OVERLAP:]
         except (zipfile.BadZipFile, EOFError, OSError, Exception) as exc:  # zlib.error, CRC errors too
             raise ResponsesError(
                 f"the sheet {sheet!r} cannot be read ({exc}); the workbook is damaged or truncated: open it in "
