@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         folder = args.keep or tmp
         folder.mkdir(parents=True, exist_ok=True)
-        book = folder / f"template_{q.id}_{args.rows}.xlsx"
+        book = folder / f"template_{q.id}_{q.version}_{q.content_hash()[:8]}_{args.rows}.xlsx"  # remade on change
         if not book.exists():
             t0 = time.perf_counter()
             write_workbook(q, simulated_answers(q, args.rows), book)
