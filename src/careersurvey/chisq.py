@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from careersurvey.estimates import EstimateError, Variables, mean_estimate
+from careersurvey.estimates import EstimateError, Variables, mean_estimate, require_columns
 from careersurvey.variance import one_blas_thread
 
 
@@ -56,7 +56,8 @@ def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:
         levels = [c for c in col.cat.categories if c in present]
     else:
         levels = sorted(col[active].dropna().unique(), key=lambda v: (str(type(v)), v))
-    return pd.Categorical(col, categories=levels).codes.astype(np.int64), levels
+    # -1 for missing values and for levels seen only outside the domain (never a Categorical of unknown values)
+    return pd.Index(levels).get_indexer(col.to_numpy(dtype=object)).astype(np.int64), levels
 
 
 @one_blas_thread
@@ -65,9 +66,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     if statistic not in ("F", "Chisq"):
         raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)")
     data = design.data
-    for v in (row, col):
-        if v not in data.columns:
-            raise EstimateError(f"chisq(): variable {v!r} is not in the design's data.")
+    require_columns(data, (row, col), "chisq() variable")
     active = design.active
     act = np.ones(len(data), dtype=bool) if active is None else active
     rcode, rlev = _codes(data[row], act)
@@ -75,7 +74,8 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     nr, nc = len(rlev), len(clev)
     if nr < 2 or nc < 2:
         raise EstimateError(f"chisq(): {row!r} and {col!r} need at least two observed levels each "
-                            f"(have {nr} and {nc}).")
+                            f"(have {nr} and {nc} among the rows of the design); a test of independence needs a "
+                            "two-way table.")
     ok = (rcode >= 0) & (ccode >= 0)
     # R: svymean(mm, design, na.rm=TRUE) on interaction(row, col) indicators, row level varying fastest
     cell = np.where(ok, rcode + nr * ccode, -1)

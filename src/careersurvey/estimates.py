@@ -77,6 +77,14 @@ class Variables:
         return Variables(cols, self.names, self.missing)
 
 
+def require_columns(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
+    """Raise :class:`EstimateError` naming the first of ``names`` that is not a column, and the columns there are."""
+    for v in names:
+        if v not in data.columns:
+            shown = ", ".join(map(str, list(data.columns)[:15])) + (" ..." if data.shape[1] > 15 else "")
+            raise EstimateError(f"{what} {v!r} is not in the design's data; check the name (columns: {shown}).")
+
+
 def _as_names(variables: str | Sequence[str]) -> list[str]:
     return [variables] if isinstance(variables, str) else list(variables)
 
@@ -103,10 +111,8 @@ def analysis_variables(data: pd.DataFrame, variables: Sequence[str]) -> Variable
     columns: list[np.ndarray] = []
     names: list[str] = []
     missing = np.zeros(len(data), dtype=bool)
+    require_columns(data, variables, "variable")
     for v in variables:
-        if v not in data.columns:
-            raise EstimateError(f"variable {v!r} is not in the design's data; check the name "
-                                f"(columns include {', '.join(map(str, list(data.columns)[:15]))}).")
         col = data[v]
         if not _is_categorical(col):
             x = col.to_numpy(dtype=float, na_value=np.nan)  # a view for float64 columns
@@ -210,7 +216,8 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
     X = V.dense()
     for v in nums + dens:
         if _is_categorical(design.data[v]):
-            raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical.")
+            raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical. For the share of a "
+                                "level use mean() or proportion(); for a ratio, make a 0/1 column of the level.")
     Y, D = X[:, : len(nums)], X[:, len(nums):]
     ii = np.repeat(np.arange(len(nums)), len(dens))
     jj = np.tile(np.arange(len(dens)), len(nums))
@@ -272,7 +279,8 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95)
     values: list[tuple[float, float, float, float]] = []  # estimate, ci_low, ci_high, se
     for v in _as_names(variables):
         if _is_categorical(design.data[v]):
-            raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical.")
+            raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical. Use mean() or "
+                                "proportion() for the shares of its levels.")
         d, V = _prepare(design, [v], na_rm)
         rows += [f"{v}.{p:g}" for p in probs]
         values += _woodruff(d, V, probs, t_quantile(design_df(d), level))
@@ -307,9 +315,7 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
     row per level the index is the level; otherwise a MultiIndex (level, estimate name).
     """
     by_cols = _as_names(by)
-    for b in by_cols:
-        if b not in design.data.columns:
-            raise EstimateError(f"by variable {b!r} is not in the design's data.")
+    require_columns(design.data, by_cols, "by variable")
     keys = design.data[by_cols]
     inside = design.w != 0
     groups = keys[inside & keys.notna().all(axis=1).to_numpy()].drop_duplicates()
@@ -322,7 +328,8 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
         frames.append(estimator(design.subset(mask)))
         labels.append(g[0] if len(g) == 1 else g)
     if not frames:
-        raise EstimateError(f"by={by!r}: no rows with non-zero weight have a value.")
+        raise EstimateError(f"by={by!r}: no row with non-zero weight has a value of {', '.join(by_cols)}; "
+                            "check that the domain is not empty and the by variable is filled in.")
     attrs = frames[0].attrs
     frames = [pd.DataFrame(f) for f in frames]
     for f in frames:  # each domain's vcov stays behind: pandas compares attrs when concatenating

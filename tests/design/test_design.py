@@ -335,3 +335,21 @@ def test_the_design_cannot_be_changed_through_its_data_or_weights(apistrat):
     with pytest.raises(ValueError, match="read-only"):
         d.stages[0].unit[0] = 3
     pd.testing.assert_frame_equal(d.mean("api00"), before)
+
+
+def test_estimate_errors_say_what_is_wrong_and_what_to_do(apistrat):
+    d = cs.SurveyDesign(apistrat[["pw", "stype", "api00", "awards"]], weights="pw", strata="stype")
+    with pytest.raises(cs.EstimateError) as err:
+        d.mean("api99")
+    assert str(err.value) == ("variable 'api99' is not in the design's data; check the name (columns: pw, stype, "
+                              "api00, awards).")
+    with pytest.raises(cs.EstimateError, match="^by variable 'sector' is not in the design's data"):
+        d.mean("api00", by="sector")
+    with pytest.raises(cs.EstimateError, match="^chisq\\(\\) variable 'x' is not in the design's data"):
+        d.chisq("awards", "x")
+    with pytest.raises(cs.EstimateError, match="'awards' is categorical. Use mean\\(\\) or proportion\\(\\)"):
+        d.quantile("awards")
+    with pytest.raises(cs.EstimateError, match="'awards' is categorical. For the share of a level use mean"):
+        d.ratio("awards", "api00")
+    with pytest.raises(cs.EstimateError, match="need at least two observed levels each \\(have 1 and 2"):
+        d.subset("stype == 'E'").chisq("stype", "awards")
