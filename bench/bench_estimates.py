@@ -202,12 +202,12 @@ def render(results: dict, repeat: int, tasks: list[str]) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark: design-based estimates on 1,000,000 rows (200 strata, 5,000 PSUs)", "",
-        f"Made by `python3 bench/bench_estimates.py` on {when}: best of {repeat} runs (samplics 1), each task of "
-        f"each tool in its own process; Python {platform.python_version()}, {_machine()}. Every tool reads the same parquet "
-        "file (bench/generate.py) in its natural way, untimed (svy: polars; the others: pandas). Times run from "
-        "the design build to estimates with design-based SEs. Peak MB is the process's peak resident set during "
-        "the task, loaded data and imported libraries included (data MB: after loading and a warm-up on 2,000 rows); "
-        "the reader's transient buffers are not counted.", "",
+        f"Made by `python3 bench/bench_estimates.py` on {when}: best of {repeat} runs (samplics 1), each task "
+        f"of each tool in its own process; Python {platform.python_version()}, {_machine()}. Every tool reads "
+        "the same parquet file (bench/generate.py) in its natural way, untimed (svy: polars; the others: "
+        "pandas). Times run from the design build to estimates with design-based SEs. Peak MB is the process's "
+        "peak resident set during the task, loaded data and imported libraries included (data MB: after "
+        "loading and a warm-up on 2,000 rows); the reader's transient buffers are not counted.", "",
     ]
     base = results.get("svy", {}).get("tasks", {})
     for task in tasks:
@@ -226,8 +226,8 @@ def render(results: dict, repeat: int, tasks: list[str]) -> str:
                 de = np.max(np.abs(np.array(r["estimate"]) / np.array(ref["estimate"]) - 1))
                 ds = np.max(np.abs(np.array(r["se"]) / np.array(ref["se"]) - 1))
                 diff = f"{de:.1e} / {ds:.1e}"
-            lines.append(f"| {tool} | {version} | {r['seconds']:.3f} | {speed} | {data_mb:.0f} | {r['peak_mb']:.0f} | {mem} | "
-                         f"{diff} |")
+            lines.append(f"| {tool} | {version} | {r['seconds']:.3f} | {speed} | {data_mb:.0f} | "
+                         f"{r['peak_mb']:.0f} | {mem} | {diff} |")
         lines.append("")
     lines += _targets(results)
     return "\n".join(lines).rstrip() + "\n"

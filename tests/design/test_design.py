@@ -319,7 +319,8 @@ def test_quantile_with_missing_values_is_na_unless_na_rm(apistrat):
     assert d.quantile("api00", [0.25, 0.5])[["estimate", "se", "ci_low", "ci_high"]].isna().all().all()
     kept = d.quantile("api00", [0.25, 0.5], na_rm=True)
     dom = d.subset(df["api00"].notna()).quantile("api00", [0.25, 0.5])
-    np.testing.assert_allclose(kept[["estimate", "se", "ci_low", "ci_high"]], dom[["estimate", "se", "ci_low", "ci_high"]])
+    cols = ["estimate", "se", "ci_low", "ci_high"]
+    np.testing.assert_allclose(kept[cols], dom[cols])
     assert list(kept.index) == ["api00.0.25", "api00.0.5"]
 
 

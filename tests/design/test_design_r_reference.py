@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 import careersurvey as cs
-wr = importlib.import_module("careersurvey.weighting.replicate")  # the module; the package's ``replicate`` is a function
+# the module (the package's own ``replicate`` is a function)
+wr = importlib.import_module("careersurvey.weighting.replicate")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SOURCES = (FIXTURES / "r-survey", FIXTURES / "r-survey-extra")
