@@ -34,6 +34,9 @@ SECTOR = {1: "University", 2: "Public institute", 3: "Large firm", 4: "SME", 5: 
 PAY_SYSTEM = {1: "Seniority", 2: "Performance", 3: "Mixed", 4: "Other"}
 AGE_GROUP = {1: "under 30", 2: "under 30", 3: "30-39", 4: "30-39", 5: "40-49", 6: "40-49", 7: "50+", 8: "50+"}
 EMPLOYED = "role in [4, 5, 6] or work_now == 1"
+#: High-school grade band (hs_rank) as a reader names it; "top students" are band 1 (내신 1등급, top 4%).
+STANDING = {1: "Top 4% (grade 1)", 2: "Top 4-11% (grade 2)", 3: "Top 11-23% (grade 3)", 4: "Top 23-40% (grade 4)",
+            5: "Below top 40%"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,13 @@ class Study:
 
     @property
     def data(self) -> pd.DataFrame:
-        return self.design.data
+        """The rows of the analysed population (the domain of ``design``)."""
+        return rows(self.design)
+
+
+def rows(d: "cs.SurveyDesign") -> pd.DataFrame:
+    """The data rows inside a design's domain (all rows when it has none): what counts of answers count."""
+    return d.data if d.domain is None else d.data[d.domain]
 
 
 def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -95,6 +104,8 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
     new["back_main_label"] = pd.Categorical(x["back_main"].map({c.code: c.label.get("en", str(c.code))
                                                                 for c in back.choices}),
                                             categories=[c.label.get("en", str(c.code)) for c in back.choices])
+    new["standing"] = pd.Categorical(x["hs_rank"].map(STANDING), categories=list(STANDING.values()))
+    new["top_student"] = (x["hs_rank"] == 1).astype(float).where(x["hs_rank"].notna())
     new["employed"] = (x["role"].isin([4, 5, 6]) | (x["work_now"] == 1)).astype(float)
     rest = data.drop(columns=list(x.columns))
     return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
@@ -123,8 +134,9 @@ def _impute_margins(data: pd.DataFrame, columns: Sequence[str], by: str | None) 
 
 def load_study(store: str | Path, sample: str | Path | None = None,
                targets: str | None = "kr-researchers-2023") -> Study:
-    """Read a store and build the raked design (see module doc). Respondents outside the targets'
-    population (undergraduates, working abroad or outside the listed sectors) are only in ``full``."""
+    """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
+    inside the targets' scope, design weights outside it); ``design`` and ``base`` are its domain of the
+    targets' population (researchers in Korea), after and before raking."""
     data = cs.load_responses(store, labels=False)
     q = cs.load_questionnaire(data.attrs["questionnaire"])
     notes: list[str] = []
@@ -147,27 +159,36 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         design_kw = dict(weights="design_weight")
         notes.append("no sample file: every respondent starts with weight 1 (no strata or clusters)")
     data = derive(data, q)
-    base = full = cs.SurveyDesign(data, **design_kw)
     tg = None
-    design = base
+    full = base = design = cs.SurveyDesign(data, **design_kw)
     if targets:
         tg = cs.load_targets(targets)
-        # the targets count researchers working in Korea: undergraduates, people abroad or outside the
-        # listed sectors are described with their design weights only (``full``), never raked
-        inside = data["role"].between(2, 7) & data["sector"].between(1, 6) & (data["region"] != 18)
-        if (~inside).any():
-            notes.append(f"{int((~inside).sum())} respondents outside the targets' population (undergraduates, "
-                         "researchers abroad or outside the listed sectors) keep their design weights and are "
-                         "left out of the raked analyses")
-        with_margins = tg.add_margin_columns(data[inside].reset_index(drop=True))
-        cols = [m.column for m in tg.margins_]
-        with_margins, filled = _impute_margins(with_margins, cols, "stratum" if "stratum" in data else None)
-        notes.extend(filled)
-        base = cs.SurveyDesign(with_margins, **design_kw)
-        design = base.rake(tg.margins())
+        # margin items left unanswered (refused sex or region) take their stratum's most common code, for
+        # the weighting only: the analysis variables keep them missing
+        items = [m.variable for m in tg.margins_]
+        filled, imputed = _impute_margins(data, items, "stratum" if "stratum" in data else None)
+        notes.extend(imputed)
+        # the targets count researchers working in Korea (their ``scope``): undergraduates and people abroad
+        # or outside the listed sectors keep their design weights; every analysis of the researchers is a
+        # domain of the one design, so its variance runs over the full sample (as R's subset)
+        inside = tg.in_scope(filled)
+        margins = tg.add_margin_columns(filled[items], in_scope=inside).drop(columns=items)
+        # sectors of the targets' population only: a Rao-Scott test in the domain must not see the levels
+        # of the rows outside it (abroad), whose cells would be empty (R: droplevels before svychisq)
+        margins["sector_in_scope"] = data["sector_name"].where(inside)
+        full = cs.SurveyDesign(pd.concat([data, margins], axis=1), **design_kw)
+        raked = full.rake(tg.margins(), scope=inside)
+        base, design, full = full.subset(inside), raked.subset(inside), raked
+        notes.append(tg.scope_note(filled, inside) + "; the analyses of researchers in Korea use the raked "
+                     "weights, RQ1 and the respondents abroad use every respondent")
         notes.append(f"raked to {tg.id} ({', '.join(m.name for m in tg.margins_)}; population "
                      f"{tg.population_total:,.0f})")
     return Study(design=design, base=base, full=full, questionnaire=q, targets=tg, notes=tuple(notes))
+
+
+def p_text(p: float) -> str:
+    """A p-value as findings print it: "p < 0.001" rather than a string of zeros, else three decimals."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def label(q: "cs.Questionnaire", item: str, lang: str = "en", width: int = 60) -> str:
@@ -185,7 +206,7 @@ def _ci(values: pd.Series) -> str:
 def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
     """Weighted share (0/1 variable; logit CIs) or mean by group with CIs, groups with fewer than 10
     answers left out."""
-    sub = d.data[[variable, by]].dropna()
+    sub = rows(d)[[variable, by]].dropna()
     counts = sub.groupby(by).size()
     keep = counts[counts >= 10].index
     dom = d.subset(d.data[by].isin(keep) & d.data[variable].notna())
@@ -201,7 +222,7 @@ def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[
     cols = [f"top_{v}" if top else v for v in variables]
     est = d.mean(cols, na_rm=True, ci="logit" if top else "wald")
     est.index = [label(q, v, width=70) for v in variables]
-    est.insert(0, "n", [int(d.data[c].notna().sum()) for c in cols])
+    est.insert(0, "n", [int(n) for n in rows(d)[cols].notna().sum()])
     est.insert(0, "item", list(variables))
     keep = [c for c in ("item", "n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]
     return est[keep].sort_values("estimate", ascending=False)
@@ -219,7 +240,7 @@ def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int
              q: "cs.Questionnaire | None" = None) -> pd.DataFrame:
     """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
     ``min_n`` respondents; with ``q``, rows that are items (or their ``top_`` indicators) show the label."""
-    counts = d.data[by].value_counts()
+    counts = rows(d)[by].value_counts()
     keep = [g for g in counts.index if counts[g] >= min_n]
     out = {}
     for v in variables:
@@ -261,7 +282,7 @@ TERMS = {"pay_gap": "Pay gap to big tech (log ratio)", "s_rel_deprivation": "Rel
          "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",
          "s_autonomy": "Research autonomy (1-5)", "s_fear_failure": "Fear of failure (1-5)",
          "s_learn_failure": "Learning from failure (1-5)", "s_recognition": "Social recognition (1-5)",
-         "female": "Female", "ai": "Works in AI"}
+         "female": "Female", "ai": "Works in AI", "top_student": "Top 4% at high school (grade 1)"}
 
 
 def pretty(term: object) -> str:

@@ -1,9 +1,10 @@
 """RQ1: why do top science students prefer medical school ("success is guaranteed") to science and
 engineering?
 
-Weighted shares who considered medicine or would choose it today, by role and sector; the importance of
-career motives; agreement with reasons for the medical-school preference; a proportional-odds model of
-the likelihood of choosing medicine today on motives and recognition; Rao-Scott test by role.
+Weighted shares who would choose medicine today, by role, by high-school grade band (top students, 내신
+1등급, against the others) and by sector; the importance of career motives; agreement with reasons for the
+medical-school preference; a proportional-odds model of the likelihood of choosing medicine today on
+standing, motives and recognition; Rao-Scott tests by role and by standing.
 """
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, label, main, prop_table  # noqa: E402
+from _common import TERMS, Study, by_table, coef_table, item_means, label, main, p_text, prop_table  # noqa: E402
 
 KEY, TITLE = "RQ1", "Medical school versus science and engineering"
 QUESTION = ("Why do top science students prefer medical school (\"success is guaranteed\") to science and "
             "engineering?")
 MOTIVES = ("mot_success", "mot_income", "mot_stability", "mot_parents", "mot_interest", "mot_prestige")
 MEDWHY = ("medwhy_guarantee", "medwhy_sci_risky", "medwhy_license")
+TOP = TERMS["top_student"]
 
 
 def run(study: Study) -> "cs.AnalysisResult":
     """Medicine versus science: shares, motives, reasons and an ordinal model."""
-    # undergraduates are outside the researcher targets: this question uses everyone, with design weights
+    # everyone: researchers in Korea raked, undergraduates and those abroad (outside the targets) design-weighted
     d, q = study.full, study.questionnaire
     data = d.data
     tables, figures, findings = [], [], []
@@ -39,12 +41,26 @@ def run(study: Study) -> "cs.AnalysisResult":
     overall = d.mean("top_med_would", na_rm=True, ci="logit").iloc[0]
     findings.append(f"{overall.estimate:.1%} (95% CI {overall.ci_low:.1%}-{overall.ci_high:.1%}) would likely "
                     "choose a medical programme if they chose again today.")
+    standing = prop_table(d, "top_med_would", "standing")
+    tables.append(cs.Table("med_would_standing", "Would likely choose medicine today, by high-school grade band",
+                           standing, "Grade band among science-track students at high school (내신); weighted "
+                           "share answering likely or very likely, 95% CI."))
+    figures.append(cs.estimate_plot(standing, "med_would_standing", "Would choose medicine today, by grade band",
+                                    caption="Weighted percent, 95% CI; top students are grade 1 (top 4%)."))
+    known = data["top_med_would"].notna() & data["top_student"].notna()
+    top = d.subset(known & (data["top_student"] == 1)).mean("top_med_would", na_rm=True, ci="logit").iloc[0]
+    rest = d.subset(known & (data["top_student"] == 0)).mean("top_med_would", na_rm=True, ci="logit").iloc[0]
+    test = d.subset(known).chisq("top_med_would", "top_student")
+    findings.append(f"Top students (top 4% at high school) would choose medicine more often: {top.estimate:.1%} "
+                    f"(95% CI {top.ci_low:.1%}-{top.ci_high:.1%}) against {rest.estimate:.1%} "
+                    f"({rest.ci_low:.1%}-{rest.ci_high:.1%}) of the others; Rao-Scott F = {test.statistic:.2f}, "
+                    f"{p_text(test.p_value)}.")
     data_cons = data["med_considered"].map({1: "not considered", 2: "briefly", 3: "seriously", 4: "applied/admitted"})
     if data_cons.notna().any():
         test = d.subset(data["med_considered"].notna() & data["role_group"].notna()).chisq("med_considered",
                                                                                            "role_group")
         findings.append(f"Having considered medicine differs by role: Rao-Scott F = {test.statistic:.2f}, "
-                        f"p = {test.p_value:.3g}.")
+                        f"{p_text(test.p_value)}.")
     mot = item_means(d, q, MOTIVES)
     tables.append(cs.Table("motives", "Importance of career motives (1 = not at all, 5 = extremely)", mot))
     figures.append(cs.estimate_plot(mot, "motives", "Importance of motives (mean, 1-5)",
@@ -55,26 +71,32 @@ def run(study: Study) -> "cs.AnalysisResult":
     findings.append(f"Most agreed reason: '{why.index[0]}' ({why.estimate.iloc[0]:.0%} agree).")
     tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector",
                            by_table(d, ["top_med_would"], "sector_name", q=q)))
-    formula = ("med_would ~ " + " + ".join(MOTIVES) + " + s_recognition + female + "
+    formula = ("med_would ~ top_student + " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
     olr = d.ordinal(formula)
     tab = coef_table(olr, drop_intercept=False)
     tables.append(cs.Table("model_med_would", "Proportional-odds model: likelihood of choosing medicine "
                            "today (1-5)", tab, "Design-based ordinal logit; odds ratios per scale point."))
-    shown = tab.loc[[t for t in tab.index if t.startswith("mot_") or t == "Social recognition (1-5)"]]
+    shown = tab.loc[[t for t in tab.index if t.startswith("mot_") or t in (TOP, "Social recognition (1-5)")]]
     shown.index = [label(q, t, width=45) if t.startswith("mot_") else t for t in shown.index]
     figures.append(cs.forest_plot(shown, "model_med_would", "Odds ratios: would choose medicine today",
-                                  caption="Per point of importance (1-5); 95% CIs."))
+                                  caption="Top students against the others; motives per point of importance "
+                                          "(1-5); 95% CIs."))
+    r = tab.loc[TOP]
+    findings.append(f"With motives held constant, being a top student multiplies the odds of preferring medicine "
+                    f"by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
     r = tab.loc["mot_success"]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
                     f"medicine by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings), facts={t: float(tab.loc[t, "estimate"]) for t in tab.index},
-        methods=("All respondents including undergraduates and those abroad, weighted with the design "
-                 "weights (undergraduates are outside the raking targets); CIs, Rao-Scott tests and the "
-                 "proportional-odds model use the stratified cluster design. stem-careers 1.0.0 has no measure of school standing, so "
-                 "'top' students cannot be singled out; the motives model shows why medicine attracts."),
+        methods=("All respondents including undergraduates and those abroad: researchers in Korea with the "
+                 "raked weights, the others (outside the raking targets) with their design weights; CIs, "
+                 "Rao-Scott tests and the "
+                 "proportional-odds model use the stratified cluster design. Top students are those who "
+                 "report grade 1 (top 4%) of the high-school record among science-track students (hs_rank; "
+                 "self-reported, recalled); 'prefer not to say' is left out of the comparisons."),
     )
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import EMPLOYED, Study, coef_table, main, prop_table  # noqa: E402
+from _common import EMPLOYED, Study, coef_table, main, p_text, prop_table  # noqa: E402
 
 KEY, TITLE = "RQ2", "Intentions to leave Korea and science"
 QUESTION = ("Who intends to leave Korea, or science, and how much do compensation gaps, pay by seniority rather "
@@ -36,9 +36,10 @@ def run(study: Study) -> "cs.AnalysisResult":
                    cs.Table(f"{outcome}_sector", f"Likely {what}, by sector", by_sector)]
         figures.append(cs.estimate_plot(by_sector, f"{outcome}_sector", f"Likely {what}, by sector",
                                         caption="Weighted percent with 95% confidence interval."))
-        test = d.subset(d.data[outcome].notna() & d.data["sector_name"].notna()).chisq(outcome, "sector_name")
+        sector = "sector_in_scope" if "sector_in_scope" in d.data else "sector_name"
+        test = d.subset(d.data[outcome].notna() & d.data[sector].notna()).chisq(outcome, sector)
         findings.append(f"Intention of {what} differs by sector: Rao-Scott F = {test.statistic:.2f} "
-                        f"(df {test.ndf:.2f}, {test.ddf:.1f}), p = {test.p_value:.3g}.")
+                        f"(df {test.ndf:.2f}, {test.ddf:.1f}), {p_text(test.p_value)}.")
     work = d.subset(EMPLOYED)
     models = {}
     for outcome, what in (("leave_korea", "moving abroad"), ("leave_science", "leaving science")):

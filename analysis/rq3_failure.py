@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, main, prop_table, tidy  # noqa: E402
+from _common import Study, by_table, coef_table, item_means, main, prop_table, rows, tidy  # noqa: E402
 
 KEY, TITLE = "RQ3", "Failure stigma, safe research and leaving"
 QUESTION = ("How strong is failure stigma (a failed project recorded as failure, limiting future funding; safe "
@@ -47,7 +47,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     top = keyed.iloc[0]
     findings.append(f"Most agreed stigma statement: '{keyed.index[0]}' ({top.estimate:.0%}, 95% CI "
                     f"{top.ci_low:.0%}-{top.ci_high:.0%}).")
-    if data["honest_fail_level"].notna().sum() >= 10:
+    if rows(d)["honest_fail_level"].notna().sum() >= 10:
         aware = tidy(d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True, ci="logit"),
                      prefix="honest_fail_level")
         tables.append(cs.Table("honest_fail", "Knowledge of honest-failure (성실실패) recognition", aware,
@@ -71,7 +71,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     findings.append(f"Failure stigma and leaving science: odds ratio {np.exp(r.estimate):.2f} per point "
                     f"(95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}) with fear of failure, safety and "
                     "learning held constant.")
-    rel = cs.reliability_table(data, q, scales=list(SCALES))
+    rel = cs.reliability_table(rows(d), q, scales=list(SCALES))
     tables.append(cs.Table("reliability", "Reliability of the failure scales", rel,
                            "Cronbach's alpha with Feldt 95% CI, McDonald's omega total, one-factor fit."))
     facts = {"stigma_on_leave_science": float(r.estimate),

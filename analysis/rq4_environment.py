@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, item_means, main  # noqa: E402
+from _common import Study, by_table, item_means, main, p_text  # noqa: E402
 
 KEY, TITLE = "RQ4", "The research environment"
 QUESTION = ("How do researchers rate their environment: short-term evaluation, top-down management, autonomy, "
@@ -56,10 +56,10 @@ def run(study: Study) -> "cs.AnalysisResult":
                     f"administration (95% CI {admin.ci_low:.0f}-{admin.ci_high:.0f}).")
     months = d.mean("env_funding_months", na_rm=True).iloc[0]
     findings.append(f"From proposal to money takes {months.estimate:.1f} months on average.")
-    test = d.subset(data["top_env_short_eval"].notna() & data["sector_name"].notna()).chisq(
-        "top_env_short_eval", "sector_name")
+    sector = "sector_in_scope" if "sector_in_scope" in data else "sector_name"
+    test = d.subset(data["top_env_short_eval"].notna() & data[sector].notna()).chisq("top_env_short_eval", sector)
     findings.append(f"Agreement that evaluation is short-term differs by sector: Rao-Scott F = "
-                    f"{test.statistic:.2f}, p = {test.p_value:.3g}.")
+                    f"{test.statistic:.2f}, {p_text(test.p_value)}.")
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings),

@@ -80,7 +80,9 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
         assert rq2[f"{outcome}:Psychological safety (1-5)"] < 0
     rq3 = demo.results["RQ3"].facts
     assert rq3["stigma_on_safe_research"] > 0 and rq3["stigma_on_leave_science"] > 0
-    assert demo.results["RQ1"].facts["mot_success"] > 0  # valuing guaranteed success goes with medicine
+    rq1 = demo.results["RQ1"].facts
+    assert rq1["mot_success"] > 0  # valuing guaranteed success goes with medicine
+    assert rq1["Top 4% at high school (grade 1)"] > 0  # the simulated ability raises the wish for medicine
     # the weighted share likely to move abroad covers the population truth of the simulation
     from careersurvey.report.build import load_analysis
 
@@ -130,3 +132,66 @@ def test_report_command_rebuilds_the_report_from_the_store(demo, tmp_path: Path)
     assert "no sample file" in html and 'id="rq5"' in html
     missing = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "nope.duckdb")])
     assert missing.exit_code != 0 and "import responses first" in missing.output
+
+
+def test_wheel_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
+    """The Done-means check: a wheel (with survey/ and the analysis scripts inside) installed into a new
+    venv runs ``careersurvey demo`` from a folder with no checkout in sight (~40 s, a smaller sample)."""
+    import os
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"
+    src.mkdir()
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / part, src / part)
+    for part in ("src", "survey", "analysis"):  # copytree follows the report/scripts -> analysis link
+        shutil.copytree(repo / part, src / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERSURVEY_")}
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    built = subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src)],
+                           capture_output=True, text=True, env=env)
+    if built.returncode != 0:
+        pytest.skip(f"cannot build a wheel here (offline?): {built.stderr[-300:]}")
+    wheel = next((tmp_path / "dist").glob("careersurvey-*.whl"))
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    for script in ("_common.py", "rq1_medicine.py", "rq5_reforms.py"):
+        assert f"careersurvey/report/scripts/{script}" in names
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True, env=env, capture_output=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    run = subprocess.run([str(venv / "bin" / "careersurvey"), "demo", "--out", "out", "--institutions", "120"],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    out = work / "out"
+    assert run.stdout.strip().splitlines()[-1] == f"Report: {out / 'report.html'}"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in ("import", "weighting", "reliability", "rq1", "rq2", "rq3", "rq4", "rq5", "methods"):
+        assert f'id="{section}"' in html, section
+    assert "analysis failed" not in html
+    assert (out / "store.duckdb").exists() and (out / "report_tables.xlsx").exists()
+    assert len(list((out / "forms").glob("*.xlsx"))) == 3 and len(list((out / "analysis").glob("RQ*.xlsx"))) == 5
+    assert str(repo) not in html  # nothing read from the checkout
+
+
+def test_study_rakes_only_the_targets_population_as_a_domain(demo) -> None:
+    """One design for every respondent: raked with scope= inside the targets' population (researchers in
+    Korea), design weights outside it; the researchers' analyses are a domain of it (variance over all PSUs)."""
+    from careersurvey.report.build import load_analysis
+
+    study = load_analysis("_common").load_study(demo.store)
+    full, d = study.full, study.design
+    inside = d.domain
+    assert inside is not None and 0 < (~inside).sum() < len(inside) and len(d.data) == len(full.data)
+    outside = full.data[~inside]
+    assert set(outside["role"].eq(1) | outside["sector"].ge(7) | outside["region"].eq(18)) == {True}
+    np.testing.assert_allclose(full.weights[~inside], outside["design_weight"])
+    assert d.weights.sum() == pytest.approx(603_566)
+    shares = d.weights.groupby(d.data["sector_margin"]).sum() / d.weights.sum()
+    assert shares.to_dict() == pytest.approx({"business": 0.727, "university": 0.198, "public_institute": 0.075})
+    assert len(study.data) == int(inside.sum())

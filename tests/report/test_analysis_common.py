@@ -32,7 +32,7 @@ def _frame(q, **values) -> pd.DataFrame:
 def test_derive_codes_intentions_pay_gap_and_top_box(q) -> None:
     df = _frame(q, role=[5, 5, 2, 1], sector=[3, 1, 1, 1], ti_leave_korea_5y=[5, 3, -9, 4],
                 ti_leave_science=[4, 1, 2, -7], pay_exact=[5500, -7, -9, -9], pay_band=[-9, 3, -9, -9],
-                med_would=[1, 2, 4, 5], pay_system=[1, 2, -9, -9], sex=[1, 2, -7, 2])
+                med_would=[1, 2, 4, 5], pay_system=[1, 2, -9, -9], sex=[1, 2, -7, 2], hs_rank=[1, 3, -7, 5])
     out = common.derive(df, q)
     assert out["leave_korea"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["leave_korea"][2])
     assert out["leave_korea"][3] == 1.0
@@ -45,6 +45,10 @@ def test_derive_codes_intentions_pay_gap_and_top_box(q) -> None:
     assert out["pay_system_name"].tolist()[:2] == ["Seniority", "Performance"]
     assert out["female"].tolist()[:2] == [0.0, 1.0] and np.isnan(out["female"][2])
     assert np.isnan(out["sex"][2])  # missing codes become NaN in the analysis copy
+    # top students are grade 1 of the school record; "prefer not to say" is neither top nor other
+    assert out["top_student"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["top_student"][2])
+    assert out["standing"].tolist()[:2] == ["Top 4% (grade 1)", "Top 11-23% (grade 3)"]
+    assert pd.isna(out["standing"][2]) and out["standing"][3] == "Below top 40%"
     assert "s_fail_stigma" in out and out["s_fail_stigma"].isna().all()  # skipped items: no score
 
 

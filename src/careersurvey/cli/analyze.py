@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         analysis_dir: Optional[Path] = typer.Option(None, help="folder of the analysis scripts"),
     ) -> None:
         """Weighted estimates, tests and models of one research question; writes <RQ>.xlsx and PNGs."""
-        from careersurvey.report.build import ANALYSES, ReportError, load_analysis
+        from careersurvey.report.build import ANALYSES, ReportError, load_analysis, targets_path
 
         if question.upper() not in ANALYSES:
             raise typer.BadParameter(f"{question!r} is not one of {', '.join(ANALYSES)}", param_hint="QUESTION")
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
         try:
             common = load_analysis("_common", analysis_dir)
-            study = common.load_study(store, sample, None if targets == "none" else targets)
+            study = common.load_study(store, sample, None if targets == "none" else targets_path(targets))
             result = load_analysis(question, analysis_dir).run(study)
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             typer.echo(f"error: {exc}", err=True)

@@ -43,6 +43,6 @@ def register(app: typer.Typer) -> None:
                       f"{res.seconds:.1f} s")
         for key, msg in res.errors.items():
             console.print(f"[red]{key} failed:[/red] {msg}")
-        typer.echo(f"Report: {res.report}")
+        typer.echo(f"Report: {res.report.resolve()}")
         if res.errors:
             raise typer.Exit(1)

@@ -31,6 +31,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         typer.echo(f"Tables: {res.tables}")
-        typer.echo(f"Report: {res.html}")
+        typer.echo(f"Report: {res.html.resolve()}")
         if res.errors:
             raise typer.Exit(1)

@@ -24,7 +24,7 @@ from careersurvey.report import plots
 from careersurvey.report.html import Section, render_html, section_from_result, write_html
 from careersurvey.report.results import AnalysisResult, Table, write_tables
 
-__all__ = ["ReportFiles", "analysis_dir", "load_analysis", "run_analysis", "build_report", "ANALYSES"]
+__all__ = ["ReportFiles", "analysis_dir", "load_analysis", "run_analysis", "build_report", "targets_path", "ANALYSES"]
 
 #: Research question -> script in analysis/.
 ANALYSES: dict[str, str] = {"RQ1": "rq1_medicine.py", "RQ2": "rq2_leaving.py", "RQ3": "rq3_failure.py",
@@ -45,19 +45,43 @@ class ReportFiles:
     errors: dict[str, str]
 
 
+#: The analysis scripts shipped with the package: ``report/scripts`` is a symlink to the repository's
+#: analysis/ (one source of truth in git), copied into the wheel as package data (pyproject.toml).
+PACKAGED_SCRIPTS = Path(__file__).resolve().parent / "scripts"
+
+
 def analysis_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder of the analysis scripts: ``path``, $CAREERSURVEY_ANALYSIS_DIR, ./analysis, or the
-    repository's analysis/ next to this package's source."""
+    """The folder of the analysis scripts: ``path``, $CAREERSURVEY_ANALYSIS_DIR, ./analysis (a user's own
+    copy), or the scripts shipped with the package (the checkout's analysis/ in an editable install)."""
     candidates = [Path(path)] if path else []
     if os.environ.get("CAREERSURVEY_ANALYSIS_DIR"):
         candidates.append(Path(os.environ["CAREERSURVEY_ANALYSIS_DIR"]))
-    candidates += [Path.cwd() / "analysis", Path(__file__).resolve().parents[3] / "analysis"]
+    candidates += [Path.cwd() / "analysis", PACKAGED_SCRIPTS]
     for c in candidates:
         if (c / "_common.py").exists():
             return c
     raise ReportError(
-        "no analysis scripts found (looked in " + ", ".join(str(c) for c in candidates) + "); run from the "
-        "careersurvey repository or pass --analysis-dir / set CAREERSURVEY_ANALYSIS_DIR")
+        "no analysis scripts found (looked in " + ", ".join(str(c) for c in candidates) + "); reinstall "
+        "careersurvey (the package ships them), or pass --analysis-dir / set CAREERSURVEY_ANALYSIS_DIR to a "
+        "folder holding _common.py and rq1_medicine.py ... rq5_reforms.py")
+
+
+def targets_path(name: str | None) -> str | None:
+    """A targets id or file as a file path: the weighting lookup (a path, ./survey/targets, the checkout),
+    else the ``targets/`` folder of the installed ``survey/`` (a wheel install; ``questionnaire.survey_dir``)."""
+    if name is None:
+        return None
+    from careersurvey.weighting.targets import find_targets
+
+    try:
+        return str(find_targets(name))
+    except ValueError:
+        from careersurvey.questionnaire import survey_dir
+
+        path = survey_dir() / "targets" / f"{name}.yaml"
+        if not path.exists():
+            raise
+        return str(path)
 
 
 def load_analysis(name: str, folder: str | os.PathLike[str] | None = None) -> ModuleType:
@@ -136,13 +160,14 @@ def _import_section(store) -> Section:
 
 def _weighting_section(study) -> Section:
     d, base = study.design, study.base
-    w, w0 = d.weights.to_numpy(float), base.weights.to_numpy(float)
+    inside = np.ones(len(d.data), dtype=bool) if d.domain is None else d.domain  # the raked population
+    w, w0 = d.weights.to_numpy(float)[inside], base.weights.to_numpy(float)[inside]
     rows = []
     if study.targets is not None:
         for m in study.targets.margins_:
-            col = d.data[m.column]
+            col = d.data[m.column].to_numpy()[inside]
             for level, share in m.shares().items():
-                hit = (col == level).to_numpy()
+                hit = col == level
                 rows.append({"margin": f"{m.name}: {level}", "target": share, "unweighted": hit.mean(),
                              "design weights": w0[hit].sum() / w0.sum(), "weighted": w[hit].sum() / w.sum()})
     margins = pd.DataFrame(rows).set_index("margin") if rows else pd.DataFrame()
@@ -222,8 +247,11 @@ def _methods_section(study) -> Section:
         "responded is handled as R survey's lonely.psu = 'adjust'.",
         (f"Weighting: design weights of researchers in Korea were raked to {tg.id} ({tg.source}, {tg.year}): "
          + "; ".join(f"{m.name} from item {m.variable}" for m in tg.margins_)
-         + ". Undergraduates and researchers abroad are outside these figures: they keep their design "
-           "weights and are analysed separately (RQ1 uses every respondent with design weights).")
+         + f". Only respondents inside the targets' population ({tg.scope or 'everyone'}) were raked; "
+           "undergraduates and researchers abroad are outside these figures and keep their design weights. "
+           "Estimates for researchers in Korea are domain estimates of the one design of every respondent "
+           "(zero weight outside the domain, variance over every institution, as R survey's subset); RQ1 "
+           "and the questions to those abroad use every respondent with these weights.")
         if tg is not None else "Weighting: design weights only (no population targets were given).",
         "Variance: Taylor linearisation with the stratified cluster design; after raking, variances are "
         "computed from the calibration residuals (as R survey's calibrate). Confidence intervals use the "
@@ -277,7 +305,7 @@ def build_report(
     out.mkdir(parents=True, exist_ok=True)
     common = load_analysis("_common", analysis_folder)
     say("loading the store and weighting")
-    study = common.load_study(store, sample, targets)
+    study = common.load_study(store, sample, targets_path(targets))
     sections = [_import_section(store), _weighting_section(study), _reliability_section(study)]
     results: dict[str, AnalysisResult] = {}
     errors: dict[str, str] = {}

@@ -59,9 +59,10 @@ def simulate_survey(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if margins is None:
+        from careersurvey.report.build import targets_path
         from careersurvey.weighting import load_targets
 
-        margins = Margins.from_targets(load_targets(targets))
+        margins = Margins.from_targets(load_targets(targets_path(targets)))
     pop = make_population(seed=seed, margins=margins, model=model)
     draw = respond(draw_sample(pop, n_institutions=n_institutions, take=take, seed=seed + 1), seed=seed + 2)
     resp = draw.respondents

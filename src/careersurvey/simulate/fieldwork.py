@@ -110,17 +110,16 @@ def fill_template(template: str | Path, answers: pd.DataFrame, out: str | Path) 
             f"{template}: the template has no column(s) {', '.join(absent[:5])}; make the template from the "
             "same questionnaire version as the answers"
         )
-    id_col = names[0]
-    cols = [(where[c], c) for c in answers.columns]
+    cols = [where[c] for c in answers.columns]
     values = answers.to_numpy(dtype=object)
+    # openpyxl writes cell by cell: this loop is the file format's, the values were made vectorised
     for i, rid in enumerate(answers.index):
         r = FIRST_DATA_ROW + i
         ws.cell(row=r, column=1, value=str(rid))
-        for k, (j, _) in enumerate(cols):
+        for k, j in enumerate(cols):
             v = _cell(values[i, k])
             if v is not None:
                 ws.cell(row=r, column=j, value=v)
-    del id_col
     out = Path(out)
     wb.save(out)
     return out

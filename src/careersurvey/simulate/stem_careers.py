@@ -3,7 +3,7 @@
 This is the one place that knows the instrument's variable names and codes (survey/stem-careers/1.0.0.yaml)
 and ties them to the latent truth of ``population.LatentModel``: failure stigma, psychological safety,
 autonomy and relative deprivation drive their scales; the two intentions to leave drive the turnover items;
-a student's standing drives the wish for medical school. Everything not named here is answered generically
+a student's standing (``hs_rank``, from the latent ability) drives the wish for medical school. Everything not named here is answered generically
 by ``answers.simulate_answers`` from the questionnaire itself.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from careersurvey.simulate.answers import AnswerPlan, Driver
 
@@ -25,6 +26,8 @@ _CAPITAL = (1, 4, 9)  # Seoul, Incheon, Gyeonggi
 _REST = (2, 3, 5, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17)
 _FIELDS = {1: (101, 102, 103, 104, 105, 106, 107), 2: (201, 202, 203, 204, 205, 206, 207, 208, 209, 210),
            3: (301,), 4: (401,), 5: (501, 601)}
+#: Cuts of -ability for the high-school grade bands 1-4 (shares 10%, 15%, 20%, 25%, 30% of respondents).
+_RANK_CUTS = -stats.norm.ppf([0.90, 0.75, 0.55, 0.30])
 _PAY_BANDS = np.array([3000, 5000, 7000, 10000, 15000, 30000, 60000])  # upper bounds, 만원
 
 
@@ -70,6 +73,10 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     out["admin_pct"] = np.clip(np.round(rng.normal(28 + 4 * z_st + 5 * (sec <= 2), 11)), 0, 90)
     out["pbs_share"] = np.clip(np.round(rng.normal(np.where(sec == 2, 55, 35), 20) / 5) * 5, 0, 100)
     out["abroad_years"] = np.round(rng.gamma(2.0, 1.5, n) + 0.5, 1)
+    # high-school grade band from ability (standard normal): top 10%, next 15%, 20%, 25%, rest (science-track
+    # students who went on to STEM careers are assumed better than average); 2% prefer not to say
+    band = np.searchsorted(_RANK_CUTS, -p["ability"].to_numpy()) + 1
+    out["hs_rank_code"] = np.where(rng.random(n) < 0.02, -7, band)
     # latent traits, standardised in the sample by Driver
     for c in ("stigma", "safety", "autonomy", "deprivation", "ability", "leave_korea_lp", "leave_science_lp",
               "prefer_medicine_lp", "pay_gap"):
@@ -88,7 +95,7 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
 
 PLAN = AnswerPlan(
     population={
-        "lang": ("lang", {1: 1, 2: 2}), "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
+        "lang": ("lang", {1: 1, 2: 2}), "hs_rank": ("hs_rank_code", {v: v for v in (1, 2, 3, 4, 5, -7)}), "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
         "elig_korea": ("one", {1: 1}), "role": ("role_code", {v: v for v in range(1, 8)}),
         "work_now": ("work_now_code", {1: 1}), "field": ("field_code", {c: c for v in _FIELDS.values() for c in v}),
         "ai_work": ("ai_code", {1: 1, 2: 2, 3: 3}), "degree": ("degree_code", {v: v for v in range(1, 6)}),
@@ -119,7 +126,7 @@ PLAN = AnswerPlan(
         "med_would": Driver("prefer_medicine_lp", logit=True),
         "med_considered": Driver("prefer_medicine_lp", 0.6),
         "medwhy_guarantee": Driver("prefer_medicine_lp", 0.4, shift=0.6),
-        "mot_success": Driver("prefer_medicine_lp", 0.4),
+        "mot_success": Driver("prefer_medicine_lp", 0.6),
         "js_salary": Driver("neg_deprivation", 0.6), "js_indep": Driver("autonomy", 0.5),
         "js_overall": Driver("leave_any", -0.5), "back_intent": Driver("return_lp", logit=True),
         # RQ5: reforms differ in how much they would help
