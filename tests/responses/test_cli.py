@@ -35,6 +35,8 @@ def test_import_json_then_reimport(tmp_path, q10, monkeypatch):
     assert out["file"] == "a.xlsx" and len(out["sha256"]) == 64
     again = json.loads(run("import", f, "--store", db, "--json").stdout.strip())
     assert again["already_imported"] is True and again["accepted"] == 3
+    fresh = run("import", f, "--store", tmp_path / "t.duckdb")
+    assert "4 rows -> 3 accepted, 1 quarantined" in fresh.stdout and "  1 formula; see" in fresh.stdout
     text = run("import", f, "--store", db)
     assert "already imported" in text.stdout and "nothing added" in text.stdout
 

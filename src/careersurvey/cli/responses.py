@@ -109,6 +109,10 @@ def import_(
                 f"{path}: {result.rows_in} rows -> {result.accepted} accepted, {result.quarantined} quarantined, "
                 f"{result.warnings} warnings ({result.questionnaire}@{result.version}, {result.kind}{extra}; "
                 f"import {result.import_id})", highlight=False)
+            if result.quarantined or result.warnings:
+                rules = target.problems(result.import_id)["rule"].value_counts()
+                console.print("  " + ", ".join(f"{n} {rule}" for rule, n in rules.items())
+                              + f"; see `careersurvey responses problems --store {store}`", highlight=False)
     if unreadable:
         raise typer.Exit(2)
 
