@@ -69,28 +69,32 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("medwhy", "Agreement with reasons why top students choose medicine", why,
                            "Weighted share agreeing or strongly agreeing."))
     findings.append(f"Most agreed reason: '{why.index[0]}' ({why.estimate.iloc[0]:.0%} agree).")
-    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector",
-                           by_table(d, ["top_med_would"], "sector_name", q=q)))
+    by_sector = by_table(d, ["top_med_would"], "sector_name")
+    by_sector.index = ["would likely choose medicine (share)"]
+    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector", by_sector,
+                           "Weighted share answering likely or very likely."))
     formula = ("med_would ~ top_student + " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
     olr = d.ordinal(formula)
     tab = coef_table(olr, drop_intercept=False)
+    facts = {t: float(tab.loc[t, "estimate"]) for t in tab.index}  # by term name, for checks
+    tab.index = [f"motive: {label(q, t, width=45)}" if t.startswith("mot_") else t for t in tab.index]
     tables.append(cs.Table("model_med_would", "Proportional-odds model: likelihood of choosing medicine "
-                           "today (1-5)", tab, "Design-based ordinal logit; odds ratios per scale point."))
-    shown = tab.loc[[t for t in tab.index if t.startswith("mot_") or t in (TOP, "Social recognition (1-5)")]]
-    shown.index = [label(q, t, width=45) if t.startswith("mot_") else t for t in shown.index]
+                           "today (1-5)", tab, "Design-based ordinal logit; cut-points first (as R svyolr); odds "
+                           "ratios per point of importance (1-5), top students against the others."))
+    shown = tab.loc[[t for t in tab.index if t.startswith("motive: ") or t in (TOP, "Social recognition (1-5)")]]
     figures.append(cs.forest_plot(shown, "model_med_would", "Odds ratios: would choose medicine today",
                                   caption="Top students against the others; motives per point of importance "
                                           "(1-5); 95% CIs."))
     r = tab.loc[TOP]
     findings.append(f"With motives held constant, being a top student multiplies the odds of preferring medicine "
                     f"by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
-    r = tab.loc["mot_success"]
+    r = tab.loc[f"motive: {label(q, 'mot_success', width=45)}"]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
                     f"medicine by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
-        findings=tuple(findings), facts={t: float(tab.loc[t, "estimate"]) for t in tab.index},
+        findings=tuple(findings), facts=facts,
         methods=("All respondents including undergraduates and those abroad: researchers in Korea with the "
                  "raked weights, the others (outside the raking targets) with their design weights; CIs, "
                  "Rao-Scott tests and the "

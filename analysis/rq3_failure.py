@@ -36,7 +36,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("scales_sector", "Failure scales by sector (mean, 1-5)", means))
     overall = tidy(d.mean([f"s_{s}" for s in SCALES], na_rm=True))
     overall.index = list(SCALES)
-    tables.append(cs.Table("scales_overall", "Failure scales, all respondents (mean, 1-5)", overall))
+    tables.append(cs.Table("scales_overall", "Failure scales, researchers in Korea (mean, 1-5)", overall))
     st = prop_table(d, "s_fail_stigma", "sector_name")
     figures.append(cs.estimate_plot(st, "stigma_sector", "Institutional failure stigma by sector (mean, 1-5)",
                                     percent=False, xlabel="mean score"))

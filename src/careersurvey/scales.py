@@ -41,6 +41,7 @@ class ScaleError(ValueError):
 
 
 def _scale(scale: Scale | str, questionnaire: Questionnaire | None) -> Scale:
+    """The Scale object for a Scale or a scale name of the questionnaire (an error lists its scales)."""
     if isinstance(scale, Scale):
         return scale
     if questionnaire is None:
@@ -177,6 +178,7 @@ class OneFactor:
 
 
 def _minres_objective(psi: np.ndarray, r: np.ndarray) -> float:
+    """Sum of squared off-diagonal residuals of one factor at uniquenesses ``psi`` (psych's minres fit)."""
     s = r.copy()
     np.fill_diagonal(s, 1.0 - psi)
     vals, vecs = np.linalg.eigh(s)
@@ -187,6 +189,7 @@ def _minres_objective(psi: np.ndarray, r: np.ndarray) -> float:
 
 
 def _minres_loadings(psi: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Loadings of one factor at uniquenesses ``psi``, signed so that they mostly point up."""
     s = r.copy()
     np.fill_diagonal(s, 1.0 - psi)
     vals, vecs = np.linalg.eigh(s)
@@ -260,6 +263,7 @@ class Reliability:
 
 
 def _alpha(cov: np.ndarray) -> float:
+    """Cronbach's alpha from an item covariance matrix (for alpha if an item is deleted)."""
     k = cov.shape[0]
     return float(k / (k - 1) * (1.0 - np.trace(cov) / cov.sum()))
 

@@ -125,6 +125,7 @@ def _fieldwork_table(store) -> Table | None:
 
 
 def _import_section(store) -> Section:
+    """Fieldwork and import: files and ledger counts, problems by rule and the first problem rows."""
     from careersurvey.responses.store import ResponseStore
 
     st = store if isinstance(store, ResponseStore) else ResponseStore(store)
@@ -159,6 +160,7 @@ def _import_section(store) -> Section:
 
 
 def _weighting_section(study) -> Section:
+    """Weighting diagnostics of the raked population: targets vs achieved, weight spread, design effects."""
     d, base = study.design, study.base
     inside = np.ones(len(d.data), dtype=bool) if d.domain is None else d.domain  # the raked population
     w, w0 = d.weights.to_numpy(float)[inside], base.weights.to_numpy(float)[inside]
@@ -200,6 +202,7 @@ def _weighting_section(study) -> Section:
 
 
 def _reliability_section(study) -> Section:
+    """Reliability of every scale on every respondent (unweighted), with alpha by answering language."""
     import careersurvey.scales as sc
 
     q = study.questionnaire
@@ -288,6 +291,7 @@ def _alpha_by_language(study) -> pd.DataFrame | None:
 
 
 def _error_section(key: str, message: str) -> Section:
+    """The section of an analysis that failed: its name and the error, so the rest of the report stands."""
     return Section(id=key.lower(), title=f"{key}. (analysis failed)", nav=key,
                    text=(f"The analysis could not run: {message}",))
 

@@ -72,6 +72,7 @@ def render_html(
 
 
 def write_html(path: str | Path, html: str) -> Path:
+    """Write the page as UTF-8 and return its path."""
     path = Path(path)
     path.write_text(html, encoding="utf-8")
     return path

@@ -88,7 +88,7 @@ def forest_plot(coef: pd.DataFrame, name: str, title: str, caption: str = "", ex
     if exp:
         ax.set_xscale("log")
         span = (np.nanmin(lo), np.nanmax(hi))
-        grid = _ODDS_TICKS if span[1] / span[0] < 6 else (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
+        grid = _ODDS_TICKS if span[1] / span[0] < 6 else (0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50)
         ticks = [t for t in grid if span[0] / 1.05 <= t <= span[1] * 1.05] or [1]
         ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
         # plain numbers, no mathtext: Hangul fonts lack its minus sign
@@ -102,6 +102,7 @@ def forest_plot(coef: pd.DataFrame, name: str, title: str, caption: str = "", ex
 
 def weights_plot(weights: Sequence[float], name: str = "weights", title: str = "Distribution of final weights",
                  caption: str = "") -> Figure:
+    """Histogram of the final weights (how many persons each respondent represents)."""
     style()
     fig, ax = plt.subplots(figsize=(6.4, 3))
     ax.hist(np.asarray(weights, float), bins=40, color=BLUE)

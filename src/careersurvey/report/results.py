@@ -59,6 +59,7 @@ class Figure:
 
     @property
     def data_uri(self) -> str:
+        """The PNG as a data: URI, for embedding in the self-contained page."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
@@ -99,6 +100,7 @@ def figure_png(fig, dpi: int = 110) -> bytes:
 
 
 def _sheet(name: str, taken: set[str]) -> str:
+    """An Excel-safe, unique (case-insensitive) sheet name of at most 31 characters."""
     base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
     s, i = base, 1
     while s.lower() in taken:

@@ -74,6 +74,7 @@ _COMMENTS = (
 
 
 def _seed(*parts: object) -> int:
+    """A stable seed from names (crc32), so an item's fixed distribution does not depend on item order."""
     return zlib.crc32("|".join(map(str, parts)).encode())
 
 
@@ -100,6 +101,7 @@ def _ordinal(ystar: np.ndarray, codes: tuple[int, ...], rng: np.random.Generator
 
 
 def _numbers(item: Item, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Numbers inside the item's range (beta-shaped), or gamma-shaped above its minimum when open."""
     lo = item.range.min if item.range is not None and isinstance(item.range.min, (int, float)) else 0.0
     hi = item.range.max if item.range is not None and isinstance(item.range.max, (int, float)) else None
     if hi is None:
@@ -110,6 +112,7 @@ def _numbers(item: Item, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _dates(item: Item, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform dates (ISO text) inside the item's range, or 2015 to 2026 without one."""
     lo = pd.Timestamp(str(item.range.min)) if item.range is not None and item.range.min else pd.Timestamp("2015-01-01")
     hi = pd.Timestamp(str(item.range.max)) if item.range is not None and item.range.max else pd.Timestamp("2026-10-31")
     days = rng.integers(0, max(1, (hi - lo).days) + 1, n)
@@ -118,6 +121,7 @@ def _dates(item: Item, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def _answer_item(item: Item, persons: pd.DataFrame, plan: AnswerPlan, q: Questionnaire,
                  scale_factor: Mapping[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The data columns of one item for every person: from the plan, a driver, its scale, or generic."""
     n = len(persons)
     if item.name in plan.population:
         col, mapping = plan.population[item.name]

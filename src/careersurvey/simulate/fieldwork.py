@@ -83,6 +83,7 @@ def plant_errors(q: Questionnaire, answers: pd.DataFrame, seed: int = 9) -> tupl
 
 
 def _cell(v: object) -> object:
+    """A value as a workbook cell takes it: None for missing, whole floats as int."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return None
     if isinstance(v, (float, np.floating)) and float(v).is_integer():

@@ -38,6 +38,7 @@ SEXES: tuple[str, ...] = ("male", "female")
 
 
 def _freeze(m: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
+    """Nested mappings made read-only, so a frozen value stays frozen."""
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in m.items()})
 
 
@@ -170,6 +171,7 @@ BIG_TECH_OFFER = 550.0  # starting offers at global big tech, 500-600 million KR
 
 
 def _categorical(values: np.ndarray, cats: tuple[str, ...]) -> pd.Categorical:
+    """Integer codes as a categorical with the given level names."""
     return pd.Categorical.from_codes(values, categories=list(cats))
 
 
@@ -181,6 +183,7 @@ def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
 
 
 def _institutions(rng: np.random.Generator, margins: Margins) -> pd.DataFrame:
+    """The institution frame: sizes by stratum (sector x region) on the margins, and climate effects."""
     rows = []
     for sector in DOMESTIC:
         n_sector = margins.size * margins.shares["sector"][sector]
@@ -270,6 +273,7 @@ def make_population(
          "pay_gap": pay_gap_z, "performance_pay": perf.astype(float), "ai": ai.astype(float)}
 
     def logit(coef: Mapping[str, float]) -> np.ndarray:
+        """The linear predictor of a LatentModel outcome on the standardised traits."""
         return coef["const"] + sum(v * z[k] for k, v in coef.items() if k != "const")
 
     ability = rng.standard_normal(n)

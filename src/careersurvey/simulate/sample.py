@@ -34,6 +34,7 @@ class SampleDraw:
 
     @property
     def respondents(self) -> pd.DataFrame:
+        """The persons who answered, renumbered from 0."""
         return self.persons[self.persons["responded"]].reset_index(drop=True)
 
 

@@ -3,8 +3,8 @@
 This is the one place that knows the instrument's variable names and codes (survey/stem-careers/1.0.0.yaml)
 and ties them to the latent truth of ``population.LatentModel``: failure stigma, psychological safety,
 autonomy and relative deprivation drive their scales; the two intentions to leave drive the turnover items;
-a student's standing (``hs_rank``, from the latent ability) drives the wish for medical school. Everything not named here is answered generically
-by ``answers.simulate_answers`` from the questionnaire itself.
+a student's standing (``hs_rank``, from the latent ability) drives the wish for medical school. Everything
+not named here is answered generically by ``answers.simulate_answers`` from the questionnaire itself.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
 
 PLAN = AnswerPlan(
     population={
-        "lang": ("lang", {1: 1, 2: 2}), "hs_rank": ("hs_rank_code", {v: v for v in (1, 2, 3, 4, 5, -7)}), "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
+        "lang": ("lang", {1: 1, 2: 2}), "hs_rank": ("hs_rank_code", {v: v for v in (1, 2, 3, 4, 5, -7)}),
+        "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
         "elig_korea": ("one", {1: 1}), "role": ("role_code", {v: v for v in range(1, 8)}),
         "work_now": ("work_now_code", {1: 1}), "field": ("field_code", {c: c for v in _FIELDS.values() for c in v}),
         "ai_work": ("ai_code", {1: 1, 2: 2, 3: 3}), "degree": ("degree_code", {v: v for v in range(1, 6)}),
