@@ -63,6 +63,10 @@ def test_demo_writes_forms_store_tables_and_report(demo) -> None:
         assert f'id="{section}"' in html, section
     assert "analysis failed" not in html
     assert html.count("data:image/png;base64,") >= 12
+    sections = dict(re.findall(r'<section id="([a-z0-9]+)">(.*?)</section>', html, flags=re.S))
+    for section in ("weighting", "reliability", "rq1", "rq2", "rq3", "rq4", "rq5"):  # each with a figure
+        assert "data:image/png;base64," in sections[section], section
+    assert demo.seconds < 60  # the issue's budget on a 2-core machine
     wb = load_workbook(out / "report_tables.xlsx", read_only=True)
     assert len(wb.sheetnames) >= 25
     for key in ("RQ1", "RQ2", "RQ3", "RQ4", "RQ5"):
@@ -101,6 +105,18 @@ def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
     assert (tmp_path / "RQ4.xlsx").exists() and list(tmp_path.glob("RQ4_*.png"))
     bad = CliRunner().invoke(app, ["analyze", "RQ9", "--store", str(out / "store.duckdb")])
     assert bad.exit_code != 0 and "RQ9" in bad.output
+
+
+def test_an_analysis_script_runs_on_its_own(demo, tmp_path: Path) -> None:
+    """``python analysis/rq3_failure.py --store S --out DIR``, from another folder, writes its workbook."""
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "analysis" / "rq3_failure.py"
+    run = subprocess.run([sys.executable, str(script), "--store", str(demo.store), "--out", str(tmp_path / "o")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("- Most agreed stigma statement:")
+    assert (tmp_path / "o" / "RQ3.xlsx").exists() and list((tmp_path / "o").glob("RQ3_*.png"))
 
 
 @pytest.mark.needs_chromium
