@@ -187,7 +187,8 @@ class SurveyDesign:
         """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
 
         Applies every recorded adjustment's ``residualize`` in order, then R's multistage recursion with
-        fpc per stage and the design's lonely-PSU rule.
+        fpc per stage and the design's lonely-PSU rule; a calibration to estimated totals adds the targets'
+        own variance (its ``extra_variance``).
         """
         if isinstance(z, _var.WeightedDeviations):
             if not self._adjustments:
@@ -198,11 +199,16 @@ class SurveyDesign:
             z = z[:, None]
         if z.shape[0] != len(self._data):
             raise ValueError(f"influence values have {z.shape[0]} rows but the design has {len(self._data)}")
+        extra = 0.0
         for adj in self._adjustments:
+            # calibration to estimated totals: the targets' own variance (B' V_T B) on z as it enters the step
+            term = getattr(adj, "extra_variance", None)
+            if term is not None:
+                extra = extra + term(z)
             z = np.asarray(adj.residualize(z), dtype=float)
             if z.ndim == 1:
                 z = z[:, None]
-        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active)
+        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active) + extra
 
     # -- domains ------------------------------------------------------------------------------------------
     def subset(self, condition: str | np.ndarray | pd.Series) -> SurveyDesign:

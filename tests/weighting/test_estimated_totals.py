@@ -38,8 +38,6 @@ def test_without_mse_close_to_target_se(data) -> None:
 
 def test_estimated_totals_errors(data) -> None:
     lin = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
-    with pytest.raises(cs.WeightingError, match="needs a replicate design"):
-        lin.calibrate(TOTALS, target_se={"api99": 1.0})
     rep = lin.replicate("JK1")
     margins = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}
     with pytest.raises(cs.WeightingError, match="the first level of margin 'sch_wide' is implied"):
@@ -51,8 +49,7 @@ def test_estimated_totals_errors(data) -> None:
 def test_linearised_term_for_estimated_targets(data) -> None:
     """CalibrationStep.extra_variance: B' V_T B with B the w0-weighted regression on the calibration variables.
 
-    The design's linearised variance does not call it yet (so linearisation designs refuse ``target_se``);
-    here it is added by hand, as the design would: var = d.variance(z) + step.extra_variance(z).
+    The design's linearised variance adds it: var = variance of the residuals + step.extra_variance(z).
     """
     lin = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
     rep = lin.replicate("JK1", mse=True).calibrate(TOTALS, target_se={"api99": 50000, "stype": {"H": 40}})
@@ -75,3 +72,24 @@ def test_linearised_term_for_estimated_targets(data) -> None:
     z = cal.w * data["api99"].to_numpy(float)
     assert np.sqrt(cal.variance(z)[0, 0] + step.extra_variance(z)[0, 0]) == pytest.approx(50000, rel=1e-9)
     assert not cal.adjustments[-1].extra_variance(z).any()  # known targets add nothing
+
+
+def test_linearisation_design_adds_the_targets_variance(data) -> None:
+    """On a linearisation design the estimated targets' variance reaches every estimate through the design."""
+    lin = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
+    known = lin.calibrate(TOTALS)
+    est = lin.calibrate(TOTALS, target_se={"api99": 50000, "stype": {"H": 40}})
+    np.testing.assert_allclose(est.w, known.w, rtol=1e-12)  # point estimates unchanged
+    assert est.total("api99")["se"].iloc[0] == pytest.approx(50000, rel=1e-9)
+    assert est.total("stype")["se"].iloc[1] == pytest.approx(40, rel=1e-9)
+    step = est.adjustments[-1]
+    for var in ("api00", "enroll"):
+        z = known.w * data[var].to_numpy(float)
+        ok = ~np.isnan(z)
+        if not ok.all():
+            continue
+        expected = np.sqrt(known.variance(z)[0, 0] + step.extra_variance(z)[0, 0])
+        assert est.total(var)["se"].iloc[0] == pytest.approx(expected, rel=1e-10)
+        assert est.total(var)["se"].iloc[0] > known.total(var)["se"].iloc[0]
+    rep = lin.replicate("JK1", mse=True).calibrate(TOTALS, target_se={"api99": 50000, "stype": {"H": 40}})
+    assert est.total("api00")["se"].iloc[0] == pytest.approx(rep.total("api00")["se"].iloc[0], rel=0.02)

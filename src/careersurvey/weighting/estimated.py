@@ -5,8 +5,7 @@ targets equals their stated variance (Fuller 2002; Dever and Valliant 2010): rep
 target T_j + se_j / sqrt(scale * rscale_r) for its own target j, the others keep T. The calibrated estimate of
 a calibration variable then has the target's variance, and every estimate gains B' V_T B through its
 regression on the calibration variables. On a linearisation design that term is
-``CalibrationStep.extra_variance(z)``; the design's variance does not add it yet, so ``calibrate`` refuses
-``target_se`` there and asks for replicates.
+``CalibrationStep.extra_variance(z)``, which ``SurveyDesign.variance`` adds to the variance of the residuals.
 """
 
 from __future__ import annotations

@@ -178,7 +178,8 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     ``method`` "linear" (GREG), "raking" or "logit"; ``bounds`` = (lower, upper) on g = new / old weight,
     enforced by the distance (logit needs them). Non-convergence is an error naming the worst target.
     ``target_se`` (same shape as ``totals``) gives standard errors of estimated targets; their variance then
-    enters every replicate variance (see :mod:`.estimated`; needs a replicate design). ``scope``: only
+    enters every variance: through perturbed targets on replicate designs (see :mod:`.estimated`), through the
+    step's ``extra_variance`` (B' V_T B) on linearisation designs. ``scope``: only
     these rows are calibrated (see the module docs); the others keep their weights.
     """
     if method not in METHODS:
@@ -199,12 +200,9 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     target_var = None
     if target_se is not None:
         se = column_se(model, names, target_se)
-        if rw is None:  # the step's extra_variance() has the term; the design's variance does not call it yet
-            raise WeightingError(
-                "calibration to estimated totals (target_se) needs a replicate design: the linearised variance "
-                "has no term for the targets' own variance. Call d.replicate(...) first")
-        target_var = se**2
-        t_rep = perturbed_targets(t, se, d.replicates.scale, d.replicates.rscales)
+        target_var = se**2  # linearised: the step's extra_variance() adds B' V_T B to the design variance
+        if rw is not None:  # replicates: each replicate calibrates to perturbed targets
+            t_rep = perturbed_targets(t, se, d.replicates.scale, d.replicates.rscales)
     if rw is not None:
         rr = solve_g(x, rw, t_rep, method, b, tol=tol, max_iter=max_iter)
         if not rr.converged.all():
