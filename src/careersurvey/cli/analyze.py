@@ -7,27 +7,28 @@ from typing import Optional
 
 import typer
 
+from careersurvey.cli.report import ANALYSIS_DIR, SAMPLE, STORE, TARGETS, existing_store, targets_or_none
+
 
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze(
         question: str = typer.Argument(..., help="RQ1 ... RQ5"),
-        store: Path = typer.Option(..., "--store", help="response store (DuckDB file)"),
+        store: Path = STORE,
         out: Path = typer.Option(Path("analysis-out"), "--out", help="folder for tables and figures"),
-        sample: Optional[Path] = typer.Option(None, help="sample design file (default: beside the store)"),
-        targets: str = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking"),
-        analysis_dir: Optional[Path] = typer.Option(None, help="folder of the analysis scripts"),
+        sample: Optional[Path] = SAMPLE,
+        targets: str = TARGETS,
+        analysis_dir: Optional[Path] = ANALYSIS_DIR,
     ) -> None:
         """Weighted estimates, tests and models of one research question; writes <RQ>.xlsx and PNGs."""
-        from careersurvey.report.build import ANALYSES, ReportError, load_analysis, targets_path
+        from careersurvey.report.build import ANALYSES, ReportError, load_analysis
 
         if question.upper() not in ANALYSES:
             raise typer.BadParameter(f"{question!r} is not one of {', '.join(ANALYSES)}", param_hint="QUESTION")
-        if not store.exists():
-            raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
+        existing_store(store)
         try:
             common = load_analysis("_common", analysis_dir)
-            study = common.load_study(store, sample, None if targets == "none" else targets_path(targets))
+            study = common.load_study(store, sample, targets_or_none(targets))
             result = load_analysis(question, analysis_dir).run(study)
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             typer.echo(f"error: {exc}", err=True)

@@ -1,4 +1,8 @@
-"""``careersurvey report --store S --out DIR``: the self-contained HTML report and its tables workbook."""
+"""``careersurvey report --store S --out DIR``: the self-contained HTML report and its tables workbook.
+
+The options a report and a single analysis share (store, sample file, targets, analysis folder) are defined
+here once; ``cli.analyze`` uses the same ones.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,42 @@ from typing import Optional
 
 import typer
 
+STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
+SAMPLE = typer.Option(None, help="sample design file (default: sample_design.csv beside the store)")
+TARGETS = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking")
+ANALYSIS_DIR = typer.Option(None, help="folder of the analysis scripts (default: those shipped with the package)")
+
+
+def existing_store(store: Path) -> Path:
+    """The store path, or a usage error saying to import responses first."""
+    if not store.exists():
+        raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
+    return store
+
+
+def targets_or_none(targets: str) -> str | None:
+    """The targets as a file path (``report.build.targets_path``), or None for 'none' (no raking)."""
+    from careersurvey.report.build import targets_path
+
+    return None if targets == "none" else targets_path(targets)
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
-        store: Path = typer.Option(..., "--store", help="response store (DuckDB file)"),
+        store: Path = STORE,
         out: Path = typer.Option(Path("report-out"), "--out", help="folder for report.html and tables"),
-        sample: Optional[Path] = typer.Option(None, help="sample design file (default: beside the store)"),
-        targets: str = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking"),
-        analysis_dir: Optional[Path] = typer.Option(None, help="folder of the analysis scripts"),
+        sample: Optional[Path] = SAMPLE,
+        targets: str = TARGETS,
+        analysis_dir: Optional[Path] = ANALYSIS_DIR,
     ) -> None:
         """Import summary, weighting diagnostics, scale reliability and RQ1-RQ5 in one HTML file."""
         from careersurvey.report.build import ReportError, build_report
 
-        if not store.exists():
-            raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
+        existing_store(store)
         try:
             res = build_report(store, out, sample=str(sample) if sample else None,
-                               targets=None if targets == "none" else targets,
+                               targets=targets_or_none(targets),
                                analysis_folder=str(analysis_dir) if analysis_dir else None,
                                progress=lambda s: typer.echo(s, err=True))
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors

@@ -118,6 +118,7 @@ def _fieldwork_table(store) -> Table | None:
         return None
     f = pd.read_csv(path)
     by = f.groupby("sector")[["institutions", "invited", "responded"]].sum()
+    by.index = by.index.astype(str).str.replace("_", " ")
     by.loc["all"] = by.sum()
     by["response rate"] = by["responded"] / by["invited"]
     return Table("fieldwork", "Fieldwork: institutions, persons invited and responding, by sector", by,

@@ -128,7 +128,8 @@ def _answer_item(item: Item, persons: pd.DataFrame, plan: AnswerPlan, q: Questio
         values = persons[col].astype(object).map(dict(mapping))
         if values.isna().any():
             bad = persons[col][values.isna()].iloc[0]
-            raise ValueError(f"answer plan: item {item.name!r} has no code for population value {bad!r}")
+            raise ValueError(f"answer plan: item {item.name!r} has no code for population value {bad!r} (column "
+                             f"{col!r}); add it to the item's mapping in the plan's population entry")
         codes = values.to_numpy(dtype=float)
         if item.type == "multiple":
             return {multiple_column(item.name, c): (codes == c).astype(float) for c in item.choices.codes()}

@@ -58,7 +58,8 @@ class Margins:
         object.__setattr__(self, "shares", _freeze(self.shares))
         for var, sh in self.shares.items():
             if abs(sum(sh.values()) - 1.0) > 1e-6:
-                raise ValueError(f"margins: shares of {var!r} add to {sum(sh.values()):.4f}, not 1")
+                raise ValueError(f"margins: shares of {var!r} add to {sum(sh.values()):.4f}, not 1; give shares "
+                                 "that sum to 1 (each level's share of the population)")
 
     @classmethod
     def from_targets(cls, targets, undergraduates: int = 120_000, abroad: int = 25_000) -> "Margins":
@@ -74,14 +75,16 @@ class Margins:
             for level, share in m.shares().items():
                 if level not in names:
                     raise ValueError(f"targets {targets.id!r}, margin {m.name!r}: level {level!r} has no "
-                                     f"counterpart in the simulation (known: {', '.join(names)})")
+                                     f"counterpart in the simulation (known: {', '.join(names)}); add it to "
+                                     "TARGET_LEVELS in careersurvey.simulate.population or pass margins=")
                 if names[level] == "business":
                     out.update({k: share * v for k, v in BUSINESS_SPLIT.items()})
                 else:
                     out[names[level]] = share
             shares[m.name] = out
         if "sector" not in shares:
-            raise ValueError(f"targets {targets.id!r} have no sector margin; the simulation needs one")
+            raise ValueError(f"targets {targets.id!r} have no sector margin; the simulation builds institutions "
+                             "by sector: use targets with a sector margin or pass margins= with sector shares")
         return cls(size=int(round(targets.population_total)), shares=shares,
                    source=f"{targets.id} ({targets.source}); firm split assumed",
                    undergraduates=undergraduates, abroad=abroad)
