@@ -186,6 +186,11 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     return Study(design=design, base=base, full=full, questionnaire=q, targets=tg, notes=tuple(notes))
 
 
+def odds_text(row: pd.Series) -> str:
+    """A model term's odds ratio with its 95% CI, as findings print it: "1.32 (95% CI 1.09-1.61)"."""
+    return f"{np.exp(row.estimate):.2f} (95% CI {np.exp(row.ci_low):.2f}-{np.exp(row.ci_high):.2f})"
+
+
 def p_text(p: float) -> str:
     """A p-value as findings print it: "p < 0.001" rather than a string of zeros, else three decimals."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

@@ -14,10 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import TERMS, Study, by_table, coef_table, item_means, label, main, p_text, prop_table  # noqa: E402
+from _common import TERMS, Study, by_table, coef_table, item_means, label, main, odds_text, p_text, prop_table  # noqa: E402
 
 KEY, TITLE = "RQ1", "Medical school versus science and engineering"
 QUESTION = ("Why do top science students prefer medical school (\"success is guaranteed\") to science and "
@@ -88,10 +87,10 @@ def run(study: Study) -> "cs.AnalysisResult":
                                           "(1-5); 95% CIs."))
     r = tab.loc[TOP]
     findings.append(f"With motives held constant, being a top student multiplies the odds of preferring medicine "
-                    f"by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
+                    f"by {odds_text(r)}.")
     r = tab.loc[f"motive: {label(q, 'mot_success', width=45)}"]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
-                    f"medicine by {np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
+                    f"medicine by {odds_text(r)}.")
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings), facts=facts,

@@ -13,10 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import EMPLOYED, Study, coef_table, main, p_text, prop_table  # noqa: E402
+from _common import EMPLOYED, Study, coef_table, main, odds_text, p_text, prop_table  # noqa: E402
 
 KEY, TITLE = "RQ2", "Intentions to leave Korea and science"
 QUESTION = ("Who intends to leave Korea, or science, and how much do compensation gaps, pay by seniority rather "
@@ -53,8 +52,7 @@ def run(study: Study) -> "cs.AnalysisResult":
         for term in ("Failure stigma (1-5)", "Relative deprivation (1-6)", "Pay gap to big tech (log ratio)",
                      "Research autonomy (1-5)", "Psychological safety (1-5)"):
             r = tab.loc[term]
-            findings.append(f"{what.capitalize()}: {term} odds ratio {r.odds_ratio:.2f} "
-                            f"(95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
+            findings.append(f"{what.capitalize()}: {term} odds ratio {odds_text(r)}.")
     olr = work.ordinal(f"ti_leave_korea_5y ~ {PREDICTORS} + {CONTROLS}")
     otab = coef_table(olr, drop_intercept=False)
     tables.append(cs.Table("ordinal_leave_korea_5y", "Proportional-odds model: likelihood of moving abroad "

@@ -13,10 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, main, prop_table, rows, tidy  # noqa: E402
+from _common import Study, by_table, coef_table, item_means, main, odds_text, prop_table, rows, tidy  # noqa: E402
 
 KEY, TITLE = "RQ3", "Failure stigma, safe research and leaving"
 QUESTION = ("How strong is failure stigma (a failed project recorded as failure, limiting future funding; safe "
@@ -60,7 +59,7 @@ def run(study: Study) -> "cs.AnalysisResult":
                            tab, "Design-based logistic regression among researchers and graduate students."))
     r = tab.loc["Failure stigma (1-5)"]
     findings.append(f"Each point of failure stigma multiplies the odds of choosing safe research by "
-                    f"{np.exp(r.estimate):.2f} (95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}).")
+                    f"{odds_text(r)}.")
     figures.append(cs.forest_plot(tab, "model_safe_research", "Odds ratios: chose safe research"))
     olr = d.subset(data["ti_leave_science"].notna()).ordinal(
         "ti_leave_science ~ s_fail_stigma + s_fear_failure + s_psych_safety + s_learn_failure + " + CONTROLS)
@@ -68,9 +67,8 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("model_leave_science", "Proportional-odds model: likelihood of leaving science (1-5)",
                            otab, "Design-based ordinal logit (as R svyolr)."))
     r = otab.loc["Failure stigma (1-5)"]
-    findings.append(f"Failure stigma and leaving science: odds ratio {np.exp(r.estimate):.2f} per point "
-                    f"(95% CI {np.exp(r.ci_low):.2f}-{np.exp(r.ci_high):.2f}) with fear of failure, safety and "
-                    "learning held constant.")
+    findings.append(f"Failure stigma and leaving science: odds ratio {odds_text(r)} per point with fear of "
+                    "failure, safety and learning held constant.")
     rel = cs.reliability_table(rows(d), q, scales=list(SCALES))
     tables.append(cs.Table("reliability", "Reliability of the failure scales", rel,
                            "Cronbach's alpha with Feldt 95% CI, McDonald's omega total, one-factor fit."))
