@@ -210,6 +210,46 @@ def test_merged_hidden_and_formula_cells_are_noted(tmp_path, q10, monkeypatch, b
     assert merged.message == "role: the cell is part of merged range C3:C4; unmerge the cells and fill each one"
 
 
+def test_hidden_columns_are_reported_by_name(tmp_path, q10):
+    p = write_template(tmp_path / "h.xlsx", q10, GOOD_ROWS[:2])
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Responses"]
+    ws.column_dimensions["D"].hidden = True  # age
+    ws.column_dimensions.group("F", "G", hidden=True)  # motives_2, motives_3 (one <col> range)
+    wb.save(p)
+    t = read_responses(p)
+    hidden = [n for n in t.notes if n.rule == "hidden_column"]
+    assert [(n.column, n.severity, n.row) for n in hidden] == [
+        ("age", "warning", None), ("motives_2", "warning", None), ("motives_3", "warning", None)]
+    assert hidden[0].message == ("column 'age' (D) is hidden in the workbook; its values were imported like any "
+                                 "other column: unhide it in Excel to check them")
+
+
+def test_no_hidden_column_notes_for_a_plain_template(good_template):
+    assert not [n for n in read_responses(good_template).notes if n.rule == "hidden_column"]
+
+
+def test_column_letters():
+    from careersurvey.responses.readers.template import column_letters
+    from careersurvey.responses.readers.workbook import column_index
+
+    for i in (0, 25, 26, 51, 52, 701, 702, 16383):
+        assert column_index(column_letters(i)) == i
+    assert [column_letters(i) for i in (0, 25, 26, 702)] == ["A", "Z", "AA", "AAA"]
+
+
+def test_legacy_xls_is_refused_with_save_as_xlsx(tmp_path):
+    """A real Excel 97-2003 workbook (readxl's clippy.xls): its formulas cannot be checked, so it is refused."""
+    message = _raises(DATA / "bad" / "legacy.xls", "legacy_xls")
+    assert message.endswith(
+        "legacy.xls: the workbook is in the old Excel 97-2003 format (.xls), in which formulas, hidden rows and "
+        "merged cells cannot be checked; open it in Excel, choose File > Save As > Excel Workbook (.xlsx) and "
+        "import the .xlsx file")
+    renamed = tmp_path / "legacy.xlsx"  # the content decides, not the name
+    renamed.write_bytes((DATA / "bad" / "legacy.xls").read_bytes())
+    _raises(renamed, "legacy_xls")
+
+
 def test_unreadable_never_other_exceptions(tmp_path):
     for i, blob in enumerate([b"PK\x03\x04garbage", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, b"\x00\x01\x02"]):
         p = tmp_path / f"x{i}.xlsx"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from careersurvey.questionnaire.model import Item
 from careersurvey.responses.readers import read_responses
 from careersurvey.responses.validate import validate
 
@@ -210,7 +209,6 @@ def test_odk_central_csv_layout(tmp_path):
     assert v.raw["@KEY"].tolist() == ["uuid:aaa"]
 
 
-@pytest.mark.skipif("exclusive" not in Item.__dataclass_fields__, reason="Item.exclusive not in the model yet")
 def test_exclusive_choice_ticked_with_others(tmp_path):
     import dataclasses
 
@@ -227,3 +225,23 @@ def test_exclusive_choice_ticked_with_others(tmp_path):
     assert (p.row, p.column) == (3, "motives_4")
     assert p.message == "motives: choice 4 excludes every other choice, but 1 also ticked; keep one"
     assert v.quarantined.tolist() == [True, False]
+
+
+def test_exclusive_choice_in_a_space_separated_export_column(tmp_path):
+    """KoboToolbox writes a select_multiple as "1 4": an exclusive code with others is caught there too."""
+    import dataclasses
+
+    from careersurvey.questionnaire.model import Module
+
+    q = mini()
+    module = q.modules[0]
+    items = [dataclasses.replace(e, exclusive=(4,)) if e.name == "motives" else e for e in module.elements]
+    q = dataclasses.replace(q, modules=(Module(module.id, module.title, tuple(items)),))
+    p = tmp_path / "kobo.csv"
+    p.write_text("respondent_id;consent;role;motives;_uuid\n0001;1;2;1 4;u1\n0002;1;2;4;u2\n0003;1;2;1 2;u3\n",
+                 encoding="utf-8")
+    v = validate(read_responses(p), q)
+    found = only(v, "exclusive_choice")
+    assert (found.row, found.column, found.item) == (2, "motives", "motives")
+    assert found.message == "motives: choice 4 excludes every other choice, but 1 also ticked; keep one"
+    assert v.quarantined.tolist() == [True, False, False]

@@ -63,6 +63,10 @@ RULES: dict[str, RuleInfo] = {
         QUARANTINE, "{column}: the cell is part of merged range {extra}; unmerge the cells and fill each one"
     ),
     "hidden_row": RuleInfo(WARNING, "the row is hidden in the workbook; it was imported like any other row"),
+    "hidden_column": RuleInfo(
+        WARNING, "column {column!r} ({extra}) is hidden in the workbook; its values were imported like any other "
+                 "column: unhide it in Excel to check them"
+    ),
     "unknown_column": RuleInfo(
         WARNING, "column {column!r} is not an item of {extra}; its values are kept as raw text only"
     ),

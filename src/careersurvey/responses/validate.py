@@ -381,6 +381,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         ctx.add("missing_code_not_allowed", is_code & ~np.isin(first, allowed), raw, column=header,
                 item=item.name, extra=", ".join(map(str, allowed)) or "none")
         numbers.update(split)
+        _exclusive(ctx, item, np.column_stack([split[c] for c in cols]), (header,) * len(cols))
         col = parse_column(raw, table.empty.get(header))
         empties[item.name] = col.empty
         kept = _keep_raw(col, np.full(n, np.nan), True)
@@ -425,8 +426,12 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
 
 
 def _exclusive(ctx: _Ctx, item: Item, block: np.ndarray, cols: tuple[str, ...]) -> None:
-    """A choice marked exclusive ("none of these") ticked together with another choice: quarantine."""
-    exclusive = tuple(getattr(item, "exclusive", ()) or ())
+    """A choice marked exclusive ("none of these") ticked together with another choice: quarantine.
+
+    ``block`` holds the item's 0/1 columns in choice order; ``cols`` names the file column of each
+    (the split column, or the one space-separated column of an export) for the problem.
+    """
+    exclusive = item.exclusive
     if not exclusive or item.choices is None:
         return
     codes = [c.code for c in item.choices.choices]

@@ -45,7 +45,8 @@ def read_meta(path: Path) -> dict[str, str]:
 
 
 def scan_notes(scan: SheetScan, *, file: str, sheet: str, headers: list[str], first_data_row: int) -> list[Problem]:
-    """Problems for formula, merged and hidden cells in the data area of a sheet."""
+    """Problems for formula, merged and hidden cells in the data area of a sheet (hidden columns: those
+    with a header; a hidden column holding values without a header is refused by :func:`read_table`)."""
     notes: list[Problem] = []
 
     def header(col: int) -> str | None:
@@ -61,7 +62,21 @@ def scan_notes(scan: SheetScan, *, file: str, sheet: str, headers: list[str], fi
     for row in sorted(scan.hidden_rows):
         if row >= first_data_row:
             notes.append(problem("hidden_row", file=file, sheet=sheet, row=row))
+    for first, last in scan.hidden_columns:
+        for col in range(max(first, 0), min(last, len(headers) - 1) + 1):
+            notes.append(problem("hidden_column", file=file, sheet=sheet, column=headers[col],
+                                 extra=column_letters(col)))
     return notes
+
+
+def column_letters(index: int) -> str:
+    """Excel column name of a 0-based index: 0 -> ``A``, 26 -> ``AA``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def header_names(row: list[Any], file: str, sheet: str) -> list[str]:
@@ -91,9 +106,10 @@ def read_table(path: Path, *, sheet: str | None, kind: str, first_data_row: int,
     """Read one sheet with headers in row 1 and data from ``first_data_row`` (1-based)."""
     file = str(path)
     wb = workbook if workbook is not None else check_spreadsheet(path, max_uncompressed=max_uncompressed)
-    scan = wb.scan(sheet) if (wb is not None and sheet is not None) else SheetScan()
+    named = sheet is not None
+    scan = wb.scan(sheet) if named else SheetScan()  # before reading: the row cap from the dimension
     sheet, rows = read_sheet(path, sheet, max_rows=max_rows, header_rows=first_data_row - 1, scan=scan)
-    if wb is not None and scan == SheetScan():
+    if not named:  # the first visible sheet, found by the reader
         scan = wb.scan(sheet)
     if not rows:
         raise ResponsesError(f"sheet {sheet!r} is empty (no header row); fill in the entry template",

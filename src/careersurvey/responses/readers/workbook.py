@@ -4,14 +4,15 @@ Before a workbook reaches python-calamine (the fast reader), its bytes are check
 at all, is it password-protected (an OLE container holding ``EncryptedPackage``), is the zip complete,
 does it expand to more than a cap (zip bomb), does the sheet claim more rows than the limit. Then the
 sheet's XML is scanned (regular expressions over bytes, no DOM) for what calamine does not report:
-formula cells (their cached value is not what a person typed), hidden rows, merged ranges.
+formula cells (their cached value is not what a person typed), hidden rows and columns, merged ranges.
+Legacy .xls files are refused (see :func:`check_spreadsheet`): nothing can check their formulas.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class SheetScan:
     hidden_rows: frozenset[int] = frozenset()
     formulas: tuple[tuple[int, int, str], ...] = ()  # (row, column index 0-based, formula text)
     merged: tuple[tuple[int, int, int, int, str], ...] = ()  # (row1, col1, row2, col2, "A1:B2")
-    extra: dict[str, Any] = field(default_factory=dict)
+    hidden_columns: tuple[tuple[int, int], ...] = ()  # (first, last) 0-based column indices, inclusive
 
 
 def column_index(letters: str) -> int:
@@ -80,6 +81,10 @@ _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 _HIDDEN_ROW2 = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
 _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_COL = re.compile(rb'<col\b[^>]*>')
+_COL_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_COL_MIN = re.compile(rb'\bmin="(\d+)"')
+_COL_MAX = re.compile(rb'\bmax="(\d+)"')
 _SCAN_BLOCK = 16 << 20
 _SCAN_OVERLAP = 1 << 16
 #: what makes a block worth parsing: a hidden row, a formula (or a shared-formula follower), a merged range
@@ -157,6 +162,7 @@ class Workbook:
         hidden: set[int] = set()
         formulas: dict[tuple[int, int], str] = {}
         merged: dict[str, tuple[int, int, int, int, str]] = {}
+        hidden_cols: set[tuple[int, int]] = set()
         tail = b""
         first = True
         try:
@@ -178,6 +184,7 @@ class Workbook:
                         if b"hidden=" in found:
                             hidden.update(int(r) for r in _HIDDEN_ROW.findall(buf))
                             hidden.update(int(r) for r in _HIDDEN_ROW2.findall(buf))
+                            hidden_cols.update(_hidden_columns(buf))
                         if b"</f>" in found or b't="shared"' in found:
                             for c, r, f in _FORMULA.findall(buf):
                                 key = (int(r), column_index(c.decode()))
@@ -193,10 +200,22 @@ class Workbook:
                 f"the sheet {sheet!r} cannot be read ({exc}); the workbook is damaged or truncated: open it in "
                 "Excel and save it again", code="damaged", file=str(self.path)) from None
         return SheetScan(dimension_rows, frozenset(hidden),
-                         tuple((r, c, f) for (r, c), f in sorted(formulas.items())), tuple(merged.values()))
+                         tuple((r, c, f) for (r, c), f in sorted(formulas.items())), tuple(merged.values()),
+                         tuple(sorted(hidden_cols)))
 
     def close(self) -> None:
         self.zip.close()
+
+
+def _hidden_columns(xml: bytes) -> list[tuple[int, int]]:
+    """(first, last) 0-based indices of the ``<col>`` ranges marked hidden in a piece of sheet XML."""
+    out = []
+    for tag in _COL.findall(xml):
+        if _COL_HIDDEN.search(tag):
+            low, high = _COL_MIN.search(tag), _COL_MAX.search(tag)
+            if low and high:
+                out.append((int(low.group(1)) - 1, int(high.group(1)) - 1))
+    return out
 
 
 def _xml_unescape(text: str) -> str:
@@ -204,8 +223,9 @@ def _xml_unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
-def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> Workbook | None:
-    """Refuse files that are not readable spreadsheets; return a :class:`Workbook` for xlsx, None for xls."""
+def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> Workbook:
+    """Refuse files that are not checkable xlsx/xlsm workbooks (text, binary, encrypted, legacy .xls, damaged,
+    zip bombs); return the opened :class:`Workbook`."""
     kind = sniff(path)
     name = str(path)
     if kind == "encrypted":
@@ -223,7 +243,14 @@ def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -
             code="wrong_type", file=name,
         )
     if kind == "xls":
-        return None
+        # Legacy .xls (BIFF) is refused rather than read: neither python-calamine nor xlrd tells formula
+        # cells from typed values, so a cached formula result would be imported as if someone typed it.
+        raise ResponsesError(
+            "the workbook is in the old Excel 97-2003 format (.xls), in which formulas, hidden rows and "
+            "merged cells cannot be checked; open it in Excel, choose File > Save As > Excel Workbook "
+            "(.xlsx) and import the .xlsx file",
+            code="legacy_xls", file=name,
+        )
     return Workbook(path, max_uncompressed=max_uncompressed)
 
 
