@@ -50,7 +50,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     nums.index = ["R&D budget-cut impact (1-5)", "admin time (% of work)", "months from proposal to funding",
                   "autonomy score (1-5)", "environment-problem score (1-5)"]
     tables.append(cs.Table("numbers_sector", "Budget-cut impact (1-5), admin time (%), months to funding, "
-                           "autonomy and environment-problem scores, by sector (weighted means)", nums))
+                           "autonomy and environment-problem scores, by sector (weighted means)", nums, digits=2))
     admin = d.mean("env_admin_pct", na_rm=True).iloc[0]
     findings.append(f"Researchers spend on average {admin.estimate:.0f}% of their working time on "
                     f"administration (95% CI {admin.ci_low:.0f}-{admin.ci_high:.0f}).")

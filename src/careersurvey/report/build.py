@@ -329,7 +329,8 @@ def build_report(
     n = len(study.data)
     overview = Section(
         id="overview", title="Overview", nav="Overview",
-        kpis=(("respondents analysed", f"{n:,}"), ("questionnaire", study.questionnaire.key),
+        kpis=(("respondents", f"{len(study.full.data):,}"), ("in the raked population", f"{n:,}"),
+              ("questionnaire", study.questionnaire.key),
               ("research questions", f"{len(results)} of {len(analyses)}")),
         text=("This report answers the five research questions of the STEM careers survey with design-based "
               "estimates: every percentage, mean and model is weighted to the population of researchers, and "
