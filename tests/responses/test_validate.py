@@ -64,7 +64,13 @@ def test_not_an_integer(tmp_path):
 
 def test_not_a_choice(tmp_path):
     p = only(check(tmp_path, [row(role=7)]), "not_a_choice")
-    assert p.message == "role: '7' is not one of the codes 1, 2, 3, 4; correct the code"
+    assert p.message == "role: '7' is not one of the codes 1, 2, 3, 4 (nor a choice label); correct the code"
+
+
+def test_text_in_a_choice_item_lists_the_codes(tmp_path):
+    p = only(check(tmp_path, [row(role="박사후")]), "not_a_choice")
+    assert (p.row, p.column, p.value, p.severity) == (3, "role", "박사후", "quarantine")
+    assert p.message == "role: '박사후' is not one of the codes 1, 2, 3, 4 (nor a choice label); correct the code"
 
 
 def test_choice_given_as_label(tmp_path):
@@ -75,12 +81,21 @@ def test_choice_given_as_label(tmp_path):
 
 def test_out_of_range(tmp_path):
     p = only(check(tmp_path, [row(age=17)]), "out_of_range")
-    assert p.message == "age: '17' is outside the allowed range 18...80"
+    assert p.message == "age: '17' is outside the allowed range (18 to 80); correct the value"
+
+
+def test_range_text():
+    from careersurvey.responses.validate import range_text
+
+    assert range_text(0.0, 120.5) == "0 to 120.5"
+    assert range_text(None, "2026-12-31") == "at most 2026-12-31"
+    assert range_text(18, None) == "at least 18"
 
 
 def test_missing_code_not_allowed(tmp_path):
     p = only(check(tmp_path, [row(fof_shame=-8)]), "missing_code_not_allowed")
-    assert p.message == "fof_shame: missing code '-8' is not allowed for this item (allowed: -7)"
+    assert p.message == ("fof_shame: missing code '-8' is not allowed for this item (allowed: -7); enter the answer "
+                         "or an allowed code")
 
 
 def test_allowed_missing_codes_are_kept(tmp_path):

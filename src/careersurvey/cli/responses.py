@@ -32,6 +32,11 @@ class ExportFormat(str, enum.Enum):
     xlsx = "xlsx"
 
 
+def _count(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``: counts read as plain English in every summary line."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
@@ -106,9 +111,9 @@ def import_(
         else:
             extra = f", encoding {result.encoding}" if result.encoding else ""
             console.print(
-                f"{path}: {result.rows_in} rows -> {result.accepted} accepted, {result.quarantined} quarantined, "
-                f"{result.warnings} warnings ({result.questionnaire}@{result.version}, {result.kind}{extra}; "
-                f"import {result.import_id})", highlight=False)
+                f"{path}: {_count(result.rows_in, 'row')} -> {result.accepted} accepted, {result.quarantined} "
+                f"quarantined, {_count(result.warnings, 'warning')} ({result.questionnaire}@{result.version}, "
+                f"{result.kind}{extra}; import {result.import_id})", highlight=False)
             if result.quarantined or result.warnings:
                 rules = target.problems(result.import_id)["rule"].value_counts()
                 console.print("  " + ", ".join(f"{n} {rule}" for rule, n in rules.items())
@@ -134,14 +139,16 @@ def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         print(json.dumps({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))},
                          ensure_ascii=False))
         return
-    console.print(f"{store}: {counts['imports']} imports, {counts['rows_in']} rows: {counts['accepted']} accepted, "
-                  f"{counts['quarantined']} quarantined (schema version {s.schema_version()})", highlight=False)
+    console.print(f"{store}: {_count(counts['imports'], 'import')}, {_count(counts['rows_in'], 'row')}: "
+                  f"{counts['accepted']} accepted, {counts['quarantined']} quarantined (schema version "
+                  f"{s.schema_version()})", highlight=False)
     for row in ledger.itertuples():
         encoding = f", {row.encoding}" if isinstance(row.encoding, str) else ""
         console.print(
             f"  import {row.import_id}: {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
-            f"{row.questionnaire_version}: {row.rows_in} rows, {row.accepted} accepted, {row.quarantined} "
-            f"quarantined, {row.warnings} warnings; {str(row.imported_at)[:19]} UTC; sha256 {row.sha256[:16]}",
+            f"{row.questionnaire_version}: {_count(row.rows_in, 'row')}, {row.accepted} accepted, {row.quarantined} "
+            f"quarantined, {_count(row.warnings, 'warning')}; {str(row.imported_at)[:19]} UTC; sha256 "
+            f"{row.sha256[:16]}",
             highlight=False)
 
 
@@ -161,7 +168,7 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         frame = ResponseStore(store).problems(import_id)
         if out is not None:
             write_problems(frame, out)
-            console.print(f"{len(frame)} problems written to {out}", highlight=False)
+            console.print(f"{_count(len(frame), 'problem')} written to {out}", highlight=False)
             return
     except ResponsesError as exc:
         _fail(str(exc))
@@ -190,15 +197,21 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
 
     from careersurvey.responses.export import ExportWarning, export_responses
     from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.store import ResponseStore
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExportWarning)
             result = export_responses(store, out, format.value, questionnaire=questionnaire, language=language,
                                       labels=labels, encoding=encoding)
+        quarantined = ResponseStore(store).counts()["quarantined"]
     except ResponsesError as exc:
         _fail(str(exc))
     for note in result.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False, markup=True)
     for path in result.paths:
-        console.print(f"{path}: {result.rows} rows, {result.columns} columns", highlight=False)
+        console.print(f"{path}: {_count(result.rows, 'accepted row')}, {_count(result.columns, 'column')}",
+                      highlight=False)
+    if quarantined:
+        console.print(f"  not exported: {_count(quarantined, 'quarantined row')}; see `careersurvey responses "
+                      f"problems --store {store}`", highlight=False)

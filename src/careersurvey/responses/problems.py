@@ -37,14 +37,17 @@ class RuleInfo:
 RULES: dict[str, RuleInfo] = {
     "not_a_number": RuleInfo(QUARANTINE, "{item}: {value!r} is not a number; enter digits only (or a missing code)"),
     "not_an_integer": RuleInfo(QUARANTINE, "{item}: {value!r} is not a whole number; this item takes integers"),
-    "not_a_choice": RuleInfo(QUARANTINE, "{item}: {value!r} is not one of the codes {extra}; correct the code"),
+    "not_a_choice": RuleInfo(
+        QUARANTINE, "{item}: {value!r} is not one of the codes {extra} (nor a choice label); correct the code"
+    ),
     "exclusive_choice": RuleInfo(
         QUARANTINE, "{item}: choice {value} excludes every other choice, but {extra} also ticked; keep one"
     ),
     "not_0_1": RuleInfo(QUARANTINE, "{column}: {value!r} must be 1 (chosen), 0 (not chosen) or a missing code"),
-    "out_of_range": RuleInfo(QUARANTINE, "{item}: {value!r} is outside the allowed range {extra}"),
+    "out_of_range": RuleInfo(QUARANTINE, "{item}: {value!r} is outside the allowed range ({extra}); correct the value"),
     "missing_code_not_allowed": RuleInfo(
-        QUARANTINE, "{item}: missing code {value!r} is not allowed for this item (allowed: {extra})"
+        QUARANTINE, "{item}: missing code {value!r} is not allowed for this item (allowed: {extra}); enter the answer "
+                    "or an allowed code"
     ),
     "not_a_date": RuleInfo(QUARANTINE, "{item}: {value!r} is not a date; write it as YYYY-MM-DD"),
     "required": RuleInfo(QUARANTINE, "{item} is required here but empty; enter the answer or a missing code"),

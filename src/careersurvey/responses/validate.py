@@ -206,11 +206,14 @@ def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
         labels = pd.Series(raw[unparsed], dtype=object).astype(str).str.split().str.join(" ").str.casefold()
         num[np.flatnonzero(unparsed)] = labels.map(_label_codes(item)).to_numpy(dtype=np.float64)
         unparsed = ~empty & np.isnan(num)
-    ctx.add("not_a_number", unparsed, raw, column=column, item=item.name)
+    codes = item.choices.codes() if item.choices is not None else ()
+    if item.is_choice:  # text that is neither a code nor a label: say which codes are allowed
+        ctx.add("not_a_choice", unparsed, raw, column=column, item=item.name, extra=", ".join(map(str, codes)))
+    else:
+        ctx.add("not_a_number", unparsed, raw, column=column, item=item.name)
     is_code = _check_missing_codes(ctx, item, column, num, raw)
     real = ~np.isnan(num) & ~is_code
     if item.is_choice:
-        codes = item.choices.codes() if item.choices is not None else ()
         ctx.add("not_a_choice", real & ~np.isin(num, codes), raw, column=column, item=item.name,
                 extra=", ".join(map(str, codes)))
     else:
@@ -220,9 +223,18 @@ def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
             low = -np.inf if item.range.min is None else float(item.range.min)
             high = np.inf if item.range.max is None else float(item.range.max)
             ctx.add("out_of_range", real & ((num < low) | (num > high)), raw, column=column, item=item.name,
-                    extra=f"{item.range.min if item.range.min is not None else ''}..."
-                          f"{item.range.max if item.range.max is not None else ''}")
+                    extra=range_text(item.range.min, item.range.max))
     return num
+
+
+def range_text(low: object, high: object) -> str:
+    """An inclusive range as a person reads it: ``18 to 80``, ``at least 0``, ``at most 2026-12-31``."""
+    def show(v: object) -> str:
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    if low is not None and high is not None:
+        return f"{show(low)} to {show(high)}"
+    return f"at least {show(low)}" if low is not None else f"at most {show(high)}"
 
 
 def _dates(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray, np.ndarray]:
@@ -252,7 +264,7 @@ def _dates(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray,
         if high is not None:
             out |= text.notna() & (text > str(high))
         ctx.add("out_of_range", out.to_numpy(dtype=bool), raw, column=column, item=item.name,
-                extra=f"{low or ''}...{high or ''}")
+                extra=range_text(low, high))
     num[~is_code] = np.nan
     return num, iso
 
