@@ -98,6 +98,40 @@ def test_hangul_label_byte_limit(tmp_path, n, cut):
     assert meta.column_names_to_labels["age"] == "가" * 85
 
 
+@pytest.mark.parametrize("n,cut", [(80, False), (81, True)])
+def test_stata_label_limit_is_80_characters_and_each_cut_is_reported(tmp_path, n, cut):
+    q = _long_label_questionnaire(n)
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:1]), db, q)
+    if cut:
+        with pytest.warns(ExportWarning) as caught:
+            r = export_responses(db, tmp_path / "d.dta", questionnaire=q)
+        assert r.notes == (f"variable label of age: 81 characters is more than the Stata limit of 80 characters; "
+                           f"cut to {'가' * 12!r} at the end",)
+        assert [str(w.message) for w in caught] == list(r.notes)
+    else:
+        r = export_responses(db, tmp_path / "d.dta", questionnaire=q)
+        assert r.notes == ()
+    _, meta = pyreadstat.read_dta(str(r.paths[0]), metadataonly=True)
+    assert meta.column_names_to_labels["age"] == "가" * 80
+
+
+def test_cli_prints_each_cut(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import careersurvey.responses.importer as importer
+    from careersurvey.cli.responses import app
+
+    q = _long_label_questionnaire(90)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: q)
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:1]), db, q)
+    r = CliRunner().invoke(app, ["export", "--store", str(db), "--format", "dta", "--out", str(tmp_path / "d.dta"),
+                                 "--questionnaire", "stem-mini@1.0.0"])
+    assert r.exit_code == 0, r.output
+    assert "note: variable label of age: 90 characters is more than the Stata limit of 80 characters" in r.stderr
+
+
 def test_cut_bytes_never_splits_a_character():
     assert cut_bytes("가나다", 7) == "가나"
     assert cut_bytes("가나다", 9) == "가나다"

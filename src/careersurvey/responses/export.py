@@ -154,17 +154,25 @@ def _codes_for_stats(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _stats_frame(frame: pd.DataFrame, fit: _Fitter, *, names: dict[str, int], labels: dict[str, int]
+                 ) -> tuple[pd.DataFrame, list[str], dict[str, str], dict[str, str], dict[str, dict]]:
+    """What SPSS and Stata writers share: codes frame with names cut to the format's limit (``names``:
+    ``limit_bytes`` or ``limit_chars``), variable labels cut likewise (``labels``), the frame's labels."""
+    codes = _codes_for_stats(frame)
+    new_names = _fit_names(list(codes.columns), fit, **names)
+    codes.columns = new_names
+    var_labels = frame.attrs.get("variable_labels", {})
+    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", **labels)
+                     for old, new in zip(frame.columns, new_names) if old in var_labels}
+    return codes, new_names, var_labels, column_labels, frame.attrs.get("value_labels", {})
+
+
 def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
     import pyreadstat
 
     fit = _Fitter("SPSS")
-    codes = _codes_for_stats(frame)
-    names = _fit_names(list(codes.columns), fit, limit_bytes=SAV_NAME_BYTES)
-    codes.columns = names
-    var_labels = frame.attrs.get("variable_labels", {})
-    value_labels = frame.attrs.get("value_labels", {})
-    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", limit_bytes=SAV_LABEL_BYTES)
-                     for old, new in zip(frame.columns, names) if old in var_labels}
+    codes, names, var_labels, column_labels, value_labels = _stats_frame(
+        frame, fit, names={"limit_bytes": SAV_NAME_BYTES}, labels={"limit_bytes": SAV_LABEL_BYTES})
     vvl = {new: {float(k): fit.fit(v, f"value label {k} of {old}", limit_bytes=SAV_VALUE_LABEL_BYTES)
                  for k, v in value_labels[old].items()}
            for old, new in zip(frame.columns, names) if old in value_labels and old in var_labels
@@ -187,13 +195,8 @@ def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
     import pyreadstat
 
     fit = _Fitter("Stata")
-    codes = _codes_for_stats(frame)
-    names = _fit_names(list(codes.columns), fit, limit_chars=DTA_NAME_CHARS)
-    codes.columns = names
-    var_labels = frame.attrs.get("variable_labels", {})
-    value_labels = frame.attrs.get("value_labels", {})
-    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", limit_chars=DTA_LABEL_CHARS)
-                     for old, new in zip(frame.columns, names) if old in var_labels}
+    codes, names, var_labels, column_labels, value_labels = _stats_frame(
+        frame, fit, names={"limit_chars": DTA_NAME_CHARS}, labels={"limit_chars": DTA_LABEL_CHARS})
     vvl: dict[str, dict] = {}
     missing_user: dict[str, list[str]] = {}
     for old, new in zip(frame.columns, names):
