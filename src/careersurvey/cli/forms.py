@@ -13,10 +13,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from careersurvey.cli._common import fail
+
 app = typer.Typer(help="Forms from the questionnaire: XLSForm, entry template, codebook, DDI, paper form.",
                   no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
 
 
 class Format(str, enum.Enum):
@@ -39,12 +40,6 @@ class Lang(str, enum.Enum):
 EXTENSIONS = {"xlsform": ".xlsx", "template": ".xlsx", "codebook": ".xlsx", "ddi": ".xml", "paper": ".html"}
 
 
-def _fail(message: str) -> None:
-    """Print ``error: message`` to stderr and exit with status 1."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    raise typer.Exit(1)
-
-
 @app.command("export")
 def export(
     questionnaire: str = typer.Argument(..., help="Questionnaire YAML path, id, or id@version."),
@@ -60,12 +55,11 @@ def export(
     try:
         q = common.resolve_questionnaire(questionnaire)
     except (FileNotFoundError, ValueError) as exc:  # QuestionnaireError is a ValueError
-        _fail(str(exc))
-        return
+        fail(str(exc))
     if out is None:
         out = Path(safe_filename(f"{q.id}-{q.version}-{format.value}-{lang.value}{EXTENSIONS[format.value]}"))
     if out.parent and not out.parent.exists():
-        _fail(f"{out}: the folder {out.parent} does not exist; create it or choose another --out")
+        fail(f"{out}: the folder {out.parent} does not exist; create it or choose another --out")
     try:
         if format is Format.xlsform:
             from careersurvey.forms.xlsform import export_xlsform
@@ -88,9 +82,7 @@ def export(
 
             path = export_paper(q, out, lang.value)
     except common.FormError as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"{out}: cannot write the file ({exc.strerror or exc}); check the path and permissions")
-        return
+        fail(f"{out}: cannot write the file ({exc.strerror or exc}); check the path and permissions")
     console.print(f"wrote {format.value} ({lang.value}) of {q.key} to {path}", highlight=False)

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from careersurvey.cli._common import fail, stderr
+
 app = typer.Typer(help="Questionnaires: validate, show, diff, and the JSON Schema of the YAML format.",
                   no_args_is_help=True)
 
@@ -21,10 +23,6 @@ app = typer.Typer(help="Questionnaires: validate, show, diff, and the JSON Schem
 def _out() -> Console:
     """A console made per command, so that it sees the current stdout and COLUMNS (as CliRunner sets them)."""
     return Console(highlight=False, soft_wrap=True)
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Lang(str, enum.Enum):
@@ -36,7 +34,7 @@ def _load(source: str):
     """Load a questionnaire or exit 1 with every problem listed."""
     from careersurvey.questionnaire import QuestionnaireError, load_questionnaire
 
-    err = _err()
+    err = stderr()
     try:
         return load_questionnaire(source)
     except QuestionnaireError as exc:
@@ -46,8 +44,7 @@ def _load(source: str):
             err.print(str(p), markup=False)
         raise typer.Exit(1)
     except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(1)
+        fail(str(exc))
 
 
 def _count(n: int, noun: str) -> str:
@@ -94,8 +91,7 @@ def show(
     console = Console(highlight=False)  # wraps at the terminal width (COLUMNS when not a terminal)
     language = lang.value if lang else q.default_language
     if language not in q.languages:
-        _err().print(f"[bold red]error:[/] {q.key} has no language {language!r} (it has {', '.join(q.languages)})")
-        raise typer.Exit(1)
+        fail(f"{q.key} has no language {language!r} (it has {', '.join(q.languages)})")
     as_table = layout == Layout.table or (layout == Layout.auto and console.width >= TABLE_MIN_WIDTH)
     _wrapped(console, q.title[language], style="bold")
     _wrapped(console, summary(q))

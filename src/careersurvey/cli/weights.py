@@ -16,9 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from careersurvey.cli._common import fail
+
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)  # notes (dropped rows); errors go through cli._common.fail
 
 DataOpt = typer.Option(None, "--data", help="CSV file with one row per respondent.")
 StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
@@ -44,22 +46,16 @@ ScopeOpt = typer.Option(False, "--in-scope",
                              "the others keep their design weights.")
 
 
-def _fail(message: str) -> None:
-    """Print our error as one line and exit with status 1."""
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(1)
-
-
 def _read_csv(path: Path):
     """A CSV file, or a clean error naming it."""
     import pandas as pd
 
     if not path.exists():
-        _fail(f"{path}: no such file")
+        fail(f"{path}: no such file")
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        _fail(f"{path}: cannot read as CSV ({exc})")
+        fail(f"{path}: cannot read as CSV ({exc})")
 
 
 def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None):
@@ -68,7 +64,7 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
     Rows are indexed by respondent_id when the data have unique ids, so errors name respondents.
     """
     if (data is None) == (store is None):
-        _fail("give exactly one of --data CSV or --store FILE")
+        fail("give exactly one of --data CSV or --store FILE")
     if data is not None:
         df = _read_csv(data)
     else:
@@ -78,7 +74,7 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
         try:
             df = load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
         except ResponsesError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if sample is not None:
         df = _join_sample(df, _read_csv(sample), sample, data or store)
     if "respondent_id" in df.columns and df["respondent_id"].notna().all() and df["respondent_id"].is_unique:
@@ -90,21 +86,21 @@ def _join_sample(df, frame, sample: Path, source: Path):
     """The data with the sample file's columns, one sample row per respondent; every respondent must be in it."""
     for name, table in ((source, df), (sample, frame)):
         if "respondent_id" not in table.columns:
-            _fail(f"{name}: no respondent_id column to join the sample design on")
+            fail(f"{name}: no respondent_id column to join the sample design on")
     frame = frame.assign(respondent_id=frame["respondent_id"].astype(str))
     dup = frame["respondent_id"][frame["respondent_id"].duplicated()]
     if len(dup):
-        _fail(f"{sample}: respondent_id {dup.iloc[0]!r} appears more than once ({len(dup)} repeats); "
+        fail(f"{sample}: respondent_id {dup.iloc[0]!r} appears more than once ({len(dup)} repeats); "
               "keep one design row per respondent")
     clash = sorted(set(frame.columns) & set(df.columns) - {"respondent_id"})
     if clash:
-        _fail(f"{sample}: columns {clash} are also in {source}; rename them in the sample file")
+        fail(f"{sample}: columns {clash} are also in {source}; rename them in the sample file")
     joined = df.assign(respondent_id=df["respondent_id"].astype(str)).merge(frame, on="respondent_id", how="left",
                                                                          indicator=True)
     lost = joined["_merge"] == "left_only"
     if lost.any():
         ids = ", ".join(joined.loc[lost, "respondent_id"].head(5))
-        _fail(f"{sample}: {int(lost.sum())} respondents of {source} have no sample design row (e.g. {ids}); "
+        fail(f"{sample}: {int(lost.sum())} respondents of {source} have no sample design row (e.g. {ids}); "
               "add them, or check that both files come from the same fieldwork")
     return joined.drop(columns="_merge")
 
@@ -122,7 +118,7 @@ def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, po
 
     t = cs.load_targets(targets)
     if in_scope and t.scope is None:
-        _fail(f"--in-scope: targets {t.id!r} ({t.path}) have no 'scope'; add one, or leave out --in-scope")
+        fail(f"--in-scope: targets {t.id!r} ({t.path}) have no 'scope'; add one, or leave out --in-scope")
     inside = t.in_scope(df) if in_scope else None
     wide = t.add_margin_columns(df, names=margins or None, in_scope=inside)
     cols = [m.column for m in (t.margins_ if not margins else [t.margin(n) for n in margins])]
@@ -185,7 +181,7 @@ def _run(fn, source: Optional[Path]):
         if "rake or calibrate with scope=inside" in text:  # the Python hint, said the command line's way
             text = text.split("; or, if those respondents")[0] + (
                 "; or, if those respondents are outside the population the targets count, pass --in-scope")
-        _fail(text)
+        fail(text)
 
 
 @app.command()
@@ -230,14 +226,14 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
             lo, hi = (float(x) for x in bounds.split(","))
             b = (lo, hi)
         except ValueError:
-            _fail(f"--bounds {bounds!r}: write two numbers separated by a comma, e.g. 0.5,2")
+            fail(f"--bounds {bounds!r}: write two numbers separated by a comma, e.g. 0.5,2")
     numeric = {}
     for item in total or []:
         name, _, value = item.partition("=")
         try:
             numeric[name.strip()] = float(value)
         except ValueError:
-            _fail(f"--total {item!r}: write VAR=NUMBER, e.g. --total income=1.2e9")
+            fail(f"--total {item!r}: write VAR=NUMBER, e.g. --total income=1.2e9")
 
     def go():
         wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
@@ -257,7 +253,7 @@ def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          out: Path = OutOpt, weight_column: str = ColOpt) -> None:
     """Trim weights into [lower, upper], sharing the difference out so the total is kept (R's strict trim)."""
     if lower is None and upper is None:
-        _fail("give --lower and/or --upper")
+        fail("give --lower and/or --upper")
     df = _read(data, store, questionnaire, sample)
 
     def go():
