@@ -188,9 +188,32 @@ def test_migration_from_version_1(tmp_path, good_template, q10):
     con.close()
     store = ResponseStore(db)
     assert store.ledger().empty  # a read migrates the old store first
-    assert store.schema_version() == CURRENT == 2
+    assert store.schema_version() == CURRENT == 3
     (r,) = import_responses(good_template, store, q10)
     assert store.ledger().loc[0, "questionnaire_title"] == "소형 설문"
+
+
+def test_schema_is_documented_inside_the_file(tmp_path, good_template, q10):
+    """A fieldwork manager opening the file in DuckDB finds every table and column explained."""
+    db = tmp_path / "s.duckdb"
+    import_responses(good_template, db, q10)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
+        undocumented = con.execute("SELECT table_name || '.' || column_name FROM duckdb_columns() "
+                                   "WHERE NOT internal AND comment IS NULL AND table_name NOT IN "
+                                   "(SELECT view_name FROM duckdb_views())").fetchall()
+        role = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'answers_stem_mini_1_0_0' "
+                           "AND column_name = 'motives_2'").fetchone()[0]
+        overview = con.execute("SELECT row_no, status, quarantine_reasons, warnings FROM rows_overview "
+                               "ORDER BY row_no").fetchall()
+    finally:
+        con.close()
+    assert set(tables) >= {"imports", "respondents", "raw_cells", "problems", "answers_stem_mini_1_0_0"}
+    assert all(tables.values()), tables
+    assert undocumented == []
+    assert role == "동기: 자율성 (1 chosen, 0 not chosen)"
+    assert overview == [(3, "accepted", 0, 0), (4, "accepted", 0, 0), (5, "accepted", 0, 0), (6, "quarantined", 1, 0)]
 
 
 def test_store_from_newer_code_is_refused(tmp_path):

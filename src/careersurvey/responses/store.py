@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from careersurvey.questionnaire.model import Questionnaire
 from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError, StoreBusyError, problems_frame
-from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE
+from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE, comments_sql
 from careersurvey.responses.validate import Validated
 
 _LOCK = re.compile(r"lock|Conflicting|being used|Could not set", re.IGNORECASE)
@@ -246,6 +246,7 @@ class ResponseStore:
                 else:
                     columns.append(f"{quote(col)} DOUBLE")
         con.execute(f"CREATE TABLE {quote(name)} ({', '.join(columns)})")
+        con.execute(comments_sql({name: _answer_table_docs(q)}))
         con.execute("INSERT INTO answer_tables VALUES (?, ?, ?)", [q.id, q.version, name])
         return name
 
@@ -288,6 +289,28 @@ def quote(identifier: str) -> str:
 def answer_table_name(questionnaire_id: str, version: str) -> str:
     """``answers_<id>_<version>`` with anything but ``[a-z0-9]`` as ``_``: ``answers_stem_careers_1_0_0``."""
     return "answers_" + re.sub(r"[^a-z0-9]+", "_", f"{questionnaire_id}_{version}".lower()).strip("_")
+
+
+def _answer_table_docs(q: Questionnaire) -> tuple[str, dict[str, str]]:
+    """Comments of a wide answer table: what it holds, and each column's item label and type."""
+    lang = q.default_language
+    about = (f"Clean values of {q.key}, one row per data row (accepted and quarantined; status in respondents, "
+             "joined on import_id, row_no). Numbers and choice codes as DOUBLE; -6 not asked, -7 refused, "
+             "-8 don't know, -9 not applicable (routed past); NULL where the cell was empty.")
+    docs = {"import_id": "The import (table imports).", "row_no": "Row of the file (as respondents.row_no)."}
+    for item in q.items:
+        for col in item.columns():
+            label = item.label.get(lang, item.name)
+            if item.type == "multiple" and item.choices is not None:
+                code = int(col.rsplit("_", 1)[1])
+                choice = next(c for c in item.choices.choices if c.code == code)
+                docs[col] = f"{label}: {choice.label.get(lang, code)} (1 chosen, 0 not chosen)"
+            elif item.type in ("text", "date"):
+                docs[col] = f"{label} ({item.type}{', ISO YYYY-MM-DD' if item.type == 'date' else ''})"
+                docs[col + CODE_SUFFIX] = f"Missing code of {col} (-6..-9), NULL when {col} holds an answer"
+            else:
+                docs[col] = f"{label} ({item.type})"
+    return about, docs
 
 
 _LOCKS: dict[str, threading.RLock] = {}

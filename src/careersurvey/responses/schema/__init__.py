@@ -2,6 +2,24 @@
 
 A store records the versions applied in ``schema_version``; opening a store applies the missing ones
 (never edits an applied one). To change the schema, append a migration: never rewrite history.
+
+Reading the store directly (``duckdb store.duckdb``, or ``duckdb.connect(path, read_only=True)``):
+every table and column carries its meaning as a comment since schema version 3 (``SELECT table_name,
+comment FROM duckdb_tables()``; ``SELECT column_name, comment FROM duckdb_columns() WHERE table_name =
+'imports'``). The tables: ``imports`` (the ledger, one row per file), ``respondents`` (one row per data
+row, accepted or quarantined), one wide answer table per questionnaire version (``answer_tables``
+names it, e.g. ``answers_stem_careers_1_0_0``; clean values, joined on ``import_id, row_no``),
+``problems`` (quarantine reasons and warnings), ``raw_cells`` (cells as written, where they differ from
+the clean value), ``repeat_cells``, ``questionnaire_columns``; and the view ``rows_overview``. Examples::
+
+    SELECT file_name, rows_in, accepted, quarantined, warnings FROM imports ORDER BY import_id;
+    SELECT * FROM rows_overview WHERE status = 'quarantined';
+    SELECT row_no, col, value, message FROM problems WHERE import_id = 1 ORDER BY row_no;
+    SELECT r.respondent_id, a.role, a.hours_week FROM respondents r
+      JOIN answers_stem_careers_1_0_0 a USING (import_id, row_no) WHERE r.status = 'accepted';
+
+Value labels are not stored: they come from the questionnaire (``load_responses`` and the exports
+apply them). Open a store only read-only while an import may be running.
 """
 
 from __future__ import annotations
@@ -124,6 +142,112 @@ CREATE TABLE questionnaire_columns (
 CREATE INDEX respondents_by_id ON respondents (respondent_id);
 ALTER TABLE imports ADD COLUMN questionnaire_title VARCHAR;
 """),
+)
+
+
+def comments_sql(tables: dict[str, tuple[str, dict[str, str]]]) -> str:
+    """``COMMENT ON`` statements: each table's and column's meaning, kept inside the store file itself."""
+    def text(t: str) -> str:
+        return "'" + t.replace("'", "''") + "'"
+
+    def name(n: str) -> str:
+        return '"' + n.replace('"', '""') + '"'
+
+    out = []
+    for table, (about, columns) in tables.items():
+        out.append(f"COMMENT ON TABLE {name(table)} IS {text(about)};")
+        out += [f"COMMENT ON COLUMN {name(table)}.{name(col)} IS {text(what)};" for col, what in columns.items()]
+    return "\n".join(out)
+
+
+#: What each fixed table and column means, as a person querying the file needs it (migration 3).
+TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "schema_version": ("Migrations applied to this store, one row each; the highest is the schema version.", {
+        "version": "Migration number.", "description": "What the migration changed.",
+        "applied_at": "When it was applied (UTC)."}),
+    "imports": ("The ledger: one row per imported file content. A file whose sha256 is already here is not "
+                "imported again.", {
+        "import_id": "Number of the import, 1, 2, ... in the order files came in.",
+        "file_name": "File name without folders, as given to `responses import`.",
+        "file_path": "Path as given to `responses import`.",
+        "sha256": "SHA-256 of the file's bytes: the same content is never imported twice.",
+        "size_bytes": "File size in bytes.",
+        "kind": "How the file was read: template (our entry template), kobo (KoboToolbox/ODK export), csv, sheet.",
+        "sheet": "Sheet the rows came from (NULL for csv).",
+        "encoding": "csv only: the text encoding used to read it (utf-8-sig or cp949).",
+        "questionnaire_id": "Questionnaire the file answers (e.g. stem-careers).",
+        "questionnaire_version": "Newest questionnaire version among the file's rows.",
+        "content_hash": "Content hash of that questionnaire version, as `careersurvey questionnaire` shows it.",
+        "rows_in": "Data rows read from the file (= accepted + quarantined).",
+        "accepted": "Rows that passed validation: the analysis data.",
+        "quarantined": "Rows kept apart because of a problem of severity quarantine (see table problems).",
+        "warnings": "Problems of severity warning (rows accepted, note kept).",
+        "imported_at": "When the import was committed (UTC).",
+        "tool_version": "careersurvey version that imported the file.",
+        "questionnaire_title": "Title of the questionnaire in its first language.",
+    }),
+    "respondents": ("One row per data row of every imported file, accepted or quarantined. Join to the answer "
+                    "table of its questionnaire_version on (import_id, row_no).", {
+        "import_id": "The import (table imports) the row came with.",
+        "row_no": "Row number a person sees: the sheet row in Excel, or the record number of a csv (header = 1).",
+        "respondent_id": "Respondent id as text (leading zeros kept); NULL if the cell was empty.",
+        "status": "accepted (analysis data) or quarantined (kept apart; reasons in table problems).",
+        "questionnaire_version": "Questionnaire version the row was validated against.",
+        "form_version": "The export's own form version (KoboToolbox __version__), if any.",
+    }),
+    "answer_tables": ("Which wide answer table holds the clean values of each questionnaire version.", {
+        "questionnaire_id": "Questionnaire id.", "questionnaire_version": "Questionnaire version.",
+        "table_name": "Name of the answer table, answers_<id>_<version> (e.g. answers_stem_careers_1_0_0).",
+    }),
+    "raw_cells": ("Cells as written in the file, wherever they differ from the clean value: text in number "
+                  "cells, labels typed for codes, every non-empty cell of text/date items and of quarantined "
+                  "rows, and all cells of columns that are no item.", {
+        "import_id": "The import (table imports).", "row_no": "Row of the file (as respondents.row_no).",
+        "col": "Data column (e.g. role, ai_kind_3), or '@' + the file's header for a column that is no item "
+               "(unknown, system or space-separated multiple-choice columns).",
+        "raw": "The cell as text, as the file held it.",
+    }),
+    "repeat_cells": ("Repeat groups of KoboToolbox/ODK exports, cell by cell as text (no item of the "
+                     "questionnaire holds them).", {
+        "import_id": "The import (table imports).", "sheet": "Sheet of the repeat group.",
+        "row_no": "Row of that sheet.", "col": "Column header in that sheet.", "raw": "The cell as text."}),
+    "problems": ("Every problem found on import: the reasons rows were quarantined, and warnings. "
+                 "`careersurvey responses problems` lists them.", {
+        "import_id": "The import (table imports).", "file": "File as given to `responses import`.",
+        "sheet": "Sheet of the file (NULL for csv).",
+        "row_no": "Row of the file (as in respondents.row_no); NULL for a problem of the whole file or column.",
+        "col": "Column header in the file the problem is in, if any.",
+        "item": "Questionnaire item concerned, if any.",
+        "value": "The offending value as text.",
+        "rule": "Rule broken (catalogue in careersurvey.responses.problems.RULES).",
+        "severity": "quarantine (the row is kept apart) or warning (the row is accepted).",
+        "message": "What is wrong and what to do.",
+    }),
+    "questionnaire_columns": ("The data columns of each questionnaire version seen, in order, so versions can "
+                              "be harmonised without the questionnaire files.", {
+        "questionnaire_id": "Questionnaire id.", "questionnaire_version": "Questionnaire version.",
+        "col": "Data column name (a multiple-choice item has one 0/1 column <item>_<code> per choice).",
+        "item": "Item the column belongs to.",
+        "type": "Item type: single, multiple, rating, integer, decimal, text, date.",
+        "position": "Order of the column in the version (0 = first).",
+    }),
+}
+
+ROWS_VIEW = """
+-- One row per data row with where it came from and how many problems it has: the first place to look.
+CREATE VIEW rows_overview AS
+SELECT r.import_id, i.file_name, i.sheet, r.row_no, r.respondent_id, r.status, r.questionnaire_version,
+       (SELECT count(*) FROM problems p WHERE p.import_id = r.import_id AND p.row_no = r.row_no
+        AND p.severity = 'quarantine') AS quarantine_reasons,
+       (SELECT count(*) FROM problems p WHERE p.import_id = r.import_id AND p.row_no = r.row_no
+        AND p.severity = 'warning') AS warnings
+FROM respondents r JOIN imports i USING (import_id);
+COMMENT ON VIEW rows_overview IS 'One row per data row: file, sheet, row, respondent id, status, and its number of quarantine reasons and warnings (details in table problems).';
+"""
+
+MIGRATIONS = MIGRATIONS + (
+    Migration(3, "the schema documented inside the file (table and column comments); view rows_overview",
+              comments_sql(TABLE_DOCS) + "\n" + ROWS_VIEW),
 )
 
 #: The schema version this code writes.
