@@ -67,21 +67,12 @@ def analysis_dir(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def targets_path(name: str | None) -> str | None:
-    """A targets id or file as a file path: the weighting lookup (a path, ./survey/targets, the checkout),
-    else the ``targets/`` folder of the installed ``survey/`` (a wheel install; ``questionnaire.survey_dir``)."""
+    """A targets id or file as a file path (``weighting.targets.find_targets``), None for no targets."""
     if name is None:
         return None
     from careersurvey.weighting.targets import find_targets
 
-    try:
-        return str(find_targets(name))
-    except ValueError:
-        from careersurvey.questionnaire import survey_dir
-
-        path = survey_dir() / "targets" / f"{name}.yaml"
-        if not path.exists():
-            raise
-        return str(path)
+    return str(find_targets(name))
 
 
 def load_analysis(name: str, folder: str | os.PathLike[str] | None = None) -> ModuleType:

@@ -208,18 +208,21 @@ class Targets:
 
 
 def _targets_dirs() -> list[Path]:
-    """Folders searched for a targets id, in order."""
+    """Folders searched for a targets id, in order: $CAREERSURVEY_TARGETS_DIR, ./survey/targets, then the
+    ``targets/`` folder of the questionnaires' survey/ folder (env var, checkout or the installed copy)."""
+    from careersurvey.questionnaire.locate import installed_survey_dirs, survey_dir
+
     dirs = []
     env = os.environ.get("CAREERSURVEY_TARGETS_DIR")
     if env:
         dirs.append(Path(env))
     dirs.append(Path.cwd() / "survey" / "targets")
-    dirs.append(Path(__file__).resolve().parents[3] / "survey" / "targets")
-    # a regular (non-editable) install puts survey/ under <prefix>/share/careersurvey/survey
-    from careersurvey.questionnaire.locate import installed_survey_dirs
-
+    try:
+        dirs.append(survey_dir() / "targets")
+    except FileNotFoundError:  # no questionnaire folder anywhere: the installed copies are still worth a look
+        pass
     dirs.extend(d / "targets" for d in installed_survey_dirs())
-    return dirs
+    return list(dict.fromkeys(dirs))
 
 
 def find_targets(path_or_id: str | os.PathLike[str]) -> Path:
