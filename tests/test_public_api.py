@@ -10,23 +10,20 @@ shape cannot pass with the wrong content.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from rcases import load_cases, load_data
 
 import careersurvey as cs
 
-R_SURVEY = Path(__file__).resolve().parent / "fixtures" / "r-survey"
-CASES = {c["id"]: c["expected"] for c in json.loads((R_SURVEY / "cases.json").read_text())["cases"]}
+CASES = {c["id"]: c["expected"] for c in load_cases("r-survey")}
 STYPE = {"E": 4421, "H": 755, "M": 1018}
 SCH_WIDE = {"No": 1072, "Yes": 5122}
 
 
 def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(R_SURVEY / "data" / name)
+    return load_data("r-survey", name)
 
 
 @pytest.fixture(scope="module")

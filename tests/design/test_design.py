@@ -3,29 +3,27 @@ the fixtures lack (deff, logit intervals), validation messages, immutability and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rcases import load_data
 from scipy import stats
 
 import careersurvey as cs
 from careersurvey.design import DesignError, LonelyPSUError
 
-DATA = Path(__file__).resolve().parents[1] / "fixtures" / "r-survey" / "data"
 
 
 @pytest.fixture(scope="module")
 def apistrat() -> pd.DataFrame:
-    return pd.read_csv(DATA / "apistrat.csv")
+    return load_data("r-survey", "apistrat.csv")
 
 
 @pytest.fixture(scope="module")
 def apiclus1() -> pd.DataFrame:
-    return pd.read_csv(DATA / "apiclus1.csv")
+    return load_data("r-survey", "apiclus1.csv")
 
 
 values = st.lists(st.floats(min_value=-1e3, max_value=1e3, allow_nan=False), min_size=3, max_size=40)
@@ -72,7 +70,7 @@ def test_stratified_mean_is_the_textbook_stratified_estimator(strata):
 
 @given(st.floats(min_value=1e-3, max_value=1e4))
 def test_scaling_weights_leaves_means_and_their_ses_unchanged(c):
-    df = pd.read_csv(DATA / "apiclus1.csv")
+    df = load_data("r-survey", "apiclus1.csv")
     base = cs.SurveyDesign(df, weights="pw", psu="dnum").mean(["api00", "stype"])
     df = df.assign(pw=df["pw"] * c)
     scaled = cs.SurveyDesign(df, weights="pw", psu="dnum").mean(["api00", "stype"])

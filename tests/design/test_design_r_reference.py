@@ -12,31 +12,22 @@ design's degrees of freedom. A case type without a checker fails, so new fixture
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from rcases import FIXTURES, FOLDERS, load_cases, load_data, r_totals
 
 import careersurvey as cs
 # the module (the package's own ``replicate`` is a function)
 wr = importlib.import_module("careersurvey.weighting.replicate")
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SOURCES = (FIXTURES / "r-survey", FIXTURES / "r-survey-extra")
-_DATA: dict[Path, pd.DataFrame] = {}
+SOURCES = tuple(FIXTURES / folder for folder in FOLDERS)
 
 
 def _cases() -> list:
-    return [pytest.param(src, case, id=f"{src.name}:{case['id']}")
-            for src in SOURCES for case in json.loads((src / "cases.json").read_text())["cases"]]
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if path not in _DATA:
-        _DATA[path] = pd.read_csv(path, keep_default_na=False, na_values=["NA", ""])
-    return _DATA[path].copy()
+    return [pytest.param(src, case, id=f"{src.name}:{case['id']}") for src in SOURCES for case in load_cases(src.name)]
 
 
 def close(actual, expected, rel: float = 1e-6, atol_scale: float = 1e-12) -> None:
@@ -50,7 +41,7 @@ def close(actual, expected, rel: float = 1e-6, atol_scale: float = 1e-12) -> Non
 
 # -- the design of a case, as R built it ----------------------------------------------------------------------
 def build(src: Path, case: dict):
-    df = _read(src / "data" / case["data"])
+    df = load_data(src.name, case["data"])
     rows = case.get("rows")
     if rows:
         df = df[df[rows["column"]] == rows["equals"]].reset_index(drop=True)
@@ -69,7 +60,7 @@ def build(src: Path, case: dict):
         elif cal["method"] == "raking" and "margins" in cal:
             d = d.rake(cal["margins"])
         else:
-            d = d.calibrate(_margins_from_r(d.data, cal["formula"], cal["totals"]), method=cal["method"],
+            d = d.calibrate(r_totals(d.data, cal["formula"], cal["totals"]), method=cal["method"],
                             bounds=cal.get("bounds"))
     if case.get("trim"):
         d = d.trim(lower=case["trim"]["lower"], upper=case["trim"]["upper"])
@@ -89,23 +80,9 @@ def _replicate(src: Path, d, df: pd.DataFrame, rep: dict):
                                                    mse=mse))
     if rep["type"] in ("BRR", "Fay"):
         name = {"BRR": "apistrat_brr_repw.csv", "Fay": "apistrat_fay_repw.csv"}[rep["type"]]
-        mult = pd.read_csv(src / "data" / name).to_numpy(float)
+        mult = load_data(src.name, name).to_numpy(float)
         return d.evolve(replicates=wr.from_columns(mult, d.w, rep["type"], rho=rep.get("fay_rho"), mse=mse))
     return d.replicate(rep["type"], **({"mse": mse} if "mse" in rep else {}))
-
-
-def _margins_from_r(data: pd.DataFrame, formula: str, totals: dict) -> dict:
-    """R's model-matrix totals ((Intercept), stypeH, stypeM, api99) as the API's {var: {level: total}}."""
-    out: dict = {}
-    population = totals["(Intercept)"]
-    for term in (t.strip() for t in formula.lstrip("~").split("+")):
-        if pd.api.types.is_numeric_dtype(data[term]):
-            out[term] = totals[term]
-            continue
-        levels = sorted(data[term].dropna().unique())
-        given = {lv: totals[f"{term}{lv}"] for lv in levels[1:]}
-        out[term] = {levels[0]: population - sum(given.values()), **given}
-    return out
 
 
 def _r_name(name: str, data: pd.DataFrame) -> str:

@@ -3,16 +3,13 @@ models, case by case, run in tests/design/test_design_r_reference.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-DATA = Path(__file__).resolve().parents[1] / "fixtures" / "r-survey-extra" / "data"
+from rcases import load_data
 
 
 def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(DATA / name, keep_default_na=False, na_values=["NA", ""])
+    return load_data("r-survey-extra", name)
 
 
 @pytest.fixture(scope="session")

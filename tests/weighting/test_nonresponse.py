@@ -32,8 +32,8 @@ def test_estimated_class_sizes_match_r_delta_method(case: dict) -> None:
 
 
 def test_fixed_class_sizes_match_r_respondent_poststratification() -> None:
-    case = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "clus1-nonresponse-mean-api00")
-    wcase = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "clus1-nonresponse-weights")
+    case = rc.case("r-survey-extra", "clus1-nonresponse-mean-api00")
+    wcase = rc.case("r-survey-extra", "clus1-nonresponse-weights")
     df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
     d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc").adjust_nonresponse(
         "responded", classes="stype", variance="fixed")

@@ -93,7 +93,7 @@ def test_domain_estimate_on_replicate_design_equals_subset_rows() -> None:
 
 def test_replicate_after_weighting_replays_the_steps() -> None:
     """Weight then replicate = replicate then weight (R's case rep-jk1-rake3-mean-api00), for every step kind."""
-    case = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == "rep-jk1-rake3-mean-api00")
+    case = rc.case("r-survey-extra", "rep-jk1-rake3-mean-api00")
     df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
     d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
     margins = case["calibration"]["margins"]

@@ -56,7 +56,7 @@ def test_matches_r(folder: str, case: dict) -> None:
                                                 ("rep-fay-mean", "apistrat_fay_repw.csv", 0.5)])
 def test_brr_multipliers_equal_r(case_id: str, export: str, rho: float | None) -> None:
     """Our Hadamard (Sylvester, 16 x 16 for 12 strata) and pair order give R's multipliers column by column."""
-    case = next(c for c in rc.load_cases("r-survey-extra") if c["id"] == case_id)
+    case = rc.case("r-survey-extra", case_id)
     d = rc.build(case, "r-survey-extra")
     mult = d.replicates.weights / d.w[:, None]
     r_mult = rc.load_data("r-survey-extra", export).to_numpy(float)

@@ -1,0 +1,63 @@
+"""The R survey reference fixtures (tests/fixtures/r-survey*/): their cases, their data, R's calibration totals.
+
+Shared by every test that checks numbers against R (design, weighting, models, the public API contract), so
+all of them read the fixtures one way: R's CSV export ("NA" and empty cells are missing, nothing else), read
+once per session and handed out as copies, so a test that changes its frame cannot change another's.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The fixture folders whose cases.json every R reference test runs: survey's own examples, then ours.
+FOLDERS = ("r-survey", "r-survey-extra")
+
+
+@lru_cache(maxsize=None)
+def load_cases(folder: str) -> tuple[dict, ...]:
+    """The cases of ``fixtures/<folder>/cases.json`` in file order (none if the folder has no cases)."""
+    path = FIXTURES / folder / "cases.json"
+    if not path.exists():
+        return ()
+    return tuple(json.loads(path.read_text())["cases"])
+
+
+def case(folder: str, case_id: str) -> dict:
+    """One case by its id; a KeyError naming the ids there are if it is not in the folder."""
+    found = [c for c in load_cases(folder) if c["id"] == case_id]
+    if not found:
+        raise KeyError(f"{folder}/cases.json has no case {case_id!r}; it has {[c['id'] for c in load_cases(folder)]}")
+    return found[0]
+
+
+@lru_cache(maxsize=None)
+def _read(folder: str, name: str) -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / folder / "data" / name, keep_default_na=False, na_values=["NA", ""])
+
+
+def load_data(folder: str, name: str) -> pd.DataFrame:
+    """A copy of ``fixtures/<folder>/data/<name>`` as R wrote it (R's NA and empty cells are missing)."""
+    return _read(folder, name).copy()
+
+
+def r_totals(data: pd.DataFrame, formula: str, totals: dict) -> dict:
+    """R's model-matrix totals for ``~a + x`` ((Intercept), aB, aC, x) as the API's {a: {A: .., B: ..}, x: total}.
+
+    The first level of a factor is the population total less the others, as R's treatment contrasts imply;
+    every other level must have its total in the fixture (a KeyError otherwise: the fixture is incomplete).
+    """
+    out: dict = {}
+    population = totals["(Intercept)"]
+    for term in (t.strip() for t in formula.strip().lstrip("~").split("+")):
+        if pd.api.types.is_numeric_dtype(data[term]):
+            out[term] = totals[term]
+            continue
+        levels = sorted(data[term].dropna().unique())
+        given = {level: totals[f"{term}{level}"] for level in levels[1:]}
+        out[term] = {levels[0]: population - sum(given.values()), **given}
+    return out
