@@ -46,6 +46,12 @@ def test_skipped_and_empty_becomes_not_applicable(tmp_path):
     assert np.isnan(f.loc[0, "pay"])  # not routed: plain item nonresponse stays empty
 
 
+def test_routed_but_empty_optional_item_is_nonresponse_not_skipped(tmp_path):
+    v = check(tmp_path, [row(age=None)])  # consent = 1: age is asked, optional, left blank
+    assert v.problems == () and not v.quarantined.any()
+    assert np.isnan(v.frame().loc[0, "age"])  # NA (item nonresponse), never -9 (routed past)
+
+
 def test_multiple_choice_blanks_are_no_when_something_is_ticked(tmp_path):
     f = check(tmp_path, [GOOD_ROWS[1]]).frame()
     assert f.loc[0, ["motives_1", "motives_2", "motives_3", "motives_4"]].tolist() == [1, 0, 0, 1]

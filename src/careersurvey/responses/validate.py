@@ -2,7 +2,9 @@
 
 Every rule comes from the questionnaire: item types (numbers, whole numbers, dates), choice codes,
 ranges, required items, the missing codes each item allows, skip logic (answered where routing skips
-it: warning, answer kept; empty where skipped: coded -9 "not applicable"), respondent ids (empty,
+it: warning, answer kept; empty where skipped: coded -9 "not applicable"; empty where routing asks it:
+quarantined when the item is required, else kept empty as item nonresponse, NA not -9, so the two stay
+apart in the data without one warning per blank optional answer), respondent ids (empty,
 duplicated within the file or with earlier imports), unknown and absent columns. Checks are
 vectorised per column; Python loops run over items and over the (few) problems, never over rows.
 
