@@ -81,6 +81,20 @@ def _first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
+def _psus_within_strata(strata: np.ndarray, psu: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int, np.ndarray]:
+    """Stratum codes and PSU codes per row, their numbers, and each PSU's stratum; all in first-appearance order.
+
+    A PSU is a (stratum, PSU value) pair, so equal PSU codes in two strata are two PSUs, as R's replicate
+    weights count them. The pair is coded as one integer (no tuples per row).
+    """
+    s_codes, n_strata = _first_appearance_codes(strata)
+    v_codes, n_values = _first_appearance_codes(psu)
+    p_codes, n_psu = _first_appearance_codes(s_codes * (n_values + 1) + (v_codes + 1))  # +1: a missing value is -1
+    psu_stratum = np.zeros(n_psu, dtype=np.int64)
+    psu_stratum[p_codes] = s_codes
+    return s_codes, n_strata, p_codes, n_psu, psu_stratum
+
+
 def _fpc_factor(n: int, popsize: float | None, where: str) -> float:
     """1 - n/N for a population size N (>1) or sampling fraction (<=1); 1 without fpc."""
     if popsize is None or not np.isfinite(popsize):
@@ -113,10 +127,7 @@ def jk1(psu: np.ndarray, pweights: np.ndarray, popsize: np.ndarray | None = None
 def jkn(strata: np.ndarray, psu: np.ndarray, pweights: np.ndarray, popsize: np.ndarray | None = None,
         lonely_psu: str = "fail") -> ReplicateWeights:
     """Stratified delete-one-PSU jackknife (R's ``jknweights``): one replicate per PSU, rscales per stratum."""
-    s_codes, n_strata = _first_appearance_codes(strata)
-    p_codes, n_psu = _first_appearance_codes(pd.Series(list(zip(s_codes, psu))).to_numpy())
-    psu_stratum = np.zeros(n_psu, dtype=np.int64)
-    psu_stratum[p_codes] = s_codes
+    s_codes, n_strata, p_codes, n_psu, psu_stratum = _psus_within_strata(strata, psu)
     cols, rscales = [], []
     for h in range(n_strata):
         members = np.flatnonzero(psu_stratum == h)
@@ -227,10 +238,7 @@ def bootstrap(strata: np.ndarray | None, psu: np.ndarray, pweights: np.ndarray, 
         raise WeightingError("bootstrap needs at least 2 replicates")
     rng = np.random.default_rng(seed)
     strata = np.zeros(len(psu), dtype=np.int64) if strata is None else strata
-    s_codes, n_strata = _first_appearance_codes(strata)
-    p_codes, n_psu = _first_appearance_codes(pd.Series(list(zip(s_codes, psu))).to_numpy())
-    psu_stratum = np.zeros(n_psu, dtype=np.int64)
-    psu_stratum[p_codes] = s_codes
+    s_codes, n_strata, p_codes, n_psu, psu_stratum = _psus_within_strata(strata, psu)
     counts = np.zeros((n_psu, replicates))
     per_stratum = np.bincount(psu_stratum, minlength=n_strata)
     for h in range(n_strata):
