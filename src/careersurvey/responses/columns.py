@@ -33,14 +33,9 @@ class ColumnPlan:
     unknown: tuple[str, ...]
     by_label: bool  # some headers matched by label text
 
-    def header_of(self, column: str) -> str | None:
-        for h, c in self.columns.items():
-            if c == column:
-                return h
-        return None
-
 
 def _norm(text: str) -> str:
+    """Text compared case- and space-insensitively (labels, choice names)."""
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 

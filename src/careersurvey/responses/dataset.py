@@ -32,6 +32,7 @@ _MEASURE = {"single": "nominal", "multiple": "nominal", "rating": "ordinal", "in
 
 def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None,
             versions: Sequence[str] | None) -> tuple[Questionnaire, list[str]]:
+    """The target questionnaire (given, or the newest version in the store) and the versions to load."""
     rows = con.execute("SELECT DISTINCT questionnaire_id, questionnaire_version FROM questionnaire_columns").fetchall()
     if isinstance(questionnaire, Questionnaire):
         qid = questionnaire.id
@@ -167,6 +168,7 @@ def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnai
 
 
 def _variable_label(item: Item, col: str, lang: str) -> str:
+    """Variable label of a data column; a multiple-choice column adds its choice's label."""
     label = item.label.get(lang, item.name)
     if item.type == "multiple" and item.choices is not None:
         code = int(col.rsplit("_", 1)[1])
@@ -176,6 +178,7 @@ def _variable_label(item: Item, col: str, lang: str) -> str:
 
 
 def _value_labels(item: Item, q: Questionnaire, lang: str) -> dict[int, str]:
+    """Value labels of an item's column: its choices (or chosen / not chosen), then the missing codes."""
     out: dict[int, str] = {}
     if item.type in ("single", "rating") and item.choices is not None:
         out = {c.code: c.label.get(lang, str(c.code)) for c in item.choices.choices}
@@ -188,6 +191,7 @@ def _value_labels(item: Item, q: Questionnaire, lang: str) -> dict[int, str]:
 
 def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool,
            value_labels: dict[int, str]) -> pd.Series:
+    """One column as its analysis type: categorical, boolean, Int64, Float64, string or datetime."""
     code = np.isin(values, MISSING_CODES)
     if item.type in ("text", "date"):
         series = pd.Series(text, dtype=object) if text is not None else pd.Series([None] * len(values), dtype=object)

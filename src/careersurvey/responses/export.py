@@ -70,6 +70,7 @@ class _Fitter:
         self.notes: list[str] = []
 
     def fit(self, text: str, what: str, *, limit_bytes: int | None = None, limit_chars: int | None = None) -> str:
+        """``text`` cut to the limit (bytes first, then characters), with a note when anything was cut."""
         out = text
         if limit_bytes is not None:
             out = cut_bytes(out, limit_bytes)
@@ -135,6 +136,7 @@ def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str
 
 
 def _questionnaire(frame: pd.DataFrame) -> Questionnaire:
+    """The questionnaire a loaded frame was harmonised on (from its attrs)."""
     from careersurvey.responses.importer import load_questionnaire_spec
 
     return load_questionnaire_spec(frame.attrs["questionnaire"])
@@ -168,6 +170,7 @@ def _stats_frame(frame: pd.DataFrame, fit: _Fitter, *, names: dict[str, int], la
 
 
 def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
+    """SPSS .sav with variable and value labels, user-missing range -9..-6, measurement levels."""
     import pyreadstat
 
     fit = _Fitter("SPSS")
@@ -192,6 +195,7 @@ def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
 
 
 def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
+    """Stata .dta with labels; missing codes as extended missing values .a-.d."""
     import pyreadstat
 
     fit = _Fitter("Stata")
@@ -225,6 +229,7 @@ def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
 
 
 def _fit_names(names: list[str], fit: _Fitter, **limit) -> list[str]:
+    """Variable names cut to the format's limit; names that collide after cutting are an error."""
     out = [fit.fit(n, f"variable name {n}", **limit) for n in names]
     if len(set(out)) != len(out):
         dup = sorted({n for n in out if out.count(n) > 1})
@@ -234,6 +239,7 @@ def _fit_names(names: list[str], fit: _Fitter, **limit) -> list[str]:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet with the labels and questionnaire key kept in the file's schema metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -250,6 +256,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with formula-like text (=, +, -, @ ...) neutralised, as the forms do it."""
     from careersurvey.forms.safety import neutralise_series
 
     out = frame.copy()
@@ -261,6 +268,7 @@ def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
+    """CSV in ``encoding``; text that encoding cannot hold is a clear error, not a lossy file."""
     safe = _safe_text(frame)
     try:
         safe.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d")
@@ -272,6 +280,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", label_row: bool = True) -> None:
+    """xlsx: names in row 1, variable labels in row 2, text written as text (never as formulas)."""
     import xlsxwriter
 
     from careersurvey.forms.safety import is_formula_like

@@ -53,6 +53,7 @@ def load_questionnaire_spec(spec: str) -> Questionnaire:
 
 
 def _candidates(spec: QuestionnaireSpec, table: RawTable) -> list[Questionnaire]:
+    """Questionnaire versions the file may answer: as given, or named by the file's ``_meta``."""
     if isinstance(spec, Questionnaire):
         return [spec]
     if isinstance(spec, str):

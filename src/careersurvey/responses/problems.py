@@ -15,7 +15,6 @@ message the importer may give, and tests can assert on whole messages.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
 from typing import Any, Iterable
 
 import numpy as np
@@ -123,6 +122,7 @@ PROBLEM_COLUMNS: tuple[str, ...] = ("file", "sheet", "row", "column", "item", "v
 
 
 def _text(value: Any) -> str | None:
+    """A cell value as message text (``3.0`` -> ``3``; None for empty)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():

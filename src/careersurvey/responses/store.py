@@ -48,6 +48,7 @@ class FileInfo:
 
     @property
     def name(self) -> str:
+        """The file's base name."""
         return Path(self.path).name
 
 
@@ -69,6 +70,7 @@ class ImportResult:
     encoding: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict (the CLI's ``--json`` line)."""
         return asdict(self)
 
 
@@ -99,6 +101,7 @@ class ResponseStore:
 
     @contextmanager
     def _open(self, *, read_only: bool) -> Iterator[Any]:
+        """Open the DuckDB file, retrying while another process holds its lock, and migrate it."""
         import duckdb
 
         if read_only and not self.path.exists():
@@ -136,6 +139,7 @@ class ResponseStore:
             con.close()
 
     def _migrate(self, con: Any, *, read_only: bool) -> None:
+        """Bring the store to the current schema, or refuse one written by newer code."""
         have = self._version(con)
         if have > CURRENT:
             raise ResponsesError(
@@ -151,6 +155,7 @@ class ResponseStore:
 
     @staticmethod
     def _version(con: Any) -> int:
+        """Schema version of an open store (0 for a new, empty file)."""
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
         if not exists:
@@ -159,6 +164,7 @@ class ResponseStore:
         return int(value or 0)
 
     def schema_version(self) -> int:
+        """Schema version of the store (migrating it first)."""
         with self.connect() as con:
             return self._version(con)
 
@@ -222,6 +228,7 @@ class ResponseStore:
 
     @staticmethod
     def _register_columns(con: Any, q: Questionnaire) -> None:
+        """Record the data columns of a questionnaire version (once per version)."""
         cols = [(q.id, q.version, c, i.name, i.type, pos)
                 for pos, (c, i) in enumerate((c, i) for i in q.items for c in i.columns())]
         frame = pa.table({k: [r[j] for r in cols] for j, k in enumerate(
@@ -325,15 +332,18 @@ def _process_lock(path: Path) -> threading.RLock:
 
 
 def _col(name: str) -> str:
+    """SQL select expression giving a problems column its public name."""
     return {"row": "row_no AS row", "column": "col AS column"}[name]
 
 
 def _holder(message: str) -> str:
+    """Which process holds the store's lock, from DuckDB's message."""
     pid = re.search(r"PID (\d+)", message)
     return f"held by process {pid.group(1)}" if pid else message.strip().splitlines()[0][:200]
 
 
 def _version_key(version: str) -> tuple:
+    """Sort key of a version text: ``1.10.0`` after ``1.9.0``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-+]", version))
 
 
@@ -355,6 +365,7 @@ def apply_migrations(con: Any, *, upto: int = CURRENT) -> None:
 
 
 def _insert(con: Any, table: str, data: pa.Table) -> None:
+    """Append an Arrow table to ``table`` by column name (no-op when empty)."""
     if data.num_rows == 0:
         return
     con.register("_incoming", data)
@@ -365,6 +376,7 @@ def _insert(con: Any, table: str, data: pa.Table) -> None:
 
 
 def _respondents(import_id: int, part: Validated) -> pa.Table:
+    """Rows of table respondents for one part: row, id, status, versions."""
     n = part.rows_in
     version = part.table.form_version
     return pa.table({
@@ -423,6 +435,7 @@ def _raw_cells(import_id: int, part: Validated) -> pa.Table:
 
 
 def _repeat_cells(import_id: int, sheet: str, child: Any) -> pa.Table:
+    """Long table of a repeat group's non-empty cells, as text."""
     from careersurvey.responses.readers.raw import is_empty
     from careersurvey.responses.validate import as_text
 

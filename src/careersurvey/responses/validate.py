@@ -49,18 +49,22 @@ class Validated:
 
     @property
     def rows_in(self) -> int:
+        """Data rows read."""
         return self.table.n_rows
 
     @property
     def n_quarantined(self) -> int:
+        """Rows kept apart for a quarantine problem."""
         return int(self.quarantined.sum())
 
     @property
     def n_accepted(self) -> int:
+        """Rows that passed."""
         return self.rows_in - self.n_quarantined
 
     @property
     def n_warnings(self) -> int:
+        """Problems of severity warning."""
         return sum(p.severity == WARNING for p in self.problems)
 
     def frame(self, *, accepted_only: bool = True) -> pd.DataFrame:
@@ -83,6 +87,7 @@ class _Ctx:
 
     def add(self, rule: str, mask: np.ndarray, values: np.ndarray | None, *, column: str | None = None,
             item: str | None = None, extra: str | Iterable[str] = "") -> None:
+        """Record ``rule`` for the rows in ``mask``; quarantine rules also mark those rows bad."""
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
@@ -142,10 +147,12 @@ def parse_column(values: np.ndarray, quick_empty: np.ndarray | None = None) -> P
 
 
 def _is_str(v: object) -> bool:
+    """True for a text cell (a Python str)."""
     return isinstance(v, str)
 
 
 def _is_number_like(v: object) -> bool:
+    """True for a cell that may hold a number (bools are not numbers)."""
     return isinstance(v, (int, float, str, np.integer, np.floating)) and not isinstance(v, bool)
 
 
@@ -180,6 +187,7 @@ def respondent_ids(table: RawTable) -> np.ndarray:
 
 
 def _label_codes(item: Item) -> dict[str, int]:
+    """Normalised choice label (any language) -> code, for labels typed instead of codes."""
     assert item.choices is not None
     out: dict[str, int] = {}
     for c in item.choices.choices:
@@ -189,6 +197,7 @@ def _label_codes(item: Item) -> dict[str, int]:
 
 
 def _allowed_missing(item: Item) -> tuple[int, ...]:
+    """Missing codes the item accepts: its own, plus -9 where routing may skip it."""
     return tuple(sorted(set(item.missing) | ({NOT_APPLICABLE} if item.relevance is not None else set())))
 
 
@@ -202,6 +211,7 @@ def _check_missing_codes(ctx: _Ctx, item: Item, column: str, num: np.ndarray, ra
 
 
 def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
+    """Codes and numbers of a single/rating/integer/decimal item, with type, code and range checks."""
     raw, empty, num = col.raw, col.empty, col.num.copy()
     unparsed = ~empty & np.isnan(num)
     if unparsed.any() and item.choices is not None:
@@ -272,6 +282,7 @@ def _dates(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray,
 
 
 def _texts(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray, np.ndarray]:
+    """(missing codes, text) of a free-text item; text is kept as written."""
     raw, empty, num = col.raw, col.empty, col.num.copy()
     is_code = np.isin(num, _allowed_missing(item))
     text = as_text(raw)
@@ -467,6 +478,7 @@ def _exclusive(ctx: _Ctx, item: Item, block: np.ndarray, cols: tuple[str, ...]) 
 
 def _real_answer(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray],
                  empties: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows where the item holds a real answer (not empty, not a missing code)."""
     if item.type == "multiple":
         block = np.column_stack([numbers[c] for c in item.columns()])
         return (block == 1).any(axis=1)
@@ -518,6 +530,7 @@ def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, n
 
 
 def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str]) -> None:
+    """Empty respondent ids, and ids repeated within the file or already in the store."""
     s = pd.Series(ids, dtype=object)
     missing = s.isna().to_numpy()
     ctx.add("missing_id", missing, None, column="respondent_id")

@@ -54,10 +54,12 @@ def is_system_column(header: str, seps: str = "/-") -> bool:
 
 
 def looks_like_export(headers: list[str] | tuple[str, ...]) -> bool:
+    """True when the headers include a KoboToolbox / ODK Central system column."""
     return any(h in MARKERS for h in headers)
 
 
 def _finish(table: RawTable, children: dict[str, RawTable], kind: str) -> RawTable:
+    """The table with its export id column, system columns and per-row form version set."""
     headers = table.headers
     version_col = next((c for c in VERSION_COLUMNS if c in table.data), None)
     form_version = table.data[version_col] if version_col else None

@@ -8,7 +8,7 @@ header, the data rows and the metadata, and report what the file format itself s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class RawTable:
 
     @property
     def n_rows(self) -> int:
+        """Number of data rows."""
         return int(len(self.rows))
 
     def column(self, header: str) -> np.ndarray:
@@ -92,12 +93,8 @@ def quick_empty(values: np.ndarray) -> np.ndarray:
 
 
 def pd_isna(values: np.ndarray) -> np.ndarray:
+    """``pd.isna`` as a bool array."""
     import pandas as pd
 
     return np.asarray(pd.isna(values), dtype=bool)
 
-
-def to_object(values: Any, n: int | None = None) -> np.ndarray:
-    arr = np.empty(len(values) if n is None else n, dtype=object)
-    arr[:] = values
-    return arr

@@ -122,6 +122,7 @@ class Workbook:
         self._sheet_paths = self._sheet_xml_paths()
 
     def _read(self, member: str) -> bytes:
+        """One part of the zip, or a clear error when it is damaged."""
         try:
             return self.zip.read(member)
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, Exception) as exc:  # zlib.error too
@@ -132,6 +133,7 @@ class Workbook:
             ) from None
 
     def _sheet_xml_paths(self) -> dict[str, str]:
+        """Sheet name -> path of its XML inside the zip (from workbook.xml and its relationships)."""
         wb = self._read("xl/workbook.xml")
         try:
             rels = self._read("xl/_rels/workbook.xml.rels")
@@ -204,6 +206,7 @@ class Workbook:
                          tuple(sorted(hidden_cols)))
 
     def close(self) -> None:
+        """Close the zip file."""
         self.zip.close()
 
 
@@ -219,6 +222,7 @@ def _hidden_columns(xml: bytes) -> list[tuple[int, int]]:
 
 
 def _xml_unescape(text: str) -> str:
+    """Text of an XML attribute or element with the five predefined entities decoded."""
     return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
             .replace("&apos;", "'").replace("&amp;", "&"))
 

@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 
 class Migration(NamedTuple):
+    """One schema step: its number, what it changes, and the SQL."""
+
     version: int
     description: str
     sql: str
