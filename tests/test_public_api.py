@@ -65,6 +65,9 @@ def test_every_exported_name_resolves():
     for name in ("SurveyDesign", "DesignError", "LonelyPSUError", "ChisqResult", "ModelResults", "EstimateError",
                  "WeightingError", "load_targets"):
         assert name in cs.__all__
+    assert dir(cs) == sorted(cs.__all__)
+    with pytest.raises(AttributeError, match="^module 'careersurvey' has no attribute 'no_such_name'$"):
+        cs.no_such_name  # noqa: B018 (the lookup is the test)
 
 
 def test_design_arguments_as_written(apistrat):

@@ -8,8 +8,7 @@ and the command line start fast and a user who only makes forms never loads stat
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from careersurvey._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -72,14 +71,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'careersurvey' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

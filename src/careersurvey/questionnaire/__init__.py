@@ -10,8 +10,7 @@ reads for the missing codes) can be imported without the loader, which itself ne
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from careersurvey._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ChoiceListChange": "careersurvey.questionnaire.versions",
@@ -32,14 +31,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'careersurvey.questionnaire' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
