@@ -148,6 +148,15 @@ def test_answered_but_skipped_is_a_warning(tmp_path):
     assert p.message == "role: answered ('2') although routing skips it (consent == 1); the answer is kept as given"
 
 
+def test_an_invalid_routing_answer_gives_its_own_problem_only(tmp_path):
+    """consent is not a valid code, so whether role and age were asked is unknown: no cascade of warnings."""
+    v = check(tmp_path, [row(consent="yes please")])
+    assert [p.rule for p in v.problems] == ["not_a_choice"]
+    assert v.quarantined.tolist() == [True]
+    numbers = v.frame(accepted_only=False).loc[0, ["role", "age"]].tolist()
+    assert numbers == [2, 34]  # answers kept as given, never overwritten with -9
+
+
 def test_missing_and_duplicate_ids(tmp_path):
     v = check(tmp_path, [row(respondent_id=None), row(), row(), row(respondent_id="0200")])
     assert only(v, "missing_id").row == 3

@@ -84,6 +84,8 @@ class _Ctx:
         self.rows = table.rows
         self.problems: list[Problem] = []
         self.bad = np.zeros(table.n_rows, dtype=bool)
+        #: item -> rows where its cell broke a quarantine rule (routing that reads it cannot be judged there)
+        self.invalid: dict[str, np.ndarray] = {}
 
     def add(self, rule: str, mask: np.ndarray, values: np.ndarray | None, *, column: str | None = None,
             item: str | None = None, extra: str | Iterable[str] = "") -> None:
@@ -98,6 +100,9 @@ class _Ctx:
         self.problems.extend(found)
         if found and found[0].severity == QUARANTINE:
             self.bad[idx] = True
+            if item is not None:
+                marks = self.invalid.setdefault(item, np.zeros(len(self.bad), dtype=bool))
+                marks[idx] = True
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -498,14 +503,20 @@ def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndar
             from careersurvey.expr import evaluate  # the skip-logic language (vectorised backend)
 
             asked = np.asarray(evaluate(item.relevance, frame, missing_codes=MISSING_CODES), dtype=bool)
+            # where an item the rule reads holds an invalid value (already quarantined), routing is unknown:
+            # no "answered but skipped" warning and no -9 there, only the invalid value's own problem
+            unsure = np.zeros(len(asked), dtype=bool)
+            for name in item.relevance.names():
+                if name in ctx.invalid:
+                    unsure |= ctx.invalid[name]
             answered = _real_answer(item, numbers, texts, empties)
-            flagged = ~asked & answered
+            flagged = ~asked & answered & ~unsure
             if flagged.any():
                 shown = np.full(len(flagged), None, dtype=object)
                 shown[flagged] = _shown_values(item, numbers, texts, flagged)
                 ctx.add("answered_but_skipped", flagged, shown, column=item.name, item=item.name,
                         extra=item.relevance_text or str(item.relevance))
-            fill = ~asked & empty
+            fill = ~asked & empty & ~unsure
             for col in item.columns():
                 numbers[col] = numbers[col].copy()
                 numbers[col][fill] = NOT_APPLICABLE
