@@ -62,7 +62,7 @@ def test_installed_copy_is_used_when_no_checkout_is_found(tmp_path: Path, monkey
 
 @pytest.mark.slow
 def test_wheel_in_a_fresh_venv_finds_the_instrument(tmp_path: Path) -> None:
-    """pip wheel + install into a new venv (dependencies from this interpreter), then the CLI: ~15 s."""
+    """pip wheel + install into a new venv (dependencies from this interpreter), then the CLI: ~6 s."""
     src = tmp_path / "src"
     src.mkdir()
     for part in ("pyproject.toml", "README.md"):
@@ -80,9 +80,10 @@ def test_wheel_in_a_fresh_venv_finds_the_instrument(tmp_path: Path) -> None:
     assert any(n.endswith("data/share/careersurvey/survey/stem-careers/1.0.0.yaml") for n in names)
     assert any(n.endswith("data/share/careersurvey/survey/targets/kr-researchers-2023.yaml") for n in names)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # a venv without its own pip (5 s less); this interpreter's pip installs into it (pip --python, pip >= 22.3)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
                    check=True, env=env, capture_output=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
