@@ -161,7 +161,8 @@ def test_missing_and_duplicate_ids(tmp_path):
     v = check(tmp_path, [row(respondent_id=None), row(), row(), row(respondent_id="0200")])
     assert only(v, "missing_id").row == 3
     dup = only(v, "duplicate_id")
-    assert dup.row == 5 and dup.message == "respondent_id '0100' occurs more than once in this file (first in row 4)"
+    assert dup.row == 5 and dup.message == ("respondent_id '0100' occurs more than once in this file (first in row 4); "
+                                        "correct the id or remove the repeated row")
     assert v.quarantined.tolist() == [True, False, True, False]
 
 

@@ -54,7 +54,10 @@ RULES: dict[str, RuleInfo] = {
         WARNING, "{item}: answered ({value!r}) although routing skips it ({extra}); the answer is kept as given"
     ),
     "missing_id": RuleInfo(QUARANTINE, "respondent_id is empty; every row needs a respondent id"),
-    "duplicate_id": RuleInfo(QUARANTINE, "respondent_id {value!r} occurs more than once in this file ({extra})"),
+    "duplicate_id": RuleInfo(
+        QUARANTINE, "respondent_id {value!r} occurs more than once in this file ({extra}); correct the id or "
+                    "remove the repeated row"
+    ),
     "duplicate_id_store": RuleInfo(
         QUARANTINE, "respondent_id {value!r} was already imported ({extra}); remove the row or correct the id"
     ),
