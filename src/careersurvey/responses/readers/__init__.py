@@ -3,7 +3,9 @@
 Kinds: ``template`` (our entry template: sheet ``Responses`` and ``_meta``), ``kobo`` (KoboToolbox /
 ODK Central exports, XLSX or CSV), ``csv`` (plain CSV: header line, then one line per respondent) and
 ``sheet`` (any workbook whose first sheet has headers in row 1). Every reader returns a
-:class:`RawTable` of cells as read; unreadable files raise :class:`ResponsesError`.
+:class:`RawTable` of cells as read; unreadable files raise :class:`ResponsesError`. Workbooks must be
+.xlsx/.xlsm: legacy .xls is refused with "save as .xlsx", since its formula cells cannot be told from
+typed values (see :mod:`.workbook`).
 """
 
 from __future__ import annotations
