@@ -82,3 +82,45 @@ def test_is_empty_spaces():
 
     assert is_empty(np.array(["", " ", "\u3000", "a", None, 0.0, float("nan")], dtype=object)).tolist() == [
         True, True, True, False, True, False, True]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_workbook_features_never_drop_a_row(tmp_path_factory, data):
+    """Merged cells, formulas, hidden rows and columns anywhere in the data: each row is still accepted or
+    quarantined; formula and merged cells quarantine their rows; hidden rows and columns are warned about."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    tmp = tmp_path_factory.mktemp("features")
+    n = data.draw(st.integers(2, 6))
+    rows = [[f"{i:04d}", *GOOD_ROWS[i % 3][1:]] for i in range(n)]
+    path = write_template(tmp / "f.xlsx", Q, rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Responses"]
+    last = 2 + n
+    cell = st.tuples(st.integers(3, last), st.integers(2, WIDTH))
+    formulas = data.draw(st.lists(cell, max_size=3, unique=True))
+    for r, c in formulas:
+        ws.cell(row=r, column=c, value="=1+1")
+    merged_rows: set[int] = set()
+    r1, c1 = data.draw(cell)
+    if data.draw(st.booleans()) and r1 < last and (r1, c1) not in formulas and (r1 + 1, c1) not in formulas:
+        ws.merge_cells(f"{get_column_letter(c1)}{r1}:{get_column_letter(c1)}{r1 + 1}")
+        merged_rows = {r1, r1 + 1}
+    hidden_rows = set(data.draw(st.lists(st.integers(3, last), max_size=2, unique=True)))
+    for r in hidden_rows:
+        ws.row_dimensions[r].hidden = True
+    hidden_cols = set(data.draw(st.lists(st.integers(2, WIDTH), max_size=2, unique=True)))
+    for c in hidden_cols:
+        ws.column_dimensions[get_column_letter(c)].hidden = True
+    wb.save(path)
+
+    v = validate(read_responses(path), Q)
+    assert v.rows_in == n == v.n_accepted + v.n_quarantined
+    quarantined = set(v.table.rows[v.quarantined].tolist())
+    assert {r for r, _ in formulas} | merged_rows <= quarantined
+    rules = [(p.rule, p.row, p.column) for p in v.problems]
+    assert {r for rule, r, _ in rules if rule == "hidden_row"} == hidden_rows
+    headers = ["respondent_id", *Q.columns()]
+    assert {c for rule, _, c in rules if rule == "hidden_column"} == {headers[c - 1] for c in hidden_cols}
