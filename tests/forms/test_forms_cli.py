@@ -67,3 +67,17 @@ def test_template_rows_must_be_positive(tmp_path):
 
     with pytest.raises(FormError, match=r"t\.xlsx: the template needs at least 1 validated data row \(got rows=0\)"):
         export_template("stem-careers@1.0.0", tmp_path / "t.xlsx", rows=0)
+
+
+def test_questionnaire_problems_keep_the_bracketed_item_name(tmp_path):
+    """Problems read ``file:line: [item] what — what to do``; the [item] must not be taken for rich markup."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "survey" / "stem-careers" / "1.0.0.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "stem-careers" / "1.0.0.yaml"
+    broken.parent.mkdir()
+    broken.write_text(text.replace("choices: lang\n", "choices: no_such_list\n", 1), encoding="utf-8")
+    line = text[: text.index("choices: lang\n")].count("\n") + 1
+    result = runner.invoke(app, ["forms", "export", str(broken), "-f", "ddi", "-o", str(tmp_path / "d.xml")])
+    assert result.exit_code == 1
+    assert f"{broken}:{line}: [lang] item 'lang' uses choice list 'no_such_list', which is not defined" in result.output
