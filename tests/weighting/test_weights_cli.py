@@ -158,3 +158,19 @@ def test_sample_file_must_cover_every_respondent(store, tmp_path) -> None:
                               "kr-researchers-2023", "--sample", str(partial), "--out", str(tmp_path / "o.csv")])
     assert res.exit_code == 1
     assert f"{partial}: 3 respondents of {db} have no sample design row (e.g. R00001, R00002, R00003)" in res.output
+
+
+def test_targets_text_is_printed_as_written(csv, tmp_path) -> None:
+    """The targets file's own words (description, source) reach the terminal unchanged, brackets included."""
+    path, _ = csv
+    from pathlib import Path
+
+    text = Path(cs.load_targets("kr-researchers-2023").path).read_text(encoding="utf-8")
+    own = tmp_path / "own.yaml"
+    own.write_text(text.replace("id: kr-researchers-2023", "id: own")
+                   .replace('note: "Verify against', 'note: "[bold]draft[/bold] [sector] Verify against'),
+                   encoding="utf-8")
+    res = runner.invoke(app, ["weights", "rake", "--data", str(path), "--targets", str(own), "--weights", "pw",
+                              "--out", str(tmp_path / "out.csv")], env={"COLUMNS": "400"})
+    assert res.exit_code == 0, res.output
+    assert "note: [bold]draft[/bold] [sector] Verify against" in res.output

@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from careersurvey.cli._common import fail
 
@@ -125,7 +126,7 @@ def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, po
     incomplete = wide[cols].isna().any(axis=1).to_numpy()
     if inside is not None:
         incomplete = incomplete & inside
-        console.print(t.scope_note(df, inside))
+        console.print(t.scope_note(df, inside), markup=False)  # user text (the scope): never rich markup
     if incomplete.any() and drop:
         err.print(f"[yellow]dropped {int(incomplete.sum())} rows with a missing margin variable "
                   f"({', '.join(cols)})[/]")
@@ -147,7 +148,7 @@ def _finish(d, out: Path, column: str, targets_obj=None) -> None:
 def _print_summary(summary, targets_obj) -> None:
     """The weight summary as rich tables."""
     if targets_obj is not None:
-        console.print(f"[dim]{targets_obj.describe()}[/]")
+        console.print(Text(targets_obj.describe(), style="dim"))  # the targets file's own text, not markup
     stats = Table(title="Weights", show_header=True)
     stats.add_column("statistic")
     stats.add_column("value", justify="right")
