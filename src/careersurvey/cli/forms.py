@@ -85,4 +85,4 @@ def export(
         fail(str(exc))
     except OSError as exc:
         fail(f"{out}: cannot write the file ({exc.strerror or exc}); check the path and permissions")
-    console.print(f"wrote {format.value} ({lang.value}) of {q.key} to {path}", highlight=False)
+    console.print(f"wrote {format.value} ({lang.value}) of {q.key} to {path}", highlight=False, markup=False)

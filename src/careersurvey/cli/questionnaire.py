@@ -39,7 +39,7 @@ def _load(source: str):
         return load_questionnaire(source)
     except QuestionnaireError as exc:
         n = len(exc.problems)
-        err.print(f"[bold red]{n} problem{'s' if n != 1 else ''}[/] in {exc.problems[0].file}:")
+        err.print(Text.assemble((f"{n} problem{'s' if n != 1 else ''}", "bold red"), f" in {exc.problems[0].file}:"))
         for p in exc.problems:
             err.print(str(p), markup=False)
         raise typer.Exit(1)
