@@ -143,7 +143,7 @@ def read_template(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int
     if sheet not in names:
         raise ResponsesError(
             f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); enter responses in the "
-            "entry template made by `careersurvey forms template`", code="no_sheet", file=str(path))
+            "entry template made by `careersurvey forms export ... --format template`", code="no_sheet", file=str(path))
     try:
         start = int(meta.get("first_data_row") or meta.get("data_start_row") or 3)
     except ValueError:
