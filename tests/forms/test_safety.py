@@ -144,3 +144,20 @@ def test_only_text_is_rewritten_in_object_columns():
     out = neutralise_series(s)
     assert out.tolist() == ["'=1", minus_one_day, -7, "-7", "'-x"] * 3
     assert neutralise(minus_one_day) is minus_one_day
+
+
+def test_safe_workbook_writes_strings_as_strings(tmp_path):
+    """Every form workbook is opened by safe_workbook: write() keeps '=...', 'http://...' and '12' as text."""
+    import openpyxl
+
+    from careersurvey.forms.safety import safe_workbook
+
+    path = tmp_path / "w.xlsx"
+    wb = safe_workbook(path)
+    ws = wb.add_worksheet("s")
+    for col, value in enumerate(["=1+1", "https://example.org", "12"]):
+        ws.write(0, col, value)
+    wb.close()
+    cells = [(c.value, c.data_type) for c in openpyxl.load_workbook(path)["s"][1]]
+    assert cells == [("=1+1", "s"), ("https://example.org", "s"), ("12", "s")]
+    assert not openpyxl.load_workbook(path)["s"]._hyperlinks

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from careersurvey.forms import common
 from careersurvey.forms.common import LangOption, text
-from careersurvey.forms.safety import sheet_name, write_text
+from careersurvey.forms.safety import safe_workbook, sheet_name, write_text
 from careersurvey.questionnaire.model import GlossaryEntry, Item, Questionnaire, Scale
 
 #: Value labels of the 0/1 columns of a multiple-choice item.
@@ -287,10 +287,8 @@ def codebook_tables(cb: Codebook) -> dict[str, tuple[list[str], list[list[object
 
 def write_codebook_xlsx(cb: Codebook, path: str | Path) -> Path:
     """Write the codebook workbook (Variables, Value labels, Missing codes, Scales, Glossary, About)."""
-    import xlsxwriter
-
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook = safe_workbook(path)
     try:
         write_tables(workbook, codebook_tables(cb), [])
     finally:

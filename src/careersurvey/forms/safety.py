@@ -120,6 +120,19 @@ def write_text(worksheet: Any, row: int, col: int, value: Any, cell_format: Any 
     return worksheet.write_string(row, col, text, cell_format)
 
 
+#: xlsxwriter options every workbook writer uses: a string is written as a string, never turned into a formula,
+#: a link or a number behind the caller's back (``strings_to_numbers`` is already xlsxwriter's default).
+WORKBOOK_OPTIONS: dict[str, bool] = {"strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False}
+
+
+def safe_workbook(path: Any) -> Any:
+    """A new xlsxwriter ``Workbook`` at ``path`` with :data:`WORKBOOK_OPTIONS`; the caller closes it."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), dict(WORKBOOK_OPTIONS))
+
+
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """A valid Excel sheet name for ``name``: forbidden characters replaced, at most 31 characters,
     not starting or ending with an apostrophe, not the reserved ``History``, and unique (ignoring case)

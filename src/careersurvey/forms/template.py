@@ -25,7 +25,7 @@ from typing import Literal, Mapping
 from careersurvey.forms import codebook as _codebook
 from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, number_text, text
-from careersurvey.forms.safety import write_text
+from careersurvey.forms.safety import safe_workbook, write_text
 from careersurvey.questionnaire.model import Questionnaire
 
 FORM_KIND = "careersurvey-entry-template"
@@ -277,17 +277,13 @@ def _iso_date(value: object, default: str) -> _dt.datetime:
 
 def write_template(template: Template, path: str | Path, rows: int = DEFAULT_ROWS) -> Path:
     """Write a :class:`Template` as .xlsx with ``rows`` validated data rows."""
-    import xlsxwriter
-
     path = Path(path)
     if rows < 1:
         raise FormError(
             f"{path}: the template needs at least 1 validated data row (got rows={rows}); pass the number of "
             "respondents you expect, e.g. rows=2000"
         )
-    wb = xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    wb = safe_workbook(path)
     try:
         _write(wb, template, rows)
     finally:

@@ -33,7 +33,7 @@ from typing import Mapping
 
 from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, language_tag, number_text, text
-from careersurvey.forms.safety import write_text
+from careersurvey.forms.safety import safe_workbook, write_text
 from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Note, Questionnaire
 
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -295,10 +295,8 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
 
 def write_xlsform(form: XLSForm, path: str | Path) -> Path:
     """Write an :class:`XLSForm` as an .xlsx workbook (strings stay strings, never formulas)."""
-    import xlsxwriter
-
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook = safe_workbook(path)
     try:
         bold = workbook.add_format({"bold": True})
         quoted = workbook.add_format({"quote_prefix": True})
