@@ -40,17 +40,19 @@ def _ipf(codes: list[np.ndarray], sizes: list[int], targets: list[np.ndarray], w
             cur = group_totals(c, k, wf)
             with np.errstate(divide="ignore", invalid="ignore"):
                 adj = np.where(cur > 0, t / cur, 1.0)
-                rel = np.where(t > 0, np.abs(cur - t) / t, 0.0)
-            worst = max(worst, float(rel.max()))
+            worst = max(worst, _misfit(cur, t))
             wf *= adj[c]
         if worst < tol:
             return _factor(wf, w), it, worst, True
-    worst = 0.0  # misfit of the final state, after the last adjustment
-    for c, k, t in zip(codes, sizes, targets):
-        cur = group_totals(c, k, wf)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            worst = max(worst, float(np.where(t > 0, np.abs(cur - t) / t, 0.0).max()))
+    # misfit of the final state, after the last adjustment
+    worst = max((_misfit(group_totals(c, k, wf), t) for c, k, t in zip(codes, sizes, targets)), default=0.0)
     return _factor(wf, w), max_iter, worst, worst < tol
+
+
+def _misfit(current: np.ndarray, target: np.ndarray) -> float:
+    """Largest |current - target| / target over the levels (and replicates) with a positive target."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.where(target > 0, np.abs(current - target) / target, 0.0).max())
 
 
 def _factor(wf: np.ndarray, w: np.ndarray) -> np.ndarray:
