@@ -170,3 +170,25 @@ def test_weighting_as_written(dstrat, apistrat, dclus1):
     np.testing.assert_allclose(raked.weights, CASES["clus1-rake-weights"]["weights"], rtol=1e-6)
     _r("clus1-rake-mean-api00", raked.mean("api00"))
     _r("clus1-poststrat-mean-api00", dclus1.poststratify("stype", STYPE).mean("api00"))
+
+
+def test_fpc_as_sizes_or_fractions_and_psu_none(apistrat, dstrat):
+    # fpc: population sizes (> 1) or sampling fractions (<= 1) give one design
+    fractions = apistrat.assign(frac=apistrat.groupby("stype")["pw"].transform("size") / apistrat["fpc"])
+    by_fraction = cs.SurveyDesign(fractions, weights="pw", strata="stype", fpc="frac")
+    pd.testing.assert_frame_equal(by_fraction.mean("api00"), dstrat.mean("api00"))
+    # psu=None: every row its own PSU, as an explicit row-id PSU column
+    rows = cs.SurveyDesign(apistrat.assign(row=np.arange(len(apistrat))), weights="pw", strata="stype", psu="row",
+                           fpc="fpc")
+    pd.testing.assert_frame_equal(rows.mean("api00"), dstrat.mean("api00"))
+
+
+@pytest.mark.parametrize("method", ["linear", "raking", "logit"])
+def test_every_calibration_method_hits_its_totals(dstrat, method):
+    bounds = (0.5, 2.0) if method == "logit" else None
+    d = dstrat.calibrate({"stype": STYPE, "api99": 3914069}, method=method, bounds=bounds)
+    np.testing.assert_allclose(d.total("stype")["estimate"], list(STYPE.values()), rtol=1e-6)
+    assert d.total("api99")["estimate"].iloc[0] == pytest.approx(3914069, rel=1e-6)
+    if bounds is not None:
+        g = d.weights / dstrat.weights
+        assert g.min() >= 0.5 - 1e-9 and g.max() <= 2.0 + 1e-9
