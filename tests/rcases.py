@@ -61,3 +61,11 @@ def r_totals(data: pd.DataFrame, formula: str, totals: dict) -> dict:
         given = {level: totals[f"{term}{level}"] for level in levels[1:]}
         out[term] = {levels[0]: population - sum(given.values()), **given}
     return out
+
+
+def dclus1(folder: str = "r-survey", name: str = "apiclus1.csv"):
+    """R's ``dclus1``: ``svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1)``, the one-stage
+    cluster sample of school districts that R survey's examples and most of our fixture cases use."""
+    import careersurvey as cs
+
+    return cs.SurveyDesign(load_data(folder, name), weights="pw", psu="dnum", fpc="fpc")

@@ -22,7 +22,7 @@ def test_kish_deff_and_effective_n() -> None:
 
 
 def test_summary_after_raking_shows_margins_and_history() -> None:
-    d = cs.SurveyDesign(rc.load_data("r-survey", "apiclus1.csv"), weights="pw", psu="dnum", fpc="fpc")
+    d = rc.dclus1()
     margins = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}
     s = d.rake(margins).trim(upper=45).weight_summary()
     assert isinstance(s, cs.WeightSummary)

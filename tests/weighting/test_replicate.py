@@ -17,7 +17,7 @@ MARGINS = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "
 
 @pytest.fixture(scope="module")
 def clus1():
-    return cs.SurveyDesign(rc.load_data("r-survey", "apiclus1.csv"), weights="pw", psu="dnum", fpc="fpc")
+    return rc.dclus1()
 
 
 def test_sylvester_is_hadamard() -> None:

@@ -20,7 +20,7 @@ MARGINS = {"stype": {"E": 3900, "H": 520, "M": 830}, "sch_wide": {"No": 5250 - 4
 
 @pytest.fixture(scope="module")
 def d():
-    return cs.SurveyDesign(rc.load_data("r-survey-extra", "apiclus1_x.csv"), weights="pw", psu="dnum", fpc="fpc")
+    return rc.dclus1("r-survey-extra", "apiclus1_x.csv")
 
 
 def _weighted(d, case_id: str):

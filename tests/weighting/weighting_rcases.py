@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rcases import case, load_cases, load_data, r_totals  # noqa: F401 (also used as rc.* by the tests)
+from rcases import case, dclus1, load_cases, load_data, r_totals  # noqa: F401 (also used as rc.* by the tests)
 
 WEIGHTING_KEYS = ("calibration", "trim", "replicate")
 
