@@ -7,7 +7,6 @@ wheel, installs it into a fresh venv and runs the CLI from a folder with no surv
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from wheels import build_wheel, install_in_fresh_venv
 
 from careersurvey.questionnaire import locate
 from careersurvey.questionnaire.locate import ENV_VAR, INSTALLED_SUBDIR, survey_dir
@@ -63,28 +63,12 @@ def test_installed_copy_is_used_when_no_checkout_is_found(tmp_path: Path, monkey
 @pytest.mark.slow
 def test_wheel_in_a_fresh_venv_finds_the_instrument(tmp_path: Path) -> None:
     """pip wheel + install into a new venv (dependencies from this interpreter), then the CLI: ~6 s."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for part in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / part, src / part)
-    for part in ("src", "survey"):
-        shutil.copytree(REPO / part, src / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    built = subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src)],
-                           capture_output=True, text=True, env=env)
-    if built.returncode != 0:
-        pytest.skip(f"cannot build a wheel here (offline?): {built.stderr[-300:]}")
-    wheel = next((tmp_path / "dist").glob("careersurvey-*.whl"))
+    wheel, env = build_wheel(tmp_path, ("src", "survey"))
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("data/share/careersurvey/survey/stem-careers/1.0.0.yaml") for n in names)
     assert any(n.endswith("data/share/careersurvey/survey/targets/kr-researchers-2023.yaml") for n in names)
-    venv = tmp_path / "venv"
-    # a venv without its own pip (5 s less); this interpreter's pip installs into it (pip --python, pip >= 22.3)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
-                   check=True, env=env, capture_output=True)
+    installed = install_in_fresh_venv(tmp_path, wheel, env)
+    venv, python = installed.venv, installed.python
     work = tmp_path / "elsewhere"
     work.mkdir()
     code = ("import careersurvey as cs, careersurvey.questionnaire as q; "
@@ -93,6 +77,6 @@ def test_wheel_in_a_fresh_venv_finds_the_instrument(tmp_path: Path) -> None:
     module_file, folder, key = out.stdout.split()
     assert Path(module_file).is_relative_to(venv), "the venv must import the wheel, not the checkout"
     assert Path(folder) == venv / INSTALLED_SUBDIR and key == "stem-careers@1.0.0"
-    cli = subprocess.run([str(venv / "bin" / "careersurvey"), "questionnaire", "validate", "stem-careers@1.0.0"],
+    cli = subprocess.run([str(installed.cli), "questionnaire", "validate", "stem-careers@1.0.0"],
                          cwd=work, env=env, capture_output=True, text=True)
     assert cli.returncode == 0 and cli.stdout.startswith("ok stem-careers@1.0.0"), cli.stdout + cli.stderr
