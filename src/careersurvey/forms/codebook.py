@@ -2,7 +2,8 @@
 
 :func:`build_codebook` is pure and returns a :class:`Codebook` value; the entry template, the DDI
 writer and the two renderers here all read the same value, so a variable is described identically
-everywhere. A multiple-choice item has one 0/1 column per choice (``motives_2``), each its own entry.
+everywhere. A multiple-choice item has one 0/1 column per choice (``motives_2``), each its own entry;
+the column of a choice that cannot be combined with the others ("none of these") is marked ``exclusive``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Variable:
     grid: str
     minimum: float | str | None = None  # the range bounds as values (``range`` is their display text)
     maximum: float | str | None = None
+    exclusive: bool = False  # the 0/1 column of a choice that cannot be ticked with any other choice
 
     @property
     def is_categorical(self) -> bool:
@@ -145,9 +147,11 @@ def build_codebook(q: Questionnaire, lang: LangOption = "both") -> Codebook:
         if item.type == "multiple":
             assert item.choices is not None
             binary = tuple(Value(code, SELECTED_LABELS[code]) for code in (1, 0))
+            alone = common.exclusive_codes(item)
             for choice, column in zip(item.choices.choices, item.columns()):
                 label = {lg: f"{text(question, lg)} — {text(choice.label, lg)}" for lg in langs}
-                variables.append(Variable(name=column, question=label, type="multiple", values=binary, **common_fields))
+                variables.append(Variable(name=column, question=label, type="multiple", values=binary,
+                                          exclusive=choice.code in alone, **common_fields))
         else:
             values = tuple(Value(c.code, c.label) for c in item.choices.choices) if item.choices else ()
             variables.append(Variable(name=item.name, question=question, type=item.type, values=values, **common_fields))
@@ -186,6 +190,7 @@ _HEADERS: Mapping[str, Mapping[str, str]] = {
     "reverse": {"ko": "역코딩", "en": "Reverse-keyed"},
     "sensitive": {"ko": "민감 문항", "en": "Sensitive"},
     "required": {"ko": "필수", "en": "Required"},
+    "exclusive": {"ko": "단독 선택 (다른 보기와 함께 선택 불가)", "en": "Exclusive (not combined with other choices)"},
 }
 
 
@@ -204,7 +209,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
     header += [_HEADERS["unit"][ui].format(lang=lg) for lg in cb.languages]
     header += [_HEADERS["routing"][ui].format(lang=lg) for lg in cb.languages]
     header += [_HEADERS["rule"][ui]]
-    header += [_HEADERS[k][ui] for k in ("scale", "reverse", "sensitive", "required")]
+    header += [_HEADERS[k][ui] for k in ("scale", "reverse", "sensitive", "required", "exclusive")]
     rows: list[list[object]] = []
     for v in cb.variables:
         row: list[object] = [v.name, v.number, v.module]
@@ -215,7 +220,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
         row += [text(v.unit, lg) for lg in cb.languages]
         row += [v.routing.get(lg, "") for lg in cb.languages]
         row += [v.routing_source]
-        row += [v.scale, yes if v.reverse else no, yes if v.sensitive else no, yes if v.required else no]
+        row += [v.scale] + [yes if flag else no for flag in (v.reverse, v.sensitive, v.required, v.exclusive)]
         rows.append(row)
     return header, rows
 
@@ -310,6 +315,7 @@ def render_codebook_html(cb: Codebook) -> str:
         type_names=TYPE_NAMES,
         scales=scale_table(cb),
         grid_of={v.name: v.grid for v in cb.variables},
+        exclusive_note=common.exclusive_note(cb.languages[0]),
     )
 
 

@@ -124,6 +124,26 @@ def multiple_items(q: Questionnaire) -> frozenset[str]:
     return frozenset(i.name for i in q.items if i.type == "multiple")
 
 
+#: What every form says next to a choice that excludes the others ("none of these"); formal 합니다체.
+EXCLUSIVE_NOTE: Mapping[str, str] = MappingProxyType({
+    "ko": "다른 항목과 함께 선택하지 마십시오",
+    "en": "do not combine with other answers",
+})
+
+
+def exclusive_note(lang: str) -> str:
+    """The "do not combine" wording in ``lang`` (English for languages without their own)."""
+    return EXCLUSIVE_NOTE.get(lang, EXCLUSIVE_NOTE["en"])
+
+
+def exclusive_codes(item: Item) -> tuple[int, ...]:
+    """Choice codes of a multiple-choice item that cannot be ticked with any other choice, in list order
+    (``Item.exclusive``); empty for every other item type."""
+    if item.type != "multiple" or item.choices is None or not item.exclusive:
+        return ()
+    return tuple(c for c in item.choices.codes() if c in item.exclusive)
+
+
 def form_missing(item: Item) -> tuple[int, ...]:
     """Missing codes a respondent can tick for this item on a form (refused, don't know)."""
     return tuple(c for c in CHOOSABLE_MISSING if c in item.missing)

@@ -11,7 +11,9 @@ notes), which the tests check; texts carry ``xml:lang``. Mapping:
   from it; reverse-keyed items are named in its ``notes``);
 * a variable's question text is ``qstn/qstnLit`` (one ``qstn`` per language, ``seqNo`` = question number),
   its routing in words ``universe``, ranges ``valrng/range``, values ``catgry`` with missing codes
-  marked ``missing="Y"``, sensitivity ``security``, scale membership ``concept``.
+  marked ``missing="Y"``, sensitivity ``security``, scale membership ``concept``;
+* a choice that cannot be combined with the others ("none of these") is stated in ``notes`` of its 0/1
+  variable (``exclusive`` as ``type``, text per language) and in the ``notes`` of its ``multipleResp`` group.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from lxml import etree
 from careersurvey.forms import common
 from careersurvey.forms.codebook import Codebook, Value, Variable, build_codebook
 from careersurvey.forms.common import LangOption, text
-from careersurvey.questionnaire.model import Questionnaire
+from careersurvey.questionnaire.model import Questionnaire, multiple_column
 
 DDI_NS = "ddi:codebook:2_5"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -46,6 +48,11 @@ _SECURITY = {
     "en": "Sensitive item: de-identify or coarsen before release.",
 }
 _REVERSE = {"ko": "척도 {scale}에서 역코딩되는 문항입니다.", "en": "Reverse-keyed in scale {scale}."}
+_EXCLUSIVE = {
+    "ko": "단독 선택 보기: 이 보기를 선택한 응답자는 {item}의 다른 보기를 선택할 수 없습니다 (다른 열은 모두 0).",
+    "en": "Exclusive choice: a respondent who ticks it cannot tick any other choice of {item} (every other "
+    "column is 0).",
+}
 
 
 def _el(parent: etree._Element, tag: str, value: str | None = None, lang: str | None = None, **attrs: str):
@@ -100,6 +107,9 @@ def _var(parent: etree._Element, v: Variable, vid: str, langs: tuple[str, ...]) 
     if v.reverse:
         for lg in langs:
             _el(var, "notes", _REVERSE.get(lg, _REVERSE["en"]).format(scale=v.scale), lg)
+    if v.exclusive:
+        for lg in langs:
+            _el(var, "notes", _EXCLUSIVE.get(lg, _EXCLUSIVE["en"]).format(item=v.item), lg, type="exclusive")
 
 
 def build_ddi(q: Questionnaire, lang: LangOption = "both", cb: Codebook | None = None) -> etree._ElementTree:
@@ -176,7 +186,9 @@ def build_ddi(q: Questionnaire, lang: LangOption = "both", cb: Codebook | None =
             group(f"G-{element.name}", "grid", grids[element.name], element.label)
     for item in q.items:
         if item.type == "multiple":
-            group(f"G-{item.name}", "multipleResp", list(item.columns()), item.label)
+            alone = common.exclusive_codes(item)
+            note = f"exclusive={' '.join(multiple_column(item.name, c) for c in alone)}" if alone else None
+            group(f"G-{item.name}", "multipleResp", list(item.columns()), item.label, note)
     for scale in cb.scales:
         present = [n for n in scale.items if n in ids]
         if present:

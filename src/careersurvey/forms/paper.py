@@ -4,7 +4,8 @@
 their boxes, routing instruction in words and missing-code options); ``templates/paper.html.j2`` lays
 it out for A4: module headings, numbered questions, labelled tick boxes, rating scales as rows of
 boxes, grids as tables, number and date entry boxes, consent text first and routing instructions in
-words ("Q5에서 '예'를 선택한 경우에만 응답하십시오."), each stated once: under a module heading when it
+words ("Q5에서 '예'를 선택한 경우에만 응답하십시오."), a choice that excludes the others ("none of these")
+marked next to its box ("(다른 항목과 함께 선택하지 마십시오)"), each routing instruction stated once: under a module heading when it
 covers the whole module, above the first of a run of questions sharing it (see :mod:`.paper_routing`).
 With ``both`` the second language is printed under the first in a lighter type.
 """
@@ -62,11 +63,13 @@ def _w(lang: str) -> Mapping[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """A tick box with its code (printed small, for data entry) and label."""
+    """A tick box with its code (printed small, for data entry), label and, for a choice that cannot be
+    combined with others, the note saying so in each language."""
 
     code: int
     label: Texts
     missing: bool = False
+    note: Texts = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,10 @@ def _number_instruction(item: Item, langs: tuple[str, ...]) -> Texts:
 def _options(q: Questionnaire, item: Item, langs: tuple[str, ...]) -> tuple[Option, ...]:
     """Tick boxes of a choice item: its choices, then the missing codes a respondent may tick."""
     assert item.choices is not None
-    real = tuple(Option(c.code, _texts(c.label, langs)) for c in item.choices.choices)
+    alone = common.exclusive_codes(item)
+    note = tuple((lg, f"({common.exclusive_note(lg)})") for lg in langs)
+    real = tuple(Option(c.code, _texts(c.label, langs), note=note if c.code in alone else ())
+                 for c in item.choices.choices)
     missing = tuple(Option(code, _texts(q.missing_labels[code], langs), True) for code in common.form_missing(item))
     return real + missing
 

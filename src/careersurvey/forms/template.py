@@ -5,7 +5,8 @@ For entering paper questionnaires by hand or for a fieldwork firm. The workbook 
 * ``Responses`` — row 1 variable names, row 2 labels (both frozen and protected), data from row 3;
   column A ``respondent_id`` is a text column so leading zeros survive; a multiple-choice item is one
   0/1 column per choice (``motives_2``); every column carries a data validation (choice codes plus the
-  item's missing codes, numeric ranges plus missing codes, dates) whose input message shows the question;
+  item's missing codes, numeric ranges plus missing codes, dates) whose input message shows the question
+  (and, for a multiple-choice item with a "none of these" kind of choice, that it excludes the others);
 * ``Guidance`` — protected instructions: entry, missing codes, routing in words;
 * ``Codebook`` — the variables table of :mod:`careersurvey.forms.codebook`;
 * ``_lookup`` (hidden) — the code lists the dropdowns read (inline lists are capped at 255 characters);
@@ -91,6 +92,12 @@ _WORDS = {
         "error_id": "응답자 ID는 1자 이상 64자 이하의 문자로 입력하십시오.",
         "error_text": "4000자 이하로 입력하십시오.",
         "selected": "1 = 선택함, 0 = 선택하지 않음",
+        "exclusive_self": "단독 선택 보기입니다: 1이면 이 문항의 다른 열은 모두 0이어야 합니다 (다른 항목과 함께 "
+        "선택하지 마십시오).",
+        "exclusive_other": "{columns} 열이 1이면 이 열은 0이어야 합니다.",
+        "exclusive_heading": "함께 선택할 수 없는 보기",
+        "exclusive_row": "{label}: 다른 항목과 함께 선택하지 마십시오. 이 열이 1이면 {item}의 다른 열은 모두 "
+        "0이어야 합니다.",
     },
     "en": {
         "id": "Respondent id (entered as text, e.g. 0007)",
@@ -107,6 +114,12 @@ _WORDS = {
         "error_id": "Enter the respondent id as text of 1 to 64 characters.",
         "error_text": "Enter at most 4000 characters.",
         "selected": "1 = selected, 0 = not selected",
+        "exclusive_self": "Exclusive choice: if 1, every other column of this question must be 0 (do not combine "
+        "with other answers).",
+        "exclusive_other": "Must be 0 when {columns} is 1.",
+        "exclusive_heading": "Choices that exclude the others",
+        "exclusive_row": "{label}: do not combine with other answers. If this column is 1, every other column "
+        "of {item} must be 0.",
     },
 }
 
@@ -160,6 +173,13 @@ def _guidance(q: Questionnaire, cb: _codebook.Codebook, ui: str) -> tuple[tuple[
             "respondent did not answer empty.",
         )
     )
+    words = _words(ui)
+    alone = [v for v in cb.variables if v.exclusive]
+    if alone:
+        rows += [("",), (words["exclusive_heading"],)]
+        for v in alone:
+            label = text(v.question, ui) or next(text(v.question, lg) for lg in cb.languages if text(v.question, lg))
+            rows.append((f"{v.number} {v.name}", words["exclusive_row"].format(label=label, item=v.item)))
     rows += [("",), ("라우팅 (응답 대상)" if ko else "Routing (who answers)",)]
     seen: set[str] = set()
     for v in cb.variables:
@@ -196,7 +216,8 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
             entries = tuple((value.code, text(value.label, ui)) for value in v.values + v.missing)
             lists.setdefault(entries, None)
             if item.type == "multiple":
-                body = f"{question}\n{words['selected']}.{tail}"
+                rule = f"{words['selected']}.{tail}{_exclusive_words(q, v, words)}"
+                body = f"{_clip(question, _MESSAGE_MAX - len(rule) - 1)}\n{rule}"  # the rule is never cut off
             else:
                 body = f"{question}\n" + "; ".join(f"{value.code}={text(value.label, ui)}" for value in v.values) + "." + tail
             columns.append(Column(v.name, label, "list", codes=codes, choices=entries, missing=missing, title=title,
@@ -228,6 +249,19 @@ def build_template(q: Questionnaire, lang: LangOption = "both", created: str | N
         "created": created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return Template(tuple(columns), tuple(lists), _guidance(q, cb, ui), meta, cb, ui)
+
+
+def _exclusive_words(q: Questionnaire, v: _codebook.Variable, words: Mapping[str, str]) -> str:
+    """What the input message of a multiple-choice 0/1 column says about choices that exclude the others:
+    that this one does, or which columns force this one to 0; empty when the item has none."""
+    from careersurvey.questionnaire.model import multiple_column
+
+    alone = common.exclusive_codes(q.item(v.item))
+    if v.exclusive:
+        return " " + words["exclusive_self"]
+    if alone:
+        return " " + words["exclusive_other"].format(columns=", ".join(multiple_column(v.item, c) for c in alone))
+    return ""
 
 
 def _generator() -> str:

@@ -10,9 +10,14 @@ Mapping (XLSForm spec, https://xlsform.org):
 * single and rating -> ``select_one`` (rating with the ``likert`` appearance); multiple -> ``select_multiple``;
   integer, decimal, text, date as is (date and text items offer no missing codes: left unanswered);
 * choice values are the integer codes; an item that allows "prefer not to answer" (-7) or "don't know"
-  (-8) gets a list with those codes appended (``agree5__m7_8``); in a multiple-choice item a missing
-  code cannot be combined with real answers (constraint);
+  (-8) gets a list with those codes appended (``agree5__m7_8``); in a multiple-choice item a choice
+  marked ``exclusive`` ("none of these") and a missing code cannot be combined with other answers:
+  ``not(selected(., '9') and count-selected(.) > 1)`` per such code, with a message naming the choice;
 * number items that allow missing codes accept them as typed values (``. = -7``), said in the hint;
+* a module's own rule (``Module.relevance``) is the ``relevant`` of its group, so the module's intro
+  note is hidden with it and each element carries only the rest of its rule (the loader folds the
+  module rule in front: ``module and own``, which is exactly group-and-element in ODK); a module whose
+  elements do not all start with its rule keeps every element's whole rule and no group rule;
 * ``relevant`` is the skip-logic XPath from :func:`careersurvey.expr.to_xpath`; ``constraint`` comes
   from the range, with messages in every language; ``required`` and its message likewise;
 * every translatable column is language-tagged (``label::Korean (ko)``), also in a one-language form;
@@ -34,7 +39,7 @@ from typing import Mapping
 from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, language_tag, number_text, text
 from careersurvey.forms.safety import safe_workbook, write_text
-from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Note, Questionnaire
+from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Module, Note, Questionnaire
 
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -111,6 +116,51 @@ def _range_constraint(item: Item) -> tuple[str, dict[str, str]]:
     return " and ".join(parts), msgs
 
 
+def _lone_choice(item: Item, missing: tuple[int, ...], langs: tuple[str, ...],
+                 q: Questionnaire) -> tuple[str, dict[str, str]]:
+    """Constraint and messages that keep each exclusive choice and each missing code of a multiple-choice
+    item alone: ``not(selected(., 'c') and count-selected(.) > 1)`` for every such code, and-ed."""
+    assert item.choices is not None
+    labels = {c: {lg: item.choices.label(c, lg) for lg in langs} for c in common.exclusive_codes(item)}
+    labels.update({c: {lg: text(q.missing_labels[c], lg) for lg in langs} for c in missing})
+    if not labels:
+        return "", {}
+    constraint = " and ".join(f"not(selected(., '{c}') and count-selected(.) > 1)" for c in labels)
+    messages = {
+        lg: " ".join(_EXCLUSIVE_MESSAGE.get(lg, _EXCLUSIVE_MESSAGE["en"]).format(label=labels[c][lg]) for c in labels)
+        for lg in langs
+    }
+    return constraint, messages
+
+
+def _own_rule(tree: object | None, module_rule: object | None) -> tuple[bool, object | None]:
+    """(found, rest) of an element rule the loader built as ``module_rule and rest`` (or as the module rule
+    alone, rest None); found is False when the rule does not start with the module rule."""
+    from careersurvey.expr.nodes import BoolOp
+
+    if tree == module_rule:
+        return True, None
+    if isinstance(tree, BoolOp) and tree.op == "and" and tree.left == module_rule:
+        return True, tree.right
+    return False, tree
+
+
+def split_module_rule(module: Module) -> tuple[object | None, dict[str, object | None]]:
+    """The rule to put on the module's group and what is left of each element's (and grid row's) rule.
+
+    Lifted only when every element's rule starts with the module's (as the loader builds them); otherwise
+    the group gets no rule and every element keeps its whole rule, which is always correct.
+    """
+    rows = [r for e in module.elements if isinstance(e, Grid) for r in e.items if r.relevance is not None]
+    whole = {e.name: e.relevance for e in (*module.elements, *rows)}
+    if module.relevance is None:
+        return None, whole
+    split = {name: _own_rule(tree, module.relevance) for name, tree in whole.items()}
+    if not all(found for found, _ in split.values()):
+        return None, whole
+    return module.relevance, {name: rest for name, (_, rest) in split.items()}
+
+
 def _list_name(choices: ChoiceList, missing: tuple[int, ...]) -> str:
     """The choices-sheet list of a choice list plus missing codes: ``agree5__m7_8``."""
     if not missing:
@@ -183,7 +233,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
         """The ``relevant`` column of a routing tree (XPath), none when always asked."""
         return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
 
-    def question(item: Item, inherited: object | None = None) -> dict[str, str]:
+    def question(item: Item, rule: object | None, inherited: object | None = None) -> dict[str, str]:
         """The survey row of one item: type, list, labels, hint, constraint, required, relevance."""
         _check_name(q, item.name, f"item (line {item.line})" if item.line else "item", seen)
         row: dict[str, str] = {}
@@ -198,17 +248,8 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             row["type"] = f"{kind} {list_name}"
             if item.type == "rating":
                 row["appearance"] = "likert"
-            if item.type == "multiple" and missing:
-                constraint = " and ".join(f"not(selected(., '{c}') and count-selected(.) > 1)" for c in missing)
-                generated = {
-                    lg: " ".join(
-                        _EXCLUSIVE_MESSAGE[lg if lg in _EXCLUSIVE_MESSAGE else "en"].format(
-                            label=text(q.missing_labels[c], lg)
-                        )
-                        for c in missing
-                    )
-                    for lg in langs
-                }
+            if item.type == "multiple":
+                constraint, generated = _lone_choice(item, missing, langs, q)
         else:
             row["type"] = item.type
             constraint, generated = _range_constraint(item)
@@ -241,13 +282,15 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             row["constraint"] = constraint
             message = dict(item.constraint_message) or generated
             row.update(labels("constraint_message", message))
-        if item.relevance is not None and item.relevance != inherited:  # a grid row repeats its grid's rule
-            row.update(relevant(item.relevance))
+        if rule is not None and rule != inherited:  # a grid row repeats its grid's rule
+            row.update(relevant(rule))
         return row
 
     for module in q.modules:
         _check_name(q, module.id, "module", seen)
-        survey.append({"type": "begin_group", "name": module.id, **labels("label", module.title)})
+        group_rule, rules = split_module_rule(module)
+        survey.append({"type": "begin_group", "name": module.id, **labels("label", module.title),
+                       **relevant(group_rule)})
         if module.intro and any(text(module.intro, lg) for lg in langs):
             name = f"{module.id}_intro"
             _check_name(q, name, "module introduction note", seen)
@@ -256,7 +299,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             if isinstance(element, Note):
                 _check_name(q, element.name, "note", seen)
                 survey.append(
-                    {"type": "note", "name": element.name, **labels("label", element.label), **relevant(element.relevance)}
+                    {"type": "note", "name": element.name, **labels("label", element.label), **relevant(rules[element.name])}
                 )
             elif isinstance(element, Grid):
                 _check_name(q, element.name, "grid", seen)
@@ -267,14 +310,14 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
                         **labels("label", element.label),
                         **labels("hint", element.hint),
                         "appearance": "field-list",
-                        **relevant(element.relevance),
+                        **relevant(rules[element.name]),
                     }
                 )
                 for row in element.items:
-                    survey.append(question(row, inherited=element.relevance))
+                    survey.append(question(row, rules.get(row.name), inherited=rules[element.name]))
                 survey.append({"type": "end_group", "name": element.name})
             else:
-                survey.append(question(element))
+                survey.append(question(element, rules[element.name]))
         survey.append({"type": "end_group", "name": module.id})
 
     choices: list[dict[str, str]] = []
