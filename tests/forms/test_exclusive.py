@@ -203,6 +203,18 @@ def test_paper_marks_the_exclusive_option(q):
         "9 None of these (do not combine with other answers)")
 
 
+def test_paper_states_the_module_rule_once(q):
+    """The module filter is printed under the heading; a question routed further shows only the rest."""
+    sections = build_paper(q, "both").sections
+    assert sections[1].routing == (("ko", "Q2~Q5: Q1에서 '예'를 선택한 경우에만 응답하십시오."),
+                                   ("en", "Q2–Q5: Answer only if Q1 is 'Yes'."))
+    routing = {b.name: b.routing for b in sections[1].blocks}
+    assert routing["ai_tool"] == routing["tool_note"] == ()
+    assert routing["ai_why_none"] == (("ko", "Q2에서 '사용하는 도구가 없음'을 선택한 경우에만 응답하십시오."),
+                                      ("en", "Answer only if Q2 includes 'None of these'."))
+    assert "Q1" not in routing["ai_hours"][0][1] and "Q1" not in routing["trust"][1][1]
+
+
 # ------------------------------------------------------------------ entry template
 
 

@@ -6,7 +6,8 @@ above each question buries the few instructions that matter. Two rules keep the 
 
 * **module filter** — when the first element of a module has rule E and every element of the module can
   only be asked when E holds (its rule is E, or provably implies E), E is printed once under the module
-  heading ("Q13~Q19: …에만 응답하십시오.") and omitted on the questions whose rule is exactly E;
+  heading ("Q13~Q19: …에만 응답하십시오.") and omitted on the questions whose rule is exactly E; a
+  question whose rule is ``E and R`` (as the loader folds a module's own rule into its elements) gets R only;
 * **runs** — consecutive questions of a module with the same (other) rule get it once, above the first,
   with the range of questions it covers ("Q29~Q31: …").
 
@@ -92,6 +93,13 @@ def _module_filter(q: Questionnaire, module: Module, numbers: Mapping[int, str |
     return Instruction(target, numbered[0] if numbered else "", numbered[-1] if numbered else "")
 
 
+def _beyond(rule: Node | None, shared: Node | None) -> Node | None:
+    """What a rule adds to the module filter ``shared`` already printed: R of ``shared and R``, else the rule."""
+    if shared is not None and isinstance(rule, BoolOp) and rule.op == "and" and rule.left == shared:
+        return rule.right
+    return rule
+
+
 def plan(q: Questionnaire) -> PaperRouting:
     """Which routing instruction the paper form prints where (module filters and runs, see above)."""
     numbers = {id(entry.element): entry.number for entry in common.numbered(q)}
@@ -104,7 +112,7 @@ def plan(q: Questionnaire) -> PaperRouting:
         shared = banner.tree if banner is not None else None
         run: list[str] = []  # element names of the current run of questions sharing one rule
         for element in module.elements:
-            rule = common.relevance_of(q, element)
+            rule = _beyond(common.relevance_of(q, element), shared)
             if isinstance(element, Note):  # notes neither start nor break a run of questions
                 if rule is not None and rule != shared:
                     elements[element.name] = Instruction(rule, "", "")
