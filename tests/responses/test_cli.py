@@ -107,3 +107,13 @@ def test_kobo_mixed_versions_from_cli(tmp_path, monkeypatch):
 def test_missing_store_is_a_clear_error(tmp_path):
     r = run("status", "--store", tmp_path / "none.duckdb")
     assert r.exit_code == 1 and "no response store here yet" in r.stderr
+
+
+def test_errors_keep_brackets_in_names(tmp_path):
+    """Messages are printed as text, not rich markup: a file or item name in brackets stays whole."""
+    bad = tmp_path / "wave[2].xlsx"
+    bad.write_text("a,b\n", encoding="utf-8")
+    r = run("import", bad, "--store", tmp_path / "s.duckdb")
+    assert r.exit_code == 2 and "wave[2].xlsx" in r.stderr
+    r = run("import", bad, "--store", tmp_path / "s.duckdb", "--form-version", "[v1]")
+    assert r.exit_code != 0 and "'[v1]'" in r.stderr

@@ -15,6 +15,9 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from careersurvey.cli._common import fail
 
 app = typer.Typer(help="Response files: import (validate + store), status, problems, export.",
                   no_args_is_help=True)
@@ -37,9 +40,6 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    raise typer.Exit(code)
 
 
 def _form_versions(pairs: list[str]) -> dict[str, str]:
@@ -47,7 +47,7 @@ def _form_versions(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         export_version, sep, version = pair.partition("=")
         if not sep or not export_version or not version:
-            _fail(f"--form-version {pair!r}: write it as EXPORT_VERSION=QUESTIONNAIRE_VERSION (e.g. vKoboA=1.0.0)")
+            fail(f"--form-version {pair!r}: write it as EXPORT_VERSION=QUESTIONNAIRE_VERSION (e.g. vKoboA=1.0.0)")
         out[export_version] = version
     return out
 
@@ -79,7 +79,7 @@ def import_(
             loaded = [load_questionnaire_spec(s) for s in questionnaire]
             spec = loaded[0] if len(loaded) == 1 else loaded
     except ResponsesError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     target = ResponseStore(store, timeout=timeout)
     mapping = _form_versions(form_version)
     unreadable = 0
@@ -91,7 +91,7 @@ def import_(
             unreadable += 1
             if as_json:
                 print(json.dumps({"file": str(path), "error": str(exc), "code": exc.code}, ensure_ascii=False))
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
             if exc.code == "busy":
                 raise typer.Exit(3)
             continue
@@ -101,7 +101,7 @@ def import_(
                        "for this file. Please report it with the file")
             if as_json:
                 print(json.dumps({"file": str(path), "error": message, "code": "internal"}, ensure_ascii=False))
-            err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
             continue
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
@@ -134,7 +134,7 @@ def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         ledger = s.ledger()
         counts = s.counts()
     except ResponsesError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(json.dumps({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))},
                          ensure_ascii=False))
@@ -171,7 +171,7 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
             console.print(f"{_count(len(frame), 'problem')} written to {out}", highlight=False)
             return
     except ResponsesError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if frame.empty:
         console.print("no problems recorded")
         return
@@ -206,9 +206,9 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
                                       labels=labels, encoding=encoding)
         quarantined = ResponseStore(store).counts()["quarantined"]
     except ResponsesError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for note in result.notes:
-        err.print(f"[yellow]note:[/] {note}", highlight=False, markup=True)
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True)
     for path in result.paths:
         console.print(f"{path}: {_count(result.rows, 'accepted row')}, {_count(result.columns, 'column')}",
                       highlight=False)
