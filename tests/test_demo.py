@@ -152,33 +152,17 @@ def test_report_command_rebuilds_the_report_from_the_store(demo, tmp_path: Path)
 
 def test_wheel_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
     """The Done-means check: a wheel (with survey/ and the analysis scripts inside) installed into a new
-    venv runs ``careersurvey demo`` from a folder with no checkout in sight (~40 s, a smaller sample)."""
-    import os
-    import sys
-
-    repo = Path(__file__).resolve().parents[1]
-    src = tmp_path / "src"
-    src.mkdir()
-    for part in ("pyproject.toml", "README.md"):
-        shutil.copy(repo / part, src / part)
-    for part in ("src", "survey", "analysis"):  # copytree follows the report/scripts -> analysis link
-        shutil.copytree(repo / part, src / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERSURVEY_")}
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    built = subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(src)],
-                           capture_output=True, text=True, env=env)
-    if built.returncode != 0:
-        pytest.skip(f"cannot build a wheel here (offline?): {built.stderr[-300:]}")
-    wheel = next((tmp_path / "dist").glob("careersurvey-*.whl"))
+    venv runs ``careersurvey demo`` from a folder with no checkout in sight (~30 s, a smaller sample)."""
     import zipfile
 
+    from wheels import build_wheel, install_in_fresh_venv
+
+    repo = Path(__file__).resolve().parents[1]
+    wheel, env = build_wheel(tmp_path, parts=("src", "survey", "analysis"))  # follows report/scripts -> analysis
     names = zipfile.ZipFile(wheel).namelist()
     for script in ("_common.py", "rq1_medicine.py", "rq5_reforms.py"):
         assert f"careersurvey/report/scripts/{script}" in names
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    str(wheel)], check=True, env=env, capture_output=True)
+    venv = install_in_fresh_venv(tmp_path, wheel, env).venv
     work = tmp_path / "elsewhere"
     work.mkdir()
     run = subprocess.run([str(venv / "bin" / "careersurvey"), "demo", "--out", "out", "--institutions", "120"],
