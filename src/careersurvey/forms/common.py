@@ -190,6 +190,21 @@ def routing_words(q: Questionnaire, tree: object | None, lang: str) -> str:
     return to_words(tree, lang, ref=lambda name: refs.get(name, name), choice_label=choice_label)
 
 
+def rule_after(tree: object | None, prefix: object | None) -> tuple[bool, object | None]:
+    """(found, rest) of a rule built as ``prefix and rest``, the way the loader folds a module's own rule in
+    front of each element's (rest None when the rule is ``prefix`` alone); found is False, and the rule is
+    returned whole, when it does not start with ``prefix`` or there is no prefix."""
+    from careersurvey.expr import BoolOp
+
+    if prefix is None:
+        return False, tree
+    if tree == prefix:
+        return True, None
+    if isinstance(tree, BoolOp) and tree.op == "and" and tree.left == prefix:
+        return True, tree.right
+    return False, tree
+
+
 def answer_only_if(q: Questionnaire, tree: object | None, lang: str) -> str:
     """The printed routing instruction: ``(Q5에서 '예'를 선택한 경우에만 응답하십시오.)``."""
     words = routing_words(q, tree, lang)

@@ -93,13 +93,6 @@ def _module_filter(q: Questionnaire, module: Module, numbers: Mapping[int, str |
     return Instruction(target, numbered[0] if numbered else "", numbered[-1] if numbered else "")
 
 
-def _beyond(rule: Node | None, shared: Node | None) -> Node | None:
-    """What a rule adds to the module filter ``shared`` already printed: R of ``shared and R``, else the rule."""
-    if shared is not None and isinstance(rule, BoolOp) and rule.op == "and" and rule.left == shared:
-        return rule.right
-    return rule
-
-
 def plan(q: Questionnaire) -> PaperRouting:
     """Which routing instruction the paper form prints where (module filters and runs, see above)."""
     numbers = {id(entry.element): entry.number for entry in common.numbered(q)}
@@ -112,7 +105,7 @@ def plan(q: Questionnaire) -> PaperRouting:
         shared = banner.tree if banner is not None else None
         run: list[str] = []  # element names of the current run of questions sharing one rule
         for element in module.elements:
-            rule = _beyond(common.relevance_of(q, element), shared)
+            rule = common.rule_after(common.relevance_of(q, element), shared)[1]  # the filter is printed already
             if isinstance(element, Note):  # notes neither start nor break a run of questions
                 if rule is not None and rule != shared:
                     elements[element.name] = Instruction(rule, "", "")

@@ -133,18 +133,6 @@ def _lone_choice(item: Item, missing: tuple[int, ...], langs: tuple[str, ...],
     return constraint, messages
 
 
-def _own_rule(tree: object | None, module_rule: object | None) -> tuple[bool, object | None]:
-    """(found, rest) of an element rule the loader built as ``module_rule and rest`` (or as the module rule
-    alone, rest None); found is False when the rule does not start with the module rule."""
-    from careersurvey.expr.nodes import BoolOp
-
-    if tree == module_rule:
-        return True, None
-    if isinstance(tree, BoolOp) and tree.op == "and" and tree.left == module_rule:
-        return True, tree.right
-    return False, tree
-
-
 def split_module_rule(module: Module) -> tuple[object | None, dict[str, object | None]]:
     """The rule to put on the module's group and what is left of each element's (and grid row's) rule.
 
@@ -155,7 +143,7 @@ def split_module_rule(module: Module) -> tuple[object | None, dict[str, object |
     whole = {e.name: e.relevance for e in (*module.elements, *rows)}
     if module.relevance is None:
         return None, whole
-    split = {name: _own_rule(tree, module.relevance) for name, tree in whole.items()}
+    split = {name: common.rule_after(tree, module.relevance) for name, tree in whole.items()}
     if not all(found for found, _ in split.values()):
         return None, whole
     return module.relevance, {name: rest for name, (_, rest) in split.items()}
