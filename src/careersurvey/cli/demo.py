@@ -16,12 +16,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         from careersurvey.demo import run_demo
         from careersurvey.report.build import ReportError
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=False) as progress:
             task = {"id": None}
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
             try:
                 res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
             except ReportError as exc:
-                console.print(f"[red]error:[/red] {exc}")
+                console.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
             if task["id"] is not None:
                 progress.update(task["id"], completed=1)
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
                       f"{res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
                       f"{res.seconds:.1f} s")
         for key, msg in res.errors.items():
-            console.print(f"[red]{key} failed:[/red] {msg}")
+            console.print(f"[red]{escape(str(key))} failed:[/red] {escape(str(msg))}")
         typer.echo(f"Report: {res.report.resolve()}")
         if res.errors:
             raise typer.Exit(1)

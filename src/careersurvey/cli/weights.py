@@ -252,7 +252,7 @@ def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          lower: Optional[float] = typer.Option(None, help="Smallest weight allowed."),
          upper: Optional[float] = typer.Option(None, help="Largest weight allowed."),
          out: Path = OutOpt, weight_column: str = ColOpt) -> None:
-    """Trim weights into [lower, upper], sharing the difference out so the total is kept (R's strict trim)."""
+    """Trim weights to lie between --lower and --upper, sharing the difference out so the total is kept (R's strict trim)."""
     if lower is None and upper is None:
         fail("give --lower and/or --upper")
     df = _read(data, store, questionnaire, sample)
