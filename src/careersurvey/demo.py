@@ -28,6 +28,7 @@ class DemoResult:
     forms: tuple[Path, ...]
     fieldwork: tuple[Path, ...]
     respondents: int
+    rows_in: int
     accepted: int
     quarantined: int
     seconds: float
@@ -71,7 +72,8 @@ def run_demo(
     rep = build_report(store, out, progress=say)
     return DemoResult(
         out=out, report=rep.html, tables=rep.tables, store=store, forms=forms, fieldwork=sim.files,
-        respondents=len(sim.answers), accepted=sum(r.accepted for r in results),
+        respondents=len(sim.answers), rows_in=sum(r.rows_in for r in results),
+        accepted=sum(r.accepted for r in results),
         quarantined=sum(r.quarantined for r in results), seconds=time.perf_counter() - t0,
         results=rep.results, errors=rep.errors,
     )

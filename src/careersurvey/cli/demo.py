@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(2) from None
             if task["id"] is not None:
                 progress.update(task["id"], completed=1)
-        console.print(f"{res.respondents:,} simulated respondents; {res.accepted:,} accepted, "
+        console.print(f"{res.respondents:,} simulated respondents in {res.rows_in:,} rows (planted errors included); "
+                      f"{res.accepted:,} accepted, "
                       f"{res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
                       f"{res.seconds:.1f} s")
         for key, msg in res.errors.items():
