@@ -154,6 +154,11 @@ def test_chisq_first_order_reports_pearson_and_the_adjusted_p(apiclus1):
     f, c = d.chisq("sch_wide", "stype"), d.chisq("sch_wide", "stype", statistic="Chisq")
     assert c.pearson == f.pearson and c.statistic == c.pearson
     assert c.ndf == 2 and np.isinf(c.ddf)
+    # R 4.2.2, survey 4.1.1: svychisq(~sch.wide + stype, dclus1, statistic = "Chisq"): X-squared, p-value
+    assert c.statistic == pytest.approx(11.9408920807453, rel=1e-9)
+    assert c.p_value == pytest.approx(0.00555326330311322, rel=1e-8)
+    # first-order: the p-value is that of X^2 / mean(design effects) on ndf, as R's pchisq(X2 / mean(d0), ndf)
+    assert c.p_value == pytest.approx(stats.chi2.sf(c.pearson / np.mean(c.design_effects), 2), rel=1e-12)
     assert "Rao & Scott" in str(f) and f.table.shape == (2, 3)
 
 

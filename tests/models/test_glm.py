@@ -92,8 +92,13 @@ def test_conf_int_and_summary(apiclus1):
     assert list(table.columns) == ["estimate", "se", "ci_low", "ci_high", "deff", "df", "cv"]
     np.testing.assert_allclose(table["ci_low"], ci["lower"], rtol=1e-12)
     text = fit.summary().as_text()
-    assert "stype[T.H]" in text and "Residual df (design):" in text and "10" in text
-    assert "deff" in text and fit.deff is not None
+    assert "stype[T.H]" in text and "deff" in text
+    # R 4.2.2, survey 4.1.1: m <- svyglm(api00 ~ ell + meals + stype, dclus1, deff = TRUE); deff(m); df.residual(m)
+    assert fit.df_resid == 10
+    assert any(line.split()[-2:] == ["(design):", "10"] for line in text.splitlines())
+    np.testing.assert_allclose(fit.deff, [2.65535139100376, 1.84252026463069, 2.05769853373973,
+                                          2.37955906725842, 2.10237554747442], rtol=1e-9)
+    np.testing.assert_allclose(table["deff"], fit.deff, rtol=1e-12)
     html = fit.summary().as_html()
     assert "<table" in html and "stype[T.M]" in html
     assert fit._repr_html_() == html
