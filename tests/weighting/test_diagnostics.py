@@ -24,7 +24,9 @@ def test_kish_deff_and_effective_n() -> None:
 def test_summary_after_raking_shows_margins_and_history() -> None:
     d = rc.dclus1()
     margins = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}
-    s = d.rake(margins).trim(upper=45).weight_summary()
+    raked = d.rake(margins)
+    trimmed = raked.trim(upper=45)
+    s = trimmed.weight_summary()
     assert isinstance(s, cs.WeightSummary)
     assert s.history == ("raking calibration on stype=E, stype=H, stype=M, sch_wide=Yes",
                          "trimming to [-inf, 45] (22 weights changed)")
@@ -32,6 +34,16 @@ def test_summary_after_raking_shows_margins_and_history() -> None:
                                      ("sch_wide", "Yes")]
     assert s.margins["target"].tolist() == [4421, 755, 1018, 1072, 5122]
     assert s.stats["max"] <= 45 + 1e-9
+    assert int((raked.w > 45).sum()) == 22  # the count the history reports, derived from the raked weights
+    # achieved margins are the weighted counts of the trimmed weights, computed here by groupby
+    data = trimmed.data.assign(w=trimmed.w)
+    achieved = [data.groupby(v, observed=True)["w"].sum()[level] for v, level in s.margins.index]
+    np.testing.assert_allclose(s.margins["achieved"], achieved, rtol=1e-12)
+    np.testing.assert_allclose(s.margins["difference"], s.margins["achieved"] - s.margins["target"], rtol=1e-12)
+    np.testing.assert_allclose(s.margins["relative"], s.margins["difference"] / s.margins["target"], rtol=1e-12)
+    w = trimmed.w
+    assert s.stats["sum"] == pytest.approx(w.sum()) and s.stats["n_effective"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    assert s.stats["deff_kish"] == pytest.approx(len(w) * (w**2).sum() / w.sum() ** 2)
     text = s.as_text()
     assert "deff_kish" in text and "Margins (weighted total vs target)" in text
     before = d.weight_summary()
