@@ -74,13 +74,22 @@ def test_design_arguments_as_written(apistrat):
     # PSU codes shared across strata: nest=False refuses (as R does), nest=True accepts, every lonely_psu rule too
     with pytest.raises(cs.DesignError, match="nest=True"):
         cs.SurveyDesign(apistrat, weights="pw", strata="stype", psu="dnum", fpc="fpc", lonely_psu="fail", nest=False)
+    # R 4.2.2, survey 4.1.1, each survey.lonely.psu: svymean(~api00, svydesign(id = ~dnum, strata = ~stype,
+    # weights = ~pw, fpc = ~fpc, data = apistrat, nest = TRUE)); no stratum has a lonely PSU, so all agree
     for rule in ("fail", "remove", "adjust", "average", "certainty"):
         d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", psu="dnum", fpc="fpc", lonely_psu=rule,
                             nest=True)
-        _table(d.mean("api00", na_rm=False), ["api00"])
+        res = d.mean("api00", na_rm=False)
+        _table(res, ["api00"])
+        assert [res["estimate"].iloc[0], res["se"].iloc[0]] == pytest.approx([662.287363159321, 11.0742401960101],
+                                                                             rel=1e-9)
     # multistage: a list of PSU and fpc columns, one per stage
+    # R: svymean(~api00, svydesign(id = ~dnum + snum, weights = ~pw, fpc = ~fpc1 + fpc2, data = apiclus2))
     d2 = cs.SurveyDesign(_read("apiclus2.csv"), weights="pw", psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
-    _table(d2.mean("api00"), ["api00"])
+    res = d2.mean("api00")
+    _table(res, ["api00"])
+    assert [res["estimate"].iloc[0], res["se"].iloc[0]] == pytest.approx([670.811808118081, 30.0990273768366],
+                                                                         rel=1e-9)
 
 
 def test_estimates_as_written(dstrat, dclus1):
@@ -129,10 +138,18 @@ def test_glm_as_written(dstrat):
     expected = CASES["strat-glm-gaussian"]
     np.testing.assert_allclose(fit.params, expected["coef"], rtol=1e-6)
     np.testing.assert_allclose(fit.bse, expected["se"], rtol=1e-6)
+    # R: svyglm(I(sch.wide == "Yes") ~ ell + meals, dstrat, family = quasibinomial) and
+    # svyglm(api.stu ~ ell + meals, dstrat, family = quasipoisson): coef() and SE()
+    r_fits = {"binomial": ([1.56040842358661, -0.006831056554696, 0.00352476103353517],
+                           [0.315530392132301, 0.0131470688271862, 0.0086501376427295]),
+              "poisson": ([6.23085372371657, 0.000642311891906152, -0.000717213218919797],
+                          [0.0760548011904754, 0.0025682570354843, 0.00222664131068517])}
     for family in ("binomial", "poisson"):
         outcome = "I(sch_wide == 'Yes')" if family == "binomial" else "api_stu"
         other = dstrat.glm(f"{outcome} ~ ell + meals", family=family)
         assert list(other.params.index)[1:] == ["ell", "meals"] and other.bse.index.equals(other.params.index)
+        np.testing.assert_allclose(other.params, r_fits[family][0], rtol=1e-6)
+        np.testing.assert_allclose(other.bse, r_fits[family][1], rtol=1e-6)
 
 
 def test_ordinal_as_written(apistrat):
@@ -147,6 +164,13 @@ def test_ordinal_as_written(apistrat):
     assert len(olr.thresholds) == 2  # three levels, two cut-points, in order
     assert np.all(np.diff(np.asarray(olr.thresholds, dtype=float)) > 0)
     assert olr.params["autonomy"] < 0  # more meals (poverty), lower api00 band
+    # R: fs_level <- cut(api00, quantile(api00, 0:3 / 3), include.lowest = TRUE); svyolr(fs_level ~ autonomy +
+    # sector, dstrat, control = list(reltol = 1e-15, maxit = 1000, ndeps = rep(1e-6, 5))): coef() and SE()
+    np.testing.assert_allclose(olr.params, [-1.27847330080926, -4.61211715953694, -2.18452660068], rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(olr.thresholds, dtype=float), [-9.26537352942664, -5.5047235674819],
+                               rtol=1e-5)
+    np.testing.assert_allclose(olr.bse.to_numpy(float), [0.1420452133109, 0.66092301514404, 0.470845131381043,
+                                                         1.02334674337218, 0.725333045194444], rtol=1e-4)
 
 
 def test_weighting_as_written(dstrat, apistrat, dclus1):
