@@ -230,7 +230,8 @@ def test_design_is_immutable_and_evolve_revalidates(apistrat):
         d.lonely_psu = "adjust"
     d2 = d.evolve(weights=d.weights * 2)
     assert d2.stages is d.stages and d2.weights.sum() == pytest.approx(2 * d.weights.sum())
-    with pytest.raises(DesignError):
+    with pytest.raises(DesignError, match=r"^weights must be positive and not missing; 200 row\(s\) are not "
+                                          r"\(rows 0, 1, 2, 3, 4 and 195 more.*Fix or drop these rows"):
         d.evolve(weights=-d.weights)
 
 

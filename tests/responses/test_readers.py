@@ -251,11 +251,11 @@ def test_legacy_xls_is_refused_with_save_as_xlsx(tmp_path):
 
 
 def test_unreadable_never_other_exceptions(tmp_path):
-    for i, blob in enumerate([b"PK\x03\x04garbage", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, b"\x00\x01\x02"]):
+    blobs = [b"PK\x03\x04garbage", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, b"\x00\x01\x02"]
+    for i, (blob, code) in enumerate(zip(blobs, ["damaged", "legacy_xls", "wrong_type"])):
         p = tmp_path / f"x{i}.xlsx"
         p.write_bytes(blob)
-        with pytest.raises(ResponsesError):
-            read_responses(p)
+        _raises(p, code)  # the right reason, and the message names the file
 
 
 def test_ids_as_numbers_lose_no_digits(tmp_path, q10):
