@@ -60,6 +60,8 @@ def test_design_weights_estimate_the_population_size_without_bias(pop) -> None:
     totals = [draw_sample(pop, n_institutions=200, seed=s).persons["design_weight"].sum() for s in range(40)]
     # unbiased: the mean over repeated samples is near N (the SE of that mean is well under 5%)
     assert np.mean(totals) == pytest.approx(len(pop.persons), rel=0.08)
+    # and within three standard errors of that mean, estimated from the 40 draws (1.5 % of N here)
+    assert abs(np.mean(totals) - len(pop.persons)) < 3 * np.std(totals, ddof=1) / np.sqrt(len(totals))
     d = draw_sample(pop, n_institutions=200, seed=1)
     ug = d.persons["role"] == "undergraduate"
     assert ug.any() and (d.persons.loc[ug, "sector"] == "university").all()
