@@ -37,6 +37,12 @@ def test_rake_writes_the_api_weights(csv, tmp_path) -> None:
     written = pd.read_csv(out)
     np.testing.assert_allclose(written["weight"], expected, rtol=1e-12)
     assert "sector_margin" not in written.columns
+    # and those weights hit every published margin (weighted counts by groupby here, not the API's summary)
+    wide = t.add_margin_columns(df).assign(_w=written["weight"].to_numpy())
+    for column, levels in t.margins().items():
+        got = wide.groupby(column)["_w"].sum()
+        for level, target in levels.items():
+            assert got[level] == pytest.approx(target, rel=1e-6), (column, level)
 
 
 def test_calibrate_with_bounds_and_numeric_total(csv, tmp_path) -> None:
