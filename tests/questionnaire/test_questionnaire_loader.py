@@ -287,7 +287,8 @@ def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
 def test_not_a_mapping_and_empty_file() -> None:
     with pytest.raises(QuestionnaireError, match="must hold a mapping of keys .* not a list"):
         parse_questionnaire("- a\n- b\n")
-    with pytest.raises(QuestionnaireError, match="not nothing"):
+    with pytest.raises(QuestionnaireError, match=r"^1 problem in <string>\n  <string>:1: the file must hold a "
+                                                 r"mapping of keys .*not nothing .*survey/FORMAT.md"):
         parse_questionnaire("")
 
 

@@ -256,7 +256,9 @@ def test_mixed_version_export_stores_each_row_with_its_version(tmp_path):
 def test_unmapped_form_version_is_a_clear_error(tmp_path):
     from .conftest import DATA
 
-    with pytest.raises(ResponsesError, match="--form-version"):
+    with pytest.raises(ResponsesError, match=r"kobo_values.xlsx: rows carry form versions vKoboA, vKoboB that match "
+                                             r"none of the questionnaire versions 1.0.0, 1.1.0; map them with "
+                                             r"--form-version EXPORT_VERSION=QUESTIONNAIRE_VERSION$"):
         import_responses(DATA / "kobo" / "kobo_values.xlsx", tmp_path / "s.duckdb", [mini("1.0.0"), mini("1.1.0")])
 
 
