@@ -131,3 +131,6 @@ def test_reliability_table_reports_unassessable_scales() -> None:
     rel = reliability(df2, "s", q)
     assert rel.alpha > 0.7 and (rel.items["loading"] > 0.5).all()
     assert rel.items.loc["q4", "reversed"]
+    # the same alpha from pingouin on the items as the data holds them, q4 reversed back here (6 - x)
+    raw = df2[["q1", "q2", "q3", "q4"]].assign(q4=6 - df2["q4"])
+    assert rel.alpha == pytest.approx(pg.cronbach_alpha(raw)[0], rel=1e-12)
