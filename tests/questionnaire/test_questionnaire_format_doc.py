@@ -55,12 +55,22 @@ def test_reserved_words_are_listed_with_their_system() -> None:
         assert listed == {w for w, s in _RESERVED.items() if s == system}, system
 
 
-@pytest.mark.parametrize("example", re.findall(r"`([^`]*(?:==|!=|>=|>|<|selected|answered|missing|\bin\b)[^`]*)`",
-                                               FORMAT[FORMAT.index("| form | example |"):FORMAT.index("Grammar,")]))
+EXAMPLES = re.findall(r"`([^`]*(?:==|!=|>=|>|<|selected|answered|missing|\bin\b)[^`]*)`",
+                      FORMAT[FORMAT.index("| form | example |"):FORMAT.index("Grammar,")])
+
+
+def test_the_expression_table_is_found() -> None:
+    """The parametrised test below would pass vacuously if the table moved: it holds every form's example."""
+    assert len(EXAMPLES) >= 12 and "selected(motives, 3)" in EXAMPLES and "role not in [1, 2]" in EXAMPLES
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_expression_example_parses(example: str) -> None:
     if example in ("== != < <= > >=", "+ - * / %"):
         return
-    parse(example)
+    tree = parse(example)
+    # the documented text is already canonical: the tree prints back as written, and it is a condition
+    assert str(tree) == example and tree.is_condition
 
 
 def test_example_module_rule_and_exclusive_load() -> None:
