@@ -183,6 +183,11 @@ def test_matches_r(src: Path, case: dict) -> None:
     d = build(src, case)
     check(d, est, exp)
     assert d.design_df == exp["design_df"]
+    rep = exp.get("replicate")
+    if rep is not None:  # R's replicate constants: the SEs could agree by a scale and rscales that offset
+        assert d.replicates.n_replicates == rep["n_replicates"] and d.replicates.mse == rep["mse"]
+        close(d.replicates.scale, rep["scale"], 1e-12, atol_scale=0)
+        close(d.replicates.rscales, rep["rscales"], 1e-12, atol_scale=0)
 
 
 def test_every_case_type_has_a_checker() -> None:
