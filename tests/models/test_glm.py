@@ -161,6 +161,10 @@ def test_boundary_fitted_probabilities_warn_as_r():
     with pytest.warns(ModelWarning, match="fitted probabilities numerically 0 or 1"):
         fit = d.glm("y ~ x", family="binomial")
     assert np.isfinite(fit.params).all() and fit.params["x"] > 0.5
+    # R 4.2.2, survey 4.1.1: svyglm(y ~ x, svydesign(id = ~1, data = ...), family = quasibinomial,
+    # control = glm.control(epsilon = 1e-14, maxit = 100)) warns the same and gives coef() and SE():
+    np.testing.assert_allclose(fit.params, [-0.372838453864785, 0.74567690772957], rtol=1e-6)
+    np.testing.assert_allclose(fit.bse, [0.927372410543418, 0.220617985518433], rtol=1e-6)
 
 
 def test_link_by_name_or_statsmodels_family(apiclus1):
