@@ -429,6 +429,6 @@ def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain:
         rows = data.index[bad]
         shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
         raise DesignError(f"{label} must be positive and not missing; {len(rows)} row(s) are not "
-                          f"(rows {shown}, e.g. value {w[bad][0]!r}). Fix or drop these rows before building "
+                          f"(rows {shown}, e.g. value {float(w[bad][0]):g}). Fix or drop these rows before building "
                           "the design.")
     return np.where(inside, w, np.where(np.isfinite(w), w, 0.0))

@@ -174,8 +174,9 @@ def test_missing_column_is_named(apistrat):
 def test_non_positive_or_missing_weight_names_the_row(apistrat, bad):
     df = apistrat.copy()
     df.loc[7, "pw"] = bad
+    shown = {0.0: "0", -1.0: "-1"}.get(bad, "nan")
     with pytest.raises(DesignError, match=r"weights column 'pw' must be positive and not missing; 1 row\(s\) "
-                                          r"are not \(rows 7, e.g. value"):
+                                          rf"are not \(rows 7, e.g. value {shown}\)\. Fix or drop"):
         cs.SurveyDesign(df, weights="pw", strata="stype")
 
 
