@@ -132,6 +132,10 @@ def _impute_margins(data: pd.DataFrame, columns: Sequence[str], by: str | None) 
     return out, notes
 
 
+#: Columns the sample design file must have.
+SAMPLE_COLUMNS = ("respondent_id", "stratum", "psu", "fpc1", "design_weight")
+
+
 def load_study(store: str | Path, sample: str | Path | None = None,
                targets: str | None = "kr-researchers-2023") -> Study:
     """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
@@ -143,7 +147,15 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
     design_kw: dict = {}
     if sample.exists():
-        frame = pd.read_csv(sample, dtype={"respondent_id": str, "psu": str, "stratum": str})
+        try:
+            frame = pd.read_csv(sample, dtype={"respondent_id": str, "psu": str, "stratum": str})
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ValueError(f"{sample}: cannot read the sample design as CSV ({exc}); pass --sample with the "
+                             "sample design CSV") from None
+        missing = [c for c in SAMPLE_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{sample}: the sample design has no column {', '.join(missing)}; it needs "
+                             f"{', '.join(SAMPLE_COLUMNS)} (one row per respondent)")
         data = data.merge(frame, on="respondent_id", how="left", validate="one_to_one")
         lost = data["design_weight"].isna()
         if lost.any():

@@ -8,6 +8,7 @@ eat or misread.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -24,3 +25,23 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` to stderr and exit with ``code`` (1 by default)."""
     stderr().print(Text.assemble(("error:", "bold red"), " ", message))
     raise typer.Exit(code)
+
+
+def out_folder(path: Path, option: str = "--out") -> Path:
+    """Create the output folder ``path`` now, before any work, or stop naming it and what to do."""
+    if path.exists() and not path.is_dir():
+        fail(f"{path}: {option} names a file, but a folder is needed here; choose a folder name (it is created)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{path}: cannot create the folder ({exc.strerror or exc}); choose another {option} where you may write")
+    return path
+
+
+def out_file(path: Path, option: str = "--out") -> Path:
+    """Check, before any work, that ``path`` can be a new file: not a folder, in a folder that exists."""
+    if path.is_dir():
+        fail(f"{path}: {option} names a folder, but a file is needed here; add a file name, e.g. {path / 'out'}")
+    if not path.parent.is_dir():
+        fail(f"{path}: the folder {path.parent} does not exist; create it or choose another {option}")
+    return path

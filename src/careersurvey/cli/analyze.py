@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
-from careersurvey.cli.report import ANALYSIS_DIR, SAMPLE, STORE, TARGETS, existing_store, targets_or_none
+from careersurvey.cli._common import out_folder
+from careersurvey.cli.report import (ANALYSIS_DIR, SAMPLE, STORE, TARGETS, checked_inputs, existing_store,
+                                     targets_or_none)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +28,8 @@ def register(app: typer.Typer) -> None:
         if question.upper() not in ANALYSES:
             raise typer.BadParameter(f"{question!r} is not one of {', '.join(ANALYSES)}", param_hint="QUESTION")
         existing_store(store)
+        checked_inputs(sample, analysis_dir)
+        out_folder(out)
         try:
             common = load_analysis("_common", analysis_dir)
             study = common.load_study(store, sample, targets_or_none(targets))

@@ -11,7 +11,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         out: Path = typer.Option(Path("demo-out"), "--out", help="folder for forms, store, tables and report"),
-        seed: int = typer.Option(2026, help="random seed of the synthetic survey"),
+        seed: int = typer.Option(2026, help="random seed of the synthetic survey", min=0),
         institutions: int = typer.Option(300, help="institutions (clusters) in the simulated sample"),
     ) -> None:
         """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
@@ -19,10 +19,12 @@ def register(app: typer.Typer) -> None:
         from rich.markup import escape
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+        from careersurvey.cli._common import out_folder
         from careersurvey.demo import run_demo
         from careersurvey.report.build import ReportError
 
         console = Console(stderr=True, soft_wrap=True)
+        out_folder(out)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=False) as progress:
             task = {"id": None}

@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from careersurvey.cli._common import fail
+from careersurvey.cli._common import fail, out_file
 
 app = typer.Typer(help="Forms from the questionnaire: XLSForm, entry template, codebook, DDI, paper form.",
                   no_args_is_help=True)
@@ -38,6 +38,8 @@ class Lang(str, enum.Enum):
 
 #: Default file extension per format (codebook: .xlsx or .html; paper: .html or .pdf by --out).
 EXTENSIONS = {"xlsform": ".xlsx", "template": ".xlsx", "codebook": ".xlsx", "ddi": ".xml", "paper": ".html"}
+#: Formats with one possible extension: another one would give a file its opener cannot read.
+FIXED_EXTENSION = {"xlsform": ".xlsx", "template": ".xlsx", "ddi": ".xml"}
 
 
 @app.command("export")
@@ -51,6 +53,7 @@ def export(
     """Write one form of QUESTIONNAIRE and print where it went."""
     from careersurvey.forms import common
     from careersurvey.forms.safety import safe_filename
+    from xlsxwriter.exceptions import FileCreateError
 
     try:
         q = common.resolve_questionnaire(questionnaire)
@@ -58,8 +61,9 @@ def export(
         fail(str(exc))
     if out is None:
         out = Path(safe_filename(f"{q.id}-{q.version}-{format.value}-{lang.value}{EXTENSIONS[format.value]}"))
-    if out.parent and not out.parent.exists():
-        fail(f"{out}: the folder {out.parent} does not exist; create it or choose another --out")
+    out_file(out)
+    if format.value in FIXED_EXTENSION and out.suffix.lower() != FIXED_EXTENSION[format.value]:
+        fail(f"{out}: {format.value} is written as {FIXED_EXTENSION[format.value]}; change the file extension")
     try:
         if format is Format.xlsform:
             from careersurvey.forms.xlsform import export_xlsform
@@ -83,6 +87,7 @@ def export(
             path = export_paper(q, out, lang.value)
     except common.FormError as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"{out}: cannot write the file ({exc.strerror or exc}); check the path and permissions")
+    except (OSError, FileCreateError) as exc:  # xlsxwriter wraps the OSError of a file it cannot create
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        fail(f"{out}: cannot write the file ({getattr(cause, 'strerror', None) or cause}); check the path and permissions")
     console.print(f"wrote {format.value} ({lang.value}) of {q.key} to {path}", highlight=False, markup=False)

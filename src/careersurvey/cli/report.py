@@ -11,6 +11,8 @@ from typing import Optional
 
 import typer
 
+from careersurvey.cli._common import fail, out_folder
+
 STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
 SAMPLE = typer.Option(None, help="sample design file (default: sample_design.csv beside the store)")
 TARGETS = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking")
@@ -22,6 +24,17 @@ def existing_store(store: Path) -> Path:
     if not store.exists():
         raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
     return store
+
+
+def checked_inputs(sample: Path | None, analysis_dir: Path | None) -> None:
+    """Stop when a --sample file or --analysis-dir folder the user named is not there (never run without it)."""
+    if sample is not None and not sample.is_file():
+        what = "is a folder" if sample.is_dir() else "does not exist"
+        fail(f"{sample}: --sample {what}; give the sample design CSV (respondent_id, stratum, psu, fpc1, "
+             "design_weight), or leave --sample out to use the one beside the store", code=2)
+    if analysis_dir is not None and not (analysis_dir / "_common.py").is_file():
+        fail(f"{analysis_dir}: --analysis-dir holds no analysis scripts (_common.py, rq1_medicine.py ...); give "
+             "the folder that does, or leave --analysis-dir out", code=2)
 
 
 def targets_or_none(targets: str) -> str | None:
@@ -44,6 +57,8 @@ def register(app: typer.Typer) -> None:
         from careersurvey.report.build import ReportError, build_report
 
         existing_store(store)
+        checked_inputs(sample, analysis_dir)
+        out_folder(out)
         try:
             res = build_report(store, out, sample=str(sample) if sample else None,
                                targets=targets_or_none(targets),

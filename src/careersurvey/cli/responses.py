@@ -165,7 +165,11 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     from careersurvey.responses.store import ResponseStore
 
     try:
-        frame = ResponseStore(store).problems(import_id)
+        target = ResponseStore(store)
+        if import_id is not None and import_id not in set(target.ledger()["import_id"].astype(int)):
+            fail(f"{store}: the store has no import {import_id}; `careersurvey responses status --store {store}` "
+                 "lists the imports")
+        frame = target.problems(import_id)
         if out is not None:
             write_problems(frame, out)
             console.print(f"{_count(len(frame), 'problem')} written to {out}", highlight=False)
@@ -199,6 +203,9 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     from careersurvey.responses.problems import ResponsesError
     from careersurvey.responses.store import ResponseStore
 
+    if out.suffix.lower().lstrip(".") in ExportFormat.__members__ and out.suffix.lower() != f".{format.value}":
+        fail(f"{out}: --format {format.value} but the file is named {out.suffix}; name it .{format.value} or "
+             f"pass --format {out.suffix.lower().lstrip('.')}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExportWarning)

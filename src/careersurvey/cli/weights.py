@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from careersurvey.cli._common import fail
+from careersurvey.cli._common import fail, out_file
 
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
 console = Console()
@@ -53,10 +53,13 @@ def _read_csv(path: Path):
 
     if not path.exists():
         fail(f"{path}: no such file")
+    if path.is_dir():
+        fail(f"{path}: is a folder; give a CSV file with one row per respondent")
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        fail(f"{path}: cannot read as CSV ({exc})")
+        fail(f"{path}: cannot read as CSV ({exc}); give a CSV file with a header row (export a store with "
+             "`careersurvey responses export -f csv`)")
 
 
 def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None):
@@ -88,6 +91,7 @@ def _join_sample(df, frame, sample: Path, source: Path):
     for name, table in ((source, df), (sample, frame)):
         if "respondent_id" not in table.columns:
             fail(f"{name}: no respondent_id column to join the sample design on")
+    df = df.copy()  # one block per dtype: the merge below would warn of a fragmented frame on stderr otherwise
     frame = frame.assign(respondent_id=frame["respondent_id"].astype(str))
     dup = frame["respondent_id"][frame["respondent_id"].duplicated()]
     if len(dup):
@@ -117,7 +121,12 @@ def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, po
     """The data with the margin columns, the targets, their margins, and the rows in scope (None: all)."""
     import careersurvey as cs
 
-    t = cs.load_targets(targets)
+    try:  # errors of the targets file name that file, not the data
+        t = cs.load_targets(targets)
+        for name in margins or []:
+            t.margin(name)
+    except cs.WeightingError as exc:
+        fail(str(exc))
     if in_scope and t.scope is None:
         fail(f"--in-scope: targets {t.id!r} ({t.path}) have no 'scope'; add one, or leave out --in-scope")
     inside = t.in_scope(df) if in_scope else None
@@ -139,7 +148,10 @@ def _finish(d, out: Path, column: str, targets_obj=None) -> None:
     """Write the data with the new weight column and print the summary."""
     data = d.data.drop(columns=[c for c in d.data.columns if c.endswith("_margin")], errors="ignore")
     data = data.assign(**{column: d.w})
-    data.to_csv(out, index=False)
+    try:
+        data.to_csv(out, index=False)
+    except OSError as exc:
+        fail(f"{out}: cannot write the file ({exc.strerror or exc}); choose another --out where you may write")
     summary = d.weight_summary()
     _print_summary(summary, targets_obj)
     console.print(f"wrote {len(data):,} rows with weight column [bold]{column}[/] to {out}")
@@ -195,6 +207,7 @@ def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          max_iter: int = typer.Option(100, help="Largest number of IPF cycles."),
          tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
     """Rake (iterative proportional fitting) to the margins of a targets file."""
+    out_file(out)
     df = _read(data, store, questionnaire, sample)
 
     def go():
@@ -220,6 +233,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               max_iter: int = typer.Option(50, help="Largest number of Newton steps."),
               tol: float = typer.Option(1e-7, help="Relative tolerance on every target.")) -> None:
     """Calibrate to the margins of a targets file (and numeric totals), with optional bounds."""
+    out_file(out)
     df = _read(data, store, questionnaire, sample)
     b = None
     if bounds:
@@ -255,6 +269,7 @@ def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
     """Trim weights to lie between --lower and --upper, sharing the difference out so the total is kept (R's strict trim)."""
     if lower is None and upper is None:
         fail("give --lower and/or --upper")
+    out_file(out)
     df = _read(data, store, questionnaire, sample)
 
     def go():

@@ -118,13 +118,22 @@ def load_questionnaire(source: str | os.PathLike[str], version: str | None = Non
     if looks_like_file or path.is_file():
         if version is not None:
             raise ValueError("give either a file path or an id with a version, not a path with a version")
+        if path.is_dir():
+            raise FileNotFoundError(f"{text!r} is a folder, not a questionnaire file; name a <version>.yaml "
+                                    "file in it, or a questionnaire by id@version")
         if not path.is_file():
             raise FileNotFoundError(f"questionnaire file {text!r} does not exist")
     else:
         qid, key_version = parse_key(text)
         if key_version is not None and version is not None and key_version != version:
             raise ValueError(f"{text!r} names version {key_version} but version={version!r} was also given")
-        path = find_questionnaire(qid, key_version or version)
+        try:
+            path = find_questionnaire(qid, key_version or version)
+        except FileNotFoundError as exc:
+            if path.is_dir():  # a folder in the working directory, not a questionnaire id
+                raise FileNotFoundError(f"{text!r} is a folder, not a questionnaire file; name a <version>.yaml "
+                                        f"file in it, or a questionnaire by id@version ({exc})") from None
+            raise
     resolved = path.resolve()
     stat = resolved.stat()
     return _load_file(str(path), str(resolved), stat.st_mtime_ns, stat.st_size)
@@ -133,4 +142,9 @@ def load_questionnaire(source: str | os.PathLike[str], version: str | None = Non
 @lru_cache(maxsize=32)
 def _load_file(display: str, resolved: str, mtime_ns: int, size: int) -> Questionnaire:
     """Parse a file once per (path, modification time, size); values are immutable so sharing is safe."""
-    return parse_questionnaire(Path(resolved).read_text(encoding="utf-8"), display)
+    try:
+        text = Path(resolved).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{display}: not a UTF-8 text file (byte {exc.start} cannot be decoded); a questionnaire "
+                         "is a YAML file saved as UTF-8, see survey/FORMAT.md") from None
+    return parse_questionnaire(text, display)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,8 @@ def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str
     if fmt not in FORMATS:
         raise ResponsesError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", code="usage",
                              file=str(out))
+    if fmt == "csv":
+        _check_encoding(encoding, out)
     if isinstance(source, pd.DataFrame):
         frames = {language or source.attrs.get("language", "ko"): source}
         langs = list(frames)
@@ -117,22 +120,51 @@ def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str
     for lang in langs:
         frame = frames[lang]
         path = out if len(langs) == 1 else out.with_name(f"{out.stem}.{lang}{out.suffix}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "sav":
-            notes += _write_sav(frame, path)
-        elif fmt == "dta":
-            notes += _write_dta(frame, path)
-        elif fmt == "parquet":
-            _write_parquet(frame, path)
-        elif fmt == "csv":
-            _write_csv(frame, path, encoding)
-        else:
-            _write_xlsx(frame, path)
+        with _writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "sav":
+                notes += _write_sav(frame, path)
+            elif fmt == "dta":
+                notes += _write_dta(frame, path)
+            elif fmt == "parquet":
+                _write_parquet(frame, path)
+            elif fmt == "csv":
+                _write_csv(frame, path, encoding)
+            else:
+                _write_xlsx(frame, path)
         paths.append(path)
     for note in notes:
         warnings.warn(note, ExportWarning, stacklevel=2)
     first_frame = frames[langs[0]]
     return ExportResult(tuple(paths), len(first_frame), len(first_frame.columns), tuple(notes))
+
+
+def _check_encoding(encoding: str, out: Path) -> None:
+    """Stop before any work when ``encoding`` is not one Python knows."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ResponsesError(f"unknown encoding {encoding!r}; use utf-8-sig (the default) or cp949",
+                             code="usage", file=str(out)) from None
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a file that cannot be written (a folder, a missing or read-only place) into an error naming it."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    if path.is_dir():
+        raise ResponsesError("this is a folder, but a file is needed here; add a file name to --out",
+                             code="usage", file=str(path))
+    try:
+        yield
+    except (OSError, FileCreateError) as exc:  # xlsxwriter wraps the OSError of a file it cannot create
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        raise ResponsesError(f"cannot write the file ({getattr(cause, 'strerror', None) or cause}); check that "
+                             "its folder exists and may be written to, or choose another --out",
+                             code="export", file=str(path)) from None
 
 
 def _questionnaire(frame: pd.DataFrame) -> Questionnaire:
@@ -319,12 +351,13 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", label_r
 def write_problems(frame: pd.DataFrame, path: str | Path) -> Path:
     """The problems table as .xlsx (text kept as text, formula-like values quote-prefixed) or .csv."""
     path = Path(path)
-    if path.suffix.lower() == ".csv":
-        _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
-    elif path.suffix.lower() == ".xlsx":
-        _write_xlsx(frame, path, sheet="problems", label_row=False)
-    else:
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ResponsesError("write problems to a .xlsx or .csv file", code="usage", file=str(path))
+    with _writing(path):
+        if path.suffix.lower() == ".csv":
+            _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        else:
+            _write_xlsx(frame, path, sheet="problems", label_row=False)
     return path
 
 

@@ -35,6 +35,8 @@ from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError, Sto
 from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE, comments_sql
 from careersurvey.responses.validate import Validated
 
+#: Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
 _LOCK = re.compile(r"lock|Conflicting|being used|Could not set", re.IGNORECASE)
 
 
@@ -107,6 +109,7 @@ class ResponseStore:
         if read_only and not self.path.exists():
             raise ResponsesError("no response store here yet; import files into it first",
                                  code="no_store", file=str(self.path))
+        self._check_path()
         deadline = time.monotonic() + self.timeout
         delay = 0.05
         while True:
@@ -137,6 +140,23 @@ class ResponseStore:
             yield con
         finally:
             con.close()
+
+    def _check_path(self) -> None:
+        """Refuse what DuckDB would misread: a folder, a missing folder, or a file that is not a DuckDB
+        database (DuckDB opens an existing ``.csv`` as an empty in-memory database and would lose the import)."""
+        where = "; name the store file (e.g. responses.duckdb), or a new file name to create one"
+        if self.path.is_dir():
+            raise ResponsesError("this is a folder, not a response store" + where, code="bad_store",
+                                 file=str(self.path))
+        if not self.path.parent.is_dir():
+            raise ResponsesError(f"the folder {self.path.parent} does not exist; create it or choose another "
+                                 "store path", code="bad_store", file=str(self.path))
+        if self.path.is_file():
+            with open(self.path, "rb") as fh:
+                head = fh.read(12)
+            if head[8:12] != DUCKDB_MAGIC:
+                raise ResponsesError("this file is not a DuckDB response store" + where, code="bad_store",
+                                     file=str(self.path))
 
     def _migrate(self, con: Any, *, read_only: bool) -> None:
         """Bring the store to the current schema, or refuse one written by newer code."""

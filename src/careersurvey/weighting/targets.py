@@ -232,6 +232,9 @@ def find_targets(path_or_id: str | os.PathLike[str]) -> Path:
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.exists():
             raise WeightingError(f"targets file {str(p)!r} does not exist")
+        if p.is_dir():
+            raise WeightingError(f"{p}: is a folder, not a targets file; name a targets YAML file or a "
+                                 f"targets id ({_known_ids()})")
         return p
     tried = []
     for d in _targets_dirs():
@@ -240,7 +243,14 @@ def find_targets(path_or_id: str | os.PathLike[str]) -> Path:
             tried.append(str(cand))
             if cand.exists():
                 return cand
-    raise WeightingError(f"no targets {str(path_or_id)!r}: looked for {', '.join(tried)}")
+    raise WeightingError(f"no targets {str(path_or_id)!r}: looked for {', '.join(tried)}; name a targets id "
+                         f"({_known_ids()}) or the path of a targets YAML file")
+
+
+def _known_ids() -> str:
+    """The targets ids found on the search path, for error messages."""
+    ids = sorted({f.stem for d in _targets_dirs() if d.is_dir() for f in (*d.glob("*.yaml"), *d.glob("*.yml"))})
+    return "available: " + (", ".join(ids) if ids else "none")
 
 
 def _err(path: Path, where: str, what: str) -> WeightingError:
@@ -253,6 +263,9 @@ def load_targets(path_or_id: str | os.PathLike[str]) -> Targets:
     path = find_targets(path_or_id)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as exc:
+        raise _err(path, "file", f"cannot be read as a YAML text file ({exc}); give a targets YAML file "
+                   "(see survey/targets/README.md)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else "?"

@@ -20,6 +20,8 @@ from careersurvey.responses.readers.template import DATA_SHEET, META_SHEET, read
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names, sniff
 
 KINDS: tuple[str, ...] = ("template", "kobo", "csv", "sheet")
+#: Names a CSV response file may have; other text files (.yaml, .json, ...) are refused unless a kind is given.
+TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", "")
 
 __all__ = ["KINDS", "RawTable", "read_responses", "ResponsesError"]
 
@@ -36,6 +38,10 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
         raise ResponsesError(
             f"the file is named {path.suffix} but holds plain text, not a workbook; open it in Excel and save it "
             "as .xlsx, or rename it to .csv if it is a CSV export", code="wrong_type", file=str(path))
+    if sniffed == "text" and kind is None and path.suffix.lower() not in TEXT_SUFFIXES:
+        raise ResponsesError(
+            f"the file is named {path.suffix} and is not a response file; import .xlsx workbooks or .csv files "
+            "(if it is a CSV export, rename it to .csv or pass --kind csv)", code="wrong_type", file=str(path))
     if sniffed == "text":
         if kind in ("template", "sheet"):
             raise ResponsesError(f"the file is text (CSV), not a workbook; it cannot be read as {kind!r}",
