@@ -170,6 +170,9 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         data["design_weight"] = 1.0
         design_kw = dict(weights="design_weight")
         notes.append("no sample file: every respondent starts with weight 1 (no strata or clusters)")
+    if data.empty:
+        raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "
+                         f"--store {store}` for the quarantined rows, fix them and import again")
     data = derive(data, q)
     tg = None
     full = base = design = cs.SurveyDesign(data, **design_kw)

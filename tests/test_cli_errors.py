@@ -217,3 +217,14 @@ def test_out_folders_that_cannot_be_made(store: Path, tmp_path: Path) -> None:
 def test_demo_seed_must_be_non_negative(tmp_path: Path) -> None:
     failed(run("demo", "--out", tmp_path / "d", "--seed", "-1"), "--seed", code=2)
     assert not (tmp_path / "d").exists()
+
+
+def test_a_store_without_accepted_responses_says_so(store: Path, tmp_path: Path) -> None:
+    failed(run("analyze", "RQ3", "--store", store, "--out", tmp_path / "o", "--targets", "none"), str(store),
+           "no accepted responses", "responses problems", code=2)
+
+
+def test_a_questionnaire_the_store_does_not_hold(store: Path, tmp_path: Path) -> None:
+    failed(run("responses", "export", "--store", store, "-f", "csv", "-o", tmp_path / "x.csv", "-q",
+               "other-survey@1.0.0"), str(store), "no responses to 'other-survey'",
+           f"it holds {QUESTIONNAIRE}", code=1)

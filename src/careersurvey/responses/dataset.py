@@ -49,7 +49,9 @@ def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None
         qid = ids[0]
     present = sorted({r[1] for r in rows if r[0] == qid}, key=_version_key)
     if not present:
-        raise ResponsesError(f"the store holds no responses to {qid!r}", code="empty", file=str(store.path))
+        held = ", ".join(sorted({f"{r[0]}@{r[1]}" for r in rows})) or "none"
+        raise ResponsesError(f"the store holds no responses to {qid!r} (it holds {held}); name one of those, "
+                             "or use the store of that questionnaire", code="empty", file=str(store.path))
     chosen = list(versions) if versions is not None else present
     absent = [v for v in chosen if v not in present]
     if absent:
