@@ -228,3 +228,8 @@ def test_a_questionnaire_the_store_does_not_hold(store: Path, tmp_path: Path) ->
     failed(run("responses", "export", "--store", store, "-f", "csv", "-o", tmp_path / "x.csv", "-q",
                "other-survey@1.0.0"), str(store), "no responses to 'other-survey'",
            f"it holds {QUESTIONNAIRE}", code=1)
+
+
+def test_a_margin_item_missing_from_the_data_says_what_to_do(weights_csv: Path, tmp_path: Path) -> None:
+    failed(run("weights", "rake", "--data", weights_csv, "--targets", "kr-researchers-2023", "--out",
+               tmp_path / "o.csv"), str(weights_csv), "margin 'sector'", "no item 'sector'", "--margin", code=1)

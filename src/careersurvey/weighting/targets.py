@@ -170,7 +170,9 @@ class Targets:
         for m in chosen:
             if m.variable not in data.columns:
                 raise WeightingError(f"targets {self.id!r}, margin {m.name!r}: the data have no item "
-                                     f"{m.variable!r}")
+                                     f"{m.variable!r}; weight data that hold it (item codes, as the store "
+                                     "exports them), or leave this margin out (names=, on the command line "
+                                     "--margin)")
             col = pd.to_numeric(data[m.variable], errors="coerce").where(inside)
             mapping = {float(code): lv.name for lv in m.levels for code in lv.codes}
             mapped = col.map(mapping)
