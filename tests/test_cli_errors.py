@@ -233,3 +233,10 @@ def test_a_questionnaire_the_store_does_not_hold(store: Path, tmp_path: Path) ->
 def test_a_margin_item_missing_from_the_data_says_what_to_do(weights_csv: Path, tmp_path: Path) -> None:
     failed(run("weights", "rake", "--data", weights_csv, "--targets", "kr-researchers-2023", "--out",
                tmp_path / "o.csv"), str(weights_csv), "margin 'sector'", "no item 'sector'", "--margin", code=1)
+
+
+def test_weights_on_a_header_only_csv(tmp_path: Path) -> None:
+    data = tmp_path / "header.csv"
+    data.write_text("respondent_id,w\n", encoding="utf-8")
+    failed(run("weights", "trim", "--data", data, "--weights", "w", "--upper", "2", "--out", tmp_path / "o.csv"),
+           str(data), "no respondents to weight", "add the data rows", code=1)

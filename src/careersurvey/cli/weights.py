@@ -79,6 +79,9 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
             df = load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
         except ResponsesError as exc:
             fail(str(exc))
+    if df.empty:
+        fail(f"{data or store}: no respondents to weight (the data have no rows); "
+             + ("add the data rows below the header" if data is not None else "import accepted responses first"))
     if sample is not None:
         df = _join_sample(df, _read_csv(sample), sample, data or store)
     if "respondent_id" in df.columns and df["respondent_id"].notna().all() and df["respondent_id"].is_unique:
