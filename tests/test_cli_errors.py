@@ -214,8 +214,9 @@ def test_out_folders_that_cannot_be_made(store: Path, tmp_path: Path) -> None:
                code=1)
 
 
-def test_demo_seed_must_be_non_negative(tmp_path: Path) -> None:
+def test_demo_seed_and_institutions_must_make_sense(tmp_path: Path) -> None:
     failed(run("demo", "--out", tmp_path / "d", "--seed", "-1"), "--seed", code=2)
+    failed(run("demo", "--out", tmp_path / "d", "--institutions", "0"), "--institutions", code=2)
     assert not (tmp_path / "d").exists()
 
 

@@ -12,7 +12,8 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("demo-out"), "--out", help="folder for forms, store, tables and report"),
         seed: int = typer.Option(2026, help="random seed of the synthetic survey", min=0),
-        institutions: int = typer.Option(300, help="institutions (clusters) in the simulated sample"),
+        institutions: int = typer.Option(300, min=1, help="institutions (clusters) in the simulated sample; "
+                                         "every stratum gets at least 2, so small numbers are raised"),
     ) -> None:
         """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
         from rich.console import Console
