@@ -241,3 +241,17 @@ def test_weights_on_a_header_only_csv(tmp_path: Path) -> None:
     data.write_text("respondent_id,w\n", encoding="utf-8")
     failed(run("weights", "trim", "--data", data, "--weights", "w", "--upper", "2", "--out", tmp_path / "o.csv"),
            str(data), "no respondents to weight", "add the data rows", code=1)
+
+
+def test_a_template_naming_an_unknown_questionnaire_names_the_file(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    template = tmp_path / "entry.xlsx"
+    assert run("forms", "export", QUESTIONNAIRE, "-f", "template", "-o", template, "--rows", "5").exit_code == 0
+    book = openpyxl.load_workbook(template)
+    for row in book["_meta"].iter_rows():
+        for cell in row:
+            if cell.value == "stem-careers":
+                cell.value = "other-survey"
+    book.save(template)
+    failed(run("responses", "import", template, "--store", tmp_path / "s.duckdb"), f"{template}:",
+           "_meta sheet names questionnaire 'other-survey@1.0.0'", "--questionnaire", code=2)

@@ -65,7 +65,13 @@ def _candidates(spec: QuestionnaireSpec, table: RawTable) -> list[Questionnaire]
         raise ResponsesError(
             f"the file does not say which questionnaire it answers ({table.kind} file without _meta); pass "
             "--questionnaire id@version", code="no_questionnaire", file=table.file)
-    return [load_questionnaire_spec(f"{qid}@{version}" if version else qid)]
+    key = f"{qid}@{version}" if version else qid
+    try:
+        return [load_questionnaire_spec(key)]
+    except ResponsesError as exc:  # say which file named it, and how to answer for it
+        raise ResponsesError(f"its _meta sheet names questionnaire {key!r}, which cannot be loaded ({exc}); "
+                             "import it where that questionnaire is, or pass --questionnaire id@version",
+                             code="no_questionnaire", file=table.file) from None
 
 
 def _split_by_version(table: RawTable, candidates: list[Questionnaire],
