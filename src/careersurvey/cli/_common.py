@@ -21,9 +21,14 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def say_error(message: str) -> None:
+    """Print ``error: message`` to stderr, as text; for a command that goes on (e.g. with the next file)."""
+    stderr().print(Text.assemble(("error:", "bold red"), " ", message))
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` to stderr and exit with ``code`` (1 by default)."""
-    stderr().print(Text.assemble(("error:", "bold red"), " ", message))
+    say_error(message)
     raise typer.Exit(code)
 
 

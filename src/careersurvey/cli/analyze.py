@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from careersurvey.cli._common import out_folder
+from careersurvey.cli._common import fail, out_folder
 from careersurvey.cli.report import (ANALYSIS_DIR, SAMPLE, STORE, TARGETS, checked_inputs, existing_store,
                                      targets_or_none)
 
@@ -35,8 +35,7 @@ def register(app: typer.Typer) -> None:
             study = common.load_study(store, sample, targets_or_none(targets))
             result = load_analysis(question, analysis_dir).run(study)
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            fail(str(exc), 2)
         for f in result.findings:
             typer.echo(f"- {f}")
         for p in result.write(out):

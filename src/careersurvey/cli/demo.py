@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         from rich.markup import escape
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        from careersurvey.cli._common import out_folder
+        from careersurvey.cli._common import fail, out_folder
         from careersurvey.demo import run_demo
         from careersurvey.report.build import ReportError
 
@@ -38,8 +38,8 @@ def register(app: typer.Typer) -> None:
             try:
                 res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
             except ReportError as exc:
-                console.print(f"[red]error:[/red] {escape(str(exc))}")
-                raise typer.Exit(2) from None
+                progress.stop()
+                fail(str(exc), 2)
             if task["id"] is not None:
                 progress.update(task["id"], completed=1)
         console.print(f"{res.respondents:,} simulated respondents in {res.rows_in:,} rows (planted errors included); "

@@ -65,8 +65,7 @@ def register(app: typer.Typer) -> None:
                                analysis_folder=str(analysis_dir) if analysis_dir else None,
                                progress=lambda s: typer.echo(s, err=True))
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            fail(str(exc), 2)
         typer.echo(f"Tables: {res.tables}")
         typer.echo(f"Report: {res.html.resolve()}")
         if res.errors:

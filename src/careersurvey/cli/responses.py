@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from careersurvey.cli._common import fail
+from careersurvey.cli._common import fail, say_error
 
 app = typer.Typer(help="Response files: import (validate + store), status, problems, export.",
                   no_args_is_help=True)
@@ -91,7 +91,7 @@ def import_(
             unreadable += 1
             if as_json:
                 print(json.dumps({"file": str(path), "error": str(exc), "code": exc.code}, ensure_ascii=False))
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
+            say_error(str(exc))
             if exc.code == "busy":
                 raise typer.Exit(3)
             continue
@@ -101,7 +101,7 @@ def import_(
                        "for this file. Please report it with the file")
             if as_json:
                 print(json.dumps({"file": str(path), "error": message, "code": "internal"}, ensure_ascii=False))
-            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+            say_error(message)
             continue
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False))
