@@ -19,6 +19,7 @@ import yaml
 
 import careersurvey as cs
 from careersurvey.expr import evaluate, parse, to_words, to_xpath
+from careersurvey.questionnaire.model import MISSING_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENT = ROOT / "survey" / "stem-careers" / "1.0.0.yaml"
@@ -363,7 +364,7 @@ def test_routing_renders_for_forms_and_paper(raw):
     for _, e in elements(raw):
         if e.get("relevance"):
             tree = parse(e["relevance"])
-            xpath = to_xpath(tree, multiple=multiple)
+            xpath = to_xpath(tree, multiple=multiple, missing_codes=MISSING_CODES)
             assert all("${" + n + "}" in xpath for n in tree.names()), e["name"]
             assert to_words(tree, "ko").endswith("경우") and to_words(tree, "en").startswith("if "), e["name"]
 
@@ -395,7 +396,7 @@ def _relevance_table(doc: dict[str, Any], df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for _, e in elements(doc):
         if e.get("relevance"):
-            out[e["name"]] = evaluate(parse(e["relevance"]), df)
+            out[e["name"]] = evaluate(parse(e["relevance"]), df, missing_codes=MISSING_CODES)
         else:
             out[e["name"]] = np.ones(len(df), bool)
     return pd.DataFrame(out, index=df.index)
@@ -430,18 +431,18 @@ def test_pay_band_only_when_no_exact_pay_and_abroad_routing(raw):
     items = by_name(raw)
     df = pd.DataFrame({"role": [5, 5, 5, 5, 2], "work_now": [np.nan] * 5,
                        "pay_exact": [8500, -7, -8, np.nan, np.nan]})
-    mask = evaluate(parse(items["pay_band"]["relevance"]), df)
+    mask = evaluate(parse(items["pay_band"]["relevance"]), df, missing_codes=MISSING_CODES)
     assert mask.tolist() == [False, True, True, True, False]
     df = pd.DataFrame({"sector": [1, 7, 3], "ti_leave_korea_5y": [4, np.nan, 2]})
-    assert evaluate(parse(items["ti_leave_korea_5y"]["relevance"]), df).tolist() == [True, False, True]
-    assert evaluate(parse(items["back_intent"]["relevance"]), df).tolist() == [False, True, False]
-    assert evaluate(parse(items["dest_country"]["relevance"]), df).tolist() == [True, False, False]
+    assert evaluate(parse(items["ti_leave_korea_5y"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, False, True]
+    assert evaluate(parse(items["back_intent"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [False, True, False]
+    assert evaluate(parse(items["dest_country"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, False, False]
     # leaving a job or programme is asked of people who have one; searching of everyone eligible
     df = pd.DataFrame({"elig_stem": [1, 2, 2, 1], "elig_korea": [1, 1, 1, 1], "role": [2, 7, 7, 5],
                        "work_now": [np.nan, 1, 0, np.nan]})
-    assert evaluate(parse(items["ti_think"]["relevance"]), df).tolist() == [True, True, False, True]
-    assert evaluate(parse(items["ti_stay"]["relevance"]), df).tolist() == [True, True, False, True]
-    assert evaluate(parse(items["ti_search"]["relevance"]), df).tolist() == [True, True, True, True]
+    assert evaluate(parse(items["ti_think"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, False, True]
+    assert evaluate(parse(items["ti_stay"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, False, True]
+    assert evaluate(parse(items["ti_search"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, True, True]
 
 
 # ---------------------------------------------------------------- changelog and the draft version
@@ -566,7 +567,7 @@ def test_loaded_routing_sends_students_past_job_items(loaded):
     job = [i for i in loaded.items if i.module in ("m3_job", "m7_pay") or i.grid == "js" or i.name == "js_overall"]
     assert len(job) == 4 + 13 + 10  # module 3, module 7, satisfaction grid and overall
     for item in job:
-        mask = evaluate(item.relevance, df)
+        mask = evaluate(item.relevance, df, missing_codes=MISSING_CODES)
         assert not mask[student].any(), item.name
         if item.name not in ("pbs_share", "pay_band"):  # these two are routed further
             assert mask[employed].all(), item.name

@@ -44,7 +44,7 @@ GUARD = "${{{0}}} != '' and not(${{{0}}} = -6 or ${{{0}}} = -7 or ${{{0}}} = -8 
     ],
 )
 def test_xpath_text(text: str, xpath: str) -> None:
-    assert to_xpath(parse(text), multiple=frozenset({"motives", "m"})) == xpath
+    assert to_xpath(parse(text), multiple=frozenset({"motives", "m"}), missing_codes=MISSING_CODES) == xpath
 
 
 def test_xpath_without_missing_codes() -> None:
@@ -54,14 +54,14 @@ def test_xpath_without_missing_codes() -> None:
 
 def test_xpath_refuses_a_multiple_choice_item_as_a_value() -> None:
     with pytest.raises(ExprError, match=r"'motives' is a multiple-choice item: test it with selected"):
-        to_xpath(parse("motives == 3"), multiple={"motives"})
+        to_xpath(parse("motives == 3"), multiple={"motives"}, missing_codes=MISSING_CODES)
 
 
 def test_xpath_is_accepted_by_pyxform() -> None:
     """The XPath we write passes pyxform's own conversion of an XLSForm into an ODK XForm."""
     pyxform = pytest.importorskip("pyxform")
     relevant = to_xpath(parse("age >= 20 and role in [1, 2] and not selected(mot, 2) and answered(pay)"),
-                        multiple={"mot"})
+                        multiple={"mot"}, missing_codes=MISSING_CODES)
     md = f"""
     | survey |                 |      |       |            |
     |        | type            | name | label | relevant   |
@@ -184,7 +184,7 @@ def frame() -> pd.DataFrame:
     ],
 )
 def test_evaluate_examples(frame: pd.DataFrame, text: str, expected: list[int]) -> None:
-    mask = evaluate(parse(text), frame)
+    mask = evaluate(parse(text), frame, missing_codes=MISSING_CODES)
     assert mask.dtype == bool
     assert mask.tolist() == [bool(v) for v in expected]
 
@@ -195,24 +195,24 @@ def test_evaluate_without_missing_codes_on_arbitrary_data() -> None:
     assert evaluate("api00 > 600 and not (sch_wide == 'No')", df, missing_codes=()).tolist() == [
         True, False, True, False]
     assert evaluate("x < 0", df, missing_codes=()).tolist() == [True, True, False, False]
-    assert evaluate("x < 0", df).tolist() == [False, False, False, False]
+    assert evaluate("x < 0", df, missing_codes=MISSING_CODES).tolist() == [False, False, False, False]
 
 
 def test_evaluate_reads_text_numbers_and_categories() -> None:
     df = pd.DataFrame({"a": pd.Series(["3", "abc", "", "-7"], dtype=object),
                        "c": pd.Categorical(["E", "H", "E", None])})
-    assert evaluate("a == 3", df).tolist() == [True, False, False, False]
-    assert evaluate("a != 3", df).tolist() == [False, True, False, False]
-    assert evaluate("c == 'E'", df).tolist() == [True, False, True, False]
+    assert evaluate("a == 3", df, missing_codes=MISSING_CODES).tolist() == [True, False, False, False]
+    assert evaluate("a != 3", df, missing_codes=MISSING_CODES).tolist() == [False, True, False, False]
+    assert evaluate("c == 'E'", df, missing_codes=MISSING_CODES).tolist() == [True, False, True, False]
 
 
 def test_evaluate_names_the_missing_column(frame: pd.DataFrame) -> None:
     with pytest.raises(ExprError, match="the data have no column 'nope': check the item name"):
-        evaluate("role == 1 or nope == 2", frame)
+        evaluate("role == 1 or nope == 2", frame, missing_codes=MISSING_CODES)
     with pytest.raises(ExprError, match=r"'mot' is a multiple-choice item \(columns mot_<code>\)"):
-        evaluate("mot == 1", frame)
+        evaluate("mot == 1", frame, missing_codes=MISSING_CODES)
     with pytest.raises(ExprError, match="the data have no column 'mot_9' for selected"):
-        evaluate("selected(mot, 9)", frame)
+        evaluate("selected(mot, 9)", frame, missing_codes=MISSING_CODES)
 
 
 # ------------------------------------------------------------------ agreement
@@ -229,18 +229,18 @@ def test_xpath_and_pandas_backends_agree(tree, df: pd.DataFrame, use_codes: bool
 @settings(max_examples=50)
 @given(tree=conditions, df=survey_frames())
 def test_evaluating_the_text_equals_evaluating_the_tree(tree, df: pd.DataFrame) -> None:
-    assert evaluate(str(tree), df).tolist() == evaluate(tree, df).tolist()
+    assert evaluate(str(tree), df, missing_codes=MISSING_CODES).tolist() == evaluate(tree, df, missing_codes=MISSING_CODES).tolist()
 
 
 @settings(max_examples=50)
 @given(tree=conditions, df=survey_frames())
 def test_text_column_dtype_does_not_matter(tree, df: pd.DataFrame) -> None:
-    expected = evaluate(tree, df).tolist()
+    expected = evaluate(tree, df, missing_codes=MISSING_CODES).tolist()
     for dtype in ("string", "category"):
-        assert evaluate(tree, df.astype({"t1": dtype})).tolist() == expected
+        assert evaluate(tree, df.astype({"t1": dtype}), missing_codes=MISSING_CODES).tolist() == expected
     # numeric items stored as nullable integers, or as text read from a spreadsheet, answer the same
     as_int = df.astype({"n1": "Int64", "n2": "Int64"})
-    assert evaluate(tree, as_int).tolist() == expected
+    assert evaluate(tree, as_int, missing_codes=MISSING_CODES).tolist() == expected
 
 
 def test_words_label_codes_written_as_text() -> None:

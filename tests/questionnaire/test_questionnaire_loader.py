@@ -15,6 +15,7 @@ import pytest
 
 import careersurvey as cs
 from careersurvey.expr import Compare, Name, Num, evaluate
+from careersurvey.questionnaire.model import MISSING_CODES
 from careersurvey.questionnaire import ErrorCode, QuestionnaireError, load_questionnaire, parse_questionnaire
 
 DATA = Path(__file__).parent / "data"
@@ -327,7 +328,7 @@ def test_module_relevance_is_folded_into_every_element(tmp_path: Path) -> None:
     assert q.item("fear_calm").relevance_text == "consent == 1"  # the grid's rule, the same as the module's
     assert q.item("fear_calm").relevance == module.relevance
     df = pd.DataFrame({"consent": [1, 0, 1, np.nan], "role": [2, 2, 1, 2]})
-    assert evaluate(pay.relevance, df).tolist() == [True, False, False, False]
+    assert evaluate(pay.relevance, df, missing_codes=MISSING_CODES).tolist() == [True, False, False, False]
 
 
 @pytest.mark.parametrize("rule, code, item", [

@@ -26,6 +26,7 @@ from careersurvey.expr.nodes import (
     Num,
     Selected,
     Str,
+    selected_column,
 )
 from careersurvey.expr.parser import ExprError, parse, tokenize
 from careersurvey.expr.words import to_words
@@ -36,5 +37,6 @@ parse_expression = parse
 
 __all__ = [
     "Answered", "Arith", "BoolOp", "Compare", "ExprError", "In", "Missing", "Name", "Neg", "Node", "Not",
-    "Num", "Selected", "Str", "evaluate", "parse", "parse_expression", "to_words", "to_xpath", "tokenize",
+    "Num", "Selected", "Str", "evaluate", "parse", "parse_expression", "to_words", "to_xpath", "selected_column",
+    "tokenize",
 ]

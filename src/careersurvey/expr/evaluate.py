@@ -36,9 +36,9 @@ from careersurvey.expr.nodes import (
     Num,
     Selected,
     Str,
+    selected_column,
 )
 from careersurvey.expr.parser import ExprError, parse
-from careersurvey.questionnaire.model import MISSING_CODES, multiple_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,8 @@ class _Value:
 def evaluate(
     tree: Node | str,
     df: pd.DataFrame,
-    missing_codes: Iterable[int] = MISSING_CODES,
+    *,
+    missing_codes: Iterable[int],
 ) -> np.ndarray:
     """Boolean mask, one entry per row of ``df``, of where the condition holds.
 
@@ -169,7 +170,7 @@ class _Evaluator:
                 hit |= self.compare("==", subject, self.value(v))
             return (~hit & ~subject.missing) if node.negated else hit
         if isinstance(node, Selected):
-            col = multiple_column(node.item.name, node.code_text)  # type: ignore[arg-type]
+            col = selected_column(node.item.name, node.code_text)  # type: ignore[arg-type]
             if col not in self.df.columns:
                 raise ExprError(
                     f"the data have no column {col!r} for selected({node.item.name}, {node.code}): "

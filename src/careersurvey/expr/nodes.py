@@ -24,6 +24,12 @@ KEYWORDS: frozenset[str] = frozenset({"and", "or", "not", "in"})
 FUNCTIONS: frozenset[str] = frozenset({"selected", "answered", "missing"})
 
 
+def selected_column(item: str, code: int | str) -> str:
+    """The 0/1 column that ``selected(item, code)`` reads: ``<item>_<code>`` (how split multiple-choice answers
+    are stored; the questionnaire names its columns with this same function)."""
+    return f"{item}_{code}"
+
+
 def format_number(value: int | float) -> str:
     """Positional decimal text of a number (no exponent), valid both in our language and in XPath 1.0."""
     if isinstance(value, bool):

@@ -29,7 +29,6 @@ from careersurvey.expr.nodes import (
     quote,
 )
 from careersurvey.expr.parser import ExprError
-from careersurvey.questionnaire.model import MISSING_CODES
 
 _OR, _AND, _CMP, _ADD, _MUL, _UNARY, _ATOM = 1, 2, 3, 4, 5, 6, 7
 _XPATH_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -39,7 +38,8 @@ _ARITH_OPS = {"+": "+", "-": "-", "*": "*", "/": "div", "%": "mod"}
 def to_xpath(
     tree: Node,
     multiple: Iterable[str] = frozenset(),
-    missing_codes: Iterable[int] = MISSING_CODES,
+    *,
+    missing_codes: Iterable[int],
 ) -> str:
     """XPath text of ``tree`` for an XLSForm ``relevant`` column.
 

@@ -39,7 +39,7 @@ from typing import Mapping
 from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, language_tag, number_text, text
 from careersurvey.forms.safety import safe_workbook, write_text
-from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Module, Note, Questionnaire
+from careersurvey.questionnaire.model import MISSING_CODES, ChoiceList, Grid, Item, Module, Note, Questionnaire
 
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -219,7 +219,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
 
     def relevant(tree: object | None) -> dict[str, str]:
         """The ``relevant`` column of a routing tree (XPath), none when always asked."""
-        return {"relevant": to_xpath(tree, multiple=multiple)} if tree is not None else {}
+        return {"relevant": to_xpath(tree, multiple=multiple, missing_codes=MISSING_CODES)} if tree is not None else {}
 
     def question(item: Item, rule: object | None, inherited: object | None = None) -> dict[str, str]:
         """The survey row of one item: type, list, labels, hint, constraint, required, relevance."""

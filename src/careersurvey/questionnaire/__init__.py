@@ -4,31 +4,25 @@
     q = load_questionnaire("stem-careers", version="1.0.0")     # or a path, or "stem-careers@1.0.0"
     q.items, q.scales, q.modules                               # immutable values (model.py)
 
-Names are imported on first use, so that ``careersurvey.questionnaire.model`` (which the skip-logic package
-reads for the missing codes) can be imported without the loader, which itself needs the skip-logic package.
+The skip-logic language (:mod:`careersurvey.expr`) is a leaf below this package: it knows nothing of
+questionnaires, and what it needs (the missing codes, the multiple-choice items) is passed in.
 """
 
 from __future__ import annotations
 
-from careersurvey._lazy import lazy_exports
+from careersurvey.questionnaire.errors import ErrorCode, Problem, QuestionnaireError
+from careersurvey.questionnaire.loader import parse_questionnaire
+from careersurvey.questionnaire.locate import (
+    available,
+    find_questionnaire,
+    load_questionnaire,
+    parse_key,
+    survey_dir,
+)
+from careersurvey.questionnaire.versions import ChoiceListChange, ItemChange, QuestionnaireDiff, diff
 
-_EXPORTS: dict[str, str] = {
-    "ChoiceListChange": "careersurvey.questionnaire.versions",
-    "ItemChange": "careersurvey.questionnaire.versions",
-    "QuestionnaireDiff": "careersurvey.questionnaire.versions",
-    "diff": "careersurvey.questionnaire.versions",
-    "ErrorCode": "careersurvey.questionnaire.errors",
-    "Problem": "careersurvey.questionnaire.errors",
-    "QuestionnaireError": "careersurvey.questionnaire.errors",
-    "parse_questionnaire": "careersurvey.questionnaire.loader",
-    "available": "careersurvey.questionnaire.locate",
-    "find_questionnaire": "careersurvey.questionnaire.locate",
-    "load_questionnaire": "careersurvey.questionnaire.locate",
-    "parse_key": "careersurvey.questionnaire.locate",
-    "survey_dir": "careersurvey.questionnaire.locate",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
+__all__ = [
+    "ChoiceListChange", "ErrorCode", "ItemChange", "Problem", "QuestionnaireDiff", "QuestionnaireError",
+    "available", "diff", "find_questionnaire", "load_questionnaire", "parse_key", "parse_questionnaire",
+    "survey_dir",
+]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterator, Literal, Mapping
 
+from careersurvey.expr.nodes import selected_column
+
 #: The fixed missing codes of the survey program (INSTRUMENT.md). They never collide with choice codes.
 NOT_ASKED = -6
 REFUSED = -7
@@ -125,8 +127,9 @@ class Item:
 
 
 def multiple_column(item: str, code: int) -> str:
-    """The 0/1 column that holds whether ``code`` was selected in multiple-choice ``item``."""
-    return f"{item}_{code}"
+    """The 0/1 column that holds whether ``code`` was selected in multiple-choice ``item`` (the column the
+    condition language's ``selected(item, code)`` reads)."""
+    return selected_column(item, code)
 
 
 @dataclass(frozen=True, slots=True)

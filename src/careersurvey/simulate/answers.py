@@ -22,7 +22,7 @@ from scipy import stats
 
 from careersurvey.expr import evaluate
 from careersurvey.questionnaire.model import (
-    DONT_KNOW, NOT_APPLICABLE, REFUSED, Grid, Item, Questionnaire, multiple_column,
+    DONT_KNOW, MISSING_CODES, NOT_APPLICABLE, REFUSED, Grid, Item, Questionnaire, multiple_column,
 )
 
 __all__ = ["AnswerPlan", "Driver", "simulate_answers"]
@@ -207,7 +207,7 @@ def simulate_answers(
                 answers[c] = v if item.type in ("text", "date") else np.where(code != 0, code, v)
         tree = routes.get(item.name)
         if tree is not None:
-            asked = evaluate(tree, pd.DataFrame(cols, copy=False))
+            asked = evaluate(tree, pd.DataFrame(cols, copy=False), missing_codes=MISSING_CODES)
             skipped = None if item.type in ("text", "date") else NOT_APPLICABLE
             for c, v in answers.items():
                 answers[c] = np.where(asked, v, skipped)
