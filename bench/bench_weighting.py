@@ -59,7 +59,7 @@ def _careersurvey(path: str, targets: dict, repeat: int):
     import pandas as pd
 
     import careersurvey as cs
-    import careersurvey.weighting.ops  # noqa: F401  (imports outside the timing, as for the other tools)
+    import careersurvey.estimation.weighting.ops  # noqa: F401  (imports outside the timing, as for the other tools)
 
     df = pd.read_parquet(path)
     best, w = np.inf, None

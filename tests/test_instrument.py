@@ -511,7 +511,7 @@ def test_targets_shares_sum_to_one_and_codes_exist_in_the_instrument(targets, ra
 
 
 def test_targets_load_and_collapse_codes():
-    from careersurvey.weighting.targets import load_targets
+    from careersurvey.targets import load_targets
 
     t = load_targets(TARGETS)
     df = pd.DataFrame({"sector": [1, 2, 3, 6], "sex": [1, 2, -7, 2], "degree": [4, 3, 2, 5],

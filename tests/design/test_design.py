@@ -12,7 +12,7 @@ from rcases import load_data
 from scipy import stats
 
 import careersurvey as cs
-from careersurvey.design import DesignError, LonelyPSUError
+from careersurvey.estimation.design import DesignError, LonelyPSUError
 
 
 
@@ -305,7 +305,7 @@ def test_replicate_variance_is_the_design_replicates_svrvar(apistrat):
     the replicates with positive rscale, as R's svrVar (a zero rscale must not move the centre)."""
     import importlib
 
-    wr = importlib.import_module("careersurvey.weighting.replicate")
+    wr = importlib.import_module("careersurvey.estimation.weighting.replicate")
     d = cs.SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")
     rng = np.random.default_rng(1)
     mult = rng.uniform(0.5, 1.5, size=(len(apistrat), 6))

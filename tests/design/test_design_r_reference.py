@@ -21,7 +21,7 @@ from rcases import FIXTURES, FOLDERS, load_cases, load_data, r_totals
 
 import careersurvey as cs
 # the module (the package's own ``replicate`` is a function)
-wr = importlib.import_module("careersurvey.weighting.replicate")
+wr = importlib.import_module("careersurvey.estimation.weighting.replicate")
 
 SOURCES = tuple(FIXTURES / folder for folder in FOLDERS)
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import careersurvey as cs
-from careersurvey.models import ModelError, ModelWarning, glm
+from careersurvey.estimation.models import ModelError, ModelWarning, glm
 
 
 def test_srs_gaussian_is_ols_with_sandwich(apistrat):
@@ -141,7 +141,7 @@ def test_point_estimates_equal_statsmodels_glm_with_var_weights(apiclus1, family
     from formulaic import model_matrix
     from statsmodels.genmod.generalized_linear_model import GLM
 
-    from careersurvey.models.glm import FAMILIES
+    from careersurvey.estimation.models.glm import FAMILIES
 
     fit = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum").glm(formula, family=family)
     mm = model_matrix(formula, apiclus1, na_action="drop")
@@ -190,7 +190,7 @@ def test_complete_separation_is_an_error_whatever_the_memory_layout(apiclus1, or
     layout of X changes it); the answer must not: a deviance of 0 on a 0/1 response has no finite MLE."""
     from statsmodels.genmod import families
 
-    from careersurvey.models.glm import _fit
+    from careersurvey.estimation.models.glm import _fit
 
     X = np.array(np.column_stack([np.ones(len(apiclus1)), apiclus1["ell"]]), order=order)
     y = (apiclus1["ell"] > 40).to_numpy(float)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import careersurvey as cs
-from careersurvey.models import ModelError
-from careersurvey.models.formula import model_data
-from careersurvey.models.ordinal import _levels, _Loglik
+from careersurvey.estimation.models import ModelError
+from careersurvey.estimation.models.formula import model_data
+from careersurvey.estimation.models.ordinal import _levels, _Loglik
 
 
 @pytest.fixture()

@@ -81,7 +81,7 @@ def test_nonresponse_depends_on_covariates(pop) -> None:
 
 
 def test_margins_from_the_targets_file_match_the_published_figures() -> None:
-    from careersurvey.weighting import load_targets
+    from careersurvey.targets import load_targets
 
     m = Margins.from_targets(load_targets("kr-researchers-2023"))
     assert m.size == 603_566

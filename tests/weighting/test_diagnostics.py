@@ -7,7 +7,7 @@ import pytest
 
 import careersurvey as cs
 import weighting_rcases as rc
-from careersurvey.weighting.diagnostics import weight_stats
+from careersurvey.estimation.weighting.diagnostics import weight_stats
 
 
 def test_kish_deff_and_effective_n() -> None:

@@ -103,7 +103,7 @@ def test_propensity_model_equals_statsmodels_weighted_logit() -> None:
     """The design-weighted response model is a logistic regression with the weights as variance weights."""
     import statsmodels.api as sm
 
-    from careersurvey.weighting.nonresponse import fit_propensity
+    from careersurvey.estimation.weighting.nonresponse import fit_propensity
 
     df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
     x = np.column_stack([np.ones(len(df)), df["meals"], df["ell"], (df["stype"] == "H"), (df["stype"] == "M")])

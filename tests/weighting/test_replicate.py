@@ -10,7 +10,7 @@ import pytest
 
 import careersurvey as cs
 import weighting_rcases as rc
-from careersurvey.weighting.replicate import sylvester
+from careersurvey.estimation.weighting.replicate import sylvester
 
 MARGINS = {"stype": {"E": 4421, "H": 755, "M": 1018}, "sch_wide": {"No": 1072, "Yes": 5122}}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from careersurvey.cli import analyze, demo, forms, questionnaire, report, responses, weights
 
 app = typer.Typer(
     name="careersurvey",
@@ -13,23 +13,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# (command group name, module defining a typer app called `app`); top-level commands register themselves
-_GROUPS: tuple[tuple[str, str], ...] = (
-    ("questionnaire", "careersurvey.cli.questionnaire"),
-    ("weights", "careersurvey.cli.weights"),
-    ("forms", "careersurvey.cli.forms"),
-    ("responses", "careersurvey.cli.responses"),
-)
-_COMMANDS: tuple[str, ...] = (
-    "careersurvey.cli.demo",
-    "careersurvey.cli.analyze",
-    "careersurvey.cli.report",
-)
-
-for _name, _module in _GROUPS:
-    app.add_typer(importlib.import_module(_module).app, name=_name)
-for _module in _COMMANDS:
-    importlib.import_module(_module).register(app)
+app.add_typer(questionnaire.app, name="questionnaire")
+app.add_typer(weights.app, name="weights")
+app.add_typer(forms.app, name="forms")
+app.add_typer(responses.app, name="responses")
+for _command in (demo, analyze, report):  # top-level commands register themselves
+    _command.register(app)
 
 
 def main() -> None:

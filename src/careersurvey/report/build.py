@@ -67,10 +67,10 @@ def analysis_dir(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def targets_path(name: str | None) -> str | None:
-    """A targets id or file as a file path (``weighting.targets.find_targets``), None for no targets."""
+    """A targets id or file as a file path (``careersurvey.targets.find_targets``), None for no targets."""
     if name is None:
         return None
-    from careersurvey.weighting.targets import find_targets
+    from careersurvey.targets import find_targets
 
     return str(find_targets(name))
 

@@ -60,7 +60,7 @@ def simulate_survey(
     out.mkdir(parents=True, exist_ok=True)
     if margins is None:
         from careersurvey.report.build import targets_path
-        from careersurvey.weighting import load_targets
+        from careersurvey.targets import load_targets
 
         margins = Margins.from_targets(load_targets(targets_path(targets)))
     pop = make_population(seed=seed, margins=margins, model=model)

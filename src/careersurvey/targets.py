@@ -44,8 +44,9 @@ import pandas as pd
 import yaml
 
 from careersurvey.expr import ExprError, evaluate, parse
+from careersurvey.questionnaire.locate import installed_survey_dirs, survey_dir
 from careersurvey.questionnaire.model import MISSING_CODES
-from careersurvey.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.errors import WeightingError
 
 #: Largest distance of a margin's share sum from 1 accepted as rounding.
 SHARE_SUM_TOL = 0.02
@@ -212,8 +213,6 @@ class Targets:
 def _targets_dirs() -> list[Path]:
     """Folders searched for a targets id, in order: $CAREERSURVEY_TARGETS_DIR, ./survey/targets, then the
     ``targets/`` folder of the questionnaires' survey/ folder (env var, checkout or the installed copy)."""
-    from careersurvey.questionnaire.locate import installed_survey_dirs, survey_dir
-
     dirs = []
     env = os.environ.get("CAREERSURVEY_TARGETS_DIR")
     if env:

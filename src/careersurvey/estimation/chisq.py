@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from careersurvey.estimates import EstimateError, Variables, mean_estimate, require_columns
-from careersurvey.variance import one_blas_thread
+from careersurvey.estimation.estimators import EstimateError, Variables, mean_estimate, require_columns
+from careersurvey.estimation.variance import one_blas_thread
 
 
 @dataclass(frozen=True)

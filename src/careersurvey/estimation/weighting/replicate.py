@@ -10,12 +10,14 @@ is the one implementation of it, used by the estimates and the models alike.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from careersurvey.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.errors import WeightingError
 
 REPLICATE_METHODS: tuple[str, ...] = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 
@@ -300,3 +302,25 @@ def from_columns(multipliers: np.ndarray, pweights: np.ndarray, method: str, com
     return ReplicateWeights(full, scale=1.0 if scale is None else float(scale),
                             rscales=np.ones(r) if rscales is None else np.asarray(rscales, dtype=float),
                             mse=mse, method=method, rho=rho)
+
+
+def replicate_columns(data: pd.DataFrame, replicate_weights: str | Sequence[str]) -> np.ndarray:
+    """The replicate weight columns (n, R) as floats: a list of columns, or a regular expression matching them;
+    an error names missing, unmatched or non-numeric columns and what to do."""
+    if isinstance(replicate_weights, str):
+        pattern = re.compile(replicate_weights)
+        cols = [c for c in data.columns if pattern.search(str(c))]
+        if not cols:
+            raise WeightingError(f"no columns match the replicate-weight pattern {replicate_weights!r}")
+    else:
+        cols = list(replicate_weights)
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise WeightingError(f"replicate weight columns {missing[:5]} are not in the data; give existing columns "
+                                 "or a regular expression that matches them")
+    mult = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(mult).all():
+        bad = [c for c in cols if not np.isfinite(mult[:, cols.index(c)]).all()]
+        raise WeightingError(f"replicate weight columns {bad[:5]} have missing or non-numeric values; fill them "
+                             "(0 for units a replicate drops) or leave those replicates out")
+    return mult

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from careersurvey.models.formula import ModelData, ModelError, model_data
-from careersurvey.models.results import ModelResults
-from careersurvey.variance import one_blas_thread
+from careersurvey.estimation.models.formula import ModelData, ModelError, model_data
+from careersurvey.estimation.models.fit import ModelResults
+from careersurvey.estimation.variance import one_blas_thread
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careersurvey.design import SurveyDesign
+    from careersurvey.estimation.design import SurveyDesign
 
 
 def _levels(md: ModelData) -> tuple[np.ndarray, list[str]]:
@@ -220,7 +220,7 @@ def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) 
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([_fit(ll, rep_w[:, r], theta, formula, f"replicate {r + 1}")
                             for r in range(rep_w.shape[1])])
-        cov = reps.covariance(thetas, theta)  # R's svrVar, one place (careersurvey.weighting)
+        cov = reps.covariance(thetas, theta)  # R's svrVar, one place (careersurvey.estimation.weighting)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]

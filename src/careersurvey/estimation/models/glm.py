@@ -20,12 +20,12 @@ import pandas as pd
 from statsmodels.genmod import families
 from statsmodels.genmod.families import links
 
-from careersurvey.models.formula import ModelData, ModelError, ModelWarning, model_data
-from careersurvey.models.results import ModelResults
-from careersurvey.variance import one_blas_thread
+from careersurvey.estimation.models.formula import ModelData, ModelError, ModelWarning, model_data
+from careersurvey.estimation.models.fit import ModelResults
+from careersurvey.estimation.variance import one_blas_thread
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careersurvey.design import SurveyDesign
+    from careersurvey.estimation.design import SurveyDesign
 
 #: family name -> (statsmodels family factory, R's name for it in svyglm); quasi families fit the same way
 FAMILIES: dict[str, tuple[Any, str]] = {
@@ -251,7 +251,7 @@ def glm(design: SurveyDesign, formula: str, family: str | families.Family = "gau
         link: str | None = None, level: float = 0.95, maxiter: int = 100) -> ModelResults:
     """Fit ``formula`` by design-weighted likelihood; SEs from the design (linearised or replicate).
 
-    BLAS runs on one thread (:func:`careersurvey.variance.one_blas_thread`): the products are tall and thin.
+    BLAS runs on one thread (:func:`careersurvey.estimation.variance.one_blas_thread`): the products are tall and thin.
     """
     return _glm(design, formula, family, link, level=level, maxiter=maxiter)
 
@@ -277,7 +277,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
             _fit(y, X, rep_w[:, r], fam, beta, maxiter, formula, f"replicate {r + 1}")[0]
             for r in range(rep_w.shape[1])
         ])
-        cov = reps.covariance(thetas, beta)  # R's svrVar, one place (careersurvey.weighting)
+        cov = reps.covariance(thetas, beta)  # R's svrVar, one place (careersurvey.estimation.weighting)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         deff = None
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from careersurvey.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.errors import WeightingError
 
 MAX_ROUNDS = 100_000
 

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import scipy.linalg
 
-from careersurvey.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.errors import WeightingError
 
 Method = Literal["linear", "raking", "logit"]
 METHODS: tuple[str, ...] = ("linear", "raking", "logit")

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from careersurvey.variance import WeightedDeviations
+from careersurvey.estimation.variance import WeightedDeviations
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careersurvey.design import SurveyDesign
+    from careersurvey.estimation.design import SurveyDesign
 
 
 class ModelError(ValueError):

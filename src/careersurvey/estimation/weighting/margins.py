@@ -15,7 +15,7 @@ from typing import Any, Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from careersurvey.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.errors import WeightingError
 
 #: Relative tolerance within which the grand totals of different margins count as equal.
 TOTALS_RTOL = 1e-6

@@ -1,48 +1,21 @@
-"""The one linearised-variance engine: R survey's ``svyrecvar`` / ``multistage`` / ``onestage``, vectorised.
+"""Sampling stages, factorised once when a design is built: which unit and stratum each row belongs to, the
+sizes per stratum, the fpc per stage, and R's lonely-PSU rules and degrees of freedom over them.
 
-Every estimator hands this module a matrix of weighted influence values; it returns the covariance of their
-column totals under the multistage stratified design, with a finite population correction per stage and the
-lonely-PSU rule R survey 4.1.1 applies. Stages are factorised once (:class:`Stage`) when a design is built;
-the variance is then a few group sums (``np.bincount``) and one cross-product per stage, with no loop over rows
-or PSUs.
+:mod:`.spec` builds them from the data's columns; :mod:`.variance` sums influence values over them.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 LONELY_PSU_OPTIONS = ("fail", "remove", "adjust", "average", "certainty")
 
 #: R's onestrat treats a stratum whose sampling fraction is within this of 1 as taken with certainty
-_CERTAINTY_TOL = 1e-7
+CERTAINTY_TOL = 1e-7
 
-
-F = TypeVar("F", bound=Callable)
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()  # scans the loaded BLAS libraries once (~1 ms); limiting is then ~10 us
-
-
-def one_blas_thread(fn: F) -> F:
-    """Run ``fn`` with BLAS on one thread. Our products are tall and thin (n x k, k small) and memory-bound;
-    OpenBLAS threads only add contention (a dot product of 1M rows: 11 ms threaded, 0.6 ms on one thread,
-    measured on the shared 2-core machine)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class LonelyPSUError(ValueError):
@@ -106,37 +79,8 @@ class Stage:
 
     def lonely(self) -> np.ndarray:
         """Strata with a single sampled unit that are not taken with certainty (boolean, per stratum)."""
-        return (self.n_units == 1) & ~(self.fraction_kept < _CERTAINTY_TOL)
+        return (self.n_units == 1) & ~(self.fraction_kept < CERTAINTY_TOL)
 
-
-@dataclass(frozen=True, eq=False)
-class WeightedDeviations:
-    """Influence values z_j = (x_j - center_j) * weight for columns x_j, kept factored so that no (n, k)
-    matrix is formed: the columns stay views of the data, and unit totals are sum(x_j w) - center_j sum(w).
-    ``dense()`` gives z (n, k) when a weighting step must residualise it."""
-
-    columns: tuple[np.ndarray, ...]
-    center: np.ndarray
-    weight: np.ndarray
-
-    @property
-    def k(self) -> int:
-        return len(self.columns)
-
-    def dense(self) -> np.ndarray:
-        z = np.empty((len(self.weight), self.k), order="F")
-        for j, col in enumerate(self.columns):  # one column at a time: no second (n, k) temporary
-            np.multiply(col - self.center[j], self.weight, out=z[:, j])
-        return z
-
-    def unit_totals(self, stage: Stage) -> np.ndarray:
-        """Totals of z within each unit of ``stage`` (U, k): sum(x_j w) - center_j sum(w), one reused buffer."""
-        buf = np.empty(len(self.weight))
-        sums = np.empty((stage.n_units_total, self.k))
-        for j, col in enumerate(self.columns):  # over the k variables, not over rows
-            np.multiply(col, self.weight, out=buf)
-            sums[:, j] = stage.sums(buf)
-        return sums - np.outer(stage.sums(self.weight), self.center)
 
 
 def first_rows(codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -222,72 +166,6 @@ def check_lonely(stages: tuple[Stage, ...], lonely_psu: str, stratum_name: str) 
                 f"or collapse the stratum with a neighbouring one."
             )
 
-
-def linearized_variance(
-    z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None
-) -> np.ndarray:
-    """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
-
-    Follows R survey 4.1.1's ``multistage``: stage 1 always; later stages only when population sizes are
-    known (fpc given), each scaled by the product of earlier-stage sampling fractions n/N. ``active`` marks
-    the rows R would still hold (a domain of an uncalibrated design drops the others): strata without an
-    active row do not count towards the "average" rule's stratum counts.
-    """
-    if isinstance(z, WeightedDeviations):
-        k = z.k
-        if active is not None:
-            z = WeightedDeviations(z.columns, z.center, np.where(active, z.weight, 0.0))
-    else:
-        z = np.asarray(z, dtype=float)
-        if z.ndim == 1:
-            z = z[:, None]
-        k = z.shape[1]
-        if active is not None:
-            z = np.where(active[:, None], z, 0.0)
-    n_stages = len(stages) if stages[0].popsize is not None else 1
-    total = np.zeros((k, k))
-    for stage in stages[:n_stages]:
-        total += _stage_variance(z, stage, lonely_psu, active)
-    return total
-
-
-def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None) -> np.ndarray:
-    """One stage: sum over strata of scale * crossprod(centred unit totals), R's ``onestage``/``onestrat``."""
-    if isinstance(z, WeightedDeviations):
-        unit_totals = z.unit_totals(stage)
-    else:
-        unit_totals = stage.unit_totals(z)
-    h_of_u = stage.unit_stratum
-    n_h = stage.n_units
-    if active is None:
-        present = np.ones(stage.n_strata, dtype=bool)
-    else:
-        present_unit = np.bincount(stage.unit[active], minlength=len(h_of_u)) > 0
-        present = np.bincount(h_of_u[present_unit], minlength=stage.n_strata) > 0
-    f = stage.fraction_kept
-    certain = f < _CERTAINTY_TOL
-    single = n_h == 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(single, f, f * n_h / np.maximum(n_h - 1, 1))
-    # R: a lonely PSU under "adjust" is not centred (its total is compared with zero, the mean of the
-    # centred influence values over all PSUs); every other stratum is centred on its own mean of totals.
-    centre = ~(single & (lonely_psu == "adjust"))
-    sums = np.zeros((stage.n_strata, unit_totals.shape[1]))
-    np.add.at(sums, h_of_u, unit_totals)
-    means = sums / n_h[:, None]
-    centred = unit_totals - np.where(centre[h_of_u, None], means[h_of_u], 0.0)
-    is_na = single & ~certain & (lonely_psu == "average")
-    ok = present & ~is_na
-    n_groups = int(stage.group.max(initial=0)) + 1
-    nstrat = np.bincount(stage.group[present], minlength=n_groups)
-    nok = np.bincount(stage.group[ok], minlength=n_groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = nstrat / nok
-    if np.any(nok[nstrat > 0] == 0):
-        return np.full((unit_totals.shape[1],) * 2, np.nan)
-    weight_h = np.where(ok & ~certain, scale * stage.multiplier * ratio[stage.group], 0.0)
-    weight_u = weight_h[h_of_u]
-    return centred.T @ (centred * weight_u[:, None])
 
 
 def design_df(stages: tuple[Stage, ...], inset: np.ndarray) -> int:

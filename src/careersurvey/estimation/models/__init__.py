@@ -5,9 +5,9 @@
 variance engine (linearised scores) or from refits under its replicate weights.
 """
 
-from careersurvey.models.formula import ModelError, ModelWarning
-from careersurvey.models.glm import glm
-from careersurvey.models.ordinal import ordinal
-from careersurvey.models.results import ModelResults
+from careersurvey.estimation.models.formula import ModelError, ModelWarning
+from careersurvey.estimation.models.glm import glm
+from careersurvey.estimation.models.ordinal import ordinal
+from careersurvey.estimation.models.fit import ModelResults
 
 __all__ = ["ModelError", "ModelResults", "ModelWarning", "glm", "ordinal"]

@@ -1,6 +1,6 @@
 """Validate and factorise a design's strata, PSU and fpc columns once, as R's ``svydesign`` nests them.
 
-Kept apart from :mod:`careersurvey.design` so the value class stays small. Every error names the column,
+Kept apart from :mod:`careersurvey.estimation.design` so the value class stays small. Every error names the column,
 the stratum or PSU (and a row) and says what to do.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.variance import Stage, build_stages, factorize_codes, first_rows
+from careersurvey.estimation.stages import Stage, build_stages, factorize_codes, first_rows
 
 
 class DesignError(ValueError):

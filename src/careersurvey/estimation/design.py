@@ -1,12 +1,12 @@
 """SurveyDesign: an immutable description of how a sample was drawn, and the door to every estimator.
 
 Built as R survey's ``svydesign(ids, strata, fpc, weights, nest)``: strata/PSU codes are factorised once
-(:mod:`careersurvey.variance`), inputs are validated with messages that name the column, the stratum or PSU
+(:mod:`careersurvey.estimation.variance`), inputs are validated with messages that name the column, the stratum or PSU
 and what to do. Transformations (``subset``, and weighting's ``calibrate``/``rake``/``trim`` through
 :meth:`SurveyDesign.evolve`) return new designs; a domain keeps every row with zero weight outside it, so
-variances still run over the full design. Estimators live in :mod:`careersurvey.estimates` and
-:mod:`careersurvey.chisq`; they all reach the variance through :meth:`SurveyDesign.variance` (or the
-replicate path in :func:`careersurvey.estimates.estimate`).
+variances still run over the full design. Estimators live in :mod:`careersurvey.estimation.estimators` and
+:mod:`careersurvey.estimation.chisq`; they all reach the variance through :meth:`SurveyDesign.variance` (or the
+replicate path in :func:`careersurvey.estimation.estimators.estimate`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from careersurvey import variance as _var
-from careersurvey.design_build import DesignSpec, build_spec
-from careersurvey.variance import LONELY_PSU_OPTIONS, LonelyPSUError
+from careersurvey.estimation import chisq as _chisq
+from careersurvey.estimation import estimators as _est
+from careersurvey.estimation import variance as _var
+from careersurvey.estimation import weighting as _weighting
+from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
+from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
+from careersurvey.estimation.weighting.replicate import from_columns, replicate_columns
 
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError"]
-
-from careersurvey.design_build import DesignError  # noqa: E402  (re-exported)
 
 _EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain")
 
@@ -67,7 +69,7 @@ class SurveyDesign:
             if len(dom) != len(data):
                 raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
         w = _resolve_weights(data, weights, spec, dom)
-        _var.check_lonely(spec.stages, lonely_psu, spec.strata_name)
+        check_lonely(spec.stages, lonely_psu, spec.strata_name)
         w.flags.writeable = False  # d.w hands out this array: nobody may change the design's weights through it
         set_ = object.__setattr__
         # a shallow copy: with pandas' copy-on-write, later edits of the caller's frame do not reach the design
@@ -153,8 +155,8 @@ class SurveyDesign:
         return self._replicates
 
     @property
-    def stages(self) -> tuple[_var.Stage, ...]:
-        """The factorised sampling stages (see :class:`careersurvey.variance.Stage`)."""
+    def stages(self) -> tuple[Stage, ...]:
+        """The factorised sampling stages (see :class:`careersurvey.estimation.variance.Stage`)."""
         return self._spec.stages
 
     @property
@@ -177,7 +179,7 @@ class SurveyDesign:
             if self._domain is not None:
                 W = W[self._domain]
             return int(np.linalg.matrix_rank(W)) - 1
-        return _var.design_df(self._spec.stages, self.w != 0)
+        return design_df(self._spec.stages, self.w != 0)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -235,13 +237,11 @@ class SurveyDesign:
             mask = mask & self._domain
         return self.evolve(domain=mask)
 
-    # -- estimators (implemented in careersurvey.estimates / careersurvey.chisq) ---------------------------
+    # -- estimators (implemented in careersurvey.estimation.estimators / careersurvey.estimation.chisq) ---------------------------
     def mean(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
              level: float = 0.95, ci: str = "wald") -> pd.DataFrame:
         """Weighted means (categorical variables: one row per level, named as R does, e.g. ``awardsNo``)."""
-        from careersurvey import estimates
-
-        return estimates.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci)
+        return _est.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci)
 
     def proportion(self, variables: str | Sequence[str], na_rm: bool = False,
                    by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
@@ -251,72 +251,79 @@ class SurveyDesign:
     def total(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
               level: float = 0.95) -> pd.DataFrame:
         """Weighted population totals (categorical variables: one row per level)."""
-        from careersurvey import estimates
-
-        return estimates.total(self, variables, na_rm=na_rm, by=by, level=level)
+        return _est.total(self, variables, na_rm=na_rm, by=by, level=level)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str], na_rm: bool = False,
               by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Ratio of totals, as R's ``svyratio``: rows named ``numerator/denominator``."""
-        from careersurvey import estimates
-
-        return estimates.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level)
+        return _est.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level)
 
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
                  na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Quantiles (R's ``qrule="math"``) with Woodruff intervals (``interval.type="mean"``) and R's SE."""
-        from careersurvey import estimates
-
-        return estimates.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level)
+        return _est.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
         """Rao-Scott test of independence: ``"F"`` (second-order, R's default) or ``"Chisq"`` (first-order)."""
-        from careersurvey import chisq
+        return _chisq.svychisq(self, row, col, statistic=statistic)
 
-        return chisq.svychisq(self, row, col, statistic=statistic)
-
-    # -- models and weighting: thin doors to careersurvey.models / careersurvey.weighting -----------------
+    # -- models and weighting: thin doors to careersurvey.estimation.models / careersurvey.estimation.weighting -----------------
     def glm(self, formula: str, family: str = "gaussian", **kwargs: Any):
-        """Design-based GLM (R's ``svyglm``); implemented by ``careersurvey.models.glm(design, ...)``."""
-        return _backend("careersurvey.models", "glm")(self, formula, family=family, **kwargs)
+        """Design-based GLM (R's ``svyglm``); implemented by ``careersurvey.estimation.models.glm(design, ...)``."""
+        from careersurvey.estimation.models import glm  # statsmodels loads on the first model, not with the design
+
+        return glm(self, formula, family=family, **kwargs)
 
     def ordinal(self, formula: str, **kwargs: Any):
-        """Proportional-odds model (R's ``svyolr``); implemented by ``careersurvey.models.ordinal``."""
-        return _backend("careersurvey.models", "ordinal")(self, formula, **kwargs)
+        """Proportional-odds model (R's ``svyolr``); implemented by ``careersurvey.estimation.models.ordinal``."""
+        from careersurvey.estimation.models import ordinal
+
+        return ordinal(self, formula, **kwargs)
 
     def rake(self, margins: Any, **kwargs: Any) -> SurveyDesign:
-        """Raking to population margins; ``careersurvey.weighting.rake(design, margins, ...)``."""
-        return _backend("careersurvey.weighting", "rake")(self, margins, **kwargs)
+        """Raking to population margins; ``careersurvey.estimation.weighting.rake(design, margins, ...)``."""
+        return _weighting.rake(self, margins, **kwargs)
 
     def poststratify(self, cells: Any, totals: Any, **kwargs: Any) -> SurveyDesign:
-        """Post-stratification; ``careersurvey.weighting.poststratify(design, cells, totals, ...)``."""
-        return _backend("careersurvey.weighting", "poststratify")(self, cells, totals, **kwargs)
+        """Post-stratification; ``careersurvey.estimation.weighting.poststratify(design, cells, totals, ...)``."""
+        return _weighting.poststratify(self, cells, totals, **kwargs)
 
     def calibrate(self, totals: Any, method: str = "linear", bounds: Any = None, **kwargs: Any) -> SurveyDesign:
-        """Calibration (linear, raking, logit); ``careersurvey.weighting.calibrate(design, totals, ...)``."""
-        return _backend("careersurvey.weighting", "calibrate")(self, totals, method=method, bounds=bounds,
+        """Calibration (linear, raking, logit); ``careersurvey.estimation.weighting.calibrate(design, totals, ...)``."""
+        return _weighting.calibrate(self, totals, method=method, bounds=bounds,
                                                                **kwargs)
 
     def trim(self, lower: float | None = None, upper: float | None = None, **kwargs: Any) -> SurveyDesign:
-        """Weight trimming (R's ``trimWeights``); ``careersurvey.weighting.trim(design, lower, upper, ...)``."""
-        return _backend("careersurvey.weighting", "trim")(self, lower=lower, upper=upper, **kwargs)
+        """Weight trimming (R's ``trimWeights``); ``careersurvey.estimation.weighting.trim(design, lower, upper, ...)``."""
+        return _weighting.trim(self, lower=lower, upper=upper, **kwargs)
 
     def replicate(self, method: str = "auto", **kwargs: Any) -> SurveyDesign:
-        """Replicate-weight version of this design; ``careersurvey.weighting.replicate(design, method, ...)``."""
-        return _backend("careersurvey.weighting", "replicate")(self, method, **kwargs)
+        """Replicate-weight version of this design; ``careersurvey.estimation.weighting.replicate(design, method, ...)``."""
+        return _weighting.replicate(self, method, **kwargs)
 
     def adjust_nonresponse(self, responded: Any, *args: Any, **kwargs: Any) -> SurveyDesign:
-        """Nonresponse weighting; ``careersurvey.weighting.adjust_nonresponse(design, responded, ...)``."""
-        return _backend("careersurvey.weighting", "adjust_nonresponse")(self, responded, *args, **kwargs)
+        """Nonresponse weighting; ``careersurvey.estimation.weighting.adjust_nonresponse(design, responded, ...)``."""
+        return _weighting.adjust_nonresponse(self, responded, *args, **kwargs)
 
     def weight_summary(self, *args: Any, **kwargs: Any):
-        """Weight diagnostics; ``careersurvey.weighting.weight_summary(design, ...)``."""
-        return _backend("careersurvey.weighting", "weight_summary")(self, *args, **kwargs)
+        """Weight diagnostics; ``careersurvey.estimation.weighting.weight_summary(design, ...)``."""
+        return _weighting.weight_summary(self, *args, **kwargs)
 
     @classmethod
-    def from_replicates(cls, data: pd.DataFrame, *args: Any, **kwargs: Any) -> SurveyDesign:
-        """A design from replicate weight columns; ``careersurvey.weighting.from_replicates(data, ...)``."""
-        return _backend("careersurvey.weighting", "from_replicates")(data, *args, **kwargs)
+    def from_replicates(cls, data: pd.DataFrame, weights: str | Sequence[float],
+                        replicate_weights: str | Sequence[str], method: str = "other", combined: bool = False,
+                        scale: float | None = None, rscales: Sequence[float] | None = None,
+                        rho: float | None = None, mse: bool = False) -> SurveyDesign:
+        """A design from replicate weight columns shipped with a data set (R's ``svrepdesign``).
+
+        ``replicate_weights`` a list of columns or a regular expression matching them (``"^repw[0-9]+$"``);
+        ``combined`` says whether they already include the sampling weights (R's ``combined.weights``).
+        """
+        mult = replicate_columns(data, replicate_weights)
+        d = cls(data, weights=weights)
+        reps = from_columns(mult, d.w, method, combined=combined, scale=scale,
+                            rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho, mse=mse)
+        return d.evolve(replicates=reps)
 
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> str:
@@ -374,7 +381,7 @@ def _weights_source(weights: Any, spec: DesignSpec) -> str:
     return f"{name} (given values)" if isinstance(name, str) else "given values"
 
 
-def _stratum_table(stage: _var.Stage, name: str, limit: int = 8) -> list[str]:
+def _stratum_table(stage: Stage, name: str, limit: int = 8) -> list[str]:
     """R's "Stratum Sizes": rows, PSUs (and population PSUs) per stratum, the first ``limit`` strata."""
     rows = {"obs": np.bincount(stage.unit_stratum[stage.unit], minlength=stage.n_strata), "PSUs": stage.n_units}
     if stage.popsize is not None:
@@ -383,21 +390,6 @@ def _stratum_table(stage: _var.Stage, name: str, limit: int = 8) -> list[str]:
     more = f" (first {limit} of {stage.n_strata:,})" if stage.n_strata > limit else ""
     text = table.to_string(float_format=lambda v: f"{v:.0f}")
     return [f"  stratum sizes ({name}){more}:"] + ["    " + line for line in text.splitlines()]
-
-
-def _backend(module: str, name: str):
-    """The function another part of the package supplies, or NotImplementedError saying which is missing."""
-    import importlib
-
-    try:
-        fn = getattr(importlib.import_module(module), name, None)
-    except ModuleNotFoundError as exc:  # only the module itself missing; its own import errors propagate
-        if exc.name != module:
-            raise
-        fn = None
-    if fn is None:
-        raise NotImplementedError(f"{module}.{name}")
-    return fn
 
 
 def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain: np.ndarray | None) -> np.ndarray:

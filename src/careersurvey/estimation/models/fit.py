@@ -2,7 +2,7 @@
 
 One value class serves glm and ordinal fits. Tests and intervals use Student's t on ``df_resid`` (R's
 ``degf + 1 - p`` for svyglm, ``degf - p`` for svyolr), the same rule as the estimates' result frames
-(:func:`careersurvey.results.result_frame`). ``summary()`` returns a statsmodels ``Summary`` (data plus
+(:func:`careersurvey.estimation.frames.result_frame`). ``summary()`` returns a statsmodels ``Summary`` (data plus
 text/HTML renderers), so printed output, notebooks and the report use the same tables.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from careersurvey.results import result_frame, t_quantile
+from careersurvey.estimation.frames import result_frame, t_quantile
 
 if TYPE_CHECKING:  # pragma: no cover
     from statsmodels.iolib.summary2 import Summary

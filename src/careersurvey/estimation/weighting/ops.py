@@ -14,24 +14,23 @@ which is R's ``calibrate`` with a model matrix that is zero outside the covered 
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from careersurvey.weighting import replicate as _rep
-from careersurvey.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
+from careersurvey.estimation.weighting import replicate as _rep
+from careersurvey.estimation.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
                                               not_converged, solve_g)
-from careersurvey.weighting.diagnostics import WeightSummary, summarize
-from careersurvey.weighting.errors import WeightingError
-from careersurvey.weighting.estimated import column_se, perturbed_targets
-from careersurvey.weighting.margins import build_model, factorize, frozen, group_totals, level_key
-from careersurvey.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
+from careersurvey.estimation.weighting.diagnostics import WeightSummary, summarize
+from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.estimated import column_se, perturbed_targets
+from careersurvey.estimation.weighting.margins import build_model, factorize, frozen, group_totals, level_key
+from careersurvey.estimation.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
-from careersurvey.weighting.rake import PostStratStep, poststratify_factors, rake_factors
-from careersurvey.weighting.trim import TrimStep, trim_weights
+from careersurvey.estimation.weighting.rake import PostStratStep, poststratify_factors, rake_factors
+from careersurvey.estimation.weighting.trim import TrimStep, trim_weights
 
 
 def _rep_weights(d) -> np.ndarray | None:
@@ -408,39 +407,6 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
     return d.evolve(replicates=reps)
 
 
-def from_replicates(data: pd.DataFrame, weights: str | Sequence[float], replicate_weights: str | Sequence[str],
-                    method: str = "other", combined: bool = False, scale: float | None = None,
-                    rscales: Sequence[float] | None = None, rho: float | None = None, mse: bool = False):
-    """A design from replicate weight columns shipped with a data set (R's ``svrepdesign``).
-
-    ``replicate_weights`` a list of columns or a regular expression matching them (``"^repw[0-9]+$"``);
-    ``combined`` says whether they already include the sampling weights (R's ``combined.weights``).
-    """
-    from careersurvey.design import SurveyDesign
-
-    if isinstance(replicate_weights, str):
-        pattern = re.compile(replicate_weights)
-        cols = [c for c in data.columns if pattern.search(str(c))]
-        if not cols:
-            raise WeightingError(f"no columns match the replicate-weight pattern {replicate_weights!r}")
-    else:
-        cols = list(replicate_weights)
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise WeightingError(f"replicate weight columns {missing[:5]} are not in the data; give existing columns "
-                                 "or a regular expression that matches them")
-    mult = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(mult).all():
-        bad = [c for c in cols if not np.isfinite(mult[:, cols.index(c)]).all()]
-        raise WeightingError(f"replicate weight columns {bad[:5]} have missing or non-numeric values; fill them "
-                             "(0 for units a replicate drops) or leave those replicates out")
-    d = SurveyDesign(data, weights=weights)
-    reps = _rep.from_columns(mult, d.w, method, combined=combined, scale=scale,
-                             rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho,
-                             mse=mse)
-    return d.evolve(replicates=reps)
-
-
 # -- diagnostics ------------------------------------------------------------------------------------------
 def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary:
     """Weight spread, Kish deff and effective n, and the margins of the last weighting step vs its targets."""
@@ -459,5 +425,4 @@ def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary
     return summarize(d.data, d.w, targets, history, scope=scope)
 
 
-__all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "from_replicates",
-           "weight_summary"]
+__all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "weight_summary"]

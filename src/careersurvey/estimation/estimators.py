@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.results import EstimateFrame, logit_interval, result_frame, t_quantile
-from careersurvey.variance import WeightedDeviations, one_blas_thread
+from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame, t_quantile
+from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
 
 PointFn = Callable[[np.ndarray], np.ndarray]
 InfluenceFn = Callable[[np.ndarray, np.ndarray], np.ndarray]

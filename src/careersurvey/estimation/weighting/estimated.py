@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from careersurvey.weighting.errors import WeightingError
-from careersurvey.weighting.margins import CalibrationModel, level_key
+from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.margins import CalibrationModel, level_key
 
 
 def column_se(model: CalibrationModel, names: list[str], target_se: Mapping[Any, Any]) -> np.ndarray:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.weighting.errors import WeightingError
-from careersurvey.weighting.margins import group_totals
+from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.margins import group_totals
 
 
 def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series) -> np.ndarray:

@@ -95,7 +95,7 @@ def weight_stats(w: np.ndarray) -> pd.Series:
 
 def margin_table(data: pd.DataFrame, w: np.ndarray, targets: Mapping[Any, Any]) -> pd.DataFrame:
     """Weighted totals against targets: one row per (variable, level), numeric totals as one row each."""
-    from careersurvey.weighting.margins import factorize, group_totals, level_key
+    from careersurvey.estimation.weighting.margins import factorize, group_totals, level_key
 
     rows = []
     for var, tot in targets.items():

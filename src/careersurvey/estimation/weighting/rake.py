@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from careersurvey.weighting.errors import WeightingError
-from careersurvey.weighting.margins import group_totals
+from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.margins import group_totals
 
 #: Largest joint table for which IPF runs on cells rather than rows.
 MAX_CELLS = 2_000_000
