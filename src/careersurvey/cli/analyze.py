@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from careersurvey.cli._common import fail, out_folder
+from careersurvey.cli._common import fail, out_folder, say
 from careersurvey.cli.report import (ANALYSIS_DIR, SAMPLE, STORE, TARGETS, checked_inputs, existing_store,
                                      targets_or_none)
 
@@ -37,6 +37,6 @@ def register(app: typer.Typer) -> None:
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             fail(str(exc), 2)
         for f in result.findings:
-            typer.echo(f"- {f}")
+            say(f"- {f}")
         for p in result.write(out):
-            typer.echo(f"wrote {p}")
+            say(f"wrote {p}")

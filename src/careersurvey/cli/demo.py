@@ -16,24 +16,22 @@ def register(app: typer.Typer) -> None:
                                          "every stratum gets at least 2, so small numbers are raised"),
     ) -> None:
         """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
-        from rich.console import Console
-        from rich.markup import escape
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        from careersurvey.cli._common import fail, out_folder
+        from careersurvey.cli._common import console as plain_console
+        from careersurvey.cli._common import fail, out_folder, say, shown
         from careersurvey.demo import run_demo
         from careersurvey.report.build import ReportError
 
-        console = Console(stderr=True, soft_wrap=True)
         out_folder(out)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=False) as progress:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+                      console=plain_console(err=True), transient=False) as progress:
             task = {"id": None}
 
             def step(name: str) -> None:
                 if task["id"] is not None:
                     progress.update(task["id"], completed=1)
-                task["id"] = progress.add_task(name, total=1)
+                task["id"] = progress.add_task(shown(name), total=1)
 
             try:
                 res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
@@ -42,12 +40,11 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc), 2)
             if task["id"] is not None:
                 progress.update(task["id"], completed=1)
-        console.print(f"{res.respondents:,} simulated respondents in {res.rows_in:,} rows (planted errors included); "
-                      f"{res.accepted:,} accepted, "
-                      f"{res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
-                      f"{res.seconds:.1f} s")
+        say(f"{res.respondents:,} simulated respondents in {res.rows_in:,} rows (planted errors included); "
+            f"{res.accepted:,} accepted, {res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
+            f"{res.seconds:.1f} s", err=True)
         for key, msg in res.errors.items():
-            console.print(f"[red]{escape(str(key))} failed:[/red] {escape(str(msg))}")
-        typer.echo(f"Report: {res.report.resolve()}")
+            say((f"{key} failed:", "red"), f" {msg}", err=True)
+        say(f"Report: {res.report.resolve()}")
         if res.errors:
             raise typer.Exit(1)

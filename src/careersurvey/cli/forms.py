@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from careersurvey.cli._common import fail, out_file
+from careersurvey.cli._common import fail, out_file, say
 
 app = typer.Typer(help="Forms from the questionnaire: XLSForm, entry template, codebook, DDI, paper form.",
                   no_args_is_help=True)
-console = Console()
 
 
 class Format(str, enum.Enum):
@@ -90,4 +88,4 @@ def export(
     except (OSError, FileCreateError) as exc:  # xlsxwriter wraps the OSError of a file it cannot create
         cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
         fail(f"{out}: cannot write the file ({getattr(cause, 'strerror', None) or cause}); check the path and permissions")
-    console.print(f"wrote {format.value} ({lang.value}) of {q.key} to {path}", highlight=False, markup=False)
+    say(f"wrote {format.value} ({lang.value}) of {q.key} to {path}")

@@ -14,15 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from careersurvey.cli._common import fail, stderr
+from careersurvey.cli._common import console as plain_console
+from careersurvey.cli._common import fail, say, shown
 
 app = typer.Typer(help="Questionnaires: validate, show, diff, and the JSON Schema of the YAML format.",
                   no_args_is_help=True)
-
-
-def _out() -> Console:
-    """A console made per command, so that it sees the current stdout and COLUMNS (as CliRunner sets them)."""
-    return Console(highlight=False, soft_wrap=True)
 
 
 class Lang(str, enum.Enum):
@@ -34,14 +30,13 @@ def _load(source: str):
     """Load a questionnaire or exit 1 with every problem listed."""
     from careersurvey.questionnaire import QuestionnaireError, load_questionnaire
 
-    err = stderr()
     try:
         return load_questionnaire(source)
     except QuestionnaireError as exc:
         n = len(exc.problems)
-        err.print(Text.assemble((f"{n} problem{'s' if n != 1 else ''}", "bold red"), f" in {exc.problems[0].file}:"))
+        say((f"{n} problem{'s' if n != 1 else ''}", "bold red"), f" in {exc.problems[0].file}:", err=True)
         for p in exc.problems:
-            err.print(str(p), markup=False)
+            say(str(p), err=True)
         raise typer.Exit(1)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
@@ -66,7 +61,7 @@ def summary(q) -> str:
 def validate(source: str = typer.Argument(..., help="Questionnaire YAML path, id, or id@version.")) -> None:
     """Check a questionnaire file: exit 0 with a summary, or list every problem and exit 1."""
     q = _load(source)
-    _out().print(f"[green]ok[/] {summary(q)}")
+    say(("ok", "green"), " ", summary(q))
 
 
 class Layout(str, enum.Enum):
@@ -88,7 +83,7 @@ def show(
 ) -> None:
     """Print the modules with their items, then the scales."""
     q = _load(source)
-    console = Console(highlight=False)  # wraps at the terminal width (COLUMNS when not a terminal)
+    console = plain_console(wrap=True)  # wraps at the terminal width (COLUMNS when not a terminal)
     language = lang.value if lang else q.default_language
     if language not in q.languages:
         fail(f"{q.key} has no language {language!r} (it has {', '.join(q.languages)})")
@@ -115,14 +110,15 @@ def _items_table(console: Console, title: str, items, language: str) -> None:
     for col, ratio in (("label", 3), ("answers", 2), ("asked if", 2)):
         table.add_column(col, ratio=ratio, overflow="fold")
     for item in items:
-        table.add_row(*_item_head(item), item.label[language], _answers(item, language), item.relevance_text or "")
+        cells = (*_item_head(item), item.label[language], _answers(item, language), item.relevance_text or "")
+        table.add_row(*map(shown, cells))
     console.print(table)
 
 
 def _wrapped(console: Console, text: str, indent: int = 0, style: str = "") -> None:
     """``text`` wrapped at word boundaries to the terminal width (in cells: Hangul is two), every line indented."""
     indent = min(indent, console.width // 4)
-    for line in Text(text, style=style).wrap(console, console.width - indent, overflow="fold"):
+    for line in Text(shown(text), style=style).wrap(console, console.width - indent, overflow="fold"):
         line.rstrip()
         console.print(Text(" " * indent) + line, soft_wrap=True)
 
@@ -155,7 +151,8 @@ def _scales_table(console: Console, scales, language: str) -> None:
     for col in ("label", "items", "reverse", "scoring"):
         table.add_column(col, overflow="fold")
     for s in scales:
-        table.add_row(s.name, s.label[language], ", ".join(s.items), ", ".join(s.reverse), _scoring(s))
+        cells = (s.name, s.label[language], ", ".join(s.items), ", ".join(s.reverse), _scoring(s))
+        table.add_row(*map(shown, cells))
     console.print(table)
 
 
@@ -187,7 +184,7 @@ def diff_command(
     """List items added, removed, reworded, recoded and rerouted, and changed choice lists."""
     from careersurvey.questionnaire.versions import diff
 
-    _out().print(diff(_load(old), _load(new)).as_text(), markup=False)
+    say(diff(_load(old), _load(new)).as_text())
 
 
 @app.command("schema")

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from careersurvey.cli._common import fail, out_folder
+from careersurvey.cli._common import fail, out_folder, say, shown
 
 STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
 SAMPLE = typer.Option(None, help="sample design file (default: sample_design.csv beside the store)")
@@ -22,7 +22,7 @@ ANALYSIS_DIR = typer.Option(None, help="folder of the analysis scripts (default:
 def existing_store(store: Path) -> Path:
     """The store path, or a usage error saying to import responses first."""
     if not store.exists():
-        raise typer.BadParameter(f"{store} does not exist; import responses first", param_hint="--store")
+        raise typer.BadParameter(f"{shown(store)} does not exist; import responses first", param_hint="--store")
     return store
 
 
@@ -63,10 +63,10 @@ def register(app: typer.Typer) -> None:
             res = build_report(store, out, sample=str(sample) if sample else None,
                                targets=targets_or_none(targets),
                                analysis_folder=str(analysis_dir) if analysis_dir else None,
-                               progress=lambda s: typer.echo(s, err=True))
+                               progress=lambda s: say(s, err=True))
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             fail(str(exc), 2)
-        typer.echo(f"Tables: {res.tables}")
-        typer.echo(f"Report: {res.html.resolve()}")
+        say(f"Tables: {res.tables}")
+        say(f"Report: {res.html.resolve()}")
         if res.errors:
             raise typer.Exit(1)

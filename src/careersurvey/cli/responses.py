@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import enum
 import json
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from careersurvey.cli._common import fail, say_error
+from careersurvey.cli._common import fail, say, say_error, say_json
 
 app = typer.Typer(help="Response files: import (validate + store), status, problems, export.",
                   no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 STORE_HELP = "The response store (a DuckDB file; created on first import)."
 
@@ -90,7 +85,7 @@ def import_(
         except ResponsesError as exc:
             unreadable += 1
             if as_json:
-                print(json.dumps({"file": str(path), "error": str(exc), "code": exc.code}, ensure_ascii=False))
+                say_json({"file": str(path), "error": str(exc), "code": exc.code})
             say_error(str(exc))
             if exc.code == "busy":
                 raise typer.Exit(3)
@@ -100,24 +95,22 @@ def import_(
             message = (f"{path}: unexpected {type(exc).__name__} while importing ({exc}); nothing was stored "
                        "for this file. Please report it with the file")
             if as_json:
-                print(json.dumps({"file": str(path), "error": message, "code": "internal"}, ensure_ascii=False))
+                say_json({"file": str(path), "error": message, "code": "internal"})
             say_error(message)
             continue
         if as_json:
-            print(json.dumps(result.to_json(), ensure_ascii=False))
+            say_json(result.to_json())
         elif result.already_imported:
-            console.print(f"{path}: already imported (import {result.import_id}, same sha256); nothing added",
-                          highlight=False)
+            say(f"{path}: already imported (import {result.import_id}, same sha256); nothing added")
         else:
             extra = f", encoding {result.encoding}" if result.encoding else ""
-            console.print(
-                f"{path}: {_count(result.rows_in, 'row')} -> {result.accepted} accepted, {result.quarantined} "
+            say(f"{path}: {_count(result.rows_in, 'row')} -> {result.accepted} accepted, {result.quarantined} "
                 f"quarantined, {_count(result.warnings, 'warning')} ({result.questionnaire}@{result.version}, "
-                f"{result.kind}{extra}; import {result.import_id})", highlight=False)
+                f"{result.kind}{extra}; import {result.import_id})")
             if result.quarantined or result.warnings:
                 rules = target.problems(result.import_id)["rule"].value_counts()
-                console.print("  " + ", ".join(f"{n} {rule}" for rule, n in rules.items())
-                              + f"; see `careersurvey responses problems --store {store}`", highlight=False)
+                say("  " + ", ".join(f"{n} {rule}" for rule, n in rules.items())
+                    + f"; see `careersurvey responses problems --store {store}`")
     if unreadable:
         raise typer.Exit(2)
 
@@ -136,20 +129,16 @@ def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     except ResponsesError as exc:
         fail(str(exc))
     if as_json:
-        print(json.dumps({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))},
-                         ensure_ascii=False))
+        say_json({"counts": counts, "imports": json.loads(ledger.to_json(orient="records", date_format="iso"))})
         return
-    console.print(f"{store}: {_count(counts['imports'], 'import')}, {_count(counts['rows_in'], 'row')}: "
-                  f"{counts['accepted']} accepted, {counts['quarantined']} quarantined (schema version "
-                  f"{s.schema_version()})", highlight=False)
+    say(f"{store}: {_count(counts['imports'], 'import')}, {_count(counts['rows_in'], 'row')}: "
+        f"{counts['accepted']} accepted, {counts['quarantined']} quarantined (schema version {s.schema_version()})")
     for row in ledger.itertuples():
         encoding = f", {row.encoding}" if isinstance(row.encoding, str) else ""
-        console.print(
-            f"  import {row.import_id}: {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
+        say(f"  import {row.import_id}: {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
             f"{row.questionnaire_version}: {_count(row.rows_in, 'row')}, {row.accepted} accepted, {row.quarantined} "
             f"quarantined, {_count(row.warnings, 'warning')}; {str(row.imported_at)[:19]} UTC; sha256 "
-            f"{row.sha256[:16]}",
-            highlight=False)
+            f"{row.sha256[:16]}")
 
 
 @app.command("problems")
@@ -172,18 +161,18 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         frame = target.problems(import_id)
         if out is not None:
             write_problems(frame, out)
-            console.print(f"{_count(len(frame), 'problem')} written to {out}", highlight=False)
+            say(f"{_count(len(frame), 'problem')} written to {out}")
             return
     except ResponsesError as exc:
         fail(str(exc))
     if frame.empty:
-        console.print("no problems recorded")
+        say("no problems recorded")
         return
     for row in frame.itertuples():
         parts = (row.file, f"sheet {row.sheet}" if isinstance(row.sheet, str) else None,
                  f"row {row.row}" if pd.notna(row.row) else None)
         where = ", ".join(p for p in parts if p)
-        sys.stdout.write(f"[{row.severity}] {where}: {row.message}\n")
+        say(f"[{row.severity}] {where}: {row.message}")
 
 
 @app.command("export")
@@ -215,10 +204,9 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     except ResponsesError as exc:
         fail(str(exc))
     for note in result.notes:
-        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, markup=True)
+        say(("note:", "yellow"), f" {note}", err=True)
     for path in result.paths:
-        console.print(f"{path}: {_count(result.rows, 'accepted row')}, {_count(result.columns, 'column')}",
-                      highlight=False)
+        say(f"{path}: {_count(result.rows, 'accepted row')}, {_count(result.columns, 'column')}")
     if quarantined:
-        console.print(f"  not exported: {_count(quarantined, 'quarantined row')}; see `careersurvey responses "
-                      f"problems --store {store}`", highlight=False)
+        say(f"  not exported: {_count(quarantined, 'quarantined row')}; see `careersurvey responses "
+            f"problems --store {store}`")

@@ -13,15 +13,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from careersurvey.cli._common import fail, out_file
+from careersurvey.cli._common import console, fail, out_file, say, shown
 
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # notes (dropped rows); errors go through cli._common.fail
 
 DataOpt = typer.Option(None, "--data", help="CSV file with one row per respondent.")
 StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
@@ -138,10 +134,10 @@ def _with_targets(df, targets: str, margins: Optional[list[str]], drop: bool, po
     incomplete = wide[cols].isna().any(axis=1).to_numpy()
     if inside is not None:
         incomplete = incomplete & inside
-        console.print(t.scope_note(df, inside), markup=False)  # user text (the scope): never rich markup
+        say(t.scope_note(df, inside))
     if incomplete.any() and drop:
-        err.print(f"[yellow]dropped {int(incomplete.sum())} rows with a missing margin variable "
-                  f"({', '.join(cols)})[/]")
+        say((f"dropped {int(incomplete.sum())} rows with a missing margin variable ({', '.join(cols)})", "yellow"),
+            err=True)
         wide = wide.loc[~incomplete]
         inside = None if inside is None else inside[~incomplete]
     return wide, t, t.margins(margins or None, population_total=population_total), inside
@@ -157,29 +153,29 @@ def _finish(d, out: Path, column: str, targets_obj=None) -> None:
         fail(f"{out}: cannot write the file ({exc.strerror or exc}); choose another --out where you may write")
     summary = d.weight_summary()
     _print_summary(summary, targets_obj)
-    console.print(f"wrote {len(data):,} rows with weight column [bold]{column}[/] to {out}")
+    say(f"wrote {len(data):,} rows with weight column ", (column, "bold"), f" to {out}")
 
 
 def _print_summary(summary, targets_obj) -> None:
     """The weight summary as rich tables."""
     if targets_obj is not None:
-        console.print(Text(targets_obj.describe(), style="dim"))  # the targets file's own text, not markup
+        say((targets_obj.describe(), "dim"))  # the targets file's own text
     stats = Table(title="Weights", show_header=True)
     stats.add_column("statistic")
     stats.add_column("value", justify="right")
     for k, v in summary.stats.items():
-        stats.add_row(str(k), f"{v:,.6g}" if isinstance(v, float) else f"{v:,}")
-    console.print(stats)
+        stats.add_row(shown(k), f"{v:,.6g}" if isinstance(v, float) else f"{v:,}")
+    console(wrap=True).print(stats)
     if len(summary.margins):
         m = Table(title="Margins: weighted total vs target", show_header=True)
         for c in ("variable", "level", "target", "achieved", "relative diff"):
             m.add_column(c, justify="right" if c not in ("variable", "level") else "left")
         for (var, level), row in summary.margins.iterrows():
-            m.add_row(str(var), str(level), f"{row['target']:,.1f}", f"{row['achieved']:,.1f}",
+            m.add_row(shown(var), shown(level), f"{row['target']:,.1f}", f"{row['achieved']:,.1f}",
                       f"{row['relative']:.2e}")
-        console.print(m)
+        console(wrap=True).print(m)
     if summary.history:
-        console.print("steps: " + "; ".join(summary.history))
+        say("steps: " + "; ".join(summary.history))
 
 
 def _run(fn, source: Optional[Path]):
