@@ -64,14 +64,15 @@ def rows(d: "cs.SurveyDesign") -> pd.DataFrame:
 
 
 def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Codes as floats with the missing codes as NaN (for models and means)."""
+    """Codes as floats with missing answers as NaN (for models and means); a missing code left in a frame
+    that did not come from ``cs.load_responses`` becomes NaN too."""
     out = frame[list(columns)].apply(pd.to_numeric, errors="coerce").astype(float)
     return out.mask(out.isin(MISSING))
 
 
 def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
-    """Analysis variables shared by the scripts: item codes as numbers (missing codes as NaN; the codes
-    stay in ``attrs["missing"]`` of the loaded responses), top-box indicators, scale scores, intentions,
+    """Analysis variables shared by the scripts: item codes as numbers (missing answers as NaN; which
+    missing code each was is ``cs.load_missing(store)``), top-box indicators, scale scores, intentions,
     pay gap and readable groups."""
     items = [i.name for i in q.items if i.type in ("single", "rating", "integer", "decimal")]
     x = numeric(data, [c for c in items if c in data.columns])
@@ -141,8 +142,8 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
     inside the targets' scope, design weights outside it); ``design`` and ``base`` are its domain of the
     targets' population (researchers in Korea), after and before raking."""
-    data = cs.load_responses(store, labels=False)
-    q = cs.load_questionnaire(data.attrs["questionnaire"])
+    loaded = cs.load_dataset(store, labels=False)
+    data, q = loaded.data, loaded.questionnaire
     notes: list[str] = []
     sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
     design_kw: dict = {}

@@ -1,11 +1,12 @@
-"""load_responses: labels, codes, missing-code reasons, harmonisation across versions."""
+"""load_responses / load_dataset / load_missing: labels, codes, missing codes as NA with their reasons beside
+the frame (never in attrs), harmonisation across versions."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from careersurvey.responses.dataset import load_responses
+from careersurvey.responses.dataset import load_dataset, load_missing, load_responses
 from careersurvey.responses.importer import import_responses
 from careersurvey.responses.problems import ResponsesError
 
@@ -33,34 +34,54 @@ def test_labelled_frame(two_versions):
     assert str(df["age"].dtype) == "Int64" and str(df["pay"].dtype) == "Float64"
     assert df["motives_1"].dtype == "boolean" and df["motives_4"].tolist()[:2] == [False, True]
     assert df["start_date"].iloc[0] == pd.Timestamp("2019-03-01")
-    assert df.attrs["variable_labels"]["motives_2"] == "동기: 자율성"
+    assert load_dataset(two_versions, mini("1.1.0")).variable_labels["motives_2"] == "동기: 자율성"
+    assert df.attrs == {}  # nothing pandas would deep-copy on every column selection
 
 
 def test_english_labels(two_versions):
-    df = load_responses(two_versions, mini("1.1.0"), language="en")
-    assert df["role"].tolist()[:2] == ["Researcher", "Physician"]
-    assert df.attrs["missing_labels"][-6] == "Not asked in this version"
+    ds = load_dataset(two_versions, mini("1.1.0"), language="en")
+    assert ds.data["role"].tolist()[:2] == ["Researcher", "Physician"]
+    assert ds.missing_labels[-6] == "Not asked in this version"
+    assert ds.value_labels["role"][-9] == ds.missing_labels[-9] and ds.language == "en"
 
 
-def test_missing_codes_become_na_with_reasons(two_versions):
-    df = load_responses(two_versions, mini("1.1.0"))
-    missing = df.attrs["missing"]
+@pytest.mark.parametrize("labels", [True, False])
+def test_missing_codes_become_na_with_reasons(two_versions, labels):
+    df = load_responses(two_versions, mini("1.1.0"), labels=labels)
+    missing = load_missing(two_versions, mini("1.1.0"))
+    assert missing.index.equals(df.index) and missing.columns.tolist() == df.columns[3:].tolist()
+    assert load_dataset(two_versions, mini("1.1.0"), labels=labels).missing.equals(missing)
     assert pd.isna(df.loc[2, "age"]) and missing.loc[2, "age"] == -9  # consent = 0: skipped
     assert missing["hours"].isna().tolist() == [False, False, False, True]
     assert missing["hours"].iloc[:3].tolist() == [-6, -6, -6] and pd.isna(df.loc[0, "hours"])
     assert pd.isna(missing.loc[0, "role"])  # a real answer has no reason
 
 
-def test_codes_frame_keeps_missing_codes(two_versions):
+def test_codes_frame_has_no_missing_codes(two_versions):
+    """labels=False: numeric codes, and every missing code NA, so no estimate can average one."""
     df = load_responses(two_versions, mini("1.1.0"), labels=False)
-    assert df["role"].tolist()[:3] == [2, 4, -9]
-    assert df["hours"].tolist() == [-6, -6, -6, 40]  # not asked in 1.0.0
+    assert df["role"].tolist()[:2] == [2, 4] and pd.isna(df["role"][2])
+    assert df["hours"].isna().tolist() == [True, True, True, False]  # not asked in 1.0.0
+    assert df["hours"].iloc[3] == 40
     assert "motives_3" not in df.columns  # choice dropped in 1.1.0
+    numeric = df.select_dtypes("number").drop(columns="import_id")
+    assert not numeric.isin([-6, -7, -8, -9]).any().any()
+
+
+def test_codes_puts_the_missing_codes_back(two_versions):
+    ds = load_dataset(two_versions, mini("1.1.0"), labels=False)
+    codes = ds.codes()
+    assert codes["role"].tolist()[:3] == [2, 4, -9]
+    assert codes["hours"].tolist() == [-6, -6, -6, 40]
+    assert ds.data["hours"].isna().sum() == 3  # the dataset's own frame is unchanged
+    with pytest.raises(ResponsesError, match="codes\\(\\) needs the numeric frame: load the dataset with labels=False"):
+        load_dataset(two_versions, mini("1.1.0")).codes()
 
 
 def test_harmonised_on_older_target_marks_new_choice_not_asked(two_versions):
     df = load_responses(two_versions, mini("1.0.0"), labels=False)
-    assert df["motives_3"].tolist()[-1] == -6
+    assert pd.isna(df["motives_3"].iloc[-1])
+    assert load_missing(two_versions, mini("1.0.0"))["motives_3"].iloc[-1] == -6
     assert "hours" not in df.columns
 
 
@@ -82,7 +103,7 @@ def test_kobo_mixed_export_harmonised(tmp_path):
     db = tmp_path / "s.duckdb"
     import_responses(DATA / "kobo" / "kobo_groups.xlsx", db, [mini("1.0.0"), mini("1.1.0")],
                      form_versions={"vKoboA": "1.0.0", "vKoboB": "1.1.0"})
-    df = load_responses(db, mini("1.1.0"), labels=False)
+    df = load_dataset(db, mini("1.1.0"), labels=False).codes()
     assert df["respondent_id"].tolist() == ["0001", "0002", "0004", "0005", "0006"]
     assert df["hours"].tolist() == [-6, -6, -6, 52, 45]
     assert df["motives_4"].tolist() == [0, 1, 0, 1, 0]
@@ -108,3 +129,19 @@ def test_duplicate_choice_labels_stay_apart(tmp_path):
     import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:2]), db, q)
     df = load_responses(db, q, language="en")
     assert df["role"].tolist() == ["Other (2)", "Other (4)"]
+
+
+def test_a_design_on_the_codes_frame_never_averages_a_missing_code(tmp_path):
+    """The README's path (load_responses(labels=False) -> SurveyDesign -> mean) on pay answered -7/-8:
+    the mean is that of the real answers only."""
+    import careersurvey as cs
+
+    q = mini()
+    rows = [[f"{i:04d}", 1, 2, 30, 1, 0, 0, 0, pay, 3, "2020-01-01", None]
+            for i, pay in enumerate([5000, -7, 7000, -8, 9000, -7], start=1)]
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, rows), db, q)
+    df = load_responses(db, q, labels=False)
+    est = cs.SurveyDesign(df.assign(w=1.0), weights="w").mean("pay", na_rm=True)
+    assert est.loc["pay", "estimate"] == pytest.approx(7000.0)
+    assert load_missing(db, q)["pay"].fillna(0).tolist() == [0, -7, 0, -8, 0, -7]

@@ -11,8 +11,9 @@ import pyreadstat
 import pytest
 
 from careersurvey.questionnaire.model import Module
-from careersurvey.responses.dataset import load_responses
+from careersurvey.responses.dataset import load_dataset
 from careersurvey.responses.export import ExportWarning, cut_bytes, export_responses
+from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.importer import import_responses
 from careersurvey.responses.problems import ResponsesError
 
@@ -35,7 +36,7 @@ def test_sav_roundtrip(store, tmp_path):
     r = export_responses(store, tmp_path / "d.sav", questionnaire=mini())
     assert r.rows == 4 and r.notes == ()
     df, meta = pyreadstat.read_sav(str(r.paths[0]), user_missing=True)
-    codes = load_responses(store, mini(), labels=False)
+    codes = load_dataset(store, mini(), labels=False).codes()
     assert df["respondent_id"].tolist() == ["0001", "0002", "0003", "0009"]
     assert df["role"].tolist() == [2, 4, -9, 1]
     assert df["pay"].tolist()[3] == -7
@@ -145,7 +146,7 @@ def test_parquet_keeps_codes_and_labels(store, tmp_path):
 
     r = export_responses(store, tmp_path / "d.parquet", questionnaire=mini())
     back = pd.read_parquet(r.paths[0])
-    codes = load_responses(store, mini(), labels=False)
+    codes = load_dataset(store, mini(), labels=False).codes()
     pd.testing.assert_frame_equal(back, codes, check_like=False)
     meta = json.loads(pq.read_schema(r.paths[0]).metadata[b"careersurvey"])
     assert meta["value_labels"]["role"]["2"] == "연구원"
@@ -201,3 +202,17 @@ def test_xlsx_text_stays_text(store, tmp_path):
 def test_unknown_format(store, tmp_path):
     with pytest.raises(ResponsesError, match="unknown export format 'sas7bdat'"):
         export_responses(store, tmp_path / "d.sas7bdat", questionnaire=mini())
+
+
+def test_a_dataset_exports_with_its_missing_codes(store, tmp_path):
+    """The codes come from the Dataset (not from the frame's attrs); a bare frame is refused, not written
+    without its missing codes."""
+    ds = load_dataset(store, mini(), labels=False)
+    assert ds.data["pay"].isna().iloc[3] and ds.data.attrs == {}
+    r = export_responses(ds, tmp_path / "d.dta")
+    df, meta = pyreadstat.read_dta(str(r.paths[0]), user_missing=True)
+    assert df["pay"].tolist()[3] == "b" and df["role"].tolist()[2] == "d"  # -7 refused, -9 not applicable
+    assert meta.variable_value_labels["pay"]["b"] == "응답하고 싶지 않음"
+    with pytest.raises(ResponsesError, match="a bare DataFrame has lost its missing codes and labels; pass the "
+                                             "store, or the Dataset of cs.load_dataset"):
+        export_responses(ds.data, tmp_path / "e.sav")

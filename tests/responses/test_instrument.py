@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from careersurvey.responses.dataset import load_responses
+from careersurvey.responses.dataset import load_dataset, load_responses
 from careersurvey.responses.importer import import_responses
 from careersurvey.responses.store import ResponseStore
 
@@ -50,7 +50,7 @@ def test_planted_errors_are_caught(fieldwork):
 
 def test_stored_answers_equal_the_simulated_ones(fieldwork):
     q, sim, db, _ = fieldwork
-    df = load_responses(db, q, labels=False).set_index("respondent_id")
+    df = load_dataset(db, q, labels=False).codes().set_index("respondent_id")
     quarantined = set(ResponseStore(db).problems().query("severity == 'quarantine'")["value"].dropna())
     planted_ids = {p.respondent_id for p in sim.planted if p.kind != "answered_when_skipped"}
     expected = sim.answers.drop(index=[i for i in planted_ids | quarantined if i in sim.answers.index])
@@ -75,8 +75,9 @@ def test_stored_answers_equal_the_simulated_ones(fieldwork):
 def test_questionnaire_found_from_the_store(fieldwork):
     """Without a questionnaire, load_responses loads the store's newest version through the loader."""
     q, _, db, (entry, kobo) = fieldwork
-    df = load_responses(db, language="en")
-    assert df.attrs["questionnaire"] == q.key and len(df) == entry.accepted + kobo.accepted
+    ds = load_dataset(db, language="en")
+    df = ds.data
+    assert ds.questionnaire.key == q.key and len(df) == entry.accepted + kobo.accepted
     assert df["consent"].cat.categories.tolist() == [c.label["en"] for c in q.item("consent").choices.choices]
 
 
@@ -99,15 +100,16 @@ def test_two_versions_harmonised_on_the_newest(fieldwork, tmp_path):
     book = fill_template(export_template(q11, tmp_path / "t11.xlsx", rows=5), answers, tmp_path / "entry11.xlsx")
     (r,) = import_responses(book, db, [q10, q11])
     assert (r.version, r.accepted) == ("1.1.0", 5)
-    df = load_responses(db, q11, labels=False).set_index("respondent_id")
+    df = load_dataset(db, q11, labels=False).codes().set_index("respondent_id")
     old = df.loc[df["questionnaire_version"] == "1.0.0"]
     new = df.loc[[f"N{i}" for i in range(5)]]
     assert "tenure_years" not in df.columns
     assert (old["offer_abroad_pay"] == -6).all() and (old["ai_kind_6"] == -6).all()
     assert new["offer_abroad_pay"].tolist() == answers["offer_abroad_pay"].tolist()
     assert new["ai_kind_6"].tolist() == answers["ai_kind_6"].tolist()
-    back = load_responses(db, q10, labels=False).set_index("respondent_id")
+    back = load_dataset(db, q10, labels=False).codes().set_index("respondent_id")
     assert (back.loc[new.index, "tenure_years"] == -6).all()
     labelled = load_responses(db, q11)
-    missing = labelled.attrs["missing"]
+    missing = load_dataset(db, q11).missing
+    assert labelled.loc[labelled["questionnaire_version"] == "1.0.0", "offer_abroad_pay"].isna().all()
     assert (missing.loc[labelled["questionnaire_version"] == "1.0.0", "offer_abroad_pay"] == -6).all()

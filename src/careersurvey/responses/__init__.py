@@ -14,5 +14,5 @@ a ledger row.
 Modules: ``readers/`` (workbook safety and sheet scan, entry template, KoboToolbox/ODK, CSV),
 ``columns`` (headers to questionnaire columns), ``validate`` (rules from the questionnaire),
 ``store`` + ``schema`` (DuckDB file, migrations), ``importer`` (one file, one transaction),
-``dataset`` (``load_responses``), ``export`` (sav, dta, parquet, csv, xlsx), ``problems`` (messages).
+``dataset`` (``load_responses``, ``load_dataset``, ``load_missing``), ``export`` (sav, dta, parquet, csv, xlsx), ``problems`` (messages).
 """

@@ -1,21 +1,27 @@
-"""``load_responses``: the accepted responses of a store as one typed, labelled pandas DataFrame.
+"""``load_responses``: the accepted responses of a store as one typed pandas DataFrame.
 
 Columns: ``respondent_id``, ``import_id``, ``questionnaire_version``, then every data column of the
 target questionnaire (the newest version in the store unless one is given) in questionnaire order.
 Rows from older versions are harmonised on it: a column the row's version did not have is -6
 ("not asked in this version"); a choice dropped in the newer version has no column (its answers stay
-in the store). Missing codes (-6 -7 -8 -9) become NA; which code each NA was is kept in a companion
-frame, ``df.attrs["missing"]`` (same index and columns, Int8 codes, NA where the answer is real), with
-their labels in ``df.attrs["missing_labels"]``. With ``labels=False`` the frame keeps the numeric codes
-themselves (choice codes, 0/1, missing codes as numbers), which design-based analysis and the SPSS and
-Stata exports need. Both carry ``attrs["variable_labels"]``, ``attrs["value_labels"]`` and
-``attrs["measure"]`` (SPSS measurement level per column).
+in the store).
+
+Missing codes (-6 -7 -8 -9) are NA in the frame, whether it holds labels (categoricals) or numeric
+codes (``labels=False``): a missing code can never be averaged, summed or compared as a number. Which
+code each NA was, the variable and value labels and the SPSS measurement levels travel in an explicit
+value, never in ``DataFrame.attrs`` (pandas deep-copies attrs on every column selection, which made one
+design-based mean ten times slower): ``load_dataset`` returns a :class:`Dataset` (``.data``, the same
+frame; ``.missing``, Int8 codes aligned with it, NA where the answer is real; the labels), and
+``load_missing`` returns the codes frame alone. ``Dataset.codes()`` puts the codes back, for the SPSS
+and Stata exports.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from types import MappingProxyType
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -125,16 +131,51 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
     return meta, matrix, texts, q
 
 
-def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
-                   versions: Sequence[str] | None = None, *, labels: bool = True,
-                   language: str | None = None) -> pd.DataFrame:
-    """Accepted responses as a DataFrame (see the module docs for columns, labels and missing codes).
+@dataclass(frozen=True, slots=True, eq=False)
+class Dataset:
+    """Loaded responses with what the frame itself does not carry.
 
-    ``questionnaire``: the target version (a Questionnaire, ``"id@version"``, ``"id"``) or None for the
-    newest in the store. ``versions``: which questionnaire versions' rows to include (default all).
-    ``labels``: True for categoricals with value labels in ``language`` (default: the questionnaire's
-    first), False for numeric codes. Quarantined rows are never included (see ``responses problems``).
+    ``data``: the frame of :func:`load_responses` (missing codes as NA, no ``attrs``). ``missing``: which
+    missing code each NA was (Int8, same index as ``data``, one column per data column of the
+    questionnaire, NA where the answer is real). ``variable_labels``, ``value_labels`` (choice labels and
+    the missing-code labels), ``missing_labels`` and ``measure`` (SPSS measurement level) by column, in
+    ``language``. ``labels``: whether ``data`` holds labels (categoricals) or numeric codes.
     """
+
+    data: pd.DataFrame
+    missing: pd.DataFrame
+    questionnaire: Questionnaire
+    language: str
+    labels: bool
+    variable_labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    missing_labels: Mapping[int, str] = field(default_factory=dict)
+    measure: Mapping[str, str] = field(default_factory=dict)
+
+    def codes(self) -> pd.DataFrame:
+        """``data`` (of ``labels=False``) with each NA that was a missing code holding that code again.
+
+        Text and date columns keep NA (a code has no place in them; ``missing`` still says which).
+        """
+        if self.labels:
+            raise ResponsesError("codes() needs the numeric frame: load the dataset with labels=False",
+                                 code="usage")
+        out = self.data.copy()
+        for col in self.missing.columns:
+            s = out[col]
+            if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+                continue
+            code = self.missing[col]
+            if code.notna().any():
+                out[col] = s.where(code.isna(), code.astype(s.dtype))
+        return out
+
+
+def load_dataset(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
+                 versions: Sequence[str] | None = None, *, labels: bool = True,
+                 language: str | None = None) -> Dataset:
+    """Accepted responses as a :class:`Dataset`: the frame of :func:`load_responses` and, beside it, the
+    missing code behind every NA and the labels (see the module docs)."""
     meta, matrix, texts, q = load_codes(store, questionnaire, versions)
     lang = language or q.default_language
     if lang not in q.languages:
@@ -146,27 +187,50 @@ def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnai
         "import_id": meta["import_id"].astype("Int64"),
         "questionnaire_version": meta["questionnaire_version"].astype("string"),
     }
-    is_code = np.isin(matrix, MISSING_CODES)
-    missing = pd.DataFrame(np.where(is_code, matrix, np.nan), columns=columns).astype("Int8")
-    value_labels: dict[str, dict[int, str]] = {}
+    missing = _missing_frame(matrix, columns)
+    value_labels: dict[str, Mapping[int, str]] = {}
     variable_labels: dict[str, str] = {}
     for item in q.items:
         for col in item.columns():
             j = columns.index(col)
-            values = matrix[:, j]
             variable_labels[col] = _variable_label(item, col, lang)
-            value_labels[col] = _value_labels(item, q, lang)
-            data[col] = _typed(item, values, texts.get(col), labels, value_labels[col])
-    frame = pd.DataFrame(data)
-    frame.attrs["missing"] = missing
-    frame.attrs["missing_labels"] = {code: q.missing_labels.get(code, {}).get(lang, str(code))
-                                     for code in MISSING_CODES}
-    frame.attrs["variable_labels"] = variable_labels
-    frame.attrs["measure"] = {col: _MEASURE[item.type] for item in q.items for col in item.columns()}
-    frame.attrs["value_labels"] = value_labels
-    frame.attrs["questionnaire"] = q.key
-    frame.attrs["language"] = lang
-    return frame
+            value_labels[col] = MappingProxyType(_value_labels(item, q, lang))
+            data[col] = _typed(item, matrix[:, j], texts.get(col), labels, value_labels[col])
+    return Dataset(
+        data=pd.DataFrame(data), missing=missing, questionnaire=q, language=lang, labels=labels,
+        variable_labels=MappingProxyType(variable_labels), value_labels=MappingProxyType(value_labels),
+        missing_labels=MappingProxyType({code: q.missing_labels.get(code, {}).get(lang, str(code))
+                                         for code in MISSING_CODES}),
+        measure=MappingProxyType({col: _MEASURE[item.type] for item in q.items for col in item.columns()}))
+
+
+def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
+                   versions: Sequence[str] | None = None, *, labels: bool = True,
+                   language: str | None = None) -> pd.DataFrame:
+    """Accepted responses as a DataFrame (see the module docs for columns, labels and missing codes).
+
+    ``questionnaire``: the target version (a Questionnaire, ``"id@version"``, ``"id"``) or None for the
+    newest in the store. ``versions``: which questionnaire versions' rows to include (default all).
+    ``labels``: True for categoricals with value labels in ``language`` (default: the questionnaire's
+    first), False for numeric codes. Either way every missing code (-6 -7 -8 -9) is NA; which code it
+    was is in ``load_missing`` (or ``load_dataset(...).missing``). Quarantined rows are never included
+    (see ``responses problems``).
+    """
+    return load_dataset(store, questionnaire, versions, labels=labels, language=language).data
+
+
+def load_missing(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
+                 versions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Which missing code each NA of :func:`load_responses` was: Int8 codes (-6 -7 -8 -9), NA where the
+    answer is real; same rows (and index) as ``load_responses`` with the same arguments, one column per
+    data column of the questionnaire."""
+    _meta, matrix, _texts, q = load_codes(store, questionnaire, versions)
+    return _missing_frame(matrix, list(q.columns()))
+
+
+def _missing_frame(matrix: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """The missing codes of a code matrix as Int8, NA where the value is a real answer."""
+    return pd.DataFrame(np.where(np.isin(matrix, MISSING_CODES), matrix, np.nan), columns=columns).astype("Int8")
 
 
 def _variable_label(item: Item, col: str, lang: str) -> str:
@@ -200,11 +264,11 @@ def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool
         if item.type == "date":
             return pd.Series(pd.to_datetime(series, errors="coerce", format="ISO8601"))
         return series.astype("string")
+    real = np.where(code, np.nan, values)
     if not labels:
         if item.type == "decimal":
-            return pd.Series(values).astype("Float64")
-        return pd.Series(values).astype("Float64").round().astype("Int64")
-    real = np.where(code, np.nan, values)
+            return pd.Series(real).astype("Float64")
+        return pd.Series(real).astype("Float64").round().astype("Int64")
     if item.type in ("single", "rating") and item.choices is not None:
         codes = [c.code for c in item.choices.choices]
         cats = [value_labels[c] for c in codes]

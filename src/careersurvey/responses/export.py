@@ -10,8 +10,10 @@ SPSS limits are in bytes of UTF-8 (Hangul takes 3): names 64, variable labels 25
 Stata's in characters: names 32, variable labels 80. Longer text is cut on a character boundary, never
 mid-character, and each cut is reported (``ExportResult.notes`` and an :class:`ExportWarning`).
 
-parquet, csv and xlsx hold the numeric codes (``labels=False``, the default: nothing is lost) or the
-labelled values (``labels=True``). csv is written as utf-8-sig by default so that Korean Excel opens
+parquet, csv and xlsx hold the numeric codes with the missing codes written as codes (``labels=False``,
+the default: nothing is lost) or the labelled values, missing answers empty (``labels=True``). The codes
+come from the :class:`~careersurvey.responses.dataset.Dataset` of the store (its ``missing`` frame), never
+from ``DataFrame.attrs``. csv is written as utf-8-sig by default so that Korean Excel opens
 it, cp949 on request; formula-like text is neutralised in csv and xlsx as the forms do it.
 """
 
@@ -22,13 +24,13 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, Questionnaire
-from careersurvey.responses.dataset import META_COLUMNS, load_responses
+from careersurvey.responses.dataset import META_COLUMNS, Dataset, load_dataset
 from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.store import ResponseStore
 
@@ -85,10 +87,10 @@ class _Fitter:
         return out
 
 
-def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str | Path, fmt: str | None = None, *,
+def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Path, fmt: str | None = None, *,
                      questionnaire: Questionnaire | str | None = None, versions: Sequence[str] | None = None,
                      language: str | None = None, labels: bool = False, encoding: str = "utf-8-sig") -> ExportResult:
-    """Write the accepted responses of a store (or a frame from ``load_responses(labels=False)``) to ``out``.
+    """Write the accepted responses of a store (or a :class:`Dataset` from ``load_dataset``) to ``out``.
 
     ``fmt`` defaults to the extension of ``out``. ``language``: the label language (default the
     questionnaire's first), or ``"all"`` for one file per language (sav, dta).
@@ -101,42 +103,42 @@ def export_responses(source: ResponseStore | str | Path | pd.DataFrame, out: str
     if fmt == "csv":
         _check_encoding(encoding, out)
     if isinstance(source, pd.DataFrame):
-        frames = {language or source.attrs.get("language", "ko"): source}
-        langs = list(frames)
+        raise ResponsesError("a bare DataFrame has lost its missing codes and labels; pass the store, or the "
+                             "Dataset of cs.load_dataset(store, labels=False)", code="usage", file=str(out))
+    text_labels = labels and fmt in ("csv", "xlsx", "parquet")
+    if isinstance(source, Dataset):
+        datasets = {source.language: source}
+        langs = [source.language]
     else:
-        base = load_responses(source, questionnaire, versions, labels=False,
-                              language=None if language in (None, "all") else language)
-        if language == "all":
-            q = questionnaire if isinstance(questionnaire, Questionnaire) else _questionnaire(base)
-            langs = list(q.languages)
-        else:
-            langs = [base.attrs["language"]]
-        frames = {lang: base if lang == base.attrs["language"] and not (labels and fmt in ("csv", "xlsx", "parquet"))
-                  else load_responses(source, questionnaire, versions, language=lang,
-                                      labels=labels and fmt in ("csv", "xlsx", "parquet"))
-                  for lang in langs}
+        base = load_dataset(source, questionnaire, versions, labels=False,
+                            language=None if language in (None, "all") else language)
+        langs = list(base.questionnaire.languages) if language == "all" else [base.language]
+        datasets = {lang: base if lang == base.language and not text_labels
+                    else load_dataset(source, questionnaire, versions, language=lang, labels=text_labels)
+                    for lang in langs}
     paths: list[Path] = []
     notes: list[str] = []
     for lang in langs:
-        frame = frames[lang]
+        ds = datasets[lang]
+        frame = ds.data if ds.labels else ds.codes()
         path = out if len(langs) == 1 else out.with_name(f"{out.stem}.{lang}{out.suffix}")
         with _writing(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             if fmt == "sav":
-                notes += _write_sav(frame, path)
+                notes += _write_sav(frame, ds, path)
             elif fmt == "dta":
-                notes += _write_dta(frame, path)
+                notes += _write_dta(frame, ds, path)
             elif fmt == "parquet":
-                _write_parquet(frame, path)
+                _write_parquet(frame, ds, path)
             elif fmt == "csv":
                 _write_csv(frame, path, encoding)
             else:
-                _write_xlsx(frame, path)
+                _write_xlsx(frame, path, labels=ds.variable_labels)
         paths.append(path)
     for note in notes:
         warnings.warn(note, ExportWarning, stacklevel=2)
-    first_frame = frames[langs[0]]
-    return ExportResult(tuple(paths), len(first_frame), len(first_frame.columns), tuple(notes))
+    first = datasets[langs[0]].data
+    return ExportResult(tuple(paths), len(first), len(first.columns), tuple(notes))
 
 
 def _check_encoding(encoding: str, out: Path) -> None:
@@ -167,13 +169,6 @@ def _writing(path: Path) -> Iterator[None]:
                              code="export", file=str(path)) from None
 
 
-def _questionnaire(frame: pd.DataFrame) -> Questionnaire:
-    """The questionnaire a loaded frame was harmonised on (from its attrs)."""
-    from careersurvey.responses.importer import load_questionnaire_spec
-
-    return load_questionnaire_spec(frame.attrs["questionnaire"])
-
-
 def _codes_for_stats(frame: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns as float64 (NaN for NA), text as object str, dates as datetime64."""
     data = {}
@@ -188,62 +183,60 @@ def _codes_for_stats(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _stats_frame(frame: pd.DataFrame, fit: _Fitter, *, names: dict[str, int], labels: dict[str, int]
-                 ) -> tuple[pd.DataFrame, list[str], dict[str, str], dict[str, str], dict[str, dict]]:
+def _stats_frame(frame: pd.DataFrame, ds: Dataset, fit: _Fitter, *, names: dict[str, int], labels: dict[str, int]
+                 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """What SPSS and Stata writers share: codes frame with names cut to the format's limit (``names``:
-    ``limit_bytes`` or ``limit_chars``), variable labels cut likewise (``labels``), the frame's labels."""
+    ``limit_bytes`` or ``limit_chars``) and the variable labels cut likewise (``labels``)."""
     codes = _codes_for_stats(frame)
     new_names = _fit_names(list(codes.columns), fit, **names)
     codes.columns = new_names
-    var_labels = frame.attrs.get("variable_labels", {})
-    column_labels = {new: fit.fit(var_labels[old], f"variable label of {old}", **labels)
-                     for old, new in zip(frame.columns, new_names) if old in var_labels}
-    return codes, new_names, var_labels, column_labels, frame.attrs.get("value_labels", {})
+    column_labels = {new: fit.fit(ds.variable_labels[old], f"variable label of {old}", **labels)
+                     for old, new in zip(frame.columns, new_names) if old in ds.variable_labels}
+    return codes, new_names, column_labels
 
 
-def _write_sav(frame: pd.DataFrame, path: Path) -> list[str]:
+def _write_sav(frame: pd.DataFrame, ds: Dataset, path: Path) -> list[str]:
     """SPSS .sav with variable and value labels, user-missing range -9..-6, measurement levels."""
     import pyreadstat
 
     fit = _Fitter("SPSS")
-    codes, names, var_labels, column_labels, value_labels = _stats_frame(
-        frame, fit, names={"limit_bytes": SAV_NAME_BYTES}, labels={"limit_bytes": SAV_LABEL_BYTES})
+    codes, names, column_labels = _stats_frame(
+        frame, ds, fit, names={"limit_bytes": SAV_NAME_BYTES}, labels={"limit_bytes": SAV_LABEL_BYTES})
     vvl = {new: {float(k): fit.fit(v, f"value label {k} of {old}", limit_bytes=SAV_VALUE_LABEL_BYTES)
-                 for k, v in value_labels[old].items()}
-           for old, new in zip(frame.columns, names) if old in value_labels and old in var_labels
+                 for k, v in ds.value_labels[old].items()}
+           for old, new in zip(frame.columns, names) if old in ds.value_labels and old in ds.variable_labels
            and pd.api.types.is_numeric_dtype(codes[new])}
     missing = {new: [{"lo": float(min(MISSING_CODES)), "hi": float(max(MISSING_CODES))}]
                for new in vvl}
-    levels = frame.attrs.get("measure", {})
-    measure = {new: levels.get(old, "nominal" if pd.api.types.is_object_dtype(codes[new]) else "scale")
+    measure = {new: ds.measure.get(old, "nominal" if pd.api.types.is_object_dtype(codes[new]) else "scale")
                for old, new in zip(frame.columns, names)}
     try:
         pyreadstat.write_sav(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
                              missing_ranges=missing, variable_measure=measure,
-                             file_label=cut_bytes(frame.attrs.get("questionnaire", ""), 64))
+                             file_label=cut_bytes(ds.questionnaire.key, 64))
     except Exception as exc:
         raise ResponsesError(f"SPSS export failed: {exc}", code="export", file=str(path)) from None
     return fit.notes
 
 
-def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
+def _write_dta(frame: pd.DataFrame, ds: Dataset, path: Path) -> list[str]:
     """Stata .dta with labels; missing codes as extended missing values .a-.d."""
     import pyreadstat
 
     fit = _Fitter("Stata")
-    codes, names, var_labels, column_labels, value_labels = _stats_frame(
-        frame, fit, names={"limit_chars": DTA_NAME_CHARS}, labels={"limit_chars": DTA_LABEL_CHARS})
+    codes, names, column_labels = _stats_frame(
+        frame, ds, fit, names={"limit_chars": DTA_NAME_CHARS}, labels={"limit_chars": DTA_LABEL_CHARS})
     vvl: dict[str, dict] = {}
     missing_user: dict[str, list[str]] = {}
     for old, new in zip(frame.columns, names):
-        if old not in var_labels or not pd.api.types.is_numeric_dtype(codes[new]):
+        if old not in ds.variable_labels or not pd.api.types.is_numeric_dtype(codes[new]):
             continue
         values = codes[new].to_numpy()
         is_code = np.isin(values, MISSING_CODES)
         present = set(np.unique(values[is_code]).astype(int).tolist())
         # labels of extended missing values are allowed only where the column holds them (pyreadstat)
         labels = {(DTA_MISSING[int(k)] if k in MISSING_CODES else int(k) if float(k).is_integer() else k): v
-                  for k, v in value_labels.get(old, {}).items() if k not in MISSING_CODES or k in present}
+                  for k, v in ds.value_labels.get(old, {}).items() if k not in MISSING_CODES or k in present}
         if labels:
             vvl[new] = labels
         if is_code.any():
@@ -254,7 +247,7 @@ def _write_dta(frame: pd.DataFrame, path: Path) -> list[str]:
     try:
         pyreadstat.write_dta(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
                              missing_user_values=missing_user, version=15,
-                             file_label=frame.attrs.get("questionnaire", "")[:80])
+                             file_label=ds.questionnaire.key[:80])
     except Exception as exc:
         raise ResponsesError(f"Stata export failed: {exc}", code="export", file=str(path)) from None
     return fit.notes
@@ -270,19 +263,17 @@ def _fit_names(names: list[str], fit: _Fitter, **limit) -> list[str]:
     return out
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, ds: Dataset, path: Path) -> None:
     """Parquet with the labels and questionnaire key kept in the file's schema metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    plain = frame.copy()
-    plain.attrs = {}
-    table = pa.Table.from_pandas(plain, preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"careersurvey"] = json.dumps({
-        "questionnaire": frame.attrs.get("questionnaire"), "language": frame.attrs.get("language"),
-        "variable_labels": frame.attrs.get("variable_labels", {}),
-        "value_labels": {k: {str(c): t for c, t in v.items()} for k, v in frame.attrs.get("value_labels", {}).items()},
+        "questionnaire": ds.questionnaire.key, "language": ds.language,
+        "variable_labels": dict(ds.variable_labels),
+        "value_labels": {k: {str(c): t for c, t in v.items()} for k, v in ds.value_labels.items()},
     }, ensure_ascii=False).encode("utf-8")
     pq.write_table(table.replace_schema_metadata(meta), path)
 
@@ -311,7 +302,8 @@ def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
                              "utf-8-sig instead", code="encoding", file=str(path)) from None
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", label_row: bool = True) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", labels: Mapping[str, str] | None = None
+                ) -> None:
     """xlsx: names in row 1, variable labels in row 2, text written as text (never as formulas)."""
     import xlsxwriter
 
@@ -323,10 +315,9 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", label_r
     quoted = wb.add_format({"quote_prefix": True})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws = wb.add_worksheet(sheet)
-    labels = frame.attrs.get("variable_labels", {})
     ws.write_row(0, 0, list(frame.columns))
-    top = 2 if label_row else 1
-    if label_row:
+    top = 2 if labels is not None else 1
+    if labels is not None:
         ws.write_row(1, 0, [labels.get(c, "") for c in frame.columns])
     for j, col in enumerate(frame.columns):
         s = frame[col]
@@ -357,7 +348,7 @@ def write_problems(frame: pd.DataFrame, path: str | Path) -> Path:
         if path.suffix.lower() == ".csv":
             _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
         else:
-            _write_xlsx(frame, path, sheet="problems", label_row=False)
+            _write_xlsx(frame, path, sheet="problems")
     return path
 
 
