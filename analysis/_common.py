@@ -148,21 +148,10 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
     design_kw: dict = {}
     if sample.exists():
-        try:
-            frame = pd.read_csv(sample, dtype={"respondent_id": str, "psu": str, "stratum": str})
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ValueError(f"{sample}: cannot read the sample design as CSV ({exc}); pass --sample with the "
-                             "sample design CSV") from None
-        missing = [c for c in SAMPLE_COLUMNS if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{sample}: the sample design has no column {', '.join(missing)}; it needs "
-                             f"{', '.join(SAMPLE_COLUMNS)} (one row per respondent)")
-        data = data.merge(frame, on="respondent_id", how="left", validate="one_to_one")
-        lost = data["design_weight"].isna()
-        if lost.any():
-            raise ValueError(f"{sample}: {int(lost.sum())} accepted respondents (e.g. "
-                             f"{data.loc[lost, 'respondent_id'].iloc[0]}) are not in the sample file; add "
-                             "their stratum, psu, fpc1 and design_weight, or pass --sample with the right file")
+        # ids (and stratum and institution codes) compared as text; design rows of respondents who are not
+        # in the store (quarantined at import) are named in the notes
+        data = cs.attach_sample_design(data, sample, text=("stratum", "psu"), require=SAMPLE_COLUMNS[1:],
+                                       source=str(store), note=notes.append)
         # a stratum where only one institution responded gets R survey's "adjust" (centred at the mean)
         design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust")
         notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "

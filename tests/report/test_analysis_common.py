@@ -86,7 +86,9 @@ def test_missing_margins_take_the_mode_of_their_stratum() -> None:
                      "sampling stratum for raking"]
 
 
-def test_a_sample_file_missing_respondents_is_an_error_naming_one(tmp_path) -> None:
+def test_the_sample_file_is_joined_by_id_with_every_mismatch_named(tmp_path) -> None:
+    """load_study joins with cs.attach_sample_design: a missing respondent and a repeated id are errors naming
+    the ids (and the file's rows); a design row without a respondent is a note, not a silent drop."""
     import careersurvey as cs
     from careersurvey.simulate import Margins, simulate_survey
     from careersurvey.simulate.population import DEFAULT_MARGINS
@@ -96,9 +98,24 @@ def test_a_sample_file_missing_respondents_is_an_error_naming_one(tmp_path) -> N
     sim = simulate_survey(q, template, tmp_path, seed=3, n_institutions=40, take=5,
                           margins=Margins(size=30_000, shares=DEFAULT_MARGINS.shares))
     cs.import_responses(list(sim.files), tmp_path / "store.duckdb", q)
-    sample = pd.read_csv(sim.sample_file, dtype={"respondent_id": str})
+    store = tmp_path / "store.duckdb"
+    sample = cs.read_table(sim.sample_file)
+    accepted = set(cs.load_responses(store, labels=False)["respondent_id"])
     first = sample["respondent_id"].iloc[0]
     sample.iloc[1:].to_csv(tmp_path / "short.csv", index=False)
-    with pytest.raises(ValueError, match=rf"short.csv: 1 accepted respondents \(e.g. {first}\) are not in the "
-                                         "sample file; add their stratum"):
-        common.load_study(tmp_path / "store.duckdb", tmp_path / "short.csv")
+    with pytest.raises(ValueError, match=rf"short.csv: 1 respondent of {store} without a design row: '{first}'; "
+                                         "add a row for each"):
+        common.load_study(store, tmp_path / "short.csv")
+    pd.concat([sample, sample.iloc[[4]]]).to_csv(tmp_path / "twice.csv", index=False)
+    again = sample["respondent_id"].iloc[4]
+    with pytest.raises(ValueError, match=rf"twice.csv: respondent_id '{again}' in row 6 and row {len(sample) + 2}: "
+                                         "1 id with more than one design row"):
+        common.load_study(store, tmp_path / "twice.csv")
+    extra = sample.iloc[[0]].assign(respondent_id="X-999")
+    pd.concat([sample, extra]).to_csv(tmp_path / "extra.csv", index=False)
+    study = common.load_study(store, tmp_path / "extra.csv", targets=None)
+    unused = sorted(set(sample["respondent_id"]) - accepted) + ["X-999"]  # quarantined rows and the stranger
+    note = next(n for n in study.notes if "without a respondent" in n)
+    assert note.startswith(f"{tmp_path / 'extra.csv'}: {len(unused)} design row")
+    assert f"'X-999' (row {len(sample) + 2})" in note
+    assert len(study.full.data) == len(accepted)

@@ -19,7 +19,8 @@ from careersurvey.cli._common import console, fail, out_file, say, shown
 
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
 
-DataOpt = typer.Option(None, "--data", help="CSV file with one row per respondent.")
+DataOpt = typer.Option(None, "--data", help="Data file with one row per respondent: csv, xlsx, parquet, sav or dta "
+                       "(e.g. a `careersurvey responses export`); respondent ids are read as text.")
 StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
 QuestOpt = typer.Option(None, "--questionnaire", help="With --store: questionnaire id or id@version.")
 WeightsOpt = typer.Option(None, "--weights", help="Column of design weights (default: all 1).")
@@ -29,8 +30,8 @@ FpcOpt = typer.Option(None, "--fpc", help="Column of first-stage population size
 LonelyOpt = typer.Option("fail", "--lonely-psu",
                          help="Strata with one PSU: fail, remove, adjust, average or certainty (R survey's).")
 SampleOpt = typer.Option(None, "--sample",
-                         help="CSV of the sample design per respondent (respondent_id, design weight, stratum, "
-                              "PSU, fpc), joined to the data by respondent_id.")
+                         help="Sample design per respondent (CSV or xlsx: respondent_id, design weight, stratum, "
+                              "PSU, fpc), joined to the data by respondent_id (ids compared as text).")
 OutOpt = typer.Option(..., "--out", help="CSV to write: the data plus the new weight column.")
 ColOpt = typer.Option("weight", "--weight-column", help="Name of the new weight column.")
 TargetsOpt = typer.Option(..., "--targets", help="Targets id (survey/targets/<id>.yaml) or a YAML file.")
@@ -43,30 +44,28 @@ ScopeOpt = typer.Option(False, "--in-scope",
                              "the others keep their design weights.")
 
 
-def _read_csv(path: Path):
-    """A CSV file, or a clean error naming it."""
-    import pandas as pd
+def _read_table(path: Path, what: str, text: tuple[str, ...]):
+    """A data file (csv, xlsx, parquet, sav, dta) with respondent ids as text, or a clean error naming it."""
+    from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.tables import read_table
 
-    if not path.exists():
-        fail(f"{path}: no such file")
-    if path.is_dir():
-        fail(f"{path}: is a folder; give a CSV file with one row per respondent")
     try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        fail(f"{path}: cannot read as CSV ({exc}); give a CSV file with a header row (export a store with "
-             "`careersurvey responses export -f csv`)")
+        return read_table(path, text=("respondent_id", *text), what=what)
+    except ResponsesError as exc:
+        fail(str(exc))
 
 
-def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None):
-    """The respondents (item codes) from a CSV or a store, with the sample design file joined when given.
+def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None,
+          text: tuple[str, ...] = ()):
+    """The respondents (item codes) from a data file or a store, with the sample design file joined when given.
 
-    Rows are indexed by respondent_id when the data have unique ids, so errors name respondents.
+    Ids are text throughout. Rows are indexed by respondent_id when the data have unique ids, so errors name
+    respondents. ``text``: sample columns read as text (the strata and PSU codes).
     """
     if (data is None) == (store is None):
         fail("give exactly one of --data CSV or --store FILE")
     if data is not None:
-        df = _read_csv(data)
+        df = _read_table(data, "data file", tuple(t for t in text if t))
     else:
         from careersurvey.responses.dataset import load_responses
         from careersurvey.responses.problems import ResponsesError
@@ -79,34 +78,21 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
         fail(f"{data or store}: no respondents to weight (the data have no rows); "
              + ("add the data rows below the header" if data is not None else "import accepted responses first"))
     if sample is not None:
-        df = _join_sample(df, _read_csv(sample), sample, data or store)
+        df = _join_sample(df, sample, data or store, text)
     if "respondent_id" in df.columns and df["respondent_id"].notna().all() and df["respondent_id"].is_unique:
         df.index = df["respondent_id"].astype(str).rename(None)
     return df
 
 
-def _join_sample(df, frame, sample: Path, source: Path):
-    """The data with the sample file's columns, one sample row per respondent; every respondent must be in it."""
-    for name, table in ((source, df), (sample, frame)):
-        if "respondent_id" not in table.columns:
-            fail(f"{name}: no respondent_id column to join the sample design on")
-    df = df.copy()  # one block per dtype: the merge below would warn of a fragmented frame on stderr otherwise
-    frame = frame.assign(respondent_id=frame["respondent_id"].astype(str))
-    dup = frame["respondent_id"][frame["respondent_id"].duplicated()]
-    if len(dup):
-        fail(f"{sample}: respondent_id {dup.iloc[0]!r} appears more than once ({len(dup)} repeats); "
-              "keep one design row per respondent")
-    clash = sorted(set(frame.columns) & set(df.columns) - {"respondent_id"})
-    if clash:
-        fail(f"{sample}: columns {clash} are also in {source}; rename them in the sample file")
-    joined = df.assign(respondent_id=df["respondent_id"].astype(str)).merge(frame, on="respondent_id", how="left",
-                                                                         indicator=True)
-    lost = joined["_merge"] == "left_only"
-    if lost.any():
-        ids = ", ".join(joined.loc[lost, "respondent_id"].head(5))
-        fail(f"{sample}: {int(lost.sum())} respondents of {source} have no sample design row (e.g. {ids}); "
-              "add them, or check that both files come from the same fieldwork")
-    return joined.drop(columns="_merge")
+def _join_sample(df, sample: Path, source: Path, text: tuple[str, ...]):
+    """The data with the sample file's columns (cs.attach_sample_design); unmatched design rows are a note."""
+    import careersurvey as cs
+
+    try:
+        return cs.attach_sample_design(df, sample, text=[t for t in text if t], source=str(source),
+                                       note=lambda m: err.print(f"note: {m}", markup=False, highlight=False))
+    except cs.ResponsesError as exc:
+        fail(str(exc))
 
 
 def _design(df, weights, strata, psu, fpc=None, lonely_psu="fail"):
@@ -207,7 +193,7 @@ def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
     """Rake (iterative proportional fitting) to the margins of a targets file."""
     out_file(out)
-    df = _read(data, store, questionnaire, sample)
+    df = _read(data, store, questionnaire, sample, (strata, psu))
 
     def go():
         wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
@@ -233,7 +219,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               tol: float = typer.Option(1e-7, help="Relative tolerance on every target.")) -> None:
     """Calibrate to the margins of a targets file (and numeric totals), with optional bounds."""
     out_file(out)
-    df = _read(data, store, questionnaire, sample)
+    df = _read(data, store, questionnaire, sample, (strata, psu))
     b = None
     if bounds:
         try:

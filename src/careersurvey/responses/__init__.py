@@ -14,5 +14,7 @@ a ledger row.
 Modules: ``readers/`` (workbook safety and sheet scan, entry template, KoboToolbox/ODK, CSV),
 ``columns`` (headers to questionnaire columns), ``validate`` (rules from the questionnaire),
 ``store`` + ``schema`` (DuckDB file, migrations), ``importer`` (one file, one transaction),
-``dataset`` (``load_responses``, ``load_dataset``, ``load_missing``), ``export`` (sav, dta, parquet, csv, xlsx), ``problems`` (messages).
+``dataset`` (``load_responses``, ``load_dataset``, ``load_missing``), ``export`` (sav, dta, parquet, csv, xlsx),
+``problems`` (messages), ``tables`` (``read_table``: a user's data file, ids kept as text), ``sample_design``
+(``attach_sample_design``: the sample-design file joined by respondent id).
 """
