@@ -90,7 +90,7 @@ def _join_sample(df, sample: Path, source: Path, text: tuple[str, ...]):
 
     try:
         return cs.attach_sample_design(df, sample, text=[t for t in text if t], source=str(source),
-                                       note=lambda m: err.print(f"note: {m}", markup=False, highlight=False))
+                                       note=lambda m: say(("note:", "yellow"), " ", m, err=True))
     except cs.ResponsesError as exc:
         fail(str(exc))
 

@@ -100,7 +100,6 @@ def attach_sample_design(data: pd.DataFrame, sample: str | Path | pd.DataFrame, 
     added = design.drop(columns=[key], errors="ignore").reindex(pd.Index(present))
     added.index = data.index
     out = pd.concat([data, added], axis=1)
-    out.attrs = data.attrs
     return out
 
 
