@@ -158,7 +158,8 @@ def test_weights_print_hostile_paths_and_column_names_as_text(folder: Path) -> N
     assert plain(result.stdout).splitlines()[-1] == f"wrote 10 rows with weight column {SHOWN} to {shown(out)}"
     missing = run("weights", "trim", "--data", folder / "none.csv", "--weights", "w", "--upper", "8", "--out", out)
     assert missing.exit_code == 1
-    assert plain(missing.stderr) == f"error: {shown(folder / 'none.csv')}: no such file\n"
+    assert plain(missing.stderr) == (f"error: {shown(folder / 'none.csv')}: no such file; check the name and folder "
+                                    "of the data file\n")
 
 
 @pytest.mark.parametrize("command", ["analyze RQ1", "report"])

@@ -44,7 +44,7 @@ def read_rows(path: str | Path, text: Sequence[str], *, what: str) -> tuple[pd.D
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if not path.exists():
-        raise ResponsesError(f"no such file; give the {what}", code="usage", file=str(path))
+        raise ResponsesError(f"no such file; check the name and folder of the {what}", code="usage", file=str(path))
     if path.is_dir():
         raise ResponsesError(f"this is a folder; give a CSV file (or {', '.join(TABLE_FORMATS[1:])}) as the "
                              f"{what}", code="usage", file=str(path))
