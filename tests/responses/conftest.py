@@ -10,6 +10,8 @@ import pytest
 from careersurvey.questionnaire.model import Choice, ChoiceList, Item, Module, Questionnaire, Range
 
 DATA = Path(__file__).parent / "data"
+#: What the real template (forms.template) writes under respondent_id in its question-text row (row 2).
+ID_LABEL = "응답자 ID (문자로 입력, 예: 0007)"
 
 
 def _choices(name, rows):
@@ -73,7 +75,7 @@ def write_template(path: Path, q: Questionnaire, rows: list[list], *, meta: dict
     ws.title = "Responses"
     names = headers or ["respondent_id", *q.columns()]
     ws.append(names)
-    ws.append(["응답자 ID", *[c for c in names[1:]]])
+    ws.append([ID_LABEL, *[c for c in names[1:]]])
     for r in rows:
         ws.append(r)
     m = wb.create_sheet("_meta")

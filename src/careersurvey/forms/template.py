@@ -124,6 +124,11 @@ _WORDS = {
 }
 
 
+#: What the template writes under ``respondent_id`` in its question-text row, in each language it speaks: the
+#: response reader recognises that row by this text wherever it ends up (moved, copied or its neighbour deleted).
+ID_LABELS: frozenset[str] = frozenset(words["id"] for words in _WORDS.values())
+
+
 def _words(lang: str) -> Mapping[str, str]:
     """The template's fixed wording in ``lang`` (English for languages without their own)."""
     return _WORDS.get(lang, _WORDS["en"])

@@ -82,6 +82,10 @@ RULES: dict[str, RuleInfo] = {
     "repeat_group": RuleInfo(
         WARNING, "sheet {column!r} is a repeat group with {value} rows; kept as raw text (the questionnaire has none)"
     ),
+    "above_header": RuleInfo(
+        WARNING, "{value}: above the header ({extra}), so not read as responses; if one is a respondent, move it "
+                 "below the header and import the file again"
+    ),
     "empty_file": RuleInfo(WARNING, "the sheet has a header but no data rows"),
     "label_header": RuleInfo(WARNING, "headers are labels ({extra}); columns were matched to items by label text"),
 }

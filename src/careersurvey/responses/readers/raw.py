@@ -73,12 +73,15 @@ def is_empty(values: np.ndarray) -> np.ndarray:
 _NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean", "date", "datetime"})
 
 
-def drop_blank_rows(data: dict[str, np.ndarray], rows: np.ndarray, empty: dict[str, np.ndarray]
-                    ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
-    """Remove rows whose every cell is empty: they are spacing, not responses."""
+def drop_blank_rows(data: dict[str, np.ndarray], rows: np.ndarray, empty: dict[str, np.ndarray],
+                    keep: frozenset[int] = frozenset()) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Remove rows whose every cell is empty: they are spacing, not responses. Rows in ``keep`` stay (a row
+    whose only content is formulas reads as empty when the file holds no cached results)."""
     if not data or len(rows) == 0:
         return data, rows, empty
     blank = np.logical_and.reduce([empty[k] for k in data])
+    if keep:
+        blank &= ~np.isin(rows, list(keep))
     if not blank.any():
         return data, rows, empty
     keep = ~blank
