@@ -84,7 +84,8 @@ def test_show_prints_hostile_labels_as_text(hostile_questionnaire: Path, layout:
     result = run("questionnaire", "show", hostile_questionnaire, "--lang", "en", "--layout", layout)
     assert result.exit_code == 0, result.output
     out = plain(result.stdout)
-    for text in (f"What is your position? {SHOWN}", f"Work {SHOWN}", f"Fear of failure {SHOWN}"):
+    for text in (f"What is your position? {SHOWN}", f"2=Researcher {SHOWN}", f"Work {SHOWN}",
+                 f"Fear of failure {SHOWN}"):
         assert text in out, (text, out)
 
 

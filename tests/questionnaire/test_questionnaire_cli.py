@@ -140,3 +140,60 @@ def test_show_names_a_module_rule(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert "m1_work: Work (asked if consent == 1)" in lines
     assert "    asked if: consent == 1 and role != 1" in lines  # pay: the module's rule, then its own
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_show_lists_the_codes_and_labels_of_every_choice_list(lang: str) -> None:
+    """Every choice list an item uses is printed in full once (long ones one choice a line), whatever its size."""
+    q = load_questionnaire(STEM)
+    result = runner.invoke(app, ["questionnaire", "show", STEM, "--lang", lang, "--layout", "list"],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    users: dict[str, list[str]] = {}
+    for item in q.items:
+        if item.choices is not None:
+            users.setdefault(item.choices.name, []).append(item.name)
+    assert len(users) == 37 and len(users["agree5"]) == 57
+    long_lists = 0
+    for name, items in users.items():
+        pairs = [f"{c.code}={c.label[lang]}" for c in q.choice_lists[name].choices]
+        if len(", ".join(pairs)) <= 60:
+            assert lines.count(f"answers: {', '.join(pairs)}") >= len(items), name
+            continue
+        long_lists += 1
+        at = lines.index(f"answers: {name}, {len(pairs)} choices:")
+        assert lines[at + 1:at + 1 + len(pairs)] == pairs, name
+        assert lines.count(f"answers: {name} ({len(pairs)} choices, listed at {items[0]})") == len(items) - 1
+    assert long_lists >= 20
+
+
+def test_show_prints_a_long_choice_list_once_then_refers_to_it(tmp_path: Path) -> None:
+    """On a questionnaire of the test's own: a list is long by its text, not its number of choices."""
+    text = Path(MINI).read_text(encoding="utf-8").replace('en: "Professor"', 'en: "Professor, lecturer or dean"')
+    path = tmp_path / "mini-1.0.0.yaml"
+    path.write_text(text.replace('en: "Student"', 'en: "Student in a degree programme"'), encoding="utf-8")
+    listed = runner.invoke(app, ["questionnaire", "show", str(path), "--lang", "en", "--layout", "list"],
+                           env={"COLUMNS": "100"})
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    at = lines.index("role  single")
+    assert lines[at:at + 7] == [
+        "role  single", "    What is your position?", "    answers: role, 3 choices:",
+        "        1=Student in a degree programme", "        2=Researcher", "        3=Professor, lecturer or dean",
+        "    asked if: consent == 1"]
+    at = lines.index("fear_shame  rating [fear]")
+    assert lines[at:at + 9] == [
+        "fear_shame  rating [fear]", "    Failing makes me ashamed.", "    answers: agree5, 5 choices:",
+        "        1=Strongly disagree", "        2=Disagree", "        3=Neither", "        4=Agree",
+        "        5=Strongly agree", "    asked if: consent == 1"]
+    assert lines[at + 9:at + 12] == ["fear_future  rating [fear]", "    Failing makes my future uncertain.",
+                                     "    answers: agree5 (5 choices, listed at fear_shame)"]
+    assert "    answers: 1=Yes, 0=No" in lines  # a short list stays on one line
+    table = runner.invoke(app, ["questionnaire", "show", str(path), "--lang", "en", "--layout", "table"],
+                          env={"COLUMNS": "250"})
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.stdout.splitlines() if "│" in line]
+    answers = [row[3] for row in rows]
+    at = answers.index("agree5, 5 choices:")
+    assert answers[at:at + 6] == ["agree5, 5 choices:", "1=Strongly disagree", "2=Disagree", "3=Neither", "4=Agree",
+                                  "5=Strongly agree"]

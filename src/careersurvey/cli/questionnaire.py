@@ -90,10 +90,11 @@ def show(
     as_table = layout == Layout.table or (layout == Layout.auto and console.width >= TABLE_MIN_WIDTH)
     _wrapped(console, q.title[language], style="bold")
     _wrapped(console, summary(q))
+    first_use: dict[str, str] = {}  # choice list -> the item under which its choices were listed
     for module in q.modules:
         title = f"{module.id}: {module.title[language]}"
         rule = f" (asked if {module.relevance_text})" if module.relevance_text else ""
-        (_items_table if as_table else _items_list)(console, title + rule, module.items, language)
+        (_items_table if as_table else _items_list)(console, title + rule, module.items, language, first_use)
     if q.scales:
         (_scales_table if as_table else _scales_list)(console, q.scales.values(), language)
 
@@ -102,7 +103,7 @@ def _item_head(item) -> tuple[str, str]:
     return item.name + (" (R)" if item.reverse else ""), item.type + (f" [{item.grid}]" if item.grid else "")
 
 
-def _items_table(console: Console, title: str, items, language: str) -> None:
+def _items_table(console: Console, title: str, items, language: str, first_use: dict[str, str]) -> None:
     _wrapped(console, title, style="bold")
     table = Table()
     table.add_column("item", no_wrap=True)
@@ -110,7 +111,8 @@ def _items_table(console: Console, title: str, items, language: str) -> None:
     for col, ratio in (("label", 3), ("answers", 2), ("asked if", 2)):
         table.add_column(col, ratio=ratio, overflow="fold")
     for item in items:
-        cells = (*_item_head(item), item.label[language], _answers(item, language), item.relevance_text or "")
+        answers = "\n".join(_answers(item, language, first_use))
+        cells = (*_item_head(item), item.label[language], answers, item.relevance_text or "")
         table.add_row(*map(shown, cells))
     console.print(table)
 
@@ -131,13 +133,17 @@ def _block(console: Console, head: str, lines: list[tuple[str, str]]) -> None:
             _wrapped(console, f"{key}{text}", indent=4)
 
 
-def _items_list(console: Console, title: str, items, language: str) -> None:
+def _items_list(console: Console, title: str, items, language: str, first_use: dict[str, str]) -> None:
     console.print()
     _wrapped(console, title, style="bold underline")
     for item in items:
         name, kind = _item_head(item)
-        _block(console, f"{name}  {kind}", [("", item.label[language]), ("answers: ", _answers(item, language)),
-                                            ("asked if: ", item.relevance_text or "")])
+        answers, *choices = _answers(item, language, first_use) or ("",)
+        _block(console, f"{name}  {kind}", [("", item.label[language]), ("answers: ", answers)])
+        for choice in choices:  # a long list: one choice a line, under the answers line
+            _wrapped(console, choice, indent=8)
+        if item.relevance_text:
+            _wrapped(console, f"asked if: {item.relevance_text}", indent=4)
 
 
 def _scoring(scale) -> str:
@@ -164,16 +170,32 @@ def _scales_list(console: Console, scales, language: str) -> None:
                                  ("reverse: ", ", ".join(s.reverse)), ("scoring: ", _scoring(s))])
 
 
-def _answers(item, language: str) -> str:
+#: Choice lists whose ``code=label, ...`` text is at most this long are printed on one line, at every item.
+SHORT_CHOICES = 60
+
+
+def _answers(item, language: str, first_use: dict[str, str]) -> tuple[str, ...]:
+    """The answers of ``item`` as lines: its range, or the codes and labels of its choice list.
+
+    A short list is one line (``1=Yes, 0=No``) at every item. A longer one is printed in full (``agree5, 5
+    choices:`` then one ``code=label`` a line) at the first item that uses it (recorded in ``first_use``); later items name it
+    and that item (``agree5 (5 choices, listed at fof_shame)``), so 57 items on one scale do not repeat it.
+    """
     if item.choices is not None:
-        text = ", ".join(f"{c.code}={c.label[language]}" for c in item.choices.choices)
-        return text if len(text) <= 60 else f"{item.choices.name} ({len(item.choices.choices)} choices)"
+        pairs = [f"{c.code}={c.label[language]}" for c in item.choices.choices]
+        name = item.choices.name
+        if len(", ".join(pairs)) <= SHORT_CHOICES:
+            return (", ".join(pairs),)
+        if name in first_use:
+            return (f"{name} ({len(pairs)} choices, listed at {first_use[name]})",)
+        first_use[name] = item.name
+        return (f"{name}, {len(pairs)} choices:", *pairs)
     if item.range is not None:
         unit = f" {item.unit[language]}" if item.unit else ""
         low = "" if item.range.min is None else item.range.min
         high = "" if item.range.max is None else item.range.max
-        return f"{low}..{high}{unit}"
-    return ""
+        return (f"{low}..{high}{unit}",)
+    return ()
 
 
 @app.command("diff")
