@@ -22,7 +22,7 @@ def run(*args):
 def test_import_json_then_reimport(tmp_path, q10, monkeypatch):
     import careersurvey.responses.importer as importer
 
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: q10)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **_: q10)
     f = write_template(tmp_path / "a.xlsx", q10, GOOD_ROWS)
     db = tmp_path / "s.duckdb"
     r = run("import", f, "--store", db, "--json")
@@ -44,7 +44,7 @@ def test_import_json_then_reimport(tmp_path, q10, monkeypatch):
 def test_unreadable_file_exits_2_and_others_still_import(tmp_path, q10, monkeypatch):
     import careersurvey.responses.importer as importer
 
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: q10)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **_: q10)
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really")
     good = write_template(tmp_path / "a.xlsx", q10, GOOD_ROWS[:2])
@@ -60,7 +60,7 @@ def test_unreadable_file_exits_2_and_others_still_import(tmp_path, q10, monkeypa
 def test_status_problems_export(tmp_path, q10, monkeypatch):
     import careersurvey.responses.importer as importer
 
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: q10)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **_: q10)
     db = tmp_path / "s.duckdb"
     run("import", write_template(tmp_path / "a.xlsx", q10, GOOD_ROWS), "--store", db)
     status = run("status", "--store", db, "--json")
@@ -95,7 +95,7 @@ def test_kobo_mixed_versions_from_cli(tmp_path, monkeypatch):
 
     from .conftest import mini
 
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: mini(spec.partition("@")[2]))
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **_: mini(spec.partition("@")[2]))
     r = run("import", DATA / "kobo" / "kobo_values.xlsx", "--store", tmp_path / "s.duckdb", "-q", "stem-mini@1.0.0",
             "-q", "stem-mini@1.1.0", "--form-version", "vKoboA=1.0.0", "--form-version", "vKoboB=1.1.0", "--json")
     assert r.exit_code == 0, r.output

@@ -124,7 +124,7 @@ def test_cli_prints_each_cut(tmp_path, monkeypatch):
     from careersurvey.cli.responses import app
 
     q = _long_label_questionnaire(90)
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: q)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **_: q)
     db = tmp_path / "s.duckdb"
     import_responses(write_template(tmp_path / "a.xlsx", q, GOOD_ROWS[:1]), db, q)
     r = CliRunner().invoke(app, ["export", "--store", str(db), "--format", "dta", "--out", str(tmp_path / "d.dta"),

@@ -16,6 +16,7 @@ from careersurvey.questionnaire.locate import (
     available,
     find_questionnaire,
     load_questionnaire,
+    load_registered,
     parse_key,
     survey_dir,
 )
@@ -23,6 +24,6 @@ from careersurvey.questionnaire.versions import ChoiceListChange, ItemChange, Qu
 
 __all__ = [
     "ChoiceListChange", "ErrorCode", "ItemChange", "Problem", "QuestionnaireDiff", "QuestionnaireError",
-    "available", "diff", "find_questionnaire", "load_questionnaire", "parse_key", "parse_questionnaire",
+    "available", "diff", "find_questionnaire", "load_questionnaire", "load_registered", "parse_key", "parse_questionnaire",
     "survey_dir",
 ]

@@ -139,6 +139,16 @@ def load_questionnaire(source: str | os.PathLike[str], version: str | None = Non
     return _load_file(str(path), str(resolved), stat.st_mtime_ns, stat.st_size)
 
 
+def load_registered(questionnaire_id: str, version: str | None = None) -> Questionnaire:
+    """A questionnaire by id (and version) from the configured survey folder only, never from a file path: for
+    ids that come from inside users' files (a workbook's ``_meta``), which must not choose what is read."""
+    qid, key_version = parse_key(questionnaire_id if version is None else f"{questionnaire_id}@{version}")
+    path = find_questionnaire(qid, key_version)
+    resolved = path.resolve()
+    stat = resolved.stat()
+    return _load_file(str(path), str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
 @lru_cache(maxsize=32)
 def _load_file(display: str, resolved: str, mtime_ns: int, size: int) -> Questionnaire:
     """Parse a file once per (path, modification time, size); values are immutable so sharing is safe."""

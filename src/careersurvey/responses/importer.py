@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.questionnaire.model import Questionnaire
-from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.problems import ResponsesError, excerpt
 from careersurvey.responses.readers import read_responses
 from careersurvey.responses.readers.raw import RawTable
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED
@@ -42,12 +42,15 @@ def file_info(path: str | Path) -> FileInfo:
     return FileInfo(str(path), digest.hexdigest(), size)
 
 
-def load_questionnaire_spec(spec: str) -> Questionnaire:
-    """``id@version``, ``id`` (newest version) or a YAML path -> Questionnaire, via the questionnaire loader."""
-    from careersurvey.questionnaire import load_questionnaire
+def load_questionnaire_spec(spec: str, *, registered_only: bool = False) -> Questionnaire:
+    """``id@version``, ``id`` (newest version) or a YAML path -> Questionnaire, via the questionnaire loader.
+
+    ``registered_only``: ``spec`` came from inside a user's file, so it may only name a questionnaire of the
+    configured survey folder, never a path."""
+    from careersurvey.questionnaire import load_questionnaire, load_registered
 
     try:
-        return load_questionnaire(spec)
+        return load_registered(spec) if registered_only else load_questionnaire(spec)
     except Exception as exc:  # FileNotFoundError, QuestionnaireError: both name what exists / what is wrong
         raise ResponsesError(f"cannot load questionnaire {spec!r}: {exc}", code="no_questionnaire") from None
 
@@ -65,9 +68,20 @@ def _candidates(spec: QuestionnaireSpec, table: RawTable) -> list[Questionnaire]
         raise ResponsesError(
             f"the file does not say which questionnaire it answers ({table.kind} file without _meta); pass "
             "--questionnaire id@version", code="no_questionnaire", file=table.file)
-    key = f"{qid}@{version}" if version else qid
+    key = f"{qid}@{version}" if version else str(qid)
+    # a workbook names its questionnaire only as id@version, looked up in the survey folders the user configured:
+    # never a file path (a file must not choose what is read, nor see its first line echoed in an error)
+    from careersurvey.questionnaire import parse_key
+
     try:
-        return [load_questionnaire_spec(key)]
+        parse_key(key)
+    except ValueError:
+        raise ResponsesError(f"its _meta sheet names questionnaire {excerpt(key)}, which is not an id@version "
+                             "such as stem-careers@1.0.0 (a questionnaire is never read from a path written in a "
+                             "file); pass --questionnaire id@version", code="no_questionnaire",
+                             file=table.file) from None
+    try:
+        return [load_questionnaire_spec(key, registered_only=True)]
     except ResponsesError as exc:  # say which file named it, and how to answer for it
         raise ResponsesError(f"its _meta sheet names questionnaire {key!r}, which cannot be loaded ({exc}); "
                              "import it where that questionnaire is, or pass --questionnaire id@version",

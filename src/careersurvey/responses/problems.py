@@ -137,12 +137,42 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+#: Longest value a message quotes whole; a longer one is shown as its start and end with its length.
+SHOWN_CHARS = 60
+
+
+class _Cut(str):
+    """The excerpt of a long value: prints (``!r``) quoted with the whole value's length."""
+
+    length: int
+
+    def __repr__(self) -> str:
+        return f"{str.__repr__(self)} ({self.length:,} characters)"
+
+
+def _shown(text: str | None, limit: int = SHOWN_CHARS) -> str | None:
+    """A value for a message template: a long one becomes an excerpt (its first and last characters around an
+    ellipsis) whose ``!r`` also gives the whole length."""
+    if text is None or len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    cut = _Cut(f"{text[:head]}…{text[-(limit - head - 1):]}")
+    cut.length = len(text)
+    return cut
+
+
+def excerpt(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``value`` quoted as an error message may show it: whole up to ``limit`` characters, else an excerpt with
+    the length (``'12345…6789' (100,000 characters)``)."""
+    return repr(_shown(str(value), limit))
+
+
 def problem(rule: str, *, file: str, sheet: str | None = None, row: int | None = None, column: str | None = None,
             item: str | None = None, value: Any = None, extra: str = "") -> Problem:
     """Build one :class:`Problem` from the catalogue entry ``rule``."""
     info = RULES[rule]
     text = _text(value)
-    message = info.template.format(column=column, item=item, value=text, extra=extra)
+    message = info.template.format(column=column, item=item, value=_shown(text), extra=extra)
     return Problem(file, sheet, row, column, item, text, rule, info.severity, message)
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from careersurvey.questionnaire.model import Questionnaire
+from careersurvey.responses.files import private_umask
 from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError, StoreBusyError, problems_frame
 from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE, comments_sql
 from careersurvey.responses.validate import Validated
@@ -94,7 +95,8 @@ class ResponseStore:
     def connect(self, *, read_only: bool = False) -> Iterator[Any]:
         """A connection, migrated to the current schema; waits for another writer up to ``timeout``."""
         if not read_only:  # one writer per store within this process too (DuckDB shares one instance)
-            with _process_lock(self.path):
+            # owner-only files (the store, its WAL, DuckDB's spill folder): they hold the answers
+            with _process_lock(self.path), private_umask():
                 with self._open(read_only=False) as con:
                     yield con
             return
@@ -184,8 +186,9 @@ class ResponseStore:
         return int(value or 0)
 
     def schema_version(self) -> int:
-        """Schema version of the store (migrating it first)."""
-        with self.connect() as con:
+        """Schema version of the store (migrating an older one first); an existing store is opened read-only, so
+        that this works on a store the user may not write; a path without a store gets a new, empty one."""
+        with self.connect(read_only=self.path.exists()) as con:
             return self._version(con)
 
     # -- writing -----------------------------------------------------------------------------
@@ -240,9 +243,9 @@ class ResponseStore:
             frame.insert(0, "import_id", np.int32(import_id))
             _insert(con, "problems", pa.Table.from_pandas(frame, preserve_index=False))
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            _rollback(con)
+            raise _write_failure(exc, self.path) from exc
         return ImportResult(info.name, info.sha256, q.id, q.version, rows_in, rows_in - quarantined, quarantined,
                             warnings, False, int(import_id), table.kind, table.encoding)
 
@@ -380,7 +383,7 @@ def apply_migrations(con: Any, *, upto: int = CURRENT) -> None:
                             [m.version, m.description, datetime.now(timezone.utc).replace(tzinfo=None)])
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)
                 raise
 
 
@@ -389,10 +392,41 @@ def _insert(con: Any, table: str, data: pa.Table) -> None:
     if data.num_rows == 0:
         return
     con.register("_incoming", data)
+    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM _incoming")
+    # not in a `finally`: after a failed INSERT the transaction is aborted, and unregistering inside it would
+    # raise a TransactionException that hides the real cause (e.g. a full disk); the connection is closed anyway
+    con.unregister("_incoming")
+
+
+#: DuckDB reports a failed write at COMMIT as a TransactionException whose text carries the system's words
+_IO_FAILURE = re.compile(r"Could not (write|open|create|truncate|sync|fsync)|No space left|File too large|"
+                         r"Disk quota|Input/output error|Read-only file system", re.IGNORECASE)
+
+
+def _rollback(con: Any) -> None:
+    """Roll back the open transaction; one DuckDB aborted on an error (e.g. a failed write) is gone already."""
+    import duckdb
+
     try:
-        con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _write_failure(exc: BaseException, path: Path) -> BaseException:
+    """The error to raise for a failed import transaction: a failed write (full disk, file size limit, I/O error)
+    becomes a ResponsesError naming the store and the system's own words; anything else stays as it was."""
+    import duckdb
+
+    io_failure = isinstance(exc, (duckdb.IOException, duckdb.FatalException)) or (
+        isinstance(exc, duckdb.Error) and _IO_FAILURE.search(str(exc)) is not None)
+    if isinstance(exc, OSError) or io_failure:
+        cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return ResponsesError(
+            f"the store could not be written ({cause}); nothing of this file was stored. Free space on the disk "
+            f"that holds {path.name} (or choose a store on another disk) and import the file again",
+            code="store_write", file=str(path))
+    return exc
 
 
 def _respondents(import_id: int, part: Validated) -> pa.Table:

@@ -61,10 +61,6 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     text, used = decode(data, file, encoding)
     if not text.strip():
         raise ResponsesError("the file is empty (no header line)", code="empty_sheet", file=file)
-    if text.count("\n") > max_rows + first_data_row:
-        raise ResponsesError(
-            f"the file has more than {max_rows:,} data lines; split it into smaller files (or raise max_rows)",
-            code="too_many_rows", file=file)
     sep = delimiter or sniff_delimiter(text.split("\n", 1)[0])
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
@@ -82,6 +78,10 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     empty = {h: (v == "") for h, v in data.items()}
     rows = np.arange(first_data_row, first_data_row + len(body), dtype=np.int64)
     data, rows, empty = drop_blank_rows(data, rows, empty)
+    if len(rows) > max_rows:  # records, not lines: a quoted comment may span several lines (the file size is bounded)
+        raise ResponsesError(
+            f"the file has {len(rows):,} data rows, more than the limit of {max_rows:,}; split it into smaller "
+            "files (or raise max_rows)", code="too_many_rows", file=file)
     notes = [] if len(rows) else [problem("empty_file", file=file)]
     return RawTable(file=file, kind=kind, sheet=None, headers=tuple(headers), data=data, rows=rows,
                     encoding=used, id_column="respondent_id" if "respondent_id" in data else None,
