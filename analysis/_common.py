@@ -21,8 +21,9 @@ import pandas as pd
 
 import careersurvey as cs
 
-#: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable).
-MISSING = (-6, -7, -8, -9)
+#: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable); declared on every
+#: design, so that no estimate can read a column that still holds one.
+MISSING = cs.MISSING_CODES
 #: A starting offer at global big tech, in 10,000 KRW (KRW 550 million; INSTRUMENT.md: 500-600 million).
 BIG_TECH_OFFER = 55_000
 #: Midpoints of the pay bands (10,000 KRW), used when only the band was given; the open top band at 800M.
@@ -153,12 +154,13 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         data = cs.attach_sample_design(data, sample, text=("stratum", "psu"), require=SAMPLE_COLUMNS[1:],
                                        source=str(store), note=notes.append)
         # a stratum where only one institution responded gets R survey's "adjust" (centred at the mean)
-        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust")
+        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust",
+                         missing_codes=MISSING)
         notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "
                      f"{data['psu'].nunique()} institutions; weights from {sample.name}")
     else:
         data["design_weight"] = 1.0
-        design_kw = dict(weights="design_weight")
+        design_kw = dict(weights="design_weight", missing_codes=MISSING)
         notes.append("no sample file: every respondent starts with weight 1 (no strata or clusters)")
     if data.empty:
         raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "

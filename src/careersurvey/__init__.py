@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_survey": "careersurvey.simulate",
     "SurveyDesign": "careersurvey.estimation.design",
     "DesignError": "careersurvey.estimation.design",
+    "MissingCodeError": "careersurvey.estimation.codes",
     "LonelyPSUError": "careersurvey.estimation.design",
     "ModelResults": "careersurvey.estimation.models",
     "ModelError": "careersurvey.estimation.models",

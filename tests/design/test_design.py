@@ -135,7 +135,8 @@ def test_proportion_logit_interval_is_svyciprop_logit(apistrat, apiclus1):
     dc = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
     res = dc.proportion("sch_wide").loc["sch_wideYes"]
     assert [res["ci_low"], res["ci_high"]] == pytest.approx([0.823798892379034, 0.911900077021223], rel=1e-9)
-    with pytest.raises(ValueError, match="api00 is not a categorical or 0/1 variable"):
+    with pytest.raises(ValueError, match=r"proportion\(\) \(logit intervals\) needs a 0/1 or categorical "
+                                         "variable; 'api00' also holds "):
         d.proportion("api00")
 
 

@@ -11,12 +11,14 @@ every part may use. The walk from ``SurveyDesign(data)`` to a standard error goe
       estimators.py  mean, total, ratio, quantile, by-domains: point estimates and influence values
       chisq.py       Rao-Scott tests of independence
       frames.py      estimate tables (estimate, se, CI, deff, df) and their printing
+      codes.py       declared missing codes: no estimator or weighting step reads a column holding one
       weighting/     post-stratification, raking, calibration, trimming, nonresponse, replicate weights
       models/        design-based GLM (svyglm) and proportional-odds models (svyolr); fit.py holds their results
 """
 
 from careersurvey.estimation.chisq import ChisqResult
+from careersurvey.estimation.codes import MissingCodeError
 from careersurvey.estimation.design import DesignError, LonelyPSUError, SurveyDesign
 from careersurvey.estimation.estimators import EstimateError
 
-__all__ = ["ChisqResult", "DesignError", "EstimateError", "LonelyPSUError", "SurveyDesign"]
+__all__ = ["ChisqResult", "DesignError", "EstimateError", "LonelyPSUError", "MissingCodeError", "SurveyDesign"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.estimators import EstimateError, Variables, mean_estimate, require_columns
 from careersurvey.estimation.variance import one_blas_thread
 
@@ -67,6 +68,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
         raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)")
     data = design.data
     require_columns(data, (row, col), "chisq() variable")
+    refuse_missing_codes(design, (row, col), "chisq() variable")
     active = design.active
     act = np.ones(len(data), dtype=bool) if active is None else active
     rcode, rlev = _codes(data[row], act)

@@ -21,13 +21,15 @@ from careersurvey.estimation import chisq as _chisq
 from careersurvey.estimation import estimators as _est
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
+from careersurvey.estimation.codes import MissingCodeError, as_codes
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
 from careersurvey.estimation.weighting.replicate import from_columns, replicate_columns
 
-__all__ = ["SurveyDesign", "DesignError", "LonelyPSUError"]
+__all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
 
-_EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain")
+_EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain",
+              "missing_codes")
 
 
 class SurveyDesign:
@@ -36,10 +38,13 @@ class SurveyDesign:
     ``psu``/``fpc`` take a column name or a list of names, one per stage; ``psu=None`` makes each row its
     own PSU; ``fpc`` holds population sizes (> 1) or sampling fractions (<= 1); ``weights=None`` gives
     weights N/n from the fpc, or 1 without one. ``lonely_psu`` is R survey's option, kept on the design.
+    ``missing_codes`` (e.g. ``(-6, -7, -8, -9)``) are values that mean "no answer": every estimator and
+    weighting step refuses a column that still holds one (see :mod:`careersurvey.estimation.codes`), and
+    ``subset`` conditions treat them as missing answers.
     """
 
     __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
-                 "_wname", "_wsource")
+                 "_wname", "_wsource", "_missing_codes")
 
     def __init__(
         self,
@@ -54,6 +59,7 @@ class SurveyDesign:
         adjustments: tuple = (),
         replicates: Any = None,
         domain: np.ndarray | pd.Series | None = None,
+        missing_codes: Sequence[int] = (),
         _spec: DesignSpec | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
@@ -62,6 +68,10 @@ class SurveyDesign:
             raise DesignError(
                 f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}"
             )
+        try:
+            codes = as_codes(missing_codes)
+        except ValueError as exc:
+            raise DesignError(str(exc)) from None
         spec = _spec if _spec is not None else build_spec(data, strata=strata, psu=psu, fpc=fpc, nest=nest)
         dom = None
         if domain is not None:
@@ -83,6 +93,7 @@ class SurveyDesign:
         wname = weights if isinstance(weights, str) else getattr(weights, "name", None)
         set_(self, "_wname", wname if isinstance(wname, str) else "weight")
         set_(self, "_wsource", _weights_source(weights, spec))
+        set_(self, "_missing_codes", codes)
 
     # -- immutability -------------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -107,6 +118,7 @@ class SurveyDesign:
             "adjustments": changes.pop("adjustments", self._adjustments),
             "replicates": changes.pop("replicates", self._replicates),
             "domain": changes.pop("domain", self._domain),
+            "missing_codes": changes.pop("missing_codes", self._missing_codes),
         }
         if structural:
             args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest}
@@ -139,6 +151,11 @@ class SurveyDesign:
     def domain(self) -> np.ndarray | None:
         """Boolean mask of the subpopulation, or None for the whole sample."""
         return self._domain
+
+    @property
+    def missing_codes(self) -> tuple[int, ...]:
+        """The values declared missing (``()`` when none were): no estimate reads a column holding one."""
+        return self._missing_codes
 
     @property
     def lonely_psu(self) -> str:
@@ -217,12 +234,14 @@ class SurveyDesign:
         """A domain: rows outside ``condition`` get zero weight, the variance still runs over the full design.
 
         ``condition`` is an expression in the questionnaire language (``"stype == 'E'"``; parsed, never
-        evaluated as Python) or a boolean mask/Series aligned with the data. Missing values count as False.
+        evaluated as Python) or a boolean mask/Series aligned with the data. Missing values count as False:
+        in an expression, every comparison that reads an empty cell or one of the design's ``missing_codes``
+        is false (survey/FORMAT.md), so ``subset("salary < 0")`` never selects a refusal coded -7.
         """
         if isinstance(condition, str):
             from careersurvey.expr import evaluate, parse
 
-            mask = np.asarray(evaluate(parse(condition), self._data, missing_codes=()), dtype=bool)
+            mask = np.asarray(evaluate(parse(condition), self._data, missing_codes=self._missing_codes), dtype=bool)
         elif isinstance(condition, pd.Series):
             if not condition.index.equals(self._data.index):
                 condition = condition.reindex(self._data.index)
@@ -313,14 +332,15 @@ class SurveyDesign:
     def from_replicates(cls, data: pd.DataFrame, weights: str | Sequence[float],
                         replicate_weights: str | Sequence[str], method: str = "other", combined: bool = False,
                         scale: float | None = None, rscales: Sequence[float] | None = None,
-                        rho: float | None = None, mse: bool = False) -> SurveyDesign:
+                        rho: float | None = None, mse: bool = False,
+                        missing_codes: Sequence[int] = ()) -> SurveyDesign:
         """A design from replicate weight columns shipped with a data set (R's ``svrepdesign``).
 
         ``replicate_weights`` a list of columns or a regular expression matching them (``"^repw[0-9]+$"``);
         ``combined`` says whether they already include the sampling weights (R's ``combined.weights``).
         """
         mult = replicate_columns(data, replicate_weights)
-        d = cls(data, weights=weights)
+        d = cls(data, weights=weights, missing_codes=missing_codes)
         reps = from_columns(mult, d.w, method, combined=combined, scale=scale,
                             rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho, mse=mse)
         return d.evolve(replicates=reps)
@@ -355,6 +375,8 @@ class SurveyDesign:
         lines.append(f"  estimated population size (sum of weights): {w.sum():,.1f}")
         lines.append(f"  design df: {self.design_df}")
         lines.append(f"  lonely PSUs: {self._lonely_psu}")
+        if self._missing_codes:
+            lines.append(f"  missing codes: {', '.join(map(str, self._missing_codes))} (refused by every estimate)")
         if spec.strata_name is not None:
             lines += _stratum_table(spec.stages[0], spec.strata_name)
         if self._adjustments:

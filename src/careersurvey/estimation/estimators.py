@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame, t_quantile
 from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
 
@@ -134,6 +135,7 @@ def _prepare(design, variables: Sequence[str], na_rm: bool):
     """(design restricted to complete rows when na_rm, the variables with rows outside the domain made
     harmless)."""
     V = analysis_variables(design.data, variables)
+    refuse_missing_codes(design, variables)
     if na_rm and V.missing.any():
         design = design.subset(~V.missing)
     outside = design.w == 0
@@ -166,6 +168,25 @@ def mean_estimate(design, V: Variables) -> tuple[np.ndarray, np.ndarray]:
                     lambda w, theta: WeightedDeviations(V.columns, theta, w / w.sum()))
 
 
+def _not_a_proportion(name: str, other: np.ndarray) -> str:
+    """Why a proportion cannot be taken of a column holding values other than 0 and 1, and what to do.
+
+    Negative whole numbers are most often missing codes (-7 refused, -9 not applicable): a Wald mean of
+    them would be another wrong number, so the message never sends the user there first."""
+    values, counts = np.unique(other, return_counts=True)
+    order = np.argsort(-counts)[:5]
+    shown = ", ".join(f"{values[i]:g} ({counts[i]:,} row{'s' if counts[i] != 1 else ''})" for i in order)
+    coded = bool(((values < 0) & (values == np.round(values))).any())
+    head = (f"proportion() (logit intervals) needs a 0/1 or categorical variable; {name!r} also holds {shown}. ")
+    codes = ("If these are missing codes, they are not answers: load the data with cs.load_responses (missing "
+             "codes become NA), or replace them by NA (df[col].mask(df[col].isin([...]))), and pass na_rm=True; "
+             "declare them on the design (SurveyDesign(..., missing_codes=(-6, -7, -8, -9))) so that every "
+             "estimate refuses them. ")
+    rest = ("For the share of each value, make the column categorical (df[col].astype('category')); "
+            "for the mean of a measured variable use mean(), whose intervals are Wald.")
+    return head + (codes + rest if coded else rest)
+
+
 # -- estimators -------------------------------------------------------------------------------------------
 @one_blas_thread
 def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.DataFrame:
@@ -182,11 +203,10 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
     df = design_df(d)
     interval = None
     if ci == "logit":
-        bad = [name for name, col in zip(V.names, V.columns)
-               if not np.all((col == 0) | (col == 1) | np.isnan(col))]
-        if bad:
-            raise EstimateError(f"logit intervals are for proportions; {', '.join(bad)} is not a categorical "
-                                "or 0/1 variable. Use ci='wald' for means of other variables.")
+        for name, col in zip(V.names, V.columns):
+            other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
+            if other.any():
+                raise EstimateError(_not_a_proportion(name, col[other]))
         se = np.sqrt(np.diag(vcov))
         interval = logit_interval(theta, se, df, level)
     return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval,
@@ -316,6 +336,7 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
     """
     by_cols = _as_names(by)
     require_columns(design.data, by_cols, "by variable")
+    refuse_missing_codes(design, by_cols, "by variable")
     keys = design.data[by_cols]
     inside = design.w != 0
     groups = keys[inside & keys.notna().all(axis=1).to_numpy()].drop_duplicates()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
+from careersurvey.estimation.codes import MissingCodeError, refuse_missing_codes
 from careersurvey.estimation.variance import WeightedDeviations
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,6 +105,7 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
         parsed = Formula(formula)
         # the model's columns, not copied (data[used] would copy them all); rows of a domain are taken
         used = [c for c in data.columns if c in {str(v) for v in parsed.required_variables}]
+        refuse_missing_codes(design, used, "model variable")
         frame = pd.DataFrame({c: data[c] for c in used}, index=data.index, copy=False)
         if len(pos) < len(data):
             frame = frame.iloc[pos]
@@ -116,7 +118,7 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
             frame, pos = frame[~incomplete], pos[~incomplete]
         sub = _drop_unused_levels(frame.reset_index(drop=True))
         mm = model_matrix(parsed, sub, na_action="ignore")
-    except ModelError:
+    except (ModelError, MissingCodeError):
         raise
     except (FormulaicError, NameError, KeyError, SyntaxError, TypeError, ValueError) as exc:
         missing = _missing_variables(formula, data)

@@ -14,12 +14,14 @@ which is R's ``calibrate`` with a model matrix that is zero outside the covered 
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.weighting import replicate as _rep
 from careersurvey.estimation.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
                                               not_converged, solve_g)
@@ -48,6 +50,20 @@ def _scope_mask(d, scope) -> np.ndarray | None:
         raise WeightingError(f"scope {scope if isinstance(scope, str) else 'mask'!r} covers no row: nothing to "
                              "weight. Check the condition (a missing answer makes every comparison false)")
     return None if inside.all() else inside
+
+
+def _refuse_codes(d, variables, inside: np.ndarray | None = None, what: str = "margin") -> None:
+    """No weighting step reads a margin, total or class column that holds one of the design's missing codes."""
+    if not d.missing_codes:
+        return
+    names: list[str] = []
+    for v in variables:
+        if isinstance(v, str):
+            names.append(v)
+        elif isinstance(v, (tuple, list)):
+            names.extend(str(x) for x in v)
+    rows = d.w != 0 if inside is None else (d.w != 0) & inside
+    refuse_missing_codes(d, [n for n in names if n != "(Intercept)"], what, rows=rows)
 
 
 def _rows(values, inside: np.ndarray | None):
@@ -91,6 +107,7 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
                                  f"(e.g. 'Freq'); got {list(totals.columns)}")
         keys = totals[cols[0]] if isinstance(var, str) else list(zip(*(totals[c] for c in cols)))
         totals = dict(zip(keys, totals[freq[0]].astype(float)))
+    _refuse_codes(d, [var])
     w = d.w
     model = build_model(d.data, {var: totals}, w)
     m = model.margins[0]
@@ -120,6 +137,7 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
     w = d.w
     n = len(w)
     inside = _scope_mask(d, scope)
+    _refuse_codes(d, list(margins), inside)
     w_in = _rows(w, inside)
     model = build_model(_rows(d.data, inside), margins, w_in)
     codes = [m.codes for m in model.margins]
@@ -186,6 +204,7 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     b = Bounds.of(bounds, method)
     w = d.w
     inside = _scope_mask(d, scope)
+    _refuse_codes(d, list(totals) if isinstance(totals, Mapping) else [], inside)
     model = build_model(_rows(d.data, inside), totals, _rows(w, inside), population_total=population_total)
     names, t = model.columns()
     x = _embed(model.matrix(), inside, len(w), 0.0)  # zero rows outside the scope: g = 1 there
@@ -258,11 +277,15 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
                              "weights")
     if classes is not None:
         var = classes if isinstance(classes, str) else tuple(classes)
+        _refuse_codes(d, [var], what="weighting class")
         codes, levels = factorize(d.data, var)
         label = var if isinstance(var, str) else " x ".join(var)
         k = len(levels)
         names = tuple(f"{label}={level_key(lv)}" for lv in levels)
     else:
+        used = propensity.split("~", 1)[-1] if isinstance(propensity, str) else " ".join(propensity)
+        _refuse_codes(d, [c for c in map(str, d.data.columns) if re.search(rf"\b{re.escape(c)}\b", used)],
+                      what="propensity covariate")
         p = _propensity(d.data, propensity, r, w)
         codes = propensity_classes(p, n_classes)
         k = int(codes.max()) + 1
