@@ -145,7 +145,58 @@ def test_answered_but_skipped_is_a_warning(tmp_path):
     v = check(tmp_path, [row(consent=0, age=None)])
     p = only(v, "answered_but_skipped")
     assert p.severity == "warning" and v.n_accepted == 1
-    assert p.message == "role: answered ('2') although routing skips it (consent == 1); the answer is kept as given"
+    assert p.message == ("role answered '2', but it is asked only when consent == 1; this row has consent = 0; "
+                         "the answer is kept as given")
+
+
+def _work_questionnaire():
+    """A questionnaire of this test's own: employment, then a sector and hours asked only of the employed."""
+    from careersurvey.expr import parse
+    from careersurvey.questionnaire.model import Choice, ChoiceList, Item, Module, Questionnaire
+
+    def choices(name, labels):
+        return ChoiceList(name, tuple(Choice(code, {"en": label}) for code, label in labels))
+
+    yesno = choices("yesno", [(1, "Yes"), (0, "No")])
+    sector = choices("sector", [(1, "University"), (2, "Industry"), (3, "Government")])
+    tools = choices("tools", [(1, "R"), (2, "Python"), (3, "SPSS")])
+    rules = {"sector": "employed == 1", "hours": "employed == 1 and sector in [1, 2]", "note": "selected(tools, 2)"}
+    items = (
+        Item("employed", "single", {"en": "Are you employed?"}, "m", choices=yesno, missing=(-7,)),
+        Item("sector", "single", {"en": "Sector"}, "m", choices=sector, relevance=parse(rules["sector"]),
+             relevance_text=rules["sector"]),
+        Item("hours", "integer", {"en": "Hours"}, "m", relevance=parse(rules["hours"]), relevance_text=rules["hours"]),
+        Item("tools", "multiple", {"en": "Tools"}, "m", choices=tools),
+        Item("note", "text", {"en": "Python note"}, "m", relevance=parse(rules["note"]), relevance_text=rules["note"]),
+    )
+    return Questionnaire(id="work", version="1.0.0", languages=("en",), title={"en": "Work"},
+                         modules=(Module("m", {"en": "Work"}, items),), scales={},
+                         choice_lists={c.name: c for c in (yesno, sector, tools)},
+                         missing_labels={-7: {"en": "Prefer not to answer"}, -9: {"en": "Not applicable"}})
+
+
+def test_answered_but_skipped_says_what_was_answered_when_it_is_asked_and_what_the_row_holds(tmp_path):
+    q = _work_questionnaire()
+    head = ["respondent_id", *q.columns()]
+    rows = [["a", 0, 2, None, 0, 0, 0, None],    # sector answered by someone not employed
+            ["b", 1, 3, 40, 0, 0, 0, None],      # hours answered in a sector that is not asked them
+            ["c", -7, 1, None, 0, 0, 0, None],   # refused employment, yet a sector
+            ["d", None, 1, None, 1, 0, 1, "x"],  # employment empty; a note without Python ticked
+            ["e", 1, 1, 38, 0, 1, 0, "ok"]]      # all as routed
+    v = validate(read_responses(write_template(tmp_path / "w.xlsx", q, rows, headers=head)), q)
+    assert [(p.row, p.message) for p in v.problems if p.rule == "answered_but_skipped"] == [
+        (3, "sector answered '2', but it is asked only when employed == 1; this row has employed = 0; "
+            "the answer is kept as given"),
+        (5, "sector answered '1', but it is asked only when employed == 1; this row has employed = -7 (Prefer not "
+            "to answer); the answer is kept as given"),
+        (6, "sector answered '1', but it is asked only when employed == 1; this row has employed empty; the answer "
+            "is kept as given"),
+        (4, "hours answered '40', but it is asked only when employed == 1 and sector in [1, 2]; this row has "
+            "employed = 1, sector = 3; the answer is kept as given"),
+        (6, "note answered 'x', but it is asked only when selected(tools, 2); this row has tools ticked 1, 3; the "
+            "answer is kept as given"),
+    ]
+    assert v.n_accepted == 5
 
 
 def test_an_invalid_routing_answer_gives_its_own_problem_only(tmp_path):

@@ -51,7 +51,7 @@ RULES: dict[str, RuleInfo] = {
     "not_a_date": RuleInfo(QUARANTINE, "{item}: {value!r} is not a date; write it as YYYY-MM-DD"),
     "required": RuleInfo(QUARANTINE, "{item} is required here but empty; enter the answer or a missing code"),
     "answered_but_skipped": RuleInfo(
-        WARNING, "{item}: answered ({value!r}) although routing skips it ({extra}); the answer is kept as given"
+        WARNING, "{item} answered {value!r}, but it is asked only when {extra}; the answer is kept as given"
     ),
     "missing_id": RuleInfo(QUARANTINE, "respondent_id is empty; every row needs a respondent id"),
     "duplicate_id": RuleInfo(

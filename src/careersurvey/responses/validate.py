@@ -514,8 +514,11 @@ def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndar
             if flagged.any():
                 shown = np.full(len(flagged), None, dtype=object)
                 shown[flagged] = _shown_values(item, numbers, texts, flagged)
-                ctx.add("answered_but_skipped", flagged, shown, column=item.name, item=item.name,
-                        extra=item.relevance_text or str(item.relevance))
+                rule = item.relevance_text or str(item.relevance)
+                extra = np.full(len(flagged), rule, dtype=object)
+                extra[flagged] = [f"{rule}; this row has {has}"
+                                  for has in _routing_answers(questionnaire, item, numbers, texts, flagged)]
+                ctx.add("answered_but_skipped", flagged, shown, column=item.name, item=item.name, extra=extra)
             fill = ~asked & empty & ~unsure
             for col in item.columns():
                 numbers[col] = numbers[col].copy()
@@ -525,6 +528,39 @@ def _routing(ctx: _Ctx, questionnaire: Questionnaire, numbers: dict[str, np.ndar
             asked = np.ones(len(empty), dtype=bool)
         if item.required:
             ctx.add("required", asked & empty, None, item=item.name)
+
+
+def _routing_answers(questionnaire: Questionnaire, item: Item, numbers: dict[str, np.ndarray],
+                     texts: dict[str, np.ndarray], rows: np.ndarray) -> list[str]:
+    """For each of ``rows``, the answers the item's relevance reads, as that row holds them: ``employed = 0``.
+
+    Items in the order the rule names them; an empty answer is ``empty``, a missing code carries its label
+    (``-9 (Not applicable)``), a multiple-choice item lists its ticked codes.
+    """
+    from careersurvey.expr.nodes import Name
+
+    names = dict.fromkeys(n.name for n in item.relevance.walk() if isinstance(n, Name))  # type: ignore[union-attr]
+    parts: list[list[str]] = [[] for _ in range(int(rows.sum()))]
+    for name in names:
+        if name not in questionnaire:
+            continue
+        read = questionnaire.item(name)
+        for k, value in enumerate(_shown_values(read, numbers, texts, rows)):
+            parts[k].append(_answer_text(questionnaire, read, value))
+    return [", ".join(p) for p in parts]
+
+
+def _answer_text(questionnaire: Questionnaire, item: Item, value: object) -> str:
+    """``name = value`` as a message shows one answer of a row."""
+    if item.type == "multiple":
+        return f"{item.name} ticked {', '.join(str(value).split())}" if value else f"{item.name} with nothing ticked"
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return f"{item.name} empty"
+    if isinstance(value, float):
+        code = int(value) if value.is_integer() else value
+        label = questionnaire.missing_labels.get(code, {}).get("en") if code in MISSING_CODES else None
+        return f"{item.name} = {code}" + (f" ({label})" if label else "")
+    return f"{item.name} = {value!r}"
 
 
 def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, np.ndarray],
