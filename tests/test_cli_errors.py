@@ -204,6 +204,17 @@ def test_a_sample_file_without_the_design_columns(store: Path, tmp_path: Path) -
            str(sample), "no column respondent_id", "design_weight", code=2)
 
 
+@pytest.mark.parametrize("command", ["analyze RQ1", "report"])
+def test_a_sample_file_with_a_repeated_id_names_it_and_its_rows(store: Path, tmp_path: Path, command: str) -> None:
+    """The analyses and the report join the sample design with cs.attach_sample_design: ids as text (0001, not
+    1), a repeated id named with its rows, before any analysis runs."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text("respondent_id,stratum,psu,fpc1,design_weight\n0001,1,1,10,2\n001,1,1,10,2\n0001,1,2,10,2\n",
+                      encoding="utf-8")
+    failed(run(*command.split(), "--store", store, "--sample", sample, "--out", tmp_path / "o", "--targets", "none"),
+           f"{sample}: respondent_id '0001' in row 2 and row 4: 1 id with more than one design row", code=2)
+
+
 def test_out_folders_that_cannot_be_made(store: Path, tmp_path: Path) -> None:
     afile = tmp_path / "report.html"
     afile.write_text("x", encoding="utf-8")

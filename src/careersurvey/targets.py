@@ -259,11 +259,28 @@ def _err(path: Path, where: str, what: str) -> WeightingError:
     return WeightingError(f"{path}: {where}: {what}")
 
 
+class _NamesAsWritten(yaml.SafeLoader):
+    """YAML whose names stay the text of the file: mapping keys (margin and level names) and the ``id`` value
+    are never read as numbers or booleans (``0001`` is not 1, ``01`` not 1, ``yes`` not True)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        self.flatten_mapping(node)
+        out = {}
+        for key_node, value_node in node.value:
+            plain = isinstance(key_node, yaml.ScalarNode)
+            key = key_node.value if plain else self.construct_object(key_node, deep=deep)
+            if key == "id" and isinstance(value_node, yaml.ScalarNode):
+                out[key] = value_node.value
+            else:
+                out[key] = self.construct_object(value_node, deep=deep)
+        return out
+
+
 def load_targets(path_or_id: str | os.PathLike[str]) -> Targets:
     """Load and check a targets YAML file (by path or by id); errors name the file, margin and level."""
     path = find_targets(path_or_id)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NamesAsWritten)  # noqa: S506 (a SafeLoader)
     except (UnicodeDecodeError, OSError) as exc:
         raise _err(path, "file", f"cannot be read as a YAML text file ({exc}); give a targets YAML file "
                    "(see survey/targets/README.md)") from None

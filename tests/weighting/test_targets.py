@@ -92,3 +92,18 @@ def test_description_and_scope_keys(tmp_path) -> None:
     assert t.description == "Researchers in one region." and t.scope == "role in [2, 3]"
     assert t.describe().splitlines()[0] == "Researchers in one region."
     np.testing.assert_array_equal(t.in_scope(pd.DataFrame({"role": [1, 2, 3, -7]})), [False, True, True, False])
+
+
+def test_names_in_a_targets_file_stay_as_written(tmp_path) -> None:
+    """Issue 12: the id and the margin and level names are text: 0001 is not 1, 01 not 1, yes not True."""
+    path = tmp_path / "0001.yaml"
+    path.write_text("id: 0001\npopulation_total: 1000\nmargins:\n  07:\n    variable: role\n    levels:\n"
+                    "      01: {codes: [1], share: 0.25}\n      yes: {codes: [2], share: 0.25}\n"
+                    "      1234567890123456789: {codes: [3], share: 0.25}\n      학생-7: {codes: [4], share: 0.25}\n",
+                    encoding="utf-8")
+    t = cs.load_targets(path)
+    assert t.id == "0001" and t.population_total == 1000
+    assert [m.name for m in t.margins_] == ["07"]
+    assert t.margins() == {"07_margin": {"01": 250, "yes": 250, "1234567890123456789": 250, "학생-7": 250}}
+    wide = t.add_margin_columns(pd.DataFrame({"role": [1, 2, 3, 4]}))
+    assert wide["07_margin"].astype(str).tolist() == ["01", "yes", "1234567890123456789", "학생-7"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -184,64 +182,3 @@ def test_targets_text_is_printed_as_written(csv, tmp_path) -> None:
     assert res.exit_code == 0, res.output
     assert "note: [bold]draft[/bold] [sector] Verify against" in res.output
 
-
-# -- ids stay text: a small questionnaire of our own (tests/questionnaire/data/mini-1.0.0.yaml), ids a program
-#    that guesses types would turn into numbers
-
-MINI = Path(__file__).parents[1] / "questionnaire" / "data" / "mini-1.0.0.yaml"
-#: ids that look like numbers: a CSV reader without dtype=str makes 0001 the integer 1
-DIGIT_IDS = ["0001", "0002", "0003", "0004", "0005", "0006", "1234567890123456789"]
-ROLES_TARGETS = """id: mini-roles
-population_total: 1000
-source: "a test"
-year: 2026
-margins:
-  role:
-    variable: role
-    levels:
-      student: {codes: [1], share: 0.4}
-      staff: {codes: [2, 3], share: 0.6}
-"""
-
-
-def mini_store(tmp_path, monkeypatch, ids) -> tuple[Path, Path]:
-    """A store of the mini questionnaire holding one respondent per id (roles 1, 2, 3 in turn), and targets."""
-    from careersurvey.responses.importer import import_responses
-
-    survey = tmp_path / "survey" / "mini"
-    survey.mkdir(parents=True)
-    survey.joinpath("1.0.0.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setenv("CAREERSURVEY_SURVEY_DIR", str(tmp_path / "survey"))
-    rows = "".join(f"{rid},1,{i % 3 + 1},3,4\n" for i, rid in enumerate(ids))
-    data = tmp_path / "answers.csv"
-    data.write_text("respondent_id,consent,role,fear_shame,overall\n" + rows, encoding="utf-8")
-    db = tmp_path / "mini.duckdb"
-    (result,) = import_responses(data, db, "mini@1.0.0")
-    assert result.accepted == len(ids), result
-    targets = tmp_path / "mini-roles.yaml"
-    targets.write_text(ROLES_TARGETS, encoding="utf-8")
-    return db, targets
-
-
-def test_sample_design_ids_are_text_on_a_store(tmp_path, monkeypatch) -> None:
-    """Issue 12: ids like 0001 were read from --sample as numbers, so no respondent had a design row."""
-    db, targets = mini_store(tmp_path, monkeypatch, DIGIT_IDS)
-    sample = tmp_path / "sample_design.csv"
-    order = [6, 2, 0, 5, 1, 4, 3]  # any order: the join is by id
-    sample.write_text("respondent_id,stratum,psu,design_weight\n" + "".join(
-        f"{DIGIT_IDS[i]},0{i % 2 + 1},00{i},{10 * (i + 1)}\n" for i in order), encoding="utf-8")
-    out = tmp_path / "weighted.csv"
-    res = runner.invoke(app, ["weights", "rake", "--store", str(db), "--sample", str(sample), "--targets",
-                              str(targets), "--weights", "design_weight", "--strata", "stratum", "--psu", "psu",
-                              "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    written = pd.read_csv(out, dtype={"respondent_id": str, "stratum": str, "psu": str})
-    assert written["respondent_id"].tolist() == DIGIT_IDS
-    assert written["design_weight"].tolist() == [10 * (i + 1) for i in range(7)]  # each its own row
-    assert written["psu"].tolist() == [f"00{i}" for i in range(7)]
-    # the weights are the API's on the same join
-    t = cs.load_targets(str(targets))
-    data = cs.attach_sample_design(cs.load_responses(db, labels=False), sample, text=("stratum", "psu"))
-    expected = cs.SurveyDesign(t.add_margin_columns(data), weights="design_weight", strata="stratum",
-                               psu="psu").rake(t.margins())
-    np.testing.assert_allclose(written["weight"], expected.w, rtol=1e-12)
