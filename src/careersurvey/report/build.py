@@ -107,7 +107,9 @@ def _fieldwork_table(store) -> Table | None:
     path = Path(store).with_name("fieldwork_summary.csv")
     if not path.exists():
         return None
-    f = pd.read_csv(path)
+    from careersurvey.responses.tables import read_table
+
+    f = read_table(path, text=("sector",), what="fieldwork summary")  # sector codes as written (e.g. 01)
     by = f.groupby("sector")[["institutions", "invited", "responded"]].sum()
     by.index = by.index.astype(str).str.replace("_", " ")
     by.loc["all"] = by.sum()
