@@ -184,8 +184,17 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
            language: Optional[str] = typer.Option(None, "--language", "-l", help="Label language, or 'all'."),
            labels: bool = typer.Option(False, "--labels", help="csv/xlsx/parquet: labels instead of codes."),
            encoding: str = typer.Option("utf-8-sig", "--encoding", help="csv: utf-8-sig (default) or cp949."),
+           drop_sensitive: bool = typer.Option(False, "--drop-sensitive",
+                                               help="Leave out every item the questionnaire marks sensitive."),
+           pseudonymise: Optional[Path] = typer.Option(
+               None, "--pseudonymise", metavar="KEYFILE",
+               help="Replace respondent ids (and sensitive values kept) by keyed hashes made with this key file."),
+           private: bool = typer.Option(True, "--private/--no-private",
+                                        help="Owner-only file (default), or your umask's usual permissions."),
            ) -> None:
-    """Write the accepted responses, harmonised on one questionnaire version, with labels."""
+    """Write the accepted responses, harmonised on one questionnaire version, with labels.
+
+    By default every item and the respondent ids as stored go out, in a file only you can read."""
     import warnings
 
     from careersurvey.responses.export import ExportWarning, export_responses
@@ -199,7 +208,8 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExportWarning)
             result = export_responses(store, out, format.value, questionnaire=questionnaire, language=language,
-                                      labels=labels, encoding=encoding)
+                                      labels=labels, encoding=encoding, drop_sensitive=drop_sensitive,
+                                      pseudonymise=pseudonymise, private=private)
         quarantined = ResponseStore(store).counts()["quarantined"]
     except ResponsesError as exc:
         fail(str(exc))

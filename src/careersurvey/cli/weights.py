@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from careersurvey.cli._common import console, fail, out_file, say, shown
+from careersurvey.responses.files import create_private
 
 app = typer.Typer(help="Weighting: rake or calibrate to population targets, trim weights.", no_args_is_help=True)
 
@@ -134,6 +135,7 @@ def _finish(d, out: Path, column: str, targets_obj=None) -> None:
     data = d.data.drop(columns=[c for c in d.data.columns if c.endswith("_margin")], errors="ignore")
     data = data.assign(**{column: d.w})
     try:
+        create_private(out)  # the answers with their weights: readable by their owner only
         data.to_csv(out, index=False)
     except OSError as exc:
         fail(f"{out}: cannot write the file ({exc.strerror or exc}); choose another --out where you may write")

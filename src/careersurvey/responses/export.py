@@ -14,7 +14,12 @@ parquet, csv and xlsx hold the numeric codes with the missing codes written as c
 the default: nothing is lost) or the labelled values, missing answers empty (``labels=True``). The codes
 come from the :class:`~careersurvey.responses.dataset.Dataset` of the store (its ``missing`` frame), never
 from ``DataFrame.attrs``. csv is written as utf-8-sig by default so that Korean Excel opens
-it, cp949 on request; formula-like text is neutralised in csv and xlsx as the forms do it.
+it, cp949 on request, with CRLF record ends so that every field holding a line break is quoted;
+formula-like text is neutralised in csv and xlsx as the forms do it.
+
+Every export is created readable by its owner only (it holds the answers) unless ``private=False``; a full
+export holds every item and the ids as stored, ``drop_sensitive`` and ``pseudonymise`` make one that travels
+(:mod:`careersurvey.responses.protect`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, Questionnaire
 from careersurvey.responses.dataset import META_COLUMNS, Dataset, load_dataset
+from careersurvey.responses.files import create_private
 from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.protect import protect, read_key
 from careersurvey.responses.store import ResponseStore
 
 FORMATS: tuple[str, ...] = ("sav", "dta", "parquet", "csv", "xlsx")
@@ -42,6 +49,10 @@ DTA_NAME_CHARS, DTA_LABEL_CHARS = 32, 80
 #: Stata extended missing value for each missing code
 DTA_MISSING: dict[int, str] = {-6: "a", -7: "b", -8: "c", -9: "d"}
 
+
+#: CSV records end with CRLF (RFC 4180), so that a field holding a bare CR or LF is always quoted: a reader that
+#: ends records at a bare CR never sees a new record start inside a comment.
+CSV_LINE_END = "\r\n"
 
 class ExportWarning(UserWarning):
     """Something was changed to fit the target format (a label cut to its byte limit)."""
@@ -89,11 +100,16 @@ class _Fitter:
 
 def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Path, fmt: str | None = None, *,
                      questionnaire: Questionnaire | str | None = None, versions: Sequence[str] | None = None,
-                     language: str | None = None, labels: bool = False, encoding: str = "utf-8-sig") -> ExportResult:
+                     language: str | None = None, labels: bool = False, encoding: str = "utf-8-sig",
+                     drop_sensitive: bool = False, pseudonymise: str | Path | None = None,
+                     private: bool = True) -> ExportResult:
     """Write the accepted responses of a store (or a :class:`Dataset` from ``load_dataset``) to ``out``.
 
     ``fmt`` defaults to the extension of ``out``. ``language``: the label language (default the
-    questionnaire's first), or ``"all"`` for one file per language (sav, dta).
+    questionnaire's first), or ``"all"`` for one file per language (sav, dta). By default every item and the
+    ids as stored go out, in files readable by their owner only (``private=False``: your umask's usual
+    permissions). ``drop_sensitive`` leaves out every item the questionnaire marks sensitive; ``pseudonymise``
+    (a key file) replaces respondent ids and any sensitive value kept by keyed hashes (:mod:`.protect`).
     """
     out = Path(out)
     fmt = (fmt or out.suffix.lstrip(".")).lower()
@@ -105,6 +121,7 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
     if isinstance(source, pd.DataFrame):
         raise ResponsesError("a bare DataFrame has lost its missing codes and labels; pass the store, or the "
                              "Dataset of cs.load_dataset(store, labels=False)", code="usage", file=str(out))
+    key = None if pseudonymise is None else read_key(pseudonymise)
     text_labels = labels and fmt in ("csv", "xlsx", "parquet")
     if isinstance(source, Dataset):
         datasets = {source.language: source}
@@ -119,11 +136,12 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
     paths: list[Path] = []
     notes: list[str] = []
     for lang in langs:
-        ds = datasets[lang]
+        ds = protect(datasets[lang], drop_sensitive=drop_sensitive, key=key)
         frame = ds.data if ds.labels else ds.codes()
         path = out if len(langs) == 1 else out.with_name(f"{out.stem}.{lang}{out.suffix}")
         with _writing(path):
             path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path, private)
             if fmt == "sav":
                 notes += _write_sav(frame, ds, path)
             elif fmt == "dta":
@@ -137,7 +155,7 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
         paths.append(path)
     for note in notes:
         warnings.warn(note, ExportWarning, stacklevel=2)
-    first = datasets[langs[0]].data
+    first = protect(datasets[langs[0]], drop_sensitive=drop_sensitive, key=key).data
     return ExportResult(tuple(paths), len(first), len(first.columns), tuple(notes))
 
 
@@ -294,7 +312,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, encoding: str) -> None:
     """CSV in ``encoding``; text that encoding cannot hold is a clear error, not a lossy file."""
     safe = _safe_text(frame)
     try:
-        safe.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d")
+        safe.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d", lineterminator=CSV_LINE_END)
     except UnicodeEncodeError as exc:
         path.unlink(missing_ok=True)
         bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
@@ -339,14 +357,16 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "data", labels:
     wb.close()
 
 
-def write_problems(frame: pd.DataFrame, path: str | Path) -> Path:
-    """The problems table as .xlsx (text kept as text, formula-like values quote-prefixed) or .csv."""
+def write_problems(frame: pd.DataFrame, path: str | Path, *, private: bool = True) -> Path:
+    """The problems table as .xlsx (text kept as text, formula-like values quote-prefixed) or .csv; owner-only
+    unless ``private=False`` (it quotes the answers it is about)."""
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ResponsesError("write problems to a .xlsx or .csv file", code="usage", file=str(path))
     with _writing(path):
+        create_private(path, private)
         if path.suffix.lower() == ".csv":
-            _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
+            _safe_text(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator=CSV_LINE_END)
         else:
             _write_xlsx(frame, path, sheet="problems")
     return path
