@@ -64,7 +64,8 @@ def test_survey_rows(mini):
     assert rows["motives"]["constraint"] == "not(selected(., '-7') and count-selected(.) > 1)"
     assert rows["hours"]["constraint"] == "(. >= 0 and . <= 100) or . = -7 or . = -8"
     assert rows["hours"]["constraint_message::English (en)"] == "Enter a value from 0 to 100."
-    assert rows["hours"]["label::Korean (ko)"] == "주당 근무 시간은 몇 시간입니까? (시간)"
+    assert rows["hours"]["label::Korean (ko)"] == "주당 근무 시간은 몇 시간입니까?"  # names its unit: not repeated
+    assert rows["pay"]["label::Korean (ko)"] == "세전 연봉은 얼마입니까? (만원)"
     assert "-8 (모름)" in rows["hours"]["hint::Korean (ko)"]
     assert rows["start"]["constraint"] == ". >= date('2000-01-01') and . <= date('2026-12-31')"
     assert rows["fof"] == {**rows["fof"], "type": "begin_group", "appearance": "field-list",
@@ -178,3 +179,37 @@ def test_decimal_bounds_are_written_positionally(mini):
     pay = next(r for r in form.survey if r.get("name") == "pay")
     assert pay["constraint"] == "(. >= 0.00001 and . <= 2.5) or . = -7"
     assert pay["constraint_message::English (en)"] == "Enter a value from 0.00001 to 2.5."
+
+
+@pytest.mark.parametrize("label, unit, shown", [
+    # a label that does not name its unit gets it in parentheses
+    (("세전 연봉은 얼마입니까?", "What is your annual pay before tax?"), ("만원", "10,000 KRW"),
+     ("세전 연봉은 얼마입니까? (만원)", "What is your annual pay before tax? (10,000 KRW)")),
+    # a label that names it keeps its own words (any case; Korean particles attached)
+    (("주당 몇 시간을 일합니까?", "Hours per week?"), ("시간", "hours"),
+     ("주당 몇 시간을 일합니까?", "Hours per week?")),
+    # a unit written "A (B)" is named by A or by B
+    (("만원 단위로 적어 주십시오.", "In 10,000 KRW, please."), ("만원", "10,000 KRW (만원)"),
+     ("만원 단위로 적어 주십시오.", "In 10,000 KRW, please.")),
+    (("대략 몇 퍼센트입니까?", "Roughly what share?"), ("퍼센트(%)", "percent (%)"),
+     ("대략 몇 퍼센트입니까?", "Roughly what share? (percent (%))")),
+    # a unit inside a longer Latin word is not named: "percentage" is not "percent"
+    (("비율은?", "What percentage is it?"), ("비율", "percent"), ("비율은?", "What percentage is it? (percent)")),
+])
+def test_the_unit_is_appended_to_the_label_once(mini, label, unit, shown):
+    q = replace_element(mini, "pay", label={"ko": label[0], "en": label[1]}, unit={"ko": unit[0], "en": unit[1]})
+    pay = next(r for r in build_xlsform(q, "both").survey if r.get("name") == "pay")
+    assert (pay["label::Korean (ko)"], pay["label::English (en)"]) == shown
+
+
+def test_no_stem_careers_label_repeats_its_unit():
+    from careersurvey.questionnaire import load_questionnaire
+
+    q = load_questionnaire("stem-careers@1.0.0")
+    rows = {r.get("name"): r for r in build_xlsform(q, "both").survey}
+    assert rows["pay_exact"]["label::English (en)"].endswith("Please enter it in units of 10,000 KRW (만원).")
+    assert rows["pay_exact"]["label::Korean (ko)"].endswith("만원 단위로 적어 주십시오.")
+    assert rows["hours_week"]["label::English (en)"] == (
+        "Over the past month, how many hours did you usually work per week?")
+    assert rows["pbs_share"]["label::Korean (ko)"].endswith("대략 몇 퍼센트입니까?")
+    assert rows["pbs_share"]["label::English (en)"].endswith("(PBS)? (percent)")

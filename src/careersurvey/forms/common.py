@@ -8,6 +8,7 @@ on paper, in the codebook and in the spreadsheet.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterator, Literal, Mapping
@@ -56,6 +57,27 @@ def language_tag(lang: str) -> str:
 def text(value: Mapping[str, str], lang: str) -> str:
     """The text in ``lang``; empty when the element has none (optional hints, units)."""
     return value.get(lang, "") if value else ""
+
+
+def _unit_names(unit: str) -> tuple[str, ...]:
+    """The ways a label may name ``unit``: the whole text, and for ``A (B)`` also ``A`` and ``B``."""
+    whole = unit.strip()
+    match = re.fullmatch(r"(.*?)\s*\((.+)\)", whole)
+    parts = (match.group(1).strip(), match.group(2).strip()) if match else ()
+    return tuple(dict.fromkeys(p for p in (whole, *parts) if p))
+
+
+def names_unit(label: str, unit: str) -> bool:
+    """Whether ``label`` already names ``unit``: one of :func:`_unit_names` occurs in it, ignoring case, and not
+    inside a longer Latin word or number ("hours" is in "how many hours", "percent" is not in "percentage";
+    Korean has no spaces before its particles, so "시간" is in "몇 시간을")."""
+    return any(re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", label, flags=re.IGNORECASE)
+               for name in _unit_names(unit))
+
+
+def label_with_unit(label: str, unit: str) -> str:
+    """``label (unit)``, or the label alone when it has no unit or already names it (:func:`names_unit`)."""
+    return f"{label} ({unit})" if unit and not names_unit(label, unit) else label
 
 
 def number_text(value: object) -> str:

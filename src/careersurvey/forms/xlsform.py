@@ -37,7 +37,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from careersurvey.forms import common
-from careersurvey.forms.common import FormError, LangOption, language_tag, number_text, text
+from careersurvey.forms.common import FormError, LangOption, label_with_unit, language_tag, number_text, text
 from careersurvey.forms.safety import safe_workbook, write_text
 from careersurvey.questionnaire.model import MISSING_CODES, ChoiceList, Grid, Item, Module, Note, Questionnaire
 
@@ -260,7 +260,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
         row["name"] = item.name
         label = dict(item.label)
         if item.unit:
-            label = {lg: f"{text(item.label, lg)} ({text(item.unit, lg)})" for lg in langs}
+            label = {lg: label_with_unit(text(item.label, lg), text(item.unit, lg)) for lg in langs}
         row.update(labels("label", label))
         row.update(labels("hint", hint))
         if item.required:
