@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careersurvey.expr import ExprError, evaluate, parse, to_words, to_xpath
+from careersurvey.expr.nodes import Compare, In, Missing, Name, Not
 from careersurvey.questionnaire.model import MISSING_CODES
-from strategies import MULTIPLE_ITEMS, conditions, survey_frames, xpath_fields
+from strategies import (MULTIPLE_ITEMS, NUMERIC_ITEMS, TEXT_ITEMS, conditions, num_literals, survey_frames,
+                        text_literals, xpath_fields)
 from xpath_oracle import xpath_eval
 
 GUARD = "${{{0}}} != '' and not(${{{0}}} = -6 or ${{{0}}} = -7 or ${{{0}}} = -8 or ${{{0}}} = -9)"
@@ -100,7 +102,13 @@ def words(text: str, lang: str) -> str:
     [
         ("consent == 1", "Q1에서 '예'를 선택한 경우", "if Q1 is 'Yes'"),
         ("consent != 1", "Q1에서 '예'를 선택하지 않은 경우", "if Q1 is not 'Yes'"),
-        ("not consent == 1", "Q1에서 '예'를 선택하지 않은 경우", "if Q1 is not 'Yes'"),
+        # `x != 1` reads an answer; `not x == 1` also holds when x is missing, and the words say so
+        ("not consent == 1", "Q1에서 '예'를 선택하지 않거나 Q1에 응답하지 않은 경우",
+         "if Q1 is not 'Yes' or Q1 is not answered"),
+        ("not age < 30", "Q2 응답이 30 이상이거나 Q2에 응답하지 않은 경우", "if Q2 is at least 30 or Q2 is not answered"),
+        ("consent == 1 and not role in [1, 2]",
+         "Q1에서 '예'를 선택하고 Q5에서 '학생', '교수' 중 어느 것도 선택하지 않거나 Q5에 응답하지 않은 경우에 해당하는 경우",
+         "if Q1 is 'Yes' and (Q5 is neither 'Student' nor 'Professor' or Q5 is not answered)"),
         ("role == 3", "Q5에서 '연구원'을 선택한 경우", "if Q5 is 'Researcher'"),
         ("age >= 30", "Q2 응답이 30 이상인 경우", "if Q2 is at least 30"),
         ("30 > age", "Q2 응답이 30 미만인 경우", "if Q2 is less than 30"),
@@ -245,3 +253,80 @@ def test_text_column_dtype_does_not_matter(tree, df: pd.DataFrame) -> None:
 
 def test_words_label_codes_written_as_text() -> None:
     assert words("selected(motives, '3')", "ko") == "Q7에서 '연봉'을 선택한 경우"
+
+
+# ------------------------------------------------------------------ missing answers: codes, NA, words
+def as_loaded(df: pd.DataFrame, multiple_dtype: str) -> pd.DataFrame:
+    """``df`` as ``load_responses`` gives it: every missing code NA (nullable dtypes), text codes NA,
+    multiple-choice columns 0/1 (Int64) or True/False (boolean) with NA where the item was coded missing."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if col in TEXT_ITEMS:
+            text = s.astype(object)
+            out[col] = text.where(~text.isin([str(c) for c in MISSING_CODES]) & text.notna(), None).astype("string")
+        elif col.startswith(tuple(f"{m}_" for m in MULTIPLE_ITEMS)):
+            real = s.mask(s.isin(MISSING_CODES)).astype("Float64").astype("Int64")
+            out[col] = real.astype("boolean") if multiple_dtype == "boolean" else real
+        else:
+            out[col] = s.mask(s.isin(MISSING_CODES)).astype("Float64").astype("Int64")
+    return pd.DataFrame(out)
+
+
+def as_blank(df: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with every missing code an empty cell (floats and None), as an ODK instance holds them."""
+    out = df.copy()
+    for col in out.columns:
+        if col in TEXT_ITEMS:
+            out[col] = out[col].where(~out[col].isin([str(c) for c in MISSING_CODES]), None)
+        else:
+            out[col] = out[col].mask(out[col].isin(MISSING_CODES))
+    return out
+
+
+@settings(max_examples=150)
+@given(tree=conditions, df=survey_frames(), multiple_dtype=st.sampled_from(["Int64", "boolean"]))
+def test_backends_agree_on_missing_codes_and_on_na(tree, df: pd.DataFrame, multiple_dtype: str) -> None:
+    """A missing answer is missing whether it is a code the caller declares or NA (load_responses' frames):
+    pandas on the codes, pandas on the NA frame (with or without codes declared) and XPath on blank answers
+    all agree."""
+    coded = evaluate(tree, df, missing_codes=MISSING_CODES).tolist()
+    loaded = as_loaded(df, multiple_dtype)
+    assert evaluate(tree, loaded, missing_codes=()).tolist() == coded
+    assert evaluate(tree, loaded, missing_codes=MISSING_CODES).tolist() == coded
+    xpath = to_xpath(tree, multiple=frozenset(MULTIPLE_ITEMS), missing_codes=MISSING_CODES)
+    assert [xpath_eval(xpath, row) for row in xpath_fields(as_blank(df), MISSING_CODES)] == coded, xpath
+
+
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+simple_tests = st.one_of(
+    st.builds(Compare, st.sampled_from(list(_NEGATED)), st.sampled_from(NUMERIC_ITEMS).map(Name), num_literals),
+    st.builds(Compare, st.sampled_from(["==", "!="]), st.sampled_from(NUMERIC_ITEMS + TEXT_ITEMS).map(Name),
+              text_literals),
+    st.builds(In, st.sampled_from(NUMERIC_ITEMS + TEXT_ITEMS).map(Name),
+              st.lists(num_literals, min_size=1, max_size=3).map(tuple), st.booleans()),
+)
+
+
+def flipped(node):
+    """The comparison with the opposite operator, which reads answered rows only."""
+    if isinstance(node, Compare):
+        return Compare(_NEGATED[node.op], node.left, node.right)
+    return In(node.subject, node.values, not node.negated)
+
+
+@settings(max_examples=150)
+@given(test=simple_tests, df=survey_frames())
+def test_words_of_a_negated_comparison_say_what_evaluate_does(test, df: pd.DataFrame) -> None:
+    """``not x < 3`` holds where ``x >= 3`` does or x is missing (FORMAT.md); the words say exactly that, in
+    both languages, while ``x >= 3`` itself reads an answer and says nothing of missing ones."""
+    name = next(iter(test.names()))
+    negated = evaluate(Not(test), df, missing_codes=MISSING_CODES)
+    expected = evaluate(flipped(test), df, missing_codes=MISSING_CODES) | evaluate(
+        Missing(Name(name)), df, missing_codes=MISSING_CODES)
+    assert negated.tolist() == expected.tolist()
+    ref = str.upper
+    assert to_words(Not(test), lang="en", ref=ref) == f"{to_words(flipped(test), lang='en', ref=ref)} or {ref(name)} is not answered"
+    ko_flipped = to_words(flipped(test), lang="ko", ref=ref).removesuffix(" 경우")
+    assert to_words(Not(test), lang="ko", ref=ref).endswith(f"{ref(name)}에 응답하지 않은 경우")
+    assert "응답하지 않은" not in ko_flipped and "not answered" not in to_words(flipped(test), lang="en")

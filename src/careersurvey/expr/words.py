@@ -5,6 +5,10 @@ named by ``ref`` (e.g. their question numbers) and choice codes by ``choice_labe
 reader sees "Q5" and "'예'" rather than ``role`` and ``1``. Korean is written in the formal register with
 particles (을/를, 이/가) chosen from the last sound of the word before them; conditions join with
 "-고" (and) and "-거나" (or) and end in "... 경우"; a group nested inside another reads "... 경우에 해당하고".
+
+The words mean what the other backends compute (survey/FORMAT.md): a comparison that reads a missing answer is
+false, so ``x != 1`` ("if Q5 is not 'Yes'") holds only for an answer, while ``not x == 1`` also holds when Q5
+was not answered and says so ("if Q5 is not 'Yes' or Q5 is not answered").
 """
 
 from __future__ import annotations
@@ -156,9 +160,11 @@ class _Words:
             return self.ko(node.operand, not negate)
         if isinstance(node, Compare):
             op, left, right = self.normalise(node)
-            return self.ko_compare(_NEGATE[op] if negate else op, left, right)
+            pred = self.ko_compare(_NEGATE[op] if negate else op, left, right)
+            return self.ko_or_unanswered(pred, node) if negate else pred
         if isinstance(node, In):
-            return self.ko_in(node, node.negated != negate)
+            pred = self.ko_in(node, node.negated != negate)
+            return self.ko_or_unanswered(pred, node) if negate else pred
         if isinstance(node, Selected):
             lab = self.label(node.item.name, node.code) or str(node.code.value)
             head = f"{self.ref(node.item.name)}에서 " + josa(f"'{lab}'", "을", "를")
@@ -174,8 +180,13 @@ class _Words:
             return self.ko_join(parts, node.op)
         raise TypeError(f"not a condition: {node}")  # pragma: no cover
 
+    def ko_or_unanswered(self, pred: _Pred, node: Node) -> _Pred:
+        """A negated comparison also holds when an item it reads was not answered: say so."""
+        unanswered = [_verb_not(f"{self.ref(n)}에 응답") for n in sorted(node.names())]
+        return self.ko_join([pred, *unanswered], "or") if unanswered else pred
+
     def ko_part(self, node: Node, op: str) -> _Pred:
-        if isinstance(node, BoolOp) and node.op != op:
+        if isinstance(node, BoolOp) and node.op != op or op == "and" and _negated_test(node):
             return self.ko_group(self.ko(node, False).adn, False)
         return self.ko(node, False)
 
@@ -228,9 +239,11 @@ class _Words:
             return self.en(node.operand, not negate)
         if isinstance(node, Compare):
             op, left, right = self.normalise(node)
-            return self.en_compare(_NEGATE[op] if negate else op, left, right)
+            text = self.en_compare(_NEGATE[op] if negate else op, left, right)
+            return self.en_or_unanswered(text, node) if negate else text
         if isinstance(node, In):
-            return self.en_in(node, node.negated != negate)
+            text = self.en_in(node, node.negated != negate)
+            return self.en_or_unanswered(text, node) if negate else text
         if isinstance(node, Selected):
             lab = self.label(node.item.name, node.code) or str(node.code.value)
             verb = "does not include" if negate else "includes"
@@ -242,10 +255,15 @@ class _Words:
             parts = []
             for p in _chain(node):
                 text = self.en(p, False)
-                parts.append(f"({text})" if isinstance(p, BoolOp) and p.op != node.op else text)
+                grouped = isinstance(p, BoolOp) and p.op != node.op or node.op == "and" and _negated_test(p)
+                parts.append(f"({text})" if grouped else text)
             joined = f" {node.op} ".join(parts)
             return f"not ({joined})" if negate else joined
         raise TypeError(f"not a condition: {node}")  # pragma: no cover
+
+    def en_or_unanswered(self, text: str, node: Node) -> str:
+        """A negated comparison also holds when an item it reads was not answered: say so."""
+        return " or ".join([text, *(f"{self.ref(n)} is not answered" for n in sorted(node.names()))])
 
     def en_compare(self, op: str, left: Node, right: Node) -> str:
         lab = self.label(left.name, right) if isinstance(left, Name) else None
@@ -274,6 +292,15 @@ class _Words:
         if len(values) == 2:
             return f"{who} is either {values[0]} or {values[1]}"
         return f"{who} is one of {', '.join(values)}"
+
+
+def _negated_test(node: Node) -> bool:
+    """Whether ``node`` is a comparison (or ``in``) under an odd number of ``not``s that reads an item: its
+    words join "or ... is not answered", so inside an "and" it needs its own group."""
+    flips = 0
+    while isinstance(node, Not):
+        node, flips = node.operand, flips + 1
+    return flips % 2 == 1 and isinstance(node, (Compare, In)) and bool(node.names())
 
 
 def _chain(node: BoolOp) -> list[Node]:
