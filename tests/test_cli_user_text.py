@@ -145,6 +145,14 @@ def test_status_and_problems_print_hostile_text_as_text(imported) -> None:
     quarantine = [line for line in plain(problems.stdout).splitlines() if line.startswith("[quarantine]")]
     assert quarantine == [f"[quarantine] {shown(data)}, row 2: role: '{SHOWN}' is not one of the codes 1, 2, 3 "
                           "(nor a choice label); correct the code"]
+    survey = data.parent / "survey"  # where export finds mini@1.0.0 by its key
+    (survey / "mini").mkdir(parents=True)
+    (survey / "mini" / "1.0.0.yaml").write_bytes((data.parent / "mini-1.0.0.yaml").read_bytes())
+    out = data.parent / "export.csv"
+    export = CliRunner().invoke(app, ["responses", "export", "--store", str(store), "--format", "csv", "--out",
+                                      str(out)], env={"CAREERSURVEY_SURVEY_DIR": str(survey)})
+    assert export.exit_code == 0, export.output
+    assert plain(export.stdout).startswith(f"{shown(out)}: 1 accepted row, ")
 
 
 # -- weights, analyze, report --------------------------------------------------------------------------------
@@ -173,3 +181,31 @@ def test_analyze_and_report_name_hostile_paths_as_text(folder: Path, command: st
     no_scripts = run(*command.split(), "--store", store, "--analysis-dir", folder, "--out", folder / "out")
     assert no_scripts.exit_code == 2
     assert plain(no_scripts.stderr).startswith(f"error: {shown(folder)}: --analysis-dir holds no analysis scripts")
+
+
+def test_commands_print_only_through_cli_common() -> None:
+    """The one safe way stays the only way: no command module prints by itself (print, typer.echo, sys.stdout,
+    a Console of its own, markup or emoji switched on). The JSON Schema is the package's own text, echoed byte for byte."""
+    import ast
+
+    import careersurvey.cli as cli
+
+    allowed = {("questionnaire.py", "typer.echo")}
+    found = []
+    for path in sorted(Path(cli.__file__).parent.glob("*.py")):
+        if path.name == "_common.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = None
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if any(k.arg in ("markup", "emoji") and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                       for k in node.keywords):
+                    found.append((path.name, f"{name}(markup=...)", node.lineno))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                name = getattr(node, "module", None) or ", ".join(a.name for a in node.names)
+            if name in ("print", "typer.echo", "typer.secho", "Console", "rich.markup") or (
+                    name or "").startswith(("sys.stdout", "sys.stderr")):
+                if (path.name, name) not in allowed:
+                    found.append((path.name, name, node.lineno))
+    assert found == []
