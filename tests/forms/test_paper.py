@@ -109,6 +109,29 @@ def test_pdf(mini, tmp_path):
     assert len(HTML(string=render_paper_html(mini, "both")).render().pages) >= 2
 
 
+def test_pdf_without_weasyprint_names_the_extra(mini, tmp_path, monkeypatch):
+    """WeasyPrint is the optional ``pdf`` extra: without it a PDF asks for that extra, and HTML still works."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise ImportError("No module named 'weasyprint'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    path = tmp_path / "p.pdf"
+    with pytest.raises(FormError) as exc:
+        export_paper(mini, path, "ko")
+    assert str(exc.value) == (
+        f"{path}: PDF output needs WeasyPrint and the Pango library (No module named 'weasyprint'); run "
+        '`pip install "careersurvey[pdf]"` (and `apt-get install libpango-1.0-0 fonts-nanum`), or export .html and '
+        "print it from a browser")
+    assert not path.exists()
+    assert export_paper(mini, tmp_path / "p.html", "ko").is_file()
+
+
 @pytest.mark.needs_chromium
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (apt-get install -y chromium)")
 def test_renders_in_headless_chromium(mini, tmp_path):

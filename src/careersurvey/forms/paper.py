@@ -219,15 +219,16 @@ def render_paper_html(q: Questionnaire, lang: LangOption = "both") -> str:
 
 
 def write_pdf(html: str, path: str | Path) -> Path:
-    """Render paper-form HTML to PDF with WeasyPrint (a pip package; needs the Pango library, which
-    Debian ships, and a Korean font such as ``fonts-nanum`` or ``fonts-noto-cjk`` for Korean text)."""
+    """Render paper-form HTML to PDF with WeasyPrint (the ``pdf`` extra: ``pip install "careersurvey[pdf]"``;
+    needs the Pango library, which Debian ships, and a Korean font such as ``fonts-nanum`` or ``fonts-noto-cjk``
+    for Korean text). Imported here only, so that everything else works without it."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         raise FormError(
             f"{path}: PDF output needs WeasyPrint and the Pango library ({exc}); run "
-            "`pip install weasyprint` (and `apt-get install libpango-1.0-0 fonts-nanum`), or export .html "
-            "and print it from a browser"
+            "`pip install \"careersurvey[pdf]\"` (and `apt-get install libpango-1.0-0 fonts-nanum`), or export "
+            ".html and print it from a browser"
         ) from exc
     path = Path(path)
     HTML(string=html).write_pdf(str(path))
