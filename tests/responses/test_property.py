@@ -4,6 +4,7 @@ whatever the bytes, reading fails only with ResponsesError."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,10 @@ def test_every_row_is_accepted_or_quarantined_with_reasons(tmp_path_factory, row
     assert v.rows_in == v.n_accepted + v.n_quarantined
     reasons = {p.row for p in v.problems if p.severity == QUARANTINE}
     assert set(table.rows[v.quarantined].tolist()) == reasons & set(table.rows.tolist())
+    if not nonblank:  # nothing to import is refused, never "0 rows" with success
+        with pytest.raises(ResponsesError, match="no rows of responses"):
+            import_responses(path, tmp / "s.duckdb", Q)
+        return
     (result,) = import_responses(path, tmp / "s.duckdb", Q)
     assert result.rows_in == result.accepted + result.quarantined == table.n_rows
     con = duckdb.connect(str(tmp / "s.duckdb"), read_only=True)

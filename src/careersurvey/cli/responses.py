@@ -1,8 +1,9 @@
 """``careersurvey responses``: import fieldwork files into a store, list the ledger and problems, export.
 
 A thin shell over :mod:`careersurvey.responses`. ``import`` exits 0 when every file was read (even with
-quarantined rows: they are in ``responses problems``), and 2 when a file could not be read at all (the
-others are still imported, each in its own transaction); usage errors exit 1.
+quarantined rows: they are in ``responses problems``), and 2 when a file could not be read at all or holds
+no responses (wrong sheet, header only, not a response file; the others are still imported, each in its own
+transaction); usage errors exit 1.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def import_(
     form_version: List[str] = typer.Option(
         [], "--form-version", help="Map an export's own version id to a questionnaire version: vKoboA=1.0.0."),
     kind: Optional[str] = typer.Option(None, "--kind", help="template | kobo | csv | sheet (default: recognised)."),
+    sheet: Optional[str] = typer.Option(
+        None, "--sheet", help="Workbook sheet holding the responses (default: the template's Responses sheet, "
+                              "else the first sheet)."),
     separators: str = typer.Option("/-", "--group-separator", help="Group-path separators in export headers."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: utf-8-sig, then cp949)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
@@ -80,8 +84,8 @@ def import_(
     unreadable = 0
     for path in files:
         try:
-            result = import_file(path, target, spec, kind=kind, encoding=encoding, form_versions=mapping or None,
-                                 separators=separators)
+            result = import_file(path, target, spec, kind=kind, encoding=encoding, sheet=sheet,
+                                 form_versions=mapping or None, separators=separators)
         except ResponsesError as exc:
             unreadable += 1
             if as_json:

@@ -132,13 +132,16 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
 
 
 def import_file(path: str | Path, store: ResponseStore | str | Path, questionnaire: QuestionnaireSpec = None, *,
-                kind: str | None = None, encoding: str | None = None, form_versions: Mapping[str, str] | None = None,
+                kind: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                form_versions: Mapping[str, str] | None = None,
                 separators: str = "/-", max_rows: int = MAX_ROWS,
                 max_uncompressed: int = MAX_UNCOMPRESSED) -> ImportResult:
     """Import one file; raises :class:`ResponsesError` when it cannot be read at all.
 
     ``separators``: characters that separate group paths in export headers (KoboToolbox ``/``,
-    ODK Central ``-``).
+    ODK Central ``-``). ``sheet``: the workbook sheet holding the responses (default: ``Responses`` of
+    the entry template, else the first sheet). A file without a single response row is refused
+    (code ``no_data``): nothing is stored and the ledger does not list it.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
@@ -146,9 +149,14 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
         earlier = store.find(con, info.sha256)
         if earlier is not None:
             return earlier
-        table = read_responses(path, kind=kind, encoding=encoding, max_rows=max_rows,
+        table = read_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
                                max_uncompressed=max_uncompressed)
         groups = _split_by_version(table, _candidates(questionnaire, table), form_versions)
+        if table.n_rows == 0:
+            where = f"sheet {table.sheet!r} has" if table.sheet else "the file has"
+            raise ResponsesError(
+                f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
+                "the answers are on another sheet, name it with --sheet", code="no_data", file=table.file)
         known = store.known_ids(con, groups[0][0].id)
         parts: list[Validated] = []
         for q, part in groups:
@@ -169,7 +177,7 @@ def import_responses(files: str | Path | Sequence[str | Path], store: ResponseSt
     """Import one or more response files into ``store``, each in its own transaction.
 
     ``questionnaire`` is a Questionnaire, ``"id@version"``, a list of versions (for exports that mix
-    versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``,
+    versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``, ``sheet``,
     ``form_versions`` (export version id -> questionnaire version), ``separators`` (group-path
     separators in export headers), ``max_rows``, ``max_uncompressed``.
     Raises :class:`ResponsesError` on the first file that cannot be read (earlier files stay imported).

@@ -27,8 +27,15 @@ __all__ = ["KINDS", "RawTable", "read_responses", "ResponsesError"]
 
 
 def read_responses(path: str | Path, *, kind: str | None = None, encoding: str | None = None,
-                   max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
-    """Read one response file into a :class:`RawTable`, recognising its kind unless ``kind`` is given."""
+                   sheet: str | None = None, max_rows: int = MAX_ROWS,
+                   max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
+    """Read one response file into a :class:`RawTable`, recognising its kind unless ``kind`` is given.
+
+    ``sheet`` names the sheet of a workbook that holds the responses (default: ``Responses`` of the entry
+    template, else the first sheet). When that sheet holds no responses but other sheets hold rows below
+    a header, the file is refused with their names and how to choose one: never "0 rows" read from the
+    wrong sheet.
+    """
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ResponsesError(f"unknown file kind {kind!r}; use one of {', '.join(KINDS)}", code="usage",
@@ -43,6 +50,9 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
             f"the file is named {path.suffix} and is not a response file; import .xlsx workbooks or .csv files "
             "(if it is a CSV export, rename it to .csv or pass --kind csv)", code="wrong_type", file=str(path))
     if sniffed == "text":
+        if sheet is not None:
+            raise ResponsesError(f"the file is text (CSV), which has no sheets; leave out --sheet {sheet!r}",
+                                 code="usage", file=str(path))
         if kind in ("template", "sheet"):
             raise ResponsesError(f"the file is text (CSV), not a workbook; it cannot be read as {kind!r}",
                                  code="wrong_type", file=str(path))
@@ -54,12 +64,65 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
         return table
     check_spreadsheet(path, max_uncompressed=max_uncompressed)  # raises for non-spreadsheets
     names = sheet_names(path)
-    if kind == "template" or (kind is None and (META_SHEET in names or DATA_SHEET in names)):
-        return read_template(path, max_rows=max_rows, max_uncompressed=max_uncompressed)
-    if kind == "kobo":
-        return read_kobo_xlsx(path, max_rows=max_rows, max_uncompressed=max_uncompressed)
-    table = read_table(path, sheet=names[0], kind="sheet", first_data_row=2, meta={}, max_rows=max_rows,
-                       max_uncompressed=max_uncompressed)
-    if kind is None and looks_like_export(table.headers):
-        return read_kobo_xlsx(path, max_rows=max_rows, max_uncompressed=max_uncompressed)
+    limits = {"max_rows": max_rows, "max_uncompressed": max_uncompressed}
+    if sheet is not None:
+        if sheet not in names:
+            raise ResponsesError(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); name one of "
+                                 "them with --sheet", code="no_sheet", file=str(path))
+        return _read_workbook(path, kind, sheet, names, **limits)
+    try:
+        table = _read_workbook(path, kind, None, names, **limits)
+    except ResponsesError as exc:
+        if exc.code not in ("empty_sheet", "no_sheet", "no_header"):
+            raise
+        _refuse_if_elsewhere(path, kind, names, DATA_SHEET if _is_template(kind, names) else names[0], limits)
+        raise
+    if table.n_rows == 0:
+        _refuse_if_elsewhere(path, kind, names, table.sheet, limits)
     return table
+
+
+def _is_template(kind: str | None, names: list[str]) -> bool:
+    return kind == "template" or (kind is None and (META_SHEET in names or DATA_SHEET in names))
+
+
+def _read_workbook(path: Path, kind: str | None, sheet: str | None, names: list[str], **limits: int) -> RawTable:
+    """The responses of a workbook of ``kind`` (recognised when None) from ``sheet`` (None: its default sheet)."""
+    if _is_template(kind, names):
+        return read_template(path, sheet=sheet, **limits)
+    if kind == "kobo":
+        return read_kobo_xlsx(path, sheet=sheet, **limits)
+    table = read_table(path, sheet=sheet or names[0], kind="sheet", first_data_row=2, meta={}, **limits)
+    if kind is None and looks_like_export(table.headers):
+        return read_kobo_xlsx(path, sheet=sheet, **limits)
+    return table
+
+
+def _refuse_if_elsewhere(path: Path, kind: str | None, names: list[str], read: str,
+                         limits: dict[str, int]) -> None:
+    """Raise when the default sheet gave no responses but other sheets hold rows below a header: name them."""
+    from careersurvey.forms.template import CODEBOOK_SHEET, GUIDANCE_SHEET, LOOKUP_SHEET
+
+    own = {META_SHEET, LOOKUP_SHEET, GUIDANCE_SHEET, CODEBOOK_SHEET} if _is_template(kind, names) else set()
+    found: list[tuple[str, int]] = []
+    for name in names:
+        if name in own or name == read:
+            continue
+        try:
+            n = _read_workbook(path, kind, name, names, **limits).n_rows
+        except ResponsesError:
+            continue
+        if n:
+            found.append((name, n))
+    if not found:
+        return
+    where = f"sheet {read!r} holds no responses"
+    if len(found) == 1:
+        name, n = found[0]
+        raise ResponsesError(
+            f"{where}, but sheet {name!r} holds {n} row{'s' if n != 1 else ''} below its header; import that sheet "
+            f"with --sheet {name!r} (in Python: sheet={name!r}), or move its rows into sheet {read!r}",
+            code="wrong_sheet", file=str(path))
+    listed = ", ".join(f"{name!r} ({n} row{'s' if n != 1 else ''})" for name, n in found)
+    raise ResponsesError(f"{where}, but sheets {listed} hold rows below a header; choose the one with the "
+                         "responses with --sheet NAME (in Python: sheet='NAME')", code="wrong_sheet", file=str(path))

@@ -73,14 +73,17 @@ def _finish(table: RawTable, children: dict[str, RawTable], kind: str) -> RawTab
                     notes=table.notes, children=children, meta_columns=system, empty=table.empty)
 
 
-def read_kobo_xlsx(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
-    """Read a KoboToolbox/ODK XLSX export: the first sheet, plus repeat-group sheets as children."""
+def read_kobo_xlsx(path: Path, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
+                   max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
+    """Read a KoboToolbox/ODK XLSX export: the first sheet (or ``sheet``), plus repeat-group sheets as children."""
     wb = check_spreadsheet(path, max_uncompressed=max_uncompressed)
     names = sheet_names(path)
-    main = read_table(path, sheet=names[0], kind="kobo", first_data_row=2, meta={}, max_rows=max_rows,
+    main = read_table(path, sheet=sheet or names[0], kind="kobo", first_data_row=2, meta={}, max_rows=max_rows,
                       workbook=wb)
     children: dict[str, RawTable] = {}
-    for name in names[1:]:
+    for name in names:
+        if name == main.sheet:
+            continue
         child = read_table(path, sheet=name, kind="kobo-repeat", first_data_row=2, meta={}, max_rows=max_rows,
                            workbook=wb)
         if "_parent_index" in child.data:

@@ -187,25 +187,30 @@ def read_table(path: Path, *, sheet: str | None, kind: str, first_data_row: int,
     return table_from_rows(rows, file=str(path), sheet=sheet, kind=kind, header=0, meta=meta, scan=scan)
 
 
-def read_template(path: Path, *, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
+def read_template(path: Path, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
+                  max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
     """Read a filled-in entry template, finding its rows by content, not position.
 
     ``_meta`` names the questionnaire, the data sheet and the id column. The header is the first row
     holding the id column's name; the template's question-text row is recognised by what it says under
     ``respondent_id`` (:data:`careersurvey.forms.template.ID_LABELS`), wherever it is; every other
     non-empty row below the header is a response. So a deleted, moved or inserted row above the data,
-    or blank rows between responses, never shift a respondent out of the data.
+    or blank rows between responses, never shift a respondent out of the data. ``sheet`` reads the
+    responses from another sheet than the one ``_meta`` names (``Responses``).
     """
     from careersurvey.forms.template import ID_LABELS
 
     wb = check_spreadsheet(path, max_uncompressed=max_uncompressed)
     names = sheet_names(path)
     meta = read_meta(path) if META_SHEET in names else {}
-    sheet = meta.get("responses_sheet") or DATA_SHEET
+    chosen = sheet is not None
+    sheet = sheet or meta.get("responses_sheet") or DATA_SHEET
     if sheet not in names:
         raise ResponsesError(
-            f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); enter responses in the "
-            "entry template made by `careersurvey forms export ... --format template`", code="no_sheet", file=str(path))
+            f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); "
+            + ("name one of them with --sheet" if chosen else "enter responses in the entry template made by "
+               "`careersurvey forms export ... --format template`, or name the sheet that holds them with --sheet"),
+            code="no_sheet", file=str(path))
     try:
         header_rows = int(meta.get("header_rows") or 2)
     except ValueError:

@@ -281,8 +281,8 @@ def read_sheet(path: Path, sheet: str | None, *, max_rows: int = MAX_ROWS, heade
             sheet = visible[0] if visible else wb.sheet_names[0]
         if sheet not in wb.sheet_names:
             raise ResponsesError(
-                f"no sheet named {sheet!r} (sheets: {', '.join(wb.sheet_names)}); use the entry template "
-                "or name the sheet", code="no_sheet", file=name,
+                f"no sheet named {sheet!r} (sheets: {', '.join(wb.sheet_names)}); name one of them with --sheet",
+                code="no_sheet", file=name,
             )
         rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_rows + header_rows + 1)
     except ResponsesError:
