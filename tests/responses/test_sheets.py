@@ -106,7 +106,7 @@ def test_unknown_sheet_and_sheet_on_a_csv(tmp_path):
 def test_cli_exits_2_naming_the_sheet_then_imports_it_with_sheet(tmp_path, monkeypatch):
     import careersurvey.responses.importer as importer
 
-    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec: Q)
+    monkeypatch.setattr(importer, "load_questionnaire_spec", lambda spec, **kw: Q)
     path = _template_with_answers_on(tmp_path)
     db = tmp_path / "s.duckdb"
     runner = CliRunner()
