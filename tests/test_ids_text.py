@@ -144,3 +144,22 @@ def test_a_data_file_of_another_kind_is_named(tmp_path) -> None:
     assert res.exit_code == 1
     assert (f"{data}: cannot read a .json file as the data file; give a .csv, .xlsx, .parquet, .sav, .dta file"
             in res.output.replace("\n", ""))
+
+
+def test_weighting_errors_name_respondents_and_file_rows(tmp_path, monkeypatch) -> None:
+    """Errors of `weights` name the respondent id (store and data with ids) or the file's row (data without
+    ids), never a 0-based pandas position."""
+    db, targets = mini_store(tmp_path, monkeypatch, DIGIT_IDS)
+    sample = tmp_path / "sample_design.csv"
+    sample.write_text("respondent_id,design_weight\n" + "".join(
+        f"{rid},{-1 if rid == '0005' else 10}\n" for rid in DIGIT_IDS), encoding="utf-8")
+    res = runner.invoke(app, ["weights", "rake", "--store", str(db), "--sample", str(sample), "--targets",
+                              str(targets), "--weights", "design_weight", "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "1 row(s) are not (respondent_id '0005', e.g. value -1)" in res.output.replace("\n", "")
+    data = tmp_path / "data.csv"
+    data.write_text("role,pw\n1,1\n2,1\n\n3,1\n,1\n", encoding="utf-8")  # a blank line: file rows, not positions
+    res = runner.invoke(app, ["weights", "rake", "--data", str(data), "--targets", str(targets), "--weights", "pw",
+                              "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "column 'role_margin' is missing in 1 rows (row 6)" in res.output.replace("\n", "")

@@ -46,6 +46,7 @@ import yaml
 from careersurvey.expr import ExprError, evaluate, parse
 from careersurvey.questionnaire.locate import installed_survey_dirs, survey_dir
 from careersurvey.questionnaire.model import MISSING_CODES
+from careersurvey.estimation.rows import rows_text
 from careersurvey.estimation.weighting.errors import WeightingError
 
 #: Largest distance of a margin's share sum from 1 accepted as rounding.
@@ -182,14 +183,14 @@ class Targets:
             bad = unknown | notnum
             if bad.any():
                 vals = sorted({str(v) for v in data[m.variable][bad].head(20)})
-                rows = ", ".join(str(i) for i in data.index[bad.to_numpy()][:5])
+                rows = rows_text(data.index, bad.to_numpy())  # respondent ids or index labels, not positions
                 hint = "" if self.scope is None or in_scope is not None else (
                     f"; or, if those respondents are outside the population the targets count ({self.scope}), "
                     f"weight only the rows inside it: inside = targets.in_scope(data), "
                     f"add_margin_columns(data, in_scope=inside), then rake or calibrate with scope=inside")
                 raise WeightingError(
                     f"targets {self.id!r}, margin {m.name!r}: item {m.variable!r} has codes {vals} that no "
-                    f"level collapses ({int(bad.sum())} rows, index {rows}); add them to a level's codes in "
+                    f"level collapses ({int(bad.sum())} rows: {rows}); add them to a level's codes in "
                     f"{self.path or 'the targets file'}{hint}")
             out[m.column] = pd.Categorical(mapped, categories=[lv.name for lv in m.levels])
         return out

@@ -177,7 +177,7 @@ def test_non_positive_or_missing_weight_names_the_row(apistrat, bad):
     df.loc[7, "pw"] = bad
     shown = {0.0: "0", -1.0: "-1"}.get(bad, "nan")
     with pytest.raises(DesignError, match=r"weights column 'pw' must be positive and not missing; 1 row\(s\) "
-                                          rf"are not \(rows 7, e.g. value {shown}\)\. Fix or drop"):
+                                          rf"are not \(index 7, e.g. value {shown}\)\. Fix or drop"):
         cs.SurveyDesign(df, weights="pw", strata="stype")
 
 
@@ -190,7 +190,7 @@ def test_fpc_smaller_than_sample_names_the_stratum(apistrat):
 def test_fpc_varying_within_a_stratum_is_refused(apistrat):
     df = apistrat.copy()
     df.loc[0, "fpc"] = df.loc[0, "fpc"] + 1
-    with pytest.raises(DesignError, match="fpc column 'fpc' varies within stratum E at stage 1: 4422 at row 0 but 4421 at row 1"):
+    with pytest.raises(DesignError, match="fpc column 'fpc' varies within stratum E at stage 1: 4422 at index 0 but 4421 at index 1"):
         cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
 
 
@@ -233,7 +233,7 @@ def test_design_is_immutable_and_evolve_revalidates(apistrat):
     d2 = d.evolve(weights=d.weights * 2)
     assert d2.stages is d.stages and d2.weights.sum() == pytest.approx(2 * d.weights.sum())
     with pytest.raises(DesignError, match=r"^weights must be positive and not missing; 200 row\(s\) are not "
-                                          r"\(rows 0, 1, 2, 3, 4 and 195 more.*Fix or drop these rows"):
+                                          r"\(index 0, 1, 2, 3, 4 and 195 more.*Fix or drop these rows"):
         d.evolve(weights=-d.weights)
 
 

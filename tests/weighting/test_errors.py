@@ -31,9 +31,14 @@ def test_margins_that_disagree(d) -> None:
 
 
 def test_sample_level_without_target(d) -> None:
-    _raises(lambda: d.rake({"stype": {"E": 4421, "H": 755}, "sch_wide": MARGINS["sch_wide"]}),
-            "margin 'stype': sample levels M (25 rows) have no target; targets exist for E, H. Add their totals, "
-            "or collapse them into a target level first (Targets.add_margin_columns does this for YAML targets)")
+    """The rows of the level without a target are named by the index, or by the ids the design names."""
+    shown = "rows: index " + ", ".join(map(str, np.flatnonzero(d.data["stype"] == "M")[:5]))
+    for design in (d, d.evolve(ids="snum")):
+        _raises(lambda: design.rake({"stype": {"E": 4421, "H": 755}, "sch_wide": MARGINS["sch_wide"]}),
+                f"margin 'stype': sample levels M (25 {shown} and 20 more) have no target; targets exist for E, H. "
+                "Add their totals, or collapse them into a target level first (Targets.add_margin_columns does "
+                "this for YAML targets)")
+        shown = "rows: snum " + ", ".join(map(str, d.data.loc[d.data["stype"] == "M", "snum"][:5]))
 
 
 def test_target_level_absent_from_sample(d) -> None:

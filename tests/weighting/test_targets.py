@@ -52,7 +52,7 @@ def test_codes_outside_every_level_are_an_error() -> None:
     t = cs.load_targets(ID)
     df = pd.DataFrame({"sector": [1, 2, 7, 8], "sex": [1, 2, 1, 2], "degree": [1, 2, 3, 4], "region": [1, 2, 3, 4]})
     with pytest.raises(cs.WeightingError, match=r"margin 'sector': item 'sector' has codes \['7', '8'\] that no "
-                                                r"level collapses \(2 rows, index 2, 3\)"):
+                                                r"level collapses \(2 rows: index 2, 3\)"):
         t.add_margin_columns(df)
 
 

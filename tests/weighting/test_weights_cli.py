@@ -85,7 +85,7 @@ def test_missing_margin_values_fail_or_are_dropped(csv, tmp_path) -> None:
             "--out", str(out)]
     res = runner.invoke(app, args)
     assert res.exit_code == 1
-    assert "column 'sex_margin' is missing in 1 rows (index 4)" in res.output
+    assert "column 'sex_margin' is missing in 1 rows (row 6)" in res.output
     assert "--drop-incomplete" in res.output
     res = runner.invoke(app, args + ["--drop-incomplete"])
     assert res.exit_code == 0, res.output

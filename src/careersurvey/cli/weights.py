@@ -46,23 +46,31 @@ ScopeOpt = typer.Option(False, "--in-scope",
 
 
 def _read_table(path: Path, what: str, text: tuple[str, ...]):
-    """A data file (csv, xlsx, parquet, sav, dta) with respondent ids as text, or a clean error naming it."""
+    """A data file (csv, xlsx, parquet, sav, dta) with respondent ids as text, indexed by the file's row
+    numbers (index named "row", or "data row" for parquet, sav and dta), or a clean error naming it."""
+    import pandas as pd
+
     from careersurvey.responses.problems import ResponsesError
-    from careersurvey.responses.tables import read_table
+    from careersurvey.responses.tables import read_rows
 
     try:
-        return read_table(path, text=("respondent_id", *text), what=what)
+        frame, rows = read_rows(path, ("respondent_id", *text), what=what)
     except ResponsesError as exc:
         fail(str(exc))
+    name = rows[0].rpartition(" ")[0] if rows else "row"
+    return frame.set_axis(pd.Index([int(r.rpartition(" ")[2]) for r in rows], name=name), axis=0)
 
 
 def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None,
           text: tuple[str, ...] = ()):
     """The respondents (item codes) from a data file or a store, with the sample design file joined when given.
 
-    Ids are text throughout. Rows are indexed by respondent_id when the data have unique ids, so errors name
-    respondents. ``text``: sample columns read as text (the strata and PSU codes).
+    Ids are text throughout. Rows are indexed by respondent_id when the data have unique ids, else by their
+    row in the file, so that errors name respondents (or file rows), never pandas positions. ``text``: sample
+    columns read as text (the strata and PSU codes).
     """
+    import pandas as pd
+
     if (data is None) == (store is None):
         fail("give exactly one of --data CSV or --store FILE")
     if data is not None:
@@ -81,7 +89,7 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
     if sample is not None:
         df = _join_sample(df, sample, data or store, text)
     if "respondent_id" in df.columns and df["respondent_id"].notna().all() and df["respondent_id"].is_unique:
-        df.index = df["respondent_id"].astype(str).rename(None)
+        df.index = pd.Index(df["respondent_id"], name="respondent_id")
     return df
 
 

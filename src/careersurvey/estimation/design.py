@@ -22,6 +22,7 @@ from careersurvey.estimation import estimators as _est
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
 from careersurvey.estimation.codes import MissingCodeError, as_codes
+from careersurvey.estimation.rows import labelled, rows_text
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
 from careersurvey.estimation.weighting.replicate import from_columns, replicate_columns
@@ -29,7 +30,7 @@ from careersurvey.estimation.weighting.replicate import from_columns, replicate_
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
 
 _EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain",
-              "missing_codes")
+              "missing_codes", "ids")
 
 
 class SurveyDesign:
@@ -40,11 +41,13 @@ class SurveyDesign:
     weights N/n from the fpc, or 1 without one. ``lonely_psu`` is R survey's option, kept on the design.
     ``missing_codes`` (e.g. ``(-6, -7, -8, -9)``) are values that mean "no answer": every estimator and
     weighting step refuses a column that still holds one (see :mod:`careersurvey.estimation.codes`), and
-    ``subset`` conditions treat them as missing answers.
+    ``subset`` conditions treat them as missing answers. ``ids`` names the column of respondent ids that
+    messages name rows by (``respondent_id '0001'``); without it they name the data's index labels. The
+    design keeps the data's index either way.
     """
 
     __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
-                 "_wname", "_wsource", "_missing_codes")
+                 "_wname", "_wsource", "_missing_codes", "_ids")
 
     def __init__(
         self,
@@ -60,6 +63,7 @@ class SurveyDesign:
         replicates: Any = None,
         domain: np.ndarray | pd.Series | None = None,
         missing_codes: Sequence[int] = (),
+        ids: str | None = None,
         _spec: DesignSpec | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
@@ -72,13 +76,17 @@ class SurveyDesign:
             codes = as_codes(missing_codes)
         except ValueError as exc:
             raise DesignError(str(exc)) from None
-        spec = _spec if _spec is not None else build_spec(data, strata=strata, psu=psu, fpc=fpc, nest=nest)
+        if ids is not None and ids not in data.columns:
+            raise DesignError(f"ids column {ids!r} is not in the data; name the column that holds the respondent "
+                              "ids, or leave ids out to name rows by the data's index")
+        named = labelled(data, ids)  # messages name rows by id (or index label), never by position
+        spec = _spec if _spec is not None else build_spec(named, strata=strata, psu=psu, fpc=fpc, nest=nest)
         dom = None
         if domain is not None:
             dom = np.asarray(domain, dtype=bool).reshape(-1)
             if len(dom) != len(data):
                 raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
-        w = _resolve_weights(data, weights, spec, dom)
+        w = _resolve_weights(data, weights, spec, dom, named.index)
         check_lonely(spec.stages, lonely_psu, spec.strata_name)
         w.flags.writeable = False  # d.w hands out this array: nobody may change the design's weights through it
         set_ = object.__setattr__
@@ -94,6 +102,7 @@ class SurveyDesign:
         set_(self, "_wname", wname if isinstance(wname, str) else "weight")
         set_(self, "_wsource", _weights_source(weights, spec))
         set_(self, "_missing_codes", codes)
+        set_(self, "_ids", ids)
 
     # -- immutability -------------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -119,6 +128,7 @@ class SurveyDesign:
             "replicates": changes.pop("replicates", self._replicates),
             "domain": changes.pop("domain", self._domain),
             "missing_codes": changes.pop("missing_codes", self._missing_codes),
+            "ids": changes.pop("ids", self._ids),
         }
         if structural:
             args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest}
@@ -156,6 +166,16 @@ class SurveyDesign:
     def missing_codes(self) -> tuple[int, ...]:
         """The values declared missing (``()`` when none were): no estimate reads a column holding one."""
         return self._missing_codes
+
+    @property
+    def ids(self) -> str | None:
+        """The column of respondent ids that messages name rows by (None: the data's index labels)."""
+        return self._ids
+
+    @property
+    def named_data(self) -> pd.DataFrame:
+        """The data indexed by the respondent ids (when the design has ``ids``), for messages that name rows."""
+        return labelled(self._data, self._ids)
 
     @property
     def lonely_psu(self) -> str:
@@ -333,14 +353,14 @@ class SurveyDesign:
                         replicate_weights: str | Sequence[str], method: str = "other", combined: bool = False,
                         scale: float | None = None, rscales: Sequence[float] | None = None,
                         rho: float | None = None, mse: bool = False,
-                        missing_codes: Sequence[int] = ()) -> SurveyDesign:
+                        missing_codes: Sequence[int] = (), ids: str | None = None) -> SurveyDesign:
         """A design from replicate weight columns shipped with a data set (R's ``svrepdesign``).
 
         ``replicate_weights`` a list of columns or a regular expression matching them (``"^repw[0-9]+$"``);
         ``combined`` says whether they already include the sampling weights (R's ``combined.weights``).
         """
         mult = replicate_columns(data, replicate_weights)
-        d = cls(data, weights=weights, missing_codes=missing_codes)
+        d = cls(data, weights=weights, missing_codes=missing_codes, ids=ids)
         reps = from_columns(mult, d.w, method, combined=combined, scale=scale,
                             rscales=None if rscales is None else np.asarray(rscales, dtype=float), rho=rho, mse=mse)
         return d.evolve(replicates=reps)
@@ -414,7 +434,8 @@ def _stratum_table(stage: Stage, name: str, limit: int = 8) -> list[str]:
     return [f"  stratum sizes ({name}){more}:"] + ["    " + line for line in text.splitlines()]
 
 
-def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain: np.ndarray | None) -> np.ndarray:
+def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain: np.ndarray | None,
+                     names: pd.Index) -> np.ndarray:
     """Sampling weights as floats: a column, an aligned Series/array, or N/n from the fpc, or 1."""
     if weights is None:
         if spec.fpc_arg is None:
@@ -440,9 +461,7 @@ def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain:
     inside = np.ones(len(w), dtype=bool) if domain is None else domain
     bad = (~np.isfinite(w) | (w <= 0)) & inside
     if bad.any():
-        rows = data.index[bad]
-        shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
-        raise DesignError(f"{label} must be positive and not missing; {len(rows)} row(s) are not "
-                          f"(rows {shown}, e.g. value {float(w[bad][0]):g}). Fix or drop these rows before building "
-                          "the design.")
+        raise DesignError(f"{label} must be positive and not missing; {int(bad.sum())} row(s) are not "
+                          f"({rows_text(names, bad)}, e.g. value {float(w[bad][0]):g}). Fix or drop these rows "
+                          "before building the design.")
     return np.where(inside, w, np.where(np.isfinite(w), w, 0.0))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.estimation.stages import Stage, build_stages, factorize_codes, first_rows
+from careersurvey.estimation.rows import label, rows_text
 
 
 class DesignError(ValueError):
@@ -57,9 +58,9 @@ def _column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
         raise DesignError(f"{what} column {name!r} is not in the data{hint}. Pass an existing column name.")
     col = data[name]
     if col.isna().any():
-        rows = data.index[col.isna().to_numpy()]
-        shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
-        raise DesignError(f"{what} column {name!r} has {len(rows)} missing value(s) (rows {shown}); every row "
+        missing = col.isna().to_numpy()
+        raise DesignError(f"{what} column {name!r} has {int(missing.sum())} missing value(s) "
+                          f"({rows_text(data.index, missing)}); every row "
                           f"needs a {what} code. Fill them in or drop those rows before building the design.")
     return col
 
@@ -166,8 +167,8 @@ def _check_nested(unit: np.ndarray, stratum: np.ndarray, psu_values: np.ndarray,
         r, f = clash
         raise DesignError(
             f"PSU {psu_cols[0]}={_show(psu_values[r])} appears in more than one stratum ({strata_col.name}="
-            f"{_show(strata_col.iloc[f])} at row {_show(strata_col.index[f])} and {_show(strata_col.iloc[r])} at "
-            f"row {_show(strata_col.index[r])}). If PSU codes are only unique within strata, pass nest=True; "
+            f"{_show(strata_col.iloc[f])} at {label(strata_col.index, f)} and {_show(strata_col.iloc[r])} at "
+            f"{label(strata_col.index, r)}). If PSU codes are only unique within strata, pass nest=True; "
             "otherwise fix the codes."
         )
 
@@ -183,7 +184,7 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         if bad.any():
             r = np.flatnonzero(bad)[0]
             raise DesignError(f"fpc column {name!r} must hold positive numbers (population sizes or sampling "
-                              f"fractions); row {_show(data.index[r])} has {_show(col.iloc[r])}.")
+                              f"fractions); {label(data.index, r)} has {_show(col.iloc[r])}.")
         rows.append(values)
     allv = np.concatenate(rows)
     is_size = bool((allv > 1).any())
@@ -191,8 +192,8 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         k = next(i for i, v in enumerate(rows) if (v < 1).any())
         r = np.flatnonzero(rows[k] < 1)[0]
         raise DesignError(
-            f"fpc mixes population sizes (> 1) and sampling fractions (< 1): column {fpc_cols[k]!r} row "
-            f"{_show(data.index[r])} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
+            f"fpc mixes population sizes (> 1) and sampling fractions (< 1): column {fpc_cols[k]!r} at "
+            f"{label(data.index, r)} is {rows[k][r]:g}. Give all stages as sizes or all as fractions."
         )
     for s, (values, stratum) in enumerate(zip(rows, stage_strata)):
         diff = _first_disagreement(stratum, values)
@@ -200,7 +201,7 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
             r, f = diff
             raise DesignError(
                 f"fpc column {fpc_cols[s]!r} varies within stratum {labels[s][r]} at stage {s + 1}: "
-                f"{values[f]:g} at row {_show(data.index[f])} but {values[r]:g} at row {_show(data.index[r])}. "
+                f"{values[f]:g} at {label(data.index, f)} but {values[r]:g} at {label(data.index, r)}. "
                 "The fpc is one population size (or fraction) per stratum; correct the values."
             )
     return rows, not is_size

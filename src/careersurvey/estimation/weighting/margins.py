@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.rows import rows_text
 
 #: Relative tolerance within which the grand totals of different margins count as equal.
 TOTALS_RTOL = 1e-6
@@ -39,13 +40,6 @@ def level_key(value: Any) -> str:
 def _name(variable: Variable) -> str:
     """A margin's name in messages: the column, or crossed columns joined by ' x '."""
     return variable if isinstance(variable, str) else " x ".join(variable)
-
-
-def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
-    """The first few index labels of the rows in ``mask``, for messages."""
-    labels = [str(x) for x in index[mask][:limit]]
-    more = int(mask.sum()) - len(labels)
-    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
 
 
 def frozen(value: Any) -> Any:
@@ -93,7 +87,7 @@ def factorize(data: pd.DataFrame, variable: Variable) -> tuple[np.ndarray, list[
         if missing.any():
             raise WeightingError(
                 f"margin {_name(variable)!r}: column {col!r} is missing in {int(missing.sum())} rows "
-                f"(index {_rows(data.index, missing)}); impute it or drop those rows before weighting"
+                f"({rows_text(data.index, missing)}); impute it or drop those rows before weighting"
             )
         codes_list.append(codes.astype(np.int64))
         uniques_list.append(list(uniques))
@@ -161,7 +155,8 @@ def build_margin(data: pd.DataFrame, variable: Variable, totals: Mapping[Any, fl
     unmatched = [k for k in observed_keys if k not in position]
     if unmatched:
         counts = np.bincount(codes, minlength=len(observed))
-        detail = ", ".join(f"{k} ({counts[observed_keys.index(k)]} rows)" for k in unmatched)
+        detail = ", ".join(f"{k} ({counts[observed_keys.index(k)]} rows: "
+                           f"{rows_text(data.index, codes == observed_keys.index(k))})" for k in unmatched)
         raise WeightingError(
             f"margin {_name(variable)!r}: sample levels {detail} have no target; targets exist for "
             f"{', '.join(keys)}. Add their totals, or collapse them into a target level first "
@@ -198,7 +193,7 @@ def build_numeric(data: pd.DataFrame, variable: str, total: float) -> NumericTot
     if bad.any():
         raise WeightingError(
             f"calibration total {variable!r}: {int(bad.sum())} rows are missing or not numbers "
-            f"(index {_rows(data.index, bad)}); impute or drop them before calibrating"
+            f"({rows_text(data.index, bad)}); impute or drop them before calibrating"
         )
     try:
         total = float(total)

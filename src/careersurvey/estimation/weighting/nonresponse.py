@@ -16,12 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from careersurvey.estimation.rows import rows_text
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.margins import group_totals
 
 
-def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series) -> np.ndarray:
-    """The response indicator as a boolean array; a column may hold 1/0 or True/False, no missing."""
+def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series,
+                       names: pd.Index | None = None) -> np.ndarray:
+    """The response indicator as a boolean array; a column may hold 1/0 or True/False, no missing.
+    ``names`` labels the rows in messages (the design's respondent ids; default the data's index)."""
     if isinstance(responded, str):
         if responded not in data.columns:
             raise WeightingError(f"nonresponse: the data have no column {responded!r}; give the column that holds "
@@ -33,7 +36,8 @@ def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Seri
             responded, pd.Series) else responded.reindex(data.index)
         name = "responded"
     if col.isna().any():
-        raise WeightingError(f"nonresponse: {name!r} is missing in {int(col.isna().sum())} rows; "
+        raise WeightingError(f"nonresponse: {name!r} is missing in {int(col.isna().sum())} rows "
+                             f"({rows_text(data.index if names is None else names, col.isna().to_numpy())}); "
                              "every sampled unit must be a respondent (1) or a nonrespondent (0)")
     vals = pd.to_numeric(col, errors="coerce") if col.dtype != bool else col.astype(int)
     if vals.isna().any() or not vals.isin([0, 1]).all():

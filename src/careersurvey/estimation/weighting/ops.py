@@ -109,7 +109,7 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
         totals = dict(zip(keys, totals[freq[0]].astype(float)))
     _refuse_codes(d, [var])
     w = d.w
-    model = build_model(d.data, {var: totals}, w)
+    model = build_model(d.named_data, {var: totals}, w)
     m = model.margins[0]
     factor = poststratify_factors(m.codes, len(m.levels), m.totals, w)
     w_new = w * factor
@@ -139,7 +139,7 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
     inside = _scope_mask(d, scope)
     _refuse_codes(d, list(margins), inside)
     w_in = _rows(w, inside)
-    model = build_model(_rows(d.data, inside), margins, w_in)
+    model = build_model(_rows(d.named_data, inside), margins, w_in)
     codes = [m.codes for m in model.margins]
     sizes = [len(m.levels) for m in model.margins]
     targets = [m.totals for m in model.margins]
@@ -205,7 +205,7 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     w = d.w
     inside = _scope_mask(d, scope)
     _refuse_codes(d, list(totals) if isinstance(totals, Mapping) else [], inside)
-    model = build_model(_rows(d.data, inside), totals, _rows(w, inside), population_total=population_total)
+    model = build_model(_rows(d.named_data, inside), totals, _rows(w, inside), population_total=population_total)
     names, t = model.columns()
     x = _embed(model.matrix(), inside, len(w), 0.0)  # zero rows outside the scope: g = 1 there
     check_bounds_feasible(x, w, t, names, b)
@@ -270,7 +270,7 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
         raise WeightingError(f"variance={variance!r}: use 'estimated' or 'fixed'")
     if (classes is None) == (propensity is None):
         raise WeightingError("give either classes= (weighting-class columns) or propensity= (covariates)")
-    r = response_indicator(d.data, responded)
+    r = response_indicator(d.data, responded, d.named_data.index)
     w = d.w
     if not (r & (w > 0)).any():
         raise WeightingError("nonresponse: no respondent has positive weight; check the response column and the "
@@ -278,7 +278,7 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
     if classes is not None:
         var = classes if isinstance(classes, str) else tuple(classes)
         _refuse_codes(d, [var], what="weighting class")
-        codes, levels = factorize(d.data, var)
+        codes, levels = factorize(d.named_data, var)
         label = var if isinstance(var, str) else " x ".join(var)
         k = len(levels)
         names = tuple(f"{label}={level_key(lv)}" for lv in levels)
