@@ -264,7 +264,19 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
 @dataclass(frozen=True, eq=False)
 class WeightedCDF:
     """The weighted distribution of one variable over the rows with non-zero weight, sorted once, so that the
-    quantile and both ends of its Woodruff interval (for every requested p) share one sort."""
+    quantile and both ends of its Woodruff interval (for every requested p) share one sort.
+
+    Sums are R's: ``cumsum`` and ``sum`` accumulate in C's long double (x87 80-bit on x86-64) and round the
+    result to a double, and :meth:`step` compares p with them in double arithmetic as R's ``qs`` does. Whether p
+    sits exactly on a step decides between two data values, and that decision is made at the last bit: with
+    14 equal weights a plain double cumulative sum misses half the total by an ulp (cumw/total =
+    0.49999999999999994, so the median was the next value, 661 where R gives 608). An exact rational test does
+    not help either: with 100 equal weights of 44.21, R's sums put p = 0.1 exactly on the 10th step (the
+    double 0.1 is not 1/10, but the rounded quotient is) and p = 0.9 just above the 90th, and a tolerance that
+    catches the first also catches the second. Only the same sums in the same precision give R's answer for
+    every p. (numpy's longdouble is the platform C compiler's long double, as R's; where that is a plain
+    double, as with MSVC, the sums are doubles.)
+    """
 
     xs: np.ndarray
     cumw: np.ndarray
@@ -275,16 +287,24 @@ class WeightedCDF:
         keep = w != 0
         x, w = x[keep], w[keep]
         order = np.argsort(x, kind="stable")
-        return cls(x[order], np.cumsum(w[order]), math.fsum(w))
+        wide = w.astype(np.longdouble)
+        total = float(np.cumsum(wide)[-1]) if len(w) else 0.0  # R's sum(): sequential, in data order
+        return cls(x[order], np.cumsum(wide[order]).astype(float), total)
+
+    def step(self, p: float) -> tuple[int, int, bool]:
+        """R's ``qs``: (the last position whose cumulative weight is <= p * total, the position after it,
+        whether p - cumw/total is 0 there). As R's ``last()``, position 0 stands in when no cumulative weight
+        is <= p * total (that is then no tie)."""
+        pos = int(np.searchsorted(self.cumw, p * self.total, side="right")) - 1
+        tie = pos >= 0 and p - self.cumw[pos] / self.total == 0
+        pos = max(pos, 0)
+        return pos, min(pos + 1, len(self.xs) - 1), bool(tie)
 
     def qrule_math(self, p: float) -> float:
-        """R's ``qrule_math``: the smallest x with weighted CDF >= p (the lower one at an exact step)."""
-        pos = int(np.searchsorted(self.cumw, p * self.total, side="right")) - 1  # last cumw <= p * total
-        if pos < 0:
-            return float(self.xs[0])
-        if p - self.cumw[pos] / self.total == 0:
-            return float(self.xs[pos])
-        return float(self.xs[min(pos + 1, len(self.xs) - 1)])
+        """R's ``qrule_math``: the lower value at an exact step of the weighted CDF, else the next one (so,
+        as R, the second smallest value when p is below the first step)."""
+        low, up, tie = self.step(p)
+        return float(self.xs[low if tie else up])
 
 
 @one_blas_thread
