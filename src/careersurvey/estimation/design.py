@@ -19,6 +19,9 @@ import pandas as pd
 
 from careersurvey.estimation import chisq as _chisq
 from careersurvey.estimation import estimators as _est
+from careersurvey.estimation import spread as _spread
+from careersurvey.estimation import tables as _tables
+from careersurvey.estimation import tests_stats as _tests
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
 from careersurvey.estimation.codes import MissingCodeError, as_codes
@@ -301,6 +304,20 @@ class SurveyDesign:
                  na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Quantiles (R's ``qrule="math"``) with Woodruff intervals (``interval.type="mean"``) and R's SE."""
         return _est.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level)
+
+    def var(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
+            level: float = 0.95) -> pd.DataFrame:
+        """Variances or the covariance matrix with design-based SEs, as R's ``svyvar``."""
+        return _spread.var(self, variables, na_rm=na_rm, by=by, level=level)
+
+    def ttest(self, formula: str, na_rm: bool = False, by: str | Sequence[str] | None = None,
+              level: float = 0.95) -> pd.DataFrame:
+        """Design-based t-test, as R's ``svyttest``: ``"y ~ 1"`` (mean 0) or ``"y ~ g"`` (two groups)."""
+        return _tests.ttest(self, formula, na_rm=na_rm, by=by, level=level)
+
+    def table(self, variables: str | Sequence[str], Ntotal: Any = None, round: bool = False) -> pd.DataFrame:
+        """Weighted counts (R's ``svytable``), scaled to ``Ntotal`` (a number, or a size per stratum)."""
+        return _tables.table(self, variables, Ntotal=Ntotal, round=round)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
         """Rao-Scott test of independence: ``"F"`` (second-order, R's default) or ``"Chisq"`` (first-order)."""

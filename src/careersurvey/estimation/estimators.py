@@ -379,7 +379,8 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
         out = pd.concat(frames)
         out.index = pd.Index(labels, name=by_cols[0] if len(by_cols) == 1 else None)
     else:
-        out = pd.concat(frames, keys=labels, names=[by_cols[0] if len(by_cols) == 1 else "by", None])
+        out = pd.concat(frames, keys=labels,
+                        names=[by_cols[0] if len(by_cols) == 1 else "by", *frames[0].index.names])
     out = EstimateFrame(out)
     out.attrs = {**{k: attrs[k] for k in ("statistic", "level", "interval") if k in attrs}, "by": by_cols}
     return out

@@ -1,0 +1,157 @@
+"""svyvar, svyttest, svytable, svyciprop, svyquantile, svychisq statistics, svyby(covmat) and svycontrast
+against R survey 4.1.1 (tests/fixtures/r-survey-stats: spec.json -> run_cases.R -> cases.json; each case's note
+says what it checks), plus the errors and identities R cannot check.
+
+Every case builds its design as R did (``build`` of the main R reference test) and is compared to 1e-6
+relative unless its checker says why R itself is approximate there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from rcases import FIXTURES, load_cases, load_data
+from test_design_r_reference import build, close
+
+import careersurvey as cs
+
+FOLDER = "r-survey-stats"
+
+
+def _cases() -> list:
+    return [pytest.param(case, id=case["id"]) for case in load_cases(FOLDER)]
+
+
+def check_svyvar(d, est: dict, exp: dict) -> None:
+    res = d.var(est["variables"], na_rm=bool(est.get("na_rm")))
+    close(res["estimate"], exp["estimate"])
+    close(res["se"], exp["se"])
+    p = len(exp["names"])
+    assert list(res.attrs["matrix"].columns) == exp["names"]
+    close(res.attrs["matrix"].to_numpy().T.reshape(-1), exp["estimate"])
+    assert len(res) == p * p
+
+
+def check_svyttest(d, est: dict, exp: dict) -> None:
+    row = d.ttest(est["formula"], na_rm=bool(est.get("na_rm"))).iloc[0]
+    close(row["estimate"], exp["estimate"])
+    close(row["t"], exp["statistic"])
+    close(row["p_value"], exp["p_value"])
+    close([row["ci_low"], row["ci_high"]], exp["conf_int"])
+    assert row["df"] == exp["df"]
+
+
+def check_svytable(d, est: dict, exp: dict) -> None:
+    res = d.table(est["variables"], Ntotal=est.get("Ntotal"), round=bool(est.get("round")))
+    names = est["variables"]
+    if len(names) == 2:
+        assert [list(map(str, res.index)), list(map(str, res.columns))] == [exp["dimnames"][n] for n in names]
+        counts = res.to_numpy().T.reshape(-1)  # R's column-major order
+    else:
+        assert [list(map(str, res.index))] == list(exp["dimnames"].values() if isinstance(exp["dimnames"], dict)
+                                                    else exp["dimnames"])
+        counts = res["count"].to_numpy()
+    close(counts, exp["counts"])
+
+
+CHECKERS = {"svyvar": check_svyvar, "svyttest": check_svyttest, "svytable": check_svytable}
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_r_case(case: dict) -> None:
+    d = build(FIXTURES / case["folder"], case)
+    CHECKERS[case["estimate"]["type"]](d, case["estimate"], case["expected"])
+    assert d.design_df == case["expected"]["design_df"]
+
+
+def test_every_case_type_has_a_checker() -> None:
+    assert {c["estimate"]["type"] for c in load_cases(FOLDER)} <= set(CHECKERS)
+
+
+# -- what R cannot check: identities, errors, data with missing codes ------------------------------------------
+@pytest.fixture(scope="module")
+def dstrat() -> cs.SurveyDesign:
+    return cs.SurveyDesign(load_data("r-survey", "apistrat.csv"), weights="pw", strata="stype", fpc="fpc")
+
+
+def test_var_by_equals_var_of_each_domain(dstrat) -> None:
+    by = dstrat.var(["api00", "api99"], by="stype")
+    for level in ("E", "H", "M"):
+        one = dstrat.subset(f"stype == '{level}'").var(["api00", "api99"])
+        np.testing.assert_allclose(by.loc[level][["estimate", "se"]].to_numpy(), one[["estimate", "se"]].to_numpy(),
+                                   rtol=1e-12)
+
+
+def test_var_of_one_variable_is_the_diagonal_of_the_matrix(dstrat) -> None:
+    one = dstrat.var("api00")
+    two = dstrat.var(["api00", "enroll"])
+    np.testing.assert_allclose(one["estimate"].iloc[0], two.loc[("api00", "api00"), "estimate"], rtol=1e-12)
+    np.testing.assert_allclose(one["se"].iloc[0], two.loc[("api00", "api00"), "se"], rtol=1e-12)
+    assert two.attrs["matrix"].loc["api00", "enroll"] == two.attrs["matrix"].loc["enroll", "api00"]
+
+
+def test_two_group_ttest_equals_difference_of_domain_means(dstrat) -> None:
+    """The t-test's difference is the difference of the two domain means (a saturated model)."""
+    t = dstrat.ttest("growth ~ sch_wide").iloc[0]
+    means = dstrat.mean("growth", by="sch_wide")["estimate"]
+    np.testing.assert_allclose(t["estimate"], means["Yes"] - means["No"], rtol=1e-10)
+    assert t.name == "growth: sch_wide=Yes - sch_wide=No"
+
+
+def test_ttest_refuses_more_than_two_groups_and_bad_formulas(dstrat) -> None:
+    with pytest.raises(cs.EstimateError, match=r"the group 'stype' must have exactly two values .* it has E, H, M"):
+        dstrat.ttest("growth ~ stype")
+    with pytest.raises(cs.EstimateError, match=r"the group 'pcttest' must have exactly two values among the rows tested \(0/1 or 1/2"):
+        dstrat.ttest("growth ~ pcttest")
+    with pytest.raises(cs.EstimateError, match=r"write 'y ~ 1'"):
+        dstrat.ttest("growth ~ stype + sch_wide")
+    with pytest.raises(cs.EstimateError, match="numeric outcome; 'stype'"):
+        dstrat.ttest("stype ~ 1")
+
+
+def test_ttest_by_gives_one_test_per_domain(dstrat) -> None:
+    res = dstrat.ttest("growth ~ sch_wide", by="stype")
+    assert list(res.index) == ["E", "H", "M"]
+    one = dstrat.subset("stype == 'H'").ttest("growth ~ sch_wide").iloc[0]
+    np.testing.assert_allclose(res.loc["H", ["estimate", "se", "t", "df"]].to_numpy(float),
+                               one[["estimate", "se", "t", "df"]].to_numpy(float), rtol=1e-10)
+
+
+def test_table_shapes_and_stratum_totals(dstrat) -> None:
+    one = dstrat.table("stype")
+    assert list(one.columns) == ["count"] and one.index.name == "stype"
+    np.testing.assert_allclose(one["count"].to_numpy(), [4421, 755, 1018])  # a stratified sample's weights
+    three = dstrat.table(["stype", "sch_wide", "awards"])
+    assert three.index.names == ["stype", "sch_wide", "awards"] and len(three) == 12
+    np.testing.assert_allclose(three["count"].sum(), 6194)
+    with pytest.raises(cs.EstimateError, match=r"no population size for stratum M \(stype\)"):
+        dstrat.table("sch_wide", Ntotal={"E": 10, "H": 5})
+    clus = cs.SurveyDesign(load_data("r-survey", "apiclus1.csv"), weights="pw", psu="dnum")
+    with pytest.raises(cs.EstimateError, match="the design has no strata"):
+        clus.table("stype", Ntotal={"E": 10})
+
+
+def _coded(mini: bool = True) -> cs.SurveyDesign:
+    """A small hand-made sample whose answers still hold missing codes (-7 refused, -9 not applicable)."""
+    df = pd.DataFrame({"pay": [310.0, 280, -7, 450, 390, -9, 300, 410],
+                       "hours": [40.0, 52, 45, 38, 60, 41, 44, 50],
+                       "sector": ["1", "2", "1", "2", "1", "2", "1", "2"],
+                       "female": [0, 1, 1, 0, 1, 0, 0, 1],
+                       "w": [10.0, 12, 8, 9, 11, 10, 12, 9]})
+    return cs.SurveyDesign(df, weights="w", missing_codes=(-6, -7, -8, -9))
+
+
+def test_missing_codes_are_refused_by_var_ttest_table() -> None:
+    d = _coded()
+    with pytest.raises(cs.MissingCodeError, match="pay"):
+        d.var(["pay", "hours"])
+    with pytest.raises(cs.MissingCodeError, match="pay"):
+        d.ttest("pay ~ female")
+    with pytest.raises(cs.MissingCodeError, match="pay"):
+        d.table(["pay"])
+    hours = d.var("hours")  # a clean column of the same data works
+    w, x = d.w, d.data["hours"].to_numpy()
+    m = np.average(x, weights=w)
+    np.testing.assert_allclose(hours["estimate"].iloc[0], np.sum(w * (x - m) ** 2) / w.sum() * 8 / 7)
+    assert d.table(["sector", "female"]).to_numpy().sum() == pytest.approx(w.sum())
