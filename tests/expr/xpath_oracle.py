@@ -147,6 +147,11 @@ class XPathRow:
             return v
         if kind == "word":
             self.take("(")
+            if self.peek()[1] == ")":  # true(), false()
+                self.take(")")
+                if text in ("true", "false"):
+                    return text == "true"
+                raise SyntaxError(f"oracle does not know {text}()")
             args = [self.or_()]
             while self.peek()[1] == ",":
                 self.take()

@@ -9,7 +9,10 @@ Mapping (XLSForm spec, https://xlsform.org):
   a grid is a ``field-list`` group whose rows are ``select_one`` questions sharing one list;
 * single and rating -> ``select_one`` (rating with the ``likert`` appearance); multiple -> ``select_multiple``;
   integer, decimal, text, date as is (date and text items offer no missing codes: left unanswered);
-* choice values are the integer codes; an item that allows "prefer not to answer" (-7) or "don't know"
+* choice values (the ``name`` column of the choices sheet) are the choices' names where the questionnaire
+  gives them (``faculty``), else the integer codes; skip logic on such items tests the names
+  (``${role} = 'faculty'``, see :func:`careersurvey.expr.to_xpath`); missing codes keep their codes as
+  names (``-7``); an item that allows "prefer not to answer" (-7) or "don't know"
   (-8) gets a list with those codes appended (``agree5__m7_8``); in a multiple-choice item a choice
   marked ``exclusive`` ("none of these") and a missing code cannot be combined with other answers:
   ``not(selected(., '9') and count-selected(.) > 1)`` per such code, with a message naming the choice;
@@ -29,7 +32,6 @@ KoboToolbox exports the data with group paths (``m1_status/role``); the response
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +42,8 @@ from careersurvey.forms import common
 from careersurvey.forms.common import FormError, LangOption, label_with_unit, language_tag, number_text, text
 from careersurvey.forms.safety import safe_workbook, write_text
 from careersurvey.questionnaire.model import MISSING_CODES, ChoiceList, Grid, Item, Module, Note, Questionnaire
+from careersurvey.questionnaire.names import XML_NAME_RE
 
-_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 _REQUIRED_MESSAGE = {"ko": "이 문항에 응답해 주십시오.", "en": "Please answer this question."}
 _MISSING_HINT = {
@@ -125,7 +127,8 @@ def _lone_choice(item: Item, missing: tuple[int, ...], langs: tuple[str, ...],
     labels.update({c: {lg: text(q.missing_labels[c], lg) for lg in langs} for c in missing})
     if not labels:
         return "", {}
-    constraint = " and ".join(f"not(selected(., '{c}') and count-selected(.) > 1)" for c in labels)
+    names = item.choices.names()
+    constraint = " and ".join(f"not(selected(., '{names.get(c, c)}') and count-selected(.) > 1)" for c in labels)
     messages = {
         lg: " ".join(_EXCLUSIVE_MESSAGE.get(lg, _EXCLUSIVE_MESSAGE["en"]).format(label=labels[c][lg]) for c in labels)
         for lg in langs
@@ -158,7 +161,7 @@ def _list_name(choices: ChoiceList, missing: tuple[int, ...]) -> str:
 
 def _check_name(q: Questionnaire, name: str, what: str, seen: set[str]) -> None:
     """Fail with a precise message when ``name`` is not XML-safe or already used."""
-    if not _XML_NAME.fullmatch(name):
+    if not XML_NAME_RE.fullmatch(name):
         raise FormError(
             f"{q.source or q.key}: {what} {name!r} is not a valid XLSForm name (letters, digits, _ . -, "
             "not starting with a digit); rename it in the questionnaire"
@@ -181,7 +184,7 @@ def _register_list(
     """Record the choices sheet list ``list_name``; its name must be XML-safe, its codes unique, and it
     must not collide with a different list (``agree5__m7`` written by hand next to a generated one)."""
     where = q.source or q.key
-    if not _XML_NAME.fullmatch(list_name):
+    if not XML_NAME_RE.fullmatch(list_name):
         raise FormError(
             f"{where}: choice list {choices.name!r} gives the XLSForm list name {list_name!r}, which is not "
             "XML-safe (letters, digits, _ . -, not starting with a digit); rename the choice list"
@@ -205,10 +208,11 @@ def _register_list(
 
 def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     """The XLSForm of ``q`` in one language (``"ko"``, ``"en"``) or all of them (``"both"``)."""
-    from careersurvey.expr import to_xpath
+    from careersurvey.expr import ExprError, to_xpath
 
     langs = common.languages(q, lang)
     multiple = common.multiple_items(q)
+    choice_names = {i.name: i.choices.names() for i in q.items if i.choices is not None and i.choices.named}
     survey: list[dict[str, str]] = []
     lists: dict[str, tuple[ChoiceList, tuple[int, ...]]] = {}
     seen: set[str] = set()
@@ -217,9 +221,16 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
         """Language-tagged columns of a text (``label::Korean (ko)`` …)."""
         return _labelled(prefix, value, langs)
 
-    def relevant(tree: object | None) -> dict[str, str]:
+    def relevant(tree: object | None, owner: str) -> dict[str, str]:
         """The ``relevant`` column of a routing tree (XPath), none when always asked."""
-        return {"relevant": to_xpath(tree, multiple=multiple, missing_codes=MISSING_CODES)} if tree is not None else {}
+        if tree is None:
+            return {}
+        try:
+            xpath = to_xpath(tree, multiple=multiple, missing_codes=MISSING_CODES, choice_names=choice_names)
+        except ExprError as exc:
+            raise FormError(f"{q.source or q.key}: the relevance of {owner!r} cannot be written as XLSForm skip "
+                            f"logic: {exc}") from None
+        return {"relevant": xpath}
 
     def question(item: Item, rule: object | None, inherited: object | None = None) -> dict[str, str]:
         """The survey row of one item: type, list, labels, hint, constraint, required, relevance."""
@@ -271,14 +282,14 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             message = dict(item.constraint_message) or generated
             row.update(labels("constraint_message", message))
         if rule is not None and rule != inherited:  # a grid row repeats its grid's rule
-            row.update(relevant(rule))
+            row.update(relevant(rule, item.name))
         return row
 
     for module in q.modules:
         _check_name(q, module.id, "module", seen)
         group_rule, rules = split_module_rule(module)
         survey.append({"type": "begin_group", "name": module.id, **labels("label", module.title),
-                       **relevant(group_rule)})
+                       **relevant(group_rule, module.id)})
         if module.intro and any(text(module.intro, lg) for lg in langs):
             name = f"{module.id}_intro"
             _check_name(q, name, "module introduction note", seen)
@@ -287,7 +298,8 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
             if isinstance(element, Note):
                 _check_name(q, element.name, "note", seen)
                 survey.append(
-                    {"type": "note", "name": element.name, **labels("label", element.label), **relevant(rules[element.name])}
+                    {"type": "note", "name": element.name, **labels("label", element.label),
+                     **relevant(rules[element.name], element.name)}
                 )
             elif isinstance(element, Grid):
                 _check_name(q, element.name, "grid", seen)
@@ -298,7 +310,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
                         **labels("label", element.label),
                         **labels("hint", element.hint),
                         "appearance": "field-list",
-                        **relevant(rules[element.name]),
+                        **relevant(rules[element.name], element.name),
                     }
                 )
                 for row in element.items:
@@ -311,7 +323,7 @@ def build_xlsform(q: Questionnaire, lang: LangOption = "both") -> XLSForm:
     choices: list[dict[str, str]] = []
     for list_name, (choice_list, missing) in lists.items():
         for choice in choice_list.choices:
-            choices.append({"list_name": list_name, "name": str(choice.code), **labels("label", choice.label)})
+            choices.append({"list_name": list_name, "name": choice.xml_name, **labels("label", choice.label)})
         for code in missing:
             choices.append({"list_name": list_name, "name": str(code), **labels("label", q.missing_labels[code])})
 

@@ -46,6 +46,13 @@ class ErrorCode(Enum):
     DUPLICATE_MODULE = ("module id {name!r} is already used at line {first}", "give every module its own id")
     DUPLICATE_CODE = ("choice list {list!r} has code {code} twice (first at line {first})",
                       "give every choice its own code")
+    BAD_CHOICE_NAME = ("choice {code} of list {list!r} has the name {name!r}, which {detail}",
+                       "a choice name is an XML name: a letter or _ first, then letters, digits, _ . or -, no spaces "
+                       "(e.g. {suggestion!r}); or drop name: to use the code")
+    DUPLICATE_CHOICE_NAME = ("choice list {list!r} has the name {name!r} twice (first at line {first}{case})",
+                             "give every choice of the list its own name; exports are matched to choices by name")
+    CHOICE_NAME_IS_LABEL = ("choice {code} of list {list!r} is named {name!r}, which is the label of choice {other}",
+                            "an export cell {name!r} could mean either choice; choose another name")
     MISSING_CODE_AS_CHOICE = ("choice list {list!r} uses {code} as a choice code, but -6..-9 are the fixed missing codes",
                               "drop the choice and allow the missing code on the items instead: missing: [{code}]")
     EMPTY_CHOICES = ("choice list {list!r} has no choices", "list at least two choices")

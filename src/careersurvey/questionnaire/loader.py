@@ -24,7 +24,7 @@ from careersurvey.questionnaire._scales import ScaleChecks
 from careersurvey.questionnaire.errors import ErrorCode as E
 from careersurvey.questionnaire.errors import Problem, QuestionnaireError, problem
 from careersurvey.questionnaire.model import MISSING_CODES, Choice, ChoiceList, GlossaryEntry, Questionnaire
-from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, name_problem
+from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, ascii_suggestion, name_problem, xml_name_problem
 from careersurvey.questionnaire.spec import ALLOWED_KEYS, ChoiceSpec, ElementSpec, GlossarySpec, QuestionnaireSpec
 from careersurvey.questionnaire.yamlsource import line_of, load_yaml
 
@@ -260,6 +260,7 @@ class _Loader(ElementChecks, ScaleChecks):
             if not choices:
                 self.add(E.EMPTY_CHOICES, ("choice_lists", name), list=name)
             seen: dict[int, int] = {}
+            names: dict[str, tuple[str, int]] = {}
             built = []
             before = len(self.problems)
             for i, c in enumerate(choices):
@@ -270,12 +271,40 @@ class _Loader(ElementChecks, ScaleChecks):
                 if c.code in seen:
                     self.add(E.DUPLICATE_CODE, loc, list=name, code=c.code, first=seen[c.code])
                 seen.setdefault(c.code, line or 0)
+                if c.name is not None:
+                    self.choice_name_ok(c.name, c.code, name, (*loc, "name"), names)
                 label = dict(c.model_extra or {})
                 self.text_ok(label, f"choice {c.code} of list {name!r}", loc)
-                built.append(Choice(c.code, label))
+                built.append(Choice(c.code, label, c.name))
+            self.names_not_labels(name, built)
             if len(self.problems) == before:  # a faulty list is reported once, not again at every use
                 out[name] = ChoiceList(name, tuple(built))
         return out
+
+    def choice_name_ok(self, choice_name: str, code: int, list_name: str, loc: tuple,
+                       names: dict[str, tuple[str, int]]) -> None:
+        """A choice's XLSForm name: an XML name, unique in its list (also ignoring case: imports match names
+        case-insensitively, as they do labels)."""
+        detail = xml_name_problem(choice_name)
+        if detail:
+            self.add(E.BAD_CHOICE_NAME, loc, code=code, list=list_name, name=choice_name, detail=detail,
+                     suggestion=ascii_suggestion(choice_name) or "choice_" + str(abs(code)))
+            return
+        first = names.get(choice_name.casefold())
+        if first is not None:
+            case = "" if first[0] == choice_name else f", as {first[0]!r}: names are matched ignoring case"
+            self.add(E.DUPLICATE_CHOICE_NAME, loc, list=list_name, name=choice_name, first=first[1], case=case)
+            return
+        names[choice_name.casefold()] = (choice_name, line_of(self.raw, loc) or 0)
+
+    def names_not_labels(self, list_name: str, choices: list[Choice]) -> None:
+        """A choice name that is another choice's label would make label exports ambiguous on import."""
+        labels = {" ".join(str(t).split()).casefold(): c.code for c in choices for t in c.label.values()}
+        for i, c in enumerate(choices):
+            other = labels.get((c.name or "").casefold())
+            if c.name is not None and other is not None and other != c.code:
+                self.add(E.CHOICE_NAME_IS_LABEL, ("choice_lists", list_name, i, "name"), list=list_name,
+                         name=c.name, code=c.code, other=other)
 
     def check_glossary(self) -> tuple[GlossaryEntry, ...]:
         out = []

@@ -38,13 +38,23 @@ def _freeze_text(text: Mapping[str, str] | None) -> Mapping[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One answer option: an integer code and its label in each language."""
+    """One answer option: an integer code, its label in each language and, optionally, its XLSForm name.
+
+    ``name`` is the value KoboToolbox/ODK store for the choice (the ``name`` column of an XLSForm's choices
+    sheet, e.g. ``faculty``); None means the code itself is the name (``"2"``). See :attr:`xml_name`.
+    """
 
     code: int
     label: Text
+    name: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", _freeze_text(self.label))
+
+    @property
+    def xml_name(self) -> str:
+        """The choice's name in forms and in Kobo/ODK exports: its own ``name``, or its code as text."""
+        return self.name if self.name is not None else str(self.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,15 @@ class ChoiceList:
             if c.code == code:
                 return c.label[lang]
         raise KeyError(f"choice list {self.name!r} has no code {code}")
+
+    def names(self) -> Mapping[int, str]:
+        """Code -> XLSForm name of every choice (the code as text where no name is given)."""
+        return MappingProxyType({c.code: c.xml_name for c in self.choices})
+
+    @property
+    def named(self) -> bool:
+        """True when some choice has a name of its own (not its code)."""
+        return any(c.name is not None for c in self.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +313,11 @@ class Questionnaire:
         return hashlib.sha256(json.dumps(_canonical(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+#: Fields added after questionnaires were released: left out of the canonical rendering while unset, so the
+#: content hash (and the form version made from it) of a questionnaire that does not use them is unchanged.
+_OPTIONAL_FIELDS = frozenset({"name"})
+
+
 def _canonical(obj: Any) -> Any:
     """A JSON-able rendering of a model value, ignoring source line numbers and parsed trees."""
     if isinstance(obj, Mapping):
@@ -304,6 +328,6 @@ def _canonical(obj: Any) -> Any:
         return {
             k: _canonical(getattr(obj, k))
             for k in obj.__dataclass_fields__
-            if k not in ("line", "relevance", "source")
+            if k not in ("line", "relevance", "source") and not (k in _OPTIONAL_FIELDS and getattr(obj, k) is None)
         } | {"_kind": type(obj).__name__}
     return obj

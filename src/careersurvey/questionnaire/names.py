@@ -16,6 +16,8 @@ NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 MAX_NAME_LENGTH = 32
 MODULE_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 QUESTIONNAIRE_ID_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+#: An XML name as XLSForm choice names must be (ASCII only: KoboToolbox and ODK exports show it as is).
+XML_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 _RESERVED: dict[str, str] = {}
 
@@ -71,6 +73,23 @@ def name_problem(name: str) -> tuple[str, str] | None:
     system = reserved_by(name)
     if system:
         return "reserved", system
+    return None
+
+
+def xml_name_problem(name: str) -> str | None:
+    """What makes ``name`` unusable as an XLSForm choice name (an ASCII XML name), or None."""
+    if not name:
+        return "is empty"
+    if any(c.isspace() for c in name):
+        return "contains a space (a select_multiple answer is a space-separated list of names)"
+    if not name.isascii():
+        return "contains non-ASCII characters"
+    if not XML_NAME_RE.fullmatch(name):
+        if not XML_NAME_RE.match(name[0]):
+            return "does not start with a letter or _"
+        return "may contain only letters, digits, _ . and -"
+    if name.lower().startswith("xml"):
+        return "starts with 'xml', which XML reserves"
     return None
 
 

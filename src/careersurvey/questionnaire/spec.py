@@ -40,11 +40,15 @@ class ScoringSpec(_Strict):
 
 
 class ChoiceSpec(BaseModel):
-    """One answer option: a code and its label under each language key (``{code: 1, ko: ..., en: ...}``)."""
+    """One answer option: a code, its label under each language key and optionally its XLSForm name
+    (``{code: 1, name: faculty, ko: ..., en: ...}``)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     __pydantic_extra__: dict[str, str] = Field(init=False)  # type: ignore[assignment]
     code: StrictInt  # strict: a YAML `true` must not become code 1
+    name: str | None = Field(
+        None, description="the choice's XLSForm name, stored by KoboToolbox/ODK (default: the code); a valid XML "
+                          "name, unique within its list")
 
 
 class GlossarySpec(BaseModel):

@@ -37,6 +37,8 @@ class ChoiceListChange:
     removed_codes: tuple[int, ...] = ()
     relabelled_codes: tuple[int, ...] = ()
     used_by: tuple[str, ...] = ()
+    #: codes whose XLSForm name changed (the data keep their codes; the form and its exports change)
+    renamed_codes: tuple[int, ...] = ()
 
     @property
     def detail(self) -> str:
@@ -47,6 +49,8 @@ class ChoiceListChange:
             parts.append("codes removed: " + ", ".join(map(str, self.removed_codes)))
         if self.relabelled_codes:
             parts.append("labels changed: " + ", ".join(map(str, self.relabelled_codes)))
+        if self.renamed_codes:
+            parts.append("names changed: " + ", ".join(map(str, self.renamed_codes)))
         if self.used_by:
             parts.append("used by " + ", ".join(self.used_by))
         return "; ".join(parts)
@@ -208,12 +212,14 @@ def _choice_lists(old: Questionnaire, new: Questionnaire) -> tuple[ChoiceListCha
         if name not in old.choice_lists:
             continue
         ca, cb = _codes(old.choice_lists[name]), _codes(lst)
-        if ca == cb and old.choice_lists[name].codes() == lst.codes():
+        na, nb = old.choice_lists[name].names(), lst.names()
+        renamed = tuple(sorted(c for c in set(na) & set(nb) if na[c] != nb[c]))
+        if ca == cb and old.choice_lists[name].codes() == lst.codes() and not renamed:
             continue
         out.append(ChoiceListChange(
             name, "changed",
             added_codes=tuple(sorted(set(cb) - set(ca))), removed_codes=tuple(sorted(set(ca) - set(cb))),
             relabelled_codes=tuple(sorted(c for c in set(ca) & set(cb) if ca[c] != cb[c])),
-            used_by=tuple(sorted(users.get(name, ()))),
+            used_by=tuple(sorted(users.get(name, ()))), renamed_codes=renamed,
         ))
     return tuple(out)

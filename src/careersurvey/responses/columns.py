@@ -2,22 +2,24 @@
 
 Headers are matched, in this order: exactly by column name (``role``, ``motives_3``); by the last part
 of a group path (``grp_status/role``; the separators ``/`` and ``-`` of KoboToolbox and ODK Central, or
-one given); split multiple-choice columns by ``item<sep>code`` (``motives/3``); and, for exports with
-label headers, by the item's label in any language (``Role``, ``직무``, ``Motives/Pay``). A multiple-
-choice item given only as a space-separated column (``motives`` = ``"1 3"``) is split into its 0/1
-columns by :func:`split_multiple`. System columns of exports are set apart; anything else is unknown.
+one given); split multiple-choice columns by ``item<sep>choice`` where the choice is its code, XLSForm
+name or label (``motives/3``, ``motives/pay``; ``motives/-7`` for a missing code the form offers, read by
+validation as that code); and, for exports with label headers, by the item's label in any language
+(``Role``, ``직무``, ``Motives/Pay``). A multiple-choice item given only as a space-separated column
+(``motives`` = ``"1 3"``, ``"pay autonomy"``) is split into its 0/1 columns by :func:`split_multiple`.
+System columns of exports are set apart; anything else is unknown.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from careersurvey.questionnaire.model import Item, Questionnaire, multiple_column
+from careersurvey.questionnaire.model import MISSING_CODES, Item, Questionnaire, multiple_column
+from careersurvey.responses.choices import choice_lookup, norm, read_cell
 from careersurvey.responses.readers.raw import RawTable
 
 DEFAULT_SEPARATORS = "/-"
@@ -34,11 +36,6 @@ class ColumnPlan:
     by_label: bool  # some headers matched by label text
 
 
-def _norm(text: str) -> str:
-    """Text compared case- and space-insensitively (labels, choice names)."""
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
-
-
 def resolve_columns(table: RawTable, questionnaire: Questionnaire, separators: str = DEFAULT_SEPARATORS) -> ColumnPlan:
     """Map the headers of ``table`` onto the columns of ``questionnaire`` (see the module docs)."""
     items = {i.name: i for i in questionnaire.items}
@@ -47,11 +44,9 @@ def resolve_columns(table: RawTable, questionnaire: Questionnaire, separators: s
     choice_labels: dict[str, dict[str, int]] = {}
     for item in items.values():
         for text in item.label.values():
-            labels.setdefault(_norm(text), item.name)
+            labels.setdefault(norm(text), item.name)
         if item.type == "multiple" and item.choices is not None:
-            choice_labels[item.name] = {
-                _norm(t): c.code for c in item.choices.choices for t in [str(c.code), *c.label.values()]
-            }
+            choice_labels[item.name] = choice_lookup(item, questionnaire.missing_labels)
     columns: dict[str, str] = {}
     summaries: dict[str, str] = {}
     system: list[str] = []
@@ -111,63 +106,56 @@ def _match(header: str, items: Mapping[str, Item], all_columns: set[str], labels
         if hit != (None, None):
             return (*hit, False)
         if len(parts) >= 2 and parts[-2] in items and items[parts[-2]].type == "multiple":
-            code = choice_labels[parts[-2]].get(_norm(parts[-1]))
+            code = choice_labels[parts[-2]].get(norm(parts[-1]))
             if code is not None:
                 return multiple_column(parts[-2], code), None, False
     # label headers: whole text, then the last part of a label path ("Status/Consent", "Motives/Pay")
-    key = _norm(header)
+    key = norm(header)
     if key in labels:
         return (*as_name(labels[key]), True)
     for sep in separators:
         if sep not in header:
             continue
         parts = header.split(sep)
-        if len(parts) >= 2 and _norm(parts[-2]) in labels:
-            item = labels[_norm(parts[-2])]
-            code = choice_labels.get(item, {}).get(_norm(parts[-1]))
+        if len(parts) >= 2 and norm(parts[-2]) in labels:
+            item = labels[norm(parts[-2])]
+            code = choice_labels.get(item, {}).get(norm(parts[-1]))
             if code is not None:
                 return multiple_column(item, code), None, True
-        if _norm(parts[-1]) in labels:
-            return (*as_name(labels[_norm(parts[-1])]), True)
+        if norm(parts[-1]) in labels:
+            return (*as_name(labels[norm(parts[-1])]), True)
     return None, None, False
 
 
-def split_multiple(values: np.ndarray, item: Item) -> dict[str, np.ndarray]:
-    """0/1 columns of multiple-choice ``item`` from space-separated codes (or labels without spaces).
+def split_multiple(values: np.ndarray, item: Item,
+                   missing_labels: Mapping[int, Mapping[str, str]] | None = None) -> dict[str, np.ndarray]:
+    """0/1 columns of multiple-choice ``item`` from a space-separated list of its choices' codes, XLSForm
+    names or labels (labels holding spaces are read by :func:`..choices.read_cell`).
 
-    Empty cells give NaN in every column (unanswered); a lone missing code (``-7``) gives that code in
-    every column; tokens that are no choice are returned in the ``"__invalid__"`` entry (object array,
-    None where all tokens were valid) for validation to report.
+    Empty cells give NaN in every column (unanswered); a missing code, or its label in ``missing_labels``
+    (``-7``, ``Prefer not to answer``), gives that code in every column; tokens that are no choice are
+    returned in the ``"__invalid__"`` entry (object array, None where all tokens were valid) for
+    validation to report.
     """
     assert item.choices is not None
     s = pd.Series(values, dtype=object)
     text = s.where(s.notna(), "").astype(str).str.strip()
     text = text.where(~text.str.fullmatch(r"-?\d+\.0"), text.str.replace(r"\.0$", "", regex=True))
-    tokens = text.str.split()
+    missing = missing_labels or {}
+    lookup = choice_lookup(item, {code: missing.get(code, {}) for code in MISSING_CODES})
+    cells, distinct = pd.factorize(text)  # each distinct cell is read once
+    read = [read_cell(t, lookup) if t else ((), None) for t in distinct]
     empty = (text == "").to_numpy()
-    lookup: dict[str, int] = {}
-    for c in item.choices.choices:
-        lookup[str(c.code)] = c.code
-        for lab in c.label.values():
-            lookup.setdefault(_norm(lab), c.code)
-    exploded = tokens.explode()
-    norm = exploded.fillna("").map(_norm)
-    codes = norm.map(lookup)
-    missing_code = pd.to_numeric(norm, errors="coerce")
-    is_missing = missing_code.isin([-6, -7, -8, -9])
-    bad = exploded[codes.isna() & ~is_missing & (norm != "")]
+    missing_of = np.array([max((c for c in cs if c in MISSING_CODES), default=np.nan) for cs, _ in read]
+                          + [np.nan])[cells]
+    has_missing = ~np.isnan(missing_of)
     out: dict[str, np.ndarray] = {}
-    row_missing = missing_code.where(is_missing).groupby(level=0).max().reindex(s.index).to_numpy()
     for c in item.choices.choices:
-        chosen = (codes == c.code).groupby(level=0).any().reindex(s.index, fill_value=False).to_numpy()
+        chosen = np.array([c.code in cs for cs, _ in read] + [False])[cells]
         col = np.where(chosen, 1.0, 0.0)
         col[empty] = np.nan
-        has_missing = ~np.isnan(row_missing)
-        col[has_missing] = row_missing[has_missing]
+        col[has_missing] = missing_of[has_missing]
         out[multiple_column(item.name, c.code)] = col
-    invalid = np.full(len(s), None, dtype=object)
-    if len(bad):
-        joined = bad.astype(str).groupby(level=0).agg(" ".join)
-        invalid[joined.index.to_numpy()] = joined.to_numpy()
+    invalid = np.array([bad for _, bad in read] + [None], dtype=object)[cells]
     out["__invalid__"] = invalid
     return out

@@ -18,12 +18,13 @@ is parsed once (:func:`parse_column`: one C-level conversion pass when every cel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire
+from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire, multiple_column
+from careersurvey.responses.choices import choice_lookup, norm
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
@@ -79,8 +80,10 @@ class Validated:
 class _Ctx:
     """Shared state of one validation: where problems point and how rows are numbered."""
 
-    def __init__(self, table: RawTable) -> None:
+    def __init__(self, table: RawTable, missing_labels: Mapping[int, Mapping[str, str]] | None = None) -> None:
         self.table = table
+        #: the questionnaire's labels of the missing codes (exports may hold a label instead of -7)
+        self.missing_labels = missing_labels or {}
         self.rows = table.rows
         self.problems: list[Problem] = []
         self.bad = np.zeros(table.n_rows, dtype=bool)
@@ -191,16 +194,6 @@ def respondent_ids(table: RawTable) -> np.ndarray:
     return s.to_numpy(dtype=object, copy=True)
 
 
-def _label_codes(item: Item) -> dict[str, int]:
-    """Normalised choice label (any language) -> code, for labels typed instead of codes."""
-    assert item.choices is not None
-    out: dict[str, int] = {}
-    for c in item.choices.choices:
-        for text in c.label.values():
-            out.setdefault(" ".join(str(text).split()).casefold(), c.code)
-    return out
-
-
 def _allowed_missing(item: Item) -> tuple[int, ...]:
     """Missing codes the item accepts: its own, plus -9 where routing may skip it."""
     return tuple(sorted(set(item.missing) | ({NOT_APPLICABLE} if item.relevance is not None else set())))
@@ -220,8 +213,8 @@ def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
     raw, empty, num = col.raw, col.empty, col.num.copy()
     unparsed = ~empty & np.isnan(num)
     if unparsed.any() and item.choices is not None:
-        labels = pd.Series(raw[unparsed], dtype=object).astype(str).str.split().str.join(" ").str.casefold()
-        num[np.flatnonzero(unparsed)] = labels.map(_label_codes(item)).to_numpy(dtype=np.float64)
+        labels = pd.Series(raw[unparsed], dtype=object).map(norm)  # XLSForm names and labels of choices
+        num[np.flatnonzero(unparsed)] = labels.map(choice_lookup(item, ctx.missing_labels)).to_numpy(dtype=np.float64)
         unparsed = ~empty & np.isnan(num)
     codes = item.choices.codes() if item.choices is not None else ()
     if item.is_choice:  # text that is neither a code nor a label: say which codes are allowed
@@ -299,7 +292,7 @@ def _texts(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray,
 def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterable[str] = (),
              known_where: dict[str, str] | None = None, separators: str = "/-") -> Validated:
     """Check ``table`` against ``questionnaire``; ``known_ids`` are respondent ids already in the store."""
-    ctx = _Ctx(table)
+    ctx = _Ctx(table, questionnaire.missing_labels)
     file, sheet = table.file, table.sheet
     plan = resolve_columns(table, questionnaire, separators)
     n = table.n_rows
@@ -402,7 +395,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
     if item.name in summary_of and not any(c in header_of for c in cols):
         header = summary_of[item.name]
         raw = table.data[header]
-        split = split_multiple(raw, item)
+        split = split_multiple(raw, item, ctx.missing_labels)
         invalid = split.pop("__invalid__")
         ctx.add("not_a_choice", pd.notna(invalid), invalid, column=header, item=item.name,
                 extra=", ".join(map(str, item.choices.codes())))
@@ -445,14 +438,38 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
     _exclusive(ctx, item, block, cols)
     codes = np.where(np.isin(block, MISSING_CODES), block, np.nan)
     row_code = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1)
+    ticked, answered_missing = _missing_ticks(ctx, item, table, header_of)
+    row_code = np.fmax(row_code, ticked)
     has_code = np.isfinite(row_code)
-    answered_any = ~empty_block.all(axis=1)
+    answered_any = ~empty_block.all(axis=1) | answered_missing
     block = np.where(np.isnan(block) & answered_any[:, None], 0.0, block)  # ticked some: blanks are "no"
     block[has_code] = row_code[has_code][:, None]
     for j, c in enumerate(cols):
         numbers[c] = block[:, j]
         raw_kept.setdefault(c, np.full(n, None, dtype=object))
     empties[item.name] = ~answered_any
+
+
+def _missing_ticks(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """(missing code ticked, -inf where none; cell not empty) from the split 0/1 columns of missing codes that
+    forms offer as choices (``move_reasons/-8``, ``…/Don't know``): a tick there is the item's answer."""
+    n = table.n_rows
+    ticked = np.full(n, -np.inf)
+    answered = np.zeros(n, dtype=bool)
+    allowed = _allowed_missing(item)
+    for code in MISSING_CODES:
+        header = header_of.get(multiple_column(item.name, code))
+        if header is None:
+            continue
+        parsed = parse_column(table.data[header], table.empty.get(header))
+        raw, num = parsed.raw, parsed.num
+        ctx.add("not_0_1", ~parsed.empty & ~np.isin(num, (0, 1)), raw, column=header, item=item.name)
+        on = num == 1
+        ctx.add("missing_code_not_allowed", on & (code not in allowed), np.full(n, code), column=header,
+                item=item.name, extra=", ".join(map(str, allowed)) or "none")
+        ticked = np.where(on, np.fmax(ticked, code), ticked)
+        answered |= ~parsed.empty
+    return ticked, answered
 
 
 def _exclusive(ctx: _Ctx, item: Item, block: np.ndarray, cols: tuple[str, ...]) -> None:

@@ -5,8 +5,9 @@ formpack, in tests/responses/data/kobo/):
 
 * one row per submission on the first sheet; headers are XML names, optionally with group prefixes
   (``grp_status/consent``; ODK Central writes ``grp_status-consent``), or labels in one language;
-* select_multiple as a space-separated column of chosen codes (``motives`` = ``"1 3"``) and/or split
-  0/1 columns ``motives/1``; choice *names* are our integer codes;
+* select_multiple as a space-separated column of chosen choice names (``motives`` = ``"1 3"``, or
+  ``"pay autonomy"`` where the questionnaire names its choices) and/or split 0/1 columns ``motives/1``;
+  label exports hold labels instead (tests/responses/data/kobo_names/);
 * system columns ``_id``, ``_uuid``, ``_submission_time``, ``__version__``, ``_index`` (ODK Central:
   ``KEY``, ``SubmissionDate``, ``meta-instanceID``, ``FormVersion``);
 * repeat groups as further sheets keyed to the main sheet by ``_parent_index`` = its ``_index``.
