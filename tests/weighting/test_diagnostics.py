@@ -28,8 +28,10 @@ def test_summary_after_raking_shows_margins_and_history() -> None:
     trimmed = raked.trim(upper=45)
     s = trimmed.weight_summary()
     assert isinstance(s, cs.WeightSummary)
-    assert s.history == ("raking calibration on stype=E, stype=H, stype=M, sch_wide=Yes",
-                         "trimming to [-inf, 45] (22 weights changed)")
+    cycles = raked.adjustments[0].iterations
+    assert cycles > 1
+    assert s.history == (f"raked on stype, sch_wide ({cycles} iterations)",
+                         "trimmed to at most 45 (22 weights changed, the total kept)")
     assert list(s.margins.index) == [("stype", "E"), ("stype", "H"), ("stype", "M"), ("sch_wide", "No"),
                                      ("sch_wide", "Yes")]
     assert s.margins["target"].tolist() == [4421, 755, 1018, 1072, 5122]
@@ -48,3 +50,33 @@ def test_summary_after_raking_shows_margins_and_history() -> None:
     assert "deff_kish" in text and "Margins (weighted total vs target)" in text
     before = d.weight_summary()
     assert before.deff_kish == pytest.approx(1.0) and len(before.margins) == 0
+
+
+def test_every_step_is_printed_in_words_not_class_names() -> None:
+    """Issue 12: design printouts said 'weighting steps: CalibrationStep, TrimStep'; each step now says what it
+    did, in the design's printout and in weight_summary alike."""
+    d = rc.dclus1()
+    stype = {"E": 4421, "H": 755, "M": 1018}
+    cal = d.calibrate({"stype": stype, "api99": 3914069}, method="logit", bounds=(0.5, 2.5))
+    post = d.poststratify(["stype", "sch_wide"], {("E", "No"): 600, ("E", "Yes"): 3821, ("H", "No"): 200,
+                                                  ("H", "Yes"): 555, ("M", "No"): 272, ("M", "Yes"): 746})
+    scoped = d.rake({"stype": {"E": 4421, "M": 1018}}, scope="stype != 'H'")
+    nr = d.evolve(weights="pw").adjust_nonresponse(d.data["snum"] % 5 != 0, classes="stype")
+    words = {
+        cal: f"calibrated on stype, the total of api99 (logit distance, g within [0.5, 2.5], "
+             f"{cal.adjustments[0].iterations} iterations)",
+        post.trim(lower=20, upper=45): "trimmed to [20, 45] ({} weights changed, the total kept)",
+        scoped: f"raked on stype ({scoped.adjustments[0].iterations} iteration"
+                f"{'' if scoped.adjustments[0].iterations == 1 else 's'}); only the {int((d.data['stype'] != 'H').sum())} "
+                f"of 183 rows in scope, the others kept their weights",
+        nr: "adjusted for nonresponse within the 3 classes of stype (nonrespondents leave the design)",
+        d.calibrate({"stype": stype}): "calibrated on stype (linear distance)",
+    }
+    for design, text in words.items():
+        step = design.adjustments[-1]
+        text = text.format(getattr(step, "n_trimmed", ""))
+        assert design.weight_summary().history[-1] == text
+        printed = str(design)
+        assert f"  weighting:\n" in printed and f"\n    {text}" in printed
+        assert "Step" not in printed
+    assert str(post).endswith("weighting:\n    post-stratified on stype x sch_wide")

@@ -28,6 +28,7 @@ from careersurvey.estimation.codes import MissingCodeError, as_codes
 from careersurvey.estimation.rows import labelled, rows_text
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
+from careersurvey.estimation.weighting.diagnostics import step_words
 from careersurvey.estimation.weighting.replicate import from_columns, replicate_columns
 
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
@@ -417,7 +418,8 @@ class SurveyDesign:
         if spec.strata_name is not None:
             lines += _stratum_table(spec.stages[0], spec.strata_name)
         if self._adjustments:
-            lines.append(f"  weighting steps: {', '.join(type(a).__name__ for a in self._adjustments)}")
+            lines.append("  weighting:")
+            lines += [f"    {step_words(a)}" for a in self._adjustments]
         if self._replicates is not None:
             method = getattr(self._replicates, "method", "replicate")
             lines.append(f"  replicate weights: {np.shape(self._replicates.weights)[1]} ({method})")

@@ -263,9 +263,24 @@ class CalibrationStep:
         return b.T @ (self.target_var[:, None] * b)
 
     def describe(self) -> str:
-        """The step in one line, for weight summaries."""
-        text = f"{self.method} calibration on {', '.join(self.names)}"
+        """The step in plain words, for design printouts and weight summaries: ``raked on sector, sex (4
+        iterations)``, ``calibrated on sector, the total of income (logit distance, g within [0.3, 3])``."""
+        from careersurvey.estimation.weighting.margins import plural, targets_in_words
+
+        settings = self.settings or {}
+        what = targets_in_words(self.spec) if self.spec else ", ".join(self.names)
+        if settings.get("rake"):
+            text = f"raked on {what} ({plural(self.iterations, 'iteration')})"
+        else:
+            how = [f"{self.method} distance"]
+            if np.isfinite(self.bounds.lower) or np.isfinite(self.bounds.upper):
+                how.append(f"g within [{self.bounds.lower:g}, {self.bounds.upper:g}]")
+            if self.method != "linear" or self.iterations > 1:
+                how.append(plural(self.iterations, "iteration"))
+            text = f"calibrated on {what} ({', '.join(how)})"
+        if self.target_var is not None and np.any(self.target_var):
+            text += "; some targets are estimates, whose variance is added to every variance"
         if self.scope is not None:
-            text += (f" (rows in scope: {int(self.scope.sum()):,} of {len(self.scope):,}; the others kept "
-                     "their weights)")
+            text += (f"; only the {int(self.scope.sum()):,} of {len(self.scope):,} rows in scope, the others kept "
+                     "their weights")
         return text

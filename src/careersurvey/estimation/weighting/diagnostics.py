@@ -64,6 +64,12 @@ class WeightSummary:
         return html
 
 
+def step_words(step: Any) -> str:
+    """A weighting step in plain words (its ``describe()``), e.g. ``raked on sector, sex (4 iterations)``."""
+    words = getattr(step, "describe", None)
+    return words() if callable(words) else "a weighting step without a description"
+
+
 def _fmt(v: Any) -> str:
     """A statistic for text: integers with separators, floats to 6 significant digits."""
     if isinstance(v, (int, np.integer)):

@@ -42,6 +42,24 @@ def _name(variable: Variable) -> str:
     return variable if isinstance(variable, str) else " x ".join(variable)
 
 
+def targets_in_words(spec: Mapping[Any, Any]) -> str:
+    """The variables a weighting step was asked to match, as a reader says them: ``sector, sex, the total of
+    income`` (crossed margins as ``stype x sch_wide``; ``(Intercept)`` as the population size)."""
+    parts = []
+    for var, value in spec.items():
+        if var == "(Intercept)":
+            parts.append("the population size")
+            continue
+        name = _name(var if isinstance(var, str) else tuple(var))
+        parts.append(name if isinstance(value, Mapping) else f"the total of {name}")
+    return ", ".join(parts)
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 iteration``, ``4 iterations``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def frozen(value: Any) -> Any:
     """A read-only deep copy of targets as given (nested mappings become mapping proxies of copies).
 

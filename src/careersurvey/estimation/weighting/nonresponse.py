@@ -131,5 +131,6 @@ class NonresponseStep:
         return out[:, 0] if z.ndim == 1 else out
 
     def describe(self) -> str:
-        """The step in one line, for weight summaries."""
-        return f"nonresponse adjustment in {self.k} classes ({self.classes})"
+        """The step in plain words, for design printouts and weight summaries."""
+        within = self.classes if "propensity" in self.classes else f"the {self.k} classes of {self.classes}"
+        return f"adjusted for nonresponse within {within} (nonrespondents leave the design)"

@@ -25,7 +25,7 @@ from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.weighting import replicate as _rep
 from careersurvey.estimation.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
                                               not_converged, solve_g)
-from careersurvey.estimation.weighting.diagnostics import WeightSummary, summarize
+from careersurvey.estimation.weighting.diagnostics import WeightSummary, step_words, summarize
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.estimated import column_se, perturbed_targets
 from careersurvey.estimation.weighting.margins import build_model, factorize, frozen, group_totals, level_key
@@ -440,7 +440,7 @@ def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary
             if spec is not None:
                 targets, scope = spec, getattr(adj, "scope", None)
                 break
-    history = tuple(a.describe() if hasattr(a, "describe") else type(a).__name__ for a in d.adjustments)
+    history = tuple(step_words(a) for a in d.adjustments)
     if d.replicates is not None:
         reps = d.replicates
         history += (f"{reps.n_replicates} replicate weights ({getattr(reps, 'method', 'replicate')}), each "

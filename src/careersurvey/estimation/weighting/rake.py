@@ -145,5 +145,5 @@ class PostStratStep:
         return out[:, 0] if z.ndim == 1 else out
 
     def describe(self) -> str:
-        """The step in one line, for weight summaries."""
-        return f"post-stratification on {self.variable}"
+        """The step in plain words, for design printouts and weight summaries."""
+        return f"post-stratified on {self.variable}"

@@ -82,5 +82,12 @@ class TrimStep:
         return z
 
     def describe(self) -> str:
-        """The step in one line, for weight summaries."""
-        return f"trimming to [{self.lower:g}, {self.upper:g}] ({self.n_trimmed} weights changed)"
+        """The step in plain words: ``trimmed to [1, 40]``, ``trimmed to at most 45`` (weights changed)."""
+        if np.isfinite(self.lower) and np.isfinite(self.upper):
+            limits = f"to [{self.lower:g}, {self.upper:g}]"
+        elif np.isfinite(self.upper):
+            limits = f"to at most {self.upper:g}"
+        else:
+            limits = f"to at least {self.lower:g}"
+        changed = f"{self.n_trimmed:,} weight{'' if self.n_trimmed == 1 else 's'} changed"
+        return f"trimmed {limits} ({changed}, the total kept)"
