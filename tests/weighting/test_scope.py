@@ -54,7 +54,7 @@ def test_rows_outside_keep_their_weights_and_may_lack_a_level(d) -> None:
     np.testing.assert_allclose(raked.w, d.rake(MARGINS, scope="mobility < 25").w, rtol=1e-12)
     s = raked.weight_summary()
     assert s.margins["relative"].abs().max() < 1e-9
-    assert s.history[0].endswith("(rows in scope: 155 of 183; the others kept their weights)")
+    assert s.history[0].endswith("; only the 155 of 183 rows in scope, the others kept their weights")
     with pytest.raises(cs.WeightingError, match=r"column 'stype' is missing in 28 rows"):
         d2.rake(MARGINS)
 
