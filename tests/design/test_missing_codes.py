@@ -9,8 +9,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from strategies import conditions, survey_frames
 
 import careersurvey as cs
+from careersurvey.expr import evaluate
 from careersurvey.estimation.codes import MissingCodeError
 from careersurvey.estimation.design import DesignError
 
@@ -164,3 +167,20 @@ def test_proportion_of_a_coded_column_never_advises_a_wald_mean_first(frame):
     with pytest.raises(cs.EstimateError, match="'hours' also holds [23] \\(") as err:
         design(frame.assign(hours=frame["hours"] % 4)).proportion("hours")
     assert "missing codes" not in str(err.value)
+
+
+@settings(max_examples=100)
+@given(tree=conditions, df=survey_frames().filter(lambda f: len(f) >= 2))  # a design needs two PSUs
+def test_subset_on_codes_equals_subset_on_na(tree, df):
+    """A domain written as a condition is the same on the codes (declared on the design) as on the frame
+    with every code NA (as load_responses gives it, no codes declared), and equals evaluate()'s mask."""
+    coded = cs.SurveyDesign(df.assign(w=1.0), weights="w", missing_codes=CODES).subset(str(tree)).domain
+    na = df.mask(df.isin(CODES) | df.isin([str(c) for c in CODES]))
+    plain = cs.SurveyDesign(na.assign(w=1.0), weights="w").subset(str(tree)).domain
+    assert coded.tolist() == plain.tolist() == evaluate(tree, df, missing_codes=CODES).tolist()
+
+
+def test_a_one_row_design_says_so():
+    with pytest.raises(DesignError, match=r"^the data have one row, which is the only primary sampling unit "
+                                          r"\(psu=None makes each row its own\); variances need at least two PSUs\.$"):
+        cs.SurveyDesign(pd.DataFrame({"y": [1.0]}))

@@ -216,3 +216,6 @@ def test_a_dataset_exports_with_its_missing_codes(store, tmp_path):
     with pytest.raises(ResponsesError, match="a bare DataFrame has lost its missing codes and labels; pass the "
                                              "store, or the Dataset of cs.load_dataset"):
         export_responses(ds.data, tmp_path / "e.sav")
+    with pytest.raises(ResponsesError, match=r"sav files hold codes with value labels: pass the Dataset of "
+                                             r"cs.load_dataset\(store, labels=False\), or the store"):
+        export_responses(load_dataset(store, mini()), tmp_path / "f.sav")

@@ -99,6 +99,9 @@ def build_spec(
         ids = [np.arange(n, dtype=np.int64)]
         psu_values = [data.index.to_numpy()]
     if int(ids[0].max()) == 0 and not (nest and has_strata):
+        if not psu_cols:  # psu=None: each row is its own PSU
+            raise DesignError("the data have one row, which is the only primary sampling unit (psu=None makes "
+                              "each row its own); variances need at least two PSUs.")
         raise DesignError(f"the design has only one primary sampling unit ({psu_cols[0]} = "
                           f"{_show(psu_values[0][0])} in every row); variances need at least two PSUs.")
 

@@ -105,7 +105,8 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
                      private: bool = True) -> ExportResult:
     """Write the accepted responses of a store (or a :class:`Dataset` from ``load_dataset``) to ``out``.
 
-    ``fmt`` defaults to the extension of ``out``. ``language``: the label language (default the
+    A Dataset is written as it was loaded (codes, or labels with ``labels=True``; ``labels`` and ``language``
+    here apply to a store). ``fmt`` defaults to the extension of ``out``. ``language``: the label language (default the
     questionnaire's first), or ``"all"`` for one file per language (sav, dta). By default every item and the
     ids as stored go out, in files readable by their owner only (``private=False``: your umask's usual
     permissions). ``drop_sensitive`` leaves out every item the questionnaire marks sensitive; ``pseudonymise``
@@ -124,6 +125,9 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
     key = None if pseudonymise is None else read_key(pseudonymise)
     text_labels = labels and fmt in ("csv", "xlsx", "parquet")
     if isinstance(source, Dataset):
+        if source.labels and fmt in ("sav", "dta"):
+            raise ResponsesError(f"{fmt} files hold codes with value labels: pass the Dataset of "
+                                 "cs.load_dataset(store, labels=False), or the store", code="usage", file=str(out))
         datasets = {source.language: source}
         langs = [source.language]
     else:
