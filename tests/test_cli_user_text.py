@@ -144,7 +144,7 @@ def test_status_and_problems_print_hostile_text_as_text(imported) -> None:
     assert problems.exit_code == 0, problems.output
     quarantine = [line for line in plain(problems.stdout).splitlines() if line.startswith("[quarantine]")]
     assert quarantine == [f"[quarantine] {shown(data)}, row 2: role: '{SHOWN}' is not one of the codes 1, 2, 3 "
-                          "(nor a choice label); correct the code"]
+                          "(nor a choice's name or label); correct the code"]
     survey = data.parent / "survey"  # where export finds mini@1.0.0 by its key
     (survey / "mini").mkdir(parents=True)
     (survey / "mini" / "1.0.0.yaml").write_bytes((data.parent / "mini-1.0.0.yaml").read_bytes())

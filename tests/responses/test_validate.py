@@ -70,13 +70,13 @@ def test_not_an_integer(tmp_path):
 
 def test_not_a_choice(tmp_path):
     p = only(check(tmp_path, [row(role=7)]), "not_a_choice")
-    assert p.message == "role: '7' is not one of the codes 1, 2, 3, 4 (nor a choice label); correct the code"
+    assert p.message == "role: '7' is not one of the codes 1, 2, 3, 4 (nor a choice's name or label); correct the code"
 
 
 def test_text_in_a_choice_item_lists_the_codes(tmp_path):
     p = only(check(tmp_path, [row(role="박사후")]), "not_a_choice")
     assert (p.row, p.column, p.value, p.severity) == (3, "role", "박사후", "quarantine")
-    assert p.message == "role: '박사후' is not one of the codes 1, 2, 3, 4 (nor a choice label); correct the code"
+    assert p.message == "role: '박사후' is not one of the codes 1, 2, 3, 4 (nor a choice's name or label); correct the code"
 
 
 def test_choice_given_as_label(tmp_path):

@@ -11,7 +11,7 @@ which cannot simply be split at spaces when labels hold spaces.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from careersurvey.questionnaire.model import Item
 
@@ -43,25 +43,42 @@ def choice_lookup(item: Item, missing_labels: Mapping[int, Mapping[str, str]] | 
     return out
 
 
-def read_cell(text: str, lookup: Mapping[str, int]) -> tuple[tuple[int, ...], str | None]:
-    """(codes, what is wrong or None) of one select_multiple cell (stripped, not empty).
+def choices_text(item: Item) -> str:
+    """The codes of a choice item as a problem message lists them, with their names where the list has them:
+    ``1, 2, 3`` or ``1 (student), 2 (postdoc)``."""
+    assert item.choices is not None
+    if not item.choices.named:
+        return ", ".join(str(c.code) for c in item.choices.choices)
+    return ", ".join(f"{c.code} ({c.xml_name})" for c in item.choices.choices)
+
+
+class CellReading(NamedTuple):
+    """What one select_multiple cell says: the codes, and what is wrong with it (None when nothing is)."""
+
+    codes: tuple[int, ...]
+    unknown: str | None = None  # the words that are no choice's code, name or label (as written)
+    ambiguous: str | None = None  # the whole cell, when its words read as more than one set of choices
+
+
+def read_cell(text: str, lookup: Mapping[str, int]) -> CellReading:
+    """The reading of one select_multiple cell (stripped, not empty).
 
     Every reading of the words as known texts is looked at (:func:`segment`), so that ``Research autonomy``
-    is one choice where that is a label; words that are no choice's text are returned as the problem (as
+    is one choice where that is a label; words that are no choice's text are returned as unknown (as
     written), and a cell that reads two ways (``research`` and ``autonomy`` are names, ``Research autonomy``
-    a label) is returned whole — an answer is never guessed.
+    a label) is returned whole as ambiguous — an answer is never guessed.
     """
     words = text.split()
     if len(words) == 1:
         code = lookup.get(norm(text))
-        return ((code,), None) if code is not None else ((), text)
+        return CellReading((code,)) if code is not None else CellReading((), text)
     read = segment(text, lookup)
     if read is not None:
-        return read, None
+        return CellReading(read)
     unknown = [w for w in words if norm(w) not in lookup and not any(norm(w) in k.split(" ") for k in lookup)]
     if unknown:
-        return tuple(lookup[norm(w)] for w in words if norm(w) in lookup), " ".join(unknown)
-    return (), text
+        return CellReading(tuple(lookup[norm(w)] for w in words if norm(w) in lookup), " ".join(unknown))
+    return CellReading((), None, text)
 
 
 def segment(text: str, lookup: Mapping[str, int]) -> tuple[int, ...] | None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, Item, Questionnaire, multiple_column
-from careersurvey.responses.choices import choice_lookup, norm, read_cell
+from careersurvey.responses.choices import CellReading, choice_lookup, norm, read_cell
 from careersurvey.responses.readers.raw import RawTable
 
 DEFAULT_SEPARATORS = "/-"
@@ -102,13 +102,16 @@ def _match(header: str, items: Mapping[str, Item], all_columns: set[str], labels
         if sep not in header:
             continue
         parts = header.split(sep)
+        # a split column item<sep>choice first (the choice may itself hold the separator: ODK Central's
+        # "grp-motives--7", a name "full-time"), so that a choice named like an item is not taken for it
+        for i in range(len(parts) - 2, -1, -1):
+            if parts[i] in items and items[parts[i]].type == "multiple":
+                code = choice_labels[parts[i]].get(norm(sep.join(parts[i + 1:])))
+                if code is not None:
+                    return multiple_column(parts[i], code), None, False
         hit = as_name(parts[-1])
         if hit != (None, None):
             return (*hit, False)
-        if len(parts) >= 2 and parts[-2] in items and items[parts[-2]].type == "multiple":
-            code = choice_labels[parts[-2]].get(norm(parts[-1]))
-            if code is not None:
-                return multiple_column(parts[-2], code), None, False
     # label headers: whole text, then the last part of a label path ("Status/Consent", "Motives/Pay")
     key = norm(header)
     if key in labels:
@@ -133,9 +136,9 @@ def split_multiple(values: np.ndarray, item: Item,
     names or labels (labels holding spaces are read by :func:`..choices.read_cell`).
 
     Empty cells give NaN in every column (unanswered); a missing code, or its label in ``missing_labels``
-    (``-7``, ``Prefer not to answer``), gives that code in every column; tokens that are no choice are
-    returned in the ``"__invalid__"`` entry (object array, None where all tokens were valid) for
-    validation to report.
+    (``-7``, ``Prefer not to answer``), gives that code in every column; words that are no choice are
+    returned in the ``"__invalid__"`` entry, and cells that read as more than one set of choices in the
+    ``"__ambiguous__"`` entry (object arrays, None where the cell is fine), for validation to report.
     """
     assert item.choices is not None
     s = pd.Series(values, dtype=object)
@@ -144,18 +147,18 @@ def split_multiple(values: np.ndarray, item: Item,
     missing = missing_labels or {}
     lookup = choice_lookup(item, {code: missing.get(code, {}) for code in MISSING_CODES})
     cells, distinct = pd.factorize(text)  # each distinct cell is read once
-    read = [read_cell(t, lookup) if t else ((), None) for t in distinct]
+    read = [read_cell(t, lookup) if t else CellReading(()) for t in distinct]
     empty = (text == "").to_numpy()
-    missing_of = np.array([max((c for c in cs if c in MISSING_CODES), default=np.nan) for cs, _ in read]
+    missing_of = np.array([max((c for c in r.codes if c in MISSING_CODES), default=np.nan) for r in read]
                           + [np.nan])[cells]
     has_missing = ~np.isnan(missing_of)
     out: dict[str, np.ndarray] = {}
     for c in item.choices.choices:
-        chosen = np.array([c.code in cs for cs, _ in read] + [False])[cells]
+        chosen = np.array([c.code in r.codes for r in read] + [False])[cells]
         col = np.where(chosen, 1.0, 0.0)
         col[empty] = np.nan
         col[has_missing] = missing_of[has_missing]
         out[multiple_column(item.name, c.code)] = col
-    invalid = np.array([bad for _, bad in read] + [None], dtype=object)[cells]
-    out["__invalid__"] = invalid
+    out["__invalid__"] = np.array([r.unknown for r in read] + [None], dtype=object)[cells]
+    out["__ambiguous__"] = np.array([r.ambiguous for r in read] + [None], dtype=object)[cells]
     return out

@@ -37,7 +37,11 @@ RULES: dict[str, RuleInfo] = {
     "not_a_number": RuleInfo(QUARANTINE, "{item}: {value!r} is not a number; enter digits only (or a missing code)"),
     "not_an_integer": RuleInfo(QUARANTINE, "{item}: {value!r} is not a whole number; this item takes integers"),
     "not_a_choice": RuleInfo(
-        QUARANTINE, "{item}: {value!r} is not one of the codes {extra} (nor a choice label); correct the code"
+        QUARANTINE, "{item}: {value!r} is not one of the codes {extra} (nor a choice's name or label); correct the code"
+    ),
+    "ambiguous_choice": RuleInfo(
+        QUARANTINE, "{item}: {value!r} reads as more than one set of choices (names and labels joined by spaces); "
+                    "write the chosen codes or names, separated by spaces"
     ),
     "exclusive_choice": RuleInfo(
         QUARANTINE, "{item}: choice {value} excludes every other choice, but {extra} also ticked; keep one"

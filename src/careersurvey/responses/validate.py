@@ -25,7 +25,7 @@ import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire, multiple_column
 from careersurvey.responses.cells import Parsed, parse_column
-from careersurvey.responses.choices import choice_lookup, norm
+from careersurvey.responses.choices import choice_lookup, choices_text, norm
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
@@ -163,14 +163,14 @@ def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
         unparsed = ~empty & np.isnan(num)
     codes = item.choices.codes() if item.choices is not None else ()
     if item.is_choice:  # text that is neither a code nor a label: say which codes are allowed
-        ctx.add("not_a_choice", unparsed, raw, column=column, item=item.name, extra=", ".join(map(str, codes)))
+        ctx.add("not_a_choice", unparsed, raw, column=column, item=item.name, extra=choices_text(item))
     else:
         ctx.add("not_a_number", unparsed, raw, column=column, item=item.name)
     is_code = _check_missing_codes(ctx, item, column, num, raw)
     real = ~np.isnan(num) & ~is_code
     if item.is_choice:
         ctx.add("not_a_choice", real & ~np.isin(num, codes), raw, column=column, item=item.name,
-                extra=", ".join(map(str, codes)))
+                extra=choices_text(item))
     else:
         if item.type == "integer":
             ctx.add("not_an_integer", real & (np.mod(num, 1) != 0), raw, column=column, item=item.name)
@@ -341,9 +341,9 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         header = summary_of[item.name]
         raw = table.data[header]
         split = split_multiple(raw, item, ctx.missing_labels)
-        invalid = split.pop("__invalid__")
-        ctx.add("not_a_choice", pd.notna(invalid), invalid, column=header, item=item.name,
-                extra=", ".join(map(str, item.choices.codes())))
+        invalid, ambiguous = split.pop("__invalid__"), split.pop("__ambiguous__")
+        ctx.add("not_a_choice", pd.notna(invalid), invalid, column=header, item=item.name, extra=choices_text(item))
+        ctx.add("ambiguous_choice", pd.notna(ambiguous), ambiguous, column=header, item=item.name)
         first = split[cols[0]]
         is_code = np.isin(first, MISSING_CODES)
         ctx.add("missing_code_not_allowed", is_code & ~np.isin(first, allowed), raw, column=header,
