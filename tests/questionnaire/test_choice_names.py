@@ -97,3 +97,18 @@ def test_diff_lists_renamed_choices() -> None:
     old = parse_questionnaire(MINI)
     new = parse_questionnaire(with_names((ROLE_1, '- {code: 1, name: grad, ko: "학생", en: "Student"}')))
     assert [(c.name, c.detail) for c in diff(old, new).choice_lists] == [("role", "names changed: 1; used by role")]
+
+
+@pytest.mark.parametrize("rule, detail, fix", [
+    ("position + 1 >= 3", "it computes with 'position', whose choices have names",
+     "compare it with choice codes (==, !=, <, <=, >, >=, in): the form stores the names, not numbers"),
+    ("position == 1 + 1", "it compares 'position', whose choices have names, with 1 + 1",
+     "compare it with a choice code: the form stores the names, and turns codes into names"),
+    ("consent == position", "it compares 'consent', whose choices have names, with position",
+     "compare it with a choice code: the form stores the names, and turns codes into names"),
+])
+def test_skip_logic_computing_with_a_named_item_is_refused_at_load(rule: str, detail: str, fix: str) -> None:
+    text = (DATA / "mobility-1.0.0.yaml").read_text(encoding="utf-8")
+    assert 'relevance: "position >= 2"' in text
+    found = problems(text.replace('relevance: "position >= 2"', f'relevance: "{rule}"'))
+    assert found == [f"names.yaml:62: [move_reasons] relevance of 'move_reasons': {detail} — {fix}."]

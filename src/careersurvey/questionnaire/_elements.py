@@ -313,7 +313,27 @@ class ElementChecks:
                                     f"test it with selected({child.name}, code) or answered({child.name})"))
             if isinstance(node, (Compare, In)):
                 out.extend(self.literal_problems(node))
+            out.extend(self.named_problems(node))
         return out
+
+    def named_problems(self, node: Node) -> list[tuple[str, str]]:
+        """An item whose choices have names (the form stores ``faculty``, not 3) can only be compared with
+        codes, which the XLSForm turns into tests of names; arithmetic or a comparison with another expression
+        has no XLSForm equivalent."""
+        def named(side: Node) -> bool:
+            target = self.defined.get(side.name) if isinstance(side, Name) else None
+            return bool(target and target.type != "multiple" and target.choices and target.choices.named)
+
+        if isinstance(node, (Arith, Neg)):
+            return [(f"it computes with {child.name!r}, whose choices have names", "compare it with choice codes "
+                     "(==, !=, <, <=, >, >=, in): the form stores the names, not numbers")
+                    for child in node.children() if named(child)]
+        if isinstance(node, Compare):
+            return [(f"it compares {side.name!r}, whose choices have names, with {other}", "compare it with a "
+                     "choice code: the form stores the names, and turns codes into names")
+                    for side, other in ((node.left, node.right), (node.right, node.left))
+                    if named(side) and not isinstance(other, (Num, Str))][:1]  # once per comparison
+        return []
 
     def literal_problems(self, node: Compare | In) -> list[tuple[str, str]]:
         if isinstance(node, In):
