@@ -44,10 +44,11 @@ def binary(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """A store with one import (two quarantined rows of a CSV that holds none of the items)."""
+    """A store with one import (two quarantined rows: consent is no code of its list). A CSV holding none of the
+    items is refused (exit 2), so it cannot make this store."""
     folder = tmp_path_factory.mktemp("store")
     rows = folder / "rows.csv"
-    rows.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    rows.write_text("respondent_id,consent\n0001,7\n0002,x\n", encoding="utf-8")
     path = folder / "s.duckdb"
     res = run("responses", "import", rows, "--store", path, "-q", QUESTIONNAIRE)
     assert res.exit_code == 0, res.output

@@ -131,6 +131,19 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
     )
 
 
+def no_item_columns(table: RawTable, q: Questionnaire, shown: int = 8) -> ResponsesError:
+    """The error for a file none of whose headers is a column of ``q``: its headers and the ones expected."""
+    def listed(names: Sequence[str]) -> str:
+        return ", ".join(names[:shown]) + (f", ... ({len(names)} in all)" if len(names) > shown else "")
+
+    where = f"sheet {table.sheet!r}" if table.sheet else "its header line"
+    expected = ["respondent_id", *q.columns()]
+    return ResponsesError(
+        f"none of the columns of {where} ({listed(list(table.headers))}) is a column of {q.key}; nothing was stored. "
+        f"It expects {listed(expected)}: check that the file answers {q.key} (or pass the right --questionnaire) "
+        "and that its first row holds the variable names", code="no_columns", file=table.file)
+
+
 def import_file(path: str | Path, store: ResponseStore | str | Path, questionnaire: QuestionnaireSpec = None, *,
                 kind: str | None = None, encoding: str | None = None, sheet: str | None = None,
                 form_versions: Mapping[str, str] | None = None,
@@ -140,8 +153,9 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
 
     ``separators``: characters that separate group paths in export headers (KoboToolbox ``/``,
     ODK Central ``-``). ``sheet``: the workbook sheet holding the responses (default: ``Responses`` of
-    the entry template, else the first sheet). A file without a single response row is refused
-    (code ``no_data``): nothing is stored and the ledger does not list it.
+    the entry template, else the first sheet). A file without a single response row (code ``no_data``)
+    or without a single column of the questionnaire (``no_columns``) is refused: nothing is stored and
+    the ledger does not list it.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
@@ -164,6 +178,8 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
             parts.append(v)
             ok = ~v.quarantined & pd.notna(v.respondent_id)
             known.update(zip(v.respondent_id[ok], (f"{info.name} row " + pd.Series(part.rows[ok]).astype(str))))
+        if not any(v.plan.columns or v.plan.summaries for v in parts):
+            raise no_item_columns(table, groups[0][0])
         if len(parts) > 1:  # a column of another version in a mixed export is not "unknown"
             mapped = {h for v in parts for h in (*v.plan.columns, *v.plan.summaries)}
             parts = [replace(v, problems=tuple(p for p in v.problems

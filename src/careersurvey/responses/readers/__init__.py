@@ -2,7 +2,8 @@
 
 Kinds: ``template`` (our entry template: sheet ``Responses`` and ``_meta``), ``kobo`` (KoboToolbox /
 ODK Central exports, XLSX or CSV), ``csv`` (plain CSV: header line, then one line per respondent) and
-``sheet`` (any workbook whose first sheet has headers in row 1). Every reader returns a
+``sheet`` (any workbook whose first sheet has headers in row 1). Codebooks, XLSForms and problem lists are
+refused as what they are (:mod:`.recognise`). Every reader returns a
 :class:`RawTable` of cells as read; unreadable files raise :class:`ResponsesError`. Workbooks must be
 .xlsx/.xlsm: legacy .xls is refused with "save as .xlsx", since its formula cells cannot be told from
 typed values (see :mod:`.workbook`).
@@ -16,6 +17,7 @@ from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.readers.csvfile import read_csv
 from careersurvey.responses.readers.kobo import looks_like_export, read_kobo_csv, read_kobo_xlsx
 from careersurvey.responses.readers.raw import RawTable
+from careersurvey.responses.readers.recognise import refuse_known_workbooks, refuse_problem_list
 from careersurvey.responses.readers.template import DATA_SHEET, META_SHEET, read_table, read_template
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names, sniff
 
@@ -59,17 +61,20 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
         if kind == "kobo":
             return read_kobo_csv(path, encoding=encoding, max_rows=max_rows)
         table = read_csv(path, encoding=encoding, max_rows=max_rows)
+        refuse_problem_list(table.headers, str(path))
         if kind is None and looks_like_export(table.headers):
             return read_kobo_csv(path, encoding=encoding, max_rows=max_rows)
         return table
     check_spreadsheet(path, max_uncompressed=max_uncompressed)  # raises for non-spreadsheets
     names = sheet_names(path)
+    if META_SHEET not in names:
+        refuse_known_workbooks(path, names)
     limits = {"max_rows": max_rows, "max_uncompressed": max_uncompressed}
     if sheet is not None:
         if sheet not in names:
             raise ResponsesError(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); name one of "
                                  "them with --sheet", code="no_sheet", file=str(path))
-        return _read_workbook(path, kind, sheet, names, **limits)
+        return _checked(_read_workbook(path, kind, sheet, names, **limits))
     try:
         table = _read_workbook(path, kind, None, names, **limits)
     except ResponsesError as exc:
@@ -79,6 +84,12 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
         raise
     if table.n_rows == 0:
         _refuse_if_elsewhere(path, kind, names, table.sheet, limits)
+    return _checked(table)
+
+
+def _checked(table: RawTable) -> RawTable:
+    """``table``, unless it is a list of import problems rather than responses."""
+    refuse_problem_list(table.headers, table.file)
     return table
 
 
