@@ -55,7 +55,31 @@ def check_svytable(d, est: dict, exp: dict) -> None:
     close(counts, exp["counts"])
 
 
-CHECKERS = {"svyvar": check_svyvar, "svyttest": check_svyttest, "svytable": check_svytable}
+def check_svyciprop(d, est: dict, exp: dict) -> None:
+    row_name = est["variable"] + est["level"]
+    kwargs = {"method": est["method"], "na_rm": bool(est.get("na_rm")), "level": est.get("ci_level", 0.95)}
+    if "by" in est:
+        res = d.ciprop(est["variable"], by=est["by"], **kwargs).xs(row_name, level=1)
+        assert [str(i) for i in res.index] == exp["names"]
+        close(res["estimate"], exp["estimate"], rel=1e-9)  # R's logit and likelihood take p from IRLS (1e-8)
+        close(res["se"], exp["se"])
+        close(res["ci_low"], exp["ci_low"])
+        close(res["ci_high"], exp["ci_high"])
+        return
+    if exp["ci"][0] is None:  # R has no likelihood interval on a replicate design (NA): we refuse, saying so
+        with pytest.raises(cs.EstimateError, match="method='likelihood' needs a linearised design"):
+            d.ciprop(est["variable"], **kwargs)
+        return
+    row = d.ciprop(est["variable"], nchs=est["method"] == "beta", **kwargs).loc[row_name]
+    close(row["estimate"], exp["estimate"], rel=1e-9)
+    close(row["se"], exp["se"])
+    close([row["ci_low"], row["ci_high"]], exp["ci"])
+    if est["method"] == "beta":  # the NCHS effective n: R's p(1-p)/var, at most the sample size
+        assert row["n_eff"] == pytest.approx(min(row["n"], exp["n_eff"]), rel=1e-9)
+
+
+CHECKERS = {"svyvar": check_svyvar, "svyttest": check_svyttest, "svytable": check_svytable,
+            "svyciprop": check_svyciprop}
 
 
 @pytest.mark.parametrize("case", _cases())
@@ -155,3 +179,59 @@ def test_missing_codes_are_refused_by_var_ttest_table() -> None:
     m = np.average(x, weights=w)
     np.testing.assert_allclose(hours["estimate"].iloc[0], np.sum(w * (x - m) ** 2) / w.sum() * 8 / 7)
     assert d.table(["sector", "female"]).to_numpy().sum() == pytest.approx(w.sum())
+
+
+# -- svyciprop beyond R: proportion(method=), the exact likelihood root, NCHS flags --------------------------------
+@pytest.fixture(scope="module")
+def dclus1() -> cs.SurveyDesign:
+    return cs.SurveyDesign(load_data("r-survey", "apiclus1.csv"), weights="pw", psu="dnum", fpc="fpc")
+
+
+def test_proportion_takes_every_ciprop_method(dclus1) -> None:
+    for method in ("logit", "likelihood", "asin", "beta", "mean", "xlogit"):
+        a = dclus1.proportion("sch_wide", method=method)
+        b = dclus1.ciprop("sch_wide", method=method)
+        pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
+    with pytest.raises(cs.EstimateError, match="method='wilson': use one of logit, likelihood, asin, beta"):
+        dclus1.proportion("sch_wide", method="wilson")
+
+
+def test_r_likelihood_interval_is_near_the_exact_profile_root(dclus1) -> None:
+    """R interpolates a spline through a coarse profile; the exact root is within 1e-5 of it here (3e-6)."""
+    from careersurvey.estimation.ciprop import exact_likelihood_root
+
+    data = dclus1.data.assign(yes=(dclus1.data["sch_wide"] == "Yes").astype(float))
+    d = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
+    r = d.ciprop("yes", method="likelihood").iloc[0]
+    lo, hi = exact_likelihood_root(d, "yes")
+    assert lo != r["ci_low"] and hi != r["ci_high"]
+    np.testing.assert_allclose([lo, hi], [r["ci_low"], r["ci_high"]], rtol=1e-5)
+
+
+def test_nchs_flags_follow_the_standard() -> None:
+    from careersurvey.estimation.ciprop import nchs_flags
+
+    # p, var, interval, n, df: each row trips one rule of Parker et al. (2017)
+    flags = nchs_flags([0.5, 0.05, 0.4, 0.3, 0.2, 0.0], [0.0004, 0.0001, 0.01, 0.001, 0.0008, 0.0],
+                       ([0.48, 0.01, 0.2, 0.25, 0.15, 0.0], [0.52, 0.12, 0.55, 0.35, 0.25, 0.02]),
+                       [2000, 900, 20, 400, 300, 50], df=20)
+    assert flags["suppress"] == [False, True, True, False, False, False]
+    assert flags["n_eff"][:3] == [625.0, 475.0, 20.0]  # p(1-p)/var, capped at n; n when p is 0
+    assert flags["reason"][1] == "suppress: relative interval width 220% is above 130%"
+    assert flags["reason"][2] == ("suppress: effective sample size 20.0 is below 30; "
+                                  "suppress: interval width 0.350 is 0.30 or more")
+    assert flags["review"] == [False, False, False, False, False, True]
+    assert flags["reason"][5] == "review: the estimate is 0 or 1"
+    assert nchs_flags([0.5], [0.0004], ([0.48], [0.52]), [2000], df=7)["reason"] == [
+        "review: 7 degrees of freedom (fewer than 8)"]
+
+
+def test_nchs_flags_on_domains_with_few_psus(dclus1) -> None:
+    res = dclus1.ciprop("sch_wide", method="beta", by="stype", nchs=True).xs("sch_wideYes", level=1)
+    counts = dclus1.data.groupby("stype").size()
+    assert res["n"].tolist() == counts.tolist()
+    high = res.loc["H"]  # 14 high schools in 8 districts: effective n below 30 and 7 df
+    assert high["suppress"] and high["review"] and high["df"] == 7
+    assert "effective sample size" in high["reason"] and "7 degrees of freedom" in high["reason"]
+    with pytest.raises(cs.EstimateError, match="use method='beta'"):
+        dclus1.ciprop("sch_wide", nchs=True)

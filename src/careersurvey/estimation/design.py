@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.estimation import chisq as _chisq
+from careersurvey.estimation import ciprop as _ciprop
 from careersurvey.estimation import estimators as _est
 from careersurvey.estimation import spread as _spread
 from careersurvey.estimation import tables as _tables
@@ -287,9 +288,16 @@ class SurveyDesign:
         return _est.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci)
 
     def proportion(self, variables: str | Sequence[str], na_rm: bool = False,
-                   by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
-        """Shares of each level with logit intervals, as R's ``svyciprop(method="logit")``."""
-        return self.mean(variables, na_rm=na_rm, by=by, level=level, ci="logit")
+                   by: str | Sequence[str] | None = None, level: float = 0.95, method: str = "logit") -> pd.DataFrame:
+        """Shares of each level with R's ``svyciprop`` intervals (logit by default); see :meth:`ciprop`."""
+        return self.ciprop(variables, method=method, na_rm=na_rm, by=by, level=level)
+
+    def ciprop(self, variables: str | Sequence[str], method: str = "logit", na_rm: bool = False,
+               by: str | Sequence[str] | None = None, level: float = 0.95, df: float | None = None,
+               nchs: bool = False) -> pd.DataFrame:
+        """Shares with R's ``svyciprop`` intervals: ``method`` "logit", "likelihood", "asin", "beta" (Korn-Graubard),
+        "mean" or "xlogit"; ``nchs=True`` (with "beta") adds the NCHS presentation flags."""
+        return _ciprop.ciprop(self, variables, method=method, na_rm=na_rm, by=by, level=level, df=df, nchs=nchs)
 
     def total(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
               level: float = 0.95) -> pd.DataFrame:

@@ -43,6 +43,11 @@ _INTERVALS = {
     "wald": "intervals: Student's t on the design df",
     "logit": "logit intervals (R's svyciprop): t on the design df for logit(p)",
     "woodruff": "Woodruff intervals (R's svyquantile, interval.type = 'mean'); se = interval width / (2 t)",
+    "ciprop-xlogit": "logit intervals by the delta method (R's svyciprop, method = 'xlogit')",
+    "ciprop-likelihood": "scaled profile-likelihood intervals (R's svyciprop, method = 'likelihood')",
+    "ciprop-asin": "arcsine intervals (R's svyciprop, method = 'asin')",
+    "ciprop-beta": "Korn-Graubard intervals (R's svyciprop, method = 'beta')",
+    "ciprop-mean": "Wald intervals (R's svyciprop, method = 'mean')",
 }
 
 

@@ -1,0 +1,319 @@
+"""Confidence intervals for proportions, every method of R survey 4.1's ``svyciprop``, and the NCHS
+presentation flags built on the Korn-Graubard interval.
+
+A proportion is the weighted mean of a 0/1 column (a level of a categorical variable, or a 0/1 number); its SE
+is the mean's (linearised or replicate), as R reports it for every method. The interval differs:
+
+- ``"logit"``: a t interval for logit(p) mapped back; R fits ``svyglm(y ~ 1, quasibinomial)``, so on a
+  replicate design logit(p) is recomputed under every replicate weight (not the delta method).
+- ``"xlogit"``: the same on the logit scale through the delta method (``svycontrast``), on any design.
+- ``"asin"``: a t interval for asin(sqrt(p)) (delta method), mapped back with sin².
+- ``"mean"``: the Wald t interval of the mean.
+- ``"beta"``: Korn and Graubard's (1998) Clopper-Pearson interval on the effective sample size
+  p(1-p)/var(p), times (t_{n-1} / t_df)² (n = the rows of the design).
+- ``"likelihood"``: the Rao-Scott scaled profile likelihood. R profiles the binomial deviance on a grid (at most
+  nine steps of a fifth of the critical value each way), fits an FMM cubic spline through it and interpolates
+  linearly where it crosses the scaled cut-off; we do the same, step for step (IRLS included), so that the
+  interval equals R's (the exact root of the profile, :func:`exact_likelihood_root`, differs from it by 1e-7 to
+  3e-6 relative on the API samples). R has no likelihood interval on replicate designs (it returns NA); we refuse them.
+
+``nchs=True`` adds the NCHS Data Presentation Standards for Proportions (Parker et al. 2017, Vital Health Stat
+2(175)) to a Korn-Graubard interval: sample size n, effective sample size n/deff (n when deff < 1 or p is 0 or
+1), the absolute and relative interval width, and the two outcomes the standards define: ``suppress`` (effective
+n below 30, width 0.30 or more, or width above 0.05 with a relative width above 130%) and ``review`` (fewer
+than 8 degrees of freedom, or p of 0 or 1), with the reasons in words. R survey has no such flags; they are
+tested against the standard's rules computed by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from careersurvey.estimation.estimators import (
+    EstimateError, Variables, _as_names, _not_a_proportion, _prepare, by_domains, design_df, estimate,
+    mean_estimate,
+)
+from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
+from careersurvey.estimation.variance import one_blas_thread
+
+METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit")
+
+
+@one_blas_thread
+def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=None, level: float = 0.95,
+           df: float | None = None, nchs: bool = False) -> pd.DataFrame:
+    """Proportions of each level (or of a 0/1 number) with R's ``svyciprop(method=)`` interval; ``df`` the
+    t degrees of freedom (default the design df, as R); ``nchs`` adds the NCHS flags (``method="beta"``)."""
+    if method not in METHODS:
+        raise EstimateError(f"method={method!r}: use one of {', '.join(METHODS)} (R's svyciprop methods)")
+    if nchs and method != "beta":
+        raise EstimateError(f"nchs=True applies the NCHS standards, which rest on the Korn-Graubard interval: "
+                            f"use method='beta' (got {method!r}).")
+    if by is not None:
+        return by_domains(design, by, lambda d: ciprop(d, variables, method=method, na_rm=na_rm, level=level,
+                                                       df=df, nchs=nchs))
+    nrow = _rows(design)  # R's nrow(design), before na_rm leaves rows out
+    d, V = _prepare(design, _as_names(variables), na_rm)
+    for name, col in zip(V.names, V.columns):
+        other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
+        if other.any():
+            raise EstimateError(_not_a_proportion(name, col[other]).replace("(logit intervals)",
+                                                                             f"({method} intervals)"))
+    p, vcov = mean_estimate(d, V)
+    var = np.diag(vcov)
+    se = np.sqrt(var)
+    dof = design_df(design) if df is None else float(df)  # R: degf of the design given, before na_rm
+    if method == "logit" and d.replicates is not None:
+        lo, hi = _replicate_logit(d, V, p, dof, level)
+    elif method in ("logit", "xlogit"):
+        lo, hi = logit_interval(p, se, dof, level)
+    elif method == "mean":
+        t = t_quantile(dof, level)
+        lo, hi = p - t * se, p + t * se
+    elif method == "asin":
+        t = t_quantile(dof, level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centre, half = np.arcsin(np.sqrt(p)), t * se / (2 * np.sqrt(p * (1 - p)))
+        lo, hi = np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
+    elif method == "beta":
+        lo, hi = korn_graubard(p, var, nrow, design_df(design), level)
+    else:
+        if d.replicates is not None:
+            raise EstimateError("method='likelihood' needs a linearised design: R's profile likelihood has no "
+                                "replicate-weight version (it gives NA). Use 'logit' or 'beta' on replicate designs.")
+        lo, hi = np.array([_likelihood(d, col, pj, vj, dof, level) for col, pj, vj in zip(V.columns, p, var)]).T
+    nobs = np.count_nonzero(d.w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = var / (p * (1 - p) / nobs * nobs / max(nobs - 1, 1))
+    frame = result_frame(V.names, p, vcov, dof, deff=deff, level=level, ci=(lo, hi), statistic="proportion",
+                         interval="logit" if method == "logit" else f"ciprop-{method}")
+    if nchs:
+        for key, values in nchs_flags(p, var, (lo, hi), [_count(d, col) for col in V.columns], dof).items():
+            frame[key] = values
+    return frame
+
+
+def _rows(d) -> int:
+    """R's ``nrow(design)``: the rows the design holds (an uncalibrated domain drops the others)."""
+    return int(d.active.sum()) if d.active is not None else len(d)
+
+
+def _count(d, col: np.ndarray) -> int:
+    """The sample size of a proportion: rows of non-zero weight with an answer."""
+    return int(np.count_nonzero((d.w != 0) & ~np.isnan(col)))
+
+
+def korn_graubard(p, var, nrow: int, df: float, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``svyciprop(method="beta")``: Clopper-Pearson on n_eff = p(1-p)/var · (t_{nrow-1}/t_df)²."""
+    p, var = np.asarray(p, dtype=float), np.asarray(var, dtype=float)
+    alpha = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = p * (1 - p) / var * (stats.t.ppf(alpha / 2, nrow - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+        lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+        hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+    return lo, hi
+
+
+def _replicate_logit(d, V: Variables, p: np.ndarray, df: float, level: float):
+    """R's logit interval on a replicate design: svyglm refits logit(p) under every replicate weight."""
+    def point(W):
+        means = V.tdot(W) / W.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(means / (1 - means))
+
+    eta, vcov = estimate(d, point, None)
+    t = t_quantile(df, level)
+    se = np.sqrt(np.diag(vcov))
+    return 1 / (1 + np.exp(-(eta - t * se))), 1 / (1 + np.exp(-(eta + t * se)))
+
+
+# -- the likelihood interval, as R computes it ----------------------------------------------------------------------
+def _likelihood(d, y: np.ndarray, p: float, var: float, df: float, level: float) -> tuple[float, float]:
+    """R's ``confint(svyglm(y ~ 1, quasibinomial), method="likelihood", ddf=df)`` mapped back with expit."""
+    if not 0 < p < 1:
+        return (np.nan, np.nan)
+    fit = _ProfileFit.of(d, y, p, var)
+    lam = fit.se**2 / fit.naive  # design over model-based (naive) variance of the intercept
+    alpha = stats.norm.cdf(stats.t.ppf((1 - level) / 2, df) * math.sqrt(lam)) / 2 if df > 0 else np.nan
+    zmax = math.sqrt(stats.f.isf(alpha, 1, len(fit.y) - 1))
+    xs, zs = [fit.eta], [0.0]
+    for sign in (-1, 1):  # MASS's profile.glm as survey copies it: steps of zmax/5 SEs, up to 9 each way
+        step, z = 0, 0.0
+        while step + 1 < 10 and abs(z) < zmax:
+            step += 1
+            b = fit.eta + sign * step * (zmax / 5) * fit.se
+            z = sign * math.sqrt(max(fit.z2(b), 0.0))
+            xs.append(b)
+            zs.append(z)
+    order = np.argsort(zs, kind="stable")
+    xs, zs = np.array(xs)[order], np.array(zs)[order]
+    grid = np.linspace(xs.min(), xs.max(), 3 * len(xs))  # R's spline(): n = 3 length(x) points
+    curve = fmm_spline(xs, zs)(grid)
+    cut = stats.norm.ppf(2 * alpha)
+    lo, hi = np.interp([cut, -cut], curve, grid, left=np.nan, right=np.nan)  # R's approx(), rule 1
+    return 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
+
+
+@dataclass(frozen=True)
+class _ProfileFit:
+    """What R's profile of ``svyglm(y ~ 1, quasibinomial)`` reads: the rows of the fit and their prior weights
+    (sampling weights over their mean on the design's rows), the intercept as R's IRLS leaves it (glm.fit,
+    epsilon 1e-8), the model-based variance from the IRLS weights of its last iteration, the design SE, and
+    the dispersion (svyvar of the Pearson residuals, as summary.svyglm)."""
+
+    y: np.ndarray
+    wt: np.ndarray
+    eta: float
+    naive: float
+    se: float
+    dispersion: float
+    deviance0: float
+
+    @classmethod
+    def of(cls, d, y: np.ndarray, p: float, var: float) -> _ProfileFit:
+        held = np.ones(len(d), dtype=bool) if d.active is None else d.active
+        w_all = d.w[held]
+        y = y[held]
+        keep = ~np.isnan(y)
+        wt = (w_all / w_all.mean())[keep]
+        y, w = y[keep], w_all[keep]
+        eta, mu_prev = _irls(y, wt)
+        mu = 1 / (1 + math.exp(-eta))
+        resid = (y - mu) / math.sqrt(mu * (1 - mu))  # svyglm's Pearson residuals carry no prior weights
+        nz = np.count_nonzero(w)
+        dispersion = float(w @ (resid - (w @ resid) / w.sum()) ** 2 / w.sum() * nz / (nz - 1))
+        naive = 1 / float((wt * mu_prev * (1 - mu_prev)).sum())
+        return cls(y, wt, eta, naive, math.sqrt(var) / (p * (1 - p)), dispersion, _deviance(y, wt, eta))
+
+    def z2(self, eta: float) -> float:
+        """The squared profile statistic at ``eta``: deviance increase over the dispersion."""
+        return (_deviance(self.y, self.wt, eta) - self.deviance0) / self.dispersion
+
+
+def _deviance(y: np.ndarray, wt: np.ndarray, eta: float) -> float:
+    mu = 1 / (1 + math.exp(-eta))
+    return float(-2 * (wt * (y * math.log(mu) + (1 - y) * math.log(1 - mu))).sum())
+
+
+def _irls(y: np.ndarray, wt: np.ndarray, epsilon: float = 1e-8, maxit: int = 25) -> tuple[float, float]:
+    """R's glm.fit for ``y ~ 1``, binomial, prior weights ``wt``: the final intercept and the mean of the last
+    iteration's working weights (the mean the fit's QR, hence ``summary.glm``'s covariance, was made at)."""
+    mu = (wt * y + 0.5) / (wt + 1)
+    eta = np.log(mu / (1 - mu))
+    dev_old = float((2 * wt * np.where(y == 1, -np.log(mu), -np.log(1 - mu))).sum())
+    mu_prev = mu
+    for _ in range(maxit):
+        good = (wt > 0) & (mu * (1 - mu) != 0)
+        work = (wt * mu * (1 - mu))[good]
+        z = (eta + (y - mu) / (mu * (1 - mu)))[good]
+        mu_prev = np.where(good, mu, 0.0)
+        coef = float(work @ z / work.sum())
+        eta = np.full(len(y), coef)
+        mu = 1 / (1 + np.exp(-eta))
+        dev = _deviance(y, wt, coef)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            break
+        dev_old = dev
+    return coef, mu_prev
+
+
+def fmm_spline(x: np.ndarray, y: np.ndarray):
+    """R's ``spline(method = "fmm")``: Forsythe, Malcolm and Moler's cubic spline (end conditions from third
+    divided differences), as R's C code builds and evaluates it; returns the function of new x."""
+    n = len(x)
+    b, c, d = np.zeros(n), np.zeros(n), np.zeros(n)
+    if n < 3:
+        b[:] = (y[1] - y[0]) / (x[1] - x[0])
+    else:
+        d[0] = x[1] - x[0]
+        c[1] = (y[1] - y[0]) / d[0]
+        for i in range(1, n - 1):
+            d[i] = x[i + 1] - x[i]
+            b[i] = 2 * (d[i - 1] + d[i])
+            c[i + 1] = (y[i + 1] - y[i]) / d[i]
+            c[i] = c[i + 1] - c[i]
+        b[0], b[-1] = -d[0], -d[n - 2]
+        c[0] = c[-1] = 0.0
+        if n > 3:
+            c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0])
+            c[-1] = c[n - 2] / (x[n - 1] - x[n - 3]) - c[n - 3] / (x[n - 2] - x[n - 4])
+            c[0] = c[0] * d[0] ** 2 / (x[3] - x[0])
+            c[-1] = -c[-1] * d[n - 2] ** 2 / (x[n - 1] - x[n - 4])
+        for i in range(1, n):  # Gaussian elimination
+            t = d[i - 1] / b[i - 1]
+            b[i] -= t * d[i - 1]
+            c[i] -= t * c[i - 1]
+        c[-1] /= b[-1]
+        for i in range(n - 2, -1, -1):  # back substitution
+            c[i] = (c[i] - d[i] * c[i + 1]) / b[i]
+        b[-1] = (y[-1] - y[-2]) / d[n - 2] + d[n - 2] * (c[n - 2] + 2 * c[-1])
+        for i in range(n - 1):
+            b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2 * c[i])
+            d[i] = (c[i + 1] - c[i]) / d[i]
+            c[i] = 3 * c[i]
+        c[-1] *= 3
+        d[-1] = d[n - 2]
+
+    def evaluate(u: np.ndarray) -> np.ndarray:
+        i = np.clip(np.searchsorted(x, u, side="right") - 1, 0, n - 1)
+        dx = u - x[i]
+        return y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
+
+    return evaluate
+
+
+def exact_likelihood_root(d, variable: str, level: float = 0.95) -> tuple[float, float]:
+    """The exact ends of the scaled profile-likelihood interval of a 0/1 ``variable`` (roots of the profile, no
+    grid or spline), to show how far R's interpolation is from them; (low, high) on the proportion scale."""
+    from scipy.optimize import brentq
+
+    d2, V = _prepare(d, [variable], False)
+    p, vcov = mean_estimate(d2, V)
+    fit = _ProfileFit.of(d2, V.columns[0], float(p[0]), float(vcov[0, 0]))
+    cut = -stats.t.ppf((1 - level) / 2, design_df(d2)) * fit.se / math.sqrt(fit.naive)
+
+    def z(eta: float) -> float:
+        return math.copysign(math.sqrt(max(fit.z2(eta), 0.0)), eta - fit.eta)
+
+    lo = brentq(lambda e: z(e) + cut, fit.eta - 50 * fit.se, fit.eta)
+    hi = brentq(lambda e: z(e) - cut, fit.eta, fit.eta + 50 * fit.se)
+    return 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
+
+
+# -- NCHS presentation standards -------------------------------------------------------------------------------
+def nchs_flags(p, var, ci, n, df: float) -> dict[str, list]:
+    """The NCHS standards for proportions (Parker et al. 2017) from a Korn-Graubard interval ``ci``."""
+    p, var = np.asarray(p, dtype=float), np.asarray(var, dtype=float)
+    lo, hi = (np.asarray(c, dtype=float) for c in ci)
+    out: dict[str, list] = {"n": [], "n_eff": [], "ci_width": [], "rel_width": [], "suppress": [], "review": [],
+                            "reason": []}
+    for j in range(len(p)):
+        nj = int(n[j])
+        edge = p[j] in (0.0, 1.0) or not var[j] > 0
+        n_eff = float(nj) if edge else min(float(nj), p[j] * (1 - p[j]) / var[j])
+        width = hi[j] - lo[j]
+        rel = width / p[j] if p[j] > 0 else np.nan
+        suppress, review = [], []
+        if n_eff < 30:
+            suppress.append(f"effective sample size {n_eff:.1f} is below 30")
+        if width >= 0.30:
+            suppress.append(f"interval width {width:.3f} is 0.30 or more")
+        elif width > 0.05 and rel > 1.30:
+            suppress.append(f"relative interval width {rel:.0%} is above 130%")
+        if df < 8:
+            review.append(f"{df:g} degrees of freedom (fewer than 8)")
+        if edge:
+            review.append("the estimate is 0 or 1")
+        out["n"].append(nj)
+        out["n_eff"].append(n_eff)
+        out["ci_width"].append(width)
+        out["rel_width"].append(rel)
+        out["suppress"].append(bool(suppress))
+        out["review"].append(bool(review))
+        out["reason"].append("; ".join(["suppress: " + s for s in suppress] + ["review: " + r for r in review]))
+    return out
