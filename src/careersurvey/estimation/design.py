@@ -30,7 +30,7 @@ from careersurvey.estimation.rows import labelled, rows_text
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
 from careersurvey.estimation.weighting.diagnostics import step_words
-from careersurvey.estimation.weighting.replicate import from_columns, replicate_columns
+from careersurvey.estimation.weighting.replicate import from_columns, qr_rank, replicate_columns
 
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
 
@@ -52,7 +52,7 @@ class SurveyDesign:
     """
 
     __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
-                 "_wname", "_wsource", "_missing_codes", "_ids")
+                 "_wname", "_wsource", "_missing_codes", "_ids", "_domain_degf")
 
     def __init__(
         self,
@@ -107,6 +107,7 @@ class SurveyDesign:
         set_(self, "_wname", wname if isinstance(wname, str) else "weight")
         set_(self, "_wsource", _weights_source(weights, spec))
         set_(self, "_missing_codes", codes)
+        set_(self, "_domain_degf", None)  # a cache: the df of a domain of a replicate design, once computed
         set_(self, "_ids", ids)
 
     # -- immutability -------------------------------------------------------------------------------------
@@ -216,12 +217,14 @@ class SurveyDesign:
     def design_df(self) -> int:
         """R's ``degf()``: PSUs minus strata, counting only those with rows of non-zero weight; for a
         replicate design the rank of the replicate weights minus one."""
-        if self._replicates is not None:
-            W = np.asarray(self._replicates.weights, dtype=float)
-            if self._domain is not None:
-                W = W[self._domain]
-            return int(np.linalg.matrix_rank(W)) - 1
-        return design_df(self._spec.stages, self.w != 0)
+        if self._replicates is None:
+            return design_df(self._spec.stages, self.w != 0)
+        if self._domain is None:
+            return self._replicates.degf  # computed once per set of replicate weights
+        if self._domain_degf is None:  # R's subset() of a replicate design: the rows kept, once per design
+            W = np.asarray(self._replicates.weights, dtype=float)[self._domain]
+            object.__setattr__(self, "_domain_degf", qr_rank(W) - 1)
+        return self._domain_degf
 
     def __len__(self) -> int:
         return len(self._data)

@@ -82,11 +82,12 @@ def _embed(values: np.ndarray, inside: np.ndarray | None, n: int, fill: float) -
     return out
 
 
-def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, **extra: Any):
-    """The design with new weights, the step appended to its history, and new replicate weights."""
+def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, keep_degf: bool = True, **extra: Any):
+    """The design with new weights, the step appended to its history, and new replicate weights (their
+    degrees of freedom kept, or recomputed when not ``keep_degf``, as R's step does)."""
     changes: dict[str, Any] = {"weights": w_new, "adjustments": tuple(d.adjustments) + (step,)}
     if rep_new is not None:
-        changes["replicates"] = d.replicates.with_weights(rep_new)
+        changes["replicates"] = d.replicates.with_weights(rep_new, keep_degf=keep_degf)
     changes.update(extra)
     return d.evolve(**changes)
 
@@ -117,7 +118,7 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
     rep_new = None if rw is None else rw * poststratify_factors(m.codes, len(m.levels), m.totals, rw, m.labels())
     step = PostStratStep(variable=m.name, levels=m.levels, totals=m.totals, codes=m.codes, w_old=w, w_new=w_new,
                          spec=frozen({var: dict(totals)}))
-    return _evolve(d, w_new, step, rep_new)
+    return _evolve(d, w_new, step, rep_new, keep_degf=False)  # R's postStratify recomputes degf
 
 
 # -- raking -----------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
     step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=factor,
                            iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=frozen(margins),
                            settings=frozen({"rake": True, "tol": tol, "max_iter": max_iter}), scope=inside)
-    return _evolve(d, w * factor, step, rep_new)
+    return _evolve(d, w * factor, step, rep_new, keep_degf=False)  # R's rake: postStratify recomputes degf
 
 
 def _lazy_matrix(model, inside: np.ndarray | None, n: int):
@@ -426,7 +427,7 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
     else:
         raise WeightingError(f"method={method!r}: use one of {', '.join(_rep.REPLICATE_METHODS)} or 'auto'")
     if mse:
-        reps = _rep.ReplicateWeights(reps.weights, reps.scale, reps.rscales, True, reps.method, reps.rho)
+        reps = reps.with_mse(True)
     return d.evolve(replicates=reps)
 
 

@@ -12,19 +12,61 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import solve_triangular
 
 from careersurvey.estimation.weighting.errors import WeightingError
 
 REPLICATE_METHODS: tuple[str, ...] = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 
 
+#: R's ``degf()`` of a replicate design: ``qr(weights(design, "analysis"), tol = 1e-5)$rank - 1``.
+QR_TOL = 1e-5
+
+
+def qr_rank(W: np.ndarray, tol: float = QR_TOL) -> int:
+    """The rank of ``W`` (n, R) as R's ``qr(W, tol)$rank`` finds it (LINPACK ``dqrdc2``).
+
+    dqrdc2 takes the columns in order and sets aside a column whose norm, once the columns kept before it are
+    projected out, is below ``tol`` times its original norm; the rank is the number kept. That is not the
+    rank numpy's ``matrix_rank`` gives (singular values against max(n, R) eps times the largest): a column
+    within 1e-5 of the span of the others counts for numpy and not for R (df 98 where R gives 85 on a JKn
+    design with very unequal PSU weights). The same test is run here on the Gram matrix W'W (R x R, one
+    BLAS product, no (n, R) copy): the squared residual norm of column j given the kept columns K is
+    G_jj - |L_K^-1 G_Kj|^2, L_K the Cholesky factor of G_KK, built up one kept column at a time. Squaring
+    moves the test from 1e-5 to 1e-10 of G_jj, far above the rounding of the Gram matrix (~R eps).
+    """
+    W = np.asarray(W, dtype=float)
+    n, p = W.shape
+    G = W.T @ W
+    L = np.zeros((p, p))
+    kept: list[int] = []
+    for j in range(p):  # over the R replicates, not over rows
+        gjj = G[j, j]
+        if gjj == 0:
+            continue
+        k = len(kept)
+        ell = solve_triangular(L[:k, :k], G[kept, j], lower=True) if k else np.zeros(0)
+        r2 = gjj - ell @ ell
+        if r2 <= 0 or r2 < tol * tol * gjj:
+            continue
+        L[k, :k] = ell
+        L[k, k] = np.sqrt(r2)
+        kept.append(j)
+    return min(len(kept), n)
+
+
 @dataclass(frozen=True, eq=False)
 class ReplicateWeights:
-    """Replicate analysis weights (n, R) and the constants that turn replicate estimates into a variance."""
+    """Replicate analysis weights (n, R) and the constants that turn replicate estimates into a variance.
+
+    ``fixed_degf``: the degrees of freedom carried over from the weights before a weighting step (R keeps
+    ``design$degf`` through ``calibrate`` and ``trimWeights``); None to compute them from these weights.
+    """
 
     weights: np.ndarray
     scale: float
@@ -32,6 +74,7 @@ class ReplicateWeights:
     mse: bool = False
     method: str = "other"
     rho: float | None = None
+    fixed_degf: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Check the shapes and constants; store weights and rscales as float arrays."""
@@ -53,10 +96,13 @@ class ReplicateWeights:
         """Number of replicate columns R."""
         return int(self.weights.shape[1])
 
-    @property
+    @cached_property
     def degf(self) -> int:
-        """R's ``degf()`` of a replicate design: rank of the replicate weight matrix minus one."""
-        return int(np.linalg.matrix_rank(self.weights, tol=None)) - 1
+        """R's ``degf()`` of a replicate design: rank of the replicate weights by ``qr(tol = 1e-5)`` minus
+        one; computed once (an (n, R) Gram product) and kept with these immutable weights."""
+        if self.fixed_degf is not None:
+            return int(self.fixed_degf)
+        return qr_rank(self.weights) - 1
 
     def covariance(self, thetas: np.ndarray, estimate: np.ndarray) -> np.ndarray:
         """R's ``svrVar``: thetas (R,) or (R, k) replicate estimates; returns (k, k).
@@ -72,9 +118,17 @@ class ReplicateWeights:
         dev = (th - centre) * np.sqrt(self.rscales)[:, None]
         return self.scale * dev.T @ dev
 
-    def with_weights(self, weights: np.ndarray) -> "ReplicateWeights":
-        """The same constants with new replicate weights (after a weighting step)."""
-        return ReplicateWeights(weights, self.scale, self.rscales, self.mse, self.method, self.rho)
+    def with_weights(self, weights: np.ndarray, keep_degf: bool = True) -> "ReplicateWeights":
+        """The same constants with new replicate weights (after a weighting step). As R, the degrees of
+        freedom are those of the weights before the step (``calibrate``, ``trimWeights``) unless
+        ``keep_degf`` is false (``postStratify`` and ``rake`` recompute them)."""
+        return ReplicateWeights(weights, self.scale, self.rscales, self.mse, self.method, self.rho,
+                                fixed_degf=self.degf if keep_degf else None)
+
+    def with_mse(self, mse: bool) -> "ReplicateWeights":
+        """The same weights (and degrees of freedom, once computed) centred on the full-sample estimate."""
+        return ReplicateWeights(self.weights, self.scale, self.rscales, mse, self.method, self.rho,
+                                fixed_degf=self.__dict__.get("degf", self.fixed_degf))
 
 
 def _first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
