@@ -195,3 +195,29 @@ def test_study_rakes_only_the_targets_population_as_a_domain(demo) -> None:
     shares = d.weights.groupby(d.data["sector_margin"]).sum() / d.weights.sum()
     assert shares.to_dict() == pytest.approx({"business": 0.727, "university": 0.198, "public_institute": 0.075})
     assert len(study.data) == int(inside.sum())
+
+
+def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Path) -> None:
+    """Issue 12: the report gave Kish deff over the researchers in scope while `careersurvey weights` gave it
+    over everyone, both unlabelled. Both now print the base of each figure, from the same summary: on the demo
+    the README's rake command and the report's weighting section show the same rows."""
+    from careersurvey.report.build import _weighting_section, load_analysis
+
+    study = load_analysis("_common").load_study(demo.store)
+    section = _weighting_section(study)
+    kish = next(t for t in section.tables if t.name == "kish")
+    rows = [(base, *map(str, values)) for base, values in zip(kish.frame.index, kish.frame.to_numpy())]
+    assert [r[0] for r in rows] == ["in scope", "all respondents"]
+    assert section.kpis[1:] == (("Kish deff (in scope)", rows[0][2]), ("effective n (in scope)", rows[0][3]))
+    inside = study.design.domain  # the old report's number: the raked weights of the researchers in scope
+    w = study.design.weights.to_numpy()[inside]
+    assert rows[0][1:] == (f"{inside.sum():,}", f"{len(w) * (w**2).sum() / w.sum() ** 2:.2f}",
+                           f"{w.sum() ** 2 / (w**2).sum():,.0f}")
+    res = CliRunner().invoke(app, ["weights", "rake", "--store", str(demo.store), "--sample",
+                                   str(demo.out / "sample_design.csv"), "--weights", "design_weight", "--strata",
+                                   "stratum", "--psu", "psu", "--fpc", "fpc1", "--lonely-psu", "adjust", "--targets",
+                                   "kr-researchers-2023", "--in-scope", "--out", str(tmp_path / "w.csv")],
+                             env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    printed = [line for line in res.output.splitlines() if any(line.startswith(f"│ {r[0]} ") for r in rows)]
+    assert [tuple(c.strip() for c in line.strip("│").split("│")) for line in printed] == rows

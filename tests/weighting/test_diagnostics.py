@@ -47,7 +47,8 @@ def test_summary_after_raking_shows_margins_and_history() -> None:
     assert s.stats["sum"] == pytest.approx(w.sum()) and s.stats["n_effective"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
     assert s.stats["deff_kish"] == pytest.approx(len(w) * (w**2).sum() / w.sum() ** 2)
     text = s.as_text()
-    assert "deff_kish" in text and "Margins (weighted total vs target)" in text
+    assert (f"Kish deff {s.deff_kish:.2f} and effective n {s.n_effective:,.0f} over all {len(w)} respondents" in text
+            and "Margins (weighted total vs target)" in text)
     before = d.weight_summary()
     assert before.deff_kish == pytest.approx(1.0) and len(before.margins) == 0
 
@@ -80,3 +81,31 @@ def test_every_step_is_printed_in_words_not_class_names() -> None:
         assert f"  weighting:\n" in printed and f"\n    {text}" in printed
         assert "Step" not in printed
     assert str(post).endswith("weighting:\n    post-stratified on stype x sch_wide")
+
+
+def test_kish_deff_states_the_respondents_it_is_taken_over() -> None:
+    """Issue 12: Kish deff and effective n always say their base: the rows in scope of the last weighting step
+    and all respondents (or the domain), each computed here from the weights by hand."""
+    d = rc.dclus1()
+    inside = (d.data["stype"] != "H").to_numpy()
+    raked = d.rake({"stype": {"E": 4421, "M": 1018}}, scope=inside)
+    s = raked.weight_summary()
+
+    def kish(w):
+        return len(w), len(w) * (w**2).sum() / w.sum() ** 2, w.sum() ** 2 / (w**2).sum()
+
+    assert list(s.kish.index) == ["in scope", "all respondents"]
+    for base, w in (("in scope", raked.w[inside]), ("all respondents", raked.w)):
+        n, deff, neff = kish(w)
+        assert s.kish.loc[base, "respondents"] == n
+        assert s.kish.loc[base, "Kish deff"] == pytest.approx(deff, rel=1e-12)
+        assert s.kish.loc[base, "effective n"] == pytest.approx(neff, rel=1e-12)
+    n_in, deff_in, neff_in = kish(raked.w[inside])
+    n_all, deff_all, neff_all = kish(raked.w)
+    assert s.kish_text() == (f"Kish deff {deff_in:.2f} and effective n {neff_in:,.0f} over the {n_in} respondents "
+                             f"in scope; Kish deff {deff_all:.2f} and effective n {neff_all:,.0f} over all {n_all} "
+                             "respondents")
+    assert s.kish_text() in s.as_text() and "deff_kish" not in s.as_text()
+    assert d.weight_summary().kish_rows() == [("all respondents", "183", f"{kish(d.w)[1]:.2f}", "183")]
+    dom = d.subset(inside).weight_summary()  # a domain: the positive weights are the domain's only
+    assert dom.kish_rows()[0][:2] == ("in the domain", f"{int(inside.sum())}")

@@ -31,7 +31,7 @@ def test_rake_writes_the_api_weights(csv, tmp_path) -> None:
     res = runner.invoke(app, ["weights", "rake", "--data", str(path), "--targets", "kr-researchers-2023",
                               "--weights", "pw", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "deff_kish" in res.output and "sector_margin" in res.output
+    assert "Kish design effect of the weights" in res.output and "sector_margin" in res.output
     t = cs.load_targets("kr-researchers-2023")
     expected = cs.SurveyDesign(t.add_margin_columns(df), weights="pw").rake(t.margins()).w
     written = pd.read_csv(out)
@@ -146,6 +146,11 @@ def test_rake_a_stored_dataset_in_scope(store, tmp_path) -> None:
     outside = ~inside[keep]
     np.testing.assert_array_equal(written["weight"].to_numpy()[outside], df.loc[keep, "design_weight"][outside])
     assert written["weight"].to_numpy()[inside[keep]].sum() == pytest.approx(603566, rel=1e-9)
+    # Kish deff and effective n on both bases, the API's numbers in the API's words
+    rows = expected.weight_summary().kish_rows()
+    assert [r[0] for r in rows] == ["in scope", "all respondents"]
+    for row in rows:
+        assert any(all(cell in line for cell in row) for line in res.output.splitlines()), row
 
 
 def test_in_scope_needs_the_scope_items(csv, tmp_path) -> None:

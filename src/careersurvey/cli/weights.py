@@ -2,7 +2,8 @@
 
 A thin shell over ``SurveyDesign.rake/calibrate/trim`` and ``load_targets``: reads the data, collapses item
 codes into the targets' margin levels, weights, writes the data with the new weight column, and prints
-``weight_summary`` (spread, Kish deff, effective n, margins achieved vs targets) with rich. ``--in-scope``
+``weight_summary`` (spread, Kish deff and effective n on each base they are taken over, margins achieved vs
+targets) with rich. ``--in-scope``
 weights only the respondents inside the population the targets count (their ``scope``); the others keep
 their design weights and are written too.
 """
@@ -160,8 +161,16 @@ def _print_summary(summary, targets_obj) -> None:
     stats.add_column("statistic")
     stats.add_column("value", justify="right")
     for k, v in summary.stats.items():
-        stats.add_row(shown(k), f"{v:,.6g}" if isinstance(v, float) else f"{v:,}")
+        if k not in ("deff_kish", "n_effective"):  # printed below with the respondents they are taken over
+            stats.add_row(shown(k), f"{v:,.6g}" if isinstance(v, float) else f"{v:,}")
     console(wrap=True).print(stats)
+    kish = Table(title="Kish design effect of the weights", show_header=True)
+    kish.add_column("base")
+    for c in ("respondents", "Kish deff", "effective n"):
+        kish.add_column(c, justify="right")
+    for row in summary.kish_rows():  # the same table, numbers and words as the report's
+        kish.add_row(*row)
+    console(wrap=True).print(kish)
     if len(summary.margins):
         m = Table(title="Margins: weighted total vs target", show_header=True)
         for c in ("variable", "level", "target", "achieved", "relative diff"):

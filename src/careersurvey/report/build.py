@@ -168,17 +168,23 @@ def _weighting_section(study) -> Section:
                              "design weights": w0[hit].sum() / w0.sum(), "weighted": w[hit].sum() / w.sum()})
     margins = pd.DataFrame(rows).set_index("margin") if rows else pd.DataFrame()
     n = len(w)
-    deff = n * (w**2).sum() / w.sum() ** 2
     stats = pd.Series({"respondents": n, "sum of weights": w.sum(), "min": w.min(), "median": np.median(w),
-                       "max": w.max(), "max/min": w.max() / w.min(), "Kish deff (weights)": deff,
-                       "effective n": n / deff}).to_frame("value")
+                       "max": w.max(), "max/min": w.max() / w.min()}).to_frame("value")
+    # Kish's deff and effective n with the respondents they are taken over (in the targets' scope, and all),
+    # from the same WeightSummary as `careersurvey weights` prints: the same numbers in the same words
+    summary = study.full.weight_summary()
+    kish_rows = summary.kish_rows()
+    kish = pd.DataFrame([r[1:] for r in kish_rows], index=pd.Index([r[0] for r in kish_rows], name="base"),
+                        columns=["respondents", "Kish deff", "effective n"])
+    first, _, deff, neff = kish_rows[0]
     key = d.mean(["leave_korea", "leave_science", "s_fail_stigma"], na_rm=True)[["estimate", "se", "deff"]]
     key.index = ["likely to move abroad (5 years)", "likely to leave science", "failure stigma score"]
     figs = [plots.weights_plot(w, caption="Raked weights: persons each respondent represents.")]
     if len(margins):
         figs.insert(0, plots.margins_plot(margins, caption="Target shares (published statistics), the "
                                                           "respondents unweighted, and after raking."))
-    tables = [Table("weights", "Weight distribution", stats, digits=2)]
+    tables = [Table("weights", "Weight distribution", stats, digits=2),
+              Table("kish", "Kish design effect of the weights", kish, summary.kish_text() + ".", 0)]
     if len(margins):
         tables.insert(0, Table("margins", "Targets and achieved shares", margins,
                                "Raking matches every target margin exactly; the unweighted column shows "
@@ -187,7 +193,7 @@ def _weighting_section(study) -> Section:
                         "deff: variance under the design over the variance of a simple random sample.", 3))
     return Section(
         id="weighting", title="Weighting", nav="Weighting",
-        kpis=(("population", f"{w.sum():,.0f}"), ("Kish deff", f"{deff:.2f}"), ("effective n", f"{n / deff:,.0f}")),
+        kpis=(("population", f"{w.sum():,.0f}"), (f"Kish deff ({first})", deff), (f"effective n ({first})", neff)),
         text=tuple(study.notes), figures=tuple(figs), tables=tuple(tables),
         methods=("Design weights (inverse selection probabilities of institutions and of persons within them) "
                  "were raked (iterative proportional fitting) to the published margins of the targets file; "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +26,7 @@ from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.weighting import replicate as _rep
 from careersurvey.estimation.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
                                               not_converged, solve_g)
-from careersurvey.estimation.weighting.diagnostics import WeightSummary, step_words, summarize
+from careersurvey.estimation.weighting.diagnostics import ALL, WeightSummary, step_words, summarize
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.estimated import column_se, perturbed_targets
 from careersurvey.estimation.weighting.margins import build_model, factorize, frozen, group_totals, level_key
@@ -446,7 +447,10 @@ def weight_summary(d, targets: Mapping[Any, Any] | None = None) -> WeightSummary
         reps = d.replicates
         history += (f"{reps.n_replicates} replicate weights ({getattr(reps, 'method', 'replicate')}), each "
                     "weighted the same way",)
-    return summarize(d.data, d.w, targets, history, scope=scope)
+    summary = summarize(d.data, d.w, targets, history, scope=scope)
+    if d.domain is not None:  # the positive weights are the domain's, not every respondent's
+        summary = replace(summary, kish=summary.kish.rename(index={ALL: "in the domain"}))
+    return summary
 
 
 __all__ = ["poststratify", "rake", "calibrate", "trim", "adjust_nonresponse", "replicate", "weight_summary"]
