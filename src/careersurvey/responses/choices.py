@@ -10,7 +10,6 @@ which cannot simply be split at spaces when labels hold spaces.
 
 from __future__ import annotations
 
-import re
 from typing import Mapping, NamedTuple
 
 from careersurvey.questionnaire.model import Item
@@ -21,7 +20,7 @@ _MAX_WORDS = 60
 
 def norm(text: object) -> str:
     """Text compared case- and space-insensitively (labels, choice names)."""
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+    return " ".join(str(text).split()).casefold()
 
 
 def choice_lookup(item: Item, missing_labels: Mapping[int, Mapping[str, str]] | None = None) -> dict[str, int]:

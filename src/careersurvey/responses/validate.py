@@ -25,7 +25,7 @@ import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire, multiple_column
 from careersurvey.responses.cells import Parsed, parse_column
-from careersurvey.responses.choices import choice_lookup, choices_text, norm
+from careersurvey.responses.choices import choice_lookup, choices_text
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
@@ -158,7 +158,8 @@ def _coded(ctx: _Ctx, item: Item, column: str, col: Parsed) -> np.ndarray:
     raw, empty, num = col.raw, col.empty, col.num.copy()
     unparsed = ~empty & np.isnan(num)
     if unparsed.any() and item.choices is not None:
-        labels = pd.Series(raw[unparsed], dtype=object).map(norm)  # XLSForm names and labels of choices
+        # XLSForm names and labels of choices, compared as choices.norm does (case and spaces ignored)
+        labels = pd.Series(raw[unparsed], dtype=object).astype(str).str.split().str.join(" ").str.casefold()
         num[np.flatnonzero(unparsed)] = labels.map(choice_lookup(item, ctx.missing_labels)).to_numpy(dtype=np.float64)
         unparsed = ~empty & np.isnan(num)
     codes = item.choices.codes() if item.choices is not None else ()
