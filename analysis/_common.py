@@ -166,6 +166,7 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "
                          f"--store {store}` for the quarantined rows, fix them and import again")
     data = derive(data, q)
+    design_kw["ids"] = "respondent_id"  # errors of the design and the weighting name respondents by their id
     tg = None
     full = base = design = cs.SurveyDesign(data, **design_kw)
     if targets:

@@ -119,3 +119,9 @@ def test_the_sample_file_is_joined_by_id_with_every_mismatch_named(tmp_path) -> 
     assert note.startswith(f"{tmp_path / 'extra.csv'}: {len(unused)} design row")
     assert f"'X-999' (row {len(sample) + 2})" in note
     assert len(study.full.data) == len(accepted)
+    # a design error names the respondent (the design knows its id column), not a pandas position
+    bad = sorted(accepted)[7]
+    sample.assign(design_weight=sample["design_weight"].where(sample["respondent_id"] != bad, -1.0)).to_csv(
+        tmp_path / "negative.csv", index=False)
+    with pytest.raises(ValueError, match=rf"1 row\(s\) are not \(respondent_id '{bad}', e.g. value -1\)"):
+        common.load_study(store, tmp_path / "negative.csv", targets=None)
