@@ -6,11 +6,16 @@ checked against the pandas backend on codes, with an independent XPath evaluator
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import conditions, num_literals, survey_frames, xpath_fields
 from xpath_oracle import xpath_eval
 
 from careersurvey.expr import ExprError, evaluate, parse, to_xpath
+from careersurvey.expr.nodes import BoolOp, Compare, In, Name, Not
 from careersurvey.questionnaire.model import MISSING_CODES
 
 NAMES = {"pos": {1: "student", 2: "postdoc", 3: "faculty", 4: "industry"},
@@ -67,3 +72,39 @@ def test_a_named_item_as_a_number_is_refused(rule: str) -> None:
     with pytest.raises(ExprError, match="'pos' stores choice names in the form, so it can only be compared with a "
                                         r"choice code \(==, !=, <, <=, >, >=, in\)"):
         to_xpath(parse(rule), missing_codes=MISSING_CODES, choice_names=NAMES)
+
+
+# ------------------------------------------------------------------ property: random rules, names in the form
+N1_NAMES = {code: f"c{code}" for code in range(0, 7)}  # n1's choices 0..6 named c0..c6
+M1_NAMES = {1: "p", 2: "q", 3: "r"}
+
+
+_N1 = st.just(Name("n1"))
+_ON_N1 = st.one_of(  # comparisons of the named item with codes, either way round, and membership
+    st.builds(Compare, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), _N1, num_literals),
+    st.builds(Compare, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), num_literals, _N1),
+    st.builds(In, _N1, st.lists(num_literals, min_size=1, max_size=3).map(tuple), st.booleans()),
+)
+named_conditions = st.recursive(st.one_of(_ON_N1, conditions), lambda inner: st.one_of(
+    st.builds(BoolOp, st.sampled_from(["and", "or"]), inner, inner), st.builds(Not, inner)), max_leaves=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=named_conditions, df=survey_frames())
+def test_named_xpath_agrees_with_evaluate_on_codes(tree, df: pd.DataFrame) -> None:
+    """Wherever a rule can be written on names, the XPath on names equals the pandas backend on codes."""
+    n1 = df["n1"].to_numpy()
+    df = df.assign(n1=np.where((n1 < 0) & ~np.isin(n1, MISSING_CODES), np.nan, n1))  # a named item holds no -5
+    try:
+        xpath = to_xpath(tree, multiple={"m1"}, missing_codes=MISSING_CODES,
+                         choice_names={"n1": N1_NAMES, "m1": M1_NAMES})
+    except ExprError as exc:
+        assert "'n1' stores choice names" in str(exc)
+        return
+    rows = xpath_fields(df)
+    for row in rows:
+        if row["n1"] not in ("", *map(str, MISSING_CODES)):
+            row["n1"] = N1_NAMES[int(row["n1"])]
+        row["m1"] = " ".join(M1_NAMES.get(int(t), t) if t.isdigit() else t for t in row["m1"].split())
+    expected = evaluate(tree, df, missing_codes=MISSING_CODES).tolist()
+    assert [xpath_eval(xpath, row) for row in rows] == expected, xpath
