@@ -81,6 +81,7 @@ def test_every_step_is_printed_in_words_not_class_names() -> None:
         assert f"  weighting:\n" in printed and f"\n    {text}" in printed
         assert "Step" not in printed
     assert str(post).endswith("weighting:\n    post-stratified on stype x sch_wide")
+    assert "  design: weights = pw, then the weighting below, psu = dnum" in str(post.trim(upper=60))
 
 
 def test_kish_deff_states_the_respondents_it_is_taken_over() -> None:

@@ -139,8 +139,13 @@ class SurveyDesign:
         if structural:
             args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest}
             args.update(structural)
-            return SurveyDesign(self._data, **args, **kwargs)
-        return SurveyDesign(self._data, _spec=spec, **kwargs)
+            new = SurveyDesign(self._data, **args, **kwargs)
+        else:
+            new = SurveyDesign(self._data, _spec=spec, **kwargs)
+        if len(new._adjustments) > len(self._adjustments):  # weighted: say where the weights started
+            source = self._wsource if self._adjustments else f"{self._wsource}, then the weighting below"
+            object.__setattr__(new, "_wsource", source)
+        return new
 
     def _base_weights_series(self) -> pd.Series:
         return pd.Series(self._weights, index=self._data.index, name=self._wname)
