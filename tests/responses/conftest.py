@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import openpyxl
@@ -111,3 +112,13 @@ def q11() -> Questionnaire:
 @pytest.fixture
 def good_template(tmp_path, q10) -> Path:
     return write_template(tmp_path / "good.xlsx", q10, GOOD_ROWS)
+
+
+@pytest.fixture
+def umask_022():
+    """A permissive umask (files 0644) for the test's duration: owner-only files must be made so on purpose."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)

@@ -27,15 +27,6 @@ KEY = b"0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-@pytest.fixture
 def store(tmp_path):
     db = tmp_path / "s.duckdb"
     q = mini()

@@ -28,15 +28,6 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.fixture
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
 def test_store_and_its_wal_are_owner_only_under_a_permissive_umask(tmp_path, good_template, q10, umask_022):
     store = tmp_path / "s.duckdb"
     seen = {}
