@@ -7,7 +7,6 @@ import csv
 import hashlib
 import hmac
 import io
-import os
 import stat
 
 import pandas as pd
