@@ -78,8 +78,20 @@ def check_svyciprop(d, est: dict, exp: dict) -> None:
         assert row["n_eff"] == pytest.approx(min(row["n"], exp["n_eff"]), rel=1e-9)
 
 
+def check_svyquantile(d, est: dict, exp: dict) -> None:
+    kind = est["interval_type"]
+    if d.replicates is not None and kind not in ("mean", "quantile"):
+        kind = "mean"  # R ignores interval.type on replicate designs (see the case's note)
+    res = d.quantile(est["variables"], est["quantiles"], na_rm=bool(est.get("na_rm")), by=est.get("by"),
+                     qrule=est["qrule"], interval_type=kind)
+    if "by" in est:
+        assert list(dict.fromkeys(str(i) for i in res.index.get_level_values(0))) == exp["names"]
+    for column in ("estimate", "ci_low", "ci_high", "se"):
+        close(res[column], exp[column])
+
+
 CHECKERS = {"svyvar": check_svyvar, "svyttest": check_svyttest, "svytable": check_svytable,
-            "svyciprop": check_svyciprop}
+            "svyciprop": check_svyciprop, "svyquantile": check_svyquantile}
 
 
 @pytest.mark.parametrize("case", _cases())
@@ -235,3 +247,49 @@ def test_nchs_flags_on_domains_with_few_psus(dclus1) -> None:
     assert "effective sample size" in high["reason"] and "7 degrees of freedom" in high["reason"]
     with pytest.raises(cs.EstimateError, match="use method='beta'"):
         dclus1.ciprop("sch_wide", nchs=True)
+
+
+# -- svyquantile beyond R ---------------------------------------------------------------------------------------
+def test_every_qrule_equals_numpy_on_equal_weights() -> None:
+    """With equal weights R's hf rules are Hyndman and Fan's types, which numpy implements too (4-9)."""
+    from careersurvey.estimation.quantiles import qrule
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 12, 41).astype(float)
+    w = np.full(41, 3.7)
+    methods = {"hf4": "interpolated_inverted_cdf", "hf5": "hazen", "hf6": "weibull", "hf7": "linear",
+               "hf8": "median_unbiased", "hf9": "normal_unbiased", "hf1": "inverted_cdf",
+               "hf2": "averaged_inverted_cdf", "hf3": "closest_observation"}
+    for p in (0.1, 0.25, 0.5, 0.73, 0.9):
+        for rule, method in methods.items():
+            if rule == "hf3":
+                continue  # R's hf3 works on distinct values, not Hyndman and Fan's type 3
+            assert qrule(rule, x, w, p) == pytest.approx(np.quantile(x, p, method=method)), (rule, p)
+
+
+def test_replicate_interval_types_are_the_ones_asked_for(dstrat) -> None:
+    """R ignores interval.type on replicate designs; we compute each: they differ and all cover the median."""
+    rep = dstrat.replicate("JKn")
+    lows = {kind: rep.quantile("api00", 0.5, interval_type=kind)["ci_low"].iloc[0]
+            for kind in ("mean", "beta", "xlogit", "asin", "quantile")}
+    assert len(set(lows.values())) >= 3
+    median = rep.quantile("api00", 0.5)["estimate"].iloc[0]
+    assert all(v <= median for v in lows.values())
+
+
+def test_quantile_options_are_checked(dstrat) -> None:
+    with pytest.raises(cs.EstimateError, match="qrule='hf10': use one of math, school, shahvaish, hf1"):
+        dstrat.quantile("api00", qrule="hf10")
+    with pytest.raises(cs.EstimateError, match="interval_type='quantile' is not available on a linearised design"):
+        dstrat.quantile("api00", interval_type="quantile")
+    with pytest.raises(cs.EstimateError, match="interval_type='score' is not available on a replicate design"):
+        dstrat.replicate("JKn").quantile("api00", interval_type="score")
+
+
+def test_quantile_refuses_missing_codes_in_every_rule() -> None:
+    d = _coded()
+    for rule in ("math", "hf7", "shahvaish"):
+        with pytest.raises(cs.MissingCodeError, match="pay"):
+            d.quantile("pay", qrule=rule)
+    assert d.quantile("hours", [0.5], qrule="hf7")["estimate"].iloc[0] in set(d.data["hours"]) | {
+        float(np.mean(sorted(d.data["hours"])[3:5]))}  # a clean column of the same data works

@@ -57,7 +57,7 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
     if by is not None:
         return by_domains(design, by, lambda d: ciprop(d, variables, method=method, na_rm=na_rm, level=level,
                                                        df=df, nchs=nchs))
-    nrow = _rows(design)  # R's nrow(design), before na_rm leaves rows out
+    nrow = design_rows(design)  # R's nrow(design), before na_rm leaves rows out
     d, V = _prepare(design, _as_names(variables), na_rm)
     for name, col in zip(V.names, V.columns):
         other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
@@ -98,7 +98,7 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
     return frame
 
 
-def _rows(d) -> int:
+def design_rows(d) -> int:
     """R's ``nrow(design)``: the rows the design holds (an uncalibrated domain drops the others)."""
     return int(d.active.sum()) if d.active is not None else len(d)
 

@@ -20,6 +20,7 @@ import pandas as pd
 from careersurvey.estimation import chisq as _chisq
 from careersurvey.estimation import ciprop as _ciprop
 from careersurvey.estimation import estimators as _est
+from careersurvey.estimation import quantiles as _quantiles
 from careersurvey.estimation import spread as _spread
 from careersurvey.estimation import tables as _tables
 from careersurvey.estimation import tests_stats as _tests
@@ -318,9 +319,13 @@ class SurveyDesign:
         return _est.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level)
 
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
-                 na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
-        """Quantiles (R's ``qrule="math"``) with Woodruff intervals (``interval.type="mean"``) and R's SE."""
-        return _est.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level)
+                 na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95,
+                 qrule: str = "math", interval_type: str = "mean", df: float | None = None) -> pd.DataFrame:
+        """Quantiles as R's ``svyquantile``: ``qrule`` "math" (default), "school", "shahvaish", "hf1".."hf9";
+        ``interval_type`` "mean" (Woodruff, default), "beta", "xlogit", "asin", "score" or, on replicate
+        designs, "quantile"; SE = interval width / (2 t), as R reports it."""
+        return _quantiles.quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level, qrule=qrule,
+                                   interval_type=interval_type, df=df)
 
     def var(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
             level: float = 0.95) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Descriptive estimators: mean, total, ratio, quantile and their domain (``by=``) versions, as R survey.
+"""Descriptive estimators: mean, total, ratio, the weighted CDF of quantiles and their domain (``by=``) versions, as R survey.
 
 Each estimator is a point function of a weight vector (or an (n, R) weight matrix, so replicate variances
 are one matrix product) plus its influence function; :func:`estimate` hands the influence values to the
@@ -7,7 +7,6 @@ design's one variance engine (or, for replicate designs, recomputes under every 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.estimation.codes import refuse_missing_codes
-from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame, t_quantile
+from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
 from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
 
 PointFn = Callable[[np.ndarray], np.ndarray]
@@ -305,46 +304,6 @@ class WeightedCDF:
         as R, the second smallest value when p is below the first step)."""
         low, up, tie = self.step(p)
         return float(self.xs[low if tie else up])
-
-
-@one_blas_thread
-def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
-    """Quantiles with R's ``svyquantile(qrule="math", interval.type="mean")`` Woodruff intervals and SEs."""
-    if by is not None:
-        return by_domains(design, by, lambda d: quantile(d, variables, quantiles, na_rm=na_rm, level=level))
-    probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
-    if not all(0 <= p <= 1 for p in probs):
-        raise EstimateError(f"quantiles must lie in [0, 1] (got {probs})")
-    rows: list[str] = []
-    values: list[tuple[float, float, float, float]] = []  # estimate, ci_low, ci_high, se
-    for v in _as_names(variables):
-        if _is_categorical(design.data[v]):
-            raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical. Use mean() or "
-                                "proportion() for the shares of its levels.")
-        d, V = _prepare(design, [v], na_rm)
-        rows += [f"{v}.{p:g}" for p in probs]
-        values += _woodruff(d, V, probs, t_quantile(design_df(d), level))
-    est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
-    return result_frame(rows, est, np.diag(se**2), design_df(design), level=level, ci=(lo, hi), se=se,
-                        statistic="quantile", interval="woodruff")
-
-
-def _woodruff(d, V: Variables, probs: list[float], t: float) -> list[tuple[float, float, float, float]]:
-    """(quantile, ci_low, ci_high, se) per p: the interval maps the t interval of the share below the quantile
-    back through the weighted CDF, and the SE is its width over 2t, as R's svyquantile reports it."""
-    x, w = V.columns[0], d.w
-    if np.isnan(x[w != 0]).any():  # a missing value in the domain without na_rm: NA, as R
-        return [(np.nan,) * 4 for _ in probs]
-    cdf = WeightedCDF.of(x, w)
-    out = []
-    for p in probs:  # over the requested quantiles, not over rows
-        q = cdf.qrule_math(p)
-        share, vcov = mean_estimate(d, Variables(((x <= q).astype(float),), ("below",), V.missing))
-        p_lo, p_hi = share[0] - t * math.sqrt(vcov[0, 0]), share[0] + t * math.sqrt(vcov[0, 0])
-        low = np.nan if (np.isnan(p_lo) or p_lo < 0) else cdf.qrule_math(p_lo)
-        high = np.nan if (np.isnan(p_hi) or p_hi > 1) else cdf.qrule_math(p_hi)
-        out.append((q, low, high, (high - low) / (2 * t)))
-    return out
 
 
 # -- domains ----------------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ _INTERVALS = {
     "ciprop-asin": "arcsine intervals (R's svyciprop, method = 'asin')",
     "ciprop-beta": "Korn-Graubard intervals (R's svyciprop, method = 'beta')",
     "ciprop-mean": "Wald intervals (R's svyciprop, method = 'mean')",
+    "quantile-beta": "Woodruff intervals from a Korn-Graubard share (R's svyquantile, interval.type = 'beta')",
+    "quantile-xlogit": "Woodruff intervals from a logit share (R's svyquantile, interval.type = 'xlogit')",
+    "quantile-asin": "Woodruff intervals from an arcsine share (R's svyquantile, interval.type = 'asin')",
+    "quantile-score": "score-test intervals (R's svyquantile, interval.type = 'score')",
+    "quantile-quantile": "replicate intervals (R's svyquantile, interval.type = 'quantile')",
 }
 
 

@@ -1,0 +1,289 @@
+"""Quantiles as R survey 4.1's ``svyquantile``: every ``qrule`` and every ``interval.type``, on linearised and
+replicate designs, with ``by=``.
+
+Quantile rules (``qrule``), each a function of the data values and weights (rows of zero weight left out):
+``"math"`` (= ``"hf1"``: the lower value at an exact step of the weighted CDF, else the next), ``"school"``
+(= ``"hf2"``: the mid-point at an exact step), ``"hf3"`` (on the distinct values, the lower at an exact step
+only at an even position), ``"hf4"`` (linear within the step), ``"hf5"``-``"hf9"`` (Hyndman and Fan's
+plotting positions generalised to weights, linear interpolation) and ``"shahvaish"`` (Shah and Vaish's step
+function). All of them follow R's code to the letter, including its sums in long double (see
+:class:`~careersurvey.estimation.estimators.WeightedCDF`) and its ``approx()``.
+
+Intervals (``interval_type``): ``"mean"`` (Woodruff: a t interval for the share below the quantile, mapped
+back through the quantile rule), ``"beta"``, ``"xlogit"``, ``"asin"`` (the same with that share's Korn-Graubard,
+logit or arcsine interval), ``"score"`` (Francisco and Fuller's test inversion, linearised designs only: R finds
+the roots with ``uniroot``, whose Brent steps we reproduce, because the score is a step function and where its
+root lands decides the answer), and ``"quantile"`` (replicate designs only: the quantile recomputed under every
+replicate weight). The SE is the interval's width over 2 t, as R reports it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from careersurvey.estimation.ciprop import design_rows, korn_graubard
+from careersurvey.estimation.estimators import (
+    EstimateError, Variables, WeightedCDF, _as_names, _is_categorical, _prepare, by_domains, design_df, mean_estimate,
+)
+from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
+from careersurvey.estimation.variance import one_blas_thread
+
+QRULES = ("math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9")
+LINEARISED_INTERVALS = ("mean", "beta", "xlogit", "asin", "score")
+REPLICATE_INTERVALS = ("mean", "beta", "xlogit", "asin", "quantile")
+
+
+# -- quantile rules -----------------------------------------------------------------------------------------------
+def _long_cumsum(w: np.ndarray) -> np.ndarray:
+    """R's ``cumsum``: accumulated in long double, each partial sum rounded to a double."""
+    return np.cumsum(w.astype(np.longdouble)).astype(float)
+
+
+def _sorted(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keep = w != 0
+    x, w = x[keep], w[keep]
+    order = np.argsort(x, kind="stable")  # R's order(): stable among ties
+    return x[order], w[order]
+
+
+def r_approx(xp: np.ndarray, yp: np.ndarray, v: float, constant: bool = False) -> float:
+    """R's ``approx(xp, yp, v, rule = 2)`` (``method="constant", f=0`` when ``constant``): knots ordered, tied
+    knots collapsed to the mean of their values, ends held."""
+    order = np.argsort(xp, kind="stable")
+    xp, yp = xp[order], yp[order]
+    knots, start = np.unique(xp, return_index=True)
+    if len(knots) < len(xp):
+        yp = np.add.reduceat(yp, start) / np.diff(np.append(start, len(xp)))
+    if constant:
+        i = int(np.searchsorted(knots, v, side="right")) - 1
+        return float(yp[min(max(i, 0), len(yp) - 1)])
+    return float(np.interp(v, knots, yp))
+
+
+def _qs_rule(x, w, p, rule: str) -> float:
+    cdf = WeightedCDF.of(x, w)
+    low, up, tie = cdf.step(p)
+    if rule in ("math", "hf1"):
+        return float(cdf.xs[low if tie else up])
+    if rule in ("school", "hf2"):
+        return float((cdf.xs[low] + cdf.xs[up]) / 2 if tie else cdf.xs[up])
+    wlow = p - cdf.cumw[low] / cdf.total  # hf4: R's qs fields, also when no step is <= p (then wlow < 0)
+    wup = cdf.cumw[up] / cdf.total - p
+    gamma = wlow / (wup + wlow)
+    return float(cdf.xs[low] * (1 - gamma) + cdf.xs[up] * gamma)
+
+
+def _hf3(x, w, p) -> float:
+    """R's ``qrule_hf3``: weights summed per distinct value (``rowsum``, in data order), then ``qs``; the lower
+    value at an exact step whose (1-based) position is even."""
+    keep = w != 0
+    values, inverse = np.unique(x[keep], return_inverse=True)
+    sums = np.zeros(len(values))
+    np.add.at(sums, inverse, w[keep])  # sequential double sums, as rowsum
+    cdf = WeightedCDF.of(values, sums)
+    low, up, tie = cdf.step(p)
+    return float(cdf.xs[low] if tie and (low + 1) % 2 == 0 else cdf.xs[up])
+
+
+def _positions(rule: str, cumw: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Plotting positions of the linear rules (R's qrule_hf5 .. hf9)."""
+    n = len(cumw)
+    before = np.concatenate([[0.0], cumw[:-1]])
+    if rule == "hf5":
+        return (cumw - w / 2) / cumw[-1]
+    if rule == "hf6":
+        return cumw / (cumw[-1] + w[-1])
+    if rule == "hf7":
+        return before / cumw[n - 2] if n > 1 else before
+    if rule == "hf8":
+        return (before * (1 / 3) + cumw * (2 / 3)) / (cumw[-1] + w[-1] / 3)
+    return (before * (3 / 8) + cumw * (5 / 8)) / (cumw[-1] + w[-1] / 4)
+
+
+def qrule(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """R survey's ``qrule_<rule>(x, w, p)``."""
+    if rule in ("math", "hf1", "school", "hf2", "hf4"):
+        return _qs_rule(x, w, p, rule)
+    if rule == "hf3":
+        return _hf3(x, w, p)
+    xs, ws = _sorted(x, w)
+    cumw = _long_cumsum(ws)
+    if rule == "shahvaish":
+        wbar = ws / np.mean(ws)
+        pk = (_long_cumsum(wbar) + 0.5 - ws / 2) / (len(xs) + 1)  # R: w/2, not wbar/2
+        return r_approx(pk, xs, p, constant=True)
+    return r_approx(_positions(rule, cumw, ws), xs, p)
+
+
+# -- the estimator ------------------------------------------------------------------------------------------------
+@one_blas_thread
+def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95, qrule: str = "math",
+             interval_type: str = "mean", df: float | None = None) -> pd.DataFrame:
+    """Quantiles with R's ``svyquantile(qrule=, interval.type=)`` intervals and SEs (rows ``variable.p``)."""
+    if qrule not in QRULES:
+        raise EstimateError(f"qrule={qrule!r}: use one of {', '.join(QRULES)} (R's svyquantile rules)")
+    allowed = REPLICATE_INTERVALS if design.replicates is not None else LINEARISED_INTERVALS
+    if interval_type not in allowed:
+        kind = "a replicate" if design.replicates is not None else "a linearised"
+        raise EstimateError(f"interval_type={interval_type!r} is not available on {kind} design; use one of "
+                            f"{', '.join(allowed)} (as R's svyquantile: 'score' needs a linearised design, "
+                            "'quantile' replicate weights).")
+    if by is not None:
+        return by_domains(design, by, lambda d: quantile(d, variables, quantiles, na_rm=na_rm, level=level,
+                                                         qrule=qrule, interval_type=interval_type, df=df))
+    probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
+    if not all(0 <= p <= 1 for p in probs):
+        raise EstimateError(f"quantiles must lie in [0, 1] (got {probs})")
+    rows: list[str] = []
+    values: list[tuple[float, float, float, float]] = []  # estimate, ci_low, ci_high, se
+    for v in _as_names(variables):
+        if _is_categorical(design.data[v]):
+            raise EstimateError(f"quantile() needs a numeric variable; {v!r} is categorical. Use mean() or "
+                                "proportion() for the shares of its levels.")
+        d, V = _prepare(design, [v], na_rm)
+        dof = design_df(d) if df is None else float(df)  # R: degf after na_rm left rows out
+        rows += [f"{v}.{p:g}" for p in probs]
+        values += _intervals(d, V, probs, qrule, interval_type, dof, level)
+    est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
+    interval = "woodruff" if interval_type == "mean" else f"quantile-{interval_type}"
+    return result_frame(rows, est, np.diag(se**2), design_df(design), level=level, ci=(lo, hi), se=se,
+                        statistic="quantile", interval=interval)
+
+
+def _intervals(d, V: Variables, probs, rule: str, kind: str, df: float, level: float):
+    x, w = V.columns[0], d.w
+    if np.isnan(x[w != 0]).any():  # a missing value in the domain without na_rm: NA, as R
+        return [(np.nan,) * 4 for _ in probs]
+    t = t_quantile(df, level)
+    out = []
+    for p in probs:  # over the requested quantiles, not over rows
+        q = qrule(rule, x, w, p)
+        if kind == "quantile":
+            lo, hi = _replicate_interval(d, x, q, p, rule, t)
+        elif kind == "score":
+            lo, hi = _score_interval(d, x, p, rule, df, level)
+        else:
+            lo, hi = _woodruff(d, x, q, rule, kind, df, level)
+        out.append((q, lo, hi, (hi - lo) / (2 * t)))
+    return out
+
+
+def _share_interval(d, x, q, kind: str, df: float, level: float) -> tuple[float, float]:
+    """R's woodruffCI: the interval of the share of rows at or below q, by ``kind``."""
+    below = Variables(((x <= q).astype(float),), ("pmed",), np.zeros(len(x), dtype=bool))
+    share, vcov = mean_estimate(d, below)
+    p, var = float(share[0]), float(vcov[0, 0])
+    inside = below.columns[0][d.w != 0]
+    if inside.min(initial=1.0) == inside.max(initial=0.0):  # all rows at or below q, or none: exactly 1 or 0,
+        p, var = float(inside[0]), 0.0  # as R's equal sums give (ours are summed in another order)
+    se = math.sqrt(var)
+    t = t_quantile(df, level)
+    if kind == "mean":
+        return p - t * se, p + t * se
+    if kind == "xlogit":
+        lo, hi = logit_interval(np.array([p]), np.array([se]), df, level)
+        return float(lo[0]), float(hi[0])
+    if kind == "asin":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centre, half = np.arcsin(np.sqrt(p)), t * se / (2 * np.sqrt(p * (1 - p)))
+        return float(np.sin(centre - half) ** 2), float(np.sin(centre + half) ** 2)
+    lo, hi = korn_graubard(np.array([p]), np.array([var]), design_rows(d), design_df(d), level)  # R's nrow, degf
+    return float(lo[0]), float(hi[0])
+
+
+def _woodruff(d, x, q, rule: str, kind: str, df: float, level: float) -> tuple[float, float]:
+    p_lo, p_hi = _share_interval(d, x, q, kind, df, level)
+    w = d.w
+    low = np.nan if (np.isnan(p_lo) or p_lo < 0) else qrule(rule, x, w, p_lo)
+    high = np.nan if (np.isnan(p_hi) or p_hi > 1) else qrule(rule, x, w, p_hi)
+    return low, high
+
+
+def _replicate_interval(d, x, q, p, rule: str, t: float) -> tuple[float, float]:
+    """R's repCI: the quantile under every replicate weight, their replicate variance around q."""
+    def point(W):
+        if W.ndim == 1:
+            return np.array([qrule(rule, x, W, p)])
+        return np.array([[qrule(rule, x, W[:, r], p) for r in range(W.shape[1])]])
+
+    W = np.asarray(d.replicates.weights, dtype=float)
+    if d.domain is not None:
+        W = W * d.domain[:, None]
+    reps = point(W)
+    var = float(d.replicates.covariance(reps.T, np.array([q]))[0, 0])
+    return q - math.sqrt(var) * t, q + math.sqrt(var) * t
+
+
+def _score_interval(d, x, p, rule: str, df: float, level: float) -> tuple[float, float]:
+    """R's ffullerCI: the values where the design-based score test of P(X > theta) = 1 - p turns, found with
+    R's uniroot, mapped through the rule at the unweighted shares of the design's rows below them."""
+    held = np.ones(len(x), dtype=bool) if d.active is None else d.active
+    xs = x[held]
+    iqr = float(np.subtract(*np.quantile(xs, [0.75, 0.25])))  # R's IQR(): type 7
+    lower, upper = xs.min() + iqr / 100, xs.max() - iqr / 100
+    tol = 1 / (100 * math.sqrt(len(xs)))
+    alpha = 1 - level
+
+    def score(theta: float, limit: float) -> float:
+        u = Variables((((x > theta).astype(float) - (1 - p)),), ("U",), np.zeros(len(x), dtype=bool))
+        m, v = mean_estimate(d, u)
+        return float(m[0] / math.sqrt(v[0, 0])) - limit
+
+    crit_hi = stats.t.isf(alpha / 2, df) if np.isfinite(df) else stats.norm.isf(alpha / 2)
+    q_low = zeroin(lambda th: score(th, crit_hi), lower, upper, tol)
+    q_up = zeroin(lambda th: score(th, -crit_hi), lower, upper, tol)
+    w = d.w
+    return qrule(rule, x, w, float(np.mean(xs <= q_low))), qrule(rule, x, w, float(np.mean(xs <= q_up)))
+
+
+def zeroin(f: Callable[[float], float], ax: float, bx: float, tol: float, maxit: int = 1000) -> float:
+    """R's ``uniroot`` (Brent's zeroin, R_zeroin2), step for step: the same iterates give the same root."""
+    eps = float(np.finfo(float).eps)
+    fa, fb = f(ax), f(bx)
+    if fa * fb > 0:
+        raise EstimateError("score interval: the score test does not change sign over the data's range "
+                            "(too few distinct values?); use interval_type='mean'.")
+    a, b = ax, bx
+    c, fc = a, fa
+    if fa == 0:
+        return a
+    if fb == 0:
+        return b
+    for _ in range(maxit + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q, t1, t2 = fa / fc, fb / fc, fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b
