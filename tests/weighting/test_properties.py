@@ -123,3 +123,14 @@ def test_scope_weights_only_its_rows(sample, seed: int, method: str) -> None:
         ref = alone.calibrate(margins, method=method, bounds=bounds, tol=1e-10, max_iter=200)
     np.testing.assert_allclose(got.w[inside], ref.w, rtol=1e-8)
     np.testing.assert_array_equal(got.w[~inside], d0.w[~inside])
+
+
+def test_trim_keeps_the_total_when_every_weight_is_outside_the_bounds() -> None:
+    """Found by the property above: when no weight lies inside the bounds, R's trimWeights shares the excess
+    among no one (excess / 0) and loses it; the clipped weights that can take it get it instead."""
+    import pandas as pd
+
+    d0 = cs.SurveyDesign(pd.DataFrame({"w": [1.0, 1.0, 1.0, 5.0], "psu": [1, 2, 3, 4]}), weights="w", psu="psu")
+    d = d0.trim(lower=1.5, upper=2.5)
+    assert d.w.sum() == pytest.approx(8.0, rel=1e-12)
+    np.testing.assert_allclose(d.w, [1.5 + 1 / 3] * 3 + [2.5], rtol=1e-12)

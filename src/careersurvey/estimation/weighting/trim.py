@@ -61,7 +61,14 @@ def trim_weights(w: np.ndarray, lower: float = -np.inf, upper: float = np.inf,
         o = outside[:, cols]
         inside = pos[:, cols] & ~o
         new = np.where(pos[:, cols], np.clip(sub, lower, upper), sub)
-        share = (sub - new).sum(axis=0) / inside.sum(axis=0)
+        excess = (sub - new).sum(axis=0)
+        # every weight was outside (R would add excess / 0 to no one and lose the total): the excess goes to
+        # the clipped weights that can take it, those below the upper bound (or above the lower one)
+        none = inside.sum(axis=0) == 0
+        if none.any():
+            able = pos[:, cols] & np.where(excess[None, :] > 0, new < upper, new > lower)
+            inside = np.where(none[None, :], able, inside)
+        share = excess / np.maximum(inside.sum(axis=0), 1)
         new = np.where(inside, new + share[None, :], new)
         w2[:, cols] = new
     return out, rounds
