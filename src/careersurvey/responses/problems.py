@@ -57,6 +57,10 @@ RULES: dict[str, RuleInfo] = {
     "answered_but_skipped": RuleInfo(
         WARNING, "{item} answered {value!r}, but it is asked only when {extra}; the answer is kept as given"
     ),
+    "straight_lining": RuleInfo(
+        WARNING, "{item}: the same answer {value!r} to all {extra}; check that the rows were read (the answers are "
+                 "kept as given)"
+    ),
     "missing_id": RuleInfo(QUARANTINE, "respondent_id is empty; every row needs a respondent id"),
     "duplicate_id": RuleInfo(
         QUARANTINE, "respondent_id {value!r} occurs more than once in this file ({extra}); correct the id or "

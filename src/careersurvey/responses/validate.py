@@ -29,6 +29,7 @@ from careersurvey.responses.choices import choice_lookup, choices_text
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
+from careersurvey.responses.straightline import rows_text, straight_lined
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 #: Excel serial day numbers representable as nanosecond timestamps (1900-01-01 .. 2262-04-11)
@@ -288,6 +289,8 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
         raw_kept[item.name] = _keep_raw(col, numbers[item.name], item.type in ("text", "date"))
 
     _routing(ctx, questionnaire, numbers, texts, empties)
+    for grid, flagged, answer in straight_lined(questionnaire, numbers):
+        ctx.add("straight_lining", flagged, answer, item=grid.name, extra=rows_text(grid))
     ids = respondent_ids(table)
     _ids(ctx, ids, set(known_ids), known_where or {})
 
