@@ -1,4 +1,5 @@
-"""The stem-careers instrument and its weighting targets meet INSTRUMENT.md and survey/FORMAT.md.
+"""The stem-careers instrument (every released version) and its weighting targets meet INSTRUMENT.md and
+survey/FORMAT.md; 1.1.0 makes each of the changes of issue 15 (tests at the end).
 
 These tests read the YAML files directly (so they judge the data itself, whatever the loader does), evaluate
 the routing with the skip-logic language of ``careersurvey.expr``, and also check that the questionnaire
@@ -23,6 +24,14 @@ from careersurvey.questionnaire.model import MISSING_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENT = ROOT / "survey" / "stem-careers" / "1.0.0.yaml"
+RELEASES = {v: ROOT / "survey" / "stem-careers" / f"{v}.yaml" for v in ("1.0.0", "1.1.0")}
+#: The variables some tests need, by what they are, in each version (1.1.0 renamed them: issue 15).
+NAMES = {
+    "1.0.0": {"pay": "pay_exact", "band": "pay_band", "abroad_1y": "ti_leave_korea_1y",
+              "abroad_5y": "ti_leave_korea_5y", "budget_cut": "env_budget_cut"},
+    "1.1.0": {"pay": "pay_gross", "band": "pay_gross_band", "abroad_1y": "ti_abroad_1y",
+              "abroad_5y": "ti_abroad_5y", "budget_cut": "env_budget_cut24"},
+}
 CHANGELOG = ROOT / "survey" / "stem-careers" / "CHANGELOG.md"
 TARGETS = ROOT / "survey" / "targets" / "kr-researchers-2023.yaml"
 DRAFT = ROOT / "tests" / "fixtures" / "questionnaires" / "stem-careers-1.1.0.yaml"
@@ -33,7 +42,7 @@ FORMAL_END = re.compile(r"(니다|니까|십시오)[.?]?$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 MISSING = {-6, -7, -8, -9}
 #: Choice lists of attitude ratings: never offer "don't know" on these.
-ATTITUDE_LISTS = {"agree5", "agree6", "sat5", "imp5", "likely5", "freq5", "help5"}
+ATTITUDE_LISTS = {"agree5", "agree6", "sat5", "imp5", "likely5", "freq5", "help5", "access5"}
 
 #: INSTRUMENT.md's table: scale -> (variable prefix, fewest items, most items, points of its rating scale).
 CONSTRUCTS = {
@@ -58,11 +67,11 @@ KEY_VARIABLES = {
     "sector": ("single", "sector"),
     "degree": ("single", "degree"),
     "med_considered": ("single", "med_considered"),
-    "ti_leave_korea_1y": ("rating", "likely5"),
-    "ti_leave_korea_5y": ("rating", "likely5"),
+    "abroad_1y": ("rating", "likely5"),
+    "abroad_5y": ("rating", "likely5"),
     "ti_leave_science": ("rating", "likely5"),
-    "pay_exact": ("integer", None),
-    "pay_band": ("single", "pay_band"),
+    "pay": ("integer", None),
+    "band": ("single", "pay_band"),
     "pay_system": ("single", "pay_system"),
     "contract": ("single", "contract"),
     "sex": ("single", "sex"),
@@ -77,9 +86,24 @@ def _load(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module", params=sorted(RELEASES))
+def raw(request) -> dict[str, Any]:
+    return _load(RELEASES[request.param])
+
+
 @pytest.fixture(scope="module")
-def raw() -> dict[str, Any]:
+def v100() -> dict[str, Any]:
     return _load(INSTRUMENT)
+
+
+@pytest.fixture(scope="module")
+def v110() -> dict[str, Any]:
+    return _load(RELEASES["1.1.0"])
+
+
+def named(doc: dict[str, Any], what: str) -> str:
+    """The variable that holds ``what`` (a key of NAMES) in this version."""
+    return NAMES[str(doc["version"])].get(what, what)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +174,7 @@ def sentences(text: str) -> list[str]:
 
 def test_metadata(raw):
     assert raw["id"] == "stem-careers"
-    assert raw["version"] == INSTRUMENT.stem == "1.0.0"
+    assert RELEASES[raw["version"]].stem == raw["version"]
     assert raw["status"] == "released"
     assert raw["languages"] == ["ko", "en"]
     assert set(raw["missing_codes"]) == MISSING
@@ -265,16 +289,16 @@ def test_no_dont_know_on_attitudes_but_on_facts(raw):
     assert len(attitudes) > 80
     for v in attitudes:
         assert -8 not in v.get("missing", []), f"{v['name']}: 'don't know' on an attitude item"
-    for fact in ("pay_exact", "pay_band", "pay_system", "pbs_share", "hours_week", "env_admin_pct",
-                 "env_funding_months", "env_budget_cut"):
-        assert -8 in items[fact].get("missing", []), fact
+    for fact in ("pay", "band", "pay_system", "pbs_share", "hours_week", "env_admin_pct",
+                 "env_funding_months", "budget_cut"):
+        assert -8 in items[named(raw, fact)].get("missing", []), fact
 
 
 def test_pay_is_exact_in_manwon_with_bands_fallback_and_sensitive(raw):
     items = by_name(raw)
-    exact, band = items["pay_exact"], items["pay_band"]
+    exact, band = items[named(raw, "pay")], items[named(raw, "band")]
     assert exact["type"] == "integer" and exact["unit"]["ko"] == "만원"
-    assert exact["range"] == {"min": 0, "max": 300000}
+    assert exact["range"] == {"min": 0 if raw["version"] == "1.0.0" else 1, "max": 300000}
     assert exact["sensitive"] and band["sensitive"]
     assert set(exact["missing"]) == set(band["missing"]) == {-7, -8}
     bands = raw["choice_lists"]["pay_band"]
@@ -292,7 +316,8 @@ def test_construct_present_with_table_item_counts(raw, scale):
     s = raw["scales"][scale]
     items = by_name(raw)
     with_prefix = [n for n in items if n.startswith(prefix)]
-    assert low <= len(with_prefix) <= high, f"{scale}: {len(with_prefix)} {prefix}* variables"
+    if raw["version"] == "1.0.0":  # 1.1.0 asks some facets as separate, routed items (issue 15, 5, 7 and 9)
+        assert low <= len(with_prefix) <= high, f"{scale}: {len(with_prefix)} {prefix}* variables"
     assert all(i.startswith(prefix) for i in s["items"])
     assert low <= len(s["items"]) <= high, f"{scale}: {len(s['items'])} items in the scale"
     for i in s["items"]:
@@ -330,8 +355,8 @@ def test_job_satisfaction_facets_with_importance(raw):
 def test_key_analysis_variables(raw):
     items = by_name(raw)
     for name, (type_, choices) in KEY_VARIABLES.items():
-        assert items[name]["type"] == type_, name
-        assert items[name].get("choices") == choices, name
+        assert items[named(raw, name)]["type"] == type_, name
+        assert items[named(raw, name)].get("choices") == choices, name
     codes = {n: [c["code"] for c in raw["choice_lists"][n]] for n in raw["choice_lists"]}
     assert codes["role"] == list(range(1, 8))
     assert codes["sector"] == list(range(1, 9))
@@ -386,8 +411,9 @@ def _respondents() -> pd.DataFrame:
                  "degree": -9})
     df = pd.DataFrame(rows)
     eligible = df["role"] > 0
-    for col, value in {"ai_work": 2, "nsu": 2, "pay_exact": -7, "abroad_hist": 2, "ti_leave_korea_5y": 4,
-                       "offer_abroad": 2}.items():
+    for col, value in {"ai_work": 2, "nsu": 2, "pay_exact": -7, "pay_gross": -7, "abroad_hist": 2,
+                       "ti_leave_korea_5y": 4, "ti_abroad_5y": 4, "offer_abroad": 2, "offer_domestic": 2,
+                       "data_need": 3}.items():
         df[col] = np.where(eligible, value, -9)  # routed items of screened-out people hold -9
     return df
 
@@ -410,7 +436,7 @@ def test_students_skip_job_modules_and_workers_get_them(raw):
     employed = (df["role"].isin([4, 5, 6]) | (df["work_now"] == 1)).to_numpy()
     for name in job:
         assert not rel.loc[student, name].any(), f"{name} is asked of students"
-    for name in ("contract", "hours_week", "js", "js_overall", "pay_exact", "pay_system", "paydj", "rd"):
+    for name in ("contract", "hours_week", "js", "js_overall", named(raw, "pay"), "pay_system", "paydj", "rd"):
         assert rel.loc[employed, name].all(), f"{name} is not asked of every employed respondent"
         assert not rel.loc[~employed, name].any(), f"{name} is asked of someone not in paid work"
     assert rel.loc[student, "jsi"].all()  # job values are asked of everyone eligible
@@ -429,12 +455,13 @@ def test_screened_out_respondents_answer_nothing_after_the_screen(raw):
 
 def test_pay_band_only_when_no_exact_pay_and_abroad_routing(raw):
     items = by_name(raw)
+    pay, five = named(raw, "pay"), named(raw, "abroad_5y")
     df = pd.DataFrame({"role": [5, 5, 5, 5, 2], "work_now": [np.nan] * 5,
-                       "pay_exact": [8500, -7, -8, np.nan, np.nan]})
-    mask = evaluate(parse(items["pay_band"]["relevance"]), df, missing_codes=MISSING_CODES)
+                       pay: [8500, -7, -8, np.nan, np.nan]})
+    mask = evaluate(parse(items[named(raw, "band")]["relevance"]), df, missing_codes=MISSING_CODES)
     assert mask.tolist() == [False, True, True, True, False]
-    df = pd.DataFrame({"sector": [1, 7, 3], "ti_leave_korea_5y": [4, np.nan, 2]})
-    assert evaluate(parse(items["ti_leave_korea_5y"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, False, True]
+    df = pd.DataFrame({"sector": [1, 7, 3], five: [4, np.nan, 2]})
+    assert evaluate(parse(items[five]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, False, True]
     assert evaluate(parse(items["back_intent"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [False, True, False]
     assert evaluate(parse(items["dest_country"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, False, False]
     # leaving a job or programme is asked of people who have one; searching of everyone eligible
@@ -442,18 +469,21 @@ def test_pay_band_only_when_no_exact_pay_and_abroad_routing(raw):
                        "work_now": [np.nan, 1, 0, np.nan]})
     assert evaluate(parse(items["ti_think"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, False, True]
     assert evaluate(parse(items["ti_stay"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, False, True]
-    assert evaluate(parse(items["ti_search"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == [True, True, True, True]
+    searching = [True, True, True, True] if raw["version"] == "1.0.0" else [True, True, False, True]
+    assert evaluate(parse(items["ti_search"]["relevance"]), df, missing_codes=MISSING_CODES).tolist() == searching
 
 
 # ---------------------------------------------------------------- changelog and the draft version
 
 def test_changelog_records_the_release(raw):
     text = CHANGELOG.read_text(encoding="utf-8")
-    assert re.search(r"^## \[1\.0\.0\] - " + re.escape(str(raw["date"])) + r"$", text, re.M)
+    assert re.search(r"^## \[" + re.escape(str(raw["version"])) + r"\] - " + re.escape(str(raw["date"])) + r"$",
+                     text, re.M)
     assert "### Added" in text
 
 
-def test_draft_differs_from_release_exactly_as_documented(raw, draft):
+def test_draft_differs_from_release_exactly_as_documented(v100, draft):
+    raw = v100
     old, new = by_name(raw), by_name(draft)
     assert draft["version"] == "1.1.0" and draft["status"] == "draft"
     assert set(new) - set(old) == {"offer_abroad_pay"}
@@ -496,7 +526,7 @@ def test_targets_figures_and_provenance(targets):
         assert "verify" in spec["note"].lower(), name
 
 
-def test_targets_shares_sum_to_one_and_codes_exist_in_the_instrument(targets, raw):
+def test_targets_shares_sum_to_one_and_codes_exist_in_the_instrument(targets, raw):  # every version
     items = by_name(raw)
     for name, spec in targets["margins"].items():
         total = sum(lv["share"] for lv in spec["levels"].values())
@@ -534,7 +564,7 @@ def loaded():
     return cs.load_questionnaire("stem-careers", version="1.0.0")
 
 
-@pytest.mark.parametrize("path", [INSTRUMENT, DRAFT], ids=["1.0.0", "1.1.0-draft"])
+@pytest.mark.parametrize("path", [*RELEASES.values(), DRAFT], ids=[*RELEASES, "1.1.0-draft"])
 def test_loader_accepts_the_files_and_agrees_with_the_yaml(path):
     doc = _load(path)
     q = cs.load_questionnaire(path)
@@ -580,3 +610,193 @@ def test_diff_of_the_draft_lists_exactly_its_changes(loaded):
     assert [c.name for c in d.reworded] == ["ti_think"]
     assert [c.name for c in d.recoded] == ["ai_kind"]
     assert not d.rerouted
+
+
+# ---------------------------------------------------------------- 1.1.0: the changes of issue 15, one test each
+
+def _mask(doc: dict[str, Any], name: str, df: pd.DataFrame) -> list[bool]:
+    return evaluate(parse(by_name(doc)[name]["relevance"]), df, missing_codes=MISSING_CODES).tolist()
+
+
+def _asked(doc: dict[str, Any], name: str, df: pd.DataFrame) -> list[bool]:
+    """Whether element ``name`` (an item, grid or note) is asked of each row of ``df``."""
+    element = next(e for _, e in elements(doc) if e["name"] == name)
+    return evaluate(parse(element["relevance"]), df, missing_codes=MISSING_CODES).tolist()
+
+
+def test_110_1_own_offers_and_expectations_in_manwon(v110):
+    items = by_name(v110)
+    for name in ("offer_abroad_pay", "offer_domestic_pay", "expect_abroad_pay"):
+        v = items[name]
+        assert v["type"] == "integer" and v["unit"]["ko"] == "만원" and v["sensitive"], name
+        assert v["range"] == {"min": 1, "max": 300000} and set(v["missing"]) == {-7, -8}, name
+    assert "주식보상" in items["offer_abroad_pay"]["label"]["ko"] and "stock" in items["offer_abroad_pay"]["label"]["en"]
+    df = pd.DataFrame({"offer_abroad": [1, 2, 3, -7, np.nan], "offer_domestic": [2, 1, 3, np.nan, -7]})
+    assert _mask(v110, "offer_abroad_pay", df) == [False, True, True, False, False]
+    assert _mask(v110, "offer_domestic_pay", df) == [True, False, True, False, False]
+    df = pd.DataFrame({"ti_abroad_5y": [3, 5, 2, 4, np.nan], "role": [2, 1, 5, 7, 5]})
+    assert _mask(v110, "expect_abroad_pay", df) == [True, False, False, True, False]
+
+
+def test_110_2_pay_defined_with_stock_apart_and_a_soft_check(v110):
+    items = by_name(v110)
+    hint = items["pay_gross"]["hint"]
+    for word in ("기본급", "수당", "상여금", "성과급", "퇴직금", "주식보상", "1년", "1달러 1,400원"):
+        assert word in hint["ko"], word
+    for word in ("base pay", "allowances", "bonuses", "performance pay", "severance", "stock", "full year",
+                 "USD 1 = KRW 1,400"):
+        assert word in hint["en"], word
+    assert "주된 일자리" in items["pay_gross"]["label"]["ko"] and "main job" in items["pay_gross"]["label"]["en"]
+    assert items["pay_stock"]["range"]["min"] == 0 and items["pay_stock"]["sensitive"]
+    df = pd.DataFrame({"role": [5, 5, 5, 5], "work_now": [np.nan] * 4, "pay_gross": [499, 500, -7, np.nan]})
+    assert _asked(v110, "pay_low_check", df) == [True, False, False, False]
+
+
+def test_110_3_who_is_abroad_and_nationality(v110):
+    items = by_name(v110)
+    df = pd.DataFrame({"sector": [7, 1, np.nan]})
+    for name in ("abroad_country", "abroad_employer"):
+        assert _mask(v110, name, df) == [True, False, False], name
+    employer = {c["code"]: c["en"] for c in v110["choice_lists"]["abroad_employer"]}
+    assert employer[1] == "A global big tech company" and "large company" in employer[2]
+    assert items["abroad_country"]["choices"] == "destination"
+    assert [c["code"] for c in v110["choice_lists"]["nationality"]] == [1, 2, 3]
+    assert items["nationality"]["module"] == "m1_status"
+
+
+def test_110_4_items_near_published_scales_are_replaced_in_our_words(v100, v110):
+    old, new = by_name(v100), by_name(v110)
+    gone = {"psafe_mistake", "psafe_raise", "psafe_risk", "psafe_help", "psafe_valued", "psafe_differ",
+            "fof_judged", "paydj_effort", "paydj_contrib"}
+    assert not gone & set(new)
+    assert v110["scales"]["psych_safety"]["items"] == ["psafe_blame", "psafe_speakup", "psafe_quiet", "psafe_tryout",
+                                                       "psafe_askhelp", "psafe_admit"]
+    assert "fof_reputation" in v110["scales"]["fear_failure"]["items"]
+    assert v110["scales"]["pay_fair_dist"]["items"][:2] == ["paydj_workload", "paydj_peers"]
+    old_texts = {t for n in gone for t in old[n]["label"].values()}
+    for scale in ("psych_safety", "fear_failure", "pay_fair_dist"):
+        for name in v110["scales"][scale]["items"]:
+            assert not set(new[name]["label"].values()) & old_texts, name
+    assert not any("따돌림" in new[n]["label"]["ko"] for n in new)
+
+
+def test_110_5_turnover_scale_on_one_path_and_leaving_as_separate_outcomes(v110):
+    items = by_name(v110)
+    assert v110["scales"]["turnover"]["items"] == ["ti_think", "ti_search", "ti_stay", "ti_plan"]
+    assert {items[n]["relevance"] for n in v110["scales"]["turnover"]["items"]} == {
+        "role in [1, 2, 3, 4, 5, 6] or work_now == 1"}
+    for name in ("ti_abroad_1y", "ti_abroad_5y", "ti_leave_science"):
+        assert not items[name].get("scale"), name
+    for name in ("ti_abroad_1y", "ti_abroad_5y"):
+        assert "1년 이상" in items[name]["label"]["ko"] and "a year or longer" in items[name]["label"]["en"]
+    assert _mask(v110, "abroad_stay_kind", pd.DataFrame({"ti_abroad_5y": [2, 3, 5]})) == [False, True, True]
+    assert "ti_leave_korea_5y" not in items
+
+
+def test_110_every_scale_is_asked_on_one_path():
+    q = cs.load_questionnaire(RELEASES["1.1.0"])
+    for name, scale in q.scales.items():
+        rules = {q.item(i).relevance_text for i in scale.items}
+        assert len(rules) == 1, f"{name}: items asked under {sorted(map(str, rules))}"
+
+
+def test_110_6_medicine_in_scope_and_high_school_rank_codes(v110):
+    items = by_name(v110)
+    med = {c["code"]: c for c in v110["choice_lists"]["med_considered"]}
+    assert "의약계열에 진학했습니다" in med[5]["ko"] and "entered a medical programme" in med[5]["en"]
+    stem = {c["code"]: c["en"] for c in v110["choice_lists"]["elig_stem"]}
+    assert "medical" in stem[1]  # medicine is not screened out (CHANGELOG says why)
+    rank = {c["code"]: c["en"] for c in v110["choice_lists"]["hs_rank"]}
+    assert rank[6] == "I did not attend a Korean high school"
+    assert set(items["hs_rank"]["missing"]) == {-7, -8}
+
+
+def test_110_7_korea_specific_items_skip_those_abroad_and_offers_skip_undergraduates(v110):
+    df = pd.DataFrame({"role": [5, 5, 3, 1], "sector": [1, 7, 1, 1]})
+    for name in ("env_budget_cut24", "honest_fail_aware", "stig_honest"):
+        assert _asked(v110, name, df) == [True, False, True, False], name
+    df = pd.DataFrame({"role": [1, 2, 3, 4, 5, 6, 7]})
+    for name in ("offer_abroad", "offer_domestic"):
+        assert _mask(v110, name, df) == [False] + [True] * 6, name
+
+
+def test_110_8_return_reasons_and_hypothetical_wording(v110):
+    items = by_name(v110)
+    reasons = {c["code"]: c["en"] for c in v110["choice_lists"]["back_reason"]}
+    assert reasons[10] == "I do not intend to return"
+    assert {11, 12, 13} <= set(reasons) and "team" in reasons[11] and "data" in reasons[12]
+    old = {c["code"]: c for c in _load(INSTRUMENT)["choice_lists"]["back_reason"]}
+    assert all(c in {x["code"]: x for x in v110["choice_lists"]["back_reason"]} for c in old)
+    assert "돌아온다면" in items["back_main"]["label"]["ko"] and items["back_main"]["label"]["en"].startswith("If you")
+    df = pd.DataFrame({"abroad_hist": [1, 2, 4, 3], "sector": [1, 1, 2, 7]})
+    assert _mask(v110, "returned_reason", df) == [False, True, True, False]
+
+
+def test_110_9_double_barrelled_items_split(v110):
+    items = by_name(v110)
+    for old, halves in {"env_seniority": ("env_hire_senior", "env_promo_senior"),
+                        "env_bureau": ("env_budget_slow", "env_admin_burden"),
+                        "stig_unused": ("stig_unknown", "stig_rarely"),
+                        "env_data_access": ("env_data_public", "env_data_health"),
+                        "mot_parents": ("mjr_parent_advice", "mjr_parent_push"),
+                        "mot_interest": ("mjr_interest", "mjr_aptitude")}.items():
+        assert old not in items and all(h in items for h in halves), old
+    assert all("연차와 논문·과제 실적" in items[n]["label"]["ko"] for n in ("env_hire_senior", "env_promo_senior"))
+    assert "드물게" in items["stig_rarely"]["label"]["ko"]
+    df = pd.DataFrame({"data_need": [1, 2, 3, 4]})
+    assert _mask(v110, "env_data_public", df) == [True, False, True, False]
+    assert _mask(v110, "env_data_health", df) == [False, True, True, False]
+    stem = next(e for _, e in elements(v110) if e["name"] == "mjr")["label"]
+    assert "진로" not in stem["ko"] and "career" not in stem["en"]
+
+
+def test_110_10_language_fixes(v110):
+    items, lists = by_name(v110), v110["choice_lists"]
+    assert lists["imp5"][4]["ko"] == "극히 중요합니다"
+    sector = {c["code"]: c for c in lists["sector"]}
+    nxt = {c["code"]: c for c in lists["next_sector"]}
+    assert nxt[2] == sector[2] and "Graduate school" in nxt[12]["en"]
+    assert lists["ai_kind"][0]["en"].startswith("Developing") and lists["ai_kind"][0]["ko"].endswith("개발")
+    fof_stem = next(e for _, e in elements(v110) if e["name"] == "fof")["label"]
+    assert "학업" in fof_stem["ko"] and "studies" in fof_stem["en"]
+    ti_grid = next(e for _, e in elements(v110) if e["name"] == "ti_agree")
+    assert ti_grid["label"]["en"].endswith("?") and [r["name"] for r in ti_grid["rows"]] == ["ti_stay", "ti_plan"]
+    assert "2024" in items["env_budget_cut24"]["label"]["ko"] and "2024" in items["env_budget_cut24"]["label"]["en"]
+    assert "medwhy_sci_equal" in items  # an explanation pointing the other way
+    worth = items["fof_worth"]["label"]
+    assert "않" not in worth["ko"] and " not " not in worth["en"]
+
+
+def test_110_11_burden_stated_and_a_differently_keyed_block(v110):
+    intro = next(e for _, e in elements(v110) if e["name"] == "intro_note")["label"]
+    assert "10~15분" in intro["ko"] and "7분" in intro["ko"] and "12분" in intro["ko"]
+    assert "10 to 15 minutes" in intro["en"] and "7 minutes" in intro["en"]
+    rav = next(e for _, e in elements(v110) if e["name"] == "rav")
+    assert rav["choices"] == "freq5"  # between the agree grids of stigma and the team
+    order = [e["name"] for _, e in elements(v110)]
+    assert order.index("stig") < order.index("rav") < order.index("psafe")
+
+
+def test_110_changelog_has_an_entry_for_each_change():
+    text = CHANGELOG.read_text(encoding="utf-8")
+    entry = text.split("## [1.1.0]")[1].split("## [1.0.0]")[0]
+    for k in range(1, 12):
+        assert f"({k})" in entry, f"change {k} has no CHANGELOG entry"
+    assert "Medicine in scope, decided" in entry and "Why:" in entry
+
+
+def test_110_diff_shows_each_change():
+    d = cs.diff(cs.load_questionnaire(INSTRUMENT), cs.load_questionnaire(RELEASES["1.1.0"]))
+    added, removed = {c.name for c in d.added}, {c.name for c in d.removed}
+    assert {"offer_abroad_pay", "offer_domestic_pay", "expect_abroad_pay", "pay_stock", "nationality",
+            "abroad_country", "abroad_employer", "ti_plan", "returned_reason"} <= added
+    assert {"pay_exact", "psafe_differ", "env_seniority", "ti_leave_korea_5y"} <= removed
+    reworded = {c.name: c.details for c in d.reworded}
+    assert any(x.startswith("stem (ko)") for x in reworded["fof_shame"])  # the grid's stem changed
+    assert {"fof_worth", "back_main", "ti_stay"} <= set(reworded)
+    recoded = {c.name for c in d.recoded}
+    assert {"hs_rank", "med_considered", "next_sector", "ai_kind", "back_main", "jsi_salary"} <= recoded
+    rerouted = {c.name for c in d.rerouted}
+    assert {"honest_fail_aware", "offer_abroad", "offer_domestic", "ti_search"} <= rerouted
+    assert [(n.name, n.kind) for n in d.notes] == [("pay_low_check", "added"), ("intro_note", "reworded")]
+    assert "notes (2):" in d.as_text() and "intro_note reworded [m0_consent]" in d.as_text()

@@ -23,7 +23,7 @@ def fieldwork(tmp_path_factory):
     from careersurvey.questionnaire import load_questionnaire
     from careersurvey.simulate import simulate_survey
 
-    q = load_questionnaire("stem-careers")
+    q = load_questionnaire("stem-careers@1.0.0")
     tmp = tmp_path_factory.mktemp("fieldwork")
     template = export_template(q, tmp / "template.xlsx", rows=5)
     sim = simulate_survey(q, template, tmp / "sim", n_institutions=12, take=8, seed=11)

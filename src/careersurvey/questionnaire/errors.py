@@ -95,6 +95,9 @@ class ErrorCode(Enum):
                           "lower scoring.min_answered")
     UNKNOWN_SCALE = ("item {item!r} names scale {scale!r}, which is not defined", "define it under scales:{close}")
     SCALE_CONFLICT = ("item {item!r} says {detail}", "make the item's scale:/reverse: agree with the scales: section")
+    HARMONISE_VERSION = ("harmonise: from {version!r} {detail}",
+                         "name an earlier version of this questionnaire, once, e.g. from: 1.0.0")
+    HARMONISE_ITEM = ("harmonise from {version}: {item!r} {detail}", "{fix}")
     DUPLICATE_TERM = ("glossary term {term!r} is defined twice (first at line {first})", "keep one definition")
 
     @property

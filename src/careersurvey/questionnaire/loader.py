@@ -20,15 +20,15 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from careersurvey.questionnaire._elements import ElementChecks
+from careersurvey.questionnaire._harmonise import HarmoniseChecks
 from careersurvey.questionnaire._scales import ScaleChecks
 from careersurvey.questionnaire.errors import ErrorCode as E
 from careersurvey.questionnaire.errors import Problem, QuestionnaireError, problem
 from careersurvey.questionnaire.model import MISSING_CODES, Choice, ChoiceList, GlossaryEntry, Questionnaire
-from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, ascii_suggestion, name_problem, xml_name_problem
+from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, SEMVER_RE, ascii_suggestion, name_problem, xml_name_problem
 from careersurvey.questionnaire.spec import ALLOWED_KEYS, ChoiceSpec, ElementSpec, GlossarySpec, QuestionnaireSpec
 from careersurvey.questionnaire.yamlsource import line_of, load_yaml
 
-SEMVER_RE = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?")
 _HEADER = ("id", "version", "status", "date", "languages", "title", "description", "missing_codes")
 
 
@@ -37,7 +37,7 @@ def parse_questionnaire(text: str, file: str = "<string>") -> Questionnaire:
     return _Loader(text, file).run()
 
 
-class _Loader(ElementChecks, ScaleChecks):
+class _Loader(ElementChecks, ScaleChecks, HarmoniseChecks):
     def __init__(self, text: str, file: str) -> None:
         self.text = text
         self.file = file
@@ -166,6 +166,8 @@ class _Loader(ElementChecks, ScaleChecks):
             return {2: "module", 4: "element", 6: "row"}.get(len(loc), "")
         if loc[0] == "scales" and len(loc) == 2:
             return "scale"
+        if loc[0] == "harmonise" and len(loc) == 2:
+            return "harmonise"
         return ""
 
     def describe(self, loc: tuple) -> str:
@@ -188,6 +190,8 @@ class _Loader(ElementChecks, ScaleChecks):
             rest = loc[3:]
         elif loc[0] == "scales" and len(loc) >= 2:
             where, rest = f"scale {loc[1]!r}", loc[2:]
+        elif loc[0] == "harmonise" and len(loc) >= 2:
+            where, rest = f"harmonise entry {loc[1] + 1}", loc[2:]
         elif loc[0] == "glossary" and len(loc) >= 2:
             where, rest = f"glossary entry {loc[1] + 1}", loc[2:]
         else:
@@ -209,6 +213,7 @@ class _Loader(ElementChecks, ScaleChecks):
         elements = self.collect_elements()
         modules = self.check_modules(elements, lists)
         modules, scales = self.check_scales(modules)
+        harmonise = self.check_harmonise(modules, header.get("version"))
         if self.problems:
             return None
         return Questionnaire(
@@ -217,7 +222,7 @@ class _Loader(ElementChecks, ScaleChecks):
             missing_labels=header["missing_codes"], glossary=glossary,
             status=header.get("status") or "draft",
             date=header["date"].isoformat() if header.get("date") else None,
-            description=header.get("description") or {}, source=self.file,
+            description=header.get("description") or {}, source=self.file, harmonise=harmonise,
         )
 
     def check_header(self, header: dict) -> None:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from careersurvey.questionnaire.loader import SEMVER_RE, parse_questionnaire
+from careersurvey.questionnaire.names import version_key
 from careersurvey.questionnaire.model import Questionnaire
 
 ENV_VAR = "CAREERSURVEY_SURVEY_DIR"
@@ -34,15 +35,6 @@ def parse_key(key: str) -> tuple[str, str | None]:
     if version is not None and not SEMVER_RE.fullmatch(version):
         raise ValueError(f"{key!r}: version {version!r} is not a semantic version such as 1.0.0")
     return m.group("id"), version
-
-
-def version_key(version: str) -> tuple:
-    """Sort key of a semantic version: 1.10.0 after 1.9.0, a pre-release before its release."""
-    m = SEMVER_RE.fullmatch(version)
-    if not m:
-        return (-1, -1, -1, 0, version)
-    pre = m.group(4)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, pre or "")
 
 
 def _holds_questionnaires(folder: Path) -> bool:

@@ -268,8 +268,12 @@ class Questionnaire:
     date: str | None = None
     description: Text = field(default_factory=dict)
     source: str | None = None
+    #: earlier version -> {this version's item: that version's item whose answers it takes} (``harmonise:``)
+    harmonise: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "harmonise", MappingProxyType(
+            {str(v): MappingProxyType(dict(m)) for v, m in self.harmonise.items()}))
         object.__setattr__(self, "title", _freeze_text(self.title))
         object.__setattr__(self, "description", _freeze_text(self.description))
         object.__setattr__(self, "scales", MappingProxyType(dict(self.scales)))
@@ -329,5 +333,6 @@ def _canonical(obj: Any) -> Any:
             k: _canonical(getattr(obj, k))
             for k in obj.__dataclass_fields__
             if k not in ("line", "relevance", "source") and not (k in _OPTIONAL_FIELDS and getattr(obj, k) is None)
+            and not (k == "harmonise" and not getattr(obj, k))  # files without one hash as before it existed
         } | {"_kind": type(obj).__name__}
     return obj

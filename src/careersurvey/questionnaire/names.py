@@ -97,3 +97,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest of ``choices`` to a misspelt ``word``, or ''."""
     found = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {found[0]!r}?)" if found else ""
+
+
+#: A semantic version MAJOR.MINOR.PATCH with an optional pre-release (1.1.0-rc.1).
+SEMVER_RE = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?")
+
+
+def version_key(version: str) -> tuple:
+    """Sort key of a semantic version: 1.10.0 after 1.9.0, a pre-release before its release."""
+    m = SEMVER_RE.fullmatch(version)
+    if not m:
+        return (-1, -1, -1, 0, version)
+    pre = m.group(4)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, pre or "")

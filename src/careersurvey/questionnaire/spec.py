@@ -117,6 +117,17 @@ class ScaleSpec(_Strict):
     anchor: str | None = Field(None, description="the published scale it is anchored on")
 
 
+class HarmoniseSpec(_Strict):
+    """How answers to an earlier version are read as this version's variables (``harmonise:``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from", description="an earlier version of this questionnaire, e.g. 1.0.0")
+    items: dict[str, str] = Field(
+        default_factory=dict,
+        description="this version's item -> the item of that version whose answers it takes (same codes); "
+                    "items neither listed nor of the same name read as -6, not asked")
+
+
 class QuestionnaireSpec(_Strict):
     """A questionnaire file: one version of one instrument."""
 
@@ -136,6 +147,7 @@ class QuestionnaireSpec(_Strict):
     choice_lists: dict[str, list[ChoiceSpec]] = Field(default_factory=dict)
     modules: list[ModuleSpec] = Field(min_length=1)
     scales: dict[str, ScaleSpec] = Field(default_factory=dict)
+    harmonise: list[HarmoniseSpec] = Field(default_factory=list)
 
 
 #: Keys allowed in each part of the file (for "unknown key" hints).
@@ -147,6 +159,7 @@ ALLOWED_KEYS: dict[str, tuple[str, ...]] = {
     "scale": tuple(f.alias or k for k, f in ScaleSpec.model_fields.items()),
     "scoring": tuple(ScoringSpec.model_fields),
     "range": tuple(RangeSpec.model_fields),
+    "harmonise": tuple(f.alias or k for k, f in HarmoniseSpec.model_fields.items()),
 }
 
 

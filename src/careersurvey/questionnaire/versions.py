@@ -2,8 +2,10 @@
 
 The diff is the basis for the CHANGELOG and for harmonising data across versions: a *reworded* item may
 still be comparable, a *recoded* one (type, codes, exclusive codes, range, missing codes, scale keying
-changed) needs a mapping, a *rerouted* one is asked of different people (a module's rule counts too). Items are matched by name. The result is a frozen
-value with renderers (``rows``, ``to_frame``, ``as_text``), like statsmodels' summaries.
+changed) needs a mapping, a *rerouted* one is asked of different people (a module's rule counts too). Items are
+matched by name; a grid row whose shared stem changed is reworded too (``stem (ko): ...``). Notes (texts shown
+without an answer, such as the introduction) are compared by name in ``notes``. The result is a frozen value with
+renderers (``rows``, ``to_frame``, ``as_text``), like statsmodels' summaries.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Mapping
 
-from careersurvey.questionnaire.model import ChoiceList, Item, Questionnaire
+from careersurvey.questionnaire.model import ChoiceList, Grid, Item, Note, Questionnaire
 
 ChangeKind = Literal["added", "removed", "reworded", "recoded", "rerouted"]
 KINDS: tuple[str, ...] = ("added", "removed", "reworded", "recoded", "rerouted")
@@ -68,9 +70,10 @@ class QuestionnaireDiff:
     recoded: tuple[ItemChange, ...] = ()
     rerouted: tuple[ItemChange, ...] = ()
     choice_lists: tuple[ChoiceListChange, ...] = ()
+    notes: tuple[ItemChange, ...] = ()
 
     def __bool__(self) -> bool:
-        return any(getattr(self, k) for k in KINDS) or bool(self.choice_lists)
+        return any(getattr(self, k) for k in KINDS) or bool(self.choice_lists) or bool(self.notes)
 
     @property
     def changes(self) -> tuple[ItemChange, ...]:
@@ -83,6 +86,8 @@ class QuestionnaireDiff:
                for c in self.changes]
         out += [{"kind": f"choice list {c.kind}", "item": c.name, "module": "", "details": c.detail}
                 for c in self.choice_lists]
+        out += [{"kind": f"note {c.kind}", "item": c.name, "module": c.module, "details": "; ".join(c.details)}
+                for c in self.notes]
         return out
 
     def to_frame(self):
@@ -106,6 +111,10 @@ class QuestionnaireDiff:
             lines.append(f"choice lists ({len(self.choice_lists)}):")
             for cl in self.choice_lists:
                 lines.append(f"  {cl.name} {cl.kind}" + (f": {cl.detail}" if cl.detail else ""))
+        if self.notes:
+            lines.append(f"notes ({len(self.notes)}):")
+            for c in self.notes:
+                lines.append(f"  {c.name} {c.kind} [{c.module}]" + (f": {'; '.join(c.details)}" if c.details else ""))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -116,6 +125,7 @@ def diff(old: Questionnaire, new: Questionnaire) -> QuestionnaireDiff:
     """Compare two questionnaires item by item (matched by name) and choice list by choice list."""
     old_items = {i.name: i for i in old.items}
     new_items = {i.name: i for i in new.items}
+    old_stems, new_stems = _stems(old), _stems(new)
     out: dict[str, list[ItemChange]] = {k: [] for k in KINDS}
     for name, item in new_items.items():
         if name not in old_items:
@@ -127,14 +137,33 @@ def diff(old: Questionnaire, new: Questionnaire) -> QuestionnaireDiff:
         before = old_items.get(name)
         if before is None:
             continue
-        for kind, details in (("reworded", _reworded(before, after)), ("recoded", _recoded(before, after)),
+        reworded = _reworded(before, after) + _texts("stem", old_stems.get(name, {}), new_stems.get(name, {}))
+        for kind, details in (("reworded", reworded), ("recoded", _recoded(before, after)),
                               ("rerouted", _rerouted(before, after))):
             if details:
                 out[kind].append(ItemChange(name, kind, after.module, tuple(details)))  # type: ignore[arg-type]
     return QuestionnaireDiff(
-        old=old.key, new=new.key, choice_lists=_choice_lists(old, new),
+        old=old.key, new=new.key, choice_lists=_choice_lists(old, new), notes=_notes(old, new),
         **{k: tuple(v) for k, v in out.items()},
     )
+
+
+def _stems(q: Questionnaire) -> dict[str, Mapping[str, str]]:
+    """The shared stem (grid label) each grid row is shown under."""
+    return {i.name: e.label for m in q.modules for e in m.elements if isinstance(e, Grid) for i in e.items}
+
+
+def _notes(old: Questionnaire, new: Questionnaire) -> tuple[ItemChange, ...]:
+    """Notes added, removed or reworded (matched by name)."""
+    def notes(q: Questionnaire) -> dict[str, Note]:
+        return {e.name: e for m in q.modules for e in m.elements if isinstance(e, Note)}
+
+    a, b = notes(old), notes(new)
+    out = [ItemChange(n, "added", e.module, (_first(e.label),)) for n, e in b.items() if n not in a]
+    out += [ItemChange(n, "removed", e.module, (_first(e.label),)) for n, e in a.items() if n not in b]
+    out += [ItemChange(n, "reworded", e.module, tuple(_texts("label", a[n].label, e.label)))
+            for n, e in b.items() if n in a and dict(a[n].label) != dict(e.label)]
+    return tuple(out)
 
 
 def _first(text: Mapping[str, str]) -> str:

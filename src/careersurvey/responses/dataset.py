@@ -2,8 +2,9 @@
 
 Columns: ``respondent_id``, ``import_id``, ``questionnaire_version``, then every data column of the
 target questionnaire (the newest version in the store unless one is given) in questionnaire order.
-Rows from older versions are harmonised on it: a column the row's version did not have is -6
-("not asked in this version"); a choice dropped in the newer version has no column (its answers stay
+Rows from older versions are harmonised on it: a renamed item declared under the newer questionnaire's
+``harmonise:`` (survey/FORMAT.md) takes the older item's answers; any other column the row's version did not have
+is -6 ("not asked in this version"); a choice dropped in the newer version has no column (its answers stay
 in the store).
 
 Missing codes (-6 -7 -8 -9) are NA in the frame, whether it holds labels (categoricals) or numeric
@@ -78,7 +79,8 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
     """(meta frame, float matrix of codes [rows x columns], texts by column, target questionnaire).
 
     Reads each version's answer table column by column (Arrow), harmonised on the target's columns:
-    a column the version lacks is -6 (not asked). Rows are in import order.
+    a column the version lacks is read from the item the questionnaires' ``harmonise:`` maps it to, else -6
+    (not asked). Rows are in import order.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     with store.connect(read_only=True) as con:
@@ -86,31 +88,36 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
         columns = list(q.columns())
         text_cols = {c for i in q.items if i.type in ("text", "date") for c in i.columns()}
         parts = []
+        sources = {version: _sources(q, version) for version in chosen}
         for version in chosen:
             table = con.execute("SELECT table_name FROM answer_tables WHERE questionnaire_id = ? AND "
                                 "questionnaire_version = ?", [q.id, version]).fetchall()[0][0]
             have = {r[0] for r in con.execute(f"DESCRIBE {quote(table)}").fetchall()}
-            wanted = [c for c in columns if c in have] + [c + CODE_SUFFIX for c in columns
-                                                          if c in text_cols and c + CODE_SUFFIX in have]
+            src = sources[version]
+            wanted = [src.get(c, c) for c in columns if src.get(c, c) in have]
+            wanted += [src.get(c, c) + CODE_SUFFIX for c in columns
+                       if c in text_cols and src.get(c, c) + CODE_SUFFIX in have]
+            wanted = list(dict.fromkeys(wanted))
             select = ", ".join(["r.respondent_id", "r.import_id", "r.row_no", "r.questionnaire_version"]
                                + [f"a.{quote(c)}" for c in wanted])
             arrow = con.sql(
                 f"SELECT {select} FROM respondents r JOIN imports i USING (import_id) "
                 f"JOIN {quote(table)} a USING (import_id, row_no) WHERE i.questionnaire_id = ? "
                 "AND r.status = 'accepted' AND r.questionnaire_version = ?", params=[q.id, version]).to_arrow_table()
-            parts.append(arrow)
-    n = sum(p.num_rows for p in parts)
+            parts.append((arrow, src))
+    n = sum(p.num_rows for p, _ in parts)
     matrix = np.full((n, len(columns)), np.nan)
     texts = {c: np.full(n, None, dtype=object) for c in columns if c in text_cols}
     meta_parts = []
     start = 0
-    for arrow in parts:
+    for arrow, src in parts:
         stop = start + arrow.num_rows
         names = set(arrow.column_names)
-        for j, col in enumerate(columns):
-            if col in text_cols:
+        for j, target in enumerate(columns):
+            col = src.get(target, target)  # the column of this version that holds the target's answers
+            if target in text_cols:
                 if col in names:
-                    texts[col][start:stop] = arrow.column(col).to_numpy(zero_copy_only=False)
+                    texts[target][start:stop] = arrow.column(col).to_numpy(zero_copy_only=False)
                 code_col = col + CODE_SUFFIX
                 if code_col in names:
                     matrix[start:stop, j] = arrow.column(code_col).to_numpy(zero_copy_only=False)
@@ -129,6 +136,27 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
     matrix = matrix[order]
     texts = {c: v[order] for c, v in texts.items()}
     return meta, matrix, texts, q
+
+
+def _sources(q: Questionnaire, version: str) -> dict[str, str]:
+    """Target column -> the column of ``version`` that holds its answers, for renamed items only.
+
+    Declared by the newer of the two questionnaires under ``harmonise:``: the target's own declaration when
+    ``version`` is older, the registered newer file's (read backwards) when ``version`` is newer.
+    """
+    if version == q.version:
+        return {}
+    if version in q.harmonise:
+        return dict(q.harmonise[version])
+    if _version_key(version) > _version_key(q.version):
+        from careersurvey.questionnaire.locate import load_registered
+
+        try:
+            newer = load_registered(q.id, version)
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {old: new for new, old in newer.harmonise.get(q.version, {}).items()}
+    return {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
