@@ -103,6 +103,12 @@ def test_data_files_keep_their_ids_in_trim_calibrate_and_rake(tmp_path, monkeypa
         res = runner.invoke(app, ["weights", *command, "--data", str(data), "--weights", "pw", "--out", str(out)])
         assert res.exit_code == 0, (command, res.output)
         assert _written_ids(out) == ids, command
+    # a weights output read back by the next command (the README's rake -> calibrate -> trim chain)
+    again = tmp_path / "again.csv"
+    res = runner.invoke(app, ["weights", "trim", "--data", str(tmp_path / "rake.csv"), "--weights", "weight",
+                              "--upper", "200", "--weight-column", "w2", "--out", str(again)])
+    assert res.exit_code == 0, res.output
+    assert _written_ids(again) == ids
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "sav", "dta"])
