@@ -57,8 +57,8 @@ def build(src: Path, case: dict):
             if isinstance(cal["cells"], list):
                 totals = {tuple(r[c] for c in cal["cells"]): r["Freq"] for r in totals}
             d = d.poststratify(cal["cells"], totals)
-        elif cal["method"] == "raking" and "margins" in cal:
-            d = d.rake(cal["margins"])
+        elif cal["method"] == "raking" and "margins" in cal:  # R's calibrate(calfun = "raking") on margins
+            d = d.calibrate(cal["margins"], method="raking", tol=1e-12, max_iter=500)
         else:
             d = d.calibrate(r_totals(d.data, cal["formula"], cal["totals"]), method=cal["method"],
                             bounds=cal.get("bounds"))

@@ -32,7 +32,7 @@ from careersurvey.estimation.weighting.estimated import column_se, perturbed_tar
 from careersurvey.estimation.weighting.margins import build_model, factorize, frozen, group_totals, level_key
 from careersurvey.estimation.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
                                                 propensity_classes, response_indicator)
-from careersurvey.estimation.weighting.rake import PostStratStep, poststratify_factors, rake_factors
+from careersurvey.estimation.weighting.rake import PostStratStep, RakeStep, poststratify_factors, rake_factors
 from careersurvey.estimation.weighting.trim import TrimStep, trim_weights
 
 
@@ -128,8 +128,9 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
     """Raking (iterative proportional fitting) to categorical margins; weights as R's ``rake()``.
 
     Converged when a whole cycle changes no margin level by more than ``tol`` (relative); otherwise an
-    error says after how many iterations and how far off. The recorded step is a raking calibration, so
-    variances are R's ``calibrate(calfun = "raking")``. ``scope``: only these rows are raked (see the
+    error says after how many iterations and how far off. The recorded step (:class:`.rake.RakeStep`)
+    gives R's ``rake()`` variances: margin-by-margin removal of level means, not the GREG residuals of
+    ``calibrate(method="raking")``. ``scope``: only these rows are raked (see the
     module docs); the others keep their weights and may have no margin level.
     """
     numeric = [k for k, v in margins.items() if not isinstance(v, Mapping)]
@@ -158,10 +159,21 @@ def rake(d, margins: Mapping[Any, Mapping[Any, float]], max_iter: int = 100, tol
                                  f"iterations (relative misfit {rr.misfit:.3g}); collapse sparse levels")
         rep_new = rw * _embed(rr.factor, inside, n, 1.0)
     names, tvec = model.columns()
-    step = CalibrationStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=factor,
-                           iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=frozen(margins),
-                           settings=frozen({"rake": True, "tol": tol, "max_iter": max_iter}), scope=inside)
+    step = RakeStep(method="raking", names=tuple(names), targets=tvec, w0=w, g=factor,
+                    iterations=res.iterations, _matrix=_lazy_matrix(model, inside, n), spec=frozen(margins),
+                    settings=frozen({"rake": True, "tol": tol, "max_iter": max_iter}), scope=inside,
+                    margin_codes=tuple(_embed_codes(m.codes, len(m.levels), inside, n) for m in model.margins),
+                    margin_sizes=tuple(sizes))
     return _evolve(d, w * factor, step, rep_new, keep_degf=False)  # R's rake: postStratify recomputes degf
+
+
+def _embed_codes(codes: np.ndarray, k: int, inside: np.ndarray | None, n: int) -> np.ndarray:
+    """Level codes over all ``n`` rows: ``k`` (no level) outside the scope."""
+    if inside is None:
+        return codes
+    out = np.full(n, k, dtype=codes.dtype)
+    out[inside] = codes
+    return out
 
 
 def _lazy_matrix(model, inside: np.ndarray | None, n: int):
