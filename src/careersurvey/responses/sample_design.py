@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from careersurvey.responses.problems import ResponsesError
@@ -77,30 +78,32 @@ def attach_sample_design(data: pd.DataFrame, sample: str | Path | pd.DataFrame, 
     if present.isna().any():
         raise SampleDesignError(f"{_count(int(present.isna().sum()), 'row')} without a {key}: no design row can "
                                 "be found for them; give every respondent an id", code="sample_design", file=where)
-    design = frame.set_index(pd.Index(ids, name=key))
-    lost = ~present.isin(design.index)
+    # positions of each respondent's design row (ids are unique by now): one hash lookup, no per-row Python
+    index = pd.Index(ids.to_numpy(dtype=object), name=key)
+    wanted = present.to_numpy(dtype=object)
+    at = index.get_indexer(wanted)
+    lost = at < 0
     if lost.any():
-        missing = present[lost].tolist()
-        hint = _lost_zeros_hint(missing, design.index, key)
+        missing = wanted[lost].tolist()
+        hint = _lost_zeros_hint(missing, index, key)
         raise SampleDesignError(f"{_count(int(lost.sum()), 'respondent')} of {where} without a design row: "
-                                f"{_listed(repr(m) for m in missing)}; add a row for each ({key}, then the design columns), or "
-                                f"check that both files come from the same fieldwork{hint}",
-                                code="sample_design", file=name)
-    unused = ~ids.isin(set(present))
+                                f"{_listed([repr(m) for m in missing[:SHOWN]], len(missing))}; add a row for each "
+                                f"({key}, then the design columns), or check that both files come from the same "
+                                f"fieldwork{hint}", code="sample_design", file=name)
+    unused = np.ones(len(ids), dtype=bool)
+    unused[at] = False
     if unused.any():
-        shown = [f"{i!r} ({r})" for i, r in zip(ids[unused], (rows[j] for j in ids.index[unused]))]
-        message = (f"{name}: {_count(int(unused.sum()), 'design row')} without a respondent in {where}: "
-                   f"{_listed(shown)}; "
-                   "they are left out (nonrespondents, or rows quarantined at import: fix and import those rows "
-                   "to count them)")
+        left = np.flatnonzero(unused)
+        shown = [f"{ids.iloc[j]!r} ({rows[j]})" for j in left[:SHOWN]]
+        message = (f"{name}: {_count(len(left), 'design row')} without a respondent in {where}: "
+                   f"{_listed(shown, len(left))}; they are left out (nonrespondents, or rows quarantined at "
+                   "import: fix and import those rows to count them)")
         if note is None:
             warnings.warn(message, SampleDesignWarning, stacklevel=2)
         else:
             note(message)
-    added = design.drop(columns=[key], errors="ignore").reindex(pd.Index(present))
-    added.index = data.index
-    out = pd.concat([data, added], axis=1)
-    return out
+    added = frame.drop(columns=[key]).iloc[at].set_axis(data.index, axis=0)
+    return pd.concat([data, added], axis=1)
 
 
 def _check_text(frame: pd.DataFrame, key: str, name: str) -> None:
@@ -126,8 +129,9 @@ def _refuse_blank_and_repeated(ids: pd.Series, rows: Sequence[str], key: str, na
     repeated = ids[ids.duplicated(keep=False)]
     if len(repeated):
         groups = [f"{i!r} in {' and '.join(rows[j] for j in repeated.index[repeated == i])}"
-                  for i in dict.fromkeys(repeated)]
-        raise SampleDesignError(f"{key} {_listed(groups)}: {_count(len(groups), 'id')} with more than one design "
+                  for i in list(dict.fromkeys(repeated))[:SHOWN]]
+        n_ids = repeated.nunique()
+        raise SampleDesignError(f"{key} {_listed(groups, n_ids)}: {_count(n_ids, 'id')} with more than one design "
                                 "row; keep one design row per respondent", code="sample_design", file=name)
 
 
@@ -143,11 +147,12 @@ def _lost_zeros_hint(missing: list[str], design_ids: pd.Index, key: str) -> str:
             "text and save the file again")
 
 
-def _listed(values: Sequence[str]) -> str:
-    """The first few values, then how many more."""
+def _listed(values: Sequence[str], total: int | None = None) -> str:
+    """The first few values, then how many more (of ``total``, default all of ``values``)."""
     values = list(values)
+    total = len(values) if total is None else total
     head = ", ".join(str(v) for v in values[:SHOWN])
-    return head + (f" and {len(values) - SHOWN} more" if len(values) > SHOWN else "")
+    return head + (f" and {total - SHOWN} more" if total > SHOWN else "")
 
 
 def _count(n: int, noun: str) -> str:
