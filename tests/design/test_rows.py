@@ -67,3 +67,12 @@ def test_ids_are_kept_by_every_new_design_and_must_exist(frame) -> None:
     assert d.data.index.tolist() == frame.index.tolist()  # the design keeps the data's index
     with pytest.raises(cs.DesignError, match="ids column 'pid' is not in the data"):
         cs.SurveyDesign(frame, weights="w", ids="pid")
+
+
+def test_a_margin_holding_missing_codes_names_the_respondents(frame) -> None:
+    frame.loc[[103, 117], "sex"] = [-7, -9]
+    d = cs.SurveyDesign(frame, weights="w", ids="respondent_id", missing_codes=(-6, -7, -8, -9))
+    with pytest.raises(cs.MissingCodeError) as exc:
+        d.rake({"sex": {1: 40, 2: 40}})
+    assert str(exc.value).startswith("margin 'sex' holds the missing codes -7 (1 row), -9 (1 row), which the design")
+    assert str(exc.value).endswith(". The codes are in respondent_id '0002', '1234567890123456789'")

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from careersurvey.estimation.rows import rows_text
+
 __all__ = ["MissingCodeError", "codes_in", "refuse_missing_codes", "as_codes"]
 
 
@@ -60,6 +62,12 @@ def codes_in(col: pd.Series, codes: Sequence[int], rows: np.ndarray | None = Non
     return {int(v): int(n) for v, n in sorted(zip(values, counts), key=lambda vc: -vc[0])}
 
 
+def _holding(col: pd.Series, codes: Sequence[int], rows: np.ndarray) -> np.ndarray:
+    """Boolean mask of the rows (among ``rows``) whose value is one of ``codes``."""
+    x = _numbers(col)
+    return rows & np.isin(x, np.asarray(codes, dtype=float))
+
+
 def refuse_missing_codes(design, columns: Iterable[str], what: str = "variable",
                          rows: np.ndarray | None = None) -> None:
     """Raise :class:`MissingCodeError` for the first of ``columns`` holding a declared missing code in the
@@ -82,4 +90,5 @@ def refuse_missing_codes(design, columns: Iterable[str], what: str = "variable",
                 f"(missing_codes=({declared})); they are not answers, and an estimate would take them for "
                 f"numbers. Load the data with cs.load_responses (every missing code becomes NA), or replace the "
                 f"codes by NA first: df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin([{declared}]))"
-                + ("; then na_rm=True leaves those rows out" if what == "variable" else ""))
+                + ("; then na_rm=True leaves those rows out" if what == "variable" else "")
+                + f". The codes are in {rows_text(design.named_data.index, _holding(data[name], codes, use))}")
