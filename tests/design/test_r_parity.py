@@ -126,8 +126,31 @@ def test_rake_and_raking_calibration_differ_as_in_r() -> None:
         assert (abs(se_rake / se_cal - 1) < 1e-5) == equal, (case_id, se_rake, se_cal)
 
 
+@pytest.mark.parametrize("case", _cases("ciprop"))
+def test_replicate_logit_interval_matches_r(case: dict) -> None:
+    """svyciprop(method = "logit") on replicate designs: logit(p) recomputed under every replicate weight (R
+    refits svyglm(quasibinomial)), not the delta method on the replicate SE of p; by domains too."""
+    est, exp = case["estimate"], case["expected"]
+    d = build(case)
+    res = d.proportion(est["variable"], by=est.get("by"))
+    row = f"{est['variable']}{est['level']}"
+    if "by" in est:
+        res = res.xs(row, level=1)
+        assert [str(v) for v in res.index] == exp["levels"]
+    else:
+        res = res.loc[[row]]
+    for col in ("estimate", "se", "ci_low", "ci_high"):
+        close(res[col], exp[col])
+    check_design(d, exp)
+    by_mean = d.mean(est["variable"], by=est.get("by"), ci="logit")  # mean(ci="logit") is the same interval
+    res2 = by_mean.xs(row, level=1) if "by" in est else by_mean.loc[[row]]
+    close(res2["ci_low"], exp["ci_low"])
+    close(res2["ci_high"], exp["ci_high"])
+
+
 def test_the_cases_load() -> None:
-    assert [len(_cases(k)) for k in ("quantile", "degf", "mean", "total", "by_mean", "glm")] == [9, 6, 10, 4, 3, 6]
+    kinds = ("quantile", "degf", "mean", "total", "by_mean", "glm", "ciprop")
+    assert [len(_cases(k)) for k in kinds] == [9, 6, 10, 4, 3, 6, 8]
 
 
 def test_a_step_of_equal_weights_is_an_exact_tie() -> None:

@@ -206,8 +206,12 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
             other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
             if other.any():
                 raise EstimateError(_not_a_proportion(name, col[other]))
-        se = np.sqrt(np.diag(vcov))
-        interval = logit_interval(theta, se, df, level)
+        if d.replicates is not None:  # R's svyciprop refits the logit under every replicate weight
+            from careersurvey.estimation.ciprop import _replicate_logit  # ciprop imports this module
+
+            interval = _replicate_logit(d, V, theta, df, level)
+        else:
+            interval = logit_interval(theta, np.sqrt(np.diag(vcov)), df, level)
     return result_frame(V.names, theta, vcov, df, deff=deff, level=level, ci=interval,
                         statistic="proportion" if ci == "logit" else "mean", interval=ci)
 
