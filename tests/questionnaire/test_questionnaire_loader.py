@@ -235,7 +235,7 @@ def test_brief_error_classes_are_all_covered() -> None:
          "        choices: yesno\n        required: true\n        lable: {ko: \"x\", en: \"y\"}\n",
          "{file}:52: [consent] unknown key 'lable' in item 'consent' of module 'm0_intro' — the keys allowed here "
          "are: name, type, label, hint, choices, required, missing, relevance, range, unit, constraint_message, "
-         "sensitive, scale, reverse, exclusive, rows."),
+         "sensitive, scale, reverse, exclusive, rows, disclosure."),
         ("      - name: overall\n", "      - name: hours\n",
          "{file}:96: [hours] name 'hours' is already used at line 66 — every item, grid, grid row and note needs "
          "its own name."),

@@ -69,6 +69,7 @@ class Variable:
     minimum: float | str | None = None  # the range bounds as values (``range`` is their display text)
     maximum: float | str | None = None
     exclusive: bool = False  # the 0/1 column of a choice that cannot be ticked with any other choice
+    disclosure: str = ""  # disclosure role (direct, key, sensitive, text) or "" when the item has none
 
     @property
     def is_categorical(self) -> bool:
@@ -143,6 +144,7 @@ def build_codebook(q: Questionnaire, lang: LangOption = "both") -> Codebook:
             sensitive=item.sensitive,
             required=item.required,
             grid=grid.name if grid is not None else "",
+            disclosure=item.role or "",
         )
         if item.type == "multiple":
             assert item.choices is not None
@@ -191,6 +193,7 @@ _HEADERS: Mapping[str, Mapping[str, str]] = {
     "sensitive": {"ko": "민감 문항", "en": "Sensitive"},
     "required": {"ko": "필수", "en": "Required"},
     "exclusive": {"ko": "단독 선택 (다른 보기와 함께 선택 불가)", "en": "Exclusive (not combined with other choices)"},
+    "disclosure": {"ko": "공개 위험 역할", "en": "Disclosure"},
 }
 
 
@@ -209,7 +212,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
     header += [_HEADERS["unit"][ui].format(lang=lg) for lg in cb.languages]
     header += [_HEADERS["routing"][ui].format(lang=lg) for lg in cb.languages]
     header += [_HEADERS["rule"][ui]]
-    header += [_HEADERS[k][ui] for k in ("scale", "reverse", "sensitive", "required", "exclusive")]
+    header += [_HEADERS[k][ui] for k in ("scale", "reverse", "sensitive", "required", "exclusive", "disclosure")]
     rows: list[list[object]] = []
     for v in cb.variables:
         row: list[object] = [v.name, v.number, v.module]
@@ -221,6 +224,7 @@ def variable_table(cb: Codebook, ui: str | None = None) -> tuple[list[str], list
         row += [v.routing.get(lg, "") for lg in cb.languages]
         row += [v.routing_source]
         row += [v.scale] + [yes if flag else no for flag in (v.reverse, v.sensitive, v.required, v.exclusive)]
+        row += [v.disclosure]
         rows.append(row)
     return header, rows
 

@@ -30,9 +30,9 @@ from careersurvey.questionnaire.spec import ElementSpec, RowSpec, Text
 from careersurvey.questionnaire.yamlsource import line_of
 
 ITEM_MISSING_CODES = (-7, -8, -9)
-_CHOICE_KEYS = frozenset({"hint", "choices", "required", "missing", "sensitive", "scale", "reverse"})
+_CHOICE_KEYS = frozenset({"hint", "choices", "required", "missing", "sensitive", "scale", "reverse", "disclosure"})
 _NUMBER_KEYS = frozenset({"hint", "required", "missing", "sensitive", "scale", "reverse", "range", "unit",
-                          "constraint_message"})
+                          "constraint_message", "disclosure"})
 #: Keys (other than name, type, label, relevance) each element type may hold; survey/FORMAT.md's table.
 KEYS_FOR: dict[str, frozenset[str]] = {
     "single": _CHOICE_KEYS,
@@ -40,9 +40,9 @@ KEYS_FOR: dict[str, frozenset[str]] = {
     "multiple": _CHOICE_KEYS | {"exclusive"},
     "integer": _NUMBER_KEYS,
     "decimal": _NUMBER_KEYS,
-    "date": frozenset({"hint", "required", "missing", "sensitive", "range", "constraint_message"}),
-    "text": frozenset({"hint", "required", "missing", "sensitive", "constraint_message"}),
-    "grid": frozenset({"hint", "choices", "required", "missing", "sensitive", "rows"}),
+    "date": frozenset({"hint", "required", "missing", "sensitive", "range", "constraint_message", "disclosure"}),
+    "text": frozenset({"hint", "required", "missing", "sensitive", "constraint_message", "disclosure"}),
+    "grid": frozenset({"hint", "choices", "required", "missing", "sensitive", "rows", "disclosure"}),
     "note": frozenset(),
 }
 _ALWAYS = frozenset({"name", "type", "label", "relevance"})
@@ -163,7 +163,8 @@ class ElementChecks:
             required=el.required, missing=tuple(sorted(set(el.missing), reverse=True)),
             range=self.range_of(el, loc), sensitive=el.sensitive, scale=el.scale, reverse=el.reverse,
             unit=el.unit or {}, constraint_message=el.constraint_message or {}, line=line,
-            exclusive=self.exclusive_of(el, loc, choices), **rel,
+            exclusive=self.exclusive_of(el, loc, choices),
+            disclosure=self.disclosure_of(el.disclosure, kind, loc, name), **rel,
         )
         self.declared_reverse[name] = el.reverse if "reverse" in keys else None
         self.defined[name] = item
@@ -183,8 +184,23 @@ class ElementChecks:
             required=grid.required if row.required is None else row.required,
             missing=tuple(sorted(set(missing), reverse=True)),
             sensitive=grid.sensitive if row.sensitive is None else row.sensitive,
-            scale=row.scale, reverse=bool(row.reverse), grid=grid.name, line=line_of(self.raw, loc), **rel,
+            scale=row.scale, reverse=bool(row.reverse), grid=grid.name, line=line_of(self.raw, loc),
+            disclosure=self.disclosure_of(row.disclosure if row.disclosure is not None else grid.disclosure,
+                                          "rating", loc if row.disclosure is not None else loc[:-2], row.name),
+            **rel,
         )
+
+    def disclosure_of(self, role: str | None, kind: str, loc: tuple, name: str) -> str | None:
+        """The disclosure role as declared (None: undeclared; ``Item.role`` makes an undeclared text item ``text``);
+        open text may only be ``direct`` or ``text``, and ``text`` is only for open text."""
+        if role is None:
+            return None
+        if (kind == "text") != (role == "text") and role != "direct":
+            fix = ("declare it direct (it names a person) or text (the default), or drop disclosure:"
+                   if kind == "text" else "open-text items are the text role; declare this item key, sensitive or "
+                                          "direct, or drop disclosure:")
+            self.add(E.DISCLOSURE_FOR_TYPE, loc + ("disclosure",), name, item=name, type=kind, role=role, fix=fix)
+        return role
 
     def choices_of(self, el: ElementSpec, loc: tuple, needs: bool) -> ChoiceList | None:
         if el.choices is None:

@@ -98,6 +98,10 @@ class ErrorCode(Enum):
     HARMONISE_VERSION = ("harmonise: from {version!r} {detail}",
                          "name an earlier version of this questionnaire, once, e.g. from: 1.0.0")
     HARMONISE_ITEM = ("harmonise from {version}: {item!r} {detail}", "{fix}")
+    UNKNOWN_DISCLOSURE = ("item {item!r} has disclosure role {role!r}, which is not a role",
+                          "write one of direct, key, sensitive, text (survey/FORMAT.md, Disclosure roles){close}, "
+                          "or drop disclosure:")
+    DISCLOSURE_FOR_TYPE = ("{type} item {item!r} cannot have disclosure role {role!r}", "{fix}")
     DUPLICATE_TERM = ("glossary term {term!r} is defined twice (first at line {first})", "keep one definition")
 
     @property

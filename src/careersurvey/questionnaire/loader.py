@@ -25,7 +25,8 @@ from careersurvey.questionnaire._scales import ScaleChecks
 from careersurvey.questionnaire.errors import ErrorCode as E
 from careersurvey.questionnaire.errors import Problem, QuestionnaireError, problem
 from careersurvey.questionnaire.model import MISSING_CODES, Choice, ChoiceList, GlossaryEntry, Questionnaire
-from careersurvey.questionnaire.names import QUESTIONNAIRE_ID_RE, SEMVER_RE, ascii_suggestion, name_problem, xml_name_problem
+from careersurvey.questionnaire.names import (QUESTIONNAIRE_ID_RE, SEMVER_RE, ascii_suggestion, did_you_mean,
+                                              name_problem, xml_name_problem)
 from careersurvey.questionnaire.spec import ALLOWED_KEYS, ChoiceSpec, ElementSpec, GlossarySpec, QuestionnaireSpec
 from careersurvey.questionnaire.yamlsource import line_of, load_yaml
 
@@ -131,6 +132,10 @@ class _Loader(ElementChecks, ScaleChecks, HarmoniseChecks):
             allowed = ALLOWED_KEYS.get(self.kind_at(loc[:-1]))
             hint_allowed = ", ".join(allowed) if allowed else "the language codes " + ", ".join(self.languages)
             self.add(E.UNKNOWN_KEY, loc, item, key=loc[-1], where=self.describe(loc[:-1]), allowed=hint_allowed)
+        elif loc and loc[-1] == "disclosure" and err["type"] == "literal_error":
+            got = str(err.get("input"))
+            self.add(E.UNKNOWN_DISCLOSURE, loc, item, role=got,
+                     close=did_you_mean(got.lower(), ("direct", "key", "sensitive", "text")))
         elif err["type"] == "missing":
             self.add(E.MISSING_KEY, loc[:-1], item, key=loc[-1], where=self.describe(loc[:-1]))
         else:

@@ -22,6 +22,11 @@ DONT_KNOW = -8
 NOT_APPLICABLE = -9
 MISSING_CODES: tuple[int, ...] = (NOT_ASKED, REFUSED, DONT_KNOW, NOT_APPLICABLE)
 
+#: Disclosure roles of items for a public-use file (survey/FORMAT.md, Disclosure roles).
+DISCLOSURE_ROLES: tuple[str, ...] = ("direct", "key", "sensitive", "text")
+#: Columns of every dataset that identify a respondent directly, whatever the questionnaire says.
+DIRECT_COLUMNS: tuple[str, ...] = ("respondent_id",)
+
 ItemType = Literal["single", "multiple", "integer", "decimal", "text", "date", "rating"]
 ITEM_TYPES: tuple[str, ...] = ("single", "multiple", "integer", "decimal", "text", "date", "rating")
 #: Types whose answers are codes from a choice list.
@@ -122,8 +127,12 @@ class Item:
     constraint_message: Text = field(default_factory=dict)
     line: int | None = None
     exclusive: tuple[int, ...] = ()
+    disclosure: str | None = None
 
     def __post_init__(self) -> None:
+        if self.disclosure is not None and self.disclosure not in DISCLOSURE_ROLES:
+            raise ValueError(f"item {self.name!r}: disclosure role {self.disclosure!r} is not one of "
+                             f"{', '.join(DISCLOSURE_ROLES)}")
         for name in ("label", "hint", "unit", "constraint_message"):
             object.__setattr__(self, name, _freeze_text(getattr(self, name)))
         object.__setattr__(self, "missing", tuple(self.missing))
@@ -132,6 +141,13 @@ class Item:
     @property
     def is_choice(self) -> bool:
         return self.type in CHOICE_TYPES
+
+    @property
+    def role(self) -> str | None:
+        """The disclosure role: as declared (``disclosure``), else ``text`` for an open-text item, else None."""
+        if self.disclosure is not None:
+            return self.disclosure
+        return "text" if self.type == "text" else None
 
     @property
     def is_numeric(self) -> bool:
@@ -303,6 +319,15 @@ class Questionnaire:
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)
 
+    def disclosure_roles(self) -> Mapping[str, str]:
+        """Data column -> disclosure role: ``respondent_id`` is always direct, then every column of an item with a
+        role (declared, or ``text`` for open text); columns of items without one are not listed."""
+        roles = {col: "direct" for col in DIRECT_COLUMNS}
+        for item in self.items:
+            if item.role is not None:
+                roles.update({col: item.role for col in item.columns()})
+        return MappingProxyType(roles)
+
     def columns(self) -> tuple[str, ...]:
         """Every data column in order (multiple choice expanded to 0/1 columns)."""
         return tuple(c for i in self.items for c in i.columns())
@@ -319,7 +344,7 @@ class Questionnaire:
 
 #: Fields added after questionnaires were released: left out of the canonical rendering while unset, so the
 #: content hash (and the form version made from it) of a questionnaire that does not use them is unchanged.
-_OPTIONAL_FIELDS = frozenset({"name"})
+_OPTIONAL_FIELDS = frozenset({"name", "disclosure"})
 
 
 def _canonical(obj: Any) -> Any:

@@ -19,6 +19,11 @@ Text = dict[str, str]
 
 ElementType = Literal["single", "multiple", "integer", "decimal", "text", "date", "rating", "grid", "note"]
 Bound = Union[int, float, dt.date, str, None]
+Disclosure = Literal["direct", "key", "sensitive", "text"]
+"""Disclosure role of an item for a public-use file (survey/FORMAT.md, Disclosure roles)."""
+_DISCLOSURE_HELP = ("disclosure role for a public-use file: direct (identifies a person by itself: left out), key "
+                    "(a quasi-identifier: risk is measured on the combinations of key items), sensitive (what a "
+                    "re-identification would reveal), text (open text: left out); text items default to text")
 
 
 class _Strict(BaseModel):
@@ -70,6 +75,7 @@ class RowSpec(_Strict):
     sensitive: bool | None = None
     scale: str | None = None
     reverse: bool | None = None
+    disclosure: Disclosure | None = Field(None, description="replaces the grid's disclosure role for this row")
 
 
 class ElementSpec(_Strict):
@@ -92,6 +98,7 @@ class ElementSpec(_Strict):
     exclusive: list[StrictInt] | None = Field(
         None, description="multiple choice: codes that cannot be ticked with any other choice (e.g. 'none')")
     rows: list[RowSpec] | None = None
+    disclosure: Disclosure | None = Field(None, description=_DISCLOSURE_HELP)
 
 
 class ModuleSpec(_Strict):

@@ -1,0 +1,98 @@
+"""Disclosure roles of a dataset's columns: from the questionnaire, or from a declaration file beside it.
+
+A declaration file (``survey/<id>/disclosure.yaml``) maps items to roles for a questionnaire whose released
+versions are frozen::
+
+    questionnaire: stem-careers
+    roles:
+      sex: key
+      pay_exact: sensitive
+
+It adds to the roles the questionnaire declares itself; an item given another role there than in the
+questionnaire is an error, as is an unknown item or role (each names the file, the line and what to do).
+``respondent_id`` is always direct.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+import yaml
+
+from careersurvey.questionnaire.model import DISCLOSURE_ROLES, Questionnaire
+from careersurvey.questionnaire.names import did_you_mean
+from careersurvey.questionnaire.yamlsource import line_of, load_yaml
+
+DECLARATION = "disclosure.yaml"
+
+
+class RolesError(ValueError):
+    """A disclosure declaration that cannot be used: names the file, the line and what to do."""
+
+
+def _where(file: str, raw: object, loc: tuple) -> str:
+    line = line_of(raw, loc)
+    return f"{file}:{line}" if line else file
+
+
+def parse_roles(text: str, q: Questionnaire, file: str = "<roles>") -> Mapping[str, str]:
+    """Item -> role of a declaration file's ``text`` for ``q`` (checked against its items; pure)."""
+    try:
+        raw, _dups = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise RolesError(f"{file}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("roles"), dict):
+        raise RolesError(f"{file}: expected a mapping with 'questionnaire: <id>' and 'roles:' (item: role); "
+                         "see survey/stem-careers/disclosure.yaml")
+    if raw.get("questionnaire") not in (None, q.id):
+        raise RolesError(f"{_where(file, raw, ('questionnaire',))}: the roles are for questionnaire "
+                         f"{raw['questionnaire']!r}, not {q.id!r}; use the declaration of {q.id}")
+    names = {item.name for item in q.items}
+    out: dict[str, str] = {}
+    for name, role in raw["roles"].items():
+        at = _where(file, raw, ("roles", name))
+        if name not in names:
+            raise RolesError(f"{at}: {name!r} is not an item of {q.key}{did_you_mean(str(name), names)}; "
+                             "name an item of the questionnaire")
+        if role not in DISCLOSURE_ROLES:
+            raise RolesError(f"{at}: [{name}] {role!r} is not a disclosure role{did_you_mean(str(role), DISCLOSURE_ROLES)}; "
+                             f"write one of {', '.join(DISCLOSURE_ROLES)}")
+        own = q.item(name).disclosure
+        if own is not None and own != role:
+            raise RolesError(f"{at}: [{name}] declared {role} here but {own} in the questionnaire (line "
+                             f"{q.item(name).line}); keep one")
+        if (q.item(name).type == "text") != (role == "text") and role != "direct":
+            raise RolesError(f"{at}: [{name}] a {q.item(name).type} item cannot have role {role!r}; text is the "
+                             "role of open-text items, which may otherwise only be direct")
+        out[str(name)] = role
+    return MappingProxyType(out)
+
+
+def declaration_path(q: Questionnaire) -> Path | None:
+    """``disclosure.yaml`` beside the questionnaire's file in the survey folder, when there is one."""
+    if not q.source:
+        return None
+    path = Path(q.source).parent / DECLARATION
+    return path if path.is_file() else None
+
+
+def column_roles(q: Questionnaire, declared: Mapping[str, str] | str | Path | None = None) -> Mapping[str, str]:
+    """Data column -> role: the questionnaire's roles (``respondent_id`` direct, open text text) and ``declared``
+    (item -> role, or a declaration file; None: ``disclosure.yaml`` beside the questionnaire, if any)."""
+    if declared is None:
+        declared = declaration_path(q)
+    if isinstance(declared, (str, Path)):
+        path = Path(declared)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RolesError(f"{path}: cannot read the disclosure roles ({exc.strerror}); name an existing file")
+        declared = parse_roles(text, q, str(path))
+    elif declared is not None:
+        declared = parse_roles(yaml.safe_dump({"questionnaire": q.id, "roles": dict(declared)}), q, "roles=")
+    roles = dict(q.disclosure_roles())
+    for name, role in (declared or {}).items():
+        roles.update({col: role for col in q.item(name).columns()})
+    return MappingProxyType(roles)
