@@ -20,6 +20,13 @@ def test_stem_careers_roles_come_from_its_declaration_file() -> None:
     assert roles["respondent_id"] == "direct" and roles["comment"] == "text" and roles["pay_exact"] == "sensitive"
 
 
+def test_the_declaration_is_for_its_version_only() -> None:
+    q = load_questionnaire("stem-careers@1.1.0")
+    assert column_roles(q) == q.disclosure_roles()  # 1.1.0 declares its own (none yet)
+    with pytest.raises(RolesError, match=r"disclosure.yaml:\d+: the roles are for version 1.0.0, not 1.1.0"):
+        column_roles(q, Path(q.source).parent / "disclosure.yaml")
+
+
 def test_roles_given_as_a_mapping_cover_every_column_of_an_item() -> None:
     roles = column_roles(parse_questionnaire(MINI), {"role": "key", "reasons": "sensitive"})
     assert {c: r for c, r in roles.items() if c.startswith("reasons")} == {

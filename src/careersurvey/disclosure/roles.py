@@ -4,6 +4,7 @@ A declaration file (``survey/<id>/disclosure.yaml``) maps items to roles for a q
 versions are frozen::
 
     questionnaire: stem-careers
+    version: 1.0.0          # optional: the version the roles are for
     roles:
       sex: key
       pay_exact: sensitive
@@ -49,6 +50,9 @@ def parse_roles(text: str, q: Questionnaire, file: str = "<roles>") -> Mapping[s
     if raw.get("questionnaire") not in (None, q.id):
         raise RolesError(f"{_where(file, raw, ('questionnaire',))}: the roles are for questionnaire "
                          f"{raw['questionnaire']!r}, not {q.id!r}; use the declaration of {q.id}")
+    if raw.get("version") not in (None, q.version):
+        raise RolesError(f"{_where(file, raw, ('version',))}: the roles are for version {raw['version']}, not "
+                         f"{q.version}; declare the roles of {q.key} in its questionnaire (disclosure:) or pass them")
     names = {item.name for item in q.items}
     out: dict[str, str] = {}
     for name, role in raw["roles"].items():
@@ -71,11 +75,16 @@ def parse_roles(text: str, q: Questionnaire, file: str = "<roles>") -> Mapping[s
 
 
 def declaration_path(q: Questionnaire) -> Path | None:
-    """``disclosure.yaml`` beside the questionnaire's file in the survey folder, when there is one."""
+    """``disclosure.yaml`` beside the questionnaire's file in the survey folder, when there is one for its version
+    (a declaration without ``version:`` is for every version)."""
     if not q.source:
         return None
     path = Path(q.source).parent / DECLARATION
-    return path if path.is_file() else None
+    if not path.is_file():
+        return None
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    version = raw.get("version") if isinstance(raw, dict) else None
+    return path if version in (None, q.version) else None
 
 
 def column_roles(q: Questionnaire, declared: Mapping[str, str] | str | Path | None = None) -> Mapping[str, str]:
