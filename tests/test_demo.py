@@ -221,3 +221,7 @@ def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Pat
     assert res.exit_code == 0, res.output
     printed = [line for line in res.output.splitlines() if any(line.startswith(f"│ {r[0]} ") for r in rows)]
     assert [tuple(c.strip() for c in line.strip("│").split("│")) for line in printed] == rows
+    # and the steps in the same words: the report's weighting text, the command's "steps:" line
+    steps = [line for line in res.output.splitlines() if line.startswith("steps: ")]
+    assert steps and steps[0].startswith("steps: raked on sector_margin, sex_margin, degree_margin, region_margin (")
+    assert f"Weighting: {steps[0].removeprefix('steps: ')}." in section.text

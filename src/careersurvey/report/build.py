@@ -194,7 +194,8 @@ def _weighting_section(study) -> Section:
     return Section(
         id="weighting", title="Weighting", nav="Weighting",
         kpis=(("population", f"{w.sum():,.0f}"), (f"Kish deff ({first})", deff), (f"effective n ({first})", neff)),
-        text=tuple(study.notes), figures=tuple(figs), tables=tuple(tables),
+        text=tuple(study.notes) + tuple(f"Weighting: {step}." for step in summary.history),
+        figures=tuple(figs), tables=tuple(tables),
         methods=("Design weights (inverse selection probabilities of institutions and of persons within them) "
                  "were raked (iterative proportional fitting) to the published margins of the targets file; "
                  "variances use Taylor linearisation over strata and institutions, accounting for the raking."),
