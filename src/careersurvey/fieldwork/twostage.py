@@ -1,0 +1,87 @@
+"""``draw_two_stage``: institutions (PSUs) by :func:`draw_sample`, then persons by simple random sampling
+within each selected institution (all of them where it has ``m`` or fewer).
+
+Per person: ``pi1`` (the institution's inclusion probability), ``pi2`` (m_i / M_i, conditional on the
+institution), ``pi = pi1 * pi2``, ``design_weight = 1/pi``, ``fpc1`` (the first stage's fpc, see
+:mod:`.selection`) and ``fpc2`` (M_i, persons of the institution in the frame), ``stratum`` and
+``design_stratum`` of the first stage, ``psu`` (the institution id) — the columns ``SurveyDesign(...,
+strata="design_stratum", psu=["psu", <person id>], fpc=["fpc1", "fpc2"], weights="design_weight")`` reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.fieldwork.errors import FieldworkError
+from careersurvey.fieldwork.frame import read_frame
+from careersurvey.fieldwork.selection import Sample, draw_sample
+
+
+@dataclass(frozen=True)
+class TwoStageSample:
+    """``units``: the sampled persons with both stages' columns; ``institutions``: the first stage's
+    :class:`Sample`; ``persons_frame``: every person of the frame with ``selected``."""
+
+    units: pd.DataFrame
+    institutions: Sample
+    persons_frame: pd.DataFrame
+    id: str
+
+    @property
+    def strata(self) -> pd.DataFrame:
+        return self.institutions.strata
+
+    @property
+    def joint(self) -> pd.DataFrame | None:
+        return self.institutions.joint
+
+
+def draw_two_stage(institutions: pd.DataFrame | str | Path, persons: pd.DataFrame | str | Path,
+                   n: int | Mapping[str, int], m: int, *, institution: str = "institution",
+                   person: str = "person_id", strata: str | None = None, size: str | None = None,
+                   method: str = "srs", certainty: float | None = None, min_per_stratum: int = 0,
+                   seed: int) -> TwoStageSample:
+    """Two-stage sample: ``n`` institutions (see :func:`draw_sample`), then ``m`` persons in each."""
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise FieldworkError(f"m = {m!r}: the persons per institution must be a whole number >= 1")
+    first = draw_sample(institutions, n, id=institution, strata=strata, size=size, method=method,
+                        certainty=certainty, min_per_stratum=min_per_stratum, seed=seed)
+    pf = read_frame(persons, id=person, text=[institution], what="person frame")
+    people = pf.data.copy()
+    known = set(first.frame[institution])
+    stray = np.flatnonzero(~people[institution].isin(known).to_numpy())
+    if len(stray):
+        raise FieldworkError(f"{institution} {people[institution].iloc[stray[0]]!r} in {pf.where(stray)} is not in "
+                             "the institution frame; correct the code or add the institution",
+                             file=pf.source, column=institution)
+    rng = np.random.default_rng([seed, 2])
+    M = people.groupby(institution)[person].transform("size").to_numpy()
+    keep = np.zeros(len(people), dtype=bool)
+    picked = first.units[institution].tolist()
+    for inst in sorted(picked):
+        pos = np.flatnonzero((people[institution] == inst).to_numpy())
+        take = pos if len(pos) <= m else pos[np.sort(rng.choice(len(pos), size=m, replace=False))]
+        keep[take] = True
+    people["selected"] = keep
+    stage1 = first.units.set_index(institution)
+    units = people[keep].drop(columns="selected").copy()
+    units["M_i"] = M[keep]
+    units["m_i"] = np.minimum(units["M_i"], m)
+    cols = {"stratum": "stratum", "design_stratum": "design_stratum", "certainty": "certainty", "pi": "pi1",
+            "fpc": "fpc1"}
+    for src, dst in cols.items():
+        units[dst] = units[institution].map(stage1[src]).to_numpy()
+    units["psu"] = units[institution]
+    units["pi2"] = units["m_i"] / units["M_i"]
+    units["pi"] = units["pi1"] * units["pi2"]
+    units["design_weight"] = 1 / units["pi"]
+    units["fpc2"] = units["M_i"].astype(float)
+    return TwoStageSample(units=units.reset_index(drop=True), institutions=first, persons_frame=people, id=person)
+
+
+__all__ = ["TwoStageSample", "draw_two_stage"]

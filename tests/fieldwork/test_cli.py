@@ -1,0 +1,67 @@
+"""``careersurvey fieldwork``: the commands over the API, on files written by hand."""
+
+from __future__ import annotations
+
+import stat
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+import careersurvey as cs
+from careersurvey.cli import app
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def frame_xlsx(tmp_path):
+    """A frame typed in Excel: ids as text with leading zeros, strata typed as numbers, one blank row."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["inst_id", "region", "staff"])
+    for i in range(12):
+        ws.append([f"{i:03d}", 1 + i % 2, 10 + 7 * i])
+        if i == 5:
+            ws.append([None, None, None])
+    p = tmp_path / "frame.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_draw_writes_the_sample_and_prints_strata(frame_xlsx, tmp_path):
+    out = tmp_path / "sample.csv"
+    r = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--strata", "region", "--size", "staff",
+            "--method", "sampford", "--n", 6, "--seed", 11, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "Sample drawn (sampford, seed 11)" in r.output and "sample.joint.csv" in r.output
+    back = cs.read_table(out, text=["inst_id", "stratum"])
+    api = cs.draw_sample(frame_xlsx, 6, id="inst_id", strata="region", size="staff", method="sampford", seed=11)
+    assert back["inst_id"].tolist() == api.units["inst_id"].tolist()
+    assert all(len(i) == 3 for i in back["inst_id"])
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_draw_error_names_file_row_and_column(frame_xlsx, tmp_path):
+    wb = openpyxl.load_workbook(frame_xlsx)
+    wb.active["C4"] = "many"
+    wb.save(frame_xlsx)
+    r = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--size", "staff", "--method",
+            "systematic", "--n", 3, "--seed", 1, "--out", tmp_path / "s.csv")
+    assert r.exit_code == 1
+    assert r.output.strip() == (f"error: {frame_xlsx}, column staff: staff must be a number >= 0 in every row; "
+                                "row 4 has 'many': correct the value")
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_draw_two_stage(frame_xlsx, tmp_path):
+    persons = tmp_path / "persons.csv"
+    persons.write_text("person_id,inst_id\n" + "".join(f"p{i:03d},{i % 12:03d}\n" for i in range(60)), encoding="utf-8")
+    out = tmp_path / "sample.xlsx"
+    r = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--strata", "region", "--n", 4,
+            "--persons", persons, "--m", 2, "--seed", 3, "--out", out)
+    assert r.exit_code == 0, r.output
+    back = cs.read_table(out, text=["person_id", "inst_id"])
+    assert len(back) == 8 and set(back.columns) >= {"pi1", "pi2", "pi", "design_weight", "fpc1", "fpc2", "psu"}
