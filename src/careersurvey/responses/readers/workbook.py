@@ -3,23 +3,25 @@
 Before a workbook reaches python-calamine (the fast reader), its bytes are checked: is it a spreadsheet
 at all, is it password-protected (an OLE container holding ``EncryptedPackage``), is the zip complete,
 does it expand to more than a cap (zip bomb), does the sheet claim more rows than the limit. Then the
-sheet's XML is scanned (regular expressions over bytes, no DOM) for what calamine does not report:
-formula cells (their cached value is not what a person typed), hidden rows and columns, merged ranges.
+sheet's XML is streamed through a namespace-aware parser (:mod:`.sheetxml`) for what calamine does not
+report: formula cells (their cached value is not what a person typed), hidden rows and columns, merged
+ranges.
 Legacy .xls files are refused (see :func:`check_spreadsheet`): nothing can check their formulas.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lxml import etree
+
 from careersurvey.responses.problems import ResponsesError
+from careersurvey.responses.readers.sheetxml import SheetScan, column_index, scan_sheet, sheet_targets
 
 #: Largest total uncompressed size of a workbook we open (bytes); a 100,000-row survey sheet is ~60 MB.
 MAX_UNCOMPRESSED = 1 << 30
@@ -54,41 +56,9 @@ def sniff(path: Path) -> str:
     return "text"
 
 
-@dataclass(frozen=True, slots=True)
-class SheetScan:
-    """What the sheet XML says beyond cell values (1-based row numbers, Excel column letters)."""
-
-    dimension_rows: int | None = None
-    hidden_rows: frozenset[int] = frozenset()
-    formulas: tuple[tuple[int, int, str], ...] = ()  # (row, column index 0-based, formula text)
-    merged: tuple[tuple[int, int, int, int, str], ...] = ()  # (row1, col1, row2, col2, "A1:B2")
-    hidden_columns: tuple[tuple[int, int], ...] = ()  # (first, last) 0-based column indices, inclusive
-
-
-def column_index(letters: str) -> int:
-    """0-based index of an Excel column name: ``A`` -> 0, ``AA`` -> 26."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_REL2 = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
-_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
-_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
-_HIDDEN_ROW2 = re.compile(rb'<row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
-_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
-_MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_COL = re.compile(rb'<col\b[^>]*>')
-_COL_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-_COL_MIN = re.compile(rb'\bmin="(\d+)"')
-_COL_MAX = re.compile(rb'\bmax="(\d+)"')
+#: the sheet XML is searched in blocks of this size for marks of formulas, hidden rows and merged ranges
 _SCAN_BLOCK = 16 << 20
 _SCAN_OVERLAP = 1 << 16
-#: what makes a block worth parsing: a hidden row, a formula (or a shared-formula follower), a merged range
-_NEEDLES = (b"hidden=", b"</f>", b't="shared"', b"<mergeCell")
 
 
 class Workbook:
@@ -139,92 +109,32 @@ class Workbook:
             rels = self._read("xl/_rels/workbook.xml.rels")
         except ResponsesError:
             return {}
-        targets = {rid: tgt for rid, tgt in _REL.findall(rels)} | {rid: tgt for tgt, rid in _REL2.findall(rels)}
-        out: dict[str, str] = {}
-        for raw_name, rid in _SHEET_ENTRY.findall(wb):
-            target = targets.get(rid)
-            if target is None:
-                continue
-            t = target.decode()
-            t = t.lstrip("/") if t.startswith("/") else "xl/" + t
-            out[_xml_unescape(raw_name.decode("utf-8"))] = t
-        return out
+        try:
+            return sheet_targets(wb, rels)
+        except etree.XMLSyntaxError as exc:
+            raise ResponsesError(
+                f"the workbook's list of sheets cannot be read ({exc}); the file is damaged: open it in Excel and "
+                "save it again", code="damaged", file=str(self.path)) from None
 
     def scan(self, sheet: str) -> SheetScan:
-        """Formula cells, hidden rows, merged ranges and the claimed dimension of ``sheet``.
+        """Formula cells, hidden rows and columns, merged ranges and the claimed dimension of ``sheet``.
 
-        The sheet XML is streamed in blocks (bounded memory: a 100,000-row sheet is ~400 MB of XML);
-        each block is searched with fast substring tests and parsed with regular expressions only where
-        a formula, a hidden row or a merged range occurs. Blocks overlap so nothing is cut in two.
+        The sheet XML is streamed with a namespace-aware parser (:mod:`.sheetxml`): tags with or without
+        a namespace prefix are read alike, and memory stays bounded by one row.
         """
         member = self._sheet_paths.get(sheet)
         if member is None:
             return SheetScan()
-        dimension_rows: int | None = None
-        hidden: set[int] = set()
-        formulas: dict[tuple[int, int], str] = {}
-        merged: dict[str, tuple[int, int, int, int, str]] = {}
-        hidden_cols: set[tuple[int, int]] = set()
-        tail = b""
-        first = True
         try:
-            with self.zip.open(member) as fh:
-                while True:
-                    block = fh.read(_SCAN_BLOCK)
-                    if not block:
-                        break
-                    if first:
-                        dim = _DIMENSION.search(block, 0, 4096)
-                        dimension_rows = int(dim.group(1)) if dim and dim.group(1) else None
-                        first = False
-                    # substring tests on the block itself, and on the small seam with the previous block;
-                    # the block is copied (tail + block) only where something was found
-                    seam = tail + block[:_SCAN_OVERLAP]
-                    found = [needle for needle in _NEEDLES if needle in block or needle in seam]
-                    if found:
-                        buf = tail + block
-                        if b"hidden=" in found:
-                            hidden.update(int(r) for r in _HIDDEN_ROW.findall(buf))
-                            hidden.update(int(r) for r in _HIDDEN_ROW2.findall(buf))
-                            hidden_cols.update(_hidden_columns(buf))
-                        if b"</f>" in found or b't="shared"' in found:
-                            for c, r, f in _FORMULA.findall(buf):
-                                key = (int(r), column_index(c.decode()))
-                                formulas.setdefault(key, _xml_unescape((f or b"").decode("utf-8", "replace")))
-                        if b"<mergeCell" in found:
-                            for c1, r1, c2, r2 in _MERGE.findall(buf):
-                                ref = f"{c1.decode()}{int(r1)}:{c2.decode()}{int(r2)}"
-                                merged[ref] = (int(r1), column_index(c1.decode()), int(r2),
-                                               column_index(c2.decode()), ref)
-                    tail = block[-_SCAN_OVERLAP:] if len(block) >= _SCAN_OVERLAP else (tail + block)[-_SCAN_OVERLAP:]
-        except (zipfile.BadZipFile, EOFError, OSError, Exception) as exc:  # zlib.error, CRC errors too
+            return scan_sheet(lambda: self.zip.open(member), block=_SCAN_BLOCK, overlap=_SCAN_OVERLAP)
+        except (zipfile.BadZipFile, EOFError, OSError, Exception) as exc:  # XMLSyntaxError, zlib.error, CRC errors
             raise ResponsesError(
                 f"the sheet {sheet!r} cannot be read ({exc}); the workbook is damaged or truncated: open it in "
                 "Excel and save it again", code="damaged", file=str(self.path)) from None
-        return SheetScan(dimension_rows, frozenset(hidden),
-                         tuple((r, c, f) for (r, c), f in sorted(formulas.items())), tuple(merged.values()),
-                         tuple(sorted(hidden_cols)))
 
     def close(self) -> None:
         """Close the zip file."""
         self.zip.close()
-
-
-def _hidden_columns(xml: bytes) -> list[tuple[int, int]]:
-    """(first, last) 0-based indices of the ``<col>`` ranges marked hidden in a piece of sheet XML."""
-    out = []
-    for tag in _COL.findall(xml):
-        if _COL_HIDDEN.search(tag):
-            low, high = _COL_MIN.search(tag), _COL_MAX.search(tag)
-            if low and high:
-                out.append((int(low.group(1)) - 1, int(high.group(1)) - 1))
-    return out
-
-
-def _xml_unescape(text: str) -> str:
-    """Text of an XML attribute or element with the five predefined entities decoded."""
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> Workbook:

@@ -1,0 +1,85 @@
+"""Workbook XML read with a namespace-aware parser: a workbook whose tags carry a namespace prefix
+(``<x:row>``, ``<x:c>``, ``<x:f>``: valid OOXML, written by some libraries) is read like any other."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from careersurvey.responses.readers import read_responses
+from careersurvey.responses.readers.workbook import Workbook
+from careersurvey.responses.validate import validate
+
+from .conftest import GOOD_ROWS, mini, write_template
+
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def prefixed(xml: bytes, prefix: bytes = b"x") -> bytes:
+    """The same SpreadsheetML with every element of the main namespace written as ``prefix:name``."""
+    xml = re.sub(rb"<(/?)([A-Za-z][\w.]*)(?=[\s/>])", rb"<\1" + prefix + rb":\2", xml)
+    out = xml.replace(b'xmlns="' + MAIN + b'"', b"xmlns:" + prefix + b'="' + MAIN + b'"')
+    assert out != xml and b"<" + prefix + b":" in out
+    return out
+
+
+def rewrite(path, dest, parts=("xl/workbook.xml", "xl/worksheets/")):
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith(parts):
+                data = prefixed(data)
+            dst.writestr(info, data)
+    return dest
+
+
+@pytest.fixture
+def marked(tmp_path):
+    """A template with a formula (C4), a merged range (D3:D4), a hidden row (5) and a hidden column (G)."""
+    q = mini()
+    path = write_template(tmp_path / "plain.xlsx", q, [list(r) for r in GOOD_ROWS[:3]])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Responses"]
+    ws["C4"] = "=1+1"
+    ws.merge_cells("D3:D4")
+    ws.row_dimensions[5].hidden = True
+    ws.column_dimensions["G"].hidden = True
+    wb.save(path)
+    return path
+
+
+def test_prefixed_workbook_is_scanned_like_the_plain_one(marked, tmp_path):
+    dest = rewrite(marked, tmp_path / "prefixed.xlsx")
+    plain, pre = Workbook(marked), Workbook(dest)
+    assert pre._sheet_paths == plain._sheet_paths == {"Responses": "xl/worksheets/sheet1.xml",
+                                                      "_meta": "xl/worksheets/sheet2.xml"}
+    expected = plain.scan("Responses")
+    assert expected.formulas == ((4, 2, "1+1"),) and expected.hidden_rows == {5}
+    assert expected.merged == ((3, 3, 4, 3, "D3:D4"),) and expected.hidden_columns == ((6, 6),)
+    assert pre.scan("Responses") == expected  # old code: nothing found (regexes matched only '<row', '<c', '<f')
+
+
+def test_prefixed_workbook_quarantines_the_formula_row(marked, tmp_path):
+    q = mini()
+    dest = rewrite(marked, tmp_path / "prefixed.xlsx")
+    v = validate(read_responses(dest), q)
+    rules = {(p.rule, p.row) for p in v.problems}
+    assert {("formula", 4), ("merged_cell", 3), ("merged_cell", 4), ("hidden_row", 5)} <= rules
+    assert v.table.rows[v.quarantined].tolist() == [3, 4]
+
+
+def test_cells_without_references_and_strict_namespace(tmp_path, marked):
+    """Cells may leave out their r="B4" reference (the column follows the previous cell), and strict OOXML uses
+    another namespace: the formula is still found at its cell."""
+    with zipfile.ZipFile(marked) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    xml = re.sub(rb'(<c) r="[A-Z]+4"', rb"\1", xml)
+    xml = xml.replace(MAIN, b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    dest = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(marked) as src, zipfile.ZipFile(dest, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename))
+    assert Workbook(dest).scan("Responses").formulas == ((4, 2, "1+1"),)
