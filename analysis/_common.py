@@ -4,7 +4,10 @@ Uses only the public API (``import careersurvey as cs``). A *study* is the accep
 (numeric codes), the sampling design variables from the fieldwork's sample file when there is one
 (``sample_design.csv`` beside the store: respondent_id, stratum, psu, fpc, design_weight), raked to the
 population targets, and the derived analysis variables every script shares (scale scores, binary
-intentions, pay gap, readable groups). Each script defines ``run(study) -> cs.AnalysisResult`` and calls
+intentions, each respondent's own pay gap, readable groups). Written for stem-careers 1.1.0, whose items
+ask for the pay of offers received and expected; a store of 1.0.0 answers is read as 1.1.0
+(``cs.load_dataset(store, "stem-careers@1.1.0")``: renamed items carried, the rest not asked). Each script
+defines ``run(study) -> cs.AnalysisResult`` and calls
 ``main(run)`` so it also runs on its own: ``python analysis/rq2_leaving.py --store S --out DIR``.
 """
 
@@ -24,8 +27,8 @@ import careersurvey as cs
 #: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable); declared on every
 #: design, so that no estimate can read a column that still holds one.
 MISSING = cs.MISSING_CODES
-#: A starting offer at global big tech, in 10,000 KRW (KRW 550 million; INSTRUMENT.md: 500-600 million).
-BIG_TECH_OFFER = 55_000
+#: The questionnaire version the scripts are written for (older stores are harmonised to it).
+QUESTIONNAIRE = "stem-careers@1.1.0"
 #: Midpoints of the pay bands (10,000 KRW), used when only the band was given; the open top band at 800M.
 PAY_BAND_MID = {1: 2_000, 2: 4_000, 3: 6_000, 4: 8_500, 5: 12_500, 6: 22_500, 7: 45_000, 8: 80_000}
 ROLE_GROUP = {1: "Undergraduate", 2: "Graduate student", 3: "Graduate student", 4: "Postdoc",
@@ -86,19 +89,28 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
     scores = cs.score_scales(x, q)
     for c in scores.columns:
         new[f"s_{c}"] = scores[c]
-    new["leave_korea"] = (x["ti_leave_korea_5y"] >= 4).astype(float).where(x["ti_leave_korea_5y"].notna())
+    new["leave_korea"] = (x["ti_abroad_5y"] >= 4).astype(float).where(x["ti_abroad_5y"].notna())
     new["leave_science"] = (x["ti_leave_science"] >= 4).astype(float).where(x["ti_leave_science"].notna())
-    pay = x["pay_exact"].where(x["pay_exact"] > 0, x["pay_band"].map(PAY_BAND_MID))
+    pay = x["pay_gross"].where(x["pay_gross"] > 0, x["pay_gross_band"].map(PAY_BAND_MID))
     new["pay_manwon"] = pay
-    new["pay_gap"] = np.log(BIG_TECH_OFFER / pay)  # log of the big-tech offer over own pay
+    # each respondent's own gap: log of the best offer from abroad over own pay; without an offer, of the pay
+    # expected abroad (asked only of those who consider going); the domestic offer's gap likewise
+    new["gap_offer"] = np.log(x["offer_abroad_pay"] / pay)
+    new["gap_expect"] = np.log(x["expect_abroad_pay"] / pay)
+    new["pay_gap"] = new["gap_offer"].fillna(new["gap_expect"])
+    new["gap_source"] = pd.Series(np.where(new["gap_offer"].notna(), "own offer",
+                                           np.where(new["gap_expect"].notna(), "expected pay", None)),
+                                  index=data.index, dtype="object")
+    new["gap_domestic"] = np.log(x["offer_domestic_pay"] / pay)
+    new["offer_abroad_any"] = (x["offer_abroad"] >= 2).astype(float).where(x["offer_abroad"].notna())
     new["role_group"] = x["role"].map(ROLE_GROUP)
     new["sector_name"] = x["sector"].map(SECTOR)
     new["pay_system_name"] = x["pay_system"].map(PAY_SYSTEM)
     new["age_group"] = x["age_band"].map(AGE_GROUP)
     new["female"] = (x["sex"] == 2).astype(float).where(x["sex"].notna())
     new["ai"] = (x["ai_work"] >= 2).astype(float).where(x["ai_work"].notna())
-    new["safe_research"] = ((x["rav_topic"] >= 4) | (x["rav_target"] >= 4)).astype(float).where(
-        x["rav_topic"].notna() | x["rav_target"].notna())
+    new["safe_research"] = ((x["rav_topic_freq"] >= 4) | (x["rav_target_freq"] >= 4)).astype(float).where(
+        x["rav_topic_freq"].notna() | x["rav_target_freq"].notna())  # often or very often
     new["honest_fail_level"] = pd.Categorical(
         x["honest_fail_aware"].map({1: "never heard of it", 2: "heard, no details", 3: "knows it well"}),
         categories=["never heard of it", "heard, no details", "knows it well"])
@@ -107,7 +119,7 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
                                                                 for c in back.choices}),
                                             categories=[c.label.get("en", str(c.code)) for c in back.choices])
     new["standing"] = pd.Categorical(x["hs_rank"].map(STANDING), categories=list(STANDING.values()))
-    new["top_student"] = (x["hs_rank"] == 1).astype(float).where(x["hs_rank"].notna())
+    new["top_student"] = (x["hs_rank"] == 1).astype(float).where(x["hs_rank"].isin(list(STANDING)))
     new["employed"] = (x["role"].isin([4, 5, 6]) | (x["work_now"] == 1)).astype(float)
     rest = data.drop(columns=list(x.columns))
     return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
@@ -143,7 +155,7 @@ def load_study(store: str | Path, sample: str | Path | None = None,
     """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
     inside the targets' scope, design weights outside it); ``design`` and ``base`` are its domain of the
     targets' population (researchers in Korea), after and before raking."""
-    loaded = cs.load_dataset(store, labels=False)
+    loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
     data, q = loaded.data, loaded.questionnaire
     notes: list[str] = []
     sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
@@ -291,7 +303,7 @@ def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
 
 
 #: Readable names of model terms (variables the scripts share).
-TERMS = {"pay_gap": "Pay gap to big tech (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
+TERMS = {"pay_gap": "Own pay gap abroad (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
          "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",
          "s_autonomy": "Research autonomy (1-5)", "s_fear_failure": "Fear of failure (1-5)",
          "s_learn_failure": "Learning from failure (1-5)", "s_recognition": "Social recognition (1-5)",

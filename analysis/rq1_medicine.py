@@ -21,8 +21,9 @@ from _common import TERMS, Study, by_table, coef_table, item_means, label, main,
 KEY, TITLE = "RQ1", "Medical school versus science and engineering"
 QUESTION = ("Why do top science students prefer medical school (\"success is guaranteed\") to science and "
             "engineering?")
-MOTIVES = ("mot_success", "mot_income", "mot_stability", "mot_parents", "mot_interest", "mot_prestige")
-MEDWHY = ("medwhy_guarantee", "medwhy_sci_risky", "medwhy_license")
+MOTIVES = ("mjr_success", "mjr_income", "mjr_stability", "mjr_parent_advice", "mjr_parent_push", "mjr_interest",
+           "mjr_aptitude", "mjr_prestige")
+MEDWHY = ("medwhy_guarantee", "medwhy_sci_risky", "medwhy_license", "medwhy_sci_equal")
 TOP = TERMS["top_student"]
 
 
@@ -54,14 +55,16 @@ def run(study: Study) -> "cs.AnalysisResult":
                     f"(95% CI {top.ci_low:.1%}-{top.ci_high:.1%}) against {rest.estimate:.1%} "
                     f"({rest.ci_low:.1%}-{rest.ci_high:.1%}) of the others; Rao-Scott F = {test.statistic:.2f}, "
                     f"{p_text(test.p_value)}.")
-    data_cons = data["med_considered"].map({1: "not considered", 2: "briefly", 3: "seriously", 4: "applied/admitted"})
+    data_cons = data["med_considered"].map({1: "not considered", 2: "briefly", 3: "seriously", 4: "applied/admitted",
+                                          5: "entered medicine"})
     if data_cons.notna().any():
         test = d.subset(data["med_considered"].notna() & data["role_group"].notna()).chisq("med_considered",
                                                                                            "role_group")
         findings.append(f"Having considered medicine differs by role: Rao-Scott F = {test.statistic:.2f}, "
                         f"{p_text(test.p_value)}.")
     mot = item_means(d, q, MOTIVES)
-    tables.append(cs.Table("motives", "Importance of career motives (1 = not at all, 5 = extremely)", mot))
+    tables.append(cs.Table("motives", "Importance of motives when choosing a university subject (1 = not at all, "
+                           "5 = extremely)", mot))
     figures.append(cs.estimate_plot(mot, "motives", "Importance of motives (mean, 1-5)",
                                     percent=False, xlabel="mean importance"))
     why = item_means(d, q, MEDWHY, top=True)
@@ -77,7 +80,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     olr = d.ordinal(formula)
     tab = coef_table(olr, drop_intercept=False)
     facts = {t: float(tab.loc[t, "estimate"]) for t in tab.index}  # by term name, for checks
-    tab.index = [f"motive: {label(q, t, width=45)}" if t.startswith("mot_") else t for t in tab.index]
+    tab.index = [f"motive: {label(q, t, width=45)}" if t.startswith("mjr_") else t for t in tab.index]
     tables.append(cs.Table("model_med_would", "Proportional-odds model: likelihood of choosing medicine "
                            "today (1-5)", tab, "Design-based ordinal logit; cut-points first (as R svyolr); odds "
                            "ratios per point of importance (1-5), top students against the others."))
@@ -88,7 +91,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     r = tab.loc[TOP]
     findings.append(f"With motives held constant, being a top student multiplies the odds of preferring medicine "
                     f"by {odds_text(r)}.")
-    r = tab.loc[f"motive: {label(q, 'mot_success', width=45)}"]
+    r = tab.loc[f"motive: {label(q, 'mjr_success', width=45)}"]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
                     f"medicine by {odds_text(r)}.")
     return cs.AnalysisResult(

@@ -1,9 +1,13 @@
 """RQ2: who intends to leave Korea or science, and how much do pay gaps, pay by seniority and relative
 deprivation explain it (with failure stigma, psychological safety and autonomy alongside).
 
-Weighted shares with 95% CIs by role and sector; Rao-Scott tests of intention by sector; design-based
-logistic regressions of the two intentions among people in work, and a proportional-odds model of the
-five-point likelihood of moving abroad within five years.
+The pay gap is each respondent's own: the log of the gross annual pay of the best offer received from abroad
+(stock included) over own gross pay; for those without an offer who consider moving abroad, the pay they expect
+there. Weighted shares with 95% CIs by role and sector; Rao-Scott tests of intention by sector; the offers and
+gaps by sector; a design-based logistic regression of moving abroad on the own gap among people in work who
+received an offer from abroad (whose gap is observed whatever their intention), one of leaving science among
+everyone in work (a foreign offer is not what leaving science is weighed against), and a proportional-odds
+model of the five-point likelihood of moving abroad within five years.
 """
 
 from __future__ import annotations
@@ -13,19 +17,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 
 import careersurvey as cs  # noqa: E402
-from _common import EMPLOYED, Study, coef_table, main, odds_text, p_text, prop_table  # noqa: E402
+from _common import EMPLOYED, Study, by_table, coef_table, main, odds_text, p_text, prop_table, rows  # noqa: E402
 
 KEY, TITLE = "RQ2", "Intentions to leave Korea and science"
 QUESTION = ("Who intends to leave Korea, or science, and how much do compensation gaps, pay by seniority rather "
             "than performance and relative deprivation explain it?")
-PREDICTORS = ("pay_gap + C(pay_system_name, Treatment('Seniority')) + s_rel_deprivation + s_fail_stigma"
-              " + s_psych_safety + s_autonomy")
+ATTITUDES = ("C(pay_system_name, Treatment('Seniority')) + s_rel_deprivation + s_fail_stigma + s_psych_safety"
+             " + s_autonomy")
+PREDICTORS = "pay_gap + " + ATTITUDES
 CONTROLS = "female + C(age_group, Treatment('30-39')) + C(sector_name, Treatment('University')) + ai"
+GAP = "Own pay gap abroad (log ratio)"
+
+
+def _offers(d: "cs.SurveyDesign") -> "cs.Table":
+    """Own pay, the best offers and the gaps of people in work, by sector (weighted means, 만원 and logs)."""
+    work = d.subset(EMPLOYED)
+    tab = by_table(work, ["pay_manwon", "offer_abroad_pay", "expect_abroad_pay", "offer_domestic_pay", "gap_offer",
+                          "gap_expect", "gap_domestic", "offer_abroad_any"], "sector_name")
+    tab.index = ["own gross pay (만원)", "best offer from abroad (만원)", "pay expected abroad (만원)",
+                 "best offer in Korea (만원)", "gap to own offer abroad (log ratio)",
+                 "gap to expected pay abroad (log ratio)", "gap to own offer in Korea (log ratio)",
+                 "received an offer from abroad (share)"]
+    return cs.Table("own_offers_sector", "Own pay, offers received and expected, and the gaps, by sector "
+                    "(people in work)", tab, "Weighted means; offers among those who received one, expectations "
+                    "among those who consider moving abroad within five years; gaps are log(offer / own pay), "
+                    "so 1.0 is 2.7 times own pay.", digits=2)
+
+
 def run(study: Study) -> "cs.AnalysisResult":
-    """Intentions to leave Korea and science: shares, tests and design-based models."""
+    """Intentions to leave Korea and science: shares, own offers, tests and design-based models."""
     d = study.design
+    data = rows(d)
     tables, figures, findings = [], [], []
     for outcome, what in (("leave_korea", "moving abroad within 5 years"), ("leave_science", "leaving science")):
         by_role = prop_table(d, outcome, "role_group")
@@ -39,32 +64,60 @@ def run(study: Study) -> "cs.AnalysisResult":
         test = d.subset(d.data[outcome].notna() & d.data[sector].notna()).chisq(outcome, sector)
         findings.append(f"Intention of {what} differs by sector: Rao-Scott F = {test.statistic:.2f} "
                         f"(df {test.ndf:.2f}, {test.ddf:.1f}), {p_text(test.p_value)}.")
-    work = d.subset(EMPLOYED)
+    tables.append(_offers(d))
+    offered = d.subset(d.data["gap_offer"].notna())
+    n_offer = int(data["gap_offer"].notna().sum())
+    pay = offered.quantile("pay_manwon", [0.5]).iloc[0]
+    offer = offered.quantile("offer_abroad_pay", [0.5]).iloc[0]
+    gap = offered.mean("gap_offer").iloc[0]
+    findings.append(f"{n_offer} respondents in work named the pay of their best offer from abroad: median "
+                    f"{offer.estimate:,.0f}만원 against own pay of {pay.estimate:,.0f}만원; on average the offer is "
+                    f"{np.exp(gap.estimate):.1f} times own pay (95% CI {np.exp(gap.ci_low):.1f}-"
+                    f"{np.exp(gap.ci_high):.1f}).")
+    expecting = d.subset(d.data["gap_expect"].notna())
+    if int(data["gap_expect"].notna().sum()) >= 10:
+        e = expecting.mean("gap_expect").iloc[0]
+        findings.append(f"Those who consider moving abroad expect {np.exp(e.estimate):.1f} times their own pay "
+                        f"there (95% CI {np.exp(e.ci_low):.1f}-{np.exp(e.ci_high):.1f}).")
+    # the models: people in work with an offer from abroad, whose own gap is known whatever they intend (the
+    # expected pay is asked only of those who consider leaving, so it cannot explain that consideration)
+    work = d.subset(d.data["gap_offer"].notna() & d.data["employed"].eq(1))
+    everyone = d.subset(EMPLOYED)
     models = {}
-    for outcome, what in (("leave_korea", "moving abroad"), ("leave_science", "leaving science")):
-        fit = work.glm(f"{outcome} ~ {PREDICTORS} + {CONTROLS}", family="binomial")
+    for outcome, what, dom, predictors, who in (
+            ("leave_korea", "moving abroad", work, PREDICTORS, "people in work with an offer from abroad"),
+            ("leave_science", "leaving science", everyone, ATTITUDES, "people in work")):
+        fit = dom.glm(f"{outcome} ~ {predictors} + {CONTROLS}", family="binomial")
         tab = coef_table(fit)
         models[outcome] = tab
-        tables.append(cs.Table(f"model_{outcome}", f"Logistic model: likely {what} (people in work)", tab,
-                               "Design-based logistic regression (linearised SEs); odds ratios per unit."))
+        tables.append(cs.Table(f"model_{outcome}", f"Logistic model: likely {what} ({who})", tab,
+                               "Design-based logistic regression (linearised SEs); odds ratios per unit"
+                               + ("; the pay gap is log(own best offer from abroad / own pay)." if dom is work
+                                  else ".")))
         figures.append(cs.forest_plot(tab, f"model_{outcome}", f"Odds ratios: likely {what}",
                                       caption="95% CIs; orange raises, blue lowers the odds."))
-        for term in ("Failure stigma (1-5)", "Relative deprivation (1-6)", "Pay gap to big tech (log ratio)",
-                     "Research autonomy (1-5)", "Psychological safety (1-5)"):
-            r = tab.loc[term]
-            findings.append(f"{what.capitalize()}: {term} odds ratio {odds_text(r)}.")
-    olr = work.ordinal(f"ti_leave_korea_5y ~ {PREDICTORS} + {CONTROLS}")
+        for term in ("Failure stigma (1-5)", "Relative deprivation (1-6)", GAP, "Research autonomy (1-5)",
+                     "Psychological safety (1-5)"):
+            if term in tab.index:
+                findings.append(f"{what.capitalize()}: {term} odds ratio {odds_text(tab.loc[term])}.")
+    olr = work.ordinal(f"ti_abroad_5y ~ {PREDICTORS} + {CONTROLS}")
     otab = coef_table(olr, drop_intercept=False)
-    tables.append(cs.Table("ordinal_leave_korea_5y", "Proportional-odds model: likelihood of moving abroad "
-                           "within 5 years (1-5)", otab, "Design-based ordinal logit (as R svyolr)."))
+    tables.append(cs.Table("ordinal_ti_abroad_5y", "Proportional-odds model: likelihood of moving abroad for a year "
+                           "or more within 5 years (1-5)", otab, "Design-based ordinal logit (as R svyolr), people in "
+                           "work with an offer from abroad."))
     facts = {f"{o}:{t}": float(models[o].loc[t, "estimate"]) for o in models for t in models[o].index}
+    facts["n_offer_abroad"] = float(n_offer)
     return cs.AnalysisResult(
         key=KEY, title=TITLE, question=QUESTION, tables=tuple(tables), figures=tuple(figures),
         findings=tuple(findings), facts=facts,
         methods=("Shares are weighted with the raked weights; confidence intervals and tests use the "
-                 "stratified cluster design (Taylor linearisation). Intentions count 'likely' or 'very likely'. "
-                 "Models are fitted among people in work, who were asked about pay; the pay gap is the log of a "
-                 "KRW 550 million big-tech offer over own gross pay (exact, or the band midpoint)."),
+                 "stratified cluster design (Taylor linearisation). Intentions count 'likely' or 'very likely'; "
+                 "moving abroad means a stay of a year or more. The pay gap is each respondent's own: the log of "
+                 "the gross annual pay of the best offer received from abroad (stock compensation included) over "
+                 "own gross pay (exact, or the band midpoint). The models of moving abroad are fitted among people in "
+                 "work who received an offer from abroad in the past three years, a domain of the full design; "
+                 "the pay expected abroad, asked only of those who consider going, is described but not "
+                 "modelled. Leaving science is modelled among everyone in work, without the foreign gap."),
     )
 
 

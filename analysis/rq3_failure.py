@@ -21,7 +21,7 @@ KEY, TITLE = "RQ3", "Failure stigma, safe research and leaving"
 QUESTION = ("How strong is failure stigma (a failed project recorded as failure, limiting future funding; safe "
             "goals on purpose), and does it predict risk-avoiding research and intent to leave?")
 SCALES = ("fear_failure", "fail_stigma", "psych_safety", "learn_failure")
-STIG = ("stig_record", "stig_sanction", "stig_funding", "stig_safe", "stig_unused", "stig_tolerant")
+STIG = ("stig_record", "stig_sanction", "stig_funding", "stig_safe", "stig_tolerant", "stig_unknown", "stig_rarely")
 CONTROLS = "female + C(age_group, Treatment('30-39')) + C(sector_name, Treatment('University'))"
 
 

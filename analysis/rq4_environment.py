@@ -20,8 +20,10 @@ KEY, TITLE = "RQ4", "The research environment"
 QUESTION = ("How do researchers rate their environment: short-term evaluation, top-down management, autonomy, "
             "budget cuts, bureaucracy, duplication, support, fragmentation, data access, seniority-based hiring "
             "and pressure toward quickly profitable topics?")
-ENV = ("env_short_eval", "env_topdown", "env_bureau", "env_duplicate", "env_conf_support", "env_fragment",
-       "env_data_access", "env_seniority", "env_commercial")
+ENV = ("env_short_eval", "env_topdown", "env_budget_slow", "env_admin_burden", "env_duplicate", "env_conf_support",
+       "env_fragment", "env_hire_senior", "env_promo_senior", "env_commercial")
+#: Access to data, asked only of those whose research needs such data (data_need), on its own 5-point scale.
+DATA = ("env_data_public", "env_data_health")
 AUTO = ("auto_topic", "auto_method", "auto_schedule", "auto_explore", "auto_judge", "auto_approval")
 
 
@@ -38,6 +40,10 @@ def run(study: Study) -> "cs.AnalysisResult":
     for i in range(min(3, len(env))):
         r = env.iloc[i]
         findings.append(f"{r.estimate:.0%} (95% CI {r.ci_low:.0%}-{r.ci_high:.0%}) agree: {env.index[i]}")
+    access = item_means(d, q, DATA, top=True)
+    tables.append(cs.Table("data_access", "Can use the data they need (mostly or freely), among those who need it",
+                           access, "Weighted share answering 'mostly' or 'freely'; asked only of those whose "
+                           "research needs public-sector or health data."))
     auto = item_means(d, q, AUTO, top=True)
     tables.append(cs.Table("autonomy", "Agreement with statements about research autonomy", auto))
     figures.append(cs.estimate_plot(auto, "autonomy", "Agree: research autonomy"))
@@ -45,7 +51,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)", by_sector))
     figures.append(cs.heatmap(by_sector, "environment_sector", "Agree, by sector (percent)",
                               caption="Weighted percent agreeing or strongly agreeing with each statement."))
-    nums = by_table(d, ["env_budget_cut", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],
+    nums = by_table(d, ["env_budget_cut24", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],
                     "sector_name")
     nums.index = ["R&D budget-cut impact (1-5)", "admin time (% of work)", "months from proposal to funding",
                   "autonomy score (1-5)", "environment-problem score (1-5)"]

@@ -79,13 +79,15 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
         # the latent model: stigma, pay gap and deprivation raise intent; autonomy and safety lower it
         assert rq2[f"{outcome}:Failure stigma (1-5)"] > 0
         assert rq2[f"{outcome}:Relative deprivation (1-6)"] > 0
-        assert rq2[f"{outcome}:Pay gap to big tech (log ratio)"] > 0
         assert rq2[f"{outcome}:Research autonomy (1-5)"] < 0
         assert rq2[f"{outcome}:Psychological safety (1-5)"] < 0
+    # each respondent's own gap (best offer from abroad over own pay) raises the intent to move abroad
+    assert rq2["leave_korea:Own pay gap abroad (log ratio)"] > 0
+    assert "leave_science:Own pay gap abroad (log ratio)" not in rq2 and rq2["n_offer_abroad"] >= 100
     rq3 = demo.results["RQ3"].facts
     assert rq3["stigma_on_safe_research"] > 0 and rq3["stigma_on_leave_science"] > 0
     rq1 = demo.results["RQ1"].facts
-    assert rq1["mot_success"] > 0  # valuing guaranteed success goes with medicine
+    assert rq1["mjr_success"] > 0  # valuing guaranteed success goes with medicine
     assert rq1["Top 4% at high school (grade 1)"] > 0  # the simulated ability raises the wish for medicine
     # the weighted share likely to move abroad covers the population truth of the simulation
     from careersurvey.report.build import load_analysis

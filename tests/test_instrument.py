@@ -800,3 +800,23 @@ def test_110_diff_shows_each_change():
     assert {"honest_fail_aware", "offer_abroad", "offer_domestic", "ti_search"} <= rerouted
     assert [(n.name, n.kind) for n in d.notes] == [("pay_low_check", "added"), ("intro_note", "reworded")]
     assert "notes (2):" in d.as_text() and "intro_note reworded [m0_consent]" in d.as_text()
+
+
+def _longest_agree_run(doc: dict[str, Any], respondent: dict[str, float]) -> int:
+    """The longest run of agree-scale rows asked one after another of ``respondent``."""
+    df = pd.DataFrame([respondent])
+    run = longest = 0
+    for v in variables(doc):
+        if v.get("relevance") and not evaluate(parse(v["relevance"]), df, missing_codes=MISSING_CODES)[0]:
+            continue
+        run = run + 1 if v.get("choices") in ("agree5", "agree6") else 0
+        longest = max(longest, run)
+    return longest
+
+
+def test_110_11_employed_researchers_meet_shorter_runs_of_agree_rows(v100, v110):
+    researcher = {"consent": 1, "elig_stem": 1, "elig_korea": 1, "role": 5, "sector": 2, "work_now": np.nan,
+                  "degree": 4, "ai_work": 1, "nsu": 1, "pay_exact": 8000, "pay_gross": 8000, "abroad_hist": 1,
+                  "ti_leave_korea_5y": 2, "ti_abroad_5y": 2, "offer_abroad": 1, "offer_domestic": 1, "data_need": 4}
+    before, after = _longest_agree_run(v100, researcher), _longest_agree_run(v110, researcher)
+    assert before == 18 and after == 16, (before, after)  # 1.1.0: auto + env (6 + 10) is now the longest run

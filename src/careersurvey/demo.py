@@ -37,7 +37,7 @@ class DemoResult:
 
 
 def run_demo(
-    out: str | Path, *, questionnaire: str = "stem-careers@1.0.0", seed: int = 2026, n_institutions: int = 300,
+    out: str | Path, *, questionnaire: str = "stem-careers@1.1.0", seed: int = 2026, n_institutions: int = 300,
     step: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the demo into ``out`` (created; an existing store there is replaced). ``step`` is told the name

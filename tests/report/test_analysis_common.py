@@ -18,7 +18,7 @@ common = load_analysis("_common")
 def q():
     import careersurvey as cs
 
-    return cs.load_questionnaire("stem-careers@1.0.0")
+    return cs.load_questionnaire("stem-careers@1.1.0")
 
 
 def _frame(q, **values) -> pd.DataFrame:
@@ -29,24 +29,32 @@ def _frame(q, **values) -> pd.DataFrame:
     return df
 
 
-def test_derive_codes_intentions_pay_gap_and_top_box(q) -> None:
-    df = _frame(q, role=[5, 5, 2, 1], sector=[3, 1, 1, 1], ti_leave_korea_5y=[5, 3, -9, 4],
-                ti_leave_science=[4, 1, 2, -7], pay_exact=[5500, -7, -9, -9], pay_band=[-9, 3, -9, -9],
-                med_would=[1, 2, 4, 5], pay_system=[1, 2, -9, -9], sex=[1, 2, -7, 2], hs_rank=[1, 3, -7, 5])
+def test_derive_codes_intentions_own_pay_gap_and_top_box(q) -> None:
+    df = _frame(q, role=[5, 5, 2, 1], sector=[3, 1, 1, 1], ti_abroad_5y=[5, 3, -9, 4],
+                ti_leave_science=[4, 1, 2, -7], pay_gross=[5500, -7, 3000, -9], pay_gross_band=[-9, 3, -9, -9],
+                offer_abroad_pay=[55000, -9, -9, -9], expect_abroad_pay=[-9, 30000, 9000, -9],
+                offer_domestic_pay=[6000, -9, -7, -9], offer_abroad=[2, 1, 1, -9],
+                med_would=[1, 2, 4, 5], pay_system=[1, 2, -9, -9], sex=[1, 2, -7, 2], hs_rank=[1, 3, 6, 5])
     out = common.derive(df, q)
+    assert not hasattr(common, "BIG_TECH_OFFER")  # no constant: every gap is the respondent's own
     assert out["leave_korea"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["leave_korea"][2])
     assert out["leave_korea"][3] == 1.0
     assert out["leave_science"].tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(out["leave_science"][3])
-    # exact pay, else the band midpoint; the gap is the log of a KRW 550 million offer over it
-    assert out["pay_gap"][0] == pytest.approx(np.log(55_000 / 5_500))
-    assert out["pay_gap"][1] == pytest.approx(np.log(55_000 / 6_000))
-    assert np.isnan(out["pay_gap"][2])
+    # own pay: exact, else the band midpoint; the gap: own offer abroad over it, else the pay expected abroad
+    assert out["pay_manwon"].tolist()[:3] == [5500, 6000, 3000]
+    assert out["gap_offer"][0] == pytest.approx(np.log(55_000 / 5_500)) and np.isnan(out["gap_offer"][1])
+    assert out["pay_gap"].tolist()[:3] == pytest.approx([np.log(10), np.log(5), np.log(3)])
+    assert out["gap_source"].tolist() == ["own offer", "expected pay", "expected pay", None]
+    assert np.isnan(out["pay_gap"][3])  # no own pay: no gap
+    assert out["gap_domestic"][0] == pytest.approx(np.log(6000 / 5500)) and np.isnan(out["gap_domestic"][2])
+    assert out["offer_abroad_any"].tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(out["offer_abroad_any"][3])
     assert out["top_med_would"].tolist() == [0.0, 0.0, 1.0, 1.0]
     assert out["pay_system_name"].tolist()[:2] == ["Seniority", "Performance"]
     assert out["female"].tolist()[:2] == [0.0, 1.0] and np.isnan(out["female"][2])
     assert np.isnan(out["sex"][2])  # missing codes become NaN in the analysis copy
-    # top students are grade 1 of the school record; "prefer not to say" is neither top nor other
+    # top students are grade 1 of the school record; no Korean high school (6) is neither top nor other
     assert out["top_student"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["top_student"][2])
+    assert out["top_student"][3] == 0.0
     assert out["standing"].tolist()[:2] == ["Top 4% (grade 1)", "Top 11-23% (grade 3)"]
     assert pd.isna(out["standing"][2]) and out["standing"][3] == "Below top 40%"
     assert "s_fail_stigma" in out and out["s_fail_stigma"].isna().all()  # skipped items: no score

@@ -342,8 +342,7 @@ class SurveyDesign:
         return _tables.table(self, variables, Ntotal=Ntotal, round=round)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
-        """Test of independence as R's ``svychisq``: ``"F"`` (second-order Rao-Scott, R's default), ``"Chisq"``
-        (first-order), ``"Wald"``, ``"adjWald"``, ``"lincom"`` (exact) or ``"saddlepoint"``."""
+        """Rao-Scott test of independence: ``"F"`` (second-order, R's default) or ``"Chisq"`` (first-order)."""
         return _chisq.svychisq(self, row, col, statistic=statistic)
 
     # -- models and weighting: thin doors to careersurvey.estimation.models / careersurvey.estimation.weighting -----------------

@@ -27,6 +27,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from careersurvey.questionnaire.locate import load_registered
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_ASKED, Item, Questionnaire
 from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.store import CODE_SUFFIX, ResponseStore, _version_key, quote
@@ -149,8 +150,6 @@ def _sources(q: Questionnaire, version: str) -> dict[str, str]:
     if version in q.harmonise:
         return dict(q.harmonise[version])
     if _version_key(version) > _version_key(q.version):
-        from careersurvey.questionnaire.locate import load_registered
-
         try:
             newer = load_registered(q.id, version)
         except (FileNotFoundError, ValueError):

@@ -121,7 +121,8 @@ class LatentModel:
     """Coefficients of the latent structure: the simulated truth the analyses should recover.
 
     The intentions are logits on standardised latent traits: ``leave_korea`` and ``leave_science`` rise with
-    failure stigma, pay gap (log of what big tech would pay over own pay) and relative deprivation, and fall
+    failure stigma, pay gap (log of what the person would be paid abroad over own pay) and relative deprivation,
+    and fall
     with autonomy and psychological safety. ``medicine_ability`` is how strongly a student's standing
     (standardised) raises the log-odds of having preferred medical school.
     """
@@ -168,9 +169,13 @@ _FEMALE_BY_SECTOR = {"university": 0.33, "institute": 0.24, "large_firm": 0.19, 
 # annual gross pay, million KRW: median by (sector, senior role) and big-tech offer for comparison
 _PAY_MEDIAN = {"university": 55, "institute": 75, "large_firm": 95, "sme": 48, "startup": 60, "foreign_firm": 150,
                "abroad": 140}
-_ROLE_PAY = {"undergraduate": 0.12, "masters": 0.3, "phd": 0.45, "postdoc": 0.8, "researcher": 1.0,
+_ROLE_PAY = {"undergraduate": 0.12, "masters": 0.3, "phd": 0.45, "postdoc": 0.7, "researcher": 1.0,
              "faculty": 1.6, "other": 0.8}
-BIG_TECH_OFFER = 550.0  # starting offers at global big tech, 500-600 million KRW (INSTRUMENT.md)
+#: What a person would be paid abroad (million KRW a year, stock included), by role; AI work multiplies it, so
+#: that an AI researcher's offer from global big tech is KRW 550 million (INSTRUMENT.md: 500-600 million).
+_ABROAD_PAY = {"undergraduate": 60, "masters": 110, "phd": 130, "postdoc": 90, "researcher": 200, "faculty": 230,
+               "other": 150}
+_AI_ABROAD = 2.75
 
 
 def _categorical(values: np.ndarray, cats: tuple[str, ...]) -> pd.Categorical:
@@ -268,8 +273,14 @@ def make_population(
     autonomy = w_i * u[:, 2] + 0.6 * senior + w_p * e[:, 2]
     pay = (np.array([_PAY_MEDIAN[x] for x in SECTORS])[sec] * np.array([_ROLE_PAY[x] for x in ROLES])[role]
            * np.exp(0.012 * (age - 41) + 0.35 * rng.standard_normal(n)))
-    pay_gap = np.log(BIG_TECH_OFFER / pay)
-    pay_gap_z = (pay_gap - 2.25) / 0.70  # fixed centre and spread of the researchers' pay gap
+    # each person's own outside pay: abroad (the best offer there, or what they would expect) and at home (a
+    # little above own pay: a 출연연 postdoc's best domestic offer is about KRW 40-60 million)
+    abroad_pay = (np.array([_ABROAD_PAY[x] for x in ROLES])[role] * np.where(ai, _AI_ABROAD, 1.0)
+                  * np.exp(0.006 * (age - 41) + 0.25 * rng.standard_normal(n)))
+    domestic_offer = pay * np.exp(0.03 + 0.12 * rng.standard_normal(n))
+    pay_gap = np.log(abroad_pay / pay)
+    working = role != R["undergraduate"]
+    pay_gap_z = (pay_gap - pay_gap[working].mean()) / pay_gap[working].std()  # standardised among researchers
     deprivation = 0.45 * pay_gap_z + 0.35 * (role == R["postdoc"]) + np.sqrt(0.75) * e[:, 3]
     perf = inst["performance_pay"].to_numpy()[idx]
     z = {"stigma": stigma, "safety": safety, "autonomy": autonomy, "deprivation": deprivation,
@@ -280,6 +291,10 @@ def make_population(
         return coef["const"] + sum(v * z[k] for k, v in coef.items() if k != "const")
 
     ability = rng.standard_normal(n)
+    senior_role = np.isin(role, [R["postdoc"], R["researcher"], R["faculty"]])
+    # log-odds of an offer in the past three years: abroad more likely in AI, for the able and the senior
+    offer_abroad_lp = -2.5 + 1.0 * ai + 0.5 * ability + 0.6 * senior_role
+    offer_domestic_lp = -1.0 + 0.3 * ability + 0.3 * senior_role
     st_codes, st_names = pd.factorize(inst["stratum"])
     persons = pd.DataFrame({
         "person": np.arange(n),
@@ -289,7 +304,9 @@ def make_population(
         "sector": _categorical(sec, SECTORS), "region": _categorical(reg, REGIONS),
         "role": _categorical(role, ROLES), "sex": _categorical(female.astype(int), SEXES),
         "degree": _categorical(degree, DEGREES), "age": age.round().astype(int), "ai": ai, "field": fld + 1,
-        "pay": pay.round(1), "pay_gap": pay_gap, "performance_pay": perf,
+        "pay": pay.round(1), "pay_gap": pay_gap, "performance_pay": perf, "abroad_pay": abroad_pay.round(1),
+        "domestic_offer": domestic_offer.round(1), "offer_abroad_lp": offer_abroad_lp,
+        "offer_domestic_lp": offer_domestic_lp,
         "stigma": stigma, "safety": safety, "autonomy": autonomy, "deprivation": deprivation,
         "ability": ability, "leave_korea_lp": logit(model.leave_korea), "leave_science_lp": logit(model.leave_science),
         "prefer_medicine_lp": -0.6 + model.medicine_ability * ability,

@@ -1,10 +1,12 @@
-"""How the simulated population answers stem-careers 1.0.0: its answer plan and derived person variables.
+"""How the simulated population answers stem-careers (1.0.0 and 1.1.0): its answer plan and person variables.
 
-This is the one place that knows the instrument's variable names and codes (survey/stem-careers/1.0.0.yaml)
+This is the one place that knows the instrument's variable names and codes (survey/stem-careers/*.yaml)
 and ties them to the latent truth of ``population.LatentModel``: failure stigma, psychological safety,
-autonomy and relative deprivation drive their scales; the two intentions to leave drive the turnover items;
-a student's standing (``hs_rank``, from the latent ability) drives the wish for medical school. Everything
-not named here is answered generically by ``answers.simulate_answers`` from the questionnaire itself.
+autonomy and relative deprivation drive their scales; the two intentions to leave drive the turnover and
+move-abroad items; a student's standing (``hs_rank``, from the latent ability) drives the wish for medical
+school; each person's own pay abroad and at home (``population``) gives the offers and expectations of 1.1.0.
+The plan names the items of both versions (an item a version lacks is never asked for). Everything not named
+here is answered generically by ``answers.simulate_answers`` from the questionnaire itself.
 """
 
 from __future__ import annotations
@@ -77,6 +79,20 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     # students who went on to STEM careers are assumed better than average); 2% prefer not to say
     band = np.searchsorted(_RANK_CUTS, -p["ability"].to_numpy()) + 1
     out["hs_rank_code"] = np.where(rng.random(n) < 0.02, -7, band)
+    # 1.1.0: own offers and expectations (만원), stock compensation, nationality, who is abroad
+    abroad_pay = p["abroad_pay"].to_numpy() * 100.0
+    out["offer_abroad_manwon"] = np.round(abroad_pay * np.exp(0.10 * rng.standard_normal(n)) / 10) * 10
+    out["expect_abroad_manwon"] = np.round(abroad_pay * np.exp(-0.05 + 0.25 * rng.standard_normal(n)) / 10) * 10
+    out["offer_domestic_manwon"] = np.round(p["domestic_offer"].to_numpy() * 100.0 / 10) * 10
+    stock_sector = np.isin(out["sector_code"].to_numpy(), [3, 5, 6, 7])
+    out["stock_manwon"] = np.where(stock_sector & (rng.random(n) < 0.4),
+                                   np.round(pay * rng.uniform(0.05, 0.4, n) / 10) * 10, 0)
+    out["offer_abroad_lp"] = p["offer_abroad_lp"].to_numpy()
+    out["offer_domestic_lp"] = p["offer_domestic_lp"].to_numpy()
+    out["nationality_code"] = np.select([rng.random(n) < 0.03, rng.random(n) < 0.01], [2, 3], default=1)
+    out["abroad_country_code"] = rng.choice([2, 3, 4, 5, 6, 7, 8, 9], n, p=[.52, .06, .16, .06, .03, .12, .02, .03])
+    out["abroad_employer_code"] = np.where(ai & (rng.random(n) < 0.6), 1,
+                                           rng.choice([2, 3, 4, 5, 6], n, p=[.2, .1, .4, .25, .05]))
     # latent traits, standardised in the sample by Driver
     for c in ("stigma", "safety", "autonomy", "deprivation", "ability", "leave_korea_lp", "leave_science_lp",
               "prefer_medicine_lp", "pay_gap"):
@@ -96,6 +112,10 @@ def respondent_frame(persons: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
 PLAN = AnswerPlan(
     population={
         "lang": ("lang", {1: 1, 2: 2}), "hs_rank": ("hs_rank_code", {v: v for v in (1, 2, 3, 4, 5, -7)}),
+        "nationality": ("nationality_code", {1: 1, 2: 2, 3: 3}),
+        "abroad_country": ("abroad_country_code", {v: v for v in range(2, 10)}),
+        "abroad_employer": ("abroad_employer_code", {v: v for v in range(1, 7)}),
+        "pay_gross_band": ("pay_band_code", {v: v for v in range(1, 9)}),
         "consent": ("one", {1: 1}), "elig_stem": ("one", {1: 1}),
         "elig_korea": ("one", {1: 1}), "role": ("role_code", {v: v for v in range(1, 8)}),
         "work_now": ("work_now_code", {1: 1}), "field": ("field_code", {c: c for v in _FIELDS.values() for c in v}),
@@ -106,7 +126,9 @@ PLAN = AnswerPlan(
         "pay_band": ("pay_band_code", {v: v for v in range(1, 9)}),
         "pay_system": ("pay_system_code", {1: 1, 2: 2, 3: 3}),
     },
-    numeric={"pay_exact": "pay_manwon", "hours_week": "hours", "tenure_years": "tenure",
+    numeric={"pay_exact": "pay_manwon", "pay_gross": "pay_manwon", "hours_week": "hours", "tenure_years": "tenure",
+             "pay_stock": "stock_manwon", "offer_abroad_pay": "offer_abroad_manwon",
+             "expect_abroad_pay": "expect_abroad_manwon", "offer_domestic_pay": "offer_domestic_manwon",
              "env_funding_months": "funding_months", "env_admin_pct": "admin_pct", "pbs_share": "pbs_share",
              "abroad_years": "abroad_years"},
     drivers={
@@ -114,20 +136,25 @@ PLAN = AnswerPlan(
         "fail_stigma": Driver("stigma", 0.8), "psych_safety": Driver("safety", 0.8),
         "autonomy": Driver("autonomy", 0.8), "rel_deprivation": Driver("deprivation", 0.85),
         "fear_failure": Driver("fear", 0.75), "learn_failure": Driver("learning", 0.75),
-        "pay_fair_dist": Driver("pay_fair", 0.75), "pay_fair_proc": Driver("pay_fair", 0.7),
+        "pay_fair_dist": Driver("pay_fair", 0.8), "pay_fair_proc": Driver("pay_fair", 0.8),
         "env_problems": Driver("env", 0.7),
         # the outcomes of RQ2-RQ3: intentions to leave, as logits of the model
-        "ti_think": Driver("leave_any", 0.7), "ti_search": Driver("leave_any", 0.6),
-        "ti_stay": Driver("leave_any", -0.6),
+        "ti_think": Driver("leave_any", 0.8), "ti_search": Driver("leave_any", 0.75),
+        "ti_stay": Driver("leave_any", -0.75), "ti_plan": Driver("leave_any", 0.75),
         "ti_leave_korea_1y": Driver("leave_korea_lp", logit=True, shift=-1.0),
         "ti_leave_korea_5y": Driver("leave_korea_lp", logit=True),
+        "ti_abroad_1y": Driver("leave_korea_lp", logit=True, shift=-1.2),
+        "ti_abroad_5y": Driver("leave_korea_lp", logit=True, shift=-0.2),
+        "offer_abroad": Driver("offer_abroad_lp", logit=True), "offer_domestic": Driver("offer_domestic_lp", logit=True),
         "ti_leave_science": Driver("leave_science_lp", logit=True),
         "rav_topic": Driver("stigma", 0.6), "rav_target": Driver("stigma", 0.55),
+        "rav_topic_freq": Driver("stigma", 0.6, shift=-0.3), "rav_target_freq": Driver("stigma", 0.55, shift=-0.4),
         # RQ1: top students prefer medicine
         "med_would": Driver("prefer_medicine_lp", logit=True),
         "med_considered": Driver("prefer_medicine_lp", 0.6),
         "medwhy_guarantee": Driver("prefer_medicine_lp", 0.4, shift=0.6),
-        "mot_success": Driver("prefer_medicine_lp", 0.6),
+        "mot_success": Driver("prefer_medicine_lp", 0.6), "mjr_success": Driver("prefer_medicine_lp", 0.6),
+        "medwhy_sci_equal": Driver("prefer_medicine_lp", -0.3, shift=-0.5),
         "js_salary": Driver("neg_deprivation", 0.6), "js_indep": Driver("autonomy", 0.5),
         "js_overall": Driver("leave_any", -0.5), "back_intent": Driver("return_lp", logit=True),
         # RQ5: reforms differ in how much they would help
