@@ -90,8 +90,21 @@ def check_svyquantile(d, est: dict, exp: dict) -> None:
         close(res[column], exp[column])
 
 
+def check_svychisq(d, est: dict, exp: dict) -> None:
+    res = d.chisq(est["row"], est["col"], statistic=est["statistic"])
+    close(res.statistic, exp["statistic"])
+    if est["statistic"] == "lincom":
+        # R needs CompQuadForm for the exact distribution; without it (Debian) R uses the saddlepoint, which is
+        # off by up to a third in these tails: ours is exact (tested below against closed forms and simulation)
+        assert 0.75 < res.p_value / exp["p_value"] < 1.3
+        return
+    close(res.p_value, exp["p_value"])
+    if exp["parameter"]:
+        close([res.ndf, res.ddf][: len(exp["parameter"])], exp["parameter"])
+
+
 CHECKERS = {"svyvar": check_svyvar, "svyttest": check_svyttest, "svytable": check_svytable,
-            "svyciprop": check_svyciprop, "svyquantile": check_svyquantile}
+            "svyciprop": check_svyciprop, "svyquantile": check_svyquantile, "svychisq": check_svychisq}
 
 
 @pytest.mark.parametrize("case", _cases())
@@ -293,3 +306,32 @@ def test_quantile_refuses_missing_codes_in_every_rule() -> None:
             d.quantile("pay", qrule=rule)
     assert d.quantile("hours", [0.5], qrule="hf7")["estimate"].iloc[0] in set(d.data["hours"]) | {
         float(np.mean(sorted(d.data["hours"])[3:5]))}  # a clean column of the same data works
+
+
+# -- svychisq: the exact distribution of lincom ------------------------------------------------------------------
+def test_exact_sum_of_chisquares_equals_closed_forms_and_simulation() -> None:
+    from scipy import stats
+
+    from careersurvey.estimation.quadform import imhof, pfsum_exact, pfsum_saddlepoint
+
+    # equal eigenvalues: the sum is a scaled chi-square, over chi2_ddf/ddf an F
+    np.testing.assert_allclose(pfsum_exact(20.0, [0.7] * 3, 12.5), stats.f.sf(20 / 2.1, 3, 12.5), rtol=1e-12)
+    np.testing.assert_allclose(pfsum_exact(7.0, [1.5] * 3, np.inf), stats.chi2.sf(7 / 1.5, 3), rtol=1e-12)
+    np.testing.assert_allclose(pfsum_exact(120.0, [1.1], 197.0), stats.f.sf(120 / 1.1, 1, 197), rtol=1e-10)
+    # unequal: Ruben's series and Imhof's inversion agree, and a simulation agrees with both
+    a, ddf, x = np.array([2.5, 0.6]), 69.9, 20.0
+    exact = pfsum_exact(x, a, ddf)
+    np.testing.assert_allclose(exact, imhof(np.append(a, -x / ddf), np.array([1, 1, ddf]), 0.0), rtol=1e-8)
+    rng = np.random.default_rng(20261203)
+    n = 400_000
+    sim = ((a[:, None] * rng.chisquare(1, (2, n))).sum(0) / (rng.chisquare(ddf, n) / ddf) > x).mean()
+    assert abs(sim - exact) < 4 * np.sqrt(exact * (1 - exact) / n)
+    assert abs(pfsum_saddlepoint(x, a, ddf) - exact) > 4 * np.sqrt(exact * (1 - exact) / n)  # R's is approximate
+
+
+def test_chisq_statistics_print_and_refuse_unknown(dclus1) -> None:
+    text = str(dclus1.chisq("sch_wide", "stype", statistic="adjWald"))
+    assert text.startswith("Design-based Wald test of association (adjusted)") and "ndf = 2.0000, ddf = 13.0000" in text
+    assert "X-squared = " in str(dclus1.chisq("sch_wide", "stype", statistic="saddlepoint"))
+    with pytest.raises(cs.EstimateError, match="statistic='LR': use 'F'"):
+        dclus1.chisq("sch_wide", "stype", statistic="LR")

@@ -65,3 +65,26 @@ def test_draw_two_stage(frame_xlsx, tmp_path):
     assert r.exit_code == 0, r.output
     back = cs.read_table(out, text=["person_id", "inst_id"])
     assert len(back) == 8 and set(back.columns) >= {"pi1", "pi2", "pi", "design_weight", "fpc1", "fpc2", "psu"}
+
+
+def test_rates_prints_counts_and_every_rate_by_stratum(tmp_path):
+    p = tmp_path / "sample.csv"
+    p.write_text("respondent_id,stratum,disposition,w\n01,01,1.1,2\n02,01,1.2,2\n03,01,2.11,2\n04,02,3.19,5\n"
+                 "05,02,4.10,5\n06,02,1.1,5\n07,02,2.27,5\n", encoding="utf-8")
+    r = run("fieldwork", "rates", "--sample", p, "--by", "stratum")
+    assert r.exit_code == 0, r.output
+    api = cs.response_rates(cs.read_sample(p, text=["disposition", "stratum"]), by="stratum")
+    lines = r.output.splitlines()
+    rr2 = next(line for line in lines if line.startswith("│ RR2 "))
+    assert [c.strip() for c in rr2.strip("│").split("│")][1:] == [f"{v:.3f}" for v in api.table["RR2"]]
+    assert "e = CASRO" in r.output
+    w = run("fieldwork", "rates", "--sample", p, "--weights", "w", "--e", "0.5")
+    assert w.exit_code == 0 and "e = 0.5 (given)" in w.output and "weighted by w" in w.output
+
+
+def test_rates_with_an_unknown_code_names_file_and_rows(tmp_path):
+    p = tmp_path / "sample.csv"
+    p.write_text("respondent_id,disposition\n01,1.1\n02,5.1\n", encoding="utf-8")
+    r = run("fieldwork", "rates", "--sample", p)
+    assert r.exit_code == 1
+    assert r.output.startswith(f"error: {p}, column disposition: unknown disposition code: '5.1' in row 3; use")

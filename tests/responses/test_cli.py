@@ -69,7 +69,8 @@ def test_status_problems_export(tmp_path, q10, monkeypatch):
     assert counts["rows_in"] == counts["accepted"] + counts["quarantined"] == 4
     probs = run("problems", "--store", db)
     assert "[quarantine]" in probs.stdout and "row 6" in probs.stdout and "formula" in probs.stdout
-    run("import", DATA / "kobo" / "kobo_values.csv", "--store", db, "-q", "stem-mini@1.0.0")
+    run("import", DATA / "kobo" / "kobo_values.csv", "--store", db, "-q", "stem-mini@1.0.0",
+        "--form-version", "vKoboA=1.0.0", "--form-version", "vKoboB=1.0.0")  # both versions read as 1.0.0
     probs = run("problems", "--store", db)
     assert probs.exit_code == 0, probs.output
     assert "[warning] kobo_values.csv: column 'hours' is not an item of stem-mini@1.0.0" in probs.stdout.replace(

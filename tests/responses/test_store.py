@@ -256,10 +256,33 @@ def test_mixed_version_export_stores_each_row_with_its_version(tmp_path):
 def test_unmapped_form_version_is_a_clear_error(tmp_path):
     from .conftest import DATA
 
-    with pytest.raises(ResponsesError, match=r"kobo_values.xlsx: rows carry form versions vKoboA, vKoboB that match "
-                                             r"none of the questionnaire versions 1.0.0, 1.1.0; map them with "
-                                             r"--form-version EXPORT_VERSION=QUESTIONNAIRE_VERSION$"):
-        import_responses(DATA / "kobo" / "kobo_values.xlsx", tmp_path / "s.duckdb", [mini("1.0.0"), mini("1.1.0")])
+    path = DATA / "kobo" / "kobo_values.xlsx"
+    with pytest.raises(ResponsesError) as err:
+        import_responses(path, tmp_path / "s.duckdb", [mini("1.0.0"), mini("1.1.0")])
+    assert str(err.value) == (
+        f"{path}: rows carry 2 form versions (vKoboA: 4 rows, vKoboB: 2 rows) and vKoboA, vKoboB are mapped to none "
+        "of the questionnaire versions given (stem-mini@1.0.0, stem-mini@1.1.0); rows of different form versions may "
+        "differ in what was asked, so each needs its questionnaire version: pass each with -q and map every form "
+        "version (--form-version vKoboA=VERSION --form-version vKoboB=VERSION; in Python form_versions={...}); "
+        "nothing was stored")
+
+
+def test_several_form_versions_with_one_questionnaire_stop(tmp_path):
+    """Old code: with one questionnaire version given, every row of the two-version export was stored as that
+    version and nothing said so. Each form version needs a mapping, or the import stops."""
+    from .conftest import DATA
+
+    path = DATA / "kobo" / "kobo_values.xlsx"
+    db = tmp_path / "s.duckdb"
+    with pytest.raises(ResponsesError) as err:
+        import_responses(path, db, mini("1.1.0"))
+    assert err.value.code == "version" and "vKoboA, vKoboB are mapped to none of the questionnaire versions " \
+        "given (stem-mini@1.1.0)" in str(err.value)
+    with pytest.raises(ResponsesError, match="vKoboA is mapped to none"):  # one mapped is not enough
+        import_responses(path, db, mini("1.1.0"), form_versions={"vKoboB": "1.1.0"})
+    assert ResponseStore(db).counts()["imports"] == 0
+    (r,) = import_responses(path, db, mini("1.1.0"), form_versions={"vKoboA": "1.1.0", "vKoboB": "1.1.0"})
+    assert (r.rows_in, r.version) == (6, "1.1.0")
 
 
 def test_raw_cells_beside_clean_values(tmp_path, q10):

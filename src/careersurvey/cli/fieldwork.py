@@ -63,3 +63,68 @@ def draw(
         table.add_row(shown(row.stratum), f"{row.N_h:,}", f"{row.n_h:,}", f"{row.certainty:,}", f"{row.sum_pi:,.4g}")
     console(wrap=True).print(table)
     say(f"wrote {len(sample.units):,} sampled {'persons' if persons else 'units'} to {', '.join(map(str, files))}")
+
+
+@app.command("rates")
+def rates(
+    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): one row per sampled case with "
+                                "its final AAPOR disposition code."),
+    by: Optional[list[str]] = typer.Option(None, "--by", help="Column to give rates by, e.g. stratum (repeatable)."),
+    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    weights: Optional[str] = typer.Option(None, "--weights", help="Column of base weights (default: unweighted)."),
+    e: str = typer.Option("casro", "--e", help="Share of unknown-eligibility cases taken as eligible: casro "
+                          "(eligible share of the known, per group) or a number from 0 to 1."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Response store: completes and partials are "
+                                         "taken from it by respondent id, the other codes from the file."),
+    questionnaire: Optional[str] = typer.Option(None, "--questionnaire", help="With --store: id or id@version."),
+    id: str = typer.Option("respondent_id", "--id", help="Column of the respondent id (read as text)."),
+) -> None:
+    """AAPOR response, cooperation, refusal and contact rates (RR1-6, COOP1-4, REF1-3, CON1-3), overall and by group."""
+    from careersurvey.fieldwork import FieldworkError, assign_dispositions, read_sample, response_rates
+
+    try:
+        e_value: str | float = e if e == "casro" else float(e)
+    except ValueError:
+        fail(f"--e {e}: give casro or a number from 0 to 1")
+    try:
+        frame = read_sample(sample, id=id, text=[disposition, *(by or [])])
+        if store is not None:
+            filled = assign_dispositions(frame, store, questionnaire, id=id, disposition=disposition,
+                                         source=str(sample))
+            for note in filled.notes:
+                say(("note:", "yellow"), " ", note, err=True)
+            frame = filled.sample
+        result = response_rates(frame, disposition=disposition, by=by or None, weights=weights, e=e_value,
+                                source=str(sample))
+    except FieldworkError as exc:
+        fail(str(exc))
+    _print_rates(result)
+
+
+def _print_rates(result) -> None:
+    """Counts and e per group, then the rates with one column per group."""
+    from careersurvey.fieldwork.codes import GROUPS
+    from careersurvey.fieldwork.rates import RATES
+
+    t = result.table
+    weighted = result.weights is not None
+    counts = Table(title="Final dispositions" + (f" (weighted by {shown(result.weights)})" if weighted else ""))
+    counts.add_column(shown(t.index.name))
+    for c in ("n", *GROUPS, "e"):
+        counts.add_column(c, justify="right")
+    for name, row in t.iterrows():
+        cells = [f"{row[c]:,.1f}" if weighted else f"{int(row[c]):,}" for c in ("n", *GROUPS)]
+        counts.add_row(shown(name), *cells, "-" if row["e"] != row["e"] else f"{row['e']:.3f}")
+    console(wrap=True).print(counts)
+    table = Table(title="AAPOR outcome rates" + (" (weighted)" if weighted else ""))
+    table.add_column("rate")
+    for name in t.index:
+        table.add_column(shown(name), justify="right")
+    for rate in RATES:
+        table.add_row(rate, *("-" if v != v else f"{v:.3f}" for v in t[rate]))
+    console(wrap=True).print(table)
+    e_said = "CASRO (eligible share of the cases of known eligibility, per group)" if result.e == "casro" else \
+        f"{float(result.e):g} (given)"
+    say(f"e = {e_said}; '-': the rate's denominator is 0")
+    for note in result.notes:
+        say(("note:", "yellow"), " ", note)

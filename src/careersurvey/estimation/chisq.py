@@ -1,9 +1,14 @@
-"""Rao-Scott tests of independence in a two-way table under the design, as R's ``svychisq``.
+"""Tests of independence in a two-way table under the design, as R's ``svychisq``, every statistic.
 
 The Pearson X² of the weighted table (scaled to the number of rows) is divided by the mean generalised
 design effect: ``statistic="F"`` is the second-order correction (F on d0 and d0·df degrees of freedom, d0
 from the eigenvalues of the design-effect matrix Δ), ``"Chisq"`` the first-order one (X²/mean(δ) against
-χ² on (r-1)(c-1) df). The cell proportions' covariance comes from the design's one variance engine.
+χ² on (r-1)(c-1) df). ``"lincom"`` and ``"saddlepoint"`` refer X² itself to its asymptotic distribution, a
+sum of the eigenvalues of Δ times χ²₁ over an independent χ² on d0·df degrees of freedom: exactly
+(numerical inversion, R's "integration") or by R's saddlepoint approximation
+(:mod:`careersurvey.estimation.quadform`). ``"Wald"`` and ``"adjWald"`` test the interaction cells of the
+estimated population totals directly (Koch et al.; the adjusted one on df - ndf + 1 denominator df). The
+covariances come from the design's one variance engine.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ import pandas as pd
 from scipy import stats
 
 from careersurvey.estimation.codes import refuse_missing_codes
-from careersurvey.estimation.estimators import EstimateError, Variables, mean_estimate, require_columns
-from careersurvey.estimation.variance import one_blas_thread
+from careersurvey.estimation.estimators import EstimateError, Variables, estimate, mean_estimate, require_columns
+from careersurvey.estimation.quadform import pfsum_exact, pfsum_saddlepoint
+from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
+
+STATISTICS = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint")
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,9 @@ class ChisqResult:
 
     def __str__(self) -> str:
         """As R prints the htest: method, the variables, the statistic with its df, the p-value."""
-        if np.isfinite(self.ddf):
+        if np.isnan(self.ndf):  # lincom, saddlepoint: X² against a sum of chi-squares
+            head = f"X-squared = {self.statistic:.4f}"
+        elif np.isfinite(self.ddf):
             head = f"F = {self.statistic:.4f}, ndf = {self.ndf:.4f}, ddf = {self.ddf:.4f}"
         else:
             head = (f"X-squared = {self.statistic:.4f}, df = {self.ndf:g} (first-order corrected "
@@ -64,8 +74,9 @@ def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:
 @one_blas_thread
 def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     """Rao-Scott test of independence of ``row`` and ``col`` (rows with either missing are left out)."""
-    if statistic not in ("F", "Chisq"):
-        raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)")
+    if statistic not in STATISTICS:
+        raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott), 'Chisq' (first-order), "
+                            "'Wald', 'adjWald', 'lincom' or 'saddlepoint' (as R's svychisq)")
     data = design.data
     require_columns(data, (row, col), "chisq() variable")
     refuse_missing_codes(design, (row, col), "chisq() variable")
@@ -111,6 +122,19 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
         pearson = float(np.sum((table - expected) ** 2 / expected))
     eig = tuple(float(x) for x in np.sort(np.linalg.eigvals(delta).real)[::-1])
     frame = pd.DataFrame(table, index=pd.Index(rlev, name=row), columns=pd.Index(clev, name=col))
+    if statistic in ("Wald", "adjWald"):
+        stat, ndf, ddf = _wald(d, rcode, ccode, ok, nr, nc, nu, statistic == "adjWald")
+        return ChisqResult(stat, ndf, ddf, float(stats.f.sf(stat, ndf, ddf)),
+                           "Design-based Wald test of association" + (" (adjusted)" if statistic == "adjWald" else ""),
+                           pearson, stat, eig, frame)
+    if statistic in ("lincom", "saddlepoint"):
+        lam = np.linalg.eigvals(delta).real
+        exact = statistic == "lincom"
+        ddf = float("inf") if design.replicates is not None else d0 * nu  # R: pchisqsum on replicate designs
+        p = (pfsum_exact if exact else pfsum_saddlepoint)(pearson, lam, ddf)
+        method = ("Pearson's X^2: asymptotic exact distribution" if exact
+                  else "Pearson's X^2: saddlepoint approximation")
+        return ChisqResult(pearson, float("nan"), ddf, p, method, pearson, pearson, eig, frame)
     if statistic == "F":
         f = pearson / tr
         return ChisqResult(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)),
@@ -121,8 +145,38 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
                        "Pearson's X^2: Rao & Scott adjustment (first-order)", pearson, adjusted, eig, frame)
 
 
+def _wald(d, rcode, ccode, ok, nr: int, nc: int, nu: float, adjusted: bool) -> tuple[float, float, float]:
+    """R's Wald test: the estimated totals of cells, row and column margins and N (one covariance from the
+    design), the cells' departures from independence (cell - row·col/N) by the delta method, and the Wald
+    statistic of those in rows 2.. and columns 2.. (F on (r-1)(c-1) and df, or the adjusted form)."""
+    cell = np.where(ok, rcode + nr * ccode, -1)
+    cols = ([(cell == j).astype(float) for j in range(nr * nc)] + [((rcode == i) & ok).astype(float) for i in range(nr)]
+            + [((ccode == j) & ok).astype(float) for j in range(nc)] + [ok.astype(float)])
+    V = Variables(tuple(cols), tuple(map(str, range(len(cols)))), ~ok)
+    cells, cov = estimate(d, V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w))
+    k = nr * nc
+    rows, colsum, total = cells[k:k + nr], cells[k + nr:k + nr + nc], cells[-1]
+    grid_r, grid_c = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
+    jac = np.hstack([np.eye(k),
+                     -(grid_r[:, None] == np.arange(nr)[None, :]).astype(float) * (colsum[grid_c] / total)[:, None],
+                     -(grid_c[:, None] == np.arange(nc)[None, :]).astype(float) * (rows[grid_r] / total)[:, None],
+                     (rows[grid_r] * colsum[grid_c] / total**2)[:, None]])
+    y = cells[:k] - rows[grid_r] * colsum[grid_c] / total
+    vy = jac @ cov @ jac.T
+    use = (grid_r > 0) & (grid_c > 0)
+    stat = float(y[use] @ np.linalg.solve(vy[np.ix_(use, use)], y[use]))
+    ndf = float((nr - 1) * (nc - 1))
+    if adjusted:
+        ddf = nu - ndf + 1
+        return stat * ddf / (ndf * nu), ndf, ddf
+    return stat / ndf, ndf, float(nu)
+
+
 def _nu(design) -> int:
-    """R's svychisq df: distinct PSUs minus distinct strata over the rows the design holds."""
+    """R's svychisq df: distinct PSUs minus distinct strata over the rows the design holds (on a replicate
+    design, R's degf: the rank of the replicate weights minus one)."""
+    if design.replicates is not None:
+        return design.design_df
     stage = design.stages[0]
     active = design.active
     rows = slice(None) if active is None else active

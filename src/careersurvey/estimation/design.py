@@ -342,7 +342,8 @@ class SurveyDesign:
         return _tables.table(self, variables, Ntotal=Ntotal, round=round)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
-        """Rao-Scott test of independence: ``"F"`` (second-order, R's default) or ``"Chisq"`` (first-order)."""
+        """Test of independence as R's ``svychisq``: ``"F"`` (second-order Rao-Scott, R's default), ``"Chisq"``
+        (first-order), ``"Wald"``, ``"adjWald"``, ``"lincom"`` (exact) or ``"saddlepoint"``."""
         return _chisq.svychisq(self, row, col, statistic=statistic)
 
     # -- models and weighting: thin doors to careersurvey.estimation.models / careersurvey.estimation.weighting -----------------

@@ -20,8 +20,6 @@ replicate weight). The SE is the interval's width over 2 t, as R reports it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -31,6 +29,7 @@ from careersurvey.estimation.estimators import (
     EstimateError, Variables, WeightedCDF, _as_names, _is_categorical, _prepare, by_domains, design_df, mean_estimate,
 )
 from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
+from careersurvey.estimation.quadform import zeroin
 from careersurvey.estimation.variance import one_blas_thread
 
 QRULES = ("math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9")
@@ -235,55 +234,11 @@ def _score_interval(d, x, p, rule: str, df: float, level: float) -> tuple[float,
         return float(m[0] / math.sqrt(v[0, 0])) - limit
 
     crit_hi = stats.t.isf(alpha / 2, df) if np.isfinite(df) else stats.norm.isf(alpha / 2)
-    q_low = zeroin(lambda th: score(th, crit_hi), lower, upper, tol)
-    q_up = zeroin(lambda th: score(th, -crit_hi), lower, upper, tol)
+    try:
+        q_low = zeroin(lambda th: score(th, crit_hi), lower, upper, tol)
+        q_up = zeroin(lambda th: score(th, -crit_hi), lower, upper, tol)
+    except ValueError:
+        raise EstimateError("interval_type='score': the score test does not change sign over the range of the "
+                            "data (too few distinct values or rows?); use interval_type='mean'.") from None
     w = d.w
     return qrule(rule, x, w, float(np.mean(xs <= q_low))), qrule(rule, x, w, float(np.mean(xs <= q_up)))
-
-
-def zeroin(f: Callable[[float], float], ax: float, bx: float, tol: float, maxit: int = 1000) -> float:
-    """R's ``uniroot`` (Brent's zeroin, R_zeroin2), step for step: the same iterates give the same root."""
-    eps = float(np.finfo(float).eps)
-    fa, fb = f(ax), f(bx)
-    if fa * fb > 0:
-        raise EstimateError("score interval: the score test does not change sign over the data's range "
-                            "(too few distinct values?); use interval_type='mean'.")
-    a, b = ax, bx
-    c, fc = a, fa
-    if fa == 0:
-        return a
-    if fb == 0:
-        return b
-    for _ in range(maxit + 1):
-        prev_step = b - a
-        if abs(fc) < abs(fb):
-            a, b, c = b, c, b
-            fa, fb, fc = fb, fc, fb
-        tol_act = 2 * eps * abs(b) + tol / 2
-        new_step = (c - b) / 2
-        if abs(new_step) <= tol_act or fb == 0:
-            return b
-        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
-            cb = c - b
-            if a == c:
-                t1 = fb / fa
-                p = cb * t1
-                q = 1.0 - t1
-            else:
-                q, t1, t2 = fa / fc, fb / fc, fb / fa
-                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
-                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
-            if p > 0:
-                q = -q
-            else:
-                p = -p
-            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
-                new_step = p / q
-        if abs(new_step) < tol_act:
-            new_step = tol_act if new_step > 0 else -tol_act
-        a, fa = b, fb
-        b += new_step
-        fb = f(b)
-        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
-            c, fc = a, fa
-    return b

@@ -80,7 +80,7 @@ def read_frame(frame: pd.DataFrame | str | Path, *, id: str, text: Sequence[str]
         if len(bad):
             shown = data[c].iloc[bad[0]]
             raise FieldworkError(f"{c} must be a number >= 0 in every row; {out.where(bad)} "
-                                 f"{'has' if len(bad) == 1 else 'have'} {shown!r}"
+                                 f"{'has' if len(bad) == 1 else 'have'} {str(shown)!r}"
                                  f"{' and others' if len(bad) > 1 else ''}: correct the value", file=source,
                                  row=None, column=c)
         data[c] = values.astype(float)

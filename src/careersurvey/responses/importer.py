@@ -105,10 +105,23 @@ def _split_by_version(table: RawTable, candidates: list[Questionnaire],
                 f"{', '.join(q.key for q in candidates)} was given; import it with --questionnaire "
                 f"{table.meta.get('questionnaire_id')}@{meta_version}", code="version", file=table.file)
         return [(by_version[meta_version], table)]
-    if table.form_version is None or (len(candidates) == 1 and not form_versions):
+    if table.form_version is None:
         return [(newest, table)]
     mapping = dict(form_versions or {})
     keys = pd.Series(table.form_version, dtype=object).fillna("").astype(str)
+    counts = keys[keys != ""].value_counts(sort=False)
+    if len(counts) <= 1 and len(candidates) == 1 and not mapping:
+        return [(newest, table)]
+    unmapped = [k for k in counts.index if mapping.get(k, k) not in by_version]
+    if len(counts) > 1 and unmapped:
+        given = ", ".join(q.key for q in candidates)
+        example = " ".join(f"--form-version {k}=VERSION" for k in counts.index)
+        raise ResponsesError(
+            f"rows carry {len(counts)} form versions ({', '.join(f'{k}: {n} rows' for k, n in counts.items())}) and "
+            f"{', '.join(unmapped)} {'is' if len(unmapped) == 1 else 'are'} mapped to none of the questionnaire "
+            f"versions given ({given}); rows of different form versions may differ in what was asked, so each needs "
+            f"its questionnaire version: pass each with -q and map every form version ({example}; in Python "
+            "form_versions={...}); nothing was stored", code="version", file=table.file)
     resolved = keys.map(lambda k: mapping.get(k, k))  # over distinct values only, via pandas' cache
     unknown = sorted(set(resolved.unique()) - set(by_version) - {""})
     if unknown and len(candidates) > 1:
