@@ -88,3 +88,25 @@ def test_rates_with_an_unknown_code_names_file_and_rows(tmp_path):
     r = run("fieldwork", "rates", "--sample", p)
     assert r.exit_code == 1
     assert r.output.startswith(f"error: {p}, column disposition: unknown disposition code: '5.1' in row 3; use")
+
+
+def test_plan_prints_the_strata_plan_and_the_cluster_size(tmp_path):
+    p = tmp_path / "strata.csv"
+    p.write_text("stratum,N,p,deff,response_rate\n01,35000,0.5,1.9,0.52\n02,40,0.5,1.0,0.5\n", encoding="utf-8")
+    r = run("plan", "--strata", p, "--moe", 0.05, "--c1", 750, "--c2", 100, "--icc", 0.05, "--budget", 100000)
+    assert r.exit_code == 0, r.output
+    from careersurvey.fieldwork.planning import n_proportion
+    import math
+    n = math.ceil(n_proportion(0.5, moe=0.05, N=35000, deff=1.9))
+    row = next(line for line in r.output.splitlines() if line.startswith("│ 01 "))
+    assert [c.strip() for c in row.strip("│").split("│")][-2:] == [f"{n:,}", f"{math.ceil(n / 0.52):,}"]
+    assert "│ 02 " in r.output and "40 (all)" in r.output
+    assert "│ persons per institution │    11.9 │" in r.output
+
+
+def test_plan_error_names_file_row_and_column(tmp_path):
+    p = tmp_path / "strata.csv"
+    p.write_text("stratum,N,p,deff,response_rate\n01,35000,0.5,1.9,0.52\n02,400,0.5,1.0,0\n", encoding="utf-8")
+    r = run("plan", "--strata", p, "--cv", 0.1)
+    assert r.exit_code == 1
+    assert r.output.strip() == f"error: {p}, row 3, column response_rate: response_rate = 0; it must be in (0, 1]"
