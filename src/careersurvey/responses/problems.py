@@ -43,6 +43,15 @@ RULES: dict[str, RuleInfo] = {
         QUARANTINE, "{item}: {value!r} reads as more than one set of choices (names and labels joined by spaces); "
                     "write the chosen codes or names, separated by spaces"
     ),
+    "missing_code_mixed": RuleInfo(
+        QUARANTINE, "{item}: {extra}: a missing code cannot stand beside ticked choices or another missing code; "
+                    "keep the answer that is right and clear the other cells"
+    ),
+    "missing_choice_column": RuleInfo(
+        WARNING, "{item}: the file has no column for {value}, so a choice not ticked cannot be told from one not in "
+                 "the file; {item} is left empty in every row (the cells of its other columns are kept as written). "
+                 "Add the column, or give the renamed column its name back, and import the file again"
+    ),
     "exclusive_choice": RuleInfo(
         QUARANTINE, "{item}: choice {value} excludes every other choice, but {extra} also ticked; keep one"
     ),

@@ -27,6 +27,7 @@ from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item
 from careersurvey.responses.cells import Parsed, parse_column
 from careersurvey.responses.choices import choice_lookup, choices_text
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
+from careersurvey.responses.multiple import absent_choices, code_choice_cells, mixed_codes
 from careersurvey.responses.problems import QUARANTINE, WARNING, Problem, problem, problems_for_rows
 from careersurvey.responses.readers.raw import RawTable, is_empty
 from careersurvey.responses.straightline import rows_text, straight_lined
@@ -368,6 +369,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
             numbers[c] = np.full(n, np.nan)
         empties[item.name] = np.ones(n, dtype=bool)
         return
+    absent = absent_choices(item, header_of)
     block = np.full((n, len(cols)), np.nan)
     empty_block = np.ones((n, len(cols)), dtype=bool)
     for j, c in enumerate(cols):
@@ -383,8 +385,12 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
                 item=item.name)
         block[:, j] = num
         empty_block[:, j] = empty
-        raw_kept[c] = _keep_raw(parsed, num, False)
+        raw_kept[c] = _keep_raw(parsed, np.full(n, np.nan) if absent else num, absent != "")
     _exclusive(ctx, item, block, cols)
+    code_headers, code_cells = code_choice_cells(item, table, header_of)
+    mixed, cells = mixed_codes(np.column_stack([block, *code_cells]),
+                               [header_of.get(c, c) for c in cols] + code_headers)
+    ctx.add("missing_code_mixed", mixed, cells, item=item.name, extra=cells)
     codes = np.where(np.isin(block, MISSING_CODES), block, np.nan)
     row_code = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1)
     ticked, answered_missing = _missing_ticks(ctx, item, table, header_of)
@@ -393,6 +399,11 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
     answered_any = ~empty_block.all(axis=1) | answered_missing
     block = np.where(np.isnan(block) & answered_any[:, None], 0.0, block)  # ticked some: blanks are "no"
     block[has_code] = row_code[has_code][:, None]
+    if absent:  # a blank in a column the file lacks is not "not ticked": the item is unknown in every row
+        ctx.problems.append(problem("missing_choice_column", file=table.file, sheet=table.sheet, item=item.name,
+                                    value=absent))
+        block[:] = np.nan
+        answered_any[:] = False
     for j, c in enumerate(cols):
         numbers[c] = block[:, j]
         raw_kept.setdefault(c, np.full(n, None, dtype=object))
