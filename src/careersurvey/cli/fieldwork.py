@@ -128,3 +128,59 @@ def _print_rates(result) -> None:
     say(f"e = {e_said}; '-': the rate's denominator is 0")
     for note in result.notes:
         say(("note:", "yellow"), " ", note)
+
+
+@app.command("status")
+def status(
+    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx) with the manager's dispositions "
+                                "so far (empty: no code yet) and the contact fields."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Response store: completes and partials by "
+                                         "respondent id."),
+    questionnaire: Optional[str] = typer.Option(None, "--questionnaire", help="With --store: id or id@version."),
+    by: str = typer.Option("stratum", "--by", help="Column of the strata."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Table (csv or xlsx) with columns stratum and "
+                                           "target: the completes wanted per stratum."),
+    follow_up: Optional[Path] = typer.Option(None, "--follow-up", help="Write the follow-up list to this .xlsx "
+                                             "(owner-only)."),
+    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    id: str = typer.Option("respondent_id", "--id", help="Column of the respondent id (read as text)."),
+) -> None:
+    """Fieldwork progress by stratum against the target, and the list of sampled persons to remind."""
+    from careersurvey.fieldwork import FieldworkError, read_sample
+    from careersurvey.fieldwork.status import fieldwork_status, write_follow_up
+
+    if follow_up is not None:
+        out_file(follow_up, "--follow-up")
+    try:
+        frame = read_sample(sample, id=id, text=[disposition, by])
+        wanted = None
+        if targets is not None:
+            t = read_sample(targets, id="stratum", text=())
+            if "target" not in t.columns:
+                raise FieldworkError("no column 'target'; the targets table needs columns stratum and target",
+                                     file=str(targets))
+            wanted = dict(zip(t["stratum"], t["target"]))
+        result = fieldwork_status(frame, store, questionnaire, id=id, stratum=by, disposition=disposition,
+                                  targets=wanted, source=str(sample))
+        written = write_follow_up(result, follow_up) if follow_up is not None else None
+    except FieldworkError as exc:
+        fail(str(exc))
+    for note in result.notes:
+        say(("note:", "yellow"), " ", note, err=True)
+    p = result.progress
+    table = Table(title="Fieldwork progress", caption="n sampled, I complete, P partial, % of the target reached by "
+                  "I+P, open: no code yet, R refused, NE not eligible, remind: open, non-contact, unknown "
+                  "eligibility or break-off")
+    table.add_column(shown(by))
+    cols = [c for c in ("sampled", "completes", "partials", "usable", "target", "of_target", "pending", "refused",
+                        "not_eligible", "follow_up") if c in p.columns]
+    heads = {"sampled": "n", "completes": "I", "partials": "P", "usable": "I+P", "of_target": "%",
+             "pending": "open", "refused": "R", "not_eligible": "NE", "follow_up": "remind"}
+    for c in cols:
+        table.add_column(heads.get(c, c), justify="right")
+    for name, row in p.iterrows():
+        table.add_row(shown(name), *(("-" if row[c] != row[c] else f"{row[c]:.0%}") if c == "of_target"
+                                     else f"{int(row[c]):,}" for c in cols))
+    console(wrap=True).print(table)
+    if written is not None:
+        say(f"wrote {len(result.follow_up):,} cases to follow up to {written}")

@@ -54,12 +54,15 @@ def _where(index: pd.Index, positions) -> str:
     return shown + (f" and {len(pos) - SHOWN} more" if len(pos) > SHOWN else "")
 
 
-def check_dispositions(codes: pd.Series, *, column: str = "disposition", source: str = "the sample") -> pd.Series:
-    """The rate group of every code (see :mod:`.codes`); empty, heading and unknown codes are an error naming
-    each code and its rows."""
+def check_dispositions(codes: pd.Series, *, column: str = "disposition", source: str = "the sample",
+                       pending: bool = False) -> pd.Series:
+    """The rate group of every code (see :mod:`.codes`); heading and unknown codes are an error naming each
+    code and its rows, and so are empty cells unless ``pending`` (during fieldwork: no code yet, group NA)."""
     text = codes.map(normalise)
     empty = np.flatnonzero(text.isna().to_numpy())
-    if len(empty):
+    if pending:
+        text = text.dropna()
+    elif len(empty):
         raise FieldworkError(f"no disposition in {_where(codes.index, empty)}; every sampled case needs its final "
                              "AAPOR code (e.g. 1.1 complete, 2.11 refusal, 3.19 nothing returned, 4.1 not "
                              "eligible)", file=source, column=column)
@@ -73,7 +76,7 @@ def check_dispositions(codes: pd.Series, *, column: str = "disposition", source:
         raise FieldworkError(f"unknown disposition code{'s' if len(bad) > 1 else ''}: {'; '.join(parts)}"
                              f"{f' and {len(bad) - SHOWN} more codes' if len(bad) > SHOWN else ''}; use the AAPOR "
                              f"codes for web surveys of named persons: {', '.join(CODES)}", file=source, column=column)
-    return text.map(group)
+    return codes.map(normalise).map(group)
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,11 @@ def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, compl
 
 def assign_dispositions(sample: pd.DataFrame, store=None, questionnaire=None, *, id: str = "respondent_id",
                         disposition: str = "disposition", key_modules: int = 1, complete: float = 0.8,
-                        source: str | None = None, stored: pd.DataFrame | None = None) -> Dispositions:
+                        source: str | None = None, stored: pd.DataFrame | None = None,
+                        pending: bool = False) -> Dispositions:
     """Fill ``disposition`` of ``sample`` from ``store`` (or from ``stored``, the frame of
-    :func:`store_dispositions`) for the cases that answered, keeping the manager's codes for the rest."""
+    :func:`store_dispositions`) for the cases that answered, keeping the manager's codes for the rest.
+    ``pending``: cases without a code are allowed (during fieldwork), else they are an error."""
     where = source or "the sample"
     if id not in sample.columns:
         raise FieldworkError(f"no column {id!r} to match the store's respondent ids; the sample has "
@@ -170,7 +175,7 @@ def assign_dispositions(sample: pd.DataFrame, store=None, questionnaire=None, *,
     out[disposition] = np.where(hit, new, manager.astype(object))
     out["disposition_source"] = np.where(hit, "store", np.where(manager.notna(), "manager", None))
     out["answered_share"] = ids.map(found["answered_share"]).to_numpy()
-    check_dispositions(out[disposition], column=disposition, source=where)
+    check_dispositions(out[disposition], column=disposition, source=where, pending=pending)
     return Dispositions(sample=out, notes=tuple(notes))
 
 
