@@ -70,6 +70,8 @@ _EXPORTS: dict[str, str] = {
     "fieldwork_status": "careersurvey.fieldwork.status",
     "FieldworkStatus": "careersurvey.fieldwork.status",
     "write_follow_up": "careersurvey.fieldwork.status",
+    "r_indicator": "careersurvey.fieldwork.rindicator",
+    "RIndicator": "careersurvey.fieldwork.rindicator",
     "AnalysisResult": "careersurvey.report.results",
     "Table": "careersurvey.report.results",
     "Figure": "careersurvey.report.results",

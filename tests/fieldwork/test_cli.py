@@ -110,3 +110,20 @@ def test_plan_error_names_file_row_and_column(tmp_path):
     r = run("plan", "--strata", p, "--cv", 0.1)
     assert r.exit_code == 1
     assert r.output.strip() == f"error: {p}, row 3, column response_rate: response_rate = 0; it must be in (0, 1]"
+
+
+def test_rindicator_prints_r_and_its_se_from_a_sample_file(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    p = tmp_path / "sample.csv"
+    lines = ["respondent_id,sector,disposition"]
+    for i in range(300):
+        sector = rng.choice(["01", "02"])
+        answered = rng.random() < (0.6 if sector == "01" else 0.3)
+        lines.append(f"{i:04d},{sector},{'1.1' if answered else rng.choice(['2.26', '3.19', '2.111'])}")
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run("fieldwork", "rindicator", "--sample", p, "--covariate", "sector", "--replicates", 50, "--seed", 3)
+    assert r.exit_code == 0, r.output
+    api = cs.r_indicator(cs.read_sample(p), ["sector"], replicates=50, seed=3)
+    assert f"│ R               │ {api.r:.4f} │" in r.output and f"│ SE              │ {api.se:.4f} │" in r.output

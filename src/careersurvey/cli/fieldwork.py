@@ -184,3 +184,38 @@ def status(
     console(wrap=True).print(table)
     if written is not None:
         say(f"wrote {len(result.follow_up):,} cases to follow up to {written}")
+
+
+@app.command("rindicator")
+def rindicator(
+    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): every sampled case with its "
+                                "frame variables and its disposition (or a 0/1 column, --responded)."),
+    covariate: list[str] = typer.Option(..., "--covariate", help="Frame variable of the propensity model "
+                                        "(repeatable); text columns are categories."),
+    responded: Optional[str] = typer.Option(None, "--responded", help="0/1 column of who responded (default: "
+                                            "from the dispositions: I and P responded, NE left out)."),
+    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    weights: Optional[str] = typer.Option(None, "--weights", help="Column of design weights."),
+    strata: Optional[str] = typer.Option(None, "--strata", help="Bootstrap within these strata."),
+    replicates: int = typer.Option(200, "--replicates", help="Bootstrap replicates for the SE."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the bootstrap."),
+    id: str = typer.Option("respondent_id", "--id", help="Column of the case id (read as text)."),
+) -> None:
+    """The R-indicator of representativeness (Schouten et al. 2009) with its bootstrap SE."""
+    from careersurvey.fieldwork import FieldworkError, read_sample
+    from careersurvey.fieldwork.rindicator import r_indicator
+
+    try:
+        frame = read_sample(sample, id=id, text=[disposition, *[c for c in (strata,) if c]])
+        result = r_indicator(frame, covariate, responded=responded, disposition=disposition, weights=weights,
+                             strata=strata, replicates=replicates, seed=seed, source=str(sample))
+    except FieldworkError as exc:
+        fail(str(exc))
+    table = Table(title=f"R-indicator on {', '.join(map(shown, result.covariates))}")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for name, row in result.table().iterrows():
+        v = row["value"]
+        table.add_row(name, f"{int(v):,}" if name in ("cases", "respondents") else f"{v:.4f}")
+    console(wrap=True).print(table)
+    say(f"SE from {result.replicates} bootstrap replicates (seed {seed}); B max = (1 - R) / (2 mean propensity)")

@@ -8,7 +8,8 @@ stratum), ``selection`` (``draw_sample``: stratified, certainty units, minimum p
 AAPOR disposition codes), ``dispositions`` (completes and partials from the store, the rest from the
 manager's file), ``rates`` (``response_rates``: RR1-6, COOP1-4, REF1-3, CON1-3), ``planning`` (sample
 sizes, allocation and cluster size for the next wave, PracTools' formulas), ``status`` (progress by stratum
-against the target, the follow-up list).
+against the target, the follow-up list), ``rindicator`` (the R-indicator of representativeness with its
+bootstrap SE).
 
 This package reads the store only through :mod:`careersurvey.responses`' public functions; the estimation
 package never imports it.
