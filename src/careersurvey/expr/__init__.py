@@ -18,6 +18,7 @@ from careersurvey.expr.nodes import (
     BoolOp,
     Compare,
     In,
+    MathCall,
     Missing,
     Name,
     Neg,
@@ -28,7 +29,7 @@ from careersurvey.expr.nodes import (
     Str,
     selected_column,
 )
-from careersurvey.expr.parser import ExprError, parse, tokenize
+from careersurvey.expr.parser import ExprError, parse, parse_value, tokenize
 from careersurvey.expr.words import to_words
 from careersurvey.expr.xpath import to_xpath
 
@@ -36,7 +37,7 @@ from careersurvey.expr.xpath import to_xpath
 parse_expression = parse
 
 __all__ = [
-    "Answered", "Arith", "BoolOp", "Compare", "ExprError", "In", "Missing", "Name", "Neg", "Node", "Not",
-    "Num", "Selected", "Str", "evaluate", "parse", "parse_expression", "to_words", "to_xpath", "selected_column",
-    "tokenize",
+    "Answered", "Arith", "BoolOp", "Compare", "ExprError", "In", "MathCall", "Missing", "Name", "Neg", "Node",
+    "Not", "Num", "Selected", "Str", "evaluate", "parse", "parse_expression", "parse_value", "to_words", "to_xpath",
+    "selected_column", "tokenize",
 ]

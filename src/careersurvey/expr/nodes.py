@@ -8,6 +8,7 @@ Source positions are kept for error messages but take no part in equality.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -122,7 +123,10 @@ class Name(Node):
         return frozenset({self.name})
 
     def __str__(self) -> str:
-        return self.name
+        return self.name if _PLAIN_NAME.fullmatch(self.name) else f"`{self.name}`"
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +168,26 @@ class Arith(Node):
         return f"{_wrap(self.left, p)} {self.op} {_wrap(self.right, p + 1)}"
 
 
-Value = Union[Num, Str, Name, Neg, Arith]
+@dataclass(frozen=True, slots=True)
+class MathCall(Node):
+    """``exp(x)``, ``log(x)`` (natural) or ``sqrt(x)`` of a value: only in value expressions
+    (:func:`careersurvey.expr.parse_value`, e.g. contrasts of estimates), never in skip logic."""
+
+    fn: Literal["exp", "log", "sqrt"]
+    operand: Node
+    position: int = field(default=0, compare=False, repr=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.operand,)
+
+    def __str__(self) -> str:
+        return f"{self.fn}({self.operand})"
+
+
+#: Functions of a value, allowed only in value expressions.
+MATH_FUNCTIONS: frozenset[str] = frozenset({"exp", "log", "sqrt"})
+
+Value = Union[Num, Str, Name, Neg, Arith, MathCall]
 Literal_ = Union[Num, Str]
 
 # ---------------------------------------------------------------- conditions

@@ -14,6 +14,10 @@ Grammar, loosest binding first::
     call       := "selected" "(" name "," literal ")" | ("answered" | "missing") "(" name ")"
     list       := "[" literal ("," literal)* [","] "]"
 
+:func:`parse_value` reads a value expression instead (a ``sum``, for contrasts of estimates): there a name may
+be written in backquotes (`` `E:api00` ``, any text but a backquote) and ``exp``, ``log`` and ``sqrt`` of a value
+are allowed; text, conditions and the skip-logic functions are not.
+
 Besides the grammar the parser checks kinds: ``and``/``or``/``not`` join conditions, comparisons and
 arithmetic take values, text is never used in arithmetic or in ``<``-style comparisons, and comparisons do not
 chain. Mistakes common to people who know other languages (``=``, ``&&``, ``${x}``) get a hint.
@@ -28,12 +32,14 @@ from careersurvey.expr.nodes import (
     COMPARE_OPS,
     FUNCTIONS,
     KEYWORDS,
+    MATH_FUNCTIONS,
     ORDER_OPS,
     Answered,
     Arith,
     BoolOp,
     Compare,
     In,
+    MathCall,
     Missing,
     Name,
     Neg,
@@ -76,6 +82,7 @@ _TOKEN = re.compile(
   | (?P<bad>\$\{|&&|\|\||<>)
   | (?P<num>\d+\.\d*|\.\d+|\d+)
   | (?P<str>'[^']*'|"[^"]*")
+  | (?P<bq>`[^`]+`)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|%|\(|\)|\[|\]|,)
   | (?P<bad1>=|!|'|"|.)
@@ -114,10 +121,11 @@ def tokenize(text: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, values: bool = False) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.values = values  # a value expression (parse_value): math functions and backquoted names
 
     # -- helpers
     @property
@@ -295,8 +303,15 @@ class _Parser:
             self.advance()
             return Num(_number(t.text), t.position)
         if t.kind == "str":
+            if self.values:
+                raise self.error(f"a value expression holds numbers and names, not the text {t.text}")
             self.advance()
             return Str(t.text[1:-1], t.position)
+        if t.kind == "bq":
+            if not self.values:
+                raise self.error("backquoted names are for value expressions (contrasts); write the item name alone")
+            self.advance()
+            return Name(t.text[1:-1], t.position)
         if t.kind == "name":
             if t.text in KEYWORDS:
                 raise self.error(f"expected a value or a condition, found the keyword {t.text!r}")
@@ -313,6 +328,14 @@ class _Parser:
 
     def parse_call(self) -> Node:
         t = self.advance()
+        if self.values:
+            if t.text not in MATH_FUNCTIONS:
+                raise self.error(f"unknown function {t.text!r}: a value expression knows exp(x), log(x) and sqrt(x)",
+                                 t.position)
+            self.expect("(", f"after {t.text}")
+            operand = self.need_number(self.parse_sum(), f"the argument of {t.text}()")
+            self.expect(")", f"to close {t.text}(: it takes one value")
+            return MathCall(t.text, operand, t.position)  # type: ignore[arg-type]
         if t.text not in FUNCTIONS:
             raise self.error(
                 f"unknown function {t.text!r}: the functions are answered(item), missing(item) "
@@ -333,6 +356,24 @@ class _Parser:
 
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
+
+
+def parse_value(text: str) -> Node:
+    """Parse an arithmetic expression over names (``+ - * /``, ``exp log sqrt``, backquoted names), e.g. a
+    contrast of estimates ``log(E) - log(H)``; raise ExprError on any mistake (conditions, text, ``%``)."""
+    if not isinstance(text, str):
+        raise ExprError(f"an expression must be text, not {type(text).__name__}", str(text), 0)
+    parser = _Parser(text, values=True)
+    if parser.tok.kind == "end":
+        raise parser.error("empty expression: write a value such as 'E - H'")
+    node = parser.parse_sum()
+    if parser.tok.kind != "end":
+        raise parser.error(f"unexpected {parser.tok.text!r} after a complete value expression (only + - * / and "
+                           "exp(), log(), sqrt() of names and numbers)")
+    for sub in node.walk():
+        if isinstance(sub, Arith) and sub.op == "%":
+            raise ExprError("'%' (remainder) has no derivative: a value expression uses + - * /", text, sub.position)
+    return node
 
 
 def parse(text: str) -> Node:
