@@ -90,6 +90,7 @@ _EXPORTS: dict[str, str] = {
     "ModelWarning": "careersurvey.estimation.models",
     "EstimateError": "careersurvey.estimation.estimators",
     "ChisqResult": "careersurvey.estimation.chisq",
+    "contrast": "careersurvey.estimation.contrast",
     "load_targets": "careersurvey.targets",
     "Targets": "careersurvey.targets",
     "WeightingError": "careersurvey.estimation.weighting",

@@ -160,11 +160,21 @@ def _srs_variance(design, columns) -> np.ndarray:
     return ss / sw * nobs / (nobs - 1)
 
 
+def mean_parts(V: Variables) -> tuple[PointFn, InfluenceFn]:
+    """The mean's point function and weighted influence values (what :func:`estimate` takes)."""
+    return (lambda W: V.tdot(W) / W.sum(axis=0),
+            lambda w, theta: WeightedDeviations(V.columns, theta, w / w.sum()))
+
+
+def total_parts(V: Variables) -> tuple[PointFn, InfluenceFn]:
+    """The total's point function and weighted influence values."""
+    return V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w)
+
+
 def mean_estimate(design, V: Variables) -> tuple[np.ndarray, np.ndarray]:
     """Weighted means of the columns and their covariance: the one mean estimator (also for the Woodruff
     interval of quantiles and the cell proportions of ``chisq``)."""
-    return estimate(design, lambda W: V.tdot(W) / W.sum(axis=0),
-                    lambda w, theta: WeightedDeviations(V.columns, theta, w / w.sum()))
+    return estimate(design, *mean_parts(V))
 
 
 def _not_a_proportion(name: str, other: np.ndarray) -> str:
@@ -188,12 +198,14 @@ def _not_a_proportion(name: str, other: np.ndarray) -> str:
 
 # -- estimators -------------------------------------------------------------------------------------------
 @one_blas_thread
-def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.DataFrame:
-    """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
+def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=False) -> pd.DataFrame:
+    """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``); with ``by`` and
+    ``covmat``, the covariance of all domain means in ``attrs["vcov"]`` (R's ``svyby(covmat=TRUE)``)."""
     if ci not in ("wald", "logit"):
         raise EstimateError(f"ci={ci!r}: use 'wald' or 'logit' (logit intervals are for proportions)")
     if by is not None:
-        return by_domains(design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci))
+        return by_domains(design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci),
+                          _parts_of(mean_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
     theta, vcov = mean_estimate(d, V)
     nobs = np.count_nonzero(d.w)
@@ -217,12 +229,14 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald") -> pd.D
 
 
 @one_blas_thread
-def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
-    """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``)."""
+def total(design, variables, na_rm=False, by=None, level=0.95, covmat=False) -> pd.DataFrame:
+    """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``); ``covmat`` as
+    :func:`mean`."""
     if by is not None:
-        return by_domains(design, by, lambda d: total(d, variables, na_rm=na_rm, level=level))
+        return by_domains(design, by, lambda d: total(d, variables, na_rm=na_rm, level=level),
+                          _parts_of(total_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
-    theta, vcov = estimate(d, V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w))
+    theta, vcov = estimate(d, *total_parts(V))
     w = d.w
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = np.diag(vcov) / (_srs_variance(d, V.columns) * w.sum() ** 2 / np.count_nonzero(w))
@@ -230,21 +244,34 @@ def total(design, variables, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
 
 
 @one_blas_thread
-def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> pd.DataFrame:
-    """Ratios of totals (R's ``svyratio``), every numerator over every denominator, named ``num/den``."""
-    if by is not None:
-        return by_domains(design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level))
+def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covmat=False) -> pd.DataFrame:
+    """Ratios of totals (R's ``svyratio``), every numerator over every denominator, named ``num/den``;
+    ``covmat`` as :func:`mean`."""
     nums, dens = _as_names(numerator), _as_names(denominator)
+    if by is not None:
+        return by_domains(design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level),
+                          _parts_of(lambda V: _ratio_parts(V, len(nums))[:2], nums + dens, na_rm) if covmat else None)
     d, V = _prepare(design, nums + dens, na_rm)
-    X = V.dense()
     for v in nums + dens:
         if _is_categorical(design.data[v]):
             raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical. For the share of a "
                                 "level use mean() or proportion(); for a ratio, make a 0/1 column of the level.")
-    Y, D = X[:, : len(nums)], X[:, len(nums):]
-    ii = np.repeat(np.arange(len(nums)), len(dens))
-    jj = np.tile(np.arange(len(dens)), len(nums))
+    point, influence, residual, (ii, jj) = _ratio_parts(V, len(nums))
     labels = [f"{nums[i]}/{dens[j]}" for i, j in zip(ii, jj)]
+    theta, vcov = estimate(d, point, influence)
+    w = d.w
+    r = residual(w, theta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * w.sum() ** 2 / np.count_nonzero(w))
+    return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
+
+
+def _ratio_parts(V: Variables, n_num: int):
+    """Every numerator over every denominator: (point, influence, residual, (numerator, denominator index))."""
+    X = V.dense()
+    Y, D = X[:, :n_num], X[:, n_num:]
+    ii = np.repeat(np.arange(n_num), D.shape[1])
+    jj = np.tile(np.arange(D.shape[1]), n_num)
 
     def point(W):
         return (Y.T @ W)[ii] / (D.T @ W)[jj]
@@ -255,12 +282,16 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95) -> p
     def influence(w, theta):
         return residual(w, theta) * w[:, None]
 
-    theta, vcov = estimate(d, point, influence)
-    w = d.w
-    r = residual(w, theta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * w.sum() ** 2 / np.count_nonzero(w))
-    return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
+    return point, influence, residual, (ii, jj)
+
+
+def _parts_of(parts: Callable, variables, na_rm: bool) -> Callable:
+    """For ``covmat``: a domain design -> (its design after na_rm, point, influence) of one estimator."""
+    def setup(d):
+        d2, V = _prepare(d, _as_names(variables), na_rm)
+        return (d2, *parts(V))
+
+    return setup
 
 
 # -- quantiles --------------------------------------------------------------------------------------------
@@ -311,11 +342,14 @@ class WeightedCDF:
 
 
 # -- domains ----------------------------------------------------------------------------------------------
-def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
+def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -> pd.DataFrame:
     """One estimate per level of ``by`` (R's ``svyby``): each a domain over the full design.
 
     Levels are those with rows of non-zero weight (R drops empty groups), in sorted order. With a single
-    row per level the index is the level; otherwise a MultiIndex (level, estimate name).
+    row per level the index is the level; otherwise a MultiIndex (level, estimate name). ``parts`` (a domain
+    design -> (design, point, influence)) asks for the covariance of all the domains' estimates, R's
+    ``svyby(covmat=TRUE)``: their influence values side by side through the design's variance (or their
+    replicate estimates through the replicate rule), in ``attrs["vcov"]`` in the order of the rows.
     """
     by_cols = _as_names(by)
     require_columns(design.data, by_cols, "by variable")
@@ -324,13 +358,14 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
     inside = design.w != 0
     groups = keys[inside & keys.notna().all(axis=1).to_numpy()].drop_duplicates()
     groups = groups.sort_values(by_cols).itertuples(index=False, name=None)
-    frames, labels = [], []
+    frames, labels, masks = [], [], []
     for g in groups:
         mask = np.ones(len(keys), dtype=bool)
         for b, value in zip(by_cols, g):
             mask &= (keys[b] == value).to_numpy()
         frames.append(estimator(design.subset(mask)))
         labels.append(g[0] if len(g) == 1 else g)
+        masks.append(mask)
     if not frames:
         raise EstimateError(f"by={by!r}: no row with non-zero weight has a value of {', '.join(by_cols)}; "
                             "check that the domain is not empty and the by variable is filled in.")
@@ -346,4 +381,29 @@ def by_domains(design, by, estimator: Callable) -> pd.DataFrame:
                         names=[by_cols[0] if len(by_cols) == 1 else "by", *frames[0].index.names])
     out = EstimateFrame(out)
     out.attrs = {**{k: attrs[k] for k in ("statistic", "level", "interval") if k in attrs}, "by": by_cols}
+    if parts is not None:
+        out.attrs.update(_joint_covariance(design, masks, parts), design_df=design_df(design))
     return out
+
+
+def _joint_covariance(design, masks: list[np.ndarray], parts: Callable) -> dict:
+    """The covariance of the estimates of every domain (stacked in domain order), as R's svyby(covmat=TRUE):
+    linearised, svyrecvar of the domains' influence values side by side over the whole design; replicate,
+    svrVar of their replicate estimates (kept in ``replicates`` for nonlinear contrasts, as R keeps them)."""
+    thetas, pieces = [], []
+    reps = design.replicates
+    for mask in masks:
+        d, point, influence = parts(design.subset(mask))
+        theta = np.asarray(point(d.w), dtype=float).reshape(-1)
+        thetas.append(theta)
+        if reps is None:
+            z = influence(d.w, theta)
+            pieces.append(z.dense() if isinstance(z, WeightedDeviations) else np.asarray(z, dtype=float))
+        else:
+            W = np.asarray(reps.weights, dtype=float) * d.domain[:, None]
+            pieces.append(np.asarray(point(W), dtype=float).reshape(len(theta), -1))
+    theta = np.concatenate(thetas)
+    if reps is None:
+        return {"vcov": design.variance(np.hstack([p.reshape(len(p), -1) for p in pieces]))}
+    replicates = np.vstack(pieces)
+    return {"vcov": reps.covariance(replicates.T, theta), "replicates": replicates, "replicate_weights": reps}
