@@ -113,6 +113,11 @@ def _check_contrasts(res, est: dict, exp: dict) -> None:
 
 
 def _estimates_of(d, est: dict, **kwargs):
+    if est["fun"] == "glm":  # R's coefficient names in the formula engine's spelling
+        fit = d.glm(est["formula"])
+        renamed = fit.table.rename(index=lambda n: n.replace("[T.", "").replace("]", ""))
+        renamed.attrs = fit.table.attrs
+        return renamed
     if est["fun"] == "ratio":
         return d.ratio(est["numerator"], est["denominator"], **kwargs)
     return getattr(d, est["fun"])(est["variables"], na_rm=bool(est.get("na_rm")), **kwargs)
@@ -413,6 +418,15 @@ def test_contrast_errors_say_what_to_do(dstrat) -> None:
         cs.contrast(means, "E / H", replicates=True)
     linear = cs.contrast(means, [1, -1, 0])
     assert linear.index.tolist() == ["contrast"] and linear.attrs["contrasts"] == {"contrast": "1 E -1 H"}
+
+
+def test_contrast_of_model_coefficients_by_their_names(dclus1) -> None:
+    fit = dclus1.glm("api00 ~ ell + meals + stype")
+    con = cs.contrast(fit, {"H - M": "`stype[T.H]` - `stype[T.M]`", "ratio": "ell / meals"})
+    b, v = fit.params, fit.cov_params
+    np.testing.assert_allclose(con["estimate"], [b["stype[T.H]"] - b["stype[T.M]"], b["ell"] / b["meals"]])
+    var = v.loc["stype[T.H]", "stype[T.H]"] + v.loc["stype[T.M]", "stype[T.M]"] - 2 * v.loc["stype[T.H]", "stype[T.M]"]
+    np.testing.assert_allclose(con["se"].iloc[0], np.sqrt(var), rtol=1e-12)
 
 
 def test_covmat_on_a_calibrated_design_uses_the_calibration(dstrat) -> None:

@@ -1,6 +1,7 @@
 """Contrasts of estimates, as R survey's ``svycontrast``: linear combinations and nonlinear functions of the
-rows of any result frame (means, totals, ratios, by-domain results with ``covmat=True``, model coefficients
-given as a frame), with their design-based covariance.
+rows of any result frame (means, totals, ratios, by-domain results with ``covmat=True``) or of a model's
+coefficients (``d.glm(...)``; names as the formula engine spells them, in backquotes when they are not plain
+identifiers: `` `stype[T.H]` ``), with their design-based covariance.
 
 A linear contrast is a set of weights by estimate name (or a list aligned with the rows); a nonlinear one is
 an arithmetic expression over the estimate names, ``"log(E) - log(H)"`` or ``"`E:api00` / `E:api99`"``
@@ -34,6 +35,8 @@ def contrast(result: pd.DataFrame, contrasts, level: float | None = None, df: fl
     ``replicates=True`` (on by-domain results of a replicate design with ``covmat=True``) computes them under
     every replicate instead, as R does for ``svyby(return.replicates=TRUE)``. Returns a result frame
     (estimate, se, ci, df) with ``attrs["vcov"]``."""
+    if not isinstance(result, pd.DataFrame) and isinstance(getattr(result, "table", None), pd.DataFrame):
+        result = result.table  # a model's coefficients (glm, ordinal) with their covariance
     vcov = result.attrs.get("vcov")
     names = estimate_names(result)
     if vcov is None or np.shape(vcov) != (len(names), len(names)):
