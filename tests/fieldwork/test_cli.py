@@ -127,3 +127,12 @@ def test_rindicator_prints_r_and_its_se_from_a_sample_file(tmp_path):
     assert r.exit_code == 0, r.output
     api = cs.r_indicator(cs.read_sample(p), ["sector"], replicates=50, seed=3)
     assert f"│ R               │ {api.r:.4f} │" in r.output and f"│ SE              │ {api.se:.4f} │" in r.output
+
+
+def test_strata_names_from_a_file_are_printed_as_text(tmp_path):
+    p = tmp_path / "sample.csv"
+    p.write_text("respondent_id,stratum,disposition\n01,[bold]x\x1b[2J,1.1\n02,[bold]x\x1b[2J,2.26\n",
+                 encoding="utf-8")
+    r = run("fieldwork", "rates", "--sample", p, "--by", "stratum")
+    assert r.exit_code == 0, r.output
+    assert "[bold]x\\x1b[2J" in r.output and "\x1b" not in r.output

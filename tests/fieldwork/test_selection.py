@@ -136,6 +136,27 @@ def test_two_stage_probabilities_and_a_design_from_them():
     assert float(d.total("one")["estimate"].iloc[0]) == pytest.approx(u["design_weight"].sum())
 
 
+def test_two_stage_pps_with_a_certainty_institution_gives_a_design_the_analysis_reads():
+    rng = np.random.default_rng(3)
+    inst = pd.DataFrame({"inst_id": [f"{i:03d}" for i in range(30)], "st": np.repeat(["a", "b"], 15),
+                         "size": rng.integers(3, 30, 30).astype(float)})
+    inst.loc[2, "size"] = 400.0
+    persons = pd.DataFrame({"person_id": [f"p{i}" for i in range(int(inst["size"].sum()))]})
+    persons["inst_id"] = np.repeat(inst["inst_id"], inst["size"].astype(int)).to_numpy()
+    t = draw_two_stage(inst, persons, {"a": 4, "b": 4}, 5, institution="inst_id", strata="st", size="size",
+                       method="sampford", seed=2)
+    u = t.units
+    cert = u[u["certainty"]]
+    assert set(cert["inst_id"]) == {"002"} and (cert["design_stratum"] == "a (certainty)").all()
+    assert (cert["fpc1"] == 1).all() and (u.loc[~u["certainty"] & (u["stratum"] == "a"), "fpc1"] == 14).all()
+    # sizes at both stages, constant within strata: the estimation package reads them as they are
+    d = cs.SurveyDesign(u.assign(one=1.0), weights="design_weight", strata="design_stratum",
+                        psu=["psu", "person_id"], fpc=["fpc1", "fpc2"])
+    est = d.total("one")
+    assert float(est["estimate"].iloc[0]) == pytest.approx(u["design_weight"].sum())
+    assert float(est["se"].iloc[0]) > 0
+
+
 def test_two_stage_person_in_unknown_institution_is_named(tmp_path):
     inst = frame(6)
     p = tmp_path / "persons.csv"

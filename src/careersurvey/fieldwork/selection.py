@@ -15,10 +15,13 @@ taken too, and the others' pi recomputed, until none passes 1. They form their o
 
 Columns added to the selected frame rows: ``stratum`` (the frame's, as text; "all" without strata),
 ``design_stratum``, ``certainty``, ``pi`` (first-order inclusion probability), ``design_weight`` (1/pi),
-``N_h`` and ``n_h`` (units and sample size of the stratum) and ``fpc``: for SRS the number of units the
-design stratum's draw was made from (R svydesign's ``fpc=`` population size), for PPS the unit's pi (R's
-``fpc=`` as probabilities with ``pps=``). ``Sample.joint`` holds pi_ij of every pair of selected units in a
-stratum (pairs across strata are independent: pi_ij = pi_i pi_j).
+``N_h`` and ``n_h`` (units and sample size of the stratum) and ``fpc``: the number of units the design
+stratum's draw was made from (R svydesign's ``fpc=`` population size; for a certainty stratum its own size,
+so its variance is 0). For SRS this is exact. For PPS it gives the SRS-style correction (1 - n_h/N_h), the
+average of Brewer's per-unit (1 - pi_i): an approximation, as ``SurveyDesign`` has no PPS variance; the exact
+pi and pi_ij are in ``pi`` and ``Sample.joint`` for a Horvitz-Thompson variance (R: ``svydesign(...,
+pps=ppsmat(joint))``) or R's ``fpc=~pi, pps="brewer"``. ``Sample.joint`` holds pi_ij of every pair of
+selected units in a stratum (pairs across strata are independent: pi_ij = pi_i pi_j).
 """
 
 from __future__ import annotations
@@ -99,10 +102,9 @@ def draw_sample(frame: pd.DataFrame | str | Path | Frame, n: int | Mapping[str, 
         if method == "srs":
             picked = free[pps.srs(len(free), nfree, rng)] if nfree else np.array([], dtype=int)
             chosen = np.concatenate([np.flatnonzero(certain), picked])
-            fpc[pos[~certain]] = len(free)
         else:
             chosen = pps.systematic(pi, rng) if method == "systematic" else pps.sampford(pi, rng)
-            fpc[pos[~certain]] = pi[~certain]
+        fpc[pos[~certain]] = len(free)
         fpc[pos[certain]] = int(certain.sum())
         pi_all[pos], certain_all[pos] = pi, certain
         chosen_all[pos[chosen]] = True

@@ -5,7 +5,8 @@ Per person: ``pi1`` (the institution's inclusion probability), ``pi2`` (m_i / M_
 institution), ``pi = pi1 * pi2``, ``design_weight = 1/pi``, ``fpc1`` (the first stage's fpc, see
 :mod:`.selection`) and ``fpc2`` (M_i, persons of the institution in the frame), ``stratum`` and
 ``design_stratum`` of the first stage, ``psu`` (the institution id) — the columns ``SurveyDesign(...,
-strata="design_stratum", psu=["psu", <person id>], fpc=["fpc1", "fpc2"], weights="design_weight")`` reads.
+strata="design_stratum", psu=["psu", <person id>], fpc=["fpc1", "fpc2"], weights="design_weight")`` reads
+(exact for SRS at both stages; with PPS institutions, fpc1 is the approximation :mod:`.selection` describes).
 """
 
 from __future__ import annotations
