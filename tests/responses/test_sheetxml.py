@@ -83,3 +83,24 @@ def test_cells_without_references_and_strict_namespace(tmp_path, marked):
         for info in src.infolist():
             dst.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename))
     assert Workbook(dest).scan("Responses").formulas == ((4, 2, "1+1"),)
+
+
+@pytest.mark.parametrize("block", [97, 1 << 20])
+@pytest.mark.parametrize("prefix", [False, True])
+def test_marked_rows_parsed_alone_agree_with_the_whole_sheet(marked, tmp_path, block, prefix):
+    """Only the rows holding a mark are parsed (each with the sheet's namespace declarations), in blocks of any
+    size: the result equals a parse of the whole sheet, including a hidden empty row written as <row .../>."""
+    from careersurvey.responses.readers import sheetxml
+
+    wb = openpyxl.load_workbook(marked)
+    wb["Responses"].row_dimensions[9].hidden = True  # an empty hidden row: a self-closing <row r="9" .../>
+    wb.save(marked)
+    path = rewrite(marked, tmp_path / "prefixed.xlsx") if prefix else marked
+    with zipfile.ZipFile(path) as z:
+        member = "xl/worksheets/sheet1.xml"
+        _, _, spelled, nsmap = sheetxml._head(z.open(member))
+        assert spelled == ("x" if prefix else "")
+        pieces = sheetxml._pieces(z.open(member), spelled, nsmap, sheetxml.needles(spelled), block)
+        whole = sheetxml._body(z.open(member))
+    assert pieces == whole
+    assert whole[0] == {5, 9} and whole[1] == {(4, 2): "1+1"} and list(whole[2]) == ["D3:D4"]

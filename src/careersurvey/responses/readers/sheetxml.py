@@ -2,11 +2,14 @@
 
 SpreadsheetML may be written with any namespace prefix (``<row>`` or ``<x:row>``, both valid OOXML) and in
 the transitional or the strict namespace; elements and attributes are matched by namespace and local
-name, never by how their tags are spelled. A sheet is streamed with ``iterparse`` and each row is dropped
-once read, so memory stays bounded by one row whatever the size of the sheet. Most sheets hold no
-formula, hidden row or merged range: a byte search for the marks of these (in any prefix) decides whether
-the full parse is needed at all, so a plain sheet costs one pass of substring tests. The parser never
-loads a DTD, resolves entities or touches the network.
+name, never by how their tags are spelled. The head of a sheet (up to ``sheetData``) is parsed to learn
+the dimension, the hidden columns and how the sheet spells its tags (``<row>`` or ``<x:row>``). Most
+sheets hold no formula, hidden row or merged range: a byte search for those tags as spelled decides
+whether more is needed, so a plain sheet costs one pass of substring tests. When a mark is found, only the
+rows (and the merged-range list) that hold one are parsed, each as a small document carrying the sheet's
+namespace declarations; should a marked row not carry its number, the whole sheet is streamed with
+``iterparse`` instead, each row dropped once read. Memory stays bounded by one block of the stream. The
+parser never loads a DTD, resolves entities or touches the network.
 """
 
 from __future__ import annotations
@@ -97,21 +100,22 @@ def sheet_targets(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     return out
 
 
-def _head(source: IO[bytes]) -> tuple[int | None, list[tuple[int, int]], str | None]:
-    """The dimension's last row, the hidden column ranges (what comes before ``sheetData``), and the namespace
-    prefix the sheet's elements are written with ("" for none; None when there is no ``sheetData``)."""
+def _head(source: IO[bytes]) -> tuple[int | None, list[tuple[int, int]], str | None, dict[str | None, str]]:
+    """The dimension's last row, the hidden column ranges (what comes before ``sheetData``), the namespace
+    prefix the sheet's elements are written with ("" for none; None when there is no ``sheetData``) and the
+    namespaces declared where the rows are."""
     rows: int | None = None
     hidden: list[tuple[int, int]] = []
     for _, el in _iterparse(source, ("start",), "dimension", "col", "sheetData"):
         name = _name(el.tag)
         if name == "sheetData":
-            return rows, hidden, el.prefix or ""
+            return rows, hidden, el.prefix or "", dict(el.nsmap)
         if name == "dimension":
             last = (el.get("ref") or "").rpartition(":")[2].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
             rows = int(last) if last.isdigit() else None
         elif name == "col" and el.get("hidden") in ("1", "true") and el.get("min") and el.get("max"):
             hidden.append((int(el.get("min")) - 1, int(el.get("max")) - 1))
-    return rows, hidden, None
+    return rows, hidden, None, {}
 
 
 def _marked(source: IO[bytes], marks: tuple[bytes, ...], block: int, overlap: int) -> bool:
@@ -169,22 +173,100 @@ def _body(source: IO[bytes]) -> tuple[set[int], dict[tuple[int, int], str], dict
     return hidden, formulas, merged
 
 
+_Found = tuple[set[int], dict[tuple[int, int], str], dict[str, tuple[int, int, int, int, str]]]
+
+
+def _pieces(source: IO[bytes], prefix: str, nsmap: dict[str | None, str], marks: tuple[bytes, ...],
+            block: int) -> _Found | None:
+    """Hidden rows, formulas and merged ranges, parsing only the rows (and the merged-range list) that hold a
+    mark, each as a small document with the sheet's namespace declarations; the rest of the sheet is only
+    searched. None when a marked row does not carry its number (then only the whole sheet tells it)."""
+    p = prefix.encode() + b":" if prefix else b""
+    starts = tuple(b"<" + p + b"row" + end for end in (b" ", b">", b"/", b"\n", b"\t", b"\r"))
+    close = b"</" + p + b"row>"
+    declared = b"".join(b" xmlns" + (b":" + k.encode() if k else b"") + b'="' + v.encode() + b'"'
+                        for k, v in nsmap.items())
+    hidden: set[int] = set()
+    formulas: dict[tuple[int, int], str] = {}
+    merged: dict[str, tuple[int, int, int, int, str]] = {}
+
+    def parse(fragment: bytes) -> etree._Element:
+        return etree.fromstring(b"<w" + declared + b">" + fragment + b"</w>", _parser())[0]
+
+    def rows_in(done: bytes) -> bool:
+        spans: set[tuple[int, int]] = set()
+        for mark in marks:
+            pos = done.find(mark)
+            while pos >= 0:
+                start = max(done.rfind(t, 0, pos + 1) for t in starts)
+                gt = done.find(b">", start)
+                end = gt + 1 if done[gt - 1:gt] == b"/" else done.find(close, start) + len(close)
+                if start >= 0 and start <= pos < end:
+                    spans.add((start, end))
+                elif mark.endswith(b"mergeCell") and not merged:
+                    opening, closing = b"<" + p + b"mergeCells", b"</" + p + b"mergeCells>"
+                    first = done.rfind(opening, 0, pos + len(opening))
+                    last = done.find(closing, pos)
+                    if first < 0 or last < 0:
+                        return False
+                    for el in parse(done[first:last + len(closing)]).iter():
+                        if _name(el.tag) == "mergeCell" and ":" in (el.get("ref") or ""):
+                            a, _, b = el.get("ref").partition(":")
+                            (r1, c1), (r2, c2) = _split_ref(a), _split_ref(b)
+                            merged[f"{a}:{b}"] = (r1, c1, r2, c2, f"{a}:{b}")
+                pos = done.find(mark, pos + 1)
+        for start, end in sorted(spans):
+            row = parse(done[start:end])
+            if not (row.get("r") or "").isdigit():
+                return False
+            number = int(row.get("r"))
+            if row.get("hidden") in ("1", "true"):
+                hidden.add(number)
+            for el in row.iter():
+                if _name(el.tag) == "f" and el.getparent() is not None:
+                    formulas.setdefault(_cell_position(el.getparent(), number), el.text or "")
+        return True
+
+    buf = b""
+    while True:
+        chunk = source.read(block)
+        buf += chunk
+        if chunk:  # complete rows: everything before the last row start seen
+            cut = max(buf.rfind(t) for t in starts)
+            if cut <= 0:
+                continue
+            done, buf = buf[:cut], buf[cut:]
+        else:
+            done, buf = buf, b""
+        if not rows_in(done):
+            return None
+        if not chunk:
+            return hidden, formulas, merged
+
+
 def scan_sheet(open_member: Callable[[], IO[bytes]], *, block: int = BLOCK, overlap: int = 1 << 16) -> SheetScan:
     """Formula cells, hidden rows and columns, merged ranges and the claimed dimension of one sheet's XML.
 
-    ``open_member`` opens the sheet's XML stream afresh (it is read up to three times: the head, the byte
-    search, and the full parse only when the search found a mark). The byte search looks for the tags as
+    ``open_member`` opens the sheet's XML stream afresh (it is read up to four times: the head, the byte
+    search, and, only when the search found a mark, the marked rows, or the whole sheet when a marked row
+    has no number). The byte search looks for the tags as
     the head's parse found them spelled (``<f>`` or ``<x:f>``: one prefix for the main namespace, as every
     writer uses). Raises ``etree.XMLSyntaxError`` and the zip module's errors for damaged content; the
     caller names the file.
     """
     with open_member() as fh:
-        rows, hidden_cols, prefix = _head(fh)
+        rows, hidden_cols, prefix, nsmap = _head(fh)
     with open_member() as fh:
         marked = _marked(fh, needles(prefix), block, overlap)
     if not marked:
         return SheetScan(rows, frozenset(), (), (), tuple(sorted(set(hidden_cols))))
-    with open_member() as fh:
-        hidden, formulas, merged = _body(fh)
+    found = None
+    if prefix is not None:
+        with open_member() as fh:
+            found = _pieces(fh, prefix, nsmap, needles(prefix), block)
+    if found is None:
+        with open_member() as fh:
+            found = _body(fh)
+    hidden, formulas, merged = found
     return SheetScan(rows, frozenset(hidden), tuple((r, c, f) for (r, c), f in sorted(formulas.items())),
                      tuple(merged.values()), tuple(sorted(set(hidden_cols))))
