@@ -292,6 +292,18 @@ def test_nchs_flags_follow_the_standard() -> None:
         "review: 7 degrees of freedom (fewer than 8)"]
 
 
+def test_nchs_interval_of_an_estimate_of_zero_is_clopper_pearson(dclus1) -> None:
+    from scipy import stats
+
+    data = dclus1.data.assign(never=0.0)
+    d = cs.SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
+    assert np.isnan(d.ciprop("never", method="beta")["ci_high"].iloc[0])  # R: NaN
+    row = d.ciprop("never", method="beta", nchs=True).iloc[0]
+    m = 183 * (stats.t.ppf(0.025, 182) / stats.t.ppf(0.025, 14)) ** 2
+    assert row["ci_low"] == 0 and row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / m), rel=1e-10)
+    assert row["review"] and row["reason"] == "review: the estimate is 0 or 1"
+
+
 def test_nchs_flags_on_domains_with_few_psus(dclus1) -> None:
     res = dclus1.ciprop("sch_wide", method="beta", by="stype", nchs=True).xs("sch_wideYes", level=1)
     counts = dclus1.data.groupby("stype").size()

@@ -21,7 +21,8 @@ is the mean's (linearised or replicate), as R reports it for every method. The i
 2(175)) to a Korn-Graubard interval: sample size n, effective sample size n/deff (n when deff < 1 or p is 0 or
 1), the absolute and relative interval width, and the two outcomes the standards define: ``suppress`` (effective
 n below 30, width 0.30 or more, or width above 0.05 with a relative width above 130%) and ``review`` (fewer
-than 8 degrees of freedom, or p of 0 or 1), with the reasons in words. R survey has no such flags; they are
+than 8 degrees of freedom, or p of 0 or 1), with the reasons in words. For p of 0 or 1 the standards take
+the design effect as 1, so the interval is Clopper-Pearson's on the sample size (R's beta interval is NaN). R survey has no such flags; they are
 tested against the standard's rules computed by hand.
 """
 
@@ -93,9 +94,27 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
     frame = result_frame(V.names, p, vcov, dof, deff=deff, level=level, ci=(lo, hi), statistic="proportion",
                          interval="logit" if method == "logit" else f"ciprop-{method}")
     if nchs:
-        for key, values in nchs_flags(p, var, (lo, hi), [_count(d, col) for col in V.columns], dof).items():
+        counts = [_count(d, col) for col in V.columns]
+        lo, hi = _nchs_edges(p, var, (lo, hi), counts, nrow, design_df(design), level)
+        frame["ci_low"], frame["ci_high"] = lo, hi
+        for key, values in nchs_flags(p, var, (lo, hi), counts, dof).items():
             frame[key] = values
     return frame
+
+
+def _nchs_edges(p, var, ci, n, nrow: int, df: float, level: float):
+    """The NCHS rule for an estimate of 0 or 1 (no variance): the design effect is taken as 1, so the
+    Korn-Graubard interval is Clopper-Pearson's on the sample size, df-adjusted (R's beta gives NaN there)."""
+    lo, hi = (np.array(c, dtype=float) for c in ci)
+    alpha = 1 - level
+    adjust = (stats.t.ppf(alpha / 2, nrow - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    for j in range(len(p)):
+        if p[j] in (0.0, 1.0) or not var[j] > 0:
+            m = n[j] * adjust
+            x = m * p[j]
+            lo[j] = 0.0 if x == 0 else stats.beta.ppf(alpha / 2, x, m - x + 1)
+            hi[j] = 1.0 if x == m else stats.beta.ppf(1 - alpha / 2, x + 1, m - x)
+    return lo, hi
 
 
 def design_rows(d) -> int:
