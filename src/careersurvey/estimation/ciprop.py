@@ -145,7 +145,8 @@ def _replicate_logit(d, V: Variables, p: np.ndarray, df: float, level: float):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(means / (1 - means))
 
-    eta, vcov = estimate(d, point, None)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a replicate with p of 0 or 1: R's NA, no warning
+        eta, vcov = estimate(d, point, None)
     t = t_quantile(df, level)
     se = np.sqrt(np.diag(vcov))
     return 1 / (1 + np.exp(-(eta - t * se))), 1 / (1 + np.exp(-(eta + t * se)))
