@@ -90,7 +90,7 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
         lo, hi = np.array([_likelihood(d, col, pj, vj, dof, level) for col, pj, vj in zip(V.columns, p, var)]).T
     nobs = np.count_nonzero(d.w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = var / (p * (1 - p) / nobs * nobs / max(nobs - 1, 1))
+        deff = var / (p * (1 - p) / max(nobs - 1, 1))  # over the SRS variance, n/(n-1) as R
     frame = result_frame(V.names, p, vcov, dof, deff=deff, level=level, ci=(lo, hi), statistic="proportion",
                          interval="logit" if method == "logit" else f"ciprop-{method}")
     if nchs:
