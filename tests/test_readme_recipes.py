@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rcases import load_data
+from simulated import simulated_store
 
 import careersurvey as cs
 
@@ -34,25 +35,18 @@ def in_readme(*calls: str) -> None:
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
     """A simulated stem-careers survey in a store, its sample design file, and the stored codes read by SQL."""
-    from careersurvey.simulate import simulate_survey
-
-    out = tmp_path_factory.mktemp("recipes")
-    q = cs.load_questionnaire("stem-careers@1.0.0")
-    template = cs.export_template(q, out / "template.xlsx", rows=1200)
-    sim = simulate_survey(q, template, out / "fieldwork", seed=2026, n_institutions=150)
-    store = out / "store.duckdb"
-    cs.import_responses(list(sim.files), store, q)
+    q, store, sample_file = simulated_store(tmp_path_factory.mktemp("recipes"))
     con = duckdb.connect(str(store), read_only=True)
     cols = ", ".join(f'a."{c}"' for c in q.columns() if q.item(c.rsplit("_", 1)[0] if c not in q else c).type
                      not in ("text", "date"))
     raw = con.execute(f"SELECT r.respondent_id, {cols} FROM respondents r JOIN answers_stem_careers_1_0_0 a "
                       "USING (import_id, row_no) WHERE r.status = 'accepted' ORDER BY r.import_id, r.row_no").df()
     con.close()
-    sample = pd.read_csv(sim.sample_file, dtype=str)
+    sample = pd.read_csv(sample_file, dtype=str)
     raw = raw.merge(sample.assign(design_weight=sample["design_weight"].astype(float)), on="respondent_id")
     assert (raw["pay_exact"].isin([-7]).sum() > 10 and raw["pay_exact"].isin([-9]).sum() > 50
             and raw["stig_record"].isin(CODES).any()), "the simulated data must hold missing codes"
-    return q, store, sim.sample_file, raw
+    return q, store, sample_file, raw
 
 
 def answered(raw: pd.DataFrame, col: str) -> pd.Series:

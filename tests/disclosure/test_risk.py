@@ -110,6 +110,13 @@ def test_a_missing_value_is_its_own_class_for_k_anonymity() -> None:
     assert risk.l_diversity["pay"] == anonymity.l_diversity(filled, ["sex", "age", "region"], ["pay"]) == 1
 
 
+def test_l_diversity_counts_classes_where_someone_answered() -> None:
+    data = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "pay": [10.0, 12.0, None, None, 30.0]})
+    assert measure_risk(data, ["sex"], sensitive=["pay"]).l_diversity["pay"] == 1  # women: one known value
+    data.loc[4, "pay"] = None
+    assert measure_risk(data, ["sex"], sensitive=["pay"]).l_diversity["pay"] == 2  # women: nothing to disclose
+
+
 def test_unknown_columns_are_named() -> None:
     with pytest.raises(KeyError, match="'agee'"):
         measure_risk(small(), ["sex", "agee"])

@@ -83,6 +83,18 @@ def test_too_few_fully_suppressed_records_are_joined_by_donors() -> None:
     assert out.isna().all(axis=1).sum() == 2
 
 
+def test_protected_keys_are_never_suppressed_and_whole_classes_join_when_none_can_spare() -> None:
+    # stratum 2 holds five records: a class of 3 and two unique ones; no class there can spare a record
+    data = pd.DataFrame({"stratum": [1] * 6 + [2] * 5, "sex": [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 1],
+                         "age": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 5]})
+    out, step = local_suppression(data, ["stratum", "sex", "age"], 3, protected=["stratum"])
+    filled = out.astype(object).where(out.notna(), "suppressed")
+    assert anonymity.k_anonymity(filled, ["stratum", "sex", "age"]) >= 3
+    assert step.changed["stratum"] == 0 and out["stratum"].tolist() == data["stratum"].tolist()
+    with pytest.raises(ValueError, match="held by fewer than 3 records"):
+        local_suppression(data.iloc[:8], ["stratum", "sex", "age"], 3, protected=["stratum"])
+
+
 def test_pram_matrices_are_stochastic_and_the_invariant_one_keeps_the_shares() -> None:
     p = transition_matrix(4, 0.7)
     assert np.allclose(p.sum(axis=1), 1) and np.allclose(np.diag(p), 0.7) and (p >= 0).all()

@@ -46,28 +46,61 @@ def bands(values: pd.Series, cuts: Sequence[float], *, name: str | None = None) 
     return out, step
 
 
+def group_choices(values: pd.Series, choices: ChoiceList, groups: Sequence[Sequence[int]],
+                  labels: Sequence[str] | None = None, language: str = "en", *, name: str | None = None,
+                  how: str = "") -> tuple[pd.Series, Step]:
+    """Codes of a choice list recoded to groups 1, 2, ...: group i holds the codes ``groups[i-1]``; every choice
+    of the list must be in exactly one group. Labels default to the first and last choice of each group
+    (``20-24 – 25-29``). Values outside the list (missing codes) stay as they are."""
+    col = str(name or values.name)
+    codes = list(choices.codes())
+    flat = [c for g in groups for c in g]
+    left_out = [c for c in codes if c not in flat]
+    unknown = [c for c in flat if c not in codes]
+    twice = sorted({c for c in flat if flat.count(c) > 1})
+    if left_out or unknown or twice:
+        problems = ([f"choices {left_out} are in no group"] if left_out else []) + \
+                   ([f"codes {unknown} are not choices of {choices.name!r}"] if unknown else []) + \
+                   ([f"codes {twice} are in two groups"] if twice else [])
+        raise ValueError(f"recoding {col!r}: {'; '.join(problems)}; put each of its codes {codes} in one group")
+    if labels is not None and len(labels) != len(groups):
+        raise ValueError(f"recoding {col!r}: {len(groups)} groups but {len(labels)} labels")
+    group = {code: i + 1 for i, g in enumerate(groups) for code in g}
+    if labels is None:
+        labels = []
+        for g in groups:
+            members = [c for c in codes if c in g]
+            first, last = choices.label(members[0], language), choices.label(members[-1], language)
+            labels.append(first if len(members) == 1 else f"{first} – {last}")
+    numbers = pd.to_numeric(values, errors="coerce")
+    out = numbers.map(group).astype("Int64")
+    out = out.where(~(numbers.notna() & out.isna()), numbers.astype("Int64"))  # a missing code stays
+    changed = int((numbers.notna() & (out != numbers).fillna(False)).sum())
+    step = Step("global recoding", (col,), f"{col}: {how or 'choices regrouped'} ({len(codes)} -> {len(groups)} "
+                "categories)", {col: changed}, {col: dict(enumerate(labels, start=1))})
+    return out.rename(values.name), step
+
+
 def merge_choices(values: pd.Series, choices: ChoiceList, size: int, language: str = "en", *,
                   name: str | None = None) -> tuple[pd.Series, Step]:
-    """Codes of a choice list merged in runs of ``size`` neighbouring choices, in the list's order; the new codes
-    are 1, 2, ... and each label names the first and last choice it holds (``20-24 – 25-29``)."""
+    """Codes of a choice list merged in runs of ``size`` neighbouring choices, in the list's order."""
     if size < 2:
         raise ValueError(f"merging choices of {name or values.name!r} needs a group size of 2 or more (got {size})")
     codes = list(choices.codes())
-    group = {code: i // size + 1 for i, code in enumerate(codes)}
-    labels: dict[int, str] = {}
-    for g in sorted(set(group.values())):
-        members = [c for c in codes if group[c] == g]
-        first, last = choices.label(members[0], language), choices.label(members[-1], language)
-        labels[g] = first if len(members) == 1 else f"{first} – {last}"
-    col = str(name or values.name)
-    numbers = pd.to_numeric(values, errors="coerce")
-    out = numbers.map(group).astype("Int64")
-    unknown = numbers.notna() & out.isna()
-    out = out.where(~unknown, numbers.astype("Int64"))  # a value outside the list (a missing code) stays
-    changed = int((numbers.notna() & (out != numbers).fillna(False)).sum())
-    step = Step("global recoding", (col,), f"{col}: choices of {choices.name!r} merged in groups of {size} "
-                f"({len(codes)} -> {len(labels)} categories)", {col: changed}, {col: labels})
-    return out.rename(values.name), step
+    groups = [codes[i:i + size] for i in range(0, len(codes), size)]
+    return group_choices(values, choices, groups, None, language, name=name,
+                         how=f"choices of {choices.name!r} merged in groups of {size}")
+
+
+def cut_choices(values: pd.Series, choices: ChoiceList, cuts: Sequence[float], language: str = "en", *,
+                name: str | None = None) -> tuple[pd.Series, Step]:
+    """Codes of a choice list grouped by cut points on the codes (``field`` 101..601 cut at 200, 300, ...: one
+    group per hundred); empty groups are left out."""
+    codes = list(choices.codes())
+    band = np.searchsorted(np.asarray(sorted(float(c) for c in cuts)), np.asarray(codes, dtype=float), side="right")
+    groups = [[c for c, b in zip(codes, band) if b == g] for g in sorted(set(band.tolist()))]
+    return group_choices(values, choices, groups, None, language, name=name,
+                         how=f"choices of {choices.name!r} grouped by codes cut at {', '.join(map(_number, cuts))}")
 
 
 def top_code(values: pd.Series, top: float | None = None, bottom: float | None = None, *,

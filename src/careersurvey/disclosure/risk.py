@@ -90,12 +90,14 @@ def individual_risk(fk: np.ndarray, Fk: np.ndarray) -> np.ndarray:
 
 
 def l_diversity(data: pd.DataFrame, keys: Sequence[str], sensitive: str) -> int:
-    """Distinct l-diversity of ``sensitive``: the fewest distinct (non-missing) values in any equivalence class."""
+    """Distinct l-diversity of ``sensitive``: the fewest distinct non-missing values in an equivalence class, over
+    the classes holding at least one (a class where nobody answered discloses nothing); 0 when none does."""
     inverse, _ = _groups(key_codes(data, keys))
     value = pd.factorize(data[sensitive], use_na_sentinel=True)[0]
     known = value >= 0
     pairs = np.unique(np.column_stack([inverse[known], value[known]]), axis=0)
-    distinct = np.bincount(pairs[:, 0], minlength=inverse.max() + 1 if len(inverse) else 0)
+    distinct = np.bincount(pairs[:, 0]) if len(pairs) else np.zeros(0, dtype=int)
+    distinct = distinct[distinct > 0]
     return int(distinct.min()) if len(distinct) else 0
 
 

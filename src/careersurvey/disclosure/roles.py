@@ -9,6 +9,10 @@ versions are frozen::
       sex: key
       pay_exact: sensitive
 
+A ``recode:`` section may give the release's global recoding by item (``age_band: 2`` merges neighbouring
+choices in pairs, ``field: [200, 300]`` cuts choice codes or numbers, ``region: {Capital area: [1, 4, 9], ...}``
+groups choices under new labels); :func:`declared_recodes` reads it.
+
 It adds to the roles the questionnaire declares itself; an item given another role there than in the
 questionnaire is an error, as is an unknown item or role (each names the file, the line and what to do).
 ``respondent_id`` is always direct.
@@ -105,3 +109,39 @@ def column_roles(q: Questionnaire, declared: Mapping[str, str] | str | Path | No
     for name, role in (declared or {}).items():
         roles.update({col: role for col in q.item(name).columns()})
     return MappingProxyType(roles)
+
+
+def _recode_ok(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 2
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(v, list) and all(isinstance(c, int) for c in v) for v in value.values())
+    return False
+
+
+def declared_recodes(q: Questionnaire, declared: str | Path | None = None) -> Mapping[str, object]:
+    """Item -> recoding of the ``recode:`` section of a declaration file (None: ``disclosure.yaml`` beside the
+    questionnaire); empty when there is none. Errors name the file, the line and what to write."""
+    path = Path(declared) if declared is not None else declaration_path(q)
+    if path is None:
+        return MappingProxyType({})
+    raw, _dups = load_yaml(path.read_text(encoding="utf-8"))
+    section = raw.get("recode") if isinstance(raw, dict) else None
+    if section is None:
+        return MappingProxyType({})
+    names = {item.name for item in q.items}
+    if not isinstance(section, dict):
+        raise RolesError(f"{_where(str(path), raw, ('recode',))}: recode: maps items to recodings (item: 2, item: "
+                         "[cut, cut], item: {label: [codes]})")
+    for name, value in section.items():
+        at = _where(str(path), raw, ("recode", name))
+        if name not in names:
+            raise RolesError(f"{at}: {name!r} is not an item of {q.key}{did_you_mean(str(name), names)}")
+        if not _recode_ok(value):
+            raise RolesError(f"{at}: [{name}] {value!r} is not a recoding; write a group size of 2 or more, a list "
+                             "of cut points, or labels with lists of choice codes")
+    return MappingProxyType({str(k): v for k, v in section.items()})
