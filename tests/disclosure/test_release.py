@@ -161,11 +161,27 @@ def test_masked_design_ses_are_within_the_stated_factor(mini_release) -> None:
     assert ((ratio > 1 / SE_FACTOR) & (ratio < SE_FACTOR)).all(), res.utility
 
 
+def test_the_model_on_the_original_is_the_true_design_fit_computed_here(mini_release) -> None:
+    folder, res, original, _ = mini_release
+    model = res.model
+    assert model["model"].iloc[0] == "pay ~ C(sector) + C(sex) + C(region)"  # sector: the strata tell it
+    design = pd.read_csv(folder / "sample_design.csv", dtype={"respondent_id": str, "stratum": str, "psu": str})
+    data = original.merge(design, on="respondent_id")
+    for col in ("pay", "sex", "region", "sector"):
+        data[col] = data[col].astype(float).mask(data[col].isin(cs.MISSING_CODES))
+    fit = cs.SurveyDesign(data, weights="design_weight", strata="stratum", psu="psu", fpc="fpc1",
+                          lonely_psu="adjust").glm("pay ~ C(sector) + C(sex) + C(region)")
+    table = model.set_index("term")
+    assert table["original"].to_numpy() == pytest.approx(fit.params.to_numpy(), rel=1e-9)
+    assert table["se_original"].to_numpy() == pytest.approx(fit.bse.to_numpy(), rel=1e-9)
+    assert table["release"].notna().all() and (table["difference"].abs() < 4 * table["se_original"]).all()
+
+
 def test_the_report_shows_risk_steps_and_utility(mini_release) -> None:
     folder, res, _, _ = mini_release
     html = (folder / "release" / "disclosure_report.html").read_text(encoding="utf-8")
     for text in ("Risk before and after", "local suppression", "global recoding", "microaggregation (MDAV)",
-                 "Masked design", "se masked", "3-anonymous"):
+                 "Masked design", "se masked", "3-anonymous", "One model, original against release"):
         assert text in html
     assert "<script" not in html
 

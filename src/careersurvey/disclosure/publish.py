@@ -37,6 +37,7 @@ class PublicUseFile:
     paths: tuple[Path, ...]
     release: Release
     utility: pd.DataFrame
+    model: pd.DataFrame
     link_key: Path | None = None
 
 
@@ -47,7 +48,8 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
                     top: Mapping[str, float] | None = None, pram: Sequence[str] = (), pram_stay: float = 0.8,
                     microaggregate: Sequence[str] | None = None, importance: Sequence[str] | None = None,
                     psu_group: int = 2, smooth_weights: bool = True, seed: int | None = None,
-                    link_key: str | Path | None = None, language: str | None = None) -> PublicUseFile:
+                    link_key: str | Path | None = None, language: str | None = None,
+                    model: str | None = None) -> PublicUseFile:
     """Write the public-use file of ``store`` to folder ``out`` (module docs); returns what was written.
 
     ``roles``: item -> disclosure role, or a declaration file (default: the questionnaire's roles and
@@ -55,10 +57,12 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
     the store; without one every weight is 1 and there is no design to mask). ``recode``: None takes the
     ``recode:`` section of the declaration file, if any ({} recodes nothing). The treatments' options are
     those of :func:`careersurvey.disclosure.release.make_release`; ``seed`` makes the release reproducible.
+    ``model``: the formula of the linear model the report fits on both files (default: the first numeric
+    sensitive item on three keys, :func:`careersurvey.disclosure.utility.default_model`).
     """
     from careersurvey.disclosure.codebook import write_release_codebook
     from careersurvey.disclosure.report import write_report
-    from careersurvey.disclosure.utility import utility_table
+    from careersurvey.disclosure.utility import model_table, utility_table
 
     store, folder = Path(store), Path(out)
     if link_key is not None:
@@ -88,14 +92,15 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
                            pram=pram, pram_stay=pram_stay, microaggregate=microaggregate, importance=importance,
                            psu_group=psu_group, smooth_weights=smooth_weights, seed=seed)
     utility = utility_table(release, design)
+    fitted = model_table(release, design, model)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in ("puf.csv", "puf.sav", "puf.dta"):
         paths += export_responses(release.dataset, folder / name, private=False).paths
     paths.append(write_release_codebook(release, folder / "codebook.xlsx"))
-    paths.append(write_report(release, utility, folder / "disclosure_report.html", store=store.name))
+    paths.append(write_report(release, utility, folder / "disclosure_report.html", store=store.name, model=fitted))
     if link_key is not None:
         link_key.parent.mkdir(parents=True, exist_ok=True)
         create_private(link_key, True)
         release.link.to_csv(link_key, index=False, encoding="utf-8")
-    return PublicUseFile(folder, tuple(paths), release, utility, link_key)
+    return PublicUseFile(folder, tuple(paths), release, utility, fitted, link_key)

@@ -53,7 +53,8 @@ def changes_by_variable(release: Release) -> pd.DataFrame:
     return frame.astype(int)
 
 
-def render_report(release: Release, utility: pd.DataFrame, *, store: str = "") -> str:
+def render_report(release: Release, utility: pd.DataFrame, *, store: str = "",
+                  model: pd.DataFrame | None = None) -> str:
     """The report as one HTML page."""
     q = release.dataset.questionnaire
     n = len(release.data)
@@ -107,12 +108,23 @@ def render_report(release: Release, utility: pd.DataFrame, *, store: str = "") -
                           "se release", "difference"],
                          utility[["variable", "level", "original", "se_true", "se_masked", "se_ratio", "release",
                                   "se_release", "difference"]].itertuples(index=False), text_columns=2)]
+    if model is not None and "note" in model.columns:
+        parts += ["<h2>One model</h2>", f"<p class='note'>Not fitted: {escape(str(model['note'].iloc[0]))}</p>"]
+    elif model is not None and not model.empty:
+        parts += ["<h2>One model, original against release</h2>",
+                  f"<p class='note'>Linear model <code>{escape(str(model['model'].iloc[0]))}</code>: original = the "
+                  "data after global recoding only with the true design; release = the public-use file with the "
+                  "masked design (records with a suppressed term left out).</p>",
+                  _table(["term", "original", "se original", "release", "se release", "difference"],
+                         model[["term", "original", "se_original", "release", "se_release", "difference"]]
+                         .itertuples(index=False))]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def write_report(release: Release, utility: pd.DataFrame, path: str | Path, *, store: str = "") -> Path:
+def write_report(release: Release, utility: pd.DataFrame, path: str | Path, *, store: str = "",
+                 model: pd.DataFrame | None = None) -> Path:
     """Write :func:`render_report` to ``path``."""
     path = Path(path)
-    path.write_text(render_report(release, utility, store=store), encoding="utf-8")
+    path.write_text(render_report(release, utility, store=store, model=model), encoding="utf-8")
     return path

@@ -1,5 +1,6 @@
 """What a release keeps: key weighted estimates on the original data (true design) and on the release (masked
-design) side by side, and the SEs the masked design gives on the original data against the true design's.
+design) side by side, and the SEs the masked design gives on the original data against the true design's; and
+one model (:func:`model_table`), fitted on both.
 
 Estimates: the share of each category of every key and categorical sensitive column (its largest categories,
 missing codes apart) and the mean of every numeric sensitive column. The original is the data after global
@@ -33,13 +34,11 @@ def _mean(design: SurveyDesign, col: str) -> tuple[float, float]:
     return float(row["estimate"]), float(row["se"])
 
 
-def utility_table(release: Release, design: DesignColumns) -> pd.DataFrame:
-    """One row per estimate: variable, level, estimate and SE on the original (true design), SE of the
-    original under the masked design, estimate and SE on the release (masked design), and ratios."""
-    base, pub = release.baseline, release.data
-    items = {c: i for i in release.dataset.questionnaire.items for c in i.columns()}
-    true_kw = dict(weights="weight_true", lonely_psu="adjust")
-    masked_kw = dict(weights="weight", lonely_psu="adjust")
+def _design_kw(release: Release, design: DesignColumns) -> tuple[dict, dict]:
+    """SurveyDesign arguments of the true design (on the baseline's columns) and of the masked one."""
+    pub = release.data
+    true_kw: dict = dict(weights="weight_true", lonely_psu="adjust")
+    masked_kw: dict = dict(weights="weight", lonely_psu="adjust")
     if release.masked is not None:
         true_kw.update(strata=f"true_{design.strata}", psu=f"true_{design.psu}")
         if design.fpc:
@@ -47,6 +46,61 @@ def utility_table(release: Release, design: DesignColumns) -> pd.DataFrame:
         masked_kw.update(strata="pseudo_stratum", psu="pseudo_psu")
         if "pseudo_fpc" in pub.columns:
             masked_kw["fpc"] = "pseudo_fpc"
+    return true_kw, masked_kw
+
+
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Columns as floats, missing codes as NaN."""
+    out = frame[columns].apply(pd.to_numeric, errors="coerce").astype(float)
+    return out.mask(out.isin(MISSING_CODES))
+
+
+def default_model(release: Release) -> str | None:
+    """``y ~ C(key) + ...``: the first numeric sensitive item on three keys: one the strata determine (they often
+    determine each other: sector abroad is region abroad) and the others least suppressed in the release; None
+    when there is no numeric sensitive item."""
+    items = {c: i for i in release.dataset.questionnaire.items for c in i.columns()}
+    numeric = [c for c in release.sensitive if items[c].type in NUMERIC_TYPES
+               and all(code in MISSING_CODES for code in release.dataset.value_labels.get(c, {}))]
+    if not numeric:
+        return None
+    free = [c for c in release.keys if c not in release.protected]
+    keys = (release.protected[:1] + tuple(sorted(free, key=lambda c: (int(release.data[c].isna().sum()),
+                                                                      release.keys.index(c)))))[:3]
+    return f"{numeric[0]} ~ " + " + ".join(f"C({c})" for c in keys)
+
+
+def model_table(release: Release, design: DesignColumns, formula: str | None = None) -> pd.DataFrame:
+    """A linear model fitted on the original (true design) and on the release (masked design): one row per term
+    with both coefficients and SEs; empty when there is no model to fit; one row with a ``note`` when it cannot
+    be fitted (a term aliased or empty in one of the files)."""
+    formula = formula or default_model(release)
+    if formula is None:
+        return pd.DataFrame()
+    true_kw, masked_kw = _design_kw(release, design)
+    names = [c for c in release.data.columns if c in formula]
+    base, pub = release.baseline, release.data
+    design_cols = [c for c in ("weight", "pseudo_stratum", "pseudo_psu", "pseudo_fpc") if c in pub.columns]
+    original = pd.concat([base[[c for c in base.columns if c.startswith(("true_", "weight_true"))]],
+                          _numbers(base, names)], axis=1)
+    try:
+        fits = {"original": SurveyDesign(original, **true_kw).glm(formula),
+                "release": SurveyDesign(pd.concat([pub[design_cols], _numbers(pub, names)], axis=1), **masked_kw)
+                .glm(formula)}
+    except ValueError as exc:  # ModelError: a term aliased or empty on the release; the report says so
+        return pd.DataFrame({"model": [formula], "note": [str(exc)]})
+    table = pd.DataFrame({"original": fits["original"].params, "se_original": fits["original"].bse,
+                          "release": fits["release"].params, "se_release": fits["release"].bse})
+    table["difference"] = table["release"] - table["original"]
+    return table.rename_axis("term").reset_index().assign(model=formula)
+
+
+def utility_table(release: Release, design: DesignColumns) -> pd.DataFrame:
+    """One row per estimate: variable, level, estimate and SE on the original (true design), SE of the
+    original under the masked design, estimate and SE on the release (masked design), and ratios."""
+    base, pub = release.baseline, release.data
+    items = {c: i for i in release.dataset.questionnaire.items for c in i.columns()}
+    true_kw, masked_kw = _design_kw(release, design)
     design_cols = [c for c in ("weight", "pseudo_stratum", "pseudo_psu", "pseudo_fpc") if c in pub.columns]
     parts_base, parts_pub, rows = [], [], []
     for col in (*release.keys, *release.sensitive):
