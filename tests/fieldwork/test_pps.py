@@ -99,3 +99,60 @@ def test_srs_has_exactly_n_distinct_units_and_equal_frequencies():
     assert np.abs(counts / 20_000 - 1 / 3).max() < 4.5 * se
     assert pps.srs_joint(9, 3) == pytest.approx(3 * 2 / (9 * 8))
     assert abs(pair / 20_000 - 1 / 12) < 4.5 * np.sqrt(1 / 12 * 11 / 12 / 20_000)
+
+
+@pytest.mark.parametrize("joint", [pps.sampford_joint, pps.systematic_joint])
+def test_joint_of_a_subset_is_the_block_of_the_full_matrix(joint):
+    pi = pps.inclusion_probabilities(np.array([3, 14, 15, 92, 65, 35, 89, 79, 32, 38, 46, 26, 43, 380.0]), 6)
+    assert pi[-1] == 1  # a certainty unit among them
+    subset = np.array([1, 4, 5, 9, 13])
+    np.testing.assert_allclose(joint(pi, subset), joint(pi)[np.ix_(subset, subset)], atol=1e-14)
+
+
+def test_large_stratum_is_drawn_and_its_pairs_computed_quickly():
+    """Sampford's rejective draw needs seconds at n = 50 and never ends at n = 300; the draw here does not
+    reject, and only the sampled pairs' pi_ij are computed."""
+    import time
+
+    rng = np.random.default_rng(3)
+    pi = pps.inclusion_probabilities(rng.lognormal(3, 1, 3000), 300)
+    start = time.perf_counter()
+    s = pps.sampford(pi, rng)
+    block = pps.sampford_joint(pi, s)
+    assert time.perf_counter() - start < 10
+    assert len(s) == 300 and len(set(s)) == 300
+    off = block[~np.eye(len(s), dtype=bool)]
+    assert (off > 0).all() and np.all(block.sum(axis=1) <= 300 * pi[s] + 1e-9)
+    # a few pairs recomputed with e_m(without i, j) from the positive recursion over the other units only
+    free = pi < 1 - 1e-6
+    n = int(round(pi[free].sum()))
+    odds = np.where(free, pi / np.where(free, 1 - pi, 1), 0.0)  # certainty units add nothing to e_m
+    M = _esp_direct(odds[free], n)
+    K = sum(t * M[n - t] for t in range(1, n + 1))
+    pairs = [(a, b) for a, b in [(0, 1), (5, 200), (17, 299), (150, 151), (3, 4), (100, 250)]
+             if free[s[a]] and free[s[b]]]
+    assert len(pairs) >= 4 and n < 300
+    for a, b in pairs:
+        i, j = s[a], s[b]
+        rest = _esp_direct(np.delete(odds, [i, j])[np.delete(free, [i, j])], n)
+        want = odds[i] * odds[j] * sum((t + 1 - pi[i] - pi[j]) * rest[n - t - 1] for t in range(1, n)) / K
+        assert block[a, b] == pytest.approx(want, rel=1e-9)
+
+
+def _esp_direct(odds, top):
+    e = np.zeros(top + 1)
+    e[0] = 1.0
+    for o in odds:
+        e[1:] = e[1:] + o * e[:-1]
+    return e
+
+
+def test_sampford_joint_identity_with_many_large_probabilities():
+    """sum over j != i of pi_ij = (n - 1) pi_i, on a stratum where many units have 1/2 < pi < 1
+    (20 of 90) and some are taken with certainty."""
+    rng = np.random.default_rng(9)
+    pi = pps.inclusion_probabilities(rng.lognormal(0, 1.2, 90), 40)
+    assert ((pi > 0.5) & (pi < 1)).sum() >= 20
+    joint = pps.sampford_joint(pi)
+    np.testing.assert_allclose(joint.sum(axis=1) - pi, 39 * pi, rtol=1e-9)
+    assert (joint[~np.eye(90, dtype=bool)] > 0).all()

@@ -165,16 +165,16 @@ def _joint(stratum: str, ids: np.ndarray, pi: np.ndarray, chosen: np.ndarray, me
     """pi_ij of the selected pairs (i < j in frame order) of one stratum."""
     c = np.sort(chosen)
     if method == "sampford":
-        full = pps.sampford_joint(pi)
+        block = pps.sampford_joint(pi, c)
     elif method == "systematic":
-        full = pps.systematic_joint(pi)
+        block = pps.systematic_joint(pi, c)
     else:
-        free = pi < 1 - pps.EPS
-        nf, Nf = int(round(pi[free].sum())), int(free.sum())
-        full = np.outer(pi, pi)
-        full[np.ix_(free, free)] = pps.srs_joint(Nf, nf)
+        free = pi[c] < 1 - pps.EPS
+        nf, Nf = int(round(pi[pi < 1 - pps.EPS].sum())), int((pi < 1 - pps.EPS).sum())
+        block = np.outer(pi[c], pi[c])
+        block[np.ix_(free, free)] = pps.srs_joint(Nf, nf)
     i, j = np.triu_indices(len(c), k=1)
-    return pd.DataFrame({"stratum": stratum, "id_i": ids[c[i]], "id_j": ids[c[j]], "pi_ij": full[c[i], c[j]]})
+    return pd.DataFrame({"stratum": stratum, "id_i": ids[c[i]], "id_j": ids[c[j]], "pi_ij": block[i, j]})
 
 
 __all__ = ["METHODS", "Sample", "draw_sample"]
