@@ -194,6 +194,22 @@ def test_the_same_seed_gives_the_same_file(tmp_path) -> None:
     assert a.release.link.equals(b.release.link)
 
 
+def test_the_cli_takes_a_questionnaire_file_and_a_roles_file(tmp_path) -> None:
+    store, _, q = make_store(tmp_path, n=400)
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("questionnaire: puf-mini\nroles:\n  stay: key\n", encoding="utf-8")
+    args = ["release", "--store", str(store), "--questionnaire", q.source, "--out", str(tmp_path / "rel"),
+            "--recode", "age=30,40,50,60", "--seed", "3"]
+    result = CliRunner().invoke(app, [*args, "--roles", str(roles)])
+    assert result.exit_code == 0, result.output
+    assert "keys: sex, age, region, sector, stay; 3-anonymous" in result.output
+    assert "global recoding — age in 5 bands cut at 30, 40, 50, 60" in result.output
+    roles.write_text("questionnaire: puf-mini\nroles:\n  stay: quasi\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*args, "--roles", str(roles)])
+    assert result.exit_code == 2
+    assert f"{roles}:3: [stay] 'quasi' is not a disclosure role" in result.output.replace("\n", "")
+
+
 @pytest.fixture(scope="module")
 def stem_store(tmp_path_factory):
     """A simulated stem-careers survey in a store, with its sample design file."""
