@@ -104,3 +104,19 @@ def test_marked_rows_parsed_alone_agree_with_the_whole_sheet(marked, tmp_path, b
         whole = sheetxml._body(z.open(member))
     assert pieces == whole
     assert whole[0] == {5, 9} and whole[1] == {(4, 2): "1+1"} and list(whole[2]) == ["D3:D4"]
+
+
+def test_rows_without_numbers_fall_back_to_the_whole_sheet(marked, tmp_path):
+    """A row may leave out r="4" (it follows the previous row): a marked row without its number is not read
+    alone, the whole sheet is parsed, and the formula is still placed at row 4."""
+    with zipfile.ZipFile(marked) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    xml = re.sub(rb'(<row) r="4"', rb"\1", xml)
+    xml = re.sub(rb'(<c) r="[A-Z]+4"', rb"\1", xml)
+    dest = tmp_path / "norow.xlsx"
+    with zipfile.ZipFile(marked) as src, zipfile.ZipFile(dest, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename))
+    assert b'<row r="4"' not in xml
+    scan = Workbook(dest).scan("Responses")
+    assert scan.formulas == ((4, 2, "1+1"),) and scan.hidden_rows == {5}

@@ -182,7 +182,7 @@ def _pieces(source: IO[bytes], prefix: str, nsmap: dict[str | None, str], marks:
     mark, each as a small document with the sheet's namespace declarations; the rest of the sheet is only
     searched. None when a marked row does not carry its number (then only the whole sheet tells it)."""
     p = prefix.encode() + b":" if prefix else b""
-    starts = tuple(b"<" + p + b"row" + end for end in (b" ", b">", b"/", b"\n", b"\t", b"\r"))
+    opening = b"<" + p + b"row"
     close = b"</" + p + b"row>"
     declared = b"".join(b" xmlns" + (b":" + k.encode() if k else b"") + b'="' + v.encode() + b'"'
                         for k, v in nsmap.items())
@@ -190,33 +190,42 @@ def _pieces(source: IO[bytes], prefix: str, nsmap: dict[str | None, str], marks:
     formulas: dict[tuple[int, int], str] = {}
     merged: dict[str, tuple[int, int, int, int, str]] = {}
 
+    def row_start(buf: bytes, end: int) -> int:
+        """Where the last row start tag before ``end`` begins (-1: none); ``<rowBreaks`` is no row."""
+        pos = buf.rfind(opening, 0, end)
+        while pos >= 0 and buf[pos + len(opening):pos + len(opening) + 1] not in (b" ", b">", b"/", b"\n", b"\t",
+                                                                                   b"\r"):
+            pos = buf.rfind(opening, 0, pos)
+        return pos
+
     def parse(fragment: bytes) -> etree._Element:
         return etree.fromstring(b"<w" + declared + b">" + fragment + b"</w>", _parser())[0]
 
-    def rows_in(done: bytes) -> bool:
+    def rows_in(buf: bytes, limit: int) -> bool:
+        """Read the marked rows of ``buf[:limit]`` (complete rows only); False when one has no number."""
         spans: set[tuple[int, int]] = set()
         for mark in marks:
-            pos = done.find(mark)
+            pos = buf.find(mark, 0, limit)
             while pos >= 0:
-                start = max(done.rfind(t, 0, pos + 1) for t in starts)
-                gt = done.find(b">", start)
-                end = gt + 1 if done[gt - 1:gt] == b"/" else done.find(close, start) + len(close)
+                start = row_start(buf, pos + 1)
+                gt = buf.find(b">", start, limit)
+                end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(close, start, limit) + len(close)
                 if start >= 0 and start <= pos < end:
                     spans.add((start, end))
                 elif mark.endswith(b"mergeCell") and not merged:
                     opening, closing = b"<" + p + b"mergeCells", b"</" + p + b"mergeCells>"
-                    first = done.rfind(opening, 0, pos + len(opening))
-                    last = done.find(closing, pos)
+                    first = buf.rfind(opening, 0, pos + len(opening))
+                    last = buf.find(closing, pos, limit)
                     if first < 0 or last < 0:
                         return False
-                    for el in parse(done[first:last + len(closing)]).iter():
+                    for el in parse(buf[first:last + len(closing)]).iter():
                         if _name(el.tag) == "mergeCell" and ":" in (el.get("ref") or ""):
                             a, _, b = el.get("ref").partition(":")
                             (r1, c1), (r2, c2) = _split_ref(a), _split_ref(b)
                             merged[f"{a}:{b}"] = (r1, c1, r2, c2, f"{a}:{b}")
-                pos = done.find(mark, pos + 1)
+                pos = buf.find(mark, pos + 1, limit)
         for start, end in sorted(spans):
-            row = parse(done[start:end])
+            row = parse(buf[start:end])
             if not (row.get("r") or "").isdigit():
                 return False
             number = int(row.get("r"))
@@ -230,40 +239,37 @@ def _pieces(source: IO[bytes], prefix: str, nsmap: dict[str | None, str], marks:
     buf = b""
     while True:
         chunk = source.read(block)
-        buf += chunk
-        if chunk:  # complete rows: everything before the last row start seen
-            cut = max(buf.rfind(t) for t in starts)
-            if cut <= 0:
-                continue
-            done, buf = buf[:cut], buf[cut:]
-        else:
-            done, buf = buf, b""
-        if not rows_in(done):
+        buf = buf + chunk if buf else chunk
+        # complete rows: everything before the last row start seen (all of it at the end of the stream)
+        limit = row_start(buf, len(buf)) if chunk else len(buf)
+        if chunk and limit <= 0:
+            continue
+        if any(buf.find(mark, 0, limit) >= 0 for mark in marks) and not rows_in(buf, limit):
             return None
         if not chunk:
             return hidden, formulas, merged
+        buf = buf[limit:]
 
 
 def scan_sheet(open_member: Callable[[], IO[bytes]], *, block: int = BLOCK, overlap: int = 1 << 16) -> SheetScan:
     """Formula cells, hidden rows and columns, merged ranges and the claimed dimension of one sheet's XML.
 
-    ``open_member`` opens the sheet's XML stream afresh (it is read up to four times: the head, the byte
-    search, and, only when the search found a mark, the marked rows, or the whole sheet when a marked row
-    has no number). The byte search looks for the tags as
-    the head's parse found them spelled (``<f>`` or ``<x:f>``: one prefix for the main namespace, as every
-    writer uses). Raises ``etree.XMLSyntaxError`` and the zip module's errors for damaged content; the
-    caller names the file.
+    ``open_member`` opens the sheet's XML stream afresh: the head, then one pass that searches each block
+    for the tags as the head's parse found them spelled (``<f>`` or ``<x:f>``: one prefix for the main
+    namespace, as every writer uses) and parses the marked rows it finds; the whole sheet is parsed only
+    when a marked row has no number. Raises ``etree.XMLSyntaxError`` and the zip module's errors for damaged
+    content; the caller names the file.
     """
     with open_member() as fh:
         rows, hidden_cols, prefix, nsmap = _head(fh)
-    with open_member() as fh:
-        marked = _marked(fh, needles(prefix), block, overlap)
-    if not marked:
-        return SheetScan(rows, frozenset(), (), (), tuple(sorted(set(hidden_cols))))
-    found = None
-    if prefix is not None:
+    found: _Found | None = (set(), {}, {})
+    if prefix is not None:  # one pass: searched block by block, marked rows parsed where found
         with open_member() as fh:
             found = _pieces(fh, prefix, nsmap, needles(prefix), block)
+    else:
+        with open_member() as fh:
+            if _marked(fh, NEEDLES, block, overlap):
+                found = None
     if found is None:
         with open_member() as fh:
             found = _body(fh)
