@@ -186,6 +186,35 @@ def test_the_report_shows_risk_steps_and_utility(mini_release) -> None:
     assert "<script" not in html
 
 
+def test_without_a_sample_design_and_with_pram(tmp_path) -> None:
+    store, _, q = make_store(tmp_path, n=300)
+    (tmp_path / "sample_design.csv").unlink()
+    res = cs.public_use_file(store, tmp_path / "rel", questionnaire=q, recode={"age": [40]}, pram=["region"], seed=2)
+    puf = pd.read_csv(tmp_path / "rel" / "puf.csv", encoding="utf-8-sig")
+    assert "pseudo_psu" not in puf.columns and (puf["weight"] == 1).all() and res.release.masked is None
+    kinds = [step.kind for step in res.release.steps]
+    assert kinds == ["left out", "global recoding", "microaggregation (MDAV)", "invariant PRAM", "local suppression"]
+    filled = puf[KEYS].astype(object).where(puf[KEYS].notna(), "suppressed")
+    assert anonymity.k_anonymity(filled, KEYS) >= 3
+    assert "Masked design" not in (tmp_path / "rel" / "disclosure_report.html").read_text(encoding="utf-8")
+
+
+def test_a_numeric_key_left_as_a_number_keeps_its_missing_codes(tmp_path) -> None:
+    store, data_file, q = make_store(tmp_path, n=300)
+    # age microaggregated, not banded, and suppressed last
+    res = cs.public_use_file(store, tmp_path / "rel", questionnaire=q, seed=4,
+                             importance=["age", "sector", "sex", "region"])
+    assert any(s.kind == "microaggregation (MDAV)" and "age" in s.columns for s in res.release.steps)
+    puf = pd.read_csv(tmp_path / "rel" / "puf.csv", encoding="utf-8-sig", dtype={"release_id": str})
+    key = res.release.link
+    refused = set(pd.read_csv(data_file, dtype={"respondent_id": str}).query("age == -7")["respondent_id"])
+    ages = puf.merge(key, on="release_id").set_index("respondent_id")["age"]
+    shown = ages[list(refused)]
+    assert refused and shown.dropna().eq(-7).all() and shown.eq(-7).sum() >= len(refused) / 2  # the rest suppressed
+    filled = puf[KEYS].astype(object).where(puf[KEYS].notna(), "suppressed")
+    assert anonymity.k_anonymity(filled, KEYS) >= 3
+
+
 def test_the_same_seed_gives_the_same_file(tmp_path) -> None:
     store, _, q = make_store(tmp_path, n=200)
     a = cs.public_use_file(store, tmp_path / "a", questionnaire=q, seed=5)

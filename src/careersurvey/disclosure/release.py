@@ -156,6 +156,8 @@ def make_release(ds: Dataset, roles: Mapping[str, str], design: DesignColumns, *
     for col in pram:
         work[col], step, _ = post_randomise(work[col], rng, p_stay=pram_stay, invariant=True)
         steps.append(step)
+    for c in keys:  # a numeric key's missing codes are values of the released file too
+        work[c] = work[c].where(work[c].notna(), keyed[c])
     told = _told_by_strata(work, keys, data[design.strata]) if design.strata else []
     try:  # keys the strata tell are never suppressed: the masked design would give them back
         work, step = local_suppression(work, keys, k, importance, protected=told)
