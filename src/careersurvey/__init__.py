@@ -72,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "write_follow_up": "careersurvey.fieldwork.status",
     "r_indicator": "careersurvey.fieldwork.rindicator",
     "RIndicator": "careersurvey.fieldwork.rindicator",
+    "nonresponse_comparison": "careersurvey.fieldwork.nonresponse",
     "AnalysisResult": "careersurvey.report.results",
     "Table": "careersurvey.report.results",
     "Figure": "careersurvey.report.results",

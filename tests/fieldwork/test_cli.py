@@ -136,3 +136,16 @@ def test_strata_names_from_a_file_are_printed_as_text(tmp_path):
     r = run("fieldwork", "rates", "--sample", p, "--by", "stratum")
     assert r.exit_code == 0, r.output
     assert "[bold]x\\x1b[2J" in r.output and "\x1b" not in r.output
+
+
+def test_nonresponse_prints_shares_and_the_r_survey_p_values():
+    import json
+    from pathlib import Path
+
+    here = Path(__file__).parents[1] / "fixtures" / "r-nonresponse"
+    r = run("fieldwork", "nonresponse", "--sample", here / "sample.csv", "--variable", "sector", "--variable", "age",
+            "--weights", "base_weight", "--strata", "stratum", "--psu", "psu")
+    assert r.exit_code == 0, r.output
+    ref = json.loads((here / "cases.json").read_text())
+    assert f"{ref['chisq']['p_value']:.4f}" in r.output and f"{ref['ttest']['p_value']:.4f}" in r.output
+    assert "Rao-Scott F" in r.output and "t test" in r.output

@@ -219,3 +219,42 @@ def rindicator(
         table.add_row(name, f"{int(v):,}" if name in ("cases", "respondents") else f"{v:.4f}")
     console(wrap=True).print(table)
     say(f"SE from {result.replicates} bootstrap replicates (seed {seed}); B max = (1 - R) / (2 mean propensity)")
+
+
+@app.command("nonresponse")
+def nonresponse(
+    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): every sampled case with its "
+                                "frame variables and its disposition (or a 0/1 column, --responded)."),
+    variable: list[str] = typer.Option(..., "--variable", help="Frame variable to compare (repeatable); text "
+                                       "columns are categories, numbers are compared by their means."),
+    responded: Optional[str] = typer.Option(None, "--responded", help="0/1 column of who responded (default: "
+                                            "from the dispositions: I and P responded, NE left out)."),
+    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    weights: Optional[str] = typer.Option(None, "--weights", help="Column of base weights."),
+    strata: Optional[str] = typer.Option(None, "--strata", help="Column of the design strata."),
+    psu: Optional[str] = typer.Option(None, "--psu", help="Column of the PSUs."),
+    id: str = typer.Option("respondent_id", "--id", help="Column of the case id (read as text)."),
+) -> None:
+    """Respondents against the full sample on frame variables, with design-based tests (svychisq, svyttest)."""
+    from careersurvey.fieldwork import FieldworkError, read_sample
+    from careersurvey.fieldwork.nonresponse import nonresponse_comparison
+
+    try:
+        frame = read_sample(sample, id=id, text=[disposition, *[c for c in (strata, psu) if c]])
+        result = nonresponse_comparison(frame, variable, responded=responded, disposition=disposition,
+                                        weights=weights, strata=strata, psu=psu, source=str(sample))
+    except FieldworkError as exc:
+        fail(str(exc))
+    table = Table(title="Respondents against the full sample" + (f" (weighted by {shown(weights)})" if weights else ""))
+    for c in ("variable", "level", "sample", "respondents", "difference", "test", "p"):
+        table.add_column(c, justify="left" if c in ("variable", "level", "test") else "right")
+    last = None
+    for r in result.itertuples(index=False):
+        first = r.variable != last
+        mean = r.level == "(mean)"
+        fmt = (lambda v: f"{v:,.2f}") if mean else (lambda v: f"{v:.1%}")
+        diff = f"{r.difference:+,.2f}" if mean else f"{100 * r.difference:+.1f} pt"
+        table.add_row(shown(r.variable) if first else "", shown(r.level), fmt(r.full_sample), fmt(r.respondents),
+                      diff, r.test if first else "", f"{r.p_value:.4f}" if first else "")
+        last = r.variable
+    console(wrap=True).print(table)

@@ -9,7 +9,7 @@ AAPOR disposition codes), ``dispositions`` (completes and partials from the stor
 manager's file), ``rates`` (``response_rates``: RR1-6, COOP1-4, REF1-3, CON1-3), ``planning`` (sample
 sizes, allocation and cluster size for the next wave, PracTools' formulas), ``status`` (progress by stratum
 against the target, the follow-up list), ``rindicator`` (the R-indicator of representativeness with its
-bootstrap SE).
+bootstrap SE), ``nonresponse`` (respondents against the full sample on frame variables, design-based tests).
 
 This package reads the store only through :mod:`careersurvey.responses`' public functions; the estimation
 package never imports it.

@@ -54,6 +54,24 @@ class RIndicator:
                                    "respondents"])
 
 
+def responded_cases(sample: pd.DataFrame, *, responded: str | None = None, disposition: str | None = "disposition",
+                    source: str = "the sample") -> pd.DataFrame:
+    """The cases whose response counts, with ``_y`` (1 responded, 0 not): from a 0/1 column ``responded``, or
+    from the dispositions (I and P responded; the not eligible, 4.x, are left out)."""
+    if responded:
+        raw = sample[responded]
+        y_series = raw.map(lambda v: 1.0 if v in (1, True, "1", "True", "true") else
+                           0.0 if v in (0, False, "0", "False", "false") else np.nan)
+        bad = np.flatnonzero(y_series.isna().to_numpy())
+        if len(bad):
+            raise FieldworkError(f"{responded} must be 1 (responded) or 0; {_where(sample.index, bad)} "
+                                 f"{'has' if len(bad) == 1 else 'have'} {str(raw.iloc[bad[0]])!r}",
+                                 file=source, column=responded)
+        return sample.assign(_y=y_series.to_numpy())
+    groups = check_dispositions(sample[disposition], column=disposition, source=source)
+    return sample.assign(_y=groups.isin(["I", "P"]).astype(float).to_numpy())[groups.ne("NE").to_numpy()]
+
+
 def _design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
     parts = [np.ones((len(data), 1))]
     for c in covariates:
@@ -105,19 +123,7 @@ def r_indicator(sample: pd.DataFrame, covariates: Sequence[str], *, responded: s
     if missing:
         raise FieldworkError(f"no column {', '.join(map(repr, missing))}; the sample has "
                              f"{', '.join(map(repr, map(str, sample.columns)))}", file=where)
-    if responded:
-        raw = sample[responded]
-        y_series = raw.map(lambda v: 1.0 if v in (1, True, "1", "True", "true") else
-                           0.0 if v in (0, False, "0", "False", "false") else np.nan)
-        bad = np.flatnonzero(y_series.isna().to_numpy())
-        if len(bad):
-            raise FieldworkError(f"{responded} must be 1 (responded) or 0; {_where(sample.index, bad)} "
-                                 f"{'has' if len(bad) == 1 else 'have'} {str(raw.iloc[bad[0]])!r}",
-                                 file=where, column=responded)
-        data = sample.assign(_y=y_series.to_numpy())
-    else:
-        groups = check_dispositions(sample[disposition], column=disposition, source=where)
-        data = sample.assign(_y=groups.isin(["I", "P"]).astype(float).to_numpy())[groups.ne("NE").to_numpy()]
+    data = responded_cases(sample, responded=responded, disposition=disposition, source=where)
     empty = data[list(covariates)].isna().any(axis=1).to_numpy()
     if empty.any():
         col = next(c for c in covariates if data[c].isna().any())
@@ -150,4 +156,4 @@ def r_indicator(sample: pd.DataFrame, covariates: Sequence[str], *, responded: s
                       covariates=covariates, replicates=replicates, propensity=pd.Series(rho, index=data.index))
 
 
-__all__ = ["RIndicator", "r_indicator"]
+__all__ = ["RIndicator", "r_indicator", "responded_cases"]
