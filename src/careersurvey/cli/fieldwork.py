@@ -1,8 +1,9 @@
-"""``careersurvey fieldwork draw|rates``: draw a sample from a frame; response rates from a sample file.
+"""``careersurvey fieldwork draw|rates|status|rindicator|nonresponse``: draw a sample from a frame; from a sample
+file, the AAPOR rates, progress and the follow-up list, and the nonresponse analyses.
 
-A thin shell over :func:`careersurvey.draw_sample` / :func:`careersurvey.draw_two_stage` and
-:func:`careersurvey.response_rates`: reads the files (ids as text), prints a table per stratum, writes the
-sample owner-only.
+A thin shell over :mod:`careersurvey.fieldwork` (``draw_sample``, ``draw_two_stage``, ``response_rates``,
+``fieldwork_status``, ``r_indicator``, ``nonresponse_comparison``): reads the files (ids and codes as text),
+prints tables, writes samples and follow-up lists owner-only.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from rich.table import Table
 
 from careersurvey.cli._common import console, fail, out_file, say, shown
 
-app = typer.Typer(help="Fieldwork: draw the sample from a frame, dispositions and AAPOR response rates.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Fieldwork: draw the sample from a frame, dispositions and AAPOR response rates, "
+                  "progress and follow-up, nonresponse.", no_args_is_help=True)
+
+CasesOpt = typer.Option(..., "--sample", help="Sample file (csv or xlsx): every sampled case with its frame "
+                        "variables and its disposition (or a 0/1 column, --responded).")
+RespondedOpt = typer.Option(None, "--responded", help="0/1 column of who responded (default: from the "
+                            "dispositions: I and P responded, NE left out).")
+DispositionOpt = typer.Option("disposition", "--disposition", help="Column of the disposition codes.")
+IdOpt = typer.Option("respondent_id", "--id", help="Column of the case id (read as text).")
 
 
 @app.command("draw")
@@ -70,14 +78,14 @@ def rates(
     sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): one row per sampled case with "
                                 "its final AAPOR disposition code."),
     by: Optional[list[str]] = typer.Option(None, "--by", help="Column to give rates by, e.g. stratum (repeatable)."),
-    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    disposition: str = DispositionOpt,
     weights: Optional[str] = typer.Option(None, "--weights", help="Column of base weights (default: unweighted)."),
     e: str = typer.Option("casro", "--e", help="Share of unknown-eligibility cases taken as eligible: casro "
                           "(eligible share of the known, per group) or a number from 0 to 1."),
     store: Optional[Path] = typer.Option(None, "--store", help="Response store: completes and partials are "
                                          "taken from it by respondent id, the other codes from the file."),
     questionnaire: Optional[str] = typer.Option(None, "--questionnaire", help="With --store: id or id@version."),
-    id: str = typer.Option("respondent_id", "--id", help="Column of the respondent id (read as text)."),
+    id: str = IdOpt,
 ) -> None:
     """AAPOR response, cooperation, refusal and contact rates (RR1-6, COOP1-4, REF1-3, CON1-3), overall and by group."""
     from careersurvey.fieldwork import FieldworkError, assign_dispositions, read_sample, response_rates
@@ -142,8 +150,8 @@ def status(
                                            "target: the completes wanted per stratum."),
     follow_up: Optional[Path] = typer.Option(None, "--follow-up", help="Write the follow-up list to this .xlsx "
                                              "(owner-only)."),
-    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
-    id: str = typer.Option("respondent_id", "--id", help="Column of the respondent id (read as text)."),
+    disposition: str = DispositionOpt,
+    id: str = IdOpt,
 ) -> None:
     """Fieldwork progress by stratum against the target, and the list of sampled persons to remind."""
     from careersurvey.fieldwork import FieldworkError, read_sample
@@ -188,18 +196,16 @@ def status(
 
 @app.command("rindicator")
 def rindicator(
-    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): every sampled case with its "
-                                "frame variables and its disposition (or a 0/1 column, --responded)."),
+    sample: Path = CasesOpt,
     covariate: list[str] = typer.Option(..., "--covariate", help="Frame variable of the propensity model "
                                         "(repeatable); text columns are categories."),
-    responded: Optional[str] = typer.Option(None, "--responded", help="0/1 column of who responded (default: "
-                                            "from the dispositions: I and P responded, NE left out)."),
-    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    responded: Optional[str] = RespondedOpt,
+    disposition: str = DispositionOpt,
     weights: Optional[str] = typer.Option(None, "--weights", help="Column of design weights."),
     strata: Optional[str] = typer.Option(None, "--strata", help="Bootstrap within these strata."),
     replicates: int = typer.Option(200, "--replicates", help="Bootstrap replicates for the SE."),
     seed: int = typer.Option(1, "--seed", help="Seed of the bootstrap."),
-    id: str = typer.Option("respondent_id", "--id", help="Column of the case id (read as text)."),
+    id: str = IdOpt,
 ) -> None:
     """The R-indicator of representativeness (Schouten et al. 2009) with its bootstrap SE."""
     from careersurvey.fieldwork import FieldworkError, read_sample
@@ -223,17 +229,15 @@ def rindicator(
 
 @app.command("nonresponse")
 def nonresponse(
-    sample: Path = typer.Option(..., "--sample", help="Sample file (csv or xlsx): every sampled case with its "
-                                "frame variables and its disposition (or a 0/1 column, --responded)."),
+    sample: Path = CasesOpt,
     variable: list[str] = typer.Option(..., "--variable", help="Frame variable to compare (repeatable); text "
                                        "columns are categories, numbers are compared by their means."),
-    responded: Optional[str] = typer.Option(None, "--responded", help="0/1 column of who responded (default: "
-                                            "from the dispositions: I and P responded, NE left out)."),
-    disposition: str = typer.Option("disposition", "--disposition", help="Column of the disposition codes."),
+    responded: Optional[str] = RespondedOpt,
+    disposition: str = DispositionOpt,
     weights: Optional[str] = typer.Option(None, "--weights", help="Column of base weights."),
     strata: Optional[str] = typer.Option(None, "--strata", help="Column of the design strata."),
     psu: Optional[str] = typer.Option(None, "--psu", help="Column of the PSUs."),
-    id: str = typer.Option("respondent_id", "--id", help="Column of the case id (read as text)."),
+    id: str = IdOpt,
 ) -> None:
     """Respondents against the full sample on frame variables, with design-based tests (svychisq, svyttest)."""
     from careersurvey.fieldwork import FieldworkError, read_sample
