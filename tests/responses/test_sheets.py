@@ -116,3 +116,14 @@ def test_cli_exits_2_naming_the_sheet_then_imports_it_with_sheet(tmp_path, monke
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert (out["rows_in"], out["accepted"]) == (2, 2)
+
+
+def test_kobo_export_main_sheet_named_with_sheet(tmp_path):
+    """--sheet names the main sheet of an export; the other sheets stay repeat groups, never the main one twice."""
+    from .conftest import DATA
+
+    path = DATA / "kobo" / "kobo_values.xlsx"
+    default = read_responses(path)
+    named = read_responses(path, sheet=default.sheet)
+    assert named.kind == "kobo" and named.rows.tolist() == default.rows.tolist()
+    assert default.sheet not in named.children and list(named.children) == ["jobs"]
