@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "allocate_strata": "careersurvey.fieldwork.planning",
     "cluster_plan": "careersurvey.fieldwork.planning",
     "plan_strata": "careersurvey.fieldwork.planning",
+    "planning_inputs": "careersurvey.fieldwork.planning",
     "fieldwork_status": "careersurvey.fieldwork.status",
     "FieldworkStatus": "careersurvey.fieldwork.status",
     "write_follow_up": "careersurvey.fieldwork.status",

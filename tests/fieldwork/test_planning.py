@@ -105,3 +105,30 @@ def test_plan_strata_errors_name_row_and_column():
         plan_strata(t, moe=0.05, cv=0.1)
     with pytest.raises(FieldworkError, match="no column 'deff'"):
         plan_strata(t.drop(columns="deff"), cv=0.1)
+
+
+def test_planning_inputs_from_this_waves_design_and_rates():
+    import careersurvey as cs
+
+    rng = np.random.default_rng(12)
+    n = 400
+    psu = rng.integers(0, 12, n)
+    stratum = np.where(psu < 6, "01", "02")
+    cluster_effect = rng.normal(0, 1, 12)[psu]
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.2 + cluster_effect)))).astype(float)
+    resp = pd.DataFrame({"stratum": stratum, "psu": psu.astype(str), "y": y, "w": rng.uniform(5, 20, n)})
+    d = cs.SurveyDesign(resp, weights="w", strata="stratum", psu="psu")
+    cases = pd.DataFrame({"stratum": ["01"] * 5 + ["02"] * 4,
+                          "disposition": ["1.1", "1.1", "2.11", "3.19", "4.1", "1.1", "1.2", "2.26", "2.26"]})
+    rates = cs.response_rates(cases, by="stratum")
+    got = cs.planning_inputs(d, "y", "stratum", {"01": 9000, "02": 4000}, rates).set_index("stratum")
+    est = d.mean("y", by="stratum")
+    np.testing.assert_allclose(got["p"], est["estimate"].to_numpy(float))
+    np.testing.assert_allclose(got["deff"], est["deff"].to_numpy(float))
+    assert got["response_rate"].to_dict() == pytest.approx({"01": 2 / 4, "02": 2 / 4})
+    assert got["deff"].max() > 1.5  # the clusters make themselves felt
+    plan = plan_strata(got.reset_index(), moe=0.05).set_index("stratum")
+    assert plan.loc["01", "completes"] == math.ceil(n_proportion(got.loc["01", "p"], moe=0.05, N=9000,
+                                                                 deff=got.loc["01", "deff"]))
+    with pytest.raises(FieldworkError, match=r"N is missing for strata '02'"):
+        cs.planning_inputs(d, "y", "stratum", {"01": 9000}, response_rate=0.5)

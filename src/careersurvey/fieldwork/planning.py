@@ -13,7 +13,8 @@ PracTools 1.7.5 computes them (tests/fixtures/r-practools holds its numbers):
 * two-stage (``clusOpt2``): persons per institution n_opt = sqrt((C1/C2) (1 - delta)/delta); institutions for a
   CV target m_opt = relvar k (1 + delta (n_opt - 1)) / (n_opt CV0^2), or for a budget m_opt = C / (C1 + C2 n_opt).
 
-With D = 1 the sample sizes are PracTools' exactly; with D > 1 the unit variance is multiplied by D (the
+:func:`planning_inputs` takes this wave's p, design effects and response rates per stratum from a design and
+the AAPOR rates. With D = 1 the sample sizes are PracTools' exactly; with D > 1 the unit variance is multiplied by D (the
 effective-sample-size rule), so the fpc acts on the inflated size. Sizes are returned unrounded; round up.
 """
 
@@ -139,6 +140,38 @@ def icc_from_deff(deff: float, persons_per_institution: float) -> float:
 PLAN_COLUMNS: tuple[str, ...] = ("stratum", "N", "p", "deff", "response_rate")
 
 
+def planning_inputs(design, variable: str, by: str, N: Mapping[str, float], rates=None, *, rate: str = "RR2",
+                    response_rate: Mapping[str, float] | float | None = None) -> pd.DataFrame:
+    """This wave's numbers as :func:`plan_strata` reads them, per stratum ``by``: ``p`` and ``deff`` of the
+    proportion ``variable`` (a 0/1 column) from ``design`` (a :class:`~careersurvey.SurveyDesign` of the
+    respondents: R's deff, the design's variance over that of simple random sampling), ``N`` as given, and the
+    response rate: the ``rate`` column (RR2 by default) of ``rates`` (a :class:`~careersurvey.ResponseRates`
+    by the same strata) or ``response_rate`` (a number or a mapping)."""
+    est = design.mean(variable, by=by, na_rm=True)
+    strata = [str(k) for k in est.index]
+    if (rates is None) == (response_rate is None):
+        raise FieldworkError("give the response rates: rates= (response_rates(..., by=...)) or response_rate=")
+    if rates is not None:
+        table = rates.table
+        missing = [k for k in strata if k not in table.index]
+        if missing:
+            raise FieldworkError(f"the response rates have no group {', '.join(map(repr, missing))}; compute them "
+                                 f"by the same strata ({by!r})")
+        rr = {k: float(table.loc[k, rate]) for k in strata}
+    elif isinstance(response_rate, Mapping):
+        rr = {k: float(response_rate[k]) for k in strata}
+    else:
+        rr = dict.fromkeys(strata, float(response_rate))
+    absent = [k for k in strata if k not in {str(n) for n in N}]
+    if absent:
+        raise FieldworkError(f"N is missing for strata {', '.join(map(repr, absent))}; give the population size "
+                             "of every stratum")
+    sizes = {str(k): float(v) for k, v in N.items()}
+    return pd.DataFrame({"stratum": strata, "N": [sizes[k] for k in strata],
+                         "p": est["estimate"].to_numpy(dtype=float), "deff": est["deff"].to_numpy(dtype=float),
+                         "response_rate": [rr[k] for k in strata]})
+
+
 def plan_strata(strata: pd.DataFrame, *, moe: float | None = None, cv: float | None = None, conf: float = 0.95,
                 source: str = "the strata table") -> pd.DataFrame:
     """Per stratum (domain), the completes needed for a proportion's ``moe`` or ``cv`` (with fpc and the
@@ -182,4 +215,4 @@ def _is_number(v) -> bool:
 
 
 __all__ = ["PLAN_COLUMNS", "allocate_strata", "cluster_plan", "icc_from_deff", "n_mean", "n_proportion",
-           "plan_strata"]
+           "plan_strata", "planning_inputs"]
