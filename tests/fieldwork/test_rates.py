@@ -135,3 +135,11 @@ def test_bad_weights_and_e_are_refused(sample):
         cs.response_rates(sample, weights="base_weight")
     with pytest.raises(FieldworkError, match="e = 1.5"):
         cs.response_rates(sample, e=1.5)
+
+
+def test_cases_without_a_group_are_a_group_of_their_own_and_only_ineligibles_are_said():
+    s = pd.DataFrame({"disposition": ["1.1", "2.11", "4.1", "4.8", "1.1"], "g": ["a", "a", "b", "b", None]})
+    r = cs.response_rates(s, by="g")
+    assert list(r.table.index) == ["all", "(no value)", "a", "b"]
+    assert r.table.loc[["(no value)", "a", "b"], "n"].sum() == r.table.loc["all", "n"] == 5
+    assert "group 'b': RR1, RR2, REF1, CON1 are NaN: the denominator is 0 (I+P+R+NC+O+UH+UO = 0)" in r.notes

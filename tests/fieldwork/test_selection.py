@@ -114,7 +114,7 @@ def test_write_sample_owner_only_and_read_back_as_text(tmp_path):
     np.testing.assert_allclose(back["pi"], s.units["pi"])
     write_sample(s, tmp_path / "sample.xlsx")
     assert stat.S_IMODE((tmp_path / "sample.xlsx").stat().st_mode) == 0o600
-    assert pd.read_excel(tmp_path / "sample.xlsx", sheet_name="joint").shape[0] == len(s.joint)
+    assert pd.read_excel(tmp_path / "sample.xlsx", sheet_name="joint", engine="openpyxl").shape[0] == len(s.joint)
 
 
 def test_two_stage_probabilities_and_a_design_from_them():

@@ -35,6 +35,8 @@ RATES: tuple[str, ...] = ("RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "CO
                           "REF1", "REF2", "REF3", "CON1", "CON2", "CON3")
 #: rows of the table that hold all cases
 OVERALL = "all"
+#: the group of cases whose ``by`` column is empty
+NO_VALUE = "(no value)"
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,9 @@ def response_rates(sample: pd.DataFrame, disposition: str = "disposition", by: s
     frame = pd.DataFrame({"group": groups.to_numpy(), "w": w})
     parts = [(OVERALL, np.ones(len(frame), dtype=bool))]
     if by_cols:
-        keys = sample[list(by_cols)].astype("str").agg(" / ".join, axis=1) if len(by_cols) > 1 else \
-            sample[by_cols[0]].astype("str")
-        parts += [(k, (keys == k).to_numpy()) for k in sorted(keys.dropna().unique())]
+        cols = sample[list(by_cols)].astype("str").fillna(NO_VALUE)  # a case without a group is counted in one
+        keys = cols.agg(" / ".join, axis=1) if len(by_cols) > 1 else cols[by_cols[0]]
+        parts += [(k, (keys == k).to_numpy()) for k in sorted(keys.unique())]
     rows, notes = {}, []
     for name, mask in parts:
         counts = {g: float(frame.loc[mask & (frame["group"] == g).to_numpy(), "w"].sum()) for g in GROUPS}
@@ -135,7 +137,8 @@ def _notes(name: str, counts: dict[str, float], e: float, rates: dict[str, float
         out.append(f"{where}: e (CASRO) is undefined, no case has a known eligibility (I+P+R+NC+O+NE = 0); "
                    "RR3, RR4, REF2 and CON2 are NaN: give e= a number")
     empty = [r for r, v in rates.items() if np.isnan(v)]
-    reasons = {"RR5": "I+P+R+NC+O = 0", "COOP1": "I+P+R+O = 0", "COOP3": "I+P+R = 0", "RR1": "no cases"}
+    reasons = {"RR5": "I+P+R+NC+O = 0", "COOP1": "I+P+R+O = 0", "COOP3": "I+P+R = 0",
+               "RR1": "I+P+R+NC+O+UH+UO = 0"}
     for head, members in (("RR1", ("RR1", "RR2", "REF1", "CON1")), ("RR5", ("RR5", "RR6", "REF3", "CON3")),
                           ("COOP1", ("COOP1", "COOP2")), ("COOP3", ("COOP3", "COOP4"))):
         gone = [m for m in members if m in empty]
@@ -151,4 +154,4 @@ def _rows(sample: pd.DataFrame, positions) -> str:
     return _where(sample.index, positions)
 
 
-__all__ = ["OVERALL", "RATES", "ResponseRates", "casro_e", "outcome_rates", "response_rates"]
+__all__ = ["NO_VALUE", "OVERALL", "RATES", "ResponseRates", "casro_e", "outcome_rates", "response_rates"]
