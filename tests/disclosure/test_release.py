@@ -276,6 +276,18 @@ def test_a_release_that_cannot_reach_k_is_refused(stem_store) -> None:
         cs.public_use_file(store, out / "r40", k=40, sample=sample, seed=1)
 
 
+def test_the_demo_questionnaire_1_1_0_release_is_3_anonymous(tmp_path) -> None:
+    _, store, sample = simulated_store(tmp_path, version="1.1.0", n_institutions=100)
+    res = cs.public_use_file(store, tmp_path / "release", k=3, sample=sample, seed=2)
+    keys = ["sex", "age_band", "region", "sector", "role", "field", "degree", "nationality"]
+    assert res.release.keys == tuple(keys)
+    puf = pd.read_csv(tmp_path / "release" / "puf.csv", encoding="utf-8-sig")
+    filled = puf[keys].astype(object).where(puf[keys].notna(), "suppressed")
+    assert anonymity.k_anonymity(filled, keys) >= 3
+    for col in ("pay_gross", "pay_stock", "offer_abroad_pay", "offer_domestic_pay", "expect_abroad_pay"):
+        assert puf[col].dropna().value_counts().min() >= 3  # microaggregated (or left out when too few)
+
+
 def test_the_cli_refuses_a_bad_recode(stem_store) -> None:
     out, store, sample = stem_store
     result = CliRunner().invoke(app, ["release", "--store", str(store), "--out", str(out / "r2"),

@@ -20,11 +20,22 @@ def test_stem_careers_roles_come_from_its_declaration_file() -> None:
     assert roles["respondent_id"] == "direct" and roles["comment"] == "text" and roles["pay_exact"] == "sensitive"
 
 
-def test_the_declaration_is_for_its_version_only() -> None:
+def test_each_version_has_its_declaration() -> None:
     q = load_questionnaire("stem-careers@1.1.0")
-    assert column_roles(q) == q.disclosure_roles()  # 1.1.0 declares its own (none yet)
-    with pytest.raises(RolesError, match=r"disclosure.yaml:\d+: the roles are for version 1.0.0, not 1.1.0"):
-        column_roles(q, Path(q.source).parent / "disclosure.yaml")
+    roles = column_roles(q)
+    assert sorted(c for c, r in roles.items() if r == "key") == [
+        "age_band", "degree", "field", "nationality", "region", "role", "sector", "sex"]
+    assert roles["pay_gross"] == "sensitive" and "pay_exact" not in roles
+    with pytest.raises(RolesError, match=r"disclosure-1.0.0.yaml:\d+: the roles are for version 1.0.0, not 1.1.0"):
+        column_roles(q, Path(q.source).parent / "disclosure-1.0.0.yaml")
+
+
+def test_a_version_less_declaration_serves_every_version(tmp_path) -> None:
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    (folder / "1.0.0.yaml").write_text(MINI, encoding="utf-8")
+    (folder / "disclosure.yaml").write_text("questionnaire: mini\nroles:\n  role: key\n", encoding="utf-8")
+    assert column_roles(load_questionnaire(folder / "1.0.0.yaml"))["role"] == "key"
 
 
 def test_roles_given_as_a_mapping_cover_every_column_of_an_item() -> None:

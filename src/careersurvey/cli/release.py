@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         sample: Optional[Path] = typer.Option(None, help="sample design file (default: sample_design.csv beside "
                                                          "the store)"),
         roles: Optional[Path] = typer.Option(None, help="disclosure roles file (default: the questionnaire's roles "
-                                                        "and disclosure.yaml beside it)"),
+                                                        "and disclosure-<version>.yaml beside it)"),
         questionnaire: Optional[str] = typer.Option(None, help="questionnaire id@version or YAML file (default: "
                                                                "the newest in the store)"),
         recode: List[str] = typer.Option([], help="ITEM=N merges N neighbouring choices; ITEM=CUT,CUT,... bands; replaces the declaration file's recode: "

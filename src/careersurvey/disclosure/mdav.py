@@ -78,7 +78,7 @@ def microaggregate(data: pd.DataFrame, columns: Sequence[str], k: int, weights: 
         out[col] = pd.array(new, dtype="Float64")  # rows left out keep their value (NaN: missing)
     sizes = np.bincount(g)
     how = "weighted means" if weights is not None else "means"
+    size = f"{int(sizes.min())}" if sizes.min() == sizes.max() else f"{int(sizes.min())} to {int(sizes.max())}"
     step = Step("microaggregation (MDAV)", tuple(columns), f"{', '.join(columns)}: replaced by the {how} of "
-                f"{len(sizes):,} groups of {int(sizes.min())} to {int(sizes.max())} similar records (k = {k})",
-                changed)
+                f"{len(sizes):,} groups of {size} similar records (k = {k})", changed)
     return out, step, group

@@ -53,7 +53,7 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
     """Write the public-use file of ``store`` to folder ``out`` (module docs); returns what was written.
 
     ``roles``: item -> disclosure role, or a declaration file (default: the questionnaire's roles and
-    ``disclosure.yaml`` beside it). ``sample``: the sample design file (default: ``sample_design.csv`` beside
+    ``disclosure-<version>.yaml`` beside it). ``sample``: the sample design file (default: ``sample_design.csv`` beside
     the store; without one every weight is 1 and there is no design to mask). ``recode``: None takes the
     ``recode:`` section of the declaration file, if any ({} recodes nothing). The treatments' options are
     those of :func:`careersurvey.disclosure.release.make_release`; ``seed`` makes the release reproducible.

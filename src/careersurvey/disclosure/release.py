@@ -151,6 +151,14 @@ def make_release(ds: Dataset, roles: Mapping[str, str], design: DesignColumns, *
     if microaggregate is None:
         microaggregate = [c for c in (*keys, *sensitive) if items[c].type in NUMERIC_TYPES and c not in (recode or {})]
     for col in microaggregate:
+        known = int(work[col].notna().sum())
+        if known == 0:
+            continue
+        if known < k:  # too few answers to form one group of k: none can be released
+            work[col] = work[col].mask(work[col].notna())
+            steps.append(Step("local suppression", (col,), f"{col}: only {known} answers, fewer than k = {k}: all "
+                              "left out", {col: known}))
+            continue
         work, step, _ = mdav(work, [col], k, weights=weights.to_numpy())
         steps.append(step)
     for col in pram:

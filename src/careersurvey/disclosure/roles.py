@@ -1,7 +1,7 @@
 """Disclosure roles of a dataset's columns: from the questionnaire, or from a declaration file beside it.
 
-A declaration file (``survey/<id>/disclosure.yaml``) maps items to roles for a questionnaire whose released
-versions are frozen::
+A declaration file (``survey/<id>/disclosure-<version>.yaml``, or ``disclosure.yaml`` for every version) maps
+items to roles for a questionnaire whose released versions are frozen::
 
     questionnaire: stem-careers
     version: 1.0.0          # optional: the version the roles are for
@@ -31,6 +31,7 @@ from careersurvey.questionnaire.names import did_you_mean
 from careersurvey.questionnaire.yamlsource import line_of, load_yaml
 
 DECLARATION = "disclosure.yaml"
+DECLARATION_OF_VERSION = "disclosure-{version}.yaml"
 
 
 class RolesError(ValueError):
@@ -50,7 +51,7 @@ def parse_roles(text: str, q: Questionnaire, file: str = "<roles>") -> Mapping[s
         raise RolesError(f"{file}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("roles"), dict):
         raise RolesError(f"{file}: expected a mapping with 'questionnaire: <id>' and 'roles:' (item: role); "
-                         "see survey/stem-careers/disclosure.yaml")
+                         "see survey/stem-careers/disclosure-1.1.0.yaml")
     if raw.get("questionnaire") not in (None, q.id):
         raise RolesError(f"{_where(file, raw, ('questionnaire',))}: the roles are for questionnaire "
                          f"{raw['questionnaire']!r}, not {q.id!r}; use the declaration of {q.id}")
@@ -79,10 +80,13 @@ def parse_roles(text: str, q: Questionnaire, file: str = "<roles>") -> Mapping[s
 
 
 def declaration_path(q: Questionnaire) -> Path | None:
-    """``disclosure.yaml`` beside the questionnaire's file in the survey folder, when there is one for its version
-    (a declaration without ``version:`` is for every version)."""
+    """``disclosure-<version>.yaml`` beside the questionnaire's file in the survey folder, else ``disclosure.yaml``
+    when it is for its version (a declaration without ``version:`` is for every version); None when neither is."""
     if not q.source:
         return None
+    own = Path(q.source).parent / DECLARATION_OF_VERSION.format(version=q.version)
+    if own.is_file():
+        return own
     path = Path(q.source).parent / DECLARATION
     if not path.is_file():
         return None
@@ -93,7 +97,7 @@ def declaration_path(q: Questionnaire) -> Path | None:
 
 def column_roles(q: Questionnaire, declared: Mapping[str, str] | str | Path | None = None) -> Mapping[str, str]:
     """Data column -> role: the questionnaire's roles (``respondent_id`` direct, open text text) and ``declared``
-    (item -> role, or a declaration file; None: ``disclosure.yaml`` beside the questionnaire, if any)."""
+    (item -> role, or a declaration file; None: the declaration beside the questionnaire, if any)."""
     if declared is None:
         declared = declaration_path(q)
     if isinstance(declared, (str, Path)):
@@ -124,7 +128,7 @@ def _recode_ok(value: object) -> bool:
 
 
 def declared_recodes(q: Questionnaire, declared: str | Path | None = None) -> Mapping[str, object]:
-    """Item -> recoding of the ``recode:`` section of a declaration file (None: ``disclosure.yaml`` beside the
+    """Item -> recoding of the ``recode:`` section of a declaration file (None: the declaration beside the
     questionnaire); empty when there is none. Errors name the file, the line and what to write."""
     path = Path(declared) if declared is not None else declaration_path(q)
     if path is None:
