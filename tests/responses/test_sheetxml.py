@@ -120,3 +120,28 @@ def test_rows_without_numbers_fall_back_to_the_whole_sheet(marked, tmp_path):
     assert b'<row r="4"' not in xml
     scan = Workbook(dest).scan("Responses")
     assert scan.formulas == ((4, 2, "1+1"),) and scan.hidden_rows == {5}
+
+
+@pytest.mark.parametrize("prefix", [False, True])
+def test_many_marks_in_small_blocks_agree_with_the_whole_sheet(tmp_path, prefix):
+    """Formulas in every row (several per row), a hundred merged ranges and hidden rows, read in 4 KiB blocks."""
+    from careersurvey.responses.readers import sheetxml
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 301):
+        ws.append([f"{r:04d}", "=1+1", r, "=A1&B1" if r % 3 else None, "x"])
+        if r % 7 == 0:
+            ws.row_dimensions[r].hidden = True
+    for r in range(2, 300, 3):
+        ws.merge_cells(f"E{r}:E{r + 1}")
+    plain = tmp_path / "many.xlsx"
+    wb.save(plain)
+    path = rewrite(plain, tmp_path / "many_x.xlsx") if prefix else plain
+    with zipfile.ZipFile(path) as z:
+        member = "xl/worksheets/sheet1.xml"
+        _, _, spelled, nsmap = sheetxml._head(z.open(member))
+        pieces = sheetxml._pieces(z.open(member), spelled, nsmap, sheetxml.needles(spelled), 4096)
+        whole = sheetxml._body(z.open(member))
+    assert pieces == whole
+    assert len(whole[0]) == 42 and len(whole[1]) == 300 + 200 and len(whole[2]) == 100

@@ -206,24 +206,27 @@ def _pieces(source: IO[bytes], prefix: str, nsmap: dict[str | None, str], marks:
         spans: set[tuple[int, int]] = set()
         for mark in marks:
             pos = buf.find(mark, 0, limit)
+            if mark.endswith(b"mergeCell"):  # one list of merged ranges, after the rows
+                if pos >= 0 and not merged:
+                    first = buf.rfind(b"<" + p + b"mergeCells", 0, pos + len(mark) + 1)
+                    last = buf.find(b"</" + p + b"mergeCells>", pos, limit)
+                    if first < 0 or last < 0:
+                        return False
+                    for el in parse(buf[first:last + len(p) + 13]).iter():
+                        if _name(el.tag) == "mergeCell" and ":" in (el.get("ref") or ""):
+                            a, _, b = el.get("ref").partition(":")
+                            (r1, c1), (r2, c2) = _split_ref(a), _split_ref(b)
+                            merged[f"{a}:{b}"] = (r1, c1, r2, c2, f"{a}:{b}")
+                continue
             while pos >= 0:
                 start = row_start(buf, pos + 1)
                 gt = buf.find(b">", start, limit)
                 end = gt + 1 if buf[gt - 1:gt] == b"/" else buf.find(close, start, limit) + len(close)
                 if start >= 0 and start <= pos < end:
                     spans.add((start, end))
-                elif mark.endswith(b"mergeCell") and not merged:
-                    opening, closing = b"<" + p + b"mergeCells", b"</" + p + b"mergeCells>"
-                    first = buf.rfind(opening, 0, pos + len(opening))
-                    last = buf.find(closing, pos, limit)
-                    if first < 0 or last < 0:
-                        return False
-                    for el in parse(buf[first:last + len(closing)]).iter():
-                        if _name(el.tag) == "mergeCell" and ":" in (el.get("ref") or ""):
-                            a, _, b = el.get("ref").partition(":")
-                            (r1, c1), (r2, c2) = _split_ref(a), _split_ref(b)
-                            merged[f"{a}:{b}"] = (r1, c1, r2, c2, f"{a}:{b}")
-                pos = buf.find(mark, pos + 1, limit)
+                    pos = buf.find(mark, end, limit)  # the row is taken: on to the next one
+                else:
+                    pos = buf.find(mark, pos + 1, limit)
         for start, end in sorted(spans):
             row = parse(buf[start:end])
             if not (row.get("r") or "").isdigit():
