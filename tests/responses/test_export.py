@@ -219,3 +219,21 @@ def test_a_dataset_exports_with_its_missing_codes(store, tmp_path):
     with pytest.raises(ResponsesError, match=r"sav files hold codes with value labels: pass the Dataset of "
                                              r"cs.load_dataset\(store, labels=False\), or the store"):
         export_responses(load_dataset(store, mini()), tmp_path / "f.sav")
+
+
+def test_dta_of_a_column_whose_first_100_rows_hold_only_missing_codes(tmp_path):
+    """The Stata writer reads a mixed column's type from its first 100 values: 110 refusals of age before the
+    first real ages used to make the export fail ('float' object has no attribute 'encode')."""
+    q = mini()
+    rows = [[f"{i:04d}", 1, 2, -7 if i <= 110 else 20 + i % 40, 1, 0, 0, 0, 100, 3, None, None]
+            for i in range(1, 131)]
+    db = tmp_path / "s.duckdb"
+    import_responses(write_template(tmp_path / "a.xlsx", q, rows), db, q)
+    with pytest.warns(ExportWarning, match="rows 111 of the export come first in the .dta file: columns age"):
+        out = export_responses(db, tmp_path / "d.dta", questionnaire=q).paths[0]
+    frame, meta = pyreadstat.read_dta(str(out), user_missing=True)
+    assert len(frame) == 130 and frame["respondent_id"].iloc[0] == "0111"
+    ages = frame.set_index("respondent_id")["age"]
+    assert (ages[[f"{i:04d}" for i in range(1, 111)]] == "b").all()  # .b: -7 refused
+    assert ages[[f"{i:04d}" for i in range(111, 131)]].astype(float).tolist() == [20 + i % 40 for i in range(111, 131)]
+    assert sorted(frame["respondent_id"]) == [f"{i:04d}" for i in range(1, 131)]

@@ -48,6 +48,8 @@ SAV_NAME_BYTES, SAV_LABEL_BYTES, SAV_VALUE_LABEL_BYTES = 64, 255, 120
 DTA_NAME_CHARS, DTA_LABEL_CHARS = 32, 80
 #: Stata extended missing value for each missing code
 DTA_MISSING: dict[int, str] = {-6: "a", -7: "b", -8: "c", -9: "d"}
+#: Rows from which the Stata writer reads the type of a column of mixed values
+TYPE_SNIFF_ROWS = 100
 
 
 #: CSV records end with CRLF (RFC 4180), so that a field holding a bare CR or LF is always quoted: a reader that
@@ -250,11 +252,15 @@ def _write_dta(frame: pd.DataFrame, ds: Dataset, path: Path) -> list[str]:
         frame, ds, fit, names={"limit_chars": DTA_NAME_CHARS}, labels={"limit_chars": DTA_LABEL_CHARS})
     vvl: dict[str, dict] = {}
     missing_user: dict[str, list[str]] = {}
+    lift: dict[str, int] = {}  # column -> first row with a real answer, where the first 100 rows hold none
     for old, new in zip(frame.columns, names):
         if old not in ds.variable_labels or not pd.api.types.is_numeric_dtype(codes[new]):
             continue
         values = codes[new].to_numpy()
         is_code = np.isin(values, MISSING_CODES)
+        real = ~is_code & ~np.isnan(values)
+        if is_code.any() and real.any() and not real[:TYPE_SNIFF_ROWS].any():
+            lift[new] = int(np.argmax(real))
         present = set(np.unique(values[is_code]).astype(int).tolist())
         # labels of extended missing values are allowed only where the column holds them (pyreadstat)
         labels = {(DTA_MISSING[int(k)] if k in MISSING_CODES else int(k) if float(k).is_integer() else k): v
@@ -266,6 +272,8 @@ def _write_dta(frame: pd.DataFrame, ds: Dataset, path: Path) -> list[str]:
             col[is_code] = [DTA_MISSING[int(v)] for v in values[is_code]]
             codes[new] = col
             missing_user[new] = sorted({DTA_MISSING[int(v)] for v in np.unique(values[is_code])})
+    if lift:
+        codes = _lift_rows(codes, lift, fit)
     try:
         pyreadstat.write_dta(codes, str(path), column_labels=column_labels, variable_value_labels=vvl,
                              missing_user_values=missing_user, version=15,
@@ -273,6 +281,25 @@ def _write_dta(frame: pd.DataFrame, ds: Dataset, path: Path) -> list[str]:
     except Exception as exc:
         raise ResponsesError(f"Stata export failed: {exc}", code="export", file=str(path)) from None
     return fit.notes
+
+
+def _lift_rows(codes: pd.DataFrame, lift: dict[str, int], fit: _Fitter) -> pd.DataFrame:
+    """Rows that hold a real answer of ``lift``'s columns first, the rest in store order after them.
+
+    The Stata writer (pyreadstat, through narwhals) reads an object column's type from its first 100 values: a
+    numeric column whose first 100 rows hold only missing codes (written as the letters of extended missing
+    values) would be taken for text and the export would fail. One row per such column (fewer when a row serves
+    several) is moved to the top; the move is reported as a note. Row order carries no meaning in the file."""
+    first: list[int] = []
+    for col, row in lift.items():
+        if not any(codes[col].iloc[r] not in DTA_MISSING.values() and pd.notna(codes[col].iloc[r]) for r in first):
+            first.append(row)  # over the few columns concerned, never over rows
+    first = sorted(first)
+    order = np.concatenate([np.asarray(first), np.setdiff1d(np.arange(len(codes)), first)])
+    fit.notes.append(f"rows {', '.join(str(r + 1) for r in first)} of the export come first in the .dta file: "
+                     f"columns {', '.join(lift)} hold only missing codes in the first {TYPE_SNIFF_ROWS} rows, from "
+                     "which the Stata writer reads a column's type")
+    return codes.iloc[order].reset_index(drop=True)
 
 
 def _fit_names(names: list[str], fit: _Fitter, **limit) -> list[str]:
