@@ -29,6 +29,7 @@ def demo(tmp_path_factory):
     res = run_demo(out, step=steps.append)
     assert steps[:4] == ["Exporting forms", "Simulating fieldwork", "Importing responses",
                          "Weighting, analyses and report"]
+    assert steps[-1] == "Public-use file"
     return res
 
 
@@ -227,3 +228,25 @@ def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Pat
     steps = [line for line in res.output.splitlines() if line.startswith("steps: ")]
     assert steps and steps[0].startswith("steps: raked on sector_margin, sex_margin, degree_margin, region_margin (")
     assert f"Weighting: {steps[0].removeprefix('steps: ')}." in section.text
+
+
+def test_demo_writes_a_public_use_file_that_is_3_anonymous_on_the_declared_keys(demo) -> None:
+    """Checked independently: pycanon on the written puf.csv (a suppressed key value counts as its own value,
+    the strictest reading), and no identifier or open text in it."""
+    import pandas as pd
+    import yaml
+
+    anonymity = pytest.importorskip("pycanon.anonymity")
+    folder = demo.out / "release"
+    assert demo.release == folder
+    for name in ("puf.csv", "puf.sav", "puf.dta", "disclosure_report.html"):
+        assert (folder / name).is_file(), name
+    declared = yaml.safe_load((Path(__file__).resolve().parents[1] / "survey" / "stem-careers"
+                               / "disclosure-1.1.0.yaml").read_text(encoding="utf-8"))
+    puf = pd.read_csv(folder / "puf.csv", encoding="utf-8-sig")
+    keys = [c for c in puf.columns if declared["roles"].get(c) == "key"]
+    assert len(keys) >= 6, keys
+    filled = puf[keys].astype(object).where(puf[keys].notna(), "suppressed")
+    assert anonymity.k_anonymity(filled, keys) >= 3
+    assert not {"respondent_id", "comment"} & set(puf.columns)
+    assert len(puf) == demo.accepted

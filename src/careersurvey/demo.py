@@ -2,7 +2,8 @@
 
 Export the forms of stem-careers -> simulate the fieldwork and fill the entry template (plus an online
 export) -> import both through the real validation into a response store -> rake to the published targets
--> run the RQ1-RQ5 analyses -> write the HTML report. Every step is a public function; this module only
+-> run the RQ1-RQ5 analyses -> write the HTML report -> write a public-use file, 3-anonymous on the declared key
+variables, with its disclosure report (``release/``). Every step is a public function; this module only
 strings them together and reports progress, so the demo shows exactly what a user would run.
 """
 
@@ -25,6 +26,7 @@ class DemoResult:
     report: Path
     tables: Path
     store: Path
+    release: Path
     forms: tuple[Path, ...]
     fieldwork: tuple[Path, ...]
     respondents: int
@@ -70,8 +72,11 @@ def run_demo(
     results = cs.import_responses(list(sim.files), store, q)
     say("Weighting, analyses and report")
     rep = build_report(store, out, progress=say)
+    say("Public-use file")
+    puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed)
     return DemoResult(
-        out=out, report=rep.html, tables=rep.tables, store=store, forms=forms, fieldwork=sim.files,
+        out=out, report=rep.html, tables=rep.tables, store=store, release=puf.folder, forms=forms,
+        fieldwork=sim.files,
         respondents=len(sim.answers), rows_in=sum(r.rows_in for r in results),
         accepted=sum(r.accepted for r in results),
         quarantined=sum(r.quarantined for r in results), seconds=time.perf_counter() - t0,

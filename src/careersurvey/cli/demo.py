@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
             f"{res.seconds:.1f} s", err=True)
         for key, msg in res.errors.items():
             say((f"{key} failed:", "red"), f" {msg}", err=True)
+        say(f"Public-use file (3-anonymous, with its disclosure report): {res.release.resolve()}")
         say(f"Report: {res.report.resolve()}")
         if res.errors:
             raise typer.Exit(1)
