@@ -1,0 +1,79 @@
+"""The catalogue of design-file problems: every message the loader and the builder can give, in one place.
+
+As the questionnaire loader's catalogue (``careersurvey.questionnaire.errors``): each code holds a message
+and a hint template; a problem names the file, the line, the field, what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Sequence
+
+
+class DesignCode(Enum):
+    """(message template, hint template) of each kind of problem."""
+
+    UNREADABLE = ("cannot be read: {detail}", "give the path of a design YAML file (README, The design file)")
+    YAML_SYNTAX = ("the file is not valid YAML: {detail}", "fix the YAML syntax near this line")
+    NOT_A_MAPPING = ("the file must hold a mapping of fields (questionnaire, sample, weights, ...), not {got}",
+                     "start from the example in the README (The design file)")
+    DUPLICATE_KEY = ("the field {key!r} appears twice (first at line {first})",
+                     "keep one of them; YAML would silently drop the first")
+    UNKNOWN_FIELD = ("unknown field {key!r}{where}", "the fields allowed here are: {allowed}")
+    MISSING_FIELD = ("{where} has no {key!r}", "add {key}: (README, The design file)")
+    BAD_VALUE = ("{key}: {got!r} is not allowed: {detail}", "{fix}")
+    BAD_QUESTIONNAIRE = ("questionnaire: {got!r} is not id@version",
+                         "write the questionnaire the data are read as, e.g. stem-careers@1.1.0")
+    STAGES = ("{key} names {n} stage(s) but psu names {n_psu}", "give {key} one column per stage of psu")
+    NO_FILE = ("{key}: {path} {detail}", "give a file that exists, its path relative to the design file ({base})")
+    OTHER_QUESTIONNAIRE = ("questionnaire: the design is for {declared}, but the data are {got}",
+                           "load the data as {declared} (cs.load_dataset(store, {declared!r})), or fix questionnaire:")
+    NO_COLUMN = ("{key}: column {column!r} is in neither {where}", "name one of their columns ({have})")
+    SAMPLE = ("sample: {detail}", "fix the sample file, or the design file's sample: entry")
+    TARGETS = ("targets: {detail}", "fix the targets file or its scope (survey/targets/README.md)")
+    DESIGN = ("{detail}", "fix the design file or the columns it names")
+
+    @property
+    def template(self) -> str:
+        return self.value[0]
+
+    @property
+    def hint_template(self) -> str:
+        return self.value[1]
+
+
+@dataclass(frozen=True, slots=True)
+class DesignProblem:
+    """One thing wrong with a design file: where (file, line, field), what, and what to do."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+    hint: str
+    code: DesignCode
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        field = f" [{self.field}]" if self.field else ""
+        return f"{where}:{field} {self.message} — {self.hint}."
+
+
+def design_problem(code: DesignCode, file: str, line: int | None, field: str | None = None,
+                   **context: Any) -> DesignProblem:
+    """The problem ``code`` about ``field`` at ``line`` of ``file``, its templates filled with ``context``."""
+    return DesignProblem(file, line, field, code.template.format(**context), code.hint_template.format(**context),
+                         code)
+
+
+class DesignFileError(ValueError):
+    """Every problem found in one design file (or in building its design), raised together."""
+
+    def __init__(self, problems: Sequence[DesignProblem]) -> None:
+        self.problems = tuple(problems)
+        head = (f"{len(self.problems)} problems in the design file:\n" if len(self.problems) > 1 else "")
+        super().__init__(head + "\n".join(str(p) for p in self.problems))
+
+
+__all__ = ["DesignCode", "DesignProblem", "DesignFileError", "design_problem"]

@@ -1,0 +1,141 @@
+"""The design file: loading with precise errors (file, line, field, what, what to do), the published JSON
+Schema, and building the declared design on a second questionnaire (alumni, written in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import careersurvey as cs
+from careersurvey.designfile.spec import json_schema_text
+
+SCHEMA = Path(cs.__file__).parent / "designfile" / "schema.json"
+
+
+def _edit(alumni, tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the alumni design file beside its sample, edited by hand."""
+    text = alumni["design"].read_text(encoding="utf-8")
+    assert old in text
+    path = alumni["design"].with_name(f"edited-{tmp_path.name}.yaml")
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def _dataset(alumni):
+    return cs.load_dataset(alumni["store"], cs.load_questionnaire(alumni["questionnaire"]), labels=False)
+
+
+def test_the_committed_schema_is_the_generated_one() -> None:
+    assert SCHEMA.read_text(encoding="utf-8") == json_schema_text()
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]["lonely_psu"]["enum"]) == {"fail", "remove", "adjust", "average", "certainty"}
+
+
+def test_the_file_is_read_into_an_immutable_value(alumni) -> None:
+    df = cs.load_design_file(alumni["design"])
+    assert df.sample == alumni["sample"] and df.targets == alumni["targets"]
+    assert (df.weights, df.strata, df.psu, df.fpc, df.lonely_psu) == ("w", ("cls",), ("unit",), ("n_cls",), "adjust")
+    with pytest.raises(AttributeError):
+        df.weights = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        df.lines["weights"] = 1  # type: ignore[index]
+
+
+def test_an_unknown_field_names_line_field_and_the_allowed_ones(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nweight: w\n")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(path)
+    assert str(e.value) == (f"{path}:11: [weight] unknown field 'weight' — the fields allowed here are: "
+                            "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, missing_codes, "
+                            "targets.")
+
+
+def test_an_unknown_field_inside_sample_is_named_with_its_part(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "  key: respondent_id\n", "  id: respondent_id\n")
+    with pytest.raises(cs.DesignFileError, match=r":5: \[sample.id\] unknown field 'id' in sample — the fields "
+                                                 r"allowed here are: file, key\."):
+        cs.load_design_file(path)
+
+
+def test_a_bad_lonely_psu_rule_lists_the_rules(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "lonely_psu: adjust", "lonely_psu: centre")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(path)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}:10: [lonely_psu] lonely_psu: 'centre' is not allowed: expected one of ")
+    assert "'adjust'" in msg and "'certainty'" in msg and "R survey's meanings" in msg
+
+
+def test_every_problem_is_reported_at_once(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "questionnaire: alumni@1.0.0\n", "")
+    path.write_text(path.read_text() + "colour: blue\n", encoding="utf-8")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(path)
+    assert len(e.value.problems) == 2
+    assert "has no 'questionnaire'" in str(e.value) and "unknown field 'colour'" in str(e.value)
+
+
+def test_files_are_relative_to_the_design_file_and_must_exist(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "file: sample.csv", "file: samples.csv")
+    with pytest.raises(cs.DesignFileError, match=r":4: \[sample.file\] sample.file: .*samples.csv does not exist"):
+        cs.load_design_file(path)
+    path = _edit(alumni, tmp_path, "fpc: [n_cls]", "fpc: [n_cls, n_unit]")
+    with pytest.raises(cs.DesignFileError, match=r":9: \[fpc\] fpc names 2 stage\(s\) but psu names 1"):
+        cs.load_design_file(path)
+
+
+def test_a_column_in_neither_file_is_named_with_the_columns_there_are(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "psu: [unit]", "psu: [institution]")
+    df = cs.load_design_file(path)
+    with pytest.raises(cs.DesignFileError) as e:
+        df.build(_dataset(alumni))
+    msg = str(e.value)
+    assert msg.startswith(f"{path}:8: [psu] psu: column 'institution' is in neither the sample file sample.csv "
+                          "nor the responses — name one of their columns (the sample file's cls, unit, n_cls, w; or the "
+                          "responses' respondent_id, ")
+
+
+def test_data_of_another_questionnaire_are_refused(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "alumni@1.0.0", "alumni@2.0.0")
+    with pytest.raises(cs.DesignFileError, match=r":2: \[questionnaire\] questionnaire: the design is for "
+                                                 r"alumni@2.0.0, but the data are alumni@1.0.0"):
+        cs.load_design_file(path).build(_dataset(alumni))
+
+
+def test_build_gives_the_declared_design_raked_in_scope(alumni) -> None:
+    notes: list[str] = []
+    ds = _dataset(alumni)
+    built = cs.load_design_file(alumni["design"]).prepare(ds, note=notes.append)
+    d = built.design
+    # the declared design by hand: the sample joined on text ids (0001), strata codes as written (00 .. 03)
+    sample = cs.read_table(alumni["sample"], text=("respondent_id", "cls", "unit"))
+    assert sorted(d.data["cls"].unique()) == ["00", "01", "02", "03"]
+    assert d.data["respondent_id"].iloc[0] == "0001"
+    by_hand = cs.SurveyDesign(ds.data.merge(sample, on="respondent_id"), weights="w", strata="cls", psu="unit",
+                              fpc="n_cls", lonely_psu="adjust")
+    inside = (ds.data["job"] != 3).to_numpy()
+    np.testing.assert_array_equal(built.inside, inside)
+    assert np.allclose(built.base.weights, by_hand.weights)
+    # raked inside the scope to the targets' sex shares (refused sex imputed for the raking); outside kept
+    w = d.weights.to_numpy()
+    assert np.allclose(w[~inside], by_hand.weights.to_numpy()[~inside])
+    assert w[inside].sum() == pytest.approx(5000)
+    men = (d.data["sex_margin"] == "man").to_numpy() & inside
+    assert w[men].sum() == pytest.approx(3000)
+    assert any("without a sex answer" in n for n in notes) and any("outside the population" in n for n in notes)
+    # missing codes are declared: pay's refusals are never numbers
+    assert d.missing_codes == (-6, -7, -8, -9)
+
+
+def test_without_weights_every_respondent_weighs_one(alumni, tmp_path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text("questionnaire: alumni@1.0.0\n", encoding="utf-8")
+    df = cs.load_design_file(path)
+    assert not df.weighted
+    d = df.build(_dataset(alumni))
+    assert (d.weights == 1).all()
