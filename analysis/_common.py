@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import careersurvey as cs
+from careersurvey.designfile.build import impute_margins  # the one rule, shared with design files
 
 #: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable); declared on every
 #: design, so that no estimate can read a column that still holds one.
@@ -125,36 +126,22 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
     return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
 
 
-def _impute_margins(data: pd.DataFrame, columns: Sequence[str], by: str | None) -> tuple[pd.DataFrame, list[str]]:
-    """Fill a missing margin category (refused sex or region) with the most common one in the same
-    sampling stratum, so every respondent can be raked; returns the notes saying how many were filled."""
-    notes = []
-    out = data.copy()
-    for c in columns:
-        miss = out[c].isna()
-        if not miss.any():
-            continue
-        if by is not None and by in out.columns:
-            mode = out.groupby(by, observed=True)[c].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
-            fill = out[by].map(mode)
-        else:
-            fill = pd.Series(out[c].mode().iloc[0], index=out.index)
-        fill = fill.fillna(out[c].mode().iloc[0])
-        out[c] = out[c].astype(object).where(~miss, fill).astype(out[c].dtype)
-        notes.append(f"{int(miss.sum())} respondents without a {c.removesuffix('_margin')} answer were given "
-                     "the most common category of their sampling stratum for raking")
-    return out, notes
-
-
 #: Columns the sample design file must have.
 SAMPLE_COLUMNS = ("respondent_id", "stratum", "psu", "fpc1", "design_weight")
 
 
 def load_study(store: str | Path, sample: str | Path | None = None,
-               targets: str | None = "kr-researchers-2023") -> Study:
+               targets: str | None = "kr-researchers-2023", design: "str | Path | cs.DesignFile | None" = None
+               ) -> Study:
     """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
     inside the targets' scope, design weights outside it); ``design`` and ``base`` are its domain of the
-    targets' population (researchers in Korea), after and before raking."""
+    targets' population (researchers in Korea), after and before raking.
+
+    ``design``: a design file (``cs.load_design_file``) that declares the sample file, the design columns,
+    the targets and their scope; ``sample`` and ``targets`` are then not used. Without it, the older way:
+    ``sample_design.csv`` beside the store with fixed column names, and ``targets``."""
+    if design is not None:
+        return _study_from_design_file(store, design)
     loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
     data, q = loaded.data, loaded.questionnaire
     notes: list[str] = []
@@ -186,7 +173,7 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         # margin items left unanswered (refused sex or region) take their stratum's most common code, for
         # the weighting only: the analysis variables keep them missing
         items = [m.variable for m in tg.margins_]
-        filled, imputed = _impute_margins(data, items, "stratum" if "stratum" in data else None)
+        filled, imputed = impute_margins(data, items, "stratum" if "stratum" in data else None)
         notes.extend(imputed)
         # the targets count researchers working in Korea (their ``scope``): undergraduates and people abroad
         # or outside the listed sectors keep their design weights; every analysis of the researchers is a
@@ -204,6 +191,33 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         notes.append(f"raked to {tg.id} ({', '.join(m.name for m in tg.margins_)}; population "
                      f"{tg.population_total:,.0f})")
     return Study(design=design, base=base, full=full, questionnaire=q, targets=tg, notes=tuple(notes))
+
+
+def _study_from_design_file(store: str | Path, design: "str | Path | cs.DesignFile") -> Study:
+    """The study of a design file: the sample, design columns, targets and scope as the file declares them."""
+    df = design if isinstance(design, cs.DesignFile) else cs.load_design_file(design)
+    if df.questionnaire.split("@")[0] != QUESTIONNAIRE.split("@")[0]:
+        raise ValueError(f"{df.path}: the design is for {df.questionnaire}; these analyses are written for "
+                         f"{QUESTIONNAIRE}")
+    loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
+    if loaded.data.empty:
+        raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "
+                         f"--store {store}` for the quarantined rows, fix them and import again")
+    q = loaded.questionnaire
+    notes: list[str] = []
+    data = derive(loaded.data, q)
+
+    def in_scope_sector(frame: pd.DataFrame, inside: np.ndarray) -> pd.DataFrame:
+        # sectors of the targets' population only (R: droplevels before svychisq in the domain)
+        return pd.DataFrame({"sector_in_scope": frame["sector_name"].where(inside)}, index=frame.index)
+
+    built = df.prepare(data, note=notes.append, extra=in_scope_sector)
+    notes.append(f"design declared in {df.path.name}: weights {df.weights or '1 for everyone'}"
+                 + (f", strata {', '.join(df.strata)}" if df.strata else "")
+                 + (f", PSUs {', '.join(df.psu)}" if df.psu else "") + f", lonely PSUs '{df.lonely_psu}'")
+    full = built.design
+    return Study(design=full.subset(built.inside), base=built.base.subset(built.inside), full=full,
+                 questionnaire=q, targets=built.targets, notes=tuple(notes))
 
 
 def odds_text(row: pd.Series) -> str:

@@ -200,6 +200,28 @@ def test_study_rakes_only_the_targets_population_as_a_domain(demo) -> None:
     assert len(study.data) == int(inside.sum())
 
 
+def test_the_demo_declares_its_design_in_a_design_file(demo, tmp_path: Path) -> None:
+    """demo-out/design.yaml names the sample file, columns and targets; the study it declares is the one the
+    columns once were guessed for (same weights, same domain), and report/analyze read it."""
+    import careersurvey as cs
+    from careersurvey.report.build import load_analysis
+
+    path = demo.out / "design.yaml"
+    df = cs.load_design_file(path)
+    assert (df.sample, df.weights, df.strata, df.psu, df.fpc, df.lonely_psu) == (
+        demo.out / "sample_design.csv", "design_weight", ("stratum",), ("psu",), ("fpc1",), "adjust")
+    common = load_analysis("_common")
+    declared, guessed = common.load_study(demo.store, design=path), common.load_study(demo.store)
+    np.testing.assert_allclose(declared.full.weights, guessed.full.weights)
+    np.testing.assert_array_equal(declared.design.domain, guessed.design.domain)
+    assert "design declared in design.yaml" in " ".join(declared.notes)
+    html = demo.report.read_text(encoding="utf-8")
+    assert "design declared in design.yaml" in html and 'id="rq5"' in html
+    res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(demo.store), "--design", str(path),
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+
+
 def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Path) -> None:
     """Issue 12: the report gave Kish deff over the researchers in scope while `careersurvey weights` gave it
     over everyone, both unlabelled. Both now print the base of each figure, from the same summary: on the demo

@@ -38,6 +38,31 @@ class DemoResult:
     errors: dict
 
 
+#: The demo's design file: the simulated sample's columns, declared (README, The design file).
+DEMO_DESIGN = """\
+# The demo's sample design, written by `careersurvey demo`: institutions (PSUs) drawn by simple random
+# sampling within strata of sector by region, persons within institutions; design weights are the inverse of
+# both stages' selection probabilities, raked to the researcher population of kr-researchers-2023.
+questionnaire: {questionnaire}
+sample:
+  file: {sample}
+  key: respondent_id
+weights: design_weight
+strata: stratum
+psu: [psu]
+fpc: [fpc1]
+lonely_psu: adjust
+targets:
+  file: kr-researchers-2023
+"""
+
+
+def write_demo_design(path: Path, questionnaire: str, sample: str) -> Path:
+    """Write the demo's design file beside its sample file and return its path."""
+    path.write_text(DEMO_DESIGN.format(questionnaire=questionnaire, sample=sample), encoding="utf-8")
+    return path
+
+
 def run_demo(
     out: str | Path, *, questionnaire: str = "stem-careers@1.1.0", seed: int = 2026, n_institutions: int = 300,
     step: Callable[[str], None] | None = None,
@@ -71,7 +96,8 @@ def run_demo(
     shutil.copyfile(sim.sample_file.with_name(FIELDWORK_FILE), out / FIELDWORK_FILE)
     results = cs.import_responses(list(sim.files), store, q)
     say("Weighting, analyses and report")
-    rep = build_report(store, out, progress=say)
+    design = write_demo_design(out / "design.yaml", q.key, SAMPLE_FILE)
+    rep = build_report(store, out, progress=say, design=design)
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed)
     return DemoResult(

@@ -112,3 +112,10 @@ def write_alumni(folder: Path, n: int = 240, seed: int = 7) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def alumni(tmp_path_factory) -> dict[str, Path]:
     return write_alumni(tmp_path_factory.mktemp("alumni"))
+
+
+@pytest.fixture()
+def alumni_survey(alumni, monkeypatch) -> dict[str, Path]:
+    """The alumni files, with its questionnaire folder as the program's survey/ (as a user's own project)."""
+    monkeypatch.setenv("CAREERSURVEY_SURVEY_DIR", str(alumni["questionnaire"].parent.parent))
+    return alumni

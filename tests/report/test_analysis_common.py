@@ -88,7 +88,7 @@ def test_missing_margins_take_the_mode_of_their_stratum() -> None:
     df = pd.DataFrame({"stratum": ["a", "a", "a", "b", "b"],
                        "sex_margin": pd.Categorical(["male", "male", None, "female", None],
                                                     categories=["male", "female"])})
-    out, notes = common._impute_margins(df, ["sex_margin"], "stratum")
+    out, notes = common.impute_margins(df, ["sex_margin"], "stratum")  # careersurvey.designfile.build's
     assert out["sex_margin"].tolist() == ["male", "male", "male", "female", "female"]
     assert notes == ["2 respondents without a sex answer were given the most common category of their "
                      "sampling stratum for raking"]

@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 
 from careersurvey.cli._common import fail, out_folder, say
-from careersurvey.cli.report import (ANALYSIS_DIR, SAMPLE, STORE, TARGETS, checked_inputs, existing_store,
-                                     targets_or_none)
+from careersurvey.cli.report import (ANALYSIS_DIR, DESIGN, SAMPLE, STORE, TARGETS, checked_inputs, design_or_none,
+                                     existing_store, targets_or_none)
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         sample: Optional[Path] = SAMPLE,
         targets: str = TARGETS,
         analysis_dir: Optional[Path] = ANALYSIS_DIR,
+        design: Optional[Path] = DESIGN,
     ) -> None:
         """Weighted estimates, tests and models of one research question; writes <RQ>.xlsx and PNGs."""
         from careersurvey.report.build import ANALYSES, ReportError, load_analysis
@@ -29,10 +30,12 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"{question!r} is not one of {', '.join(ANALYSES)}", param_hint="QUESTION")
         existing_store(store)
         checked_inputs(sample, analysis_dir)
+        dfile = design_or_none(design, sample, targets)
         out_folder(out)
         try:
             common = load_analysis("_common", analysis_dir)
-            study = common.load_study(store, sample, targets_or_none(targets))
+            study = (common.load_study(store, design=dfile) if dfile is not None
+                     else common.load_study(store, sample, targets_or_none(targets)))
             result = load_analysis(question, analysis_dir).run(study)
         except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             fail(str(exc), 2)

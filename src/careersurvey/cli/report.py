@@ -1,4 +1,4 @@
-"""``careersurvey report --store S --out DIR``: the self-contained HTML report and its tables workbook.
+"""``careersurvey report --store S [--design design.yaml] --out DIR``: the self-contained HTML report and its tables workbook.
 
 The options a report and a single analysis share (store, sample file, targets, analysis folder) are defined
 here once; ``cli.analyze`` uses the same ones.
@@ -16,6 +16,8 @@ from careersurvey.cli._common import fail, out_folder, say, shown
 STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
 SAMPLE = typer.Option(None, help="sample design file (default: sample_design.csv beside the store)")
 TARGETS = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking")
+DESIGN = typer.Option(None, "--design", help="design file (YAML): weights, strata, PSUs, fpc, sample file, targets "
+                                             "(README, The design file); replaces --sample and --targets")
 ANALYSIS_DIR = typer.Option(None, help="folder of the analysis scripts (default: those shipped with the package)")
 
 
@@ -37,6 +39,20 @@ def checked_inputs(sample: Path | None, analysis_dir: Path | None) -> None:
              "the folder that does, or leave --analysis-dir out", code=2)
 
 
+def design_or_none(design: Path | None, sample: Path | None, targets: str):
+    """The checked design file, or None; --sample or --targets beside it is a usage error (it names them)."""
+    if design is None:
+        return None
+    from careersurvey.designfile import DesignFileError, load_design_file
+
+    if sample is not None or targets != TARGETS.default:
+        fail(f"{design}: --design names the sample file and the targets; leave --sample and --targets out", code=2)
+    try:
+        return load_design_file(design)
+    except DesignFileError as exc:
+        fail(str(exc), 2)
+
+
 def targets_or_none(targets: str) -> str | None:
     """The targets as a file path (``report.build.targets_path``), or None for 'none' (no raking)."""
     from careersurvey.report.build import targets_path
@@ -52,15 +68,17 @@ def register(app: typer.Typer) -> None:
         sample: Optional[Path] = SAMPLE,
         targets: str = TARGETS,
         analysis_dir: Optional[Path] = ANALYSIS_DIR,
+        design: Optional[Path] = DESIGN,
     ) -> None:
         """Import summary, weighting diagnostics, scale reliability and RQ1-RQ5 in one HTML file."""
         from careersurvey.report.build import ReportError, build_report
 
         existing_store(store)
         checked_inputs(sample, analysis_dir)
+        dfile = design_or_none(design, sample, targets)
         out_folder(out)
         try:
-            res = build_report(store, out, sample=str(sample) if sample else None,
+            res = build_report(store, out, design=dfile, sample=str(sample) if sample else None,
                                targets=targets_or_none(targets),
                                analysis_folder=str(analysis_dir) if analysis_dir else None,
                                progress=lambda s: say(s, err=True))

@@ -31,6 +31,11 @@ ANALYSES: dict[str, str] = {"RQ1": "rq1_medicine.py", "RQ2": "rq2_leaving.py", "
                             "RQ4": "rq4_environment.py", "RQ5": "rq5_reforms.py"}
 
 
+#: Headline variables of the stem-careers study whose design effects the weighting section shows.
+KEY_ESTIMATES = {"leave_korea": "likely to move abroad (5 years)", "leave_science": "likely to leave science",
+                 "s_fail_stigma": "failure stigma score"}
+
+
 class ReportError(RuntimeError):
     """The report cannot be built (no analysis scripts, empty store); the message says what to do."""
 
@@ -177,8 +182,10 @@ def _weighting_section(study) -> Section:
     kish = pd.DataFrame([r[1:] for r in kish_rows], index=pd.Index([r[0] for r in kish_rows], name="base"),
                         columns=["respondents", "Kish deff", "effective n"])
     first, _, deff, neff = kish_rows[0]
-    key = d.mean(["leave_korea", "leave_science", "s_fail_stigma"], na_rm=True)[["estimate", "se", "deff"]]
-    key.index = ["likely to move abroad (5 years)", "likely to leave science", "failure stigma score"]
+    key = None
+    if set(KEY_ESTIMATES) <= set(d.data.columns):  # the study's headline variables (stem-careers)
+        key = d.mean(list(KEY_ESTIMATES), na_rm=True)[["estimate", "se", "deff"]]
+        key.index = list(KEY_ESTIMATES.values())
     figs = [plots.weights_plot(w, caption="Raked weights: persons each respondent represents.")]
     if len(margins):
         figs.insert(0, plots.margins_plot(margins, caption="Target shares (published statistics), the "
@@ -189,8 +196,9 @@ def _weighting_section(study) -> Section:
         tables.insert(0, Table("margins", "Targets and achieved shares", margins,
                                "Raking matches every target margin exactly; the unweighted column shows "
                                "how far the respondents were from the population.", 3))
-    tables.append(Table("deff", "Design effects of key estimates", key,
-                        "deff: variance under the design over the variance of a simple random sample.", 3))
+    if key is not None:
+        tables.append(Table("deff", "Design effects of key estimates", key,
+                            "deff: variance under the design over the variance of a simple random sample.", 3))
     return Section(
         id="weighting", title="Weighting", nav="Weighting",
         kpis=(("population", f"{w.sum():,.0f}"), (f"Kish deff ({first})", deff), (f"effective n ({first})", neff)),
@@ -270,6 +278,31 @@ def _methods_section(study) -> Section:
     return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
 
 
+def _unweighted_section(study) -> Section:
+    """The weighting section of a report without a design file: it says the estimates are unweighted, and why."""
+    return Section(id="weighting", title="Weighting", nav="Weighting", text=tuple(study.notes),
+                   kpis=(("weights", "none (unweighted)"),))
+
+
+def _generic_methods(study, dfile) -> Section:
+    """The methods of a report of any questionnaire, from its design file (or its absence)."""
+    q = study.questionnaire
+    paras = [f"Questionnaire {q.key}; every variable, code, routing rule and scale comes from its YAML definition. "
+             "Returned files were validated against it; rows failing a rule were quarantined with their reasons "
+             "and are not analysed. Missing codes (-6 to -9) never enter an estimate."]
+    if dfile is None:
+        paras.append("Design: none declared; estimates are unweighted, with simple-random-sampling variances.")
+    else:
+        paras.append(f"Design declared in {dfile.path.name}: weights {dfile.weights or '1 for everyone'}"
+                     + (f"; strata {', '.join(dfile.strata)}" if dfile.strata else "")
+                     + (f"; PSUs by stage {', '.join(dfile.psu)}" if dfile.psu else "")
+                     + (f"; fpc {', '.join(dfile.fpc)}" if dfile.fpc else "")
+                     + f"; a stratum with one PSU handled as R survey's lonely.psu = '{dfile.lonely_psu}'. "
+                     "Variances by Taylor linearisation over the declared stages"
+                     + (", accounting for the raking." if study.targets is not None else "."))
+    return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
+
+
 def _alpha_by_language(study) -> pd.DataFrame | None:
     """Alpha of every scale within each answering language (the questionnaire's ``lang`` item)."""
     import careersurvey.scales as sc
@@ -301,19 +334,44 @@ def build_report(
     store: str | os.PathLike[str], out: str | os.PathLike[str], *, sample: str | None = None,
     targets: str | None = "kr-researchers-2023", analyses: Sequence[str] = tuple(ANALYSES),
     analysis_folder: str | None = None, progress: Callable[[str], None] | None = None,
-    title: str = "Why Korea's science and engineering talent leaves: survey report",
+    title: str | None = None, design=None,
 ) -> ReportFiles:
     """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each
-    analysis's own workbook and figures under ``out/analysis``."""
+    analysis's own workbook and figures under ``out/analysis``.
+
+    ``design``: a design file (path or :class:`~careersurvey.DesignFile`) declaring the sample file, design
+    columns and targets (``sample`` and ``targets`` are then not used). The research-question analyses run
+    when the store holds the questionnaire they are written for (``_common.QUESTIONNAIRE``); for any other
+    questionnaire the report has the generic sections and says why the analyses are left out. Without a
+    design file such a report's estimates are unweighted, and it says so."""
+    from careersurvey.designfile import DesignFile, load_design_file
+    from careersurvey.report.study import generic_study, store_questionnaire
+
     say = progress or (lambda msg: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    dfile = design if design is None or isinstance(design, DesignFile) else load_design_file(design)
     common = load_analysis("_common", analysis_folder)
+    written_for = str(getattr(common, "QUESTIONNAIRE", ""))
+    holds = store_questionnaire(store, dfile)
     say("loading the store and weighting")
-    study = common.load_study(store, sample, targets_path(targets))
-    sections = [_import_section(store), _weighting_section(study), _reliability_section(study)]
+    if holds.split("@")[0] == written_for.split("@")[0]:
+        study = (common.load_study(store, design=dfile) if dfile is not None
+                 else common.load_study(store, sample, targets_path(targets)))
+        left_out = None
+    else:
+        study = generic_study(store, dfile)
+        left_out = (f"The research-question analyses ({', '.join(analyses)}) in {analysis_dir(analysis_folder)} "
+                    f"are written for {written_for}; this store holds {holds}, so they are left out. The "
+                    "sections above come from the questionnaire and the design alone.")
+        analyses = ()
+    weighted = getattr(study, "weighted", True)
+    sections = [_import_section(store), _weighting_section(study) if weighted else _unweighted_section(study),
+                _reliability_section(study)]
     results: dict[str, AnalysisResult] = {}
     errors: dict[str, str] = {}
+    if left_out is not None:
+        sections.append(Section(id="analyses", title="Research questions", nav="Questions", text=(left_out,)))
     for key in analyses:
         say(f"analysis {key}")
         try:
@@ -327,19 +385,29 @@ def build_report(
         res.write(out / "analysis")
         sections.append(section_from_result(res))
     n = len(study.data)
+    if left_out is None:
+        about = ("This report answers the five research questions of the STEM careers survey with design-based "
+                 "estimates: every percentage, mean and model is weighted to the population of researchers, and "
+                 "its confidence interval reflects the stratified cluster sample and the raking.",)
+    else:
+        about = (f"This report describes the answers to questionnaire {holds}.",
+                 *((study.notes[0],) if not weighted else ()), left_out)
     overview = Section(
         id="overview", title="Overview", nav="Overview",
-        kpis=(("respondents", f"{len(study.full.data):,}"), ("in the raked population", f"{n:,}"),
+        kpis=(("respondents", f"{len(study.full.data):,}"),
+              ("in the raked population" if study.targets is not None else "analysed", f"{n:,}"),
               ("questionnaire", study.questionnaire.key),
               ("research questions", f"{len(results)} of {len(analyses)}")),
-        text=("This report answers the five research questions of the STEM careers survey with design-based "
-              "estimates: every percentage, mean and model is weighted to the population of researchers, and "
-              "its confidence interval reflects the stratified cluster sample and the raking.",),
+        text=about,
         findings=tuple(f"{k}: {r.findings[0]}" for k, r in results.items() if r.findings),
     )
     sections.insert(0, overview)
-    sections.append(_methods_section(study))
+    sections.append(_methods_section(study) if left_out is None else _generic_methods(study, dfile))
     say("writing report.html")
+    if title is None:
+        title = ("Why Korea's science and engineering talent leaves: survey report" if left_out is None
+                 else f"{study.questionnaire.title.get('en', next(iter(study.questionnaire.title.values())))}: "
+                      "survey report")
     html = render_html(sections, title=title, subtitle="Design-based estimates with 95% confidence intervals",
                        questionnaire=study.questionnaire.key,
                        warnings=[f"{k} failed: {m}" for k, m in errors.items()])

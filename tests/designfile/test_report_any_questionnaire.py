@@ -1,0 +1,66 @@
+"""``careersurvey report --design`` on a questionnaire that is not stem-careers (alumni, conftest.py): the
+report builds from the questionnaire and the declared design, leaves the stem-careers research questions out
+with a sentence saying why (no KeyError), and without --design says its estimates are unweighted."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+import careersurvey as cs
+from careersurvey.cli import app
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_report_with_a_design_file(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
+                                   "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    page = _text((tmp_path / "r" / "report.html").read_text(encoding="utf-8"))
+    assert "written for stem-careers@1.1.0; this store holds alumni@1.0.0, so they are left out" in page
+    assert "raked to alumni-2025 (sex; population 5,000)" in page
+    assert "Design declared in design.yaml: weights w; strata cls; PSUs by stage unit; fpc n_cls" in page
+    assert "estimates are unweighted" not in page and "Targets and achieved shares" in page
+    assert "Job satisfaction" in page or "happy" in page  # the questionnaire's scale, assessed
+
+
+def test_report_without_a_design_says_it_is_unweighted(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    page = _text((tmp_path / "r" / "report.html").read_text(encoding="utf-8"))
+    assert "No design file was given (--design), so the estimates are unweighted" in page
+    assert "their standard errors assume simple random sampling" in page
+
+
+def test_a_design_file_with_a_mistake_stops_the_report_naming_its_line(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    bad = tmp_path / "design.yaml"
+    bad.write_text(alumni["design"].read_text().replace("file: sample.csv", f"file: {alumni['sample']}")
+                   .replace("alumni-2025.yaml", str(alumni["targets"])).replace("strata: cls", "strata: klass"),
+                   encoding="utf-8")
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--design", str(bad),
+                                   "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2
+    assert f"{bad}:7: [strata] strata: column 'klass' is in neither the sample file sample.csv" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_design_and_sample_together_are_refused(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
+                                   "--sample", str(alumni["sample"]), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "leave --sample and --targets out" in res.output
+
+
+def test_the_api_builds_the_same_report(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    files = cs.build_report(alumni["store"], tmp_path / "r", design=cs.load_design_file(alumni["design"]))
+    assert files.errors == {} and files.results == {}
