@@ -243,7 +243,7 @@ class SurveyDesign:
         fpc per stage and the design's lonely-PSU rule; a calibration to estimated totals adds the targets'
         own variance (its ``extra_variance``).
         """
-        if isinstance(z, _var.WeightedDeviations):
+        if isinstance(z, _var.FactoredInfluence):
             if not self._adjustments:
                 return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active)
             z = z.dense()

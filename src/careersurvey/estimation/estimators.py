@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from careersurvey.estimation.codes import refuse_missing_codes
+from careersurvey.estimation.codes import MissingCodeError, refuse_missing_codes
 from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
 from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
 
@@ -204,8 +204,10 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=
     if ci not in ("wald", "logit"):
         raise EstimateError(f"ci={ci!r}: use 'wald' or 'logit' (logit intervals are for proportions)")
     if by is not None:
-        return by_domains(design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci),
-                          _parts_of(mean_parts, variables, na_rm) if covmat else None)
+        fast = _by_grouped(design, by, "mean", _as_names(variables), na_rm=na_rm, level=level, ci=ci, covmat=covmat)
+        return fast if fast is not None else by_domains(
+            design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci),
+            _parts_of(mean_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
     theta, vcov = mean_estimate(d, V)
     nobs = np.count_nonzero(d.w)
@@ -214,10 +216,7 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=
     df = design_df(d)
     interval = None
     if ci == "logit":
-        for name, col in zip(V.names, V.columns):
-            other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
-            if other.any():
-                raise EstimateError(_not_a_proportion(name, col[other]))
+        _refuse_not_proportions(V, d.w)
         if d.replicates is not None:  # R's svyciprop refits the logit under every replicate weight
             from careersurvey.estimation.ciprop import _replicate_logit  # ciprop imports this module
 
@@ -233,8 +232,10 @@ def total(design, variables, na_rm=False, by=None, level=0.95, covmat=False) -> 
     """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``); ``covmat`` as
     :func:`mean`."""
     if by is not None:
-        return by_domains(design, by, lambda d: total(d, variables, na_rm=na_rm, level=level),
-                          _parts_of(total_parts, variables, na_rm) if covmat else None)
+        fast = _by_grouped(design, by, "total", _as_names(variables), na_rm=na_rm, level=level, covmat=covmat)
+        return fast if fast is not None else by_domains(
+            design, by, lambda d: total(d, variables, na_rm=na_rm, level=level),
+            _parts_of(total_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
     theta, vcov = estimate(d, *total_parts(V))
     w = d.w
@@ -249,13 +250,13 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covm
     ``covmat`` as :func:`mean`."""
     nums, dens = _as_names(numerator), _as_names(denominator)
     if by is not None:
-        return by_domains(design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level),
-                          _parts_of(lambda V: _ratio_parts(V, len(nums))[:2], nums + dens, na_rm) if covmat else None)
+        fast = _by_grouped(design, by, "ratio", nums + dens, n_num=len(nums), na_rm=na_rm, level=level,
+                           covmat=covmat)
+        return fast if fast is not None else by_domains(
+            design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level),
+            _parts_of(lambda V: _ratio_parts(V, len(nums))[:2], nums + dens, na_rm) if covmat else None)
     d, V = _prepare(design, nums + dens, na_rm)
-    for v in nums + dens:
-        if _is_categorical(design.data[v]):
-            raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical. For the share of a "
-                                "level use mean() or proportion(); for a ratio, make a 0/1 column of the level.")
+    _refuse_categorical_ratio(design, nums + dens)
     point, influence, residual, (ii, jj) = _ratio_parts(V, len(nums))
     labels = [f"{nums[i]}/{dens[j]}" for i, j in zip(ii, jj)]
     theta, vcov = estimate(d, point, influence)
@@ -264,6 +265,55 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covm
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * w.sum() ** 2 / np.count_nonzero(w))
     return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
+
+
+def _refuse_categorical_ratio(design, variables: Sequence[str]) -> None:
+    for v in variables:
+        if _is_categorical(design.data[v]):
+            raise EstimateError(f"ratio() needs numeric variables; {v!r} is categorical. For the share of a "
+                                "level use mean() or proportion(); for a ratio, make a 0/1 column of the level.")
+
+
+def _refuse_not_proportions(V: Variables, w: np.ndarray, code: np.ndarray | None = None) -> None:
+    """ci='logit' needs 0/1 columns: name the values of the first column (in the first domain) holding others."""
+    for name, col in zip(V.names, V.columns):
+        other = ~((col == 0) | (col == 1) | np.isnan(col)) & (w != 0)
+        if code is not None:
+            other &= code >= 0
+            if other.any():
+                other &= code == code[other].min()
+        if other.any():
+            raise EstimateError(_not_a_proportion(name, col[other]))
+
+
+def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_rm: bool = False,
+                level: float = 0.95, ci: str = "wald", covmat: bool = False) -> pd.DataFrame | None:
+    """``by=`` of mean, total or ratio in one grouped pass (:mod:`.domains`); None where the per-domain path
+    must run."""
+    from careersurvey.estimation.domains import grouped  # domains imports this module's neighbours only
+
+    by_cols = _as_names(by)
+    require_columns(design.data, by_cols, "by variable")
+    refuse_missing_codes(design, by_cols, "by variable")
+    V = analysis_variables(design.data, variables)
+    try:
+        refuse_missing_codes(design, variables)
+    except MissingCodeError:
+        return None  # the per-domain path names the codes in the first domain that holds them
+    names = V.names
+    if kind == "ratio":
+        _refuse_categorical_ratio(design, variables)
+        dens = variables[n_num:]
+        names = [f"{variables[i]}/{dens[j]}" for i in range(n_num) for j in range(len(dens))]
+    out = grouped(design, by_cols, kind, V, n_num=n_num, na_rm=na_rm, level=level, ci=ci, covmat=covmat,
+                  names=names, check=_refuse_not_proportions if ci == "logit" else None)
+    if out is None:
+        return None
+    dom, frames, attrs = out
+    result = assemble_domains(frames, dom.labels, by_cols, by)
+    if covmat:
+        result.attrs.update(attrs, design_df=design_df(design))
+    return result
 
 
 def _ratio_parts(V: Variables, n_num: int):
@@ -366,6 +416,14 @@ def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -
         frames.append(estimator(design.subset(mask)))
         labels.append(g[0] if len(g) == 1 else g)
         masks.append(mask)
+    out = assemble_domains(frames, labels, by_cols, by)
+    if parts is not None:
+        out.attrs.update(_joint_covariance(design, masks, parts), design_df=design_df(design))
+    return out
+
+
+def assemble_domains(frames: list[pd.DataFrame], labels: list, by_cols: list[str], by) -> pd.DataFrame:
+    """The frames of the domains (in order, labelled by their level or tuple of levels) as one result frame."""
     if not frames:
         raise EstimateError(f"by={by!r}: no row with non-zero weight has a value of {', '.join(by_cols)}; "
                             "check that the domain is not empty and the by variable is filled in.")
@@ -381,8 +439,6 @@ def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -
                         names=[by_cols[0] if len(by_cols) == 1 else "by", *frames[0].index.names])
     out = EstimateFrame(out)
     out.attrs = {**{k: attrs[k] for k in ("statistic", "level", "interval") if k in attrs}, "by": by_cols}
-    if parts is not None:
-        out.attrs.update(_joint_covariance(design, masks, parts), design_df=design_df(design))
     return out
 
 

@@ -40,8 +40,25 @@ def one_blas_thread(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class FactoredInfluence:
+    """Influence values kept factored: the variance engine asks only for their totals within the units of each
+    stage (``unit_totals``), for a copy zero outside the rows R would hold (``restricted``), and, when a
+    weighting step must residualise them, for the dense (n, k) matrix (``dense``)."""
+
+    k: int
+
+    def unit_totals(self, stage: Stage) -> np.ndarray:
+        raise NotImplementedError
+
+    def restricted(self, active: np.ndarray) -> FactoredInfluence:
+        raise NotImplementedError
+
+    def dense(self) -> np.ndarray:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, eq=False)
-class WeightedDeviations:
+class WeightedDeviations(FactoredInfluence):
     """Influence values z_j = (x_j - center_j) * weight for columns x_j, kept factored so that no (n, k)
     matrix is formed: the columns stay views of the data, and unit totals are sum(x_j w) - center_j sum(w).
     ``dense()`` gives z (n, k) when a weighting step must residualise it."""
@@ -69,6 +86,9 @@ class WeightedDeviations:
             sums[:, j] = stage.sums(buf)
         return sums - np.outer(stage.sums(self.weight), self.center)
 
+    def restricted(self, active: np.ndarray) -> WeightedDeviations:
+        return WeightedDeviations(self.columns, self.center, np.where(active, self.weight, 0.0))
+
 
 
 def linearized_variance(
@@ -81,10 +101,10 @@ def linearized_variance(
     the rows R would still hold (a domain of an uncalibrated design drops the others): strata without an
     active row do not count towards the "average" rule's stratum counts.
     """
-    if isinstance(z, WeightedDeviations):
+    if isinstance(z, FactoredInfluence):
         k = z.k
         if active is not None:
-            z = WeightedDeviations(z.columns, z.center, np.where(active, z.weight, 0.0))
+            z = z.restricted(active)
     else:
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:
@@ -101,7 +121,7 @@ def linearized_variance(
 
 def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None) -> np.ndarray:
     """One stage: sum over strata of scale * crossprod(centred unit totals), R's ``onestage``/``onestrat``."""
-    if isinstance(z, WeightedDeviations):
+    if isinstance(z, FactoredInfluence):
         unit_totals = z.unit_totals(stage)
     else:
         unit_totals = stage.unit_totals(z)

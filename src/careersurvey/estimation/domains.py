@@ -1,0 +1,291 @@
+"""Means, totals and ratios of every domain of ``by=`` in one grouped pass (R's ``svyby`` of ``svymean``,
+``svytotal``, ``svyratio``), equal to one estimate per domain over the full design.
+
+The by variables are factorised once into a domain code per row (-1 outside every domain); point estimates
+are group sums (``np.bincount``; sparse indicator products for replicate weights, so no (n, R) copy per
+domain); the influence values of all domains stay factored (:class:`GroupedDeviations`: unit totals are
+group sums per unit) and go through the design's variance engine in one call. The design df and deff of each
+domain are grouped counts and sums as well. :func:`grouped` returns None where the per-domain path must run
+(a linearised design under ``lonely_psu="average"``, whose stratum counts depend on the domain's own rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
+from careersurvey.estimation.stages import Stage
+from careersurvey.estimation.variance import FactoredInfluence
+from careersurvey.estimation.weighting.replicate import qr_rank
+
+#: influence columns of a calibrated design are residualised densely, at most this many values at a time
+DENSE_BATCH = 1 << 24
+
+
+@dataclass(frozen=True)
+class Domains:
+    """The domains of ``by``: a code per row (-1 outside), the labels in sorted order, and their count."""
+
+    code: np.ndarray
+    labels: list
+    by_cols: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+
+def find_domains(design, by_cols: list[str]) -> Domains:
+    """Domain codes of the rows: the level combinations with a row of non-zero weight (R drops empty groups),
+    numbered in sorted order; rows with zero weight or a missing by value are -1."""
+    keys = design.data[by_cols]
+    codes = np.zeros(len(keys), dtype=np.int64)
+    uniques = []
+    for b in by_cols:
+        c, u = pd.factorize(keys[b], sort=True)
+        codes = np.where((codes < 0) | (c < 0), -1, codes * max(len(u), 1) + c)
+        uniques.append(u)
+    codes = np.where(design.w != 0, codes, -1)
+    present = np.unique(codes[codes >= 0])
+    lookup = np.full(int(present.max(initial=-1)) + 1, -1, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    code = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
+    labels = []
+    for p in present:
+        parts = []
+        for u in reversed(uniques):
+            parts.append(u[p % len(u)])
+            p //= len(u)
+        parts.reverse()
+        labels.append(parts[0] if len(parts) == 1 else tuple(parts))
+    return Domains(code, labels, by_cols)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupedDeviations(FactoredInfluence):
+    """Influence values of every domain's estimates, factored: column (g, c) is
+    (a_c - theta[g, c] b_c) * weight * scale[g, c] on the rows of domain g and 0 elsewhere, where a_c and b_c are
+    base columns (index -1: none). Columns are ordered domain by domain. No (n, G k) matrix is formed unless a
+    weighting step must residualise it (:meth:`dense`)."""
+
+    base: tuple[np.ndarray, ...]
+    a: np.ndarray
+    b: np.ndarray
+    theta: np.ndarray
+    scale: np.ndarray
+    weight: np.ndarray
+    code: np.ndarray
+    n_groups: int
+
+    @property
+    def k(self) -> int:
+        return self.n_groups * len(self.a)
+
+    def restricted(self, active: np.ndarray) -> GroupedDeviations:
+        return GroupedDeviations(self.base, self.a, self.b, self.theta, self.scale,
+                                 np.where(active, self.weight, 0.0), self.code, self.n_groups)
+
+    def _combine(self, sums: list[np.ndarray], wsum: np.ndarray) -> np.ndarray:
+        """Columns (g, c) from group sums of each base column times weight (sums[m] (..., G)) and of weight."""
+        a = np.stack([sums[i] for i in self.a], axis=-1)
+        b = np.stack([sums[i] if i >= 0 else np.zeros_like(wsum) for i in self.b], axis=-1)
+        out = (a - self.theta * b) * self.scale
+        return out.reshape(*out.shape[:-2], self.k)
+
+    def unit_totals(self, stage: Stage) -> np.ndarray:
+        """Totals (U, G k) within each unit of ``stage``: group sums per unit, one bincount per base column."""
+        rows = self.code >= 0
+        U, G = stage.n_units_total, self.n_groups
+        key = stage.unit[rows] * G + self.code[rows]
+        w = self.weight[rows]
+
+        def sums(values):
+            return np.bincount(key, weights=values, minlength=U * G).reshape(U, G)
+
+        return self._combine([sums(col[rows] * w) for col in self.base], sums(w))
+
+    def dense(self, groups: np.ndarray | None = None) -> np.ndarray:
+        """z (n, G k), or only the columns of ``groups``, for a weighting step to residualise."""
+        groups = np.arange(self.n_groups) if groups is None else groups
+        kc = len(self.a)
+        z = np.zeros((len(self.weight), len(groups) * kc), order="F")
+        for p, g in enumerate(groups):
+            rows = self.code == g
+            w = self.weight[rows]
+            for c in range(kc):
+                x = self.base[self.a[c]][rows]
+                if self.b[c] >= 0:
+                    x = x - self.theta[g, c] * self.base[self.b[c]][rows]
+                z[rows, p * kc + c] = x * w * self.scale[g, c]
+        return z
+
+
+# -- the estimators' parts ------------------------------------------------------------------------------------
+def _group_sums(code: np.ndarray, G: int, values: np.ndarray) -> np.ndarray:
+    rows = code >= 0
+    return np.bincount(code[rows], weights=values[rows], minlength=G)
+
+
+def _parts(kind: str, base: tuple[np.ndarray, ...], n_num: int):
+    """(base columns, a, b) of an estimator: mean a_j = x_j over b = a column of ones (so the sum of weights);
+    total a_j = x_j, no b; ratio every numerator a over every denominator b. The scale is 1 over the group sum
+    of b (none for totals)."""
+    k = len(base)
+    if kind == "mean":
+        return base + (np.ones(len(base[0])),), np.arange(k), np.full(k, k)
+    if kind == "total":
+        return base, np.arange(k), np.full(k, -1)
+    n_den = k - n_num
+    return base, np.repeat(np.arange(n_num), n_den), np.tile(np.arange(n_num, k), n_num)
+
+
+def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
+            level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None):
+    """Every domain's estimate of ``kind`` ("mean", "total", "ratio"): (domains, per-domain frames, covmat
+    attrs), or None where the per-domain path must run."""
+    reps = design.replicates
+    if reps is None and design.lonely_psu == "average":
+        return None
+    dom = find_domains(design, by_cols)
+    if dom.n == 0:
+        return dom, [], {}
+    code = dom.code
+    if na_rm and V.missing.any():
+        code = np.where(V.missing, -1, code)
+    G = dom.n
+    w = design.w
+    if check is not None:
+        check(V, w, code)
+    member = code >= 0
+    # a missing value outside every domain must not reach a group sum (0 weight times NaN is NaN)
+    cols = tuple(c if np.isfinite(c).all() else np.where(member, c, 0.0) for c in V.columns)
+    base, a, b = _parts(kind, cols, n_num)
+    wm = np.where(member, w, 0.0)
+    S = np.stack([_group_sums(code, G, col * wm) for col in base], axis=1)  # (G, m)
+    Sw = _group_sums(code, G, wm)
+    num = S[:, a]
+    den = S[:, b] if kind != "total" else np.ones_like(num)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = num / den  # (G, k)
+    scale = 1.0 / den if kind != "total" else np.ones_like(num)
+    nobs = np.bincount(code[member & (w != 0)], minlength=G)
+    at = np.maximum(code, 0)
+    # deff's SRS variance: of x (mean, total) or of the ratio's residual (y - theta d) / sum(w d), per domain
+    resid = [base[a[c]] if kind != "ratio" else (base[a[c]] - theta[at, c] * base[b[c]]) * scale[at, c]
+             for c in range(len(a))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        srs = _srs_variance(code, G, wm, Sw, nobs, resid) * (1 / nobs if kind == "mean" else Sw ** 2 / nobs)[:, None]
+    if reps is None:
+        z = GroupedDeviations(base, a, b, theta, scale, wm, code, G)
+        vcov, blocks = _linearised(design, z, covmat)
+        dfs = _linearised_df(design.stages[0], code, G, member & (w != 0))
+        thetas = None
+    else:
+        thetas = _replicate_points(reps, base, a, b, kind, code, G, member)  # (G, k, R)
+        vcov = reps.covariance(thetas.reshape(G * len(a), -1).T, theta.reshape(-1))
+        blocks = [vcov[g * len(a):(g + 1) * len(a), g * len(a):(g + 1) * len(a)] for g in range(G)]
+        dfs = _replicate_df(reps, code, G)
+    frames = []
+    statistic = {"mean": "proportion" if ci == "logit" else "mean", "total": "total", "ratio": "ratio"}[kind]
+    for g in range(G):
+        v = blocks[g]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            deff = np.diag(v) / srs[g]
+        interval = None
+        if ci == "logit":
+            if reps is None:
+                interval = logit_interval(theta[g], np.sqrt(np.diag(v)), dfs[g], level)
+            else:
+                interval = _replicate_logit(reps, thetas[g], theta[g], dfs[g], level)
+        frames.append(result_frame(names, theta[g], v, dfs[g], deff=deff, level=level, ci=interval,
+                                   statistic=statistic, interval=ci if kind == "mean" else "wald"))
+    attrs = {}
+    if covmat:
+        attrs = {"vcov": vcov}
+        if reps is not None:
+            attrs.update(replicates=thetas.reshape(G * len(a), -1), replicate_weights=reps)
+    return dom, frames, attrs
+
+
+def _srs_variance(code, G, wm, Sw, nobs, columns) -> np.ndarray:
+    """R's ``svyvar`` of each column in each domain (G, k): weighted variance times n/(n-1), centred in the
+    domain on its weighted mean."""
+    at = np.maximum(code, 0)
+    out = np.empty((G, len(columns)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, col in enumerate(columns):
+            m = _group_sums(code, G, col * wm) / Sw
+            dev = col - m[at]
+            out[:, j] = _group_sums(code, G, wm * dev * dev) / Sw * nobs / (nobs - 1)
+    out[nobs < 2] = np.nan
+    return out
+
+
+def _linearised(design, z: GroupedDeviations, covmat: bool):
+    """The covariance of every domain's estimates through the design's variance, and its diagonal blocks."""
+    kc, G = len(z.a), z.n_groups
+    if not design.adjustments or covmat:
+        vcov = design.variance(z)
+        return vcov, [vcov[g * kc:(g + 1) * kc, g * kc:(g + 1) * kc] for g in range(G)]
+    per = max(1, DENSE_BATCH // max(len(z.weight) * kc, 1))  # a calibrated design residualises dense columns
+    blocks = []
+    for start in range(0, G, per):
+        groups = np.arange(start, min(G, start + per))
+        v = design.variance(z.dense(groups))
+        blocks += [v[p * kc:(p + 1) * kc, p * kc:(p + 1) * kc] for p in range(len(groups))]
+    return None, blocks
+
+
+def _linearised_df(stage: Stage, code: np.ndarray, G: int, inset: np.ndarray) -> list[int]:
+    """R's ``degf`` of each domain: its distinct PSUs minus its distinct strata."""
+    U = stage.n_units_total
+    units = np.zeros(G * U, dtype=bool)
+    units[code[inset] * U + stage.unit[inset]] = True
+    gi, ui = np.divmod(np.flatnonzero(units), U)
+    strata = np.zeros(G * stage.n_strata, dtype=bool)
+    strata[gi * stage.n_strata + stage.unit_stratum[ui]] = True
+    return list(np.bincount(gi, minlength=G) - strata.reshape(G, -1).sum(axis=1))
+
+
+def _replicate_points(reps, base, a, b, kind, code, G, member) -> np.ndarray:
+    """Every domain's estimate under every replicate weight (G, k, R): sparse domain-indicator products with
+    the replicate weights, one per base column (never an (n, R) copy per domain)."""
+    W = np.ascontiguousarray(reps.weights, dtype=float)
+    rows = np.flatnonzero(member)
+    n = len(code)
+
+    def product(values):
+        M = sparse.csr_matrix((values[rows], (code[rows], rows)), shape=(G, n))
+        return M @ W  # (G, R)
+
+    sums = [product(col) for col in base]
+    num = np.stack([sums[i] for i in a], axis=1)
+    if kind == "total":
+        return num
+    den = np.stack([sums[i] for i in b], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
+
+
+def _replicate_df(reps, code: np.ndarray, G: int) -> list[int]:
+    """R's ``degf`` of each domain of a replicate design: the rank of its rows' replicate weights minus one
+    (rows taken in data order, each row once over all domains)."""
+    W = np.asarray(reps.weights, dtype=float)
+    order = np.argsort(code, kind="stable")
+    ends = np.cumsum(np.bincount(code + 1, minlength=G + 1))  # code -1 (outside) sorts first
+    return [qr_rank(W[order[ends[g]:ends[g + 1]]]) - 1 for g in range(G)]
+
+
+def _replicate_logit(reps, thetas: np.ndarray, p: np.ndarray, df: float, level: float):
+    """R's logit interval on a replicate design (svyglm refits logit(p) under every replicate weight)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta_r = np.log(thetas / (1 - thetas))
+        eta = np.log(p / (1 - p))
+        vcov = reps.covariance(eta_r.T, eta)
+    t = t_quantile(df, level)
+    se = np.sqrt(np.diag(vcov))
+    return 1 / (1 + np.exp(-(eta - t * se))), 1 / (1 + np.exp(-(eta + t * se)))
