@@ -190,7 +190,7 @@ def test_commands_print_only_through_cli_common() -> None:
 
     import careersurvey.cli as cli
 
-    allowed = {("questionnaire.py", "typer.echo")}
+    allowed = {("questionnaire.py", "typer.echo"), ("design.py", "typer.echo")}  # the JSON Schemas, verbatim
     found = []
     for path in sorted(Path(cli.__file__).parent.glob("*.py")):
         if path.name == "_common.py":

@@ -67,8 +67,8 @@ def test_a_bad_lonely_psu_rule_lists_the_rules(alumni, tmp_path) -> None:
     with pytest.raises(cs.DesignFileError) as e:
         cs.load_design_file(path)
     msg = str(e.value)
-    assert msg.startswith(f"{path}:10: [lonely_psu] lonely_psu: 'centre' is not allowed: expected one of ")
-    assert "'adjust'" in msg and "'certainty'" in msg and "R survey's meanings" in msg
+    assert msg == (f"{path}:10: [lonely_psu] lonely_psu: 'centre' is not allowed — write one of 'fail', 'remove', "
+                   "'adjust', 'average' or 'certainty' (R survey's meanings; README, The design file).")
 
 
 def test_every_problem_is_reported_at_once(alumni, tmp_path) -> None:
@@ -77,7 +77,14 @@ def test_every_problem_is_reported_at_once(alumni, tmp_path) -> None:
     with pytest.raises(cs.DesignFileError) as e:
         cs.load_design_file(path)
     assert len(e.value.problems) == 2
+    assert [p.line for p in e.value.problems] == [2, 12]  # in the file's order: the missing field where the mapping starts
     assert "has no 'questionnaire'" in str(e.value) and "unknown field 'colour'" in str(e.value)
+
+
+def test_a_value_of_the_wrong_type_says_what_was_expected(alumni, tmp_path) -> None:
+    path = _edit(alumni, tmp_path, "psu: [unit]", "psu: {first: unit}")
+    with pytest.raises(cs.DesignFileError, match=r":8: \[psu\] psu: \{'first': 'unit'\} is not allowed: input should be"):
+        cs.load_design_file(path)
 
 
 def test_files_are_relative_to_the_design_file_and_must_exist(alumni, tmp_path) -> None:

@@ -5,6 +5,7 @@ with a sentence saying why (no KeyError), and without --design says its estimate
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -64,3 +65,15 @@ def test_the_api_builds_the_same_report(alumni_survey, tmp_path) -> None:
     alumni = alumni_survey
     files = cs.build_report(alumni["store"], tmp_path / "r", design=cs.load_design_file(alumni["design"]))
     assert files.errors == {} and files.results == {}
+
+
+def test_design_check_and_schema_commands(alumni, tmp_path) -> None:
+    ok = CliRunner().invoke(app, ["design", "check", str(alumni["design"])])
+    assert ok.exit_code == 0, ok.output
+    assert "design for alumni@1.0.0; weights w; strata cls; psu unit; fpc n_cls; lonely_psu adjust" in ok.output
+    bad = tmp_path / "d.yaml"
+    bad.write_text("questionnaire: alumni@1.0.0\nlonely_psu: centre\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["design", "check", str(bad)])
+    assert res.exit_code == 2 and f"{bad}:2: [lonely_psu] lonely_psu: 'centre' is not allowed" in res.output
+    schema = CliRunner().invoke(app, ["design", "schema"])
+    assert schema.output == (Path(cs.__file__).parent / "designfile" / "schema.json").read_text(encoding="utf-8")

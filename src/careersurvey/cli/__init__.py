@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careersurvey.cli import analyze, demo, fieldwork, forms, plan, questionnaire, release, report, responses, weights
+from careersurvey.cli import analyze, demo, design, fieldwork, forms, plan, questionnaire, release, report, responses, weights
 
 app = typer.Typer(
     name="careersurvey",
@@ -18,6 +18,7 @@ app.add_typer(weights.app, name="weights")
 app.add_typer(forms.app, name="forms")
 app.add_typer(responses.app, name="responses")
 app.add_typer(fieldwork.app, name="fieldwork")
+app.add_typer(design.app, name="design")
 for _command in (demo, analyze, report, plan, release):  # top-level commands register themselves
     _command.register(app)
 

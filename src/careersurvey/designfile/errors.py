@@ -22,7 +22,7 @@ class DesignCode(Enum):
                      "keep one of them; YAML would silently drop the first")
     UNKNOWN_FIELD = ("unknown field {key!r}{where}", "the fields allowed here are: {allowed}")
     MISSING_FIELD = ("{where} has no {key!r}", "add {key}: (README, The design file)")
-    BAD_VALUE = ("{key}: {got!r} is not allowed: {detail}", "{fix}")
+    BAD_VALUE = ("{key}: {got!r} is not allowed{detail}", "{fix}")
     BAD_QUESTIONNAIRE = ("questionnaire: {got!r} is not id@version",
                          "write the questionnaire the data are read as, e.g. stem-careers@1.1.0")
     STAGES = ("{key} names {n} stage(s) but psu names {n_psu}", "give {key} one column per stage of psu")
@@ -71,7 +71,7 @@ class DesignFileError(ValueError):
     """Every problem found in one design file (or in building its design), raised together."""
 
     def __init__(self, problems: Sequence[DesignProblem]) -> None:
-        self.problems = tuple(problems)
+        self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0)))  # in the file's order
         head = (f"{len(self.problems)} problems in the design file:\n" if len(self.problems) > 1 else "")
         super().__init__(head + "\n".join(str(p) for p in self.problems))
 

@@ -138,9 +138,10 @@ def _from_pydantic(err: dict, raw: dict, name: str) -> DesignProblem:
     if err["type"] == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"),
-                              detail=f"expected one of {allowed}",
+                              detail="",
                               fix=f"write one of {allowed} (R survey's meanings; README, The design file)")
-    return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"), detail=err["msg"].lower(),
+    return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"),
+                          detail=": " + err["msg"][0].lower() + err["msg"][1:],
                           fix="see the README (The design file) for the expected value")
 
 
