@@ -6,12 +6,12 @@ and a hint template; a problem names the file, the line, the field, what is wron
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Sequence
 
+from careersurvey.questionnaire.errors import Catalogue, Problem, problem
 
-class DesignCode(Enum):
+
+class DesignCode(Catalogue):
     """(message template, hint template) of each kind of problem."""
 
     UNREADABLE = ("cannot be read: {detail}", "give the path of a design YAML file (README, The design file)")
@@ -34,37 +34,15 @@ class DesignCode(Enum):
     TARGETS = ("targets: {detail}", "fix the targets file or its scope (survey/targets/README.md)")
     DESIGN = ("{detail}", "fix the design file or the columns it names")
 
-    @property
-    def template(self) -> str:
-        return self.value[0]
 
-    @property
-    def hint_template(self) -> str:
-        return self.value[1]
-
-
-@dataclass(frozen=True, slots=True)
-class DesignProblem:
-    """One thing wrong with a design file: where (file, line, field), what, and what to do."""
-
-    file: str
-    line: int | None
-    field: str | None
-    message: str
-    hint: str
-    code: DesignCode
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        field = f" [{self.field}]" if self.field else ""
-        return f"{where}:{field} {self.message} — {self.hint}."
+#: One problem of a design file: the questionnaire loader's value (``field`` is shown where it shows an item).
+DesignProblem = Problem
 
 
 def design_problem(code: DesignCode, file: str, line: int | None, field: str | None = None,
                    **context: Any) -> DesignProblem:
     """The problem ``code`` about ``field`` at ``line`` of ``file``, its templates filled with ``context``."""
-    return DesignProblem(file, line, field, code.template.format(**context), code.hint_template.format(**context),
-                         code)
+    return problem(code, file, line, field, **context)
 
 
 class DesignFileError(ValueError):

@@ -12,7 +12,20 @@ from enum import Enum
 from typing import Any, Sequence
 
 
-class ErrorCode(Enum):
+class Catalogue(Enum):
+    """A catalogue of problems: each member is (message template, hint template). The questionnaire's is
+    :class:`ErrorCode`; the design file's (``careersurvey.designfile.errors``) is another."""
+
+    @property
+    def template(self) -> str:
+        return self.value[0]
+
+    @property
+    def hint_template(self) -> str:
+        return self.value[1]
+
+
+class ErrorCode(Catalogue):
     """(message template, hint template) of each kind of problem."""
 
     YAML_SYNTAX = ("the file is not valid YAML: {detail}", "fix the YAML syntax near this line")
@@ -104,25 +117,18 @@ class ErrorCode(Enum):
     DISCLOSURE_FOR_TYPE = ("{type} item {item!r} cannot have disclosure role {role!r}", "{fix}")
     DUPLICATE_TERM = ("glossary term {term!r} is defined twice (first at line {first})", "keep one definition")
 
-    @property
-    def template(self) -> str:
-        return self.value[0]
-
-    @property
-    def hint_template(self) -> str:
-        return self.value[1]
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong in a questionnaire file: where (file, line, item), what, and what to do."""
+    """One thing wrong in a questionnaire (or design) file: where (file, line, item or field), what, and what
+    to do."""
 
     file: str
     line: int | None
     item: str | None
     message: str
     hint: str
-    code: ErrorCode
+    code: Catalogue
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -130,7 +136,7 @@ class Problem:
         return f"{where}:{item} {self.message} — {self.hint}."
 
 
-def problem(error: ErrorCode, file: str, at: int | None, who: str | None = None, **context: Any) -> Problem:
+def problem(error: Catalogue, file: str, at: int | None, who: str | None = None, **context: Any) -> Problem:
     """The problem ``error`` about item ``who`` at line ``at`` of ``file``, its templates filled with ``context``."""
     return Problem(file, at, who, error.template.format(**context), error.hint_template.format(**context), error)
 
