@@ -156,7 +156,8 @@ def load_study(store: str | Path, sample: str | Path | None = None,
         design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust",
                          missing_codes=MISSING)
         notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "
-                     f"{data['psu'].nunique()} institutions; weights from {sample.name}")
+                     f"{data['psu'].nunique()} institutions; weights from {sample.name}, read by the column names "
+                     f"{', '.join(SAMPLE_COLUMNS)} (no design file given: declare the design with --design)")
     else:
         data["design_weight"] = 1.0
         design_kw = dict(weights="design_weight", missing_codes=MISSING)
@@ -197,8 +198,9 @@ def _study_from_design_file(store: str | Path, design: "str | Path | cs.DesignFi
     """The study of a design file: the sample, design columns, targets and scope as the file declares them."""
     df = design if isinstance(design, cs.DesignFile) else cs.load_design_file(design)
     if df.questionnaire.split("@")[0] != QUESTIONNAIRE.split("@")[0]:
-        raise ValueError(f"{df.path}: the design is for {df.questionnaire}; these analyses are written for "
-                         f"{QUESTIONNAIRE}")
+        raise ValueError(f"{df.path}: the design is for {df.questionnaire}, but these research-question analyses "
+                         f"are written for {QUESTIONNAIRE}; `careersurvey report --design {df.path.name}` gives the "
+                         "generic report of any questionnaire")
     loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
     if loaded.data.empty:
         raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "

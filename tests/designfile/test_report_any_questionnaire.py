@@ -77,3 +77,12 @@ def test_design_check_and_schema_commands(alumni, tmp_path) -> None:
     assert res.exit_code == 2 and f"{bad}:2: [lonely_psu] lonely_psu: 'centre' is not allowed" in res.output
     schema = CliRunner().invoke(app, ["design", "schema"])
     assert schema.output == (Path(cs.__file__).parent / "designfile" / "schema.json").read_text(encoding="utf-8")
+
+
+def test_analyze_names_what_the_research_questions_are_written_for(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["analyze", "RQ2", "--store", str(alumni["store"]), "--design",
+                                   str(alumni["design"]), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert ("the design is for alumni@1.0.0, but these research-question analyses are written for "
+            "stem-careers@1.1.0; `careersurvey report --design design.yaml` gives the generic report") in res.output
