@@ -146,3 +146,35 @@ def test_without_weights_every_respondent_weighs_one(alumni, tmp_path) -> None:
     assert not df.weighted
     d = df.build(_dataset(alumni))
     assert (d.weights == 1).all()
+
+
+def test_the_schema_accepts_the_demo_design_and_refuses_what_the_loader_refuses() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from careersurvey.demo import DEMO_DESIGN
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    good = yaml.safe_load(DEMO_DESIGN.format(questionnaire="stem-careers@1.1.0", sample="sample_design.csv"))
+    jsonschema.validate(good, schema)
+    for bad in ({**good, "weight": "w"}, {**good, "lonely_psu": "centre"}, {**good, "psu": {"first": "psu"}},
+                {k: v for k, v in good.items() if k != "questionnaire"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("questionnaire: alumni@1.0.0\npsu: [unit\n", r"plain.yaml:3: the file is not valid YAML: .* — fix the YAML syntax"),
+    ("questionnaire: alumni@1.0.0\nweights: w\nweights: v\n",
+     r"plain.yaml:3: \[weights\] the field 'weights' appears twice \(first at line 2\)"),
+    ("", r"plain.yaml:1: the file must hold a mapping of fields .*, not an empty file"),
+    ("questionnaire: alumni\n", r"plain.yaml:1: \[questionnaire\] questionnaire: 'alumni' is not id@version"),
+    ("questionnaire: alumni@1.0.0\nmissing_codes: [-7, refused]\n",
+     r"plain.yaml:2: \[missing_codes\[1\]\] missing_codes\[1\]: 'refused' is not allowed: input should be a valid "
+     r"integer"),
+])
+def test_hand_edited_files_get_their_line(tmp_path, text, expected) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(cs.DesignFileError, match=expected):
+        cs.load_design_file(path)
