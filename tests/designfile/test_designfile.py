@@ -83,8 +83,10 @@ def test_every_problem_is_reported_at_once(alumni, tmp_path) -> None:
 
 def test_a_value_of_the_wrong_type_says_what_was_expected(alumni, tmp_path) -> None:
     path = _edit(alumni, tmp_path, "psu: [unit]", "psu: {first: unit}")
-    with pytest.raises(cs.DesignFileError, match=r":8: \[psu\] psu: \{'first': 'unit'\} is not allowed: input should be"):
+    with pytest.raises(cs.DesignFileError) as e:
         cs.load_design_file(path)
+    assert str(e.value) == (f"{path}:8: [psu] psu: {{'first': 'unit'}} is not allowed — write a column name, or a "
+                            "list of column names (one per stage) (README, The design file).")
 
 
 def test_files_are_relative_to_the_design_file_and_must_exist(alumni, tmp_path) -> None:
@@ -170,8 +172,11 @@ def test_the_schema_accepts_the_demo_design_and_refuses_what_the_loader_refuses(
     ("", r"plain.yaml:1: the file must hold a mapping of fields .*, not an empty file"),
     ("questionnaire: alumni\n", r"plain.yaml:1: \[questionnaire\] questionnaire: 'alumni' is not id@version"),
     ("questionnaire: alumni@1.0.0\nmissing_codes: [-7, refused]\n",
-     r"plain.yaml:2: \[missing_codes\[1\]\] missing_codes\[1\]: 'refused' is not allowed: input should be a valid "
-     r"integer"),
+     r"plain.yaml:2: \[missing_codes\[1\]\] missing_codes\[1\]: 'refused' is not allowed — write a list of whole "
+     r"numbers such as \[-6, -7, -8, -9\]"),
+    ("questionnaire: alumni@1.0.0\nsample: sample.csv\n",
+     r"plain.yaml:2: \[sample\] sample: 'sample.csv' is not allowed — write a mapping with file: \(the sample file\) "
+     r"and key: \(its id column\)"),
 ])
 def test_hand_edited_files_get_their_line(tmp_path, text, expected) -> None:
     path = tmp_path / "plain.yaml"

@@ -103,7 +103,12 @@ def load_design_file(path: str | os.PathLike[str]) -> DesignFile:
     try:
         spec = DesignFileSpec.model_validate(raw)
     except ValidationError as exc:
-        problems += [_from_pydantic(err, raw, name) for err in exc.errors()]
+        seen = set()  # a union (a column or a list of columns) fails once per branch: say it once
+        for err in exc.errors():
+            p = _from_pydantic(err, raw, name)
+            if (p.line, p.item) not in seen:
+                seen.add((p.line, p.item))
+                problems.append(p)
         raise DesignFileError(problems) from None
     if problems:
         raise DesignFileError(problems)
@@ -140,9 +145,21 @@ def _from_pydantic(err: dict, raw: dict, name: str) -> DesignProblem:
         return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"),
                               detail="",
                               fix=f"write one of {allowed} (R survey's meanings; README, The design file)")
-    return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"),
-                          detail=": " + err["msg"][0].lower() + err["msg"][1:],
-                          fix="see the README (The design file) for the expected value")
+    expected = EXPECTED.get(str(loc[0]), "text")
+    return design_problem(C.BAD_VALUE, name, line, where, key=where, got=err.get("input"), detail="",
+                          fix=f"write {expected} (README, The design file)")
+
+
+#: What each field takes, as the messages say it.
+EXPECTED = {
+    "psu": "a column name, or a list of column names (one per stage)",
+    "strata": "a column name, or a list of column names (one per stage)",
+    "fpc": "a column name, or a list of column names (one per stage)",
+    "sample": "a mapping with file: (the sample file) and key: (its id column)",
+    "targets": "a mapping with file: (a targets id or file) and scope: (optional)",
+    "missing_codes": "a list of whole numbers such as [-6, -7, -8, -9]",
+    "questionnaire": "the questionnaire's id@version as text, e.g. stem-careers@1.1.0",
+}
 
 
 def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
