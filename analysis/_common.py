@@ -340,14 +340,16 @@ def pretty(term: object) -> str:
 
 
 def main(run: Callable[[Study], "cs.AnalysisResult"], argv: Sequence[str] | None = None) -> int:
-    """Command-line entry of a script: ``--store S [--sample F] [--targets ID] [--out DIR]``."""
+    """Command-line entry of a script: ``--store S [--design FILE | --sample F --targets ID] [--out DIR]``."""
     p = argparse.ArgumentParser(description=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)
     p.add_argument("--store", required=True, help="response store (DuckDB file)")
     p.add_argument("--sample", default=None, help="sample design file (default: sample_design.csv beside the store)")
     p.add_argument("--targets", default="kr-researchers-2023", help="targets id or file; 'none' for no raking")
+    p.add_argument("--design", default=None, help="design file (YAML; replaces --sample and --targets)")
     p.add_argument("--out", default="analysis-out", help="folder for tables (.xlsx) and figures (.png)")
     a = p.parse_args(argv)
-    study = load_study(a.store, a.sample, None if a.targets == "none" else a.targets)
+    study = (load_study(a.store, design=a.design) if a.design else
+             load_study(a.store, a.sample, None if a.targets == "none" else a.targets))
     result = run(study)
     paths = result.write(a.out)
     for f in result.findings:

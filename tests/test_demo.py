@@ -111,11 +111,12 @@ def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
 
 
 def test_an_analysis_script_runs_on_its_own(demo, tmp_path: Path) -> None:
-    """``python analysis/rq3_failure.py --store S --out DIR``, from another folder, writes its workbook."""
+    """``python analysis/rq3_failure.py --store S --design D --out DIR``, from another folder, writes its workbook."""
     import sys
 
     script = Path(__file__).resolve().parents[1] / "analysis" / "rq3_failure.py"
-    run = subprocess.run([sys.executable, str(script), "--store", str(demo.store), "--out", str(tmp_path / "o")],
+    run = subprocess.run([sys.executable, str(script), "--store", str(demo.store), "--design",
+                          str(demo.out / "design.yaml"), "--out", str(tmp_path / "o")],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("- Most agreed stigma statement:")
