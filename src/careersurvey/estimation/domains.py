@@ -17,13 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
+from careersurvey.estimation.frames import logit_interval, result_frame, t_quantiles
 from careersurvey.estimation.stages import Stage
 from careersurvey.estimation.variance import FactoredInfluence
 from careersurvey.estimation.weighting.replicate import qr_rank
 
 #: influence columns of a calibrated design are residualised densely, at most this many values at a time
 DENSE_BATCH = 1 << 24
+#: without covmat, the domains' variances are taken in blocks of at most this many columns (a (K, K)
+#: covariance of thousands of domains would cost U K^2 and K^2 memory for a diagonal)
+COLUMN_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,17 @@ class GroupedDeviations(FactoredInfluence):
 
         return self._combine([sums(col[rows] * w) for col in self.base], sums(w))
 
-    def dense(self, groups: np.ndarray | None = None) -> np.ndarray:
-        """z (n, G k), or only the columns of ``groups``, for a weighting step to residualise."""
-        groups = np.arange(self.n_groups) if groups is None else groups
+    def select(self, groups: np.ndarray) -> GroupedDeviations:
+        """The columns of some domains only (renumbered 0..len(groups)-1)."""
+        lookup = np.full(self.n_groups, -1, dtype=np.int64)
+        lookup[groups] = np.arange(len(groups))
+        code = np.where(self.code >= 0, lookup[np.maximum(self.code, 0)], -1)
+        return GroupedDeviations(self.base, self.a, self.b, self.theta[groups], self.scale[groups], self.weight,
+                                 code, len(groups))
+
+    def dense(self) -> np.ndarray:
+        """z (n, G k), for a weighting step to residualise."""
+        groups = np.arange(self.n_groups)
         kc = len(self.a)
         z = np.zeros((len(self.weight), len(groups) * kc), order="F")
         for p, g in enumerate(groups):
@@ -145,14 +156,14 @@ def _parts(kind: str, base: tuple[np.ndarray, ...], n_num: int):
 
 def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
             level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None):
-    """Every domain's estimate of ``kind`` ("mean", "total", "ratio"): (domains, per-domain frames, covmat
-    attrs), or None where the per-domain path must run."""
+    """Every domain's estimate of ``kind`` ("mean", "total", "ratio"): (domains, one result frame of all their
+    rows in domain order (None without a domain), covmat attrs), or None where the per-domain path must run."""
     reps = design.replicates
     if reps is None and design.lonely_psu == "average":
         return None
     dom = find_domains(design, by_cols)
     if dom.n == 0:
-        return dom, [], {}
+        return dom, None, {}
     code = dom.code
     if na_rm and V.missing.any():
         code = np.where(V.missing, -1, code)
@@ -179,36 +190,51 @@ def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: 
              for c in range(len(a))]
     with np.errstate(divide="ignore", invalid="ignore"):
         srs = _srs_variance(code, G, wm, Sw, nobs, resid) * (1 / nobs if kind == "mean" else Sw ** 2 / nobs)[:, None]
+    kc = len(a)
     if reps is None:
         z = GroupedDeviations(base, a, b, theta, scale, wm, code, G)
-        vcov, blocks = _linearised(design, z, covmat)
         dfs = _linearised_df(design.stages[0], code, G, member & (w != 0))
         thetas = None
+
+        def cov(groups):
+            part = z if len(groups) == G else z.select(groups)
+            if design.adjustments and not covmat:  # residualised densely: at most DENSE_BATCH values at once
+                return design.variance(part.dense())
+            return design.variance(part)
     else:
         thetas = _replicate_points(reps, base, a, b, kind, code, G, member)  # (G, k, R)
-        vcov = reps.covariance(thetas.reshape(G * len(a), -1).T, theta.reshape(-1))
-        blocks = [vcov[g * len(a):(g + 1) * len(a), g * len(a):(g + 1) * len(a)] for g in range(G)]
         dfs = _replicate_df(reps, code, G)
-    frames = []
+
+        def cov(groups):
+            return reps.covariance(thetas[groups].reshape(len(groups) * kc, -1).T, theta[groups].reshape(-1))
+    per = G if covmat else max(1, COLUMN_BATCH // kc)
+    if reps is None and design.adjustments and not covmat:
+        per = max(1, min(per, DENSE_BATCH // max(len(w) * kc, 1)))
+    var, vcov = np.empty(G * kc), None
+    for start in range(0, G, per):  # covmat: one call for every domain; else blocks of domains
+        groups = np.arange(start, min(G, start + per))
+        v = cov(groups)
+        var[start * kc:(start + len(groups)) * kc] = np.diag(v)
+        if covmat:
+            vcov = v
+    se = np.where(np.isnan(var), np.nan, np.sqrt(np.clip(var, 0, None)))
+    df_rows = np.repeat(np.asarray(dfs, dtype=float), kc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = var / srs.reshape(-1)
+    interval = None
+    if ci == "logit":
+        with np.errstate(invalid="ignore"):
+            interval = (logit_interval(theta.reshape(-1), np.sqrt(var), df_rows, level) if reps is None
+                        else _replicate_logit(reps, thetas, theta, df_rows, level))
     statistic = {"mean": "proportion" if ci == "logit" else "mean", "total": "total", "ratio": "ratio"}[kind]
-    for g in range(G):
-        v = blocks[g]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            deff = np.diag(v) / srs[g]
-        interval = None
-        if ci == "logit":
-            if reps is None:
-                interval = logit_interval(theta[g], np.sqrt(np.diag(v)), dfs[g], level)
-            else:
-                interval = _replicate_logit(reps, thetas[g], theta[g], dfs[g], level)
-        frames.append(result_frame(names, theta[g], v, dfs[g], deff=deff, level=level, ci=interval,
-                                   statistic=statistic, interval=ci if kind == "mean" else "wald"))
+    frame = result_frame(list(names) * G, theta.reshape(-1), var[None, :], df_rows, deff=deff, level=level,
+                         ci=interval, se=se, statistic=statistic, interval=ci if kind == "mean" else "wald")
     attrs = {}
     if covmat:
         attrs = {"vcov": vcov}
         if reps is not None:
-            attrs.update(replicates=thetas.reshape(G * len(a), -1), replicate_weights=reps)
-    return dom, frames, attrs
+            attrs.update(replicates=thetas.reshape(G * kc, -1), replicate_weights=reps)
+    return dom, frame, attrs
 
 
 def _srs_variance(code, G, wm, Sw, nobs, columns) -> np.ndarray:
@@ -223,21 +249,6 @@ def _srs_variance(code, G, wm, Sw, nobs, columns) -> np.ndarray:
             out[:, j] = _group_sums(code, G, wm * dev * dev) / Sw * nobs / (nobs - 1)
     out[nobs < 2] = np.nan
     return out
-
-
-def _linearised(design, z: GroupedDeviations, covmat: bool):
-    """The covariance of every domain's estimates through the design's variance, and its diagonal blocks."""
-    kc, G = len(z.a), z.n_groups
-    if not design.adjustments or covmat:
-        vcov = design.variance(z)
-        return vcov, [vcov[g * kc:(g + 1) * kc, g * kc:(g + 1) * kc] for g in range(G)]
-    per = max(1, DENSE_BATCH // max(len(z.weight) * kc, 1))  # a calibrated design residualises dense columns
-    blocks = []
-    for start in range(0, G, per):
-        groups = np.arange(start, min(G, start + per))
-        v = design.variance(z.dense(groups))
-        blocks += [v[p * kc:(p + 1) * kc, p * kc:(p + 1) * kc] for p in range(len(groups))]
-    return None, blocks
 
 
 def _linearised_df(stage: Stage, code: np.ndarray, G: int, inset: np.ndarray) -> list[int]:
@@ -280,12 +291,14 @@ def _replicate_df(reps, code: np.ndarray, G: int) -> list[int]:
     return [qr_rank(W[order[ends[g]:ends[g + 1]]]) - 1 for g in range(G)]
 
 
-def _replicate_logit(reps, thetas: np.ndarray, p: np.ndarray, df: float, level: float):
-    """R's logit interval on a replicate design (svyglm refits logit(p) under every replicate weight)."""
+def _replicate_logit(reps, thetas: np.ndarray, p: np.ndarray, df: np.ndarray, level: float):
+    """R's logit interval on a replicate design (svyglm refits logit(p) under every replicate weight), for every
+    domain: thetas (G, k, R), p (G, k), df per row (G k,)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         eta_r = np.log(thetas / (1 - thetas))
         eta = np.log(p / (1 - p))
-        vcov = reps.covariance(eta_r.T, eta)
-    t = t_quantile(df, level)
-    se = np.sqrt(np.diag(vcov))
-    return 1 / (1 + np.exp(-(eta - t * se))), 1 / (1 + np.exp(-(eta + t * se)))
+        var = np.concatenate([np.diag(reps.covariance(eta_r[g].T, eta[g])) for g in range(len(p))])
+        eta = eta.reshape(-1)
+        t = t_quantiles(df, level, len(eta))
+        se = np.sqrt(var)
+        return 1 / (1 + np.exp(-(eta - t * se))), 1 / (1 + np.exp(-(eta + t * se)))

@@ -309,8 +309,17 @@ def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_
                   names=names, check=_refuse_not_proportions if ci == "logit" else None)
     if out is None:
         return None
-    dom, frames, attrs = out
-    result = assemble_domains(frames, dom.labels, by_cols, by)
+    dom, frame, attrs = out
+    if frame is None:
+        assemble_domains([], [], by_cols, by)  # raises: no domain
+    name = by_cols[0] if len(by_cols) == 1 else None
+    if len(names) == 1:
+        index = pd.Index(dom.labels, name=name)
+    else:  # the MultiIndex pd.concat(frames, keys=labels) gives, as by_domains builds it
+        one = pd.Series(0.0, index=pd.Index(list(names)))
+        index = pd.concat([one] * dom.n, keys=dom.labels, names=[name or "by", None]).index
+    result = EstimateFrame(pd.DataFrame(frame).set_axis(index))
+    result.attrs = {**{k: frame.attrs[k] for k in ("statistic", "level", "interval")}, "by": by_cols}
     if covmat:
         result.attrs.update(attrs, design_df=design_df(design))
     return result

@@ -88,11 +88,19 @@ def t_quantile(df: float, level: float = 0.95) -> float:
     return float(stats.t.ppf(q, df))
 
 
+def t_quantiles(df, level: float, n: int) -> float | np.ndarray:
+    """:func:`t_quantile` of a df (a number) or of a df per row (domains of ``by``: one t per distinct df)."""
+    if np.ndim(df) == 0:
+        return t_quantile(df, level)
+    values, at = np.unique(np.broadcast_to(np.asarray(df, dtype=float), (n,)), return_inverse=True)
+    return np.array([t_quantile(v, level) for v in values])[at]
+
+
 def result_frame(
     names: Sequence | pd.Index,
     estimate: np.ndarray,
     vcov: np.ndarray,
-    df: float,
+    df: float | np.ndarray,
     *,
     deff: np.ndarray | None = None,
     level: float = 0.95,
@@ -109,7 +117,7 @@ def result_frame(
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
         se = np.where(np.isnan(np.diag(vcov)), np.nan, se)
     if ci is None:
-        t = t_quantile(df, level)
+        t = t_quantiles(df, level, len(estimate))
         ci = (estimate - t * se, estimate + t * se)
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / np.abs(estimate)
@@ -121,7 +129,7 @@ def result_frame(
             "ci_low": np.asarray(ci[0], dtype=float),
             "ci_high": np.asarray(ci[1], dtype=float),
             "deff": np.full(len(estimate), np.nan) if deff is None else np.asarray(deff, dtype=float),
-            "df": np.full(len(estimate), float(df)),
+            "df": np.broadcast_to(np.asarray(df, dtype=float), (len(estimate),)).copy(),
             "cv": cv,
         },
         index=index,
@@ -139,6 +147,6 @@ def logit_interval(p: np.ndarray, se: np.ndarray, df: float, level: float = 0.95
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = np.log(p / (1 - p))
         se_eta = se / (p * (1 - p))
-    t = t_quantile(df, level)
+    t = t_quantiles(df, level, len(p))
     lo, hi = eta - t * se_eta, eta + t * se_eta
     return 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))
