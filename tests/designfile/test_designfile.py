@@ -183,3 +183,16 @@ def test_hand_edited_files_get_their_line(tmp_path, text, expected) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(cs.DesignFileError, match=expected):
         cs.load_design_file(path)
+
+
+def test_a_sample_file_with_its_own_key_column(alumni, tmp_path) -> None:
+    sample = cs.read_table(alumni["sample"], text=("respondent_id", "cls", "unit")).rename(
+        columns={"respondent_id": "person"})
+    sample.to_csv(tmp_path / "persons.csv", index=False)
+    path = tmp_path / "d.yaml"
+    path.write_text("questionnaire: alumni@1.0.0\nsample: {file: persons.csv, key: person}\nweights: w\n"
+                    "strata: cls\npsu: unit\n", encoding="utf-8")
+    d = cs.load_design_file(path).build(_dataset(alumni))
+    assert "person" not in d.data.columns and d.data["respondent_id"].iloc[0] == "0001"
+    assert d.data["cls"].iloc[0] == sample["cls"].iloc[0]  # joined by id, strata codes kept as text
+    assert d.weights.sum() == pytest.approx(pd.to_numeric(sample["w"]).sum())

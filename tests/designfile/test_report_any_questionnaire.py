@@ -86,3 +86,13 @@ def test_analyze_names_what_the_research_questions_are_written_for(alumni_survey
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert ("the design is for alumni@1.0.0, but these research-question analyses are written for "
             "stem-careers@1.1.0; `careersurvey report --design design.yaml` gives the generic report") in res.output
+
+
+def test_report_with_design_weights_and_no_targets(alumni_survey, tmp_path) -> None:
+    alumni = alumni_survey
+    path = alumni["design"].with_name("no-targets.yaml")
+    path.write_text(alumni["design"].read_text().split("targets:")[0], encoding="utf-8")
+    files = cs.build_report(alumni["store"], tmp_path / "r", design=path)
+    page = _text(files.html.read_text(encoding="utf-8"))
+    assert "Weight distribution" in page and "Targets and achieved shares" not in page
+    assert "Design declared in no-targets.yaml: weights w" in page and "estimates are unweighted" not in page
