@@ -170,3 +170,22 @@ def test_logit_by_names_the_first_domain_with_other_values(frame):
     d = cs.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     with pytest.raises(cs.EstimateError, match=r"'mentor' also holds 2 \(1 row\)"):
         d.mean("mentor", by="region", ci="logit")
+
+
+@pytest.mark.parametrize("call", ["mean", "ratio", "quantile", "proportion"])
+def test_by_a_text_column_with_missing_values(frame, call):
+    """A by variable of pandas' string dtype with <NA> (as data read with nullable types hold it): its rows are
+    in no domain, as NaN and None are (the per-level comparison failed: NA is neither true nor false)."""
+    df = frame.assign(sector=frame["sector"].astype("string"))
+    d = cs.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
+    run = {"mean": lambda x, by: x.mean(["hours", "field"], by=by),
+           "ratio": lambda x, by: x.ratio("salary", "hours", by=by, na_rm=True),
+           "quantile": lambda x, by: x.quantile("hours", [0.5], by=by),
+           "proportion": lambda x, by: x.proportion("mentor", by=by)}[call]
+    got = run(d, "sector")
+    levels = ["academia", "industry", "public"]
+    assert list(got.index.get_level_values(0).unique()) == levels
+    for level in levels:
+        one = run(d.subset(df["sector"].eq(level).fillna(False).to_numpy(dtype=bool)), None)
+        np.testing.assert_allclose(np.asarray(got.loc[level], dtype=float).reshape(-1),
+                                   one.to_numpy(float).reshape(-1), rtol=1e-10, equal_nan=True)

@@ -290,7 +290,7 @@ def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_
                 level: float = 0.95, ci: str = "wald", covmat: bool = False) -> pd.DataFrame | None:
     """``by=`` of mean, total or ratio in one grouped pass (:mod:`.domains`); None where the per-domain path
     must run."""
-    from careersurvey.estimation.domains import grouped  # domains imports this module's neighbours only
+    from careersurvey.estimation.domains import grouped
 
     by_cols = _as_names(by)
     require_columns(design.data, by_cols, "by variable")
@@ -413,19 +413,12 @@ def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -
     by_cols = _as_names(by)
     require_columns(design.data, by_cols, "by variable")
     refuse_missing_codes(design, by_cols, "by variable")
-    keys = design.data[by_cols]
-    inside = design.w != 0
-    groups = keys[inside & keys.notna().all(axis=1).to_numpy()].drop_duplicates()
-    groups = groups.sort_values(by_cols).itertuples(index=False, name=None)
-    frames, labels, masks = [], [], []
-    for g in groups:
-        mask = np.ones(len(keys), dtype=bool)
-        for b, value in zip(by_cols, g):
-            mask &= (keys[b] == value).to_numpy()
-        frames.append(estimator(design.subset(mask)))
-        labels.append(g[0] if len(g) == 1 else g)
-        masks.append(mask)
-    out = assemble_domains(frames, labels, by_cols, by)
+    from careersurvey.estimation.domains import find_domains  # domains imports this module's neighbours only
+
+    dom = find_domains(design, by_cols)
+    masks = [dom.code == g for g in range(dom.n)]
+    frames = [estimator(design.subset(mask)) for mask in masks]
+    out = assemble_domains(frames, dom.labels, by_cols, by)
     if parts is not None:
         out.attrs.update(_joint_covariance(design, masks, parts), design_df=design_df(design))
     return out
