@@ -4,7 +4,9 @@ The design's degrees of freedom (R's ``degf``: the rank of the replicate weights
 (n, R) product; they are computed once per set of replicate weights and once per domain, not on every estimate.
 Measured on the shared 2-core machine (2026-12-03): one mean took 31-37 s before (32 s of it the rank, by SVD,
 on every call), now 1.8 s on the first call (the rank included) and 0.4-0.5 s after; three means by a 3-level
-domain 48 s before, 13 s now.
+domain 48 s before, 13 s now. With by= in one grouped pass (bench_by.py), 3.7 s where the per-domain path took
+8.0 s on the same machine (2026-12-03 11:12 UTC); what is left is mostly each domain's rank (R's degf of the
+domain: a Gram product of its rows' replicate weights).
 
     python3 bench/bench_replicate.py [--rows 1000000] [--replicates 160]
 """
