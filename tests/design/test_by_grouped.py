@@ -48,7 +48,9 @@ def designs(frame) -> dict[str, cs.SurveyDesign]:
                 "adjust": cs.SurveyDesign(df, weights="w", strata="stratum", psu="psu", lonely_psu="adjust"),
                 "jk1": cs.SurveyDesign(df, weights="w", psu="psu").replicate("JK1"), "jkn": d.replicate("JKn"),
                 "bootstrap": d.replicate("bootstrap", replicates=30, seed=3), "raked-jkn": raked.replicate("JKn"),
-                "jkn-domain": d.replicate("JKn").subset("hours > 32")}
+                "jkn-domain": d.replicate("JKn").subset("hours > 32"),
+                "two-stage": cs.SurveyDesign(df.assign(ssu=df["psu"] * 2 + np.arange(len(df)) % 2, n1=10, n2=20),
+                                             weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["n1", "n2"])}
 
 
 CALLS = {
@@ -79,8 +81,8 @@ def _per_domain(d: cs.SurveyDesign, call, by: list[str]) -> pd.DataFrame:
 
 @pytest.mark.parametrize("by", [["region"], ["sector", "region"]], ids=["region", "sector-region"])
 @pytest.mark.parametrize("call", list(CALLS))
-@pytest.mark.parametrize("kind", ["linearised", "raked", "domain", "adjust", "jk1", "jkn", "bootstrap",
-                                  "raked-jkn", "jkn-domain"])
+@pytest.mark.parametrize("kind", ["linearised", "raked", "domain", "adjust", "two-stage", "jk1", "jkn",
+                                  "bootstrap", "raked-jkn", "jkn-domain"])
 def test_grouped_by_equals_one_estimate_per_domain(designs, kind, call, by):
     d = designs[kind]
     with warnings.catch_warnings():
