@@ -14,6 +14,14 @@ xlsxwriter. Then, in one run and alternating, best of ``--repeat``:
 
 Results go into bench/RESULTS.md between the ``<!-- import -->`` markers (other sections untouched).
 The target is import <= 2x the bare read.
+
+    python3 bench/bench_import.py --memory [--rows 100000] [--keep DIR] [--src SRC --label LABEL]
+
+measures peak memory instead: the same answers as the workbook's, written also as a CSV (``respondent_id``
+then the data columns, as ``DataFrame.to_csv`` writes them), each file imported into a fresh store in its own
+process (``import_responses`` only); the child reports its resident set after importing careersurvey and its
+peak (``VmHWM``: ``ru_maxrss`` would count the parent at the fork). ``--src`` runs the children on another source tree (e.g. the code before a change),
+``--label`` names the rows; results go between the ``<!-- import-memory -->`` markers, rows of other labels kept.
 """
 
 from __future__ import annotations
@@ -113,17 +121,110 @@ def timed_import(path: Path, q, tmp: Path, k: int) -> tuple[float, float, object
     return wall, cpu, result, ", ".join(f"{n} {rule}" for rule, n in rules.items()) or "none"
 
 
+MEM_START, MEM_END = "<!-- import-memory -->", "<!-- /import-memory -->"
+CHILD = """
+import resource, sys
+from pathlib import Path
+import careersurvey
+from careersurvey.questionnaire import load_questionnaire
+from careersurvey.responses.importer import import_responses
+q = load_questionnaire(sys.argv[2])
+base = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / 2**20
+(r,) = import_responses(sys.argv[1], Path(sys.argv[3]), q)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
+print(f"{base:.0f} {peak:.0f} {r.rows_in} {r.accepted} {r.quarantined} {careersurvey.__file__}")
+"""
+
+
+def measure_memory(path: Path, q, tmp: Path, src: Path | None) -> tuple[float, float, str]:
+    """(resident MB after imports, peak MB, rows note) of importing ``path`` in a fresh process."""
+    import subprocess
+
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    store = tmp / f"mem_{path.suffix[1:]}_{time.time_ns()}.duckdb"
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), q.key, str(store)], env=env, check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1].split()
+    print(f"{path.name}: {out} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return float(out[0]), float(out[1]), f"{int(out[2]):,} rows: {int(out[3]):,} accepted, {int(out[4]):,} quarantined"
+
+
+def memory_main(args: argparse.Namespace, q) -> int:
+    """Peak memory of importing the CSV and the workbook of the same answers, each in its own process."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        folder = args.keep or tmp
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"template_{q.id}_{q.version}_{q.content_hash()[:8]}_{args.rows}"
+        book, text = folder / f"{stem}.xlsx", folder / f"{stem}.csv"
+        if not book.exists() or not text.exists():
+            answers = simulated_answers(q, args.rows)
+            write_workbook(q, answers, book)
+            answers.to_csv(text)
+        rows = []
+        for path in (text, book):
+            base, peak, note = measure_memory(path, q, tmp, args.src)
+            per = (peak - base) * 100_000 / args.rows
+            rows.append(f"| {args.label} | {'CSV' if path.suffix == '.csv' else 'xlsx entry template'} | "
+                        f"{path.stat().st_size / 1e6:.1f} | {args.rows:,} | {base:.0f} | {peak:.0f} | {per:.0f} | "
+                        f"{note} |")
+    section_rows = [r for r in _memory_rows() if not r.startswith(f"| {args.label} |")] + rows
+    section = "\n".join([
+        MEM_START,
+        f"## Memory of an import ({q.key}, {len(q.columns()) + 1} columns)",
+        "",
+        "Made by `python3 bench/bench_import.py --memory` (`--src`/`--label` for the code before a change): the "
+        "simulated answers as a CSV and as the entry-template workbook, each imported into a fresh store in its "
+        "own process. Base MB: resident set after importing careersurvey and the questionnaire; peak MB: the "
+        "process's peak resident set (VmHWM: ru_maxrss would carry the parent's size over the fork); per 100k rows: (peak - base) scaled to 100,000 rows.",
+        "",
+        "| code | file | MB | rows | base MB | peak MB | peak - base per 100k rows | result |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+        *section_rows,
+        MEM_END,
+    ])
+    print(section)
+    if not args.no_write:
+        _replace_section(MEM_START, MEM_END, section)
+    return 0
+
+
+def _memory_rows() -> list[str]:
+    """Rows of the memory table already in RESULTS.md."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    found = re.search(re.escape(MEM_START) + r"(.*?)" + re.escape(MEM_END), text, flags=re.S)
+    lines = found.group(1).splitlines() if found else []
+    return [line for line in lines if line.startswith("| ") and not line.startswith("| code |")]
+
+
+def _replace_section(start: str, end: str, section: str) -> None:
+    """Put ``section`` between its markers in RESULTS.md (appended when absent); other sections untouched."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if start in text and end in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep (and reuse) the workbook in")
     parser.add_argument("--no-write", action="store_true", help="print results, leave RESULTS.md alone")
+    parser.add_argument("--memory", action="store_true", help="measure peak memory per file kind instead")
+    parser.add_argument("--src", type=Path, default=None, help="--memory: source tree the children import")
+    parser.add_argument("--label", default="this tree", help="--memory: name of the code measured")
     args = parser.parse_args(argv)
 
     from careersurvey.questionnaire import load_questionnaire
 
     q = load_questionnaire("stem-careers")
+    if args.memory:
+        return memory_main(args, q)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         folder = args.keep or tmp
@@ -173,12 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     ])
     print(section)
     if not args.no_write:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-        if START in text and END in text:
-            text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-        else:
-            text = text.rstrip("\n") + ("\n\n" if text else "") + section + "\n"
-        RESULTS.write_text(text, encoding="utf-8")
+        _replace_section(START, END, section)
     return 0
 
 

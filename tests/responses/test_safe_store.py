@@ -17,7 +17,7 @@ import careersurvey as cs
 from careersurvey.cli import app
 from careersurvey.responses.problems import ResponsesError, excerpt
 from careersurvey.responses.readers import read_responses
-from careersurvey.responses.store import ResponseStore
+from careersurvey.responses.store import ImportWriter, ResponseStore
 
 from .conftest import GOOD_ROWS, mini, write_template
 
@@ -31,18 +31,18 @@ def _mode(path: Path) -> int:
 def test_store_and_its_wal_are_owner_only_under_a_permissive_umask(tmp_path, good_template, q10, umask_022):
     store = tmp_path / "s.duckdb"
     seen = {}
-    real_write = ResponseStore.write
+    real_finish = ImportWriter.finish
 
-    def write_and_look(self, con, info, parts):  # the WAL exists while the import's transaction writes
-        result = real_write(self, con, info, parts)
+    def finish_and_look(self, *args):  # the WAL exists while the import's transaction writes
+        result = real_finish(self, *args)
         seen.update({p.name: _mode(p) for p in tmp_path.glob("s.duckdb*")})
         return result
 
-    ResponseStore.write = write_and_look
+    ImportWriter.finish = finish_and_look
     try:
         cs.import_responses(good_template, store, questionnaire=q10)
     finally:
-        ResponseStore.write = real_write
+        ImportWriter.finish = real_finish
     assert seen.get("s.duckdb.wal") == 0o600, seen
     assert seen["s.duckdb"] == 0o600
     assert _mode(store) == 0o600

@@ -2,12 +2,15 @@
 
 :func:`import_responses` is the API of ``careersurvey responses import``. The store's write lock is
 held from the duplicate checks to the commit, so two imports into one store never interleave; the
-file's sha256 is checked first, so the same content is never read or stored twice.
+file's sha256 is checked first, so the same content is never read or stored twice. A CSV is read, validated
+and stored in chunks of rows inside that one transaction (a respondent id's first row is kept over the whole
+file, and an export's form versions are counted over the whole file before the first chunk is stored).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import replace
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -17,11 +20,12 @@ import pandas as pd
 
 from careersurvey.questionnaire.model import Questionnaire
 from careersurvey.responses.problems import ResponsesError, excerpt
-from careersurvey.responses.readers import read_responses
+from careersurvey.responses.readers import iter_responses
+from careersurvey.responses.readers.csvfile import CHUNK_ROWS
 from careersurvey.responses.readers.raw import RawTable
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED
 from careersurvey.responses.store import FileInfo, ImportResult, ResponseStore, _version_key
-from careersurvey.responses.validate import Validated, validate
+from careersurvey.responses.validate import respondent_ids, validate
 
 QuestionnaireSpec = Questionnaire | str | Sequence[Questionnaire] | None
 
@@ -88,12 +92,14 @@ def _candidates(spec: QuestionnaireSpec, table: RawTable) -> list[Questionnaire]
                              code="no_questionnaire", file=table.file) from None
 
 
-def _split_by_version(table: RawTable, candidates: list[Questionnaire],
-                      form_versions: Mapping[str, str] | None) -> list[tuple[Questionnaire, RawTable]]:
+def _split_by_version(table: RawTable, candidates: list[Questionnaire], form_versions: Mapping[str, str] | None,
+                      counts: pd.Series | None = None) -> list[tuple[Questionnaire, RawTable]]:
     """Rows grouped by the questionnaire version they answer (one group unless the export mixes versions).
 
     A template names its version in ``_meta``; an export that mixes versions names each row's form
     version (``__version__``), mapped to questionnaire versions by ``form_versions`` or by equal names.
+    ``counts``: rows per form version over the whole file, when ``table`` is one chunk of it (the checks
+    below judge the file, not the chunk).
     """
     by_version = {q.version: q for q in candidates}
     newest = max(candidates, key=lambda q: _version_key(q.version))
@@ -109,7 +115,8 @@ def _split_by_version(table: RawTable, candidates: list[Questionnaire],
         return [(newest, table)]
     mapping = dict(form_versions or {})
     keys = pd.Series(table.form_version, dtype=object).fillna("").astype(str)
-    counts = keys[keys != ""].value_counts(sort=False)
+    if counts is None:
+        counts = keys[keys != ""].value_counts(sort=False)
     if len(counts) <= 1 and len(candidates) == 1 and not mapping:
         return [(newest, table)]
     unmapped = [k for k in counts.index if mapping.get(k, k) not in by_version]
@@ -122,15 +129,27 @@ def _split_by_version(table: RawTable, candidates: list[Questionnaire],
             f"versions given ({given}); rows of different form versions may differ in what was asked, so each needs "
             f"its questionnaire version: pass each with -q and map every form version ({example}; in Python "
             "form_versions={...}); nothing was stored", code="version", file=table.file)
-    resolved = keys.map(lambda k: mapping.get(k, k))  # over distinct values only, via pandas' cache
-    unknown = sorted(set(resolved.unique()) - set(by_version) - {""})
+    unknown = sorted({mapping.get(k, k) for k in counts.index} - set(by_version))
     if unknown and len(candidates) > 1:
         raise ResponsesError(
             f"rows carry form versions {', '.join(unknown)} that match none of the questionnaire versions "
             f"{', '.join(by_version)}; map them with --form-version EXPORT_VERSION=QUESTIONNAIRE_VERSION",
             code="version", file=table.file)
+    resolved = keys.map(lambda k: mapping.get(k, k))  # over distinct values only, via pandas' cache
     target = resolved.where(resolved.isin(list(by_version)), newest.version).to_numpy(dtype=object)
     return [(by_version[v], take(table, target == v)) for v in sorted(set(target), key=_version_key)]
+
+
+def _version_counts(path: str | Path, first: RawTable) -> pd.Series | None:
+    """Rows per form version over the whole file when ``first`` is the first chunk of a CSV export that names
+    its rows' form versions (None otherwise: a workbook is read whole, so its one table says it)."""
+    if first.form_version is None or first.sheet is not None or first.kind not in ("kobo",):
+        return None
+    from careersurvey.responses.readers.csvfile import column_counts
+    from careersurvey.responses.readers.kobo import VERSION_COLUMNS
+
+    header = next(c for c in VERSION_COLUMNS if c in first.data)
+    return pd.Series(column_counts(Path(path), header, encoding=first.encoding), dtype="int64")
 
 
 def take(table: RawTable, mask: np.ndarray) -> RawTable:
@@ -161,14 +180,16 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
                 kind: str | None = None, encoding: str | None = None, sheet: str | None = None,
                 form_versions: Mapping[str, str] | None = None,
                 separators: str = "/-", max_rows: int = MAX_ROWS,
-                max_uncompressed: int = MAX_UNCOMPRESSED) -> ImportResult:
+                max_uncompressed: int = MAX_UNCOMPRESSED, chunk_rows: int | None = CHUNK_ROWS) -> ImportResult:
     """Import one file; raises :class:`ResponsesError` when it cannot be read at all.
 
     ``separators``: characters that separate group paths in export headers (KoboToolbox ``/``,
     ODK Central ``-``). ``sheet``: the workbook sheet holding the responses (default: ``Responses`` of
     the entry template, else the first sheet). A file without a single response row (code ``no_data``)
     or without a single column of the questionnaire (``no_columns``) is refused: nothing is stored and
-    the ledger does not list it.
+    the ledger does not list it. A CSV is read, validated and stored in chunks of ``chunk_rows`` rows (None:
+    whole) inside the import's one transaction, so its memory does not grow with the file; a workbook is one
+    chunk.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
@@ -176,29 +197,37 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
         earlier = store.find(con, info.sha256)
         if earlier is not None:
             return earlier
-        table = read_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
-                               max_uncompressed=max_uncompressed)
-        groups = _split_by_version(table, _candidates(questionnaire, table), form_versions)
-        if table.n_rows == 0:
-            where = f"sheet {table.sheet!r} has" if table.sheet else "the file has"
+        chunks = iter_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
+                                max_uncompressed=max_uncompressed, chunk_rows=chunk_rows)
+        first = next(chunks)
+        candidates = _candidates(questionnaire, first)
+        counts = _version_counts(path, first)
+        groups = _split_by_version(first, candidates, form_versions, counts)
+        if first.n_rows == 0:
+            where = f"sheet {first.sheet!r} has" if first.sheet else "the file has"
             raise ResponsesError(
                 f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
-                "the answers are on another sheet, name it with --sheet", code="no_data", file=table.file)
+                "the answers are on another sheet, name it with --sheet", code="no_data", file=first.file)
         known = store.known_ids(con, groups[0][0].id)
-        parts: list[Validated] = []
-        for q, part in groups:
-            v = validate(part, q, known_ids=known.keys(), known_where=known, separators=separators)
-            parts.append(v)
-            ok = ~v.quarantined & pd.notna(v.respondent_id)
-            known.update(zip(v.respondent_id[ok], (f"{info.name} row " + pd.Series(part.rows[ok]).astype(str))))
-        if not any(v.plan.columns or v.plan.summaries for v in parts):
-            raise no_item_columns(table, groups[0][0])
-        if len(parts) > 1:  # a column of another version in a mixed export is not "unknown"
-            mapped = {h for v in parts for h in (*v.plan.columns, *v.plan.summaries)}
-            parts = [replace(v, problems=tuple(p for p in v.problems
-                                               if not (p.rule == "unknown_column" and p.column in mapped)))
-                     for v in parts]
-        return store.write(con, info, parts)
+        first_rows: dict[str, int] = {}  # respondent id -> the row it first occurs in, over the whole file
+        mapped: set[str] = set()
+        versions: set[str] = set()
+        with store.begin(con, info) as writer:
+            for chunk in itertools.chain([first], chunks):
+                if chunk is not first:
+                    groups = _split_by_version(chunk, candidates, form_versions, counts)
+                for rid, row in zip(respondent_ids(chunk).tolist(), chunk.rows.tolist()):
+                    if rid is not None:
+                        first_rows.setdefault(rid, row)
+                parts = [validate(part, q, known_ids=known.keys(), known_where=known, separators=separators,
+                                  first_rows=first_rows) for q, part in groups]
+                mapped.update(h for v in parts for h in (*v.plan.columns, *v.plan.summaries))
+                versions.update(q.version for q, _ in groups)
+                if not mapped:  # the plan is the same for every chunk: no column is an item of the questionnaire
+                    raise no_item_columns(first, groups[0][0])
+                writer.add(parts)
+            # a column of another version in a mixed export is not "unknown"
+            return writer.finish(lambda p: not (len(versions) > 1 and p.rule == "unknown_column" and p.column in mapped))
 
 
 def import_responses(files: str | Path | Sequence[str | Path], store: ResponseStore | str | Path,
@@ -208,7 +237,8 @@ def import_responses(files: str | Path | Sequence[str | Path], store: ResponseSt
     ``questionnaire`` is a Questionnaire, ``"id@version"``, a list of versions (for exports that mix
     versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``, ``sheet``,
     ``form_versions`` (export version id -> questionnaire version), ``separators`` (group-path
-    separators in export headers), ``max_rows``, ``max_uncompressed``.
+    separators in export headers), ``max_rows``, ``max_uncompressed``, ``chunk_rows`` (rows of a CSV read,
+    validated and stored at a time; None reads it whole).
     Raises :class:`ResponsesError` on the first file that cannot be read (earlier files stay imported).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -213,41 +213,9 @@ class ResponseStore:
 
     def write(self, con: Any, info: FileInfo, parts: Sequence[Validated]) -> ImportResult:
         """Write one import (all ``parts``: one per questionnaire version in the file) in one transaction."""
-        from careersurvey import __version__
-
-        main = max(parts, key=lambda v: _version_key(v.questionnaire.version))
-        q = main.questionnaire
-        table = main.table
-        rows_in = sum(p.rows_in for p in parts)
-        quarantined = sum(p.n_quarantined for p in parts)
-        # file-level notes (reader notes, unknown columns) appear once even when a file is split by version
-        unique = list(dict.fromkeys(p for part in parts for p in part.problems))
-        warnings = sum(p.severity == "warning" for p in unique)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
-            con.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
-                 q.id, q.version, q.content_hash(), rows_in, rows_in - quarantined, quarantined, warnings,
-                 datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language)])
-            for part in parts:
-                self._register_columns(con, part.questionnaire)
-                table_name = self._answer_table(con, part.questionnaire)
-                _insert(con, "respondents", _respondents(import_id, part))
-                _insert(con, table_name, _answers(import_id, part))
-                _insert(con, "raw_cells", _raw_cells(import_id, part))
-            for name, child in table.children.items():
-                _insert(con, "repeat_cells", _repeat_cells(import_id, name, child))
-            frame = problems_frame(unique).rename(columns={"row": "row_no", "column": "col"})
-            frame.insert(0, "import_id", np.int32(import_id))
-            _insert(con, "problems", pa.Table.from_pandas(frame, preserve_index=False))
-            con.execute("COMMIT")
-        except BaseException as exc:
-            _rollback(con)
-            raise _write_failure(exc, self.path) from exc
-        return ImportResult(info.name, info.sha256, q.id, q.version, rows_in, rows_in - quarantined, quarantined,
-                            warnings, False, int(import_id), table.kind, table.encoding)
+        with self.begin(con, info) as writer:
+            writer.add(parts)
+            return writer.finish()
 
     @staticmethod
     def _register_columns(con: Any, q: Questionnaire) -> None:
@@ -305,6 +273,83 @@ class ResponseStore:
             raw = con.execute("SELECT count(*) FROM raw_cells").fetchall()[0][0]
         return {"imports": int(imports), "rows_in": int(rows_in), "accepted": int(accepted),
                 "quarantined": int(quarantined), "respondent_rows": int(stored), "raw_cells": int(raw)}
+
+
+    @contextmanager
+    def begin(self, con: Any, info: FileInfo) -> Iterator["ImportWriter"]:
+        """One import's transaction, written chunk by chunk (:class:`ImportWriter`); any error rolls it all back
+        (a failed write is reported as :func:`_write_failure` words it)."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            yield ImportWriter(con, info, int(import_id))
+        except BaseException as exc:
+            _rollback(con)
+            raise _write_failure(exc, self.path) from exc
+
+
+class ImportWriter:
+    """Writes one import inside its open transaction: :meth:`add` per chunk of rows, then :meth:`finish`.
+
+    Row-level problems are stored with their chunk; problems of the file as a whole (reader notes, unknown or
+    missing columns) once, at :meth:`finish`, as are the ledger row's final counts."""
+
+    def __init__(self, con: Any, info: FileInfo, import_id: int) -> None:
+        self.con, self.info, self.import_id = con, info, import_id
+        self.rows_in = self.quarantined = self.warnings = 0
+        self.main: Validated | None = None
+        self.file_level: dict[Any, None] = {}
+        self._versions: set[str] = set()
+
+    def add(self, parts: Sequence[Validated]) -> None:
+        """Store the rows of one chunk (one part per questionnaire version among its rows)."""
+        con, import_id = self.con, self.import_id
+        for part in parts:
+            if self.main is None or _version_key(part.questionnaire.version) > _version_key(
+                    self.main.questionnaire.version):
+                self.main = part
+            if part.questionnaire.version not in self._versions:
+                self._versions.add(part.questionnaire.version)
+                ResponseStore._register_columns(con, part.questionnaire)
+            table_name = ResponseStore._answer_table(con, part.questionnaire)
+            _insert(con, "respondents", _respondents(import_id, part))
+            _insert(con, table_name, _answers(import_id, part))
+            _insert(con, "raw_cells", _raw_cells(import_id, part))
+            self.rows_in += part.rows_in
+            self.quarantined += part.n_quarantined
+        for name, child in (parts[0].table.children.items() if parts else ()):
+            _insert(con, "repeat_cells", _repeat_cells(import_id, name, child))
+        rows = list(dict.fromkeys(p for part in parts for p in part.problems if p.row is not None))
+        for p in (p for part in parts for p in part.problems if p.row is None):
+            self.file_level.setdefault(p)
+        self.warnings += sum(p.severity == "warning" for p in rows)
+        self._problems(rows)
+
+    def finish(self, keep_file_problem: Callable[[Any], bool] = lambda p: True) -> ImportResult:
+        """Store the file-level problems ``keep_file_problem`` keeps and the ledger row; commit."""
+        from careersurvey import __version__
+
+        assert self.main is not None, "finish() needs at least one add()"
+        q, table = self.main.questionnaire, self.main.table
+        file_level = [p for p in self.file_level if keep_file_problem(p)]
+        self._problems(file_level)
+        warnings = self.warnings + sum(p.severity == "warning" for p in file_level)
+        info, accepted = self.info, self.rows_in - self.quarantined
+        self.con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
+             q.id, q.version, q.content_hash(), self.rows_in, accepted, self.quarantined, warnings,
+             datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language)])
+        self.con.execute("COMMIT")
+        return ImportResult(info.name, info.sha256, q.id, q.version, self.rows_in, accepted, self.quarantined,
+                            warnings, False, self.import_id, table.kind, table.encoding)
+
+    def _problems(self, problems: Sequence[Any]) -> None:
+        if not problems:
+            return
+        frame = problems_frame(problems).rename(columns={"row": "row_no", "column": "col"})
+        frame.insert(0, "import_id", np.int32(self.import_id))
+        _insert(self.con, "problems", pa.Table.from_pandas(frame, preserve_index=False))
 
 
 #: Suffix of the missing-code column beside a text or date item's text column in an answer table.
@@ -388,14 +433,16 @@ def apply_migrations(con: Any, *, upto: int = CURRENT) -> None:
 
 
 def _insert(con: Any, table: str, data: pa.Table) -> None:
-    """Append an Arrow table to ``table`` by column name (no-op when empty)."""
+    """Append an Arrow table to ``table`` by column name (columns it lacks are NULL; no-op when empty).
+
+    Through a relation, not ``con.register``: DuckDB keeps a registered object alive until the transaction ends,
+    so an import written chunk by chunk would hold every chunk's Arrow data until its commit."""
     if data.num_rows == 0:
         return
-    con.register("_incoming", data)
-    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM _incoming")
-    # not in a `finally`: after a failed INSERT the transaction is aborted, and unregistering inside it would
-    # raise a TransactionException that hides the real cause (e.g. a full disk); the connection is closed anyway
-    con.unregister("_incoming")
+    target = [d[0] for d in con.execute(f"SELECT * FROM {quote(table)} LIMIT 0").description]
+    have = set(data.column_names)
+    select = ", ".join(quote(c) if c in have else f"NULL AS {quote(c)}" for c in target)
+    con.from_arrow(data).project(select).insert_into(table)
 
 
 #: DuckDB reports a failed write at COMMIT as a TransactionException whose text carries the system's words

@@ -238,8 +238,12 @@ def _texts(ctx: _Ctx, item: Item, column: str, col: Parsed) -> tuple[np.ndarray,
 
 
 def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterable[str] = (),
-             known_where: dict[str, str] | None = None, separators: str = "/-") -> Validated:
-    """Check ``table`` against ``questionnaire``; ``known_ids`` are respondent ids already in the store."""
+             known_where: dict[str, str] | None = None, separators: str = "/-",
+             first_rows: Mapping[str, int] | None = None) -> Validated:
+    """Check ``table`` against ``questionnaire``; ``known_ids`` are respondent ids already in the store.
+
+    ``first_rows``: when ``table`` is a chunk of a file, each respondent id of the file (so far) -> the row it
+    first occurs in, so that an id repeated across chunks is a ``duplicate_id`` naming that row."""
     ctx = _Ctx(table, questionnaire.missing_labels)
     file, sheet = table.file, table.sheet
     plan = resolve_columns(table, questionnaire, separators)
@@ -293,7 +297,7 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
     for grid, flagged, answer in straight_lined(questionnaire, numbers):
         ctx.add("straight_lining", flagged, answer, item=grid.name, extra=rows_text(grid))
     ids = respondent_ids(table)
-    _ids(ctx, ids, set(known_ids), known_where or {})
+    _ids(ctx, ids, set(known_ids), known_where or {}, first_rows)
 
     # unknown and system columns are kept raw, as text
     for header in (*plan.unknown, *plan.system, *plan.summaries, *(
@@ -553,14 +557,23 @@ def _shown_values(item: Item, numbers: dict[str, np.ndarray], texts: dict[str, n
     return numbers[item.name][rows]
 
 
-def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str]) -> None:
-    """Empty respondent ids, and ids repeated within the file or already in the store."""
+def _ids(ctx: _Ctx, ids: np.ndarray, known: set[str], known_where: dict[str, str],
+         first_rows: Mapping[str, int] | None = None) -> None:
+    """Empty respondent ids, and ids repeated within the file or already in the store.
+
+    ``first_rows`` maps each id of the whole file to the row it first occurs in, when the table is one chunk
+    of a file read in chunks (or one version's rows of a mixed export); else the table is the whole file."""
     s = pd.Series(ids, dtype=object)
     missing = s.isna().to_numpy()
     ctx.add("missing_id", missing, None, column="respondent_id")
-    dup = s.duplicated(keep="first").to_numpy() & ~missing
+    if first_rows is not None:
+        first_row = s.map(first_rows).to_numpy()
+        dup = ~missing & (first_row != ctx.rows)
+    else:
+        dup = s.duplicated(keep="first").to_numpy() & ~missing
     if dup.any():
-        first_row = pd.Series(ctx.rows).groupby(s.to_numpy()).transform("first").to_numpy()
+        if first_rows is None:
+            first_row = pd.Series(ctx.rows).groupby(s.to_numpy()).transform("first").to_numpy()
         ctx.add("duplicate_id", dup, ids, column="respondent_id",
                 extra=("first in row " + pd.Series(first_row).astype("Int64").astype(str)).to_numpy(dtype=object))
     if known:

@@ -12,11 +12,12 @@ typed values (see :mod:`.workbook`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from careersurvey.responses.problems import ResponsesError
-from careersurvey.responses.readers.csvfile import read_csv
-from careersurvey.responses.readers.kobo import looks_like_export, read_kobo_csv, read_kobo_xlsx
-from careersurvey.responses.readers.raw import RawTable
+from careersurvey.responses.readers.csvfile import CHUNK_ROWS, iter_csv
+from careersurvey.responses.readers.kobo import iter_kobo_csv, looks_like_export, read_kobo_xlsx
+from careersurvey.responses.readers.raw import RawTable, concat
 from careersurvey.responses.readers.recognise import refuse_known_workbooks, refuse_problem_list
 from careersurvey.responses.readers.template import DATA_SHEET, META_SHEET, read_table, read_template
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names, sniff
@@ -25,7 +26,7 @@ KINDS: tuple[str, ...] = ("template", "kobo", "csv", "sheet")
 #: Names a CSV response file may have; other text files (.yaml, .json, ...) are refused unless a kind is given.
 TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", "")
 
-__all__ = ["KINDS", "RawTable", "read_responses", "ResponsesError"]
+__all__ = ["KINDS", "RawTable", "iter_responses", "read_responses", "ResponsesError"]
 
 
 def read_responses(path: str | Path, *, kind: str | None = None, encoding: str | None = None,
@@ -39,32 +40,8 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
     wrong sheet.
     """
     path = Path(path)
-    if kind is not None and kind not in KINDS:
-        raise ResponsesError(f"unknown file kind {kind!r}; use one of {', '.join(KINDS)}", code="usage",
-                             file=str(path))
-    sniffed = sniff(path)
-    if sniffed == "text" and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raise ResponsesError(
-            f"the file is named {path.suffix} but holds plain text, not a workbook; open it in Excel and save it "
-            "as .xlsx, or rename it to .csv if it is a CSV export", code="wrong_type", file=str(path))
-    if sniffed == "text" and kind is None and path.suffix.lower() not in TEXT_SUFFIXES:
-        raise ResponsesError(
-            f"the file is named {path.suffix} and is not a response file; import .xlsx workbooks or .csv files "
-            "(if it is a CSV export, rename it to .csv or pass --kind csv)", code="wrong_type", file=str(path))
-    if sniffed == "text":
-        if sheet is not None:
-            raise ResponsesError(f"the file is text (CSV), which has no sheets; leave out --sheet {sheet!r}",
-                                 code="usage", file=str(path))
-        if kind in ("template", "sheet"):
-            raise ResponsesError(f"the file is text (CSV), not a workbook; it cannot be read as {kind!r}",
-                                 code="wrong_type", file=str(path))
-        if kind == "kobo":
-            return read_kobo_csv(path, encoding=encoding, max_rows=max_rows)
-        table = read_csv(path, encoding=encoding, max_rows=max_rows)
-        refuse_problem_list(table.headers, str(path))
-        if kind is None and looks_like_export(table.headers):
-            return read_kobo_csv(path, encoding=encoding, max_rows=max_rows)
-        return table
+    if _is_text(path, kind, sheet):
+        return concat(list(_text_chunks(path, kind, encoding, max_rows, None)))
     check_spreadsheet(path, max_uncompressed=max_uncompressed)  # raises for non-spreadsheets
     names = sheet_names(path)
     if META_SHEET not in names:
@@ -85,6 +62,62 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
     if table.n_rows == 0:
         _refuse_if_elsewhere(path, kind, names, table.sheet, limits)
     return _checked(table)
+
+
+def iter_responses(path: str | Path, *, kind: str | None = None, encoding: str | None = None,
+                   sheet: str | None = None, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED,
+                   chunk_rows: int | None = CHUNK_ROWS) -> Iterator[RawTable]:
+    """The file as :class:`RawTable` chunks of up to ``chunk_rows`` rows, in file order: a CSV is read chunk by
+    chunk (bounded memory); a workbook is one chunk, as :func:`read_responses` reads it. The first chunk carries
+    the headers and metadata every chunk shares; a file without rows is one empty chunk."""
+    path = Path(path)
+    if _is_text(path, kind, sheet):
+        yield from _text_chunks(path, kind, encoding, max_rows, chunk_rows)
+        return
+    yield read_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
+                         max_uncompressed=max_uncompressed)
+
+
+def _is_text(path: Path, kind: str | None, sheet: str | None) -> bool:
+    """True for a CSV file that may be read as ``kind``; raises for a kind, sheet or name that does not fit it."""
+    if kind is not None and kind not in KINDS:
+        raise ResponsesError(f"unknown file kind {kind!r}; use one of {', '.join(KINDS)}", code="usage",
+                             file=str(path))
+    sniffed = sniff(path)
+    if sniffed == "text" and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise ResponsesError(
+            f"the file is named {path.suffix} but holds plain text, not a workbook; open it in Excel and save it "
+            "as .xlsx, or rename it to .csv if it is a CSV export", code="wrong_type", file=str(path))
+    if sniffed == "text" and kind is None and path.suffix.lower() not in TEXT_SUFFIXES:
+        raise ResponsesError(
+            f"the file is named {path.suffix} and is not a response file; import .xlsx workbooks or .csv files "
+            "(if it is a CSV export, rename it to .csv or pass --kind csv)", code="wrong_type", file=str(path))
+    if sniffed != "text":
+        return False
+    if sheet is not None:
+        raise ResponsesError(f"the file is text (CSV), which has no sheets; leave out --sheet {sheet!r}",
+                             code="usage", file=str(path))
+    if kind in ("template", "sheet"):
+        raise ResponsesError(f"the file is text (CSV), not a workbook; it cannot be read as {kind!r}",
+                             code="wrong_type", file=str(path))
+    return True
+
+
+def _text_chunks(path: Path, kind: str | None, encoding: str | None, max_rows: int,
+                 chunk_rows: int | None) -> Iterator[RawTable]:
+    """A CSV file's chunks, as a plain CSV or (named so, or recognised by its headers) a Kobo/ODK export."""
+    if kind == "kobo":
+        yield from iter_kobo_csv(path, encoding=encoding, max_rows=max_rows, chunk_rows=chunk_rows)
+        return
+    chunks = iter_csv(path, encoding=encoding, max_rows=max_rows, chunk_rows=chunk_rows)
+    first = next(chunks)
+    refuse_problem_list(first.headers, str(path))
+    if kind is None and looks_like_export(first.headers):
+        chunks.close()
+        yield from iter_kobo_csv(path, encoding=encoding, max_rows=max_rows, chunk_rows=chunk_rows)
+        return
+    yield first
+    yield from chunks
 
 
 def _checked(table: RawTable) -> RawTable:

@@ -19,10 +19,11 @@ items (by name, group path or label) is done from the questionnaire in :mod:`..c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
-from careersurvey.responses.readers.csvfile import read_csv
+from careersurvey.responses.readers.csvfile import CHUNK_ROWS, iter_csv, read_csv
 from careersurvey.responses.readers.raw import RawTable
 from careersurvey.responses.readers.template import read_table
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names
@@ -95,3 +96,10 @@ def read_kobo_xlsx(path: Path, *, sheet: str | None = None, max_rows: int = MAX_
 def read_kobo_csv(path: Path, *, encoding: str | None = None, max_rows: int = MAX_ROWS) -> RawTable:
     """Read a KoboToolbox/ODK CSV export (``;`` or ``,`` separated)."""
     return _finish(read_csv(path, encoding=encoding, max_rows=max_rows, kind="kobo"), {}, "kobo")
+
+
+def iter_kobo_csv(path: Path, *, encoding: str | None = None, max_rows: int = MAX_ROWS,
+                  chunk_rows: int | None = CHUNK_ROWS) -> Iterator[RawTable]:
+    """A KoboToolbox/ODK CSV export in chunks of rows (see :func:`..csvfile.iter_csv`)."""
+    for chunk in iter_csv(path, encoding=encoding, max_rows=max_rows, kind="kobo", chunk_rows=chunk_rows):
+        yield _finish(chunk, {}, "kobo")

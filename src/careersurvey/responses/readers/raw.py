@@ -101,3 +101,19 @@ def pd_isna(values: np.ndarray) -> np.ndarray:
 
     return np.asarray(pd.isna(values), dtype=bool)
 
+
+
+def concat(tables: "list[RawTable]") -> RawTable:
+    """Chunks of one file, in order, as one table (the first chunk's headers and metadata; every note)."""
+    from dataclasses import replace
+
+    first = tables[0]
+    if len(tables) == 1:
+        return first
+    versions = [t.form_version for t in tables]
+    return replace(
+        first, data={h: np.concatenate([t.data[h] for t in tables]) for h in first.data},
+        rows=np.concatenate([t.rows for t in tables]),
+        empty={h: np.concatenate([t.empty[h] for t in tables]) for h in first.empty},
+        form_version=None if first.form_version is None else np.concatenate(versions),
+        notes=tuple(p for t in tables for p in t.notes))
