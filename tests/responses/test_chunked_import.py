@@ -153,3 +153,34 @@ def test_a_two_version_kobo_csv_in_chunks_of_one_version_each(tmp_path):
     with pytest.raises(ResponsesError, match=r"rows carry 2 form versions \(vKoboA: 4 rows, vKoboB: 2 rows\)"):
         import_file(path, tmp_path / "three.duckdb", mini("1.1.0"), chunk_rows=2)
     assert ResponseStore(tmp_path / "three.duckdb").counts()["imports"] == 0
+
+
+def test_a_workbook_stored_in_pieces_stores_what_one_piece_stores(tmp_path):
+    """A workbook is read whole but validated and stored ``chunk_rows`` rows at a time."""
+    from .conftest import GOOD_ROWS, write_template
+
+    q = mini()
+    rows = [*GOOD_ROWS, [None] * 12, ["0002", 1, 2, 30, 0, 1, 0, 0, 10, 1, "2020-01-01", "again"],
+            ["0009", 0, 3, 99, 0, 1, 0, 0, 10, 1, "2020-01-01", None]]
+    path = write_template(tmp_path / "t.xlsx", q, rows)
+    one = import_file(path, tmp_path / "one.duckdb", q, chunk_rows=None)
+    pieces = import_file(path, tmp_path / "pieces.duckdb", q, chunk_rows=2)
+    assert (one.rows_in, one.accepted, one.quarantined, one.warnings) == (
+        pieces.rows_in, pieces.accepted, pieces.quarantined, pieces.warnings)
+    assert one.rows_in == one.accepted + one.quarantined == 6
+    assert stored(tmp_path / "one.duckdb") == stored(tmp_path / "pieces.duckdb")
+    dup = ResponseStore(tmp_path / "pieces.duckdb").problems().query("rule == 'duplicate_id'")
+    assert dup["message"].str.contains("first in row 4").all() and len(dup) == 1
+
+
+def test_a_two_version_kobo_workbook_with_repeats_in_pieces(tmp_path):
+    """Rows of both form versions and the repeat-group sheets: stored as by one piece (repeats once)."""
+    path = DATA / "kobo" / "kobo_values.xlsx"
+    versions = [mini("1.0.0"), mini("1.1.0")]
+    mapping = {"vKoboA": "1.0.0", "vKoboB": "1.1.0"}
+    one = import_file(path, tmp_path / "one.duckdb", versions, form_versions=mapping, chunk_rows=None)
+    pieces = import_file(path, tmp_path / "pieces.duckdb", versions, form_versions=mapping, chunk_rows=2)
+    assert (one.rows_in, one.warnings) == (pieces.rows_in, pieces.warnings) == (6, 1)
+    assert stored(tmp_path / "one.duckdb") == stored(tmp_path / "pieces.duckdb")
+    with pytest.raises(ResponsesError, match=r"rows carry 2 form versions \(vKoboA: 4 rows, vKoboB: 2 rows\)"):
+        import_file(path, tmp_path / "three.duckdb", mini("1.1.0"), chunk_rows=2)

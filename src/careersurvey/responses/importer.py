@@ -13,7 +13,7 @@ import hashlib
 import itertools
 from dataclasses import replace
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -141,10 +141,13 @@ def _split_by_version(table: RawTable, candidates: list[Questionnaire], form_ver
 
 
 def _version_counts(path: str | Path, first: RawTable) -> pd.Series | None:
-    """Rows per form version over the whole file when ``first`` is the first chunk of a CSV export that names
-    its rows' form versions (None otherwise: a workbook is read whole, so its one table says it)."""
-    if first.form_version is None or first.sheet is not None or first.kind not in ("kobo",):
+    """Rows per form version over the whole file, for an export that names its rows' form versions (None for
+    others): from the table of a workbook (read whole), from the version column of a CSV (read in chunks)."""
+    if first.form_version is None:
         return None
+    if first.sheet is not None or first.kind != "kobo":
+        keys = pd.Series(first.form_version, dtype=object).fillna("").astype(str)
+        return keys[keys != ""].value_counts(sort=False)
     from careersurvey.responses.readers.csvfile import column_counts
     from careersurvey.responses.readers.kobo import VERSION_COLUMNS
 
@@ -161,6 +164,19 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
         form_version=None if table.form_version is None else table.form_version[mask],
         notes=tuple(p for p in table.notes if p.row is None or p.row in rows),
     )
+
+
+def slices(table: RawTable, rows: int | None) -> Iterator[RawTable]:
+    """``table`` in pieces of at most ``rows`` rows (None: whole), so that a workbook read whole is still
+    validated and stored a piece at a time; its repeat groups go with the first piece only."""
+    if rows is None or table.n_rows <= rows:
+        yield table
+        return
+    for start in range(0, table.n_rows, rows):
+        mask = np.zeros(table.n_rows, dtype=bool)
+        mask[start:start + rows] = True
+        piece = take(table, mask)
+        yield piece if start == 0 else replace(piece, children={})
 
 
 def no_item_columns(table: RawTable, q: Questionnaire, shown: int = 8) -> ResponsesError:
@@ -188,8 +204,8 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
     the entry template, else the first sheet). A file without a single response row (code ``no_data``)
     or without a single column of the questionnaire (``no_columns``) is refused: nothing is stored and
     the ledger does not list it. A CSV is read, validated and stored in chunks of ``chunk_rows`` rows (None:
-    whole) inside the import's one transaction, so its memory does not grow with the file; a workbook is one
-    chunk.
+    whole) inside the import's one transaction, so its memory does not grow with the file; a workbook is
+    read whole, then validated and stored in pieces of ``chunk_rows`` rows.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
@@ -213,7 +229,7 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
         mapped: set[str] = set()
         versions: set[str] = set()
         with store.begin(con, info) as writer:
-            for chunk in itertools.chain([first], chunks):
+            for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
                 if chunk is not first:
                     groups = _split_by_version(chunk, candidates, form_versions, counts)
                 for rid, row in zip(respondent_ids(chunk).tolist(), chunk.rows.tolist()):
