@@ -1,12 +1,12 @@
 """Means by domains (``by=``): a linearised design of 1,000,000 rows and a 50-replicate JKn design of 200,000 rows.
 
 Each task runs in its own process (as bench_estimates.py does): the design is built untimed, then the best of
-``--repeat`` calls of ``d.mean(["y1", "y2", "y3"], by=g)`` is timed, with the process's peak resident memory.
+``--repeat`` calls of ``d.mean(["y1", "y2", "y3"], by=g)`` (``prop200``: ``d.proportion("c2", by=g)``) is timed, with the process's peak resident memory.
 The domain variables cut across strata and PSUs: ``g20`` and ``g200`` are the row number times 7919 modulo 20
 and 200. The replicate design puts bench/generate.py's 200,000-row sample in 25 strata of 2 PSUs (its PSUs
 pooled by hundreds), so JKn gives 50 replicates.
 
-    python3 bench/bench_by.py [--repeat 3] [--tasks lin20,lin200,rep20,rep200] [--before OLD/src] [--write]
+    python3 bench/bench_by.py [--repeat 3] [--tasks lin20,lin200,rep20,rep200,prop200] [--before OLD/src] [--write]
 
 ``--before`` runs every task also on another source tree (e.g. a checkout of the commit before the grouped
 pass) for the comparison; ``--write`` puts the table in bench/RESULTS.md between ``<!-- by -->`` markers.
@@ -31,7 +31,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 MARK = "by"
 TASKS = {"lin20": ("linearised", 1_000_000, 20), "lin200": ("linearised", 1_000_000, 200),
-         "rep20": ("JKn, 50 replicates", 200_000, 20), "rep200": ("JKn, 50 replicates", 200_000, 200)}
+         "rep20": ("JKn, 50 replicates", 200_000, 20), "rep200": ("JKn, 50 replicates", 200_000, 200),
+         "prop200": ("linearised, proportion()", 1_000_000, 200)}
 VARIABLES = ["y1", "y2", "y3"]
 
 
@@ -43,7 +44,7 @@ def design(task: str):
     df = generate(rows)
     row = np.arange(rows, dtype=np.int64) * 7919
     df["g20"], df["g200"] = row % 20, row % 200
-    if kind == "linearised":
+    if kind.startswith("linearised"):
         return cs.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     df["s25"], df["p50"] = df["psu"] // 200, df["psu"] // 100
     return cs.SurveyDesign(df, weights="w", strata="s25", psu="p50").replicate("JKn")
@@ -56,7 +57,7 @@ def child(task: str, repeat: int) -> dict:
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
-        out = d.mean(VARIABLES, by=by)
+        out = d.proportion("c2", by=by) if task.startswith("prop") else d.mean(VARIABLES, by=by)
         best = min(best, time.perf_counter() - t)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": best, "peak_mb": peak, "estimate": out["estimate"].tolist(), "se": out["se"].tolist()}
@@ -76,7 +77,8 @@ def render(rows: list[tuple], repeat: int, before: Path | None, commit: str = ""
              f"Made by `python3 bench/bench_by.py --repeat {repeat}{' --before OLD/src' if before else ''}"
              f"{' --before-commit ' + commit if commit else ''} --write` "
              f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: best of {repeat} calls of "
-             f"`d.mean({VARIABLES}, by=g)`, each task and each code version in its own process, the design built "
+             f"`d.mean({VARIABLES}, by=g)` (the proportion row: `d.proportion('c2', by=g)`, 4 levels, logit "
+             "intervals), each task and each code version in its own process, the design built "
              f"untimed; Python {platform.python_version()}, {cpu}, {os.cpu_count()} CPUs (shared). Domains cut "
              "across strata and PSUs. Peak MB: the process's peak resident set, data and design included. "
              "Before: the per-domain path (one subset design, point, influence and variance call per domain; "

@@ -191,3 +191,42 @@ def test_by_a_text_column_with_missing_values(frame, call):
         one = run(d.subset(df["sector"].eq(level).fillna(False).to_numpy(dtype=bool)), None)
         np.testing.assert_allclose(np.asarray(got.loc[level], dtype=float).reshape(-1),
                                    one.to_numpy(float).reshape(-1), rtol=1e-10, equal_nan=True)
+
+
+PROPORTIONS = {
+    "logit": lambda d, by: d.proportion(["mentor", "field"], by=by),
+    "xlogit na_rm": lambda d, by: d.ciprop("sector", method="xlogit", by=by, na_rm=True),
+    "mean": lambda d, by: d.ciprop("mentor", method="mean", by=by),
+    "asin": lambda d, by: d.ciprop("field", method="asin", by=by),
+    "beta nchs": lambda d, by: d.ciprop(["mentor", "sector"], method="beta", by=by, na_rm=True, nchs=True),
+    "logit df": lambda d, by: d.ciprop("mentor", by=by, df=9),
+}
+
+
+@pytest.mark.parametrize("call", list(PROPORTIONS))
+@pytest.mark.parametrize("kind", ["linearised", "raked", "domain", "two-stage", "jkn", "bootstrap", "jkn-domain"])
+def test_grouped_proportions_equal_one_interval_per_domain(designs, kind, call):
+    """ciprop/proportion(by=) of every method but the likelihood from one grouped pass of the domain means: the
+    intervals, the df of each domain's design before na_rm, R's nrow for beta and the NCHS columns as before."""
+    d = designs[kind]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = PROPORTIONS[call](d, "region")
+        want = _per_domain(d, PROPORTIONS[call], ["region"])
+    pd.testing.assert_index_equal(got.index, want.index)
+    assert list(got.columns) == list(want.columns)
+    numbers = [c for c in got.columns if got[c].dtype.kind in "fi"]
+    np.testing.assert_allclose(got[numbers].to_numpy(float), want[numbers].to_numpy(float), rtol=1e-10,
+                               atol=1e-12, equal_nan=True)
+    for c in set(got.columns) - set(numbers):
+        assert got[c].tolist() == want[c].tolist()
+
+
+def test_proportions_by_take_one_variance_call(frame, monkeypatch):
+    calls = []
+    real = variance_module.linearized_variance
+    monkeypatch.setattr(variance_module, "linearized_variance",
+                        lambda z, *a, **k: calls.append(1) or real(z, *a, **k))
+    d = cs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu")
+    d.proportion("field", by=["sector", "region"])
+    assert len(calls) == 1  # the per-domain path: one per domain (12)

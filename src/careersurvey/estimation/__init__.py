@@ -9,7 +9,7 @@ every part may use. The walk from ``SurveyDesign(data)`` to a standard error goe
         stages.py    sampling stages factorised once (Stage), lonely-PSU rules, R's degrees of freedom
       variance.py    the one linearised-variance engine (R's svyrecvar), over the stages
       estimators.py  mean, total, ratio, quantile, by-domains: point estimates and influence values
-      domains.py     mean, total, ratio of every domain of by= in one grouped pass (one variance call)
+      domains.py     mean, total, ratio, proportions of every domain of by= in one grouped pass (one variance call)
       chisq.py       Rao-Scott tests of independence
       frames.py      estimate tables (estimate, se, CI, deff, df) and their printing
       codes.py       declared missing codes: no estimator or weighting step reads a column holding one

@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from careersurvey.estimation.codes import MissingCodeError, refuse_missing_codes
 from careersurvey.estimation.estimators import (
-    EstimateError, Variables, _as_names, _not_a_proportion, _prepare, by_domains, design_df, estimate,
-    mean_estimate,
+    EstimateError, Variables, _as_names, _prepare, _refuse_not_proportions, analysis_variables, assemble_domains,
+    by_domains, design_df, estimate, mean_estimate, require_columns,
 )
 from careersurvey.estimation.frames import logit_interval, result_frame, t_quantile
 from careersurvey.estimation.variance import one_blas_thread
@@ -56,21 +57,37 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
         raise EstimateError(f"nchs=True applies the NCHS standards, which rest on the Korn-Graubard interval: "
                             f"use method='beta' (got {method!r}).")
     if by is not None:
-        return by_domains(design, by, lambda d: ciprop(d, variables, method=method, na_rm=na_rm, level=level,
-                                                       df=df, nchs=nchs))
+        fast = _by_grouped(design, by, variables, method, na_rm, level, df, nchs)
+        return fast if fast is not None else by_domains(
+            design, by, lambda d: ciprop(d, variables, method=method, na_rm=na_rm, level=level, df=df, nchs=nchs))
     nrow = design_rows(design)  # R's nrow(design), before na_rm leaves rows out
     d, V = _prepare(design, _as_names(variables), na_rm)
-    for name, col in zip(V.names, V.columns):
-        other = ~((col == 0) | (col == 1) | np.isnan(col)) & (d.w != 0)
-        if other.any():
-            raise EstimateError(_not_a_proportion(name, col[other]).replace("(logit intervals)",
-                                                                             f"({method} intervals)"))
+    _refuse_not_proportions(V, d.w, method=method)
     p, vcov = mean_estimate(d, V)
+    design_dof = design_df(design)  # R: degf of the design given, before na_rm
+    dof = design_dof if df is None else float(df)
+    ci = None
+    if method == "logit" and d.replicates is not None:
+        ci = _replicate_logit(d, V, p, dof, level)
+    elif method == "likelihood":
+        if d.replicates is not None:
+            raise EstimateError("method='likelihood' needs a linearised design: R's profile likelihood has no "
+                                "replicate-weight version (it gives NA). Use 'logit' or 'beta' on replicate designs.")
+        ci = np.array([_likelihood(d, col, pj, vj, dof, level)
+                       for col, pj, vj in zip(V.columns, p, np.diag(vcov))]).T
+    counts = [_count(d, col) for col in V.columns] if nchs else None
+    return _interval_frame(V.names, p, vcov, method, dof, design_dof, nrow, np.count_nonzero(d.w), counts, level, ci)
+
+
+def _interval_frame(names, p, vcov, method: str, dof: float, design_dof: float, nrow: int, nobs: int, counts,
+                    level: float, ci=None) -> pd.DataFrame:
+    """One domain's (or the design's) result frame from its proportions and their covariance: the interval of
+    ``method`` (``ci`` when computed already: replicate logit, likelihood), deff over the SRS variance, and the
+    NCHS columns when ``counts`` (the sample size of each proportion) are given."""
     var = np.diag(vcov)
     se = np.sqrt(var)
-    dof = design_df(design) if df is None else float(df)  # R: degf of the design given, before na_rm
-    if method == "logit" and d.replicates is not None:
-        lo, hi = _replicate_logit(d, V, p, dof, level)
+    if ci is not None:
+        lo, hi = ci
     elif method in ("logit", "xlogit"):
         lo, hi = logit_interval(p, se, dof, level)
     elif method == "mean":
@@ -81,25 +98,55 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
         with np.errstate(divide="ignore", invalid="ignore"):
             centre, half = np.arcsin(np.sqrt(p)), t * se / (2 * np.sqrt(p * (1 - p)))
         lo, hi = np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
-    elif method == "beta":
-        lo, hi = korn_graubard(p, var, nrow, design_df(design), level)
-    else:
-        if d.replicates is not None:
-            raise EstimateError("method='likelihood' needs a linearised design: R's profile likelihood has no "
-                                "replicate-weight version (it gives NA). Use 'logit' or 'beta' on replicate designs.")
-        lo, hi = np.array([_likelihood(d, col, pj, vj, dof, level) for col, pj, vj in zip(V.columns, p, var)]).T
-    nobs = np.count_nonzero(d.w)
+    else:  # beta
+        lo, hi = korn_graubard(p, var, nrow, design_dof, level)
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = var / (p * (1 - p) / max(nobs - 1, 1))  # over the SRS variance, n/(n-1) as R
-    frame = result_frame(V.names, p, vcov, dof, deff=deff, level=level, ci=(lo, hi), statistic="proportion",
+    frame = result_frame(names, p, vcov, dof, deff=deff, level=level, ci=(lo, hi), statistic="proportion",
                          interval="logit" if method == "logit" else f"ciprop-{method}")
-    if nchs:
-        counts = [_count(d, col) for col in V.columns]
-        lo, hi = _nchs_edges(p, var, (lo, hi), counts, nrow, design_df(design), level)
+    if counts is not None:
+        lo, hi = _nchs_edges(p, var, (lo, hi), counts, nrow, design_dof, level)
         frame["ci_low"], frame["ci_high"] = lo, hi
         for key, values in nchs_flags(p, var, (lo, hi), counts, dof).items():
             frame[key] = values
     return frame
+
+
+def _by_grouped(design, by, variables, method: str, na_rm: bool, level: float, df, nchs: bool):
+    """``by=`` of every method but the likelihood (which refits per domain) in one grouped pass of the domains'
+    means (:mod:`.domains`); None where the per-domain path must run."""
+    from careersurvey.estimation.domains import domain_df, estimates, replicate_logit
+
+    if method == "likelihood":
+        return None
+    by_cols = _as_names(by)
+    require_columns(design.data, by_cols, "by variable")
+    refuse_missing_codes(design, by_cols, "by variable")
+    V = analysis_variables(design.data, _as_names(variables))
+    try:
+        refuse_missing_codes(design, _as_names(variables))
+    except MissingCodeError:
+        return None  # the per-domain path names the codes in the first domain that holds them
+    est = estimates(design, by_cols, "mean", V, na_rm=na_rm,
+                    check=lambda V, w, code: _refuse_not_proportions(V, w, code, method=method))
+    if est is None:
+        return None
+    dom, G = est.domains, est.domains.n
+    before = dom.code  # R: the df and rows of each domain's design, before na_rm
+    design_dofs = domain_df(design, before, G) if before is not est.code else est.df
+    nrows = np.bincount(before[before >= 0], minlength=G) if not design.adjustments else np.full(G, len(design))
+    k = len(V.names)
+    frames = []
+    for g in range(G):
+        vcov = np.diag(est.var[g * k:(g + 1) * k])  # each domain's frame carries its variances only
+        dof = design_dofs[g] if df is None else float(df)
+        ci = None
+        if method == "logit" and design.replicates is not None:
+            ci = replicate_logit(design.replicates, est.thetas[g:g + 1], est.theta[g:g + 1], np.full(k, dof), level)
+        counts = [int(np.count_nonzero((est.code == g) & ~np.isnan(col))) for col in V.columns] if nchs else None
+        frames.append(_interval_frame(V.names, est.theta[g], vcov, method, dof, design_dofs[g], int(nrows[g]),
+                                      int(est.nobs[g]), counts, level, ci))
+    return assemble_domains(frames, dom.labels, by_cols, by)
 
 
 def _nchs_edges(p, var, ci, n, nrow: int, df: float, level: float):

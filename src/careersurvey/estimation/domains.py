@@ -155,20 +155,44 @@ def _parts(kind: str, base: tuple[np.ndarray, ...], n_num: int):
     return base, np.repeat(np.arange(n_num), n_den), np.tile(np.arange(n_num, k), n_num)
 
 
-def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
-            level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None):
-    """Every domain's estimate of ``kind`` ("mean", "total", "ratio"): (domains, one result frame of all their
-    rows in domain order (None without a domain), covmat attrs), or None where the per-domain path must run."""
+@dataclass(frozen=True, eq=False)
+class GroupedEstimates:
+    """Every domain's estimates (G domains, k each): ``code`` the domain of each row after na_rm, ``theta``
+    (G, k), ``var`` their variances (G k,), ``vcov`` all their covariances (covmat only), ``thetas`` the
+    replicate estimates (G, k, R) of a replicate design, ``df`` each domain's design df, ``nobs`` its rows of
+    non-zero weight, ``srs`` the SRS variance deff divides by (G, k)."""
+
+    domains: Domains
+    code: np.ndarray
+    theta: np.ndarray
+    var: np.ndarray
+    vcov: np.ndarray | None
+    thetas: np.ndarray | None
+    df: np.ndarray
+    nobs: np.ndarray
+    srs: np.ndarray
+
+
+def domain_df(design, code: np.ndarray, G: int) -> np.ndarray:
+    """R's ``degf`` of each domain (rows with code g): PSUs minus strata, or the replicate weights' rank - 1."""
+    if design.replicates is not None:
+        return np.asarray(_replicate_df(design.replicates, code, G), dtype=float)
+    inset = (code >= 0) & (design.w != 0)
+    return np.asarray(_linearised_df(design.stages[0], code, G, inset), dtype=float)
+
+
+def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
+              covmat: bool = False, check=None) -> GroupedEstimates | None:
+    """Every domain's estimate of ``kind`` ("mean", "total", "ratio") in one grouped pass, or None where the
+    per-domain path must run (a linearised design under ``lonely_psu="average"``)."""
     reps = design.replicates
     if reps is None and design.lonely_psu == "average":
         return None
     dom = find_domains(design, by_cols)
-    if dom.n == 0:
-        return dom, None, {}
+    G = dom.n
     code = dom.code
     if na_rm and V.missing.any():
         code = np.where(V.missing, -1, code)
-    G = dom.n
     w = design.w
     if check is not None:
         check(V, w, code)
@@ -194,7 +218,6 @@ def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: 
     kc = len(a)
     if reps is None:
         z = GroupedDeviations(base, a, b, theta, scale, wm, code, G)
-        dfs = _linearised_df(design.stages[0], code, G, member & (w != 0))
         thetas = None
 
         def cov(groups):
@@ -204,7 +227,6 @@ def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: 
             return design.variance(part)
     else:
         thetas = _replicate_points(reps, base, a, b, kind, code, G, member)  # (G, k, R)
-        dfs = _replicate_df(reps, code, G)
 
         def cov(groups):
             return reps.covariance(thetas[groups].reshape(len(groups) * kc, -1).T, theta[groups].reshape(-1))
@@ -218,24 +240,40 @@ def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: 
         var[start * kc:(start + len(groups)) * kc] = np.diag(v)
         if covmat:
             vcov = v
+    return GroupedEstimates(dom, code, theta, var, vcov, thetas, domain_df(design, code, G), nobs, srs)
+
+
+def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
+            level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None):
+    """Every domain's estimate of ``kind`` as (domains, one result frame of all their rows in domain order (None
+    without a domain), covmat attrs), or None where the per-domain path must run."""
+    est = estimates(design, by_cols, kind, V, n_num=n_num, na_rm=na_rm, covmat=covmat, check=check)
+    if est is None:
+        return None
+    G = est.domains.n
+    if G == 0:
+        return est.domains, None, {}
+    reps = design.replicates
+    theta, var, thetas = est.theta, est.var, est.thetas
+    kc = theta.shape[1]
     se = np.where(np.isnan(var), np.nan, np.sqrt(np.clip(var, 0, None)))
-    df_rows = np.repeat(np.asarray(dfs, dtype=float), kc)
+    df_rows = np.repeat(est.df, kc)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = var / srs.reshape(-1)
+        deff = var / est.srs.reshape(-1)
     interval = None
     if ci == "logit":
         with np.errstate(invalid="ignore"):
             interval = (logit_interval(theta.reshape(-1), np.sqrt(var), df_rows, level) if reps is None
-                        else _replicate_logit(reps, thetas, theta, df_rows, level))
+                        else replicate_logit(reps, thetas, theta, df_rows, level))
     statistic = {"mean": "proportion" if ci == "logit" else "mean", "total": "total", "ratio": "ratio"}[kind]
     frame = result_frame(list(names) * G, theta.reshape(-1), var[None, :], df_rows, deff=deff, level=level,
                          ci=interval, se=se, statistic=statistic, interval=ci if kind == "mean" else "wald")
     attrs = {}
     if covmat:
-        attrs = {"vcov": vcov}
+        attrs = {"vcov": est.vcov}
         if reps is not None:
             attrs.update(replicates=thetas.reshape(G * kc, -1), replicate_weights=reps)
-    return dom, frame, attrs
+    return est.domains, frame, attrs
 
 
 def _srs_variance(code, G, wm, Sw, nobs, columns) -> np.ndarray:
@@ -292,7 +330,7 @@ def _replicate_df(reps, code: np.ndarray, G: int) -> list[int]:
     return [qr_rank(W[order[ends[g]:ends[g + 1]]]) - 1 for g in range(G)]
 
 
-def _replicate_logit(reps, thetas: np.ndarray, p: np.ndarray, df: np.ndarray, level: float):
+def replicate_logit(reps, thetas: np.ndarray, p: np.ndarray, df: np.ndarray, level: float):
     """R's logit interval on a replicate design (svyglm refits logit(p) under every replicate weight), for every
     domain: thetas (G, k, R), p (G, k), df per row (G k,)."""
     with np.errstate(divide="ignore", invalid="ignore"):

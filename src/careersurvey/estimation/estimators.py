@@ -274,8 +274,8 @@ def _refuse_categorical_ratio(design, variables: Sequence[str]) -> None:
                                 "level use mean() or proportion(); for a ratio, make a 0/1 column of the level.")
 
 
-def _refuse_not_proportions(V: Variables, w: np.ndarray, code: np.ndarray | None = None) -> None:
-    """ci='logit' needs 0/1 columns: name the values of the first column (in the first domain) holding others."""
+def _refuse_not_proportions(V: Variables, w: np.ndarray, code: np.ndarray | None = None, method: str = "logit") -> None:
+    """Proportions need 0/1 columns: name the values of the first column (in the first domain) holding others."""
     for name, col in zip(V.names, V.columns):
         other = ~((col == 0) | (col == 1) | np.isnan(col)) & (w != 0)
         if code is not None:
@@ -283,7 +283,8 @@ def _refuse_not_proportions(V: Variables, w: np.ndarray, code: np.ndarray | None
             if other.any():
                 other &= code == code[other].min()
         if other.any():
-            raise EstimateError(_not_a_proportion(name, col[other]))
+            raise EstimateError(_not_a_proportion(name, col[other]).replace("(logit intervals)",
+                                                                             f"({method} intervals)"))
 
 
 def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_rm: bool = False,
