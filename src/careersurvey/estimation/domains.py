@@ -121,18 +121,16 @@ class GroupedDeviations(FactoredInfluence):
                                  code, len(groups))
 
     def dense(self) -> np.ndarray:
-        """z (n, G k), for a weighting step to residualise."""
-        groups = np.arange(self.n_groups)
+        """z (n, G k), for a weighting step to residualise: one scatter per estimator column."""
+        rows = np.flatnonzero(self.code >= 0)
+        g, w = self.code[rows], self.weight[rows]
         kc = len(self.a)
-        z = np.zeros((len(self.weight), len(groups) * kc), order="F")
-        for p, g in enumerate(groups):
-            rows = self.code == g
-            w = self.weight[rows]
-            for c in range(kc):
-                x = self.base[self.a[c]][rows]
-                if self.b[c] >= 0:
-                    x = x - self.theta[g, c] * self.base[self.b[c]][rows]
-                z[rows, p * kc + c] = x * w * self.scale[g, c]
+        z = np.zeros((len(self.weight), self.k), order="F")
+        for c in range(kc):
+            x = self.base[self.a[c]][rows]
+            if self.b[c] >= 0:
+                x = x - self.theta[g, c] * self.base[self.b[c]][rows]
+            z[rows, g * kc + c] = x * w * self.scale[g, c]
         return z
 
 
