@@ -124,6 +124,10 @@ def test_domains_in_blocks_equal_one_call(designs, kind, monkeypatch):
     monkeypatch.setattr(domains, "DENSE_BATCH", 480 * 8)
     blocks = d.mean(["salary", "field"], by=["sector", "region"], na_rm=True)
     pd.testing.assert_frame_equal(blocks, whole, rtol=1e-12)
+    monkeypatch.setattr(domains, "COLUMN_BATCH", 256)
+    monkeypatch.setattr(domains, "UNIT_BATCH", 48 * 4 * 3)  # 48 PSUs x 4 columns: three domains a block
+    pd.testing.assert_frame_equal(d.mean(["salary", "field"], by=["sector", "region"], na_rm=True), whole,
+                                  rtol=1e-12)
 
 
 def test_linearised_by_takes_one_variance_call_for_all_domains(frame, monkeypatch):

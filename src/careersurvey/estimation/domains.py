@@ -27,9 +27,11 @@ DENSE_BATCH = 1 << 24
 #: without covmat, the domains' variances are taken in blocks of at most this many columns (a (K, K)
 #: covariance of thousands of domains would cost U K^2 and K^2 memory for a diagonal)
 COLUMN_BATCH = 256
+#: ... and so that a block's unit totals (units x columns, at every stage) hold at most this many values
+UNIT_BATCH = 1 << 23
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Domains:
     """The domains of ``by``: a code per row (-1 outside), the labels in sorted order, and their count."""
 
@@ -54,12 +56,13 @@ def find_domains(design, by_cols: list[str]) -> Domains:
         codes = np.where((codes < 0) | (c < 0), -1, codes * max(len(u), 1) + c)
         uniques.append(u)
     codes = np.where(design.w != 0, codes, -1)
-    present = np.unique(codes[codes >= 0])
-    lookup = np.full(int(present.max(initial=-1)) + 1, -1, dtype=np.int64)
-    lookup[present] = np.arange(len(present))
-    code = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
+    valid = codes >= 0
+    inner, present = pd.factorize(codes[valid], sort=True)  # the combinations present, numbered in order
+    code = np.full(len(codes), -1, dtype=np.int64)
+    code[valid] = inner
     labels = []
-    for p in present:
+    for p in np.asarray(present, dtype=np.int64):
+        p = int(p)
         parts = []
         for u in reversed(uniques):
             parts.append(u[p % len(u)])
@@ -229,6 +232,8 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
         def cov(groups):
             return reps.covariance(thetas[groups].reshape(len(groups) * kc, -1).T, theta[groups].reshape(-1))
     per = G if covmat else max(1, COLUMN_BATCH // kc)
+    if reps is None and not covmat:  # a design of many PSUs (each row its own, say): fewer domains per block
+        per = max(1, min(per, UNIT_BATCH // (max(s.n_units_total for s in design.stages) * kc)))
     if reps is None and design.adjustments and not covmat:
         per = max(1, min(per, DENSE_BATCH // max(len(w) * kc, 1)))
     var, vcov = np.empty(G * kc), None
