@@ -112,7 +112,7 @@ def test_grouped_covmat_blocks_are_the_domain_covariances(frame, designs, kind):
         assert got.attrs["replicates"].shape == (len(got), d.replicates.n_replicates)
 
 
-@pytest.mark.parametrize("kind", ["linearised", "raked", "jkn"])
+@pytest.mark.parametrize("kind", ["raked", "jkn", "raked-jkn"])
 def test_domains_in_blocks_equal_one_call(designs, kind, monkeypatch):
     """Without covmat, many domains are taken in blocks of columns (and a calibrated design's dense influence
     values a few domains at a time): the same numbers as with every domain in one call."""
@@ -124,25 +124,43 @@ def test_domains_in_blocks_equal_one_call(designs, kind, monkeypatch):
     monkeypatch.setattr(domains, "DENSE_BATCH", 480 * 8)
     blocks = d.mean(["salary", "field"], by=["sector", "region"], na_rm=True)
     pd.testing.assert_frame_equal(blocks, whole, rtol=1e-12)
-    monkeypatch.setattr(domains, "COLUMN_BATCH", 256)
-    monkeypatch.setattr(domains, "UNIT_BATCH", 48 * 4 * 3)  # 48 PSUs x 4 columns: three domains a block
-    pd.testing.assert_frame_equal(d.mean(["salary", "field"], by=["sector", "region"], na_rm=True), whole,
-                                  rtol=1e-12)
 
 
-def test_linearised_by_takes_one_variance_call_for_all_domains(frame, monkeypatch):
-    calls = []
-    real = variance_module.linearized_variance
 
-    def counted(z, *args, **kwargs):
-        calls.append(getattr(z, "k", None))
-        return real(z, *args, **kwargs)
+def _count_engine_calls(monkeypatch) -> dict[str, list]:
+    """Calls of the variance engine: whole covariances (linearized_variance, with their column count) and the
+    per-stage constants the grouped pass reads (stratum_weights)."""
+    calls: dict[str, list] = {"covariance": [], "constants": []}
+    real_cov = variance_module.linearized_variance
+    real_weights = getattr(variance_module, "stratum_weights", None)
+    monkeypatch.setattr(variance_module, "linearized_variance",
+                        lambda z, *a, **k: calls["covariance"].append(getattr(z, "k", None)) or real_cov(z, *a, **k))
+    monkeypatch.setattr(variance_module, "stratum_weights",
+                        lambda *a, **k: calls["constants"].append(1) or real_weights(*a, **k), raising=False)
+    return calls
 
-    monkeypatch.setattr(variance_module, "linearized_variance", counted)
+
+def test_linearised_by_takes_the_variance_engine_once_for_all_domains(frame, monkeypatch):
+    calls = _count_engine_calls(monkeypatch)
     d = cs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu")
     out = d.mean(["hours", "field"], by=["sector", "region"])
     assert len(out) == 12 * 4  # 3 sectors x 4 regions, hours and three fields each
-    assert calls == [12 * 4]  # one call with every domain's influence columns (the old path: 12 calls)
+    # the stage's constants once, no per-domain covariance (the old path: 12 calls of 4 columns)
+    assert calls == {"covariance": [], "constants": [1]}
+    d.mean(["hours", "field"], by=["sector", "region"], covmat=True)
+    assert calls["covariance"] == [12 * 4]  # covmat: one call with every domain's influence columns
+
+
+def test_one_row_psus_need_no_units_by_domains_matrix(frame, monkeypatch):
+    """Each row its own PSU: the grouped variances come from (unit, domain) pairs, never a units x columns
+    block (the per-domain path built one of units x 4 columns per domain)."""
+    from careersurvey.estimation.domains import GroupedDeviations
+
+    monkeypatch.setattr(GroupedDeviations, "unit_totals", lambda *a: pytest.fail("units x columns totals"))
+    d = cs.SurveyDesign(frame, weights="w", strata="stratum")
+    got = d.mean(["hours", "field"], by="region")
+    want = _per_domain(d, lambda x, _: x.mean(["hours", "field"]), ["region"])
+    np.testing.assert_allclose(got.to_numpy(float), want[list(got.columns)].to_numpy(float), rtol=1e-10)
 
 
 def test_replicate_by_takes_one_replicate_covariance_for_all_domains(frame, monkeypatch):
@@ -226,11 +244,8 @@ def test_grouped_proportions_equal_one_interval_per_domain(designs, kind, call):
         assert got[c].tolist() == want[c].tolist()
 
 
-def test_proportions_by_take_one_variance_call(frame, monkeypatch):
-    calls = []
-    real = variance_module.linearized_variance
-    monkeypatch.setattr(variance_module, "linearized_variance",
-                        lambda z, *a, **k: calls.append(1) or real(z, *a, **k))
+def test_proportions_by_take_the_variance_engine_once(frame, monkeypatch):
+    calls = _count_engine_calls(monkeypatch)
     d = cs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu")
     d.proportion("field", by=["sector", "region"])
-    assert len(calls) == 1  # the per-domain path: one per domain (12)
+    assert calls == {"covariance": [], "constants": [1]}  # the per-domain path: 12 covariances

@@ -19,16 +19,15 @@ from scipy import sparse
 
 from careersurvey.estimation.frames import logit_interval, result_frame, t_quantiles
 from careersurvey.estimation.stages import Stage
+from careersurvey.estimation import variance as _variance
 from careersurvey.estimation.variance import FactoredInfluence
 from careersurvey.estimation.weighting.replicate import qr_rank
 
 #: influence columns of a calibrated design are residualised densely, at most this many values at a time
 DENSE_BATCH = 1 << 24
-#: without covmat, the domains' variances are taken in blocks of at most this many columns (a (K, K)
-#: covariance of thousands of domains would cost U K^2 and K^2 memory for a diagonal)
+#: without covmat, a replicate or calibrated design's domain variances are taken in blocks of at most this many
+#: columns (a (K, K) covariance of thousands of domains would cost U K^2 and K^2 memory for a diagonal)
 COLUMN_BATCH = 256
-#: ... and so that a block's unit totals (units x columns, at every stage) hold at most this many values
-UNIT_BATCH = 1 << 23
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,10 +95,13 @@ class GroupedDeviations(FactoredInfluence):
         return GroupedDeviations(self.base, self.a, self.b, self.theta, self.scale,
                                  np.where(active, self.weight, 0.0), self.code, self.n_groups)
 
-    def _combine(self, sums: list[np.ndarray], wsum: np.ndarray) -> np.ndarray:
-        """Columns (g, c) from group sums of each base column times weight (sums[m] (..., G)) and of weight."""
+    def _combine(self, sums: list[np.ndarray], wsum: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Columns (g, c) from group sums of each base column times weight (sums[m] (..., G)) and of weight;
+        with ``groups``, sums (P,) over pairs of a unit and the domain ``groups`` (P,) give (P, k)."""
         a = np.stack([sums[i] for i in self.a], axis=-1)
         b = np.stack([sums[i] if i >= 0 else np.zeros_like(wsum) for i in self.b], axis=-1)
+        if groups is not None:
+            return (a - self.theta[groups] * b) * self.scale[groups]
         out = (a - self.theta * b) * self.scale
         return out.reshape(*out.shape[:-2], self.k)
 
@@ -114,6 +116,40 @@ class GroupedDeviations(FactoredInfluence):
             return np.bincount(key, weights=values, minlength=U * G).reshape(U, G)
 
         return self._combine([sums(col[rows] * w) for col in self.base], sums(w))
+
+    def block_variances(self, design) -> np.ndarray:
+        """The variance of every column (G k,) under an uncalibrated linearised design, from sums over the
+        (unit, domain) pairs that hold rows: per stratum and domain, the unit totals centred (two-pass) on
+        their mean over all the stratum's units (those without a row of the domain have total 0), weighted by
+        the variance engine's constants (:func:`.variance.stratum_weights`). No units x columns matrix: a
+        design of one-row PSUs costs O(n), not O(n x domains)."""
+        G, kc = self.n_groups, len(self.a)
+        active = design.active
+        weight = self.weight if active is None else np.where(active, self.weight, 0.0)
+        rows = self.code >= 0
+        g_row, w = self.code[rows], weight[rows]
+        stages = design.stages
+        var = np.zeros((G, kc))
+        for stage in stages[:len(stages) if stages[0].popsize is not None else 1]:
+            weights = _variance.stratum_weights(stage, design.lonely_psu, active)
+            if weights is None:
+                return np.full(G * kc, np.nan)
+            weight_h, centre = weights
+            pair, pairs = pd.factorize(stage.unit[rows] * G + g_row)
+            P = len(pairs)
+            pu, pg = np.divmod(np.asarray(pairs, dtype=np.int64), G)
+            T = self._combine([np.bincount(pair, weights=col[rows] * w, minlength=P) for col in self.base],
+                              np.bincount(pair, weights=w, minlength=P), groups=pg)  # (P, k)
+            hg, hg_pairs = pd.factorize(stage.unit_stratum[pu] * G + pg)
+            hh, gg = np.divmod(np.asarray(hg_pairs, dtype=np.int64), G)
+            n_h = stage.n_units[hh].astype(float)
+            count = np.bincount(hg, minlength=len(hg_pairs))
+            for c in range(kc):
+                m = np.bincount(hg, weights=T[:, c], minlength=len(hg_pairs)) / n_h * centre[hh]
+                d = T[:, c] - m[hg]
+                q = np.bincount(hg, weights=d * d, minlength=len(hg_pairs)) + (n_h - count) * m * m
+                var[:, c] += np.bincount(gg, weights=weight_h[hh] * q, minlength=G)
+        return var.reshape(-1)
 
     def select(self, groups: np.ndarray) -> GroupedDeviations:
         """The columns of some domains only (renumbered 0..len(groups)-1)."""
@@ -231,9 +267,10 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
 
         def cov(groups):
             return reps.covariance(thetas[groups].reshape(len(groups) * kc, -1).T, theta[groups].reshape(-1))
+    if reps is None and not covmat and not design.adjustments:
+        var = z.block_variances(design)
+        return GroupedEstimates(dom, code, theta, var, None, None, domain_df(design, code, G), nobs, srs)
     per = G if covmat else max(1, COLUMN_BATCH // kc)
-    if reps is None and not covmat:  # a design of many PSUs (each row its own, say): fewer domains per block
-        per = max(1, min(per, UNIT_BATCH // (max(s.n_units_total for s in design.stages) * kc)))
     if reps is None and design.adjustments and not covmat:
         per = max(1, min(per, DENSE_BATCH // max(len(w) * kc, 1)))
     var, vcov = np.empty(G * kc), None

@@ -127,6 +127,24 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
         unit_totals = stage.unit_totals(z)
     h_of_u = stage.unit_stratum
     n_h = stage.n_units
+    weights = stratum_weights(stage, lonely_psu, active)
+    if weights is None:
+        return np.full((unit_totals.shape[1],) * 2, np.nan)
+    weight_h, centre = weights
+    sums = np.zeros((stage.n_strata, unit_totals.shape[1]))
+    np.add.at(sums, h_of_u, unit_totals)
+    means = sums / n_h[:, None]
+    centred = unit_totals - np.where(centre[h_of_u, None], means[h_of_u], 0.0)
+    weight_u = weight_h[h_of_u]
+    return centred.T @ (centred * weight_u[:, None])
+
+
+def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
+    """R's ``onestrat`` constants of one stage: (the weight of each stratum's crossproduct of centred unit totals,
+    whether the stratum is centred on its mean of totals), or None when the variance is NaN (lonely PSUs under
+    "average" in a group without other strata)."""
+    h_of_u = stage.unit_stratum
+    n_h = stage.n_units
     if active is None:
         present = np.ones(stage.n_strata, dtype=bool)
     else:
@@ -140,10 +158,6 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
     # R: a lonely PSU under "adjust" is not centred (its total is compared with zero, the mean of the
     # centred influence values over all PSUs); every other stratum is centred on its own mean of totals.
     centre = ~(single & (lonely_psu == "adjust"))
-    sums = np.zeros((stage.n_strata, unit_totals.shape[1]))
-    np.add.at(sums, h_of_u, unit_totals)
-    means = sums / n_h[:, None]
-    centred = unit_totals - np.where(centre[h_of_u, None], means[h_of_u], 0.0)
     is_na = single & ~certain & (lonely_psu == "average")
     ok = present & ~is_na
     n_groups = int(stage.group.max(initial=0)) + 1
@@ -152,7 +166,5 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = nstrat / nok
     if np.any(nok[nstrat > 0] == 0):
-        return np.full((unit_totals.shape[1],) * 2, np.nan)
-    weight_h = np.where(ok & ~certain, scale * stage.multiplier * ratio[stage.group], 0.0)
-    weight_u = weight_h[h_of_u]
-    return centred.T @ (centred * weight_u[:, None])
+        return None
+    return np.where(ok & ~certain, scale * stage.multiplier * ratio[stage.group], 0.0), centre
