@@ -20,7 +20,7 @@ ROWS = [
     ["0001", 1, 2, 34, 1, 0, 1, 0, 5200, 4, "2019-03-01", "자율성"],       # all 8 items answered
     ["0002", 1, 2, None, None, None, None, None, None, None, None, None],  # 2 of 8 applicable
     ["0003", 1, 3, -7, -7, -7, -7, -7, -8, 3, "2021-01-04", None],         # refusals and don't-knows count: 7 of 8
-    ["0004", 0, None, None, None, None, None, None, None, None, None, None],  # role and age skipped: 1 of 6
+    ["0004", 0, None, None, None, None, None, None, None, None, None, None],  # refused consent: 1 of 6 answered
     ["0005", 1, 4, 50, 1, None, None, 1, None, None, None, None],          # 4 of 8
 ]
 
@@ -38,10 +38,41 @@ def test_store_rule_share_of_applicable_items_answered(store):
     # by hand: applicable items (role, age only when consent = 1) and answered ones (answer, -7 or -8)
     assert got["answered_share"].to_dict() == pytest.approx({"0001": 1, "0002": 2 / 8, "0003": 7 / 8,
                                                              "0004": 1 / 6, "0005": 4 / 8})
-    assert got["disposition"].to_dict() == {"0001": "1.1", "0002": "1.2", "0003": "1.1", "0004": "1.2",
+    # 0004 said no to consent on the first screen: a refusal, not the partial its share would make it
+    assert got["disposition"].to_dict() == {"0001": "1.1", "0002": "1.2", "0003": "1.1", "0004": "2.11",
                                             "0005": "1.2"}
     strict = store_dispositions(*store, complete=0.9).set_index("respondent_id")["disposition"]
     assert strict["0003"] == "1.2" and strict["0001"] == "1.1"
+
+
+def test_first_screen_consent_refusal_and_screen_out(tmp_path):
+    """Screen-aware: a refusal of consent is 2.11 whatever share it answered (also when every later item is
+    routed past it, which made it a complete); a screened-out case is 4.1; consent=None turns the consent rule
+    off."""
+    q = mini("1.0.0")
+    db = tmp_path / "s.duckdb"
+    rows = [["0001", 0, None, None, None, None, None, None, None, None, None, "안 합니다"],  # no, with a comment
+            ["0002", 1, 1, 20, None, None, None, None, None, None, None, None],  # role 1 (screened out below)
+            ["0003", 1, 2, 34, 1, 0, 1, 0, 5200, 4, "2019-03-01", "x"],
+            ["0005", 0, None, None, None, None, None, None, None, None, None, None]]
+    import_responses(write_template(tmp_path / "r.xlsx", q, rows), db, q)
+    plain = store_dispositions(db, q, consent=None).set_index("respondent_id")["disposition"]
+    got = store_dispositions(db, q, screened_out="role == 1").set_index("respondent_id")["disposition"]
+    assert plain["0001"] in ("1.1", "1.2") and plain["0005"] in ("1.1", "1.2")  # the old rule: not a refusal
+    assert got.to_dict() == {"0001": "2.11", "0002": "4.1", "0003": "1.1", "0005": "2.11"}
+    # assigning from the store carries the rules through; the rates count the refusals as R
+    sample = pd.DataFrame({"respondent_id": ["0001", "0002", "0003", "0005"], "disposition": None})
+    d = cs.assign_dispositions(sample, db, q, screened_out="role == 1")
+    assert d.sample["disposition"].tolist() == ["2.11", "4.1", "1.1", "2.11"]
+    assert cs.response_rates(d.sample).table.loc["all", ["I", "P", "R", "NE"]].tolist() == [1, 0, 2, 1]
+
+
+def test_first_screen_rules_name_what_is_wrong(store):
+    with pytest.raises(FieldworkError, match=r"consent='agree_q' is not an item of stem-mini 1.0.0; name the consent"):
+        store_dispositions(*store, consent="agree_q")
+    with pytest.raises(FieldworkError, match=r"screened_out='elig == 3' is not a rule over the items of stem-mini 1.0.0; write it .*"
+                                             "the data have no column 'elig'"):
+        store_dispositions(*store, screened_out="elig == 3")
 
 
 def test_break_off_when_the_key_module_misses_a_required_item(tmp_path):
@@ -67,11 +98,11 @@ def test_assign_from_store_and_manager_file(store, tmp_path):
                  "0006,01,2.11\n0007,02,3.19\n0008,02,4.1\n00090,01,2.20\n", encoding="utf-8")
     sample = cs.read_sample(p, text=["disposition", "stratum"])
     d = cs.assign_dispositions(sample, *store, source=str(p))
-    assert d.sample["disposition"].tolist() == ["1.1", "1.2", "1.1", "1.2", "1.2", "2.11", "3.19", "4.1", "2.2"]
+    assert d.sample["disposition"].tolist() == ["1.1", "1.2", "1.1", "2.11", "1.2", "2.11", "3.19", "4.1", "2.2"]
     assert d.sample["disposition_source"].tolist() == ["store"] * 5 + ["manager"] * 4
     assert d.notes == ("1 case coded otherwise by the manager take the store's code (row 3)",)
     r = cs.response_rates(d.sample, by="stratum")
-    assert r.table.loc["all", ["I", "P", "R", "NC", "UH", "NE"]].tolist() == [2, 3, 1, 1, 1, 1]
+    assert r.table.loc["all", ["I", "P", "R", "NC", "UH", "NE"]].tolist() == [2, 2, 2, 1, 1, 1]
     assert r.table.loc["01", ["RR1", "RR2"]].tolist() == pytest.approx([1 / 4, 2 / 4])  # I, P, R, NC
 
 

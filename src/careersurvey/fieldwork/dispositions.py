@@ -14,6 +14,14 @@ The rule for a case found in the store (accepted responses, matched by responden
 * **2.12 break-off**: in the store with some item answered, but not even that;
 * **2.1121** (logged on, did not complete any item): in the store with no item answered.
 
+The first screen comes before those rules (a case that stops there has answered every item it was asked, so
+the share alone would call it a complete or a partial):
+
+* **2.11 refusal**: the consent item (``consent=``, by default the questionnaire's item named ``consent`` when
+  it has one) answered with any code but ``agree`` (1): the respondent said no on the first screen;
+* **4.1 not eligible** (screened out): ``screened_out=``, an expression in the questionnaire's skip-logic
+  language (e.g. ``"elig_stem == 3 or elig_korea == 0"``), holds on the respondent's answers.
+
 A case not in the store keeps the manager's code (a 1.1 or 1.2 there without a stored response is an error:
 the answers would be missing from every estimate). A case in the store that the manager coded otherwise
 takes the store's code, and a note says so.
@@ -88,9 +96,15 @@ class Dispositions:
     notes: tuple[str, ...]
 
 
-def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, complete: float = 0.8) -> pd.DataFrame:
-    """Per stored respondent: ``respondent_id``, ``answered_share`` and ``disposition`` (1.1, 1.2 or 2.12) by
-    the module doc's rule."""
+#: The item read as the consent question when none is named.
+CONSENT = "consent"
+
+
+def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, complete: float = 0.8,
+                       consent: str | None = CONSENT, agree: object = 1,
+                       screened_out: str | None = None) -> pd.DataFrame:
+    """Per stored respondent: ``respondent_id``, ``answered_share`` and ``disposition`` (1.1, 1.2, 2.12,
+    2.1121, 2.11 or 4.1) by the module doc's rule."""
     from careersurvey.expr import evaluate
     from careersurvey.questionnaire.model import DONT_KNOW, MISSING_CODES, NOT_ASKED, REFUSED
     from careersurvey.responses.dataset import load_dataset
@@ -134,23 +148,57 @@ def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, compl
     key = (key_ok if key_required else True) & key_any
     disp = np.where(key & (share >= complete), "1.1",
                     np.where(key, "1.2", np.where(answered_total > 0, "2.12", "2.1121")))
+    disp = np.where(_screened_out(q, codes, screened_out), "4.1", disp)
+    disp = np.where(_refused_consent(q, data, consent, agree), "2.11", disp)
     return pd.DataFrame({"respondent_id": data["respondent_id"].astype("str").to_numpy(), "answered_share": share,
                          "disposition": disp})
+
+
+def _refused_consent(q, data: pd.DataFrame, consent: str | None, agree: object) -> np.ndarray:
+    """Who answered the consent item with another code than ``agree`` (an empty or missing-coded consent is
+    left to the share rule)."""
+    if consent is None:
+        return np.zeros(len(data), dtype=bool)
+    if consent not in data.columns or consent not in {i.name for i in q.items}:
+        if consent == CONSENT:
+            return np.zeros(len(data), dtype=bool)
+        raise FieldworkError(f"consent={consent!r} is not an item of {q.id} {q.version}; name the consent "
+                             "question, or pass consent=None when the questionnaire has none")
+    values = pd.to_numeric(data[consent], errors="coerce")
+    return (values.notna() & (values != agree)).to_numpy()
+
+
+def _screened_out(q, codes: pd.DataFrame, rule: str | None) -> np.ndarray:
+    """Where the screening-out expression holds (none: nobody)."""
+    from careersurvey.expr import ExprError, evaluate
+    from careersurvey.questionnaire.model import MISSING_CODES
+
+    if rule is None:
+        return np.zeros(len(codes), dtype=bool)
+    try:
+        held = evaluate(rule, codes, missing_codes=MISSING_CODES)
+    except ExprError as exc:
+        raise FieldworkError(f"screened_out={rule!r} is not a rule over the items of {q.id} {q.version}; write "
+                             f"it in the questionnaire's skip-logic language (e.g. \"elig == 0\"): {exc}") from None
+    return np.asarray(held, dtype=bool)
 
 
 def assign_dispositions(sample: pd.DataFrame, store=None, questionnaire=None, *, id: str = "respondent_id",
                         disposition: str = "disposition", key_modules: int = 1, complete: float = 0.8,
                         source: str | None = None, stored: pd.DataFrame | None = None,
-                        pending: bool = False) -> Dispositions:
+                        pending: bool = False, consent: str | None = CONSENT, agree: object = 1,
+                        screened_out: str | None = None) -> Dispositions:
     """Fill ``disposition`` of ``sample`` from ``store`` (or from ``stored``, the frame of
     :func:`store_dispositions`) for the cases that answered, keeping the manager's codes for the rest.
-    ``pending``: cases without a code are allowed (during fieldwork), else they are an error."""
+    ``pending``: cases without a code are allowed (during fieldwork), else they are an error. ``consent``,
+    ``agree`` and ``screened_out``: the first screen's rules (module doc)."""
     where = source or "the sample"
     if id not in sample.columns:
         raise FieldworkError(f"no column {id!r} to match the store's respondent ids; the sample has "
                              f"{', '.join(map(repr, map(str, sample.columns)))}", file=where)
     if stored is None:
-        stored = store_dispositions(store, questionnaire, key_modules=key_modules, complete=complete)
+        stored = store_dispositions(store, questionnaire, key_modules=key_modules, complete=complete,
+                                    consent=consent, agree=agree, screened_out=screened_out)
     out = sample.copy()
     ids = out[id].astype("str")
     manager = out[disposition].map(normalise) if disposition in out.columns else pd.Series(None, index=out.index)
