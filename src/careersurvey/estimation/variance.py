@@ -144,13 +144,20 @@ def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
     whether the stratum is centred on its mean of totals), or None when the variance is NaN (lonely PSUs under
     "average" in a group without other strata)."""
     h_of_u = stage.unit_stratum
-    n_h = stage.n_units
     if active is None:
         present = np.ones(stage.n_strata, dtype=bool)
     else:
         present_unit = np.bincount(stage.unit[active], minlength=len(h_of_u)) > 0
         present = np.bincount(h_of_u[present_unit], minlength=stage.n_strata) > 0
-    f = stage.fraction_kept
+    return stratum_constants(stage.n_units, stage.fraction_kept, stage.group, stage.multiplier, present, lonely_psu)
+
+
+def stratum_constants(n_h: np.ndarray, f: np.ndarray, group: np.ndarray, multiplier: np.ndarray,
+                      present: np.ndarray, lonely_psu: str):
+    """:func:`stratum_weights` from per-stratum arrays alone (units ``n_h``, R's ``f`` = (N - n)/N, the
+    earlier-stage unit ``group`` a stratum lies in, the product ``multiplier`` of earlier n/N, and whether the
+    stratum holds an active row): the one place R's lonely-PSU and certainty rules live, shared by the
+    in-memory engine and the engine path over tables (:mod:`careersurvey.engine`)."""
     certain = f < CERTAINTY_TOL
     single = n_h == 1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -160,11 +167,11 @@ def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
     centre = ~(single & (lonely_psu == "adjust"))
     is_na = single & ~certain & (lonely_psu == "average")
     ok = present & ~is_na
-    n_groups = int(stage.group.max(initial=0)) + 1
-    nstrat = np.bincount(stage.group[present], minlength=n_groups)
-    nok = np.bincount(stage.group[ok], minlength=n_groups)
+    n_groups = int(group.max(initial=0)) + 1
+    nstrat = np.bincount(group[present], minlength=n_groups)
+    nok = np.bincount(group[ok], minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = nstrat / nok
     if np.any(nok[nstrat > 0] == 0):
         return None
-    return np.where(ok & ~certain, scale * stage.multiplier * ratio[stage.group], 0.0), centre
+    return np.where(ok & ~certain, scale * multiplier * ratio[group], 0.0), centre
