@@ -11,6 +11,7 @@ every part may use. The walk from ``SurveyDesign(data)`` to a standard error goe
       estimators.py  mean, total, ratio, quantile, by-domains: point estimates and influence values
       domains.py     mean, total, ratio, proportions of every domain of by= in one grouped pass (one variance call)
       chisq.py       Rao-Scott tests of independence
+      change.py      trends and change across waves: one stacked design (svyby covmat + svycontrast), paired change
       frames.py      estimate tables (estimate, se, CI, deff, df) and their printing
       codes.py       declared missing codes: no estimator or weighting step reads a column holding one
       weighting/     post-stratification, raking, calibration, trimming, nonresponse, replicate weights

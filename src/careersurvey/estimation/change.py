@@ -1,0 +1,227 @@
+"""Trends and change across waves: estimates by wave, and the change between waves with its standard error.
+
+Two ways in, one rule for the variance (the design's one engine, through R's ``svyby(covmat=TRUE)`` and
+``svycontrast``):
+
+- **Stacked waves** (:func:`trend`, :func:`change`): one design over a long file that holds every wave's rows
+  and a ``wave`` column. The estimates of all waves come from one ``by=wave`` pass with their full covariance,
+  so a PSU (institution) that appears in several waves keeps the covariance of its totals across them and a
+  stratum is one stratum over all waves; the change is the contrast ``later - earlier``. What the design must
+  say: PSU labels shared across waves for the same institution (overlapping samples); distinct labels for a
+  fresh sample (then the waves' estimates are independent but for shared strata); and for a panel, in which
+  the same person answers in several waves, the person must lie inside one PSU: ``psu="inst"`` (persons
+  nested in institutions; R ``ids = ~inst + pid``) or, when the sample has no clusters, ``psu="pid"`` (the
+  person is the PSU; R ``ids = ~pid``), never each row its own PSU. ``person=`` checks this.
+- **Paired change on the wide panel file** (:func:`paired_change`): one row per person, wave-suffixed
+  columns (``y_2024``, ``y_2026``); the mean of ``y_2026 - y_2024`` over those who answered both. It equals
+  the stacked change over the same persons with the same weight in both waves and the person inside a PSU.
+
+Both return one tidy row per variable (level) and pair of waves: ``variable, level, from, to,
+estimate_from, estimate_to, change, se, ci_low, ci_high, df, t, p_value`` (t on the design df), with the
+covariance of the changes in ``attrs["vcov"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from careersurvey.estimation.contrast import contrast, estimate_names
+from careersurvey.estimation.estimators import EstimateError
+
+__all__ = ["change", "paired_change", "trend"]
+
+STATISTICS = ("mean", "proportion", "total")
+CHANGE_COLUMNS = ("variable", "level", "from", "to", "estimate_from", "estimate_to", "change", "se", "ci_low",
+                  "ci_high", "df", "t", "p_value")
+
+
+def trend(design, variables: str | Sequence[str], over: str = "wave", statistic: str = "mean",
+          na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
+    """Estimates by wave from one stacked design: one tidy row per wave and variable (level), with columns
+    ``<over>, variable, level, estimate, se, ci_low, ci_high, df``; their covariance (all waves, as R's
+    ``svyby(covmat=TRUE)``) in ``attrs["vcov"]``. ``statistic``: "mean", "proportion" (the share of each level
+    of a categorical column, R's ``svymean`` of a factor) or "total"."""
+    by_wave = _by_wave(design, variables, over, statistic, na_rm, level)
+    waves, names = _wave_and_name(by_wave, variables)
+    variable, lvl = _split_names(names, _as_list(variables), design.data)
+    out = pd.DataFrame({over: waves, "variable": variable, "level": lvl})
+    for col in ("estimate", "se", "ci_low", "ci_high", "df"):
+        out[col] = by_wave[col].to_numpy()
+    out.attrs.update(vcov=by_wave.attrs["vcov"], design_df=by_wave.attrs.get("design_df"), level=level,
+                     statistic=statistic)
+    return out
+
+
+def change(design, variables: str | Sequence[str], over: str = "wave", statistic: str = "mean",
+           pairs: str | Sequence[tuple] = "consecutive", na_rm: bool = False, level: float = 0.95,
+           person: str | None = None) -> pd.DataFrame:
+    """The change of each estimate between waves, from one stacked design (R: ``svyby(~y, ~wave, design,
+    svymean, covmat=TRUE)`` then ``svycontrast``), as a tidy frame (see the module's doc).
+
+    ``pairs``: "consecutive" (each wave against the one before), "first" (each wave against the first), or a
+    list of ``(from, to)`` waves. ``person``: the column of panel ids; when given, every person's rows must lie
+    in one PSU, or the change's SE would ignore that the person answered twice (an error says what to set).
+    """
+    if person is not None:
+        check_person_in_psu(design, person)
+    by_wave = _by_wave(design, variables, over, statistic, na_rm, level)
+    waves, names = _wave_and_name(by_wave, variables)
+    labels = list(dict.fromkeys(waves))
+    wanted = _pairs(pairs, labels, over)
+    keys = estimate_names(by_wave)
+    theta = dict(zip(keys, by_wave["estimate"].to_numpy()))
+    stat_names = list(dict.fromkeys(names))
+    specs, rows = {}, []
+    for a, b in wanted:
+        for s in stat_names:
+            key_a, key_b = _key(a, s, by_wave), _key(b, s, by_wave)
+            specs[f"{s}:{a}->{b}"] = {key_b: 1.0, key_a: -1.0}
+            rows.append((s, a, b, theta[key_a], theta[key_b]))
+    result = contrast(by_wave, specs, level=level)
+    variable, lvl = _split_names([r[0] for r in rows], _as_list(variables), design.data)
+    return _tidy(result, variable, lvl, rows)
+
+
+def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: str = "_",
+                  level: float = 0.95) -> pd.DataFrame:
+    """Within-person change on the wide panel file: for each variable ``v`` the mean of ``v{sep}{to} -
+    v{sep}{from}`` over the persons who answered both (``waves = (from, to)``, e.g. ``("2024", "2026")``), with
+    its SE over the design of the wide file (R: ``svymean(~I(y_2026 - y_2024), design, na.rm = TRUE)``).
+    A person missing either answer leaves the estimate as a domain (the design keeps every PSU)."""
+    if len(waves) != 2:
+        raise EstimateError(f"paired_change: waves={list(waves)!r}; give two waves, (from, to), e.g. "
+                            "('2024', '2026')")
+    a, b = (str(w) for w in waves)
+    frames = []
+    for v in _as_list(variables):
+        cols = [f"{v}{sep}{a}", f"{v}{sep}{b}"]
+        missing = [c for c in cols if c not in design.data.columns]
+        if missing:
+            raise EstimateError(f"paired_change: the wide file has no column {', '.join(map(repr, missing))} for "
+                                f"{v!r} in waves {a} and {b}; wide panel files name a wave's answer "
+                                f"<item>{sep}<wave> (give sep= if yours differ)")
+        both = design.data[cols].notna().all(axis=1).to_numpy()
+        if not (both & (design.w > 0)).any():
+            raise EstimateError(f"paired_change: nobody with a positive weight answered {cols[0]!r} and "
+                                f"{cols[1]!r}: there is no pair to compare")
+        means = design.subset(both).mean(cols)
+        res = contrast(means, {f"{v}:{a}->{b}": {cols[1]: 1.0, cols[0]: -1.0}}, level=level)
+        est = means["estimate"].to_numpy()
+        frames.append((res, (v, a, b, est[0], est[1])))
+    result = pd.concat([f[0] for f in frames])
+    result.attrs["vcov"] = np.diag(result["se"].to_numpy() ** 2)  # variables apart: no joint covariance kept
+    rows = [f[1] for f in frames]
+    return _tidy(result, [r[0] for r in rows], [None] * len(rows), rows)
+
+
+def check_person_in_psu(design, person: str) -> None:
+    """A person's rows in the stacked file must share one first-stage unit, or their covariance is lost."""
+    if person not in design.data.columns:
+        raise EstimateError(f"person={person!r} is not a column of the design's data; name the panel id column")
+    if design.replicates is not None:
+        return  # replicate weights carry the clustering in their columns
+    unit = pd.Series(design.stages[0].unit, index=design.data.index)
+    ids = design.data[person]
+    spread = unit.groupby(ids.to_numpy(), sort=False).nunique()
+    bad = spread[spread > 1]
+    if len(bad):
+        shown = ", ".join(map(str, bad.index[:5]))
+        raise EstimateError(
+            f"the design puts the rows of {len(bad)} panel member(s) ({shown}) in different PSUs, so the change's "
+            f"SE would treat their answers in different waves as independent. Make the person lie inside one PSU: "
+            f"psu='<institution column>' when persons are nested in institutions, or psu={person!r} when the "
+            "sample has no clusters")
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+def _as_list(variables) -> list[str]:
+    return [variables] if isinstance(variables, str) else list(variables)
+
+
+def _by_wave(design, variables, over, statistic, na_rm, level) -> pd.DataFrame:
+    if statistic not in STATISTICS:
+        raise EstimateError(f"statistic={statistic!r}: use one of {', '.join(STATISTICS)}")
+    if over not in design.data.columns:
+        raise EstimateError(f"over={over!r} is not a column of the design's data; stack the waves in one long "
+                            "file with a column naming each row's wave (e.g. cs.load_responses(store, waves=[...]))")
+    if statistic == "proportion":
+        _refuse_not_categorical(design, _as_list(variables))
+    fn = design.total if statistic == "total" else design.mean
+    result = fn(variables, na_rm=na_rm, by=over, level=level, covmat=True)
+    n_waves = len(result.index.get_level_values(0).unique())
+    if n_waves < 2:
+        raise EstimateError(f"change needs at least two waves in {over!r} with positive weight; found "
+                            f"{n_waves}")
+    return result
+
+
+def _refuse_not_categorical(design, variables: list[str]) -> None:
+    for v in variables:
+        col = design.data[v] if v in design.data.columns else None
+        if col is not None and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            raise EstimateError(f"statistic='proportion' needs a categorical column, and {v!r} is numeric: make it "
+                                f"categorical (df[{v!r}].astype('category')) for the share of each value, or use "
+                                "statistic='mean' for the mean of a 0/1 indicator")
+
+
+def _wave_and_name(result: pd.DataFrame, variables) -> tuple[list, list[str]]:
+    """Each row's wave (as text) and estimate name (the variable, or R's variable+level)."""
+    if isinstance(result.index, pd.MultiIndex):
+        return ([str(w) for w in result.index.get_level_values(0)],
+                [str(n) for n in result.index.get_level_values(-1)])
+    return [str(w) for w in result.index], [_as_list(variables)[0]] * len(result)
+
+
+def _key(wave: str, name: str, result: pd.DataFrame) -> str:
+    return f"{wave}:{name}" if isinstance(result.index, pd.MultiIndex) else wave
+
+
+def _split_names(names: list[str], variables: list[str], data: pd.DataFrame) -> tuple[list[str], list]:
+    """R's ``intentleave`` into (intent, leave); a numeric variable has no level."""
+    var, lvl = [], []
+    for n in names:
+        match = next((v for v in sorted(variables, key=len, reverse=True) if n.startswith(v)), n)
+        var.append(match)
+        rest = n[len(match):]
+        lvl.append(rest if rest else None)
+    return var, lvl
+
+
+def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
+    if pairs == "consecutive":
+        return list(zip(labels[:-1], labels[1:]))
+    if pairs == "first":
+        return [(labels[0], b) for b in labels[1:]]
+    if isinstance(pairs, str):
+        raise EstimateError(f"pairs={pairs!r}: use 'consecutive', 'first' or a list of (from, to) waves")
+    out = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise EstimateError(f"pairs: {pair!r} is not a (from, to) pair of waves")
+        a, b = str(pair[0]), str(pair[1])
+        unknown = [w for w in (a, b) if w not in labels]
+        if unknown:
+            raise EstimateError(f"pairs: wave {unknown[0]!r} has no rows with positive weight in {over!r}; the "
+                                f"waves are {', '.join(labels)}")
+        out.append((a, b))
+    return out
+
+
+def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple]) -> pd.DataFrame:
+    est = result["estimate"].to_numpy()
+    se = result["se"].to_numpy()
+    df = result["df"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = est / se
+    p = 2 * np.where(np.isinf(df), stats.norm.sf(np.abs(t)), stats.t.sf(np.abs(t), np.where(np.isinf(df), 1, df)))
+    out = pd.DataFrame({
+        "variable": variable, "level": lvl, "from": [r[1] for r in rows], "to": [r[2] for r in rows],
+        "estimate_from": [r[3] for r in rows], "estimate_to": [r[4] for r in rows], "change": est, "se": se,
+        "ci_low": result["ci_low"].to_numpy(), "ci_high": result["ci_high"].to_numpy(), "df": df, "t": t,
+        "p_value": p}, columns=list(CHANGE_COLUMNS))
+    out.attrs.update(vcov=result.attrs.get("vcov"), level=result.attrs.get("level"))
+    return out

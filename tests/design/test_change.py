@@ -1,0 +1,202 @@
+"""Trends and change across waves (careersurvey.estimation.change) against R survey 4.1.1
+(tests/fixtures/r-survey-waves: make_data.R -> data/, make_spec.py -> spec.json -> run_cases.R -> cases.json;
+each case's note says what it checks), plus the identity R also shows (paired change on the wide file equals the
+stacked change with the person inside a PSU), the panel check and the errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from rcases import load_cases, load_data
+
+import careersurvey as cs
+from careersurvey.estimation.change import change, paired_change, trend
+
+FOLDER = "r-survey-waves"
+CASES = {c["id"]: c for c in load_cases(FOLDER)}
+TOL = 1e-6
+
+
+def close(got, want, rtol: float = TOL) -> None:
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float).reshape(-1), rtol=rtol,
+                               atol=1e-12)
+
+
+def read(case: dict) -> pd.DataFrame:
+    df = load_data(FOLDER, case["data"])
+    for col in ("wave", "pid", "inst", "inst_fresh", "respondent_id"):
+        if col in df:
+            df[col] = df[col].astype(str)
+    for v in case.get("factors", []):
+        df[v] = pd.Categorical(df[v], categories=case["levels"][v])
+    return df
+
+
+def design(case: dict, df: pd.DataFrame | None = None) -> cs.SurveyDesign:
+    """The case's design as R's svydesign(ids, strata, fpc, weights) said it (ids = ~1: no clusters)."""
+    df = read(case) if df is None else df
+    spec = case["design"]
+    ids = spec["ids"]
+    d = cs.SurveyDesign(df, weights=spec["weights"][0], strata=(spec.get("strata") or [None])[0],
+                        psu=None if ids == ["1"] else ids[0] if len(ids) == 1 else ids,
+                        fpc=(spec.get("fpc") or [None])[0])
+    if "subset" in case:
+        d = d.subset(df[case["subset"]["column"]].to_numpy() == case["subset"]["equals"])
+    return d
+
+
+def _stacked() -> list:
+    return [pytest.param(c, id=k) for k, c in CASES.items() if c["type"] == "stacked"]
+
+
+def _paired() -> list:
+    return [pytest.param(c, id=k) for k, c in CASES.items() if c["type"] == "paired"]
+
+
+def _statistic(case: dict) -> str:
+    return {"total": "total"}.get(case["fun"], "proportion" if case.get("factors") else "mean")
+
+
+@pytest.mark.parametrize("case", _stacked())
+def test_change_between_waves_matches_r_svyby_covmat_svycontrast(case: dict) -> None:
+    exp = case["expected"]["change"]
+    res = change(design(case), case["variables"], statistic=_statistic(case), pairs=case["pairs"],
+                 na_rm=bool(case.get("na_rm")))
+    assert list(res.columns) == ["variable", "level", "from", "to", "estimate_from", "estimate_to", "change", "se",
+                                 "ci_low", "ci_high", "df", "t", "p_value"]
+    assert [(r["from"], r["to"]) for r in exp["rows"]] == list(zip(res["from"], res["to"]))
+    want_names = [r["variable"] for r in exp["rows"]]
+    got_names = [v + (lv or "") if lv else v for v, lv in zip(res["variable"], res["level"])]
+    assert got_names == want_names
+    close(res["change"], exp["estimate"])
+    close(res["se"], exp["se"])
+    close(res["ci_low"], exp["ci_low"])
+    close(res["ci_high"], exp["ci_high"])
+    close(res["p_value"], exp["p_value"])
+    close(res.attrs["vcov"].reshape(-1), exp["vcov"])
+    assert (res["df"] == case["expected"]["df"]).all()
+    close(res["estimate_to"] - res["estimate_from"], exp["estimate"])
+
+
+@pytest.mark.parametrize("case", _stacked())
+def test_trend_by_wave_matches_r_svyby(case: dict) -> None:
+    exp = case["expected"]
+    res = trend(design(case), case["variables"], statistic=_statistic(case), na_rm=bool(case.get("na_rm")))
+    # R orders svyby's coefficients statistic-major (2022:intentstay, 2024:intentstay, ...); ours wave-major
+    key = [f"{w}:{v}{lv or ''}" if ":" in exp["names"][0] else w
+           for w, v, lv in zip(res["wave"], res["variable"], res["level"])]
+    order = [key.index(n) for n in exp["names"]]
+    close(res["estimate"].to_numpy()[order], exp["estimate"])
+    close(res["se"].to_numpy()[order], exp["se"])
+    close(res.attrs["vcov"][np.ix_(order, order)].T.reshape(-1), exp["vcov"])
+
+
+def test_overlapping_institutions_carry_covariance_a_fresh_sample_does_not() -> None:
+    over, fresh = CASES["overlap-mean"], CASES["fresh-mean"]
+    a = change(design(over), "y", pairs="first")
+    b = change(design(fresh), "y", pairs="first")
+    close(a["change"], b["change"], rtol=1e-12)  # same answers, only the PSU labels differ
+    # the institutions' lasting effects make the waves covary: the change is far more precise than apart
+    assert (a["se"] < 0.5 * b["se"]).all()
+    est = trend(design(fresh), "y")
+    v = est.attrs["vcov"]
+    assert np.abs(v[0, 1]) < 0.01 * np.sqrt(v[0, 0] * v[1, 1])
+
+
+@pytest.mark.parametrize("case", _paired())
+def test_paired_change_on_the_wide_file_matches_r(case: dict) -> None:
+    res = paired_change(design(case), case["variables"], waves=case["waves"])
+    for i, v in enumerate(case["variables"]):
+        exp = case["expected"][v]
+        row = res.iloc[i]
+        assert (row["variable"], row["from"], row["to"]) == (v, "2024", "2026")
+        close(row["change"], exp["estimate"])
+        close(row["se"], exp["se"])
+        close(row["p_value"], exp["p_value"])
+        close([row["ci_low"], row["ci_high"]], [exp["ci_low"], exp["ci_high"]])
+        assert row["df"] == exp["df"]
+
+
+@pytest.mark.parametrize("wide_id, long_id", [("paired-mean", "panel-complete-mean"),
+                                              ("paired-element-mean", "panel-element-complete-mean")])
+def test_paired_change_equals_the_stacked_change_with_the_person_in_a_psu(wide_id: str, long_id: str) -> None:
+    wide = paired_change(design(CASES[wide_id]), "y", waves=("2024", "2026"))
+    long_case = CASES[long_id]
+    stacked = change(design(long_case), "y", person="pid")
+    for col in ("change", "se", "ci_low", "ci_high", "df", "p_value", "estimate_from", "estimate_to"):
+        close(wide[col], stacked[col], rtol=1e-12)
+    # and R says so too
+    close(wide["se"], long_case["expected"]["change"]["se"])
+
+
+def test_a_panel_stacked_with_each_row_its_own_psu_is_refused() -> None:
+    case = CASES["panel-element-mean"]
+    df = read(case)
+    rows_apart = cs.SurveyDesign(df, weights="w_cross", strata="stratum")
+    with pytest.raises(cs.EstimateError, match=r"panel member\(s\) \(P001, P002.*psu='pid'"):
+        change(rows_apart, "y", person="pid")
+    change(design(case), "y", person="pid")  # ids = ~pid: accepted
+    change(design(CASES["panel-mean"]), "y", person="pid")  # persons nested in institutions: accepted
+
+
+def test_missing_codes_are_refused_and_masked_ones_match_r_na_rm() -> None:
+    case = CASES["overlap-mean-narm"]
+    df = read(case)
+    coded = df.assign(y_na=df["y_na"].fillna(-8))
+    d = cs.SurveyDesign(coded, weights="w", strata="stratum", psu="inst", missing_codes=(-6, -7, -8, -9))
+    with pytest.raises(cs.MissingCodeError, match="y_na"):
+        change(d, "y_na")
+    masked = coded.assign(y_na=coded["y_na"].mask(coded["y_na"].isin([-6, -7, -8, -9])))
+    d2 = cs.SurveyDesign(masked, weights="w", strata="stratum", psu="inst", missing_codes=(-6, -7, -8, -9))
+    res = change(d2, "y_na", pairs=case["pairs"], na_rm=True)
+    close(res["se"], case["expected"]["change"]["se"])
+
+
+def test_text_column_gives_proportions_as_a_factor_would() -> None:
+    case = CASES["fresh-proportion"]
+    df = read(case)
+    as_text = df.assign(intent=df["intent"].astype(str))
+    d = cs.SurveyDesign(as_text, weights="w", strata="stratum", psu="inst_fresh")
+    res = change(d, "intent", statistic="proportion", pairs=case["pairs"])
+    want = change(design(case), "intent", statistic="proportion", pairs=case["pairs"])
+    key = ["variable", "level", "from", "to"]
+    got = res.set_index(key).sort_index()
+    exp = want.set_index(key).sort_index()
+    close(got["se"], exp["se"], rtol=1e-12)
+    assert sorted(res["level"].unique()) == ["leave", "stay", "unsure"]
+
+
+def test_waves_as_numbers_and_pair_choices() -> None:
+    case = CASES["overlap-mean"]
+    df = read(case)
+    d = cs.SurveyDesign(df.assign(wave=df["wave"].astype(int)), weights="w", strata="stratum", psu="inst")
+    consecutive = change(d, "y")
+    assert list(zip(consecutive["from"], consecutive["to"])) == [("2022", "2024"), ("2024", "2026")]
+    first = change(d, "y", pairs="first")
+    assert list(zip(first["from"], first["to"])) == [("2022", "2024"), ("2022", "2026")]
+    close(first["se"], np.asarray(case["expected"]["change"]["se"])[[0, 2]])
+
+
+def test_errors_name_what_is_wrong_and_what_to_do() -> None:
+    case = CASES["overlap-mean"]
+    df = read(case)
+    d = design(case, df)
+    with pytest.raises(cs.EstimateError, match=r"over='round' is not a column.*long file"):
+        change(d, "y", over="round")
+    with pytest.raises(cs.EstimateError, match=r"wave '2030' has no rows.*2022, 2024, 2026"):
+        change(d, "y", pairs=[("2022", "2030")])
+    with pytest.raises(cs.EstimateError, match=r"at least two waves.*found 1"):
+        change(d.subset(df["wave"].to_numpy() == "2024"), "y")
+    with pytest.raises(cs.EstimateError, match=r"'y' is numeric.*astype\('category'\)"):
+        change(d, "y", statistic="proportion")
+    with pytest.raises(cs.EstimateError, match=r"statistic='median'"):
+        change(d, "y", statistic="median")
+    with pytest.raises(cs.EstimateError, match=r"pairs='all'"):
+        change(d, "y", pairs="all")
+    wide = design(CASES["paired-mean"])
+    with pytest.raises(cs.EstimateError, match=r"no column 'y_2025'.*<item>_<wave>"):
+        paired_change(wide, "y", waves=("2024", "2025"))
+    with pytest.raises(cs.EstimateError, match=r"give two waves"):
+        paired_change(wide, "y", waves=("2024",))
