@@ -58,6 +58,10 @@ def test_demo_writes_forms_store_tables_and_report(demo) -> None:
     assert demo.quarantined == 4 and demo.accepted == demo.respondents - 3  # 3 + 1 duplicate row
     assert (out / "store.duckdb").exists() and (out / "sample_design.csv").exists()
     assert len(list((out / "forms").glob("*.xlsx"))) == 3
+    # the paper form and the HTML codebook beside the workbooks, both of the demo's questionnaire
+    paper, codebook = (out / "forms" / f"stem-careers-1.1.0-{kind}.html" for kind in ("paper", "codebook"))
+    assert "<html" in paper.read_text(encoding="utf-8") and "<html" in codebook.read_text(encoding="utf-8")
+    assert {paper, codebook} <= set(demo.forms)
     assert (out / "fieldwork" / "entry_stem-careers.xlsx").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     for section in ("overview", "import", "weighting", "reliability", "rq1", "rq2", "rq3", "rq4", "rq5"):

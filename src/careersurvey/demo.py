@@ -1,6 +1,6 @@
 """``careersurvey demo``: the main job end to end on synthetic data, in under a minute.
 
-Export the forms of stem-careers -> simulate the fieldwork and fill the entry template (plus an online
+Export the forms of stem-careers (XLSForm, entry template, codebook as .xlsx and .html, paper form) -> simulate the fieldwork and fill the entry template (plus an online
 export) -> import both through the real validation into a response store -> rake to the published targets
 -> run the RQ1-RQ5 analyses -> write the HTML report -> write a public-use file, 3-anonymous on the declared key
 variables, with its disclosure report (``release/``). Every step is a public function; this module only
@@ -84,6 +84,8 @@ def run_demo(
         cs.export_xlsform(q, out / "forms" / f"{q.id}-{q.version}-xlsform.xlsx"),
         cs.export_template(q, out / "forms" / f"{q.id}-{q.version}-entry.xlsx"),
         cs.export_codebook(q, out / "forms" / f"{q.id}-{q.version}-codebook.xlsx"),
+        cs.export_codebook(q, out / "forms" / f"{q.id}-{q.version}-codebook.html"),
+        cs.export_paper(q, out / "forms" / f"{q.id}-{q.version}-paper.html"),
     )
     say("Simulating fieldwork")
     sim = simulate_survey(q, forms[1], out / "fieldwork", seed=seed, n_institutions=n_institutions)

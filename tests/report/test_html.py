@@ -53,9 +53,9 @@ def test_tables_workbook_has_one_sheet_per_table_and_no_formulas(tmp_path: Path)
     t2 = Table("a/b:c", "Second", pd.DataFrame({"y": [1.5, 2.5]}))
     path = write_tables([t1, t2], tmp_path / "t.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["a_b_c", "a_b_c_2"]
+    assert wb.sheetnames == ["Contents", "a_b_c", "a_b_c_2"]
     assert wb["a_b_c"]["A1"].value == "First"
-    assert wb["a_b_c"]["B4"].value == "=1+1" and wb["a_b_c"]["B4"].data_type == "s"
+    assert wb["a_b_c"]["A5"].value == "=1+1" and wb["a_b_c"]["A5"].data_type == "s"
     paths = _result().write(tmp_path / "out")
     assert sorted(p.name for p in paths) == ["RQ2.xlsx", "RQ2_bars.png"]
 
@@ -91,6 +91,6 @@ def test_text_columns_are_left_aligned_and_p_values_readable() -> None:
     t = Table("m", "Model", pd.DataFrame({"estimate": [0.5, -0.2], "note": ["a", "b"], "p_value": [0.0001, 0.2]},
                                          index=["x", "y"]))
     html = t.html()
-    assert "td:nth-child(3) { text-align: left; }" in html  # column 2 of the frame, after the index cell
-    assert "<td>&lt;0.001</td>" in html and "<td>0.200</td>" in html
+    assert '<td class="text">a</td>' in html and '<td class="num">-0.200</td>' in html
+    assert '<td class="num">&lt;0.001</td>' in html and '<td class="num">0.200</td>' in html
     assert html.count('id="t-m-') == 1

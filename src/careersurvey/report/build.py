@@ -413,5 +413,5 @@ def build_report(
                        warnings=[f"{k} failed: {m}" for k, m in errors.items()])
     page = write_html(out / "report.html", html)
     tables = [t for s in sections for t in s.tables]
-    xlsx = write_tables(tables, out / "report_tables.xlsx")
+    xlsx = write_tables(tables, out / "report_tables.xlsx", sections=[s.title for s in sections for _ in s.tables])
     return ReportFiles(html=page, tables=xlsx, results=results, errors=errors)

@@ -56,6 +56,9 @@ def render_html(
 ) -> str:
     """The report page as a string (every text escaped; tables are rendered by ``Table.html``)."""
     from careersurvey import __version__
+    from careersurvey.report.i18n import check_lang, text
+
+    check_lang(lang)
 
     secs = [
         {"id": s.id, "nav": s.nav or s.title, "title": s.title, "question": s.question,
@@ -66,7 +69,7 @@ def render_html(
     ]
     return _ENV.get_template("report.html.j2").render(
         title=title, subtitle=subtitle, questionnaire=questionnaire, sections=secs, warnings=list(warnings),
-        lang=lang, version=__version__,
+        lang=lang, version=__version__, t=lambda key, **values: text(key, lang, **values),
         generated=generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
