@@ -104,6 +104,7 @@ _EXPORTS: dict[str, str] = {
     "trend": "careersurvey.estimation.change",
     "change": "careersurvey.estimation.change",
     "paired_change": "careersurvey.estimation.change",
+    "longitudinal_weights": "careersurvey.estimation.weighting.longitudinal",
     "load_targets": "careersurvey.targets",
     "Targets": "careersurvey.targets",
     "WeightingError": "careersurvey.estimation.weighting",

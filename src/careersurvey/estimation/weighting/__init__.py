@@ -6,7 +6,7 @@ Each step is a method of :class:`careersurvey.SurveyDesign` (``d.rake(...)``, ``
 that returns a new design recording the step, so later variances account for it (see :mod:`.ops`).
 Modules: :mod:`.margins` (targets matched to data), :mod:`.calibrate` (g-weight solver), :mod:`.rake`
 (IPF, post-stratification), :mod:`.trim`, :mod:`.nonresponse`, :mod:`.replicate`, :mod:`.estimated`
-(targets with standard errors), :mod:`.diagnostics`.
+(targets with standard errors), :mod:`.diagnostics`, :mod:`.longitudinal` (panel weights from these steps).
 """
 
 from __future__ import annotations
