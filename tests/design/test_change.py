@@ -44,6 +44,8 @@ def design(case: dict, df: pd.DataFrame | None = None) -> cs.SurveyDesign:
                         fpc=(spec.get("fpc") or [None])[0])
     if "subset" in case:
         d = d.subset(df[case["subset"]["column"]].to_numpy() == case["subset"]["equals"])
+    if "replicate" in case:
+        d = d.replicate(case["replicate"])
     return d
 
 
@@ -62,14 +64,17 @@ def _statistic(case: dict) -> str:
 @pytest.mark.parametrize("case", _stacked())
 def test_change_between_waves_matches_r_svyby_covmat_svycontrast(case: dict) -> None:
     exp = case["expected"]["change"]
+    by = case.get("by", [])
     res = change(design(case), case["variables"], statistic=_statistic(case), pairs=case["pairs"],
-                 na_rm=bool(case.get("na_rm")))
-    assert list(res.columns) == ["variable", "level", "from", "to", "estimate_from", "estimate_to", "change", "se",
+                 na_rm=bool(case.get("na_rm")), by=by or None)
+    assert list(res.columns) == [*by, "variable", "level", "from", "to", "estimate_from", "estimate_to", "change", "se",
                                  "ci_low", "ci_high", "df", "t", "p_value"]
     assert [(r["from"], r["to"]) for r in exp["rows"]] == list(zip(res["from"], res["to"]))
     want_names = [r["variable"] for r in exp["rows"]]
     got_names = [v + (lv or "") if lv else v for v, lv in zip(res["variable"], res["level"])]
     assert got_names == want_names
+    if by:
+        assert list(res[by[0]]) == [r["group"] for r in exp["rows"]]
     close(res["change"], exp["estimate"])
     close(res["se"], exp["se"])
     close(res["ci_low"], exp["ci_low"])
@@ -83,10 +88,14 @@ def test_change_between_waves_matches_r_svyby_covmat_svycontrast(case: dict) -> 
 @pytest.mark.parametrize("case", _stacked())
 def test_trend_by_wave_matches_r_svyby(case: dict) -> None:
     exp = case["expected"]
-    res = trend(design(case), case["variables"], statistic=_statistic(case), na_rm=bool(case.get("na_rm")))
-    # R orders svyby's coefficients statistic-major (2022:intentstay, 2024:intentstay, ...); ours wave-major
+    by = case.get("by", [])
+    res = trend(design(case), case["variables"], statistic=_statistic(case), na_rm=bool(case.get("na_rm")),
+                by=by or None)
+    # R orders svyby's coefficients statistic-major (2022:intentstay, 2024:intentstay, ...); ours wave-major;
+    # R names a domain of wave and sector 2022.univ
+    domain = res["wave"] + (("." + res[by[0]]) if by else "")
     key = [f"{w}:{v}{lv or ''}" if ":" in exp["names"][0] else w
-           for w, v, lv in zip(res["wave"], res["variable"], res["level"])]
+           for w, v, lv in zip(domain, res["variable"], res["level"])]
     order = [key.index(n) for n in exp["names"]]
     close(res["estimate"].to_numpy()[order], exp["estimate"])
     close(res["se"].to_numpy()[order], exp["se"])
@@ -193,6 +202,10 @@ def test_errors_name_what_is_wrong_and_what_to_do() -> None:
         change(d, "y", statistic="proportion")
     with pytest.raises(cs.EstimateError, match=r"statistic='median'"):
         change(d, "y", statistic="median")
+    with pytest.raises(cs.EstimateError, match=r"by='region' is not a column"):
+        change(d, "y", by="region")
+    with pytest.raises(cs.EstimateError, match=r"by='wave' is not a column .*or is the wave column"):
+        change(d, "y", by="wave")
     with pytest.raises(cs.EstimateError, match=r"pairs='all'"):
         change(d, "y", pairs="all")
     wide = design(CASES["paired-mean"])
@@ -200,3 +213,17 @@ def test_errors_name_what_is_wrong_and_what_to_do() -> None:
         paired_change(wide, "y", waves=("2024", "2025"))
     with pytest.raises(cs.EstimateError, match=r"give two waves"):
         paired_change(wide, "y", waves=("2024",))
+
+
+def test_a_domain_missing_from_a_wave_has_no_change_for_that_pair() -> None:
+    case = CASES["overlap-by-sector-mean"]
+    df = read(case)
+    gone = (df["wave"] == "2026") & (df["sector"] == "public")
+    d = design(case).subset(~gone.to_numpy())
+    res = change(d, "y", by="sector", pairs="first")
+    assert list(zip(res["sector"], res["from"], res["to"])) == [
+        ("industry", "2022", "2024"), ("public", "2022", "2024"), ("univ", "2022", "2024"),
+        ("industry", "2022", "2026"), ("univ", "2022", "2026")]
+    full = change(design(case), "y", by="sector", pairs="first")
+    # a domain's change is the same estimate whatever the other domains hold
+    close(res["change"], full["change"].to_numpy()[[0, 1, 2, 3, 5]], rtol=1e-12)

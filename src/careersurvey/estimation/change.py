@@ -18,7 +18,9 @@ Two ways in, one rule for the variance (the design's one engine, through R's ``s
 
 Both return one tidy row per variable (level) and pair of waves: ``variable, level, from, to,
 estimate_from, estimate_to, change, se, ci_low, ci_high, df, t, p_value`` (t on the design df), with the
-covariance of the changes in ``attrs["vcov"]``.
+covariance of the changes in ``attrs["vcov"]``. ``by=`` compares waves within domains (``svyby(~y, ~wave +
+sector)``), a column per by variable first. Replicate designs work the same way (their by-wave covariance
+comes from the replicates, as R's ``svyby(covmat=TRUE)`` on an ``svyrep.design``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from careersurvey.estimation.contrast import contrast, estimate_names
+from careersurvey.estimation.contrast import contrast
 from careersurvey.estimation.estimators import EstimateError
 
 __all__ = ["change", "paired_change", "trend"]
@@ -40,15 +42,17 @@ CHANGE_COLUMNS = ("variable", "level", "from", "to", "estimate_from", "estimate_
 
 
 def trend(design, variables: str | Sequence[str], over: str = "wave", statistic: str = "mean",
-          na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
-    """Estimates by wave from one stacked design: one tidy row per wave and variable (level), with columns
-    ``<over>, variable, level, estimate, se, ci_low, ci_high, df``; their covariance (all waves, as R's
-    ``svyby(covmat=TRUE)``) in ``attrs["vcov"]``. ``statistic``: "mean", "proportion" (the share of each level
-    of a categorical column, R's ``svymean`` of a factor) or "total"."""
-    by_wave = _by_wave(design, variables, over, statistic, na_rm, level)
-    waves, names = _wave_and_name(by_wave, variables)
-    variable, lvl = _split_names(names, _as_list(variables), design.data)
-    out = pd.DataFrame({over: waves, "variable": variable, "level": lvl})
+          by: str | Sequence[str] | None = None, na_rm: bool = False, level: float = 0.95) -> pd.DataFrame:
+    """Estimates by wave from one stacked design: one tidy row per wave (and level of ``by``) and variable
+    (level), with columns ``<over>, <by...>, variable, level, estimate, se, ci_low, ci_high, df``; their
+    covariance (all waves, as R's ``svyby(covmat=TRUE)``) in ``attrs["vcov"]``. ``statistic``: "mean",
+    "proportion" (the share of each level of a categorical column, R's ``svymean`` of a factor) or "total"."""
+    by_cols = _as_list(by) if by is not None else []
+    by_wave = _by_wave(design, variables, over, by_cols, statistic, na_rm, level)
+    waves, groups, names = _parts(by_wave, variables, len(by_cols))
+    variable, lvl = _split_names(names, _as_list(variables))
+    out = pd.DataFrame({over: waves, **{b: [g[i] for g in groups] for i, b in enumerate(by_cols)},
+                        "variable": variable, "level": lvl})
     for col in ("estimate", "se", "ci_low", "ci_high", "df"):
         out[col] = by_wave[col].to_numpy()
     out.attrs.update(vcov=by_wave.attrs["vcov"], design_df=by_wave.attrs.get("design_df"), level=level,
@@ -57,33 +61,39 @@ def trend(design, variables: str | Sequence[str], over: str = "wave", statistic:
 
 
 def change(design, variables: str | Sequence[str], over: str = "wave", statistic: str = "mean",
-           pairs: str | Sequence[tuple] = "consecutive", na_rm: bool = False, level: float = 0.95,
-           person: str | None = None) -> pd.DataFrame:
+           pairs: str | Sequence[tuple] = "consecutive", by: str | Sequence[str] | None = None,
+           na_rm: bool = False, level: float = 0.95, person: str | None = None) -> pd.DataFrame:
     """The change of each estimate between waves, from one stacked design (R: ``svyby(~y, ~wave, design,
-    svymean, covmat=TRUE)`` then ``svycontrast``), as a tidy frame (see the module's doc).
+    svymean, covmat=TRUE)`` then ``svycontrast``), as a tidy frame (see the module's doc); with ``by``, within
+    each of its domains (R: ``svyby(~y, ~wave + sector, ...)``), a column per by variable first.
 
     ``pairs``: "consecutive" (each wave against the one before), "first" (each wave against the first), or a
-    list of ``(from, to)`` waves. ``person``: the column of panel ids; when given, every person's rows must lie
-    in one PSU, or the change's SE would ignore that the person answered twice (an error says what to set).
+    list of ``(from, to)`` waves; a domain without rows in one of a pair's waves has no row for that pair.
+    ``person``: the column of panel ids; when given, every person's rows must lie in one PSU, or the change's
+    SE would ignore that the person answered twice (an error says what to set).
     """
     if person is not None:
         check_person_in_psu(design, person)
-    by_wave = _by_wave(design, variables, over, statistic, na_rm, level)
-    waves, names = _wave_and_name(by_wave, variables)
-    labels = list(dict.fromkeys(waves))
-    wanted = _pairs(pairs, labels, over)
-    keys = estimate_names(by_wave)
-    theta = dict(zip(keys, by_wave["estimate"].to_numpy()))
-    stat_names = list(dict.fromkeys(names))
+    by_cols = _as_list(by) if by is not None else []
+    by_wave = _by_wave(design, variables, over, by_cols, statistic, na_rm, level)
+    waves, groups, names = _parts(by_wave, variables, len(by_cols))
+    wanted = _pairs(pairs, list(dict.fromkeys(waves)), over)
+    position = {(w, g, n): i for i, (w, g, n) in enumerate(zip(waves, groups, names))}
+    theta = by_wave["estimate"].to_numpy()
     specs, rows = {}, []
     for a, b in wanted:
-        for s in stat_names:
-            key_a, key_b = _key(a, s, by_wave), _key(b, s, by_wave)
-            specs[f"{s}:{a}->{b}"] = {key_b: 1.0, key_a: -1.0}
-            rows.append((s, a, b, theta[key_a], theta[key_b]))
+        for g in dict.fromkeys(groups):
+            for n in dict.fromkeys(names):
+                i, j = position.get((a, g, n)), position.get((b, g, n))
+                if i is None or j is None:
+                    continue
+                weights = np.zeros(len(theta))
+                weights[j], weights[i] = 1.0, -1.0
+                specs[":".join([*map(str, g), n, f"{a}->{b}"])] = weights
+                rows.append((n, a, b, theta[i], theta[j], g))
     result = contrast(by_wave, specs, level=level)
-    variable, lvl = _split_names([r[0] for r in rows], _as_list(variables), design.data)
-    return _tidy(result, variable, lvl, rows)
+    variable, lvl = _split_names([r[0] for r in rows], _as_list(variables))
+    return _tidy(result, variable, lvl, rows, by_cols)
 
 
 def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: str = "_",
@@ -115,7 +125,7 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
     result = pd.concat([f[0] for f in frames])
     result.attrs["vcov"] = np.diag(result["se"].to_numpy() ** 2)  # variables apart: no joint covariance kept
     rows = [f[1] for f in frames]
-    return _tidy(result, [r[0] for r in rows], [None] * len(rows), rows)
+    return _tidy(result, [r[0] for r in rows], [None] * len(rows), rows, [])
 
 
 def check_person_in_psu(design, person: str) -> None:
@@ -142,7 +152,7 @@ def _as_list(variables) -> list[str]:
     return [variables] if isinstance(variables, str) else list(variables)
 
 
-def _by_wave(design, variables, over, statistic, na_rm, level) -> pd.DataFrame:
+def _by_wave(design, variables, over, by_cols, statistic, na_rm, level) -> pd.DataFrame:
     if statistic not in STATISTICS:
         raise EstimateError(f"statistic={statistic!r}: use one of {', '.join(STATISTICS)}")
     if over not in design.data.columns:
@@ -150,8 +160,12 @@ def _by_wave(design, variables, over, statistic, na_rm, level) -> pd.DataFrame:
                             "file with a column naming each row's wave (e.g. cs.load_responses(store, waves=[...]))")
     if statistic == "proportion":
         _refuse_not_categorical(design, _as_list(variables))
+    unknown = [b for b in by_cols if b not in design.data.columns or b == over]
+    if unknown:
+        raise EstimateError(f"by={unknown[0]!r} is not a column of the design's data (or is the wave column "
+                            f"{over!r} itself); name the domains to compare waves within, e.g. by='sector'")
     fn = design.total if statistic == "total" else design.mean
-    result = fn(variables, na_rm=na_rm, by=over, level=level, covmat=True)
+    result = fn(variables, na_rm=na_rm, by=[over, *by_cols], level=level, covmat=True)
     n_waves = len(result.index.get_level_values(0).unique())
     if n_waves < 2:
         raise EstimateError(f"change needs at least two waves in {over!r} with positive weight; found "
@@ -168,19 +182,16 @@ def _refuse_not_categorical(design, variables: list[str]) -> None:
                                 "statistic='mean' for the mean of a 0/1 indicator")
 
 
-def _wave_and_name(result: pd.DataFrame, variables) -> tuple[list, list[str]]:
-    """Each row's wave (as text) and estimate name (the variable, or R's variable+level)."""
-    if isinstance(result.index, pd.MultiIndex):
-        return ([str(w) for w in result.index.get_level_values(0)],
-                [str(n) for n in result.index.get_level_values(-1)])
-    return [str(w) for w in result.index], [_as_list(variables)[0]] * len(result)
+def _parts(result: pd.DataFrame, variables, n_by: int) -> tuple[list[str], list[tuple], list[str]]:
+    """Each row's wave (as text), its by-domain (a tuple of levels) and its estimate name (the variable, or
+    R's variable+level)."""
+    keys = list(result.index) if isinstance(result.index, pd.MultiIndex) else [(k,) for k in result.index]
+    several = len(keys[0]) == n_by + 2
+    return ([str(k[0]) for k in keys], [tuple(k[1:1 + n_by]) for k in keys],
+            [str(k[-1]) if several else _as_list(variables)[0] for k in keys])
 
 
-def _key(wave: str, name: str, result: pd.DataFrame) -> str:
-    return f"{wave}:{name}" if isinstance(result.index, pd.MultiIndex) else wave
-
-
-def _split_names(names: list[str], variables: list[str], data: pd.DataFrame) -> tuple[list[str], list]:
+def _split_names(names: list[str], variables: list[str]) -> tuple[list[str], list]:
     """R's ``intentleave`` into (intent, leave); a numeric variable has no level."""
     var, lvl = [], []
     for n in names:
@@ -211,7 +222,7 @@ def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
     return out
 
 
-def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple]) -> pd.DataFrame:
+def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple], by_cols: list[str]) -> pd.DataFrame:
     est = result["estimate"].to_numpy()
     se = result["se"].to_numpy()
     df = result["df"].to_numpy()
@@ -219,9 +230,9 @@ def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple
         t = est / se
     p = 2 * np.where(np.isinf(df), stats.norm.sf(np.abs(t)), stats.t.sf(np.abs(t), np.where(np.isinf(df), 1, df)))
     out = pd.DataFrame({
-        "variable": variable, "level": lvl, "from": [r[1] for r in rows], "to": [r[2] for r in rows],
+        **{b: [r[5][i] for r in rows] for i, b in enumerate(by_cols)}, "variable": variable, "level": lvl, "from": [r[1] for r in rows], "to": [r[2] for r in rows],
         "estimate_from": [r[3] for r in rows], "estimate_to": [r[4] for r in rows], "change": est, "se": se,
         "ci_low": result["ci_low"].to_numpy(), "ci_high": result["ci_high"].to_numpy(), "df": df, "t": t,
-        "p_value": p}, columns=list(CHANGE_COLUMNS))
+        "p_value": p}, columns=[*by_cols, *CHANGE_COLUMNS])
     out.attrs.update(vcov=result.attrs.get("vcov"), level=result.attrs.get("level"))
     return out
