@@ -98,6 +98,8 @@ _EXPORTS: dict[str, str] = {
     "ModelResults": "careersurvey.estimation.models",
     "ModelError": "careersurvey.estimation.models",
     "ModelWarning": "careersurvey.estimation.models",
+    "TermTest": "careersurvey.estimation.models",
+    "term_test": "careersurvey.estimation.models",
     "EstimateError": "careersurvey.estimation.estimators",
     "ChisqResult": "careersurvey.estimation.chisq",
     "contrast": "careersurvey.estimation.contrast",

@@ -9,5 +9,6 @@ from careersurvey.estimation.models.formula import ModelError, ModelWarning
 from careersurvey.estimation.models.glm import glm
 from careersurvey.estimation.models.ordinal import ordinal
 from careersurvey.estimation.models.fit import ModelResults
+from careersurvey.estimation.models.terms import TermTest, term_test
 
-__all__ = ["ModelError", "ModelResults", "ModelWarning", "glm", "ordinal"]
+__all__ = ["ModelError", "ModelResults", "ModelWarning", "TermTest", "glm", "ordinal", "term_test"]

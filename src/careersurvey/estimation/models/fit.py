@@ -48,6 +48,10 @@ class ModelResults:
     n_thresholds: int = 0
     deff: pd.Series | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the formula's terms (sorted factor names, as R matches them) and the columns of each in ``coefficients``
+    terms: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: what the model was fitted on (glm: :class:`careersurvey.estimation.models.glm.GlmProblem`), for refits
+    problem: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))  # read-only, like the rest
@@ -99,6 +103,26 @@ class ModelResults:
                             self.df_resid, level=self.level, statistic=self.kind,
                             deff=None if self.deff is None else self.deff.to_numpy())
 
+    # -- tests of terms -----------------------------------------------------------------------------------
+    def term_test(self, terms, **kwargs: Any):
+        """R's ``regTermTest``: Wald, WorkingWald or Rao-Scott LRT of ``terms`` (see
+        :func:`careersurvey.estimation.models.terms.term_test`)."""
+        from careersurvey.estimation.models.terms import term_test
+
+        return term_test(self, terms, **kwargs)
+
+    def whole_model_test(self, **kwargs: Any):
+        """The test of all terms but the intercept (R: ``regTermTest(fit, ~ all terms)``)."""
+        from careersurvey.estimation.models.terms import whole_model_test
+
+        return whole_model_test(self, **kwargs)
+
+    def pseudo_r2(self, method: str = "Nagelkerke") -> float:
+        """R's ``psrsq``: "Nagelkerke" or "Cox-Snell" pseudo-R² of a binomial or poisson glm."""
+        from careersurvey.estimation.models.glm import pseudo_r2
+
+        return pseudo_r2(self, method)
+
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> Summary:
         """A statsmodels ``Summary``: ``.as_text()``, ``.as_html()``, and rich display in notebooks."""
@@ -127,6 +151,10 @@ class ModelResults:
             coef["deff"] = self.deff
         s.add_df(coef, float_format="%.4f")
         s.add_text(f"Formula: {self.formula}")
+        if any(t != "1" for t, _ in self.terms) and self.df_resid > 0:
+            test = self.whole_model_test()
+            s.add_text(f"Wald test of all terms ({', '.join(test.terms)}): F = {test.statistic:.4f} on {test.ndf} "
+                       f"and {test.ddf:g} df, p = {test.p_value:.4g} (R: regTermTest)")
         s.add_text("Standard errors are design-based (as R survey's svyglm/svyolr); t tests on the design's "
                    "residual degrees of freedom.")
         return s

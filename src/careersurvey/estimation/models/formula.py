@@ -11,13 +11,14 @@ design, as R's ``design[-nas, ]``, so the variance still runs over the full desi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
 
 from careersurvey.estimation.codes import MissingCodeError, refuse_missing_codes
+from careersurvey.estimation.models.special import split_formula
 from careersurvey.estimation.variance import WeightedDeviations
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,10 @@ class ModelData:
     weights: np.ndarray
     design: SurveyDesign
     fit_design: SurveyDesign
+    offset: np.ndarray | None = None
+    failures: np.ndarray | None = None
+    spec: Any = None
+    terms: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def nobs(self) -> int:
@@ -88,13 +93,41 @@ def _drop_unused_levels(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def model_data(design: SurveyDesign, formula: str) -> ModelData:
-    """Evaluate ``formula`` ("y ~ x1 + C(g) + I(x2 / 10)") on the design's rows with positive weight."""
+def term_label(term: Any) -> str:
+    """A term's name with its factors in sorted order (``b:a`` and ``a:b`` are one term), as R's regTermTest
+    matches terms."""
+    return ":".join(sorted(str(f) for f in term.factors)) if term.factors else "1"
+
+
+def _extra(expressions: list[str], frame: pd.DataFrame) -> list[np.ndarray]:
+    """Each expression (an offset, a cbind's failures) as one float column on the model's rows."""
+    from formulaic import model_matrix
+
+    out = []
+    for e in expressions:  # one or two expressions, not rows
+        mm = model_matrix(f"0 + I({e})", frame, na_action="ignore")
+        out.append(np.asarray(mm, dtype=float)[:, 0])
+    return out
+
+
+def model_data(design: SurveyDesign, formula: str, offset: str | None = None) -> ModelData:
+    """Evaluate ``formula`` ("y ~ x1 + C(g) + I(x2 / 10)") on the design's rows with positive weight.
+
+    ``offset(expr)`` terms (and ``offset``, one more expression) are added to the linear predictor with
+    coefficient 1; a ``cbind(successes, failures)`` response gives the successes as ``lhs`` and the failures in
+    ``failures`` (R's binomial form). Rows missing any of them leave the fit as rows missing a term do.
+    """
     from formulaic import Formula, model_matrix
     from formulaic.errors import FormulaicError
 
     if not isinstance(formula, str) or "~" not in formula:
         raise ModelError(f"model formula {formula!r} needs a response and predictors, e.g. 'y ~ x1 + x2'")
+    try:
+        split = split_formula(formula)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
+    offsets = list(split.offsets) + ([offset] if offset is not None else [])
+    extras = offsets + ([split.failures] if split.failures is not None else [])
     data = design.data
     inside = np.asarray(design.w) > 0
     pos = np.flatnonzero(inside)
@@ -102,9 +135,12 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
     if n_inside == 0:
         raise ModelError(f"formula {formula!r}: the design (domain) has no rows with positive weight")
     try:
-        parsed = Formula(formula)
+        parsed = Formula(split.core)
+        needed = {str(v) for v in parsed.required_variables}
+        for e in extras:
+            needed |= {str(v) for v in Formula(f"0 + I({e})").required_variables}
         # the model's columns, not copied (data[used] would copy them all); rows of a domain are taken
-        used = [c for c in data.columns if c in {str(v) for v in parsed.required_variables}]
+        used = [c for c in data.columns if c in needed]
         refuse_missing_codes(design, used, "model variable")
         frame = pd.DataFrame({c: data[c] for c in used}, index=data.index, copy=False)
         if len(pos) < len(data):
@@ -118,10 +154,12 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
             frame, pos = frame[~incomplete], pos[~incomplete]
         sub = _drop_unused_levels(frame.reset_index(drop=True))
         mm = model_matrix(parsed, sub, na_action="ignore")
+        with np.errstate(divide="ignore", invalid="ignore"):  # a log(0) offset is reported below, by row
+            extra_columns = _extra(extras, sub)
     except (ModelError, MissingCodeError):
         raise
     except (FormulaicError, NameError, KeyError, SyntaxError, TypeError, ValueError) as exc:
-        missing = _missing_variables(formula, data)
+        missing = _missing_variables(split.core, data)
         hint = (f"variable(s) {', '.join(missing)} not in the data" if missing else str(exc).strip().splitlines()[0])
         raise ModelError(f"formula {formula!r} cannot be evaluated: {hint}. Check the spelling against the "
                          "data's columns; quote strings inside I(...) as in Python.") from exc
@@ -129,13 +167,25 @@ def model_data(design: SurveyDesign, formula: str) -> ModelData:
     rows = np.zeros(len(data), dtype=bool)
     rows[pos] = True
     names = tuple(str(c) for c in rhs.columns)
+    spec = rhs.model_spec
+    terms = tuple((term_label(t), tuple(int(i) for i in idx)) for t, idx in spec.term_indices.items())
+    off = None
+    if offsets:
+        off = np.sum(extra_columns[:len(offsets)], axis=0)
+        if not np.all(np.isfinite(off)):
+            bad = int(np.flatnonzero(~np.isfinite(off))[0])
+            raise ModelError(f"formula {formula!r}: the offset is not finite on {int((~np.isfinite(off)).sum())} "
+                             f"row(s) (first: row {design.data.index[pos[bad]]!r}); e.g. the log of 0. Leave those "
+                             "rows out of the design (subset) or correct the offset")
+    failures = extra_columns[-1] if split.failures is not None else None
     X = _move_to_matrix(rhs)
     del mm, rhs
     _check_rank(X, names, formula)
     # rows dropped for missing values leave the domain, as R's design[-nas, ] (degf counts what is left)
     fit_design = design if len(pos) == n_inside else design.subset(rows)
     return ModelData(formula=formula, lhs=pd.DataFrame(lhs), X=X, names=names, rows=rows,
-                     weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design)
+                     weights=np.asarray(design.w, dtype=float)[rows], design=design, fit_design=fit_design,
+                     offset=off, failures=failures, spec=spec, terms=terms)
 
 
 def _move_to_matrix(frame: pd.DataFrame) -> np.ndarray:

@@ -13,6 +13,7 @@ coefficients as R's ``svrVar``. Tests use t on ``degf + 1 - p`` degrees of freed
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,9 +63,12 @@ def _family(family: str | families.Family, link: str | None = None) -> tuple[fam
     return fam, label
 
 
-def _response(md: ModelData, fam: families.Family) -> tuple[np.ndarray, str]:
-    """The response as floats; a two-level categorical counts its second level as the event (as R's glm)."""
+def _response(md: ModelData, fam: families.Family) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """The response as floats; a two-level categorical counts its second level as the event (as R's glm);
+    a cbind(successes, failures) response is the share of successes, with the trials (R's prior weights)."""
     lhs = md.lhs
+    if md.failures is not None:
+        return _cbind(md, fam)
     if lhs.shape[1] == 1:
         y = lhs.iloc[:, 0].to_numpy(dtype=float)
         name = str(lhs.columns[0])
@@ -80,7 +84,25 @@ def _response(md: ModelData, fam: families.Family) -> tuple[np.ndarray, str]:
                          f"proportion); {len(bad)} row(s) do not, e.g. value {y[bad[0]]!r}. Use I(x == 'level').")
     if isinstance(fam, families.Poisson) and (y < 0).any():
         raise ModelError(f"formula {md.formula!r}: a poisson response must be non-negative")
-    return y, name
+    return y, name, None
+
+
+def _cbind(md: ModelData, fam: families.Family) -> tuple[np.ndarray, str, np.ndarray]:
+    if not isinstance(fam, families.Binomial):
+        raise ModelError(f"formula {md.formula!r}: a cbind(successes, failures) response needs family "
+                         "'binomial' or 'quasibinomial'")
+    s = md.lhs.iloc[:, 0].to_numpy(dtype=float)
+    f = md.failures
+    n = s + f
+    bad = (s < 0) | (f < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ModelError(f"formula {md.formula!r}: successes and failures must be counts of 0 or more; "
+                         f"{int(bad.sum())} row(s) are not, e.g. successes {s[i]:g}, failures {f[i]:g}")
+    if (n == 0).any():
+        raise ModelError(f"formula {md.formula!r}: {int((n == 0).sum())} row(s) have no trials (successes + "
+                         "failures = 0); R gives them weight 0: leave them out of the design (subset) first")
+    return s / n, str(md.lhs.columns[0]), n
 
 
 #: rows per block in the fused per-iteration passes (under 1 MB of X at p = 6: stays in cache)
@@ -114,7 +136,7 @@ def _blocks(n: int) -> range:
 
 
 def _pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
-          fam: families.Family) -> tuple[np.ndarray, np.ndarray, float]:
+          fam: families.Family, offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """One fused pass over the rows at beta: score X'r(y - mu), expected information X'diag(r mu_eta)X
     (r = w mu_eta / V(mu)) and the weighted deviance (inf outside the family's range)."""
     p = X.shape[1]
@@ -122,7 +144,7 @@ def _pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
     link = fam.link
     for s in _blocks(len(y)):  # blocks of rows stay in cache: one read of X per iteration
         xs, ys, ws = X[s:s + CHUNK], y[s:s + CHUNK], w[s:s + CHUNK]
-        eta = xs @ beta
+        eta = xs @ beta if offset is None else xs @ beta + offset[s:s + CHUNK]
         mu = link.inverse(eta)
         if not np.all(np.isfinite(mu)):
             return score, info, np.inf
@@ -135,7 +157,7 @@ def _pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
 
 
 def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, start: np.ndarray | None = None,
-         maxiter: int = 100) -> tuple[np.ndarray, float, int, bool]:
+         maxiter: int = 100, offset: np.ndarray | None = None) -> tuple[np.ndarray, float, int, bool]:
     """Weighted Fisher scoring (IRLS) with statsmodels' family and link: (beta, deviance, iterations, converged).
 
     Each step solves the weighted normal equations (X'WX) step = score, as R's glm.fit iterates (equilibrated
@@ -156,10 +178,11 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         eta = link(mu)
         mu_eta = _mu_eta(link, eta, mu)
         W = w * mu_eta**2 / fam.variance(mu)
-        beta = solve(weighted_crossprod(X, W), X.T @ (W * (eta + (y - mu) / mu_eta)))
+        z = eta + (y - mu) / mu_eta if offset is None else eta - offset + (y - mu) / mu_eta
+        beta = solve(weighted_crossprod(X, W), X.T @ (W * z))
     else:
         beta = np.asarray(start, dtype=float)
-    score, info, dev = _pass(X, y, w, beta, fam)
+    score, info, dev = _pass(X, y, w, beta, fam, offset)
     if not np.isfinite(dev):
         return beta, dev, 0, False
     for it in range(1, maxiter + 1):
@@ -177,7 +200,7 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         t = 1.0
         while True:
             candidate = beta + t * step
-            new_score, new_info, new_dev = _pass(X, y, w, candidate, fam)
+            new_score, new_info, new_dev = _pass(X, y, w, candidate, fam, offset)
             if np.isfinite(new_dev) and new_dev <= dev + 1e-12 * (abs(dev) + 0.1):
                 break
             t /= 2
@@ -188,12 +211,20 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
 
 
 def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, start: np.ndarray | None,
-         maxiter: int, formula: str, what: str) -> tuple[np.ndarray, float, int]:
+         maxiter: int, formula: str, what: str, offset: np.ndarray | None = None,
+         trials: np.ndarray | None = None, norm: float | None = None) -> tuple[np.ndarray, float, int]:
+    """The weighted fit under design weights ``w`` divided by ``norm`` (default their mean; R's svyglm divides
+    by the mean weight of every row its design holds, see :func:`r_weight_scale`) times the binomial
+    ``trials`` of a cbind response (R's prior weights), with ``offset`` in the linear predictor."""
     keep = w > 0
     if not keep.all():  # replicate columns zero some rows; the full-sample fit has none
         y, X, w = y[keep], X[keep], w[keep]
+        offset = None if offset is None else offset[keep]
+        trials = None if trials is None else trials[keep]
+    scale = w.mean() if norm is None else norm
+    prior = w / scale if trials is None else w / scale * trials
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging fit is reported below
-        beta, dev, iterations, converged = irls(y, X, w / w.mean(), fam, start, maxiter)
+        beta, dev, iterations, converged = irls(y, X, prior, fam, start, maxiter, offset)
     if isinstance(fam, families.Binomial) and dev < 1e-10 * len(y) and np.any((y == 0) | (y == 1)):
         # every 0/1 response fitted exactly: complete separation, the likelihood has no finite maximum
         # (whether the last IRLS step still counts as converged is rounding; the answer must not depend on it)
@@ -209,12 +240,12 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
 
 
 def score_and_bread(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray,
-                    fam: families.Family) -> tuple[np.ndarray, np.ndarray]:
+                    fam: families.Family, offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-row score multipliers r (score_i = x_i r_i, weighted) and the inverse expected information (p, p).
 
     As R's svy.varcoef: estfun = X * working residual * working weight, Ainv = (X'WX)^-1 with the design weights.
     """
-    eta = X @ beta
+    eta = X @ beta if offset is None else X @ beta + offset
     mu = fam.link.inverse(eta)
     mu_eta = _mu_eta(fam.link, eta, mu)
     r = w * mu_eta / fam.variance(mu)
@@ -234,47 +265,57 @@ def _warn_boundary(eta: np.ndarray, fam: families.Family, formula: str) -> None:
 
 
 def model_based_cov(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray, fam: families.Family,
-                    bread: np.ndarray) -> np.ndarray:
+                    bread: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
     """The covariance a plain (quasi-)GLM would report, as R's svyglm(deff = TRUE) divides by.
 
     R fits with weights rescaled to mean 1 and estimates the dispersion from Pearson residuals on n - p df;
     with ``bread`` = (X'WX)^-1 under the raw weights that is dispersion * mean(w) * bread.
     """
     ws = w / w.mean()
-    mu = fam.link.inverse(X @ beta)
+    mu = fam.link.inverse(X @ beta if offset is None else X @ beta + offset)
     dispersion = float(ws @ ((y - mu) ** 2 / fam.variance(mu))) / (len(y) - X.shape[1])
     return dispersion * w.mean() * bread
 
 
 @one_blas_thread
 def glm(design: SurveyDesign, formula: str, family: str | families.Family = "gaussian", *,
-        link: str | None = None, level: float = 0.95, maxiter: int = 100) -> ModelResults:
+        link: str | None = None, offset: str | None = None, level: float = 0.95, maxiter: int = 100) -> ModelResults:
     """Fit ``formula`` by design-weighted likelihood; SEs from the design (linearised or replicate).
 
+    ``offset(expr)`` terms in the formula, and ``offset`` (an expression or a column name, as R's ``offset=``
+    argument), enter the linear predictor with coefficient 1; ``cbind(successes, failures) ~ x`` is R's
+    binomial response with trials as prior weights (family "binomial" or "quasibinomial").
     BLAS runs on one thread (:func:`careersurvey.estimation.variance.one_blas_thread`): the products are tall and thin.
     """
-    return _glm(design, formula, family, link, level=level, maxiter=maxiter)
+    if offset is not None and not isinstance(offset, str):
+        raise ModelError(f"offset={offset!r}: give an expression or a column name of the design's data, e.g. "
+                         "offset='np.log(enroll)'")
+    return _glm(design, formula, family, link, offset, level=level, maxiter=maxiter)
 
 
-def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link: str | None, *, level: float,
-         maxiter: int) -> ModelResults:
+def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link: str | None,
+         offset: str | None, *, level: float, maxiter: int) -> ModelResults:
     fam, label = _family(family, link)
-    md = model_data(design, formula)
-    y, yname = _response(md, fam)
+    md = model_data(design, formula, offset)
+    y, yname, trials = _response(md, fam)
     X, w = md.X, md.weights
-    beta, dev, iterations = _fit(y, X, w, fam, None, maxiter, formula, "full-sample")
-    _warn_boundary(X @ beta, fam, formula)
+    off = md.offset
+    norm = r_weight_scale(design)
+    beta, dev, iterations = _fit(y, X, w, fam, None, maxiter, formula, "full-sample", off, trials, norm)
+    _warn_boundary(X @ beta if off is None else X @ beta + off, fam, formula)
+    wt = w if trials is None else w * trials  # the working weights' prior part (R: design weight x trials)
+    _, bread = score_and_bread(y, X, wt, beta, fam, off)
     reps = design.replicates
     if reps is None:
-        r, bread = score_and_bread(y, X, w, beta, fam)
+        r, _ = score_and_bread(y, X, wt, beta, fam, off)
         cov = md.sandwich(X, r, bread)
         degf = md.fit_design.design_df
         method = "linearisation"
-        deff = np.diag(cov) / np.diag(model_based_cov(y, X, w, beta, fam, bread))
+        deff = np.diag(cov) / np.diag(model_based_cov(y, X, wt, beta, fam, bread, off))
     else:
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([
-            _fit(y, X, rep_w[:, r], fam, beta, maxiter, formula, f"replicate {r + 1}")[0]
+            _fit(y, X, rep_w[:, r], fam, beta, maxiter, formula, f"replicate {r + 1}", off, trials)[0]
             for r in range(rep_w.shape[1])
         ])
         cov = reps.covariance(thetas, beta)  # R's svrVar, one place (careersurvey.estimation.weighting)
@@ -282,6 +323,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         deff = None
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     names = pd.Index(md.names)
+    problem = GlmProblem(y=y, X=X, w=w, fam=fam, offset=off, trials=trials, md=md, maxiter=maxiter, norm=norm)
     return ModelResults(
         kind="glm", formula=formula, family=label, link=type(fam.link).__name__.lower(), response=yname,
         coefficients=pd.Series(beta, index=names, name="params"),
@@ -289,5 +331,65 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         df_resid=float(degf + 1 - len(beta)), nobs=md.nobs, population=float(w.sum()),
         variance_method=method, level=level,
         deff=None if deff is None else pd.Series(deff, index=names, name="deff"),
-        extra={"deviance": dev, "iterations": iterations},  # deviance with weights of mean 1, as R's svyglm
+        # deviance with weights of mean 1, as R's svyglm; naive_cov: R's naive.cov (inverse information, same scale)
+        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm},
+        terms=md.terms, problem=problem,
     )
+
+
+def r_weight_scale(design: SurveyDesign) -> float:
+    """The mean weight R's svyglm divides the weights by (``rescale = TRUE``): over every row R's design holds,
+    rows with missing values included: a domain of an uncalibrated (or any replicate) design holds only its own
+    rows, a domain of a calibrated one all rows (weight 0 outside). Scales the deviance and the naive covariance
+    (hence R's working LRT statistic and pseudo-R²), never the coefficients or their design SEs."""
+    w = np.asarray(design.w, dtype=float)
+    held = design.active
+    if held is None and design.replicates is not None:
+        held = w > 0
+    return float(w.mean()) if held is None else float(w[held].mean())
+
+
+@dataclass(frozen=True, eq=False)
+class GlmProblem:
+    """What a fitted glm was fitted on, kept for refits (term tests, pseudo-R², predictive margins)."""
+
+    y: np.ndarray
+    X: np.ndarray
+    w: np.ndarray
+    fam: families.Family
+    offset: np.ndarray | None
+    trials: np.ndarray | None
+    md: ModelData
+    maxiter: int
+    norm: float
+
+    def deviance(self, columns: list[int] | np.ndarray) -> float:
+        """R's svyglm deviance of the model with only ``columns`` of X (the same rows, weights and offset)."""
+        X = self.X[:, list(columns)]
+        if X.shape[1] == 0:  # no coefficient left (a model without intercept, all terms tested)
+            eta = np.zeros(len(self.y)) if self.offset is None else self.offset
+            prior = self.w / self.norm * (1 if self.trials is None else self.trials)
+            return float(self.fam.deviance(self.y, self.fam.link.inverse(eta), var_weights=prior))
+        return _fit(self.y, X, self.w, self.fam, None, self.maxiter, self.md.formula, "reduced", self.offset,
+                    self.trials, self.norm)[1]
+
+
+def pseudo_r2(fit: ModelResults, method: str = "Nagelkerke") -> float:
+    """R survey's ``psrsq`` (``psrsq.svyglm``): Cox-Snell 1 - exp((D - D0) / n), or Nagelkerke's rescaling of
+    it by its maximum 1 - exp(-D0 / n); D and D0 the working deviances of the model and of the model with only
+    the intercept (and the offset), n the sum of the prior weights (design weights scaled as R's svyglm scales
+    them, times the trials of a cbind response). Binomial and poisson families only, as R."""
+    if method not in ("Cox-Snell", "Nagelkerke"):
+        raise ModelError(f"method={method!r}: use 'Cox-Snell' or 'Nagelkerke'")
+    problem = fit.problem
+    if not isinstance(problem, GlmProblem) or not isinstance(problem.fam, (families.Binomial, families.Poisson)):
+        raise ModelError(f"pseudo-R² is only defined for binomial and poisson models (R: 'Only implemented for "
+                         f"discrete data'); this is a {fit.kind} ({fit.family})")
+    intercept = [i for t, idx in fit.terms if t == "1" for i in idx]
+    d0 = problem.deviance(intercept)
+    d1 = float(fit.extra["deviance"])
+    n = float((problem.w / problem.norm * (1 if problem.trials is None else problem.trials)).sum())
+    cox_snell = 1 - np.exp((d1 - d0) / n)
+    if method == "Cox-Snell":
+        return float(cox_snell)
+    return float(cox_snell / (1 - np.exp(-d0 / n)))

@@ -231,4 +231,5 @@ def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) 
         cov_params=pd.DataFrame(cov, index=index, columns=index),
         df_resid=float(degf - p), nobs=md.nobs, population=float(w.sum()), variance_method=method, level=level,
         n_thresholds=q, extra={"levels": labels},
+        terms=tuple((t, tuple(i - 1 for i in idx)) for t, idx in md.terms if t != "1"),
     )
