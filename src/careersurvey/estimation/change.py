@@ -100,8 +100,10 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
                   level: float = 0.95) -> pd.DataFrame:
     """Within-person change on the wide panel file: for each variable ``v`` the mean of ``v{sep}{to} -
     v{sep}{from}`` over the persons who answered both (``waves = (from, to)``, e.g. ``("2024", "2026")``), with
-    its SE over the design of the wide file (R: ``svymean(~I(y_2026 - y_2024), design, na.rm = TRUE)``).
-    A person missing either answer leaves the estimate as a domain (the design keeps every PSU)."""
+    its SE over the design of the wide file (R: ``svymean(~I(y_2026 - y_2024), design, na.rm = TRUE)``); for a
+    categorical item, the change of the share of each level among them (R: ``svymean(~v_2024 + v_2026)`` over
+    them, then ``svycontrast``). A person missing either answer leaves the estimate as a domain (the design
+    keeps every PSU)."""
     if len(waves) != 2:
         raise EstimateError(f"paired_change: waves={list(waves)!r}; give two waves, (from, to), e.g. "
                             "('2024', '2026')")
@@ -119,13 +121,21 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
             raise EstimateError(f"paired_change: nobody with a positive weight answered {cols[0]!r} and "
                                 f"{cols[1]!r}: there is no pair to compare")
         means = design.subset(both).mean(cols)
-        res = contrast(means, {f"{v}:{a}->{b}": {cols[1]: 1.0, cols[0]: -1.0}}, level=level)
-        est = means["estimate"].to_numpy()
-        frames.append((res, (v, a, b, est[0], est[1])))
+        theta = dict(zip(map(str, means.index), means["estimate"].to_numpy()))
+        # a number: one row per column; a categorical item: R's <column><level> rows, one change per level
+        levels = [None] if cols[0] in theta else [n[len(cols[0]):] for n in theta if n.startswith(cols[0])]
+        specs, meta = {}, []
+        for lv in levels:
+            key_a, key_b = cols[0] + (lv or ""), cols[1] + (lv or "")
+            if key_b not in theta:
+                continue  # a level not in the later wave's categories
+            specs[f"{v}{lv or ''}:{a}->{b}"] = {key_b: 1.0, key_a: -1.0}
+            meta.append((v, a, b, theta[key_a], theta[key_b], (), lv))
+        frames.append((contrast(means, specs, level=level), meta))
     result = pd.concat([f[0] for f in frames])
-    result.attrs["vcov"] = np.diag(result["se"].to_numpy() ** 2)  # variables apart: no joint covariance kept
-    rows = [f[1] for f in frames]
-    return _tidy(result, [r[0] for r in rows], [None] * len(rows), rows, [])
+    result.attrs["vcov"] = _block_diagonal([f[0].attrs["vcov"] for f in frames])  # no covariance across items
+    rows = [r for f in frames for r in f[1]]
+    return _tidy(result, [r[0] for r in rows], [r[6] for r in rows], rows, [])
 
 
 def check_person_in_psu(design, person: str) -> None:
@@ -202,6 +212,16 @@ def _split_names(names: list[str], variables: list[str]) -> tuple[list[str], lis
     return var, lvl
 
 
+def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
+    n = sum(len(b) for b in blocks)
+    out = np.zeros((n, n))
+    at = 0
+    for b in blocks:
+        out[at:at + len(b), at:at + len(b)] = b
+        at += len(b)
+    return out
+
+
 def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
     if pairs == "consecutive":
         return list(zip(labels[:-1], labels[1:]))
@@ -222,7 +242,9 @@ def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
     return out
 
 
-def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple], by_cols: list[str]) -> pd.DataFrame:
+def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple],
+          by_cols: list[str]) -> pd.DataFrame:
+    """The tidy frame; ``rows`` hold (name, from, to, estimate_from, estimate_to, by-domain, ...)."""
     est = result["estimate"].to_numpy()
     se = result["se"].to_numpy()
     df = result["df"].to_numpy()
@@ -230,7 +252,8 @@ def _tidy(result: pd.DataFrame, variable: list[str], lvl: list, rows: list[tuple
         t = est / se
     p = 2 * np.where(np.isinf(df), stats.norm.sf(np.abs(t)), stats.t.sf(np.abs(t), np.where(np.isinf(df), 1, df)))
     out = pd.DataFrame({
-        **{b: [r[5][i] for r in rows] for i, b in enumerate(by_cols)}, "variable": variable, "level": lvl, "from": [r[1] for r in rows], "to": [r[2] for r in rows],
+        **{b: [r[5][i] for r in rows] for i, b in enumerate(by_cols)}, "variable": variable, "level": lvl,
+        "from": [r[1] for r in rows], "to": [r[2] for r in rows],
         "estimate_from": [r[3] for r in rows], "estimate_to": [r[4] for r in rows], "change": est, "se": se,
         "ci_low": result["ci_low"].to_numpy(), "ci_high": result["ci_high"].to_numpy(), "df": df, "t": t,
         "p_value": p}, columns=[*by_cols, *CHANGE_COLUMNS])
