@@ -54,3 +54,19 @@ def test_pyxform_is_for_the_tests_only() -> None:
     assert "pyxform" not in _names(project["dependencies"])
     assert "pyxform" in _names(project["optional-dependencies"]["test"])
     assert _imports("pyxform") == []
+
+
+def test_ibis_is_the_engine_extra_and_imported_only_inside_the_engine_path() -> None:
+    """The engine path (cs.from_table) needs Ibis; nothing else does, and importing careersurvey never loads it."""
+    project = _project()
+    assert "ibis-framework" not in _names(project["dependencies"])
+    assert _names(project["optional-dependencies"]["engine"]) == {"ibis-framework"}
+    found = _imports("ibis")
+    assert found and all(f.startswith("engine/") and fn != "<module>" for f, fn, _ in found), found
+    import subprocess
+    import sys
+
+    code = "import careersurvey, careersurvey.engine, sys; print('ibis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(REPO / "src")})
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,243 @@
+"""TableDesign: a survey design over a table that stays in its engine (DuckDB, Spark, ... through Ibis).
+
+The engine path's counterpart of :class:`careersurvey.estimation.SurveyDesign`, with the same arguments and the
+same estimator methods and result frames; the rows never come into Python, only aggregates (one row per domain,
+per stratum, or per (stratum, domain)) do. Immutable: ``subset`` returns a new design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.engine.source import EngineError, open_table
+from careersurvey.engine.stages import StageTable, read_stages, stage_keys
+from careersurvey.estimation.codes import as_codes
+from careersurvey.estimation.stages import LONELY_PSU_OPTIONS
+
+__all__ = ["TableDesign", "from_table"]
+
+
+def _names(arg: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
+    if arg is None:
+        return ()
+    if isinstance(arg, str):
+        return (arg,)
+    items = tuple(arg)
+    if not all(isinstance(a, str) for a in items):
+        raise EngineError(f"{what} must be a column name or a list of column names (got {arg!r})")
+    return items
+
+
+class TableDesign:
+    """A complex sample design (weights, strata, multistage PSUs, fpc) over a table in an engine.
+
+    Arguments as :class:`careersurvey.SurveyDesign` (``weights=None``: N/n from the fpc, or 1); ``table`` names
+    the table inside a DuckDB file. ``missing_codes`` are refused in any column an estimate reads.
+    """
+
+    __slots__ = ("_table", "_weights", "_strata", "_psu", "_fpc", "_nest", "_lonely_psu", "_domain",
+                 "_missing_codes", "_stages", "_weight_expr")
+
+    def __init__(self, source: Any, weights: str | None = None, strata: str | Sequence[str] | None = None,
+                 psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
+                 lonely_psu: str = "fail", nest: bool = False, *, table: str | None = None,
+                 missing_codes: Sequence[int] = (), _domain: Any = None, _stages: Any = None,
+                 _weight_expr: Any = None) -> None:
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise EngineError(f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}")
+        t = open_table(source, table)
+        strata_t, psu_t, fpc_t = _names(strata, "strata"), _names(psu, "psu"), _names(fpc, "fpc")
+        if weights is not None and not isinstance(weights, str):
+            raise EngineError("weights must name a column of the table")
+        columns = set(t.columns)
+        for what, names in (("weights", (weights,) if weights else ()), ("strata", strata_t), ("psu", psu_t),
+                            ("fpc", fpc_t)):
+            for name in names:
+                if name not in columns:
+                    raise EngineError(f"{what} column {name!r} is not in the table; columns are "
+                                      f"{', '.join(list(t.columns)[:20])}{' ...' if len(columns) > 20 else ''}")
+        set_ = object.__setattr__
+        set_(self, "_table", t)
+        set_(self, "_weights", weights)
+        set_(self, "_strata", strata_t)
+        set_(self, "_psu", psu_t)
+        set_(self, "_fpc", fpc_t)
+        set_(self, "_nest", bool(nest))
+        set_(self, "_lonely_psu", lonely_psu)
+        set_(self, "_domain", _domain)
+        try:
+            set_(self, "_missing_codes", as_codes(missing_codes))
+        except ValueError as exc:
+            raise EngineError(str(exc)) from None
+        if _stages is None:
+            _check_design_columns(self)
+            _stages = read_stages(t, stage_keys(strata_t, psu_t, fpc_t, bool(nest)), self.execute)
+            _check_lonely(_stages, lonely_psu)
+        set_(self, "_stages", _stages)
+        set_(self, "_weight_expr", _weight_expr if _weight_expr is not None else _weights(self))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("TableDesign is immutable; subset() returns a new design")
+
+    # -- what it is ---------------------------------------------------------------------------------------
+    @property
+    def table(self):
+        """The Ibis table expression the design reads."""
+        return self._table
+
+    @property
+    def stages(self) -> tuple[StageTable, ...]:
+        return self._stages
+
+    @property
+    def lonely_psu(self) -> str:
+        return self._lonely_psu
+
+    @property
+    def missing_codes(self) -> tuple[int, ...]:
+        return self._missing_codes
+
+    @property
+    def domain(self):
+        """The domain's condition (an Ibis boolean expression) or None for the whole sample."""
+        return self._domain
+
+    @property
+    def weight_expr(self):
+        """The sampling weight of each row as an Ibis expression."""
+        return self._weight_expr
+
+    def execute(self, expr) -> pd.DataFrame:
+        """Run an Ibis expression on the design's engine; the result is an aggregate (a small frame)."""
+        out = expr.execute()
+        return out if isinstance(out, pd.DataFrame) else pd.DataFrame(out)
+
+    def __repr__(self) -> str:
+        parts = [f"weights={self._weights!r}" if self._weights else "weights=N/n", f"strata={list(self._strata)}",
+                 f"psu={list(self._psu) or 'rows'}", f"fpc={list(self._fpc)}", f"lonely_psu={self._lonely_psu!r}"]
+        return f"TableDesign({', '.join(parts)}{', a domain' if self._domain is not None else ''})"
+
+    # -- domains ------------------------------------------------------------------------------------------
+    def subset(self, condition: Any) -> TableDesign:
+        """A domain: an Ibis boolean expression over the table, or an expression in the questionnaire language
+        (``"stype == 'E'"``: parsed, never evaluated; a missing value or a declared missing code makes a
+        comparison false). Rows outside keep counting as units of the design, as in R."""
+        from careersurvey.engine.conditions import to_ibis
+
+        cond = to_ibis(condition, self._table, self._missing_codes) if isinstance(condition, str) else condition
+        cond = cond.fill_null(False)
+        if self._domain is not None:
+            cond = self._domain & cond
+        return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
+                           self._nest, missing_codes=self._missing_codes, _domain=cond, _stages=self._stages,
+                           _weight_expr=self._weight_expr)
+
+    # -- estimators ---------------------------------------------------------------------------------------
+    def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Weighted means (categorical variables: one row per level), as ``SurveyDesign.mean``."""
+        from careersurvey.engine.estimators import estimate
+
+        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level)
+
+    def total(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Weighted totals, as ``SurveyDesign.total``."""
+        from careersurvey.engine.estimators import estimate
+
+        return estimate(self, "total", variables, None, na_rm=na_rm, by=by, level=level)
+
+    def ratio(self, numerator, denominator, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Ratios of totals (every numerator over every denominator), as ``SurveyDesign.ratio``."""
+        from careersurvey.engine.estimators import estimate
+
+        return estimate(self, "ratio", numerator, denominator, na_rm=na_rm, by=by, level=level)
+
+    def proportion(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Shares of each level with logit intervals (R's svyciprop), as ``SurveyDesign.proportion``."""
+        from careersurvey.engine.estimators import estimate
+
+        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit")
+
+    @property
+    def design_df(self) -> int:
+        """R's ``degf()``: PSUs minus strata among rows of the domain."""
+        from careersurvey.engine.estimators import degf
+
+        return degf(self)
+
+
+def from_table(source: Any, weights: str | None = None, strata=None, psu=None, fpc=None, lonely_psu: str = "fail",
+               nest: bool = False, *, table: str | None = None, missing_codes: Sequence[int] = ()) -> TableDesign:
+    """A design over a table in an engine: a parquet file/folder/glob, a DuckDB file with ``table=``, a Spark or
+    pandas DataFrame, or an Ibis table. Same arguments and estimates as :class:`careersurvey.SurveyDesign`."""
+    return TableDesign(source, weights, strata, psu, fpc, lonely_psu, nest, table=table, missing_codes=missing_codes)
+
+
+def _weights(design: TableDesign):
+    """The weight column, or N/n per stage from the fpc (R's svydesign without weights), or 1."""
+    import ibis
+
+    t = design._table
+    if design._weights is not None:
+        return t[design._weights].cast("float64")
+    if not design._fpc:
+        return ibis.literal(1.0, type="float64")
+    w = ibis.literal(1.0, type="float64")
+    for stage in design._stages:
+        st = stage.strata
+        keys = list(stage.keys.stratum)
+        ratio = (st["N"] / st["n"]).to_numpy(dtype=float)
+        if not keys:
+            w = w * float(ratio[0])
+            continue
+        # a CASE over the strata: a stage has as many strata as the design has earlier units, all small
+        if len(keys) == 1:
+            mapping = dict(zip(st[keys[0]].tolist(), ratio.tolist()))
+            w = w * t[keys[0]].cases(*mapping.items(), else_=None).cast("float64")
+        else:
+            raise EngineError("weights=None with an fpc over several stages and strata within units is not supported "
+                              "by the engine path; add a weights column (N/n per stage, multiplied)")
+    return w
+
+
+def _check_design_columns(design: TableDesign) -> None:
+    """Design columns with no missing values; PSUs nested in strata unless nest=True (R's svydesign)."""
+    t = design._table
+    cols = [*design._strata, *design._psu, *design._fpc] + ([design._weights] if design._weights else [])
+    if not cols:
+        return
+    aggs = {f"na_{i}": t[c].isnull().cast("int64").sum() for i, c in enumerate(cols)}
+    if design._weights:
+        w = t[design._weights]
+        aggs["bad_w"] = ((w <= 0) | w.isnull()).cast("int64").sum()
+    counts = design.execute(t.aggregate(**aggs)).iloc[0]
+    for i, c in enumerate(cols):
+        if counts[f"na_{i}"]:
+            raise EngineError(f"column {c!r} has {int(counts[f'na_{i}'])} missing value(s); every row needs a "
+                              "value in a design column: fill them in or filter those rows out first")
+    if design._weights and counts["bad_w"]:
+        raise EngineError(f"weights column {design._weights!r} must be positive and not missing; "
+                          f"{int(counts['bad_w'])} row(s) are not. Fix or filter out these rows first.")
+    if design._strata and design._psu and not design._nest:
+        s, p = design._strata[0], design._psu[0]
+        clash = design.execute(t.group_by(p).aggregate(k=t[s].nunique()).filter(lambda x: x.k > 1).limit(1))
+        if len(clash):
+            raise EngineError(f"PSU {p}={clash[p].iat[0]!r} appears in more than one stratum of {s}. If PSU codes are "
+                              "only unique within strata, pass nest=True; otherwise fix the codes.")
+
+
+def _check_lonely(stages: tuple[StageTable, ...], lonely_psu: str) -> None:
+    if lonely_psu != "fail":
+        return
+    used = stages if stages[0].has_fpc else stages[:1]
+    for s, st in enumerate(used, start=1):
+        single = (st.strata["n"].to_numpy() == 1) & ~(st.fraction_kept < 1e-7)
+        if single.any():
+            row = st.strata[single].iloc[0]
+            name = ", ".join(f"{c}={row[c]!r}" for c in st.keys.stratum) or "(all)"
+            raise EngineError(f"stratum {name} has only one {'PSU' if s == 1 else 'sampled unit'} at stage {s}, so "
+                              "its variance cannot be estimated (lonely_psu='fail'). Choose lonely_psu='adjust', "
+                              "'average', 'remove' or 'certainty', or collapse the stratum with a neighbour.")

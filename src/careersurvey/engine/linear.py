@@ -1,0 +1,228 @@
+"""Means, totals and ratios (and their domains) computed inside the engine: only aggregates leave it.
+
+The same estimator as the in-memory path (:mod:`careersurvey.estimation.domains`): each estimate's influence
+values are (a - theta b) w scale on the rows of its domain, for base columns a, b. Three kinds of query run:
+
+1. point estimates: per domain, sums of w a and w b (and counts), one GROUP BY over the rows;
+2. per stage, the influence values' totals within each (unit, domain) pair and, per (stratum, domain), their
+   count, sum and crossproducts centred on their mean (a window over the pairs: two-pass exact);
+3. the deff's SRS variance, per domain, centred on the domain mean.
+
+Numpy then adds what the stratum aggregates need: units without a row in the domain (total 0), centring on
+the mean over all the stratum's units, and R's ``onestrat`` constants from
+:func:`careersurvey.estimation.variance.stratum_constants`, the one place R's lonely-PSU rules live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.engine.stages import StageTable
+from careersurvey.estimation.variance import stratum_constants
+
+__all__ = ["Linear", "LinearResult", "linear_estimates"]
+
+#: Column-name prefixes of the engine's own intermediate columns (never a user's).
+_P = "_cs_"
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Estimates of one ``kind`` ("mean", "total", "ratio"): column c is sum(w a_c) / sum(w b_c) (mean: b the
+    weight itself, -1; total: no denominator, None). ``base`` are ibis numeric expressions."""
+
+    kind: str
+    base: tuple
+    a: tuple[int, ...]
+    b: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class LinearResult:
+    """Per domain g (rows of ``domains``, keyed by the by columns) and estimate column c: ``theta`` (G, k),
+    ``vcov`` (G, k, k) within each domain, ``df`` (G,), ``nobs`` (G,), ``srs`` (G, k) the deff's SRS variance."""
+
+    domains: pd.DataFrame
+    theta: np.ndarray
+    vcov: np.ndarray
+    df: np.ndarray
+    nobs: np.ndarray
+    srs: np.ndarray
+
+
+def _c(name: str) -> str:
+    return _P + name
+
+
+def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov: bool) -> LinearResult:
+    """Point estimates, covariance and df of ``est`` in every domain of ``by`` among the ``member`` rows."""
+    import ibis
+
+    t = design.table
+    w = design.weight_expr
+    k = len(est.a)
+    m = len(est.base)
+    rows = t.filter(member) if member is not None else t
+    cols = {_c(f"x{i}"): x for i, x in enumerate(est.base)}
+    cols[_c("w")] = w
+    rows = rows.mutate(**cols)
+    x = [rows[_c(f"x{i}")] for i in range(m)]
+    wr = rows[_c("w")]
+    # 1. point estimates per domain
+    aggs = {_c(f"s{i}"): (wr * x[i]).sum() for i in range(m)}
+    aggs[_c("sw")] = wr.sum()
+    aggs[_c("nobs")] = (wr != 0).cast("int64").sum()
+    for i in range(m):
+        aggs[_c(f"na{i}")] = x[i].isnull().cast("int64").sum()
+    point = design.execute(rows.group_by(list(by)).aggregate(**aggs) if by else rows.aggregate(**aggs))
+    if by:
+        point = point.dropna(subset=list(by)) if point[list(by)].isna().any().any() else point
+        point = point[point[_c("nobs")] > 0].sort_values(list(by), kind="stable").reset_index(drop=True)
+    G = len(point)
+    S = np.column_stack([point[_c(f"s{i}")].to_numpy(dtype=float) for i in range(m)]) if m else np.zeros((G, 0))
+    nmiss = np.column_stack([point[_c(f"na{i}")].to_numpy(dtype=float) for i in range(m)])
+    Sw = point[_c("sw")].to_numpy(dtype=float)
+    num = S[:, list(est.a)]
+    miss = nmiss[:, list(est.a)] > 0
+    if est.kind == "total":
+        den = np.ones_like(num)
+    elif est.kind == "mean":
+        den = np.repeat(Sw[:, None], k, axis=1)
+    else:
+        den = S[:, list(est.b)]
+        miss |= nmiss[:, list(est.b)] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(miss, np.nan, num / den)
+        scale = np.where(miss, np.nan, 1.0 / den if est.kind != "total" else 1.0)
+    nobs = point[_c("nobs")].to_numpy(dtype=np.int64)
+
+    # the domain table joined into the engine: theta and scale per domain (literals without by)
+    par = {**{_c(f"th{c}"): theta[:, c] for c in range(k)}, **{_c(f"sc{c}"): scale[:, c] for c in range(k)}}
+    if est.kind == "mean" or est.kind == "total":
+        par.update({_c(f"mu{c}"): S[:, est.a[c]] / Sw for c in range(k)})
+    dom = point[list(by)].assign(**par)
+    dom[_c("g")] = np.arange(G)
+    if by:
+        joined = rows.inner_join(ibis.memtable(dom), list(by))
+    else:
+        joined = rows.mutate(**{name: ibis.literal(float(v[0]) if np.isfinite(v[0]) else None, type="float64")
+                                for name, v in par.items()}, **{_c("g"): ibis.literal(0, type="int64")})
+    xs = [joined[_c(f"x{i}")] for i in range(m)]
+    wj = joined[_c("w")]
+
+    def z(c):  # the influence value of column c on a row: (a - theta b) w scale
+        a = xs[est.a[c]]
+        if est.kind == "mean":
+            dev = a - joined[_c(f"th{c}")]
+        elif est.kind == "total":
+            dev = a
+        else:
+            dev = a - joined[_c(f"th{c}")] * xs[est.b[c]]
+        return dev * wj * joined[_c(f"sc{c}")]
+
+    zcols = {_c(f"z{c}"): z(c) for c in range(k)}
+    # 3. SRS variance for deff: of x (mean, total) or of the ratio's residual, centred on its domain mean
+    resid = []
+    for c in range(k):
+        if est.kind == "ratio":
+            resid.append(zcols[_c(f"z{c}")] / wj)
+        else:
+            resid.append(xs[est.a[c]] - joined[_c(f"mu{c}")])
+    srs_aggs = {_c(f"ss{c}"): (wj * r * r).sum() for c, r in enumerate(resid)}
+    srs_q = design.execute(joined.group_by(_c("g")).aggregate(**srs_aggs))
+    srs_q = srs_q.set_index(_c("g")).reindex(np.arange(G))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base_var = np.column_stack([srs_q[_c(f"ss{c}")].to_numpy(dtype=float) for c in range(k)]) / Sw[:, None] \
+            * (nobs / (nobs - 1))[:, None]
+        mult = (1 / nobs) if est.kind == "mean" else Sw ** 2 / nobs
+        srs = base_var * mult[:, None]
+    srs[nobs < 2] = np.nan
+
+    # 2. the variance, stage by stage
+    vcov = np.zeros((G, k, k))
+    df = None
+    stages = design.stages
+    used = stages if stages[0].has_fpc else stages[:1]
+    for s, stage in enumerate(used):
+        agg = _stage_sums(design, joined, zcols, stage, k, full_cov)
+        part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov)
+        vcov += part
+        if s == 0:
+            df = units
+    vcov[np.isnan(theta).any(axis=1)] = np.nan
+    return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
+
+
+def _stage_sums(design, joined, zcols, stage: StageTable, k: int, full_cov: bool) -> pd.DataFrame:
+    """Per (stratum, domain): the number of units with rows in the domain, the sums of their influence totals
+    and the crossproducts of those totals centred on their mean over these units (two-pass, exact)."""
+    keys = list(stage.keys.stratum)
+    rel = joined.mutate(**zcols)
+    if stage.keys.rows_are_units:
+        units = rel.select(*keys, _c("g"), *zcols)
+    else:
+        ukeys = list(dict.fromkeys(keys + list(stage.keys.unit)))
+        units = rel.group_by([*ukeys, _c("g")]).aggregate(**{n: rel[n].sum() for n in zcols})
+    part = [*keys, _c("g")]
+    centred = units.mutate(**{_c(f"d{c}"): units[_c(f"z{c}")] - units[_c(f"z{c}")].mean().over(group_by=part)
+                              for c in range(k)})
+    aggs = {_c("m"): centred.count()}
+    aggs.update({_c(f"t{c}"): centred[_c(f"z{c}")].sum() for c in range(k)})
+    pairs = [(i, j) for i in range(k) for j in range(i, k)] if full_cov else [(i, i) for i in range(k)]
+    aggs.update({_c(f"q{i}_{j}"): (centred[_c(f"d{i}")] * centred[_c(f"d{j}")]).sum() for i, j in pairs})
+    return design.execute(centred.group_by(part).aggregate(**aggs))
+
+
+def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: str, full_cov: bool):
+    """The stage's covariance per domain (G, k, k) and, per domain, units minus strata (R's degf at stage 1)."""
+    keys = list(stage.keys.stratum)
+    strata = stage.strata.reset_index(drop=True)
+    H = len(strata)
+    if keys:
+        hidx = strata[keys].assign(**{_c("h"): np.arange(H)})
+        agg = agg.merge(hidx, on=keys, how="left")
+        h = agg[_c("h")].to_numpy(dtype=np.int64)
+    else:
+        h = np.zeros(len(agg), dtype=np.int64)
+    g = agg[_c("g")].to_numpy(dtype=np.int64)
+    mcount = agg[_c("m")].to_numpy(dtype=float)
+    n_h = strata["n"].to_numpy(dtype=float)
+    f = stage.fraction_kept
+    group = strata["group"].to_numpy(dtype=np.int64)
+    mult = strata["multiplier"].to_numpy(dtype=float)
+    T = np.column_stack([agg[_c(f"t{c}")].to_numpy(dtype=float) for c in range(k)])
+    Q = np.zeros((len(agg), k, k))
+    for i in range(k):
+        for j in range(i, k):
+            name = _c(f"q{i}_{j}")
+            if name in agg:
+                Q[:, i, j] = Q[:, j, i] = agg[name].to_numpy(dtype=float)
+    out = np.zeros((G, k, k))
+    n_int = n_h.astype(np.int64)
+    # presence matters only to the "average" rule's stratum counts: per domain there, once otherwise
+    domains = np.unique(g) if lonely_psu == "average" else None
+    for gi in (domains if domains is not None else [None]):
+        at = np.ones(len(g), dtype=bool) if gi is None else g == gi
+        present = np.zeros(H, dtype=bool)
+        present[h[at]] = True
+        consts = stratum_constants(n_int, f, group, mult, present if gi is not None else np.ones(H, bool),
+                                   lonely_psu)
+        if consts is None:
+            out[slice(None) if gi is None else gi] = np.nan
+            continue
+        weight_h, centre = consts
+        hh = h[at]
+        mean_m = T[at] / mcount[at, None]  # the mean over the units with rows in the domain
+        c = np.where(centre[hh, None], T[at] / n_h[hh, None], 0.0)  # R centres on the mean over all units
+        dev = mean_m - c
+        full = Q[at] + mcount[at, None, None] * dev[:, :, None] * dev[:, None, :] \
+            + (n_h[hh] - mcount[at])[:, None, None] * c[:, :, None] * c[:, None, :]
+        contrib = weight_h[hh][:, None, None] * full
+        for i in range(k):  # over the estimate's columns, not rows: sums per domain
+            for j in range(k):
+                out[:, i, j] += np.bincount(g[at], weights=contrib[:, i, j], minlength=G)
+    units = np.bincount(g, weights=mcount, minlength=G) - np.bincount(g, minlength=G)
+    return out, units
