@@ -105,3 +105,13 @@ def test_exact_hessian_where_r_finite_differences_break(apistrat):
     np.testing.assert_allclose(big.bse.to_numpy()[1:], small.bse.to_numpy()[1:], rtol=1e-7)
     with pytest.raises(ModelError, match="finite-difference Hessian .* not usable.*hessian='exact'"):
         d.ordinal("api_band ~ ell_k + stype", hessian="r")
+
+
+def test_links_are_named_and_refused_when_unknown(apiclus1):
+    d = cs.SurveyDesign(apiclus1, weights="pw", psu="dnum", fpc="fpc")
+    probit = d.ordinal("api_band ~ meals", link="probit")
+    assert probit.link == "probit" and "(probit)" in probit.summary().as_text()
+    assert d.ordinal("api_band ~ meals", link="logistic").params["meals"] == pytest.approx(
+        d.ordinal("api_band ~ meals").params["meals"], rel=1e-12)
+    with pytest.raises(ModelError, match="link='loglog': use one of logit, probit, cloglog, cauchit"):
+        d.ordinal("api_band ~ meals", link="loglog")

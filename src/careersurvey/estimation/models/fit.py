@@ -129,7 +129,7 @@ class ModelResults:
         from statsmodels.iolib.summary2 import Summary
 
         title = ("Survey-weighted generalised linear model" if self.kind == "glm"
-                 else "Survey-weighted proportional-odds (ordinal logit) model")
+                 else f"Survey-weighted cumulative-link ordinal model ({self.link})")
         s = Summary()
         s.add_title(title)
         info = {

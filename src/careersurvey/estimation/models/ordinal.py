@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, ndtr, ndtri
 
 from careersurvey.estimation.models.formula import ModelData, ModelError, model_data
 from careersurvey.estimation.models.fit import ModelResults
@@ -49,11 +49,46 @@ def _levels(md: ModelData) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), labels
 
 
-class _Loglik:
-    """Weighted cumulative-logit log-likelihood with its per-row score and total Hessian."""
+#: R's outer cut-points: svyolr evaluates P(Y = 1) as F(zeta_1 - eta) - F(-100 - eta) and P(Y = K) as
+#: F(100 - eta) - F(zeta_{K-1} - eta); with heavy tails (cauchit) those ends are not 0 and 1, so we keep them
+BOUND = 100.0
 
-    def __init__(self, X: np.ndarray, codes: np.ndarray, q: int) -> None:
+
+def _logistic(z: np.ndarray):
+    F = expit(z)
+    f = F * (1 - F)
+    return F, f, f * (1 - 2 * F)
+
+
+def _probit(z: np.ndarray):
+    f = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+    return ndtr(z), f, -z * f
+
+
+def _gumbel(z: np.ndarray):
+    """R survey's "cloglog" is its pgumbel: F(z) = exp(-exp(-z)) (the Gumbel maximum distribution)."""
+    e = np.exp(-z)
+    F = np.exp(-e)
+    f = F * e
+    return F, f, f * (e - 1)
+
+
+def _cauchy(z: np.ndarray):
+    d = 1 + z * z
+    f = 1 / (np.pi * d)
+    return 0.5 + np.arctan(z) / np.pi, f, -2 * z * f / d
+
+
+#: link name (R's svyolr ``method``, and "logit") -> distribution function, density and its derivative
+LINKS = {"logit": _logistic, "logistic": _logistic, "probit": _probit, "cloglog": _gumbel, "cauchit": _cauchy}
+
+
+class _Loglik:
+    """Weighted cumulative-link log-likelihood with its per-row score and total Hessian."""
+
+    def __init__(self, X: np.ndarray, codes: np.ndarray, q: int, link: str = "logit") -> None:
         self.X, self.codes, self.q = X, codes, q
+        self.cdf = LINKS[link]
         n = len(codes)
         self.upper = codes < q       # rows whose upper cut-point zeta_y is finite
         self.lower = codes > 0       # rows whose lower cut-point zeta_{y-1} is finite
@@ -66,11 +101,11 @@ class _Loglik:
         p = self.X.shape[1]
         beta, zeta = theta[:p], theta[p:]
         eta = self.X @ beta
-        zu = np.where(self.upper, zeta[np.minimum(self.codes, self.q - 1)] - eta, np.inf)
-        zl = np.where(self.lower, zeta[np.maximum(self.codes - 1, 0)] - eta, -np.inf)
-        Fu, Fl = expit(zu), expit(zl)
-        fu, fl = Fu * (1 - Fu), Fl * (1 - Fl)      # logistic density; 0 at +-inf
-        gu, gl = fu * (1 - 2 * Fu), fl * (1 - 2 * Fl)  # its derivative
+        zu = np.where(self.upper, zeta[np.minimum(self.codes, self.q - 1)], BOUND) - eta
+        zl = np.where(self.lower, zeta[np.maximum(self.codes - 1, 0)], -BOUND) - eta
+        with np.errstate(over="ignore", invalid="ignore"):
+            Fu, fu, gu = (np.nan_to_num(a) for a in self.cdf(zu))  # distribution, density, its derivative
+            Fl, fl, gl = (np.nan_to_num(a) for a in self.cdf(zl))
         pr = Fu - Fl
         return pr, fu, fl, gu, gl
 
@@ -110,11 +145,16 @@ class _Loglik:
         return np.block([[H_bb, H_bz], [H_bz.T, H_zz]])
 
 
-def _start(X: np.ndarray, codes: np.ndarray, w: np.ndarray, q: int) -> np.ndarray:
-    """Starting values: zero slopes, cut-points at the weighted cumulative logits."""
+#: quantile functions of the links, for starting values
+QUANTILES = {"logit": lambda p: np.log(p / (1 - p)), "probit": ndtri, "cloglog": lambda p: -np.log(-np.log(p)),
+             "cauchit": lambda p: np.tan(np.pi * (p - 0.5))}
+
+
+def _start(X: np.ndarray, codes: np.ndarray, w: np.ndarray, q: int, link: str = "logit") -> np.ndarray:
+    """Starting values: zero slopes, cut-points at the link's quantiles of the weighted cumulative shares."""
     share = np.bincount(codes, weights=w, minlength=q + 1) / w.sum()
     cum = np.clip(np.cumsum(share)[:q], 1e-6, 1 - 1e-6)
-    return np.concatenate([np.zeros(X.shape[1]), np.log(cum / (1 - cum))])
+    return np.concatenate([np.zeros(X.shape[1]), QUANTILES[link](cum)])
 
 
 def _fit(ll: _Loglik, w: np.ndarray, start: np.ndarray, formula: str, what: str, maxiter: int = 100) -> np.ndarray:
@@ -187,26 +227,32 @@ def _r_hessian(ll: _Loglik, theta: np.ndarray, w: np.ndarray, p: int) -> np.ndar
 
 
 @one_blas_thread
-def ordinal(design: SurveyDesign, formula: str, *, level: float = 0.95, hessian: str = "exact") -> ModelResults:
-    """Fit a proportional-odds logit model by design-weighted likelihood, as R's ``svyolr``.
+def ordinal(design: SurveyDesign, formula: str, *, link: str = "logit", level: float = 0.95,
+            hessian: str = "exact") -> ModelResults:
+    """Fit a cumulative-link (proportional-odds for the logit) model by design-weighted likelihood, as R's
+    ``svyolr``.
 
-    ``hessian="exact"`` (default) uses the analytic Hessian in the sandwich; ``hessian="r"`` reproduces R's
-    finite-difference Hessian (see :func:`_r_hessian`) when R's printed SEs must be matched to the digit.
+    ``link``: "logit" (R's "logistic"), "probit", "cloglog" (R's svyolr means its pgumbel,
+    P(Y <= j) = exp(-exp(-(zeta_j - eta)))) or "cauchit". ``hessian="exact"`` (default) uses the analytic
+    Hessian in the sandwich; ``hessian="r"`` reproduces R's finite-difference Hessian (see :func:`_r_hessian`)
+    when R's printed SEs must be matched to the digit.
     """
     if hessian not in ("exact", "r"):
         raise ModelError(f"hessian={hessian!r}: use 'exact' (analytic) or 'r' (R's numerical approximation)")
-    return _ordinal(design, formula, level=level, hessian=hessian)
+    if link not in LINKS:
+        raise ModelError(f"link={link!r}: use one of logit, probit, cloglog, cauchit (R's svyolr methods)")
+    return _ordinal(design, formula, link="logit" if link == "logistic" else link, level=level, hessian=hessian)
 
 
-def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) -> ModelResults:
+def _ordinal(design: SurveyDesign, formula: str, *, link: str, level: float, hessian: str) -> ModelResults:
     md = model_data(design, formula)
     codes, labels = _levels(md)
     q = len(labels) - 1
     names = [n for n in md.names if n != "Intercept"]
     X = md.X[:, [i for i, n in enumerate(md.names) if n != "Intercept"]]
     w = md.weights
-    ll = _Loglik(X, codes, q)
-    theta = _fit(ll, w, _start(X, codes, w, q), formula, "full-sample")
+    ll = _Loglik(X, codes, q, link)
+    theta = _fit(ll, w, _start(X, codes, w, q, link), formula, "full-sample")
     p = X.shape[1]
     reps = design.replicates
     if reps is None:
@@ -226,7 +272,7 @@ def _ordinal(design: SurveyDesign, formula: str, *, level: float, hessian: str) 
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
     index = pd.Index(names + thr)
     return ModelResults(
-        kind="ordinal", formula=formula, family="cumulative", link="logit", response=md.formula.split("~")[0].strip(),
+        kind="ordinal", formula=formula, family="cumulative", link=link, response=md.formula.split("~")[0].strip(),
         coefficients=pd.Series(theta, index=index, name="params"),
         cov_params=pd.DataFrame(cov, index=index, columns=index),
         df_resid=float(degf - p), nobs=md.nobs, population=float(w.sum()), variance_method=method, level=level,
