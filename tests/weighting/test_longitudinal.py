@@ -33,7 +33,10 @@ def _steps(lw: dict) -> dict:
 def test_weights_and_change_match_r(case: dict) -> None:
     lw, exp = case["longitudinal"], case["expected"]
     df = load_data(FOLDER, "panel_wide.csv")
-    d = cs.longitudinal_weights(wide_design(df), lw["responded"], margins=lw["margins"], method=lw["calfun"],
+    base = wide_design(df)
+    if "replicate" in case:  # the class adjustment and the calibration are done again in every replicate
+        base = base.replicate(case["replicate"])
+    d = cs.longitudinal_weights(base, lw["responded"], margins=lw["margins"], method=lw["calfun"],
                                 variance="fixed", **_steps(lw))
     resp = df["resp2"].to_numpy() == 1
     np.testing.assert_allclose(d.w[resp], exp["weights"], rtol=1e-9)
