@@ -86,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "estimate_plot": "careersurvey.report.plots",
     "forest_plot": "careersurvey.report.plots",
     "heatmap": "careersurvey.report.plots",
+    "model_table": "careersurvey.report.models",
     "build_report": "careersurvey.report.build",
     "public_use_file": "careersurvey.disclosure.publish",
     "PublicUseFile": "careersurvey.disclosure.publish",

@@ -113,6 +113,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "model.fit_no_r2": {"en": "n = {n}; design df = {df}; Wald test of all terms: F({ndf}, {ddf}) = {F}, {p}.",
                         "ko": "n = {n}; 설계 자유도 = {df}; 전체 항에 대한 Wald 검정: F({ndf}, {ddf}) = {F}, {p}."},
     "model.cutpoint": {"en": "Cut-point {cut}", "ko": "절단점 {cut}"},
+    "model.intercept": {"en": "Intercept", "ko": "절편"},
+    "col.log_odds": {"en": "Coefficient (log odds)", "ko": "계수(로그 오즈)"},
+    "col.coefficient": {"en": "Coefficient", "ko": "계수"},
     # -- contents sheet of the tables workbook ---------------------------------------------------------
     "xlsx.contents": {"en": "Contents", "ko": "목차"},
     "xlsx.sheet": {"en": "Sheet", "ko": "시트"},

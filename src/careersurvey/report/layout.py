@@ -205,7 +205,7 @@ def layout(table, lang: str = "en") -> Layout:
         kind = _kind(s, key, table, share)
         digits = pct_digits if kind == "pct" else (2 if key in ("deff", "odds_ratio") else table.digits)
         columns.append(Column(str(key), _label(key, table, lang, share), kind, tuple(s.tolist()), digits))
-    notes: list[str] = []
+    notes: list[str] = list(table.notes)
     marks = ("",) * len(frame)
     if flags is not None:
         unreliable, review, rule = flags

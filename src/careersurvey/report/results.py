@@ -31,7 +31,8 @@ class Table:
 
     ``percent``: the estimates are shares (None: as the estimator said); ``percent_columns``: other columns of
     shares (e.g. a response rate); ``labels``: headings of columns (and of the row labels, by the index's name)
-    in the table's language; ``stub``: the heading of the row labels; ``flag``: apply the reliability rule."""
+    in the table's language; ``stub``: the heading of the row labels; ``flag``: apply the reliability rule;
+    ``notes``: footnotes of the table's own (e.g. a model's reference categories and fit), shown first."""
 
     name: str
     title: str
@@ -45,6 +46,7 @@ class Table:
     pct_digits: int = 1
     flag: bool = True
     show_df: bool = False
+    notes: tuple[str, ...] = ()
 
     def layout(self, lang: str = "en"):
         """The table as published (:class:`careersurvey.report.layout.Layout`)."""
