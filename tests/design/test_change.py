@@ -255,3 +255,21 @@ def test_waves_come_in_the_order_of_a_categorical_wave_column() -> None:
     close(res["se"], case["expected"]["change"]["se"][:2])
     text = change(design(case, df.assign(wave=df["wave"].astype("string"))), "y", pairs=[("w9", "w11")])
     close(text["se"], case["expected"]["change"]["se"][2:])
+
+
+def test_waves_in_the_order_given() -> None:
+    case = CASES["overlap-mean"]
+    df = read(case)
+    df["wave"] = df["wave"].map({"2022": "w9", "2024": "w10", "2026": "w11"})  # as text, w10 < w11 < w9
+    d = design(case, df)
+    assert list(zip(*[change(d, "y")[c] for c in ("from", "to")])) == [("w10", "w11"), ("w11", "w9")]
+    res = change(d, "y", waves=["w9", "w10", "w11"])
+    assert list(zip(res["from"], res["to"])) == [("w9", "w10"), ("w10", "w11")]
+    close(res["se"], case["expected"]["change"]["se"][:2])
+    first = change(d, "y", waves=["w9", "w11"], pairs="first")
+    assert list(zip(first["from"], first["to"])) == [("w9", "w11")]
+    close(first["se"], case["expected"]["change"]["se"][2:])
+    with pytest.raises(cs.EstimateError, match=r"waves=\['w9', 'w12'\]: wave 'w12' has no rows.*w10, w11, w9"):
+        change(d, "y", waves=["w9", "w12"])
+    with pytest.raises(cs.EstimateError, match=r"at least two waves, each once"):
+        change(d, "y", waves=["w9", "w9"])

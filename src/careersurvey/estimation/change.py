@@ -62,13 +62,16 @@ def trend(design, variables: str | Sequence[str], over: str = "wave", statistic:
 
 def change(design, variables: str | Sequence[str], over: str = "wave", statistic: str = "mean",
            pairs: str | Sequence[tuple] = "consecutive", by: str | Sequence[str] | None = None,
-           na_rm: bool = False, level: float = 0.95, person: str | None = None) -> pd.DataFrame:
+           na_rm: bool = False, level: float = 0.95, person: str | None = None,
+           waves: Sequence | None = None) -> pd.DataFrame:
     """The change of each estimate between waves, from one stacked design (R: ``svyby(~y, ~wave, design,
     svymean, covmat=TRUE)`` then ``svycontrast``), as a tidy frame (see the module's doc); with ``by``, within
     each of its domains (R: ``svyby(~y, ~wave + sector, ...)``), a column per by variable first.
 
     ``pairs``: "consecutive" (each wave against the one before), "first" (each wave against the first), or a
     list of ``(from, to)`` waves; a domain without rows in one of a pair's waves has no row for that pair.
+    The waves' order is the wave column's (sorted, or a categorical's categories); ``waves=[...]`` gives it
+    (the order of fieldwork, e.g. ``["w9", "w10"]``) and keeps only those waves for "consecutive" and "first".
     ``person``: the column of panel ids; when given, every person's rows must lie in one PSU, or the change's
     SE would ignore that the person answered twice (an error says what to set).
     """
@@ -76,9 +79,9 @@ def change(design, variables: str | Sequence[str], over: str = "wave", statistic
         check_person_in_psu(design, person)
     by_cols = _as_list(by) if by is not None else []
     by_wave = _by_wave(design, variables, over, by_cols, statistic, na_rm, level)
-    waves, groups, names = _parts(by_wave, variables, len(by_cols))
-    wanted = _pairs(pairs, list(dict.fromkeys(waves)), over)
-    position = {(w, g, n): i for i, (w, g, n) in enumerate(zip(waves, groups, names))}
+    row_waves, groups, names = _parts(by_wave, variables, len(by_cols))
+    wanted = _pairs(pairs, _order(list(dict.fromkeys(row_waves)), waves, over), over)
+    position = {(w, g, n): i for i, (w, g, n) in enumerate(zip(row_waves, groups, names))}
     theta = by_wave["estimate"].to_numpy()
     specs, rows = {}, []
     for a, b in wanted:
@@ -220,6 +223,19 @@ def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
         out[at:at + len(b), at:at + len(b)] = b
         at += len(b)
     return out
+
+
+def _order(labels: list[str], waves: Sequence | None, over: str) -> list[str]:
+    """The waves in the order given (each must have rows), or as the estimates came."""
+    if waves is None:
+        return labels
+    order = [str(w) for w in waves]
+    unknown = [w for w in order if w not in labels]
+    if unknown or len(set(order)) != len(order) or len(order) < 2:
+        what = (f"wave {unknown[0]!r} has no rows with positive weight in {over!r}" if unknown
+                else "give at least two waves, each once")
+        raise EstimateError(f"waves={order!r}: {what}; the waves are {', '.join(labels)}")
+    return order
 
 
 def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
