@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "ImportResult": "careersurvey.responses.store",
     "ResponseStore": "careersurvey.responses.store",
     "ResponsesError": "careersurvey.responses.problems",
+    "migrate_store": "careersurvey.responses.waves",
     "read_responses": "careersurvey.responses.readers",
     "validate_responses": "careersurvey.responses.validate",
     "export_responses": "careersurvey.responses.export",

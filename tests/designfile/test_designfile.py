@@ -52,7 +52,7 @@ def test_an_unknown_field_names_line_field_and_the_allowed_ones(alumni, tmp_path
         cs.load_design_file(path)
     assert str(e.value) == (f"{path}:11: [weight] unknown field 'weight' — the fields allowed here are: "
                             "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, missing_codes, "
-                            "targets.")
+                            "targets, wave.")
 
 
 def test_an_unknown_field_inside_sample_is_named_with_its_part(alumni, tmp_path) -> None:
@@ -139,6 +139,28 @@ def test_build_gives_the_declared_design_raked_in_scope(alumni) -> None:
     assert any("without a sex answer" in n for n in notes) and any("outside the population" in n for n in notes)
     # missing codes are declared: pay's refusals are never numbers
     assert d.missing_codes == (-6, -7, -8, -9)
+
+
+def test_wave_reads_only_that_waves_respondents(alumni, tmp_path) -> None:
+    """A store of two waves: the design of wave 2026 is built on its respondents only (the sample file is that
+    wave's), whether the wave is written as a number or as text; a wave the data lack is named."""
+    frame = _dataset(alumni).data
+    frame = frame.assign(wave=np.where(np.arange(len(frame)) % 3 == 0, "2025", "2026"))
+    for written in ("2026", '"2026"'):
+        path = _edit(alumni, tmp_path, "lonely_psu: adjust\n", f"lonely_psu: adjust\nwave: {written}\n")
+        df = cs.load_design_file(path)
+        assert df.wave == "2026"
+        d = df.build(frame)
+        assert len(d.data) == (frame["wave"] == "2026").sum() and set(d.data["wave"]) == {"2026"}
+    wrong = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nwave: 2027\n")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(wrong).build(frame)
+    assert str(e.value) == (f"{wrong}:11: [wave] wave: the data hold no respondents of wave '2027' (their waves: "
+                            "2025, 2026) — name one of those waves, or load the store that holds wave 2027 "
+                            "(cs.load_dataset(store)).")
+    bad = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nwave: 20 26\n")
+    with pytest.raises(cs.DesignFileError, match=r":11: \[wave\] wave: '20 26' is not allowed"):
+        cs.load_design_file(bad)
 
 
 def test_without_weights_every_respondent_weighs_one(alumni, tmp_path) -> None:

@@ -84,7 +84,7 @@ def test_status_problems_export(tmp_path, q10, monkeypatch):
     assert e.exit_code == 0, e.output
     df, _ = pyreadstat.read_sav(str(sav))
     assert len(df) == 6  # 3 from the template, 3 new ids from the CSV (0001-0003 were quarantined there)
-    assert f"{sav}: 6 accepted rows, 14 columns" in e.stdout
+    assert f"{sav}: 6 accepted rows, 15 columns" in e.stdout
     assert f"not exported: 4 quarantined rows; see `careersurvey responses problems --store {db}`" in e.stdout
     text = run("status", "--store", db).stdout
     assert "2 imports, 10 rows: 6 accepted, 4 quarantined" in text

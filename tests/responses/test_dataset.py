@@ -25,7 +25,7 @@ def two_versions(tmp_path):
 
 def test_labelled_frame(two_versions):
     df = load_responses(two_versions, mini("1.1.0"))
-    assert df.columns[:3].tolist() == ["respondent_id", "import_id", "questionnaire_version"]
+    assert df.columns[:4].tolist() == ["respondent_id", "wave", "import_id", "questionnaire_version"]
     assert df["respondent_id"].tolist() == ["0001", "0002", "0003", "0101"]
     assert df["import_id"].tolist() == [1, 1, 1, 2]
     assert df["role"].cat.categories.tolist() == ["학생", "연구원", "엔지니어", "의사"]
@@ -49,7 +49,7 @@ def test_english_labels(two_versions):
 def test_missing_codes_become_na_with_reasons(two_versions, labels):
     df = load_responses(two_versions, mini("1.1.0"), labels=labels)
     missing = load_missing(two_versions, mini("1.1.0"))
-    assert missing.index.equals(df.index) and missing.columns.tolist() == df.columns[3:].tolist()
+    assert missing.index.equals(df.index) and missing.columns.tolist() == df.columns[4:].tolist()
     assert load_dataset(two_versions, mini("1.1.0"), labels=labels).missing.equals(missing)
     assert pd.isna(df.loc[2, "age"]) and missing.loc[2, "age"] == -9  # consent = 0: skipped
     assert missing["hours"].isna().tolist() == [False, False, False, True]

@@ -67,7 +67,7 @@ def test_duplicate_ids_across_imports_are_quarantined(tmp_path, q10):
     (r,) = import_responses(write_template(tmp_path / "b.xlsx", q10, GOOD_ROWS[1:3]), db, q10)
     assert (r.accepted, r.quarantined) == (1, 1)
     p = ResponseStore(db).problems(r.import_id)
-    assert p.loc[0, "message"] == ("respondent_id '0002' was already imported (a.xlsx row 4); "
+    assert p.loc[0, "message"] == ("respondent_id '0002' was already imported (a.xlsx row 4 in wave 1); "
                                    "remove the row or correct the id")
 
 
@@ -188,7 +188,7 @@ def test_migration_from_version_1(tmp_path, good_template, q10):
     con.close()
     store = ResponseStore(db)
     assert store.ledger().empty  # a read migrates the old store first
-    assert store.schema_version() == CURRENT == 3
+    assert store.schema_version() == CURRENT == 4
     (r,) = import_responses(good_template, store, q10)
     assert store.ledger().loc[0, "questionnaire_title"] == "소형 설문"
 

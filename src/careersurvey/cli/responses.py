@@ -66,6 +66,9 @@ def import_(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="CSV encoding (default: utf-8-sig, then cp949)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
     timeout: float = typer.Option(30.0, "--wait", help="Seconds to wait for another import holding the store."),
+    wave: Optional[str] = typer.Option(
+        None, "--wave", "-w", help="Wave the files belong to, e.g. 2026 (default: the store's only wave; 1 for a new "
+                                   "store). Ids are unique within a wave; the same person may answer in several."),
 ) -> None:
     """Validate FILES against the questionnaire and store them; quarantined rows are kept with reasons."""
     from careersurvey.responses.importer import import_file, load_questionnaire_spec
@@ -85,7 +88,7 @@ def import_(
     for path in files:
         try:
             result = import_file(path, target, spec, kind=kind, encoding=encoding, sheet=sheet,
-                                 form_versions=mapping or None, separators=separators)
+                                 form_versions=mapping or None, separators=separators, wave=wave)
         except ResponsesError as exc:
             unreadable += 1
             if as_json:
@@ -105,12 +108,12 @@ def import_(
         if as_json:
             say_json(result.to_json())
         elif result.already_imported:
-            say(f"{path}: already imported (import {result.import_id}, same sha256); nothing added")
+            say(f"{path}: already imported (import {result.import_id}, wave {result.wave}, same sha256); nothing added")
         else:
             extra = f", encoding {result.encoding}" if result.encoding else ""
             say(f"{path}: {_count(result.rows_in, 'row')} -> {result.accepted} accepted, {result.quarantined} "
                 f"quarantined, {_count(result.warnings, 'warning')} ({result.questionnaire}@{result.version}, "
-                f"{result.kind}{extra}; import {result.import_id})")
+                f"{result.kind}{extra}; wave {result.wave}, import {result.import_id})")
             if result.quarantined or result.warnings:
                 rules = target.problems(result.import_id)["rule"].value_counts()
                 say("  " + ", ".join(f"{n} {rule}" for rule, n in rules.items())
@@ -137,9 +140,12 @@ def status(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
         return
     say(f"{store}: {_count(counts['imports'], 'import')}, {_count(counts['rows_in'], 'row')}: "
         f"{counts['accepted']} accepted, {counts['quarantined']} quarantined (schema version {s.schema_version()})")
+    for wave, part in ledger.groupby("wave", sort=False):
+        say(f"  wave {wave}: {_count(len(part), 'import')}, {_count(int(part['rows_in'].sum()), 'row')}: "
+            f"{int(part['accepted'].sum())} accepted, {int(part['quarantined'].sum())} quarantined")
     for row in ledger.itertuples():
         encoding = f", {row.encoding}" if isinstance(row.encoding, str) else ""
-        say(f"  import {row.import_id}: {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
+        say(f"  import {row.import_id} (wave {row.wave}): {row.file_name} ({row.kind}{encoding}) {row.questionnaire_id}@"
             f"{row.questionnaire_version}: {_count(row.rows_in, 'row')}, {row.accepted} accepted, {row.quarantined} "
             f"quarantined, {_count(row.warnings, 'warning')}; {str(row.imported_at)[:19]} UTC; sha256 "
             f"{row.sha256[:16]}")
@@ -172,10 +178,11 @@ def problems(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     if frame.empty:
         say("no problems recorded")
         return
+    several = len(target.waves()) > 1  # a store of one wave need not say it on every line
     for row in frame.itertuples():
-        parts = (row.file, f"sheet {row.sheet}" if isinstance(row.sheet, str) else None,
+        parts = (f"wave {row.wave}" if several else None, row.file, f"sheet {row.sheet}" if isinstance(row.sheet, str) else None,
                  f"row {row.row}" if pd.notna(row.row) else None)
-        where = ", ".join(p for p in parts if p)
+        where = ", ".join(p for p in parts if p).replace(", ", ": ", 1 if several else 0)
         say(f"[{row.severity}] {where}: {row.message}")
 
 
@@ -195,6 +202,8 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
                help="Replace respondent ids (and sensitive values kept) by keyed hashes made with this key file."),
            private: bool = typer.Option(True, "--private/--no-private",
                                         help="Owner-only file (default), or your umask's usual permissions."),
+           wave: Optional[List[str]] = typer.Option(None, "--wave", "-w",
+                                                    help="Only this wave (repeat for several; default all)."),
            ) -> None:
     """Write the accepted responses, harmonised on one questionnaire version, with labels.
 
@@ -213,7 +222,7 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
             warnings.simplefilter("ignore", ExportWarning)
             result = export_responses(store, out, format.value, questionnaire=questionnaire, language=language,
                                       labels=labels, encoding=encoding, drop_sensitive=drop_sensitive,
-                                      pseudonymise=pseudonymise, private=private)
+                                      pseudonymise=pseudonymise, private=private, waves=wave or None)
         quarantined = ResponseStore(store).counts()["quarantined"]
     except ResponsesError as exc:
         fail(str(exc))
@@ -224,3 +233,28 @@ def export(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
     if quarantined:
         say(f"  not exported: {_count(quarantined, 'quarantined row')}; see `careersurvey responses "
             f"problems --store {store}`")
+
+
+@app.command("migrate")
+def migrate(store: Path = typer.Option(..., "--store", "-s", help="A response store written before waves."),
+            wave: str = typer.Option(..., "--wave", "-w", help="The wave its imports belong to, e.g. 2025."),
+            ) -> None:
+    """Bring a store written before waves to the current schema, naming the wave of what it holds (one
+    transaction: interrupted, the store stays as it was)."""
+    from careersurvey.responses.problems import ResponsesError
+    from careersurvey.responses.store import ResponseStore
+
+    target = ResponseStore(store)
+    try:
+        if not store.is_file():
+            fail(f"{store}: no response store here; check the path")
+        before = target.stored_version()
+        version = target.migrate(wave)
+        waves = target.waves()
+    except ResponsesError as exc:
+        fail(str(exc))
+    if before == version:
+        say(f"{store}: already at schema version {version} (waves {', '.join(waves) or 'none yet'}); nothing changed")
+    else:
+        say(f"{store}: migrated from schema version {before} to {version}; its imports are wave "
+            f"{', '.join(waves) or wave}")

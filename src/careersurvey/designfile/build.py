@@ -84,7 +84,13 @@ def _frame(df, data) -> pd.DataFrame:
         data = data.data
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"build() takes a cs.Dataset or a pandas DataFrame (got {type(data).__name__})")
-    return data
+    if df.wave is None or "wave" not in data.columns:
+        return data
+    rows = data["wave"].astype("string") == df.wave
+    if not rows.any():
+        have = ", ".join(dict.fromkeys(data["wave"].astype(str))) or "none"
+        raise DesignFileError([df.problem(C.NO_WAVE, "wave", wave=df.wave, have=have)])
+    return data if rows.all() else data[rows.to_numpy()].reset_index(drop=True)
 
 
 def _attach(df, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:

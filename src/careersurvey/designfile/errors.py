@@ -33,6 +33,8 @@ class DesignCode(Catalogue):
     SAMPLE = ("sample: {detail}", "fix the sample file, or the design file's sample: entry")
     TARGETS = ("targets: {detail}", "fix the targets file or its scope (survey/targets/README.md)")
     DESIGN = ("{detail}", "fix the design file or the columns it names")
+    NO_WAVE = ("wave: the data hold no respondents of wave {wave!r} (their waves: {have})",
+               "name one of those waves, or load the store that holds wave {wave} (cs.load_dataset(store))")
 
 
 #: One problem of a design file: the questionnaire loader's value (``field`` is shown where it shows an item).

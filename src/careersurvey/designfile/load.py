@@ -47,6 +47,7 @@ class DesignFile:
     missing_codes: tuple[int, ...]
     targets: Path | None
     scope: str | None
+    wave: str | None = None
     lines: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
     @property
@@ -115,13 +116,17 @@ def load_design_file(path: str | os.PathLike[str]) -> DesignFile:
     return _resolve(spec, raw, path)
 
 
+#: pydantic's names of union branches in an error's location (not fields a person wrote)
+_BRANCHES = ("str", "list[str]", "SampleSpec", "TargetsSpec", "int", "constrained-str")
+
+
 def _dotted(loc: tuple) -> str:
     """A pydantic location as the field a person reads: ``sample.key``, ``psu[1]``."""
     out = ""
     for step in loc:
         if isinstance(step, int):
             out += f"[{step}]"
-        elif step in ("str", "list[str]", "SampleSpec", "TargetsSpec"):  # pydantic's union branch names
+        elif step in _BRANCHES:  # pydantic's union branch names
             continue
         else:
             out += ("." if out else "") + str(step)
@@ -130,7 +135,7 @@ def _dotted(loc: tuple) -> str:
 
 def _from_pydantic(err: dict, raw: dict, name: str) -> DesignProblem:
     """One pydantic error as a catalogue problem with its line."""
-    loc = tuple(s for s in err["loc"] if s not in ("str", "list[str]", "SampleSpec", "TargetsSpec"))
+    loc = tuple(s for s in err["loc"] if s not in _BRANCHES)
     line = line_of(raw, loc)
     where = _dotted(loc)
     parent = ".".join(str(s) for s in loc[:-1] if isinstance(s, str))
@@ -159,6 +164,7 @@ EXPECTED = {
     "targets": "a mapping with file: (a targets id or file) and scope: (optional)",
     "missing_codes": "a list of whole numbers such as [-6, -7, -8, -9]",
     "questionnaire": "the questionnaire's id@version as text, e.g. stem-careers@1.1.0",
+    "wave": "a wave name as the store has it: letters, digits, '.', '_' or '-', e.g. 2026 or w2",
 }
 
 
@@ -174,7 +180,8 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
                     key=spec.sample.key if spec.sample else "respondent_id", weights=spec.weights,
                     strata=_stages(spec.strata), psu=_stages(spec.psu), fpc=_stages(spec.fpc),
                     lonely_psu=spec.lonely_psu, missing_codes=tuple(spec.missing_codes), targets=None,
-                    scope=spec.targets.scope if spec.targets else None, lines=MappingProxyType(lines))
+                    scope=spec.targets.scope if spec.targets else None, wave=None if spec.wave is None else str(spec.wave),
+                    lines=MappingProxyType(lines))
     problems = []
     qid, _, version = spec.questionnaire.partition("@")
     if not qid or not version:

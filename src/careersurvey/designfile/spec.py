@@ -5,7 +5,7 @@ file are checked against the data when the design is built (``careersurvey.desig
 from __future__ import annotations
 
 import json
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -58,6 +58,9 @@ class DesignFileSpec(_Strict):
     missing_codes: list[StrictInt] = Field([-6, -7, -8, -9], description="codes that are never numbers in "
                                                                         "an estimate")
     targets: TargetsSpec | None = Field(None, description="rake the design weights to these targets in scope")
+    wave: Union[StrictInt, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")], None] = Field(
+        None, description="the wave of the store this design samples (e.g. 2026); only that wave's "
+                          "respondents are read; default: every row given")
 
 
 #: Keys allowed in each part of the file (for "unknown field" hints).

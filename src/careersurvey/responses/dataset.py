@@ -1,7 +1,9 @@
 """``load_responses``: the accepted responses of a store as one typed pandas DataFrame.
 
-Columns: ``respondent_id``, ``import_id``, ``questionnaire_version``, then every data column of the
-target questionnaire (the newest version in the store unless one is given) in questionnaire order.
+Columns: ``respondent_id``, ``wave``, ``import_id``, ``questionnaire_version``, then every data column of the
+target questionnaire (the newest version among the rows read unless one is given) in questionnaire order. Rows
+are in wave order (the order of each wave's first import), then import order; ``waves=[...]`` reads only those
+waves, so that waves answered on different questionnaire versions come back as one frame on the newest.
 Rows from older versions are harmonised on it: a renamed item declared under the newer questionnaire's
 ``harmonise:`` (survey/FORMAT.md) takes the older item's answers; any other column the row's version did not have
 is -6 ("not asked in this version"); a choice dropped in the newer version has no column (its answers stay
@@ -31,17 +33,23 @@ from careersurvey.questionnaire.locate import load_registered
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_ASKED, Item, Questionnaire
 from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.store import CODE_SUFFIX, ResponseStore, _version_key, quote
+from careersurvey.responses.waves import chosen_waves, store_waves
 
-META_COLUMNS: tuple[str, ...] = ("respondent_id", "import_id", "questionnaire_version")
+#: Which waves to read: one name, a list of names, or None for all.
+Waves = Sequence[str] | str | int | None
+
+META_COLUMNS: tuple[str, ...] = ("respondent_id", "wave", "import_id", "questionnaire_version")
 #: SPSS measurement level of each item type
 _MEASURE = {"single": "nominal", "multiple": "nominal", "rating": "ordinal", "integer": "scale", "decimal": "scale",
             "text": "nominal", "date": "scale"}
 
 
 def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None,
-            versions: Sequence[str] | None) -> tuple[Questionnaire, list[str]]:
-    """The target questionnaire (given, or the newest version in the store) and the versions to load."""
-    rows = con.execute("SELECT DISTINCT questionnaire_id, questionnaire_version FROM questionnaire_columns").fetchall()
+            versions: Sequence[str] | None, waves: list[str]) -> tuple[Questionnaire, list[str]]:
+    """The target questionnaire (given, or the newest version among ``waves``' rows) and the versions to load."""
+    rows = con.execute(
+        "SELECT DISTINCT i.questionnaire_id, r.questionnaire_version FROM respondents r JOIN imports i "
+        f"USING (import_id) WHERE r.wave IN ({', '.join('?' * len(waves))})", waves).fetchall() if waves else []
     if isinstance(questionnaire, Questionnaire):
         qid = questionnaire.id
     elif isinstance(questionnaire, str):
@@ -75,17 +83,19 @@ def _target(store: ResponseStore, con, questionnaire: Questionnaire | str | None
 
 
 def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
-               versions: Sequence[str] | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray],
-                                                              Questionnaire]:
+               versions: Sequence[str] | None = None, waves: Waves = None) -> tuple[
+                   pd.DataFrame, np.ndarray, dict[str, np.ndarray], Questionnaire]:
     """(meta frame, float matrix of codes [rows x columns], texts by column, target questionnaire).
 
     Reads each version's answer table column by column (Arrow), harmonised on the target's columns:
     a column the version lacks is read from the item the questionnaires' ``harmonise:`` maps it to, else -6
-    (not asked). Rows are in import order.
+    (not asked). Rows are in wave order, then import order.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     with store.connect(read_only=True) as con:
-        q, chosen = _target(store, con, questionnaire, versions)
+        order_of_waves = store_waves(con)
+        wanted_waves = chosen_waves(order_of_waves, waves, file=str(store.path))
+        q, chosen = _target(store, con, questionnaire, versions, wanted_waves)
         columns = list(q.columns())
         text_cols = {c for i in q.items if i.type in ("text", "date") for c in i.columns()}
         parts = []
@@ -99,12 +109,14 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
             wanted += [src.get(c, c) + CODE_SUFFIX for c in columns
                        if c in text_cols and src.get(c, c) + CODE_SUFFIX in have]
             wanted = list(dict.fromkeys(wanted))
-            select = ", ".join(["r.respondent_id", "r.import_id", "r.row_no", "r.questionnaire_version"]
+            select = ", ".join(["r.respondent_id", "r.wave", "r.import_id", "r.row_no", "r.questionnaire_version"]
                                + [f"a.{quote(c)}" for c in wanted])
             arrow = con.sql(
                 f"SELECT {select} FROM respondents r JOIN imports i USING (import_id) "
                 f"JOIN {quote(table)} a USING (import_id, row_no) WHERE i.questionnaire_id = ? "
-                "AND r.status = 'accepted' AND r.questionnaire_version = ?", params=[q.id, version]).to_arrow_table()
+                "AND r.status = 'accepted' AND r.questionnaire_version = ? "
+                f"AND r.wave IN ({', '.join('?' * len(wanted_waves))})",
+                params=[q.id, version, *wanted_waves]).to_arrow_table()
             parts.append((arrow, src))
     n = sum(p.num_rows for p, _ in parts)
     matrix = np.full((n, len(columns)), np.nan)
@@ -128,12 +140,15 @@ def load_codes(store: ResponseStore | str | Path, questionnaire: Questionnaire |
                 matrix[start:stop, j] = arrow.column(col).to_numpy(zero_copy_only=False)
             else:
                 matrix[start:stop, j] = NOT_ASKED  # harmonise: not asked in this version
-        meta_parts.append(arrow.select(["respondent_id", "import_id", "row_no", "questionnaire_version"]).to_pandas())
+        meta_parts.append(arrow.select(["respondent_id", "wave", "import_id", "row_no",
+                                        "questionnaire_version"]).to_pandas())
         start = stop
     meta = (pd.concat(meta_parts, ignore_index=True) if meta_parts else
-            pd.DataFrame(columns=["respondent_id", "import_id", "row_no", "questionnaire_version"]))
-    order = np.lexsort((meta["row_no"].to_numpy(dtype=np.int64), meta["import_id"].to_numpy(dtype=np.int64)))
-    meta = meta.iloc[order].reset_index(drop=True)[["respondent_id", "import_id", "questionnaire_version"]]
+            pd.DataFrame(columns=["respondent_id", "wave", "import_id", "row_no", "questionnaire_version"]))
+    position = meta["wave"].map({w: i for i, w in enumerate(order_of_waves)}).to_numpy(dtype=np.int64)
+    order = np.lexsort((meta["row_no"].to_numpy(dtype=np.int64), meta["import_id"].to_numpy(dtype=np.int64),
+                        position))
+    meta = meta.iloc[order].reset_index(drop=True)[list(META_COLUMNS)]
     matrix = matrix[order]
     texts = {c: v[order] for c, v in texts.items()}
     return meta, matrix, texts, q
@@ -200,10 +215,10 @@ class Dataset:
 
 def load_dataset(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
                  versions: Sequence[str] | None = None, *, labels: bool = True,
-                 language: str | None = None) -> Dataset:
+                 language: str | None = None, waves: Waves = None) -> Dataset:
     """Accepted responses as a :class:`Dataset`: the frame of :func:`load_responses` and, beside it, the
     missing code behind every NA and the labels (see the module docs)."""
-    meta, matrix, texts, q = load_codes(store, questionnaire, versions)
+    meta, matrix, texts, q = load_codes(store, questionnaire, versions, waves)
     lang = language or q.default_language
     if lang not in q.languages:
         raise ResponsesError(f"language {lang!r} is not one of the questionnaire's ({', '.join(q.languages)})",
@@ -211,6 +226,7 @@ def load_dataset(store: ResponseStore | str | Path, questionnaire: Questionnaire
     columns = list(q.columns())
     data: dict[str, pd.Series | np.ndarray] = {
         "respondent_id": meta["respondent_id"].astype("string"),
+        "wave": meta["wave"].astype("string"),
         "import_id": meta["import_id"].astype("Int64"),
         "questionnaire_version": meta["questionnaire_version"].astype("string"),
     }
@@ -233,25 +249,26 @@ def load_dataset(store: ResponseStore | str | Path, questionnaire: Questionnaire
 
 def load_responses(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
                    versions: Sequence[str] | None = None, *, labels: bool = True,
-                   language: str | None = None) -> pd.DataFrame:
+                   language: str | None = None, waves: Waves = None) -> pd.DataFrame:
     """Accepted responses as a DataFrame (see the module docs for columns, labels and missing codes).
 
     ``questionnaire``: the target version (a Questionnaire, ``"id@version"``, ``"id"``) or None for the
-    newest in the store. ``versions``: which questionnaire versions' rows to include (default all).
+    newest among the rows read. ``versions``: which questionnaire versions' rows to include (default all).
+    ``waves``: which waves (a name or a list; default all), in the ``wave`` column.
     ``labels``: True for categoricals with value labels in ``language`` (default: the questionnaire's
     first), False for numeric codes. Either way every missing code (-6 -7 -8 -9) is NA; which code it
     was is in ``load_missing`` (or ``load_dataset(...).missing``). Quarantined rows are never included
     (see ``responses problems``).
     """
-    return load_dataset(store, questionnaire, versions, labels=labels, language=language).data
+    return load_dataset(store, questionnaire, versions, labels=labels, language=language, waves=waves).data
 
 
 def load_missing(store: ResponseStore | str | Path, questionnaire: Questionnaire | str | None = None,
-                 versions: Sequence[str] | None = None) -> pd.DataFrame:
+                 versions: Sequence[str] | None = None, *, waves: Waves = None) -> pd.DataFrame:
     """Which missing code each NA of :func:`load_responses` was: Int8 codes (-6 -7 -8 -9), NA where the
     answer is real; same rows (and index) as ``load_responses`` with the same arguments, one column per
     data column of the questionnaire."""
-    _meta, matrix, _texts, q = load_codes(store, questionnaire, versions)
+    _meta, matrix, _texts, q = load_codes(store, questionnaire, versions, waves)
     return _missing_frame(matrix, list(q.columns()))
 
 

@@ -104,7 +104,7 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
                      questionnaire: Questionnaire | str | None = None, versions: Sequence[str] | None = None,
                      language: str | None = None, labels: bool = False, encoding: str = "utf-8-sig",
                      drop_sensitive: bool = False, pseudonymise: str | Path | None = None,
-                     private: bool = True) -> ExportResult:
+                     private: bool = True, waves: Sequence[str] | str | None = None) -> ExportResult:
     """Write the accepted responses of a store (or a :class:`Dataset` from ``load_dataset``) to ``out``.
 
     A Dataset is written as it was loaded (codes, or labels with ``labels=True``; ``labels`` and ``language``
@@ -113,6 +113,7 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
     ids as stored go out, in files readable by their owner only (``private=False``: your umask's usual
     permissions). ``drop_sensitive`` leaves out every item the questionnaire marks sensitive; ``pseudonymise``
     (a key file) replaces respondent ids and any sensitive value kept by keyed hashes (:mod:`.protect`).
+    ``waves``: only these waves of a store (default all); the ``wave`` column says each row's.
     """
     out = Path(out)
     fmt = (fmt or out.suffix.lstrip(".")).lower()
@@ -134,10 +135,11 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
         langs = [source.language]
     else:
         base = load_dataset(source, questionnaire, versions, labels=False,
-                            language=None if language in (None, "all") else language)
+                            language=None if language in (None, "all") else language, waves=waves)
         langs = list(base.questionnaire.languages) if language == "all" else [base.language]
         datasets = {lang: base if lang == base.language and not text_labels
-                    else load_dataset(source, questionnaire, versions, language=lang, labels=text_labels)
+                    else load_dataset(source, questionnaire, versions, language=lang, labels=text_labels,
+                                      waves=waves)
                     for lang in langs}
     paths: list[Path] = []
     notes: list[str] = []

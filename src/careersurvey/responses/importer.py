@@ -26,6 +26,7 @@ from careersurvey.responses.readers.raw import RawTable
 from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED
 from careersurvey.responses.store import FileInfo, ImportResult, ResponseStore, _version_key
 from careersurvey.responses.validate import respondent_ids, validate
+from careersurvey.responses.waves import check_wave, import_wave
 
 QuestionnaireSpec = Questionnaire | str | Sequence[Questionnaire] | None
 
@@ -196,7 +197,8 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
                 kind: str | None = None, encoding: str | None = None, sheet: str | None = None,
                 form_versions: Mapping[str, str] | None = None,
                 separators: str = "/-", max_rows: int = MAX_ROWS,
-                max_uncompressed: int = MAX_UNCOMPRESSED, chunk_rows: int | None = CHUNK_ROWS) -> ImportResult:
+                max_uncompressed: int = MAX_UNCOMPRESSED, chunk_rows: int | None = CHUNK_ROWS,
+                wave: str | int | None = None) -> ImportResult:
     """Import one file; raises :class:`ResponsesError` when it cannot be read at all.
 
     ``separators``: characters that separate group paths in export headers (KoboToolbox ``/``,
@@ -205,14 +207,22 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
     or without a single column of the questionnaire (``no_columns``) is refused: nothing is stored and
     the ledger does not list it. A CSV is read, validated and stored in chunks of ``chunk_rows`` rows (None:
     whole) inside the import's one transaction, so its memory does not grow with the file; a workbook is
-    read whole, then validated and stored in pieces of ``chunk_rows`` rows.
+    read whole, then validated and stored in pieces of ``chunk_rows`` rows. ``wave``: the wave the file belongs to
+    (default: the store's only wave; :mod:`.waves`); respondent ids are checked for duplicates within it.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
     info = file_info(path)
     with store.connect() as con:
         earlier = store.find(con, info.sha256)
+        named = None if wave is None else check_wave(wave, file=str(path))
+        if earlier is not None and named not in (None, earlier.wave):
+            raise ResponsesError(
+                f"this file's content was already imported into wave {earlier.wave} (import {earlier.import_id}, "
+                f"{earlier.file}); a file belongs to one wave, so nothing was added to wave {named}. If these are "
+                f"wave {named}'s answers, the file given is the wrong one", code="wave", file=str(path))
         if earlier is not None:
             return earlier
+        wave = import_wave(con, named, file=str(path))
         chunks = iter_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
                                 max_uncompressed=max_uncompressed, chunk_rows=chunk_rows)
         first = next(chunks)
@@ -224,11 +234,11 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
             raise ResponsesError(
                 f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
                 "the answers are on another sheet, name it with --sheet", code="no_data", file=first.file)
-        known = store.known_ids(con, groups[0][0].id)
+        known = store.known_ids(con, groups[0][0].id, wave)
         first_rows: dict[str, int] = {}  # respondent id -> the row it first occurs in, over the whole file
         mapped: set[str] = set()
         versions: set[str] = set()
-        with store.begin(con, info) as writer:
+        with store.begin(con, info, wave) as writer:
             for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
                 if chunk is not first:
                     groups = _split_by_version(chunk, candidates, form_versions, counts)
@@ -254,7 +264,7 @@ def import_responses(files: str | Path | Sequence[str | Path], store: ResponseSt
     versions), or None to read it from the file's ``_meta`` sheet. Options: ``kind``, ``encoding``, ``sheet``,
     ``form_versions`` (export version id -> questionnaire version), ``separators`` (group-path
     separators in export headers), ``max_rows``, ``max_uncompressed``, ``chunk_rows`` (rows of a CSV read,
-    validated and stored at a time; None reads it whole).
+    validated and stored at a time; None reads it whole), ``wave`` (the wave the files belong to).
     Raises :class:`ResponsesError` on the first file that cannot be read (earlier files stay imported).
     """
     paths = [files] if isinstance(files, (str, Path)) else list(files)

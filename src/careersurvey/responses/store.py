@@ -6,6 +6,7 @@ Guarantees, each tested:
   version, counts, time); an import interrupted at any point (exception, ``kill -9``) leaves the store
   as it was, because DuckDB only makes a transaction durable at commit;
 * the same file content (sha256) is never imported twice: the second import adds nothing and says so;
+* every import belongs to a wave (:mod:`careersurvey.responses.waves`); a respondent id is unique within a wave;
 * one writer at a time: DuckDB locks the file for the process that opened it for writing. A second
   process waits (up to ``timeout`` seconds) and then fails with :class:`StoreBusyError` naming the
   holder; connections are opened per operation and closed at once, so imports serialise;
@@ -35,6 +36,7 @@ from careersurvey.responses.files import private_umask
 from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError, StoreBusyError, problems_frame
 from careersurvey.responses.schema import CURRENT, MIGRATIONS, SCHEMA_VERSION_TABLE, comments_sql
 from careersurvey.responses.validate import Validated
+from careersurvey.responses.waves import DEFAULT_WAVE, check_wave, needs_wave, sql_literal, store_waves
 
 #: Bytes 8-11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
@@ -71,6 +73,7 @@ class ImportResult:
     import_id: int | None = None
     kind: str | None = None
     encoding: str | None = None
+    wave: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON-ready dict (the CLI's ``--json`` line)."""
@@ -103,8 +106,14 @@ class ResponseStore:
         with self._open(read_only=True) as con:
             yield con
 
+    def migrate(self, wave: str) -> int:
+        """Bring an older store to the current schema, its existing imports into ``wave`` (one transaction per
+        migration); returns the schema version. A store already current is left as it is."""
+        with _process_lock(self.path), private_umask(), self._open(read_only=False, wave=check_wave(wave)) as con:
+            return self._version(con)
+
     @contextmanager
-    def _open(self, *, read_only: bool) -> Iterator[Any]:
+    def _open(self, *, read_only: bool, wave: str | None = None) -> Iterator[Any]:
         """Open the DuckDB file, retrying while another process holds its lock, and migrate it."""
         import duckdb
 
@@ -138,7 +147,7 @@ class ResponseStore:
                 with self.connect(read_only=False):
                     pass
                 con = duckdb.connect(str(self.path), read_only=True)
-            self._migrate(con, read_only=read_only)
+            self._migrate(con, read_only=read_only, wave=wave)
             yield con
         finally:
             con.close()
@@ -160,7 +169,7 @@ class ResponseStore:
                 raise ResponsesError("this file is not a DuckDB response store" + where, code="bad_store",
                                      file=str(self.path))
 
-    def _migrate(self, con: Any, *, read_only: bool) -> None:
+    def _migrate(self, con: Any, *, read_only: bool, wave: str | None = None) -> None:
         """Bring the store to the current schema, or refuse one written by newer code."""
         have = self._version(con)
         if have > CURRENT:
@@ -173,7 +182,11 @@ class ResponseStore:
             raise ResponsesError(
                 f"the store has schema version {have}; open it once for writing (e.g. `careersurvey "
                 "responses status`) to migrate it", code="store_old", file=str(self.path))
-        apply_migrations(con, upto=CURRENT)
+        if wave is None and any(m.needs == "wave" and have < m.version for m in MIGRATIONS):
+            held = con.execute("SELECT count(*) FROM imports").fetchall()[0][0] if have else 0
+            if held:
+                raise needs_wave(str(self.path), have, int(held))
+        apply_migrations(con, upto=CURRENT, wave=wave)
 
     @staticmethod
     def _version(con: Any) -> int:
@@ -184,6 +197,19 @@ class ResponseStore:
             return 0
         value = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
         return int(value or 0)
+
+    def stored_version(self) -> int:
+        """Schema version of the store file as it is, without migrating it (0 for no store)."""
+        import duckdb
+
+        if not self.path.is_file():
+            return 0
+        self._check_path()
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return self._version(con)
+        finally:
+            con.close()
 
     def schema_version(self) -> int:
         """Schema version of the store (migrating an older one first); an existing store is opened read-only, so
@@ -196,24 +222,25 @@ class ResponseStore:
         """The earlier import of the same content, if any (as an ``already_imported`` result)."""
         row = con.execute(
             "SELECT file_name, questionnaire_id, questionnaire_version, rows_in, accepted, quarantined, warnings,"
-            " import_id, kind, encoding FROM imports WHERE sha256 = ?", [sha256]).fetchall()
+            " import_id, kind, encoding, wave FROM imports WHERE sha256 = ?", [sha256]).fetchall()
         row = row[0] if row else None
         if row is None:
             return None
         return ImportResult(row[0], sha256, row[1], row[2], row[3], row[4], row[5], row[6], True, row[7],
-                            row[8], row[9])
+                            row[8], row[9], row[10])
 
-    def known_ids(self, con: Any, questionnaire_id: str) -> dict[str, str]:
-        """Accepted respondent ids of ``questionnaire_id`` already stored -> where (file, row)."""
+    def known_ids(self, con: Any, questionnaire_id: str, wave: str) -> dict[str, str]:
+        """Accepted respondent ids of ``questionnaire_id`` already stored in ``wave`` -> where (file, row)."""
         found = con.execute(
-            "SELECT r.respondent_id, i.file_name || ' row ' || r.row_no AS at FROM respondents r "
+            "SELECT r.respondent_id, i.file_name || ' row ' || r.row_no || ' in wave ' || r.wave AS at "
+            "FROM respondents r "
             "JOIN imports i USING (import_id) WHERE r.status = 'accepted' AND i.questionnaire_id = ? "
-            "AND r.respondent_id IS NOT NULL", [questionnaire_id]).fetchnumpy()
+            "AND r.wave = ? AND r.respondent_id IS NOT NULL", [questionnaire_id, wave]).fetchnumpy()
         return dict(zip(found["respondent_id"].tolist(), found["at"].tolist()))
 
-    def write(self, con: Any, info: FileInfo, parts: Sequence[Validated]) -> ImportResult:
+    def write(self, con: Any, info: FileInfo, parts: Sequence[Validated], wave: str = DEFAULT_WAVE) -> ImportResult:
         """Write one import (all ``parts``: one per questionnaire version in the file) in one transaction."""
-        with self.begin(con, info) as writer:
+        with self.begin(con, info, wave) as writer:
             writer.add(parts)
             return writer.finish()
 
@@ -255,13 +282,20 @@ class ResponseStore:
             return con.execute("SELECT * FROM imports ORDER BY import_id").df()
 
     def problems(self, import_id: int | None = None) -> pd.DataFrame:
-        """Every problem (quarantine reasons and warnings) with file, sheet, row, column, item, value."""
-        where = "" if import_id is None else f"WHERE import_id = {int(import_id)}"
+        """Every problem (quarantine reasons and warnings) with wave, file, sheet, row, column, item, value."""
+        where = "" if import_id is None else f"WHERE p.import_id = {int(import_id)}"
         with self.connect(read_only=True) as con:
             frame = con.execute(
-                f"SELECT import_id, {', '.join(c if c not in ('row', 'column') else _col(c) for c in PROBLEM_COLUMNS)}"
-                f" FROM problems {where} ORDER BY import_id, row_no NULLS FIRST, col").df()
+                f"SELECT p.import_id, i.wave, "
+                f"{', '.join('p.' + (c if c not in ('row', 'column') else _col(c)) for c in PROBLEM_COLUMNS)}"
+                f" FROM problems p JOIN imports i USING (import_id) {where} "
+                "ORDER BY p.import_id, p.row_no NULLS FIRST, p.col").df()
         return frame
+
+    def waves(self) -> list[str]:
+        """The store's waves, in the order of their first import."""
+        with self.connect(read_only=True) as con:
+            return store_waves(con)
 
     def counts(self) -> dict[str, int]:
         """Totals over the store: imports, rows, accepted, quarantined, cells."""
@@ -276,13 +310,13 @@ class ResponseStore:
 
 
     @contextmanager
-    def begin(self, con: Any, info: FileInfo) -> Iterator["ImportWriter"]:
+    def begin(self, con: Any, info: FileInfo, wave: str = DEFAULT_WAVE) -> Iterator["ImportWriter"]:
         """One import's transaction, written chunk by chunk (:class:`ImportWriter`); any error rolls it all back
         (a failed write is reported as :func:`_write_failure` words it)."""
         con.execute("BEGIN TRANSACTION")
         try:
             import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
-            yield ImportWriter(con, info, int(import_id))
+            yield ImportWriter(con, info, int(import_id), check_wave(wave))
         except BaseException as exc:
             _rollback(con)
             raise _write_failure(exc, self.path) from exc
@@ -294,8 +328,8 @@ class ImportWriter:
     Row-level problems are stored with their chunk; problems of the file as a whole (reader notes, unknown or
     missing columns) once, at :meth:`finish`, as are the ledger row's final counts."""
 
-    def __init__(self, con: Any, info: FileInfo, import_id: int) -> None:
-        self.con, self.info, self.import_id = con, info, import_id
+    def __init__(self, con: Any, info: FileInfo, import_id: int, wave: str = DEFAULT_WAVE) -> None:
+        self.con, self.info, self.import_id, self.wave = con, info, import_id, wave
         self.rows_in = self.quarantined = self.warnings = 0
         self.main: Validated | None = None
         self.file_level: dict[Any, None] = {}
@@ -312,7 +346,7 @@ class ImportWriter:
                 self._versions.add(part.questionnaire.version)
                 ResponseStore._register_columns(con, part.questionnaire)
             table_name = ResponseStore._answer_table(con, part.questionnaire)
-            _insert(con, "respondents", _respondents(import_id, part))
+            _insert(con, "respondents", _respondents(import_id, part, self.wave))
             _insert(con, table_name, _answers(import_id, part))
             _insert(con, "raw_cells", _raw_cells(import_id, part))
             self.rows_in += part.rows_in
@@ -336,13 +370,13 @@ class ImportWriter:
         warnings = self.warnings + sum(p.severity == "warning" for p in file_level)
         info, accepted = self.info, self.rows_in - self.quarantined
         self.con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [self.import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
              q.id, q.version, q.content_hash(), self.rows_in, accepted, self.quarantined, warnings,
-             datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language)])
+             datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language), self.wave])
         self.con.execute("COMMIT")
         return ImportResult(info.name, info.sha256, q.id, q.version, self.rows_in, accepted, self.quarantined,
-                            warnings, False, self.import_id, table.kind, table.encoding)
+                            warnings, False, self.import_id, table.kind, table.encoding, self.wave)
 
     def _problems(self, problems: Sequence[Any]) -> None:
         if not problems:
@@ -415,15 +449,16 @@ def _version_key(version: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-+]", version))
 
 
-def apply_migrations(con: Any, *, upto: int = CURRENT) -> None:
-    """Apply the migrations a store lacks, up to ``upto``, each in its own transaction."""
+def apply_migrations(con: Any, *, upto: int = CURRENT, wave: str | None = None) -> None:
+    """Apply the migrations a store lacks, up to ``upto``, each in its own transaction; ``wave``: the wave of
+    the imports a store from before waves holds (any name will do for an empty store)."""
     con.execute(SCHEMA_VERSION_TABLE)
     have = ResponseStore._version(con)
     for m in MIGRATIONS:
         if have < m.version <= upto:
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(m.sql)
+                con.execute(m.sql.replace("{wave}", sql_literal(wave or DEFAULT_WAVE)) if m.needs else m.sql)
                 con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                             [m.version, m.description, datetime.now(timezone.utc).replace(tzinfo=None)])
                 con.execute("COMMIT")
@@ -476,8 +511,8 @@ def _write_failure(exc: BaseException, path: Path) -> BaseException:
     return exc
 
 
-def _respondents(import_id: int, part: Validated) -> pa.Table:
-    """Rows of table respondents for one part: row, id, status, versions."""
+def _respondents(import_id: int, part: Validated, wave: str) -> pa.Table:
+    """Rows of table respondents for one part: row, id, status, versions, wave."""
     n = part.rows_in
     version = part.table.form_version
     return pa.table({
@@ -490,6 +525,7 @@ def _respondents(import_id: int, part: Validated) -> pa.Table:
                                  pd.Series(version, dtype=object).map(
                                      lambda v: None if v is None or v == "" else str(v)).to_numpy(dtype=object),
                                  type=pa.string()),
+        "wave": pa.array([wave] * n, type=pa.string()),
     })
 
 

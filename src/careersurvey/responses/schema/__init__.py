@@ -10,13 +10,16 @@ comment FROM duckdb_tables()``; ``SELECT column_name, comment FROM duckdb_column
 row, accepted or quarantined), one wide answer table per questionnaire version (``answer_tables``
 names it, e.g. ``answers_stem_careers_1_0_0``; clean values, joined on ``import_id, row_no``),
 ``problems`` (quarantine reasons and warnings), ``raw_cells`` (cells as written, where they differ from
-the clean value), ``repeat_cells``, ``questionnaire_columns``; and the view ``rows_overview``. Examples::
+the clean value), ``repeat_cells``, ``questionnaire_columns``; and the view ``rows_overview``. Since schema version 4 every import and every
+row carries its ``wave`` (a respondent id is unique within a wave; the same person may answer in several
+waves). Examples::
 
     SELECT file_name, rows_in, accepted, quarantined, warnings FROM imports ORDER BY import_id;
     SELECT * FROM rows_overview WHERE status = 'quarantined';
     SELECT row_no, col, value, message FROM problems WHERE import_id = 1 ORDER BY row_no;
-    SELECT r.respondent_id, a.role, a.hours_week FROM respondents r
+    SELECT r.wave, r.respondent_id, a.role, a.hours_week FROM respondents r
       JOIN answers_stem_careers_1_0_0 a USING (import_id, row_no) WHERE r.status = 'accepted';
+    SELECT wave, count(*) FROM respondents WHERE status = 'accepted' GROUP BY wave;
 
 Value labels are not stored: they come from the questionnaire (``load_responses`` and the exports
 apply them). Open a store only read-only while an import may be running.
@@ -28,11 +31,13 @@ from typing import NamedTuple
 
 
 class Migration(NamedTuple):
-    """One schema step: its number, what it changes, and the SQL."""
+    """One schema step: its number, what it changes, and the SQL. ``needs``: a value the user must name for a
+    store that already holds rows (``"wave"``: the wave of every earlier import), put into ``sql`` as ``{wave}``."""
 
     version: int
     description: str
     sql: str
+    needs: str | None = None
 
 
 SCHEMA_VERSION_TABLE = """
@@ -250,6 +255,29 @@ COMMENT ON VIEW rows_overview IS 'One row per data row: file, sheet, row, respon
 MIGRATIONS = MIGRATIONS + (
     Migration(3, "the schema documented inside the file (table and column comments); view rows_overview",
               comments_sql(TABLE_DOCS) + "\n" + ROWS_VIEW),
+)
+
+WAVES_SQL = """
+-- Schema version 4: waves. Every import belongs to one wave, named on import (`--wave 2026`); a respondent id
+-- is unique within a wave, and the same person may answer in several. The rows already stored get the wave the
+-- user names on migrating (`careersurvey responses migrate --store S --wave 2025`). One transaction: the
+-- columns are added with that wave as their default (no row is rewritten), the default is then dropped.
+DROP VIEW rows_overview;
+DROP INDEX respondents_by_id;
+ALTER TABLE imports ADD COLUMN wave VARCHAR DEFAULT {wave};
+ALTER TABLE imports ALTER COLUMN wave DROP DEFAULT;
+ALTER TABLE imports ALTER COLUMN wave SET NOT NULL;
+ALTER TABLE respondents ADD COLUMN wave VARCHAR DEFAULT {wave};
+ALTER TABLE respondents ALTER COLUMN wave DROP DEFAULT;
+ALTER TABLE respondents ALTER COLUMN wave SET NOT NULL;
+CREATE INDEX respondents_by_wave_id ON respondents (wave, respondent_id);
+COMMENT ON COLUMN imports.wave IS 'Wave the file belongs to, as named on import (--wave); every row of the file is in it.';
+COMMENT ON COLUMN respondents.wave IS 'Wave of the row (its import''s wave): a respondent id is unique within a wave, the same person may answer in several waves.';
+""" + ROWS_VIEW.replace("r.respondent_id, r.status", "r.wave, r.respondent_id, r.status").replace(
+    "One row per data row: file", "One row per data row: wave, file")
+
+MIGRATIONS = MIGRATIONS + (
+    Migration(4, "waves: every import and row belongs to a wave; ids unique within a wave", WAVES_SQL, needs="wave"),
 )
 
 #: The schema version this code writes.
