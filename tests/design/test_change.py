@@ -273,3 +273,19 @@ def test_waves_in_the_order_given() -> None:
         change(d, "y", waves=["w9", "w12"])
     with pytest.raises(cs.EstimateError, match=r"at least two waves, each once"):
         change(d, "y", waves=["w9", "w9"])
+
+
+def test_paired_change_refuses_missing_codes_and_leaves_masked_ones_out_of_the_pairs() -> None:
+    case = CASES["paired-mean"]
+    df = read(case)
+    coded = df.assign(y_2024=df["y_2024"].where(~df["pid"].isin(["P002", "P007"]), -8.0))
+    d = design(case, coded).evolve(missing_codes=(-6, -7, -8, -9))
+    with pytest.raises(cs.MissingCodeError, match="y_2024"):
+        paired_change(d, "y", waves=("2024", "2026"))
+    masked = coded.assign(y_2024=coded["y_2024"].mask(coded["y_2024"] < 0))
+    res = paired_change(design(case, masked), "y", waves=("2024", "2026"))
+    keep = masked[["y_2024", "y_2026"]].notna().all(axis=1)
+    w = masked["w"][keep]
+    diff = (masked["y_2026"] - masked["y_2024"])[keep]
+    close(res["change"], [(w * diff).sum() / w.sum()], rtol=1e-12)
+    assert res["change"].iloc[0] != pytest.approx(case["expected"]["y"]["estimate"], rel=1e-6)

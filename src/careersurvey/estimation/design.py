@@ -292,10 +292,12 @@ class SurveyDesign:
 
     # -- estimators (implemented in careersurvey.estimation.estimators / careersurvey.estimation.chisq) ---------------------------
     def mean(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
-             level: float = 0.95, ci: str = "wald", covmat: bool = False) -> pd.DataFrame:
+             level: float = 0.95, ci: str = "wald", covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
         """Weighted means (categorical variables: one row per level, named as R does, e.g. ``awardsNo``); with
-        ``by`` and ``covmat=True`` the covariance of all domain means is in ``attrs["vcov"]`` (for contrasts)."""
-        return _est.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci, covmat=covmat)
+        ``by`` and ``covmat=True`` the covariance of all domain means is in ``attrs["vcov"]`` (for contrasts).
+        The ``deff`` column's base: ``"replace"`` (SRS with replacement, R's ``deff="replace"``) or ``"srswor"``
+        (SRS without replacement from N = the sum of the weights, R's ``deff=TRUE``)."""
+        return _est.mean(self, variables, na_rm=na_rm, by=by, level=level, ci=ci, covmat=covmat, deff=deff)
 
     def proportion(self, variables: str | Sequence[str], na_rm: bool = False,
                    by: str | Sequence[str] | None = None, level: float = 0.95, method: str = "logit") -> pd.DataFrame:
@@ -310,14 +312,18 @@ class SurveyDesign:
         return _ciprop.ciprop(self, variables, method=method, na_rm=na_rm, by=by, level=level, df=df, nchs=nchs)
 
     def total(self, variables: str | Sequence[str], na_rm: bool = False, by: str | Sequence[str] | None = None,
-              level: float = 0.95, covmat: bool = False) -> pd.DataFrame:
-        """Weighted population totals (categorical variables: one row per level); ``covmat`` as :meth:`mean`."""
-        return _est.total(self, variables, na_rm=na_rm, by=by, level=level, covmat=covmat)
+              level: float = 0.95, covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
+        """Weighted population totals (categorical variables: one row per level); ``covmat``, ``deff`` as
+        :meth:`mean`."""
+        return _est.total(self, variables, na_rm=na_rm, by=by, level=level, covmat=covmat, deff=deff)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str], na_rm: bool = False,
-              by: str | Sequence[str] | None = None, level: float = 0.95, covmat: bool = False) -> pd.DataFrame:
-        """Ratio of totals, as R's ``svyratio``: rows named ``numerator/denominator``; ``covmat`` as :meth:`mean`."""
-        return _est.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level, covmat=covmat)
+              by: str | Sequence[str] | None = None, level: float = 0.95, covmat: bool = False,
+              deff: str = "replace") -> pd.DataFrame:
+        """Ratio of totals, as R's ``svyratio``: rows named ``numerator/denominator``; ``covmat``, ``deff`` as
+        :meth:`mean`."""
+        return _est.ratio(self, numerator, denominator, na_rm=na_rm, by=by, level=level, covmat=covmat,
+                          deff=deff)
 
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
                  na_rm: bool = False, by: str | Sequence[str] | None = None, level: float = 0.95,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from careersurvey.estimation.frames import logit_interval, result_frame, t_quantiles
+from careersurvey.estimation.frames import logit_interval, result_frame, srs_fraction, t_quantiles
 from careersurvey.estimation.stages import Stage
 from careersurvey.estimation import variance as _variance
 from careersurvey.estimation.variance import FactoredInfluence
@@ -219,7 +219,7 @@ def domain_df(design, code: np.ndarray, G: int) -> np.ndarray:
 
 
 def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
-              covmat: bool = False, check=None) -> GroupedEstimates | None:
+              covmat: bool = False, check=None, deff: str = "replace") -> GroupedEstimates | None:
     """Every domain's estimate of ``kind`` ("mean", "total", "ratio") in one grouped pass, or None where the
     per-domain path must run (a linearised design under ``lonely_psu="average"``)."""
     reps = design.replicates
@@ -251,7 +251,8 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
     resid = [base[a[c]] if kind != "ratio" else (base[a[c]] - theta[at, c] * base[b[c]]) * scale[at, c]
              for c in range(len(a))]
     with np.errstate(divide="ignore", invalid="ignore"):
-        srs = _srs_variance(code, G, wm, Sw, nobs, resid) * (1 / nobs if kind == "mean" else Sw ** 2 / nobs)[:, None]
+        srs = _srs_variance(code, G, wm, Sw, nobs, resid) * (
+            (1 / nobs if kind == "mean" else Sw ** 2 / nobs) * srs_fraction(deff, Sw, nobs, kind))[:, None]
     kc = len(a)
     if reps is None:
         z = GroupedDeviations(base, a, b, theta, scale, wm, code, G)
@@ -284,10 +285,11 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
 
 
 def grouped(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm: bool = False,
-            level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None):
+            level: float = 0.95, ci: str = "wald", covmat: bool = False, names=None, check=None,
+            deff: str = "replace"):
     """Every domain's estimate of ``kind`` as (domains, one result frame of all their rows in domain order (None
     without a domain), covmat attrs), or None where the per-domain path must run."""
-    est = estimates(design, by_cols, kind, V, n_num=n_num, na_rm=na_rm, covmat=covmat, check=check)
+    est = estimates(design, by_cols, kind, V, n_num=n_num, na_rm=na_rm, covmat=covmat, check=check, deff=deff)
     if est is None:
         return None
     G = est.domains.n

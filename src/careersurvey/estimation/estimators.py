@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.estimation.codes import MissingCodeError, refuse_missing_codes
-from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
+from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame, srs_fraction
 from careersurvey.estimation.variance import WeightedDeviations, one_blas_thread
 
 PointFn = Callable[[np.ndarray], np.ndarray]
@@ -160,6 +160,16 @@ def _srs_variance(design, columns) -> np.ndarray:
     return ss / sw * nobs / (nobs - 1)
 
 
+DEFF_BASES = ("replace", "srswor")
+
+
+def check_deff(deff: str) -> None:
+    if deff not in DEFF_BASES:
+        raise EstimateError(f"deff={deff!r} is not a base; use 'replace' (SRS with replacement, R's "
+                            "deff='replace') or 'srswor' (SRS without replacement from N = the sum of the weights, "
+                            "R's deff=TRUE)")
+
+
 def mean_parts(V: Variables) -> tuple[PointFn, InfluenceFn]:
     """The mean's point function and weighted influence values (what :func:`estimate` takes)."""
     return (lambda W: V.tdot(W) / W.sum(axis=0),
@@ -198,21 +208,25 @@ def _not_a_proportion(name: str, other: np.ndarray) -> str:
 
 # -- estimators -------------------------------------------------------------------------------------------
 @one_blas_thread
-def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=False) -> pd.DataFrame:
-    """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``); with ``by`` and
-    ``covmat``, the covariance of all domain means in ``attrs["vcov"]`` (R's ``svyby(covmat=TRUE)``)."""
+def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=False,
+         deff="replace") -> pd.DataFrame:
+    """Weighted means with linearised (or replicate) SEs and R's deff (``deff="replace"``, or ``"srswor"`` for
+    R's ``deff=TRUE``); with ``by`` and ``covmat``, the covariance of all domain means in ``attrs["vcov"]``
+    (R's ``svyby(covmat=TRUE)``)."""
     if ci not in ("wald", "logit"):
         raise EstimateError(f"ci={ci!r}: use 'wald' or 'logit' (logit intervals are for proportions)")
+    check_deff(deff)
     if by is not None:
-        fast = _by_grouped(design, by, "mean", _as_names(variables), na_rm=na_rm, level=level, ci=ci, covmat=covmat)
+        fast = _by_grouped(design, by, "mean", _as_names(variables), na_rm=na_rm, level=level, ci=ci, covmat=covmat,
+                           deff=deff)
         return fast if fast is not None else by_domains(
-            design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci),
+            design, by, lambda d: mean(d, variables, na_rm=na_rm, level=level, ci=ci, deff=deff),
             _parts_of(mean_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
     theta, vcov = mean_estimate(d, V)
     nobs = np.count_nonzero(d.w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, V.columns) / nobs)
+        deff = np.diag(vcov) / (_srs_variance(d, V.columns) / nobs * srs_fraction(deff, d.w.sum(), nobs, "mean"))
     df = design_df(d)
     interval = None
     if ci == "logit":
@@ -228,32 +242,37 @@ def mean(design, variables, na_rm=False, by=None, level=0.95, ci="wald", covmat=
 
 
 @one_blas_thread
-def total(design, variables, na_rm=False, by=None, level=0.95, covmat=False) -> pd.DataFrame:
-    """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"``); ``covmat`` as
-    :func:`mean`."""
+def total(design, variables, na_rm=False, by=None, level=0.95, covmat=False, deff="replace") -> pd.DataFrame:
+    """Weighted totals with linearised (or replicate) SEs and R's deff (``deff="replace"`` or ``"srswor"``);
+    ``covmat`` as :func:`mean`."""
+    check_deff(deff)
     if by is not None:
-        fast = _by_grouped(design, by, "total", _as_names(variables), na_rm=na_rm, level=level, covmat=covmat)
+        fast = _by_grouped(design, by, "total", _as_names(variables), na_rm=na_rm, level=level, covmat=covmat,
+                           deff=deff)
         return fast if fast is not None else by_domains(
-            design, by, lambda d: total(d, variables, na_rm=na_rm, level=level),
+            design, by, lambda d: total(d, variables, na_rm=na_rm, level=level, deff=deff),
             _parts_of(total_parts, variables, na_rm) if covmat else None)
     d, V = _prepare(design, _as_names(variables), na_rm)
     theta, vcov = estimate(d, *total_parts(V))
     w = d.w
+    n, N = np.count_nonzero(w), w.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, V.columns) * w.sum() ** 2 / np.count_nonzero(w))
+        deff = np.diag(vcov) / (_srs_variance(d, V.columns) * N ** 2 / n * srs_fraction(deff, N, n, "total"))
     return result_frame(V.names, theta, vcov, design_df(d), deff=deff, level=level, statistic="total")
 
 
 @one_blas_thread
-def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covmat=False) -> pd.DataFrame:
+def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covmat=False,
+          deff="replace") -> pd.DataFrame:
     """Ratios of totals (R's ``svyratio``), every numerator over every denominator, named ``num/den``;
-    ``covmat`` as :func:`mean`."""
+    ``covmat`` and ``deff`` as :func:`mean` (the deff of the total of the ratio's residual, as R)."""
     nums, dens = _as_names(numerator), _as_names(denominator)
+    check_deff(deff)
     if by is not None:
         fast = _by_grouped(design, by, "ratio", nums + dens, n_num=len(nums), na_rm=na_rm, level=level,
-                           covmat=covmat)
+                           covmat=covmat, deff=deff)
         return fast if fast is not None else by_domains(
-            design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level),
+            design, by, lambda d: ratio(d, numerator, denominator, na_rm=na_rm, level=level, deff=deff),
             _parts_of(lambda V: _ratio_parts(V, len(nums))[:2], nums + dens, na_rm) if covmat else None)
     d, V = _prepare(design, nums + dens, na_rm)
     _refuse_categorical_ratio(design, nums + dens)
@@ -262,8 +281,9 @@ def ratio(design, numerator, denominator, na_rm=False, by=None, level=0.95, covm
     theta, vcov = estimate(d, point, influence)
     w = d.w
     r = residual(w, theta)
+    n, N = np.count_nonzero(w), w.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * w.sum() ** 2 / np.count_nonzero(w))
+        deff = np.diag(vcov) / (_srs_variance(d, list(r.T)) * N ** 2 / n * srs_fraction(deff, N, n, "ratio"))
     return result_frame(labels, theta, vcov, design_df(d), deff=deff, level=level, statistic="ratio")
 
 
@@ -288,7 +308,8 @@ def _refuse_not_proportions(V: Variables, w: np.ndarray, code: np.ndarray | None
 
 
 def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_rm: bool = False,
-                level: float = 0.95, ci: str = "wald", covmat: bool = False) -> pd.DataFrame | None:
+                level: float = 0.95, ci: str = "wald", covmat: bool = False,
+                deff: str = "replace") -> pd.DataFrame | None:
     """``by=`` of mean, total or ratio in one grouped pass (:mod:`.domains`); None where the per-domain path
     must run."""
     from careersurvey.estimation.domains import grouped
@@ -307,7 +328,7 @@ def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_
         dens = variables[n_num:]
         names = [f"{variables[i]}/{dens[j]}" for i in range(n_num) for j in range(len(dens))]
     out = grouped(design, by_cols, kind, V, n_num=n_num, na_rm=na_rm, level=level, ci=ci, covmat=covmat,
-                  names=names, check=_refuse_not_proportions if ci == "logit" else None)
+                  names=names, deff=deff, check=_refuse_not_proportions if ci == "logit" else None)
     if out is None:
         return None
     dom, frame, attrs = out

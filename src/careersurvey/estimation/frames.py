@@ -150,3 +150,15 @@ def logit_interval(p: np.ndarray, se: np.ndarray, df: float, level: float = 0.95
     t = t_quantiles(df, level, len(p))
     lo, hi = eta - t * se_eta, eta + t * se_eta
     return 1 / (1 + np.exp(-lo)), 1 / (1 + np.exp(-hi))
+
+
+def srs_fraction(deff: str, N, n, kind: str):
+    """What the with-replacement SRS variance is multiplied by for the deff's base: 1, or (N - n) / N for SRS
+    without replacement from N = the sum of the weights (R's ``deff=TRUE``); a mean's is NaN where N < n (R: NA,
+    "are weights correctly scaled?"). ``N``, ``n`` scalars or arrays (one per domain)."""
+    if deff == "replace":
+        return 1.0
+    N = np.asarray(N, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (N - n) / N
+    return np.where(N < n, np.nan, f) if kind == "mean" else f

@@ -10,8 +10,10 @@ vectorised per column; Python loops run over items and over the (few) problems, 
 
 Clean values: ``numbers[column]`` (float64; codes, numbers, 0/1, and missing codes for every item) and
 ``texts[column]`` (text and ISO dates, for text/date items). ``raw[column]`` keeps the cell as written,
-as text, wherever it is not exactly the clean number (text cells, unparsable cells, every cell of a
-quarantined row); None means "the cell held exactly the clean value" (or was empty). Each file column
+as text, wherever it is not exactly the stored value (text not written as the clean number is, such as
+"034", " 3 " or "3.50"; unparsable cells; every non-empty cell of text and date items and of a quarantined row);
+None means "the cell held exactly the stored value" (a number cell, or a CSV cell "3" stored as 3) or was
+empty, so a CSV of numbers does not keep a second copy of every cell. Each file column
 is parsed once (:func:`parse_column`: one C-level conversion pass when every cell is a number).
 """
 
@@ -326,18 +328,44 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
 
 
 def _keep_raw(col: Parsed, num: np.ndarray, textual: bool) -> np.ndarray:
-    """Raw text of cells not exactly their clean number: text cells ("034", "3 "), unparsable cells, and
-    every non-empty cell of text and date items."""
+    """Raw text of the cells that are not exactly their stored value: every non-empty cell of text and date
+    items; for other items the cells whose text is not the stored number as it is written (``3``, or ``3.0`` as
+    Python and pandas write a whole float): "034", " 3 ", "3.50", "7e3", a label typed for a code, an
+    unparsable cell, a blank or 0 stored as the row's missing code. A CSV cell "3" stored as 3, or a number
+    cell holding its clean value, is not repeated here."""
     out = np.full(len(col.raw), None, dtype=object)
-    if textual:
-        keep = ~col.empty
-    else:
-        keep = ~col.empty & np.isnan(num)
+    keep = ~col.empty
+    if not textual:
+        same = col.num == num  # a number cell read as the value stored (NaN: never the same)
         if col.text_cells is not None:
-            keep |= col.text_cells
-    if keep.any():
-        out[keep] = as_text(col.raw[keep])
+            same &= ~col.text_cells
+        keep &= ~same
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return out
+    text = as_text(col.raw[idx])
+    if not textual:
+        plain, with_point = number_text(num[idx])
+        differs = (text != plain) & (text != with_point)
+        idx, text = idx[differs], text[differs]
+    out[idx] = text
     return out
+
+
+def number_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers as :func:`as_text` writes them (``3.0`` -> ``"3"``; None for NaN), and whole numbers below 1e16
+    as Python writes a float (``"3.0"``; None for the others); whole numbers in one C pass."""
+    out = np.full(len(values), None, dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (np.abs(values) < 1e16) & (values == np.trunc(values))
+    with_point = np.full(len(values), None, dtype=object)
+    if whole.any():
+        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+        with_point[whole] = out[whole] + ".0"
+    rest = finite & ~whole
+    if rest.any():
+        out[rest] = as_text(values[rest])
+    return out, with_point
 
 
 def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str], summary_of: dict[str, str],
@@ -374,6 +402,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         empties[item.name] = np.ones(n, dtype=bool)
         return
     absent = absent_choices(item, header_of)
+    parsed_cols: dict[str, Parsed] = {}
     block = np.full((n, len(cols)), np.nan)
     empty_block = np.ones((n, len(cols)), dtype=bool)
     for j, c in enumerate(cols):
@@ -389,7 +418,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
                 item=item.name)
         block[:, j] = num
         empty_block[:, j] = empty
-        raw_kept[c] = _keep_raw(parsed, np.full(n, np.nan) if absent else num, absent != "")
+        parsed_cols[c] = parsed
     _exclusive(ctx, item, block, cols)
     code_headers, code_cells = code_choice_cells(item, table, header_of)
     mixed, cells = mixed_codes(np.column_stack([block, *code_cells]),
@@ -410,7 +439,9 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         answered_any[:] = False
     for j, c in enumerate(cols):
         numbers[c] = block[:, j]
-        raw_kept.setdefault(c, np.full(n, None, dtype=object))
+        # raw text where the stored value is not the cell's (a blank or 0 stored as the row's missing code too)
+        raw_kept[c] = (_keep_raw(parsed_cols[c], block[:, j], absent != "") if c in parsed_cols
+                       else np.full(n, None, dtype=object))
     empties[item.name] = ~answered_any
 
 
