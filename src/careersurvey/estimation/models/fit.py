@@ -123,6 +123,19 @@ class ModelResults:
 
         return pseudo_r2(self, method)
 
+    def predictive_margins(self, variable: str, levels=None) -> pd.DataFrame:
+        """R's ``svypredmeans``: the mean predicted response with ``variable`` set to each level, with design SEs
+        and their covariance (``cs.contrast`` of it: average marginal effects)."""
+        from careersurvey.estimation.models.margins import predictive_margins
+
+        return predictive_margins(self, variable, levels)
+
+    def marginal_effect(self, variable: str, step: float | None = None) -> pd.DataFrame:
+        """The average marginal effect (mean derivative of the predicted response) of a numeric variable."""
+        from careersurvey.estimation.models.margins import marginal_effect
+
+        return marginal_effect(self, variable, step)
+
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> Summary:
         """A statsmodels ``Summary``: ``.as_text()``, ``.as_html()``, and rich display in notebooks."""
