@@ -189,31 +189,15 @@ def test_weights_out_is_a_folder_or_unwritable_and_data_a_folder(weights_csv: Pa
 # -- analyze, report, demo -----------------------------------------------------------------------------------
 
 
-def test_a_sample_file_or_analysis_folder_that_is_not_there_is_not_ignored(store: Path, tmp_path: Path) -> None:
+def test_a_plugin_named_by_path_or_not_importable_is_not_ignored(store: Path, tmp_path: Path) -> None:
+    """Plug-ins are module names, never files: a path is refused, a module that cannot be imported is named."""
     out = tmp_path / "o"
-    failed(run("analyze", "RQ1", "--store", store, "--sample", tmp_path / "nope.csv", "--out", out),
-           "nope.csv: --sample does not exist", "sample design CSV", code=2)
-    failed(run("report", "--store", store, "--analysis-dir", tmp_path, "--out", out), "holds no analysis scripts",
-           code=2)
-    assert not out.exists()
-
-
-def test_a_sample_file_without_the_design_columns(store: Path, tmp_path: Path) -> None:
-    sample = tmp_path / "sample.csv"
-    sample.write_text("id,weight\n1,2\n", encoding="utf-8")
-    failed(run("analyze", "RQ1", "--store", store, "--sample", sample, "--out", tmp_path / "o", "--targets", "none"),
-           str(sample), "no column respondent_id", "design_weight", code=2)
-
-
-@pytest.mark.parametrize("command", ["analyze RQ1", "report"])
-def test_a_sample_file_with_a_repeated_id_names_it_and_its_rows(store: Path, tmp_path: Path, command: str) -> None:
-    """The analyses and the report join the sample design with cs.attach_sample_design: ids as text (0001, not
-    1), a repeated id named with its rows, before any analysis runs."""
-    sample = tmp_path / "sample.csv"
-    sample.write_text("respondent_id,stratum,psu,fpc1,design_weight\n0001,1,1,10,2\n001,1,1,10,2\n0001,1,2,10,2\n",
-                      encoding="utf-8")
-    failed(run(*command.split(), "--store", store, "--sample", sample, "--out", tmp_path / "o", "--targets", "none"),
-           f"{sample}: respondent_id '0001' in row 2 and row 4: 1 id with more than one design row", code=2)
+    failed(run("analyze", "--store", store, "--plugin", tmp_path / "rq.py", "--out", out), "is not a module name",
+           "never run from a file path", code=2)
+    failed(run("report", "--store", store, "--plugin", "no_such_program.rq1", "--out", out),
+           "no module 'no_such_program.rq1' can be imported", "PYTHONPATH", code=2)
+    failed(run("analyze", "RQ1", "--store", store, "--sample", tmp_path / "s.csv", "--out", out), "--sample",
+           code=2)  # the design is declared in a design file (--design), never read from guessed columns
 
 
 def test_out_folders_that_cannot_be_made(store: Path, tmp_path: Path) -> None:
@@ -233,7 +217,7 @@ def test_demo_seed_and_institutions_must_make_sense(tmp_path: Path) -> None:
 
 
 def test_a_store_without_accepted_responses_says_so(store: Path, tmp_path: Path) -> None:
-    failed(run("analyze", "RQ3", "--store", store, "--out", tmp_path / "o", "--targets", "none"), str(store),
+    failed(run("analyze", "RQ3", "--store", store, "--out", tmp_path / "o", "--plugin", "stem_careers"), str(store),
            "no accepted responses", "responses problems", code=2)
 
 

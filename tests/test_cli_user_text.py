@@ -178,9 +178,10 @@ def test_analyze_and_report_name_hostile_paths_as_text(folder: Path, command: st
     assert f"{shown(folder / 'none.duckdb')} does not exist" in plain(missing.output).replace("\n", " ")
     store = folder / "s.duckdb"
     store.write_bytes(b"")
-    no_scripts = run(*command.split(), "--store", store, "--analysis-dir", folder, "--out", folder / "out")
-    assert no_scripts.exit_code == 2
-    assert plain(no_scripts.stderr).startswith(f"error: {shown(folder)}: --analysis-dir holds no analysis scripts")
+    by_path = run(*command.split(), "--store", store, "--plugin", folder / "rq.py", "--out", folder / "out")
+    assert by_path.exit_code == 2
+    assert plain(by_path.stderr).startswith("error: --plugin: '") and "is not a module name" in by_path.stderr
+    assert "\x1b" not in by_path.stderr and "\x9b" not in by_path.stderr  # control characters shown escaped
 
 
 def test_commands_print_only_through_cli_common() -> None:

@@ -1,5 +1,5 @@
-"""``careersurvey demo`` end to end: forms, fieldwork, import, raking, RQ1-RQ5 and the report; and the
-analyses recover the direction of the effects the simulation put in."""
+"""``careersurvey demo`` end to end: forms, fieldwork, import, raking, RQ1-RQ5 (the stem_careers plug-ins) and
+the report; and the analyses recover the direction of the effects the simulation put in."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
     assert rq1["mjr_success"] > 0  # valuing guaranteed success goes with medicine
     assert rq1["Top 4% at high school (grade 1)"] > 0  # the simulated ability raises the wish for medicine
     # the weighted share likely to move abroad covers the population truth of the simulation
-    from careersurvey.report.build import load_analysis
+    from stem_careers.common import load_study
 
-    study = load_analysis("_common").load_study(demo.store)
+    study = load_study(demo.store, design=demo.out / "design.yaml")
     persons = make_population(seed=2026).persons
     lp = persons.loc[persons["in_targets"], "leave_korea_lp"]  # the raked population: researchers in Korea
     truth = float(np.mean(1 / (1 + np.exp(-lp))))
@@ -107,19 +107,22 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
 
 def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
     out = demo.out
-    res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(out / "store.duckdb"), "--out", str(tmp_path)])
+    res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(out / "store.duckdb"), "--plugin",
+                                   "stem_careers", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "RQ4.xlsx").exists() and list(tmp_path.glob("RQ4_*.png"))
-    bad = CliRunner().invoke(app, ["analyze", "RQ9", "--store", str(out / "store.duckdb")])
-    assert bad.exit_code != 0 and "RQ9" in bad.output
+    assert "No design file was given (--design), so the estimates are unweighted" in " ".join(res.output.split())
+    bad = CliRunner().invoke(app, ["analyze", "RQ9", "--store", str(out / "store.duckdb"), "--design",
+                                   str(out / "design.yaml")])
+    assert bad.exit_code == 2 and "no plug-in analysis 'RQ9' (found: RQ1, RQ2, RQ3, RQ4, RQ5)" in bad.output
 
 
-def test_an_analysis_script_runs_on_its_own(demo, tmp_path: Path) -> None:
-    """``python analysis/rq3_failure.py --store S --design D --out DIR``, from another folder, writes its workbook."""
+def test_an_analysis_plugin_runs_on_its_own(demo, tmp_path: Path) -> None:
+    """``python -m stem_careers.rq3_failure --store S --design D --out DIR``, from another folder, writes its
+    workbook (the plug-in package is imported by name, as the report imports it)."""
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "analysis" / "rq3_failure.py"
-    run = subprocess.run([sys.executable, str(script), "--store", str(demo.store), "--design",
+    run = subprocess.run([sys.executable, "-m", "stem_careers.rq3_failure", "--store", str(demo.store), "--design",
                           str(demo.out / "design.yaml"), "--out", str(tmp_path / "o")],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -147,13 +150,15 @@ def test_report_renders_in_chromium(demo, tmp_path: Path) -> None:
 
 def test_report_command_rebuilds_the_report_from_the_store(demo, tmp_path: Path) -> None:
     store = tmp_path / "store.duckdb"
-    shutil.copyfile(demo.store, store)  # the sample and fieldwork files are looked for beside the store
-    res = CliRunner().invoke(app, ["report", "--store", str(store), "--out", str(tmp_path / "r")])
+    shutil.copyfile(demo.store, store)  # the fieldwork summary is looked for beside the store
+    shutil.copyfile(demo.out / "sample_design.csv", tmp_path / "sample_design.csv")  # there, but never guessed
+    res = CliRunner().invoke(app, ["report", "--store", str(store), "--plugin", "stem_careers", "--out",
+                                   str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     assert res.output.strip().splitlines()[-1] == f"Report: {tmp_path / 'r' / 'report.html'}"
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
-    # without the sample file the design is a weight-1 sample, and the report says so
-    assert "no sample file" in html and 'id="rq5"' in html
+    # without a design file nothing is guessed (not even from sample_design.csv beside the store): unweighted
+    assert "No design file was given (--design), so the estimates are unweighted" in html and 'id="rq5"' in html
     missing = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "nope.duckdb")])
     assert missing.exit_code != 0 and "import responses first" in missing.output
 
@@ -166,10 +171,13 @@ def test_wheel_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
     from wheels import build_wheel, install_in_fresh_venv
 
     repo = Path(__file__).resolve().parents[1]
-    wheel, env = build_wheel(tmp_path, parts=("src", "survey", "analysis"))  # follows report/scripts -> analysis
-    names = zipfile.ZipFile(wheel).namelist()
-    for script in ("_common.py", "rq1_medicine.py", "rq5_reforms.py"):
-        assert f"careersurvey/report/scripts/{script}" in names
+    wheel, env = build_wheel(tmp_path, parts=("src", "survey"))
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    for module in ("common.py", "rq1_medicine.py", "rq5_reforms.py"):
+        assert f"stem_careers/{module}" in names
+    entry_points = archive.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
+    assert "[careersurvey.analyses]\nRQ1 = stem_careers.rq1_medicine\n" in entry_points
     venv = install_in_fresh_venv(tmp_path, wheel, env).venv
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -190,9 +198,9 @@ def test_wheel_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
 def test_study_rakes_only_the_targets_population_as_a_domain(demo) -> None:
     """One design for every respondent: raked with scope= inside the targets' population (researchers in
     Korea), design weights outside it; the researchers' analyses are a domain of it (variance over all PSUs)."""
-    from careersurvey.report.build import load_analysis
+    from stem_careers.common import load_study
 
-    study = load_analysis("_common").load_study(demo.store)
+    study = load_study(demo.store, design=demo.out / "design.yaml")
     full, d = study.full, study.design
     inside = d.domain
     assert inside is not None and 0 < (~inside).sum() < len(inside) and len(d.data) == len(full.data)
@@ -206,22 +214,26 @@ def test_study_rakes_only_the_targets_population_as_a_domain(demo) -> None:
 
 
 def test_the_demo_declares_its_design_in_a_design_file(demo, tmp_path: Path) -> None:
-    """demo-out/design.yaml names the sample file, columns and targets; the study it declares is the one the
-    columns once were guessed for (same weights, same domain), and report/analyze read it."""
+    """demo-out/design.yaml names the sample file, columns, targets and plug-ins; the study it declares starts
+    from the sample file's design weights; report/analyze read it; without it nothing is guessed."""
     import careersurvey as cs
-    from careersurvey.report.build import load_analysis
+    from stem_careers.common import load_study
 
     path = demo.out / "design.yaml"
     df = cs.load_design_file(path)
     assert (df.sample, df.weights, df.strata, df.psu, df.fpc, df.lonely_psu) == (
         demo.out / "sample_design.csv", "design_weight", ("stratum",), ("psu",), ("fpc1",), "adjust")
-    common = load_analysis("_common")
-    declared, guessed = common.load_study(demo.store, design=path), common.load_study(demo.store)
-    np.testing.assert_allclose(declared.full.weights, guessed.full.weights)
-    np.testing.assert_array_equal(declared.design.domain, guessed.design.domain)
+    assert df.plugins == ("stem_careers",)
+    declared, unweighted = load_study(demo.store, design=path), load_study(demo.store)
+    sample = cs.read_table(df.sample, text=("respondent_id",)).set_index("respondent_id")["design_weight"]
+    inside = declared.base.domain  # the targets' population; the base design's weights are the sample file's
+    np.testing.assert_allclose(declared.base.weights[inside],
+                               sample.reindex(declared.base.data["respondent_id"]).to_numpy()[inside])
+    assert (unweighted.full.weights == 1).all() and unweighted.design.domain is None and not unweighted.weighted
+    assert unweighted.notes == (cs.UNWEIGHTED,)
     assert "design declared in design.yaml" in " ".join(declared.notes)
     html = demo.report.read_text(encoding="utf-8")
-    assert "design declared in design.yaml" in html and 'id="rq5"' in html
+    assert "Design declared in design.yaml" in html and 'id="rq5"' in html
     res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(demo.store), "--design", str(path),
                                    "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
@@ -231,9 +243,10 @@ def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Pat
     """Issue 12: the report gave Kish deff over the researchers in scope while `careersurvey weights` gave it
     over everyone, both unlabelled. Both now print the base of each figure, from the same summary: on the demo
     the README's rake command and the report's weighting section show the same rows."""
-    from careersurvey.report.build import _weighting_section, load_analysis
+    from careersurvey.report.build import _weighting_section
+    from stem_careers.common import load_study
 
-    study = load_analysis("_common").load_study(demo.store)
+    study = load_study(demo.store, design=demo.out / "design.yaml")
     section = _weighting_section(study)
     kish = next(t for t in section.tables if t.name == "kish")
     rows = [(base, *map(str, values)) for base, values in zip(kish.frame.index, kish.frame.to_numpy())]

@@ -54,6 +54,8 @@ fpc: [fpc1]
 lonely_psu: adjust
 targets:
   file: kr-researchers-2023
+# the research questions RQ1-RQ5: the stem-careers program's plug-in analyses (README, Plug-in analyses)
+plugins: [stem_careers]
 """
 
 

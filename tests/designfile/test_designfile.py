@@ -52,7 +52,7 @@ def test_an_unknown_field_names_line_field_and_the_allowed_ones(alumni, tmp_path
         cs.load_design_file(path)
     assert str(e.value) == (f"{path}:11: [weight] unknown field 'weight' — the fields allowed here are: "
                             "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, missing_codes, "
-                            "targets, wave.")
+                            "targets, wave, plugins.")
 
 
 def test_an_unknown_field_inside_sample_is_named_with_its_part(alumni, tmp_path) -> None:
@@ -218,3 +218,18 @@ def test_a_sample_file_with_its_own_key_column(alumni, tmp_path) -> None:
     assert "person" not in d.data.columns and d.data["respondent_id"].iloc[0] == "0001"
     assert d.data["cls"].iloc[0] == sample["cls"].iloc[0]  # joined by id, strata codes kept as text
     assert d.weights.sum() == pytest.approx(pd.to_numeric(sample["w"]).sum())
+
+
+def test_plugins_are_module_names_never_paths(alumni, tmp_path) -> None:
+    """A design file names its plug-in analyses by module (``plugins: [stem_careers]``); a path is refused at its
+    line, so no plug-in is ever run from a file."""
+    import careersurvey as cs
+
+    path = tmp_path / "design.yaml"
+    path.write_text(f"questionnaire: alumni@1.0.0\nplugins: [alumni_rq.jobs, ../analysis/rq1.py]\n", encoding="utf-8")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(path)
+    assert str(e.value).startswith(f"{path}:2: [plugins] plugins: '../analysis/rq1.py' is not allowed — name a "
+                                   "plug-in's module or package (e.g. stem_careers)")
+    path.write_text("questionnaire: alumni@1.0.0\nplugins: [alumni_rq.jobs]\n", encoding="utf-8")
+    assert cs.load_design_file(path).plugins == ("alumni_rq.jobs",)

@@ -20,11 +20,13 @@ def _text(html: str) -> str:
 def test_report_with_a_design_file(alumni_survey, tmp_path) -> None:
     alumni = alumni_survey
     res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
-                                   "--out", str(tmp_path / "r")])
+                                   "--plugin", "stem_careers", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     assert "Traceback" not in res.output
     page = _text((tmp_path / "r" / "report.html").read_text(encoding="utf-8"))
-    assert "written for stem-careers@1.1.0; this store holds alumni@1.0.0, so they are left out" in page
+    assert ("The plug-in analyses RQ1, RQ2, RQ3, RQ4, RQ5 are written for stem-careers@1.1.0; this store holds "
+            "alumni@1.0.0, so they are left out.") in page
+    assert "RQ2 Intentions to leave Korea and science stem_careers.rq2_leaving left out: written for" in page
     assert "raked to alumni-2025 (sex; population 5,000)" in page
     assert "Design declared in design.yaml: weights w; strata cls; PSUs by stage unit; fpc n_cls" in page
     assert "estimates are unweighted" not in page and "Targets and achieved shares" in page
@@ -54,11 +56,14 @@ def test_a_design_file_with_a_mistake_stops_the_report_naming_its_line(alumni_su
     assert "Traceback" not in res.output
 
 
-def test_design_and_sample_together_are_refused(alumni_survey, tmp_path) -> None:
+def test_the_design_is_declared_never_read_from_guessed_columns(alumni_survey, tmp_path) -> None:
+    """--sample/--targets (a sample file read by the fixed names stratum, psu, fpc1, design_weight) are gone: the
+    design file declares the columns."""
     alumni = alumni_survey
-    res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
-                                   "--sample", str(alumni["sample"]), "--out", str(tmp_path / "r")])
-    assert res.exit_code == 2 and "leave --sample and --targets out" in res.output
+    for option, value in (("--sample", alumni["sample"]), ("--targets", "alumni-2025")):
+        res = CliRunner().invoke(app, ["report", "--store", str(alumni["store"]), option, str(value),
+                                       "--out", str(tmp_path / "r")])
+        assert res.exit_code == 2 and "No such option" in res.output
 
 
 def test_the_api_builds_the_same_report(alumni_survey, tmp_path) -> None:
@@ -82,10 +87,10 @@ def test_design_check_and_schema_commands(alumni, tmp_path) -> None:
 def test_analyze_names_what_the_research_questions_are_written_for(alumni_survey, tmp_path) -> None:
     alumni = alumni_survey
     res = CliRunner().invoke(app, ["analyze", "RQ2", "--store", str(alumni["store"]), "--design",
-                                   str(alumni["design"]), "--out", str(tmp_path / "o")])
+                                   str(alumni["design"]), "--plugin", "stem_careers", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert ("the design is for alumni@1.0.0, but these research-question analyses are written for "
-            "stem-careers@1.1.0; `careersurvey report --design design.yaml` gives the generic report") in res.output
+    assert ("RQ2 (stem_careers.rq2_leaving) is written for stem-careers@1.1.0; this store holds alumni@1.0.0; "
+            "`careersurvey report` gives the generic report") in " ".join(res.output.split())
 
 
 def test_report_with_design_weights_and_no_targets(alumni_survey, tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""The analysis scripts' shared helpers (analysis/_common.py): derived variables, model tables, margins."""
+"""The stem-careers plug-ins' shared helpers (stem_careers/common.py): derived variables, model tables, margins."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from careersurvey.report.build import load_analysis
-
-common = load_analysis("_common")
+from careersurvey.designfile.build import impute_margins
+from stem_careers import common
 
 
 @pytest.fixture(scope="module")
@@ -88,48 +87,7 @@ def test_missing_margins_take_the_mode_of_their_stratum() -> None:
     df = pd.DataFrame({"stratum": ["a", "a", "a", "b", "b"],
                        "sex_margin": pd.Categorical(["male", "male", None, "female", None],
                                                     categories=["male", "female"])})
-    out, notes = common.impute_margins(df, ["sex_margin"], "stratum")  # careersurvey.designfile.build's
+    out, notes = impute_margins(df, ["sex_margin"], "stratum")
     assert out["sex_margin"].tolist() == ["male", "male", "male", "female", "female"]
     assert notes == ["2 respondents without a sex answer were given the most common category of their "
                      "sampling stratum for raking"]
-
-
-def test_the_sample_file_is_joined_by_id_with_every_mismatch_named(tmp_path) -> None:
-    """load_study joins with cs.attach_sample_design: a missing respondent and a repeated id are errors naming
-    the ids (and the file's rows); a design row without a respondent is a note, not a silent drop."""
-    import careersurvey as cs
-    from careersurvey.simulate import Margins, simulate_survey
-    from careersurvey.simulate.population import DEFAULT_MARGINS
-
-    q = cs.load_questionnaire("stem-careers@1.0.0")
-    template = cs.export_template(q, tmp_path / "t.xlsx", rows=300)
-    sim = simulate_survey(q, template, tmp_path, seed=3, n_institutions=40, take=5,
-                          margins=Margins(size=30_000, shares=DEFAULT_MARGINS.shares))
-    cs.import_responses(list(sim.files), tmp_path / "store.duckdb", q)
-    store = tmp_path / "store.duckdb"
-    sample = cs.read_table(sim.sample_file)
-    accepted = set(cs.load_responses(store, labels=False)["respondent_id"])
-    first = sample["respondent_id"].iloc[0]
-    sample.iloc[1:].to_csv(tmp_path / "short.csv", index=False)
-    with pytest.raises(ValueError, match=rf"short.csv: 1 respondent of {store} without a design row: '{first}'; "
-                                         "add a row for each"):
-        common.load_study(store, tmp_path / "short.csv")
-    pd.concat([sample, sample.iloc[[4]]]).to_csv(tmp_path / "twice.csv", index=False)
-    again = sample["respondent_id"].iloc[4]
-    with pytest.raises(ValueError, match=rf"twice.csv: respondent_id '{again}' in row 6 and row {len(sample) + 2}: "
-                                         "1 id with more than one design row"):
-        common.load_study(store, tmp_path / "twice.csv")
-    extra = sample.iloc[[0]].assign(respondent_id="X-999")
-    pd.concat([sample, extra]).to_csv(tmp_path / "extra.csv", index=False)
-    study = common.load_study(store, tmp_path / "extra.csv", targets=None)
-    unused = sorted(set(sample["respondent_id"]) - accepted) + ["X-999"]  # quarantined rows and the stranger
-    note = next(n for n in study.notes if "without a respondent" in n)
-    assert note.startswith(f"{tmp_path / 'extra.csv'}: {len(unused)} design row")
-    assert f"'X-999' (row {len(sample) + 2})" in note
-    assert len(study.full.data) == len(accepted)
-    # a design error names the respondent (the design knows its id column), not a pandas position
-    bad = sorted(accepted)[7]
-    sample.assign(design_weight=sample["design_weight"].where(sample["respondent_id"] != bad, -1.0)).to_csv(
-        tmp_path / "negative.csv", index=False)
-    with pytest.raises(ValueError, match=rf"1 row\(s\) are not \(respondent_id '{bad}', e.g. value -1\)"):
-        common.load_study(store, tmp_path / "negative.csv", targets=None)

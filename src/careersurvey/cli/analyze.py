@@ -1,4 +1,5 @@
-"""``careersurvey analyze RQ2 --store S --out DIR``: run one research question's analysis script."""
+"""``careersurvey analyze [KEY] --store S [--design D] [--plugin NAME] --out DIR``: run plug-in analyses (one by
+its key, or all) and write each one's workbook and figures."""
 
 from __future__ import annotations
 
@@ -8,38 +9,55 @@ from typing import Optional
 import typer
 
 from careersurvey.cli._common import fail, out_folder, say
-from careersurvey.cli.report import (ANALYSIS_DIR, DESIGN, SAMPLE, STORE, TARGETS, checked_inputs, design_or_none,
-                                     existing_store, targets_or_none)
+from careersurvey.cli.report import DESIGN, PLUGIN, STORE, design_or_none, existing_store, plugin_names
 
 
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze(
-        question: str = typer.Argument(..., help="RQ1 ... RQ5"),
+        key: Optional[str] = typer.Argument(None, help="the plug-in's key (e.g. RQ2); default: every plug-in"),
         store: Path = STORE,
         out: Path = typer.Option(Path("analysis-out"), "--out", help="folder for tables and figures"),
-        sample: Optional[Path] = SAMPLE,
-        targets: str = TARGETS,
-        analysis_dir: Optional[Path] = ANALYSIS_DIR,
         design: Optional[Path] = DESIGN,
+        plugin: Optional[list[str]] = PLUGIN,
     ) -> None:
-        """Weighted estimates, tests and models of one research question; writes <RQ>.xlsx and PNGs."""
-        from careersurvey.report.build import ANALYSES, ReportError, load_analysis
+        """Weighted estimates, tests and models of the program's plug-in analyses; writes <KEY>.xlsx and PNGs."""
+        import careersurvey as cs
+        from careersurvey.report.build import run_plugins
+        from careersurvey.report.plugins import PluginError, find_plugins
+        from careersurvey.report.study import store_questionnaire
 
-        if question.upper() not in ANALYSES:
-            raise typer.BadParameter(f"{question!r} is not one of {', '.join(ANALYSES)}", param_hint="QUESTION")
         existing_store(store)
-        checked_inputs(sample, analysis_dir)
-        dfile = design_or_none(design, sample, targets)
+        dfile = design_or_none(design)
         out_folder(out)
         try:
-            common = load_analysis("_common", analysis_dir)
-            study = (common.load_study(store, design=dfile) if dfile is not None
-                     else common.load_study(store, sample, targets_or_none(targets)))
-            result = load_analysis(question, analysis_dir).run(study)
-        except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
+            found, failed = find_plugins(plugin_names(plugin), dfile)
+            holds = store_questionnaire(store, dfile)
+            if key is not None:
+                chosen = [p for p in found if p.key.upper() == key.upper()]
+                if not chosen:
+                    have = ", ".join(p.key for p in found) or "none"
+                    fail(f"no plug-in analysis {key!r} (found: {have}); name its module with --plugin (e.g. "
+                         "--plugin stem_careers) or in the design file's plugins:", 2)
+                if not chosen[0].applies_to(holds):
+                    fail(f"{chosen[0].key} ({chosen[0].module}) is written for {chosen[0].questionnaire}; this store "
+                         f"holds {holds}; `careersurvey report` gives the generic report of any questionnaire", 2)
+                found, failed = chosen, [f for f in failed if f.key.upper() == key.upper()]
+            if not found and not failed:
+                fail("no plug-in analyses were named (--plugin, the design file's plugins:) or registered by an "
+                     "installed package; `careersurvey report` describes every item of any questionnaire", 2)
+            if not dfile:
+                say(f"note: {cs.UNWEIGHTED}", err=True)
+            ran = run_plugins(found, failed, store, dfile, holds, lambda: cs.generic_study(store, dfile),
+                              lambda s: say(s, err=True))
+        except (PluginError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
             fail(str(exc), 2)
-        for f in result.findings:
-            say(f"- {f}")
-        for p in result.write(out):
-            say(f"wrote {p}")
+        for p in ran.left_out:
+            say(f"{p.key} left out: written for {p.questionnaire}; this store holds {holds}")
+        for result in ran.results.values():
+            for f in result.findings:
+                say(f"- {f}")
+            for p in result.write(out):
+                say(f"wrote {p}")
+        if ran.failures:
+            fail("; ".join(f.message for f in ran.failures.values()), 1)

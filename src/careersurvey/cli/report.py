@@ -1,7 +1,8 @@
-"""``careersurvey report --store S [--design design.yaml] --out DIR``: the self-contained HTML report and its tables workbook.
+"""``careersurvey report --store S [--design design.yaml] [--plugin NAME] --out DIR``: the self-contained HTML
+report and its tables workbook.
 
-The options a report and a single analysis share (store, sample file, targets, analysis folder) are defined
-here once; ``cli.analyze`` uses the same ones.
+The options a report and ``analyze`` share (store, design file, plug-ins) are defined here once;
+``cli.analyze`` uses the same ones.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import typer
 from careersurvey.cli._common import fail, out_folder, say, shown
 
 STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
-SAMPLE = typer.Option(None, help="sample design file (default: sample_design.csv beside the store)")
-TARGETS = typer.Option("kr-researchers-2023", help="targets id or file; 'none' for no raking")
 DESIGN = typer.Option(None, "--design", help="design file (YAML): weights, strata, PSUs, fpc, sample file, targets "
-                                             "(README, The design file); replaces --sample and --targets")
-ANALYSIS_DIR = typer.Option(None, help="folder of the analysis scripts (default: those shipped with the package)")
+                                             "(README, The design file); without it estimates are unweighted")
+PLUGIN = typer.Option(None, "--plugin", help="plug-in analysis: an importable module or package name (repeat for "
+                                             "more); default: the design file's plugins:, else those installed "
+                                             "packages register (README, Plug-in analyses)")
 
 
 def existing_store(store: Path) -> Path:
@@ -28,36 +29,21 @@ def existing_store(store: Path) -> Path:
     return store
 
 
-def checked_inputs(sample: Path | None, analysis_dir: Path | None) -> None:
-    """Stop when a --sample file or --analysis-dir folder the user named is not there (never run without it)."""
-    if sample is not None and not sample.is_file():
-        what = "is a folder" if sample.is_dir() else "does not exist"
-        fail(f"{sample}: --sample {what}; give the sample design CSV (respondent_id, stratum, psu, fpc1, "
-             "design_weight), or leave --sample out to use the one beside the store", code=2)
-    if analysis_dir is not None and not (analysis_dir / "_common.py").is_file():
-        fail(f"{analysis_dir}: --analysis-dir holds no analysis scripts (_common.py, rq1_medicine.py ...); give "
-             "the folder that does, or leave --analysis-dir out", code=2)
-
-
-def design_or_none(design: Path | None, sample: Path | None, targets: str):
-    """The checked design file, or None; --sample or --targets beside it is a usage error (it names them)."""
+def design_or_none(design: Path | None):
+    """The checked design file, or None (its errors name the file and line)."""
     if design is None:
         return None
     from careersurvey.designfile import DesignFileError, load_design_file
 
-    if sample is not None or targets != TARGETS.default:
-        fail(f"{design}: --design names the sample file and the targets; leave --sample and --targets out", code=2)
     try:
         return load_design_file(design)
     except DesignFileError as exc:
         fail(str(exc), 2)
 
 
-def targets_or_none(targets: str) -> str | None:
-    """The targets as a file path (``report.build.targets_path``), or None for 'none' (no raking)."""
-    from careersurvey.report.build import targets_path
-
-    return None if targets == "none" else targets_path(targets)
+def plugin_names(plugin: list[str] | None) -> tuple[str, ...]:
+    """--plugin values, each possibly a comma-separated list, as module names."""
+    return tuple(n.strip() for v in plugin or () for n in v.split(",") if n.strip())
 
 
 def register(app: typer.Typer) -> None:
@@ -65,25 +51,23 @@ def register(app: typer.Typer) -> None:
     def report(
         store: Path = STORE,
         out: Path = typer.Option(Path("report-out"), "--out", help="folder for report.html and tables"),
-        sample: Optional[Path] = SAMPLE,
-        targets: str = TARGETS,
-        analysis_dir: Optional[Path] = ANALYSIS_DIR,
         design: Optional[Path] = DESIGN,
+        plugin: Optional[list[str]] = PLUGIN,
     ) -> None:
-        """Import summary, weighting diagnostics, scale reliability and RQ1-RQ5 in one HTML file."""
+        """Import summary, weighting, every item's estimates, scales and the plug-in analyses in one HTML file."""
         from careersurvey.report.build import ReportError, build_report
+        from careersurvey.report.plugins import PluginError
 
         existing_store(store)
-        checked_inputs(sample, analysis_dir)
-        dfile = design_or_none(design, sample, targets)
+        dfile = design_or_none(design)
         out_folder(out)
         try:
-            res = build_report(store, out, design=dfile, sample=str(sample) if sample else None,
-                               targets=targets_or_none(targets),
-                               analysis_folder=str(analysis_dir) if analysis_dir else None,
+            res = build_report(store, out, design=dfile, plugins=plugin_names(plugin),
                                progress=lambda s: say(s, err=True))
-        except (ReportError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
+        except (ReportError, PluginError, ValueError) as exc:  # our errors (responses, design) are ValueErrors
             fail(str(exc), 2)
+        for message in res.errors.values():
+            say(f"warning: {message}", err=True)
         say(f"Tables: {res.tables}")
         say(f"Report: {res.html.resolve()}")
         if res.errors:

@@ -48,6 +48,7 @@ class DesignFile:
     targets: Path | None
     scope: str | None
     wave: str | None = None
+    plugins: tuple[str, ...] = ()
     lines: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
     @property
@@ -181,6 +182,7 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
                     strata=_stages(spec.strata), psu=_stages(spec.psu), fpc=_stages(spec.fpc),
                     lonely_psu=spec.lonely_psu, missing_codes=tuple(spec.missing_codes), targets=None,
                     scope=spec.targets.scope if spec.targets else None, wave=None if spec.wave is None else str(spec.wave),
+                    plugins=tuple(spec.plugins),
                     lines=MappingProxyType(lines))
     problems = []
     qid, _, version = spec.questionnaire.partition("@")
@@ -190,6 +192,11 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
         n = len(getattr(df, key))
         if n and df.psu and n > len(df.psu):
             problems.append(df.problem(C.STAGES, key, key=key, n=n, n_psu=len(df.psu)))
+    for name in spec.plugins:
+        if not all(part.isidentifier() for part in name.split(".")):
+            problems.append(df.problem(C.BAD_VALUE, "plugins", key="plugins", got=name, detail="",
+                                       fix="name a plug-in's module or package (e.g. stem_careers), importable "
+                                           "because it is installed or on PYTHONPATH, not a file path"))
     sample = targets = None
     if spec.sample is not None:
         sample = base / spec.sample.file

@@ -61,6 +61,9 @@ class DesignFileSpec(_Strict):
     wave: Union[StrictInt, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")], None] = Field(
         None, description="the wave of the store this design samples (e.g. 2026); only that wave's "
                           "respondents are read; default: every row given")
+    plugins: list[str] = Field([], description="plug-in analyses the report and analyze run: importable module or "
+                                               "package names (e.g. stem_careers), never file paths (README, "
+                                               "Plug-in analyses)")
 
 
 #: Keys allowed in each part of the file (for "unknown field" hints).

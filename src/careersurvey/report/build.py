@@ -1,20 +1,18 @@
-"""Build the survey report from a response store: fieldwork and import, weighting, reliability, RQ1-RQ5.
+"""Build the survey report of any questionnaire from a response store: generic sections and plug-in analyses.
 
-The research-question analyses are the scripts in the repository's ``analysis/`` folder (they use only the
-public API, so anyone can read and rerun them); this module loads them by file, runs each on one shared
-study (the raked design) and renders every section into one self-contained ``report.html`` plus one
-``report_tables.xlsx``. A failing analysis does not sink the report: its section says what went wrong.
+The generic sections come from the questionnaire and the declared design alone (fieldwork and import,
+weighting, scale reliability, methods); a program's research questions are plug-ins (``report.plugins``:
+modules named on the command line, in the design file or registered as entry points), each run on its study
+and rendered as one section. Everything goes into one self-contained ``report.html`` plus one
+``report_tables.xlsx``. A failing plug-in does not sink the report: its section is marked as failed and names
+the file and line in the plug-in's code where it failed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Callable, Sequence
 
 import numpy as np
@@ -22,53 +20,25 @@ import pandas as pd
 
 from careersurvey.report import plots
 from careersurvey.report.html import Section, render_html, section_from_result, write_html
+from careersurvey.report.plugins import Plugin, PluginFailure, failure, find_plugins
 from careersurvey.report.results import AnalysisResult, Table, write_tables
 
-__all__ = ["ReportFiles", "analysis_dir", "load_analysis", "run_analysis", "build_report", "targets_path", "ANALYSES"]
-
-#: Research question -> script in analysis/.
-ANALYSES: dict[str, str] = {"RQ1": "rq1_medicine.py", "RQ2": "rq2_leaving.py", "RQ3": "rq3_failure.py",
-                            "RQ4": "rq4_environment.py", "RQ5": "rq5_reforms.py"}
-
-
-#: Headline variables of the stem-careers study whose design effects the weighting section shows.
-KEY_ESTIMATES = {"leave_korea": "likely to move abroad (5 years)", "leave_science": "likely to leave science",
-                 "s_fail_stigma": "failure stigma score"}
+__all__ = ["ReportFiles", "ReportError", "PluginRun", "build_report", "run_plugins", "targets_path"]
 
 
 class ReportError(RuntimeError):
-    """The report cannot be built (no analysis scripts, empty store); the message says what to do."""
+    """The report cannot be built (empty store); the message says what to do."""
 
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """What ``build_report`` wrote, and the analyses' results (for checks and the command line)."""
+    """What ``build_report`` wrote, the plug-ins' results by key (for checks and the command line) and the
+    failed plug-ins' messages by key (file and line of the failure included)."""
 
     html: Path
     tables: Path
     results: dict[str, AnalysisResult]
     errors: dict[str, str]
-
-
-#: The analysis scripts shipped with the package: ``report/scripts`` is a symlink to the repository's
-#: analysis/ (one source of truth in git), copied into the wheel as package data (pyproject.toml).
-PACKAGED_SCRIPTS = Path(__file__).resolve().parent / "scripts"
-
-
-def analysis_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The folder of the analysis scripts: ``path``, $CAREERSURVEY_ANALYSIS_DIR, ./analysis (a user's own
-    copy), or the scripts shipped with the package (the checkout's analysis/ in an editable install)."""
-    candidates = [Path(path)] if path else []
-    if os.environ.get("CAREERSURVEY_ANALYSIS_DIR"):
-        candidates.append(Path(os.environ["CAREERSURVEY_ANALYSIS_DIR"]))
-    candidates += [Path.cwd() / "analysis", PACKAGED_SCRIPTS]
-    for c in candidates:
-        if (c / "_common.py").exists():
-            return c
-    raise ReportError(
-        "no analysis scripts found (looked in " + ", ".join(str(c) for c in candidates) + "); reinstall "
-        "careersurvey (the package ships them), or pass --analysis-dir / set CAREERSURVEY_ANALYSIS_DIR to a "
-        "folder holding _common.py and rq1_medicine.py ... rq5_reforms.py")
 
 
 def targets_path(name: str | None) -> str | None:
@@ -80,28 +50,55 @@ def targets_path(name: str | None) -> str | None:
     return str(find_targets(name))
 
 
-def load_analysis(name: str, folder: str | os.PathLike[str] | None = None) -> ModuleType:
-    """Import one analysis script (``RQ2`` or a file name) or ``_common`` from the analysis folder."""
-    d = analysis_dir(folder)
-    file = ANALYSES.get(name.upper(), name if name.endswith(".py") else f"{name}.py")
-    path = d / file
-    if not path.exists():
-        raise ReportError(f"no analysis {name!r}: {path} does not exist; choose one of {', '.join(ANALYSES)}")
-    if str(d) not in sys.path:
-        sys.path.insert(0, str(d))
-    mod_name = "_common" if file == "_common.py" else f"careersurvey_analysis_{path.stem}"
-    if mod_name in sys.modules and getattr(sys.modules[mod_name], "__file__", None) == str(path):
-        return sys.modules[mod_name]
-    spec = importlib.util.spec_from_file_location(mod_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
-    return module
+@dataclass(frozen=True)
+class PluginRun:
+    """What running the plug-ins gave: results and failures by key, those left out (written for another
+    questionnaire) and the contents table that lists every one."""
+
+    results: dict[str, AnalysisResult]
+    failures: dict[str, PluginFailure]
+    left_out: tuple[Plugin, ...]
+    contents: Table | None
 
 
-def run_analysis(name: str, study, folder: str | os.PathLike[str] | None = None) -> AnalysisResult:
-    """Run one research question's script on a study (from ``_common.load_study``)."""
-    return load_analysis(name, folder).run(study)
+def run_plugins(plugins: Sequence[Plugin], failed: Sequence[PluginFailure], store, design, holds: str,
+                generic: Callable[[], object], say: Callable[[str], object] = lambda s: None) -> PluginRun:
+    """Run each plug-in written for ``holds`` (the store's questionnaire) on its study: ``load_study(store,
+    design)`` when it has one, else ``generic()`` (each built once). A failure in a study or in ``run`` is kept
+    as a :class:`PluginFailure` naming the plug-in's file and line, and the next plug-in runs."""
+    results: dict[str, AnalysisResult] = {}
+    failures = {f.key: f for f in failed}
+    studies: dict[Callable | None, object] = {}
+    rows = [{"key": f.key, "analysis": f.module, "module": f.module, "status": f"failed: {f.message}"}
+            for f in failed]
+    left = tuple(p for p in plugins if not p.applies_to(holds))
+    for p in plugins:
+        row = {"key": p.key, "analysis": p.title, "module": p.module}
+        if p in left:
+            rows.append({**row, "status": f"left out: written for {p.questionnaire}"})
+            continue
+        say(f"analysis {p.key}")
+        try:
+            if p.load_study not in studies:
+                studies[p.load_study] = generic() if p.load_study is None else p.load_study(store, design)
+            study = studies[p.load_study]
+            res = p.run(study)
+            if not isinstance(res, AnalysisResult):
+                raise TypeError(f"run() returned a {type(res).__name__}, not a careersurvey.AnalysisResult")
+        except Exception as exc:  # one failing plug-in must not lose the rest of the report
+            failures[p.key] = failure(p.key, p.module, exc, p.file)
+            rows.append({**row, "status": f"failed: {failures[p.key].message}"})
+            continue
+        results[p.key] = res
+        rows.append({**row, "status": "ran"})
+    contents = None
+    if rows:
+        frame = pd.DataFrame(rows).set_index("key")
+        contents = Table("plugins", "Plug-in analyses in this report", frame,
+                         "Each plug-in is a module named on the command line (--plugin), in the design file "
+                         "(plugins:) or registered by an installed package (entry points careersurvey.analyses).",
+                         0)
+    return PluginRun(results, failures, left, contents)
 
 
 # ------------------------------------------------------------------------------------------- sections
@@ -182,10 +179,6 @@ def _weighting_section(study) -> Section:
     kish = pd.DataFrame([r[1:] for r in kish_rows], index=pd.Index([r[0] for r in kish_rows], name="base"),
                         columns=["respondents", "Kish deff", "effective n"])
     first, _, deff, neff = kish_rows[0]
-    key = None
-    if set(KEY_ESTIMATES) <= set(d.data.columns):  # the study's headline variables (stem-careers)
-        key = d.mean(list(KEY_ESTIMATES), na_rm=True)[["estimate", "se", "deff"]]
-        key.index = list(KEY_ESTIMATES.values())
     figs = [plots.weights_plot(w, caption="Raked weights: persons each respondent represents.")]
     if len(margins):
         figs.insert(0, plots.margins_plot(margins, caption="Target shares (published statistics), the "
@@ -196,17 +189,16 @@ def _weighting_section(study) -> Section:
         tables.insert(0, Table("margins", "Targets and achieved shares", margins,
                                "Raking matches every target margin exactly; the unweighted column shows "
                                "how far the respondents were from the population.", 3))
-    if key is not None:
-        tables.append(Table("deff", "Design effects of key estimates", key,
-                            "deff: variance under the design over the variance of a simple random sample.", 3))
     return Section(
         id="weighting", title="Weighting", nav="Weighting",
         kpis=(("population", f"{w.sum():,.0f}"), (f"Kish deff ({first})", deff), (f"effective n ({first})", neff)),
         text=tuple(study.notes) + tuple(f"Weighting: {step}." for step in summary.history),
         figures=tuple(figs), tables=tuple(tables),
-        methods=("Design weights (inverse selection probabilities of institutions and of persons within them) "
-                 "were raked (iterative proportional fitting) to the published margins of the targets file; "
-                 "variances use Taylor linearisation over strata and institutions, accounting for the raking."),
+        methods=("Design weights (inverse selection probabilities, as the design file declares them)"
+                 + (" were raked (iterative proportional fitting) to the margins of the targets file"
+                    if study.targets is not None else " were used as they are (no targets)")
+                 + "; variances use Taylor linearisation over the declared strata and PSUs"
+                 + (", accounting for the raking." if study.targets is not None else ".")),
     )
 
 
@@ -244,40 +236,6 @@ def _reliability_section(study) -> Section:
     )
 
 
-def _methods_section(study) -> Section:
-    """The methods in words, from what the study actually did (design, weights, variance, models)."""
-    q = study.questionnaire
-    tg = study.targets
-    paras = [
-        f"Questionnaire {q.key}, bilingual ({', '.join(q.languages)}); every variable, code, routing rule and "
-        "scale comes from its YAML definition. Returned workbooks and online exports were validated against "
-        "it; rows failing a rule were quarantined with their reasons and are not analysed.",
-        "Sample design: institutions (universities, government-funded institutes, firms) are the primary "
-        "sampling units, selected by simple random sampling within strata of sector by region; persons are "
-        "selected within institutions. Design weights are the inverse of both stages' selection probabilities; "
-        "the first-stage finite population correction is used. A stratum in which only one institution "
-        "responded is handled as R survey's lonely.psu = 'adjust'.",
-        (f"Weighting: design weights of researchers in Korea were raked to {tg.id} ({tg.source}, {tg.year}): "
-         + "; ".join(f"{m.name} from item {m.variable}" for m in tg.margins_)
-         + f". Only respondents inside the targets' population ({tg.scope or 'everyone'}) were raked; "
-           "undergraduates and researchers abroad are outside these figures and keep their design weights. "
-           "Estimates for researchers in Korea are domain estimates of the one design of every respondent "
-           "(zero weight outside the domain, variance over every institution, as R survey's subset); RQ1 "
-           "and the questions to those abroad use every respondent with these weights.")
-        if tg is not None else "Weighting: design weights only (no population targets were given).",
-        "Variance: Taylor linearisation with the stratified cluster design; after raking, variances are "
-        "computed from the calibration residuals (as R survey's calibrate). Confidence intervals use the "
-        "design degrees of freedom (PSUs minus strata). Tests of association are Rao-Scott second-order "
-        "corrected F tests.",
-        "Models: design-based logistic regressions (as R svyglm) and proportional-odds models "
-        "(as R svyolr); odds ratios per unit of the predictor with 95% confidence intervals.",
-        "Scales: mean of the items with reverse-keyed items reversed, when the scale's minimum number of "
-        "items was answered; reliability as Cronbach's alpha with Feldt interval and McDonald's omega total "
-        "from a one-factor minimum-residual model (tested against R psych).",
-    ]
-    return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
-
-
 def _unweighted_section(study) -> Section:
     """The weighting section of a report without a design file: it says the estimates are unweighted, and why."""
     return Section(id="weighting", title="Weighting", nav="Weighting", text=tuple(study.notes),
@@ -300,6 +258,16 @@ def _generic_methods(study, dfile) -> Section:
                      + f"; a stratum with one PSU handled as R survey's lonely.psu = '{dfile.lonely_psu}'. "
                      "Variances by Taylor linearisation over the declared stages"
                      + (", accounting for the raking." if study.targets is not None else "."))
+    tg = study.targets
+    if tg is not None:
+        paras.append(f"Weighting: design weights raked to {tg.id} ({tg.source}, {tg.year}): "
+                     + "; ".join(f"{m.name} from item {m.variable}" for m in tg.margins_)
+                     + f". Only respondents inside the targets' population ({tg.scope or 'everyone'}) were raked; "
+                       "the others keep their design weights, and estimates of that population are domain "
+                       "estimates of the one design (variance over every PSU, as R survey's subset).")
+    paras.append("Tests of association are Rao-Scott second-order corrected F tests; scale scores are item means "
+                 "with reverse-keyed items reversed, computed when the scale's minimum number of items was "
+                 "answered; reliability as Cronbach's alpha with Feldt interval and McDonald's omega total.")
     return Section(id="methods", title="Methods", nav="Methods", text=tuple(paras + list(study.notes)))
 
 
@@ -324,26 +292,26 @@ def _alpha_by_language(study) -> pd.DataFrame | None:
     return pd.DataFrame(out)
 
 
-def _error_section(key: str, message: str) -> Section:
-    """The section of an analysis that failed: its name and the error, so the rest of the report stands."""
-    return Section(id=key.lower(), title=f"{key}. (analysis failed)", nav=key,
-                   text=(f"The analysis could not run: {message}",))
+
+
+def _failed_section(f: PluginFailure, title: str) -> Section:
+    """The section of a plug-in that failed: marked as failed, with the file and line where it failed."""
+    return Section(id=f.key.lower(), title=f"{f.key}. {title} (analysis failed)", nav=f.key,
+                   text=(f"The analysis could not run: {f.message}. The other sections do not depend on it.",))
 
 
 def build_report(
-    store: str | os.PathLike[str], out: str | os.PathLike[str], *, sample: str | None = None,
-    targets: str | None = "kr-researchers-2023", analyses: Sequence[str] = tuple(ANALYSES),
-    analysis_folder: str | None = None, progress: Callable[[str], None] | None = None,
-    title: str | None = None, design=None,
+    store: str | os.PathLike[str], out: str | os.PathLike[str], *, design=None, plugins: Sequence[str] = (),
+    entry_points: bool = True, progress: Callable[[str], None] | None = None, title: str | None = None,
 ) -> ReportFiles:
-    """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each
-    analysis's own workbook and figures under ``out/analysis``.
+    """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each plug-in's own
+    workbook and figures under ``out/analysis``.
 
     ``design``: a design file (path or :class:`~careersurvey.DesignFile`) declaring the sample file, design
-    columns and targets (``sample`` and ``targets`` are then not used). The research-question analyses run
-    when the store holds the questionnaire they are written for (``_common.QUESTIONNAIRE``); for any other
-    questionnaire the report has the generic sections and says why the analyses are left out. Without a
-    design file such a report's estimates are unweighted, and it says so."""
+    columns and targets; without one the estimates are unweighted and the report says so and why.
+    ``plugins``: module names of plug-in analyses (``report.plugins``); without them, the design file's
+    ``plugins:``, else the plug-ins installed packages register (``entry_points``). A plug-in written for
+    another questionnaire than the store holds is listed as left out, with the reason."""
     from careersurvey.designfile import DesignFile, load_design_file
     from careersurvey.report.study import generic_study, store_questionnaire
 
@@ -351,67 +319,52 @@ def build_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     dfile = design if design is None or isinstance(design, DesignFile) else load_design_file(design)
-    common = load_analysis("_common", analysis_folder)
-    written_for = str(getattr(common, "QUESTIONNAIRE", ""))
+    found, failed = find_plugins(plugins, dfile, entry_points=entry_points)
     holds = store_questionnaire(store, dfile)
     say("loading the store and weighting")
-    if holds.split("@")[0] == written_for.split("@")[0]:
-        study = (common.load_study(store, design=dfile) if dfile is not None
-                 else common.load_study(store, sample, targets_path(targets)))
-        left_out = None
-    else:
-        study = generic_study(store, dfile)
-        left_out = (f"The research-question analyses ({', '.join(analyses)}) in {analysis_dir(analysis_folder)} "
-                    f"are written for {written_for}; this store holds {holds}, so they are left out. The "
-                    "sections above come from the questionnaire and the design alone.")
-        analyses = ()
-    weighted = getattr(study, "weighted", True)
-    sections = [_import_section(store), _weighting_section(study) if weighted else _unweighted_section(study),
+    study = generic_study(store, dfile)
+    sections = [_import_section(store), _weighting_section(study) if study.weighted else _unweighted_section(study),
                 _reliability_section(study)]
-    results: dict[str, AnalysisResult] = {}
-    errors: dict[str, str] = {}
-    if left_out is not None:
-        sections.append(Section(id="analyses", title="Research questions", nav="Questions", text=(left_out,)))
-    for key in analyses:
-        say(f"analysis {key}")
-        try:
-            res = run_analysis(key, study, analysis_folder)
-        except Exception as exc:  # one failing analysis must not lose the rest of the report
-            errors[key] = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
-            sections.append(_error_section(key, errors[key]))
-            continue
-        results[key] = res
+    ran = run_plugins(found, failed, store, dfile, holds, lambda: study, say)
+    titles = {p.key: p.title for p in found}
+    for key, f in ran.failures.items():
+        if key not in ran.results:
+            sections.append(_failed_section(f, titles.get(key, f.module)))
+    for key, res in ran.results.items():
         res.write(out / "analysis")
         sections.append(section_from_result(res))
+    left_out = None
+    if ran.left_out:
+        left_out = (f"The plug-in analyses {', '.join(p.key for p in ran.left_out)} are written for "
+                    f"{ran.left_out[0].questionnaire}; this store holds {holds}, so they are left out.")
+    if not found and not failed:
+        left_out = ("No plug-in analyses were named (--plugin, the design file's plugins:) or registered by an "
+                    "installed package; the sections come from the questionnaire and the design alone.")
+    order = [p.key for p in found]  # the plug-ins' sections in the order they were named
+    head, tail = sections[:3], sorted(sections[3:], key=lambda s: order.index(s.nav) if s.nav in order else -1)
     n = len(study.data)
-    if left_out is None:
-        about = ("This report answers the five research questions of the STEM careers survey with design-based "
-                 "estimates: every percentage, mean and model is weighted to the population of researchers, and "
-                 "its confidence interval reflects the stratified cluster sample and the raking.",)
-    else:
-        about = (f"This report describes the answers to questionnaire {holds}.",
-                 *((study.notes[0],) if not weighted else ()), left_out)
+    about = (f"This report describes the answers to questionnaire {holds} with design-based estimates"
+             + (" weighted to the declared design." if study.weighted else "."),
+             *((study.notes[0],) if not study.weighted else ()), *((left_out,) if left_out else ()))
+    contents = (ran.contents,) if ran.contents is not None else ()
     overview = Section(
         id="overview", title="Overview", nav="Overview",
         kpis=(("respondents", f"{len(study.full.data):,}"),
-              ("in the raked population" if study.targets is not None else "analysed", f"{n:,}"),
+              ("in the targets' population" if study.targets is not None else "analysed", f"{n:,}"),
               ("questionnaire", study.questionnaire.key),
-              ("research questions", f"{len(results)} of {len(analyses)}")),
-        text=about,
-        findings=tuple(f"{k}: {r.findings[0]}" for k, r in results.items() if r.findings),
+              ("plug-in analyses", f"{len(ran.results)} of {len(found) - len(ran.left_out) + len(failed)}")),
+        text=about, tables=contents,
+        findings=tuple(f"{k}: {r.findings[0]}" for k, r in ran.results.items() if r.findings),
     )
-    sections.insert(0, overview)
-    sections.append(_methods_section(study) if left_out is None else _generic_methods(study, dfile))
+    sections = [overview, *head, *tail, _generic_methods(study, dfile)]
     say("writing report.html")
     if title is None:
-        title = ("Why Korea's science and engineering talent leaves: survey report" if left_out is None
-                 else f"{study.questionnaire.title.get('en', next(iter(study.questionnaire.title.values())))}: "
-                      "survey report")
+        title = f"{study.questionnaire.title.get('en', next(iter(study.questionnaire.title.values())))}: survey report"
     html = render_html(sections, title=title, subtitle="Design-based estimates with 95% confidence intervals",
                        questionnaire=study.questionnaire.key,
-                       warnings=[f"{k} failed: {m}" for k, m in errors.items()])
+                       warnings=[f.message for f in ran.failures.values()])
     page = write_html(out / "report.html", html)
     tables = [t for s in sections for t in s.tables]
     xlsx = write_tables(tables, out / "report_tables.xlsx", sections=[s.title for s in sections for _ in s.tables])
-    return ReportFiles(html=page, tables=xlsx, results=results, errors=errors)
+    return ReportFiles(html=page, tables=xlsx, results=ran.results,
+                       errors={k: f.message for k, f in ran.failures.items()})

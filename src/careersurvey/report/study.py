@@ -38,7 +38,13 @@ class GenericStudy:
 
 
 def store_questionnaire(store: str | os.PathLike[str], design=None) -> str:
-    """``id@version`` the store's answers are read as: the design file's, else the newest in the store."""
+    """``id@version`` the store's answers are read as: the design file's, else the newest in the store. A store
+    without accepted responses is an error saying what to do (before any plug-in runs)."""
+    from careersurvey.responses.store import ResponseStore
+
+    ledger = ResponseStore(store).ledger()
+    if not len(ledger) or int(ledger["accepted"].sum()) == 0:
+        _refuse_empty(store, pd.DataFrame())
     if design is not None:
         return design.questionnaire
     import careersurvey as cs

@@ -13,14 +13,13 @@ model of the five-point likelihood of moving abroad within five years.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import careersurvey as cs  # noqa: E402
-from _common import EMPLOYED, Study, by_table, coef_table, main, odds_text, p_text, prop_table, rows  # noqa: E402
+import careersurvey as cs
+from stem_careers.common import EMPLOYED, Study, by_table, coef_table, main, odds_text, p_text, prop_table, rows
+# the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
+from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
 KEY, TITLE = "RQ2", "Intentions to leave Korea and science"
 QUESTION = ("Who intends to leave Korea, or science, and how much do compensation gaps, pay by seniority rather "

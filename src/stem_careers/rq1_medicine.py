@@ -10,13 +10,12 @@ standing, motives and recognition; Rao-Scott tests by role and by standing.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-
-import careersurvey as cs  # noqa: E402
-from _common import TERMS, Study, by_table, coef_table, item_means, label, main, odds_text, p_text, prop_table  # noqa: E402
+import careersurvey as cs
+from stem_careers.common import (TERMS, Study, by_table, coef_table, item_means, label, main, odds_text, p_text,
+                                 prop_table)
+# the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
+from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
 KEY, TITLE = "RQ1", "Medical school versus science and engineering"
 QUESTION = ("Why do top science students prefer medical school (\"success is guaranteed\") to science and "

@@ -9,13 +9,11 @@ reliability of the four failure scales.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-
-import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, coef_table, item_means, main, odds_text, prop_table, rows, tidy  # noqa: E402
+import careersurvey as cs
+from stem_careers.common import Study, by_table, coef_table, item_means, main, odds_text, prop_table, rows, tidy
+# the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
+from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
 KEY, TITLE = "RQ3", "Failure stigma, safe research and leaving"
 QUESTION = ("How strong is failure stigma (a failed project recorded as failure, limiting future funding; safe "

@@ -9,12 +9,11 @@ of R&D budget cuts, administrative time share and months from proposal to fundin
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, item_means, main, p_text  # noqa: E402
+import careersurvey as cs
+from stem_careers.common import Study, by_table, item_means, main, p_text
+# the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
+from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
 KEY, TITLE = "RQ4", "The research environment"
 QUESTION = ("How do researchers rate their environment: short-term evaluation, top-down management, autonomy, "

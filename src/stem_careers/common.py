@@ -1,14 +1,13 @@
-"""Shared set-up of the research-question scripts: load a store, build the weighted design, derive variables.
+"""Shared set-up of the research-question plug-ins: load a store, build the declared design, derive variables.
 
 Uses only the public API (``import careersurvey as cs``). A *study* is the accepted responses of a store
-(numeric codes), the sampling design variables from the fieldwork's sample file when there is one
-(``sample_design.csv`` beside the store: respondent_id, stratum, psu, fpc, design_weight), raked to the
-population targets, and the derived analysis variables every script shares (scale scores, binary
-intentions, each respondent's own pay gap, readable groups). Written for stem-careers 1.1.0, whose items
+(numeric codes), the sampling design a design file declares (sample file, weights, strata, PSUs, fpc, targets
+and their scope; without one, unweighted and saying so), and the derived analysis variables every question
+shares (scale scores, binary intentions, each respondent's own pay gap, readable groups). Written for stem-careers 1.1.0, whose items
 ask for the pay of offers received and expected; a store of 1.0.0 answers is read as 1.1.0
-(``cs.load_dataset(store, "stem-careers@1.1.0")``: renamed items carried, the rest not asked). Each script
-defines ``run(study) -> cs.AnalysisResult`` and calls
-``main(run)`` so it also runs on its own: ``python analysis/rq2_leaving.py --store S --out DIR``.
+(``cs.load_dataset(store, "stem-careers@1.1.0")``: renamed items carried, the rest not asked). Each
+plug-in defines ``run(study) -> cs.AnalysisResult`` (the plug-in protocol: README, "Plug-in analyses") and calls
+``main(run)`` so it also runs on its own: ``python -m stem_careers.rq2_leaving --store S --design D --out DIR``.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 import careersurvey as cs
-from careersurvey.designfile.build import impute_margins  # the one rule, shared with design files
 
 #: Missing codes of the program (-6 not asked, -7 refused, -8 don't know, -9 not applicable); declared on every
 #: design, so that no estimate can read a column that still holds one.
@@ -56,6 +54,7 @@ class Study:
     questionnaire: "cs.Questionnaire"
     targets: "cs.Targets | None"
     notes: tuple[str, ...]
+    weighted: bool = True
 
     @property
     def data(self) -> pd.DataFrame:
@@ -126,72 +125,27 @@ def derive(data: pd.DataFrame, q: "cs.Questionnaire") -> pd.DataFrame:
     return pd.concat([rest, x, pd.DataFrame(new, index=data.index)], axis=1)
 
 
-#: Columns the sample design file must have.
-SAMPLE_COLUMNS = ("respondent_id", "stratum", "psu", "fpc1", "design_weight")
-
-
-def load_study(store: str | Path, sample: str | Path | None = None,
-               targets: str | None = "kr-researchers-2023", design: "str | Path | cs.DesignFile | None" = None
-               ) -> Study:
-    """Read a store and build the raked design (see module doc). ``full`` holds every respondent (raked
-    inside the targets' scope, design weights outside it); ``design`` and ``base`` are its domain of the
-    targets' population (researchers in Korea), after and before raking.
+def load_study(store: str | Path, design: "str | Path | cs.DesignFile | None" = None) -> Study:
+    """Read a store and build the design a design file declares (see module doc). ``full`` holds every
+    respondent (raked inside the targets' scope, design weights outside it); ``design`` and ``base`` are its
+    domain of the targets' population (researchers in Korea), after and before raking.
 
     ``design``: a design file (``cs.load_design_file``) that declares the sample file, the design columns,
-    the targets and their scope; ``sample`` and ``targets`` are then not used. Without it, the older way:
-    ``sample_design.csv`` beside the store with fixed column names, and ``targets``."""
+    the targets and their scope. Without one nothing is guessed: every respondent weighs 1, with no strata,
+    clusters or targets, and the study's notes say that the estimates are unweighted and why."""
     if design is not None:
         return _study_from_design_file(store, design)
     loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
-    data, q = loaded.data, loaded.questionnaire
-    notes: list[str] = []
-    sample = Path(sample) if sample else Path(store).with_name("sample_design.csv")
-    design_kw: dict = {}
-    if sample.exists():
-        # ids (and stratum and institution codes) compared as text; design rows of respondents who are not
-        # in the store (quarantined at import) are named in the notes
-        data = cs.attach_sample_design(data, sample, text=("stratum", "psu"), require=SAMPLE_COLUMNS[1:],
-                                       source=str(store), note=notes.append)
-        # a stratum where only one institution responded gets R survey's "adjust" (centred at the mean)
-        design_kw = dict(weights="design_weight", strata="stratum", psu="psu", fpc="fpc1", lonely_psu="adjust",
-                         missing_codes=MISSING)
-        notes.append(f"design: stratified ({data['stratum'].nunique()} strata) cluster sample of "
-                     f"{data['psu'].nunique()} institutions; weights from {sample.name}, read by the column names "
-                     f"{', '.join(SAMPLE_COLUMNS)} (no design file given: declare the design with --design)")
-    else:
-        data["design_weight"] = 1.0
-        design_kw = dict(weights="design_weight", missing_codes=MISSING)
-        notes.append("no sample file: every respondent starts with weight 1 (no strata or clusters)")
+    _refuse_empty(store, loaded.data)
+    d = cs.SurveyDesign(derive(loaded.data, loaded.questionnaire), missing_codes=MISSING, ids="respondent_id")
+    return Study(design=d, base=d, full=d, questionnaire=loaded.questionnaire, targets=None,
+                 notes=(cs.UNWEIGHTED,), weighted=False)
+
+
+def _refuse_empty(store: str | Path, data: pd.DataFrame) -> None:
     if data.empty:
         raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "
                          f"--store {store}` for the quarantined rows, fix them and import again")
-    data = derive(data, q)
-    design_kw["ids"] = "respondent_id"  # errors of the design and the weighting name respondents by their id
-    tg = None
-    full = base = design = cs.SurveyDesign(data, **design_kw)
-    if targets:
-        tg = cs.load_targets(targets)
-        # margin items left unanswered (refused sex or region) take their stratum's most common code, for
-        # the weighting only: the analysis variables keep them missing
-        items = [m.variable for m in tg.margins_]
-        filled, imputed = impute_margins(data, items, "stratum" if "stratum" in data else None)
-        notes.extend(imputed)
-        # the targets count researchers working in Korea (their ``scope``): undergraduates and people abroad
-        # or outside the listed sectors keep their design weights; every analysis of the researchers is a
-        # domain of the one design, so its variance runs over the full sample (as R's subset)
-        inside = tg.in_scope(filled)
-        margins = tg.add_margin_columns(filled[items], in_scope=inside).drop(columns=items)
-        # sectors of the targets' population only: a Rao-Scott test in the domain must not see the levels
-        # of the rows outside it (abroad), whose cells would be empty (R: droplevels before svychisq)
-        margins["sector_in_scope"] = data["sector_name"].where(inside)
-        full = cs.SurveyDesign(pd.concat([data, margins], axis=1), **design_kw)
-        raked = full.rake(tg.margins(), scope=inside)
-        base, design, full = full.subset(inside), raked.subset(inside), raked
-        notes.append(tg.scope_note(filled, inside) + "; the analyses of researchers in Korea use the raked "
-                     "weights, RQ1 and the respondents abroad use every respondent")
-        notes.append(f"raked to {tg.id} ({', '.join(m.name for m in tg.margins_)}; population "
-                     f"{tg.population_total:,.0f})")
-    return Study(design=design, base=base, full=full, questionnaire=q, targets=tg, notes=tuple(notes))
 
 
 def _study_from_design_file(store: str | Path, design: "str | Path | cs.DesignFile") -> Study:
@@ -202,9 +156,7 @@ def _study_from_design_file(store: str | Path, design: "str | Path | cs.DesignFi
                          f"are written for {QUESTIONNAIRE}; `careersurvey report --design {df.path.name}` gives the "
                          "generic report of any questionnaire")
     loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
-    if loaded.data.empty:
-        raise ValueError(f"{store}: the store holds no accepted responses; see `careersurvey responses problems "
-                         f"--store {store}` for the quarantined rows, fix them and import again")
+    _refuse_empty(store, loaded.data)
     q = loaded.questionnaire
     notes: list[str] = []
     data = derive(loaded.data, q)
@@ -340,16 +292,16 @@ def pretty(term: object) -> str:
 
 
 def main(run: Callable[[Study], "cs.AnalysisResult"], argv: Sequence[str] | None = None) -> int:
-    """Command-line entry of a script: ``--store S [--design FILE | --sample F --targets ID] [--out DIR]``."""
+    """Command-line entry of a plug-in module: ``python -m stem_careers.rq2_leaving --store S [--design FILE]
+    [--out DIR]`` (without --design the estimates are unweighted, and it says so)."""
     p = argparse.ArgumentParser(description=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)
     p.add_argument("--store", required=True, help="response store (DuckDB file)")
-    p.add_argument("--sample", default=None, help="sample design file (default: sample_design.csv beside the store)")
-    p.add_argument("--targets", default="kr-researchers-2023", help="targets id or file; 'none' for no raking")
-    p.add_argument("--design", default=None, help="design file (YAML; replaces --sample and --targets)")
+    p.add_argument("--design", default=None, help="design file (YAML): sample file, weights, strata, PSUs, targets")
     p.add_argument("--out", default="analysis-out", help="folder for tables (.xlsx) and figures (.png)")
     a = p.parse_args(argv)
-    study = (load_study(a.store, design=a.design) if a.design else
-             load_study(a.store, a.sample, None if a.targets == "none" else a.targets))
+    study = load_study(a.store, design=a.design)
+    if not study.weighted:
+        print("note:", cs.UNWEIGHTED, file=sys.stderr)
     result = run(study)
     paths = result.write(a.out)
     for f in result.findings:
@@ -359,4 +311,4 @@ def main(run: Callable[[Study], "cs.AnalysisResult"], argv: Sequence[str] | None
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit("run one of the rq*_*.py scripts")
+    sys.exit("run one of the questions: python -m stem_careers.rq2_leaving --store S --design D --out DIR")

@@ -8,12 +8,11 @@ coming back and the condition that matters most.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import careersurvey as cs  # noqa: E402
-from _common import Study, by_table, item_means, main, tidy  # noqa: E402
+import careersurvey as cs
+from stem_careers.common import Study, by_table, item_means, main, tidy
+# the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
+from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
 KEY, TITLE = "RQ5", "Reforms that would keep or bring back researchers"
 QUESTION = ("Which reforms would keep or bring them back (pay, long-term funding, failure-tolerant evaluation, "
