@@ -47,7 +47,7 @@ class Installed:
 
 
 def build_wheel(tmp_path: Path, parts: tuple[str, ...] = ("src", "survey")) -> tuple[Path, dict[str, str]]:
-    """The wheel of a copy of the checkout holding ``parts`` (copytree follows links, e.g. report/scripts)."""
+    """The wheel of a copy of the checkout holding ``parts`` (copied whole: src holds careersurvey and stem_careers)."""
     src = tmp_path / "src"
     src.mkdir()
     for part in ("pyproject.toml", "README.md"):

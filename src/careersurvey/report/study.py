@@ -1,8 +1,7 @@
 """The study of any questionnaire: the store's answers and the design a design file declares (or none).
 
-``build_report`` uses it when the analysis folder's research questions are written for another questionnaire
-(``_common.QUESTIONNAIRE``) than the store holds: the generic sections (import, weighting, reliability) need
-only this. Without a design file the estimates are unweighted, and :data:`UNWEIGHTED` says so and why.
+``build_report``'s generic sections (import, weighting, reliability) need only this, and it is what a plug-in
+analysis without its own ``load_study`` receives (README, Plug-in analyses). Without a design file the estimates are unweighted, and :data:`UNWEIGHTED` says so and why.
 """
 
 from __future__ import annotations
