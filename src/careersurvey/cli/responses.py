@@ -258,3 +258,37 @@ def migrate(store: Path = typer.Option(..., "--store", "-s", help="A response st
     else:
         say(f"{store}: migrated from schema version {before} to {version}; its imports are wave "
             f"{', '.join(waves) or wave}")
+
+
+class PanelShape(str, enum.Enum):
+    long = "long"
+    wide = "wide"
+
+
+@app.command("panel")
+def panel(store: Path = typer.Option(..., "--store", "-s", help=STORE_HELP),
+          key: Path = typer.Option(..., "--key", "-k", help="Key file of the panel ids (e.g. `openssl rand -hex 32 > "
+                                                             "panel.key`); kept apart from the data, never written."),
+          shape: PanelShape = typer.Option(PanelShape.long, "--format", "-f",
+                                           help="long: a row per person and wave; wide: a row per person."),
+          out: Path = typer.Option(..., "--out", "-o", help="File to write: .csv, .parquet or .xlsx."),
+          wave: Optional[List[str]] = typer.Option(None, "--wave", "-w", help="Only this wave (repeat; default all)."),
+          constant: List[str] = typer.Option([], "--constant",
+                                             help="wide: a column kept once, from the person's first wave."),
+          labels: bool = typer.Option(False, "--labels", help="Labels instead of codes."),
+          drop_sensitive: bool = typer.Option(False, "--drop-sensitive",
+                                              help="Leave out every item the questionnaire marks sensitive."),
+          private: bool = typer.Option(True, "--private/--no-private",
+                                       help="Owner-only file (default), or your umask's usual permissions."),
+          ) -> None:
+    """The panel file: persons linked across waves by a keyed pseudonymous panel id (no respondent ids in it)."""
+    from careersurvey.responses.export import export_panel
+    from careersurvey.responses.problems import ResponsesError
+
+    try:
+        result = export_panel(store, out, key, shape=shape.value, waves=wave or None, labels=labels,
+                              drop_sensitive=drop_sensitive, constant=constant, private=private)
+    except ResponsesError as exc:
+        fail(str(exc))
+    say(f"{out}: {_count(result.rows, 'row')} ({'one per person' if shape is PanelShape.wide else 'one per person and wave'}), "
+        f"{_count(result.columns, 'column')}")

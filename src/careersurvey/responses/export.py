@@ -167,6 +167,49 @@ def export_responses(source: ResponseStore | str | Path | Dataset, out: str | Pa
     return ExportResult(tuple(paths), len(first), len(first.columns), tuple(notes))
 
 
+#: Shapes of a panel file (:func:`export_panel`).
+PANEL_SHAPES: tuple[str, ...] = ("long", "wide")
+
+
+def export_panel(store: ResponseStore | str | Path, out: str | Path, key: bytes | str | Path, *, shape: str = "long",
+                 fmt: str | None = None, waves: Sequence[str] | str | None = None,
+                 questionnaire: Questionnaire | str | None = None, labels: bool = False,
+                 language: str | None = None, drop_sensitive: bool = False, constant: Sequence[str] = (),
+                 encoding: str = "utf-8-sig", private: bool = True) -> ExportResult:
+    """Write the panel file of ``waves`` (default all): ``shape`` "long" (a row per person and wave) or "wide" (a
+    row per person, ``<column>_<wave>``), the panel id (keyed hash of the respondent id with ``key``, a key file
+    or bytes) in place of the ids (:mod:`careersurvey.responses.panel`). ``fmt``: csv, parquet or xlsx (default
+    the extension of ``out``). Codes as the csv export writes them (missing codes as codes; ``labels=True``:
+    labels, missing answers empty); a wave the person did not answer is empty (``in_<wave>`` is 0)."""
+    from careersurvey.responses.panel import panel_key, panel_long, panel_wide
+
+    out = Path(out)
+    fmt = (fmt or out.suffix.lstrip(".")).lower()
+    if fmt not in ("csv", "parquet", "xlsx"):
+        raise ResponsesError(f"a panel file is csv, parquet or xlsx, not {fmt!r}; name the file .csv, .parquet or "
+                             ".xlsx", code="usage", file=str(out))
+    if shape not in PANEL_SHAPES:
+        raise ResponsesError(f"a panel file is long or wide, not {shape!r}", code="usage", file=str(out))
+    if fmt == "csv":
+        _check_encoding(encoding, out)
+    secret = panel_key(key)
+    ds = protect(load_dataset(store, questionnaire, labels=labels, language=language, waves=waves),
+                 drop_sensitive=drop_sensitive)
+    frame = panel_long(ds.data if labels else ds.codes(), secret)
+    if shape == "wide":
+        frame = panel_wide(frame, constant=constant)
+    with _writing(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        create_private(out, private)
+        if fmt == "csv":
+            _write_csv(frame, out, encoding)
+        elif fmt == "parquet":
+            frame.to_parquet(out, index=False)
+        else:
+            _write_xlsx(frame, out)
+    return ExportResult((out,), len(frame), len(frame.columns))
+
+
 def _check_encoding(encoding: str, out: Path) -> None:
     """Stop before any work when ``encoding`` is not one Python knows."""
     import codecs
@@ -405,4 +448,5 @@ def write_problems(frame: pd.DataFrame, path: str | Path, *, private: bool = Tru
     return path
 
 
-__all__ = ["ExportResult", "ExportWarning", "FORMATS", "META_COLUMNS", "cut_bytes", "export_responses", "write_problems"]
+__all__ = ["ExportResult", "ExportWarning", "FORMATS", "META_COLUMNS", "PANEL_SHAPES", "cut_bytes", "export_panel",
+           "export_responses", "write_problems"]
