@@ -107,6 +107,8 @@ _EXPORTS: dict[str, str] = {
     "ReleaseError": "careersurvey.disclosure.release",
     "simulate_survey": "careersurvey.simulate",
     "SurveyDesign": "careersurvey.estimation.design",
+    "hartley_rao": "careersurvey.estimation.pps",
+    "joint_probabilities": "careersurvey.estimation.pps",
     "DesignError": "careersurvey.estimation.design",
     "MissingCodeError": "careersurvey.estimation.codes",
     "LonelyPSUError": "careersurvey.estimation.design",

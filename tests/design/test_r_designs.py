@@ -1,12 +1,16 @@
 """R survey cases for the design and weighting features of issue 14 (tests/fixtures/r-survey-designs/:
 spec.json -> run_cases.R -> cases.json, R 4.2.2 with survey 4.1.1), each compared to 1e-6 relative.
 
-deff on an SRS-without-replacement base (R's ``deff = TRUE``) beside the with-replacement one.
+deff on an SRS-without-replacement base (R's ``deff = TRUE``) beside the with-replacement one; PPS designs
+without replacement (R's ``svydesign(pps=)``: Brewer, Overton, Hartley-Rao, joint probabilities; HT and YG).
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 from rcases import load_cases, load_data
 
@@ -29,7 +33,7 @@ def build(case: dict) -> cs.SurveyDesign:
     df = load_data(folder, name)
     de = case["design"]
     d = cs.SurveyDesign(df, weights=de.get("weights"), strata=de.get("strata"), psu=de.get("psu"),
-                        fpc=de.get("fpc"))
+                        fpc=de.get("fpc"), pps=pps_method(de.get("pps")), pps_variance=de.get("variance", "HT"))
     if case.get("replicate"):
         d = d.replicate(case["replicate"]["type"])
     for step in case.get("weighting", []):
@@ -39,6 +43,16 @@ def build(case: dict) -> cs.SurveyDesign:
     if case.get("subset"):
         d = d.subset(case["subset"])
     return d
+
+
+def pps_method(pps):
+    """The case's pps= as our API takes it: "brewer", "overton", cs.hartley_rao(psum), cs.joint_probabilities."""
+    if pps is None or isinstance(pps, str):
+        return pps
+    if "hartley_rao" in pps:
+        return cs.hartley_rao(pps["hartley_rao"]["psum"])
+    folder, name = pps["joint"].split("/")
+    return cs.joint_probabilities(load_data(folder, name).to_numpy())
 
 
 def _cases(*prefixes: str) -> list:
@@ -80,5 +94,79 @@ def test_srswor_deff_differs_from_replace_by_the_sampling_fraction() -> None:
         d.mean("api00", deff="wor")
 
 
+@pytest.mark.parametrize("case", _cases("pps-"))
+def test_pps_matches_r(case: dict) -> None:
+    """svydesign(pps=) estimates, SEs and degf: mean, total, ratio, by and glm on R's election example and on
+    our stratified (Tille) and two-stage (Brewer) samples."""
+    est, exp = case["estimate"], case["expected"]
+    d = build(case)
+    if est["type"] == "glm":
+        fit = d.glm(est["formula"], family=est["family"])
+        close(fit.params, exp["coef"])
+        close(fit.bse, exp["se"])
+    else:
+        res = estimate(d, est)
+        close(res["estimate"], exp["estimate"])
+        close(res["se"], exp["se"])
+        if "levels" in exp:
+            assert [str(v) for v in res.index] == exp["levels"]
+    assert d.design_df == exp["design_df"]
+
+
+def test_pps_designs_agree_where_theory_says() -> None:
+    """For a mean (influence values summing to 0) Overton's HT form equals Brewer's, and Hartley-Rao's YG form
+    with the sample's mean pi equals Brewer's for every estimate, as R's numbers show; YG and HT differ."""
+    df = load_data("r-survey-designs", "election_pps.csv")
+    make = lambda pps, v="HT": cs.SurveyDesign(df, fpc="p", pps=pps, pps_variance=v)  # noqa: E731
+    br, ov, hr_yg = make("brewer"), make("overton"), make(cs.hartley_rao(), "YG")
+    np.testing.assert_allclose(ov.mean("Bush")["se"], br.mean("Bush")["se"], rtol=1e-12)
+    np.testing.assert_allclose(hr_yg.total("Bush")["se"], br.total("Bush")["se"], rtol=1e-12)
+    assert abs(ov.total("Bush")["se"].iloc[0] / br.total("Bush")["se"].iloc[0] - 1) > 0.01
+    assert "PPS without replacement (Overton's approximation, HT)" in repr(ov)
+    np.testing.assert_allclose(br.w, 1 / df["p"], rtol=1e-15)  # weights 1/pi from the fpc
+
+
+def test_joint_probabilities_by_psu_label_equal_by_order() -> None:
+    """A DataFrame of joint probabilities labelled by PSU ids may come in any order."""
+    df = load_data("r-survey-designs", "election_pps.csv")
+    pij = load_data("r-survey-designs", "election_jointprob.csv").to_numpy()
+    labelled = pd.DataFrame(pij, index=df["County"], columns=df["County"]).iloc[::-1, ::-1]
+    a = cs.SurveyDesign(df, psu="County", fpc="p", pps=cs.joint_probabilities(pij))
+    b = cs.SurveyDesign(df, psu="County", fpc="p", pps=cs.joint_probabilities(labelled))
+    np.testing.assert_allclose(a.total("Kerry")["se"], b.total("Kerry")["se"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fpc": None, "pps": "brewer"}, "pps='brewer' needs each PSU's inclusion probability: give fpc"),
+    ({"fpc": "TotPrecincts", "pps": "brewer"}, "in a PPS design the fpc is each PSU's inclusion probability"),
+    ({"fpc": "p", "pps": "tille"}, "pps='tille' is not a method; use 'brewer', 'overton'"),
+    ({"fpc": "p", "pps": "brewer", "pps_variance": "YG"}, "pps='brewer' has only the Horvitz-Thompson form"),
+    ({"fpc": "p", "pps": "overton", "pps_variance": "SYG"}, "pps_variance='SYG': use 'HT'"),
+    ({"fpc": "p", "pps": cs.joint_probabilities(np.eye(3))}, "square matrix over the 40 PSUs (got shape (3, 3))"),
+    ({"fpc": "p", "pps": cs.hartley_rao("nope")}, "hartley_rao(psum='nope'): no such column"),
+])
+def test_pps_errors_say_what_to_do(kwargs, message) -> None:
+    df = load_data("r-survey-designs", "election_pps.csv")
+    with pytest.raises(cs.DesignError, match=re.escape(message)):
+        cs.SurveyDesign(df, **kwargs)
+
+
+def test_pps_design_refuses_replicate_weights() -> None:
+    d = cs.SurveyDesign(load_data("r-survey-designs", "election_pps.csv"), fpc="p", pps="overton")
+    with pytest.raises(ValueError, match="replicate weights for a PPS design"):
+        d.replicate("JK1")
+
+
+def test_pps_fpc_must_be_constant_within_a_psu() -> None:
+    df = load_data("r-survey-designs", "pps2stage.csv")
+    df.loc[1, "p1"] = 0.5
+    with pytest.raises(cs.DesignError, match="fpc column 'p1' varies within unit 77 at stage 1"):
+        cs.SurveyDesign(df, psu=["dnum", "snum"], fpc=["p1", "p2"], pps="brewer")
+    with pytest.raises(cs.DesignError, match="Overton's approximation is for one stage; with 2 stages"):
+        cs.SurveyDesign(load_data("r-survey-designs", "pps2stage.csv"), psu=["dnum", "snum"], fpc=["p1", "p2"],
+                        pps="overton")
+
+
 def test_the_cases_load() -> None:
     assert len(_cases("deff-")) == 40
+    assert len(_cases("pps-")) == 91

@@ -27,6 +27,7 @@ from careersurvey.estimation import tests_stats as _tests
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
 from careersurvey.estimation.codes import MissingCodeError, as_codes
+from careersurvey.estimation.pps import describe as describe_pps
 from careersurvey.estimation.rows import labelled, rows_text
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS, LonelyPSUError, Stage, check_lonely, design_df
@@ -36,7 +37,8 @@ from careersurvey.estimation.weighting.replicate import from_columns, qr_rank, r
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
 
 _EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain",
-              "missing_codes", "ids")
+              "missing_codes", "ids", "pps", "pps_variance")
+_STRUCTURAL = ("strata", "psu", "fpc", "nest", "pps", "pps_variance")
 
 
 class SurveyDesign:
@@ -70,6 +72,8 @@ class SurveyDesign:
         domain: np.ndarray | pd.Series | None = None,
         missing_codes: Sequence[int] = (),
         ids: str | None = None,
+        pps: Any = None,
+        pps_variance: str = "HT",
         _spec: DesignSpec | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
@@ -86,7 +90,8 @@ class SurveyDesign:
             raise DesignError(f"ids column {ids!r} is not in the data; name the column that holds the respondent "
                               "ids, or leave ids out to name rows by the data's index")
         named = labelled(data, ids)  # messages name rows by id (or index label), never by position
-        spec = _spec if _spec is not None else build_spec(named, strata=strata, psu=psu, fpc=fpc, nest=nest)
+        spec = _spec if _spec is not None else build_spec(named, strata=strata, psu=psu, fpc=fpc, nest=nest, pps=pps,
+                                                          pps_variance=pps_variance)
         dom = None
         if domain is not None:
             dom = np.asarray(domain, dtype=bool).reshape(-1)
@@ -126,7 +131,7 @@ class SurveyDesign:
         unknown = set(changes) - set(_EVOLVABLE)
         if unknown:
             raise TypeError(f"evolve() got unknown setting(s) {sorted(unknown)}; allowed: {', '.join(_EVOLVABLE)}")
-        structural = {k: changes.pop(k) for k in ("strata", "psu", "fpc", "nest") if k in changes}
+        structural = {k: changes.pop(k) for k in _STRUCTURAL if k in changes}
         spec = self._spec
         kwargs: dict[str, Any] = {
             "weights": changes.pop("weights", self._base_weights_series()),
@@ -138,7 +143,8 @@ class SurveyDesign:
             "ids": changes.pop("ids", self._ids),
         }
         if structural:
-            args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest}
+            args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest,
+                    "pps": spec.pps, "pps_variance": spec.pps_variance}
             args.update(structural)
             new = SurveyDesign(self._data, **args, **kwargs)
         else:
@@ -245,7 +251,8 @@ class SurveyDesign:
         """
         if isinstance(z, _var.FactoredInfluence):
             if not self._adjustments:
-                return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active)
+                return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active,
+                                                self._spec.pps_form)
             z = z.dense()
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:
@@ -261,7 +268,8 @@ class SurveyDesign:
             z = np.asarray(adj.residualize(z), dtype=float)
             if z.ndim == 1:
                 z = z[:, None]
-        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active) + extra
+        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active,
+                                        self._spec.pps_form) + extra
 
     # -- domains ------------------------------------------------------------------------------------------
     def subset(self, condition: str | np.ndarray | pd.Series) -> SurveyDesign:
@@ -423,7 +431,9 @@ class SurveyDesign:
             kind += "independent sampling design"
         else:
             kind += f"{len(spec.stages)}-stage cluster sampling design"
-        kind += " (with replacement)" if spec.stages[0].popsize is None else ""
+        kind += " (with replacement)" if not spec.stages[0].has_fpc else ""
+        if spec.pps is not None:
+            kind += f", PPS without replacement ({describe_pps(spec.pps)}, {spec.pps_variance})"
         args = {"weights": self._wsource, "strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg}
         shown = ", ".join(f"{k} = {', '.join(v) if isinstance(v, tuple) else v}" for k, v in args.items() if v)
         lines = [kind, f"  design: {shown}" + (", nest = True" if spec.nest else ""),
@@ -490,7 +500,10 @@ def _resolve_weights(data: pd.DataFrame, weights: Any, spec: DesignSpec, domain:
             return np.ones(len(data))
         w = np.ones(len(data))
         for stage in spec.stages:
-            w = w * (stage.popsize / stage.n_units)[stage.unit_stratum[stage.unit]]
+            if stage.unit_prob is not None:  # PPS: 1 / pi of the row's unit at each stage
+                w = w / stage.unit_prob[stage.unit]
+            else:
+                w = w * (stage.popsize / stage.n_units)[stage.unit_stratum[stage.unit]]
         return w
     if isinstance(weights, str):
         if weights not in data.columns:

@@ -130,7 +130,7 @@ class GroupedDeviations(FactoredInfluence):
         g_row, w = self.code[rows], weight[rows]
         stages = design.stages
         var = np.zeros((G, kc))
-        for stage in stages[:len(stages) if stages[0].popsize is not None else 1]:
+        for stage in stages[:len(stages) if stages[0].has_fpc else 1]:
             weights = _variance.stratum_weights(stage, design.lonely_psu, active)
             if weights is None:
                 return np.full(G * kc, np.nan)
@@ -268,8 +268,8 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
 
         def cov(groups):
             return reps.covariance(thetas[groups].reshape(len(groups) * kc, -1).T, theta[groups].reshape(-1))
-    if reps is None and not covmat and not design.adjustments:
-        var = z.block_variances(design)
+    if reps is None and not covmat and not design.adjustments and design.spec.pps is None:
+        var = z.block_variances(design)  # per-stratum constants: a PPS design goes through design.variance
         return GroupedEstimates(dom, code, theta, var, None, None, domain_df(design, code, G), nobs, srs)
     per = G if covmat else max(1, COLUMN_BATCH // kc)
     if reps is None and design.adjustments and not covmat:

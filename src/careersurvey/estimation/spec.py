@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from careersurvey.estimation import pps as _pps
 from careersurvey.estimation.stages import Stage, build_stages, factorize_codes, first_rows
 from careersurvey.estimation.rows import label, rows_text
 
@@ -32,6 +34,9 @@ class DesignSpec:
     strata_name: str | None
     psu_names: tuple[str, ...]
     fpc_fractions: bool  # the fpc was given as sampling fractions; Stage.popsize always holds sizes N
+    pps: Any = None  # R's svydesign(pps=): "brewer", "overton", HartleyRao, JointProbabilities
+    pps_variance: str = "HT"
+    pps_form: _pps.PPSVariance | None = None  # the quadratic form of the stage-1 PSU totals (not Brewer's)
 
 
 def _show(value) -> str:
@@ -71,8 +76,11 @@ def build_spec(
     psu: str | Sequence[str] | None,
     fpc: str | Sequence[str] | None,
     nest: bool,
+    pps: Any = None,
+    pps_variance: str = "HT",
 ) -> DesignSpec:
-    """Check the design columns and build the factorised stages (R's ``svydesign`` + ``as.fpc``)."""
+    """Check the design columns and build the factorised stages (R's ``svydesign`` + ``as.fpc``); with ``pps``
+    the fpc holds each PSU's inclusion probability (:mod:`careersurvey.estimation.pps`)."""
     n = len(data)
     if n == 0:
         raise DesignError("the data have no rows; a design needs at least two PSUs")
@@ -125,10 +133,19 @@ def build_spec(
         labels.append(psu_values[s - 1])  # a later-stage stratum is named by the earlier-stage unit it lies in
 
     fpc_rows, is_fraction = None, False
+    if pps is not None:
+        _pps.check_method(pps, pps_variance, n_stages, DesignError)
+        if not fpc_cols:
+            raise DesignError(f"pps={pps!r} needs each PSU's inclusion probability: give fpc, a column of "
+                              "probabilities (fractions <= 1) per stage, constant within the PSU")
     if fpc_cols:
-        fpc_rows, is_fraction = _read_fpc(data, fpc_cols, stage_strata, labels)
+        fpc_rows, is_fraction = _read_fpc(data, fpc_cols, units if pps is not None else stage_strata,
+                                          psu_values if pps is not None else labels, pps is not None)
 
-    stages = build_stages(units, stage_strata, labels, fpc_rows, is_fraction)
+    stages = build_stages(units, stage_strata, labels, fpc_rows, is_fraction, pps=pps is not None)
+    form = None
+    if pps is not None and pps != "brewer":
+        form = _pps_form(pps, pps_variance, stages[0], data, stage_strata[0], psu_values[0], psu_cols)
     for s, stage in enumerate(stages):
         if stage.popsize is not None:
             bad = np.flatnonzero(stage.popsize < stage.n_units)
@@ -148,7 +165,40 @@ def build_spec(
         strata_name=", ".join(strata_cols) if strata_cols else None,
         psu_names=tuple(psu_cols),
         fpc_fractions=is_fraction,
+        pps=pps,
+        pps_variance=pps_variance,
+        pps_form=form,
     )
+
+
+def _pps_form(pps: Any, pps_variance: str, stage: Stage, data: pd.DataFrame, row_stratum: np.ndarray,
+              psu_values: np.ndarray, psu_cols: list[str]) -> _pps.PPSVariance:
+    """The D-check matrix of the stage-1 PSUs (Overton, Hartley-Rao or from the joint probabilities)."""
+    prob, h = stage.unit_prob, stage.unit_stratum
+    if isinstance(pps, _pps.JointProbabilities):
+        first = first_rows(stage.unit, stage.n_units_total)
+        U = stage.n_units_total
+        pij = pps.pij
+        if isinstance(pij, pd.DataFrame):
+            ids = pd.Index(psu_values[first])
+            if not (ids.isin(pij.index).all() and ids.isin(pij.columns).all()):
+                missing = ids[~(ids.isin(pij.index) & ids.isin(pij.columns))]
+                raise DesignError(f"joint_probabilities(): PSU {', '.join(map(str, missing[:5]))} of "
+                                  f"{psu_cols[0] if psu_cols else 'the rows'} is not in the index and columns of the "
+                                  "joint probabilities; label them by the PSU ids")
+            pij = pij.loc[ids, ids].to_numpy(dtype=float)
+        else:
+            pij = np.asarray(pij, dtype=float)
+            if pij.shape != (U, U):
+                raise DesignError(f"joint_probabilities() needs a square matrix over the {U} PSUs (got shape "
+                                  f"{pij.shape}), in the order of their first rows in the data")
+            rank = np.argsort(np.argsort(first))  # unit code -> its place in the order of first rows
+            pij = pij[np.ix_(rank, rank)]
+        return _pps.PPSVariance(_pps.dcheck(pps, prob, h, pij=pij), pps_variance)
+    psum = None
+    if isinstance(pps, _pps.HartleyRao):
+        psum = _pps.psum_per_stratum(pps.psum, prob, h, stage.stratum_labels, data, row_stratum, DesignError)
+    return _pps.PPSVariance(_pps.dcheck(pps, prob, h, psum=psum), pps_variance)
 
 
 def _first_disagreement(codes: np.ndarray, values: np.ndarray) -> tuple[int, int] | None:
@@ -177,8 +227,9 @@ def _check_nested(unit: np.ndarray, stratum: np.ndarray, psu_values: np.ndarray,
 
 
 def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.ndarray],
-              labels: list[np.ndarray]) -> tuple[list[np.ndarray], bool]:
-    """fpc values per stage, checked numeric, constant within strata, all sizes (> 1) or all fractions."""
+              labels: list[np.ndarray], pps: bool = False) -> tuple[list[np.ndarray], bool]:
+    """fpc values per stage, checked numeric, constant within strata, all sizes (> 1) or all fractions; with
+    ``pps`` inclusion probabilities, constant within units (``stage_strata``/``labels`` are then the units)."""
     rows = []
     for name in fpc_cols:
         col = _column(data, name, "fpc")
@@ -191,6 +242,11 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         rows.append(values)
     allv = np.concatenate(rows)
     is_size = bool((allv > 1).any())
+    if pps and is_size:
+        k = next(i for i, v in enumerate(rows) if (v > 1).any())
+        r = np.flatnonzero(rows[k] > 1)[0]
+        raise DesignError(f"fpc column {fpc_cols[k]!r} at {label(data.index, r)} is {rows[k][r]:g}: in a PPS design "
+                          "the fpc is each PSU's inclusion probability, a fraction <= 1 (as R)")
     if is_size and (allv < 1).any():
         k = next(i for i, v in enumerate(rows) if (v < 1).any())
         r = np.flatnonzero(rows[k] < 1)[0]
@@ -200,6 +256,12 @@ def _read_fpc(data: pd.DataFrame, fpc_cols: list[str], stage_strata: list[np.nda
         )
     for s, (values, stratum) in enumerate(zip(rows, stage_strata)):
         diff = _first_disagreement(stratum, values)
+        if diff is not None and pps:
+            r, f = diff
+            raise DesignError(
+                f"fpc column {fpc_cols[s]!r} varies within unit {labels[s][r]} at stage {s + 1}: {values[f]:g} at "
+                f"{label(data.index, f)} but {values[r]:g} at {label(data.index, r)}. In a PPS design it is the "
+                "unit's inclusion probability, one value per unit; correct the values.")
         if diff is not None:
             r, f = diff
             raise DesignError(

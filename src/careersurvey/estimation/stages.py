@@ -33,6 +33,8 @@ class Stage:
     ``starts`` (U,) holds each unit's first row when the rows come sorted by unit (as survey files usually
     do), so that unit totals are contiguous running sums (``np.add.reduceat``, 0.4 ms on 1M rows); otherwise
     None and the totals are ``np.bincount`` sums (3.5 ms). Neither keeps an n-sized indicator matrix.
+    ``unit_prob`` (U,) holds each unit's inclusion probability in a PPS design (the fpc given per unit, R's
+    ``pps=``): its finite population correction is then 1 - pi per unit, not per stratum (``popsize`` None).
     """
 
     unit: np.ndarray
@@ -43,6 +45,7 @@ class Stage:
     multiplier: np.ndarray
     stratum_labels: np.ndarray
     starts: np.ndarray | None
+    unit_prob: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for value in vars(self).values():  # the arrays are shared by every design evolved from this one
@@ -63,6 +66,26 @@ class Stage:
         return np.where(np.isinf(self.popsize), 1.0, f)
 
     @property
+    def has_fpc(self) -> bool:
+        """Whether the stage has a finite population correction (per stratum or, in a PPS design, per unit)."""
+        return self.popsize is not None or self.unit_prob is not None
+
+    @property
+    def unit_factor(self) -> np.ndarray | None:
+        """A PPS design's correction per unit, 1 - pi (None: the stratum's ``fraction_kept`` alone)."""
+        return None if self.unit_prob is None else 1 - self.unit_prob
+
+    @property
+    def certain(self) -> np.ndarray:
+        """Strata taken with certainty: fraction kept below R's tolerance (every unit's, in a PPS design)."""
+        certain = self.fraction_kept < CERTAINTY_TOL
+        if self.unit_prob is not None:
+            uncertain = np.bincount(self.unit_stratum, weights=(1 - self.unit_prob) >= CERTAINTY_TOL,
+                                    minlength=self.n_strata)
+            certain = certain | (uncertain == 0)
+        return certain
+
+    @property
     def n_units_total(self) -> int:
         """U, the number of units at this stage."""
         return len(self.unit_stratum)
@@ -79,7 +102,7 @@ class Stage:
 
     def lonely(self) -> np.ndarray:
         """Strata with a single sampled unit that are not taken with certainty (boolean, per stratum)."""
-        return (self.n_units == 1) & ~(self.fraction_kept < CERTAINTY_TOL)
+        return (self.n_units == 1) & ~self.certain
 
 
 
@@ -106,6 +129,7 @@ def build_stages(
     strata_labels: list[np.ndarray],
     fpc_rows: list[np.ndarray] | None,
     fpc_is_fraction: bool = False,
+    pps: bool = False,
 ) -> tuple[Stage, ...]:
     """Build the stages from per-row codes, as ``svydesign`` nests them.
 
@@ -114,6 +138,8 @@ def build_stages(
     ``fpc_rows[s]`` holds each row's stage-s fpc (validated constant within the stratum): population sizes,
     or sampling fractions when ``fpc_is_fraction`` (then N = n / fraction, as R's ``as.fpc``).
     ``strata_labels[s]`` are per-row values naming the stratum in messages (read only at one row each).
+    With ``pps`` the fpc rows are inclusion probabilities per unit (``Stage.unit_prob``), as R's
+    ``as.fpc(pps = TRUE)``.
     """
     stages: list[Stage] = []
     for s, (unit, stratum) in enumerate(zip(psu_codes, strata_codes)):
@@ -124,8 +150,10 @@ def build_stages(
         in_order = bool(np.all(unit[1:] >= unit[:-1])) and bool(np.all(np.diff(first_row_of_unit) > 0))
         n_units = np.bincount(unit_stratum, minlength=n_h)
         first_row_of_stratum = first_rows(stratum, n_h)
-        popsize = None
-        if fpc_rows is not None:
+        popsize = unit_prob = None
+        if pps:
+            unit_prob = np.asarray(fpc_rows[s], dtype=float)[first_row_of_unit]
+        elif fpc_rows is not None:
             popsize = np.asarray(fpc_rows[s], dtype=float)[first_row_of_stratum]
             if fpc_is_fraction:
                 with np.errstate(divide="ignore"):
@@ -137,7 +165,9 @@ def build_stages(
             prev = stages[-1]
             group = prev.unit[first_row_of_stratum]
             prev_h = prev.unit_stratum[group]
-            if prev.popsize is None:  # without fpc later stages do not contribute (R's multistage)
+            if prev.unit_prob is not None:  # PPS: R's nPSU / popsize is the earlier unit's pi
+                step = prev.unit_prob[group]
+            elif prev.popsize is None:  # without fpc later stages do not contribute (R's multistage)
                 step = np.ones(n_h)
             else:
                 with np.errstate(divide="ignore"):
@@ -145,7 +175,7 @@ def build_stages(
             multiplier = prev.multiplier[prev_h] * step
         stages.append(Stage(unit, unit_stratum, n_units, popsize, group, multiplier,
                             np.asarray(strata_labels[s])[first_row_of_stratum],
-                            first_row_of_unit if in_order else None))
+                            first_row_of_unit if in_order else None, unit_prob))
     return tuple(stages)
 
 
@@ -153,7 +183,7 @@ def check_lonely(stages: tuple[Stage, ...], lonely_psu: str, stratum_name: str) 
     """Raise :class:`LonelyPSUError` naming the stratum when a lonely PSU meets ``lonely_psu="fail"``."""
     if lonely_psu != "fail":
         return
-    used = stages if stages[0].popsize is not None else stages[:1]
+    used = stages if stages[0].has_fpc else stages[:1]
     for s, stage in enumerate(used, start=1):
         lonely = np.flatnonzero(stage.lonely())
         if len(lonely):

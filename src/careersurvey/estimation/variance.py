@@ -92,14 +92,16 @@ class WeightedDeviations(FactoredInfluence):
 
 
 def linearized_variance(
-    z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None
+    z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None, pps_form=None
 ) -> np.ndarray:
     """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
 
     Follows R survey 4.1.1's ``multistage``: stage 1 always; later stages only when population sizes are
     known (fpc given), each scaled by the product of earlier-stage sampling fractions n/N. ``active`` marks
     the rows R would still hold (a domain of an uncalibrated design drops the others): strata without an
-    active row do not count towards the "average" rule's stratum counts.
+    active row do not count towards the "average" rule's stratum counts. ``pps_form`` (a PPS design's
+    Horvitz-Thompson or Yates-Grundy form, :class:`.pps.PPSVariance`) replaces the stages' sums by its quadratic
+    form of the stage-1 PSU totals, as R's ``ppsvar``.
     """
     if isinstance(z, FactoredInfluence):
         k = z.k
@@ -112,7 +114,10 @@ def linearized_variance(
         k = z.shape[1]
         if active is not None:
             z = np.where(active[:, None], z, 0.0)
-    n_stages = len(stages) if stages[0].popsize is not None else 1
+    if pps_form is not None:
+        totals = z.unit_totals(stages[0]) if isinstance(z, FactoredInfluence) else stages[0].unit_totals(z)
+        return pps_form(totals)
+    n_stages = len(stages) if stages[0].has_fpc else 1
     total = np.zeros((k, k))
     for stage in stages[:n_stages]:
         total += _stage_variance(z, stage, lonely_psu, active)
@@ -135,12 +140,13 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
     np.add.at(sums, h_of_u, unit_totals)
     means = sums / n_h[:, None]
     centred = unit_totals - np.where(centre[h_of_u, None], means[h_of_u], 0.0)
-    weight_u = weight_h[h_of_u]
+    weight_u = weight_h[h_of_u] if stage.unit_factor is None else weight_h[h_of_u] * stage.unit_factor
     return centred.T @ (centred * weight_u[:, None])
 
 
 def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
-    """R's ``onestrat`` constants of one stage: (the weight of each stratum's crossproduct of centred unit totals,
+    """R's ``onestrat`` constants of one stage: (the weight of each stratum's crossproduct of centred unit totals
+    (times each unit's ``Stage.unit_factor`` in a PPS design),
     whether the stratum is centred on its mean of totals), or None when the variance is NaN (lonely PSUs under
     "average" in a group without other strata)."""
     h_of_u = stage.unit_stratum
@@ -149,16 +155,18 @@ def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
     else:
         present_unit = np.bincount(stage.unit[active], minlength=len(h_of_u)) > 0
         present = np.bincount(h_of_u[present_unit], minlength=stage.n_strata) > 0
-    return stratum_constants(stage.n_units, stage.fraction_kept, stage.group, stage.multiplier, present, lonely_psu)
+    return stratum_constants(stage.n_units, stage.fraction_kept, stage.group, stage.multiplier, present, lonely_psu,
+                             certain=stage.certain)
 
 
 def stratum_constants(n_h: np.ndarray, f: np.ndarray, group: np.ndarray, multiplier: np.ndarray,
-                      present: np.ndarray, lonely_psu: str):
+                      present: np.ndarray, lonely_psu: str, certain: np.ndarray | None = None):
     """:func:`stratum_weights` from per-stratum arrays alone (units ``n_h``, R's ``f`` = (N - n)/N, the
     earlier-stage unit ``group`` a stratum lies in, the product ``multiplier`` of earlier n/N, and whether the
     stratum holds an active row): the one place R's lonely-PSU and certainty rules live, shared by the
-    in-memory engine and the engine path over tables (:mod:`careersurvey.engine`)."""
-    certain = f < CERTAINTY_TOL
+    in-memory engine and the engine path over tables (:mod:`careersurvey.engine`). ``certain`` marks strata
+    taken with certainty when that is not f alone (a PPS design's correction is per unit)."""
+    certain = f < CERTAINTY_TOL if certain is None else certain
     single = n_h == 1
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(single, f, f * n_h / np.maximum(n_h - 1, 1))

@@ -405,6 +405,11 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
     """Replicate weights built from the design's first stage, for a design with no weighting steps."""
     spec = d.spec
     stage = d.stages[0]
+    if spec.pps is not None:
+        raise WeightingError(f"replicate weights for a PPS design (pps={spec.pps!r}) are not built here: the "
+                             "jackknife and bootstrap of R's as.svrepdesign assume PSUs drawn with equal "
+                             "probability. Estimate with the PPS design's own variance, or build the design "
+                             "without pps= (with replacement) before making replicates")
     stratified = spec.strata_name is not None
     if method == "auto":
         method = "JKn" if stratified else "JK1"

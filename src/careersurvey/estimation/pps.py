@@ -1,0 +1,171 @@
+"""Sampling with probability proportional to size, without replacement: R survey's ``svydesign(pps=)``.
+
+A PPS design gives each PSU's inclusion probability pi_i in ``fpc`` (a fraction, constant within the PSU). Four
+ways to its variance, as R survey 4.1.1 has them (R/ppsvar.R, R/pps.R):
+
+- ``pps="brewer"``: Brewer's approximation, the ordinary multistage engine with a finite population correction
+  per unit, 1 - pi_i, instead of per stratum (R's ``as.fpc(pps = TRUE)``: popsize n / pi_i per row); later stages
+  weighted by the earlier unit's pi. Any number of stages, every lonely-PSU rule.
+- ``pps="overton"``, :func:`hartley_rao` and :func:`joint_probabilities`: the Horvitz-Thompson quadratic form
+  sum_ij D_ij t_i t_j of the PSU totals t (of weighted influence values) with D_ij = (pi_ij - pi_i pi_j) / pi_ij,
+  or the Yates-Grundy form (``pps_variance="YG"``), which subtracts sum_j t_j^2 sum_i D_ij. D is 1 - pi_i on the
+  diagonal and 0 between strata; within a stratum of n PSUs Overton's approximation takes
+  D_ij = 1 - (n - (pi_i + pi_j) / 2) / (n - 1), Hartley and Rao's D_ij = 1 - (n - pi_i - pi_j + s) / (n - 1) with
+  s = sum over the population of pi_k^2 / n (given, or the stratum's mean of pi_i over the sample), and R zeroes
+  an entry whose (pi_i + pi_j) / 2 (Overton) or pi_i + pi_j (Hartley-Rao) is exactly 1. With the joint
+  probabilities given, D comes from them, entries below the tolerance in size set to 0 (R's ``ppsmat``). One
+  stage only, as in R.
+
+D is kept sparse (block-diagonal over strata), as R keeps it; an estimate's variance is then one sparse product
+with its (U, k) PSU totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+PPS_VARIANCES = ("HT", "YG")
+
+
+@dataclass(frozen=True)
+class HartleyRao:
+    """Hartley and Rao's approximation (R's ``HR(psum)``): ``psum`` the population's sum of squared inclusion
+    probabilities divided by the sample size, as one number, a mapping {stratum: value}, or the name of a column
+    constant within strata; None takes each stratum's mean of pi over the sampled PSUs (R's ``HR()``)."""
+
+    psum: float | Mapping | str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class JointProbabilities:
+    """The PSUs' joint inclusion probabilities (R's ``ppsmat``): a (U, U) array in the order of the PSUs' first
+    rows in the data (with ``psu=None``, the rows), or a DataFrame whose index and columns are the PSU ids;
+    entries of D smaller than ``tolerance`` in size are taken as 0, as R does."""
+
+    pij: Any
+    tolerance: float = 1e-4
+
+
+def hartley_rao(psum: float | Mapping | str | None = None) -> HartleyRao:
+    """``pps=`` for Hartley and Rao's approximation to the joint inclusion probabilities (R's ``HR()``)."""
+    return HartleyRao(psum)
+
+
+def joint_probabilities(pij: Any, tolerance: float = 1e-4) -> JointProbabilities:
+    """``pps=`` from the PSUs' joint inclusion probabilities (R's ``ppsmat()``)."""
+    return JointProbabilities(pij, tolerance)
+
+
+def describe(pps: Any) -> str:
+    """The method in words, for printing a design."""
+    if pps == "brewer":
+        return "Brewer's approximation"
+    if pps == "overton":
+        return "Overton's approximation"
+    if isinstance(pps, HartleyRao):
+        return "Hartley-Rao approximation"
+    return "joint inclusion probabilities"
+
+
+def check_method(pps: Any, pps_variance: str, n_stages: int, error: type[Exception]) -> None:
+    """Refuse an unknown method or variance, and more than one stage where only Brewer's allows it."""
+    if not (pps in ("brewer", "overton") or isinstance(pps, (HartleyRao, JointProbabilities))):
+        raise error(f"pps={pps!r} is not a method; use 'brewer', 'overton', cs.hartley_rao(psum) or "
+                    "cs.joint_probabilities(pij)")
+    if pps_variance not in PPS_VARIANCES:
+        raise error(f"pps_variance={pps_variance!r}: use 'HT' (Horvitz-Thompson) or 'YG' (Yates-Grundy)")
+    if pps == "brewer" and pps_variance != "HT":
+        raise error("pps='brewer' has only the Horvitz-Thompson form (pps_variance='HT'), as in R")
+    if n_stages > 1 and pps != "brewer":
+        raise error(f"{describe(pps)} is for one stage; with {n_stages} stages use pps='brewer' (as R)")
+
+
+def _pairs(stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j) of units in the same stratum, and each pair's stratum size: sum n_h^2 pairs."""
+    U = len(stratum)
+    order = np.argsort(stratum, kind="stable")
+    size = np.bincount(stratum)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    pos = np.empty(U, dtype=np.int64)
+    pos[order] = np.arange(U)
+    n_i = size[stratum]
+    i = np.repeat(np.arange(U), n_i)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(n_i) - n_i, n_i)
+    j = order[np.repeat(start[stratum], n_i) + offset]
+    return i, j, n_i[i]
+
+
+def psum_per_stratum(psum: Any, prob: np.ndarray, unit_stratum: np.ndarray, labels: np.ndarray,
+                     data: pd.DataFrame, row_stratum: np.ndarray, error: type[Exception]) -> np.ndarray:
+    """Hartley-Rao's s per stratum (H,): given (a number, {stratum: value}, a column constant within strata) or,
+    without ``psum``, each stratum's mean of the sampled PSUs' pi (R's ``HR()``)."""
+    H = len(labels)
+    if psum is None:
+        return np.bincount(unit_stratum, weights=prob, minlength=H) / np.bincount(unit_stratum, minlength=H)
+    if isinstance(psum, str):
+        if psum not in data.columns:
+            raise error(f"hartley_rao(psum={psum!r}): no such column; name a column holding the population's sum "
+                        "of squared inclusion probabilities over n, one value per stratum")
+        values = pd.to_numeric(data[psum], errors="coerce").to_numpy(dtype=float)
+        per = np.full(H, np.nan)
+        per[row_stratum] = values
+        if np.isnan(values).any() or not np.array_equal(values, per[row_stratum]):
+            raise error(f"hartley_rao(psum={psum!r}): the column must hold a number, the same in every row of a "
+                        "stratum")
+        return per
+    if isinstance(psum, Mapping):
+        missing = [str(x) for x in labels if x not in psum and str(x) not in psum]
+        if missing:
+            raise error(f"hartley_rao(psum=...) has no value for stratum {', '.join(missing[:5])}; give one "
+                        "number per stratum")
+        return np.array([float(psum[x] if x in psum else psum[str(x)]) for x in labels])
+    return np.full(H, float(psum))
+
+
+def dcheck(pps: Any, prob: np.ndarray, stratum: np.ndarray, psum: np.ndarray | None = None,
+           pij: np.ndarray | None = None) -> sparse.csr_matrix:
+    """R's D-check matrix (U, U) of one stage's units: inclusion probabilities ``prob`` (U,), strata (U,)."""
+    U = len(prob)
+    if isinstance(pps, JointProbabilities):
+        p = np.diag(pij)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            D = (pij - np.outer(p, p)) / pij
+        D[np.abs(D) < pps.tolerance] = 0.0
+        return sparse.csr_matrix(D)
+    i, j, n = _pairs(stratum)
+    off = i != j
+    if pps == "overton":
+        fbar = (prob[i] + prob[j]) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = 1 - (n - fbar) / (n - 1)
+    else:
+        fbar = prob[i] + prob[j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = 1 - (n - fbar + psum[stratum[i]]) / (n - 1)
+    v = np.where(off & (fbar != 1), v, 0.0)
+    v = np.where(off, v, 1 - prob[i])
+    keep = v != 0
+    return sparse.csr_matrix((v[keep], (i[keep], j[keep])), shape=(U, U))
+
+
+@dataclass(frozen=True, eq=False)
+class PPSVariance:
+    """The quadratic form of a PPS design's stage-1 PSU totals: Horvitz-Thompson or Yates-Grundy."""
+
+    D: sparse.csr_matrix
+    form: str = "HT"
+
+    def __call__(self, totals: np.ndarray) -> np.ndarray:
+        """Covariance (k, k) of the column totals from PSU totals (U, k) of weighted influence values."""
+        DT = np.asarray(self.D @ totals)
+        v = totals.T @ DT
+        if self.form == "YG":
+            colsum = np.asarray(self.D.sum(axis=0)).reshape(-1)
+            v = v - totals.T @ (totals * colsum[:, None])
+        return v
