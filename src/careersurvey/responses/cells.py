@@ -1,4 +1,5 @@
-"""One file column parsed once: which cells are empty, their numbers, and which were typed as text.
+"""One file column parsed once: which cells are empty, their numbers, and which were typed as text; cells as
+text (:func:`as_text`) and the raw text kept beside a stored value (:func:`keep_raw`).
 
 Validation reads every column through :func:`parse_column` (one C-level conversion pass when every cell is a
 number), so that numbers, blanks and text cells are told apart the same way for every item type.
@@ -66,3 +67,63 @@ def _is_str(v: object) -> bool:
 def _is_number_like(v: object) -> bool:
     """True for a cell that may hold a number (bools are not numbers)."""
     return isinstance(v, (int, float, str, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def as_text(values: np.ndarray) -> np.ndarray:
+    """Cells as text, the way a person reads them (``3.0`` -> ``"3"``, dates as ISO); None stays None."""
+    s = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":
+        return s.to_numpy(dtype=object, copy=True)
+
+    def one(v: object) -> object:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if hasattr(v, "isoformat"):
+            text = v.isoformat()
+            return text[:10] if text.endswith("T00:00:00") else text
+        return str(v)
+
+    return s.map(one).to_numpy(dtype=object, copy=True)
+
+
+def keep_raw(col: Parsed, num: np.ndarray, textual: bool) -> np.ndarray:
+    """Raw text of the cells that are not exactly their stored value: every non-empty cell of text and date
+    items; for other items the cells whose text is not the stored number as it is written (``3``, or ``3.0`` as
+    Python and pandas write a whole float): "034", " 3 ", "3.50", "7e3", a label typed for a code, an
+    unparsable cell, a blank or 0 stored as the row's missing code. A CSV cell "3" stored as 3, or a number
+    cell holding its clean value, is not repeated here."""
+    out = np.full(len(col.raw), None, dtype=object)
+    keep = ~col.empty
+    if not textual:
+        same = col.num == num  # a number cell read as the value stored (NaN: never the same)
+        if col.text_cells is not None:
+            same &= ~col.text_cells
+        keep &= ~same
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return out
+    text = as_text(col.raw[idx])
+    if not textual:
+        plain, with_point = number_text(num[idx])
+        differs = (text != plain) & (text != with_point)
+        idx, text = idx[differs], text[differs]
+    out[idx] = text
+    return out
+
+
+def number_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers as :func:`as_text` writes them (``3.0`` -> ``"3"``; None for NaN), and whole numbers below 1e16
+    as Python writes a float (``"3.0"``; None for the others); whole numbers in one C pass."""
+    out = np.full(len(values), None, dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (np.abs(values) < 1e16) & (values == np.trunc(values))
+    with_point = np.full(len(values), None, dtype=object)
+    if whole.any():
+        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+        with_point[whole] = out[whole] + ".0"
+    rest = finite & ~whole
+    if rest.any():
+        out[rest] = as_text(values[rest])
+    return out, with_point

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.questionnaire.model import MISSING_CODES, NOT_APPLICABLE, Item, Questionnaire, multiple_column
-from careersurvey.responses.cells import Parsed, parse_column
+from careersurvey.responses.cells import Parsed, as_text, keep_raw, parse_column
 from careersurvey.responses.choices import choice_lookup, choices_text
 from careersurvey.responses.columns import ColumnPlan, resolve_columns, split_multiple
 from careersurvey.responses.multiple import absent_choices, code_choice_cells, mixed_codes
@@ -111,25 +111,6 @@ class _Ctx:
             if item is not None:
                 marks = self.invalid.setdefault(item, np.zeros(len(self.bad), dtype=bool))
                 marks[idx] = True
-
-
-def as_text(values: np.ndarray) -> np.ndarray:
-    """Cells as text, the way a person reads them (``3.0`` -> ``"3"``, dates as ISO); None stays None."""
-    s = pd.Series(values, dtype=object)
-    if pd.api.types.infer_dtype(s, skipna=True) == "string":
-        return s.to_numpy(dtype=object, copy=True)
-
-    def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if hasattr(v, "isoformat"):
-            text = v.isoformat()
-            return text[:10] if text.endswith("T00:00:00") else text
-        return str(v)
-
-    return s.map(one).to_numpy(dtype=object, copy=True)
 
 
 def respondent_ids(table: RawTable) -> np.ndarray:
@@ -293,7 +274,7 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
             numbers[item.name], texts[item.name] = _texts(ctx, item, header, col)
         else:
             numbers[item.name] = _coded(ctx, item, header, col)
-        raw_kept[item.name] = _keep_raw(col, numbers[item.name], item.type in ("text", "date"))
+        raw_kept[item.name] = keep_raw(col, numbers[item.name], item.type in ("text", "date"))
 
     _routing(ctx, questionnaire, numbers, texts, empties)
     for grid, flagged, answer in straight_lined(questionnaire, numbers):
@@ -327,47 +308,6 @@ def validate(table: RawTable, questionnaire: Questionnaire, *, known_ids: Iterab
                      tuple(ctx.problems))
 
 
-def _keep_raw(col: Parsed, num: np.ndarray, textual: bool) -> np.ndarray:
-    """Raw text of the cells that are not exactly their stored value: every non-empty cell of text and date
-    items; for other items the cells whose text is not the stored number as it is written (``3``, or ``3.0`` as
-    Python and pandas write a whole float): "034", " 3 ", "3.50", "7e3", a label typed for a code, an
-    unparsable cell, a blank or 0 stored as the row's missing code. A CSV cell "3" stored as 3, or a number
-    cell holding its clean value, is not repeated here."""
-    out = np.full(len(col.raw), None, dtype=object)
-    keep = ~col.empty
-    if not textual:
-        same = col.num == num  # a number cell read as the value stored (NaN: never the same)
-        if col.text_cells is not None:
-            same &= ~col.text_cells
-        keep &= ~same
-    idx = np.flatnonzero(keep)
-    if not len(idx):
-        return out
-    text = as_text(col.raw[idx])
-    if not textual:
-        plain, with_point = number_text(num[idx])
-        differs = (text != plain) & (text != with_point)
-        idx, text = idx[differs], text[differs]
-    out[idx] = text
-    return out
-
-
-def number_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers as :func:`as_text` writes them (``3.0`` -> ``"3"``; None for NaN), and whole numbers below 1e16
-    as Python writes a float (``"3.0"``; None for the others); whole numbers in one C pass."""
-    out = np.full(len(values), None, dtype=object)
-    finite = np.isfinite(values)
-    whole = finite & (np.abs(values) < 1e16) & (values == np.trunc(values))
-    with_point = np.full(len(values), None, dtype=object)
-    if whole.any():
-        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
-        with_point[whole] = out[whole] + ".0"
-    rest = finite & ~whole
-    if rest.any():
-        out[rest] = as_text(values[rest])
-    return out, with_point
-
-
 def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str], summary_of: dict[str, str],
               numbers: dict[str, np.ndarray], raw_kept: dict[str, np.ndarray], empties: dict[str, np.ndarray]) -> None:
     """0/1 columns of a multiple-choice item from split columns or a space-separated summary column."""
@@ -389,7 +329,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
         _exclusive(ctx, item, np.column_stack([split[c] for c in cols]), (header,) * len(cols))
         col = parse_column(raw, table.empty.get(header))
         empties[item.name] = col.empty
-        kept = _keep_raw(col, np.full(n, np.nan), True)
+        kept = keep_raw(col, np.full(n, np.nan), True)
         raw_kept[cols[0]] = kept  # the summary text is kept once, beside the first column
         for c in cols[1:]:
             raw_kept[c] = np.full(n, None, dtype=object)
@@ -440,7 +380,7 @@ def _multiple(ctx: _Ctx, item: Item, table: RawTable, header_of: dict[str, str],
     for j, c in enumerate(cols):
         numbers[c] = block[:, j]
         # raw text where the stored value is not the cell's (a blank or 0 stored as the row's missing code too)
-        raw_kept[c] = (_keep_raw(parsed_cols[c], block[:, j], absent != "") if c in parsed_cols
+        raw_kept[c] = (keep_raw(parsed_cols[c], block[:, j], absent != "") if c in parsed_cols
                        else np.full(n, None, dtype=object))
     empties[item.name] = ~answered_any
 
