@@ -157,3 +157,35 @@ def test_average_marginal_effect(case: dict) -> None:
     close(res["estimate"], exp["estimate"], rel=1e-6)
     close(res.attrs["mean_variance"], exp["mean_variance"], rel=1e-6)
     close(res["se"] ** 2, exp["variance"], rel=5e-5)
+
+
+# -- multiple imputation ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("case", _params("micombine"))
+def test_micombine(case: dict) -> None:
+    est, exp = case["estimate"], case["expected"]
+    datasets = [load_data(case["folder"], name) for name in est["imputations"]]
+    de = case["design"]
+    designs = cs.ImputedDesigns.from_datasets(datasets, weights=de["weights"], strata=de["strata"], fpc=de["fpc"])
+    if case.get("subset"):
+        designs = designs.subset(case["subset"])
+    a = est["analysis"]
+    if a["fun"] == "svychisq":
+        res = designs.chisq(a["row"], a["col"])
+        close(res.chisq, exp["chisq"], rel=1e-6)
+        close([res.statistic, res.ndf, res.ddf, res.p_value, res.r],
+              [exp["statistic"], exp["ndf"], exp["ddf"], exp["p_value"], exp["r"]])
+        return
+    dfc = est.get("df_complete")
+    if a["fun"] == "svyglm":
+        res = designs.glm(a["formula"], family=a["family"], df_complete=dfc)
+        names = [r_name(n) for n in res.index]
+    else:
+        res = getattr(designs, {"svymean": "mean", "svytotal": "total"}[a["fun"]])(a["variables"], df_complete=dfc)
+        names = list(res.index)
+    assert names == exp["names"]
+    close(res["estimate"], exp["estimate"])
+    close(res.attrs["vcov"].T, exp["vcov"])
+    close(res["df"], exp["df"])
+    close(res["missinfo"], exp["missinfo"])
+    close(res["ci_low"], exp["ci_low"])
+    close(res["ci_high"], exp["ci_high"])

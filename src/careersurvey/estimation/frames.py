@@ -53,6 +53,7 @@ _INTERVALS = {
     "quantile-asin": "Woodruff intervals from an arcsine share (R's svyquantile, interval.type = 'asin')",
     "quantile-score": "score-test intervals (R's svyquantile, interval.type = 'score')",
     "quantile-quantile": "replicate intervals (R's svyquantile, interval.type = 'quantile')",
+    "rubin": "intervals: Student's t on each row's multiple-imputation df (Rubin's rules, R's mitools)",
 }
 
 
