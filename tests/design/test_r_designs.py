@@ -31,9 +31,13 @@ def build(case: dict) -> cs.SurveyDesign:
     """The case's design as R built it: svydesign, replicate weights, weighting steps in order, the domain."""
     folder, name = case["data"].split("/")
     df = load_data(folder, name)
-    de = case["design"]
+    de = {**case["design"], **case.get("ours", {})}  # "ours": the same design as our API says it
+    op = case.get("options", {})
     d = cs.SurveyDesign(df, weights=de.get("weights"), strata=de.get("strata"), psu=de.get("psu"),
-                        fpc=de.get("fpc"), pps=pps_method(de.get("pps")), pps_variance=de.get("variance", "HT"))
+                        fpc=de.get("fpc"), pps=pps_method(de.get("pps")), pps_variance=de.get("variance", "HT"),
+                        with_replacement=de.get("with_replacement", False), lonely_psu=op.get("lonely_psu", "fail"),
+                        adjust_domain_lonely=op.get("adjust_domain_lonely", False),
+                        ultimate_cluster=op.get("ultimate_cluster", False))
     if case.get("replicate"):
         d = d.replicate(case["replicate"]["type"])
     for step in case.get("weighting", []):
@@ -94,10 +98,11 @@ def test_srswor_deff_differs_from_replace_by_the_sampling_fraction() -> None:
         d.mean("api00", deff="wor")
 
 
-@pytest.mark.parametrize("case", _cases("pps-"))
-def test_pps_matches_r(case: dict) -> None:
-    """svydesign(pps=) estimates, SEs and degf: mean, total, ratio, by and glm on R's election example and on
-    our stratified (Tille) and two-stage (Brewer) samples."""
+@pytest.mark.parametrize("case", _cases("pps-", "lonely-", "wr-", "ultimate-"))
+def test_design_matches_r(case: dict) -> None:
+    """Estimates, SEs (and deff where asked) and degf of mean, total, ratio, by and glm: svydesign(pps=) on R's
+    election example and on our stratified (Tille) and two-stage (Brewer) samples; survey.adjust.domain.lonely
+    under each lonely-PSU rule; with-replacement and ultimate-cluster designs."""
     est, exp = case["estimate"], case["expected"]
     d = build(case)
     if est["type"] == "glm":
@@ -105,9 +110,11 @@ def test_pps_matches_r(case: dict) -> None:
         close(fit.params, exp["coef"])
         close(fit.bse, exp["se"])
     else:
-        res = estimate(d, est)
+        res = estimate(d, est, deff=DEFF[est.get("deff")])
         close(res["estimate"], exp["estimate"])
         close(res["se"], exp["se"])
+        if exp.get("deff") is not None:
+            close(res["deff"], exp["deff"])
         if "levels" in exp:
             assert [str(v) for v in res.index] == exp["levels"]
     assert d.design_df == exp["design_df"]
@@ -170,3 +177,30 @@ def test_pps_fpc_must_be_constant_within_a_psu() -> None:
 def test_the_cases_load() -> None:
     assert len(_cases("deff-")) == 40
     assert len(_cases("pps-")) == 91
+    assert [len(_cases(k)) for k in ("lonely-", "wr-", "ultimate-")] == [41, 6, 5]
+
+
+def test_adjust_domain_lonely_changes_only_adjust_and_average() -> None:
+    """The option moves a domain's SE under "adjust" and "average" only, and never the whole sample's."""
+    df = load_data("r-survey-designs", "lonely_domains.csv")
+    for rule, moves in [("adjust", True), ("average", True), ("remove", False), ("certainty", False)]:
+        off = cs.SurveyDesign(df, weights="wt", strata="stratum", psu="psu", fpc="fpc", lonely_psu=rule)
+        on = off.evolve(adjust_domain_lonely=True)
+        assert on.adjust_domain_lonely and not off.adjust_domain_lonely
+        np.testing.assert_allclose(on.mean("y")["se"], off.mean("y")["se"], rtol=1e-14)
+        a, b = off.subset("grp == 'a'").mean("y")["se"].iloc[0], on.subset("grp == 'a'").mean("y")["se"].iloc[0]
+        assert (abs(a / b - 1) > 1e-3) == moves, rule
+
+
+def test_with_replacement_keeps_weights_from_the_fpc_and_drops_it_from_the_variance() -> None:
+    df = load_data("r-survey", "apistrat.csv")
+    wor = cs.SurveyDesign(df, strata="stype", fpc="fpc")
+    wr = wor.evolve(with_replacement=True)
+    np.testing.assert_allclose(wr.w, wor.w, rtol=1e-15)
+    f = 1 - 200 / 6194  # not exact per stratum, but the SE must grow
+    assert wr.mean("api00")["se"].iloc[0] > wor.mean("api00")["se"].iloc[0] * np.sqrt(1 / (f + 0.01))
+    assert "(with replacement)" in repr(wr) and "(with replacement)" not in repr(wor)
+    assert wr.replicate("JKn").total("enroll")["se"].iloc[0] > wor.replicate("JKn").total("enroll")["se"].iloc[0]
+    with pytest.raises(cs.DesignError, match="describes sampling without replacement"):
+        cs.SurveyDesign(load_data("r-survey-designs", "election_pps.csv"), fpc="p", pps="brewer",
+                        with_replacement=True)

@@ -37,8 +37,9 @@ from careersurvey.estimation.weighting.replicate import from_columns, qr_rank, r
 __all__ = ["SurveyDesign", "DesignError", "LonelyPSUError", "MissingCodeError"]
 
 _EVOLVABLE = ("weights", "strata", "psu", "fpc", "lonely_psu", "nest", "adjustments", "replicates", "domain",
-              "missing_codes", "ids", "pps", "pps_variance")
-_STRUCTURAL = ("strata", "psu", "fpc", "nest", "pps", "pps_variance")
+              "missing_codes", "ids", "pps", "pps_variance", "adjust_domain_lonely", "ultimate_cluster",
+              "with_replacement")
+_STRUCTURAL = ("strata", "psu", "fpc", "nest", "pps", "pps_variance", "ultimate_cluster", "with_replacement")
 
 
 class SurveyDesign:
@@ -55,7 +56,7 @@ class SurveyDesign:
     """
 
     __slots__ = ("_data", "_spec", "_lonely_psu", "_adjustments", "_replicates", "_domain", "_weights",
-                 "_wname", "_wsource", "_missing_codes", "_ids", "_domain_degf")
+                 "_wname", "_wsource", "_missing_codes", "_ids", "_domain_degf", "_adjust_domain_lonely")
 
     def __init__(
         self,
@@ -74,6 +75,9 @@ class SurveyDesign:
         ids: str | None = None,
         pps: Any = None,
         pps_variance: str = "HT",
+        adjust_domain_lonely: bool = False,
+        ultimate_cluster: bool = False,
+        with_replacement: bool = False,
         _spec: DesignSpec | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
@@ -90,21 +94,23 @@ class SurveyDesign:
             raise DesignError(f"ids column {ids!r} is not in the data; name the column that holds the respondent "
                               "ids, or leave ids out to name rows by the data's index")
         named = labelled(data, ids)  # messages name rows by id (or index label), never by position
-        spec = _spec if _spec is not None else build_spec(named, strata=strata, psu=psu, fpc=fpc, nest=nest, pps=pps,
-                                                          pps_variance=pps_variance)
+        spec = _spec if _spec is not None else build_spec(
+            named, strata=strata, psu=psu, fpc=fpc, nest=nest, pps=pps, pps_variance=pps_variance,
+            ultimate_cluster=ultimate_cluster, with_replacement=with_replacement)
         dom = None
         if domain is not None:
             dom = np.asarray(domain, dtype=bool).reshape(-1)
             if len(dom) != len(data):
                 raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
         w = _resolve_weights(data, weights, spec, dom, named.index)
-        check_lonely(spec.stages, lonely_psu, spec.strata_name)
+        check_lonely(spec.variance_stages, lonely_psu, spec.strata_name)
         w.flags.writeable = False  # d.w hands out this array: nobody may change the design's weights through it
         set_ = object.__setattr__
         # a shallow copy: with pandas' copy-on-write, later edits of the caller's frame do not reach the design
         set_(self, "_data", data if _spec is not None else data.copy(deep=False))
         set_(self, "_spec", spec)
         set_(self, "_lonely_psu", lonely_psu)
+        set_(self, "_adjust_domain_lonely", bool(adjust_domain_lonely))
         set_(self, "_adjustments", tuple(adjustments))
         set_(self, "_replicates", replicates)
         set_(self, "_domain", dom)
@@ -136,6 +142,7 @@ class SurveyDesign:
         kwargs: dict[str, Any] = {
             "weights": changes.pop("weights", self._base_weights_series()),
             "lonely_psu": changes.pop("lonely_psu", self._lonely_psu),
+            "adjust_domain_lonely": changes.pop("adjust_domain_lonely", self._adjust_domain_lonely),
             "adjustments": changes.pop("adjustments", self._adjustments),
             "replicates": changes.pop("replicates", self._replicates),
             "domain": changes.pop("domain", self._domain),
@@ -144,7 +151,8 @@ class SurveyDesign:
         }
         if structural:
             args = {"strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg, "nest": spec.nest,
-                    "pps": spec.pps, "pps_variance": spec.pps_variance}
+                    "pps": spec.pps, "pps_variance": spec.pps_variance, "ultimate_cluster": spec.ultimate_cluster,
+                    "with_replacement": spec.with_replacement}
             args.update(structural)
             new = SurveyDesign(self._data, **args, **kwargs)
         else:
@@ -200,6 +208,11 @@ class SurveyDesign:
         return self._lonely_psu
 
     @property
+    def adjust_domain_lonely(self) -> bool:
+        """R's ``survey.adjust.domain.lonely``: a domain holding one of a stratum's PSUs meets the lonely rule."""
+        return self._adjust_domain_lonely
+
+    @property
     def adjustments(self) -> tuple:
         """Recorded weighting steps (calibration, post-stratification); each has ``.residualize(z)``."""
         return self._adjustments
@@ -251,8 +264,8 @@ class SurveyDesign:
         """
         if isinstance(z, _var.FactoredInfluence):
             if not self._adjustments:
-                return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active,
-                                                self._spec.pps_form)
+                return _var.linearized_variance(z, self._spec.variance_stages, self._lonely_psu, self.active,
+                                                self._spec.pps_form, self._adjust_domain_lonely)
             z = z.dense()
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:
@@ -268,8 +281,8 @@ class SurveyDesign:
             z = np.asarray(adj.residualize(z), dtype=float)
             if z.ndim == 1:
                 z = z[:, None]
-        return _var.linearized_variance(z, self._spec.stages, self._lonely_psu, self.active,
-                                        self._spec.pps_form) + extra
+        return _var.linearized_variance(z, self._spec.variance_stages, self._lonely_psu, self.active,
+                                        self._spec.pps_form, self._adjust_domain_lonely) + extra
 
     # -- domains ------------------------------------------------------------------------------------------
     def subset(self, condition: str | np.ndarray | pd.Series) -> SurveyDesign:
@@ -431,7 +444,8 @@ class SurveyDesign:
             kind += "independent sampling design"
         else:
             kind += f"{len(spec.stages)}-stage cluster sampling design"
-        kind += " (with replacement)" if not spec.stages[0].has_fpc else ""
+        kind += " (with replacement)" if not spec.variance_stages[0].has_fpc else ""
+        kind += ", variance from stage 1 alone (ultimate cluster)" if spec.ultimate_cluster else ""
         if spec.pps is not None:
             kind += f", PPS without replacement ({describe_pps(spec.pps)}, {spec.pps_variance})"
         args = {"weights": self._wsource, "strata": spec.strata_arg, "psu": spec.psu_arg, "fpc": spec.fpc_arg}
@@ -451,7 +465,8 @@ class SurveyDesign:
                      f"max {prob.max():.4g}")
         lines.append(f"  estimated population size (sum of weights): {w.sum():,.1f}")
         lines.append(f"  design df: {self.design_df}")
-        lines.append(f"  lonely PSUs: {self._lonely_psu}")
+        lines.append(f"  lonely PSUs: {self._lonely_psu}"
+                     + (", also a domain's one PSU of a stratum" if self._adjust_domain_lonely else ""))
         if self._missing_codes:
             lines.append(f"  missing codes: {', '.join(map(str, self._missing_codes))} (refused by every estimate)")
         if spec.strata_name is not None:

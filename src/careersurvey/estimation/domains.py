@@ -128,10 +128,10 @@ class GroupedDeviations(FactoredInfluence):
         weight = self.weight if active is None else np.where(active, self.weight, 0.0)
         rows = self.code >= 0
         g_row, w = self.code[rows], weight[rows]
-        stages = design.stages
+        stages = design.spec.variance_stages
         var = np.zeros((G, kc))
         for stage in stages[:len(stages) if stages[0].has_fpc else 1]:
-            weights = _variance.stratum_weights(stage, design.lonely_psu, active)
+            weights = _variance.stratum_weights(stage, design.lonely_psu, active, design.adjust_domain_lonely)
             if weights is None:
                 return np.full(G * kc, np.nan)
             weight_h, centre = weights
@@ -144,8 +144,11 @@ class GroupedDeviations(FactoredInfluence):
             hh, gg = np.divmod(np.asarray(hg_pairs, dtype=np.int64), G)
             n_h = stage.n_units[hh].astype(float)
             count = np.bincount(hg, minlength=len(hg_pairs))
+            centred = centre[hh]
+            if design.adjust_domain_lonely and design.lonely_psu == "adjust":  # one unit of several: not centred
+                centred = centred & ~((count == 1) & (n_h > 1))
             for c in range(kc):
-                m = np.bincount(hg, weights=T[:, c], minlength=len(hg_pairs)) / n_h * centre[hh]
+                m = np.bincount(hg, weights=T[:, c], minlength=len(hg_pairs)) / n_h * centred
                 d = T[:, c] - m[hg]
                 q = np.bincount(hg, weights=d * d, minlength=len(hg_pairs)) + (n_h - count) * m * m
                 var[:, c] += np.bincount(gg, weights=weight_h[hh] * q, minlength=G)

@@ -7,7 +7,8 @@ the stratum or PSU (and a row) and says what to do.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,16 @@ class DesignSpec:
     pps: Any = None  # R's svydesign(pps=): "brewer", "overton", HartleyRao, JointProbabilities
     pps_variance: str = "HT"
     pps_form: _pps.PPSVariance | None = None  # the quadratic form of the stage-1 PSU totals (not Brewer's)
+    ultimate_cluster: bool = False  # R's options(survey.ultimate.cluster = TRUE): stage 1 alone, with its fpc
+    with_replacement: bool = False  # stage 1 alone, without fpc (R's svydesign without fpc), whatever fpc says
+
+    @cached_property
+    def variance_stages(self) -> tuple[Stage, ...]:
+        """The stages the variance sums over: all of them, or stage 1 alone for an ultimate-cluster design, and
+        without its fpc for a with-replacement one."""
+        if self.with_replacement:
+            return (replace(self.stages[0], popsize=None, unit_prob=None),)
+        return self.stages[:1] if self.ultimate_cluster else self.stages
 
 
 def _show(value) -> str:
@@ -78,6 +89,8 @@ def build_spec(
     nest: bool,
     pps: Any = None,
     pps_variance: str = "HT",
+    ultimate_cluster: bool = False,
+    with_replacement: bool = False,
 ) -> DesignSpec:
     """Check the design columns and build the factorised stages (R's ``svydesign`` + ``as.fpc``); with ``pps``
     the fpc holds each PSU's inclusion probability (:mod:`careersurvey.estimation.pps`)."""
@@ -133,6 +146,9 @@ def build_spec(
         labels.append(psu_values[s - 1])  # a later-stage stratum is named by the earlier-stage unit it lies in
 
     fpc_rows, is_fraction = None, False
+    if pps is not None and with_replacement:
+        raise DesignError(f"pps={pps!r} describes sampling without replacement; leave out with_replacement=True, or "
+                          "pps= for the with-replacement approximation (weights 1/pi, no fpc)")
     if pps is not None:
         _pps.check_method(pps, pps_variance, n_stages, DesignError)
         if not fpc_cols:
@@ -168,6 +184,8 @@ def build_spec(
         pps=pps,
         pps_variance=pps_variance,
         pps_form=form,
+        ultimate_cluster=bool(ultimate_cluster),
+        with_replacement=bool(with_replacement),
     )
 
 

@@ -92,7 +92,8 @@ class WeightedDeviations(FactoredInfluence):
 
 
 def linearized_variance(
-    z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None, pps_form=None
+    z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None, pps_form=None,
+    domain_lonely: bool = False,
 ) -> np.ndarray:
     """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
 
@@ -101,7 +102,9 @@ def linearized_variance(
     the rows R would still hold (a domain of an uncalibrated design drops the others): strata without an
     active row do not count towards the "average" rule's stratum counts. ``pps_form`` (a PPS design's
     Horvitz-Thompson or Yates-Grundy form, :class:`.pps.PPSVariance`) replaces the stages' sums by its quadratic
-    form of the stage-1 PSU totals, as R's ``ppsvar``.
+    form of the stage-1 PSU totals, as R's ``ppsvar``. ``domain_lonely`` is R's
+    ``options(survey.adjust.domain.lonely = TRUE)``: a stratum of several units of which a domain holds one
+    is treated by the lonely-PSU rule ("adjust": not centred; "average": left out, the others scaled up).
     """
     if isinstance(z, FactoredInfluence):
         k = z.k
@@ -120,11 +123,12 @@ def linearized_variance(
     n_stages = len(stages) if stages[0].has_fpc else 1
     total = np.zeros((k, k))
     for stage in stages[:n_stages]:
-        total += _stage_variance(z, stage, lonely_psu, active)
+        total += _stage_variance(z, stage, lonely_psu, active, domain_lonely)
     return total
 
 
-def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None) -> np.ndarray:
+def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None,
+                    domain_lonely: bool = False) -> np.ndarray:
     """One stage: sum over strata of scale * crossprod(centred unit totals), R's ``onestage``/``onestrat``."""
     if isinstance(z, FactoredInfluence):
         unit_totals = z.unit_totals(stage)
@@ -132,7 +136,7 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
         unit_totals = stage.unit_totals(z)
     h_of_u = stage.unit_stratum
     n_h = stage.n_units
-    weights = stratum_weights(stage, lonely_psu, active)
+    weights = stratum_weights(stage, lonely_psu, active, domain_lonely)
     if weights is None:
         return np.full((unit_totals.shape[1],) * 2, np.nan)
     weight_h, centre = weights
@@ -144,36 +148,43 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None)
     return centred.T @ (centred * weight_u[:, None])
 
 
-def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None):
+def stratum_weights(stage: Stage, lonely_psu: str, active: np.ndarray | None, domain_lonely: bool = False):
     """R's ``onestrat`` constants of one stage: (the weight of each stratum's crossproduct of centred unit totals
     (times each unit's ``Stage.unit_factor`` in a PPS design),
     whether the stratum is centred on its mean of totals), or None when the variance is NaN (lonely PSUs under
     "average" in a group without other strata)."""
     h_of_u = stage.unit_stratum
+    one_left = None
     if active is None:
         present = np.ones(stage.n_strata, dtype=bool)
     else:
         present_unit = np.bincount(stage.unit[active], minlength=len(h_of_u)) > 0
-        present = np.bincount(h_of_u[present_unit], minlength=stage.n_strata) > 0
+        held = np.bincount(h_of_u[present_unit], minlength=stage.n_strata)
+        present = held > 0
+        if domain_lonely:  # R's survey.adjust.domain.lonely: the domain holds one of several units
+            one_left = (held == 1) & (stage.n_units > 1)
     return stratum_constants(stage.n_units, stage.fraction_kept, stage.group, stage.multiplier, present, lonely_psu,
-                             certain=stage.certain)
+                             certain=stage.certain, one_left=one_left)
 
 
 def stratum_constants(n_h: np.ndarray, f: np.ndarray, group: np.ndarray, multiplier: np.ndarray,
-                      present: np.ndarray, lonely_psu: str, certain: np.ndarray | None = None):
+                      present: np.ndarray, lonely_psu: str, certain: np.ndarray | None = None,
+                      one_left: np.ndarray | None = None):
     """:func:`stratum_weights` from per-stratum arrays alone (units ``n_h``, R's ``f`` = (N - n)/N, the
     earlier-stage unit ``group`` a stratum lies in, the product ``multiplier`` of earlier n/N, and whether the
     stratum holds an active row): the one place R's lonely-PSU and certainty rules live, shared by the
     in-memory engine and the engine path over tables (:mod:`careersurvey.engine`). ``certain`` marks strata
-    taken with certainty when that is not f alone (a PPS design's correction is per unit)."""
+    taken with certainty when that is not f alone (a PPS design's correction is per unit); ``one_left`` strata of
+    several units of which a domain holds one, under R's ``survey.adjust.domain.lonely``."""
     certain = f < CERTAINTY_TOL if certain is None else certain
     single = n_h == 1
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(single, f, f * n_h / np.maximum(n_h - 1, 1))
     # R: a lonely PSU under "adjust" is not centred (its total is compared with zero, the mean of the
     # centred influence values over all PSUs); every other stratum is centred on its own mean of totals.
-    centre = ~(single & (lonely_psu == "adjust"))
-    is_na = single & ~certain & (lonely_psu == "average")
+    alone = single if one_left is None else single | one_left
+    centre = ~(alone & (lonely_psu == "adjust"))
+    is_na = alone & ~certain & (lonely_psu == "average")
     ok = present & ~is_na
     n_groups = int(group.max(initial=0)) + 1
     nstrat = np.bincount(group[present], minlength=n_groups)

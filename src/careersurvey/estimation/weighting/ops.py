@@ -404,7 +404,7 @@ def _replicate(d, method: str, replicates: int, rho: float | None, mse: bool, se
                hadamard: np.ndarray | None):
     """Replicate weights built from the design's first stage, for a design with no weighting steps."""
     spec = d.spec
-    stage = d.stages[0]
+    stage = spec.variance_stages[0]  # a with-replacement design has no fpc here
     if spec.pps is not None:
         raise WeightingError(f"replicate weights for a PPS design (pps={spec.pps!r}) are not built here: the "
                              "jackknife and bootstrap of R's as.svrepdesign assume PSUs drawn with equal "
