@@ -164,8 +164,13 @@ class ModelResults:
             coef["deff"] = self.deff
         s.add_df(coef, float_format="%.4f")
         s.add_text(f"Formula: {self.formula}")
+        test = None
         if any(t != "1" for t, _ in self.terms) and self.df_resid > 0:
-            test = self.whole_model_test()
+            try:
+                test = self.whole_model_test()
+            except np.linalg.LinAlgError:  # a singular design covariance (more coefficients than PSUs): no test
+                test = None
+        if test is not None:
             s.add_text(f"Wald test of all terms ({', '.join(test.terms)}): F = {test.statistic:.4f} on {test.ndf} "
                        f"and {test.ddf:g} df, p = {test.p_value:.4g} (R: regTermTest)")
         s.add_text("Standard errors are design-based (as R survey's svyglm/svyolr); t tests on the design's "
