@@ -99,3 +99,13 @@ def test_errors_name_the_column_and_class(answers):
         cs.ImputedDesigns.from_datasets([answers], weights="wt")
     with pytest.raises(cs.EstimateError, match="needs the results of 2 or more"):
         cs.mi_combine([cs.SurveyDesign(answers).mean("wt")])
+
+
+def test_replicate_weights_are_the_same_on_every_imputation(answers):
+    sets = cs.impute_hotdeck(answers, "pay", by="sector", m=3, seed=8)
+    designs = cs.ImputedDesigns.from_datasets(sets, weights="wt", psu="unit")
+    boot = designs.replicate("bootstrap", replicates=20, seed=5)
+    first = np.asarray(boot.designs[0].replicates.weights)
+    assert all(np.array_equal(first, np.asarray(d.replicates.weights)) for d in boot.designs[1:])
+    with pytest.raises(cs.EstimateError, match="needs seed="):
+        designs.replicate("bootstrap", replicates=20)

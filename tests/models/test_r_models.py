@@ -166,6 +166,8 @@ def test_micombine(case: dict) -> None:
     datasets = [load_data(case["folder"], name) for name in est["imputations"]]
     de = case["design"]
     designs = cs.ImputedDesigns.from_datasets(datasets, weights=de["weights"], strata=de["strata"], fpc=de["fpc"])
+    if case.get("replicate"):
+        designs = designs.replicate(case["replicate"]["type"])
     if case.get("subset"):
         designs = designs.subset(case["subset"])
     a = est["analysis"]

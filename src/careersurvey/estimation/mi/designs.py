@@ -40,6 +40,16 @@ class ImputedDesigns:
         """The same domain on every imputation (a condition text is evaluated on each completed data set)."""
         return ImputedDesigns(tuple(d.subset(condition) for d in self.designs))
 
+    def replicate(self, *args: Any, **kwargs: Any) -> ImputedDesigns:
+        """Replicate weights on every imputation (R's ``as.svrepdesign`` of an imputation list). They depend on
+        the design only, so every imputation gets the same ones, as in R; for a bootstrap a seed is required
+        for that (the same seed gives each imputation the same draws)."""
+        method = args[0] if args else kwargs.get("method", "auto")
+        if method == "bootstrap" and kwargs.get("seed") is None:
+            raise EstimateError("replicate('bootstrap') over imputations needs seed=: every imputation must get "
+                                "the same bootstrap weights (as R's as.svrepdesign of an imputation list)")
+        return ImputedDesigns(tuple(d.replicate(*args, **kwargs) for d in self.designs))
+
     def apply(self, analysis: Callable[[SurveyDesign], Any]) -> list:
         """R's ``with(designs, ...)``: the analysis run on each design, one result per imputation."""
         return [analysis(d) for d in self.designs]
