@@ -212,8 +212,10 @@ def test_errors_name_what_is_wrong_and_what_to_do() -> None:
         change(d, "y", over="round")
     with pytest.raises(cs.EstimateError, match=r"wave '2030' has no rows.*2022, 2024, 2026"):
         change(d, "y", pairs=[("2022", "2030")])
-    with pytest.raises(cs.EstimateError, match=r"at least two waves.*found 1"):
-        change(d.subset(df["wave"].to_numpy() == "2024"), "y")
+    only_2024 = d.subset(df["wave"].to_numpy() == "2024")
+    with pytest.raises(cs.EstimateError, match=r"at least two waves in 'wave' with answers .*; found 2024 "):
+        change(only_2024, "y")
+    assert trend(only_2024, "y")["wave"].tolist() == ["2024"]  # one wave is a trend of one point
     with pytest.raises(cs.EstimateError, match=r"'y' is numeric.*astype\('category'\)"):
         change(d, "y", statistic="proportion")
     with pytest.raises(cs.EstimateError, match=r"statistic='median'"):
@@ -289,3 +291,16 @@ def test_paired_change_refuses_missing_codes_and_leaves_masked_ones_out_of_the_p
     diff = (masked["y_2026"] - masked["y_2024"])[keep]
     close(res["change"], [(w * diff).sum() / w.sum()], rtol=1e-12)
     assert res["change"].iloc[0] != pytest.approx(case["expected"]["y"]["estimate"], rel=1e-6)
+
+
+def test_a_wave_without_answers_leaves_the_trend_and_its_changes() -> None:
+    case = CASES["overlap-mean-narm"]
+    df = read(case)
+    df.loc[df["wave"] == "2022", "y_na"] = np.nan  # not asked in 2022
+    d = design(case, df)
+    est = trend(d, "y_na", na_rm=True)
+    assert est["wave"].tolist() == ["2024", "2026"] and np.isfinite(est.attrs["vcov"]).all()
+    res = change(d, "y_na", na_rm=True, pairs="first")
+    assert list(zip(res["from"], res["to"])) == [("2024", "2026")]
+    with pytest.raises(cs.EstimateError, match=r"wave '2022' has no rows"):
+        change(d, "y_na", na_rm=True, pairs=[("2022", "2026")])

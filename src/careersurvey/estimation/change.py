@@ -80,7 +80,11 @@ def change(design, variables: str | Sequence[str], over: str = "wave", statistic
     by_cols = _as_list(by) if by is not None else []
     by_wave = _by_wave(design, variables, over, by_cols, statistic, na_rm, level)
     row_waves, groups, names = _parts(by_wave, variables, len(by_cols))
-    wanted = _pairs(pairs, _order(list(dict.fromkeys(row_waves)), waves, over), over)
+    present = list(dict.fromkeys(row_waves))
+    if len(present) < 2:
+        raise EstimateError(f"change needs at least two waves in {over!r} with answers and positive weight; found "
+                            f"{', '.join(present)} (an item not asked in a wave is missing there: -6)")
+    wanted = _pairs(pairs, _order(present, waves, over), over)
     position = {(w, g, n): i for i, (w, g, n) in enumerate(zip(row_waves, groups, names))}
     theta = by_wave["estimate"].to_numpy()
     specs, rows = {}, []
@@ -178,12 +182,16 @@ def _by_wave(design, variables, over, by_cols, statistic, na_rm, level) -> pd.Da
         raise EstimateError(f"by={unknown[0]!r} is not a column of the design's data (or is the wave column "
                             f"{over!r} itself); name the domains to compare waves within, e.g. by='sector'")
     fn = design.total if statistic == "total" else design.mean
-    result = fn(variables, na_rm=na_rm, by=[over, *by_cols], level=level, covmat=True)
-    n_waves = len(result.index.get_level_values(0).unique())
-    if n_waves < 2:
-        raise EstimateError(f"change needs at least two waves in {over!r} with positive weight; found "
-                            f"{n_waves}")
-    return result
+    with np.errstate(divide="ignore", invalid="ignore"):  # a wave without answers: 0/0, dropped below
+        result = fn(variables, na_rm=na_rm, by=[over, *by_cols], level=level, covmat=True)
+    answered = np.isfinite(result["estimate"].to_numpy())
+    if answered.all():
+        return result
+    # a wave (or domain) in which nobody answered (an item not asked then, or every answer missing) has no
+    # estimate: it leaves the trend, and a change to it has no row
+    kept = result[answered].copy()
+    kept.attrs = {**result.attrs, "vcov": np.asarray(result.attrs["vcov"])[np.ix_(answered, answered)]}
+    return kept
 
 
 def _refuse_not_categorical(design, variables: list[str]) -> None:
@@ -232,7 +240,7 @@ def _order(labels: list[str], waves: Sequence | None, over: str) -> list[str]:
     order = [str(w) for w in waves]
     unknown = [w for w in order if w not in labels]
     if unknown or len(set(order)) != len(order) or len(order) < 2:
-        what = (f"wave {unknown[0]!r} has no rows with positive weight in {over!r}" if unknown
+        what = (f"wave {unknown[0]!r} has no rows with answers and positive weight in {over!r}" if unknown
                 else "give at least two waves, each once")
         raise EstimateError(f"waves={order!r}: {what}; the waves are {', '.join(labels)}")
     return order
@@ -252,8 +260,8 @@ def _pairs(pairs, labels: list[str], over: str) -> list[tuple[str, str]]:
         a, b = str(pair[0]), str(pair[1])
         unknown = [w for w in (a, b) if w not in labels]
         if unknown:
-            raise EstimateError(f"pairs: wave {unknown[0]!r} has no rows with positive weight in {over!r}; the "
-                                f"waves are {', '.join(labels)}")
+            raise EstimateError(f"pairs: wave {unknown[0]!r} has no rows with answers and positive weight in "
+                                f"{over!r}; the waves are {', '.join(labels)}")
         out.append((a, b))
     return out
 
