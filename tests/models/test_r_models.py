@@ -68,6 +68,7 @@ def test_svyglm(case: dict) -> None:
     close(fit.extra["deviance"], exp["deviance"])
     if case.get("replicate") is None:
         close(np.asarray(fit.extra["naive_cov"]).T, exp["naive_cov"])
+        close(fit.extra["dispersion"], exp["dispersion"])  # R's summary.svyglm
     for method, key in (("Cox-Snell", "psrsq_cox_snell"), ("Nagelkerke", "psrsq_nagelkerke")):
         if isinstance(exp[key], str):  # R refuses continuous responses; so do we
             with pytest.raises(cs.ModelError, match="Only implemented for discrete data"):

@@ -153,6 +153,8 @@ class ModelResults:
             "Variance:": self.variance_method,
             "Residual df (design):": f"{self.df_resid:g}",
         }
+        if self.extra.get("dispersion") is not None:  # R's summary.svyglm: svyvar of the Pearson residuals
+            info["Dispersion:"] = f"{self.extra['dispersion']:.6g}"
         s.add_dict(info, ncols=2, align="l")
         ci = self.conf_int()
         lo, hi = (1 - self.level) / 2, 1 - (1 - self.level) / 2

@@ -312,6 +312,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         degf = md.fit_design.design_df
         method = "linearisation"
         deff = np.diag(cov) / np.diag(model_based_cov(y, X, wt, beta, fam, bread, off))
+        dispersion = _dispersion(y, X, w, beta, fam, off, trials, norm, r_weight_scale(md.fit_design))
     else:
         rep_w = np.asarray(reps.weights, dtype=float)[md.rows]
         thetas = np.vstack([
@@ -321,6 +322,7 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         cov = reps.covariance(thetas, beta)  # R's svrVar, one place (careersurvey.estimation.weighting)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         deff = None
+        dispersion = None
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     names = pd.Index(md.names)
     problem = GlmProblem(y=y, X=X, w=w, fam=fam, offset=off, trials=trials, md=md, maxiter=maxiter, norm=norm)
@@ -332,9 +334,22 @@ def _glm(design: SurveyDesign, formula: str, family: str | families.Family, link
         variance_method=method, level=level,
         deff=None if deff is None else pd.Series(deff, index=names, name="deff"),
         # deviance with weights of mean 1, as R's svyglm; naive_cov: R's naive.cov (inverse information, same scale)
-        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm},
+        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm, "dispersion": dispersion},
         terms=md.terms, problem=problem,
     )
+
+
+def _dispersion(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray, fam: families.Family,
+                offset: np.ndarray | None, trials: np.ndarray | None, norm: float, design_norm: float) -> float:
+    """R's ``summary.svyglm`` dispersion: ``svyvar`` of the Pearson residuals (y - mu) sqrt(prior / pw) / sqrt(V),
+    prior the fit's weights (design weights over ``norm``, times the trials) and pw the design weights over
+    their mean on the model's design (``design_norm``: without rows missing a variable, unlike ``norm``)."""
+    mu = fam.link.inverse(X @ beta if offset is None else X @ beta + offset)
+    ratio = design_norm / norm if trials is None else design_norm / norm * trials
+    r = (y - mu) * np.sqrt(ratio) / np.sqrt(fam.variance(mu))
+    n = int((w != 0).sum())
+    rbar = float(w @ r / w.sum())
+    return float(w @ (r - rbar) ** 2 / w.sum() * n / (n - 1))
 
 
 def r_weight_scale(design: SurveyDesign) -> float:
