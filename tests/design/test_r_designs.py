@@ -8,11 +8,12 @@ without replacement (R's ``svydesign(pps=)``: Brewer, Overton, Hartley-Rao, join
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from rcases import load_cases, load_data
+from rcases import load_cases, load_data, r_totals
 
 import careersurvey as cs
 
@@ -43,7 +44,16 @@ def build(case: dict) -> cs.SurveyDesign:
     for step in case.get("weighting", []):
         if "poststratify" in step:
             ps = step["poststratify"]
-            d = d.poststratify(ps["variable"], ps["totals"])
+            d = d.poststratify(ps["variable"], ps["totals"], **({"partial": True} if ps.get("partial") else {}))
+        if "calibrate" in step:
+            cl = step["calibrate"]
+            kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cl.items()
+                  if k in ("bounds", "trim", "variance", "aggregate_stage")}
+            d = d.calibrate(r_totals(df, cl["formula"], cl["population"]), method=cl["calfun"], tol=1e-12,
+                            max_iter=200, **kw)
+        if "trim" in step:
+            tr = step["trim"]
+            d = d.trim(lower=tr.get("lower"), upper=tr.get("upper"), strict=tr["strict"])
     if case.get("subset"):
         d = d.subset(case["subset"])
     return d
@@ -174,10 +184,66 @@ def test_pps_fpc_must_be_constant_within_a_psu() -> None:
                         pps="overton")
 
 
+@pytest.mark.parametrize("case", _cases("weight-"))
+def test_weighting_options_match_r(case: dict) -> None:
+    """calibrate(aggregate_stage=, variance=, trim=), poststratify(partial=True), trim(strict=False): weights,
+    and estimates with SEs through the recorded step, on designs whose weights vary within the cells."""
+    est, exp = case["estimate"], case["expected"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # partial=True warns about the cells it leaves out (tested below)
+        d = build(case)
+    if est["type"] == "weights":
+        close(d.w, exp["weights"], 1e-9)
+    elif est["type"] == "glm":
+        fit = d.glm(est["formula"], family=est["family"])
+        close(fit.params, exp["coef"])
+        close(fit.bse, exp["se"])
+    else:
+        res = estimate(d, est)
+        close(res["estimate"], exp["estimate"])
+        close(res["se"], exp["se"])
+
+
+def test_partial_poststratification_warns_and_refuses_without() -> None:
+    d = cs.SurveyDesign(load_data("r-survey", "apistrat.csv"), weights="pw", strata="stype", fpc="fpc")
+    totals = {"No": 2000, "Yes": 4000, "Maybe": 194}
+    with pytest.raises(ValueError, match=r"levels \['Maybe'\] have a population total but no sample rows"):
+        d.poststratify("awards", totals)
+    with pytest.warns(UserWarning, match="cells Maybe have a population total \\(194 in all\\) but no sample row"):
+        p = d.poststratify("awards", totals, partial=True)
+    assert abs(p.w.sum() - 6000) < 1e-9
+
+
+def test_loose_trimming_is_one_round_and_may_leave_weights_outside() -> None:
+    d = cs.SurveyDesign(load_data("r-survey", "apiclus2.csv"), weights="pw", psu=["dnum", "snum"],
+                        fpc=["fpc1", "fpc2"])
+    loose, strict = d.trim(20, 90, strict=False), d.trim(20, 90)
+    assert loose.w.max() > 90 >= strict.w.max()
+    np.testing.assert_allclose([loose.w.sum(), strict.w.sum()], d.w.sum(), rtol=1e-12)
+    assert "once, not strict" in loose.summary()
+
+
+def test_calibration_options_refuse_what_they_cannot_do() -> None:
+    d = cs.SurveyDesign(load_data("r-survey", "apiclus2.csv"), weights="pw", psu=["dnum", "snum"],
+                        fpc=["fpc1", "fpc2"])
+    t = {"stype": {"E": 4421, "H": 755, "M": 1018}}
+    with pytest.raises(ValueError, match="aggregate_stage=3: the design has 2 stage"):
+        d.calibrate(t, aggregate_stage=3)
+    with pytest.raises(ValueError, match="variance column 'enroll' must be positive numbers; 6 row"):
+        d.calibrate(t, variance="enroll")
+    with pytest.raises(ValueError, match="trim \\(1.1, 2\\) must hold g = 1"):
+        d.calibrate(t, trim=(1.1, 2))
+    with pytest.warns(UserWarning, match="first-stage units only"):
+        rep = d.replicate("JK1")
+    with pytest.raises(ValueError, match="aggregate_stage= is for designs with stages"):
+        rep.calibrate(t, aggregate_stage=1)
+
+
 def test_the_cases_load() -> None:
     assert len(_cases("deff-")) == 40
     assert len(_cases("pps-")) == 91
     assert [len(_cases(k)) for k in ("lonely-", "wr-", "ultimate-")] == [41, 6, 5]
+    assert len(_cases("weight-")) == 80
 
 
 def test_adjust_domain_lonely_changes_only_adjust_and_average() -> None:

@@ -105,8 +105,11 @@ class GResult:
 
 
 def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "linear",
-            bounds: Bounds = Bounds(), tol: float = 1e-7, max_iter: int = 50) -> GResult:
+            bounds: Bounds = Bounds(), tol: float = 1e-7, max_iter: int = 50,
+            sigma2: np.ndarray | None = None) -> GResult:
     """Newton iterations for g so that ``x.T @ (w * g) == targets`` for each column of ``w``.
+
+    ``sigma2`` (n,): heteroscedastic calibration (R's ``variance=``), g = 1 + F(x eta / sigma2).
 
     ``x`` (n, p) model matrix, ``w`` (n,) or (n, R) initial weights, ``targets`` (p,) or (p, R). Converged
     when every |misfit| / (1 + |target|) < tol (R's criterion); step halving when g or its derivative is not
@@ -115,6 +118,7 @@ def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "li
     """
     w2 = w[:, None] if w.ndim == 1 else w
     n, r = w2.shape
+    inv = np.ones((n, 1)) if sigma2 is None else (1.0 / np.asarray(sigma2, dtype=float))[:, None]
     t = np.broadcast_to(targets[:, None] if targets.ndim == 1 else targets, (x.shape[1], r))
     eta = np.zeros((x.shape[1], r))
     u = np.zeros((n, r))
@@ -129,11 +133,11 @@ def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "li
     while True:
         cols = np.flatnonzero(active)
         wa = w2[:, cols]
-        tmat = np.einsum("np,nr,nq->rpq", x, wa * deriv[:, cols], x, optimize=True)
+        tmat = np.einsum("np,nr,nq->rpq", x, wa * deriv[:, cols] * inv, x, optimize=True)
         miss = t[:, cols] - sample_total[:, cols] - x.T @ (wa * (g[:, cols] - 1.0))
         step = np.einsum("rpq,qr->pr", np.linalg.pinv(tmat, rcond=_PINV_RTOL, hermitian=True), miss)
         eta[:, cols] += step
-        u[:, cols] = x @ eta[:, cols]
+        u[:, cols] = (x @ eta[:, cols]) * inv
         g[:, cols] = 1.0 + _fm1(method, u[:, cols], bounds)
         deriv[:, cols] = _df(method, u[:, cols], bounds)
         bad = ~(np.isfinite(g[:, cols]).all(axis=0) & np.isfinite(deriv[:, cols]).all(axis=0))
@@ -142,7 +146,7 @@ def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "li
             bc = cols[bad]
             step[:, bad] /= 2.0
             eta[:, bc] -= step[:, bad]
-            u[:, bc] = x @ eta[:, bc]
+            u[:, bc] = (x @ eta[:, bc]) * inv
             g[:, bc] = 1.0 + _fm1(method, u[:, bc], bounds)
             deriv[:, bc] = _df(method, u[:, bc], bounds)
             bad = ~(np.isfinite(g[:, cols]).all(axis=0) & np.isfinite(deriv[:, cols]).all(axis=0))
@@ -198,6 +202,35 @@ def not_converged(result: GResult, x: np.ndarray, w: np.ndarray, targets: np.nda
     )
 
 
+def unit_means(values: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Each row's value replaced by the mean over its unit's rows (R's ``ave``), (n,) or (n, p)."""
+    count = np.bincount(unit)
+    if values.ndim == 1:
+        return (np.bincount(unit, weights=values) / count)[unit]
+    return np.column_stack([(np.bincount(unit, weights=values[:, j]) / count)[unit] for j in range(values.shape[1])])
+
+
+def trim_g(g: np.ndarray, w: np.ndarray, limits: tuple[float, float]) -> tuple[np.ndarray, int]:
+    """R's ``calibrate(trim=)``: g clipped to ``limits``, what was cut ((g - clipped) w) shared out as one
+    amount of g over the rows inside, in proportion to their weights; (g, number trimmed). (n,) or (n, R)."""
+    try:
+        lo, hi = (float(v) for v in limits)
+    except (TypeError, ValueError):
+        raise WeightingError(f"trim must be a pair (lower, upper) of limits on g, got {limits!r}") from None
+    if not lo <= 1.0 <= hi:
+        raise WeightingError(f"trim ({lo:g}, {hi:g}) must hold g = 1 (lower <= 1 <= upper): limits on the ratio "
+                             "of calibrated to initial weights")
+    g2 = g[:, None] if g.ndim == 1 else g
+    w2 = w[:, None] if w.ndim == 1 else w
+    new = np.clip(g2, lo, hi)
+    outside = (g2 < lo) | (g2 > hi)
+    cut = ((g2 - new) * w2).sum(axis=0)
+    room = np.where(outside, 0.0, w2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        new = np.where(outside, new, new + np.where(outside.any(axis=0), cut / room, 0.0))
+    return (new[:, 0] if g.ndim == 1 else new), int(outside.sum())
+
+
 @dataclass(frozen=True, eq=False)
 class CalibrationStep:
     """A recorded calibration: what the design needs to compute variances from calibration residuals.
@@ -221,16 +254,20 @@ class CalibrationStep:
     settings: object = None  # how the step was asked for (rake or calibrate, tol, max_iter), read-only: to replay
     scope: np.ndarray | None = None  # rows the targets describe (None: all); the others kept their weights
     target_var: np.ndarray | None = None  # (p,) variances of estimated targets; None: all targets known
+    basis_w: np.ndarray | None = None  # the weights of the residual regression when not w0 (aggregate_stage)
+    sigma2: np.ndarray | None = None  # the variance function of a heteroscedastic linear calibration
 
     @cached_property
     def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Q and R of the pivoted QR of X * sqrt(w0) up to its rank, the pivots, and g * sqrt(w0)."""
         x = self._matrix() if callable(self._matrix) else np.asarray(self._matrix)
-        half = np.sqrt(self.w0)
-        q, rr, piv = scipy.linalg.qr(x * half[:, None], mode="economic", pivoting=True)
+        half = np.sqrt(self.w0 if self.basis_w is None else self.basis_w)
+        # R's regcalibrate: qr(X sqrt(w) / sqrt(sigma2)), residuals scaled by g sqrt(w) sqrt(sigma2)
+        s = np.ones(len(half)) if self.sigma2 is None else np.sqrt(self.sigma2)
+        q, rr, piv = scipy.linalg.qr(x * (half / s)[:, None], mode="economic", pivoting=True)
         d = np.abs(np.diag(rr))
         rank = int((d > 1e-7 * d.max()).sum()) if d.size else 0  # R's qr() tolerance
-        return q[:, :rank], rr[:rank, :rank], piv[:rank], self.g * half
+        return q[:, :rank], rr[:rank, :rank], piv[:rank], self.g * half * s
 
     def _scaled(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """z / (g sqrt(w0)) as (n, k), zero where that weight is zero, and g sqrt(w0)."""
@@ -277,6 +314,14 @@ class CalibrationStep:
                 how.append(f"g within [{self.bounds.lower:g}, {self.bounds.upper:g}]")
             if self.method != "linear" or self.iterations > 1:
                 how.append(plural(self.iterations, "iteration"))
+            if settings.get("aggregate_stage"):
+                how.append(f"g the same within each stage-{settings['aggregate_stage']} unit")
+            if settings.get("variance") is not None:
+                v = settings["variance"]
+                how.append(f"variance proportional to {v}" if isinstance(v, str) else "heteroscedastic")
+            if settings.get("trim") is not None:
+                lo, hi = settings["trim"]
+                how.append(f"g trimmed to [{lo:g}, {hi:g}]")
             text = f"calibrated on {what} ({', '.join(how)})"
         if self.target_var is not None and np.any(self.target_var):
             text += "; some targets are estimates, whose variance is added to every variance"

@@ -25,7 +25,7 @@ import pandas as pd
 from careersurvey.estimation.codes import refuse_missing_codes
 from careersurvey.estimation.weighting import replicate as _rep
 from careersurvey.estimation.weighting.calibrate import (Bounds, CalibrationStep, METHODS, check_bounds_feasible,
-                                              not_converged, solve_g)
+                                              not_converged, solve_g, trim_g, unit_means)
 from careersurvey.estimation.weighting.diagnostics import ALL, WeightSummary, step_words, summarize
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.estimated import column_se, perturbed_targets
@@ -94,11 +94,14 @@ def _evolve(d, w_new: np.ndarray, step: Any, rep_new: np.ndarray | None, keep_de
 
 
 # -- post-stratification ----------------------------------------------------------------------------------
-def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] | pd.DataFrame):
+def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] | pd.DataFrame,
+                 partial: bool = False):
     """R's ``postStratify``: weights times population / weighted sample count of each row's cell.
 
     ``variables`` one column or several (cells are their combinations); ``totals`` a mapping level ->
     total (tuple levels for several variables) or a DataFrame with the variables and a ``Freq`` column.
+    ``partial`` (R's ``partial = TRUE``): population cells without a sample row are left out, with a warning
+    naming them, instead of an error (the weights then sum to less than the population).
     """
     var: str | tuple[str, ...] = variables if isinstance(variables, str) else tuple(variables)
     if isinstance(totals, pd.DataFrame):
@@ -111,6 +114,8 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
         totals = dict(zip(keys, totals[freq[0]].astype(float)))
     _refuse_codes(d, [var])
     w = d.w
+    if partial:
+        totals = _cells_in_sample(d, var, totals, w)
     model = build_model(d.named_data, {var: totals}, w)
     m = model.margins[0]
     factor = poststratify_factors(m.codes, len(m.levels), m.totals, w)
@@ -120,6 +125,19 @@ def poststratify(d, variables: str | Sequence[str], totals: Mapping[Any, float] 
     step = PostStratStep(variable=m.name, levels=m.levels, totals=m.totals, codes=m.codes, w_old=w, w_new=w_new,
                          spec=frozen({var: dict(totals)}))
     return _evolve(d, w_new, step, rep_new, keep_degf=False)  # R's postStratify recomputes degf
+
+
+def _cells_in_sample(d, var, totals: Mapping[Any, float], w: np.ndarray) -> dict:
+    """The post-stratification cells that hold a row of positive weight; a warning names those left out."""
+    codes, observed = factorize(d.named_data, var)
+    held = {level_key(observed[c]) for c in np.unique(codes[(w > 0) & (codes >= 0)])}
+    kept = {k: v for k, v in totals.items() if level_key(k) in held}
+    gone = [k for k in totals if level_key(k) not in held and float(totals[k]) > 0]
+    if gone:
+        warnings.warn(f"post-stratification on {var}: cells {', '.join(map(str, gone))} have a population total "
+                      f"({sum(float(totals[k]) for k in gone):,.6g} in all) but no sample row; left out "
+                      "(partial=True, as R's postStratify)", stacklevel=4)
+    return kept
 
 
 # -- raking -----------------------------------------------------------------------------------------------
@@ -203,7 +221,9 @@ def _rake_error(model, w_new, iterations, misfit, max_iter, where) -> WeightingE
 def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
               bounds: Bounds | tuple[float, float] | None = None, max_iter: int = 50, tol: float = 1e-7,
               population_total: float | None = None, target_se: Mapping[Any, Any] | None = None,
-              scope: str | np.ndarray | pd.Series | None = None):
+              scope: str | np.ndarray | pd.Series | None = None, aggregate_stage: int | None = None,
+              variance: str | Sequence[float] | np.ndarray | None = None,
+              trim: tuple[float, float] | None = None):
     """Calibration (R's ``calibrate``) to margins ``{var: {level: total}}`` and numeric totals ``{var: t}``.
 
     ``method`` "linear" (GREG), "raking" or "logit"; ``bounds`` = (lower, upper) on g = new / old weight,
@@ -212,6 +232,14 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     enters every variance: through perturbed targets on replicate designs (see :mod:`.estimated`), through the
     step's ``extra_variance`` (B' V_T B) on linearisation designs. ``scope``: only
     these rows are calibrated (see the module docs); the others keep their weights.
+
+    As R's ``calibrate``: ``aggregate_stage`` (R's ``aggregate.stage``) calibrates with the model matrix and the
+    weights averaged within the units of that stage, so g is the same for every row of a unit (cluster-level
+    weights); ``variance`` (a column or n values, R's ``variance=``) makes the calibration heteroscedastic, g =
+    1 + F(x eta / variance), and for unbounded linear calibration the variance's regression weighted by 1 /
+    variance too (R's ``regcalibrate``); ``trim`` = (lower, upper) clips g afterwards and shares what was cut
+    over the other rows in proportion to their weights, once (R's ``trim=``; R skips it for unbounded linear
+    calibration, which we do not).
     """
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}")
@@ -222,11 +250,23 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
     model = build_model(_rows(d.named_data, inside), totals, _rows(w, inside), population_total=population_total)
     names, t = model.columns()
     x = _embed(model.matrix(), inside, len(w), 0.0)  # zero rows outside the scope: g = 1 there
-    check_bounds_feasible(x, w, t, names, b)
-    res = solve_g(x, w, t, method, b, tol=tol, max_iter=max_iter)
-    if not res.converged.all():
-        raise not_converged(res, x, w, t, names, method, b, max_iter)
+    regression = method == "linear" and not b.finite  # R's regcalibrate: the variance function in the residuals
+    sigma2 = _variance_function(d, variance)
     rw = _rep_weights(d)
+    xs, ws = x, w
+    if aggregate_stage is not None:
+        if rw is not None:
+            raise WeightingError("aggregate_stage= is for designs with stages; a replicate design has none left "
+                                 "(R's calibrate of a replicate design takes aggregate.index instead)")
+        unit = _stage_unit(d, aggregate_stage)
+        xs, ws = unit_means(x, unit), unit_means(w, unit)
+        if sigma2 is not None and regression:
+            sigma2 = unit_means(sigma2, unit)
+    check_bounds_feasible(xs, ws, t, names, b)
+    res = solve_g(xs, ws, t, method, b, tol=tol, max_iter=max_iter, sigma2=sigma2)
+    g, trimmed = (res.g, 0) if trim is None else trim_g(res.g, ws, trim)
+    if not res.converged.all() and not trimmed:
+        raise not_converged(res, xs, ws, t, names, method, b, max_iter)
     rep_new = None
     t_rep = t
     target_var = None
@@ -236,24 +276,64 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
         if rw is not None:  # replicates: each replicate calibrates to perturbed targets
             t_rep = perturbed_targets(t, se, d.replicates.scale, d.replicates.rscales)
     if rw is not None:
-        rr = solve_g(x, rw, t_rep, method, b, tol=tol, max_iter=max_iter)
-        if not rr.converged.all():
+        rr = solve_g(x, rw, t_rep, method, b, tol=tol, max_iter=max_iter, sigma2=sigma2)
+        rg, rtrimmed = (rr.g, 0) if trim is None else trim_g(rr.g, rw, trim)
+        if not rr.converged.all() and not rtrimmed:
             raise not_converged(rr, x, rw, t_rep, names, method, b, max_iter)
-        rep_new = rw * rr.g
+        rep_new = rw * rg
     spec = dict(totals)
     if population_total is not None:
         spec["(Intercept)"] = population_total
-    step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=res.g, bounds=b,
-                           iterations=int(res.iterations[0]), _matrix=x, spec=frozen(spec),
+    step = CalibrationStep(method=method, names=tuple(names), targets=t, w0=w, g=g, bounds=b,
+                           iterations=int(res.iterations[0]), _matrix=xs, spec=frozen(spec),
                            settings=frozen({"rake": False, "tol": tol, "max_iter": max_iter,
                                             "population_total": population_total, "totals": totals,
-                                            "target_se": target_se}), scope=inside, target_var=target_var)
-    return _evolve(d, w * res.g, step, rep_new)
+                                            "target_se": target_se, "aggregate_stage": aggregate_stage,
+                                            "variance": variance, "trim": trim}),
+                           scope=inside, target_var=target_var,
+                           basis_w=None if aggregate_stage is None else ws,
+                           sigma2=sigma2 if regression else None)
+    return _evolve(d, w * g, step, rep_new)
+
+
+def _variance_function(d, variance) -> np.ndarray | None:
+    """R's ``variance=`` of calibrate: a column or n positive values (None: homoscedastic)."""
+    if variance is None:
+        return None
+    label = f"variance column {variance!r}" if isinstance(variance, str) else "variance"
+    if isinstance(variance, str):
+        if variance not in d.data.columns:
+            raise WeightingError(f"calibrate(variance={variance!r}): no such column; give a column or n positive "
+                                 "values, the calibration model's variance of each row (R's variance=)")
+        _refuse_codes(d, [variance], what="variance column")
+        values = pd.to_numeric(d.data[variance], errors="coerce").to_numpy(dtype=float)
+    else:
+        values = np.asarray(variance, dtype=float).reshape(-1)
+        if len(values) != len(d.data):
+            raise WeightingError(f"calibrate(variance=...) has {len(values)} values but the design has "
+                                 f"{len(d.data)} rows; give one per row (or a column name)")
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        from careersurvey.estimation.rows import rows_text
+
+        raise WeightingError(f"calibrate: {label} must be positive numbers; {int(bad.sum())} row(s) are not "
+                             f"({rows_text(d.named_data.index, bad)})")
+    return values
+
+
+def _stage_unit(d, stage: int) -> np.ndarray:
+    """Each row's unit at sampling stage ``stage`` (1 = the PSUs)."""
+    if not isinstance(stage, (int, np.integer)) or not 1 <= stage <= len(d.stages):
+        raise WeightingError(f"aggregate_stage={stage!r}: the design has {len(d.stages)} stage(s); give 1 for "
+                             "weights constant within PSUs" + (", 2 within second-stage units" if len(d.stages) > 1
+                                                               else ""))
+    return d.stages[stage - 1].unit
 
 
 # -- trimming ---------------------------------------------------------------------------------------------
-def trim(d, lower: float | None = None, upper: float | None = None):
-    """R's ``trimWeights(strict = TRUE)``: clip, redistribute equally, repeat until inside the bounds.
+def trim(d, lower: float | None = None, upper: float | None = None, strict: bool = True):
+    """R's ``trimWeights``: clip, redistribute equally; with ``strict`` (R's ``strict = TRUE``) repeat until
+    inside the bounds, else once (R's default ``strict = FALSE``).
 
     ``lower``/``upper`` are weights (not ratios); None leaves that side open. On a replicate design every
     replicate column is trimmed the same way (R 4.1.1's ``trimWeights`` for replicate designs leaves the
@@ -262,11 +342,12 @@ def trim(d, lower: float | None = None, upper: float | None = None):
     lower = -np.inf if lower is None else float(lower)
     upper = np.inf if upper is None else float(upper)
     w = d.w
-    w_new, rounds = trim_weights(w, lower, upper)
+    w_new, rounds = trim_weights(w, lower, upper, strict=strict)
     rw = _rep_weights(d)
-    rep_new = None if rw is None else trim_weights(rw, lower, upper)[0]
+    rep_new = None if rw is None else trim_weights(rw, lower, upper, strict=strict)[0]
     n_changed = int(((w > 0) & ((w < lower) | (w > upper))).sum())
-    return _evolve(d, w_new, TrimStep(float(lower), float(upper), rounds, n_changed, w0=w), rep_new)
+    return _evolve(d, w_new, TrimStep(float(lower), float(upper), rounds, n_changed, w0=w, strict=bool(strict)),
+                   rep_new)
 
 
 # -- nonresponse ------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Weight trimming as R's ``trimWeights(strict = TRUE)``: clip to [lower, upper], share the difference out.
+"""Weight trimming as R's ``trimWeights``: clip to [lower, upper], share the difference out.
 
 What is cut from weights above ``upper`` (or added to weights below ``lower``) is spread in equal amounts
-over the weights that were inside, which keeps the weight total; this repeats until no weight lies outside,
-so the bounds hold exactly afterwards. Rows with zero weight (outside a domain, nonrespondents) are left at
+over the weights that were inside, which keeps the weight total; with ``strict`` (R's ``strict = TRUE``) this
+repeats until no weight lies outside, so the bounds hold exactly afterwards; without, it is done once (R's
+default ``strict = FALSE``), and a weight that the shared amount pushes over a bound stays there. Rows with zero weight (outside a domain, nonrespondents) are left at
 zero and do not count (R would raise them to ``lower``). Trimming treats the new weights as fixed for
 variances, as R does; the step is recorded so the design's history shows it.
 """
@@ -38,11 +39,15 @@ def check_trim_bounds(w: np.ndarray, lower: float, upper: float, what: str = "we
 
 
 def trim_weights(w: np.ndarray, lower: float = -np.inf, upper: float = np.inf,
-                 max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, int]:
-    """Trimmed weights (same shape as ``w``: (n,) or (n, R), columns trimmed separately) and rounds used."""
+                 max_rounds: int = MAX_ROUNDS, strict: bool = True) -> tuple[np.ndarray, int]:
+    """Trimmed weights (same shape as ``w``: (n,) or (n, R), columns trimmed separately) and rounds used;
+    without ``strict`` one round only."""
     lower = float(lower)
     upper = float(upper)
-    check_trim_bounds(w, lower, upper)
+    if strict:
+        check_trim_bounds(w, lower, upper)
+    elif np.isnan(lower) or np.isnan(upper) or lower > upper:
+        raise WeightingError(f"trim bounds: lower ({lower}) must not exceed upper ({upper})")
     out = np.array(w, dtype=float, copy=True)
     w2 = out[:, None] if out.ndim == 1 else out
     pos = w2 > 0
@@ -50,7 +55,7 @@ def trim_weights(w: np.ndarray, lower: float = -np.inf, upper: float = np.inf,
     while True:
         outside = pos & ((w2 < lower) | (w2 > upper))
         cols = np.flatnonzero(outside.any(axis=0))
-        if not len(cols):
+        if not len(cols) or (rounds and not strict):
             break
         rounds += 1
         if rounds > max_rounds:
@@ -83,6 +88,7 @@ class TrimStep:
     rounds: int
     n_trimmed: int
     w0: np.ndarray | None = None  # weights before trimming
+    strict: bool = True
 
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Unchanged: trimmed weights count as fixed, as in R."""
@@ -97,4 +103,5 @@ class TrimStep:
         else:
             limits = f"to at least {self.lower:g}"
         changed = f"{self.n_trimmed:,} weight{'' if self.n_trimmed == 1 else 's'} changed"
-        return f"trimmed {limits} ({changed}, the total kept)"
+        once = "" if self.strict else "; once, not strict: a weight may end outside"
+        return f"trimmed {limits} ({changed}, the total kept{once})"
