@@ -35,7 +35,7 @@ def _closing(text: str, start: int) -> int:
     return -1
 
 
-def _top_level(text: str, sep: str) -> list[str]:
+def top_level(text: str, sep: str) -> list[str]:
     """``text`` split at ``sep`` outside parentheses and quotes."""
     parts, depth, quote, last = [], 0, "", 0
     for i, c in enumerate(text):
@@ -71,20 +71,20 @@ def _call(term: str, name: str) -> str | None:
 
 def split_formula(formula: str) -> SplitFormula:
     """Take ``offset(...)`` terms and a ``cbind(a, b)`` response out of ``formula`` (see the module doc)."""
-    parts = _top_level(formula, "~")
+    parts = top_level(formula, "~")
     if len(parts) != 2:
         return SplitFormula(formula, None, ())
     lhs, rhs = parts
     failures = None
     inner = _call(lhs, "cbind")
     if inner is not None:
-        args = _top_level(inner, ",")
+        args = top_level(inner, ",")
         if len(args) != 2 or not all(a.strip() for a in args):
             raise ValueError(f"formula {formula!r}: cbind() takes two columns, the successes and the failures "
                              "(cbind(events, trials - events))")
         lhs, failures = f"I({args[0].strip()})", args[1].strip()
     offsets, kept = [], []
-    for term in _top_level(rhs, "+"):
+    for term in top_level(rhs, "+"):
         inside = _call(term, "offset")
         if inside is None:
             kept.append(term.strip())

@@ -29,7 +29,7 @@ from scipy import stats
 
 from careersurvey.estimation.models.fit import ModelResults
 from careersurvey.estimation.models.formula import ModelError
-from careersurvey.estimation.models.special import _top_level
+from careersurvey.estimation.models.special import top_level
 from careersurvey.estimation.quadform import pfsum_exact, pfsum_saddlepoint
 
 METHODS = ("Wald", "WorkingWald", "LRT")
@@ -83,7 +83,7 @@ def _requested(fit: ModelResults, terms) -> tuple[list[str], bool]:
     if isinstance(terms, str):
         text = terms.strip()
         text = text[1:] if text.startswith("~") else text
-        written = [t.strip() for t in _top_level(text, "+")]
+        written = [t.strip() for t in top_level(text, "+")]
         explicit1 = "1" in written
         rest = [t for t in written if t and t != "1"]
         labels: list[str] = []
