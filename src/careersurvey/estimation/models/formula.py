@@ -231,3 +231,15 @@ def _check_rank(X: np.ndarray, names: tuple[str, ...], formula: str) -> None:
         raise ModelError(f"formula {formula!r}: term(s) {', '.join(aliased)} are linear combinations of the "
                          "others on the rows used (a level absent in the domain, or a duplicated term); "
                          "remove them from the formula")
+
+
+def r_weight_scale(design: SurveyDesign) -> float:
+    """The mean weight R's svyglm divides the weights by (``rescale = TRUE``): over every row R's design holds,
+    rows with missing values included: a domain of an uncalibrated (or any replicate) design holds only its own
+    rows, a domain of a calibrated one all rows (weight 0 outside). Scales the deviance and the naive covariance
+    (hence R's working LRT statistic and pseudo-R²), never the coefficients or their design SEs."""
+    w = np.asarray(design.w, dtype=float)
+    held = design.active
+    if held is None and design.replicates is not None:
+        held = w > 0
+    return float(w.mean()) if held is None else float(w[held].mean())

@@ -21,7 +21,7 @@ import pandas as pd
 from statsmodels.genmod import families
 from statsmodels.genmod.families import links
 
-from careersurvey.estimation.models.formula import ModelData, ModelError, ModelWarning, model_data
+from careersurvey.estimation.models.formula import ModelData, ModelError, ModelWarning, model_data, r_weight_scale
 from careersurvey.estimation.models.fit import ModelResults
 from careersurvey.estimation.variance import one_blas_thread
 
@@ -350,18 +350,6 @@ def _dispersion(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray, f
     n = int((w != 0).sum())
     rbar = float(w @ r / w.sum())
     return float(w @ (r - rbar) ** 2 / w.sum() * n / (n - 1))
-
-
-def r_weight_scale(design: SurveyDesign) -> float:
-    """The mean weight R's svyglm divides the weights by (``rescale = TRUE``): over every row R's design holds,
-    rows with missing values included: a domain of an uncalibrated (or any replicate) design holds only its own
-    rows, a domain of a calibrated one all rows (weight 0 outside). Scales the deviance and the naive covariance
-    (hence R's working LRT statistic and pseudo-R²), never the coefficients or their design SEs."""
-    w = np.asarray(design.w, dtype=float)
-    held = design.active
-    if held is None and design.replicates is not None:
-        held = w > 0
-    return float(w.mean()) if held is None else float(w[held].mean())
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,13 +11,14 @@ svyolr run with a small step (``ndeps = 1e-6``) to ~1e-7, and ``hessian="r"`` re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
 
-from careersurvey.estimation.models.formula import ModelData, ModelError, model_data
+from careersurvey.estimation.models.formula import ModelData, ModelError, model_data, r_weight_scale
 from careersurvey.estimation.models.fit import ModelResults
 from careersurvey.estimation.variance import one_blas_thread
 
@@ -271,11 +272,39 @@ def _ordinal(design: SurveyDesign, formula: str, *, link: str, level: float, hes
         method = f"replicate weights ({getattr(reps, 'method', 'replicate')}, {rep_w.shape[1]})"
     thr = [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
     index = pd.Index(names + thr)
+    # R's svyolr scales by the mean weight of its design after rows with missing values leave (deviance); the
+    # naive covariance is the inverse information on that scale (R's regTermTest takes solve(Hessian) on the
+    # raw weights instead, which inflates its LRT scale factors by that mean weight)
+    norm = r_weight_scale(md.fit_design)
+    problem = OrdinalProblem(X=X, codes=codes, q=q, link=link, w=w, norm=norm, formula=formula)
+    extra = {"levels": labels, "deviance": -2 * ll.value(theta, w) / norm,
+             "naive_cov": np.linalg.inv(-ll.hessian(theta, w)) * norm}
     return ModelResults(
         kind="ordinal", formula=formula, family="cumulative", link=link, response=md.formula.split("~")[0].strip(),
         coefficients=pd.Series(theta, index=index, name="params"),
         cov_params=pd.DataFrame(cov, index=index, columns=index),
         df_resid=float(degf - p), nobs=md.nobs, population=float(w.sum()), variance_method=method, level=level,
-        n_thresholds=q, extra={"levels": labels},
-        terms=tuple((t, tuple(i - 1 for i in idx)) for t, idx in md.terms if t != "1"),
+        n_thresholds=q, extra=extra,
+        terms=tuple((t, tuple(i - 1 for i in idx)) for t, idx in md.terms if t != "1"), problem=problem,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class OrdinalProblem:
+    """What an ordinal model was fitted on, kept for refits (the working LRT of terms)."""
+
+    X: np.ndarray
+    codes: np.ndarray
+    q: int
+    link: str
+    w: np.ndarray
+    norm: float
+    formula: str
+
+    def deviance(self, columns: list[int] | np.ndarray) -> float:
+        """R's svyolr deviance (-2 log-likelihood over the mean weight) of the model with only ``columns`` of
+        the slopes (the cut-points always stay)."""
+        X = self.X[:, list(columns)]
+        ll = _Loglik(X, self.codes, self.q, self.link)
+        theta = _fit(ll, self.w, _start(X, self.codes, self.w, self.q, self.link), self.formula, "reduced")
+        return -2 * ll.value(theta, self.w) / self.norm

@@ -155,12 +155,12 @@ def term_test(fit: ModelResults, terms, *, method: str = "Wald", df: float | Non
                             formula=fit.formula)
         return TermTest(tuple(labels), method, chisq, chisq, k, ddf, float(stats.chi2.sf(chisq, k)),
                         formula=fit.formula)
-    if fit.kind != "glm" or "naive_cov" not in fit.extra:
-        raise ModelError(f"method={method!r} needs a glm's model-based covariance; use method='Wald' for "
-                         f"{fit.kind} models")
+    if "naive_cov" not in fit.extra or fit.problem is None:
+        raise ModelError(f"method={method!r} needs the model's model-based covariance and its refit; this "
+                         f"{fit.kind} model has none: use method='Wald'")
     V0 = np.asarray(fit.extra["naive_cov"])[np.ix_(index, index)]
     if method == "LRT":
-        keep = [i for i in range(len(fit.coefficients)) if i not in set(index)]
+        keep = [i for i in range(len(fit.params)) if i not in set(index)]  # ordinal: cut-points stay
         chisq = float(fit.problem.deviance(keep) - fit.extra["deviance"])
     else:
         chisq = float(beta @ np.linalg.solve(V0, beta))
