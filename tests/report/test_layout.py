@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from openpyxl import load_workbook
 
 import careersurvey as cs
