@@ -243,13 +243,14 @@ def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Pat
     """Issue 12: the report gave Kish deff over the researchers in scope while `careersurvey weights` gave it
     over everyone, both unlabelled. Both now print the base of each figure, from the same summary: on the demo
     the README's rake command and the report's weighting section show the same rows."""
-    from careersurvey.report.build import _weighting_section
+    from careersurvey.report.sections import weighting_section
     from stem_careers.common import load_study
 
     study = load_study(demo.store, design=demo.out / "design.yaml")
-    section = _weighting_section(study)
+    section = weighting_section(study)
     kish = next(t for t in section.tables if t.name == "kish")
-    rows = [(base, *map(str, values)) for base, values in zip(kish.frame.index, kish.frame.to_numpy())]
+    rows = [(base, f"{n:,.0f}", f"{deff:.2f}", f"{neff:,.0f}")
+            for base, (n, deff, neff) in zip(kish.frame.index, kish.frame.to_numpy())]
     assert [r[0] for r in rows] == ["in scope", "all respondents"]
     assert section.kpis[1:] == (("Kish deff (in scope)", rows[0][2]), ("effective n (in scope)", rows[0][3]))
     inside = study.design.domain  # the old report's number: the raked weights of the researchers in scope

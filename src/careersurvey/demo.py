@@ -67,11 +67,12 @@ def write_demo_design(path: Path, questionnaire: str, sample: str) -> Path:
 
 def run_demo(
     out: str | Path, *, questionnaire: str = "stem-careers@1.1.0", seed: int = 2026, n_institutions: int = 300,
-    step: Callable[[str], None] | None = None,
+    step: Callable[[str], None] | None = None, lang: str = "en",
 ) -> DemoResult:
     """Run the demo into ``out`` (created; an existing store there is replaced). ``step`` is told the name
-    of each step as it starts (the command line shows it as progress). The questionnaire is pinned to the
-    version the simulation's answer plan was written for (``simulate.stem_careers``)."""
+    of each step as it starts (the command line shows it as progress); ``lang`` is the report's language (en or
+    ko). The questionnaire is pinned to the version the simulation's answer plan was written for
+    (``simulate.stem_careers``)."""
     import careersurvey as cs
     from careersurvey.report.build import build_report
     from careersurvey.simulate import FIELDWORK_FILE, SAMPLE_FILE, simulate_survey
@@ -101,7 +102,7 @@ def run_demo(
     results = cs.import_responses(list(sim.files), store, q)
     say("Weighting, analyses and report")
     design = write_demo_design(out / "design.yaml", q.key, SAMPLE_FILE)
-    rep = build_report(store, out, progress=say, design=design)
+    rep = build_report(store, out, progress=say, design=design, lang=lang)
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed)
     return DemoResult(

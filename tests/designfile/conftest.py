@@ -76,11 +76,12 @@ targets:
 """
 
 
-def write_alumni(folder: Path, n: int = 240, seed: int = 7) -> dict[str, Path]:
-    """The questionnaire file, a store of ``n`` answers, sample.csv, alumni-2025.yaml and design.yaml."""
+def write_alumni(folder: Path, n: int = 240, seed: int = 7, questionnaire: str = YAML) -> dict[str, Path]:
+    """The questionnaire file (``questionnaire``: its YAML text), a store of ``n`` answers, sample.csv,
+    alumni-2025.yaml and design.yaml."""
     qfile = folder / "alumni" / "1.0.0.yaml"
     qfile.parent.mkdir(parents=True)
-    qfile.write_text(YAML, encoding="utf-8")
+    qfile.write_text(questionnaire, encoding="utf-8")
     q = cs.load_questionnaire(qfile)
     rng = np.random.default_rng(seed)
     ids = [f"{i:04d}" for i in range(1, n + 1)]

@@ -82,6 +82,11 @@ def test_labels_stub_p_values_and_text_alignment() -> None:
     assert '<td class="num">0.200</td>' in html and "flag" not in html  # models are not flagged
 
 
+def test_row_numbers_have_no_thousands_separator() -> None:
+    f = pd.DataFrame({"row": [1059, 12], "rule": ["not_a_choice", "out_of_range"]}, index=["a.xlsx", "b.csv"])
+    assert _cells(Table("p", "Problems", f).html())[1] == ["a.xlsx", "1059", "not_a_choice"]
+
+
 def test_response_rates_are_percentages() -> None:
     f = pd.DataFrame({"invited": [190, 400], "responded": [90, 100], "response rate": [90 / 190, 0.25]},
                      index=pd.Index(["abroad", "all"], name="sector"))

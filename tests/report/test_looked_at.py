@@ -8,28 +8,16 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pages import needs_chromium, needs_fc, rendered, screenshot, uncovered
 
 from careersurvey.report import plots
 from careersurvey.report.html import Section, render_html
 from careersurvey.report.results import Table
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FC_MATCH = shutil.which("fc-match")
-def needs_chromium(test):
-    return pytest.mark.needs_chromium(
-        pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")(test))
-
-
-
-needs_fc = pytest.mark.skipif(FC_MATCH is None, reason="fontconfig not installed (apt-get install fontconfig)")
 
 WORDS = {
     "en": {"title": "Alumni survey: report", "sec": "Careers after graduating", "by": "Employed, by field",
@@ -53,71 +41,6 @@ def _page(lang: str, rows: int = 3) -> str:
                        generated="2026-12-03 12:00 UTC")
 
 
-class _Text(HTMLParser):
-    """The characters a page shows (text outside <style> and <script>) and its font-family lists."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.chars: set[str] = set()
-        self.families: list[list[str]] = []
-        self._skip = False
-        self._style = False
-
-    def handle_starttag(self, tag, attrs):
-        self._skip = tag in ("style", "script")
-        self._style = tag == "style"
-
-    def handle_endtag(self, tag):
-        self._skip = self._style = False
-
-    def handle_data(self, data):
-        if self._style:
-            for m in re.finditer(r"font-family:\s*([^;}]+)", data):
-                self.families.append([f.strip().strip('"\'') for f in m.group(1).split(",")])
-        elif not self._skip:
-            self.chars |= {c for c in data if not c.isspace()}
-
-
-def _installed(family: str) -> str | None:
-    """The font file fontconfig gives for ``family`` when that family is installed (not a fallback); for a
-    generic family (sans-serif) the font the system maps it to."""
-    out = subprocess.run([FC_MATCH, "-f", "%{family}\n%{file}", family], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
-    names = {n.strip().lower().replace(" ", "") for n in out[0].split(",")}
-    generic = family in ("sans-serif", "serif", "monospace")
-    return out[1] if generic or family.lower().replace(" ", "") in names else None
-
-
-def uncovered(html: str) -> str:
-    """The characters of the page that no installed font of its CSS font-family lists has a glyph for."""
-    page = _Text()
-    page.feed(html)
-    files = {f for fams in page.families for fam in fams for f in [_installed(fam)] if f}
-    assert files, "none of the page's fonts is installed"
-    missing = "".join(sorted(page.chars))
-    for f in files:
-        missing = plots.missing_glyphs(missing, f)
-    return missing
-
-
-def screenshot(page: Path, out: Path, height: int = 1400) -> np.ndarray:
-    """A headless Chromium screenshot of a local page (fresh profile, no network) as an RGB array."""
-    from matplotlib.image import imread
-
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run",
-           f"--user-data-dir={out.parent / ('profile-' + out.stem)}", "--hide-scrollbars",
-           f"--window-size=1200,{height}", f"--screenshot={out}", page.as_uri()]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    assert out.exists(), f"Chromium wrote no screenshot of {page}"
-    return imread(out)[..., :3]
-
-
-def _rendered(img: np.ndarray) -> None:
-    assert img.shape[0] >= 600 and img.shape[1] >= 800
-    assert len(np.unique((img * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 50  # not blank
-
-
 @needs_fc
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_every_character_of_the_report_has_a_glyph(lang) -> None:
@@ -135,7 +58,7 @@ def test_report_renders_in_chromium_with_its_figures(tmp_path: Path, lang) -> No
     page = tmp_path / f"report-{lang}.html"
     page.write_text(html, encoding="utf-8")
     shot = screenshot(page, tmp_path / f"report-{lang}.png")
-    _rendered(shot)
+    rendered(shot)
     assert shot[20, 20].mean() < 0.5  # the dark header band
     # each figure is a PNG that decodes, and Chromium draws it: the page without it looks different there
     from PIL import Image
@@ -160,7 +83,7 @@ def test_paper_form_and_codebook_render_with_every_glyph(tmp_path: Path, kind) -
     html = page.read_text(encoding="utf-8")
     assert re.search(r"[\uac00-\ud7a3]", html), "the page holds Korean text"
     assert uncovered(html) == ""
-    _rendered(screenshot(page, tmp_path / f"{kind}.png"))
+    rendered(screenshot(page, tmp_path / f"{kind}.png"))
 
 
 def test_printed_report_never_splits_a_table_row(tmp_path: Path) -> None:

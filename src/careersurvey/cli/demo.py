@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from careersurvey.cli.report import LANG
+
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
@@ -14,6 +16,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(2026, help="random seed of the synthetic survey", min=0),
         institutions: int = typer.Option(300, min=1, help="institutions (clusters) in the simulated sample; "
                                          "every stratum gets at least 2, so small numbers are raised"),
+        lang: str = LANG,
     ) -> None:
         """Export forms, simulate fieldwork, import, rake, analyse RQ1-RQ5 and write report.html."""
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -21,6 +24,7 @@ def register(app: typer.Typer) -> None:
         from careersurvey.cli._common import console as plain_console
         from careersurvey.cli._common import fail, out_folder, say, shown
         from careersurvey.demo import run_demo
+        from careersurvey.cli.report import report_lang
         from careersurvey.report.build import ReportError
 
         out_folder(out)
@@ -34,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 task["id"] = progress.add_task(shown(name), total=1)
 
             try:
-                res = run_demo(out, seed=seed, n_institutions=institutions, step=step)
+                res = run_demo(out, seed=seed, n_institutions=institutions, step=step, lang=report_lang(lang))
             except ReportError as exc:
                 progress.stop()
                 fail(str(exc), 2)

@@ -17,6 +17,8 @@ from careersurvey.cli._common import fail, out_folder, say, shown
 STORE = typer.Option(..., "--store", help="response store (DuckDB file)")
 DESIGN = typer.Option(None, "--design", help="design file (YAML): weights, strata, PSUs, fpc, sample file, targets "
                                              "(README, The design file); without it estimates are unweighted")
+LANG = typer.Option("en", "--lang", help="language of the report: en or ko (text, tables and figures; labels from "
+                                          "the questionnaire)")
 PLUGIN = typer.Option(None, "--plugin", help="plug-in analysis: an importable module or package name (repeat for "
                                              "more); default: the design file's plugins:, else those installed "
                                              "packages register (README, Plug-in analyses)")
@@ -41,6 +43,15 @@ def design_or_none(design: Path | None):
         fail(str(exc), 2)
 
 
+def report_lang(lang: str) -> str:
+    """--lang as the report's language, or a usage error naming the choices."""
+    from careersurvey.report.i18n import LANGS
+
+    if lang not in LANGS:
+        raise typer.BadParameter(f"{lang!r}: the report is written in {' or '.join(LANGS)}", param_hint="--lang")
+    return lang
+
+
 def plugin_names(plugin: list[str] | None) -> tuple[str, ...]:
     """--plugin values, each possibly a comma-separated list, as module names."""
     return tuple(n.strip() for v in plugin or () for n in v.split(",") if n.strip())
@@ -53,6 +64,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("report-out"), "--out", help="folder for report.html and tables"),
         design: Optional[Path] = DESIGN,
         plugin: Optional[list[str]] = PLUGIN,
+        lang: str = LANG,
     ) -> None:
         """Import summary, weighting, every item's estimates, scales and the plug-in analyses in one HTML file."""
         from careersurvey.report.build import ReportError, build_report
@@ -63,7 +75,7 @@ def register(app: typer.Typer) -> None:
         out_folder(out)
         try:
             res = build_report(store, out, design=dfile, plugins=plugin_names(plugin),
-                               progress=lambda s: say(s, err=True))
+                               progress=lambda s: say(s, err=True), lang=report_lang(lang))
         except (ReportError, PluginError, ValueError) as exc:  # our errors (responses, design) are ValueErrors
             fail(str(exc), 2)
         for message in res.errors.values():

@@ -116,6 +116,186 @@ STRINGS: dict[str, dict[str, str]] = {
     "model.intercept": {"en": "Intercept", "ko": "절편"},
     "col.log_odds": {"en": "Coefficient (log odds)", "ko": "계수(로그 오즈)"},
     "col.coefficient": {"en": "Coefficient", "ko": "계수"},
+    # -- generic sections (report/sections.py) ------------------------------------------------------------
+    "fieldwork.title": {"en": "Fieldwork: institutions, persons invited and responding, by sector",
+                        "ko": "현장조사: 부문별 기관 수, 조사 대상자 수, 응답자 수"},
+    "fieldwork.caption": {"en": "From {file}; the response rate is unweighted (respondents / invited).",
+                          "ko": "{file}에서 집계했습니다. 응답률은 가중하지 않은 값(응답자 수 / 조사 대상자 수)입니다."},
+    "fieldwork.all": {"en": "all", "ko": "전체"},
+    "import.title": {"en": "Fieldwork and import", "ko": "현장조사와 자료 입력"},
+    "import.nav": {"en": "Import", "ko": "자료 입력"},
+    "import.files_title": {"en": "Files imported", "ko": "입력한 파일"},
+    "import.files_caption": {"en": "One transaction per file, with its ledger counts.",
+                             "ko": "파일마다 하나의 트랜잭션으로 저장했으며, 원장에 기록된 건수입니다."},
+    "import.rules_title": {"en": "Problems by rule", "ko": "규칙별 문제"},
+    "import.rules_caption": {"en": "'quarantine' rows are kept out of the analysis with their reasons; warnings are "
+                                   "kept.",
+                             "ko": "'quarantine'(격리) 행은 사유와 함께 분석에서 제외했고, 경고(warning)만 있는 행은 "
+                                   "분석에 포함했습니다."},
+    "import.rows_title": {"en": "Problems found (first {n})", "ko": "발견한 문제(처음 {n}건)"},
+    "import.text": {"en": "{rows} rows arrived in {files} files; {accepted} were accepted and {quarantined} "
+                          "quarantined with their reasons (nothing is dropped silently).",
+                    "ko": "파일 {files}개에서 {rows}개 행을 받았습니다. {accepted}개 행을 승인했고 {quarantined}개 행은 "
+                          "사유와 함께 격리했습니다(말없이 버린 행은 없습니다)."},
+    "import.methods": {"en": "Each file is validated against the questionnaire (codes, ranges, routing, identifiers) "
+                             "and stored in one transaction with a ledger entry (file hash, questionnaire version, "
+                             "counts).",
+                       "ko": "파일마다 설문지에 비추어 코드, 범위, 응답 경로, 식별자를 검증한 뒤 하나의 트랜잭션으로 "
+                             "저장하고 원장에 파일 해시, 설문지 버전, 건수를 기록합니다."},
+    "kpi.rows_received": {"en": "rows received", "ko": "받은 행"},
+    "kpi.accepted": {"en": "accepted", "ko": "승인"},
+    "kpi.quarantined": {"en": "quarantined", "ko": "격리"},
+    "kpi.files": {"en": "files", "ko": "파일"},
+    "kpi.population": {"en": "population", "ko": "모집단"},
+    "kpi.kish_deff": {"en": "Kish deff ({base})", "ko": "Kish 설계효과({base})"},
+    "kpi.effective_n": {"en": "effective n ({base})", "ko": "유효표본 수({base})"},
+    "kpi.weights": {"en": "weights", "ko": "가중치"},
+    "kpi.unweighted": {"en": "none (unweighted)", "ko": "없음(가중하지 않음)"},
+    "kpi.respondents": {"en": "respondents", "ko": "응답자"},
+    "kpi.in_population": {"en": "in the targets' population", "ko": "목표 모집단의 응답자"},
+    "kpi.analysed": {"en": "analysed", "ko": "분석 대상"},
+    "kpi.questionnaire": {"en": "questionnaire", "ko": "설문지"},
+    "kpi.plugins": {"en": "plug-in analyses", "ko": "플러그인 분석"},
+    "kpi.of": {"en": "{k} of {n}", "ko": "{n}개 중 {k}개"},
+    "w.title": {"en": "Weighting", "ko": "가중치"},
+    "w.respondents": {"en": "respondents", "ko": "응답자 수"},
+    "w.sum": {"en": "sum of weights", "ko": "가중치 합계"},
+    "w.min": {"en": "smallest weight", "ko": "최소 가중치"},
+    "w.median": {"en": "median weight", "ko": "가중치 중앙값"},
+    "w.max": {"en": "largest weight", "ko": "최대 가중치"},
+    "w.ratio": {"en": "largest / smallest", "ko": "최대 / 최소"},
+    "w.base_all": {"en": "all respondents", "ko": "전체 응답자"},
+    "w.base_scope": {"en": "in scope", "ko": "목표 모집단 범위"},
+    "w.kish_sentence": {"en": "Kish deff {deff} and effective n {neff} over {n} respondents ({base})",
+                        "ko": "응답자 {n}명({base})에 대한 Kish 설계효과 {deff}, 유효표본 수 {neff}"},
+    "w.fig_weights_caption": {"en": "Final weights: persons each respondent represents.",
+                              "ko": "최종 가중치: 응답자 한 명이 대표하는 인원입니다."},
+    "w.fig_margins_caption": {"en": "Target shares (published statistics), the respondents unweighted, and after "
+                                    "raking.",
+                              "ko": "목표 구성비(공표 통계), 가중 전 응답자 구성비, 레이킹 후 구성비입니다."},
+    "w.dist_title": {"en": "Weight distribution", "ko": "가중치 분포"},
+    "w.kish_title": {"en": "Kish design effect of the weights", "ko": "가중치의 Kish 설계효과"},
+    "w.margins_title": {"en": "Targets and achieved shares (%)", "ko": "목표 구성비와 달성한 구성비(%)"},
+    "w.margins_caption": {"en": "Raking matches every target margin exactly; the unweighted column shows how far the "
+                                "respondents were from the population.",
+                          "ko": "레이킹은 모든 목표 주변 분포를 정확히 맞춥니다. 가중 전 열은 응답자가 모집단과 얼마나 "
+                                "달랐는지 보여 줍니다."},
+    "w.step": {"en": "Weighting: {step}.", "ko": "가중 단계: {step}."},
+    "w.methods_raked": {"en": "Design weights (inverse selection probabilities, as the design file declares them) "
+                              "were raked (iterative proportional fitting) to the margins of the targets file; "
+                              "variances use Taylor linearisation over the declared strata and PSUs, accounting for "
+                              "the raking.",
+                        "ko": "설계가중치(설계 파일에 선언한 선택확률의 역수)를 목표 파일의 주변 분포에 맞추어 "
+                              "레이킹(반복비례조정)했습니다. 분산은 선언한 층과 1차 추출단위에 대한 테일러 선형화로 "
+                              "구했으며 레이킹을 반영합니다."},
+    "w.methods_plain": {"en": "Design weights (inverse selection probabilities, as the design file declares them) "
+                              "were used as they are (no targets); variances use Taylor linearisation over the "
+                              "declared strata and PSUs.",
+                        "ko": "설계가중치(설계 파일에 선언한 선택확률의 역수)를 그대로 사용했습니다(목표 없음). 분산은 "
+                              "선언한 층과 1차 추출단위에 대한 테일러 선형화로 구했습니다."},
+    "study.unweighted": {
+        "en": "No design file was given (--design), so the estimates are unweighted: every respondent counts once, "
+              "with no strata, clusters or population targets. They describe the respondents, not a population, "
+              "and their standard errors assume simple random sampling. Give a design file that names the "
+              "weights, strata, PSUs and targets to weight them (README, The design file).",
+        "ko": "설계 파일(--design)을 지정하지 않았으므로 추정값은 가중하지 않은 값입니다. 층, 집락, 모집단 목표 "
+              "없이 응답자마다 한 번씩 셉니다. 따라서 모집단이 아니라 응답자를 설명하며, 표준오차는 단순임의추출을 "
+              "가정합니다. 가중하려면 가중치, 층, 1차 추출단위, 목표를 지정한 설계 파일을 주십시오(README, The "
+              "design file)."},
+    "rel.section": {"en": "Scale reliability", "ko": "척도 신뢰도"},
+    "rel.nav": {"en": "Scales", "ko": "척도"},
+    "rel.fig_title": {"en": "Cronbach's alpha with 95% CI", "ko": "크론바흐 알파와 95% 신뢰구간"},
+    "rel.fig_caption": {"en": "Feldt confidence intervals.", "ko": "Feldt 신뢰구간입니다."},
+    "rel.text": {"en": "{n} scales assessed; alpha ranges from {low} ({weakest}) to {high}.",
+                 "ko": "척도 {n}개를 평가했습니다. 알파는 {low}({weakest})에서 {high} 사이입니다."},
+    "rel.none": {"en": "No scale had enough complete answers to assess.",
+                 "ko": "평가할 만큼 완전한 응답이 있는 척도가 없습니다."},
+    "rel.title": {"en": "Reliability of every scale", "ko": "척도별 신뢰도"},
+    "rel.caption": {"en": "Unweighted, complete answers; omega total from a one-factor minimum-residual fit (as R "
+                          "psych::omega); RMSR: root mean square residual correlation of that fit.",
+                    "ko": "가중하지 않은 완전 응답 기준입니다. 오메가(전체)는 1요인 최소잔차 적합(R psych::omega와 "
+                          "같음)에서 구했고, RMSR은 그 적합의 잔차상관 제곱평균제곱근입니다."},
+    "rel.lang_title": {"en": "Cronbach's alpha by the language answered", "ko": "응답 언어별 크론바흐 알파"},
+    "rel.lang_caption": {"en": "A scale that holds in one language but not the other points to a translation "
+                               "problem; scales with fewer than 30 complete answers in a language are left blank.",
+                         "ko": "한 언어에서만 신뢰도가 유지되는 척도는 번역 문제를 시사합니다. 한 언어의 완전 응답이 "
+                               "30개 미만인 척도는 비워 두었습니다."},
+    "rel.methods": {"en": "Scores are item means with reverse-keyed items reversed, computed when at least the "
+                          "questionnaire's minimum number of items was answered; missing codes never enter a score.",
+                    "ko": "점수는 역문항을 뒤집은 문항 평균이며, 설문지가 정한 최소 문항 수 이상에 응답한 경우에만 "
+                          "계산합니다. 결측 코드는 점수에 들어가지 않습니다."},
+    "m.title": {"en": "Methods", "ko": "조사 방법"},
+    "m.questionnaire": {"en": "Questionnaire {questionnaire}; every variable, code, routing rule and scale comes from "
+                              "its YAML definition. Returned files were validated against it; rows failing a rule "
+                              "were quarantined with their reasons and are not analysed. Missing codes (-6 to -9) "
+                              "never enter an estimate.",
+                        "ko": "설문지 {questionnaire}. 모든 변수, 코드, 응답 경로 규칙, 척도는 YAML 정의에서 "
+                              "가져옵니다. 회수한 파일은 설문지에 비추어 검증했고, 규칙에 어긋난 행은 사유와 함께 "
+                              "격리하여 분석하지 않았습니다. 결측 코드(-6~-9)는 추정에 들어가지 않습니다."},
+    "m.no_design": {"en": "Design: none declared; estimates are unweighted, with simple-random-sampling variances.",
+                    "ko": "표본설계: 선언하지 않았습니다. 추정값은 가중하지 않았으며 분산은 단순임의추출을 "
+                          "가정합니다."},
+    "m.design": {"en": "Design declared in {file}: weights {weights}", "ko": "{file}에 선언한 표본설계: 가중치 {weights}"},
+    "m.weight_one": {"en": "1 for everyone", "ko": "모두 1"},
+    "m.strata": {"en": "strata {names}", "ko": "층 {names}"},
+    "m.psu": {"en": "PSUs by stage {names}", "ko": "단계별 추출단위 {names}"},
+    "m.fpc": {"en": "fpc {names}", "ko": "유한모집단 수정 {names}"},
+    "m.lonely": {"en": "a stratum with one PSU handled as R survey's lonely.psu = '{rule}'.",
+                 "ko": "추출단위가 하나뿐인 층은 R survey의 lonely.psu = '{rule}'로 처리했습니다."},
+    "m.variance": {"en": "Variances by Taylor linearisation over the declared stages.",
+                   "ko": "분산은 선언한 추출 단계에 대한 테일러 선형화로 구했습니다."},
+    "m.variance_raked": {"en": "Variances by Taylor linearisation over the declared stages, accounting for the "
+                               "raking.",
+                         "ko": "분산은 선언한 추출 단계에 대한 테일러 선형화로 구했으며 레이킹을 반영합니다."},
+    "m.weighting": {"en": "Weighting: design weights raked to {targets} ({source}, {year}): {margins}. Only "
+                          "respondents inside the targets' population ({scope}) were raked; the others keep their "
+                          "design weights, and estimates of that population are domain estimates of the one design "
+                          "(variance over every PSU, as R survey's subset).",
+                    "ko": "가중: 설계가중치를 {targets}({source}, {year})에 맞추어 레이킹했습니다: {margins}. 목표 "
+                          "모집단({scope}) 안의 응답자만 레이킹했고 나머지는 설계가중치를 유지합니다. 그 모집단의 "
+                          "추정값은 하나의 설계에 대한 영역 추정값입니다(R survey의 subset처럼 모든 추출단위에 대한 "
+                          "분산)."},
+    "m.margin": {"en": "{name} from item {item}", "ko": "{name}(문항 {item})"},
+    "m.everyone": {"en": "everyone", "ko": "전체"},
+    "m.tests": {"en": "Tests of association are Rao-Scott second-order corrected F tests; scale scores are item "
+                      "means with reverse-keyed items reversed, computed when the scale's minimum number of items "
+                      "was answered; reliability as Cronbach's alpha with Feldt interval and McDonald's omega total.",
+                "ko": "연관성 검정은 Rao-Scott 2차 보정 F 검정입니다. 척도 점수는 역문항을 뒤집은 문항 평균으로, "
+                      "척도의 최소 문항 수 이상에 응답한 경우에 계산했습니다. 신뢰도는 크론바흐 알파(Feldt 구간)와 "
+                      "McDonald의 오메가(전체)입니다."},
+    "fail.title": {"en": "{key}. {title} (analysis failed)", "ko": "{key}. {title}(분석 실패)"},
+    "fail.text": {"en": "The analysis could not run: {message}. The other sections do not depend on it.",
+                  "ko": "분석을 실행하지 못했습니다: {message}. 다른 절은 이 분석과 무관합니다."},
+    "ov.title": {"en": "Overview", "ko": "개요"},
+    "ov.about_weighted": {"en": "This report describes the answers to questionnaire {holds} with design-based "
+                                "estimates weighted to the declared design.",
+                          "ko": "이 보고서는 설문지 {holds}의 응답을 선언한 표본설계에 따라 가중한 설계기반 "
+                                "추정값으로 설명합니다."},
+    "ov.about": {"en": "This report describes the answers to questionnaire {holds} with design-based estimates.",
+                 "ko": "이 보고서는 설문지 {holds}의 응답을 설계기반 추정값으로 설명합니다."},
+    "ov.left_out": {"en": "The plug-in analyses {keys} are written for {written}; this store holds {holds}, so they "
+                          "are left out.",
+                    "ko": "플러그인 분석 {keys}은(는) {written}에 맞추어 작성되었고 이 저장소에는 {holds}의 응답이 "
+                          "있으므로 제외했습니다."},
+    "ov.no_plugins": {"en": "No plug-in analyses were named (--plugin, the design file's plugins:) or registered by "
+                            "an installed package; the sections come from the questionnaire and the design alone.",
+                      "ko": "지정한(--plugin, 설계 파일의 plugins:) 플러그인 분석이나 설치된 패키지가 등록한 플러그인 "
+                            "분석이 없습니다. 각 절은 설문지와 표본설계만으로 작성했습니다."},
+    "page.title": {"en": "{title}: survey report", "ko": "{title}: 조사 보고서"},
+    "plugins.title": {"en": "Plug-in analyses in this report", "ko": "이 보고서의 플러그인 분석"},
+    "plugins.caption": {"en": "Each plug-in is a module named on the command line (--plugin), in the design file "
+                              "(plugins:) or registered by an installed package (entry points "
+                              "careersurvey.analyses).",
+                        "ko": "플러그인은 명령줄(--plugin)이나 설계 파일(plugins:)에서 지정하거나 설치된 패키지가 "
+                              "등록한(entry point careersurvey.analyses) 모듈입니다."},
+    "plugins.ran": {"en": "ran", "ko": "실행함"},
+    "plugins.left_out": {"en": "left out: written for {written}", "ko": "제외: {written}용"},
+    "plugins.failed": {"en": "failed: {message}", "ko": "실패: {message}"},
+    "col.key": {"en": "Key", "ko": "번호"},
+    "col.analysis": {"en": "Analysis", "ko": "분석"},
+    "col.module": {"en": "Module", "ko": "모듈"},
+    "col.status": {"en": "Status", "ko": "상태"},
+    "col.sum_of_weights": {"en": "Sum of weights", "ko": "가중치 합계"},
     # -- contents sheet of the tables workbook ---------------------------------------------------------
     "xlsx.contents": {"en": "Contents", "ko": "목차"},
     "xlsx.sheet": {"en": "Sheet", "ko": "시트"},

@@ -29,6 +29,8 @@ __all__ = ["Column", "Layout", "layout", "is_share_table", "p_text"]
 _MODEL_COLUMNS = ("odds_ratio", "p_value", "statistic")
 #: Columns of the report's generic tables that always hold shares (catalogue keys): shown as percentages.
 SHARE_COLUMNS = frozenset({"response_rate", "target", "unweighted", "design_weights", "weighted"})
+#: Whole numbers that are positions or codes, shown without thousands separators (row 1059, year 2026).
+_PLAIN_INTEGERS = frozenset({"row", "line", "year", "code"})
 #: Estimate columns shown in the estimate's unit (percent for shares).
 _SAME_UNIT = ("estimate", "se", "ci_low", "ci_high")
 
@@ -77,6 +79,8 @@ def fmt(v, kind: str, digits: int) -> str:
         return str(v)
     if kind == "int":
         return f"{int(round(float(v))):,}"
+    if kind == "plain":
+        return f"{int(round(float(v)))}"
     if kind == "pct":
         return f"{float(v) * 100:,.{digits}f}"
     if kind == "p":
@@ -156,6 +160,8 @@ def _flags(frame: pd.DataFrame, share: bool, digits_df) -> tuple[np.ndarray, np.
 def _kind(series: pd.Series, key: str, table, share: bool) -> str:
     if key == "p_value":
         return "p"
+    if _key(key) in _PLAIN_INTEGERS and pd.api.types.is_numeric_dtype(series):
+        return "plain"
     if key in table.percent_columns or _key(key) in SHARE_COLUMNS or (share and key in _SAME_UNIT + ("cv",)):
         return "pct"
     if key in ("n", "k", "rows", "respondents") or pd.api.types.is_integer_dtype(series):

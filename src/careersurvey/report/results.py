@@ -142,7 +142,7 @@ def _sheet(name: str, taken: set[str]) -> str:
 
 
 #: Excel number formats of the layout's column kinds (percentages are written as 0-100, as the page shows them).
-_XLSX_FORMATS = {"int": "#,##0", "p": '[<0.001]"<0.001";0.000'}
+_XLSX_FORMATS = {"int": "#,##0", "plain": "0", "p": '[<0.001]"<0.001";0.000'}
 
 
 def _number_format(kind: str, digits: int) -> str:
