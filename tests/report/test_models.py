@@ -92,7 +92,15 @@ def test_ordinal_model_shows_cut_points_first(design) -> None:
     assert list(t.frame.index[:3]) == ["Cut-point 1|2", "Cut-point 2|3", "Cut-point 3|4"]
     assert list(t.frame.index[3:]) == ["ell", "meals"]
     f, k, ddf, p = whole_model_wald(fit)
-    b = fit.params.to_numpy()
+    b = fit.params.to_numpy()  # R's regTermTest by hand
     v = fit.cov_params.loc[["ell", "meals"], ["ell", "meals"]].to_numpy()
     assert k == 2 and ddf == fit.df_resid and f == pytest.approx(b @ np.linalg.solve(v, b) / 2, rel=1e-12)
     assert "pseudo-R²" not in t.notes[-1]
+
+
+def test_a_model_with_more_coefficients_than_psus_has_no_wald_test(api) -> None:
+    few = api[api["dnum"].isin(sorted(api["dnum"].unique())[:4])]  # 4 PSUs: 3 design df
+    fit = cs.SurveyDesign(few, weights="pw", psu="dnum").glm("api00 ~ ell + meals + mobility")
+    assert whole_model_wald(fit) is None
+    note = model_table(fit, "m", "Model").notes[-1]
+    assert note.startswith("n = ") and "no whole-model Wald test: the design has too few degrees of freedom" in note

@@ -112,6 +112,10 @@ STRINGS: dict[str, dict[str, str]] = {
                         "유사 R²({kind}) = {r2}."},
     "model.fit_no_r2": {"en": "n = {n}; design df = {df}; Wald test of all terms: F({ndf}, {ddf}) = {F}, {p}.",
                         "ko": "n = {n}; 설계 자유도 = {df}; 전체 항에 대한 Wald 검정: F({ndf}, {ddf}) = {F}, {p}."},
+    "model.fit_no_test": {"en": "n = {n}; design df = {df}; no whole-model Wald test: the design has too few "
+                                "degrees of freedom (PSUs) for the model's coefficients.",
+                          "ko": "n = {n}; 설계 자유도 = {df}; 모형의 계수에 비해 설계 자유도(1차 추출단위)가 부족하여 "
+                                "전체 항에 대한 Wald 검정을 할 수 없습니다."},
     "model.cutpoint": {"en": "Cut-point {cut}", "ko": "절단점 {cut}"},
     "model.intercept": {"en": "Intercept", "ko": "절편"},
     "col.log_odds": {"en": "Coefficient (log odds)", "ko": "계수(로그 오즈)"},

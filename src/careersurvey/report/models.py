@@ -34,10 +34,16 @@ _TREATMENT = re.compile(r"C\(\s*(\w+)\s*,\s*Treatment\(\s*(?:reference\s*=\s*)?[
 _LEVEL = re.compile(r"^(?:C\(\s*(\w+)[^\[]*\)|(\w+))\[T\.(.*)\]$")
 
 
-def whole_model_wald(fit) -> tuple[float, int, float, float]:
+def whole_model_wald(fit) -> tuple[float, int, float, float] | None:
     """(F, k, ddf, p): the Wald test that every slope is 0, F = b'V⁻¹b / k on (k, residual df), as R's
-    ``regTermTest(fit, ~ all terms)`` (the model's ``whole_model_test``)."""
-    t = fit.whole_model_test()
+    ``regTermTest(fit, ~ all terms)`` (the model's ``whole_model_test``); None when there is no such test (no
+    residual df, or a singular design covariance: more coefficients than PSUs)."""
+    if not fit.df_resid > 0:
+        return None
+    try:
+        t = fit.whole_model_test()
+    except np.linalg.LinAlgError:
+        return None
     return float(t.statistic), int(t.ndf), float(t.ddf), float(t.p_value)
 
 
@@ -114,10 +120,15 @@ def model_table(fit, name: str, title: str, caption: str = "", lang: str = "en",
     if refs:
         notes.append(text("model.reference", lang, refs="; ".join(
             f"{labels.get(v, v)}: {labels.get(f'{v}={r}', r)}" for v, r in refs.items())))
-    f, k, ddf, p = whole_model_wald(fit)
+    test = whole_model_wald(fit)
     r2 = _pseudo_r2(fit)
-    values = dict(n=f"{fit.nobs:,}", df=f"{fit.df_resid:g}", ndf=k, ddf=f"{ddf:g}", F=f"{f:.2f}", p=p_text(p, lang))
-    notes.append(text("model.fit", lang, **values, kind="Nagelkerke", r2=f"{r2:.3f}") if r2 is not None
-                 else text("model.fit_no_r2", lang, **values))
+    if test is None:
+        notes.append(text("model.fit_no_test", lang, n=f"{fit.nobs:,}", df=f"{fit.df_resid:g}"))
+    else:
+        f, k, ddf, p = test
+        values = dict(n=f"{fit.nobs:,}", df=f"{fit.df_resid:g}", ndf=k, ddf=f"{ddf:g}", F=f"{f:.2f}",
+                      p=p_text(p, lang))
+        notes.append(text("model.fit", lang, **values, kind="Nagelkerke", r2=f"{r2:.3f}") if r2 is not None
+                     else text("model.fit_no_r2", lang, **values))
     return Table(name, title, frame, caption, digits=3, flag=False, notes=tuple(notes),
                  labels={"estimate": text("col.log_odds" if logit else "col.coefficient", lang)})
