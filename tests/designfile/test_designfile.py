@@ -51,8 +51,9 @@ def test_an_unknown_field_names_line_field_and_the_allowed_ones(alumni, tmp_path
     with pytest.raises(cs.DesignFileError) as e:
         cs.load_design_file(path)
     assert str(e.value) == (f"{path}:11: [weight] unknown field 'weight' — the fields allowed here are: "
-                            "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, missing_codes, "
-                            "targets, wave, plugins.")
+                            "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, "
+                            "adjust_domain_lonely, pps, pps_variance, with_replacement, ultimate_cluster, "
+                            "missing_codes, targets, wave, plugins.")
 
 
 def test_an_unknown_field_inside_sample_is_named_with_its_part(alumni, tmp_path) -> None:
@@ -139,6 +140,26 @@ def test_build_gives_the_declared_design_raked_in_scope(alumni) -> None:
     assert any("without a sex answer" in n for n in notes) and any("outside the population" in n for n in notes)
     # missing codes are declared: pay's refusals are never numbers
     assert d.missing_codes == (-6, -7, -8, -9)
+
+
+def test_r_survey_options_are_declared_in_the_file(alumni, tmp_path) -> None:
+    """with_replacement, ultimate_cluster and adjust_domain_lonely reach the built design; a PPS design needs
+    inclusion probabilities in fpc, and a setting of the wrong kind says what it takes."""
+    path = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nadjust_domain_lonely: true\n"
+                                                           "with_replacement: true\n")
+    built = cs.load_design_file(path).prepare(_dataset(alumni))
+    base = cs.load_design_file(alumni["design"]).prepare(_dataset(alumni))
+    assert built.base.adjust_domain_lonely and built.base.spec.with_replacement
+    np.testing.assert_allclose(built.base.w, base.base.w)
+    assert built.base.mean("pay", na_rm=True)["se"].iloc[0] > base.base.mean("pay", na_rm=True)["se"].iloc[0]
+    pps = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\npps: brewer\n")
+    with pytest.raises(cs.DesignFileError, match="in a PPS design the fpc is each PSU's inclusion probability"):
+        cs.load_design_file(pps).prepare(_dataset(alumni))
+    bad = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nwith_replacement: sometimes\n")
+    with pytest.raises(cs.DesignFileError) as e:
+        cs.load_design_file(bad)
+    assert str(e.value) == (f"{bad}:11: [with_replacement] with_replacement: 'sometimes' is not allowed — write "
+                            "true or false (README, The design file).")
 
 
 def test_wave_reads_only_that_waves_respondents(alumni, tmp_path) -> None:

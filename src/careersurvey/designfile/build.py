@@ -45,7 +45,7 @@ def build_design(df, data, *, note: Callable[[str], object] | None = None,
     frame = _attach(df, frame, notes)
     _check_columns(df, frame, [c for c in frame.columns if c not in responses])
     kw = dict(weights=df.weights, strata=_arg(df.strata), psu=_arg(df.psu), fpc=_arg(df.fpc),
-              lonely_psu=df.lonely_psu, missing_codes=df.missing_codes, ids=df.ids)
+              lonely_psu=df.lonely_psu, missing_codes=df.missing_codes, ids=df.ids, **_options(df))
     if df.weights is None:
         notes.append(f"{df.path.name} names no weights: every respondent starts with weight 1")
     try:
@@ -178,3 +178,13 @@ def impute_margins(data: pd.DataFrame, columns, by: str | None) -> tuple[pd.Data
 
 
 __all__ = ["BuiltDesign", "build_design", "impute_margins"]
+
+
+def _options(df) -> dict:
+    """R survey's options the file sets, as SurveyDesign takes them (pps: hartley_rao -> cs.hartley_rao())."""
+    from careersurvey.estimation.pps import hartley_rao
+
+    out = dict(df.options)
+    if out.get("pps") == "hartley_rao":
+        out["pps"] = hartley_rao()
+    return out

@@ -49,6 +49,7 @@ class DesignFile:
     scope: str | None
     wave: str | None = None
     plugins: tuple[str, ...] = ()
+    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # pps, with_replacement, ...
     lines: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
     @property
@@ -156,8 +157,14 @@ def _from_pydantic(err: dict, raw: dict, name: str) -> DesignProblem:
                           fix=f"write {expected} (README, The design file)")
 
 
+#: Settings handed to SurveyDesign as they are (R survey's options, kept on the design).
+DESIGN_OPTIONS = ("adjust_domain_lonely", "pps", "pps_variance", "with_replacement", "ultimate_cluster")
+
 #: What each field takes, as the messages say it.
 EXPECTED = {
+    "adjust_domain_lonely": "true or false",
+    "with_replacement": "true or false",
+    "ultimate_cluster": "true or false",
     "psu": "a column name, or a list of column names (one per stage)",
     "strata": "a column name, or a list of column names (one per stage)",
     "fpc": "a column name, or a list of column names (one per stage)",
@@ -183,6 +190,7 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
                     lonely_psu=spec.lonely_psu, missing_codes=tuple(spec.missing_codes), targets=None,
                     scope=spec.targets.scope if spec.targets else None, wave=None if spec.wave is None else str(spec.wave),
                     plugins=tuple(spec.plugins),
+                    options=MappingProxyType({k: getattr(spec, k) for k in DESIGN_OPTIONS}),
                     lines=MappingProxyType(lines))
     problems = []
     qid, _, version = spec.questionnaire.partition("@")

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 Columns = Union[str, list[str]]
 """One column, or a list of columns: one per stage of sampling."""
 
 LonelyPsu = Literal["fail", "remove", "adjust", "average", "certainty"]
+PpsMethod = Literal["brewer", "overton", "hartley_rao"]
 
 
 class _Strict(BaseModel):
@@ -55,6 +56,17 @@ class DesignFileSpec(_Strict):
     fpc: Columns | None = Field(None, description="finite population correction column(s), one per stage: "
                                                   "population sizes (> 1) or sampling fractions (<= 1)")
     lonely_psu: LonelyPsu = Field("fail", description="a stratum with one PSU: R survey's survey.lonely.psu")
+    adjust_domain_lonely: StrictBool = Field(False, description="a domain holding one of a stratum's PSUs meets the "
+                                                                "lonely-PSU rule: R's survey.adjust.domain.lonely")
+    pps: PpsMethod | None = Field(None, description="PSUs drawn with probability proportional to size without "
+                                                    "replacement (R's svydesign(pps=)); fpc then holds each PSU's "
+                                                    "inclusion probability")
+    pps_variance: Literal["HT", "YG"] = Field("HT", description="with pps overton or hartley_rao: Horvitz-Thompson "
+                                                                "or Yates-Grundy form")
+    with_replacement: StrictBool = Field(False, description="stage 1 drawn with replacement: no fpc in the "
+                                                            "variance (weights may still come from it)")
+    ultimate_cluster: StrictBool = Field(False, description="the variance from stage 1 alone, with its fpc: R's "
+                                                            "survey.ultimate.cluster")
     missing_codes: list[StrictInt] = Field([-6, -7, -8, -9], description="codes that are never numbers in "
                                                                         "an estimate")
     targets: TargetsSpec | None = Field(None, description="rake the design weights to these targets in scope")
