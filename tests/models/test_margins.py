@@ -64,3 +64,34 @@ def test_missing_codes_and_errors(staff):
                           psu="unit").ordinal("band ~ years")
     with pytest.raises(ModelError, match="need a glm"):
         olr.predictive_margins("years")
+
+
+def test_marginal_predictions_balance_the_adjustment_variables(staff):
+    """After R's reweighting the adjustment variable has the same weighted mean in every group of the model's
+    factor (uncorrelated with it), which is what makes the predictions standardised."""
+    d = cs.SurveyDesign(staff, weights="wt", psu="unit")
+    fit = d.glm("pay ~ sector")
+    at = pd.DataFrame({"sector": ["academia", "industry", "institute"]})
+    res = fit.marginal_predictions("~ years", at)
+    g = res.attrs["g"]
+    w = staff["wt"].to_numpy() * g
+    means = [np.average(staff["years"][staff["sector"] == s], weights=w[(staff["sector"] == s).to_numpy()])
+             for s in at["sector"]]
+    assert max(means) - min(means) < 1e-3 * np.mean(means)
+    raw = [np.average(staff["years"][staff["sector"] == s], weights=staff["wt"][staff["sector"] == s])
+           for s in at["sector"]]
+    assert max(raw) - min(raw) > 0.1  # there was something to balance
+    with_cal = fit.marginal_predictions("~ years", at, calibration_variance=True)
+    np.testing.assert_allclose(with_cal["estimate"], res["estimate"], rtol=1e-12)
+    assert not np.allclose(with_cal["se"], res["se"], rtol=1e-6)
+
+
+def test_marginal_predictions_errors(staff):
+    d = cs.SurveyDesign(staff, weights="wt", psu="unit")
+    at = pd.DataFrame({"sector": ["academia"]})
+    with pytest.raises(ModelError, match="adjustment variables are all in the model"):
+        d.glm("pay ~ sector").marginal_predictions("~ sector", at)
+    with pytest.raises(ModelError, match="no replicate version"):
+        d.replicate("JK1").glm("pay ~ sector").marginal_predictions("~ years", at)
+    with pytest.raises(ModelError, match="type='mean'"):
+        d.glm("pay ~ sector").marginal_predictions("~ years", at, type="mean")

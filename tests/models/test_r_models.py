@@ -196,3 +196,14 @@ def test_micombine(case: dict) -> None:
     close(res["missinfo"], exp["missinfo"])
     close(res["ci_low"], exp["ci_low"])
     close(res["ci_high"], exp["ci_high"])
+
+
+@pytest.mark.parametrize("case", _params("marginpred"))
+def test_marginpred(case: dict) -> None:
+    """R's marginpred: the reweighting repeats R's grake steps (it stops at epsilon 1e-4, so the weights are R's
+    own, not the converged ones), the refit and the predictions with their covariance to 1e-6."""
+    est, exp = case["estimate"], case["expected"]
+    fit = fit_glm(design(case), est["model"])
+    res = fit.marginal_predictions(est["adjustfor"], pd.DataFrame(est["predictat"]), type=est["pred_type"])
+    close(res["estimate"], exp["estimate"])
+    close(res.attrs["vcov"].T, exp["vcov"], atol_scale=1e-12)

@@ -136,6 +136,14 @@ class ModelResults:
 
         return marginal_effect(self, variable, step)
 
+    def marginal_predictions(self, adjustfor: str, predictat: pd.DataFrame, type: str = "link",
+                             **kwargs: Any) -> pd.DataFrame:
+        """R's ``marginpred``: predictions at ``predictat`` after reweighting the design so that the ``adjustfor``
+        variables are uncorrelated with the model's predictors (direct standardisation when saturated)."""
+        from careersurvey.estimation.models.margins import marginal_predictions
+
+        return marginal_predictions(self, adjustfor, predictat, type, **kwargs)
+
     # -- printing -----------------------------------------------------------------------------------------
     def summary(self) -> Summary:
         """A statsmodels ``Summary``: ``.as_text()``, ``.as_html()``, and rich display in notebooks."""

@@ -141,3 +141,120 @@ def marginal_effect(fit: ModelResults, variable: str, step: float | None = None)
     frame = _frame(fit, problem, [variable], est, np.atleast_2d(cov), "average marginal effect")
     frame.attrs["mean_variance"] = float(mean_cov[0, 0])  # the design part, derivatives fixed
     return frame
+
+
+def _grake(mm: np.ndarray, ww: np.ndarray, population: np.ndarray, epsilon: float = 1e-4,
+           maxit: int = 100) -> np.ndarray:
+    """R survey's ``grake`` with ``cal.raking`` and bounds (0, Inf), step for step: Newton steps from eta = 0
+    solved by the pseudo-inverse (tolerance 256 eps), halved while not finite, stopped once every
+    |misfit| / (1 + |population|) < epsilon. Returns g = new / old weight."""
+    sample = mm.T @ ww
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    for _ in range(maxit):  # Newton iterations, not rows
+        deriv = np.where(xeta > -1, np.exp(xeta), 0.0)  # R's dF: exp(u) where u > lower - 1
+        T = (mm * (ww * deriv)[:, None]).T @ mm
+        misfit = population - sample - mm.T @ (ww * (np.exp(xeta) - 1))
+        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
+        eta = eta + deta
+        xeta = mm @ eta
+        while not np.all(np.isfinite(np.exp(xeta))):
+            deta = deta / 2
+            eta = eta - deta
+            xeta = mm @ eta
+        misfit = population - sample - mm.T @ (ww * (np.exp(xeta) - 1))
+        if np.all(np.abs(misfit) / (1 + np.abs(population)) < epsilon):
+            return np.exp(xeta)
+    raise ModelError(f"marginal predictions: the calibration that balances the adjustment variables did not "
+                     f"converge in {maxit} steps (R: 'Calibration failed')")
+
+
+def _independent(base: np.ndarray, extra: np.ndarray, tol: float = 1e-7) -> list[int]:
+    """Columns of ``extra`` that add to the span of ``base`` and of those kept before them, in order (R's
+    qr(cbind(base, extra)) pivots deficient columns to the end, within its tolerance 1e-7)."""
+    keep: list[int] = []
+    for j in range(extra.shape[1]):  # over the few adjustment columns
+        col = extra[:, j]
+        norm = np.linalg.norm(col)
+        if norm == 0:
+            continue
+        span = np.column_stack([base] + [extra[:, k] for k in keep]) if base.size or keep else np.empty((len(col), 0))
+        resid = col - span @ np.linalg.lstsq(span, col, rcond=None)[0] if span.shape[1] else col
+        if np.linalg.norm(resid) > tol * norm:
+            keep.append(j)
+    return keep
+
+
+def marginal_predictions(fit: ModelResults, adjustfor: str, predictat: pd.DataFrame, type: str = "link",
+                         calibration_variance: bool = False) -> pd.DataFrame:
+    """R's ``marginpred(model, adjustfor, predictat)``: the design is reweighted (raking, R's ``grake``) so that
+    the adjustment variables are uncorrelated with the model's predictors (their weighted cross-products set to
+    what independence implies), the model refitted under those weights, and predictions made at the rows of
+    ``predictat`` (``type`` "link" or "response") with design SEs. R 4.1.1 records the calibration on a copy of
+    the design other than the one it refits on, so its SEs treat the new weights as fixed; so do we by default.
+    ``calibration_variance=True`` takes the calibration into the variance as R's record of it would (residuals
+    on the products, weighted by the new weights). Linearised designs only, as R."""
+    from formulaic import model_matrix
+
+    from careersurvey.estimation.models.glm import GlmProblem, glm
+    from careersurvey.estimation.weighting.calibrate import CalibrationStep
+
+    if not isinstance(fit.problem, GlmProblem):
+        raise ModelError(f"marginal predictions need a glm fitted by this version of careersurvey; this is a "
+                         f"{fit.kind} model")
+    if type not in ("link", "response"):
+        raise ModelError(f"type={type!r}: use 'link' or 'response'")
+    problem = fit.problem
+    md = problem.md
+    design = md.fit_design
+    if design.replicates is not None:
+        raise ModelError("marginal predictions reweight a linearised design (R's marginpred has no replicate "
+                         "version); build the model on the design before replicate()")
+    if problem.offset is not None:
+        raise ModelError("marginal predictions of a model with an offset are not supported")
+    rows = np.flatnonzero(md.rows)
+    frame = md.design.data.iloc[rows]
+    w = problem.w
+    text = adjustfor.strip()
+    adj = np.asarray(model_matrix(text if text.startswith("~") else f"~ {text}", frame, na_action="raise"),
+                     dtype=float)
+    # weighted means as sum(w x) / sum(w) with one summation, so the intercept column centres to exactly 0
+    adj = adj - (w[:, None] * adj).sum(axis=0) / w.sum()
+    names = list(md.names)
+    if names[:1] != ["Intercept"]:
+        raise ModelError("marginal predictions need a model with an intercept (R drops the first column)")
+    mod = md.X[:, 1:] - (w[:, None] * md.X[:, 1:]).sum(axis=0) / w.sum()
+    keep = _independent(mod, adj)
+    if not keep:
+        raise ModelError(f"adjustfor={adjustfor!r}: the adjustment variables are all in the model")
+    adj = adj[:, keep]
+    mm = np.column_stack([adj * mod[:, [i]] for i in range(mod.shape[1])])  # model column-major, as R
+    population = np.outer(w @ adj, (w @ mod) / w.sum()).reshape(-1, order="F")
+    g = _grake(mm, w, population)
+    n = len(md.rows)
+    w0 = np.asarray(design.w, dtype=float)
+    g_full = np.ones(n)
+    g_full[rows] = g
+    mm_full = np.zeros((n, mm.shape[1]))
+    mm_full[rows] = mm
+    adjustments = tuple(design.adjustments)
+    if calibration_variance:
+        step = CalibrationStep(method="raking", names=tuple(f"balance{j}" for j in range(mm.shape[1])),
+                               targets=population, w0=w0, g=g_full, _matrix=mm_full, basis_w=w0 * g_full)
+        adjustments += (step,)
+    balanced = design.evolve(weights=w0 * g_full, adjustments=adjustments)
+    refit = glm(balanced, fit.formula, family=problem.fam, level=fit.level)
+    X = np.asarray(refit.problem.md.spec.get_model_matrix(predictat, na_action="raise"), dtype=float)
+    beta = refit.coefficients.to_numpy()
+    V = refit.cov_params.to_numpy()
+    eta = X @ beta
+    cov = X @ V @ X.T
+    est = eta
+    if type == "response":
+        est = problem.fam.link.inverse(eta)
+        d = problem.fam.link.inverse_deriv(eta)
+        cov = d[:, None] * cov * d[None, :]
+    out = _frame(refit, refit.problem, [str(i) for i in predictat.index], est, cov,
+                 f"marginal prediction ({type})")
+    out.attrs["g"] = g
+    return out
