@@ -149,6 +149,40 @@ def test_pps_designs_agree_where_theory_says() -> None:
     np.testing.assert_allclose(br.w, 1 / df["p"], rtol=1e-15)  # weights 1/pi from the fpc
 
 
+@pytest.mark.parametrize("form", ["HT", "YG"])
+def test_overton_without_a_matrix_equals_rs_matrix(form) -> None:
+    """Overton's form from per-stratum sums equals the quadratic form with R's D matrix (overton2Dcheck), with
+    several columns, a PSU of pi = 1, a one-PSU stratum and unequal stratum sizes."""
+    from careersurvey.estimation.pps import PPSVariance, dcheck
+
+    rng = np.random.default_rng(3)
+    h = np.repeat(np.arange(4), [7, 1, 12, 30])
+    p = rng.uniform(0.05, 0.9, len(h))
+    p[3] = 1.0
+    T = rng.normal(size=(len(h), 3)) * 100
+    dense = PPSVariance(dcheck("overton", p, h), form)(T)
+    np.testing.assert_allclose(PPSVariance(None, form, prob=p, stratum=h)(T), dense, rtol=1e-12, atol=1e-9)
+
+
+def test_overton_needs_no_matrix_and_hartley_rao_says_when_its_is_too_big(monkeypatch) -> None:
+    """200,000 PSUs in one stratum: Overton in well under a second (a D matrix would hold 4e10 pairs); Hartley-Rao
+    beyond its limit is refused with the way out."""
+    import time
+
+    from careersurvey.estimation import pps
+
+    rng = np.random.default_rng(5)
+    n = 200_000
+    df = pd.DataFrame({"y": rng.normal(size=n), "p": rng.uniform(0.001, 0.01, n)})
+    t0 = time.perf_counter()
+    se = cs.SurveyDesign(df, fpc="p", pps="overton").mean("y")["se"].iloc[0]
+    assert time.perf_counter() - t0 < 5 and np.isfinite(se)
+    monkeypatch.setattr(pps, "MAX_PAIRS", 1000)
+    with pytest.raises(cs.DesignError, match="Hartley-Rao approximation needs a matrix of 1,600 pairs of PSUs "
+                                             "within strata \\(at most 1,000\\); use pps='overton' or 'brewer'"):
+        cs.SurveyDesign(load_data("r-survey-designs", "election_pps.csv"), fpc="p", pps=cs.hartley_rao())
+
+
 def test_joint_probabilities_by_psu_label_equal_by_order() -> None:
     """A DataFrame of joint probabilities labelled by PSU ids may come in any order."""
     df = load_data("r-survey-designs", "election_pps.csv")

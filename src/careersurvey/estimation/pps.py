@@ -17,7 +17,8 @@ ways to its variance, as R survey 4.1.1 has them (R/ppsvar.R, R/pps.R):
   stage only, as in R.
 
 D is kept sparse (block-diagonal over strata), as R keeps it; an estimate's variance is then one sparse product
-with its (U, k) PSU totals.
+with its (U, k) PSU totals. Hartley-Rao's D has sum n_h^2 entries (R's is dense, n^2), so it is refused above
+:data:`MAX_PAIRS`; Overton's form needs no matrix (see :class:`PPSVariance`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import pandas as pd
 from scipy import sparse
 
 PPS_VARIANCES = ("HT", "YG")
+#: The most within-stratum pairs of PSUs Hartley-Rao's D may hold (sum n_h^2; ~0.6 GB while it is built)
+MAX_PAIRS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,13 @@ def psum_per_stratum(psum: Any, prob: np.ndarray, unit_stratum: np.ndarray, labe
 
 
 def dcheck(pps: Any, prob: np.ndarray, stratum: np.ndarray, psum: np.ndarray | None = None,
-           pij: np.ndarray | None = None) -> sparse.csr_matrix:
+           pij: np.ndarray | None = None, error: type[Exception] = ValueError) -> sparse.csr_matrix:
     """R's D-check matrix (U, U) of one stage's units: inclusion probabilities ``prob`` (U,), strata (U,)."""
     U = len(prob)
+    pairs = int((np.bincount(stratum).astype(np.int64) ** 2).sum())
+    if pairs > MAX_PAIRS and not isinstance(pps, JointProbabilities):
+        raise error(f"{describe(pps)} needs a matrix of {pairs:,} pairs of PSUs within strata (at most "
+                    f"{MAX_PAIRS:,}); use pps='overton' or 'brewer', which need none")
     if isinstance(pps, JointProbabilities):
         p = np.diag(pij)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,7 +147,7 @@ def dcheck(pps: Any, prob: np.ndarray, stratum: np.ndarray, psum: np.ndarray | N
         return sparse.csr_matrix(D)
     i, j, n = _pairs(stratum)
     off = i != j
-    if pps == "overton":
+    if pps == "overton":  # kept for checking PPSVariance's O(U) form against R's matrix
         fbar = (prob[i] + prob[j]) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             v = 1 - (n - fbar) / (n - 1)
@@ -156,16 +163,44 @@ def dcheck(pps: Any, prob: np.ndarray, stratum: np.ndarray, psum: np.ndarray | N
 
 @dataclass(frozen=True, eq=False)
 class PPSVariance:
-    """The quadratic form of a PPS design's stage-1 PSU totals: Horvitz-Thompson or Yates-Grundy."""
+    """The quadratic form of a PPS design's stage-1 PSU totals: Horvitz-Thompson or Yates-Grundy.
 
-    D: sparse.csr_matrix
+    With ``D`` (Hartley-Rao, joint probabilities) one sparse product; Overton's D is
+    ((pi_i + pi_j) / 2 - 1) / (n - 1) off the diagonal, so its form is computed from per-stratum sums of the totals
+    and of pi times the totals (``prob``, ``stratum``): O(U), no matrix, for any number of PSUs."""
+
+    D: sparse.csr_matrix | None
     form: str = "HT"
+    prob: np.ndarray | None = None
+    stratum: np.ndarray | None = None
 
     def __call__(self, totals: np.ndarray) -> np.ndarray:
         """Covariance (k, k) of the column totals from PSU totals (U, k) of weighted influence values."""
+        if self.D is None:
+            return self._overton(totals)
         DT = np.asarray(self.D @ totals)
         v = totals.T @ DT
         if self.form == "YG":
             colsum = np.asarray(self.D.sum(axis=0)).reshape(-1)
             v = v - totals.T @ (totals * colsum[:, None])
+        return v
+
+    def _overton(self, T: np.ndarray) -> np.ndarray:
+        p, h = self.prob, self.stratum
+        H = int(h.max()) + 1
+        n = np.bincount(h, minlength=H).astype(float)
+        a = np.where(n > 1, 1 / np.maximum(n - 1, 1), 0.0)  # 1 / (n - 1): no pairs in a one-PSU stratum
+
+        def by_stratum(values):
+            return np.column_stack([np.bincount(h, weights=values[:, j], minlength=H) for j in range(values.shape[1])])
+
+        S, Sp = by_stratum(T), by_stratum(T * p[:, None])
+        au = a[h]
+        # sum_ij D_ij T_i T_j' = sum_i (1 - p_i) T_i T_i' + sum_h a_h [(Sp S' + S Sp') / 2 - S S'] - sum_i a (p_i - 1) T_i T_i'
+        v = T.T @ (T * (1 - p - au * (p - 1))[:, None])
+        v += (Sp.T @ (S * a[:, None]) + S.T @ (Sp * a[:, None])) / 2 - S.T @ (S * a[:, None])
+        if self.form == "YG":  # minus sum_j T_j T_j' times D's column sum
+            P = np.bincount(h, weights=p, minlength=H)
+            colsum = (1 - p) + au * ((P[h] - p) / 2 + (n[h] - 1) * (p / 2 - 1))
+            v = v - T.T @ (T * colsum[:, None])
         return v

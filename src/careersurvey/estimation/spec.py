@@ -213,10 +213,10 @@ def _pps_form(pps: Any, pps_variance: str, stage: Stage, data: pd.DataFrame, row
             rank = np.argsort(np.argsort(first))  # unit code -> its place in the order of first rows
             pij = pij[np.ix_(rank, rank)]
         return _pps.PPSVariance(_pps.dcheck(pps, prob, h, pij=pij), pps_variance)
-    psum = None
-    if isinstance(pps, _pps.HartleyRao):
-        psum = _pps.psum_per_stratum(pps.psum, prob, h, stage.stratum_labels, data, row_stratum, DesignError)
-    return _pps.PPSVariance(_pps.dcheck(pps, prob, h, psum=psum), pps_variance)
+    if pps == "overton":  # no matrix: per-stratum sums (PPSVariance)
+        return _pps.PPSVariance(None, pps_variance, prob=prob, stratum=h)
+    psum = _pps.psum_per_stratum(pps.psum, prob, h, stage.stratum_labels, data, row_stratum, DesignError)
+    return _pps.PPSVariance(_pps.dcheck(pps, prob, h, psum=psum, error=DesignError), pps_variance)
 
 
 def _first_disagreement(codes: np.ndarray, values: np.ndarray) -> tuple[int, int] | None:
