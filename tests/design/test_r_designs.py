@@ -146,6 +146,7 @@ def test_pps_designs_agree_where_theory_says() -> None:
     np.testing.assert_allclose(hr_yg.total("Bush")["se"], br.total("Bush")["se"], rtol=1e-12)
     assert abs(ov.total("Bush")["se"].iloc[0] / br.total("Bush")["se"].iloc[0] - 1) > 0.01
     assert "PPS without replacement (Overton's approximation, HT)" in repr(ov)
+    assert "weights = 1/pi from the fpc (inclusion probabilities)" in repr(ov)
     np.testing.assert_allclose(br.w, 1 / df["p"], rtol=1e-15)  # weights 1/pi from the fpc
 
 

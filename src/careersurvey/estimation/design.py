@@ -491,7 +491,9 @@ def _weights_source(weights: Any, spec: DesignSpec) -> str:
     if isinstance(weights, str):
         return weights
     if weights is None:
-        return "N/n from the fpc" if spec.fpc_arg is not None else "1 (unweighted)"
+        if spec.fpc_arg is None:
+            return "1 (unweighted)"
+        return "1/pi from the fpc (inclusion probabilities)" if spec.pps is not None else "N/n from the fpc"
     name = getattr(weights, "name", None)
     return f"{name} (given values)" if isinstance(name, str) else "given values"
 
