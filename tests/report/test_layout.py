@@ -138,3 +138,19 @@ def test_a_proportion_frame_from_the_estimator_is_shown_as_percent() -> None:
     wald = d.mean("yes", by="g", na_rm=True)
     assert _cells(Table("y", "Yes by group", wald).html())[0][1] == "Estimate"
     assert _cells(Table("y", "Yes by group", wald, percent=True).html())[0][1] == "%"
+
+
+def test_the_estimators_own_nchs_flags_are_used_and_not_shown() -> None:
+    # ciprop(method="beta", nchs=True) on a small survey of a second questionnaire: 0/1 answers by group
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame({"yes": (rng.random(300) < 0.2).astype(float), "g": rng.choice(["a", "b", "c"], 300,
+                                                                                          p=[.8, .15, .05]),
+                         "psu": np.repeat(np.arange(30), 10), "w": rng.uniform(1, 3, 300)})
+    est = cs.SurveyDesign(data, weights="w", psu="psu").ciprop("yes", by="g", method="beta", nchs=True)
+    html = Table("y", "Yes by group", est).html()
+    heads = _cells(html)[0]
+    assert heads == ["", "%", "SE (% points)", "95% CI", "Design effect", "CV", "n (unweighted)"]
+    body = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
+    marks = ["".join(re.findall(r'<sup class="flag">(.*?)</sup>', r)) for r in body]
+    expected = [("*" if s else "") + ("†" if r else "") for s, r in zip(est["suppress"], est["review"])]
+    assert marks == expected and "*" in expected  # group c: about 15 answers

@@ -13,6 +13,7 @@ import pytest
 from rcases import load_data
 
 import careersurvey as cs
+from careersurvey.report.i18n import text
 from careersurvey.report.models import model_table, reference_categories, whole_model_wald
 
 R = json.loads((Path(__file__).parents[1] / "fixtures" / "r-survey-modeltable" / "results.json").read_text())
@@ -104,3 +105,20 @@ def test_a_model_with_more_coefficients_than_psus_has_no_wald_test(api) -> None:
     assert whole_model_wald(fit) is None
     note = model_table(fit, "m", "Model").notes[-1]
     assert note.startswith("n = ") and "no whole-model Wald test: the design has too few degrees of freedom" in note
+
+
+def test_reference_and_levels_named_from_a_questionnaire(tmp_path) -> None:
+    # the mini questionnaire of the tests: role (single, codes 1-3) and a numeric item, numeric codes as answers
+    q = cs.load_questionnaire(Path(__file__).parents[1] / "questionnaire" / "data" / "mini-1.0.0.yaml")
+    item = next(i for i in q.items if i.type == "single" and i.choices is not None and len(i.choices.choices) >= 3)
+    codes = [c.code for c in item.choices.choices][:3]
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({item.name: rng.choice(codes, 400), "x": rng.normal(size=400), "psu": np.arange(400) // 8})
+    data["y"] = (rng.random(400) < 0.3 + 0.1 * (data[item.name] == codes[1])).astype(float)
+    fit = cs.SurveyDesign(data, psu="psu").glm(f"y ~ x + C({item.name}, Treatment({codes[0]}))", family="binomial")
+    for lang in ("en", "ko"):
+        t = model_table(fit, "m", "Model", lang=lang, questionnaire=q)
+        label = lambda c: next(ch.label for ch in item.choices.choices if ch.code == c).get(lang)  # noqa: E731
+        word = item.label.get(lang)
+        assert list(t.frame.index[1:]) == [f"{word}: {label(codes[1])}", f"{word}: {label(codes[2])}"]
+        assert t.notes[0] == text("model.reference", lang, refs=f"{word}: {label(codes[0])}")

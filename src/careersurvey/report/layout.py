@@ -27,6 +27,9 @@ __all__ = ["Column", "Layout", "layout", "is_share_table", "p_text"]
 
 #: Columns that are a model's or a test's, not an estimate with a reliability to flag.
 _MODEL_COLUMNS = ("odds_ratio", "p_value", "statistic")
+#: What ``ciprop(method="beta", nchs=True)`` adds: the NCHS outcome of each share and its workings, used as the
+#: table's flags and not shown as columns.
+_NCHS_COLUMNS = ("n_eff", "ci_width", "rel_width", "suppress", "review", "reason")
 #: Columns of the report's generic tables that always hold shares (catalogue keys): shown as percentages.
 SHARE_COLUMNS = frozenset({"response_rate", "target", "unweighted", "design_weights", "weighted"})
 #: Whole numbers that are positions or codes, shown without thousands separators (row 1059, year 2026).
@@ -125,6 +128,9 @@ def _flags(frame: pd.DataFrame, share: bool, digits_df) -> tuple[np.ndarray, np.
     with standard errors (models and tests are not flagged)."""
     if not {"estimate", "se"} <= set(frame.columns) or any(c in frame.columns for c in _MODEL_COLUMNS):
         return None
+    if {"suppress", "review"} <= set(frame.columns):  # the estimator's own NCHS outcome (exact design df)
+        return (frame["suppress"].fillna(False).to_numpy(bool), frame["review"].fillna(False).to_numpy(bool),
+                "flag.rule_proportion")
     est = pd.to_numeric(frame["estimate"], errors="coerce").to_numpy(float)
     se = pd.to_numeric(frame["se"], errors="coerce").to_numpy(float)
     n = pd.to_numeric(frame["n"], errors="coerce").to_numpy(float) if "n" in frame else None
@@ -193,6 +199,8 @@ def layout(table, lang: str = "en") -> Layout:
     pct_digits = table.pct_digits
     cols = list(frame.columns)
     skip = {"df"} if "df" in frame and flags is not None and not table.show_df else set()
+    if flags is not None:
+        skip |= set(_NCHS_COLUMNS)
     for key in cols:
         if key in skip:
             continue

@@ -30,7 +30,7 @@ from careersurvey.report.results import Table
 __all__ = ["model_table", "whole_model_wald", "reference_categories"]
 
 _INTERCEPT = ("intercept", "(intercept)", "const")
-_TREATMENT = re.compile(r"C\(\s*(\w+)\s*,\s*Treatment\(\s*(?:reference\s*=\s*)?['\"]([^'\"]*)['\"]\s*\)\s*\)")
+_TREATMENT = re.compile(r"C\(\s*(\w+)\s*,\s*Treatment\(\s*(?:reference\s*=\s*)?['\"]?([^'\")]*?)['\"]?\s*\)\s*\)")
 _LEVEL = re.compile(r"^(?:C\(\s*(\w+)[^\[]*\)|(\w+))\[T\.(.*)\]$")
 
 
@@ -89,12 +89,30 @@ def _term_label(term: str, labels: Mapping[str, str], lang: str, cuts: set) -> s
     return term
 
 
+def _questionnaire_labels(questionnaire, fit, lang: str) -> dict[str, str]:
+    """Words for the model's variables that are items of ``questionnaire``: the item's label, and each code's
+    choice label (``sector=2`` -> its label in ``lang``)."""
+    from careersurvey.report.i18n import label_in
+
+    names = set(re.findall(r"\w+", fit.formula))
+    out: dict[str, str] = {}
+    for item in questionnaire.items:
+        if item.name not in names:
+            continue
+        out[item.name] = label_in(item.label, lang, item.name)
+        for c in (item.choices.choices if item.choices is not None else ()):
+            out[f"{item.name}={c.code}"] = label_in(c.label, lang, str(c.code))
+    return out
+
+
 def model_table(fit, name: str, title: str, caption: str = "", lang: str = "en",
                 labels: Mapping[str, str] | None = None, data: pd.DataFrame | None = None,
-                intercept: bool = False) -> Table:
+                intercept: bool = False, questionnaire=None) -> Table:
     """The model as a report table (see the module doc). ``labels``: words for variables (``sector``), for
-    levels (``sector=SME``) and for whole coefficient names; ``intercept``: show the intercept row."""
-    labels = dict(labels or {})
+    levels (``sector=SME``) and for whole coefficient names; ``questionnaire``: take them for its items from
+    their labels and choice labels in ``lang`` (``labels`` wins); ``intercept``: show the intercept row."""
+    labels = {**(_questionnaire_labels(questionnaire, fit, lang) if questionnaire is not None else {}),
+              **(labels or {})}
     cuts = set(fit.thresholds.index) if getattr(fit, "n_thresholds", 0) else set()
     coef = fit.coefficients
     if cuts:  # cut-points first, as R's svyolr prints them
