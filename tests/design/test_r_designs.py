@@ -34,7 +34,7 @@ def build(case: dict) -> cs.SurveyDesign:
     df = load_data(folder, name)
     de = {**case["design"], **case.get("ours", {})}  # "ours": the same design as our API says it
     op = case.get("options", {})
-    d = cs.SurveyDesign(df, weights=de.get("weights"), strata=de.get("strata"), psu=de.get("psu"),
+    d = cs.SurveyDesign(df, weights=de.get("weights"), probs=de.get("probs"), strata=de.get("strata"), psu=de.get("psu"),
                         fpc=de.get("fpc"), pps=pps_method(de.get("pps")), pps_variance=de.get("variance", "HT"),
                         with_replacement=de.get("with_replacement", False), lonely_psu=op.get("lonely_psu", "fail"),
                         adjust_domain_lonely=op.get("adjust_domain_lonely", False),
@@ -297,7 +297,7 @@ def test_calibration_options_refuse_what_they_cannot_do() -> None:
 def test_the_cases_load() -> None:
     assert len(_cases("deff-")) == 40
     assert len(_cases("pps-")) == 91 and len(_cases("pps-cal-")) == 6
-    assert [len(_cases(k)) for k in ("lonely-", "wr-", "ultimate-")] == [41, 6, 5]
+    assert [len(_cases(k)) for k in ("lonely-", "wr-", "ultimate-")] == [41, 9, 5]
     assert len(_cases("weight-")) == 80
 
 
@@ -311,6 +311,16 @@ def test_adjust_domain_lonely_changes_only_adjust_and_average() -> None:
         np.testing.assert_allclose(on.mean("y")["se"], off.mean("y")["se"], rtol=1e-14)
         a, b = off.subset("grp == 'a'").mean("y")["se"].iloc[0], on.subset("grp == 'a'").mean("y")["se"].iloc[0]
         assert (abs(a / b - 1) > 1e-3) == moves, rule
+
+
+def test_probs_are_weights_one_over_their_product() -> None:
+    df = load_data("r-survey-designs", "pps2stage.csv")
+    d = cs.SurveyDesign(df, psu=["dnum", "snum"], probs=["p1", "p2"])
+    np.testing.assert_allclose(d.w, 1 / (df["p1"] * df["p2"]), rtol=1e-15)
+    with pytest.raises(cs.DesignError, match="give weights or probs, not both"):
+        cs.SurveyDesign(df, weights="p1", probs="p2")
+    with pytest.raises(cs.DesignError, match="probs column\\(s\\) 'p3' not in the data"):
+        cs.SurveyDesign(df, probs=["p1", "p3"])
 
 
 def test_with_replacement_keeps_weights_from_the_fpc_and_drops_it_from_the_variance() -> None:

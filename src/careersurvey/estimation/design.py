@@ -73,6 +73,7 @@ class SurveyDesign:
         domain: np.ndarray | pd.Series | None = None,
         missing_codes: Sequence[int] = (),
         ids: str | None = None,
+        probs: str | Sequence[str] | None = None,
         pps: Any = None,
         pps_variance: str = "HT",
         adjust_domain_lonely: bool = False,
@@ -102,6 +103,8 @@ class SurveyDesign:
             dom = np.asarray(domain, dtype=bool).reshape(-1)
             if len(dom) != len(data):
                 raise DesignError(f"domain mask has {len(dom)} entries but the data have {len(data)} rows")
+        if probs is not None:
+            weights = _weights_from_probs(data, weights, probs)
         w = _resolve_weights(data, weights, spec, dom, named.index)
         check_lonely(spec.variance_stages, lonely_psu, spec.strata_name)
         w.flags.writeable = False  # d.w hands out this array: nobody may change the design's weights through it
@@ -484,6 +487,21 @@ class SurveyDesign:
 
     def __repr__(self) -> str:
         return self.summary()
+
+
+def _weights_from_probs(data: pd.DataFrame, weights: Any, probs: str | Sequence[str]) -> pd.Series:
+    """R's ``probs=``: weights 1 / the product of the probability columns (one per stage)."""
+    if weights is not None:
+        raise DesignError("give weights or probs, not both (R: 'Can't specify both sampling weights and "
+                          "probabilities')")
+    cols = [probs] if isinstance(probs, str) else list(probs)
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise DesignError(f"probs column(s) {', '.join(map(repr, missing))} not in the data; name the columns of "
+                          "sampling probabilities, one per stage")
+    p = np.prod([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float) for c in cols], axis=0)
+    with np.errstate(divide="ignore"):
+        return pd.Series(1 / p, index=data.index, name=f"1/{'*'.join(cols)}")
 
 
 def _weights_source(weights: Any, spec: DesignSpec) -> str:
