@@ -298,7 +298,7 @@ def test_the_cases_load() -> None:
     assert len(_cases("deff-")) == 40
     assert len(_cases("pps-")) == 91 and len(_cases("pps-cal-")) == 6
     assert [len(_cases(k)) for k in ("lonely-", "wr-", "ultimate-")] == [41, 9, 5]
-    assert len(_cases("weight-")) == 80
+    assert len(_cases("weight-")) == 92
 
 
 def test_adjust_domain_lonely_changes_only_adjust_and_average() -> None:
