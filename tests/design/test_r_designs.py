@@ -278,6 +278,15 @@ def test_loose_trimming_is_one_round_and_may_leave_weights_outside() -> None:
     assert "once, not strict" in loose.summary()
 
 
+def test_a_variance_column_holding_a_missing_code_is_refused() -> None:
+    """A declared missing code (-9) in the variance column is never a number in the calibration."""
+    df = load_data("r-survey", "apistrat.csv")
+    df.loc[df.index[:3], "api99"] = -9
+    d = cs.SurveyDesign(df, weights="pw", strata="stype", fpc="fpc", missing_codes=(-6, -7, -8, -9))
+    with pytest.raises(cs.MissingCodeError, match="variance column 'api99' holds the missing codes -9 \\(3 rows\\)"):
+        d.calibrate({"stype": {"E": 4421, "H": 755, "M": 1018}}, variance="api99")
+
+
 def test_calibration_options_refuse_what_they_cannot_do() -> None:
     d = cs.SurveyDesign(load_data("r-survey", "apiclus2.csv"), weights="pw", psu=["dnum", "snum"],
                         fpc=["fpc1", "fpc2"])
