@@ -156,7 +156,7 @@ def test_a_two_version_kobo_csv_in_chunks_of_one_version_each(tmp_path):
 
 
 def test_a_workbook_stored_in_pieces_stores_what_one_piece_stores(tmp_path):
-    """A workbook is read whole but validated and stored ``chunk_rows`` rows at a time."""
+    """A workbook's sheet is streamed, validated and stored ``chunk_rows`` rows at a time."""
     from .conftest import GOOD_ROWS, write_template
 
     q = mini()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -143,9 +144,12 @@ def _split_by_version(table: RawTable, candidates: list[Questionnaire], form_ver
 
 def _version_counts(path: str | Path, first: RawTable) -> pd.Series | None:
     """Rows per form version over the whole file, for an export that names its rows' form versions (None for
-    others): from the table of a workbook (read whole), from the version column of a CSV (read in chunks)."""
+    others): as the reader counted them over a workbook's sheet read in chunks, from the first chunk when it is
+    the whole sheet, from the version column of a CSV (read in chunks)."""
     if first.form_version is None:
         return None
+    if first.version_counts is not None:
+        return pd.Series(dict(first.version_counts), dtype="int64")
     if first.sheet is not None or first.kind != "kobo":
         keys = pd.Series(first.form_version, dtype=object).fillna("").astype(str)
         return keys[keys != ""].value_counts(sort=False)
@@ -205,9 +209,9 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
     ODK Central ``-``). ``sheet``: the workbook sheet holding the responses (default: ``Responses`` of
     the entry template, else the first sheet). A file without a single response row (code ``no_data``)
     or without a single column of the questionnaire (``no_columns``) is refused: nothing is stored and
-    the ledger does not list it. A CSV is read, validated and stored in chunks of ``chunk_rows`` rows (None:
-    whole) inside the import's one transaction, so its memory does not grow with the file; a workbook is
-    read whole, then validated and stored in pieces of ``chunk_rows`` rows. ``wave``: the wave the file belongs to
+    the ledger does not list it. A CSV or a workbook's sheet is read, validated and stored in chunks of
+    ``chunk_rows`` rows (None: whole) inside the import's one transaction, so its memory does not grow with the
+    file; a workbook is opened once and closed when the import ends. ``wave``: the wave the file belongs to
     (default: the store's only wave; :mod:`.waves`); respondent ids are checked for duplicates within it.
     """
     store = store if isinstance(store, ResponseStore) else ResponseStore(store)
@@ -225,35 +229,36 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
         wave = import_wave(con, named, file=str(path))
         chunks = iter_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
                                 max_uncompressed=max_uncompressed, chunk_rows=chunk_rows)
-        first = next(chunks)
-        candidates = _candidates(questionnaire, first)
-        counts = _version_counts(path, first)
-        groups = _split_by_version(first, candidates, form_versions, counts)
-        if first.n_rows == 0:
-            where = f"sheet {first.sheet!r} has" if first.sheet else "the file has"
-            raise ResponsesError(
-                f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
-                "the answers are on another sheet, name it with --sheet", code="no_data", file=first.file)
-        known = store.known_ids(con, groups[0][0].id, wave)
-        first_rows: dict[str, int] = {}  # respondent id -> the row it first occurs in, over the whole file
-        mapped: set[str] = set()
-        versions: set[str] = set()
-        with store.begin(con, info, wave) as writer:
-            for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
-                if chunk is not first:
-                    groups = _split_by_version(chunk, candidates, form_versions, counts)
-                for rid, row in zip(respondent_ids(chunk).tolist(), chunk.rows.tolist()):
-                    if rid is not None:
-                        first_rows.setdefault(rid, row)
-                parts = [validate(part, q, known_ids=known.keys(), known_where=known, separators=separators,
-                                  first_rows=first_rows) for q, part in groups]
-                mapped.update(h for v in parts for h in (*v.plan.columns, *v.plan.summaries))
-                versions.update(q.version for q, _ in groups)
-                if not mapped:  # the plan is the same for every chunk: no column is an item of the questionnaire
-                    raise no_item_columns(first, groups[0][0])
-                writer.add(parts)
-            # a column of another version in a mixed export is not "unknown"
-            return writer.finish(lambda p: not (len(versions) > 1 and p.rule == "unknown_column" and p.column in mapped))
+        with closing(chunks):  # a workbook is closed however the import ends
+            first = next(chunks)
+            candidates = _candidates(questionnaire, first)
+            counts = _version_counts(path, first)
+            groups = _split_by_version(first, candidates, form_versions, counts)
+            if first.n_rows == 0:
+                where = f"sheet {first.sheet!r} has" if first.sheet else "the file has"
+                raise ResponsesError(
+                    f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
+                    "the answers are on another sheet, name it with --sheet", code="no_data", file=first.file)
+            known = store.known_ids(con, groups[0][0].id, wave)
+            first_rows: dict[str, int] = {}  # respondent id -> the row it first occurs in, over the whole file
+            mapped: set[str] = set()
+            versions: set[str] = set()
+            with store.begin(con, info, wave) as writer:
+                for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
+                    if chunk is not first:
+                        groups = _split_by_version(chunk, candidates, form_versions, counts)
+                    for rid, row in zip(respondent_ids(chunk).tolist(), chunk.rows.tolist()):
+                        if rid is not None:
+                            first_rows.setdefault(rid, row)
+                    parts = [validate(part, q, known_ids=known.keys(), known_where=known, separators=separators,
+                                      first_rows=first_rows) for q, part in groups]
+                    mapped.update(h for v in parts for h in (*v.plan.columns, *v.plan.summaries))
+                    versions.update(q.version for q, _ in groups)
+                    if not mapped:  # the plan is the same for every chunk: no column is an item of the questionnaire
+                        raise no_item_columns(first, groups[0][0])
+                    writer.add(parts)
+                # a column of another version in a mixed export is not "unknown"
+                return writer.finish(lambda p: not (len(versions) > 1 and p.rule == "unknown_column" and p.column in mapped))
 
 
 def import_responses(files: str | Path | Sequence[str | Path], store: ResponseStore | str | Path,

@@ -4,7 +4,9 @@ Kinds: ``template`` (our entry template: sheet ``Responses`` and ``_meta``), ``k
 ODK Central exports, XLSX or CSV), ``csv`` (plain CSV: header line, then one line per respondent) and
 ``sheet`` (any workbook whose first sheet has headers in row 1). Codebooks, XLSForms and problem lists are
 refused as what they are (:mod:`.recognise`). Every reader returns a
-:class:`RawTable` of cells as read; unreadable files raise :class:`ResponsesError`. Workbooks must be
+:class:`RawTable` of cells as read (:func:`iter_responses`: in chunks of rows, a CSV read chunk by chunk and a
+workbook's sheet streamed row by row from its XML, the workbook opened once); unreadable files raise
+:class:`ResponsesError`. Workbooks must be
 .xlsx/.xlsm: legacy .xls is refused with "save as .xlsx", since its formula cells cannot be told from
 typed values (see :mod:`.workbook`).
 """
@@ -16,11 +18,11 @@ from typing import Iterator
 
 from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.readers.csvfile import CHUNK_ROWS, iter_csv
-from careersurvey.responses.readers.kobo import iter_kobo_csv, looks_like_export, read_kobo_xlsx
+from careersurvey.responses.readers.kobo import iter_kobo_csv, iter_kobo_xlsx, looks_like_export
 from careersurvey.responses.readers.raw import RawTable, concat
 from careersurvey.responses.readers.recognise import refuse_known_workbooks, refuse_problem_list
-from careersurvey.responses.readers.template import DATA_SHEET, META_SHEET, read_table, read_template
-from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names, sniff
+from careersurvey.responses.readers.template import DATA_SHEET, META_SHEET, iter_table, iter_template, sheet_headers
+from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, Workbook, check_spreadsheet, sniff
 
 KINDS: tuple[str, ...] = ("template", "kobo", "csv", "sheet")
 #: Names a CSV response file may have; other text files (.yaml, .json, ...) are refused unless a kind is given.
@@ -39,43 +41,44 @@ def read_responses(path: str | Path, *, kind: str | None = None, encoding: str |
     a header, the file is refused with their names and how to choose one: never "0 rows" read from the
     wrong sheet.
     """
-    path = Path(path)
-    if _is_text(path, kind, sheet):
-        return concat(list(_text_chunks(path, kind, encoding, max_rows, None)))
-    check_spreadsheet(path, max_uncompressed=max_uncompressed)  # raises for non-spreadsheets
-    names = sheet_names(path)
-    if META_SHEET not in names:
-        refuse_known_workbooks(path, names)
-    limits = {"max_rows": max_rows, "max_uncompressed": max_uncompressed}
-    if sheet is not None:
-        if sheet not in names:
-            raise ResponsesError(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); name one of "
-                                 "them with --sheet", code="no_sheet", file=str(path))
-        return _checked(_read_workbook(path, kind, sheet, names, **limits))
-    try:
-        table = _read_workbook(path, kind, None, names, **limits)
-    except ResponsesError as exc:
-        if exc.code not in ("empty_sheet", "no_sheet", "no_header"):
-            raise
-        _refuse_if_elsewhere(path, kind, names, DATA_SHEET if _is_template(kind, names) else names[0], limits)
-        raise
-    if table.n_rows == 0:
-        _refuse_if_elsewhere(path, kind, names, table.sheet, limits)
-    return _checked(table)
+    return concat(list(iter_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
+                                      max_uncompressed=max_uncompressed, chunk_rows=None)))
 
 
 def iter_responses(path: str | Path, *, kind: str | None = None, encoding: str | None = None,
                    sheet: str | None = None, max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED,
                    chunk_rows: int | None = CHUNK_ROWS) -> Iterator[RawTable]:
-    """The file as :class:`RawTable` chunks of up to ``chunk_rows`` rows, in file order: a CSV is read chunk by
-    chunk (bounded memory); a workbook is one chunk, as :func:`read_responses` reads it. The first chunk carries
-    the headers and metadata every chunk shares; a file without rows is one empty chunk."""
+    """The file as :class:`RawTable` chunks of up to ``chunk_rows`` rows (None: one), in file order, so that
+    memory does not grow with the file: a CSV is read chunk by chunk, a workbook's sheet streamed row by row
+    from its XML (the workbook opened once, and closed when the chunks run out or the iterator is closed). The
+    first chunk carries the headers and metadata every chunk shares; a file without rows is one empty chunk.
+    See :func:`read_responses` for ``sheet``."""
     path = Path(path)
     if _is_text(path, kind, sheet):
         yield from _text_chunks(path, kind, encoding, max_rows, chunk_rows)
         return
-    yield read_responses(path, kind=kind, encoding=encoding, sheet=sheet, max_rows=max_rows,
-                         max_uncompressed=max_uncompressed)
+    with check_spreadsheet(path, max_uncompressed=max_uncompressed) as wb:  # raises for non-spreadsheets
+        names = wb.names()
+        if META_SHEET not in names:
+            refuse_known_workbooks(wb, names)
+        if sheet is not None and sheet not in names:
+            raise ResponsesError(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); name one of "
+                                 "them with --sheet", code="no_sheet", file=str(path))
+        chunks = _workbook_chunks(wb, kind, sheet, max_rows, chunk_rows)
+        try:
+            try:
+                first = _checked(next(chunks))
+            except ResponsesError as exc:
+                if sheet is not None or exc.code not in ("empty_sheet", "no_sheet", "no_header"):
+                    raise
+                _refuse_if_elsewhere(wb, kind, DATA_SHEET if _is_template(kind, names) else names[0], max_rows)
+                raise
+            if first.n_rows == 0 and sheet is None:
+                _refuse_if_elsewhere(wb, kind, first.sheet, max_rows)
+            yield first
+            yield from chunks
+        finally:
+            chunks.close()
 
 
 def _is_text(path: Path, kind: str | None, sheet: str | None) -> bool:
@@ -130,30 +133,31 @@ def _is_template(kind: str | None, names: list[str]) -> bool:
     return kind == "template" or (kind is None and (META_SHEET in names or DATA_SHEET in names))
 
 
-def _read_workbook(path: Path, kind: str | None, sheet: str | None, names: list[str], **limits: int) -> RawTable:
+def _workbook_chunks(wb: Workbook, kind: str | None, sheet: str | None, max_rows: int,
+                     chunk_rows: int | None) -> Iterator[RawTable]:
     """The responses of a workbook of ``kind`` (recognised when None) from ``sheet`` (None: its default sheet)."""
+    names = wb.names()
     if _is_template(kind, names):
-        return read_template(path, sheet=sheet, **limits)
-    if kind == "kobo":
-        return read_kobo_xlsx(path, sheet=sheet, **limits)
-    table = read_table(path, sheet=sheet or names[0], kind="sheet", first_data_row=2, meta={}, **limits)
-    if kind is None and looks_like_export(table.headers):
-        return read_kobo_xlsx(path, sheet=sheet, **limits)
-    return table
+        return iter_template(wb, sheet=sheet, max_rows=max_rows, chunk_rows=chunk_rows)
+    name = sheet or names[0]
+    if kind == "kobo" or (kind is None and looks_like_export(sheet_headers(wb, name))):
+        return iter_kobo_xlsx(wb, sheet=sheet, max_rows=max_rows, chunk_rows=chunk_rows)
+    return iter_table(wb, sheet=name, kind="sheet", first_data_row=2, meta={}, max_rows=max_rows,
+                      chunk_rows=chunk_rows)
 
 
-def _refuse_if_elsewhere(path: Path, kind: str | None, names: list[str], read: str,
-                         limits: dict[str, int]) -> None:
+def _refuse_if_elsewhere(wb: Workbook, kind: str | None, read: str, max_rows: int) -> None:
     """Raise when the default sheet gave no responses but other sheets hold rows below a header: name them."""
     from careersurvey.forms.template import CODEBOOK_SHEET, GUIDANCE_SHEET, LOOKUP_SHEET
 
+    names = wb.names()
     own = {META_SHEET, LOOKUP_SHEET, GUIDANCE_SHEET, CODEBOOK_SHEET} if _is_template(kind, names) else set()
     found: list[tuple[str, int]] = []
     for name in names:
         if name in own or name == read:
             continue
         try:
-            n = _read_workbook(path, kind, name, names, **limits).n_rows
+            n = sum(t.n_rows for t in _workbook_chunks(wb, kind, name, max_rows, CHUNK_ROWS))
         except ResponsesError:
             continue
         if n:
@@ -166,7 +170,7 @@ def _refuse_if_elsewhere(path: Path, kind: str | None, names: list[str], read: s
         raise ResponsesError(
             f"{where}, but sheet {name!r} holds {n} row{'s' if n != 1 else ''} below its header; import that sheet "
             f"with --sheet {name!r} (in Python: sheet={name!r}), or move its rows into sheet {read!r}",
-            code="wrong_sheet", file=str(path))
+            code="wrong_sheet", file=str(wb.path))
     listed = ", ".join(f"{name!r} ({n} row{'s' if n != 1 else ''})" for name, n in found)
     raise ResponsesError(f"{where}, but sheets {listed} hold rows below a header; choose the one with the "
-                         "responses with --sheet NAME (in Python: sheet='NAME')", code="wrong_sheet", file=str(path))
+                         "responses with --sheet NAME (in Python: sheet='NAME')", code="wrong_sheet", file=str(wb.path))

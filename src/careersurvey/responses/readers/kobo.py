@@ -24,9 +24,9 @@ from typing import Iterator
 import numpy as np
 
 from careersurvey.responses.readers.csvfile import CHUNK_ROWS, iter_csv, read_csv
-from careersurvey.responses.readers.raw import RawTable
-from careersurvey.responses.readers.template import read_table
-from careersurvey.responses.readers.workbook import MAX_ROWS, MAX_UNCOMPRESSED, check_spreadsheet, sheet_names
+from careersurvey.responses.readers.raw import RawTable, concat
+from careersurvey.responses.readers.template import iter_table
+from careersurvey.responses.readers.workbook import MAX_ROWS, Workbook
 
 #: System columns of KoboToolbox / ODK Central exports (compared on the last path component too).
 SYSTEM_COLUMNS: frozenset[str] = frozenset({
@@ -60,8 +60,10 @@ def looks_like_export(headers: list[str] | tuple[str, ...]) -> bool:
     return any(h in MARKERS for h in headers)
 
 
-def _finish(table: RawTable, children: dict[str, RawTable], kind: str) -> RawTable:
-    """The table with its export id column, system columns and per-row form version set."""
+def _finish(table: RawTable, children: dict[str, RawTable], kind: str,
+            version_counts: dict[str, int] | None = None) -> RawTable:
+    """The table with its export id column, system columns and per-row form version set (and, on the first
+    chunk of a sheet read in several, the rows per form version over the whole sheet)."""
     headers = table.headers
     version_col = next((c for c in VERSION_COLUMNS if c in table.data), None)
     form_version = table.data[version_col] if version_col else None
@@ -72,25 +74,54 @@ def _finish(table: RawTable, children: dict[str, RawTable], kind: str) -> RawTab
     return RawTable(file=table.file, kind=kind, sheet=table.sheet, headers=headers, data=table.data,
                     rows=table.rows, meta=table.meta, id_column=id_col, encoding=table.encoding,
                     form_version=None if form_version is None else np.asarray(form_version, dtype=object),
-                    notes=table.notes, children=children, meta_columns=system, empty=table.empty)
+                    notes=table.notes, children=children, meta_columns=system, empty=table.empty,
+                    version_counts=version_counts)
 
 
-def read_kobo_xlsx(path: Path, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
-                   max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
-    """Read a KoboToolbox/ODK XLSX export: the first sheet (or ``sheet``), plus repeat-group sheets as children."""
-    wb = check_spreadsheet(path, max_uncompressed=max_uncompressed)
-    names = sheet_names(path)
-    main = read_table(path, sheet=sheet or names[0], kind="kobo", first_data_row=2, meta={}, max_rows=max_rows,
-                      workbook=wb)
-    children: dict[str, RawTable] = {}
-    for name in names:
-        if name == main.sheet:
-            continue
-        child = read_table(path, sheet=name, kind="kobo-repeat", first_data_row=2, meta={}, max_rows=max_rows,
-                           workbook=wb)
-        if "_parent_index" in child.data:
-            children[name] = child
-    return _finish(main, children, "kobo")
+def iter_kobo_xlsx(wb: Workbook, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
+                   chunk_rows: int | None = CHUNK_ROWS) -> Iterator[RawTable]:
+    """A KoboToolbox/ODK XLSX export in chunks of rows: the first sheet (or ``sheet``), its repeat-group sheets
+    (read whole) as children of the first chunk. When the sheet spans several chunks and names each row's form
+    version, the first chunk carries the rows per form version over the whole sheet (one more pass over the
+    sheet XML, reading that column only), so that the import judges the versions of the file, not a chunk."""
+    names = wb.names()
+    main = sheet or names[0]
+    chunks = iter_table(wb, sheet=main, kind="kobo", first_data_row=2, meta={}, max_rows=max_rows,
+                        chunk_rows=chunk_rows)
+    try:
+        first = next(chunks)
+        children: dict[str, RawTable] = {}
+        for name in names:
+            if name == first.sheet:
+                continue
+            child = concat(list(iter_table(wb, sheet=name, kind="kobo-repeat", first_data_row=2, meta={},
+                                           max_rows=max_rows, chunk_rows=None)))
+            if "_parent_index" in child.data:
+                children[name] = child
+        second = next(chunks, None)
+        version = next((c for c in VERSION_COLUMNS if c in first.data), None)
+        counts = None if second is None or version is None else _column_counts(wb, main, first.headers.index(version))
+        yield _finish(first, children, "kobo", counts)
+        if second is not None:
+            yield _finish(second, {}, "kobo")
+        for chunk in chunks:
+            yield _finish(chunk, {}, "kobo")
+    finally:
+        chunks.close()
+
+
+def _column_counts(wb: Workbook, sheet: str, column: int) -> dict[str, int]:
+    """Non-empty cells of one column below row 1 -> rows holding each (as text, as the import keys them), in
+    order of first appearance."""
+    import pandas as pd
+
+    rows = wb.rows(sheet)
+    try:
+        values = [v[column] for index, v in rows if index > 0 and len(v) > column and v[column] != ""]
+    finally:
+        rows.close()
+    keys = pd.Series(values, dtype=object).fillna("").astype(str)
+    return {k: int(n) for k, n in keys[keys != ""].value_counts(sort=False).items()}
 
 
 def read_kobo_csv(path: Path, *, encoding: str | None = None, max_rows: int = MAX_ROWS) -> RawTable:

@@ -46,6 +46,8 @@ class RawTable:
     meta_columns: tuple[str, ...] = ()
     #: header -> cells that are None, NaN or "" (found once by the reader; spaces-only text is found later)
     empty: Mapping[str, np.ndarray] = field(default_factory=dict)
+    #: rows per form version over the whole file, on the first chunk of an export read in several (else None)
+    version_counts: Mapping[str, int] | None = None
 
     @property
     def n_rows(self) -> int:

@@ -8,30 +8,30 @@ their sheets and headers before any row is read, and refused naming the file kin
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 from careersurvey.responses.problems import PROBLEM_COLUMNS, ResponsesError
-from careersurvey.responses.readers.workbook import read_sheet
+from careersurvey.responses.readers.workbook import Workbook, read_sheet
 
 #: Sheets of the codebook workbook (careersurvey.forms.codebook), and of an XLSForm (lower-cased).
 CODEBOOK_SHEETS: frozenset[str] = frozenset({"Variables", "Value labels", "About"})
 XLSFORM_SHEETS: frozenset[str] = frozenset({"survey", "choices"})
 
 
-def _about(path: Path) -> dict[str, str]:
+def _about(wb: Workbook) -> dict[str, str]:
     """Key/value rows of a codebook's About sheet (empty when unreadable)."""
     try:
-        _, rows = read_sheet(path, "About", max_rows=1000, header_rows=1)
+        _, rows = read_sheet(wb, "About", max_rows=1000, header_rows=1)
     except ResponsesError:
         return {}
     return {str(r[0]).strip(): str(r[1]).strip() for r in rows if len(r) >= 2 and r[0] not in (None, "")}
 
 
-def refuse_known_workbooks(path: Path, names: Sequence[str]) -> None:
+def refuse_known_workbooks(wb: Workbook, names: Sequence[str]) -> None:
     """Raise :class:`ResponsesError` (code ``not_responses``) for a codebook or an XLSForm."""
+    path = wb.path
     if CODEBOOK_SHEETS <= set(names):
-        about = _about(path)
+        about = _about(wb)
         key = f"{about.get('questionnaire_id', 'ID')}@{about.get('version', 'VERSION')}"
         raise ResponsesError(
             f"the workbook is the codebook of {key} (sheets {', '.join(names)}; made by `careersurvey forms export "

@@ -80,6 +80,13 @@ def _iterparse(source: IO[bytes], events: tuple[str, ...], *names: str) -> Itera
                            load_dtd=False, remove_comments=True)
 
 
+def sheet_list(workbook_xml: bytes) -> list[tuple[str, bool]]:
+    """Every sheet of ``xl/workbook.xml`` in order: (name, visible), hidden and very hidden sheets not visible."""
+    return [(el.get("name"), el.get("state") in (None, "visible"))
+            for el in etree.fromstring(workbook_xml, _parser()).iter()
+            if _name(el.tag) == "sheet" and el.get("name") is not None]
+
+
 def sheet_targets(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Sheet name -> path of its XML inside the zip, from ``xl/workbook.xml`` and its relationships."""
     targets: dict[str, str] = {}

@@ -10,8 +10,9 @@ question-text row is known by its text, and every other non-empty row below the 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from bisect import bisect_right
+from dataclasses import replace
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -19,12 +20,12 @@ from careersurvey.responses.problems import Problem, ResponsesError, problem
 from careersurvey.responses.readers.raw import RawTable, drop_blank_rows
 from careersurvey.responses.readers.workbook import (
     MAX_ROWS,
-    MAX_UNCOMPRESSED,
     SheetScan,
-    check_spreadsheet,
+    Workbook,
+    check_dimension,
     columns_from_rows,
     read_sheet,
-    sheet_names,
+    too_many_rows,
 )
 
 DATA_SHEET = "Responses"
@@ -32,9 +33,9 @@ META_SHEET = "_meta"
 ID_COLUMN = "respondent_id"
 
 
-def read_meta(path: Path) -> dict[str, str]:
+def read_meta(wb: Workbook) -> dict[str, str]:
     """Key/value rows of the ``_meta`` sheet (first two cells of each row), as text."""
-    _, rows = read_sheet(path, META_SHEET, max_rows=10_000, header_rows=0)
+    _, rows = read_sheet(wb, META_SHEET, max_rows=10_000, header_rows=0)
     meta: dict[str, str] = {}
     for row in rows:
         if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
@@ -46,9 +47,10 @@ def read_meta(path: Path) -> dict[str, str]:
     return meta
 
 
-def scan_notes(scan: SheetScan, *, file: str, sheet: str, headers: list[str], data_rows: np.ndarray) -> list[Problem]:
-    """Problems for formula, merged and hidden cells in the data rows of a sheet (hidden columns: those
-    with a header; a hidden column holding values without a header is refused by :func:`table_from_rows`)."""
+def scan_notes(scan: SheetScan, *, file: str, sheet: str, headers: list[str], data_rows: np.ndarray,
+               columns: bool = True) -> list[Problem]:
+    """Problems for formula, merged and hidden cells in the data rows of a sheet (hidden columns, when
+    ``columns``: those with a header; a hidden column holding values without a header is refused)."""
     notes: list[Problem] = []
     wanted = set(data_rows.tolist())
 
@@ -66,7 +68,7 @@ def scan_notes(scan: SheetScan, *, file: str, sheet: str, headers: list[str], da
     for row in sorted(scan.hidden_rows):
         if row in wanted:
             notes.append(problem("hidden_row", file=file, sheet=sheet, row=row))
-    for first, last in scan.hidden_columns:
+    for first, last in scan.hidden_columns if columns else ():
         for col in range(max(first, 0), min(last, len(headers) - 1) + 1):
             notes.append(problem("hidden_column", file=file, sheet=sheet, column=headers[col],
                                  extra=column_letters(col)))
@@ -104,12 +106,9 @@ def header_names(row: list[Any], file: str, sheet: str) -> list[str]:
     return headers
 
 
-def find_header(rows: list[list[Any]], id_column: str) -> int | None:
-    """0-based index of the first row holding ``id_column`` as a cell: the row of variable names."""
-    for i, row in enumerate(rows):
-        if id_column in row or any(isinstance(v, str) and v.strip() == id_column for v in row):
-            return i
-    return None
+def holds(row: list[Any], id_column: str) -> bool:
+    """True for the row of variable names: one of its cells is ``id_column``."""
+    return id_column in row or any(isinstance(v, str) and v.strip() == id_column for v in row)
 
 
 def _excerpt(row: list[Any], limit: int = 60) -> str:
@@ -118,14 +117,109 @@ def _excerpt(row: list[Any], limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def table_from_rows(rows: list[list[Any]], *, file: str, sheet: str, kind: str, header: int, meta: dict[str, str],
-                    scan: SheetScan, id_column: str = ID_COLUMN, label_texts: frozenset[str] = frozenset(),
-                    ) -> RawTable:
-    """The table whose variable names are in ``rows[header]``; every non-empty row below it is a data row,
-    except question-text rows (their id cell is one of ``label_texts``). Non-empty rows above the header are
-    not responses: a warning names them, so nothing is dropped without a trace."""
-    headers = header_names(rows[header], file, sheet)
-    cols, empties = columns_from_rows(rows, header + 1, len(headers))
+class _Header:
+    """The row of variable names, found as the rows stream by, and what came above it."""
+
+    def __init__(self, path: str, sheet: str, id_column: str | None, label_texts: frozenset[str]) -> None:
+        self.file, self.sheet, self.id_column, self.label_texts = path, sheet, id_column, label_texts
+        self.above: list[str] = []  # the first rows above the header that hold something (6 at most)
+        self.n_above = 0
+        self.filled = False  # some row holds text
+
+    def is_label(self, values: list[Any]) -> bool:
+        return bool(values) and isinstance(values[0], str) and values[0].strip() in self.label_texts
+
+    def find(self, rows: Iterator[tuple[int, list]], meta: dict[str, str]) -> tuple[int, list[str]]:
+        """(row index, headers) of the header: row 1 of a plain table, else the first row holding the id column."""
+        seen = False
+        for index, values in rows:
+            seen = True
+            text = _excerpt(values)
+            self.filled = self.filled or bool(text)
+            if self.id_column is None:
+                if index == 0 and text:
+                    return index, header_names(values, self.file, self.sheet)
+                self.filled = self.filled or any(_excerpt(v) for _, v in rows)
+                break
+            if holds(values, self.id_column):
+                return index, header_names(values, self.file, self.sheet)
+            if text and not self.is_label(values):
+                self.n_above += 1
+                if len(self.above) < 6:
+                    self.above.append(f"row {index + 1} ({text!r})")
+        if not seen or not self.filled:
+            raise ResponsesError(f"sheet {self.sheet!r} is empty (no header row); fill in the entry template",
+                                 code="empty_sheet", file=self.file)
+        if self.id_column is None:
+            raise ResponsesError(f"sheet {self.sheet!r} has no header in row 1; put the variable names in row 1",
+                                 code="empty_sheet", file=self.file)
+        raise ResponsesError(
+            f"sheet {self.sheet!r}: no row holds the variable names (a row with {self.id_column!r} in it); the row "
+            f"of names was deleted or changed: copy row 1 of a fresh template (`careersurvey forms export "
+            f"{meta.get('questionnaire_id', 'ID')}@{meta.get('version', 'VERSION')} --format template`) above "
+            "the data", code="no_header", file=self.file)
+
+    def note(self, header: int) -> list[Problem]:
+        """The warning for rows above the header that hold something (they are no responses)."""
+        if not self.n_above:
+            return []
+        where = ", ".join(self.above[:5]) + (" ..." if self.n_above > 5 else "")
+        return [problem("above_header", file=self.file, sheet=self.sheet, extra=f"row {header + 1}", value=where)]
+
+
+def iter_sheet(wb: Workbook, sheet: str, *, kind: str, meta: dict[str, str], header_rows: int,
+               max_rows: int = MAX_ROWS, chunk_rows: int | None = None, id_column: str | None = None,
+               label_texts: frozenset[str] = frozenset()) -> Iterator[RawTable]:
+    """The responses of one sheet as :class:`RawTable` chunks of up to ``chunk_rows`` rows (None: one), its rows
+    streamed from the sheet XML, so that memory holds one chunk, not the sheet.
+
+    The header is row 1 (``id_column`` None) or the first row holding ``id_column``; every non-empty row below
+    it is a data row, except question-text rows (their first cell is one of ``label_texts``). Non-empty rows
+    above the header are no responses: a warning names them, so nothing is dropped without a trace. The first
+    chunk carries the file-level notes; a sheet without data rows gives one empty chunk noting so."""
+    file = str(wb.path)
+    scan = wb.scan(sheet)
+    check_dimension(wb.path, sheet, scan, max_rows=max_rows, header_rows=header_rows)
+    rows = wb.rows(sheet)
+    try:
+        finder = _Header(file, sheet, id_column, label_texts)
+        header, headers = finder.find(rows, meta)
+        formulas = sorted({r - 1 for r, _, _ in scan.formulas if r - 1 > header})
+        limit = max_rows + header_rows
+        notes = finder.note(header) + scan_notes(scan, file=file, sheet=sheet, headers=headers,
+                                                 data_rows=np.empty(0, dtype=np.int64))
+        piece: list[tuple[int, list]] = []
+        last = header
+        given = False
+        for index, values in rows:
+            if index >= limit:
+                raise too_many_rows(wb.path, sheet, max_rows)
+            # a row of formulas without cached results reads as nothing: kept (its formula is noted)
+            piece.extend((f, []) for f in formulas[bisect_right(formulas, last):bisect_right(formulas, index - 1)])
+            piece.append((index, values))
+            last = index
+            if chunk_rows is not None and len(piece) >= chunk_rows:
+                table = _chunk(piece, headers, header, file=file, sheet=sheet, kind=kind, meta=meta, scan=scan,
+                               id_column=id_column or ID_COLUMN, finder=finder, notes=() if given else notes)
+                piece = []
+                if table.n_rows:
+                    given = True
+                    yield table
+        table = _chunk(piece, headers, header, file=file, sheet=sheet, kind=kind, meta=meta, scan=scan,
+                       id_column=id_column or ID_COLUMN, finder=finder, notes=() if given else notes)
+        if table.n_rows or not given:
+            if not given and not table.n_rows:
+                table = replace(table, notes=(*table.notes, problem("empty_file", file=file, sheet=sheet)))
+            yield table
+    finally:
+        rows.close()
+
+
+def _chunk(piece: list[tuple[int, list]], headers: list[str], header: int, *, file: str, sheet: str, kind: str,
+           meta: dict[str, str], scan: SheetScan, id_column: str, finder: _Header, notes: tuple | list) -> RawTable:
+    """One chunk of data rows (index from 0, values) as a table: label and blank rows dropped, cells noted."""
+    width = max([len(headers), *(len(v) for _, v in piece)])
+    cols, empties = columns_from_rows([v + [""] * (width - len(v)) for _, v in piece], 0, len(headers))
     extra = [i for i in range(len(headers), len(cols)) if not empties[i].all()]
     if extra:
         raise ResponsesError(
@@ -133,11 +227,10 @@ def table_from_rows(rows: list[list[Any]], *, file: str, sheet: str, kind: str, 
             "variable name or delete the column", code="no_header", file=file)
     data = {h: cols[i] for i, h in enumerate(headers)}
     empty = {h: empties[i] for i, h in enumerate(headers)}
-    n = len(cols[0]) if cols else 0
-    row_numbers = np.arange(header + 2, header + 2 + n, dtype=np.int64)
-    if label_texts and id_column in data:
+    row_numbers = np.fromiter((index + 1 for index, _ in piece), dtype=np.int64, count=len(piece))
+    if finder.label_texts and id_column in data and len(row_numbers):
         ids = data[id_column]
-        labels = np.fromiter((isinstance(v, str) and v.strip() in label_texts for v in ids), dtype=bool,
+        labels = np.fromiter((isinstance(v, str) and v.strip() in finder.label_texts for v in ids), dtype=bool,
                              count=len(ids))
         if labels.any():
             keep = ~labels
@@ -146,50 +239,39 @@ def table_from_rows(rows: list[list[Any]], *, file: str, sheet: str, kind: str, 
             row_numbers = row_numbers[keep]
     data, row_numbers, empty = drop_blank_rows(data, row_numbers, empty,
                                                keep=frozenset(r for r, _, _ in scan.formulas))
-    notes: list[Problem] = []
-    above = [i for i, row in enumerate(rows[:header]) if _excerpt(row)
-             and not (row and isinstance(row[0], str) and row[0].strip() in label_texts)]
-    if above:
-        where = ", ".join(f"row {i + 1} ({_excerpt(rows[i])!r})" for i in above[:5]) + (" ..." if len(above) > 5 else "")
-        notes.append(problem("above_header", file=file, sheet=sheet, extra=f"row {header + 1}", value=where))
-    notes += scan_notes(scan, file=file, sheet=sheet, headers=headers, data_rows=row_numbers)
-    if len(row_numbers) == 0:
-        notes.append(problem("empty_file", file=file, sheet=sheet))
+    notes = [*notes, *scan_notes(scan, file=file, sheet=sheet, headers=headers, data_rows=row_numbers,
+                                 columns=False)]
     return RawTable(file=file, kind=kind, sheet=sheet, headers=tuple(headers), data=data, rows=row_numbers,
                     meta=meta, id_column=id_column if id_column in data else None, notes=tuple(notes), empty=empty)
 
 
-def _sheet_rows(path: Path, sheet: str | None, wb: Any, *, max_rows: int, header_rows: int
-                ) -> tuple[str, list[list[Any]], SheetScan]:
-    """Name, cell rows and XML scan of ``sheet`` (default: the first visible sheet); an empty sheet is an error."""
-    named = sheet is not None
-    scan = wb.scan(sheet) if named else SheetScan()  # before reading: the row cap from the dimension
-    sheet, rows = read_sheet(path, sheet, max_rows=max_rows, header_rows=header_rows, scan=scan)
-    if not named:  # the first visible sheet, found by the reader
-        scan = wb.scan(sheet)
-    if not rows:
-        raise ResponsesError(f"sheet {sheet!r} is empty (no header row); fill in the entry template",
-                             code="empty_sheet", file=str(path))
-    return sheet, rows, scan
+def iter_table(wb: Workbook, *, sheet: str, kind: str, first_data_row: int, meta: dict[str, str],
+               max_rows: int = MAX_ROWS, chunk_rows: int | None = None) -> Iterator[RawTable]:
+    """One sheet with headers in row 1 and data from row 2 (plain sheets, exports), in chunks of rows."""
+    if sheet not in wb.names():
+        raise ResponsesError(f"no sheet named {sheet!r} (sheets: {', '.join(wb.names())}); name one of them with "
+                             "--sheet", code="no_sheet", file=str(wb.path))
+    yield from iter_sheet(wb, sheet, kind=kind, meta=meta, header_rows=first_data_row - 1, max_rows=max_rows,
+                          chunk_rows=chunk_rows)
 
 
-def read_table(path: Path, *, sheet: str | None, kind: str, first_data_row: int, meta: dict[str, str],
-               max_rows: int = MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED,
-               workbook: Any = None) -> RawTable:
-    """Read one sheet with headers in row 1 and data from row 2 (plain sheets, exports)."""
-    wb = workbook if workbook is not None else check_spreadsheet(path, max_uncompressed=max_uncompressed)
-    sheet, rows, scan = _sheet_rows(path, sheet, wb, max_rows=max_rows, header_rows=first_data_row - 1)
-    if not _excerpt(rows[0]):
-        empty = not any(_excerpt(row) for row in rows)
-        raise ResponsesError(f"sheet {sheet!r} is empty (no header row); fill in the entry template" if empty else
-                             f"sheet {sheet!r} has no header in row 1; put the variable names in row 1",
-                             code="empty_sheet", file=str(path))
-    return table_from_rows(rows, file=str(path), sheet=sheet, kind=kind, header=0, meta=meta, scan=scan)
+def sheet_headers(wb: Workbook, sheet: str) -> list[str]:
+    """The headers in row 1 of ``sheet`` (empty when row 1 is empty or its headers are unusable), read
+    without reading the rest of the sheet."""
+    rows = wb.rows(sheet)
+    try:
+        for index, values in rows:
+            return header_names(values, str(wb.path), sheet) if index == 0 else []
+    except ResponsesError:
+        return []
+    finally:
+        rows.close()
+    return []
 
 
-def read_template(path: Path, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
-                  max_uncompressed: int = MAX_UNCOMPRESSED) -> RawTable:
-    """Read a filled-in entry template, finding its rows by content, not position.
+def iter_template(wb: Workbook, *, sheet: str | None = None, max_rows: int = MAX_ROWS,
+                  chunk_rows: int | None = None) -> Iterator[RawTable]:
+    """A filled-in entry template in chunks of rows, its rows found by content, not position.
 
     ``_meta`` names the questionnaire, the data sheet and the id column. The header is the first row
     holding the id column's name; the template's question-text row is recognised by what it says under
@@ -200,9 +282,8 @@ def read_template(path: Path, *, sheet: str | None = None, max_rows: int = MAX_R
     """
     from careersurvey.forms.template import ID_LABELS
 
-    wb = check_spreadsheet(path, max_uncompressed=max_uncompressed)
-    names = sheet_names(path)
-    meta = read_meta(path) if META_SHEET in names else {}
+    names = wb.names()
+    meta = read_meta(wb) if META_SHEET in names else {}
     chosen = sheet is not None
     sheet = sheet or meta.get("responses_sheet") or DATA_SHEET
     if sheet not in names:
@@ -210,23 +291,11 @@ def read_template(path: Path, *, sheet: str | None = None, max_rows: int = MAX_R
             f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)}); "
             + ("name one of them with --sheet" if chosen else "enter responses in the entry template made by "
                "`careersurvey forms export ... --format template`, or name the sheet that holds them with --sheet"),
-            code="no_sheet", file=str(path))
+            code="no_sheet", file=str(wb.path))
     try:
         header_rows = int(meta.get("header_rows") or 2)
     except ValueError:
         raise ResponsesError(f"_meta: header_rows is {meta.get('header_rows')!r}, not a number of rows; "
-                             "make the template again", code="bad_meta", file=str(path)) from None
-    id_column = meta.get("id_column") or ID_COLUMN
-    sheet, rows, scan = _sheet_rows(path, sheet, wb, max_rows=max_rows, header_rows=header_rows)
-    header = find_header(rows, id_column)
-    if header is None and not any(_excerpt(row) for row in rows):
-        raise ResponsesError(f"sheet {sheet!r} is empty (no header row); fill in the entry template",
-                             code="empty_sheet", file=str(path))
-    if header is None:
-        raise ResponsesError(
-            f"sheet {sheet!r}: no row holds the variable names (a row with {id_column!r} in it); the row of "
-            f"names was deleted or changed: copy row 1 of a fresh template (`careersurvey forms export "
-            f"{meta.get('questionnaire_id', 'ID')}@{meta.get('version', 'VERSION')} --format template`) above "
-            "the data", code="no_header", file=str(path))
-    return table_from_rows(rows, file=str(path), sheet=sheet, kind="template", header=header, meta=meta, scan=scan,
-                           id_column=id_column, label_texts=ID_LABELS)
+                             "make the template again", code="bad_meta", file=str(wb.path)) from None
+    yield from iter_sheet(wb, sheet, kind="template", meta=meta, header_rows=header_rows, max_rows=max_rows,
+                          chunk_rows=chunk_rows, id_column=meta.get("id_column") or ID_COLUMN, label_texts=ID_LABELS)

@@ -1,11 +1,11 @@
 """Opening spreadsheet files safely: file-type sniffing, caps, and what the sheet XML says about cells.
 
-Before a workbook reaches python-calamine (the fast reader), its bytes are checked: is it a spreadsheet
-at all, is it password-protected (an OLE container holding ``EncryptedPackage``), is the zip complete,
-does it expand to more than a cap (zip bomb), does the sheet claim more rows than the limit. Then the
-sheet's XML is streamed through a namespace-aware parser (:mod:`.sheetxml`) for what calamine does not
-report: formula cells (their cached value is not what a person typed), hidden rows and columns, merged
-ranges.
+A workbook is opened once (:class:`Workbook`, a context manager) and its bytes checked: is it a
+spreadsheet at all, is it password-protected (an OLE container holding ``EncryptedPackage``), is the zip
+complete, does it expand to more than a cap (zip bomb), does the sheet claim more rows than the limit. Its
+cells are streamed row by row from the sheet XML (:mod:`.cellxml`, typed as python-calamine types them), so
+memory does not grow with the sheet; the same XML is scanned (:mod:`.sheetxml`) for what cell values do not
+say: formula cells (their cached value is not what a person typed), hidden rows and columns, merged ranges.
 Legacy .xls files are refused (see :func:`check_spreadsheet`): nothing can check their formulas.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ import pandas as pd
 from lxml import etree
 
 from careersurvey.responses.problems import ResponsesError
-from careersurvey.responses.readers.sheetxml import SheetScan, column_index, scan_sheet, sheet_targets
+from careersurvey.responses.readers.cellxml import SheetCells, date1904, grid, shared_strings, style_kinds
+from careersurvey.responses.readers.sheetxml import SheetScan, column_index, scan_sheet, sheet_list, sheet_targets  # noqa: F401
 
 #: Largest total uncompressed size of a workbook we open (bytes); a 100,000-row survey sheet is ~60 MB.
 MAX_UNCOMPRESSED = 1 << 30
@@ -57,7 +58,7 @@ def sniff(path: Path) -> str:
 
 
 #: the sheet XML is searched in blocks of this size for marks of formulas, hidden rows and merged ranges
-_SCAN_BLOCK = 16 << 20
+_SCAN_BLOCK = 1 << 18
 _SCAN_OVERLAP = 1 << 16
 
 
@@ -76,20 +77,31 @@ class Workbook:
                 "or copy the file again from its source",
                 code="damaged", file=name,
             ) from None
-        total = sum(i.file_size for i in infos)
-        if total > max_uncompressed:
-            raise ResponsesError(
-                f"the workbook expands to {total:,} bytes, more than the limit of {max_uncompressed:,} "
-                "(a zip bomb, or far more data than a survey file holds); split the file or raise the limit",
-                code="too_large", file=name,
-            )
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            raise ResponsesError(
-                "the zip file is not an Excel workbook (no xl/workbook.xml); save it as .xlsx from Excel",
-                code="wrong_type", file=name,
-            )
-        self._sheet_paths = self._sheet_xml_paths()
+        try:
+            total = sum(i.file_size for i in infos)
+            if total > max_uncompressed:
+                raise ResponsesError(
+                    f"the workbook expands to {total:,} bytes, more than the limit of {max_uncompressed:,} "
+                    "(a zip bomb, or far more data than a survey file holds); split the file or raise the limit",
+                    code="too_large", file=name,
+                )
+            self._members = {i.filename for i in infos}
+            if "xl/workbook.xml" not in self._members:
+                raise ResponsesError(
+                    "the zip file is not an Excel workbook (no xl/workbook.xml); save it as .xlsx from Excel",
+                    code="wrong_type", file=name,
+                )
+            self._sheet_paths, self.sheets, self.is_1904 = self._sheet_xml_paths()
+        except BaseException:
+            self.zip.close()
+            raise
+        self._cells: SheetCells | None = None
+
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _read(self, member: str) -> bytes:
         """One part of the zip, or a clear error when it is damaged."""
@@ -102,19 +114,70 @@ class Workbook:
                 code="damaged", file=str(self.path),
             ) from None
 
-    def _sheet_xml_paths(self) -> dict[str, str]:
-        """Sheet name -> path of its XML inside the zip (from workbook.xml and its relationships)."""
+    def _sheet_xml_paths(self) -> tuple[dict[str, str], list[tuple[str, bool]], bool]:
+        """Sheet name -> path of its XML inside the zip (from workbook.xml and its relationships), every sheet
+        (name, visible) in order, and whether dates count from 1904."""
         wb = self._read("xl/workbook.xml")
         try:
-            rels = self._read("xl/_rels/workbook.xml.rels")
-        except ResponsesError:
-            return {}
-        try:
-            return sheet_targets(wb, rels)
+            sheets, is_1904 = sheet_list(wb), date1904(wb)
+            try:
+                rels = self._read("xl/_rels/workbook.xml.rels")
+            except ResponsesError:
+                return {}, sheets, is_1904
+            return sheet_targets(wb, rels), sheets, is_1904
         except etree.XMLSyntaxError as exc:
             raise ResponsesError(
                 f"the workbook's list of sheets cannot be read ({exc}); the file is damaged: open it in Excel and "
                 "save it again", code="damaged", file=str(self.path)) from None
+
+    def names(self) -> list[str]:
+        """Names of all sheets, in order."""
+        return [name for name, _ in self.sheets]
+
+    def first_visible(self) -> str:
+        """The first sheet not hidden (the first sheet when all are hidden)."""
+        if not self.sheets:
+            raise ResponsesError("the workbook has no sheets; open it in Excel and save it again", code="damaged",
+                                 file=str(self.path))
+        return next((name for name, visible in self.sheets if visible), self.sheets[0][0])
+
+    def _typing(self) -> SheetCells:
+        """Shared strings and cell styles, read once for every sheet of the workbook."""
+        if self._cells is None:
+            try:
+                styles = self.zip.read("xl/styles.xml") if "xl/styles.xml" in self._members else None
+                if "xl/sharedStrings.xml" in self._members:
+                    with self.zip.open("xl/sharedStrings.xml") as fh:
+                        strings = shared_strings(fh)
+                else:
+                    strings = []
+                self._cells = SheetCells(strings, style_kinds(styles), self.is_1904)
+            except Exception as exc:  # XMLSyntaxError, zlib.error, CRC errors
+                raise ResponsesError(
+                    f"the workbook cannot be read ({type(exc).__name__}: {exc}); open it in Excel and save it again",
+                    code="damaged", file=str(self.path)) from None
+        return self._cells
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list]]:
+        """Rows of ``sheet`` holding a value, as (row index from 0, values from column A), streamed (see
+        :mod:`.cellxml`); damaged XML raises ``damaged``."""
+        member = self._sheet_paths.get(sheet)
+        if sheet not in self.names():
+            raise ResponsesError(f"no sheet named {sheet!r} (sheets: {', '.join(self.names())}); name one of them "
+                                 "with --sheet", code="no_sheet", file=str(self.path))
+        if member is None or member not in self._members:
+            raise ResponsesError(f"the sheet {sheet!r} is missing from the workbook; the file is damaged: open it "
+                                 "in Excel and save it again", code="damaged", file=str(self.path))
+        cells = self._typing()
+        try:
+            with self.zip.open(member) as fh:
+                yield from cells.rows(fh)
+        except (ResponsesError, GeneratorExit):
+            raise
+        except Exception as exc:  # SheetXMLError, XMLSyntaxError, zlib.error, CRC errors
+            raise ResponsesError(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc}); open it in Excel and save it again",
+                code="damaged", file=str(self.path)) from None
 
     def scan(self, sheet: str) -> SheetScan:
         """Formula cells, hidden rows and columns, merged ranges and the claimed dimension of ``sheet``.
@@ -168,64 +231,36 @@ def check_spreadsheet(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -
     return Workbook(path, max_uncompressed=max_uncompressed)
 
 
-def read_sheet(path: Path, sheet: str | None, *, max_rows: int = MAX_ROWS, header_rows: int = 1,
-               scan: SheetScan | None = None) -> tuple[str, list[list[Any]]]:
-    """All cells of ``sheet`` (default: the first visible one) as lists, row 1 first, with python-calamine.
+def too_many_rows(path: Path, sheet: str, max_rows: int) -> ResponsesError:
+    """The error for a sheet holding more data rows than ``max_rows``."""
+    return ResponsesError(f"sheet {sheet!r} has more than {max_rows:,} data rows; split the file into smaller ones "
+                          "(or raise max_rows)", code="too_many_rows", file=str(path))
 
-    Raises :class:`ResponsesError` for a missing sheet, a password, unreadable content or too many rows.
-    """
-    import python_calamine as pc
 
-    name = str(path)
-    if scan is not None and scan.dimension_rows is not None and scan.dimension_rows - header_rows > max_rows:
+def check_dimension(path: Path, sheet: str, scan: SheetScan, *, max_rows: int, header_rows: int) -> None:
+    """Refuse a sheet whose declared dimension already holds more than ``max_rows`` data rows, before reading."""
+    if scan.dimension_rows is not None and scan.dimension_rows - header_rows > max_rows:
         raise ResponsesError(
             f"sheet {sheet!r} has {scan.dimension_rows - header_rows:,} data rows, more than the limit of "
             f"{max_rows:,}; split the file into smaller ones (or raise max_rows)",
-            code="too_many_rows", file=name,
+            code="too_many_rows", file=str(path),
         )
-    try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
-        if sheet is None:
-            visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")
-                       and not str(m.visible).endswith("Hidden")]
-            sheet = visible[0] if visible else wb.sheet_names[0]
-        if sheet not in wb.sheet_names:
-            raise ResponsesError(
-                f"no sheet named {sheet!r} (sheets: {', '.join(wb.sheet_names)}); name one of them with --sheet",
-                code="no_sheet", file=name,
-            )
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_rows + header_rows + 1)
-    except ResponsesError:
-        raise
-    except pc.PasswordError:
-        raise ResponsesError("the workbook is password-protected; remove the password in Excel and save again",
-                             code="password", file=name) from None
-    except Exception as exc:  # calamine raises its own error types for damaged content
-        raise ResponsesError(
-            f"the workbook cannot be read ({type(exc).__name__}: {exc}); open it in Excel and save it again",
-            code="damaged", file=name,
-        ) from None
+
+
+def read_sheet(wb: Workbook, sheet: str | None, *, max_rows: int = MAX_ROWS, header_rows: int = 1,
+               scan: SheetScan | None = None) -> tuple[str, list[list[Any]]]:
+    """All cells of ``sheet`` (default: the first visible one) as lists, row 1 first, as python-calamine's
+    ``to_python`` gives them (for small sheets: ``_meta``, a codebook's About; responses are read row by row).
+
+    Raises :class:`ResponsesError` for a missing sheet, unreadable content or too many rows.
+    """
+    sheet = wb.first_visible() if sheet is None else sheet
+    if scan is not None:
+        check_dimension(wb.path, sheet, scan, max_rows=max_rows, header_rows=header_rows)
+    rows = grid(wb.rows(sheet))
     if len(rows) > max_rows + header_rows:
-        raise ResponsesError(
-            f"sheet {sheet!r} has more than {max_rows:,} data rows; split the file into smaller ones "
-            "(or raise max_rows)", code="too_many_rows", file=name,
-        )
+        raise too_many_rows(wb.path, sheet, max_rows)
     return sheet, rows
-
-
-def sheet_names(path: Path) -> list[str]:
-    """Names of all sheets of a readable workbook, in order."""
-    import python_calamine as pc
-
-    try:
-        return list(pc.CalamineWorkbook.from_path(str(path)).sheet_names)
-    except pc.PasswordError:
-        raise ResponsesError("the workbook is password-protected; remove the password in Excel and save again",
-                             code="password", file=str(path)) from None
-    except Exception as exc:  # calamine's own error types for damaged content
-        raise ResponsesError(
-            f"the workbook cannot be read ({type(exc).__name__}: {exc}); it is damaged or not a workbook: "
-            "open it in Excel and save it again", code="damaged", file=str(path)) from None
 
 
 def columns_from_rows(rows: list[list[Any]], start: int, width: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
