@@ -184,10 +184,25 @@ def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def label(q: "cs.Questionnaire", item: str, lang: str = "en", width: int = 60) -> str:
-    """An item's label, shortened for tables and plots."""
-    text = q.item(item).label.get(lang, item)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def label(q: "cs.Questionnaire", item: str, lang: str = "en") -> str:
+    """An item's label as the questionnaire words it, whole (tables wrap it; figures wrap it onto more lines)."""
+    return q.item(item).label.get(lang, item)
+
+
+#: The order of the readable groups: the questionnaire's order of the codes they come from.
+GROUP_ORDER = {"sector_name": list(dict.fromkeys(SECTOR.values())),
+               "sector_in_scope": list(dict.fromkeys(SECTOR.values())),
+               "role_group": list(dict.fromkeys(ROLE_GROUP.values())),
+               "pay_system_name": list(dict.fromkeys(PAY_SYSTEM.values())),
+               "age_group": list(dict.fromkeys(AGE_GROUP.values()))}
+
+
+def in_order(groups, by: str) -> list:
+    """``groups`` in the questionnaire's order of ``by`` (a categorical's own order; others as they come)."""
+    order = GROUP_ORDER.get(by)
+    if order is None:
+        return list(groups)
+    return sorted(groups, key=lambda g: order.index(g) if g in order else len(order))
 
 
 def _ci(values: pd.Series) -> str:
@@ -204,7 +219,7 @@ def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
     keep = counts[counts >= 10].index
     dom = d.subset(d.data[by].isin(keep) & d.data[variable].notna())
     est = dom.mean(variable, by=by, na_rm=True, ci=_ci(d.data[variable]))
-    est = est.loc[[i for i in est.index if i in set(keep)]]
+    est = est.loc[in_order([i for i in est.index if i in set(keep)], by)]
     est.insert(0, "n", counts.reindex(est.index).astype(int))
     return est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]]
 
@@ -214,7 +229,7 @@ def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[
     """Weighted mean (or top-box share with ``top``) of several items with CIs, labelled, sorted high to low."""
     cols = [f"top_{v}" if top else v for v in variables]
     est = d.mean(cols, na_rm=True, ci="logit" if top else "wald")
-    est.index = [label(q, v, width=70) for v in variables]
+    est.index = [label(q, v) for v in variables]
     est.insert(0, "n", [int(n) for n in rows(d)[cols].notna().sum()])
     est.insert(0, "item", list(variables))
     keep = [c for c in ("item", "n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]
@@ -234,14 +249,14 @@ def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int
     """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
     ``min_n`` respondents; with ``q``, rows that are items (or their ``top_`` indicators) show the label."""
     counts = rows(d)[by].value_counts()
-    keep = [g for g in counts.index if counts[g] >= min_n]
+    keep = in_order([g for g in counts.index if counts[g] >= min_n], by)
     out = {}
     for v in variables:
         est = d.subset(d.data[by].isin(keep) & d.data[v].notna()).mean(v, by=by, na_rm=True)["estimate"]
         out[v] = est.reindex(keep)
     table = pd.DataFrame(out).T
     if q is not None:
-        table.index = [label(q, v.removeprefix("top_"), width=70) if v.removeprefix("top_") in q else v
+        table.index = [label(q, v.removeprefix("top_")) if v.removeprefix("top_") in q else v
                        for v in table.index]
     return table
 
@@ -270,6 +285,14 @@ def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
     return tab
 
 
+def model_table(fit, name: str, title: str, caption: str = "", labels: dict | None = None) -> "cs.Table":
+    """A model as the report publishes it (``cs.model_table``): terms by their readable names, reference
+    categories, n, design df, the whole-model Wald test and the pseudo-R² under the table."""
+    return cs.model_table(fit, name, title, caption, labels={**TERMS, **GROUPS, **(labels or {})})
+
+
+#: Readable names of the grouping variables of the models (their reference categories name them).
+GROUPS = {"sector_name": "sector", "pay_system_name": "pay system", "age_group": "age", "role_group": "role"}
 #: Readable names of model terms (variables the scripts share).
 TERMS = {"pay_gap": "Own pay gap abroad (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
          "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 
 import careersurvey as cs
-from stem_careers.common import (TERMS, Study, by_table, coef_table, item_means, label, main, odds_text, p_text,
-                                 prop_table)
+from stem_careers.common import (TERMS, Study, by_table, coef_table, item_means, label, main, model_table, odds_text,
+                                 p_text, prop_table)
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -72,17 +72,18 @@ def run(study: Study) -> "cs.AnalysisResult":
     findings.append(f"Most agreed reason: '{why.index[0]}' ({why.estimate.iloc[0]:.0%} agree).")
     by_sector = by_table(d, ["top_med_would"], "sector_name")
     by_sector.index = ["would likely choose medicine (share)"]
-    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector", by_sector,
-                           "Weighted share answering likely or very likely."))
+    tables.append(cs.Table("med_would_sector", "Would choose medicine today, by sector (%)", by_sector,
+                           "Weighted share answering likely or very likely.", percent_columns=tuple(by_sector.columns)))
     formula = ("med_would ~ top_student + " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
     olr = d.ordinal(formula)
     tab = coef_table(olr, drop_intercept=False)
     facts = {t: float(tab.loc[t, "estimate"]) for t in tab.index}  # by term name, for checks
-    tab.index = [f"motive: {label(q, t, width=45)}" if t.startswith("mjr_") else t for t in tab.index]
-    tables.append(cs.Table("model_med_would", "Proportional-odds model: likelihood of choosing medicine "
-                           "today (1-5)", tab, "Design-based ordinal logit; cut-points first (as R svyolr); odds "
-                           "ratios per point of importance (1-5), top students against the others."))
+    motives = {t: f"motive: {label(q, t)}" for t in tab.index if t.startswith("mjr_")}
+    tab.index = [motives.get(t, t) for t in tab.index]
+    tables.append(model_table(olr, "model_med_would", "Proportional-odds model: likelihood of choosing medicine "
+                              "today (1-5)", "Design-based ordinal logit; cut-points first (as R svyolr); odds "
+                              "ratios per point of importance (1-5), top students against the others.", motives))
     shown = tab.loc[[t for t in tab.index if t.startswith("motive: ") or t in (TOP, "Social recognition (1-5)")]]
     figures.append(cs.forest_plot(shown, "model_med_would", "Odds ratios: would choose medicine today",
                                   caption="Top students against the others; motives per point of importance "
@@ -90,7 +91,7 @@ def run(study: Study) -> "cs.AnalysisResult":
     r = tab.loc[TOP]
     findings.append(f"With motives held constant, being a top student multiplies the odds of preferring medicine "
                     f"by {odds_text(r)}.")
-    r = tab.loc[f"motive: {label(q, 'mjr_success', width=45)}"]
+    r = tab.loc[motives["mjr_success"]]
     findings.append(f"Each point of importance given to guaranteed success multiplies the odds of preferring "
                     f"medicine by {odds_text(r)}.")
     return cs.AnalysisResult(

@@ -17,7 +17,8 @@ import sys
 import numpy as np
 
 import careersurvey as cs
-from stem_careers.common import EMPLOYED, Study, by_table, coef_table, main, odds_text, p_text, prop_table, rows
+from stem_careers.common import (EMPLOYED, Study, by_table, coef_table, main, model_table, odds_text, p_text,
+                                 prop_table, rows)
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -89,10 +90,10 @@ def run(study: Study) -> "cs.AnalysisResult":
         fit = dom.glm(f"{outcome} ~ {predictors} + {CONTROLS}", family="binomial")
         tab = coef_table(fit)
         models[outcome] = tab
-        tables.append(cs.Table(f"model_{outcome}", f"Logistic model: likely {what} ({who})", tab,
-                               "Design-based logistic regression (linearised SEs); odds ratios per unit"
-                               + ("; the pay gap is log(own best offer from abroad / own pay)." if dom is work
-                                  else ".")))
+        tables.append(model_table(fit, f"model_{outcome}", f"Logistic model: likely {what} ({who})",
+                                  "Design-based logistic regression (linearised SEs); odds ratios per unit"
+                                  + ("; the pay gap is log(own best offer from abroad / own pay)." if dom is work
+                                     else ".")))
         figures.append(cs.forest_plot(tab, f"model_{outcome}", f"Odds ratios: likely {what}",
                                       caption="95% CIs; orange raises, blue lowers the odds."))
         for term in ("Failure stigma (1-5)", "Relative deprivation (1-6)", GAP, "Research autonomy (1-5)",
@@ -100,10 +101,9 @@ def run(study: Study) -> "cs.AnalysisResult":
             if term in tab.index:
                 findings.append(f"{what.capitalize()}: {term} odds ratio {odds_text(tab.loc[term])}.")
     olr = work.ordinal(f"ti_abroad_5y ~ {PREDICTORS} + {CONTROLS}")
-    otab = coef_table(olr, drop_intercept=False)
-    tables.append(cs.Table("ordinal_ti_abroad_5y", "Proportional-odds model: likelihood of moving abroad for a year "
-                           "or more within 5 years (1-5)", otab, "Design-based ordinal logit (as R svyolr), people in "
-                           "work with an offer from abroad."))
+    tables.append(model_table(olr, "ordinal_ti_abroad_5y", "Proportional-odds model: likelihood of moving abroad "
+                              "for a year or more within 5 years (1-5)", "Design-based ordinal logit (as R svyolr), "
+                              "people in work with an offer from abroad."))
     facts = {f"{o}:{t}": float(models[o].loc[t, "estimate"]) for o in models for t in models[o].index}
     facts["n_offer_abroad"] = float(n_offer)
     return cs.AnalysisResult(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 
 import careersurvey as cs
-from stem_careers.common import Study, by_table, coef_table, item_means, main, odds_text, prop_table, rows, tidy
+from stem_careers.common import (Study, by_table, coef_table, item_means, main, model_table, odds_text, prop_table,
+                                 rows, tidy)
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -53,8 +54,8 @@ def run(study: Study) -> "cs.AnalysisResult":
     fit = d.subset(data["safe_research"].notna() & data["s_fail_stigma"].notna()).glm(
         "safe_research ~ s_fail_stigma + s_fear_failure + s_psych_safety + " + CONTROLS, family="binomial")
     tab = coef_table(fit)
-    tables.append(cs.Table("model_safe_research", "Logistic model: chose safe topics or targets on purpose",
-                           tab, "Design-based logistic regression among researchers and graduate students."))
+    tables.append(model_table(fit, "model_safe_research", "Logistic model: chose safe topics or targets on purpose",
+                              "Design-based logistic regression among researchers and graduate students."))
     r = tab.loc["Failure stigma (1-5)"]
     findings.append(f"Each point of failure stigma multiplies the odds of choosing safe research by "
                     f"{odds_text(r)}.")
@@ -62,8 +63,8 @@ def run(study: Study) -> "cs.AnalysisResult":
     olr = d.subset(data["ti_leave_science"].notna()).ordinal(
         "ti_leave_science ~ s_fail_stigma + s_fear_failure + s_psych_safety + s_learn_failure + " + CONTROLS)
     otab = coef_table(olr, drop_intercept=False)
-    tables.append(cs.Table("model_leave_science", "Proportional-odds model: likelihood of leaving science (1-5)",
-                           otab, "Design-based ordinal logit (as R svyolr)."))
+    tables.append(model_table(olr, "model_leave_science", "Proportional-odds model: likelihood of leaving science "
+                              "(1-5)", "Design-based ordinal logit (as R svyolr)."))
     r = otab.loc["Failure stigma (1-5)"]
     findings.append(f"Failure stigma and leaving science: odds ratio {odds_text(r)} per point with fear of "
                     "failure, safety and learning held constant.")

@@ -47,7 +47,8 @@ def run(study: Study) -> "cs.AnalysisResult":
     tables.append(cs.Table("autonomy", "Agreement with statements about research autonomy", auto))
     figures.append(cs.estimate_plot(auto, "autonomy", "Agree: research autonomy"))
     by_sector = by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name", q=q)
-    tables.append(cs.Table("environment_sector", "Agreement by sector (share agreeing)", by_sector))
+    tables.append(cs.Table("environment_sector", "Agreement by sector (% agreeing)", by_sector,
+                           percent_columns=tuple(by_sector.columns)))
     figures.append(cs.heatmap(by_sector, "environment_sector", "Agree, by sector (percent)",
                               caption="Weighted percent agreeing or strongly agreeing with each statement."))
     nums = by_table(d, ["env_budget_cut24", "env_admin_pct", "env_funding_months", "s_autonomy", "s_env_problems"],

@@ -35,8 +35,9 @@ def run(study: Study) -> "cs.AnalysisResult":
     findings.append(f"Highest-rated reform: {means.index[0]} (mean {means.estimate.iloc[0]:.2f}, 95% CI "
                     f"{means.ci_low.iloc[0]:.2f}-{means.ci_high.iloc[0]:.2f}); lowest: {means.index[-1]} "
                     f"({means.estimate.iloc[-1]:.2f}).")
-    tables.append(cs.Table("reforms_role", "Would help a lot or a great deal, by role",
-                           by_table(d, [f"top_{r}" for r in REFORMS], "role_group", q=q)))
+    by_role = by_table(d, [f"top_{r}" for r in REFORMS], "role_group", q=q)
+    tables.append(cs.Table("reforms_role", "Would help a lot or a great deal, by role (%)", by_role,
+                           percent_columns=tuple(by_role.columns)))
     full = study.full
     abroad = full.data["sector"] == 7
     n_abroad = int(abroad.sum())

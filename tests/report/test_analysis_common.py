@@ -91,3 +91,30 @@ def test_missing_margins_take_the_mode_of_their_stratum() -> None:
     assert out["sex_margin"].tolist() == ["male", "male", "male", "female", "female"]
     assert notes == ["2 respondents without a sex answer were given the most common category of their "
                      "sampling stratum for raking"]
+
+
+def test_labels_are_whole_and_groups_in_the_questionnaires_order(q) -> None:
+    longest = max((i for i in q.items), key=lambda i: len(i.label.get("en", "")))
+    assert common.label(q, longest.name) == longest.label["en"] and len(longest.label["en"]) > 70
+    shuffled = ["SME", "Abroad", "University", "Large firm", "Public institute", "unknown"]
+    assert common.in_order(shuffled, "sector_name") == ["University", "Public institute", "Large firm", "SME",
+                                                        "Abroad", "unknown"]
+    assert common.in_order(["Faculty", "Postdoc", "Undergraduate"], "role_group") == ["Undergraduate", "Postdoc",
+                                                                                       "Faculty"]
+
+
+def test_model_tables_name_the_reference_categories_and_the_fit() -> None:
+    import careersurvey as cs
+
+    rng = np.random.default_rng(11)
+    sector = rng.choice(["University", "Public institute", "SME"], 600)
+    data = pd.DataFrame({"sector_name": sector, "s_fail_stigma": rng.uniform(1, 5, 600),
+                         "psu": np.arange(600) // 6})
+    data["leave"] = (rng.random(600) < 0.2 + 0.05 * data["s_fail_stigma"]).astype(float)
+    fit = cs.SurveyDesign(data, psu="psu").glm(
+        "leave ~ s_fail_stigma + C(sector_name, Treatment('University'))", family="binomial")
+    t = common.model_table(fit, "m", "Leaving")
+    assert list(t.frame.index) == ["Failure stigma (1-5)", "sector: Public institute", "sector: SME"]
+    assert t.notes[0] == "Reference categories: sector: University."
+    assert t.notes[1].startswith("n = 600; design df = ") and "Wald test of all terms: F(3, " in t.notes[1]
+    assert "pseudo-R² (Nagelkerke) = " in t.notes[1]
