@@ -27,8 +27,8 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     steps: list[str] = []
     res = run_demo(out, step=steps.append)
-    assert steps[:4] == ["Exporting forms", "Simulating fieldwork", "Importing responses",
-                         "Weighting, analyses and report"]
+    assert steps[:5] == ["Exporting forms", "Simulating fieldwork", "Simulating the earlier wave",
+                         "Importing responses", "Weighting, analyses and report"]
     assert steps[-1] == "Public-use file"
     return res
 
@@ -103,6 +103,25 @@ def test_analyses_recover_the_simulated_effects(demo) -> None:
     truth = float(np.mean(1 / (1 + np.exp(-lp))))
     est = study.design.mean("leave_korea", na_rm=True).iloc[0]
     assert est.ci_low - 0.02 < truth < est.ci_high + 0.02
+
+
+def test_the_demo_store_holds_two_waves_and_a_panel(demo) -> None:
+    """2025 on stem-careers 1.0.0, then 2026 on 1.1.0; the 2026 respondents are the panel and fresh ones, the
+    design file (wave: 2026) reads only them; the attrition table counts the panel the simulation made."""
+    import careersurvey as cs
+
+    assert cs.ResponseStore(demo.store).waves() == ["2025", "2026"]
+    df = cs.load_responses(demo.store, labels=False)
+    assert df.groupby("wave")["questionnaire_version"].first().to_dict() == {"2025": "1.0.0", "2026": "1.1.0"}
+    assert (df["wave"] == "2025").sum() == demo.earlier_respondents and (df["wave"] == "2026").sum() == demo.accepted
+    table = cs.attrition(cs.panel_long(df, b"demo key of sixteen bytes"))
+    assert table["lost"].iloc[1] + table["retained"].iloc[1] == demo.earlier_respondents
+    assert demo.panel_members - 2 <= table["retained"].iloc[1] <= demo.panel_members  # a panel row may be quarantined
+    assert table["fresh"].iloc[1] == demo.accepted - table["retained"].iloc[1]
+    design = cs.load_design_file(demo.out / "design.yaml")
+    assert design.wave == "2026"
+    built = design.prepare(cs.load_dataset(demo.store, design.questionnaire, labels=False))
+    assert len(built.design.data) == demo.accepted and set(built.design.data["wave"]) == {"2026"}
 
 
 def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
@@ -257,12 +276,17 @@ def test_report_and_weights_command_state_the_same_kish_deff(demo, tmp_path: Pat
     w = study.design.weights.to_numpy()[inside]
     assert rows[0][1:] == (f"{inside.sum():,}", f"{len(w) * (w**2).sum() / w.sum() ** 2:.2f}",
                            f"{w.sum() ** 2 / (w**2).sum():,.0f}")
-    res = CliRunner().invoke(app, ["weights", "rake", "--store", str(demo.store), "--sample",
+    res = CliRunner().invoke(app, ["weights", "rake", "--store", str(demo.store), "--wave", "2026", "--sample",
                                    str(demo.out / "sample_design.csv"), "--weights", "design_weight", "--strata",
                                    "stratum", "--psu", "psu", "--fpc", "fpc1", "--lonely-psu", "adjust", "--targets",
                                    "kr-researchers-2023", "--in-scope", "--out", str(tmp_path / "w.csv")],
                              env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
+    both = CliRunner().invoke(app, ["weights", "rake", "--store", str(demo.store), "--sample",
+                                    str(demo.out / "sample_design.csv"), "--targets", "kr-researchers-2023",
+                                    "--out", str(tmp_path / "w2.csv")])
+    assert both.exit_code == 1 and "the store holds waves 2025, 2026; weight one of them: add --wave 2026" in \
+        " ".join(both.output.split())
     printed = [line for line in res.output.splitlines() if any(line.startswith(f"│ {r[0]} ") for r in rows)]
     assert [tuple(c.strip() for c in line.strip("│").split("│")) for line in printed] == rows
     # and the steps in the same words: the report's weighting text, the command's "steps:" line

@@ -65,7 +65,7 @@ def hand_items(raw: pd.DataFrame, q, scale: str) -> pd.DataFrame:
 
 
 def test_reliability_and_scores_recipe(survey):
-    in_readme('data = cs.load_responses("demo-out/store.duckdb", labels=False)',
+    in_readme('data = cs.load_responses("demo-out/store.duckdb", labels=False, waves="2026")',
               'rel = cs.reliability(data, "fail_stigma", q)', "scores = cs.score_scales(data, q)")
     q, store, _, raw = survey
     data = cs.load_responses(store, labels=False)

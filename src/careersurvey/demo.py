@@ -1,7 +1,9 @@
 """``careersurvey demo``: the main job end to end on synthetic data, in under a minute.
 
 Export the forms of stem-careers (XLSForm, entry template, codebook as .xlsx and .html, paper form) -> simulate the fieldwork and fill the entry template (plus an online
-export) -> import both through the real validation into a response store -> rake to the published targets
+export) -> simulate the earlier wave those respondents were a panel of (stem-careers 1.0.0, an online export;
+:mod:`careersurvey.simulate.waves`) -> import the waves (2025, then 2026) through the real validation into one
+response store -> rake to the published targets
 -> run the RQ1-RQ5 analyses -> write the HTML report -> write a public-use file, 3-anonymous on the declared key
 variables, with its disclosure report (``release/``). Every step is a public function; this module only
 strings them together and reports progress, so the demo shows exactly what a user would run.
@@ -36,6 +38,15 @@ class DemoResult:
     seconds: float
     results: dict
     errors: dict
+    earlier: Path | None = None
+    earlier_respondents: int = 0
+    panel_members: int = 0
+
+
+#: The demo's waves: the earlier one (stem-careers 1.0.0), then the one the report and the design file describe.
+DEMO_WAVES = ("2025", "2026")
+#: The earlier wave's sample design file, beside the store.
+EARLIER_SAMPLE_FILE = "sample_design_2025.csv"
 
 
 #: The demo's design file: the simulated sample's columns, declared (README, The design file).
@@ -54,6 +65,7 @@ fpc: [fpc1]
 lonely_psu: adjust
 targets:
   file: kr-researchers-2023
+wave: "2026"      # the store holds the earlier wave 2025 too: this design samples the 2026 respondents
 # the research questions RQ1-RQ5: the stem-careers program's plug-in analyses (README, Plug-in analyses)
 plugins: [stem_careers]
 """
@@ -92,6 +104,10 @@ def run_demo(
     )
     say("Simulating fieldwork")
     sim = simulate_survey(q, forms[1], out / "fieldwork", seed=seed, n_institutions=n_institutions)
+    say("Simulating the earlier wave")
+    from careersurvey.simulate.waves import simulate_earlier_wave
+
+    earlier = simulate_earlier_wave(cs.load_questionnaire(f"{q.id}@1.0.0"), sim, out / "fieldwork-2025", seed=seed)
     say("Importing responses")
     store = out / "store.duckdb"
     for stale in (store, out / "store.duckdb.wal"):
@@ -99,17 +115,20 @@ def run_demo(
             stale.unlink()
     shutil.copyfile(sim.sample_file, out / SAMPLE_FILE)  # the sample files live beside the store
     shutil.copyfile(sim.sample_file.with_name(FIELDWORK_FILE), out / FIELDWORK_FILE)
-    results = cs.import_responses(list(sim.files), store, q)
+    shutil.copyfile(earlier.sample_file, out / EARLIER_SAMPLE_FILE)
+    cs.import_responses([earlier.file], store, f"{q.id}@1.0.0", wave=DEMO_WAVES[0])
+    results = cs.import_responses(list(sim.files), store, q, wave=DEMO_WAVES[1])
     say("Weighting, analyses and report")
     design = write_demo_design(out / "design.yaml", q.key, SAMPLE_FILE)
     rep = build_report(store, out, progress=say, design=design, lang=lang)
     say("Public-use file")
-    puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed)
+    puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed, waves=DEMO_WAVES[1])
     return DemoResult(
         out=out, report=rep.html, tables=rep.tables, store=store, release=puf.folder, forms=forms,
         fieldwork=sim.files,
         respondents=len(sim.answers), rows_in=sum(r.rows_in for r in results),
         accepted=sum(r.accepted for r in results),
         quarantined=sum(r.quarantined for r in results), seconds=time.perf_counter() - t0,
-        results=rep.results, errors=rep.errors,
+        results=rep.results, errors=rep.errors, earlier=earlier.file,
+        earlier_respondents=len(earlier.persons), panel_members=int(earlier.persons["panel"].sum()),
     )

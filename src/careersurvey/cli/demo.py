@@ -47,6 +47,10 @@ def register(app: typer.Typer) -> None:
         say(f"{res.respondents:,} simulated respondents in {res.rows_in:,} rows (planted errors included); "
             f"{res.accepted:,} accepted, {res.quarantined} quarantined; {len(res.results)} of 5 analyses; "
             f"{res.seconds:.1f} s", err=True)
+        if res.earlier_respondents:
+            say(f"the earlier wave 2025 (stem-careers@1.0.0): {res.earlier_respondents:,} respondents, "
+                f"{res.panel_members:,} of them answered again in 2026 (the panel; attrition depends on the intention "
+                "to leave Korea)", err=True)
         for key, msg in res.errors.items():
             say((f"{key} failed:", "red"), f" {msg}", err=True)
         say(f"Public-use file (3-anonymous, with its disclosure report): {res.release.resolve()}")

@@ -24,6 +24,7 @@ def check(path: Path = typer.Argument(..., help="design file (YAML)")) -> None:
     say(f"{path}: design for {df.questionnaire}; weights {df.weights or 'none (1 for everyone)'}"
         + (f"; strata {', '.join(df.strata)}" if df.strata else "") + (f"; psu {', '.join(df.psu)}" if df.psu else "")
         + (f"; fpc {', '.join(df.fpc)}" if df.fpc else "") + f"; lonely_psu {df.lonely_psu}"
+        + (f"; wave {df.wave}" if df.wave else "")
         + (f"; sample {df.sample} by {df.key}" if df.sample else "")
         + (f"; targets {_near(df.targets)}" + (f" in scope {df.scope}" if df.scope else "") if df.targets else ""))
 

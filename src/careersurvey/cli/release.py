@@ -66,12 +66,15 @@ def register(app: typer.Typer) -> None:
                                                            "(outside --out; owner-only)"),
         keep_weights: bool = typer.Option(False, "--keep-weights", help="release the design weights as they are "
                                                                         "(default: averaged within pseudo-PSUs)"),
+        wave: Optional[str] = typer.Option(None, "--wave", help="the wave to release, of a store of several (its "
+                                                                "sample design file with --sample)"),
     ) -> None:
         """A public-use file: direct identifiers and open text left out, key variables k-anonymous, a masked
         design for standard errors, and a disclosure report."""
         from careersurvey.disclosure.publish import public_use_file
         from careersurvey.disclosure.release import ReleaseError
         from careersurvey.disclosure.roles import RolesError
+        from careersurvey.responses.problems import ResponsesError
 
         existing_store(store)
         if sample is not None and not sample.is_file():
@@ -86,7 +89,9 @@ def register(app: typer.Typer) -> None:
         try:
             res = public_use_file(store, out, k=k, roles=roles, questionnaire=q, sample=sample, recode=recode_map or None,
                                   top=top_map, pram=pram, importance=importance.split(",") if importance else None,
-                                  seed=seed, link_key=link_key, smooth_weights=not keep_weights)
+                                  seed=seed, link_key=link_key, smooth_weights=not keep_weights, waves=wave)
+        except ResponsesError as exc:
+            fail(str(exc), 2)
         except (ReleaseError, RolesError, KeyError, ValueError) as exc:
             fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc), 2)
         r = res.release

@@ -25,6 +25,7 @@ DataOpt = typer.Option(None, "--data", help="Data file with one row per responde
                        "(e.g. a `careersurvey responses export`); respondent ids are read as text.")
 StoreOpt = typer.Option(None, "--store", help="Response store (DuckDB file) to read accepted responses from.")
 QuestOpt = typer.Option(None, "--questionnaire", help="With --store: questionnaire id or id@version.")
+WaveOpt = typer.Option(None, "--wave", help="With --store: the wave to weight (needed when the store holds several).")
 WeightsOpt = typer.Option(None, "--weights", help="Column of design weights (default: all 1).")
 StrataOpt = typer.Option(None, "--strata", help="Column of design strata.")
 PsuOpt = typer.Option(None, "--psu", help="Column of PSUs (clusters).")
@@ -63,12 +64,13 @@ def _read_table(path: Path, what: str, text: tuple[str, ...]):
 
 
 def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[str], sample: Optional[Path] = None,
-          text: tuple[str, ...] = ()):
+          text: tuple[str, ...] = (), wave: Optional[str] = None):
     """The respondents (item codes) from a data file or a store, with the sample design file joined when given.
 
     Ids are text throughout. Rows are indexed by respondent_id when the data have unique ids, else by their
     row in the file, so that errors name respondents (or file rows), never pandas positions. ``text``: sample
-    columns read as text (the strata and PSU codes).
+    columns read as text (the strata and PSU codes). ``wave``: the store's wave to weight (one wave is weighted at
+    a time: a store of several waves needs it named).
     """
     import pandas as pd
 
@@ -80,8 +82,13 @@ def _read(data: Optional[Path], store: Optional[Path], questionnaire: Optional[s
         from careersurvey.responses.dataset import load_responses
         from careersurvey.responses.problems import ResponsesError
 
+        from careersurvey.responses.store import ResponseStore
+
         try:
-            df = load_responses(store, questionnaire, labels=False)  # item codes, as targets collapse codes
+            held = ResponseStore(store).waves()
+            if wave is None and len(held) > 1:
+                fail(f"{store}: the store holds waves {', '.join(held)}; weight one of them: add --wave {held[-1]}")
+            df = load_responses(store, questionnaire, labels=False, waves=wave)  # codes, as targets collapse codes
         except ResponsesError as exc:
             fail(str(exc))
     if df.empty:
@@ -203,6 +210,7 @@ def _run(fn, source: Optional[Path]):
 
 @app.command()
 def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
+         wave: Optional[str] = WaveOpt,
          sample: Optional[Path] = SampleOpt, targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt,
          weights: Optional[str] = WeightsOpt, strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt,
          fpc: Optional[str] = FpcOpt, lonely_psu: str = LonelyOpt, out: Path = OutOpt,
@@ -212,7 +220,7 @@ def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
          tol: float = typer.Option(1e-10, help="Relative tolerance on every margin level.")) -> None:
     """Rake (iterative proportional fitting) to the margins of a targets file."""
     out_file(out)
-    df = _read(data, store, questionnaire, sample, (strata, psu))
+    df = _read(data, store, questionnaire, sample, (strata, psu), wave)
 
     def go():
         wide, t, margins, inside = _with_targets(df, targets, margin, drop_incomplete, population_total, in_scope)
@@ -225,7 +233,7 @@ def rake(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
 @app.command()
 def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               questionnaire: Optional[str] = QuestOpt, sample: Optional[Path] = SampleOpt,
-              targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt,
+              wave: Optional[str] = WaveOpt, targets: str = TargetsOpt, margin: Optional[list[str]] = MarginOpt,
               weights: Optional[str] = WeightsOpt, strata: Optional[str] = StrataOpt, psu: Optional[str] = PsuOpt,
               fpc: Optional[str] = FpcOpt, lonely_psu: str = LonelyOpt, out: Path = OutOpt,
               weight_column: str = ColOpt, drop_incomplete: bool = DropOpt,
@@ -238,7 +246,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
               tol: float = typer.Option(1e-7, help="Relative tolerance on every target.")) -> None:
     """Calibrate to the margins of a targets file (and numeric totals), with optional bounds."""
     out_file(out)
-    df = _read(data, store, questionnaire, sample, (strata, psu))
+    df = _read(data, store, questionnaire, sample, (strata, psu), wave)
     b = None
     if bounds:
         try:
@@ -265,7 +273,7 @@ def calibrate(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt,
 
 @app.command()
 def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, questionnaire: Optional[str] = QuestOpt,
-         sample: Optional[Path] = SampleOpt,
+         sample: Optional[Path] = SampleOpt, wave: Optional[str] = WaveOpt,
          weights: str = typer.Option(..., "--weights", help="Column of the weights to trim."),
          lower: Optional[float] = typer.Option(None, help="Smallest weight allowed."),
          upper: Optional[float] = typer.Option(None, help="Largest weight allowed."),
@@ -274,7 +282,7 @@ def trim(data: Optional[Path] = DataOpt, store: Optional[Path] = StoreOpt, quest
     if lower is None and upper is None:
         fail("give --lower and/or --upper")
     out_file(out)
-    df = _read(data, store, questionnaire, sample)
+    df = _read(data, store, questionnaire, sample, wave=wave)
 
     def go():
         d = _design(df, weights, None, None).trim(lower=lower, upper=upper)

@@ -49,7 +49,7 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
                     microaggregate: Sequence[str] | None = None, importance: Sequence[str] | None = None,
                     psu_group: int = 2, smooth_weights: bool = True, seed: int | None = None,
                     link_key: str | Path | None = None, language: str | None = None,
-                    model: str | None = None) -> PublicUseFile:
+                    model: str | None = None, waves: Sequence[str] | str | None = None) -> PublicUseFile:
     """Write the public-use file of ``store`` to folder ``out`` (module docs); returns what was written.
 
     ``roles``: item -> disclosure role, or a declaration file (default: the questionnaire's roles and
@@ -58,7 +58,8 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
     ``recode:`` section of the declaration file, if any ({} recodes nothing). The treatments' options are
     those of :func:`careersurvey.disclosure.release.make_release`; ``seed`` makes the release reproducible.
     ``model``: the formula of the linear model the report fits on both files (default: the first numeric
-    sensitive item on three keys, :func:`careersurvey.disclosure.utility.default_model`).
+    sensitive item on three keys, :func:`careersurvey.disclosure.utility.default_model`). ``waves``: the wave(s)
+    of a store of several waves the file releases (default all; the sample file must be theirs).
     """
     from careersurvey.disclosure.codebook import write_release_codebook
     from careersurvey.disclosure.report import write_report
@@ -70,7 +71,7 @@ def public_use_file(store: str | Path, out: str | Path, *, k: int = 3,
         if folder.resolve() in link_key.resolve().parents:
             raise ReleaseError(f"{link_key}: the link key would be inside the release folder {folder}; write it "
                                "elsewhere (it links release ids to respondents and must never travel with the file)")
-    ds = load_dataset(store, questionnaire, labels=False, language=language)
+    ds = load_dataset(store, questionnaire, labels=False, language=language, waves=waves)
     sample = Path(sample) if sample is not None else store.parent / SAMPLE_FILE
     if sample.is_file():
         frame = pd.read_csv(sample, nrows=0)

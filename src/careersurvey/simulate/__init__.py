@@ -41,6 +41,7 @@ class SimulatedSurvey:
     planted: tuple[Planted, ...]
     invited: int
     model: LatentModel
+    population: Population | None = None  # the population drawn from (simulate.waves builds an earlier wave on it)
 
 
 def simulate_survey(
@@ -89,4 +90,4 @@ def simulate_survey(
     kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.csv", version=q.version, seed=seed + 7)
     persons = resp.assign(respondent_id=ids.to_numpy())
     return SimulatedSurvey(files=(entry, kobo), sample_file=sample_file, answers=answers, persons=persons,
-                           planted=planted, invited=len(draw.persons), model=model)
+                           planted=planted, invited=len(draw.persons), model=model, population=pop)
