@@ -161,6 +161,14 @@ class TableDesign:
 
         return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit")
 
+    def glm(self, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
+            maxiter: int = 100):
+        """R's ``svyglm`` fitted inside the engine (IRLS, one aggregate per iteration), as ``SurveyDesign.glm``;
+        see :mod:`careersurvey.engine.glm` for the formulas and links supported."""
+        from careersurvey.engine.glm import glm
+
+        return glm(self, formula, family, link=link, level=level, maxiter=maxiter)
+
     @property
     def design_df(self) -> int:
         """R's ``degf()``: PSUs minus strata among rows of the domain."""

@@ -74,8 +74,8 @@ def _refuse_codes(design, names: list[str], what: str = "variable") -> None:
     for v in dict.fromkeys(names):
         if v not in t.columns or _is_categorical(t[v].type()):
             continue
-        found = design.execute(q.filter(q[v].cast("float64").isin([float(c) for c in codes]))
-                               .group_by(v).aggregate(n=q.count()))
+        hit = q.filter(q[v].cast("float64").isin([float(c) for c in codes]))
+        found = design.execute(hit.group_by(v).aggregate(n=hit.count()))
         if len(found):
             listed = ", ".join(f"{int(c)} ({int(n):,} row{'s' if n != 1 else ''})"
                                for c, n in sorted(zip(found[v], found["n"]), key=lambda cn: -cn[0]))

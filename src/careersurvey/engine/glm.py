@@ -1,0 +1,322 @@
+"""Design-based GLMs inside the engine (R's ``svyglm``): IRLS whose every iteration is one aggregate query.
+
+The same fit as the in-memory :func:`careersurvey.estimation.models.glm.glm`: weighted Fisher scoring from R's
+starting values, the same step rule and convergence test, the sandwich variance ``bread' V(score totals) bread``
+and t tests on ``degf + 1 - p``. What runs in the engine:
+
+- the design matrix as Ibis expressions (:mod:`careersurvey.engine.terms`);
+- per iteration one aggregate: the score ``X'r(y - mu)``, the expected information ``X' diag(r mu_eta) X`` and
+  the deviance (p + p(p+1)/2 + 1 sums, whatever the number of rows);
+- the variance: the per-row scores as influence values, summed per (stratum, PSU) and centred per stratum by the
+  linear path's stage aggregates (:func:`careersurvey.engine.linear._stage_sums`), so every lonely-PSU rule, fpc
+  and multistage design is treated as for a mean.
+
+Families gaussian, binomial (quasibinomial) and poisson (quasipoisson) with links identity, log, logit and
+cloglog (probit needs the normal CDF, which portable SQL lacks: refused). Formulas without offsets or cbind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.genmod import families
+from statsmodels.genmod.families import links
+
+from careersurvey.engine.linear import _c, _combine, _stage_sums
+from careersurvey.engine.source import EngineError
+from careersurvey.engine.terms import model_terms
+from careersurvey.estimation.models.fit import ModelResults
+from careersurvey.estimation.models.formula import ModelError
+from careersurvey.estimation.models.glm import _family
+
+__all__ = ["glm"]
+
+_FLOAT_EPS = np.finfo(float).eps
+
+
+def _link_fns(fam: families.Family, formula: str):
+    """(inverse link, d mu/d eta from eta and mu, link) as Ibis-expression functions."""
+    import ibis
+
+    kind = type(fam.link)
+    if kind is links.Identity:
+        return (lambda e: e), (lambda e, m: ibis.literal(1.0, type="float64")), (lambda m: m)
+    if kind is links.Log:
+        return (lambda e: e.exp()), (lambda e, m: m), (lambda m: m.ln())
+    if kind is links.Logit:
+        return (lambda e: 1.0 / (1.0 + (-e).exp())), (lambda e, m: m * (1.0 - m)), (lambda m: (m / (1.0 - m)).ln())
+    if kind is links.CLogLog:
+        return ((lambda e: 1.0 - (-(e.exp())).exp()), (lambda e, m: (e - e.exp()).exp()),
+                (lambda m: (-((1.0 - m).ln())).ln()))
+    raise EngineError(f"formula {formula!r}: the {kind.__name__.lower()} link is not available on the engine path "
+                      "(identity, log, logit and cloglog are); fit it in memory with cs.SurveyDesign.glm")
+
+
+def _variance_fn(fam: families.Family):
+    import ibis
+
+    if isinstance(fam, families.Binomial):
+        return lambda m: m * (1.0 - m)
+    if isinstance(fam, families.Poisson):
+        return lambda m: m
+    return lambda m: ibis.literal(1.0, type="float64")
+
+
+def _deviance_fn(fam: families.Family):
+    """statsmodels' unit deviance (times the prior weight outside), with its clipping of ratios at FLOAT_EPS."""
+    import ibis
+
+    def clean(x):
+        return ibis.greatest(x, ibis.literal(_FLOAT_EPS, type="float64"))
+
+    if isinstance(fam, families.Binomial):
+        return lambda y, m: 2.0 * (y * clean(y / m).ln() + (1.0 - y) * clean((1.0 - y) / (1.0 - m)).ln())
+    if isinstance(fam, families.Poisson):
+        return lambda y, m: 2.0 * (y * clean(y / m).ln() - (y - m))
+    return lambda y, m: (y - m) * (y - m)
+
+
+class _Problem:
+    """The fit's rows in the engine (x0.., y, w as columns) and the family's expressions over them."""
+
+    def __init__(self, design, rows, p: int, fam: families.Family, formula: str) -> None:
+        self.design, self.rows, self.p, self.fam = design, rows, p, fam
+        self.x = [rows[_c(f"x{j}")] for j in range(p)]
+        self.y, self.w = rows[_c("y")], rows[_c("w")]
+        self.inverse, self.mu_eta, self.link = _link_fns(fam, formula)
+        self.variance = _variance_fn(fam)
+        self.unit_dev = _deviance_fn(fam)
+
+    def eta(self, beta: np.ndarray):
+        import ibis
+
+        out = ibis.literal(0.0, type="float64")
+        for j in range(self.p):  # over the p coefficients: one expression
+            out = out + self.x[j] * float(beta[j])
+        return out
+
+    def run(self, aggs: dict) -> pd.Series:
+        try:
+            return self.design.execute(self.rows.aggregate(**aggs)).iloc[0]
+        except Exception as exc:  # noqa: BLE001 - an engine's overflow (exp of a huge eta) ends the step
+            if "range" in str(exc).lower() or "overflow" in str(exc).lower():
+                return None
+            raise
+
+    def cross(self, weight, rhs) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Aggregates of X' diag(weight) X and X' rhs (names only; read with :meth:`unpack`)."""
+        aggs = {}
+        for i in range(self.p):
+            aggs[_c(f"s{i}")] = (self.x[i] * rhs).sum()
+            for j in range(i, self.p):
+                aggs[_c(f"i{i}_{j}")] = (self.x[i] * self.x[j] * weight).sum()
+        return aggs
+
+    def unpack(self, row: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        s = np.array([float(row[_c(f"s{i}")]) for i in range(p)])
+        info = np.zeros((p, p))
+        for i in range(p):
+            for j in range(i, p):
+                info[i, j] = info[j, i] = float(row[_c(f"i{i}_{j}")])
+        return s, info
+
+    def evaluate(self, beta: np.ndarray, prior, extra: dict | None = None):
+        """Score, information and deviance at ``beta`` under prior weights ``prior`` (an expression)."""
+        eta = self.eta(beta)
+        mu = self.inverse(eta)
+        me = self.mu_eta(eta, mu)
+        r = prior * me / self.variance(mu)
+        aggs = self.cross(r * me, r * (self.y - mu))
+        aggs[_c("dev")] = (prior * self.unit_dev(self.y, mu)).sum()
+        aggs[_c("bad")] = (mu.isnull() | mu.isnan() | mu.isinf()).cast("int64").sum()
+        if extra:
+            aggs.update(extra(mu))
+        row = self.run(aggs)
+        if row is None or row[_c("bad")] or not np.isfinite(float(row[_c("dev")])):
+            return np.zeros(self.p), np.zeros((self.p, self.p)), np.inf, row
+        score, info = self.unpack(row)
+        return score, info, float(row[_c("dev")]), row
+
+
+def _irls(pr: _Problem, prior, d: np.ndarray, ybar: float, maxiter: int):
+    """As :func:`careersurvey.estimation.models.glm.irls`, each pass one query: (beta, dev, iterations, ok)."""
+    import ibis
+
+    def solve(info, rhs):
+        return d * np.linalg.solve(info * d[:, None] * d[None, :], rhs * d)
+
+    fam = pr.fam
+    mu0 = (pr.y + 0.5) / 2.0 if isinstance(fam, families.Binomial) else (pr.y + ibis.literal(ybar)) / 2.0
+    eta0 = pr.link(mu0)
+    me0 = pr.mu_eta(eta0, mu0)
+    W = prior * me0 * me0 / pr.variance(mu0)
+    z = eta0 + (pr.y - mu0) / me0
+    xwz, xwx = pr.unpack(pr.run(pr.cross(W, W * z)))
+    beta = solve(xwx, xwz)
+    score, info, dev, _ = pr.evaluate(beta, prior)
+    if not np.isfinite(dev):
+        return beta, dev, 0, False
+    for it in range(1, maxiter + 1):
+        try:
+            step = solve(info, score)
+        except np.linalg.LinAlgError:
+            return beta, dev, it, False
+        decrement = float(score @ step)
+        if not np.isfinite(decrement):
+            return beta, dev, it, False
+        if decrement / (abs(dev) + 0.1) < 1e-15:
+            return beta + step, dev, it, True
+        t = 1.0
+        while True:
+            candidate = beta + t * step
+            new_score, new_info, new_dev, _ = pr.evaluate(candidate, prior)
+            if np.isfinite(new_dev) and new_dev <= dev + 1e-12 * (abs(dev) + 0.1):
+                break
+            t /= 2
+            if t < 1e-8:
+                return beta, dev, it, False
+        beta, score, info, dev = candidate, new_score, new_info, new_dev
+    return beta, dev, maxiter, False
+
+
+def glm(design, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
+        maxiter: int = 100) -> ModelResults:
+    """R's ``svyglm`` on a :class:`~careersurvey.engine.TableDesign`; the same :class:`ModelResults` (names,
+    coefficients, design covariance, df, deff, deviance, naive covariance, dispersion) as the in-memory fit."""
+    import ibis
+
+    fam, label = _family(family, link)
+    if not isinstance(fam, (families.Gaussian, families.Binomial, families.Poisson)):
+        raise EngineError(f"family {family!r}: the engine path fits gaussian, binomial and poisson models")
+    terms = model_terms(design, formula)
+    p = len(terms.columns)
+    t = design.table
+    held = design.domain
+    member = terms.complete if held is None else held & terms.complete
+    cols = {_c(f"x{j}"): x for j, x in enumerate(terms.columns)}
+    cols.update({_c("y"): terms.response, _c("w"): design.weight_expr})
+    rows = t.filter(member).mutate(**cols)
+    pr = _Problem(design, rows, p, fam, formula)
+    y, w = pr.y, pr.w
+
+    # one query: rows, weights, the response's range, the column norms and the Gram matrix (rank)
+    first = pr.cross(ibis.literal(1.0, type="float64"), y)
+    first.update({_c("n"): rows.count(), _c("sw"): w.sum(), _c("ymin"): y.min(), _c("ymax"): y.max(),
+                  _c("ysum"): y.sum()})
+    row = pr.run(first)
+    n = int(row[_c("n")])
+    if n == 0:
+        raise ModelError(f"formula {formula!r}: no row of the design (domain) has all the model's variables")
+    _check_response(fam, float(row[_c("ymin")]), float(row[_c("ymax")]), formula)
+    _, gram = pr.unpack(row)
+    _check_rank(gram, n, terms.names, formula)
+    # R's svyglm divides the weights by their mean over the rows its design holds (the domain's, or all)
+    scope = t.filter(held) if held is not None else t
+    scope = scope.mutate(**{_c("w"): design.weight_expr})
+    norm_row = design.execute(scope.aggregate(s=scope[_c("w")].sum(), n=scope.count())).iloc[0]
+    norm = float(norm_row["s"]) / float(norm_row["n"])
+    d = np.sqrt(np.diag(gram))
+    d = 1.0 / np.where(d == 0, 1.0, d)
+    prior = w / norm
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        beta, dev, iterations, converged = _irls(pr, prior, d, float(row[_c("ysum")]) / n, maxiter)
+    if isinstance(fam, families.Binomial) and dev < 1e-10 * n and (float(row[_c("ymin")]) in (0.0, 1.0)
+                                                                   or float(row[_c("ymax")]) in (0.0, 1.0)):
+        raise ModelError(f"formula {formula!r}: the full-sample fit did not converge: after {iterations} IRLS "
+                         f"iterations every fitted probability is 0 or 1 (deviance {dev:.2g}), so no finite estimate "
+                         "exists; the predictors may separate the response completely. Drop or merge the "
+                         "separating predictor.")
+    if not converged or not np.all(np.isfinite(beta)):
+        raise ModelError(f"formula {formula!r}: the full-sample fit did not converge in {iterations} IRLS iterations "
+                         f"(coefficients {np.round(beta, 6).tolist()}); the data may separate the response, or "
+                         "a predictor needs rescaling")
+
+    # at the estimate: information under the raw weights, the model-based dispersion, R's summary dispersion
+    def extra(mu):
+        resid = (y - mu) / pr.variance(mu).sqrt()
+        return {_c("pw2"): (w * resid * resid).sum(), _c("pw1"): (w * resid).sum()}
+
+    _, info, _, final = pr.evaluate(beta, w, extra)
+    bread = np.linalg.inv(info)
+    cov = bread.T @ _score_variance(pr, design, beta) @ bread
+    fit_design = design.subset(member)
+    degf = fit_design.design_df
+    sw = float(row[_c("sw")])
+    model_cov = float(final[_c("pw2")]) / (n - p) * bread
+    deff = np.diag(cov) / np.diag(model_cov)
+    # R's summary.svyglm: svyvar of (y - mu) sqrt(design_norm / norm) / sqrt(V); design_norm the fit rows' mean
+    # weight when rows left for missing values, else ``norm``
+    design_norm = sw / n if _drops_rows(design, terms) else norm
+    ratio = design_norm / norm
+    s1, s2 = float(final[_c("pw1")]) * np.sqrt(ratio), float(final[_c("pw2")]) * ratio
+    dispersion = (s2 - s1 * s1 / sw) / sw * n / (n - 1)
+    names = pd.Index(terms.names)
+    return ModelResults(
+        kind="glm", formula=formula, family=label, link=type(fam.link).__name__.lower(), response=terms.response_name,
+        coefficients=pd.Series(beta, index=names, name="params"),
+        cov_params=pd.DataFrame(cov, index=names, columns=names),
+        df_resid=float(degf + 1 - p), nobs=n, population=sw, variance_method="linearisation", level=level,
+        deff=pd.Series(deff, index=names, name="deff"),
+        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm, "dispersion": dispersion,
+               "engine": True},
+        terms=terms.terms, problem=None,
+    )
+
+
+def _drops_rows(design, terms) -> bool:
+    """Whether a row of the design (domain) leaves the fit for a missing value."""
+    t = design.table
+    q = t.filter(design.domain) if design.domain is not None else t
+    out = design.execute(q.aggregate(n=(~terms.complete).cast("int64").sum()))
+    return bool(out["n"].iat[0] or 0)
+
+
+def _score_variance(pr: _Problem, design, beta: np.ndarray) -> np.ndarray:
+    """The design covariance of the score totals sum_i x_i r_i (y_i - mu_i): the scores are influence values
+    summed per unit and centred per stratum by the linear path's stage aggregates."""
+    import ibis
+
+    eta = pr.eta(beta)
+    mu = pr.inverse(eta)
+    resid = pr.w * pr.mu_eta(eta, mu) / pr.variance(mu) * (pr.y - mu)
+    joined = pr.rows.mutate(**{_c("g"): ibis.literal(0, type="int64"), _c("r"): resid})
+    zcols = {_c(f"z{j}"): joined[_c(f"x{j}")] * joined[_c("r")] for j in range(pr.p)}
+    V = np.zeros((pr.p, pr.p))
+    stages = design.stages
+    used = stages if stages[0].has_fpc else stages[:1]
+    for stage in used:
+        agg = _stage_sums(design, joined, zcols, stage, pr.p, True)
+        part, _ = _combine(agg, stage, pr.p, 1, design.lonely_psu, True)
+        V += part[0]
+    return V
+
+
+def _check_response(fam: families.Family, ymin: float, ymax: float, formula: str) -> None:
+    if isinstance(fam, families.Binomial) and (ymin < 0 or ymax > 1):
+        raise ModelError(f"formula {formula!r}: a binomial response must lie in [0, 1] (0/1, True/False or a "
+                         f"proportion); values run from {ymin:g} to {ymax:g}. Use I(x == 'level').")
+    if isinstance(fam, families.Poisson) and ymin < 0:
+        raise ModelError(f"formula {formula!r}: a poisson response must be non-negative (minimum {ymin:g})")
+
+
+def _check_rank(gram: np.ndarray, n: int, names: tuple[str, ...], formula: str) -> None:
+    """As the in-memory check, from X'X alone: aliased columns named by a pivoted Cholesky of the Gram."""
+    p = gram.shape[0]
+    if n < p:
+        raise ModelError(f"formula {formula!r}: {p} coefficients but only {n} usable rows")
+    norms = np.sqrt(np.diag(gram))
+    if np.all(norms > 0):
+        g = gram / np.outer(norms, norms)
+        eig = np.linalg.eigvalsh(g)
+        if eig[0] > 1e-12 * eig[-1]:
+            return
+    import scipy.linalg
+
+    _, r, piv = scipy.linalg.qr(gram, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > diag[0] * 1e-10).sum()) if diag.size and diag[0] > 0 else 0
+    aliased = [names[i] for i in sorted(piv[max(rank, 0):])] or list(names[-1:])
+    raise ModelError(f"formula {formula!r}: term(s) {', '.join(aliased)} are linear combinations of the "
+                     "others on the rows used (a level absent in the domain, or a duplicated term); "
+                     "remove them from the formula")
