@@ -142,3 +142,9 @@ def test_spark_glm_equals_memory(spark, tmp_path, folder, case):
     sdf = spark.read.parquet(str(tmp_path / "data.parquet"))
     _, mem, eng = _designs(folder, case, source=sdf)
     _same(_fit(eng, case["estimate"]), _fit(mem, case["estimate"]))
+
+
+def test_aliased_terms_are_refused():
+    eng = from_table(load_data("r-survey", "apistrat.csv"), weights="pw", strata="stype", fpc="fpc")
+    with pytest.raises(cs.ModelError, match=r"I\(ell \* 2\).* are linear combinations of the others"):
+        eng.glm("api00 ~ ell + meals + I(ell * 2)")

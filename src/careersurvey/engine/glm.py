@@ -26,8 +26,8 @@ from careersurvey.engine.linear import _c, _combine, _stage_sums
 from careersurvey.engine.source import EngineError
 from careersurvey.engine.terms import model_terms
 from careersurvey.estimation.models.fit import ModelResults
-from careersurvey.estimation.models.formula import ModelError
-from careersurvey.estimation.models.glm import _family
+from careersurvey.estimation.models.formula import ModelError, gram_full_rank
+from careersurvey.estimation.models.glm import _family, fisher_scoring
 
 __all__ = ["glm"]
 
@@ -154,30 +154,7 @@ def _irls(pr: _Problem, prior, d: np.ndarray, ybar: float, maxiter: int):
     z = eta0 + (pr.y - mu0) / me0
     xwz, xwx = pr.unpack(pr.run(pr.cross(W, W * z)))
     beta = solve(xwx, xwz)
-    score, info, dev, _ = pr.evaluate(beta, prior)
-    if not np.isfinite(dev):
-        return beta, dev, 0, False
-    for it in range(1, maxiter + 1):
-        try:
-            step = solve(info, score)
-        except np.linalg.LinAlgError:
-            return beta, dev, it, False
-        decrement = float(score @ step)
-        if not np.isfinite(decrement):
-            return beta, dev, it, False
-        if decrement / (abs(dev) + 0.1) < 1e-15:
-            return beta + step, dev, it, True
-        t = 1.0
-        while True:
-            candidate = beta + t * step
-            new_score, new_info, new_dev, _ = pr.evaluate(candidate, prior)
-            if np.isfinite(new_dev) and new_dev <= dev + 1e-12 * (abs(dev) + 0.1):
-                break
-            t /= 2
-            if t < 1e-8:
-                return beta, dev, it, False
-        beta, score, info, dev = candidate, new_score, new_info, new_dev
-    return beta, dev, maxiter, False
+    return fisher_scoring(beta, lambda b: pr.evaluate(b, prior)[:3], solve, maxiter)
 
 
 def glm(design, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
@@ -305,12 +282,8 @@ def _check_rank(gram: np.ndarray, n: int, names: tuple[str, ...], formula: str) 
     p = gram.shape[0]
     if n < p:
         raise ModelError(f"formula {formula!r}: {p} coefficients but only {n} usable rows")
-    norms = np.sqrt(np.diag(gram))
-    if np.all(norms > 0):
-        g = gram / np.outer(norms, norms)
-        eig = np.linalg.eigvalsh(g)
-        if eig[0] > 1e-12 * eig[-1]:
-            return
+    if gram_full_rank(gram):
+        return
     import scipy.linalg
 
     _, r, piv = scipy.linalg.qr(gram, mode="economic", pivoting=True)

@@ -210,19 +210,24 @@ def _missing_variables(formula: str, data: pd.DataFrame) -> list[str]:
     return sorted(str(v) for v in variables if str(v) not in data.columns and str(v).split(".")[0] not in builtins)
 
 
+def gram_full_rank(gram: np.ndarray) -> bool:
+    """Whether X'X (given) has full rank: every column non-zero and the correlation-scaled Gram's eigenvalues
+    within 1e-12 of its largest (also the engine path's check, which has only X'X)."""
+    norms = np.sqrt(np.diag(gram))
+    if not np.all(norms > 0):
+        return False
+    eig = np.linalg.eigvalsh(gram / np.outer(norms, norms))
+    return bool(eig[0] > 1e-12 * eig[-1])
+
+
 def _check_rank(X: np.ndarray, names: tuple[str, ...], formula: str) -> None:
     """Fail on aliased terms (R would report NA coefficients); cheap Gram check, pivoted QR only to name them."""
     if X.shape[0] < X.shape[1]:
         raise ModelError(f"formula {formula!r}: {X.shape[1]} coefficients but only {X.shape[0]} usable rows")
     if X.shape[1] == 0:
         return
-    gram = X.T @ X
-    norms = np.sqrt(np.diag(gram))
-    if np.all(norms > 0):
-        gram = gram / np.outer(norms, norms)
-        eig = np.linalg.eigvalsh(gram)
-        if eig[0] > 1e-12 * eig[-1]:
-            return
+    if gram_full_rank(X.T @ X):
+        return
     _, r, piv = scipy.linalg.qr(X, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int((diag > diag[0] * 1e-7).sum()) if diag.size and diag[0] > 0 else 0

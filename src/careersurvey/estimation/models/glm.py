@@ -182,7 +182,13 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         beta = solve(weighted_crossprod(X, W), X.T @ (W * z))
     else:
         beta = np.asarray(start, dtype=float)
-    score, info, dev = _pass(X, y, w, beta, fam, offset)
+    return fisher_scoring(beta, lambda b: _pass(X, y, w, b, fam, offset), solve, maxiter)
+
+
+def fisher_scoring(beta: np.ndarray, evaluate, solve, maxiter: int) -> tuple[np.ndarray, float, int, bool]:
+    """The IRLS steps from ``beta``: ``evaluate(beta)`` gives (score, information, deviance; inf outside the
+    family's range), ``solve(info, score)`` the step. Also the engine path's loop, whose ``evaluate`` is one query."""
+    score, info, dev = evaluate(beta)
     if not np.isfinite(dev):
         return beta, dev, 0, False
     for it in range(1, maxiter + 1):
@@ -200,7 +206,7 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         t = 1.0
         while True:
             candidate = beta + t * step
-            new_score, new_info, new_dev = _pass(X, y, w, candidate, fam, offset)
+            new_score, new_info, new_dev = evaluate(candidate)
             if np.isfinite(new_dev) and new_dev <= dev + 1e-12 * (abs(dev) + 0.1):
                 break
             t /= 2
