@@ -41,8 +41,14 @@ def qr_rank(W: np.ndarray, tol: float = QR_TOL) -> int:
     moves the test from 1e-5 to 1e-10 of G_jj, far above the rounding of the Gram matrix (~R eps).
     """
     W = np.asarray(W, dtype=float)
-    n, p = W.shape
-    G = W.T @ W
+    return gram_rank(W.T @ W, W.shape[0], tol)
+
+
+def gram_rank(G: np.ndarray, n: int, tol: float = QR_TOL) -> int:
+    """:func:`qr_rank` from the Gram matrix ``G`` = W'W (R x R) of a matrix with ``n`` rows (the engine path sums
+    it inside the engine, so the (n, R) matrix never leaves it)."""
+    G = np.asarray(G, dtype=float)
+    p = G.shape[0]
     L = np.zeros((p, p))
     kept: list[int] = []
     for j in range(p):  # over the R replicates, not over rows
@@ -109,14 +115,7 @@ class ReplicateWeights:
 
         Centre: the mean of the replicates with positive rscale, or ``estimate`` when ``mse`` is true.
         """
-        th = np.asarray(thetas, dtype=float)
-        th = th[:, None] if th.ndim == 1 else th
-        if self.mse:
-            centre = np.atleast_1d(np.asarray(estimate, dtype=float))
-        else:
-            centre = th[self.rscales > 0].mean(axis=0)
-        dev = (th - centre) * np.sqrt(self.rscales)[:, None]
-        return self.scale * dev.T @ dev
+        return replicate_covariance(thetas, estimate, self.scale, self.rscales, self.mse)
 
     def with_weights(self, weights: np.ndarray, keep_degf: bool = True) -> "ReplicateWeights":
         """The same constants with new replicate weights (after a weighting step). As R, the degrees of
@@ -129,6 +128,49 @@ class ReplicateWeights:
         """The same weights (and degrees of freedom, once computed) centred on the full-sample estimate."""
         return ReplicateWeights(self.weights, self.scale, self.rscales, mse, self.method, self.rho,
                                 fixed_degf=self.__dict__.get("degf", self.fixed_degf))
+
+
+def replicate_covariance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
+                         mse: bool) -> np.ndarray:
+    """R's ``svrVar`` (the one place the rule lives): replicate estimates ``thetas`` (R,) or (R, k) to a (k, k)
+    covariance, centred on the mean of the replicates with positive rscale, or on ``estimate`` when ``mse``."""
+    th = np.asarray(thetas, dtype=float)
+    th = th[:, None] if th.ndim == 1 else th
+    rscales = np.asarray(rscales, dtype=float)
+    if mse:
+        centre = np.atleast_1d(np.asarray(estimate, dtype=float))
+    else:
+        centre = th[rscales > 0].mean(axis=0)
+    dev = (th - centre) * np.sqrt(rscales)[:, None]
+    return scale * dev.T @ dev
+
+
+def replicate_constants(method: str, r: int, combined: bool, scale: float | None, rscales, rho: float | None,
+                        first_column_max: float | None, column_max: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """R's default ``scale`` and ``rscales`` of ``svrepdesign`` per method, from the largest multiplier of the
+    first column (JK1) and of every column (JKn) when those defaults need them."""
+    if method == "BRR":
+        scale = 1.0 / r
+    elif method == "Fay":
+        if rho is None:
+            raise WeightingError("Fay replicates need rho (e.g. rho=0.5)")
+        scale = 1.0 / (r * (1.0 - rho) ** 2)
+    elif method == "bootstrap":
+        scale = 1.0 / (r - 1.0) if scale is None else scale
+    elif method == "JK1":
+        if scale is None:
+            scale = (r - 1.0) / r if combined else 1.0 / float(first_column_max)
+    elif method == "JKn":
+        if rscales is None:
+            if combined:
+                raise WeightingError("JKn replicate weights given as combined weights need rscales")
+            rscales = 1.0 / np.asarray(column_max, dtype=float)
+    elif method in ("successive-difference", "ACS"):
+        scale, rscales = 4.0 / r, np.ones(r)
+    elif method != "other":
+        raise WeightingError(f"unknown replicate method {method!r}; use one of {REPLICATE_METHODS + ('other',)}")
+    return (1.0 if scale is None else float(scale),
+            np.ones(r) if rscales is None else np.asarray(rscales, dtype=float))
 
 
 def _first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -333,29 +375,11 @@ def from_columns(multipliers: np.ndarray, pweights: np.ndarray, method: str, com
     w = np.asarray(multipliers, dtype=float)
     r = w.shape[1]
     full = w if combined else w * pweights[:, None]
-    if method == "BRR":
-        scale = 1.0 / r
-    elif method == "Fay":
-        if rho is None:
-            raise WeightingError("Fay replicates need rho (e.g. rho=0.5)")
-        scale = 1.0 / (r * (1.0 - rho) ** 2)
-    elif method == "bootstrap":
-        scale = 1.0 / (r - 1.0) if scale is None else scale
-    elif method == "JK1":
-        if scale is None:
-            scale = (r - 1.0) / r if combined else 1.0 / float(w[:, 0].max())
-    elif method == "JKn":
-        if rscales is None:
-            if combined:
-                raise WeightingError("JKn replicate weights given as combined weights need rscales")
-            rscales = 1.0 / w.max(axis=0)
-    elif method in ("successive-difference", "ACS"):
-        scale, rscales = 4.0 / r, np.ones(r)
-    elif method != "other":
-        raise WeightingError(f"unknown replicate method {method!r}; use one of {REPLICATE_METHODS + ('other',)}")
-    return ReplicateWeights(full, scale=1.0 if scale is None else float(scale),
-                            rscales=np.ones(r) if rscales is None else np.asarray(rscales, dtype=float),
-                            mse=mse, method=method, rho=rho)
+    scale, rscales = replicate_constants(method, r, combined, scale, rscales, rho,
+                                         float(w[:, 0].max()) if method == "JK1" and not combined else None,
+                                         w.max(axis=0) if method == "JKn" and rscales is None and not combined
+                                         else None)
+    return ReplicateWeights(full, scale=scale, rscales=rscales, mse=mse, method=method, rho=rho)
 
 
 def replicate_columns(data: pd.DataFrame, replicate_weights: str | Sequence[str]) -> np.ndarray:
