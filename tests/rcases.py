@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -69,3 +70,23 @@ def dclus1(folder: str = "r-survey", name: str = "apiclus1.csv"):
     import careersurvey as cs
 
     return cs.SurveyDesign(load_data(folder, name), weights="pw", psu="dnum", fpc="fpc")
+
+
+def replicate_as_r(src: Path, d, df: pd.DataFrame, rep: dict):
+    """Replicate weights as R made them: its exported columns or Hadamard multipliers, else our replicate()."""
+    import importlib
+
+    wr = importlib.import_module("careersurvey.estimation.weighting.replicate")  # the module, not the function
+
+    mse = bool(rep.get("mse", False))
+    if "columns" in rep:
+        prefix = rep["columns"]
+        cols = [c for c in df.columns if c.startswith(prefix) and c[len(prefix):].isdigit()]
+        return d.evolve(replicates=wr.from_columns(df[cols].to_numpy(float), d.w, rep["type"], combined=False,
+                                                   scale=rep.get("scale"), rscales=np.asarray(rep["rscales"]),
+                                                   mse=mse))
+    if rep["type"] in ("BRR", "Fay"):
+        name = {"BRR": "apistrat_brr_repw.csv", "Fay": "apistrat_fay_repw.csv"}[rep["type"]]
+        mult = load_data(src.name, name).to_numpy(float)
+        return d.evolve(replicates=wr.from_columns(mult, d.w, rep["type"], rho=rep.get("fay_rho"), mse=mse))
+    return d.replicate(rep["type"], **({"mse": mse} if "mse" in rep else {}))

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from rcases import FIXTURES, FOLDERS, load_cases, load_data, r_totals
+from rcases import FIXTURES, FOLDERS, load_cases, load_data, r_totals, replicate_as_r
 
 import careersurvey as cs
 # the module (the package's own ``replicate`` is a function)
@@ -49,7 +49,7 @@ def build(src: Path, case: dict):
     d = cs.SurveyDesign(df, weights=de.get("weights"), strata=de.get("strata"), psu=de.get("psu"),
                         fpc=de.get("fpc"), lonely_psu=case.get("lonely_psu", "fail"), nest=bool(de.get("nest")))
     if case.get("replicate"):
-        d = _replicate(src, d, df, case["replicate"])
+        d = replicate_as_r(src, d, df, case["replicate"])
     cal = case.get("calibration")
     if cal:
         if cal["method"] == "poststratify":
@@ -67,22 +67,6 @@ def build(src: Path, case: dict):
     if case.get("subset"):
         d = d.subset(case["subset"])
     return d
-
-
-def _replicate(src: Path, d, df: pd.DataFrame, rep: dict):
-    """Replicate weights as R made them: its exported columns or Hadamard multipliers, else our replicate()."""
-    mse = bool(rep.get("mse", False))
-    if "columns" in rep:
-        prefix = rep["columns"]
-        cols = [c for c in df.columns if c.startswith(prefix) and c[len(prefix):].isdigit()]
-        return d.evolve(replicates=wr.from_columns(df[cols].to_numpy(float), d.w, rep["type"], combined=False,
-                                                   scale=rep.get("scale"), rscales=np.asarray(rep["rscales"]),
-                                                   mse=mse))
-    if rep["type"] in ("BRR", "Fay"):
-        name = {"BRR": "apistrat_brr_repw.csv", "Fay": "apistrat_fay_repw.csv"}[rep["type"]]
-        mult = load_data(src.name, name).to_numpy(float)
-        return d.evolve(replicates=wr.from_columns(mult, d.w, rep["type"], rho=rep.get("fay_rho"), mse=mse))
-    return d.replicate(rep["type"], **({"mse": mse} if "mse" in rep else {}))
 
 
 def _r_name(name: str, data: pd.DataFrame) -> str:

@@ -40,13 +40,13 @@ class TableDesign:
     """
 
     __slots__ = ("_table", "_weights", "_strata", "_psu", "_fpc", "_nest", "_lonely_psu", "_domain",
-                 "_missing_codes", "_stages", "_weight_expr")
+                 "_missing_codes", "_stages", "_weight_expr", "_replicates")
 
     def __init__(self, source: Any, weights: str | None = None, strata: str | Sequence[str] | None = None,
                  psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
                  lonely_psu: str = "fail", nest: bool = False, *, table: str | None = None,
-                 missing_codes: Sequence[int] = (), _domain: Any = None, _stages: Any = None,
-                 _weight_expr: Any = None) -> None:
+                 missing_codes: Sequence[int] = (), replicates: Any = None, _domain: Any = None,
+                 _stages: Any = None, _weight_expr: Any = None) -> None:
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise EngineError(f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}")
         t = open_table(source, table)
@@ -79,6 +79,11 @@ class TableDesign:
             _check_lonely(_stages, lonely_psu)
         set_(self, "_stages", _stages)
         set_(self, "_weight_expr", _weight_expr if _weight_expr is not None else _weights(self))
+        if isinstance(replicates, dict):  # from_table's replicate arguments, read once
+            from careersurvey.engine.replicates import read_replicates
+
+            replicates = read_replicates(t, self._weight_expr, execute=self.execute, **replicates)
+        set_(self, "_replicates", replicates)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("TableDesign is immutable; subset() returns a new design")
@@ -107,6 +112,11 @@ class TableDesign:
         return self._domain
 
     @property
+    def replicates(self):
+        """The replicate weight columns and R's constants (:class:`.replicates.TableReplicates`), or None."""
+        return self._replicates
+
+    @property
     def weight_expr(self):
         """The sampling weight of each row as an Ibis expression."""
         return self._weight_expr
@@ -133,8 +143,8 @@ class TableDesign:
         if self._domain is not None:
             cond = self._domain & cond
         return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
-                           self._nest, missing_codes=self._missing_codes, _domain=cond, _stages=self._stages,
-                           _weight_expr=self._weight_expr)
+                           self._nest, missing_codes=self._missing_codes, replicates=self._replicates,
+                           _domain=cond, _stages=self._stages, _weight_expr=self._weight_expr)
 
     # -- estimators ---------------------------------------------------------------------------------------
     def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
@@ -178,10 +188,20 @@ class TableDesign:
 
 
 def from_table(source: Any, weights: str | None = None, strata=None, psu=None, fpc=None, lonely_psu: str = "fail",
-               nest: bool = False, *, table: str | None = None, missing_codes: Sequence[int] = ()) -> TableDesign:
+               nest: bool = False, *, table: str | None = None, missing_codes: Sequence[int] = (),
+               replicate_weights: str | Sequence[str] | None = None, method: str = "other", combined: bool = False,
+               scale: float | None = None, rscales: Sequence[float] | None = None, rho: float | None = None,
+               mse: bool = False) -> TableDesign:
     """A design over a table in an engine: a parquet file/folder/glob, a DuckDB file with ``table=``, a Spark or
-    pandas DataFrame, or an Ibis table. Same arguments and estimates as :class:`careersurvey.SurveyDesign`."""
-    return TableDesign(source, weights, strata, psu, fpc, lonely_psu, nest, table=table, missing_codes=missing_codes)
+    pandas DataFrame, or an Ibis table. Same arguments and estimates as :class:`careersurvey.SurveyDesign`;
+    ``replicate_weights`` (columns or a regular expression) and the arguments after it as
+    ``SurveyDesign.from_replicates`` (R's ``svrepdesign``): the variance then comes from the replicates."""
+    reps = None
+    if replicate_weights is not None:
+        reps = dict(replicate_weights=replicate_weights, method=method, combined=combined, scale=scale,
+                    rscales=rscales, rho=rho, mse=mse)
+    return TableDesign(source, weights, strata, psu, fpc, lonely_psu, nest, table=table, missing_codes=missing_codes,
+                       replicates=reps)
 
 
 def _weights(design: TableDesign):

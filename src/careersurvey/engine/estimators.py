@@ -164,7 +164,15 @@ def _refuse_not_shares(design, base, labels, member) -> None:
 
 
 def degf(design) -> int:
-    """R's ``degf``: distinct stage-1 units minus distinct strata among the domain's rows."""
+    """R's ``degf``: distinct stage-1 units minus distinct strata among the domain's rows; for a replicate design
+    the rank of the (domain's) replicate weights minus one."""
+    if design.replicates is not None:
+        if design.domain is None:
+            return design.replicates.degf
+        from careersurvey.engine.replicates import domain_ranks
+
+        return int(domain_ranks(design.table, design.replicates.weights(design.table, design.weight_expr),
+                                design.domain, (), design.execute)[0]) - 1
     stage = design.stages[0]
     t = design.table
     q = t.filter(design.domain) if design.domain is not None else t

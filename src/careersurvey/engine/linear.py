@@ -141,6 +141,10 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
         srs = base_var * mult[:, None]
     srs[nobs < 2] = np.nan
 
+    if design.replicates is not None:
+        vcov, df = _replicate_variance(design, est, rows, x, by, point, theta, member)
+        vcov[np.isnan(theta).any(axis=1)] = np.nan
+        return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
     # 2. the variance, stage by stage
     vcov = np.zeros((G, k, k))
     df = None
@@ -226,3 +230,37 @@ def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: s
                 out[:, i, j] += np.bincount(g[at], weights=contrib[:, i, j], minlength=G)
     units = np.bincount(g, weights=mcount, minlength=G) - np.bincount(g, minlength=G)
     return out, units
+
+
+def _replicate_variance(design, est: Linear, rows, x, by, point: pd.DataFrame, theta: np.ndarray, member):
+    """Every replicate's estimates per domain (one GROUP BY of R sums per base column), combined by R's svrVar;
+    df: the replicate weights' rank (of the domain's rows) minus one."""
+    from careersurvey.engine.replicates import aggregate_blocks, domain_ranks
+
+    reps = design.replicates
+    W = reps.weights(rows, rows[_c("w")])
+    R, m, k = len(W), len(x), len(est.a)
+    aggs = {_c(f"r{r}_{i}"): (W[r] * x[i]).sum() for r in range(R) for i in range(m)}
+    aggs.update({_c(f"r{r}_w"): W[r].sum() for r in range(R)})
+    q = aggregate_blocks(rows, aggs, list(by), design.execute)
+    if by:
+        q = point[list(by)].merge(q, on=list(by), how="left")
+    G = len(point)
+    S = np.stack([np.column_stack([q[_c(f"r{r}_{i}")].to_numpy(dtype=float) for i in range(m)]) for r in range(R)],
+                 axis=-1)  # (G, m, R)
+    Sw = np.column_stack([q[_c(f"r{r}_w")].to_numpy(dtype=float) for r in range(R)])  # (G, R)
+    num = S[:, list(est.a), :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if est.kind == "mean":
+            thetas = num / Sw[:, None, :]
+        elif est.kind == "total":
+            thetas = num
+        else:
+            thetas = num / S[:, list(est.b), :]
+    vcov = np.stack([reps.covariance(thetas[g].T, theta[g]) for g in range(G)]) if G else np.zeros((0, k, k))
+    if member is None and not by:
+        df = np.full(G, float(reps.degf))
+    else:
+        df = domain_ranks(design.table, reps.weights(design.table, design.weight_expr), member, tuple(by),
+                          design.execute, point if by else None) - 1
+    return vcov, df
