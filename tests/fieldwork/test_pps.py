@@ -116,10 +116,10 @@ def test_large_stratum_is_drawn_and_its_pairs_computed_quickly():
 
     rng = np.random.default_rng(3)
     pi = pps.inclusion_probabilities(rng.lognormal(3, 1, 3000), 300)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU seconds of this process: a guard against a rejective loop, not a timing
     s = pps.sampford(pi, rng)
     block = pps.sampford_joint(pi, s)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 60
     assert len(s) == 300 and len(set(s)) == 300
     off = block[~np.eye(len(s), dtype=bool)]
     assert (off > 0).all() and np.all(block.sum(axis=1) <= 300 * pi[s] + 1e-9)
