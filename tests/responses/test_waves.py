@@ -9,6 +9,13 @@ codes, and with a second-wave workbook edited by hand.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import duckdb
 import openpyxl
 import pandas as pd
@@ -249,6 +256,55 @@ def test_a_failed_migration_leaves_the_old_store_as_it_was(old_store, monkeypatc
     finally:
         con.close()
     assert "wave" not in columns and count == 4
+
+
+MIGRATE_KILL_SCRIPT = textwrap.dedent("""
+    import pathlib, time
+    from careersurvey.responses import store as store_mod
+    from careersurvey.responses.schema import Migration
+    from careersurvey.responses.waves import migrate_store
+
+    def pause(x):
+        pathlib.Path({marker!r}).write_text("inside")
+        time.sleep(60)
+        return x
+
+    real = store_mod.apply_migrations
+
+    def slow(con, **kw):
+        con.create_function("waves_pause", pause, ["INTEGER"], "INTEGER", side_effects=True)
+        return real(con, **kw)
+
+    store_mod.apply_migrations = slow
+    store_mod.MIGRATIONS = tuple(m if m.version != 4 else Migration(4, m.description, m.sql + "\\nSELECT waves_pause(1);",
+                                 m.needs) for m in store_mod.MIGRATIONS)
+    migrate_store({db!r}, "2025")
+""")
+
+
+def test_kill_9_mid_migration_leaves_the_old_store(old_store, tmp_path):
+    """The process migrating is killed after the wave columns were added and filled, before the commit."""
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen([sys.executable, "-c", MIGRATE_KILL_SCRIPT.format(marker=str(marker), db=str(old_store))])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "the migrating process ended early"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert _version(old_store) == 3
+    con = duckdb.connect(str(old_store), read_only=True)
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE imports").fetchall()]
+        count = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
+    finally:
+        con.close()
+    assert "wave" not in columns and count == 4
+    assert cs.migrate_store(old_store, "2025") == 4 and ResponseStore(old_store).waves() == ["2025"]
 
 
 def test_cli_import_status_problems_export_and_migrate_know_the_wave(tmp_path, q10, q11, old_store):
