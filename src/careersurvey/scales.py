@@ -30,6 +30,7 @@ __all__ = [
     "one_factor",
     "reliability",
     "reliability_table",
+    "weighted_alpha",
 ]
 
 
@@ -327,6 +328,31 @@ def reliability(
         std_alpha=float(k * mean_r / (1 + (k - 1) * mean_r)), omega_total=omega_t, omega_h=omega_h,
         one_factor=fac, items=items,
     )
+
+
+def weighted_alpha(
+    data: pd.DataFrame, scale: Scale | str, weights: pd.Series | np.ndarray,
+    questionnaire: Questionnaire | None = None,
+) -> tuple[float, int]:
+    """Cronbach's alpha from the weighted item covariance matrix, and the number of complete respondents.
+
+    The same respondents as :func:`reliability` (every item answered, reverse-keyed items reversed) with
+    positive weight; ``k / (k - 1) * (1 - trace(C) / sum(C))`` with ``C`` the weighted covariance (R's
+    ``cov.wt``; the divisor cancels in the ratio), so integer weights give the alpha of the rows repeated that
+    many times. A sampling weight makes it an estimate of the population's alpha rather than the respondents'.
+    """
+    sc = _scale(scale, questionnaire)
+    x = scale_items(data, sc, questionnaire)
+    w = pd.Series(np.asarray(weights, dtype=float), index=data.index)
+    keep = x.notna().all(axis=1).to_numpy() & (w.to_numpy() > 0)
+    k, n = x.shape[1], int(keep.sum())
+    if k < 2 or n < max(10, k + 1):
+        raise ScaleError(f"scale {sc.name!r}: weighted alpha needs at least 2 items and {max(10, k + 1)} complete "
+                         f"respondents with a positive weight (has {k} items, {n} respondents)")
+    m, wk = x.to_numpy()[keep], w.to_numpy()[keep]
+    centred = m - (wk @ m) / wk.sum()
+    cov = (centred * wk[:, None]).T @ centred / wk.sum()
+    return _alpha(cov), n
 
 
 def reliability_table(

@@ -134,3 +134,38 @@ def test_reliability_table_reports_unassessable_scales() -> None:
     # the same alpha from pingouin on the items as the data holds them, q4 reversed back here (6 - x)
     raw = df2[["q1", "q2", "q3", "q4"]].assign(q4=6 - df2["q4"])
     assert rel.alpha == pytest.approx(pg.cronbach_alpha(raw)[0], rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------- weighted alpha
+
+WFIX = Path(__file__).parents[1] / "fixtures" / "r-weighted-alpha"
+
+
+def test_weighted_alpha_equals_base_r_cov_wt() -> None:
+    """Alpha from the weighted item covariance (R stats::cov.wt, tests/fixtures/r-weighted-alpha/make.R) on
+    answers with missing codes and a reverse-keyed item; unweighted, the same rows give pingouin's alpha."""
+    from careersurvey.scales import weighted_alpha
+
+    ref = json.loads((WFIX / "results.json").read_text())
+    data = pd.read_csv(WFIX / "data.csv", dtype={"id": str})
+    sc = Scale(name="a", label={"en": "a"}, items=("a1", "a2", "a3", "a4"), reverse=("a4",), points=(1, 5))
+    alpha, n = weighted_alpha(data, sc, data["w"])
+    assert n == ref["n"] and alpha == pytest.approx(ref["weighted_alpha"], abs=1e-12)
+    plain, _ = weighted_alpha(data, sc, np.ones(len(data)))
+    assert plain == pytest.approx(ref["unweighted_alpha"], abs=1e-12)
+    assert plain == pytest.approx(reliability(data, sc).alpha, abs=1e-12)
+
+
+def test_integer_weights_give_the_alpha_of_repeated_rows() -> None:
+    """Frequency weights: weight 3 is the row three times (pingouin on the repeated rows, independently)."""
+    from careersurvey.scales import weighted_alpha
+
+    data = pd.read_csv(WFIX / "data.csv", dtype={"id": str})
+    sc = Scale(name="a", label={"en": "a"}, items=("a1", "a2", "a3", "a4"), reverse=("a4",), points=(1, 5))
+    times = (np.arange(len(data)) % 4) + 1
+    alpha, _ = weighted_alpha(data, sc, times)
+    items = scale_items(data, sc).dropna()
+    repeated = items.loc[items.index.repeat(times[items.index])]
+    assert alpha == pytest.approx(pg.cronbach_alpha(data=repeated)[0], abs=1e-12)
+    with pytest.raises(ScaleError, match="weighted alpha needs at least 2 items and 10 complete respondents"):
+        weighted_alpha(data.head(8), sc, times[:8])
