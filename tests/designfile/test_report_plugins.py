@@ -87,7 +87,7 @@ def site(tmp_path_factory) -> Path:
 def test_registered_plugins_run_and_failures_name_file_and_line(alumni_survey, site, tmp_path) -> None:
     alumni = alumni_survey
     res = _careersurvey(["report", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
-                         "--out", str(tmp_path / "r")], site, tmp_path)
+                         "--by", "sex", "--out", str(tmp_path / "r")], site, tmp_path)
     assert res.returncode == 1, res.stderr[-3000:]  # the report is written; the failures set the exit code
     assert "Traceback" not in res.stderr
     broken, typo = site / "alumni_rq" / "broken.py", site / "alumni_rq" / "typo.py"
@@ -95,7 +95,20 @@ def test_registered_plugins_run_and_failures_name_file_and_line(alumni_survey, s
     assert f"warning: TYPO (alumni_rq.typo) failed at {typo}, line 3: SyntaxError: " in res.stderr
     page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     sections = dict(re.findall(r'<section id="([a-z0-9_-]+)">(.*?)</section>', page, flags=re.S))
-    assert {"overview", "import", "weighting", "reliability", "jobs", "broken", "typo", "methods"} <= set(sections)
+    assert {"overview", "import", "weighting", "items", "crosstabs", "reliability", "jobs", "broken", "typo",
+            "codebook", "methods"} <= set(sections)
+    # every generic section, from the questionnaire and the design file alone
+    items = _text(sections["items"])
+    for title in ("sex: Sex", "job: Where do you work?", "happy1: I like my work", "happy3: My work is meaningful",
+                  "Numeric items: weighted mean, median and quartiles", "Item nonresponse by missing code"):
+        assert title in items, title
+    assert "Government" in items and "-8 " in items  # a level nobody in scope chose; a missing code counted
+    crosstabs = _text(sections["crosstabs"])
+    assert "Rao-Scott tests of every item by sex" in crosstabs and "job by sex: Where do you work?" in crosstabs
+    scales = _text(sections["reliability"])
+    assert "Scale scores: weighted means" in scales and "Job satisfaction" in scales and "weighted alpha" in scales
+    assert "Codebook of alumni@1.0.0" in _text(sections["codebook"])
+    assert "raked to alumni-2025" in _text(sections["weighting"])
     jobs = _text(sections["jobs"])
     assert "JOBS. Pay by sector of work" in jobs and "Mean pay by sector of work" in jobs
     assert "Highest mean pay in sector" in jobs

@@ -1,5 +1,7 @@
-"""``careersurvey analyze [KEY] --store S [--design D] [--plugin NAME] --out DIR``: run plug-in analyses (one by
-its key, or all) and write each one's workbook and figures."""
+"""``careersurvey analyze [KEY] --store S [--design D] [--plugin NAME] [--by A,B] --out DIR``: run the program's
+plug-in analyses (one by its key, or all) and write each one's workbook and figures; a program without plug-ins
+gets the generic analyses of its questionnaire (every item's weighted estimates, crosstabs, scales) in
+``generic.xlsx``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Optional
 import typer
 
 from careersurvey.cli._common import fail, out_folder, say
-from careersurvey.cli.report import DESIGN, PLUGIN, STORE, design_or_none, existing_store, plugin_names
+from careersurvey.cli.report import BY, DESIGN, PLUGIN, STORE, design_or_none, existing_store, plugin_names
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +22,10 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("analysis-out"), "--out", help="folder for tables and figures"),
         design: Optional[Path] = DESIGN,
         plugin: Optional[list[str]] = PLUGIN,
+        by: Optional[str] = BY,
     ) -> None:
-        """Weighted estimates, tests and models of the program's plug-in analyses; writes <KEY>.xlsx and PNGs."""
+        """The program's plug-in analyses (writes <KEY>.xlsx and PNGs), or without plug-ins the generic analyses
+        of any questionnaire (writes generic.xlsx)."""
         import careersurvey as cs
         from careersurvey.report.build import run_plugins
         from careersurvey.report.plugins import PluginError, find_plugins
@@ -43,11 +47,11 @@ def register(app: typer.Typer) -> None:
                     fail(f"{chosen[0].key} ({chosen[0].module}) is written for {chosen[0].questionnaire}; this store "
                          f"holds {holds}; `careersurvey report` gives the generic report of any questionnaire", 2)
                 found, failed = chosen, [f for f in failed if f.key.upper() == key.upper()]
-            if not found and not failed:
-                fail("no plug-in analyses were named (--plugin, the design file's plugins:) or registered by an "
-                     "installed package; `careersurvey report` describes every item of any questionnaire", 2)
             if not dfile:
                 say(f"note: {cs.UNWEIGHTED}", err=True)
+            if not found and not failed:
+                _generic(store, dfile, plugin_names(by), out)
+                return
             ran = run_plugins(found, failed, store, dfile, holds, lambda: cs.generic_study(store, dfile),
                               lambda s: say(s, err=True))
         except (PluginError, ValueError) as exc:  # our errors (responses, weighting, design) are ValueErrors
@@ -61,3 +65,21 @@ def register(app: typer.Typer) -> None:
                 say(f"wrote {p}")
         if ran.failures:
             fail("; ".join(f.message for f in ran.failures.values()), 1)
+
+
+def _generic(store: Path, dfile, by: tuple[str, ...], out: Path) -> None:
+    """The generic analyses of any questionnaire into ``out/generic.xlsx`` (no plug-in was found)."""
+    import careersurvey as cs
+    from careersurvey.report import generic
+    from careersurvey.report.results import write_tables
+
+    say("no plug-in analyses were named (--plugin, the design file's plugins:) or registered by an installed "
+        "package: the generic analyses of the questionnaire", err=True)
+    study = cs.generic_study(store, dfile)
+    generic.by_items(study, by)
+    sections = [*generic.item_sections(study), generic.crosstab_section(study, by), generic.scales_section(study)]
+    tables = [t for s in sections if s is not None for t in s.tables]
+    for s in sections:
+        if s is not None:
+            say(f"- {s.title}: {len(s.tables)} tables")
+    say(f"wrote {write_tables(tables, out / 'generic.xlsx')}")

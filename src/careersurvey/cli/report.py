@@ -23,6 +23,9 @@ PLUGIN = typer.Option(None, "--plugin", help="plug-in analysis: an importable mo
                                              "more); default: the design file's plugins:, else those installed "
                                              "packages register (README, Plug-in analyses)")
 
+BY = typer.Option(None, "--by", help="single or rating items to cross every single and rating item with, comma-"
+                                     "separated (e.g. --by sector,sex): weighted shares and Rao-Scott tests")
+
 
 def existing_store(store: Path) -> Path:
     """The store path, or a usage error saying to import responses first."""
@@ -52,9 +55,10 @@ def report_lang(lang: str) -> str:
     return lang
 
 
-def plugin_names(plugin: list[str] | None) -> tuple[str, ...]:
-    """--plugin values, each possibly a comma-separated list, as module names."""
-    return tuple(n.strip() for v in plugin or () for n in v.split(",") if n.strip())
+def plugin_names(plugin: list[str] | str | None) -> tuple[str, ...]:
+    """--plugin (or --by) values, each possibly a comma-separated list, as names."""
+    values = [plugin] if isinstance(plugin, str) else plugin or ()
+    return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +69,10 @@ def register(app: typer.Typer) -> None:
         design: Optional[Path] = DESIGN,
         plugin: Optional[list[str]] = PLUGIN,
         lang: str = LANG,
+        by: Optional[str] = BY,
     ) -> None:
-        """Import summary, weighting, every item's estimates, scales and the plug-in analyses in one HTML file."""
+        """Import summary, weighting, every item's estimates, crosstabs, scales, the plug-in analyses and the
+        codebook in one HTML file."""
         from careersurvey.report.build import ReportError, build_report
         from careersurvey.report.plugins import PluginError
 
@@ -74,7 +80,7 @@ def register(app: typer.Typer) -> None:
         dfile = design_or_none(design)
         out_folder(out)
         try:
-            res = build_report(store, out, design=dfile, plugins=plugin_names(plugin),
+            res = build_report(store, out, design=dfile, plugins=plugin_names(plugin), by=plugin_names(by),
                                progress=lambda s: say(s, err=True), lang=report_lang(lang))
         except (ReportError, PluginError, ValueError) as exc:  # our errors (responses, design) are ValueErrors
             fail(str(exc), 2)

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from careersurvey.report import generic
 from careersurvey.report.html import render_html, section_from_result, write_html
 from careersurvey.report.i18n import check_lang, label_in, text
 from careersurvey.report.plugins import Plugin, PluginFailure, failure, find_plugins
@@ -106,8 +107,8 @@ def run_plugins(plugins: Sequence[Plugin], failed: Sequence[PluginFailure], stor
 
 def build_report(
     store: str | os.PathLike[str], out: str | os.PathLike[str], *, design=None, plugins: Sequence[str] = (),
-    entry_points: bool = True, progress: Callable[[str], None] | None = None, title: str | None = None,
-    lang: str = "en",
+    by: Sequence[str] = (), entry_points: bool = True, progress: Callable[[str], None] | None = None,
+    title: str | None = None, lang: str = "en",
 ) -> ReportFiles:
     """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each plug-in's own
     workbook and figures under ``out/analysis``.
@@ -117,7 +118,10 @@ def build_report(
     ``plugins``: module names of plug-in analyses (``report.plugins``); without them, the design file's
     ``plugins:``, else the plug-ins installed packages register (``entry_points``). A plug-in written for
     another questionnaire than the store holds is listed as left out, with the reason. ``lang``: "en" or "ko",
-    the language of the whole report (its own words from ``report/i18n.py``, labels from the questionnaire)."""
+    the language of the whole report (its own words from ``report/i18n.py``, labels from the questionnaire).
+    ``by``: single or rating items to cross every single and rating item with (Rao-Scott tests); the other
+    generic sections (every item's weighted frequencies or summary, item nonresponse, scales, codebook) need
+    nothing but the questionnaire and the design."""
     from careersurvey.designfile import DesignFile, load_design_file
     from careersurvey.report.study import generic_study, store_questionnaire
 
@@ -130,8 +134,12 @@ def build_report(
     holds = store_questionnaire(store, dfile)
     say("loading the store and weighting")
     study = generic_study(store, dfile)
+    generic.by_items(study, by)  # a --by that names no item stops here, before any work
+    say("every item's estimates")
+    crosstabs = generic.crosstab_section(study, by, lang)
     sections = [import_section(store, lang),
                 weighting_section(study, lang) if study.weighted else unweighted_section(study, lang),
+                *generic.item_sections(study, lang), *((crosstabs,) if crosstabs is not None else ()),
                 reliability_section(study, lang)]
     ran = run_plugins(found, failed, store, dfile, holds, lambda: study, say, lang)
     titles = {p.key: p.title for p in found}
@@ -148,9 +156,10 @@ def build_report(
     if not found and not failed:
         left_out = text("ov.no_plugins", lang)
     order = [p.key for p in found]  # the plug-ins' sections in the order they were named
-    head, tail = sections[:3], sorted(sections[3:], key=lambda s: order.index(s.nav) if s.nav in order else -1)
+    fixed = 4 + (crosstabs is not None)
+    head, tail = sections[:fixed], sorted(sections[fixed:], key=lambda s: order.index(s.nav) if s.nav in order else -1)
     overview = overview_section(study, holds, ran, found, failed, left_out, lang)
-    sections = [overview, *head, *tail, methods_section(study, dfile, lang)]
+    sections = [overview, *head, *tail, generic.codebook_section(study, lang), methods_section(study, dfile, lang)]
     say("writing report.html")
     if title is None:
         title = text("page.title", lang, title=label_in(study.questionnaire.title, lang, study.questionnaire.key))

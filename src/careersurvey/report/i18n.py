@@ -48,6 +48,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.k": {"en": "Items", "ko": "문항 수"},
     "col.alpha": {"en": "Cronbach's alpha", "ko": "크론바흐 알파"},
     "col.std_alpha": {"en": "Standardised alpha", "ko": "표준화 알파"},
+    "col.weighted_alpha": {"en": "Weighted alpha", "ko": "가중 알파"},
     "col.omega_total": {"en": "Omega total", "ko": "오메가(전체)"},
     "col.variance_explained": {"en": "Variance explained", "ko": "설명된 분산"},
     "col.rmsr": {"en": "RMSR", "ko": "잔차상관 RMSR"},
@@ -215,10 +216,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "rel.none": {"en": "No scale had enough complete answers to assess.",
                  "ko": "평가할 만큼 완전한 응답이 있는 척도가 없습니다."},
     "rel.title": {"en": "Reliability of every scale", "ko": "척도별 신뢰도"},
-    "rel.caption": {"en": "Unweighted, complete answers; omega total from a one-factor minimum-residual fit (as R "
-                          "psych::omega); RMSR: root mean square residual correlation of that fit.",
-                    "ko": "가중하지 않은 완전 응답 기준입니다. 오메가(전체)는 1요인 최소잔차 적합(R psych::omega와 "
-                          "같음)에서 구했고, RMSR은 그 적합의 잔차상관 제곱평균제곱근입니다."},
+    "rel.caption": {"en": "Complete answers; Cronbach's alpha unweighted (the respondents) with Feldt's CI, beside the "
+                          "weighted alpha (from the weighted item covariance: the population's); omega total from a "
+                          "one-factor minimum-residual fit (as R psych::omega); RMSR: root mean square residual "
+                          "correlation of that fit.",
+                    "ko": "완전 응답 기준입니다. 가중하지 않은 크론바흐 알파(응답자 기준, Feldt 신뢰구간)와 함께 가중 "
+                          "알파(가중 문항 공분산으로 구한 모집단 기준)를 보여 줍니다. 오메가(전체)는 1요인 최소잔차 "
+                          "적합(R psych::omega와 같음)에서 구했고, RMSR은 그 적합의 잔차상관 제곱평균제곱근입니다."},
     "rel.lang_title": {"en": "Cronbach's alpha by the language answered", "ko": "응답 언어별 크론바흐 알파"},
     "rel.lang_caption": {"en": "A scale that holds in one language but not the other points to a translation "
                                "problem; scales with fewer than 30 complete answers in a language are left blank.",

@@ -156,11 +156,15 @@ def _alpha_by_language(study, lang: str) -> pd.DataFrame | None:
 
 
 def reliability_section(study, lang: str = "en") -> Section:
-    """Reliability of every scale on every respondent (unweighted), with alpha by answering language."""
+    """Every scale's weighted score and its reliability on every respondent: alpha (Feldt CI) beside the weighted
+    alpha (``generic.weighted_alphas``), omega, one-factor fit; alpha by answering language."""
     import careersurvey.scales as sc
+    from careersurvey.report.generic import scale_scores_table, weighted_alphas
 
     q = study.questionnaire
-    tab = sc.reliability_table(study.full.data, q)  # every respondent: reliability is not a weighted estimate
+    tab = sc.reliability_table(study.full.data, q)  # every respondent with all items answered
+    if "alpha" in tab:
+        tab.insert(tab.columns.get_loc("alpha_ci_high") + 1, "weighted_alpha", weighted_alphas(study).reindex(tab.index))
     tab.index = pd.Index([label_in(q.scales[s].label, lang, s) if s in q.scales else s for s in tab.index],
                          name="scale")
     if "alpha" in tab:
@@ -175,7 +179,9 @@ def reliability_section(study, lang: str = "en") -> Section:
                      high=f"{ok['alpha'].max():.2f}"),) if len(ok) else ()
     else:
         figs, said = (), (text("rel.none", lang),)
-    tables = [Table("reliability", text("rel.title", lang), tab, text("rel.caption", lang), flag=False)]
+    scores = scale_scores_table(study, lang)
+    tables = [*((scores,) if scores is not None else ()),
+              Table("reliability", text("rel.title", lang), tab, text("rel.caption", lang), flag=False)]
     by_lang = _alpha_by_language(study, lang)
     if by_lang is not None:
         tables.append(Table("alpha_language", text("rel.lang_title", lang), by_lang, text("rel.lang_caption", lang),

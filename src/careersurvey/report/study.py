@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 #: What the report says when no design file was given.
@@ -18,9 +19,20 @@ UNWEIGHTED = ("No design file was given (--design), so the estimates are unweigh
               "names the weights, strata, PSUs and targets to weight them (README, The design file).")
 
 
+#: Suffixes of the columns :func:`generic_study` adds beside the answers, for the generic sections: each single
+#: and rating item as a categorical of its codes in questionnaire order, and each scale's score; ROW: the
+#: answer's row in the dataset, where ``GenericStudy.missing`` says which missing code each unanswered item was.
+CAT, SCORE, ROW = "__cat", "__score", "__row"
+
+
 @dataclass(frozen=True)
 class GenericStudy:
-    """The fields of the analyses' ``Study`` that the generic sections read."""
+    """What the generic sections and a plug-in without its own ``load_study`` read: ``design`` (the targets'
+    population when targets are given, a domain of ``full``), ``base`` (before weighting), ``full`` (every
+    respondent), the questionnaire, the targets, notes on how the weights were made and whether they are
+    weighted. Beside the answers (codes, missing codes as NA) the data hold ``<item>__cat`` (single and rating
+    items as categoricals of their codes), ``<scale>__score`` (scale scores) and ``__row``, the row of
+    ``missing`` (the dataset's missing code of each unanswered item: Int8, NA for a real answer)."""
 
     design: object
     base: object
@@ -29,6 +41,11 @@ class GenericStudy:
     targets: object | None
     notes: tuple[str, ...]
     weighted: bool
+    missing: pd.DataFrame | None = None
+
+    def missing_codes_of(self, rows: pd.DataFrame, column: str) -> pd.Series:
+        """Which missing code each of ``rows`` (rows of the design's data) holds for ``column``."""
+        return pd.Series(self.missing[column].to_numpy()[rows[ROW].to_numpy()], index=rows.index)
 
     @property
     def data(self) -> pd.DataFrame:
@@ -59,15 +76,49 @@ def generic_study(store: str | os.PathLike[str], design=None) -> GenericStudy:
     if design is None:
         loaded = cs.load_dataset(store, labels=False)
         _refuse_empty(store, loaded.data)
-        d = cs.SurveyDesign(loaded.data, missing_codes=cs.MISSING_CODES, ids="respondent_id")
-        return GenericStudy(d, d, d, loaded.questionnaire, None, (UNWEIGHTED,), weighted=False)
+        frame = analysis_frame(loaded)
+        frame = pd.concat([frame, category_columns(frame, loaded.questionnaire, np.ones(len(frame), bool))], axis=1)
+        d = cs.SurveyDesign(frame, missing_codes=cs.MISSING_CODES, ids="respondent_id")
+        return GenericStudy(d, d, d, loaded.questionnaire, None, (UNWEIGHTED,), weighted=False,
+                            missing=loaded.missing)
     loaded = cs.load_dataset(store, design.questionnaire, labels=False)
     _refuse_empty(store, loaded.data)
     notes: list[str] = []
-    built = design.prepare(loaded, note=notes.append)
+    q = loaded.questionnaire
+    built = design.prepare(analysis_frame(loaded), note=notes.append,
+                           extra=lambda frame, inside: category_columns(frame, q, inside))
     full = built.design
     return GenericStudy(full.subset(built.inside), built.base.subset(built.inside), full, loaded.questionnaire,
-                        built.targets, tuple(notes), weighted=design.weighted)
+                        built.targets, tuple(notes), weighted=design.weighted, missing=loaded.missing)
+
+
+def analysis_frame(loaded) -> pd.DataFrame:
+    """A dataset's answers (codes) with the generic sections' columns beside them (:data:`SCORE`, :data:`ROW`),
+    built once, so that joins and wave filters keep them aligned with the answers."""
+    import careersurvey.scales as sc
+
+    data, q = loaded.data, loaded.questionnaire
+    new: dict[str, object] = {ROW: np.arange(len(data))}
+    for name in q.scales:
+        try:
+            new[name + SCORE] = sc.score_scale(data, name, q).to_numpy()
+        except sc.ScaleError:  # an item not in these data (another version): the scale is not scored
+            continue
+    return pd.concat([data, pd.DataFrame(new, index=data.index)], axis=1)
+
+
+def category_columns(frame: pd.DataFrame, q, inside: np.ndarray) -> pd.DataFrame:
+    """Each single and rating item as a categorical (``<item>__cat``) of the codes answered inside the analysed
+    population, in questionnaire order: a code nobody there chose is no level, so that a test of independence
+    in that population has no empty row (R: droplevels before svychisq)."""
+    new = {}
+    for item in q.items:
+        if item.type in ("single", "rating") and item.choices is not None and item.name in frame:
+            seen = set(frame.loc[inside, item.name].dropna().astype(int))
+            codes = [c.code for c in item.choices.choices if c.code in seen]
+            values = frame[item.name].where(frame[item.name].isin(codes))  # a code not chosen inside: no level
+            new[item.name + CAT] = pd.Categorical(values, categories=codes)
+    return pd.DataFrame(new, index=frame.index)
 
 
 def _refuse_empty(store, data: pd.DataFrame) -> None:
@@ -76,4 +127,5 @@ def _refuse_empty(store, data: pd.DataFrame) -> None:
                          f"--store {store}` for the quarantined rows, fix them and import again")
 
 
-__all__ = ["GenericStudy", "UNWEIGHTED", "generic_study", "store_questionnaire"]
+__all__ = ["GenericStudy", "UNWEIGHTED", "CAT", "SCORE", "ROW", "analysis_frame", "category_columns", "generic_study",
+           "store_questionnaire"]
