@@ -106,8 +106,8 @@ def test_registered_plugins_run_and_failures_name_file_and_line(alumni_survey, s
     crosstabs = _text(sections["crosstabs"])
     assert "Rao-Scott tests of every item by sex" in crosstabs and "job by sex: Where do you work?" in crosstabs
     scales = _text(sections["reliability"])
-    assert "Scale scores: weighted means" in scales and "Job satisfaction" in scales and "weighted alpha" in scales
-    assert "Codebook of alumni@1.0.0" in _text(sections["codebook"])
+    assert "Scale scores: weighted means" in scales and "Job satisfaction" in scales and "Weighted alpha" in scales
+    assert "Codebook: alumni@1.0.0" in _text(sections["codebook"])
     assert "raked to alumni-2025" in _text(sections["weighting"])
     jobs = _text(sections["jobs"])
     assert "JOBS. Pay by sector of work" in jobs and "Mean pay by sector of work" in jobs

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.report.html import Section
+from careersurvey.report.i18n import label_in, text
 from careersurvey.report.results import Table
 from careersurvey.report.study import CAT, SCORE
 
@@ -38,7 +39,11 @@ class GenericError(ValueError):
 
 
 def _text(mapping, lang: str, default: str = "") -> str:
-    return mapping.get(lang) or next(iter(mapping.values()), default) if mapping else default
+    return label_in(mapping or None, lang, default)
+
+
+def _p(p: float, lang: str) -> str:
+    return text("p.less", lang) if p < 0.001 else text("p.equal", lang, p=f"{p:.3f}")
 
 
 def _rows(study, rows: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -59,7 +64,7 @@ def frequency_table(study, item, lang: str = "en", rows: pd.DataFrame | None = N
             return None
         est = d.ciprop(cols, na_rm=True)
         n = [int((rows.loc[answered, c] == 1).sum()) for c in cols]
-        what = "share choosing each (several allowed)"
+        caption = "g.multi_caption"
     else:
         answered = rows[item.name].notna()
         if not answered.any():
@@ -69,12 +74,11 @@ def frequency_table(study, item, lang: str = "en", rows: pd.DataFrame | None = N
         est = est.reindex(codes)  # a choice nobody here made: n 0, share 0, no interval
         est.loc[est["estimate"].isna(), "estimate"] = 0.0
         n = rows[item.name].value_counts().reindex(codes, fill_value=0).astype(int).tolist()
-        what = "share of each answer"
+        caption = "g.freq_caption"
     frame = pd.DataFrame({"n": n, **{c: est[c].to_numpy() for c in _COLUMNS[1:] if c in est}},
                          index=pd.Index(labels, name="answer"))
     return Table(f"freq_{item.name}", f"{item.name}: {_text(item.label, lang, item.name)}", frame,
-                 f"{int(answered.sum()):,} answered; weighted {what} with 95% logit CI (R svyciprop) and design "
-                 "effect; n: unweighted respondents.", percent=True)
+                 text(caption, lang, n=f"{int(answered.sum()):,}"), percent=True, stub=text("g.answer", lang))
 
 
 def nonresponse_table(study, items, lang: str = "en", rows: pd.DataFrame | None = None) -> Table:
@@ -98,10 +102,9 @@ def nonresponse_table(study, items, lang: str = "en", rows: pd.DataFrame | None 
         out[item.name] = {"answered": int(rows[col].notna().sum()), **counts, "nonresponse": share}
     frame = pd.DataFrame.from_dict(out, orient="index")
     frame.index.name = "item"
-    return Table("item_nonresponse", "Item nonresponse by missing code", frame,
-                 "Respondents of the analysed population by missing code (unweighted); nonresponse: weighted share "
-                 "of those asked (not -6) who left the item unanswered (-7, -8, -9).", 0,
-                 percent_columns=("nonresponse",))
+    return Table("item_nonresponse", text("g.nonresponse_title", lang), frame, text("g.nonresponse_caption", lang), 0,
+                 percent_columns=("nonresponse",), stub=text("g.item", lang),
+                 labels={"answered": text("g.answered", lang), "nonresponse": text("g.nonresponse", lang)})
 
 
 def numeric_table(study, items, lang: str = "en", rows: pd.DataFrame | None = None) -> Table | None:
@@ -120,10 +123,8 @@ def numeric_table(study, items, lang: str = "en", rows: pd.DataFrame | None = No
     if not out:
         return None
     frame = pd.DataFrame(out).set_index("item")
-    return Table("numeric", "Numeric items: weighted mean, median and quartiles", frame,
-                 "Weighted means with 95% CI and design effect; quartiles (25th, median, 75th percentile) as R's "
-                 "svyquantile; n: unweighted respondents who answered.", 2, percent=False,
-                 labels={"p25": "25th percentile", "median": "median", "p75": "75th percentile"})
+    return Table("numeric", text("g.numeric_title", lang), frame, text("g.numeric_caption", lang), 2, percent=False,
+                 stub=text("g.item", lang), labels={k: text(f"g.{k}", lang) for k in ("p25", "median", "p75")})
 
 
 def item_sections(study, lang: str = "en") -> tuple[Section, ...]:
@@ -138,15 +139,10 @@ def item_sections(study, lang: str = "en") -> tuple[Section, ...]:
     num = numeric_table(study, numeric, lang, rows)
     tables += [num] if num is not None else []
     tables.append(nonresponse_table(study, [*choice, *numeric], lang, rows))
-    text = (f"{len(choice) - skipped} single, multiple and rating items and {len(numeric)} numeric items of "
-            f"{q.key}, each among the respondents of the analysed population who answered it"
-            + (f"; {skipped} items nobody here was asked are left out." if skipped else "."),)
-    return (Section(id="items", title="Every item: weighted frequencies and summaries", nav="Items", text=text,
-                    tables=tuple(tables),
-                    methods="Shares, means and quartiles are weighted with the study's weights; confidence intervals "
-                            "use the declared design (Taylor linearisation; logit intervals for shares as R's "
-                            "svyciprop; Woodruff intervals for quantiles). Missing codes never enter an estimate: "
-                            "they are counted in the item nonresponse table."),)
+    said = (text("g.items_text", lang, choice=len(choice) - skipped, numeric=len(numeric)),
+            *((text("g.items_skipped", lang, n=skipped),) if skipped else ()))
+    return (Section(id="items", title=text("g.items_title", lang), nav=text("g.items_nav", lang), text=said,
+                    tables=tuple(tables), methods=text("g.items_methods", lang)),)
 
 
 def by_items(study, by: Sequence[str]) -> list:
@@ -194,24 +190,22 @@ def crosstab_section(study, by: Sequence[str], lang: str = "en") -> Section | No
             glevels = est.index.get_level_values(0)
             inner = [codes[j] for j in np.tile(np.arange(len(codes)), len(est) // len(codes))]
             index = pd.MultiIndex.from_arrays([[blabels.get(g, str(g)) for g in glevels],
-                                               [alabels[c] for c in inner]], names=[b.name, "answer"])
+                                               [alabels[c] for c in inner]], names=[b.name, text("g.answer", lang)])
             n = [int(counts.get((g, c), 0)) for g, c in zip(glevels, inner)]
             frame = pd.DataFrame({"n": n, **{c: est[c].to_numpy() for c in _COLUMNS[1:] if c in est}}, index=index)
-            tables.append(Table(f"by_{b.name}_{item.name}", f"{item.name} by {b.name}: "
-                                f"{_text(item.label, lang, item.name)}", frame,
-                                f"Weighted share of each answer within each group of {b.name} ({int(both.sum()):,} "
-                                f"answered both); Rao-Scott F = {test.statistic:.2f} (df {test.ndf:.2f}, "
-                                f"{test.ddf:.1f}), p {'< 0.001' if test.p_value < 0.001 else f'= {test.p_value:.3f}'}.",
-                                percent=True))
+            tables.append(Table(f"by_{b.name}_{item.name}", text("g.cross_title", lang, item=item.name, by=b.name,
+                                                                 label=_text(item.label, lang, item.name)), frame,
+                                text("g.cross_caption", lang, by=b.name, n=f"{int(both.sum()):,}",
+                                     f=f"{test.statistic:.2f}", ndf=f"{test.ndf:.2f}", ddf=f"{test.ddf:.1f}",
+                                     p=_p(test.p_value, lang)), percent=True))
         frame = pd.DataFrame.from_dict(tests, orient="index")
         frame.index.name = "item"
         tables.insert(len(tables) - len([t for t in tables if t.name.startswith(f"by_{b.name}_")]),
-                      Table(f"tests_{b.name}", f"Rao-Scott tests of every item by {b.name}", frame,
-                            "Second-order Rao-Scott F tests of independence (R svychisq, statistic 'F') among "
-                            "those who answered both.", 3, flag=False))
-    return Section(id="crosstabs", title="Crosstabs by " + ", ".join(by), nav="Crosstabs",
-                   text=(f"Every single and rating item by {', '.join(by)}, each among the respondents who answered "
-                         "both, with the Rao-Scott test of independence.",), tables=tuple(tables))
+                      Table(f"tests_{b.name}", text("g.tests_title", lang, by=b.name), frame,
+                            text("g.tests_caption", lang), 3, flag=False, stub=text("g.item", lang)))
+    return Section(id="crosstabs", title=text("g.cross_section", lang, by=", ".join(by)),
+                   nav=text("g.cross_nav", lang), text=(text("g.cross_text", lang, by=", ".join(by)),),
+                   tables=tuple(tables))
 
 
 def scale_scores_table(study, lang: str = "en") -> Table | None:
@@ -226,9 +220,8 @@ def scale_scores_table(study, lang: str = "en") -> Table | None:
             scores.append({"scale": _text(scale.label, lang, name), "n": n, **{c: m[c] for c in _COLUMNS[1:]}})
     if not scores:
         return None
-    return Table("scale_scores", "Scale scores: weighted means", pd.DataFrame(scores).set_index("scale"),
-                 "Mean of the answered items (reverse-keyed items reversed) when the scale's minimum was answered; "
-                 "weighted, with 95% CI and design effect.", 2, percent=False)
+    return Table("scale_scores", text("g.scores_title", lang), pd.DataFrame(scores).set_index("scale"),
+                 text("g.scores_caption", lang), 2, percent=False, stub=text("g.scale", lang))
 
 
 def weighted_alphas(study) -> pd.Series:
@@ -258,11 +251,10 @@ def scales_section(study, lang: str = "en") -> Section:
     rel.index = pd.Index([_text(q.scales[s].label, lang, s) for s in rel.index], name="scale")
     scores = scale_scores_table(study, lang)
     tables = ([scores] if scores is not None else []) + [
-        Table("reliability", "Reliability of every scale: alpha unweighted and weighted", rel,
-              "Every respondent with all items answered; alpha with Feldt's 95% CI; weighted alpha from the weighted "
-              "item covariance (an estimate of the population's alpha).", 3, flag=False)]
-    return Section(id="scales", title="Scales: scores and reliability", nav="Scales",
-                   text=(f"{len(q.scales)} scales declared in {q.key}.",), tables=tuple(tables))
+        Table("reliability", text("rel.title", lang), rel, text("rel.caption", lang), 3, flag=False,
+              stub=text("g.scale", lang))]
+    return Section(id="scales", title=text("rel.section", lang), nav=text("rel.nav", lang),
+                   text=(text("g.scales_text", lang, n=len(q.scales)),), tables=tuple(tables))
 
 
 def codebook_section(study, lang: str = "en") -> Section:
@@ -276,6 +268,6 @@ def codebook_section(study, lang: str = "en") -> Section:
     keep = [header[0], header[3], header[4], header[5], header[6], header[9], header[11]]
     keep = list(dict.fromkeys(c for c in keep if c in frame))
     frame = frame[keep].set_index(header[0])
-    return Section(id="codebook", title="Codebook", nav="Codebook",
-                   text=(f"The {len(frame)} variables of {q.key} as the questionnaire defines them.",),
-                   tables=(Table("codebook", f"Codebook of {q.key}", frame, flag=False, digits=0),))
+    return Section(id="codebook", title=text("g.codebook", lang), nav=text("g.codebook", lang),
+                   text=(text("g.codebook_text", lang, n=len(frame)),),
+                   tables=(Table("codebook", f"{text('g.codebook', lang)}: {q.key}", frame, flag=False, digits=0),))

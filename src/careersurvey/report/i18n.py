@@ -323,6 +323,74 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig.weighted": {"en": "weighted", "ko": "가중 후"},
     "p.less": {"en": "p < 0.001", "ko": "p < 0.001"},
     "p.equal": {"en": "p = {p}", "ko": "p = {p}"},
+    # -- generic sections of any questionnaire (report/generic.py) ------------------------------------------
+    "g.answer": {"en": "Answer", "ko": "응답"},
+    "g.item": {"en": "Item", "ko": "문항"},
+    "g.scale": {"en": "Scale", "ko": "척도"},
+    "g.freq_caption": {"en": "{n} answered; weighted share of each answer with 95% logit CI (as R svyciprop) and "
+                             "design effect; n: unweighted respondents.",
+                       "ko": "{n}명이 응답했습니다. 응답별 가중 비율과 95% 로짓 신뢰구간(R svyciprop와 같음), 설계효과를 "
+                             "보여 줍니다. n은 가중하지 않은 응답자 수입니다."},
+    "g.multi_caption": {"en": "{n} answered; weighted share choosing each (several allowed) with 95% logit CI and "
+                              "design effect; n: unweighted respondents who chose it.",
+                        "ko": "{n}명이 응답했습니다. 항목별로 고른 사람의 가중 비율(복수 선택)과 95% 로짓 신뢰구간, "
+                              "설계효과를 보여 줍니다. n은 그 항목을 고른 가중 전 응답자 수입니다."},
+    "g.answered": {"en": "Answered", "ko": "응답"},
+    "g.nonresponse": {"en": "Item nonresponse", "ko": "문항 무응답률"},
+    "g.nonresponse_title": {"en": "Item nonresponse by missing code", "ko": "결측 코드별 문항 무응답"},
+    "g.nonresponse_caption": {"en": "Respondents of the analysed population by missing code (unweighted); item "
+                                    "nonresponse: weighted share of those asked (not -6) who left the item "
+                                    "unanswered (-7, -8, -9).",
+                              "ko": "분석 대상 응답자를 결측 코드별로 센 수(가중 전)입니다. 문항 무응답률은 질문을 받은 "
+                                    "사람(-6 제외) 가운데 응답하지 않은(-7, -8, -9) 사람의 가중 비율입니다."},
+    "g.numeric_title": {"en": "Numeric items: weighted mean, median and quartiles",
+                        "ko": "수치 문항: 가중 평균, 중앙값과 사분위수"},
+    "g.numeric_caption": {"en": "Weighted means with 95% CI and design effect; quartiles as R svyquantile; n: "
+                                "unweighted respondents who answered.",
+                          "ko": "가중 평균과 95% 신뢰구간, 설계효과입니다. 사분위수는 R svyquantile과 같이 구했습니다. "
+                                "n은 응답한 가중 전 응답자 수입니다."},
+    "g.p25": {"en": "25th percentile", "ko": "제1사분위수"},
+    "g.median": {"en": "Median", "ko": "중앙값"},
+    "g.p75": {"en": "75th percentile", "ko": "제3사분위수"},
+    "g.items_title": {"en": "Every item: weighted frequencies and summaries", "ko": "문항별 가중 빈도와 요약"},
+    "g.items_nav": {"en": "Items", "ko": "문항"},
+    "g.items_text": {"en": "{choice} single, multiple and rating items and {numeric} numeric items, each among the "
+                           "respondents of the analysed population who answered it.",
+                     "ko": "단일·복수 선택과 평정 문항 {choice}개, 수치 문항 {numeric}개를 분석 대상 가운데 각 문항에 "
+                           "응답한 사람에 대해 추정했습니다."},
+    "g.items_skipped": {"en": "{n} items nobody here was asked are left out.",
+                        "ko": "여기서 아무도 질문받지 않은 {n}개 문항은 뺐습니다."},
+    "g.items_methods": {"en": "Shares, means and quartiles are weighted; confidence intervals use the declared design "
+                              "(Taylor linearisation; logit intervals for shares as R svyciprop; Woodruff intervals "
+                              "for quantiles). Missing codes never enter an estimate: the nonresponse table counts "
+                              "them.",
+                        "ko": "비율, 평균, 사분위수는 가중해서 구했고 신뢰구간은 선언한 표본설계(테일러 선형화, 비율은 "
+                              "R svyciprop와 같은 로짓 구간, 분위수는 Woodruff 구간)를 따릅니다. 결측 코드는 추정에 "
+                              "들어가지 않고 무응답 표에서 셉니다."},
+    "g.tests_title": {"en": "Rao-Scott tests of every item by {by}", "ko": "{by}에 따른 문항별 Rao-Scott 검정"},
+    "g.tests_caption": {"en": "Second-order Rao-Scott F tests of independence (as R svychisq) among those who "
+                              "answered both.",
+                        "ko": "두 문항에 모두 응답한 사람에 대한 2차 Rao-Scott F 독립성 검정(R svychisq와 같음)입니다."},
+    "g.cross_title": {"en": "{item} by {by}: {label}", "ko": "{by}별 {item}: {label}"},
+    "g.cross_caption": {"en": "Weighted share of each answer within each group of {by} ({n} answered both); "
+                              "Rao-Scott F = {f} (df {ndf}, {ddf}), {p}.",
+                        "ko": "{by}의 집단별 응답 가중 비율입니다({n}명이 두 문항에 응답). Rao-Scott F = {f} "
+                              "(자유도 {ndf}, {ddf}), {p}."},
+    "g.cross_section": {"en": "Crosstabs by {by}", "ko": "{by}별 교차표"},
+    "g.cross_nav": {"en": "Crosstabs", "ko": "교차표"},
+    "g.cross_text": {"en": "Every single and rating item by {by}, each among the respondents who answered both, with "
+                           "the Rao-Scott test of independence.",
+                     "ko": "단일 선택과 평정 문항을 모두 {by}별로, 두 문항에 응답한 사람에 대해 Rao-Scott 독립성 "
+                           "검정과 함께 보여 줍니다."},
+    "g.scores_title": {"en": "Scale scores: weighted means", "ko": "척도 점수: 가중 평균"},
+    "g.scores_caption": {"en": "Mean of the answered items (reverse-keyed items reversed) when the scale's minimum was "
+                               "answered; weighted, with 95% CI and design effect.",
+                         "ko": "척도의 최소 문항 수 이상 응답한 경우 응답 문항의 평균(역채점 문항은 뒤집음)입니다. "
+                               "가중 평균과 95% 신뢰구간, 설계효과를 보여 줍니다."},
+    "g.scales_text": {"en": "{n} scales declared in the questionnaire.", "ko": "설문지에 정의된 척도는 {n}개입니다."},
+    "g.codebook": {"en": "Codebook", "ko": "코드북"},
+    "g.codebook_text": {"en": "The {n} variables of the questionnaire as it defines them.",
+                        "ko": "설문지가 정의한 변수 {n}개입니다."},
 }
 
 
