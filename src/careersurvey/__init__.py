@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "OneFactor": "careersurvey.scales",
     "ScaleError": "careersurvey.scales",
     "load_responses": "careersurvey.responses.dataset",
+    "store_table": "careersurvey.responses.engine_view",
     "load_dataset": "careersurvey.responses.dataset",
     "load_missing": "careersurvey.responses.dataset",
     "Dataset": "careersurvey.responses.dataset",
