@@ -222,3 +222,21 @@ def test_weighting_recipes_on_planted_codes(planted):
         coded.calibrate({"stype": margins["stype"], "api00": 3.9e6})
     with pytest.raises(cs.MissingCodeError, match="variable 'api00' holds the missing codes"):
         coded.rake(margins).mean("api00")
+
+
+# -- section 10: the store handed to the engine path ---------------------------------------------------------
+def test_store_table_recipe(survey):
+    """The store as a table in DuckDB: the weighted mean of pay equals the sum by hand without its -7/-9 rows."""
+    pytest.importorskip("ibis", reason="the engine path needs the [engine] extra")
+    in_readme('t = cs.store_table("demo-out/store.duckdb", sample="demo-out/sample_design.csv")',
+              'cs.from_table(t, weights="design_weight", strata="stratum", psu="psu")')
+    _q, store, sample_file, raw = survey
+    t = cs.store_table(store, sample=sample_file)
+    got = cs.from_table(t, weights="design_weight", strata="stratum", psu="psu",
+                        missing_codes=CODES).mean("pay_exact", na_rm=True)
+    ok = answered(raw, "pay_exact")
+    w, y = raw.loc[ok, "design_weight"].to_numpy(float), raw.loc[ok, "pay_exact"].to_numpy(float)
+    assert got["estimate"].iat[0] == pytest.approx(w @ y / w.sum(), rel=1e-12)
+    mem = cs.SurveyDesign(cs.attach_sample_design(cs.load_responses(store), sample_file), weights="design_weight",
+                          strata="stratum", psu="psu").mean("pay_exact", na_rm=True)
+    assert got["se"].iat[0] == pytest.approx(mem["se"].iat[0], rel=1e-9)
