@@ -239,7 +239,7 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
                 raise ResponsesError(
                     f"{where} a header but no rows of responses below it; nothing was stored. Fill in the rows, or, if "
                     "the answers are on another sheet, name it with --sheet", code="no_data", file=first.file)
-            known = store.known_ids(con, groups[0][0].id, wave)
+            qid = groups[0][0].id
             first_rows: dict[str, int] = {}  # respondent id -> the row it first occurs in, over the whole file
             mapped: set[str] = set()
             versions: set[str] = set()
@@ -247,9 +247,11 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
                 for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
                     if chunk is not first:
                         groups = _split_by_version(chunk, candidates, form_versions, counts)
-                    for rid, row in zip(respondent_ids(chunk).tolist(), chunk.rows.tolist()):
+                    ids = respondent_ids(chunk)
+                    for rid, row in zip(ids.tolist(), chunk.rows.tolist()):
                         if rid is not None:
                             first_rows.setdefault(rid, row)
+                    known = store.stored_ids(con, qid, wave, ids, exclude_import=writer.import_id)
                     parts = [validate(part, q, known_ids=known.keys(), known_where=known, separators=separators,
                                       first_rows=first_rows) for q, part in groups]
                     mapped.update(h for v in parts for h in (*v.plan.columns, *v.plan.summaries))

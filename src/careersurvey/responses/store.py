@@ -229,13 +229,22 @@ class ResponseStore:
         return ImportResult(row[0], sha256, row[1], row[2], row[3], row[4], row[5], row[6], True, row[7],
                             row[8], row[9], row[10])
 
-    def known_ids(self, con: Any, questionnaire_id: str, wave: str) -> dict[str, str]:
-        """Accepted respondent ids of ``questionnaire_id`` already stored in ``wave`` -> where (file, row)."""
-        found = con.execute(
-            "SELECT r.respondent_id, i.file_name || ' row ' || r.row_no || ' in wave ' || r.wave AS at "
-            "FROM respondents r "
-            "JOIN imports i USING (import_id) WHERE r.status = 'accepted' AND i.questionnaire_id = ? "
-            "AND r.wave = ? AND r.respondent_id IS NOT NULL", [questionnaire_id, wave]).fetchnumpy()
+    def stored_ids(self, con: Any, questionnaire_id: str, wave: str, ids: np.ndarray,
+                   exclude_import: int | None = None) -> dict[str, str]:
+        """Which of ``ids`` (respondent ids of a chunk of rows) are accepted respondents of ``questionnaire_id``
+        already stored in ``wave`` -> where (file, row). The chunk's distinct ids go to DuckDB as one Arrow
+        column and are joined there with the stored ones, so only the ids found come back (the store's ids are
+        never pulled into Python). Rows of the import ``exclude_import`` (the one being written) do not count."""
+        present = ids[pd.notna(ids)] if len(ids) else ids
+        distinct = pd.unique(present) if len(present) else present
+        if not len(distinct):
+            return {}
+        chunk = con.from_arrow(pa.table({"respondent_id": pa.array(distinct, type=pa.string())}))
+        stored = con.sql("SELECT r.respondent_id, i.file_name || ' row ' || r.row_no || ' in wave ' || r.wave AS at "
+                         "FROM respondents r JOIN imports i USING (import_id) WHERE r.status = 'accepted' AND "
+                         "i.questionnaire_id = ? AND r.wave = ? AND r.import_id <> ?",
+                         params=[questionnaire_id, wave, -1 if exclude_import is None else int(exclude_import)])
+        found = stored.join(chunk, "respondent_id", how="semi").fetchnumpy()
         return dict(zip(found["respondent_id"].tolist(), found["at"].tolist()))
 
     def write(self, con: Any, info: FileInfo, parts: Sequence[Validated], wave: str = DEFAULT_WAVE) -> ImportResult:
