@@ -101,3 +101,24 @@ def test_report_with_design_weights_and_no_targets(alumni_survey, tmp_path) -> N
     page = _text(files.html.read_text(encoding="utf-8"))
     assert "Weight distribution" in page and "Targets and achieved shares" not in page
     assert "Design declared in no-targets.yaml: weights w" in page and "estimates are unweighted" not in page
+
+
+def test_analyze_without_plugins_runs_the_generic_analyses(alumni_survey, tmp_path) -> None:
+    """A program with no plug-in of its own (stem-careers' are left out: written for another questionnaire) gets
+    every item's weighted estimates, the crosstabs it names and its scales in generic.xlsx."""
+    from openpyxl import load_workbook
+
+    alumni = alumni_survey
+    res = CliRunner().invoke(app, ["analyze", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
+                                   "--plugin", "stem_careers", "--by", "sex", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "RQ2 left out: written for stem-careers@1.1.0; this store holds alumni@1.0.0" in out
+    assert "- Every item: weighted frequencies and summaries: 7 tables" in out
+    assert "- Crosstabs by sex: 5 tables" in out
+    sheets = load_workbook(tmp_path / "o" / "generic.xlsx", read_only=True).sheetnames
+    for name in ("freq_job", "numeric", "item_nonresponse", "tests_sex", "by_sex_job", "scale_scores", "reliability"):
+        assert any(s.startswith(name) for s in sheets), (name, sheets)
+    bad = CliRunner().invoke(app, ["analyze", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
+                                   "--by", "pay", "--out", str(tmp_path / "o2")])
+    assert bad.exit_code == 2 and "--by pay: not a single or rating item of alumni@1.0.0" in " ".join(bad.output.split())

@@ -49,7 +49,9 @@ def register(app: typer.Typer) -> None:
                 found, failed = chosen, [f for f in failed if f.key.upper() == key.upper()]
             if not dfile:
                 say(f"note: {cs.UNWEIGHTED}", err=True)
-            if not found and not failed:
+            if not failed and not any(p.applies_to(holds) for p in found):  # none for this questionnaire
+                for p in found:
+                    say(f"{p.key} left out: written for {p.questionnaire}; this store holds {holds}")
                 _generic(store, dfile, plugin_names(by), out)
                 return
             ran = run_plugins(found, failed, store, dfile, holds, lambda: cs.generic_study(store, dfile),
@@ -73,8 +75,8 @@ def _generic(store: Path, dfile, by: tuple[str, ...], out: Path) -> None:
     from careersurvey.report import generic
     from careersurvey.report.results import write_tables
 
-    say("no plug-in analyses were named (--plugin, the design file's plugins:) or registered by an installed "
-        "package: the generic analyses of the questionnaire", err=True)
+    say("no plug-in analysis for this questionnaire was named (--plugin, the design file's plugins:) or registered "
+        "by an installed package: the generic analyses of the questionnaire", err=True)
     study = cs.generic_study(store, dfile)
     generic.by_items(study, by)
     sections = [*generic.item_sections(study), generic.crosstab_section(study, by), generic.scales_section(study)]
