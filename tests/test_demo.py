@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+import careersurvey as cs
 from careersurvey.cli import app
 from careersurvey.simulate import make_population
 
@@ -316,3 +317,18 @@ def test_demo_writes_a_public_use_file_that_is_3_anonymous_on_the_declared_keys(
     assert anonymity.k_anonymity(filled, keys) >= 3
     assert not {"respondent_id", "comment"} & set(puf.columns)
     assert len(puf) == demo.accepted
+
+
+def test_the_demo_report_in_korean_keeps_rq1_to_rq5_in_korean(demo, tmp_path: Path) -> None:
+    """--lang ko: every section, the research questions included, in Korean (the plug-ins are told the language):
+    no run of three English words in the RQ sections' text, tables or captions."""
+    res = cs.build_report(demo.store, tmp_path / "ko", design=demo.out / "design.yaml", lang="ko")
+    assert res.errors == {} and sorted(res.results) == ["RQ1", "RQ2", "RQ3", "RQ4", "RQ5"]
+    html = res.html.read_text(encoding="utf-8")
+    sections = dict(re.findall(r'<section id="([a-z0-9]+)">(.*?)</section>', html, flags=re.S))
+    english = re.compile(r"[A-Za-z][A-Za-z'\-]+(?:[ ,;:]+[A-Za-z][A-Za-z'\-()]+){2,}")
+    for key in ("rq1", "rq2", "rq3", "rq4", "rq5"):
+        text = re.sub(r"<[^>]+>", "\n", re.sub(r"<style.*?</style>|<img[^>]*>", " ", sections[key], flags=re.S))
+        assert [m.group(0) for m in english.finditer(text)] == [], key
+        assert re.search(r"[가-힣]{2}", text), key
+    assert "<h2>RQ1. 의대 대 이공계</h2>" in html and "기준 범주: " in html and "전체 항에 대한 Wald 검정" in html

@@ -174,9 +174,10 @@ def _study_from_design_file(store: str | Path, design: "str | Path | cs.DesignFi
                  questionnaire=q, targets=built.targets, notes=tuple(notes))
 
 
-def odds_text(row: pd.Series) -> str:
+def odds_text(row: pd.Series, lang: str = "en") -> str:
     """A model term's odds ratio with its 95% CI, as findings print it: "1.32 (95% CI 1.09-1.61)"."""
-    return f"{np.exp(row.estimate):.2f} (95% CI {np.exp(row.ci_low):.2f}-{np.exp(row.ci_high):.2f})"
+    ci = "95% 신뢰구간" if lang == "ko" else "95% CI"
+    return f"{np.exp(row.estimate):.2f} ({ci} {np.exp(row.ci_low):.2f}-{np.exp(row.ci_high):.2f})"
 
 
 def p_text(p: float) -> str:
@@ -211,7 +212,7 @@ def _ci(values: pd.Series) -> str:
     return "logit" if len(v) and v.isin([0.0, 1.0]).all() else "wald"
 
 
-def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
+def prop_table(d: "cs.SurveyDesign", variable: str, by: str, lang: str = "en") -> pd.DataFrame:
     """Weighted share (0/1 variable; logit CIs) or mean by group with CIs, groups with fewer than 10
     answers left out."""
     sub = rows(d)[[variable, by]].dropna()
@@ -221,15 +222,16 @@ def prop_table(d: "cs.SurveyDesign", variable: str, by: str) -> pd.DataFrame:
     est = dom.mean(variable, by=by, na_rm=True, ci=_ci(d.data[variable]))
     est = est.loc[in_order([i for i in est.index if i in set(keep)], by)]
     est.insert(0, "n", counts.reindex(est.index).astype(int))
-    return est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]]
+    return relabel(est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]], lang)
 
 
 def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[str],
-               top: bool = False) -> pd.DataFrame:
-    """Weighted mean (or top-box share with ``top``) of several items with CIs, labelled, sorted high to low."""
+               top: bool = False, lang: str = "en") -> pd.DataFrame:
+    """Weighted mean (or top-box share with ``top``) of several items with CIs, labelled in ``lang``, sorted high
+    to low."""
     cols = [f"top_{v}" if top else v for v in variables]
     est = d.mean(cols, na_rm=True, ci="logit" if top else "wald")
-    est.index = [label(q, v) for v in variables]
+    est.index = [label(q, v, lang) for v in variables]
     est.insert(0, "n", [int(n) for n in rows(d)[cols].notna().sum()])
     est.insert(0, "item", list(variables))
     keep = [c for c in ("item", "n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]
@@ -245,7 +247,7 @@ def tidy(est: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
 
 
 def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10,
-             q: "cs.Questionnaire | None" = None) -> pd.DataFrame:
+             q: "cs.Questionnaire | None" = None, lang: str = "en") -> pd.DataFrame:
     """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
     ``min_n`` respondents; with ``q``, rows that are items (or their ``top_`` indicators) show the label."""
     counts = rows(d)[by].value_counts()
@@ -256,9 +258,9 @@ def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int
         out[v] = est.reindex(keep)
     table = pd.DataFrame(out).T
     if q is not None:
-        table.index = [label(q, v.removeprefix("top_")) if v.removeprefix("top_") in q else v
+        table.index = [label(q, v.removeprefix("top_"), lang) if v.removeprefix("top_") in q else v
                        for v in table.index]
-    return table
+    return relabel(table, lang)
 
 
 def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
@@ -285,20 +287,69 @@ def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:
     return tab
 
 
-def model_table(fit, name: str, title: str, caption: str = "", labels: dict | None = None) -> "cs.Table":
-    """A model as the report publishes it (``cs.model_table``): terms by their readable names, reference
-    categories, n, design df, the whole-model Wald test and the pseudo-R² under the table."""
-    return cs.model_table(fit, name, title, caption, labels={**TERMS, **GROUPS, **(labels or {})})
+def model_table(fit, name: str, title: str, caption: str = "", labels: dict | None = None,
+                lang: str = "en") -> "cs.Table":
+    """A model as the report publishes it (``cs.model_table``): terms by their readable names in ``lang``,
+    reference categories, n, design df, the whole-model Wald test and the pseudo-R² under the table."""
+    if lang == "ko":
+        words = {**TERMS_KO, **GROUPS_KO, **{f"{v}={en}": ko for v in GROUPS for en, ko in GROUP_KO.items()}}
+    else:
+        words = {**TERMS, **GROUPS}
+    return cs.model_table(fit, name, title, caption, lang=lang, labels={**words, **(labels or {})})
+
+
+def tr(lang: str, en: str, ko: str) -> str:
+    """The plug-ins' own words: ``ko`` in a Korean report, else ``en``."""
+    return ko if lang == "ko" else en
+
+
+def relabel(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The readable groups (rows and columns: sectors, roles, ...) and model terms in ``lang``."""
+    if lang != "ko":
+        return frame
+    return frame.rename(index=lambda x: term_ko(x), columns=lambda x: GROUP_KO.get(x, x) if isinstance(x, str) else x)
+
+
+def term_ko(name):
+    """A readable group or model term (``sector: SME``, ``Failure stigma (1-5)``) in Korean."""
+    if not isinstance(name, str):
+        return name
+    if name in GROUP_KO:
+        return GROUP_KO[name]
+    if name in _TERMS_EN_KO:
+        return _TERMS_EN_KO[name]
+    var, sep, level = name.partition(": ")
+    if sep and var in _GROUP_NAMES_KO:
+        return f"{_GROUP_NAMES_KO[var]}: {GROUP_KO.get(level, level)}"
+    return name
 
 
 #: Readable names of the grouping variables of the models (their reference categories name them).
 GROUPS = {"sector_name": "sector", "pay_system_name": "pay system", "age_group": "age", "role_group": "role"}
+GROUPS_KO = {"sector_name": "부문", "pay_system_name": "보수 체계", "age_group": "연령", "role_group": "역할"}
+_GROUP_NAMES_KO = {"sector": "부문", "pay system": "보수 체계", "age": "연령", "role": "역할", "motive": "동기"}
+#: The readable groups in Korean (the questionnaire's own words where it has them).
+GROUP_KO = {"University": "대학", "Public institute": "공공 연구기관", "Large firm": "대기업", "SME": "중소·중견기업",
+            "Start-up": "스타트업", "Foreign firm": "외국계 기업", "Abroad": "해외", "Other": "기타",
+            "Undergraduate": "학부생", "Graduate student": "대학원생", "Postdoc": "박사후연구원",
+            "Researcher": "연구원", "Faculty": "교수", "Seniority": "연공서열", "Performance": "성과", "Mixed": "혼합",
+            "under 30": "30세 미만", "30-39": "30-39세", "40-49": "40-49세", "50+": "50세 이상",
+            "Top 4% (grade 1)": "상위 4%(1등급)", "Top 4-11% (grade 2)": "상위 4-11%(2등급)",
+            "Top 11-23% (grade 3)": "상위 11-23%(3등급)", "Top 23-40% (grade 4)": "상위 23-40%(4등급)",
+            "Below top 40%": "상위 40% 밖", "never heard of it": "들어 본 적 없음",
+            "heard, no details": "들어 봤으나 자세히 모름", "knows it well": "잘 앎"}
 #: Readable names of model terms (variables the scripts share).
 TERMS = {"pay_gap": "Own pay gap abroad (log ratio)", "s_rel_deprivation": "Relative deprivation (1-6)",
          "s_fail_stigma": "Failure stigma (1-5)", "s_psych_safety": "Psychological safety (1-5)",
          "s_autonomy": "Research autonomy (1-5)", "s_fear_failure": "Fear of failure (1-5)",
          "s_learn_failure": "Learning from failure (1-5)", "s_recognition": "Social recognition (1-5)",
          "female": "Female", "ai": "Works in AI", "top_student": "Top 4% at high school (grade 1)"}
+TERMS_KO = {"pay_gap": "해외 보수 격차(로그 비)", "s_rel_deprivation": "상대적 박탈감(1-6)",
+            "s_fail_stigma": "실패 낙인(1-5)", "s_psych_safety": "심리적 안전감(1-5)", "s_autonomy": "연구 자율성(1-5)",
+            "s_fear_failure": "실패에 대한 두려움(1-5)", "s_learn_failure": "실패에서 배움(1-5)",
+            "s_recognition": "사회적 인정(1-5)", "female": "여성", "ai": "AI 분야 종사",
+            "top_student": "고교 상위 4%(1등급)"}
+_TERMS_EN_KO = {TERMS[k]: TERMS_KO[k] for k in TERMS}
 
 
 def pretty(term: object) -> str:

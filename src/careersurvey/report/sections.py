@@ -81,6 +81,7 @@ def _kish(summary, lang: str) -> tuple[pd.DataFrame, str]:
 
     names = {ALL: text("w.base_all", lang), IN_SCOPE: text("w.base_scope", lang)}
     kish = summary.kish.copy()
+    kish[["respondents", "effective n"]] = kish[["respondents", "effective n"]].round().astype(int)
     kish.index = pd.Index([names.get(b, str(b)) for b in kish.index], name="base")
     said = "; ".join(text("w.kish_sentence", lang, base=names.get(b, str(b)), n=f"{r['respondents']:,.0f}",
                           deff=f"{r['Kish deff']:.2f}", neff=f"{r['effective n']:,.0f}")
@@ -102,8 +103,9 @@ def weighting_section(study, lang: str = "en") -> Section:
                 rows.append({"margin": f"{m.name}: {level}", "target": share, "unweighted": hit.mean(),
                              "design weights": w0[hit].sum() / w0.sum(), "weighted": w[hit].sum() / w.sum()})
     margins = pd.DataFrame(rows).set_index("margin") if rows else pd.DataFrame()
-    stats = pd.DataFrame({"value": [len(w), w.sum(), w.min(), np.median(w), w.max(), w.max() / w.min()]},
-                         index=[text(f"w.{k}", lang) for k in ("respondents", "sum", "min", "median", "max", "ratio")])
+    stats = pd.DataFrame([[w.sum(), w.min(), np.median(w), w.max(), w.max() / w.min()]],
+                         columns=[text(f"w.{k}", lang) for k in ("sum", "min", "median", "max", "ratio")])
+    stats.insert(0, text("w.respondents", lang), len(w))  # a count: no decimals
     summary = study.full.weight_summary()
     kish, said = _kish(summary, lang)
     first = kish.iloc[0]
