@@ -84,6 +84,9 @@ def test_numeric_summary_mean_and_quartiles(study, raw) -> None:
     for p, col in ((0.25, "p25"), (0.5, "median"), (0.75, "p75")):
         assert row[col] == order["pay"].to_numpy()[np.searchsorted(cum.to_numpy(), p - 1e-12)]
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    ref = study.design.quantile("pay", [0.5], na_rm=True).iloc[0]  # the median's Woodruff interval
+    assert (row["median_low"], row["median_high"]) == (ref["ci_low"], ref["ci_high"])
+    assert row["median_low"] <= row["median"] <= row["median_high"]
 
 
 def test_crosstabs_with_rao_scott_tests(study, raw) -> None:

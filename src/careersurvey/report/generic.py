@@ -116,15 +116,18 @@ def numeric_table(study, items, lang: str = "en", rows: pd.DataFrame | None = No
         if n == 0:
             continue
         m = d.mean(item.name, na_rm=True).iloc[0]
-        qs = d.quantile(item.name, [0.25, 0.5, 0.75], na_rm=True)["estimate"].to_numpy()
+        quart = d.quantile(item.name, [0.25, 0.5, 0.75], na_rm=True)
+        qs, med = quart["estimate"].to_numpy(), quart.iloc[1]
         unit = _text(item.unit, lang)
         out.append({"item": f"{item.name}: {_text(item.label, lang, item.name)}" + (f" ({unit})" if unit else ""),
-                    "n": n, **{c: m[c] for c in _COLUMNS[1:]}, "p25": qs[0], "median": qs[1], "p75": qs[2]})
+                    "n": n, **{c: m[c] for c in _COLUMNS[1:]}, "p25": qs[0], "median": qs[1], "median_low": med["ci_low"],
+                    "median_high": med["ci_high"], "p75": qs[2]})
     if not out:
         return None
     frame = pd.DataFrame(out).set_index("item")
     return Table("numeric", text("g.numeric_title", lang), frame, text("g.numeric_caption", lang), 2, percent=False,
-                 stub=text("g.item", lang), labels={k: text(f"g.{k}", lang) for k in ("p25", "median", "p75")})
+                 stub=text("g.item", lang),
+                 labels={k: text(f"g.{k}", lang) for k in ("p25", "median", "median_low", "median_high", "p75")})
 
 
 def item_sections(study, lang: str = "en") -> tuple[Section, ...]:

@@ -345,12 +345,14 @@ STRINGS: dict[str, dict[str, str]] = {
                                     "사람(-6 제외) 가운데 응답하지 않은(-7, -8, -9) 사람의 가중 비율입니다."},
     "g.numeric_title": {"en": "Numeric items: weighted mean, median and quartiles",
                         "ko": "수치 문항: 가중 평균, 중앙값과 사분위수"},
-    "g.numeric_caption": {"en": "Weighted means with 95% CI and design effect; quartiles as R svyquantile; n: "
-                                "unweighted respondents who answered.",
-                          "ko": "가중 평균과 95% 신뢰구간, 설계효과입니다. 사분위수는 R svyquantile과 같이 구했습니다. "
-                                "n은 응답한 가중 전 응답자 수입니다."},
+    "g.numeric_caption": {"en": "Weighted means with 95% CI and design effect; quartiles as R svyquantile, the median "
+                                "with its Woodruff 95% CI; n: unweighted respondents who answered.",
+                          "ko": "가중 평균과 95% 신뢰구간, 설계효과입니다. 사분위수는 R svyquantile과 같이 구했고 "
+                                "중앙값에는 Woodruff 95% 신뢰구간을 붙였습니다. n은 응답한 가중 전 응답자 수입니다."},
     "g.p25": {"en": "25th percentile", "ko": "제1사분위수"},
     "g.median": {"en": "Median", "ko": "중앙값"},
+    "g.median_low": {"en": "Median 95% CI low", "ko": "중앙값 95% 신뢰구간 하한"},
+    "g.median_high": {"en": "Median 95% CI high", "ko": "중앙값 95% 신뢰구간 상한"},
     "g.p75": {"en": "75th percentile", "ko": "제3사분위수"},
     "g.items_title": {"en": "Every item: weighted frequencies and summaries", "ko": "문항별 가중 빈도와 요약"},
     "g.items_nav": {"en": "Items", "ko": "문항"},
