@@ -164,3 +164,43 @@ def test_two_stage_person_in_unknown_institution_is_named(tmp_path):
     with pytest.raises(FieldworkError, match=r"persons.csv, column inst_id: inst_id '0099' in row 3 is not in the "
                                              "institution frame"):
         draw_two_stage(inst, p, 2, 1, institution="inst_id", seed=1)
+
+
+def test_two_stage_persons_per_stratum():
+    """m as a mapping stratum -> m_h: each institution of stratum h gives min(m_h, M_i) persons, pi2 = m_i/M_i,
+    the weights of an institution add to M_i/pi1; a mapping that misses a stratum or holds 0 is refused."""
+    inst = frame(24)
+    persons = pd.DataFrame({"person_id": [f"P{i:05d}" for i in range(24 * 6)],
+                            "inst_id": np.repeat(inst["inst_id"], 6).to_numpy()})
+    m = {"01": 2, "02": 5, "10": 7}
+    t = draw_two_stage(inst, persons, {"01": 3, "02": 3, "10": 2}, m, institution="inst_id", strata="region",
+                       seed=4)
+    u = t.units
+    per = u.groupby("inst_id").agg(k=("person_id", "size"), stratum=("stratum", "first"), M=("M_i", "first"),
+                                   pi1=("pi1", "first"), w=("design_weight", "sum"))
+    assert (per["k"] == per["stratum"].map({"01": 2, "02": 5, "10": 6})).all()  # 10: all 6 of 6
+    np.testing.assert_allclose(u["pi2"], u["m_i"] / u["M_i"])
+    np.testing.assert_allclose(per["w"], per["M"] / per["pi1"])
+    assert u["person_id"].is_unique and set(u["inst_id"]) == set(t.institutions.units["inst_id"])
+    again = draw_two_stage(inst, persons, {"01": 3, "02": 3, "10": 2}, m, institution="inst_id", strata="region",
+                           seed=4)
+    assert again.units["person_id"].tolist() == u["person_id"].tolist()
+    with pytest.raises(FieldworkError, match=r"must name every stratum of the frame once: no number for: 10"):
+        draw_two_stage(inst, persons, 6, {"01": 2, "02": 2}, institution="inst_id", strata="region", seed=4)
+    with pytest.raises(FieldworkError, match=r"whole numbers >= 1; stratum '02': 0"):
+        draw_two_stage(inst, persons, 6, {"01": 2, "02": 0, "10": 1}, institution="inst_id", strata="region",
+                       seed=4)
+
+
+def test_two_stage_second_stage_is_a_simple_random_sample():
+    """Every person of an institution is drawn with probability m/M_i: over 400 seeds the share of draws
+    that picked each person is near pi2 (the vectorised draw keeps SRS within each institution)."""
+    inst = pd.DataFrame({"inst_id": ["a", "b"], "st": ["s", "s"]})
+    persons = pd.DataFrame({"person_id": [f"p{i}" for i in range(12)], "inst_id": ["a"] * 5 + ["b"] * 7})
+    hits = pd.Series(0, index=persons["person_id"])
+    for seed in range(400):
+        u = draw_two_stage(inst, persons, 2, 3, institution="inst_id", strata="st", seed=seed).units
+        hits[u["person_id"]] += 1
+    share = hits / 400
+    expected = np.where(persons["inst_id"] == "a", 3 / 5, 3 / 7)
+    assert np.abs(share.to_numpy() - expected).max() < 0.09  # 4 SE of a share near 0.5 over 400 draws is 0.1

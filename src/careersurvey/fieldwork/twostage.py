@@ -1,5 +1,7 @@
 """``draw_two_stage``: institutions (PSUs) by :func:`draw_sample`, then persons by simple random sampling
-within each selected institution (all of them where it has ``m`` or fewer).
+within each selected institution (all of them where it has ``m`` or fewer). ``m`` is one number for every
+institution or a mapping stratum -> m_h (the first stage's strata: e.g. more persons in the large
+universities than in the small firms).
 
 Per person: ``pi1`` (the institution's inclusion probability), ``pi2`` (m_i / M_i, conditional on the
 institution), ``pi = pi1 * pi2``, ``design_weight = 1/pi``, ``fpc1`` (the first stage's fpc, see
@@ -43,15 +45,15 @@ class TwoStageSample:
 
 
 def draw_two_stage(institutions: pd.DataFrame | str | Path, persons: pd.DataFrame | str | Path,
-                   n: int | Mapping[str, int], m: int, *, institution: str = "institution",
+                   n: int | Mapping[str, int], m: int | Mapping[str, int], *, institution: str = "institution",
                    person: str = "person_id", strata: str | None = None, size: str | None = None,
                    method: str = "srs", certainty: float | None = None, min_per_stratum: int = 0,
                    seed: int) -> TwoStageSample:
-    """Two-stage sample: ``n`` institutions (see :func:`draw_sample`), then ``m`` persons in each."""
-    if not isinstance(m, (int, np.integer)) or m < 1:
-        raise FieldworkError(f"m = {m!r}: the persons per institution must be a whole number >= 1")
+    """Two-stage sample: ``n`` institutions (see :func:`draw_sample`), then ``m`` persons in each (or m_h in
+    each institution of stratum h, ``m`` a mapping)."""
     first = draw_sample(institutions, n, id=institution, strata=strata, size=size, method=method,
                         certainty=certainty, min_per_stratum=min_per_stratum, seed=seed)
+    take = _persons_per_stratum(m, first.strata["stratum"].tolist())
     pf = read_frame(persons, id=person, text=[institution], what="person frame")
     people = pf.data.copy()
     known = set(first.frame[institution])
@@ -60,19 +62,21 @@ def draw_two_stage(institutions: pd.DataFrame | str | Path, persons: pd.DataFram
         raise FieldworkError(f"{institution} {people[institution].iloc[stray[0]]!r} in {pf.where(stray)} is not in "
                              "the institution frame; correct the code or add the institution",
                              file=pf.source, column=institution)
-    rng = np.random.default_rng([seed, 2])
     M = people.groupby(institution)[person].transform("size").to_numpy()
-    keep = np.zeros(len(people), dtype=bool)
-    picked = first.units[institution].tolist()
-    for inst in sorted(picked):
-        pos = np.flatnonzero((people[institution] == inst).to_numpy())
-        take = pos if len(pos) <= m else pos[np.sort(rng.choice(len(pos), size=m, replace=False))]
-        keep[take] = True
-    people["selected"] = keep
     stage1 = first.units.set_index(institution)
+    # stage 2, every institution at once: a uniform key per person of a selected institution, in frame order
+    # within the institution, and the m_h smallest keys kept (a simple random sample of min(m_h, M_i))
+    inside = people[institution].isin(stage1.index).to_numpy()
+    rng = np.random.default_rng([seed, 2])
+    key = np.full(len(people), np.inf)
+    key[inside] = rng.random(int(inside.sum()))
+    rank = pd.Series(key).groupby(people[institution].to_numpy()).rank(method="first").to_numpy()
+    m_row = people[institution].map(stage1["stratum"]).map(take).to_numpy(dtype=float)
+    keep = inside & (rank <= np.nan_to_num(m_row))
+    people["selected"] = keep
     units = people[keep].drop(columns="selected").copy()
     units["M_i"] = M[keep]
-    units["m_i"] = np.minimum(units["M_i"], m)
+    units["m_i"] = np.minimum(units["M_i"], m_row[keep].astype(int))
     cols = {"stratum": "stratum", "design_stratum": "design_stratum", "certainty": "certainty", "pi": "pi1",
             "fpc": "fpc1"}
     for src, dst in cols.items():
@@ -83,6 +87,27 @@ def draw_two_stage(institutions: pd.DataFrame | str | Path, persons: pd.DataFram
     units["design_weight"] = 1 / units["pi"]
     units["fpc2"] = units["M_i"].astype(float)
     return TwoStageSample(units=units.reset_index(drop=True), institutions=first, persons_frame=people, id=person)
+
+
+def _persons_per_stratum(m, strata: list[str]) -> dict[str, int]:
+    """m_h for every stratum of the first stage: one number for all, or a mapping naming each stratum once."""
+    def whole(v) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+
+    if not isinstance(m, Mapping):
+        if not whole(m):
+            raise FieldworkError(f"m = {m!r}: the persons per institution must be a whole number >= 1")
+        return {k: int(m) for k in strata}
+    given = {str(k): v for k, v in m.items()}
+    unknown, absent = sorted(set(given) - set(strata)), sorted(set(strata) - set(given))
+    if unknown or absent:
+        raise FieldworkError("the persons per institution must name every stratum of the frame once: "
+                             + "; ".join(p for p in (unknown and f"not in the frame: {', '.join(unknown)}",
+                                                     absent and f"no number for: {', '.join(absent)}") if p))
+    bad = [f"{k!r}: {v!r}" for k, v in given.items() if not whole(v)]
+    if bad:
+        raise FieldworkError(f"persons per institution must be whole numbers >= 1; stratum {'; '.join(bad)}")
+    return {k: int(v) for k, v in given.items()}
 
 
 __all__ = ["TwoStageSample", "draw_two_stage"]
