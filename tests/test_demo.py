@@ -80,6 +80,28 @@ def test_demo_writes_forms_store_tables_and_report(demo) -> None:
         assert (out / "analysis" / f"{key}.xlsx").exists()
 
 
+def test_demo_draws_its_sample_and_reports_the_fieldwork(demo) -> None:
+    """The demo's sample comes from the frames (sample.csv: every sampled person with pi1, pi2, pi and a final
+    AAPOR code; completes from the store), and the report's fieldwork section shows its rates."""
+    import careersurvey as cs
+
+    sample = cs.read_sample(demo.out / "sample.csv", text=("disposition", "stratum", "psu"))
+    stored = set(cs.load_responses(demo.store, labels=False)["respondent_id"])
+    assert sample["disposition"].notna().all()
+    assert set(sample.loc[sample["disposition_source"] == "store", "respondent_id"]) == stored
+    np.testing.assert_allclose(sample["pi"], sample["pi1"] * sample["pi2"], rtol=1e-12)
+    np.testing.assert_allclose(sample["design_weight"], 1 / sample["pi"], rtol=1e-6)
+    design = cs.read_table(demo.out / "sample_design.csv", text=("stratum", "psu"))
+    assert set(design["respondent_id"]) < set(sample["respondent_id"])
+    html = (demo.out / "report.html").read_text(encoding="utf-8")
+    sections = dict(re.findall(r'<section id="([a-z0-9]+)">(.*?)</section>', html, flags=re.S))
+    rr2 = cs.response_rates(sample).table.loc["all", "RR2"]
+    assert f"{rr2 * 100:.1f}%" in sections["fieldwork"] and "data:image/png;base64," in sections["fieldwork"]
+    for title in ("AAPOR outcome rates by stratum", "R-indicator", "Respondents against the full sample",
+                  "Response propensity model", "Next wave: sample per stratum"):
+        assert title in sections["fieldwork"], title
+
+
 def test_analyses_recover_the_simulated_effects(demo) -> None:
     rq2 = demo.results["RQ2"].facts
     for outcome in ("leave_korea", "leave_science"):

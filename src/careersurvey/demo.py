@@ -51,9 +51,11 @@ EARLIER_SAMPLE_FILE = "sample_design_2025.csv"
 
 #: The demo's design file: the simulated sample's columns, declared (README, The design file).
 DEMO_DESIGN = """\
-# The demo's sample design, written by `careersurvey demo`: institutions (PSUs) drawn by simple random
-# sampling within strata of sector by region, persons within institutions; design weights are the inverse of
-# both stages' selection probabilities, raked to the researcher population of kr-researchers-2023.
+# The demo's sample design, written by `careersurvey demo`: institutions (PSUs) drawn from the institution
+# frame by simple random sampling within strata of sector by region, persons from the person frame within
+# institutions (careersurvey.draw_two_stage; every sampled person, with pi1, pi2 and pi, is in sample.csv);
+# design weights are the inverse of both stages' inclusion probabilities, raked to the researcher population
+# of kr-researchers-2023.
 questionnaire: {questionnaire}
 sample:
   file: {sample}
@@ -77,6 +79,36 @@ def write_demo_design(path: Path, questionnaire: str, sample: str) -> Path:
     return path
 
 
+#: Who the demo questionnaire screens out (stem-careers' routing: not in science, or no tie to Korea).
+DEMO_SCREENED_OUT = "elig_stem == 3 or elig_korea == 0"
+#: Frame variables of the demo's sample file, known for every sampled person (the nonresponse analysis).
+DEMO_FRAME_VARIABLES = ("inst_sector", "inst_region", "person_group")
+
+
+def assign_demo_dispositions(sample_file: Path, store: Path, questionnaire, wave=None) -> tuple[str, ...]:
+    """Give every case of the demo's sample file its final AAPOR disposition and write the file back:
+    completes and partials (and consent refusals, screen-outs) from the store, the simulation's codes for
+    the rest. A questionnaire that came back but sits in quarantine (planted errors) has no stored answers:
+    it is coded 2.12 (too incomplete to process) until it is fixed and imported; a note says which."""
+    import careersurvey as cs
+    from careersurvey.responses.files import create_private
+
+    sample = cs.read_sample(sample_file, text=("disposition", "stratum", "psu", "returned"))
+    filled = cs.assign_dispositions(sample, store, questionnaire, source=str(sample_file), pending=True,
+                                    screened_out=DEMO_SCREENED_OUT, waves=wave)
+    frame = filled.sample
+    open_ = frame["disposition"].isna()
+    notes = list(filled.notes)
+    if open_.any():
+        frame.loc[open_, "disposition"] = "2.12"
+        frame.loc[open_, "disposition_source"] = "quarantine"
+        notes.append(f"{int(open_.sum())} returned questionnaires are in quarantine "
+                     f"({', '.join(frame.loc[open_, 'respondent_id'])}): coded 2.12 until fixed and imported")
+    create_private(sample_file)
+    frame.to_csv(sample_file, index=False)
+    return tuple(notes)
+
+
 def run_demo(
     out: str | Path, *, questionnaire: str = "stem-careers@1.1.0", seed: int = 2026, n_institutions: int = 300,
     step: Callable[[str], None] | None = None, lang: str = "en",
@@ -87,7 +119,8 @@ def run_demo(
     (``simulate.stem_careers``)."""
     import careersurvey as cs
     from careersurvey.report.build import build_report
-    from careersurvey.simulate import FIELDWORK_FILE, SAMPLE_FILE, simulate_survey
+    from careersurvey.report.fieldwork import FieldworkSpec
+    from careersurvey.simulate import FIELDWORK_FILE, FULL_SAMPLE_FILE, SAMPLE_FILE, simulate_survey
 
     say = step or (lambda s: None)
     t0 = time.perf_counter()
@@ -118,9 +151,14 @@ def run_demo(
     shutil.copyfile(earlier.sample_file, out / EARLIER_SAMPLE_FILE)
     cs.import_responses([earlier.file], store, f"{q.id}@1.0.0", wave=DEMO_WAVES[0])
     results = cs.import_responses(list(sim.files), store, q, wave=DEMO_WAVES[1])
+    shutil.copyfile(sim.full_sample_file, out / FULL_SAMPLE_FILE)
+    assign_demo_dispositions(out / FULL_SAMPLE_FILE, store, q, wave=DEMO_WAVES[1])
     say("Weighting, analyses and report")
     design = write_demo_design(out / "design.yaml", q.key, SAMPLE_FILE)
-    rep = build_report(store, out, progress=say, design=design, lang=lang)
+    rep = build_report(store, out, progress=say, design=design, lang=lang,
+                       fieldwork=FieldworkSpec(sample=out / FULL_SAMPLE_FILE, frame_variables=DEMO_FRAME_VARIABLES,
+                                               model_variables=("stratum", "person_group"),
+                                               plan_variable="ti_abroad_5y", plan_levels=(4, 5), seed=seed))
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed, waves=DEMO_WAVES[1])
     return DemoResult(

@@ -102,9 +102,10 @@ CONSENT = "consent"
 
 def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, complete: float = 0.8,
                        consent: str | None = CONSENT, agree: object = 1,
-                       screened_out: str | None = None) -> pd.DataFrame:
+                       screened_out: str | None = None, waves=None) -> pd.DataFrame:
     """Per stored respondent: ``respondent_id``, ``answered_share`` and ``disposition`` (1.1, 1.2, 2.12,
-    2.1121, 2.11 or 4.1) by the module doc's rule."""
+    2.1121, 2.11 or 4.1) by the module doc's rule; ``waves``: the wave(s) of a store of several (a sample is
+    one wave's)."""
     from careersurvey.expr import evaluate
     from careersurvey.questionnaire.model import DONT_KNOW, MISSING_CODES, NOT_ASKED, REFUSED
     from careersurvey.responses.dataset import load_dataset
@@ -112,7 +113,7 @@ def store_dispositions(store, questionnaire=None, *, key_modules: int = 1, compl
     from careersurvey.responses.problems import ResponsesError as _StoreError
 
     try:
-        ds = load_dataset(store, questionnaire, labels=False)
+        ds = load_dataset(store, questionnaire, labels=False, waves=waves)
     except _StoreError as exc:
         raise FieldworkError(f"{exc}", file=None) from None
     q, data = ds.questionnaire, ds.codes()
@@ -187,18 +188,19 @@ def assign_dispositions(sample: pd.DataFrame, store=None, questionnaire=None, *,
                         disposition: str = "disposition", key_modules: int = 1, complete: float = 0.8,
                         source: str | None = None, stored: pd.DataFrame | None = None,
                         pending: bool = False, consent: str | None = CONSENT, agree: object = 1,
-                        screened_out: str | None = None) -> Dispositions:
+                        screened_out: str | None = None, waves=None) -> Dispositions:
     """Fill ``disposition`` of ``sample`` from ``store`` (or from ``stored``, the frame of
     :func:`store_dispositions`) for the cases that answered, keeping the manager's codes for the rest.
     ``pending``: cases without a code are allowed (during fieldwork), else they are an error. ``consent``,
-    ``agree`` and ``screened_out``: the first screen's rules (module doc)."""
+    ``agree`` and ``screened_out``: the first screen's rules (module doc); ``waves``: the sample's wave in a
+    store of several."""
     where = source or "the sample"
     if id not in sample.columns:
         raise FieldworkError(f"no column {id!r} to match the store's respondent ids; the sample has "
                              f"{', '.join(map(repr, map(str, sample.columns)))}", file=where)
     if stored is None:
         stored = store_dispositions(store, questionnaire, key_modules=key_modules, complete=complete,
-                                    consent=consent, agree=agree, screened_out=screened_out)
+                                    consent=consent, agree=agree, screened_out=screened_out, waves=waves)
     out = sample.copy()
     ids = out[id].astype("str")
     manager = out[disposition].map(normalise) if disposition in out.columns else pd.Series(None, index=out.index)

@@ -21,16 +21,18 @@ SHOWN = 5
 
 @dataclass(frozen=True)
 class Frame:
-    """The frame's rows (index 0..N-1), where each row is in its source (``rows``) and the source's name."""
+    """The frame's rows (index 0..N-1), where each row is in its source (``rows``: the file's row names, or
+    a DataFrame's index labels, named when a message needs them) and the source's name."""
 
     data: pd.DataFrame
-    rows: tuple[str, ...]
+    rows: tuple[str, ...] | pd.Index
     source: str
 
     def where(self, positions) -> str:
         """The rows at these positions as a message names them ("rows 4, 9 and 2 more")."""
         pos = list(positions)
-        names = [self.rows[i] for i in pos[:SHOWN]]
+        names = [self.rows[i] if isinstance(self.rows, tuple) else f"index {self.rows[i]!r}"
+                 for i in pos[:SHOWN]]
         more = f" and {len(pos) - SHOWN} more" if len(pos) > SHOWN else ""
         return ", ".join(names) + more
 
@@ -43,7 +45,7 @@ def read_frame(frame: pd.DataFrame | str | Path, *, id: str, text: Sequence[str]
     if isinstance(frame, pd.DataFrame):
         source = f"the {what} (DataFrame)"
         data = frame.reset_index(drop=True).copy()
-        rows = tuple(f"index {label!r}" for label in frame.index)
+        rows = frame.index
         for c in text_cols:
             if c in data.columns:
                 data[c] = as_text(data[c], column=c)
@@ -68,8 +70,8 @@ def read_frame(frame: pd.DataFrame | str | Path, *, id: str, text: Sequence[str]
             raise FieldworkError(f"empty {c} in {out.where(empty)}; fill it in (every unit needs one)",
                                  file=source, column=c)
     ids = data[id]
-    dup = ids[ids.duplicated(keep=False)]
-    if len(dup):
+    if pd.Index(ids.to_numpy(dtype=object)).has_duplicates:  # hashed once; the rows only when there are repeats
+        dup = ids[ids.duplicated(keep=False)]
         first = dup.iloc[0]
         at = np.flatnonzero((ids == first).to_numpy())
         raise FieldworkError(f"{id} {first!r} appears in {out.where(at)} ({dup.nunique()} ids repeat); each unit "
@@ -83,7 +85,7 @@ def read_frame(frame: pd.DataFrame | str | Path, *, id: str, text: Sequence[str]
                                  f"{'has' if len(bad) == 1 else 'have'} {str(shown)!r}"
                                  f"{' and others' if len(bad) > 1 else ''}: correct the value", file=source,
                                  row=None, column=c)
-        data[c] = values.astype(float)
+        out.data[c] = values.astype(float)
     return out
 
 

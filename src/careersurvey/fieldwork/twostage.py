@@ -67,16 +67,18 @@ def draw_two_stage(institutions: pd.DataFrame | str | Path, persons: pd.DataFram
     # stage 2, every institution at once: a uniform key per person of a selected institution, in frame order
     # within the institution, and the m_h smallest keys kept (a simple random sample of min(m_h, M_i))
     inside = people[institution].isin(stage1.index).to_numpy()
+    at = np.flatnonzero(inside)
+    home = people[institution].to_numpy(dtype=object)[at]
     rng = np.random.default_rng([seed, 2])
-    key = np.full(len(people), np.inf)
-    key[inside] = rng.random(int(inside.sum()))
-    rank = pd.Series(key).groupby(people[institution].to_numpy()).rank(method="first").to_numpy()
-    m_row = people[institution].map(stage1["stratum"]).map(take).to_numpy(dtype=float)
-    keep = inside & (rank <= np.nan_to_num(m_row))
+    rank = pd.Series(rng.random(len(at))).groupby(home).rank(method="first").to_numpy()
+    m_at = pd.Series(home).map(stage1["stratum"]).map(take).to_numpy(dtype=float)
+    chosen = rank <= m_at
+    keep = np.zeros(len(people), dtype=bool)
+    keep[at[chosen]] = True
     people["selected"] = keep
     units = people[keep].drop(columns="selected").copy()
     units["M_i"] = M[keep]
-    units["m_i"] = np.minimum(units["M_i"], m_row[keep].astype(int))
+    units["m_i"] = np.minimum(units["M_i"], m_at[chosen].astype(int))
     cols = {"stratum": "stratum", "design_stratum": "design_stratum", "certainty": "certainty", "pi": "pi1",
             "fpc": "fpc1"}
     for src, dst in cols.items():

@@ -108,7 +108,7 @@ def run_plugins(plugins: Sequence[Plugin], failed: Sequence[PluginFailure], stor
 def build_report(
     store: str | os.PathLike[str], out: str | os.PathLike[str], *, design=None, plugins: Sequence[str] = (),
     by: Sequence[str] = (), entry_points: bool = True, progress: Callable[[str], None] | None = None,
-    title: str | None = None, lang: str = "en",
+    title: str | None = None, lang: str = "en", fieldwork=None,
 ) -> ReportFiles:
     """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each plug-in's own
     workbook and figures under ``out/analysis``.
@@ -121,7 +121,9 @@ def build_report(
     the language of the whole report (its own words from ``report/i18n.py``, labels from the questionnaire).
     ``by``: single or rating items to cross every single and rating item with (Rao-Scott tests); the other
     generic sections (every item's weighted frequencies or summary, item nonresponse, scales, codebook) need
-    nothing but the questionnaire and the design."""
+    nothing but the questionnaire and the design. ``fieldwork``: a
+    :class:`~careersurvey.report.fieldwork.FieldworkSpec` naming the sample file with every case's final
+    disposition, for the fieldwork section (dispositions, rates, nonresponse, planning)."""
     from careersurvey.designfile import DesignFile, load_design_file
     from careersurvey.report.study import generic_study, store_questionnaire
 
@@ -160,6 +162,11 @@ def build_report(
     head, tail = sections[:fixed], sorted(sections[fixed:], key=lambda s: order.index(s.nav) if s.nav in order else -1)
     overview = overview_section(study, holds, ran, found, failed, left_out, lang)
     sections = [overview, *head, *tail, generic.codebook_section(study, lang), methods_section(study, dfile, lang)]
+    if fieldwork is not None:
+        from careersurvey.report.fieldwork import fieldwork_section
+
+        say("fieldwork and nonresponse")
+        sections.insert(2, fieldwork_section(fieldwork, study))  # after the overview and the import
     say("writing report.html")
     if title is None:
         title = text("page.title", lang, title=label_in(study.questionnaire.title, lang, study.questionnaire.key))

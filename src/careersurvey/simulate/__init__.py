@@ -1,10 +1,13 @@
 """Synthetic survey for demos and for checking that analyses recover a known truth.
 
 ``simulate_survey`` runs the whole fieldwork: a population on published margins (:mod:`.population`), a
-stratified two-stage cluster sample of institutions and nonresponse (:mod:`.sample`), answers to every item
-of the questionnaire from latent traits (:mod:`.answers`, :mod:`.stem_careers`), written into the entry
-template and a KoboToolbox-style export with a few planted errors (:mod:`.fieldwork`), plus the sample
-design file (stratum, PSU, fpc, design weight per respondent) that a fieldwork agency hands over.
+stratified two-stage cluster sample drawn from its frames of institutions and persons by the fieldwork
+package (:mod:`.frames`), nonresponse that depends on covariates (:mod:`.sample`), answers to every item of
+the questionnaire from latent traits (:mod:`.answers`, :mod:`.stem_careers`), written into the entry
+template and a KoboToolbox-style export with a few planted errors (:mod:`.fieldwork`), plus what a fieldwork
+agency hands over: the whole sample with inclusion probabilities, frame variables, contacts, return dates and
+the nonrespondents' AAPOR dispositions (``sample.csv``, :mod:`.outcomes`), and the sample design file of the
+respondents (stratum, PSU, fpc, design weight).
 """
 
 from __future__ import annotations
@@ -19,14 +22,18 @@ from careersurvey.questionnaire.model import Questionnaire
 from careersurvey.simulate.answers import AnswerPlan, Driver, simulate_answers
 from careersurvey.simulate.fieldwork import Planted, fill_template, plant_errors, write_kobo_export
 from careersurvey.simulate.population import DEFAULT_MARGINS, LatentModel, Margins, Population, make_population
+from careersurvey.simulate.frames import draw_from_frames
+from careersurvey.simulate.outcomes import nonresponse_codes, return_dates
 from careersurvey.simulate.sample import SampleDraw, draw_sample, respond
 
 __all__ = [
-    "DEFAULT_MARGINS", "FIELDWORK_FILE", "SAMPLE_FILE", "AnswerPlan", "Driver", "LatentModel", "Margins", "Planted", "Population", "SampleDraw", "SimulatedSurvey",
+    "DEFAULT_MARGINS", "FIELDWORK_FILE", "FULL_SAMPLE_FILE", "SAMPLE_FILE", "AnswerPlan", "Driver", "LatentModel", "Margins", "Planted", "Population", "SampleDraw", "SimulatedSurvey",
     "draw_sample", "make_population", "respond", "simulate_answers", "simulate_survey",
 ]
 
 SAMPLE_FILE = "sample_design.csv"
+#: Every sampled person (respondent or not): the fieldwork manager's file.
+FULL_SAMPLE_FILE = "sample.csv"
 FIELDWORK_FILE = "fieldwork_summary.csv"
 
 
@@ -36,6 +43,7 @@ class SimulatedSurvey:
 
     files: tuple[Path, ...]
     sample_file: Path
+    full_sample_file: Path
     answers: pd.DataFrame
     persons: pd.DataFrame
     planted: tuple[Planted, ...]
@@ -52,8 +60,12 @@ def simulate_survey(
     """Run the synthetic fieldwork for ``q`` (stem-careers) and write its files into ``out``.
 
     Writes ``entry_<id>.xlsx`` (the filled template), ``kobo_<id>.csv`` (an online-survey export),
-    ``sample_design.csv`` (per respondent) and ``fieldwork_summary.csv`` (invited and responded by stratum). Reproducible: the same seed gives byte-identical answers. The population is
-    built on the weighting ``targets`` (``careersurvey.load_targets``) unless ``margins`` are given.
+    ``sample.csv`` (every sampled person, see module doc), ``sample_design.csv`` (its respondents' rows) and
+    ``fieldwork_summary.csv`` (invited and responded by stratum). ``take`` persons are drawn per institution,
+    ``2 * take`` per university (about half of a university's persons on the frame are STEM undergraduates, so
+    a university still gives about ``take`` researchers). Reproducible: the same seed gives
+    byte-identical answers. The population is built on the weighting ``targets``
+    (``careersurvey.load_targets``) unless ``margins`` are given.
     """
     from careersurvey.simulate.stem_careers import PLAN, respondent_frame
 
@@ -65,17 +77,18 @@ def simulate_survey(
 
         margins = Margins.from_targets(load_targets(targets_path(targets)))
     pop = make_population(seed=seed, margins=margins, model=model)
-    draw = respond(draw_sample(pop, n_institutions=n_institutions, take=take, seed=seed + 1), seed=seed + 2)
+    drawn, _ = draw_from_frames(pop, n_institutions=n_institutions, take=take, take_university=2 * take,
+                                seed=seed + 1)
+    draw = respond(drawn, seed=seed + 2)
     resp = draw.respondents
     frame = respondent_frame(resp, seed=seed + 3)
     answers = simulate_answers(q, frame, PLAN, seed=seed + 4)
-    ids = pd.Index([f"R{i:05d}" for i in range(1, len(resp) + 1)], name="respondent_id")
+    full = sample_table(draw.persons, seed=seed + 8)
+    ids = pd.Index(full.loc[draw.persons["responded"].to_numpy(), "respondent_id"].to_numpy(), name="respondent_id")
     answers.index = ids
-    sample = pd.DataFrame({
-        "respondent_id": ids, "stratum": resp["stratum"].to_numpy(), "psu": resp["psu"].to_numpy(),
-        "fpc1": resp["fpc1"].to_numpy(), "fpc2": resp["fpc2"].to_numpy(),
-        "design_weight": resp["design_weight"].to_numpy().round(6),
-    })
+    full_file = out / FULL_SAMPLE_FILE
+    full.to_csv(full_file, index=False)
+    sample = full.loc[draw.persons["responded"].to_numpy(), list(DESIGN_COLUMNS)]
     sample_file = out / SAMPLE_FILE
     sample.to_csv(sample_file, index=False)
     invited = draw.persons
@@ -87,7 +100,39 @@ def simulate_survey(
     online = np.random.default_rng(seed + 5).random(len(answers)) < kobo_share
     paper, planted = plant_errors(q, answers[~online], seed=seed + 6)
     entry = fill_template(template, paper, out / f"entry_{q.id}.xlsx")
-    kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.csv", version=q.version, seed=seed + 7)
+    returned = full.set_index("respondent_id")["returned"]
+    kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.csv", version=q.version, seed=seed + 7,
+                             returned=returned.reindex(answers.index[online]).to_numpy())
     persons = resp.assign(respondent_id=ids.to_numpy())
-    return SimulatedSurvey(files=(entry, kobo), sample_file=sample_file, answers=answers, persons=persons,
+    return SimulatedSurvey(files=(entry, kobo), sample_file=sample_file, full_sample_file=full_file,
+                           answers=answers, persons=persons,
                            planted=planted, invited=len(draw.persons), model=model, population=pop)
+
+
+#: The sample design file's columns (one row per respondent), as the analyses read them.
+DESIGN_COLUMNS = ("respondent_id", "stratum", "psu", "fpc1", "fpc2", "pi1", "pi2", "pi", "design_weight")
+
+
+def sample_table(persons: pd.DataFrame, *, seed: int = 1) -> pd.DataFrame:
+    """The fieldwork manager's file of every sampled person (``persons`` of a :class:`SampleDraw` after
+    :func:`respond`): ``respondent_id`` (R and a number, in sample order), the design columns, frame variables
+    known for everyone (``inst_sector``, ``inst_region``, ``person_group``), a contact ``email``, the date a
+    questionnaire came back (``returned``) and the nonrespondents' final ``disposition`` (empty for those who
+    answered: filled from the store)."""
+    n = len(persons)
+    said = persons["responded"].to_numpy()
+    ids = pd.Series([f"R{i:05d}" for i in range(1, n + 1)], dtype="str")
+    returned = pd.Series(pd.NA, index=range(n), dtype="str")
+    returned[said] = return_dates(int(said.sum()), seed=seed).to_numpy()
+    disposition = pd.Series(pd.NA, index=range(n), dtype="str")
+    disposition[~said] = nonresponse_codes(int((~said).sum()), seed=seed + 1).to_numpy()
+    return pd.DataFrame({
+        "respondent_id": ids, "stratum": persons["stratum"].astype(str).to_numpy(),
+        "psu": persons["psu"].to_numpy(), "fpc1": persons["fpc1"].to_numpy(), "fpc2": persons["fpc2"].to_numpy(),
+        "pi1": persons["pi1"].to_numpy(), "pi2": persons["pi2"].to_numpy(),
+        "pi": persons["pi"].to_numpy(), "design_weight": persons["design_weight"].to_numpy().round(6),
+        "inst_sector": persons["sector"].astype(str).to_numpy(), "inst_region": persons["region"].astype(str).to_numpy(),
+        "person_group": np.where(persons["role"].astype(str) == "undergraduate", "undergraduate", "researcher"),
+        "email": ("r" + ids.str.slice(1) + "@example.org").to_numpy(),
+        "returned": returned.to_numpy(), "disposition": disposition.to_numpy(),
+    })

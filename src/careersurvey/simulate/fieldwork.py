@@ -127,15 +127,20 @@ def fill_template(template: str | Path, answers: pd.DataFrame, out: str | Path) 
 
 
 def write_kobo_export(
-    q: Questionnaire, answers: pd.DataFrame, out: str | Path, version: str, seed: int = 4
+    q: Questionnaire, answers: pd.DataFrame, out: str | Path, version: str, seed: int = 4,
+    returned: np.ndarray | None = None,
 ) -> Path:
     """Write ``answers`` as a KoboToolbox CSV export of the form ``version`` (see module doc); name the
-    file ``.csv``."""
+    file ``.csv``. ``returned``: each answer's return date (text), where its ``start`` falls (between 08:00
+    and 23:00); without it, starts spread over 40 days from 2026-09-01."""
     rng = np.random.default_rng(seed)
     n = len(answers)
-    frame: dict[str, object] = {
-        "start": pd.Timestamp("2026-09-01") + pd.to_timedelta(rng.integers(0, 40 * 24 * 60, n), unit="min"),
-    }
+    if returned is None:
+        start = pd.Timestamp("2026-09-01") + pd.to_timedelta(rng.integers(0, 40 * 24 * 60, n), unit="min")
+    else:
+        start = (pd.to_datetime(pd.Series(returned, dtype="str")).to_numpy()
+                 + pd.to_timedelta(rng.integers(8 * 60, 23 * 60, n), unit="min").to_numpy())
+    frame: dict[str, object] = {"start": pd.DatetimeIndex(start)}
     frame["end"] = frame["start"] + pd.to_timedelta(rng.integers(12, 45, n), unit="min")
     frame["respondent_id"] = [str(r) for r in answers.index]
     for item in q.items:

@@ -98,7 +98,8 @@ def simulate_earlier_wave(q: Questionnaire, later, out: str | Path, *, seed: int
     r_twin = retention.probability(twins["leave_korea_lp"].to_numpy(), centre, scale)
     gone = rng.random(len(twins)) < 1 - r_twin
     lost = twins[gone].assign(panel=False, retention=r_twin[gone])
-    lost = lost.assign(respondent_id=[f"R{len(now) + i:05d}" for i in range(1, len(lost) + 1)])
+    first = max(len(now), int(getattr(later, "invited", 0)))  # ids after every sampled person of the later wave
+    lost = lost.assign(respondent_id=[f"R{first + i:05d}" for i in range(1, len(lost) + 1)])
     persons = pd.concat([panel, lost], ignore_index=True).sort_values("person", kind="stable").reset_index(drop=True)
     z = (persons["leave_korea_lp"] - centre) / scale
     earlier = persons.assign(leave_korea_lp=persons["leave_korea_lp"] - retention.shift - retention.spread * z)
