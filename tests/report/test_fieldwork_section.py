@@ -78,13 +78,13 @@ def test_section_tables_recomputed(sample):
     counts = sample["disposition"].value_counts()
     assert t["dispositions"]["cases"].to_dict() == counts.to_dict()
     assert (t["dispositions"]["group"] == t["dispositions"].index.map(group)).all()
-    assert t["dispositions"]["share"].sum() == pytest.approx(100)
-    # rates by stratum in %: RR1 written out from the counts
+    assert t["dispositions"]["share"].sum() == pytest.approx(1)
+    # rates by stratum (shown as %): RR1 written out from the counts
     for k, part in [("all", sample), *sample.groupby("stratum")]:
         g = part["disposition"].map(group).value_counts().reindex(["I", "P", "R", "NC", "O", "UH", "UO", "NE"],
                                                                  fill_value=0)
         rr1 = g["I"] / (g["I"] + g["P"] + g["R"] + g["NC"] + g["O"] + g["UH"] + g["UO"])
-        assert t["response_rates"].loc[k, "RR1"] == pytest.approx(100 * rr1)
+        assert t["response_rates"].loc[k, "RR1"] == pytest.approx(rr1)
         assert t["response_rates"].loc[k, "cases"] == len(part)
     # nonresponse: weighted shares over the eligible sample and over the respondents, in %
     eligible = sample[sample["disposition"] != "4.1"]
@@ -108,6 +108,12 @@ def test_section_tables_recomputed(sample):
         assert plan.loc[k, "sample"] == int(np.ceil(int(np.ceil(n - 1e-9)) / rates.loc[k, "RR2"] - 1e-9))
         assert plan.loc[k, "p"] == pytest.approx(p)
     assert "r_indicator" in t and 0 < t["r_indicator"].loc["R", "value"] <= 1
+    # the page shows the rates and the cumulative response rate as percentages, once (not 100 times over)
+    tables = {x.name: x for x in res.tables}
+    rr1_all = t["response_rates"].loc["all", "RR1"]
+    assert f">{rr1_all * 100:.1f}<" in tables["response_rates"].html()
+    last = t["returns_by_day"]["response_rate"].iloc[-1]
+    assert f">{last * 100:.1f}<" in tables["returns_by_day"].html()
     assert res.figures and res.figures[0].png.startswith(b"\x89PNG")
     assert res.findings[0].startswith(f"{len(sample)} sampled cases")
 

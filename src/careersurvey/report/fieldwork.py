@@ -133,7 +133,7 @@ def _rates_table(rates) -> pd.DataFrame:
     from careersurvey.fieldwork.rates import RATES
 
     t = rates.table
-    shown = t[list(RATES)] * 100
+    shown = t[list(RATES)].copy()
     shown.insert(0, "cases", t["n"].astype(int))
     shown["e"] = t["e"]
     return shown
@@ -179,8 +179,8 @@ def fieldwork_section(spec: FieldworkSpec, study):
     res = fieldwork_result(sample, spec, design=study.full, source=str(spec.sample))
     first = res.tables[1].frame.loc["all"]
     return Section(id="fieldwork", title=res.title, nav="Fieldwork", question=res.question,
-                   kpis=(("sampled", f"{int(first['cases']):,}"), ("RR2", f"{first['RR2']:.1f}%"),
-                         ("COOP1", f"{first['COOP1']:.1f}%"), ("CON1", f"{first['CON1']:.1f}%")),
+                   kpis=(("sampled", f"{int(first['cases']):,}"), ("RR2", f"{first['RR2']:.1%}"),
+                         ("COOP1", f"{first['COOP1']:.1%}"), ("CON1", f"{first['CON1']:.1%}")),
                    findings=res.findings, figures=res.figures, tables=res.tables, methods=res.methods)
 
 
@@ -199,16 +199,19 @@ def fieldwork_result(sample: pd.DataFrame, spec: FieldworkSpec = FieldworkSpec()
     counts = codes.value_counts().rename_axis("code").to_frame("cases").sort_index()
     counts.insert(0, "group", [CODES[c][0] for c in counts.index])
     counts.insert(1, "disposition", [CODES[c][1] for c in counts.index])
-    counts["share"] = counts["cases"] / counts["cases"].sum() * 100
+    counts["share"] = counts["cases"] / counts["cases"].sum()
     rates = cs.response_rates(sample, disposition=spec.disposition, by=spec.stratum)
     allrow = rates.table.loc["all"]
+    from careersurvey.fieldwork.rates import RATES
+
     tables = [Table("dispositions", "Final dispositions of the sampled cases (AAPOR)", counts,
                     "AAPOR Standard Definitions (2023), web surveys of specifically named persons; completes "
-                    "and partials from the response store, the other codes from the fieldwork record; share in %.",
-                    1),
-              Table("response_rates", "AAPOR outcome rates by stratum (%)", _rates_table(rates),
+                    "and partials from the response store, the other codes from the fieldwork record.",
+                    1, percent_columns=("share",)),
+              Table("response_rates", "AAPOR outcome rates by stratum", _rates_table(rates),
                     "cases: sampled; e: the share of the unknown-eligibility cases taken as eligible (CASRO, per "
-                    "stratum). RR: response rates, COOP: cooperation, REF: refusal, CON: contact.", 1)]
+                    "stratum). RR: response rates, COOP: cooperation, REF: refusal, CON: contact.", 3,
+                    percent_columns=RATES)]
     findings = [f"{int(allrow['n']):,} sampled cases: {int(allrow['I']):,} complete and {int(allrow['P']):,} "
                 f"partial; RR1 {allrow['RR1']:.1%}, RR2 {allrow['RR2']:.1%}, cooperation (COOP1) "
                 f"{allrow['COOP1']:.1%}, contact (CON1) {allrow['CON1']:.1%}."]
@@ -216,10 +219,9 @@ def fieldwork_result(sample: pd.DataFrame, spec: FieldworkSpec = FieldworkSpec()
     if spec.returned and spec.returned in sample.columns:
         days = returns_by_day(sample, disposition=spec.disposition, returned=spec.returned)
         if len(days):
-            shown = days.assign(response_rate=days["response_rate"] * 100)
-            tables.append(Table("returns_by_day", "Usable returns by day", shown,
+            tables.append(Table("returns_by_day", "Usable returns by day", days,
                                 "returns: questionnaires (complete or partial) that came back that day; "
-                                "response_rate: cumulative, % of the sampled cases but the not eligible.", 1))
+                                "response_rate: cumulative, of the sampled cases but the not eligible.", 1))
             figures.append(_curve(days, float(allrow["RR2"])))
             half = days.index[np.argmax(days["cumulative"].to_numpy() >= days["cumulative"].iloc[-1] / 2)]
             findings.append(f"Returns over {len(days)} days; half of them were in by {half}.")
@@ -265,11 +267,10 @@ def fieldwork_result(sample: pd.DataFrame, spec: FieldworkSpec = FieldworkSpec()
             inputs = planning_inputs(design, plan_variable, spec.stratum, N.to_dict(), rates)
         inputs, fixed = _usable_inputs(inputs)
         plan = plan_strata(inputs, moe=spec.moe).set_index("stratum")
-        plan["response_rate"] = plan["response_rate"] * 100
         tables.append(Table("planning", f"Next wave: sample per stratum for a margin of error of "
                                         f"{spec.moe:.0%} on {plan_variable}", plan.drop(columns=["n_completes"]),
                             "N: persons in the stratum (sum of the design weights of the sample); p and deff of "
-                            f"{plan_variable} from this wave's design weights; response_rate: this wave's RR2 (%); "
+                            f"{plan_variable} from this wave's weights; response_rate: this wave's RR2; "
                             "completes with the finite population correction; sample: completes over the "
                             "response rate (all when the stratum is smaller)." + fixed, 3))
         findings.append(f"For a margin of error of {spec.moe:.0%} on {plan_variable} in every stratum, the next "
