@@ -158,7 +158,8 @@ def run_demo(
     rep = build_report(store, out, progress=say, design=design, lang=lang,
                        fieldwork=FieldworkSpec(sample=out / FULL_SAMPLE_FILE, frame_variables=DEMO_FRAME_VARIABLES,
                                                model_variables=("stratum", "person_group"),
-                                               plan_variable="ti_abroad_5y", plan_levels=(4, 5), seed=seed))
+                                               plan_variable="ti_abroad_5y", plan_levels=(4, 5), replicates=100,
+                                               seed=seed))
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed, waves=DEMO_WAVES[1])
     return DemoResult(
