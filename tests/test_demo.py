@@ -98,7 +98,8 @@ def test_demo_draws_its_sample_and_reports_the_fieldwork(demo) -> None:
     rr2 = cs.response_rates(sample).table.loc["all", "RR2"]
     assert f"{rr2 * 100:.1f}%" in sections["fieldwork"] and "data:image/png;base64," in sections["fieldwork"]
     for title in ("AAPOR outcome rates by stratum", "R-indicator", "Respondents against the full sample",
-                  "Response propensity model", "Next wave: sample per stratum"):
+                  "Response propensity model", "Next wave: sample per stratum",
+                  "Key estimates before and after each weighting step"):
         assert title in sections["fieldwork"], title
 
 

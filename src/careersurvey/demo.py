@@ -83,6 +83,9 @@ def write_demo_design(path: Path, questionnaire: str, sample: str) -> Path:
 DEMO_SCREENED_OUT = "elig_stem == 3 or elig_korea == 0"
 #: Frame variables of the demo's sample file, known for every sampled person (the nonresponse analysis).
 DEMO_FRAME_VARIABLES = ("inst_sector", "inst_region", "person_group")
+#: Key estimates the report shows before and after each weighting step: likely (4-5) to move abroad within five
+#: years, and to leave science.
+DEMO_KEY_ESTIMATES = (("ti_abroad_5y", (4, 5)), ("ti_leave_science", (4, 5)))
 
 
 def assign_demo_dispositions(sample_file: Path, store: Path, questionnaire, wave=None) -> tuple[str, ...]:
@@ -159,6 +162,7 @@ def run_demo(
                        fieldwork=FieldworkSpec(sample=out / FULL_SAMPLE_FILE, frame_variables=DEMO_FRAME_VARIABLES,
                                                model_variables=("stratum", "person_group"),
                                                plan_variable="ti_abroad_5y", plan_levels=(4, 5), replicates=100,
+                                               key_estimates=DEMO_KEY_ESTIMATES,
                                                seed=seed))
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed, waves=DEMO_WAVES[1])

@@ -13,12 +13,14 @@ From the sample file with every sampled case's final AAPOR disposition (:mod:`ca
   with design-based tests (:func:`careersurvey.nonresponse_comparison`), a design-based logistic model of
   response (odds ratios, R survey's svyglm), and the R-indicator with its bootstrap SE
   (:func:`careersurvey.r_indicator`);
+* key estimates before and after each weighting step (:mod:`careersurvey.report.weighting_steps`);
 * the planning table: the completes and cases per stratum the next wave needs for a proportion's margin of
   error, from this wave's design effects and response rates (:func:`careersurvey.plan_strata`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -37,7 +39,9 @@ class FieldworkSpec:
     section reads, the frame variables of the nonresponse comparison and of the propensity model and
     R-indicator (``model_variables``, default the same: name variables that are not linear combinations of
     each other, e.g. the stratum rather than its sector and region), and the planning target: the share of
-    ``plan_variable`` (a 0/1 column, or any column with ``plan_levels``, the codes that count as yes) (a 0/1 variable
+    ``plan_variable`` (a 0/1 column, or any column with ``plan_levels``, the codes that count as yes);
+    ``key_estimates``: (variable, codes or None) whose estimates are shown before and after each weighting
+    step (:mod:`careersurvey.report.weighting_steps`, trimming at ``trim`` times the median weight) (a 0/1 variable
     of the respondents' data and the margin of error wanted per stratum)."""
 
     sample: str | Path | None = None
@@ -50,6 +54,8 @@ class FieldworkSpec:
     model_variables: tuple[str, ...] | None = None
     plan_variable: str | None = None
     plan_levels: tuple | None = None
+    key_estimates: tuple[tuple[str, tuple | None], ...] = ()
+    trim: float = 4.0
     moe: float = 0.10
     replicates: int = 200
     seed: int = 1
@@ -177,6 +183,12 @@ def fieldwork_section(spec: FieldworkSpec, study):
     text = [c for c in (spec.disposition, spec.stratum, spec.psu, spec.returned) if c]
     sample = read_sample(spec.sample, text=text + list(spec.frame_variables))
     res = fieldwork_result(sample, spec, design=study.full, source=str(spec.sample))
+    if spec.key_estimates:
+        from careersurvey.report.weighting_steps import weighting_steps
+
+        steps = weighting_steps(study, sample, spec.key_estimates, stratum=spec.stratum, weights=spec.weights,
+                                disposition=spec.disposition, trim=spec.trim)
+        res = dataclasses.replace(res, tables=res.tables + (steps,))
     first = res.tables[1].frame.loc["all"]
     return Section(id="fieldwork", title=res.title, nav="Fieldwork", question=res.question,
                    kpis=(("sampled", f"{int(first['cases']):,}"), ("RR2", f"{first['RR2']:.1%}"),
