@@ -86,7 +86,9 @@ def test_demo_draws_its_sample_and_reports_the_fieldwork(demo) -> None:
     import careersurvey as cs
 
     sample = cs.read_sample(demo.out / "sample.csv", text=("disposition", "stratum", "psu"))
-    stored = set(cs.load_responses(demo.store, labels=False)["respondent_id"])
+    from careersurvey.demo import DEMO_WAVES
+
+    stored = set(cs.load_responses(demo.store, labels=False, waves=DEMO_WAVES[1])["respondent_id"])
     assert sample["disposition"].notna().all()
     assert set(sample.loc[sample["disposition_source"] == "store", "respondent_id"]) == stored
     np.testing.assert_allclose(sample["pi"], sample["pi1"] * sample["pi2"], rtol=1e-12)
