@@ -10,11 +10,10 @@ file, and an export's form versions are counted over the whole file before the f
 from __future__ import annotations
 
 import hashlib
-import itertools
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -171,19 +170,6 @@ def take(table: RawTable, mask: np.ndarray) -> RawTable:
     )
 
 
-def slices(table: RawTable, rows: int | None) -> Iterator[RawTable]:
-    """``table`` in pieces of at most ``rows`` rows (None: whole), so that a workbook read whole is still
-    validated and stored a piece at a time; its repeat groups go with the first piece only."""
-    if rows is None or table.n_rows <= rows:
-        yield table
-        return
-    for start in range(0, table.n_rows, rows):
-        mask = np.zeros(table.n_rows, dtype=bool)
-        mask[start:start + rows] = True
-        piece = take(table, mask)
-        yield piece if start == 0 else replace(piece, children={})
-
-
 def no_item_columns(table: RawTable, q: Questionnaire, shown: int = 8) -> ResponsesError:
     """The error for a file none of whose headers is a column of ``q``: its headers and the ones expected."""
     def listed(names: Sequence[str]) -> str:
@@ -244,8 +230,10 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
             mapped: set[str] = set()
             versions: set[str] = set()
             with store.begin(con, info, wave) as writer:
-                for chunk in (piece for read in itertools.chain([first], chunks) for piece in slices(read, chunk_rows)):
-                    if chunk is not first:
+                chunk: RawTable | None = first
+                del first  # each chunk is dropped once stored, before the next one is read
+                while chunk is not None:
+                    if groups is None:
                         groups = _split_by_version(chunk, candidates, form_versions, counts)
                     ids = respondent_ids(chunk)
                     for rid, row in zip(ids.tolist(), chunk.rows.tolist()):
@@ -257,8 +245,10 @@ def import_file(path: str | Path, store: ResponseStore | str | Path, questionnai
                     mapped.update(h for v in parts for h in (*v.plan.columns, *v.plan.summaries))
                     versions.update(q.version for q, _ in groups)
                     if not mapped:  # the plan is the same for every chunk: no column is an item of the questionnaire
-                        raise no_item_columns(first, groups[0][0])
+                        raise no_item_columns(chunk, groups[0][0])
                     writer.add(parts)
+                    parts = groups = chunk = None
+                    chunk = next(chunks, None)
                 # a column of another version in a mixed export is not "unknown"
                 return writer.finish(lambda p: not (len(versions) > 1 and p.rule == "unknown_column" and p.column in mapped))
 

@@ -340,7 +340,7 @@ class ImportWriter:
     def __init__(self, con: Any, info: FileInfo, import_id: int, wave: str = DEFAULT_WAVE) -> None:
         self.con, self.info, self.import_id, self.wave = con, info, import_id, wave
         self.rows_in = self.quarantined = self.warnings = 0
-        self.main: Validated | None = None
+        self.main: tuple | None = None  # (questionnaire, kind, sheet, encoding) of the newest version's rows
         self.file_level: dict[Any, None] = {}
         self._versions: set[str] = set()
 
@@ -348,9 +348,8 @@ class ImportWriter:
         """Store the rows of one chunk (one part per questionnaire version among its rows)."""
         con, import_id = self.con, self.import_id
         for part in parts:
-            if self.main is None or _version_key(part.questionnaire.version) > _version_key(
-                    self.main.questionnaire.version):
-                self.main = part
+            if self.main is None or _version_key(part.questionnaire.version) > _version_key(self.main[0].version):
+                self.main = (part.questionnaire, part.table.kind, part.table.sheet, part.table.encoding)
             if part.questionnaire.version not in self._versions:
                 self._versions.add(part.questionnaire.version)
                 ResponseStore._register_columns(con, part.questionnaire)
@@ -373,19 +372,19 @@ class ImportWriter:
         from careersurvey import __version__
 
         assert self.main is not None, "finish() needs at least one add()"
-        q, table = self.main.questionnaire, self.main.table
+        q, kind, sheet, encoding = self.main  # not the rows: each chunk is dropped once stored
         file_level = [p for p in self.file_level if keep_file_problem(p)]
         self._problems(file_level)
         warnings = self.warnings + sum(p.severity == "warning" for p in file_level)
         info, accepted = self.info, self.rows_in - self.quarantined
         self.con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [self.import_id, info.name, info.path, info.sha256, info.size, table.kind, table.sheet, table.encoding,
+            [self.import_id, info.name, info.path, info.sha256, info.size, kind, sheet, encoding,
              q.id, q.version, q.content_hash(), self.rows_in, accepted, self.quarantined, warnings,
              datetime.now(timezone.utc).replace(tzinfo=None), __version__, q.title.get(q.default_language), self.wave])
         self.con.execute("COMMIT")
         return ImportResult(info.name, info.sha256, q.id, q.version, self.rows_in, accepted, self.quarantined,
-                            warnings, False, self.import_id, table.kind, table.encoding, self.wave)
+                            warnings, False, self.import_id, kind, encoding, self.wave)
 
     def _problems(self, problems: Sequence[Any]) -> None:
         if not problems:

@@ -76,6 +76,7 @@ def iter_responses(path: str | Path, *, kind: str | None = None, encoding: str |
             if first.n_rows == 0 and sheet is None:
                 _refuse_if_elsewhere(wb, kind, first.sheet, max_rows)
             yield first
+            first = None  # not held while the next chunk is read
             yield from chunks
         finally:
             chunks.close()
@@ -120,6 +121,7 @@ def _text_chunks(path: Path, kind: str | None, encoding: str | None, max_rows: i
         yield from iter_kobo_csv(path, encoding=encoding, max_rows=max_rows, chunk_rows=chunk_rows)
         return
     yield first
+    first = None  # not held while the next chunk is read
     yield from chunks
 
 

@@ -143,6 +143,7 @@ def iter_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
             total += len(rows)
             if len(rows) and total <= max_rows:  # records, not lines: a quoted comment may span several lines
                 yield _table(file, kind, headers, data, rows, used, ())
+            frame = body = data = empty = None  # not held while the next chunk is read
     if total > max_rows:  # counted to the end, so the message gives the file's number
         raise ResponsesError(
             f"the file has {total:,} data rows, more than the limit of {max_rows:,}; split it into smaller "

@@ -101,11 +101,16 @@ def iter_kobo_xlsx(wb: Workbook, *, sheet: str | None = None, max_rows: int = MA
         second = next(chunks, None)
         version = next((c for c in VERSION_COLUMNS if c in first.data), None)
         counts = None if second is None or version is None else _column_counts(wb, main, first.headers.index(version))
-        yield _finish(first, children, "kobo", counts)
+        head, first = _finish(first, children, "kobo", counts), None
+        yield head
+        head = None  # no chunk is held while the next one is read
         if second is not None:
-            yield _finish(second, {}, "kobo")
+            head, second = _finish(second, {}, "kobo"), None
+            yield head
+            head = None
         for chunk in chunks:
             yield _finish(chunk, {}, "kobo")
+            chunk = None
     finally:
         chunks.close()
 
@@ -134,3 +139,4 @@ def iter_kobo_csv(path: Path, *, encoding: str | None = None, max_rows: int = MA
     """A KoboToolbox/ODK CSV export in chunks of rows (see :func:`..csvfile.iter_csv`)."""
     for chunk in iter_csv(path, encoding=encoding, max_rows=max_rows, kind="kobo", chunk_rows=chunk_rows):
         yield _finish(chunk, {}, "kobo")
+        chunk = None  # not held while the next chunk is read

@@ -205,9 +205,11 @@ def iter_sheet(wb: Workbook, sheet: str, *, kind: str, meta: dict[str, str], hea
                 if table.n_rows:
                     given = True
                     yield table
-        table = _chunk(piece, headers, header, file=file, sheet=sheet, kind=kind, meta=meta, scan=scan,
-                       id_column=id_column or ID_COLUMN, finder=finder, notes=() if given else notes)
-        if table.n_rows or not given:
+                table = None  # not held while the next chunk is read
+        last_table = _chunk(piece, headers, header, file=file, sheet=sheet, kind=kind, meta=meta, scan=scan,
+                            id_column=id_column or ID_COLUMN, finder=finder, notes=() if given else notes)
+        if last_table.n_rows or not given:
+            table = last_table
             if not given and not table.n_rows:
                 table = replace(table, notes=(*table.notes, problem("empty_file", file=file, sheet=sheet)))
             yield table
