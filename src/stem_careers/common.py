@@ -238,11 +238,17 @@ def item_means(d: "cs.SurveyDesign", q: "cs.Questionnaire", variables: Sequence[
     return est[keep].sort_values("estimate", ascending=False)
 
 
-def tidy(est: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
-    """An estimate table with the columns a reader needs, the variable name cut from level labels."""
+def tidy(est: pd.DataFrame, prefix: str = "", d: "cs.SurveyDesign | None" = None,
+         columns: Sequence[str] = ()) -> pd.DataFrame:
+    """An estimate table with the columns a reader needs, the variable name cut from level labels; with the
+    design ``d`` and the estimated ``columns``, the unweighted n of each (one column: its n on every level)."""
     out = est[[c for c in ("n", "estimate", "se", "ci_low", "ci_high", "deff") if c in est.columns]].copy()
     if prefix:
         out.index = [str(i).removeprefix(prefix) for i in out.index]
+    if d is not None and "n" not in out:
+        answered = rows(d)[list(columns)].notna().sum()
+        out.insert(0, "n", [int(answered.iloc[0])] * len(out) if len(columns) == 1 else
+                   [int(answered[c]) for c in columns])
     return out
 
 

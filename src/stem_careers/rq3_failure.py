@@ -37,7 +37,7 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
     means.index = names
     tables.append(cs.Table("scales_sector", tr(lang, "Failure scales by sector (mean, 1-5)",
                                                "부문별 실패 관련 척도(평균, 1-5)"), means))
-    overall = tidy(d.mean([f"s_{s}" for s in SCALES], na_rm=True))
+    overall = tidy(d.mean([f"s_{s}" for s in SCALES], na_rm=True), d=d, columns=[f"s_{s}" for s in SCALES])
     overall.index = names
     tables.append(cs.Table("scales_overall", tr(lang, "Failure scales, researchers in Korea (mean, 1-5)",
                                                 "실패 관련 척도, 국내 연구자(평균, 1-5)"), overall))
@@ -57,8 +57,9 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
                        f"가장 많이 동의한 낙인 진술: '{keyed.index[0]}'({top.estimate:.0%}, 95% 신뢰구간 "
                        f"{top.ci_low:.0%}-{top.ci_high:.0%})."))
     if rows(d)["honest_fail_level"].notna().sum() >= 10:
-        aware = tidy(d.subset(data["honest_fail_level"].notna()).mean("honest_fail_level", na_rm=True, ci="logit"),
-                     prefix="honest_fail_level")
+        knows = d.subset(data["honest_fail_level"].notna())
+        aware = tidy(knows.mean("honest_fail_level", na_rm=True, ci="logit"), prefix="honest_fail_level", d=knows,
+                     columns=["honest_fail_level"])
         aware = relabel(aware, lang)
         tables.append(cs.Table("honest_fail", tr(lang, "Knowledge of honest-failure (성실실패) recognition",
                                                  "성실실패 인정 제도에 대한 인지"), aware,

@@ -56,14 +56,15 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
     n_abroad = int(abroad.sum())
     if n_abroad >= 10:
         dom = full.subset(abroad & full.data["back_intent"].notna())
-        back = tidy(dom.mean("top_back_intent", na_rm=True, ci="logit"))
+        back = tidy(dom.mean("top_back_intent", na_rm=True, ci="logit"), d=dom, columns=["top_back_intent"])
         back.index = [tr(lang, "likely or very likely to come back", "돌아올 가능성이 높거나 매우 높음")]
         tables.append(cs.Table("back_intent", tr(lang, "Abroad: likely to come back to Korea within five years",
                                                  "해외 거주자: 5년 안에 한국으로 돌아올 가능성"), back,
                                tr(lang, "Respondents working abroad, design weights.",
                                   "해외에서 일하는 응답자, 설계가중치.")))
         named = full.subset(abroad & full.data["back_main_label"].notna())
-        why = tidy(named.mean("back_main_label", na_rm=True, ci="logit"), prefix="back_main_label")
+        why = tidy(named.mean("back_main_label", na_rm=True, ci="logit"), prefix="back_main_label", d=named,
+                   columns=["back_main_label"])
         why = why.sort_values("estimate", ascending=False)
         if lang == "ko":  # the questionnaire's own Korean words for the conditions
             ko = {c.label.get("en", str(c.code)): c.label.get("ko", c.label.get("en", str(c.code)))

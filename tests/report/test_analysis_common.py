@@ -118,3 +118,16 @@ def test_model_tables_name_the_reference_categories_and_the_fit() -> None:
     assert t.notes[0] == "Reference categories: sector: University."
     assert t.notes[1].startswith("n = 600; design df = ") and "Wald test of all terms: F(3, " in t.notes[1]
     assert "pseudo-R² (Nagelkerke) = " in t.notes[1]
+
+
+def test_tidy_adds_the_unweighted_n_of_each_estimate() -> None:
+    import careersurvey as cs
+
+    data = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0], "b": [1.0, np.nan, np.nan, 2.0],
+                         "g": pd.Categorical(["x", "y", None, "x"]), "w": [1.0, 2.0, 1.0, 1.0]})
+    d = cs.SurveyDesign(data, weights="w")
+    two = common.tidy(d.mean(["a", "b"], na_rm=True), d=d, columns=["a", "b"])
+    assert list(two["n"]) == [3, 2] and list(two.columns[:2]) == ["n", "estimate"]
+    levels = common.tidy(d.subset(data["g"].notna()).mean("g", na_rm=True), prefix="g", d=d.subset(data["g"].notna()),
+                         columns=["g"])
+    assert list(levels.index) == ["x", "y"] and list(levels["n"]) == [3, 3]
