@@ -135,11 +135,15 @@ def load_study(store: str | Path, design: "str | Path | cs.DesignFile | None" = 
     clusters or targets, and the study's notes say that the estimates are unweighted and why."""
     if design is not None:
         return _study_from_design_file(store, design)
-    loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False)
+    waves = cs.ResponseStore(store).waves()
+    newest = [waves[-1]] if len(waves) > 1 else None  # stacked waves would count a person once per wave
+    loaded = cs.load_dataset(store, QUESTIONNAIRE, labels=False, waves=newest)
     _refuse_empty(store, loaded.data)
     d = cs.SurveyDesign(derive(loaded.data, loaded.questionnaire), missing_codes=MISSING, ids="respondent_id")
+    notes = (cs.UNWEIGHTED,) + ((f"The store holds {len(waves)} waves ({', '.join(waves)}); without a design file "
+                                 f"these analyses read the newest, {waves[-1]}.",) if newest else ())
     return Study(design=d, base=d, full=d, questionnaire=loaded.questionnaire, targets=None,
-                 notes=(cs.UNWEIGHTED,), weighted=False)
+                 notes=notes, weighted=False)
 
 
 def _refuse_empty(store: str | Path, data: pd.DataFrame) -> None:

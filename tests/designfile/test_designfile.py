@@ -179,6 +179,13 @@ def test_wave_reads_only_that_waves_respondents(alumni, tmp_path) -> None:
     assert str(e.value) == (f"{wrong}:11: [wave] wave: the data hold no respondents of wave '2027' (their waves: "
                             "2025, 2026) — name one of those waves, or load the store that holds wave 2027 "
                             "(cs.load_dataset(store)).")
+    # no wave named over two waves: refused (a person would count once per wave), the fix named
+    plain = cs.load_design_file(_edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\n"))
+    with pytest.raises(cs.DesignFileError) as e:
+        plain.build(frame)
+    assert "the data hold 2 waves (2025, 2026) and the design names none" in str(e.value)
+    assert "add wave: 2026" in str(e.value)
+    assert len(plain.build(frame[frame["wave"] == "2026"]).data) == (frame["wave"] == "2026").sum()
     bad = _edit(alumni, tmp_path, "lonely_psu: adjust\n", "lonely_psu: adjust\nwave: 20 26\n")
     with pytest.raises(cs.DesignFileError, match=r":11: \[wave\] wave: '20 26' is not allowed"):
         cs.load_design_file(bad)

@@ -84,7 +84,13 @@ def _frame(df, data) -> pd.DataFrame:
         data = data.data
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"build() takes a cs.Dataset or a pandas DataFrame (got {type(data).__name__})")
-    if df.wave is None or "wave" not in data.columns:
+    if "wave" not in data.columns:
+        return data
+    if df.wave is None:
+        waves = list(dict.fromkeys(data["wave"].dropna().astype(str)))
+        if len(waves) > 1:
+            raise DesignFileError([df.problem(C.SEVERAL_WAVES, None, n=len(waves), have=", ".join(waves),
+                                              newest=waves[-1])])
         return data
     rows = data["wave"].astype("string") == df.wave
     if not rows.any():

@@ -35,6 +35,10 @@ class DesignCode(Catalogue):
     DESIGN = ("{detail}", "fix the design file or the columns it names")
     NO_WAVE = ("wave: the data hold no respondents of wave {wave!r} (their waves: {have})",
                "name one of those waves, or load the store that holds wave {wave} (cs.load_dataset(store))")
+    SEVERAL_WAVES = ("the data hold {n} waves ({have}) and the design names none, so a person who answered in "
+                     "several waves would count once per wave",
+                     "add wave: {newest} (the wave this design samples), or load one wave "
+                     "(cs.load_dataset(store, waves=...)); for change across waves see README section 9")
 
 
 #: One problem of a design file: the questionnaire loader's value (``field`` is shown where it shows an item).

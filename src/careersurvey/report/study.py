@@ -68,18 +68,31 @@ def store_questionnaire(store: str | os.PathLike[str], design=None) -> str:
     return cs.load_dataset(store, labels=False).questionnaire.key
 
 
+def newest_wave(store: str | os.PathLike[str]) -> tuple[list[str] | None, tuple[str, ...]]:
+    """Without a design file, the waves to read: all when the store holds one, else the newest with a note saying
+    so (stacking waves would count a person once per wave they answered)."""
+    import careersurvey as cs
+
+    waves = cs.ResponseStore(store).waves()
+    if len(waves) <= 1:
+        return None, ()
+    return [waves[-1]], (f"The store holds {len(waves)} waves ({', '.join(waves)}); without a design file the "
+                         f"report reads the newest, {waves[-1]} (a design file's wave: names another).",)
+
+
 def generic_study(store: str | os.PathLike[str], design=None) -> GenericStudy:
     """The answers as codes and the declared design (``design``: a :class:`~careersurvey.DesignFile`), or an
     unweighted design of every respondent without one."""
     import careersurvey as cs
 
     if design is None:
-        loaded = cs.load_dataset(store, labels=False)
+        waves, note = newest_wave(store)
+        loaded = cs.load_dataset(store, labels=False, waves=waves)
         _refuse_empty(store, loaded.data)
         frame = analysis_frame(loaded)
         frame = pd.concat([frame, category_columns(frame, loaded.questionnaire, np.ones(len(frame), bool))], axis=1)
         d = cs.SurveyDesign(frame, missing_codes=cs.MISSING_CODES, ids="respondent_id")
-        return GenericStudy(d, d, d, loaded.questionnaire, None, (UNWEIGHTED,), weighted=False,
+        return GenericStudy(d, d, d, loaded.questionnaire, None, (UNWEIGHTED,) + note, weighted=False,
                             missing=loaded.missing)
     loaded = cs.load_dataset(store, design.questionnaire, labels=False)
     _refuse_empty(store, loaded.data)
