@@ -4,26 +4,28 @@
 The by variables are factorised once into a domain code per row (-1 outside every domain); point estimates
 are group sums (``np.bincount``; sparse indicator products for replicate weights, so no (n, R) copy per
 domain); the influence values of all domains stay factored (:class:`GroupedDeviations`: unit totals are
-group sums per unit) and go through the design's variance engine in one call. The design df and deff of each
+group sums per unit) and go through the design's variance engine in one call; on a weighted design their
+calibration residuals come from grouped sums too (:mod:`.residualised`). The design df and deff of each
 domain are grouped counts and sums as well. :func:`grouped` returns None where the per-domain path must run
 (a linearised design under ``lonely_psu="average"``, whose stratum counts depend on the domain's own rows).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from careersurvey.estimation.frames import logit_interval, result_frame, srs_fraction, t_quantiles
+from careersurvey.estimation.residualised import residualise
 from careersurvey.estimation.stages import Stage
 from careersurvey.estimation import variance as _variance
 from careersurvey.estimation.variance import FactoredInfluence
 from careersurvey.estimation.weighting.replicate import qr_rank
 
-#: influence columns of a calibrated design are residualised densely, at most this many values at a time
+#: a calibrated design's domain columns are residualised in blocks of at most this many unit totals
 DENSE_BATCH = 1 << 24
 #: without covmat, a replicate or calibrated design's domain variances are taken in blocks of at most this many
 #: columns (a (K, K) covariance of thousands of domains would cost U K^2 and K^2 memory for a diagonal)
@@ -76,7 +78,7 @@ class GroupedDeviations(FactoredInfluence):
     """Influence values of every domain's estimates, factored: column (g, c) is
     (a_c - theta[g, c] b_c) * weight * scale[g, c] on the rows of domain g and 0 elsewhere, where a_c and b_c are
     base columns (index -1: none). Columns are ordered domain by domain. No (n, G k) matrix is formed unless a
-    weighting step must residualise it (:meth:`dense`)."""
+    weighting step without a linear form must residualise it (:meth:`dense`)."""
 
     base: tuple[np.ndarray, ...]
     a: np.ndarray
@@ -162,6 +164,29 @@ class GroupedDeviations(FactoredInfluence):
         return GroupedDeviations(self.base, self.a, self.b, self.theta[groups], self.scale[groups], self.weight,
                                  code, len(groups))
 
+    def read(self, reader) -> np.ndarray:
+        """reader' z (p, G k) for a reader (n, p) (array or sparse) of a weighting step's linear form: per
+        base column one sparse product of its (row, domain) values with the reader (grouped sums)."""
+        rows = np.flatnonzero(self.code >= 0)
+        g, w = self.code[rows], self.weight[rows]
+        n, G = len(self.weight), self.n_groups
+        cells = _one_per_row(reader)
+        if cells is not None:  # an indicator (cells, post-strata, classes): one bincount over (cell, domain)
+            cell, value = cells[0][rows], cells[1][rows]
+            p = reader.shape[1]
+            inside = cell >= 0
+            key = (cell * G + g)[inside]
+
+            def sums(values):
+                return np.bincount(key, weights=(values * value)[inside], minlength=p * G).reshape(p, G)
+        else:
+            def sums(values):
+                M = sparse.csr_matrix((values, (g, rows)), shape=(G, n))
+                out = M @ reader
+                return (out.toarray() if sparse.issparse(out) else np.asarray(out)).T  # (p, G)
+
+        return self._combine([sums(col[rows] * w) for col in self.base], sums(w))
+
     def dense(self) -> np.ndarray:
         """z (n, G k), for a weighting step to residualise: one scatter per estimator column."""
         rows = np.flatnonzero(self.code >= 0)
@@ -174,6 +199,63 @@ class GroupedDeviations(FactoredInfluence):
                 x = x - self.theta[g, c] * self.base[self.b[c]][rows]
             z[rows, g * kc + c] = x * w * self.scale[g, c]
         return z
+
+
+def _one_per_row(reader):
+    """(column, value) of each row (column -1: none) when a sparse reader holds at most one value per row."""
+    if not sparse.issparse(reader):
+        return None
+    m = sparse.csr_matrix(reader)
+    per_row = np.diff(m.indptr)
+    if per_row.max(initial=0) > 1:
+        return None
+    col = np.full(m.shape[0], -1, dtype=np.int64)
+    val = np.zeros(m.shape[0])
+    has = per_row == 1
+    col[has] = m.indices[m.indptr[:-1][has]]
+    val[has] = m.data[m.indptr[:-1][has]]
+    return col, val
+
+
+def _weighted_variances(design, z: GroupedDeviations, covmat: bool):
+    """(variances (G k,), covariance or None) of every domain's columns under a weighted design: their
+    calibration residuals from grouped sums (:func:`.residualised.residualise`), no (n, G k) matrix; the
+    variances in blocks of domains of at most DENSE_BATCH unit totals; densely only for a step without a linear
+    form."""
+    G, kc = z.n_groups, len(z.a)
+    res = residualise(z, design.adjustments)
+    if res is None:
+        if covmat:
+            v = design.variance(z)
+            return np.diag(v).copy(), v
+        return _dense_variances(design, z), None
+    args = (design.spec.variance_stages, design.lonely_psu, design.active, design.spec.pps_form,
+            design.adjust_domain_lonely)
+    if covmat:
+        part, extra = res.block(np.arange(G))
+        v = _variance.linearized_variance(part, *args) + extra
+        return np.diag(v).copy(), v
+    units = max(stage.n_units_total for stage in design.spec.variance_stages)
+    per = max(1, DENSE_BATCH // max(units * kc, 1))
+    var = np.empty(G * kc)
+    for start in range(0, G, per):
+        groups = np.arange(start, min(G, start + per))
+        part, extra = res.block(groups)
+        v = _variance.linearized_variance(part, *args, diagonal=True)
+        var[start * kc:(start + len(groups)) * kc] = v + (np.diag(extra) if np.ndim(extra) else 0.0)
+    return var, None
+
+
+def _dense_variances(design, z: GroupedDeviations) -> np.ndarray:
+    """The variances of every domain's columns through the design's dense residualisation, in blocks of
+    domains of at most DENSE_BATCH values (for a weighting step without a linear form)."""
+    G, kc = z.n_groups, len(z.a)
+    per = max(1, min(max(1, COLUMN_BATCH // kc), DENSE_BATCH // max(len(z.weight) * kc, 1)))
+    var = np.empty(G * kc)
+    for start in range(0, G, per):
+        groups = np.arange(start, min(G, start + per))
+        var[start * kc:(start + len(groups)) * kc] = np.diag(design.variance(z.select(groups).dense()))
+    return var
 
 
 # -- the estimators' parts ------------------------------------------------------------------------------------
@@ -261,11 +343,12 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
         z = GroupedDeviations(base, a, b, theta, scale, wm, code, G)
         thetas = None
 
+        if design.adjustments:
+            var, vcov = _weighted_variances(design, z, covmat)
+            return GroupedEstimates(dom, code, theta, var, vcov, None, domain_df(design, code, G), nobs, srs)
+
         def cov(groups):
-            part = z if len(groups) == G else z.select(groups)
-            if design.adjustments and not covmat:  # residualised densely: at most DENSE_BATCH values at once
-                return design.variance(part.dense())
-            return design.variance(part)
+            return design.variance(z if len(groups) == G else z.select(groups))
     else:
         thetas = _replicate_points(reps, base, a, b, kind, code, G, member)  # (G, k, R)
 
@@ -275,8 +358,6 @@ def estimates(design, by_cols: list[str], kind: str, V, *, n_num: int = 0, na_rm
         var = z.block_variances(design)  # per-stratum constants: a PPS design goes through design.variance
         return GroupedEstimates(dom, code, theta, var, None, None, domain_df(design, code, G), nobs, srs)
     per = G if covmat else max(1, COLUMN_BATCH // kc)
-    if reps is None and design.adjustments and not covmat:
-        per = max(1, min(per, DENSE_BATCH // max(len(w) * kc, 1)))
     var, vcov = np.empty(G * kc), None
     for start in range(0, G, per):  # covmat: one call for every domain; else blocks of domains
         groups = np.arange(start, min(G, start + per))
@@ -364,6 +445,26 @@ def _replicate_points(reps, base, a, b, kind, code, G, member) -> np.ndarray:
     den = np.stack([sums[i] for i in b], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return num / den
+
+
+def domain_slices(design, dom: Domains):
+    """Each domain of a replicate design as a design over its own rows (in data order) and their replicate
+    weights: the rows sorted by domain once (one (n, R) gather), then one slice per domain. The same estimates
+    as ``design.subset(code == g)`` for estimators that read only rows of non-zero weight; the slice's df is the
+    rank of its rows' replicate weights minus one, as R's subset of a replicate design. The weighting record
+    stays behind (a replicate design's variances come from its replicate weights)."""
+    reps = design.replicates
+    order = np.argsort(dom.code, kind="stable")
+    ends = np.cumsum(np.bincount(dom.code + 1, minlength=dom.n + 1))  # code -1 (outside) sorts first
+    W = np.asarray(reps.weights, dtype=float)[order]
+    w = design.w[order]
+    data = design.data.iloc[order]
+    for g in range(dom.n):
+        lo, hi = ends[g], ends[g + 1]
+        part = data.iloc[lo:hi]
+        yield type(design)(part, weights=pd.Series(w[lo:hi], index=part.index, name=design.weights.name),
+                           lonely_psu=design.lonely_psu, missing_codes=design.missing_codes, ids=design.ids,
+                           replicates=replace(reps, weights=W[lo:hi], fixed_degf=None))
 
 
 def _replicate_df(reps, code: np.ndarray, G: int) -> list[int]:

@@ -93,7 +93,7 @@ class WeightedDeviations(FactoredInfluence):
 
 def linearized_variance(
     z: np.ndarray, stages: tuple[Stage, ...], lonely_psu: str, active: np.ndarray | None = None, pps_form=None,
-    domain_lonely: bool = False,
+    domain_lonely: bool = False, diagonal: bool = False,
 ) -> np.ndarray:
     """Covariance (k, k) of the column totals of weighted influence values ``z`` (n,) or (n, k).
 
@@ -105,6 +105,7 @@ def linearized_variance(
     form of the stage-1 PSU totals, as R's ``ppsvar``. ``domain_lonely`` is R's
     ``options(survey.adjust.domain.lonely = TRUE)``: a stratum of several units of which a domain holds one
     is treated by the lonely-PSU rule ("adjust": not centred; "average": left out, the others scaled up).
+    ``diagonal``: the variances (k,) alone, without the (k, k) cross-products.
     """
     if isinstance(z, FactoredInfluence):
         k = z.k
@@ -119,16 +120,16 @@ def linearized_variance(
             z = np.where(active[:, None], z, 0.0)
     if pps_form is not None:
         totals = z.unit_totals(stages[0]) if isinstance(z, FactoredInfluence) else stages[0].unit_totals(z)
-        return pps_form(totals)
+        return np.diag(pps_form(totals)).copy() if diagonal else pps_form(totals)
     n_stages = len(stages) if stages[0].has_fpc else 1
-    total = np.zeros((k, k))
+    total = np.zeros(k if diagonal else (k, k))
     for stage in stages[:n_stages]:
-        total += _stage_variance(z, stage, lonely_psu, active, domain_lonely)
+        total += _stage_variance(z, stage, lonely_psu, active, domain_lonely, diagonal)
     return total
 
 
 def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None,
-                    domain_lonely: bool = False) -> np.ndarray:
+                    domain_lonely: bool = False, diagonal: bool = False) -> np.ndarray:
     """One stage: sum over strata of scale * crossprod(centred unit totals), R's ``onestage``/``onestrat``."""
     if isinstance(z, FactoredInfluence):
         unit_totals = z.unit_totals(stage)
@@ -138,13 +139,15 @@ def _stage_variance(z, stage: Stage, lonely_psu: str, active: np.ndarray | None,
     n_h = stage.n_units
     weights = stratum_weights(stage, lonely_psu, active, domain_lonely)
     if weights is None:
-        return np.full((unit_totals.shape[1],) * 2, np.nan)
+        return np.full(unit_totals.shape[1] if diagonal else (unit_totals.shape[1],) * 2, np.nan)
     weight_h, centre = weights
     sums = np.zeros((stage.n_strata, unit_totals.shape[1]))
     np.add.at(sums, h_of_u, unit_totals)
     means = sums / n_h[:, None]
     centred = unit_totals - np.where(centre[h_of_u, None], means[h_of_u], 0.0)
     weight_u = weight_h[h_of_u] if stage.unit_factor is None else weight_h[h_of_u] * stage.unit_factor
+    if diagonal:
+        return np.einsum("uk,uk,u->k", centred, centred, weight_u)
     return centred.T @ (centred * weight_u[:, None])
 
 

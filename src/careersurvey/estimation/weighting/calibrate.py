@@ -18,6 +18,7 @@ import numpy as np
 import scipy.linalg
 
 from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.linear import LinearForm
 
 Method = Literal["linear", "raking", "logit"]
 METHODS: tuple[str, ...] = ("linear", "raking", "logit")
@@ -298,6 +299,23 @@ class CalibrationStep:
             return np.zeros((k, k))
         b = self.coefficients(z)
         return b.T @ (self.target_var[:, None] * b)
+
+    def linear_form(self) -> LinearForm:
+        """:meth:`residualize` as z * (g sqrt(w0) > 0) - (Q g sqrt(w0)) (Q' z / (g sqrt(w0))): the reader
+        Q / (g sqrt(w0)), the writer Q g sqrt(w0); ``extra`` gives B' V_T B from Q' z / (g sqrt(w0))."""
+        q, r, piv, wcal = self._basis
+        live = wcal > 0
+        inv = np.zeros(len(wcal))
+        np.divide(1.0, wcal, out=inv, where=live)
+
+        def extra(qy: np.ndarray) -> np.ndarray:
+            b = np.zeros((len(self.names), qy.shape[1]))
+            b[piv] = scipy.linalg.solve_triangular(r, qy)
+            return b.T @ (self.target_var[:, None] * b)
+
+        estimated = self.target_var is not None and np.any(self.target_var)
+        return LinearForm(reader=q * inv[:, None], writer=q * wcal[:, None], solve=lambda sums: sums, mask=live,
+                          extra=extra if estimated else None)
 
     def describe(self) -> str:
         """The step in plain words, for design printouts and weight summaries: ``raked on sector, sex (4

@@ -18,6 +18,7 @@ import pandas as pd
 
 from careersurvey.estimation.rows import rows_text
 from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.linear import LinearForm, cell_means, indicator
 from careersurvey.estimation.weighting.margins import group_totals
 
 
@@ -129,6 +130,17 @@ class NonresponseStep:
         if self.variance == "estimated":
             out = out + m[self.codes] * self.w0[:, None]
         return out[:, 0] if z.ndim == 1 else out
+
+    def linear_form(self) -> LinearForm:
+        """:meth:`residualize` as z - (class indicator (w1 - w0)) (class means of z / w1 over respondents'
+        w0); w0 left out when the class sizes count as fixed."""
+        w0r = self.w0 * self.responded
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(self.w1 > 0, w0r / self.w1, 0.0)
+        den = group_totals(self.codes, self.k, w0r)
+        back = self.w1 - self.w0 if self.variance == "estimated" else self.w1
+        return LinearForm(reader=indicator(self.codes, ratio, len(den)), writer=indicator(self.codes, back, len(den)),
+                          solve=cell_means(den))
 
     def describe(self) -> str:
         """The step in plain words, for design printouts and weight summaries."""

@@ -23,6 +23,7 @@ import pandas as pd
 
 from careersurvey.estimation.weighting.calibrate import CalibrationStep
 from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.linear import LinearForm, cell_means, indicator
 from careersurvey.estimation.weighting.margins import group_totals
 
 #: Largest joint table for which IPF runs on cells rather than rows.
@@ -139,14 +140,24 @@ class PostStratStep:
     w_new: np.ndarray
     spec: object = None  # the targets as the user gave them (for weight_summary)
 
+    def _parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The weights the cell means are taken back with, z's factor before summing, the cells' old totals."""
+        psw = np.where((self.w_new == 0) & (self.w_old == 0), 1.0, self.w_new)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(psw > 0, self.w_old / psw, 0.0)
+        return psw, ratio, group_totals(self.codes, len(self.levels), self.w_old)
+
+    def linear_form(self) -> LinearForm:
+        """:meth:`residualize` as z - (cell indicator psw) (cell sums of z w_old / psw over the cell's w_old)."""
+        psw, ratio, den = self._parts()
+        return LinearForm(reader=indicator(self.codes, ratio, len(den)), writer=indicator(self.codes, psw, len(den)),
+                          solve=cell_means(den))
+
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Post-stratification residuals of weighted influence values ``z`` (n,) or (n, k)."""
         z2 = z[:, None] if z.ndim == 1 else z
         k = len(self.levels)
-        psw = np.where((self.w_new == 0) & (self.w_old == 0), 1.0, self.w_new)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(psw > 0, self.w_old / psw, 0.0)
-        den = group_totals(self.codes, k, self.w_old)
+        psw, ratio, den = self._parts()
         num = group_totals(self.codes, k, z2 * ratio[:, None])
         with np.errstate(divide="ignore", invalid="ignore"):
             means = np.where(den[:, None] > 0, num / den[:, None], 0.0)
@@ -214,17 +225,32 @@ class RakeStep(CalibrationStep):
         sums = np.column_stack([np.bincount(cell, weights=col * inv, minlength=n_cells + 1)[:n_cells]
                                 for col in z2.T])  # over the k columns, not over rows
         shift = np.zeros((n_cells + 1, sums.shape[1]))  # the last row: cells left as they are
+        shift[:n_cells] = self._shift(sums)
+        out = np.empty(z2.shape, order="F")
+        for j in range(z2.shape[1]):
+            np.subtract(z2[:, j], w * shift[cell, j], out=out[:, j])
+        return out[:, 0] if z.ndim == 1 else out
+
+    def _shift(self, sums: np.ndarray) -> np.ndarray:
+        """The constant (cells, k) the ten sweeps subtract from z / w in each joint cell, from the cell sums of
+        z / w (cells, k)."""
+        _, levels, counts, _, _ = self._cells
+        sums = np.array(sums, dtype=float)
+        shift = np.zeros(sums.shape)
         for _ in range(RAKE_SWEEPS):
             for lv, k in zip(levels, self.margin_sizes):
                 n_level = np.bincount(lv, weights=counts, minlength=k)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     mean = np.where(n_level[:, None] > 0, group_totals(lv, k, sums) / n_level[:, None], 0.0)
                 sums -= counts[:, None] * mean[lv]
-                shift[:n_cells] += mean[lv]
-        out = np.empty(z2.shape, order="F")
-        for j in range(z2.shape[1]):
-            np.subtract(z2[:, j], w * shift[cell, j], out=out[:, j])
-        return out[:, 0] if z.ndim == 1 else out
+                shift += mean[lv]
+        return shift
+
+    def linear_form(self) -> LinearForm:
+        """:meth:`residualize` as z - (cell indicator w) shift(cell sums of z / w): no mask, no extra variance."""
+        cell, _, counts, w, inv = self._cells
+        return LinearForm(reader=indicator(cell, inv, len(counts)), writer=indicator(cell, w, len(counts)),
+                          solve=self._shift)
 
     def extra_variance(self, z: np.ndarray) -> np.ndarray:
         """None: rake() takes known margins only."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.linear import LinearForm
 
 MAX_ROUNDS = 100_000
 
@@ -93,6 +94,10 @@ class TrimStep:
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Unchanged: trimmed weights count as fixed, as in R."""
         return z
+
+    def linear_form(self) -> LinearForm:
+        """The identity (no reader)."""
+        return LinearForm()
 
     def describe(self) -> str:
         """The step in plain words: ``trimmed to [1, 40]``, ``trimmed to at most 45`` (weights changed)."""
