@@ -423,7 +423,7 @@ class WeightedCDF:
 
 
 # -- domains ----------------------------------------------------------------------------------------------
-def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -> pd.DataFrame:
+def by_domains(design, by, estimator: Callable, parts: Callable | None = None, sliced: bool = False) -> pd.DataFrame:
     """One estimate per level of ``by`` (R's ``svyby``): each a domain over the full design.
 
     Levels are those with rows of non-zero weight (R drops empty groups), in sorted order. With a single
@@ -431,6 +431,9 @@ def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -
     design -> (design, point, influence)) asks for the covariance of all the domains' estimates, R's
     ``svyby(covmat=TRUE)``: their influence values side by side through the design's variance (or their
     replicate estimates through the replicate rule), in ``attrs["vcov"]`` in the order of the rows.
+    ``sliced`` (an estimator that reads only the rows of non-zero weight, on a replicate design): each domain is
+    a design over its own rows and their replicate weights (:func:`.domains.domain_slices`: the rows sorted by
+    domain once, then slices), not the full design with an (n, R) copy of the replicate weights per domain.
     """
     by_cols = _as_names(by)
     require_columns(design.data, by_cols, "by variable")
@@ -438,6 +441,10 @@ def by_domains(design, by, estimator: Callable, parts: Callable | None = None) -
     from careersurvey.estimation.domains import find_domains  # domains imports this module's neighbours only
 
     dom = find_domains(design, by_cols)
+    if sliced and parts is None and design.replicates is not None:
+        from careersurvey.estimation.domains import domain_slices
+
+        return assemble_domains([estimator(d) for d in domain_slices(design, dom)], dom.labels, by_cols, by)
     masks = [dom.code == g for g in range(dom.n)]
     frames = [estimator(design.subset(mask)) for mask in masks]
     out = assemble_domains(frames, dom.labels, by_cols, by)

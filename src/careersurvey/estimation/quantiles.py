@@ -134,7 +134,8 @@ def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95,
                             "'quantile' replicate weights).")
     if by is not None:
         return by_domains(design, by, lambda d: quantile(d, variables, quantiles, na_rm=na_rm, level=level,
-                                                         qrule=qrule, interval_type=interval_type, df=df))
+                                                         qrule=qrule, interval_type=interval_type, df=df),
+                          sliced=True)
     probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
     if not all(0 <= p <= 1 for p in probs):
         raise EstimateError(f"quantiles must lie in [0, 1] (got {probs})")

@@ -23,7 +23,7 @@ def var(design, variables, na_rm: bool = False, by=None, level: float = 0.95) ->
     """Variances (one variable: one row) or the covariance matrix (rows ``(variable, with)``, all p² cells) with design-based SEs, as R's ``svyvar``; ``attrs["matrix"]`` holds the estimate as a
     p×p DataFrame."""
     if by is not None:
-        return by_domains(design, by, lambda d: var(d, variables, na_rm=na_rm, level=level))
+        return by_domains(design, by, lambda d: var(d, variables, na_rm=na_rm, level=level), sliced=True)
     names = _as_names(variables)
     for v in names:
         if v in design.data.columns and _is_categorical(design.data[v]):

@@ -28,7 +28,7 @@ def ttest(design, formula: str, na_rm: bool = False, by=None, level: float = 0.9
         raise EstimateError(f"ttest({formula!r}): write 'y ~ 1' (one-sample test of mean(y) = 0) or 'y ~ g' "
                             "(difference in means between the two levels of g), with column names.")
     if by is not None:
-        return by_domains(design, by, lambda d: ttest(d, formula, na_rm=na_rm, level=level))
+        return by_domains(design, by, lambda d: ttest(d, formula, na_rm=na_rm, level=level), sliced=True)
     y, g = match.groups()
     require_columns(design.data, [y] if g in "01" else [y, g], "ttest() variable")
     if _is_categorical(design.data[y]):
