@@ -171,6 +171,15 @@ class TableDesign:
 
         return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit")
 
+    def quantile(self, variables, quantiles=0.5, na_rm: bool = False, by=None, level: float = 0.95,
+                 qrule: str = "math", interval_type: str = "mean") -> pd.DataFrame:
+        """Quantiles with Woodruff intervals (R's ``svyquantile``, qrule "math"), as ``SurveyDesign.quantile``;
+        the weighted CDF from aggregates (:mod:`careersurvey.engine.quantiles`)."""
+        from careersurvey.engine.quantiles import quantile
+
+        return quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level, qrule=qrule,
+                        interval_type=interval_type)
+
     def glm(self, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
             maxiter: int = 100):
         """R's ``svyglm`` fitted inside the engine (IRLS, one aggregate per iteration), as ``SurveyDesign.glm``;

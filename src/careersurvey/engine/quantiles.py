@@ -1,0 +1,254 @@
+"""Quantiles inside the engine (R's ``svyquantile``, ``qrule = "math"``, Woodruff intervals), as
+:func:`careersurvey.estimation.quantiles.quantile` computes them in memory.
+
+The weighted CDF comes out of the engine as an aggregate: one row per distinct (value, weight) pair with its
+count, summed in numpy in long double as R's ``cumsum`` sums (the decision whether p sits exactly on a step is
+made at the last bit; see :class:`careersurvey.estimation.estimators.WeightedCDF`). When a variable has more
+distinct values than :data:`WINDOW` among the domain's rows, the step is found by bisection over the values,
+each step one ``SUM(w) WHERE x <= t`` query, until the values left fit a window, which is then read as above;
+the weight below the window is then the engine's double sum (an exact tie with p is then decided on it).
+
+The Woodruff interval is the t interval of the share of rows at or below the estimate (a domain mean of
+``x <= q`` through the linear path's variance), mapped back through the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.engine.linear import Linear, _c, linear_estimates
+from careersurvey.engine.source import EngineError
+from careersurvey.estimation.frames import result_frame, t_quantile
+
+__all__ = ["quantile", "WINDOW"]
+
+#: Distinct values of a variable read out of the engine at once (more: bisection narrows them first).
+WINDOW = 100_000
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """Distinct values ``vals`` (sorted) in a window, cumulative weights at each value's end ``cum`` (doubles,
+    from long-double sums, including ``base``, the weight below the window), rows per value ``count``; ``first``
+    is whether the window starts at the smallest value; ``below`` the largest value under the window."""
+
+    vals: np.ndarray
+    cum: np.ndarray
+    count: np.ndarray
+    first: bool
+    below: float | None
+    base: float
+
+
+class _CDF:
+    """The weighted CDF of one numeric expression over the rows of ``rows`` (weight column ``_cs_w`` != 0)."""
+
+    def __init__(self, design, rows) -> None:
+        self.design, self.rows = design, rows
+        x, w = rows[_c("x")], rows[_c("w")]
+        out = design.execute(rows.aggregate(n=rows.count(), k=x.nunique(), lo=x.min(), hi=x.max()))
+        self.n, self.k = int(out["n"].iat[0]), int(out["k"].iat[0])
+        self.lo, self.hi = float(out["lo"].iat[0]), float(out["hi"].iat[0])
+        self._all = self._window(None, None) if self.k <= WINDOW else None
+        self.total = float(self._all.cum[-1]) if self._all is not None else float(_exact_sum(design, rows))
+
+    def _window(self, lo: float | None, hi: float | None) -> _Steps:
+        """The steps of the values in (lo, hi] (all when lo is None)."""
+        rows = self.rows
+        x, w = rows[_c("x")], rows[_c("w")]
+        q = rows if lo is None else rows.filter((x > lo) & (x <= hi))
+        groups = self.design.execute(q.group_by([_c("x"), _c("w")]).aggregate(n=q.count()))
+        groups = groups.sort_values([_c("x"), _c("w")], kind="stable")
+        base, below = np.longdouble(0), None
+        if lo is not None:
+            under = rows.filter(x <= lo)
+            base = _exact_sum(self.design, under)
+            below = float(self.design.execute(under.aggregate(m=x.max()))["m"].iat[0])
+        xs = groups[_c("x")].to_numpy(dtype=float)
+        part = groups["n"].to_numpy(dtype=np.int64).astype(np.longdouble) * \
+            groups[_c("w")].to_numpy(dtype=float).astype(np.longdouble)
+        cum = base + np.cumsum(part)
+        vals, start = np.unique(xs, return_index=True)
+        ends = np.append(start[1:], len(xs)) - 1
+        count = np.add.reduceat(groups["n"].to_numpy(dtype=np.int64), start) if len(xs) else np.zeros(0, np.int64)
+        return _Steps(vals, cum[ends].astype(float), count, lo is None, below, float(base))
+
+    def _locate(self, target: float) -> _Steps:
+        """A window holding the first value whose cumulative weight exceeds ``target`` (bisection over values)."""
+        if self._all is not None:
+            return self._all
+        rows = self.rows
+        x, w = rows[_c("x")], rows[_c("w")]
+        lo, hi = None, self.hi
+        left = self.lo
+        while True:
+            k = self.design.execute(rows.filter((x > (left if lo is not None else -np.inf)) & (x <= hi))
+                                    .aggregate(k=x.nunique()))["k"].iat[0]
+            if int(k) <= WINDOW:
+                return self._window(lo, hi) if lo is not None else self._first(hi)
+            mid = (left + hi) / 2
+            s = float(self.design.execute(rows.filter(x <= mid).aggregate(s=w.sum()))["s"].iat[0] or 0.0)
+            if s <= target:
+                lo = left = mid
+            else:
+                hi = mid
+
+    def _first(self, hi: float) -> _Steps:
+        rows = self.rows
+        narrowed = _CDF.__new__(_CDF)
+        narrowed.design, narrowed.rows = self.design, rows.filter(rows[_c("x")] <= hi)
+        return narrowed._window(None, None)
+
+    def math(self, p: float) -> float:
+        """R's ``qrule_math`` (:meth:`WeightedCDF.qrule_math`) from the steps at the distinct values: the value at
+        an exact step, else the next one; below the first step, the second row's value."""
+        target = p * self.total
+        st = self._locate(target)
+        vals, cum = st.vals, st.cum
+        k = int(np.searchsorted(cum, target, side="right")) - 1
+        last = len(vals) - 1
+        if k >= 0:
+            return float(vals[k] if p - cum[k] / self.total == 0 else vals[min(k + 1, last)])
+        if not st.first:  # the window starts after a value below it: an exact step there, else its first value
+            return float(st.below if p - st.base / self.total == 0 else vals[0])
+        if st.count[0] >= 2 or self.k < 2:
+            return float(vals[0])
+        if last >= 1:
+            return float(vals[1])
+        x = self.rows[_c("x")]  # a narrowed first window of one value: the next value lies beyond it
+        return float(self.design.execute(self.rows.filter(x > vals[0]).aggregate(m=x.min()))["m"].iat[0])
+
+
+def _exact_sum(design, rows) -> np.longdouble:
+    """The rows' total weight as R sums it (long double): from (weight, count) pairs when the weights take at
+    most WINDOW values (design weights, post-stratified weights), else the engine's double sum."""
+    w = rows[_c("w")]
+    pairs = design.execute(rows.group_by(_c("w")).aggregate(n=rows.count()).limit(WINDOW + 1))
+    if len(pairs) <= WINDOW:
+        return np.sum(pairs["n"].to_numpy(dtype=np.int64).astype(np.longdouble)
+                      * pairs[_c("w")].to_numpy(dtype=float).astype(np.longdouble))
+    return np.longdouble(float(design.execute(rows.aggregate(s=w.sum()))["s"].iat[0] or 0.0))
+
+
+def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, level: float = 0.95,
+             qrule: str = "math", interval_type: str = "mean") -> pd.DataFrame:
+    """Quantiles with Woodruff intervals (rows ``variable.p``), as ``SurveyDesign.quantile``."""
+    import ibis
+
+    from careersurvey.engine.estimators import _as_names, _is_categorical, _refuse_codes
+
+    if qrule not in ("math", "hf1") or interval_type != "mean":
+        raise EngineError(f"quantile(qrule={qrule!r}, interval_type={interval_type!r}): the engine path computes "
+                          "qrule='math' with interval_type='mean' (Woodruff); use cs.SurveyDesign.quantile for the "
+                          "other rules and intervals")
+    if by is not None:
+        return _by(design, variables, quantiles, na_rm, by, level)
+    probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
+    if not all(0 <= p <= 1 for p in probs):
+        raise EngineError(f"quantiles must lie in [0, 1] (got {probs})")
+    names = _as_names(variables)
+    t = design.table
+    for v in names:
+        if v not in t.columns:
+            raise EngineError(f"variable {v!r} is not in the table; check the name")
+        if _is_categorical(t[v].type()):
+            raise EngineError(f"quantile() needs a numeric variable; {v!r} is categorical. Use mean() or "
+                              "proportion() for the shares of its levels.")
+    _refuse_codes(design, names)
+    rows_out, values = [], []
+    for v in names:  # over the variables, not rows
+        col = t[v]
+        x = col.cast("float64")
+        if col.type().is_floating():
+            x = ibis.ifelse(col.isnan(), ibis.null("float64"), x)
+        member = design.domain
+        if na_rm:
+            member = x.notnull() if member is None else member & x.notnull()
+        d = design.subset(member) if na_rm else design
+        rows_out += [f"{v}.{p:g}" for p in probs]
+        values += _intervals(d, x, probs, d.design_df, level)
+    est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
+    return result_frame(rows_out, est, np.diag(se**2), design.design_df, level=level, ci=(lo, hi), se=se,
+                        statistic="quantile", interval="woodruff")
+
+
+def _intervals(d, x, probs, df: float, level: float):
+    t = d.table
+    scope = t.filter(d.domain) if d.domain is not None else t
+    rows = scope.mutate(**{_c("x"): x, _c("w"): d.weight_expr})
+    rows = rows.filter(rows[_c("w")] != 0)
+    nan = int(d.execute(rows.aggregate(m=rows[_c("x")].isnull().cast("int64").sum()))["m"].iat[0] or 0)
+    if nan:  # a missing value in the domain without na_rm: NA, as R
+        return [(np.nan,) * 4 for _ in probs]
+    rows = rows.select(_c("x"), _c("w"))
+    cdf = _CDF(d, rows)
+    tq = t_quantile(df, level)
+    out = []
+    for p in probs:  # over the requested quantiles, not over rows
+        q = cdf.math(p)
+        share, var = _share(d, x, q)
+        p_lo, p_hi = share - tq * np.sqrt(var), share + tq * np.sqrt(var)
+        low = np.nan if (np.isnan(p_lo) or p_lo < 0) else cdf.math(p_lo)
+        high = np.nan if (np.isnan(p_hi) or p_hi > 1) else cdf.math(p_hi)
+        out.append((q, low, high, (high - low) / (2 * tq)))
+    return out
+
+
+def _share(d, x, q: float) -> tuple[float, float]:
+    """The domain's share of rows at or below q and its variance (the linear path); exactly 0 or 1 with
+    variance 0 when no row or every row is at or below q, as R's equal sums give."""
+    below = (x <= q).cast("float64")
+    res = linear_estimates(d, Linear("mean", (below,), (0,), (None,)), d.domain, (), full_cov=True)
+    share, var = float(res.theta[0, 0]), float(res.vcov[0, 0, 0])
+    if share in (0.0, 1.0) or abs(share - round(share)) < 1e-15:
+        t = d.table
+        scope = t.filter(d.domain) if d.domain is not None else t
+        scope = scope.mutate(**{_c("w"): d.weight_expr})
+        scope = scope.filter(scope[_c("w")] != 0)
+        got = d.execute(scope.aggregate(lo=below.min(), hi=below.max())).iloc[0]
+        if float(got["lo"]) == float(got["hi"]):
+            return float(got["lo"]), 0.0
+    return share, var
+
+
+def _by(design, variables, quantiles, na_rm, by, level) -> pd.DataFrame:
+    """One quantile table per level of ``by`` (a domain each), stacked as the in-memory ``by_domains`` stacks."""
+    from careersurvey.engine.estimators import _as_names, _refuse_codes
+
+    by_cols = _as_names(by)
+    t = design.table
+    for b in by_cols:
+        if b not in t.columns:
+            raise EngineError(f"by variable {b!r} is not in the table; check the name")
+    _refuse_codes(design, by_cols, "by variable")
+    scope = t.filter(design.domain) if design.domain is not None else t
+    levels = design.execute(scope.select(*by_cols).distinct()).dropna()
+    levels = levels.sort_values(by_cols, kind="stable").reset_index(drop=True)
+    frames, keys = [], []
+    for row in levels.itertuples(index=False):  # over the by levels (an aggregate), not rows
+        cond = None
+        for b, v in zip(by_cols, row):
+            c = t[b] == v
+            cond = c if cond is None else cond & c
+        frames.append(quantile(design.subset(cond), variables, quantiles, na_rm=na_rm, level=level))
+        keys.append(tuple(row) if len(by_cols) > 1 else row[0])
+    return _stack(frames, keys, by_cols)
+
+
+def _stack(frames, keys, by_cols) -> pd.DataFrame:
+    from careersurvey.estimation.frames import EstimateFrame
+
+    name = by_cols[0] if len(by_cols) == 1 else None
+    if all(len(f) == 1 for f in frames):
+        out = pd.concat([pd.DataFrame(f) for f in frames])
+        out.index = pd.Index(keys, name=name) if len(by_cols) == 1 else pd.MultiIndex.from_tuples(keys,
+                                                                                                  names=by_cols)
+    else:
+        out = pd.concat([pd.DataFrame(f) for f in frames], keys=keys, names=[name or "by", None])
+    result = EstimateFrame(out)
+    result.attrs = {**{k: frames[0].attrs[k] for k in ("statistic", "level", "interval") if k in frames[0].attrs},
+                    "by": list(by_cols)}
+    return result
