@@ -151,6 +151,20 @@ def test_the_demo_store_holds_two_waves_and_a_panel(demo) -> None:
     assert len(built.design.data) == demo.accepted and set(built.design.data["wave"]) == {"2026"}
 
 
+def test_the_demo_report_shows_both_waves(demo) -> None:
+    """The report's waves section: the design file's followed items by wave, their change, the panel's change on
+    longitudinal weights (classes of the 2025 intention to move abroad) and the attrition table."""
+    html = (demo.out / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert 'id="waves"' in html and "Waves: trends, change and attrition" in page
+    assert "Followed here: ti_abroad_5y; ti_leave_science; Fear of failure." in page
+    assert ("on longitudinal weights: the 2025 design weights adjusted for not answering in 2026 within classes of "
+            "ti_abroad_5y, then calibrated to the 2025 totals of sector") in page
+    for title in ("Estimates by wave: shares (%)", "Change between waves: shares (%)",
+                  "Within-person change: means", "Attrition by wave and stratum"):
+        assert title in page
+
+
 def test_analyze_command_writes_one_question(demo, tmp_path: Path) -> None:
     out = demo.out
     res = CliRunner().invoke(app, ["analyze", "RQ4", "--store", str(out / "store.duckdb"), "--plugin",

@@ -68,6 +68,13 @@ lonely_psu: adjust
 targets:
   file: kr-researchers-2023
 wave: "2026"      # the store holds the earlier wave 2025 too: this design samples the 2026 respondents
+waves:            # the other waves' sample files: the report's waves section weights each wave by its own
+  "2025": sample_design_2025.csv
+# followed by wave in the report: intentions to move abroad and to leave science (shares agreeing), fear of failure
+trend: [ti_abroad_5y, ti_leave_science, fear_failure]
+longitudinal:     # the panel's weights for the within-person change: response to 2026 within classes of the
+  classes: [ti_abroad_5y]   # 2025 intention to move abroad (attrition depends on it), calibrated to 2025's sectors
+  margins: [sector]
 # the research questions RQ1-RQ5: the stem-careers program's plug-in analyses (README, Plug-in analyses)
 plugins: [stem_careers]
 """

@@ -53,7 +53,7 @@ def test_an_unknown_field_names_line_field_and_the_allowed_ones(alumni, tmp_path
     assert str(e.value) == (f"{path}:11: [weight] unknown field 'weight' — the fields allowed here are: "
                             "questionnaire, ids, sample, weights, strata, psu, fpc, lonely_psu, "
                             "adjust_domain_lonely, pps, pps_variance, with_replacement, ultimate_cluster, "
-                            "missing_codes, targets, wave, plugins.")
+                            "missing_codes, targets, wave, waves, trend, longitudinal, plugins.")
 
 
 def test_an_unknown_field_inside_sample_is_named_with_its_part(alumni, tmp_path) -> None:

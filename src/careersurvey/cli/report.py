@@ -26,6 +26,10 @@ PLUGIN = typer.Option(None, "--plugin", help="plug-in analysis: an importable mo
 BY = typer.Option(None, "--by", help="single or rating items to cross every single and rating item with, comma-"
                                      "separated (e.g. --by sector,sex): weighted shares and Rao-Scott tests")
 
+TREND = typer.Option(None, "--trend", help="items or scales the waves section follows by wave, comma-separated "
+                                           "(e.g. --trend pay,fear_failure); default: the design file's trend:, "
+                                           "else the first three scales")
+
 
 def existing_store(store: Path) -> Path:
     """The store path, or a usage error saying to import responses first."""
@@ -56,7 +60,7 @@ def report_lang(lang: str) -> str:
 
 
 def plugin_names(plugin: list[str] | str | None) -> tuple[str, ...]:
-    """--plugin (or --by) values, each possibly a comma-separated list, as names."""
+    """--plugin (or --by, --trend) values, each possibly a comma-separated list, as names."""
     values = [plugin] if isinstance(plugin, str) else plugin or ()
     return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
 
@@ -70,6 +74,7 @@ def register(app: typer.Typer) -> None:
         plugin: Optional[list[str]] = PLUGIN,
         lang: str = LANG,
         by: Optional[str] = BY,
+        trend: Optional[str] = TREND,
     ) -> None:
         """Import summary, weighting, every item's estimates, crosstabs, scales, the plug-in analyses and the
         codebook in one HTML file."""
@@ -81,7 +86,8 @@ def register(app: typer.Typer) -> None:
         out_folder(out)
         try:
             res = build_report(store, out, design=dfile, plugins=plugin_names(plugin), by=plugin_names(by),
-                               progress=lambda s: say(s, err=True), lang=report_lang(lang))
+                               progress=lambda s: say(s, err=True), lang=report_lang(lang),
+                               trend=plugin_names(trend))
         except (ReportError, PluginError, ValueError) as exc:  # our errors (responses, design) are ValueErrors
             fail(str(exc), 2)
         for message in res.errors.values():

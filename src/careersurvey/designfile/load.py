@@ -49,6 +49,9 @@ class DesignFile:
     scope: str | None
     wave: str | None = None
     plugins: tuple[str, ...] = ()
+    wave_samples: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # other wave -> file
+    trend: tuple[str, ...] = ()
+    longitudinal: MappingProxyType | None = None  # classes, margins, method (cs.longitudinal_weights)
     options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # pps, with_replacement, ...
     lines: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
@@ -119,7 +122,7 @@ def load_design_file(path: str | os.PathLike[str]) -> DesignFile:
 
 
 #: pydantic's names of union branches in an error's location (not fields a person wrote)
-_BRANCHES = ("str", "list[str]", "SampleSpec", "TargetsSpec", "int", "constrained-str")
+_BRANCHES = ("str", "list[str]", "SampleSpec", "TargetsSpec", "LongitudinalSpec", "int", "constrained-str")
 
 
 def _dotted(loc: tuple) -> str:
@@ -172,6 +175,9 @@ EXPECTED = {
     "targets": "a mapping with file: (a targets id or file) and scope: (optional)",
     "missing_codes": "a list of whole numbers such as [-6, -7, -8, -9]",
     "questionnaire": "the questionnaire's id@version as text, e.g. stem-careers@1.1.0",
+    "waves": "a mapping of wave names to sample files, e.g. {\"2025\": sample_2025.csv}",
+    "trend": "a list of item or scale names, e.g. [pay, fail_stigma]",
+    "longitudinal": "a mapping with classes: (column or list), margins: (list) and method: (linear, raking, logit)",
     "wave": "a wave name as the store has it: letters, digits, '.', '_' or '-', e.g. 2026 or w2",
 }
 
@@ -179,7 +185,7 @@ EXPECTED = {
 def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
     """Cross-field checks and paths resolved against the design file's folder."""
     lines = {k: v for k, v in getattr(raw, "lines", {}).items()}
-    for part in ("sample", "targets"):
+    for part in ("sample", "targets", "waves", "longitudinal"):
         sub = raw.get(part)
         for k, v in getattr(sub, "lines", {}).items():
             lines[f"{part}.{k}"] = v
@@ -189,7 +195,10 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
                     strata=_stages(spec.strata), psu=_stages(spec.psu), fpc=_stages(spec.fpc),
                     lonely_psu=spec.lonely_psu, missing_codes=tuple(spec.missing_codes), targets=None,
                     scope=spec.targets.scope if spec.targets else None, wave=None if spec.wave is None else str(spec.wave),
-                    plugins=tuple(spec.plugins),
+                    plugins=tuple(spec.plugins), trend=tuple(spec.trend),
+                    longitudinal=None if spec.longitudinal is None else MappingProxyType(
+                        {"classes": list(_stages(spec.longitudinal.classes)),
+                         "margins": list(spec.longitudinal.margins), "method": spec.longitudinal.method}),
                     options=MappingProxyType({k: getattr(spec, k) for k in DESIGN_OPTIONS}),
                     lines=MappingProxyType(lines))
     problems = []
@@ -211,6 +220,13 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
         if not sample.is_file():
             problems.append(df.problem(C.NO_FILE, "sample.file", key="sample.file", path=sample, base=base,
                                        detail="is a folder" if sample.is_dir() else "does not exist"))
+    wave_samples = {}
+    for wave, file in spec.waves.items():
+        wave_samples[str(wave)] = base / file
+        if not wave_samples[str(wave)].is_file():
+            problems.append(df.problem(C.NO_FILE, "waves", key=f"waves.{wave}", path=wave_samples[str(wave)],
+                                       base=base, detail="is a folder" if wave_samples[str(wave)].is_dir()
+                                       else "does not exist"))
     if spec.targets is not None:
         targets = _targets_file(spec.targets.file, base)
         if targets is None:
@@ -220,7 +236,8 @@ def _resolve(spec: DesignFileSpec, raw: dict, path: Path) -> DesignFile:
                                        base=base, detail=f"is neither a file nor a targets id ({_known_ids()})"))
     if problems:
         raise DesignFileError(problems)
-    return DesignFile(**{**df.__dict__, "sample": sample, "targets": targets})
+    return DesignFile(**{**df.__dict__, "sample": sample, "targets": targets,
+                         "wave_samples": MappingProxyType(wave_samples)})
 
 
 def _targets_file(value: str, base: Path) -> Path | None:

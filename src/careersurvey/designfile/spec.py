@@ -37,6 +37,17 @@ class TargetsSpec(_Strict):
                                                 "(e.g. role != 1); default: the targets file's own scope")
 
 
+class LongitudinalSpec(_Strict):
+    """Longitudinal weights of the panel (cs.longitudinal_weights): response to the later wave within classes,
+    then calibration to the earlier wave's margins; columns as the earlier wave has them."""
+
+    classes: Columns = Field(description="column(s) whose classes adjust for not answering the later wave "
+                                         "(e.g. stratum)")
+    margins: list[str] = Field([], description="columns whose earlier-wave weighted totals the panel is "
+                                               "calibrated to")
+    method: Literal["linear", "raking", "logit"] = Field("linear", description="the calibration's distance")
+
+
 class DesignFileSpec(_Strict):
     """A design file: how a store's respondents were sampled and how they are weighted."""
 
@@ -73,6 +84,15 @@ class DesignFileSpec(_Strict):
     wave: Union[StrictInt, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")], None] = Field(
         None, description="the wave of the store this design samples (e.g. 2026); only that wave's "
                           "respondents are read; default: every row given")
+    waves: dict[Union[StrictInt, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]], str] = Field(
+        {}, description="the store's other waves and their sample files, e.g. {\"2025\": sample_2025.csv} (paths "
+                        "relative to this design file; the same key and columns as sample:): the report's waves "
+                        "section weights each wave by its own file")
+    trend: list[str] = Field([], description="items or scales the report's waves section follows by wave: a rating "
+                                             "item as the share above its midpoint, a number or a scale score as "
+                                             "its mean (default: the questionnaire's first three scales)")
+    longitudinal: LongitudinalSpec | None = Field(None, description="longitudinal weights for the within-person "
+                                                                    "change of the report's waves section")
     plugins: list[str] = Field([], description="plug-in analyses the report and analyze run: importable module or "
                                                "package names (e.g. stem_careers), never file paths (README, "
                                                "Plug-in analyses)")
@@ -83,6 +103,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "": tuple(DesignFileSpec.model_fields),
     "sample": tuple(SampleSpec.model_fields),
     "targets": tuple(TargetsSpec.model_fields),
+    "longitudinal": tuple(LongitudinalSpec.model_fields),
 }
 
 

@@ -23,6 +23,7 @@ from careersurvey.report.html import render_html, section_from_result, write_htm
 from careersurvey.report.i18n import check_lang, label_in, text
 from careersurvey.report.plugins import Plugin, PluginFailure, failure, find_plugins
 from careersurvey.report.results import AnalysisResult, Table, write_tables
+from careersurvey.report.waves import waves_section
 from careersurvey.report.sections import (
     failed_section, import_section, methods_section, overview_section, plugin_status, reliability_section,
     unweighted_section, weighting_section,
@@ -108,7 +109,7 @@ def run_plugins(plugins: Sequence[Plugin], failed: Sequence[PluginFailure], stor
 def build_report(
     store: str | os.PathLike[str], out: str | os.PathLike[str], *, design=None, plugins: Sequence[str] = (),
     by: Sequence[str] = (), entry_points: bool = True, progress: Callable[[str], None] | None = None,
-    title: str | None = None, lang: str = "en", fieldwork=None,
+    title: str | None = None, lang: str = "en", fieldwork=None, trend: Sequence[str] = (),
 ) -> ReportFiles:
     """Write ``report.html`` (self-contained) and ``report_tables.xlsx`` into ``out``; also each plug-in's own
     workbook and figures under ``out/analysis``.
@@ -123,7 +124,9 @@ def build_report(
     generic sections (every item's weighted frequencies or summary, item nonresponse, scales, codebook) need
     nothing but the questionnaire and the design. ``fieldwork``: a
     :class:`~careersurvey.report.fieldwork.FieldworkSpec` naming the sample file with every case's final
-    disposition, for the fieldwork section (dispositions, rates, nonresponse, planning)."""
+    disposition, for the fieldwork section (dispositions, rates, nonresponse, planning). A store of several
+    waves gets a waves section (``report/waves.py``); ``trend``: the items or scales it follows (default: the
+    design file's ``trend:``, else the questionnaire's first three scales)."""
     from careersurvey.designfile import DesignFile, load_design_file
     from careersurvey.report.study import generic_study, store_questionnaire
 
@@ -143,6 +146,8 @@ def build_report(
                 weighting_section(study, lang) if study.weighted else unweighted_section(study, lang),
                 *generic.item_sections(study, lang), *((crosstabs,) if crosstabs is not None else ()),
                 reliability_section(study, lang)]
+    say("waves")
+    waves = waves_section(store, dfile, study.questionnaire, lang, trend)
     ran = run_plugins(found, failed, store, dfile, holds, lambda: study, say, lang)
     titles = {p.key: p.title for p in found}
     for key, f in ran.failures.items():
@@ -161,7 +166,8 @@ def build_report(
     fixed = 4 + (crosstabs is not None)
     head, tail = sections[:fixed], sorted(sections[fixed:], key=lambda s: order.index(s.nav) if s.nav in order else -1)
     overview = overview_section(study, holds, ran, found, failed, left_out, lang)
-    sections = [overview, *head, *tail, generic.codebook_section(study, lang), methods_section(study, dfile, lang)]
+    sections = [overview, *head, *([waves] if waves is not None else []), *tail,
+                generic.codebook_section(study, lang), methods_section(study, dfile, lang)]
     if fieldwork is not None:
         from careersurvey.report.fieldwork import fieldwork_section
 

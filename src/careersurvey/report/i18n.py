@@ -304,6 +304,105 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.module": {"en": "Module", "ko": "모듈"},
     "col.status": {"en": "Status", "ko": "상태"},
     "col.sum_of_weights": {"en": "Sum of weights", "ko": "가중치 합계"},
+    # -- waves (report/waves.py) ------------------------------------------------------------------------
+    "wv.title": {"en": "Waves: trends, change and attrition", "ko": "조사 차수: 추이, 변화, 패널 이탈"},
+    "wv.nav": {"en": "Waves", "ko": "조사 차수"},
+    "wv.text": {"en": "The store holds the waves {waves} (respondents {counts}); {panel} persons answered more than "
+                      "one wave. Followed here: {items}.",
+                "ko": "저장소에는 {waves} 차수의 응답이 있습니다(응답자 {counts}). {panel}명이 두 차수 이상 "
+                      "응답했습니다. 여기서 추적하는 항목은 {items}입니다."},
+    "wv.wording": {"en": "The items' wording: {wording}.", "ko": "문항의 내용: {wording}."},
+    "wv.weighted": {"en": "Each wave is weighted by its own sample file with the declared strata, PSUs and fpc, and "
+                          "not raked (the targets describe one wave), so a wave's estimates here can differ slightly "
+                          "from the raked estimates of the other sections.",
+                    "ko": "각 차수는 해당 차수의 표본 파일과 선언한 층, 1차 추출단위, 유한모집단 수정으로 가중했으며 "
+                          "레이킹하지 않았습니다(목표는 한 차수를 설명합니다). 따라서 여기의 차수별 추정값은 다른 "
+                          "절의 레이킹한 추정값과 조금 다를 수 있습니다."},
+    "wv.unweighted": {"en": "No design weights were declared, so every answer counts once and each person is their "
+                            "own sampling unit (a panel member's answers in several waves stay together).",
+                      "ko": "설계가중치를 선언하지 않았으므로 모든 응답을 한 번씩 세며, 각 응답자를 하나의 추출단위로 "
+                            "봅니다(여러 차수에 응답한 패널 응답자의 응답은 함께 묶입니다)."},
+    "wv.no_sample": {"en": "{file} gives no sample file for wave(s) {waves} (waves: in the design file), so they are "
+                           "left out of this section.",
+                     "ko": "{file}에 {waves} 차수의 표본 파일이 없으므로(설계 파일의 waves:) 이 절에서 "
+                           "제외했습니다."},
+    "wv.too_few": {"en": "Trends need two waves with a sample design; this report has {waves}.",
+                   "ko": "추이를 보려면 표본설계가 있는 차수가 둘 이상 필요하지만 이 보고서에는 {waves}만 있습니다."},
+    "wv.once": {"en": "Asked in one wave only, so without a change: {items}.",
+                "ko": "한 차수에서만 물어 변화를 추정하지 않은 항목: {items}."},
+    "wv.no_panel": {"en": "No one answered both {a} and {b}, so there is no within-person change between them.",
+                    "ko": "{a} 차수와 {b} 차수에 모두 응답한 사람이 없으므로 그 사이의 개인 내 변화는 없습니다."},
+    "wv.paired_base": {"en": "Within-person change {a} → {b}: the {n} persons who answered both waves, on their {a} "
+                             "design weights; no longitudinal weights were declared (longitudinal: in the design "
+                             "file), so attrition that depends on the answers can bias it.",
+                       "ko": "{a} → {b} 개인 내 변화: 두 차수에 모두 응답한 {n}명에 대해 {a} 차수의 설계가중치를 "
+                             "사용했습니다. 종단 가중치를 선언하지 않았으므로(설계 파일의 longitudinal:) 응답에 따라 "
+                             "달라지는 패널 이탈이 편향을 일으킬 수 있습니다."},
+    "wv.paired_longitudinal": {"en": "Within-person change {a} → {b}: the {n} persons who answered both waves, on "
+                                     "longitudinal weights: the {a} design weights adjusted for not answering in {b} "
+                                     "within classes of {classes}, then calibrated to the {a} totals of {margins}.",
+                               "ko": "{a} → {b} 개인 내 변화: 두 차수에 모두 응답한 {n}명에 대해 종단 가중치를 "
+                                     "사용했습니다. {a} 차수의 설계가중치를 {classes} 집단 안에서 {b} 차수 무응답에 "
+                                     "맞추어 조정한 뒤 {margins}의 {a} 차수 합계에 맞추어 보정했습니다."},
+    "wv.paired_lw_failed": {"en": "Within-person change {a} → {b}: the {n} persons who answered both waves, on their "
+                                  "{a} design weights, because the declared longitudinal weights could not be made: "
+                                  "{error}.",
+                            "ko": "{a} → {b} 개인 내 변화: 선언한 종단 가중치를 만들 수 없어 두 차수에 모두 응답한 "
+                                  "{n}명에 대해 {a} 차수의 설계가중치를 사용했습니다: {error}."},
+    "wv.kind_share": {"en": "shares (%)", "ko": "비율(%)"},
+    "wv.kind_mean": {"en": "means", "ko": "평균"},
+    "wv.trend_title": {"en": "Estimates by wave: {what}", "ko": "차수별 추정값: {what}"},
+    "wv.trend_caption": {"en": "From one design over the stacked waves; a rating item as the share answering above "
+                               "its midpoint (agree, likely, ...), a number or a scale score as its mean; missing "
+                               "codes left out.",
+                         "ko": "차수를 쌓은 하나의 표본설계로 추정했습니다. 평정 문항은 중간점보다 높게 응답한(동의, "
+                               "가능성 높음 등) 비율, 수치 문항과 척도 점수는 평균입니다. 결측 코드는 제외했습니다."},
+    "wv.change_title": {"en": "Change between waves: {what}", "ko": "차수 간 변화: {what}"},
+    "wv.change_caption": {"en": "Later minus earlier wave from the stacked design, in which institutions sampled in "
+                                "both waves keep their covariance (R: svyby(covmat = TRUE) and svycontrast); t test "
+                                "on the design df.",
+                          "ko": "차수를 쌓은 표본설계에서 나중 차수에서 앞 차수를 뺀 값입니다. 두 차수에 모두 추출된 "
+                                "기관의 공분산을 반영합니다(R: svyby(covmat = TRUE)와 svycontrast). 검정은 설계 "
+                                "자유도의 t 검정입니다."},
+    "wv.paired_title": {"en": "Within-person change: {what}", "ko": "개인 내 변화: {what}"},
+    "wv.paired_caption": {"en": "The mean of each person's later minus earlier answer over those who answered both "
+                                "waves (R: svymean(~I(y_later - y_earlier))); n: persons with both answers.",
+                          "ko": "두 차수에 모두 응답한 사람의 나중 응답에서 앞 응답을 뺀 값의 평균입니다(R: "
+                                "svymean(~I(y_later - y_earlier))). n은 두 응답이 모두 있는 사람 수입니다."},
+    "wv.attrition_title": {"en": "Attrition by wave and stratum", "ko": "차수별, 층별 패널 이탈"},
+    "wv.attrition_caption": {"en": "A person is counted in the stratum of their first wave; retention = retained / "
+                                   "the previous wave's respondents.",
+                             "ko": "각 응답자는 처음 응답한 차수의 층에 셉니다. 유지율 = 유지한 응답자 수 / 앞 "
+                                   "차수의 응답자 수입니다."},
+    "wv.col_item": {"en": "Estimate", "ko": "추정 항목"},
+    "wv.col_wave": {"en": "Wave", "ko": "차수"},
+    "wv.col_pair": {"en": "Waves", "ko": "비교 차수"},
+    "wv.col_stratum": {"en": "Stratum ({name})", "ko": "층({name})"},
+    "wv.col_estimate_from": {"en": "Earlier wave", "ko": "앞 차수"},
+    "wv.col_estimate_to": {"en": "Later wave", "ko": "나중 차수"},
+    "wv.col_change": {"en": "Change", "ko": "변화"},
+    "wv.fig_title": {"en": "Estimates by wave with 95% CI", "ko": "차수별 추정값과 95% 신뢰구간"},
+    "wv.fig_caption": {"en": "Bars: 95% confidence intervals from the stacked design.",
+                       "ko": "막대는 차수를 쌓은 표본설계의 95% 신뢰구간입니다."},
+    "wv.fig_wave": {"en": "wave", "ko": "차수"},
+    "wv.fig_mean": {"en": "mean", "ko": "평균"},
+    "wv.methods": {"en": "Trends and changes come from one design over the stacked waves, so that a sampling unit "
+                         "in several waves keeps its covariance; within-person change from the wide panel file "
+                         "(persons linked by respondent id); attrition counts each person in the stratum of their "
+                         "first wave.",
+                   "ko": "추이와 변화는 차수를 쌓은 하나의 표본설계로 추정하여 여러 차수에 포함된 추출단위의 "
+                         "공분산을 반영합니다. 개인 내 변화는 응답자 ID로 연결한 패널 와이드 파일에서 추정하며, "
+                         "패널 이탈은 각 응답자를 처음 응답한 차수의 층에 셉니다."},
+    "kpi.waves": {"en": "waves", "ko": "조사 차수"},
+    "kpi.panel": {"en": "answered more than one wave", "ko": "두 차수 이상 응답"},
+    "kpi.retention": {"en": "retention to {wave}", "ko": "{wave} 차수 유지율"},
+    "col.responding": {"en": "Responding", "ko": "응답"},
+    "col.retained": {"en": "Retained", "ko": "유지"},
+    "col.lost": {"en": "Lost", "ko": "이탈"},
+    "col.returning": {"en": "Returning", "ko": "복귀"},
+    "col.fresh": {"en": "Fresh", "ko": "신규"},
+    "col.retention": {"en": "Retention (%)", "ko": "유지율(%)"},
+    "col.change": {"en": "Change", "ko": "변화"},
     # -- contents sheet of the tables workbook ---------------------------------------------------------
     "xlsx.contents": {"en": "Contents", "ko": "목차"},
     "xlsx.sheet": {"en": "Sheet", "ko": "시트"},
