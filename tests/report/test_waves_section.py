@@ -211,3 +211,33 @@ def test_report_command_takes_trend(survey):
     bad = CliRunner().invoke(app, [*base, "--trend", "pay,nope"])
     assert bad.exit_code == 2 and "trend: 'nope' is neither an item nor a scale of mini@1.1.0" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_without_a_design_every_row_counts_once_with_the_person_as_psu(survey):
+    sec = waves_section(survey["store"], None, lang="en")
+    assert any("No design weights were declared" in p for p in sec.text)
+    data = _stacked(survey).assign(one=1.0)
+    d = cs.SurveyDesign(data, weights="one", psu="respondent_id")
+    want = cs.change(d, "fear", na_rm=True)
+    got = _table(sec, "change_mean").loc[("Fear of failure", "2025 → 2026")]  # the default: the first scale
+    for c in ("change", "se", "p_value"):
+        np.testing.assert_allclose(got[c], want[c].iloc[0], rtol=1e-10)
+
+
+def test_a_wave_without_its_sample_file_is_left_out_and_said(survey):
+    path = survey["design"].with_name("no-2025.yaml")
+    path.write_text(DESIGN.replace("waves:\n  2025: sample_2025.csv\n", ""), encoding="utf-8")
+    sec = waves_section(survey["store"], cs.load_design_file(path), lang="en")
+    assert sec.tables == () and sec.text == (
+        "no-2025.yaml gives no sample file for wave(s) 2025 (waves: in the design file), so they are left out of "
+        "this section.", "Trends need two waves with a sample design; this report has 2026.")
+
+
+def test_the_wording_sentence_ends_once(survey):
+    sec = waves_section(survey["store"], cs.load_design_file(survey["design"]), lang="en")
+    wording = next(p for p in sec.text if p.startswith("The items' wording:"))
+    assert wording.startswith("The items' wording: pay: What is your annual pay?; overall: ")
+    assert "?." not in wording and wording.endswith((".", "?")) and not wording.endswith("..")
+    only_scale = waves_section(survey["store"], cs.load_design_file(survey["design"]), lang="en",
+                               trend=["fear_failure"])
+    assert not any(p.startswith("The items' wording:") for p in only_scale.text)

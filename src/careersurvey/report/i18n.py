@@ -311,7 +311,7 @@ STRINGS: dict[str, dict[str, str]] = {
                       "one wave. Followed here: {items}.",
                 "ko": "저장소에는 {waves} 차수의 응답이 있습니다(응답자 {counts}). {panel}명이 두 차수 이상 "
                       "응답했습니다. 여기서 추적하는 항목은 {items}입니다."},
-    "wv.wording": {"en": "The items' wording: {wording}.", "ko": "문항의 내용: {wording}."},
+    "wv.wording": {"en": "The items' wording: {wording}", "ko": "문항의 내용: {wording}"},
     "wv.weighted": {"en": "Each wave is weighted by its own sample file with the declared strata, PSUs and fpc, and "
                           "not raked (the targets describe one wave), so a wave's estimates here can differ slightly "
                           "from the raked estimates of the other sections.",

@@ -348,6 +348,7 @@ def waves_section(store, dfile=None, questionnaire=None, lang: str = "en", trend
     items = "; ".join(f.label for f in follow)
     wording = "; ".join(f"{f.name}: {label_in(q.item(f.name).label, lang, f.name)}" for f in follow
                         if f.column.startswith("_item_"))
+    wording += "" if not wording or wording.endswith((".", "?", "!")) else "."  # a question mark ends it too
     paras = [text("wv.text", lang, waves=", ".join(kept), counts="; ".join(f"{w}: {n:,}" for w, n in per_wave.items()),
                   panel=f"{panel:,}", items=items), *((text("wv.wording", lang, wording=wording),) if wording else ()),
              text("wv.weighted" if weighted else "wv.unweighted", lang), *notes, *said]
