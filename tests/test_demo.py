@@ -99,6 +99,14 @@ def test_demo_draws_its_sample_and_reports_the_fieldwork(demo) -> None:
     sections = dict(re.findall(r'<section id="([a-z0-9]+)">(.*?)</section>', html, flags=re.S))
     rr2 = cs.response_rates(sample).table.loc["all", "RR2"]
     assert f"{rr2 * 100:.1f}%" in sections["fieldwork"] and "data:image/png;base64," in sections["fieldwork"]
+    # the online export's rushed forms (3-7 minutes, 2%) are the speeding flags
+    from careersurvey.fieldwork.paradata import export_durations, quality_flags
+
+    kobo = demo.out / "fieldwork" / "kobo_stem-careers.csv"
+    flags = quality_flags(exports=[kobo])
+    d = export_durations(kobo).set_index("respondent_id")
+    assert set(flags["flag"]) == {"speeding"} and len(flags) >= 5
+    assert set(flags["respondent_id"]) == set(d.index[d["minutes"] <= 7])
     for title in ("AAPOR outcome rates by stratum", "R-indicator", "Respondents against the full sample",
                   "Response propensity model", "Next wave: sample per stratum",
                   "Key estimates before and after each weighting step"):

@@ -88,7 +88,15 @@ def test_the_full_sample_file(tmp_path):
                                rtol=1e-8)
     assert set(full["person_group"]) == {"researcher", "undergraduate"}
     pd.testing.assert_frame_equal(full.loc[said, design.columns].reset_index(drop=True), design)
-    # the online export starts on the day the questionnaire came back
+    # the online export starts on the day the questionnaire came back; forms take 12-45 minutes, a rushed few 3-7
+    # (none in this small export: see the demo's): the speeding flags are the forms under 40% of the median
+    from careersurvey.fieldwork.paradata import export_durations, speeding
+
+    d = export_durations(sim.files[1])
+    assert d["minutes"].between(12, 44).all()
+    flagged = speeding(d)
+    assert sorted(flagged["respondent_id"]) == sorted(d.loc[d["minutes"] < 0.4 * d["minutes"].median(),
+                                                            "respondent_id"])
     kobo = pd.read_csv(sim.files[1], sep=";", dtype=str, encoding="utf-8-sig")
     back = full.set_index("respondent_id")["returned"]
     assert (kobo["start"].str.slice(0, 10).to_numpy() == back.reindex(kobo["respondent_id"]).to_numpy()).all()

@@ -1,5 +1,6 @@
-"""``careersurvey fieldwork draw|rates|status|rindicator|nonresponse``: draw a sample from a frame; from a sample
-file, the AAPOR rates, progress and the follow-up list, and the nonresponse analyses.
+"""``careersurvey fieldwork draw|rates|status|flags|rindicator|nonresponse``: draw a sample from a frame; from a
+sample file, the AAPOR rates, progress and the follow-up list, quality flags from paradata and answers, and the
+nonresponse analyses.
 
 A thin shell over :mod:`careersurvey.fieldwork` (``draw_sample``, ``draw_two_stage``, ``response_rates``,
 ``fieldwork_status``, ``r_indicator``, ``nonresponse_comparison``): reads the files (ids and codes as text),
@@ -150,10 +151,15 @@ def status(
                                            "target: the completes wanted per stratum."),
     follow_up: Optional[Path] = typer.Option(None, "--follow-up", help="Write the follow-up list to this .xlsx "
                                              "(owner-only)."),
+    export: list[Path] = typer.Option([], "--export", help="With --store: an online export (csv or xlsx) with "
+                                      "start and end times, for the speeding flags (repeatable)."),
     disposition: str = DispositionOpt,
     id: str = IdOpt,
 ) -> None:
-    """Fieldwork progress by stratum against the target, and the list of sampled persons to remind."""
+    """Fieldwork progress by stratum against the target, the list of sampled persons to remind, and (with
+    --store) the quality flags: speeding, straight-lining, duplicate answers."""
+    from careersurvey.fieldwork.paradata import quality_flags
+
     from careersurvey.fieldwork import FieldworkError, read_sample
     from careersurvey.fieldwork.status import fieldwork_status, write_follow_up
 
@@ -170,7 +176,10 @@ def status(
             wanted = dict(zip(t["stratum"], t["target"]))
         result = fieldwork_status(frame, store, questionnaire, id=id, stratum=by, disposition=disposition,
                                   targets=wanted, source=str(sample))
-        written = write_follow_up(result, follow_up) if follow_up is not None else None
+        if export and store is None:
+            raise FieldworkError("--export needs --store: the flags are listed with the stored respondents")
+        flags = quality_flags(store, questionnaire, exports=export) if store is not None else None
+        written = write_follow_up(result, follow_up, flags) if follow_up is not None else None
     except FieldworkError as exc:
         fail(str(exc))
     for note in result.notes:
@@ -190,8 +199,68 @@ def status(
         table.add_row(shown(name), *(("-" if row[c] != row[c] else f"{row[c]:.0%}") if c == "of_target"
                                      else f"{int(row[c]):,}" for c in cols))
     console(wrap=True).print(table)
+    if flags is not None:
+        _print_flags(flags)
     if written is not None:
-        say(f"wrote {len(result.follow_up):,} cases to follow up to {written}")
+        say(f"wrote {len(result.follow_up):,} cases to follow up to {written}"
+            + (f" (and {len(flags):,} quality flags)" if flags is not None else ""))
+
+
+#: How many flags a command prints before it says how many more there are.
+FLAGS_SHOWN = 20
+
+
+def _print_flags(flags) -> None:
+    if flags.empty:
+        say("quality flags: none (speeding, straight-lining, duplicate answers)")
+        return
+    counts = flags["flag"].value_counts()
+    table = Table(title="Quality flags", caption=", ".join(f"{k}: {v:,}" for k, v in counts.items())
+                  + (f"; the first {FLAGS_SHOWN} shown" if len(flags) > FLAGS_SHOWN else ""))
+    for c in ("respondent_id", "flag", "detail"):
+        table.add_column(c)
+    for row in flags.head(FLAGS_SHOWN).itertuples(index=False):
+        table.add_row(shown(row.respondent_id), row.flag, shown(row.detail))
+    console(wrap=True).print(table)
+
+
+@app.command("flags")
+def flags_command(
+    store: Optional[Path] = typer.Option(None, "--store", help="Response store: straight-lining and duplicate "
+                                         "answers across respondent ids."),
+    questionnaire: Optional[str] = typer.Option(None, "--questionnaire", help="With --store: id or id@version."),
+    export: list[Path] = typer.Option([], "--export", help="An online export (csv or xlsx) with start and end "
+                                      "times: speeding (repeatable)."),
+    ratio: float = typer.Option(0.4, "--ratio", help="Speeding: shorter than this share of the median duration."),
+    min_answered: int = typer.Option(10, "--min-answered", help="Duplicates: compare respondents who answered at "
+                                     "least this many items."),
+    wave: Optional[str] = typer.Option(None, "--wave", help="With --store: the wave to check (a store of several)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write every flag to this .csv or .xlsx (owner-only)."),
+) -> None:
+    """Quality flags: speeding (start/end of an online export), straight-lining, duplicate answers."""
+    from careersurvey.fieldwork import FieldworkError
+    from careersurvey.fieldwork.paradata import quality_flags
+    from careersurvey.responses.files import create_private
+
+    if store is None and not export:
+        fail("give --store (straight-lining, duplicates) and/or --export FILE (speeding)")
+    if out is not None:
+        out_file(out)
+        if out.suffix.lower() not in (".csv", ".xlsx"):
+            fail(f"{out}: write the flags as .csv or .xlsx")
+    try:
+        flags = quality_flags(store, questionnaire, exports=export, ratio=ratio, min_answered=min_answered,
+                              waves=wave)
+    except FieldworkError as exc:
+        fail(str(exc))
+    _print_flags(flags)
+    if out is not None:
+        create_private(out)
+        if out.suffix.lower() == ".csv":
+            flags.to_csv(out, index=False)
+        else:
+            flags.to_excel(out, index=False, sheet_name="quality flags")
+        say(f"wrote {len(flags):,} flags to {out}")
 
 
 @app.command("rindicator")

@@ -82,8 +82,10 @@ def fieldwork_status(sample: pd.DataFrame, store=None, questionnaire=None, *, id
     return FieldworkStatus(progress=progress, follow_up=follow_up, sample=frame, notes=notes)
 
 
-def write_follow_up(status: FieldworkStatus, path: str | Path) -> Path:
-    """The follow-up list as an xlsx workbook (owner-only: it holds names and contacts)."""
+def write_follow_up(status: FieldworkStatus, path: str | Path, flags: pd.DataFrame | None = None) -> Path:
+    """The follow-up list as an xlsx workbook (owner-only: it holds names and contacts); with ``flags``
+    (:func:`careersurvey.fieldwork.paradata.quality_flags`), a second sheet ``quality flags`` lists them,
+    each with the sampled case's contact fields where the id is in the sample."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise FieldworkError("the follow-up list is written as .xlsx; name a .xlsx file", file=str(path))
@@ -92,6 +94,15 @@ def write_follow_up(status: FieldworkStatus, path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         status.follow_up[cols].to_excel(xl, sheet_name="follow-up", index=False)
         xl.sheets["follow-up"].freeze_panes = "A2"
+        if flags is not None:
+            id_col = status.follow_up.columns[0] if "respondent_id" not in status.sample.columns else "respondent_id"
+            case = status.sample.drop(columns=[c for c in ("disposition_source", "answered_share")
+                                               if c in status.sample.columns])
+            case = case.assign(**{id_col: case[id_col].astype("str")})
+            listed = flags.merge(case, how="left", left_on="respondent_id", right_on=id_col,
+                                 suffixes=("", " (sample)"))
+            listed.to_excel(xl, sheet_name="quality flags", index=False)
+            xl.sheets["quality flags"].freeze_panes = "A2"
     return path
 
 

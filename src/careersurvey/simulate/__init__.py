@@ -102,7 +102,7 @@ def simulate_survey(
     entry = fill_template(template, paper, out / f"entry_{q.id}.xlsx")
     returned = full.set_index("respondent_id")["returned"]
     kobo = write_kobo_export(q, answers[online], out / f"kobo_{q.id}.csv", version=q.version, seed=seed + 7,
-                             returned=returned.reindex(answers.index[online]).to_numpy())
+                             returned=returned.reindex(answers.index[online]).to_numpy(), speeding=0.02)
     persons = resp.assign(respondent_id=ids.to_numpy())
     return SimulatedSurvey(files=(entry, kobo), sample_file=sample_file, full_sample_file=full_file,
                            answers=answers, persons=persons,

@@ -128,11 +128,12 @@ def fill_template(template: str | Path, answers: pd.DataFrame, out: str | Path) 
 
 def write_kobo_export(
     q: Questionnaire, answers: pd.DataFrame, out: str | Path, version: str, seed: int = 4,
-    returned: np.ndarray | None = None,
+    returned: np.ndarray | None = None, speeding: float = 0.0,
 ) -> Path:
     """Write ``answers`` as a KoboToolbox CSV export of the form ``version`` (see module doc); name the
     file ``.csv``. ``returned``: each answer's return date (text), where its ``start`` falls (between 08:00
-    and 23:00); without it, starts spread over 40 days from 2026-09-01."""
+    and 23:00); without it, starts spread over 40 days from 2026-09-01. Forms take 12 to 45 minutes; a share
+    ``speeding`` of them 3 to 7 (for the paradata checks, :mod:`careersurvey.fieldwork.paradata`)."""
     rng = np.random.default_rng(seed)
     n = len(answers)
     if returned is None:
@@ -141,7 +142,11 @@ def write_kobo_export(
         start = (pd.to_datetime(pd.Series(returned, dtype="str")).to_numpy()
                  + pd.to_timedelta(rng.integers(8 * 60, 23 * 60, n), unit="min").to_numpy())
     frame: dict[str, object] = {"start": pd.DatetimeIndex(start)}
-    frame["end"] = frame["start"] + pd.to_timedelta(rng.integers(12, 45, n), unit="min")
+    minutes = rng.integers(12, 45, n)
+    if speeding:  # drawn after the others, so the rest of the export stays as it was
+        fast = np.random.default_rng([seed, 11]).random(n) < speeding
+        minutes = np.where(fast, np.random.default_rng([seed, 12]).integers(3, 8, n), minutes)
+    frame["end"] = frame["start"] + pd.to_timedelta(minutes, unit="min")
     frame["respondent_id"] = [str(r) for r in answers.index]
     for item in q.items:
         group = f"grp_{item.module}/"
