@@ -9,7 +9,7 @@ labels, data from row 3; hidden ``_meta`` with the template's own metadata from
 xlsxwriter. Then, in one run and alternating, best of ``--repeat``:
 
 * calamine: ``CalamineWorkbook.from_path(f).get_sheet_by_name("Responses").to_python()``, nothing else;
-* import: ``careersurvey.import_responses(f, fresh_store)``: safety checks, sheet scan, calamine read,
+* import: ``careersurvey.import_responses(f, fresh_store)``: safety checks, sheet scan, streamed read,
   validation of every rule (types, codes, ranges, missing codes, routing, ids), DuckDB transaction.
 
 Results go into bench/RESULTS.md between the ``<!-- import -->`` markers (other sections untouched).
@@ -175,7 +175,9 @@ def memory_main(args: argparse.Namespace, q) -> int:
         MEM_START,
         f"## Memory of an import ({q.key}, {len(q.columns()) + 1} columns)",
         "",
-        "Made by `python3 bench/bench_import.py --memory` (`--src`/`--label` for the code before a change): the "
+        "Made by `python3 bench/bench_import.py --memory` (`--src`/`--label` for the code before a change; last run "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {_cpu_name()}, 2 CPUs shared with other work): the "
         "simulated answers as a CSV and as the entry-template workbook, each imported into a fresh store in its "
         "own process. Base MB: resident set after importing careersurvey and the questionnaire; peak MB: the "
         "process's peak resident set (VmHWM: ru_maxrss would carry the parent's size over the fork); per 100k rows: (peak - base) scaled to 100,000 rows.",
@@ -189,6 +191,15 @@ def memory_main(args: argparse.Namespace, q) -> int:
     if not args.no_write:
         _replace_section(MEM_START, MEM_END, section)
     return 0
+
+
+def _cpu_name() -> str:
+    """The processor's model name (Linux), else the platform's word for it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            return next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
 
 
 def _memory_rows() -> list[str]:
