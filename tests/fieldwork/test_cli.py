@@ -67,6 +67,30 @@ def test_draw_two_stage(frame_xlsx, tmp_path):
     assert len(back) == 8 and set(back.columns) >= {"pi1", "pi2", "pi", "design_weight", "fpc1", "fpc2", "psu"}
 
 
+def test_draw_two_stage_with_persons_per_stratum(frame_xlsx, tmp_path):
+    persons = tmp_path / "persons.csv"
+    persons.write_text("person_id,inst_id\n" + "".join(f"p{i:03d},{i % 12:03d}\n" for i in range(60)), encoding="utf-8")
+    back = cs.read_table(frame_xlsx, text=["inst_id", "region"])
+    strata = sorted(set(back["region"]))
+    sizes = tmp_path / "m.csv"
+    sizes.write_text("stratum,m\n" + "".join(f"{k},{j + 1}\n" for j, k in enumerate(strata)), encoding="utf-8")
+    out = tmp_path / "sample.csv"
+    r = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--strata", "region", "--n", 4,
+            "--persons", persons, "--m-per-stratum", sizes, "--seed", 3, "--out", out)
+    assert r.exit_code == 0, r.output
+    drawn = cs.read_table(out, text=["person_id", "inst_id", "stratum"])
+    per = drawn.groupby("inst_id").agg(k=("person_id", "size"), stratum=("stratum", "first"))
+    want = {k: j + 1 for j, k in enumerate(strata)}
+    assert (per["k"] == per["stratum"].map(want)).all()
+    both = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--n", 4, "--persons", persons,
+               "--m", 2, "--m-per-stratum", sizes, "--seed", 3, "--out", tmp_path / "x.csv")
+    assert both.exit_code != 0 and "not both" in both.output
+    sizes.write_text("stratum,m\n" + "".join(f"{k},two\n" for k in strata), encoding="utf-8")
+    bad = run("fieldwork", "draw", "--frame", frame_xlsx, "--id", "inst_id", "--strata", "region", "--n", 4,
+              "--persons", persons, "--m-per-stratum", sizes, "--seed", 3, "--out", tmp_path / "y.csv")
+    assert bad.exit_code != 0 and "m must be a whole number in every row" in bad.output
+
+
 def test_rates_prints_counts_and_every_rate_by_stratum(tmp_path):
     p = tmp_path / "sample.csv"
     p.write_text("respondent_id,stratum,disposition,w\n01,01,1.1,2\n02,01,1.2,2\n03,01,2.11,2\n04,02,3.19,5\n"

@@ -46,15 +46,32 @@ def draw(
                                            "one row per person with the --id column of its institution."),
     person_id: str = typer.Option("person_id", "--person-id", help="With --persons: column of the person id."),
     m: Optional[int] = typer.Option(None, "--m", help="With --persons: persons to draw per institution."),
+    m_table: Optional[Path] = typer.Option(None, "--m-per-stratum", help="With --persons, instead of --m: a table "
+                                           "(csv or xlsx) with columns stratum and m, the persons to draw per "
+                                           "institution of each stratum."),
     seed: int = typer.Option(..., "--seed", help="Random seed: the same seed draws the same sample."),
 ) -> None:
     """Draw a stratified sample (SRS, systematic PPS or Sampford), optionally two-stage, and write it."""
     from careersurvey.fieldwork import FieldworkError, draw_sample, draw_two_stage, write_sample
 
     out_file(out)
-    if (persons is None) != (m is None):
-        fail("a two-stage sample needs both --persons FILE and --m (persons per institution)")
+    if m is not None and m_table is not None:
+        fail("give --m (one number for every institution) or --m-per-stratum FILE, not both")
+    if (persons is None) != (m is None and m_table is None):
+        fail("a two-stage sample needs both --persons FILE and --m (persons per institution) or --m-per-stratum")
     try:
+        if m_table is not None:
+            from careersurvey.fieldwork import read_sample
+
+            t = read_sample(m_table, id="stratum", text=())
+            if "m" not in t.columns:
+                raise FieldworkError("no column 'm'; the table needs columns stratum and m", file=str(m_table))
+            bad = [f"{k!r} ({v!r})" for k, v in zip(t["stratum"], t["m"])
+                   if not (isinstance(v, (int, float)) and float(v).is_integer())]
+            if bad:
+                raise FieldworkError(f"m must be a whole number in every row; stratum {', '.join(bad[:5])}",
+                                     file=str(m_table), column="m")
+            m = {str(k): int(v) for k, v in zip(t["stratum"], t["m"])}
         if persons is None:
             sample = draw_sample(frame, n, id=id, strata=strata, size=size, method=method, certainty=certainty,
                                  min_per_stratum=minimum, seed=seed)
