@@ -40,13 +40,13 @@ class TableDesign:
     """
 
     __slots__ = ("_table", "_weights", "_strata", "_psu", "_fpc", "_nest", "_lonely_psu", "_domain",
-                 "_missing_codes", "_stages", "_weight_expr", "_replicates")
+                 "_missing_codes", "_stages", "_weight_expr", "_replicates", "_adjustments")
 
     def __init__(self, source: Any, weights: str | None = None, strata: str | Sequence[str] | None = None,
                  psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
                  lonely_psu: str = "fail", nest: bool = False, *, table: str | None = None,
                  missing_codes: Sequence[int] = (), replicates: Any = None, _domain: Any = None,
-                 _stages: Any = None, _weight_expr: Any = None) -> None:
+                 _stages: Any = None, _weight_expr: Any = None, _adjustments: tuple = ()) -> None:
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise EngineError(f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}")
         t = open_table(source, table)
@@ -84,6 +84,7 @@ class TableDesign:
 
             replicates = read_replicates(t, self._weight_expr, execute=self.execute, **replicates)
         set_(self, "_replicates", replicates)
+        set_(self, "_adjustments", tuple(_adjustments))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("TableDesign is immutable; subset() returns a new design")
@@ -110,6 +111,26 @@ class TableDesign:
     def domain(self):
         """The domain's condition (an Ibis boolean expression) or None for the whole sample."""
         return self._domain
+
+    @property
+    def adjustments(self) -> tuple:
+        """The weighting steps applied (post-stratification), in order."""
+        return self._adjustments
+
+    def _evolved(self, **changes: Any) -> "TableDesign":
+        """A copy with some of (domain, weight_expr, adjustments) changed; everything read once is kept."""
+        return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
+                           self._nest, missing_codes=self._missing_codes, replicates=self._replicates,
+                           _domain=changes.get("domain", self._domain), _stages=self._stages,
+                           _weight_expr=changes.get("weight_expr", self._weight_expr),
+                           _adjustments=changes.get("adjustments", self._adjustments))
+
+    def poststratify(self, variables, totals) -> "TableDesign":
+        """R's ``postStratify`` in the engine: cell sums by one GROUP BY, the new weight an expression; estimates
+        on the result carry R's post-stratification residuals (``SurveyDesign.poststratify``)."""
+        from careersurvey.engine.weighting import poststratify
+
+        return poststratify(self, variables, totals)
 
     @property
     def replicates(self):
@@ -142,9 +163,7 @@ class TableDesign:
         cond = cond.fill_null(False)
         if self._domain is not None:
             cond = self._domain & cond
-        return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
-                           self._nest, missing_codes=self._missing_codes, replicates=self._replicates,
-                           _domain=cond, _stages=self._stages, _weight_expr=self._weight_expr)
+        return self._evolved(domain=cond)
 
     # -- estimators ---------------------------------------------------------------------------------------
     def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:

@@ -258,12 +258,12 @@ def _score_variance(pr: _Problem, design, beta: np.ndarray) -> np.ndarray:
     mu = pr.inverse(eta)
     resid = pr.w * pr.mu_eta(eta, mu) / pr.variance(mu) * (pr.y - mu)
     joined = pr.rows.mutate(**{_c("g"): ibis.literal(0, type="int64"), _c("r"): resid})
-    zcols = {_c(f"z{j}"): joined[_c(f"x{j}")] * joined[_c("r")] for j in range(pr.p)}
+    rel = joined.mutate(**{_c(f"z{j}"): joined[_c(f"x{j}")] * joined[_c("r")] for j in range(pr.p)})
     V = np.zeros((pr.p, pr.p))
     stages = design.stages
     used = stages if stages[0].has_fpc else stages[:1]
     for stage in used:
-        agg = _stage_sums(design, joined, zcols, stage, pr.p, True)
+        agg = _stage_sums(design, rel, stage, pr.p, True)
         part, _ = _combine(agg, stage, pr.p, 1, design.lonely_psu, True)
         V += part[0]
     return V

@@ -113,17 +113,7 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     xs = [joined[_c(f"x{i}")] for i in range(m)]
     wj = joined[_c("w")]
 
-    def z(c):  # the influence value of column c on a row: (a - theta b) w scale
-        a = xs[est.a[c]]
-        if est.kind == "mean":
-            dev = a - joined[_c(f"th{c}")]
-        elif est.kind == "total":
-            dev = a
-        else:
-            dev = a - joined[_c(f"th{c}")] * xs[est.b[c]]
-        return dev * wj * joined[_c(f"sc{c}")]
-
-    zcols = {_c(f"z{c}"): z(c) for c in range(k)}
+    zcols = {_c(f"z{c}"): _influence(est, c, xs, wj, joined) for c in range(k)}
     # 3. SRS variance for deff: of x (mean, total) or of the ratio's residual, centred on its domain mean
     resid = []
     for c in range(k):
@@ -150,21 +140,54 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     df = None
     stages = design.stages
     used = stages if stages[0].has_fpc else stages[:1]
+    rel = joined.mutate(**zcols)
+    if design.adjustments:  # post-stratified: residuals on every row of the design, df of the domain's rows
+        from careersurvey.engine.weighting import residual_pairs
+
+        rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
     for s, stage in enumerate(used):
-        agg = _stage_sums(design, joined, zcols, stage, k, full_cov)
+        agg = _stage_sums(design, rel, stage, k, full_cov)
         part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov)
         vcov += part
         if s == 0:
-            df = units
+            df = units if not design.adjustments else _stage_sums_df(design, joined, stage, G)
     vcov[np.isnan(theta).any(axis=1)] = np.nan
     return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
 
 
-def _stage_sums(design, joined, zcols, stage: StageTable, k: int, full_cov: bool) -> pd.DataFrame:
-    """Per (stratum, domain): the number of units with rows in the domain, the sums of their influence totals
-    and the crossproducts of those totals centred on their mean over these units (two-pass, exact)."""
+def _influence(est: Linear, c: int, xs, w, par):
+    """The influence value of estimate column c on a row: (a - theta b) w scale (theta, scale from ``par``)."""
+    a = xs[est.a[c]]
+    if est.kind == "mean":
+        dev = a - par[_c(f"th{c}")]
+    elif est.kind == "total":
+        dev = a
+    else:
+        dev = a - par[_c(f"th{c}")] * xs[est.b[c]]
+    return dev * w * par[_c(f"sc{c}")]
+
+
+def _stage_sums_df(design, joined, stage: StageTable, G: int) -> np.ndarray:
+    """R's degf of each domain: its rows' distinct stage-1 units minus their distinct strata."""
     keys = list(stage.keys.stratum)
-    rel = joined.mutate(**zcols)
+    rows = joined.filter(joined[_c("w")] != 0)
+    if stage.keys.rows_are_units:
+        per = rows.group_by([*keys, _c("g")]).aggregate(_cs_m=rows.count())
+    else:
+        ukeys = list(dict.fromkeys(keys + list(stage.keys.unit)))
+        per = rows.select(*ukeys, _c("g")).distinct()
+        per = per.group_by([*keys, _c("g")]).aggregate(_cs_m=per.count())
+    q = design.execute(per)
+    g = q[_c("g")].to_numpy(dtype=np.int64)
+    return np.bincount(g, weights=q["_cs_m"].to_numpy(dtype=float), minlength=G) - np.bincount(g, minlength=G)
+
+
+def _stage_sums(design, rel, stage: StageTable, k: int, full_cov: bool) -> pd.DataFrame:
+    """Per (stratum, domain): the number of units with rows in the domain, the sums of their influence totals
+    and the crossproducts of those totals centred on their mean over these units (two-pass, exact).
+    ``rel`` holds the influence values as columns _cs_z0.. and the domain number _cs_g."""
+    keys = list(stage.keys.stratum)
+    zcols = [_c(f"z{c}") for c in range(k)]
     if stage.keys.rows_are_units:
         units = rel.select(*keys, _c("g"), *zcols)
     else:

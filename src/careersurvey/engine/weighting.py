@@ -1,0 +1,140 @@
+"""Post-stratification inside the engine (R's ``postStratify``): cell sums by one GROUP BY, the new weight as
+an expression over the cells, and the variance of estimates on the post-stratified design from residuals formed
+in the engine, as R's ``svyrecvar`` forms them (the core's
+:class:`careersurvey.estimation.weighting.rake.PostStratStep`): z - w_new * (cell sum of z w_old / w_new) /
+(cell sum of w_old). Under post-stratification w_old / w_new is the cell's constant, so the correction of a row
+is w_new times a (cell, domain) constant A computed from cell sums; the residuals then go through the same stage
+aggregates as any estimate (rows outside a domain carry their correction too, as in R)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.engine.source import EngineError
+
+__all__ = ["PostStratified", "poststratify", "residual_pairs"]
+
+
+@dataclass(frozen=True, eq=False)
+class PostStratified:
+    """A recorded post-stratification: the cell columns and, per cell, the population total ``N``, the sample's
+    weighted count under the old weights ``W_old`` and the factor ``g`` = N / W_old."""
+
+    cells: tuple[str, ...]
+    table: pd.DataFrame
+
+    def describe(self) -> str:
+        return f"post-stratified on {', '.join(self.cells)}"
+
+
+def _totals_frame(cells: tuple[str, ...], totals) -> pd.DataFrame:
+    if isinstance(totals, pd.DataFrame):
+        freq = [c for c in totals.columns if c not in cells]
+        if len(freq) != 1:
+            raise EngineError(f"post-stratification totals need the columns {list(cells)} and one count column "
+                              f"(e.g. 'Freq'); got {list(totals.columns)}")
+        return totals.rename(columns={freq[0]: "N"})[[*cells, "N"]].copy()
+    if not isinstance(totals, Mapping):
+        raise EngineError("totals must be a mapping level -> population count, or a DataFrame with a count column")
+    keys = list(totals)
+    if len(cells) == 1:
+        return pd.DataFrame({cells[0]: keys, "N": [float(totals[k]) for k in keys]})
+    rows = [tuple(k) + (float(totals[k]),) for k in keys]
+    return pd.DataFrame(rows, columns=[*cells, "N"])
+
+
+def poststratify(design, variables: str | Sequence[str], totals: Any):
+    """R's ``postStratify``: weights times the population count over the sample's weighted count of each row's
+    cell; every sample cell needs a population count (and every population cell a sample row)."""
+    import ibis
+
+    if design.domain is not None:
+        raise EngineError("post-stratify the whole sample, then take the domain (subset after poststratify)")
+    if design.replicates is not None:
+        raise EngineError("post-stratification of a replicate design is not on the engine path yet; "
+                          "use cs.SurveyDesign.from_replicates(...).poststratify in memory")
+    if design.adjustments:
+        raise EngineError("the engine path post-stratifies once; a second weighting step runs in memory")
+    cells = (variables,) if isinstance(variables, str) else tuple(variables)
+    t = design.table
+    for c in cells:
+        if c not in t.columns:
+            raise EngineError(f"post-stratification variable {c!r} is not in the table")
+    pop = _totals_frame(cells, totals)
+    sample = design.execute(t.group_by(list(cells)).aggregate(W_old=design.weight_expr.sum(), n=t.count()))
+    if sample[list(cells)].isna().any().any():
+        raise EngineError(f"post-stratification variables {list(cells)} have missing values; every row needs a cell")
+    for c in cells:  # compare keys as the table holds them (numbers stay numbers)
+        if pd.api.types.is_numeric_dtype(sample[c]) and not pd.api.types.is_numeric_dtype(pop[c]):
+            pop[c] = pd.to_numeric(pop[c])
+        elif not pd.api.types.is_numeric_dtype(sample[c]):
+            pop[c] = pop[c].astype(str)
+            sample[c] = sample[c].astype(str)
+    merged = sample.merge(pop, on=list(cells), how="outer", indicator=True)
+    lacking = merged[merged["_merge"] == "left_only"]
+    if len(lacking):
+        raise EngineError(f"the sample has cell(s) {lacking[list(cells)].to_dict('records')[:5]} without a population "
+                          "count; give their totals or collapse them with a neighbouring cell")
+    empty = merged[merged["_merge"] == "right_only"]
+    if len(empty):
+        raise EngineError(f"population cell(s) {empty[list(cells)].to_dict('records')[:5]} have no sample row; "
+                          "collapse them with a neighbouring cell")
+    table = merged.drop(columns="_merge").reset_index(drop=True)
+    table["g"] = table["N"] / table["W_old"]
+    factor = ibis.cases(*[(_cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
+                        else_=ibis.null("float64"))
+    step = PostStratified(cells, table)
+    return design._evolved(weight_expr=design.weight_expr * factor, adjustments=design.adjustments + (step,))
+
+
+def _cell_condition(t, cells, row):
+    cond = None
+    for c in cells:
+        part = t[c] == row[c]
+        cond = part if cond is None else cond & part
+    return cond
+
+
+def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int):
+    """Every row of the design paired with each domain of its cell: the post-stratification residual of the
+    domain's influence values, (z if the row is in the domain) - w_new A(cell, domain), as columns _cs_z0.. with
+    the domain number _cs_g, ready for the stage aggregates."""
+    import ibis
+
+    from careersurvey.engine.linear import _c, _influence
+
+    step = design.adjustments[0]
+    cells = list(step.cells)
+    sums = design.execute(joined.mutate(**zcols).group_by([*cells, _c("g")])
+                          .aggregate(**{_c(f"A{c}"): joined.mutate(**zcols)[_c(f"z{c}")].sum() for c in range(k)}))
+    cell_tab = step.table.copy()
+    for c in cells:
+        if not pd.api.types.is_numeric_dtype(sums[c]):
+            sums[c] = sums[c].astype(str)
+            cell_tab[c] = cell_tab[c].astype(str)
+    sums = sums.merge(cell_tab[[*cells, "N"]], on=cells, how="left")
+    for c in range(k):  # A = cell sum of z w_old / w_new over the cell's w_old = cell sum of z / W_new
+        sums[_c(f"A{c}")] = sums[_c(f"A{c}")] / sums["N"]
+    keys = {b: _c(f"key{i}") for i, b in enumerate(by)}
+    par = dom.rename(columns=keys)
+    A = sums.drop(columns="N").merge(par, on=_c("g"), how="left")
+    t = design.table
+    m = len(est.base)
+    rows = t.mutate(**{_c(f"x{i}"): x for i, x in enumerate(est.base)}, **{_c("w"): design.weight_expr},
+                    **{_c("member"): (member if member is not None else ibis.literal(True)).fill_null(False)})
+    pairs = rows.inner_join(ibis.memtable(A), cells)
+    inside = pairs[_c("member")]
+    for b, kcol in keys.items():
+        inside = inside & (pairs[b] == pairs[kcol]).fill_null(False)
+    xs = [pairs[_c(f"x{i}")] for i in range(m)]
+    w = pairs[_c("w")]
+    out = {}
+    for c in range(k):
+        z = _influence(est, c, xs, w, pairs)
+        out[_c(f"z{c}")] = ibis.ifelse(inside, z, 0.0) - w * pairs[_c(f"A{c}")]
+    return pairs.mutate(**out)
