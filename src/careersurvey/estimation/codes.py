@@ -76,7 +76,8 @@ def refuse_missing_codes(design, columns: Iterable[str], what: str = "variable",
     codes = design.missing_codes
     if not codes:
         return
-    data = design.data
+    columns = list(columns)
+    data = design.columns(columns)
     use = (design.w != 0) if rows is None else np.asarray(rows, dtype=bool)
     for name in dict.fromkeys(columns):
         if name not in data.columns:

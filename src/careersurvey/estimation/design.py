@@ -176,6 +176,19 @@ class SurveyDesign:
         return self._data.copy(deep=False)
 
     @property
+    def column_names(self) -> pd.Index:
+        """The data's column names (an immutable Index), without copying the frame as ``data`` does."""
+        return self._data.columns
+
+    def columns(self, names: Sequence[str]) -> pd.DataFrame:
+        """The columns of ``names`` the data has (each once, in that order), without a shallow copy of every
+        column as ``data`` makes: the estimators read a few columns of a frame of hundreds many times over (the
+        report: ~850 copies of a 330-column frame, a third of its CPU time). Copy-on-write keeps edits of the
+        result away from the design."""
+        have = self._data.columns
+        return self._data[[n for n in dict.fromkeys(names) if n in have]]
+
+    @property
     def weights(self) -> pd.Series:
         """Current weights aligned with ``data.index``; zero outside a domain."""
         w = self._weights if self._domain is None else np.where(self._domain, self._weights, 0.0)

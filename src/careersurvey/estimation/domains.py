@@ -49,7 +49,7 @@ def find_domains(design, by_cols: list[str]) -> Domains:
     """Domain codes of the rows: the level combinations with a row of non-zero weight (R drops empty groups),
     numbered in sorted order; rows with zero weight or a missing by value (NaN, None, pd.NA) are -1. Each by
     variable is factorised once (no comparison of every row with every level)."""
-    keys = design.data[by_cols]
+    keys = design.columns(by_cols)
     codes = np.zeros(len(keys), dtype=np.int64)
     uniques = []
     for b in by_cols:

@@ -130,10 +130,17 @@ def analysis_variables(data: pd.DataFrame, variables: Sequence[str]) -> Variable
     return Variables(tuple(columns), tuple(names), missing)
 
 
+def _columns_of(design, names: Sequence[str]) -> pd.DataFrame:
+    """The columns ``names`` of the design's data, or all the data when one is missing (the error then lists
+    the columns there are)."""
+    have = design.column_names
+    return design.columns(names) if all(n in have for n in names) else design.data
+
+
 def _prepare(design, variables: Sequence[str], na_rm: bool):
     """(design restricted to complete rows when na_rm, the variables with rows outside the domain made
     harmless)."""
-    V = analysis_variables(design.data, variables)
+    V = analysis_variables(_columns_of(design, variables), variables)
     refuse_missing_codes(design, variables)
     if na_rm and V.missing.any():
         design = design.subset(~V.missing)
@@ -315,9 +322,9 @@ def _by_grouped(design, by, kind: str, variables: list[str], n_num: int = 0, na_
     from careersurvey.estimation.domains import grouped
 
     by_cols = _as_names(by)
-    require_columns(design.data, by_cols, "by variable")
+    require_columns(_columns_of(design, by_cols), by_cols, "by variable")
     refuse_missing_codes(design, by_cols, "by variable")
-    V = analysis_variables(design.data, variables)
+    V = analysis_variables(_columns_of(design, variables), variables)
     try:
         refuse_missing_codes(design, variables)
     except MissingCodeError:
