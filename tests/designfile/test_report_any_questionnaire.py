@@ -122,3 +122,31 @@ def test_analyze_without_plugins_runs_the_generic_analyses(alumni_survey, tmp_pa
     bad = CliRunner().invoke(app, ["analyze", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
                                    "--by", "pay", "--out", str(tmp_path / "o2")])
     assert bad.exit_code == 2 and "--by pay: not a single or rating item of alumni@1.0.0" in " ".join(bad.output.split())
+
+
+def test_analyze_writes_its_tables_in_the_language_asked(alumni_survey, tmp_path) -> None:
+    """``analyze --lang ko`` as ``report --lang ko``: the generic workbook's contents, titles and headings in
+    Korean (the English run has none); a language the report does not speak is refused."""
+    from openpyxl import load_workbook
+
+    alumni = alumni_survey
+
+    def cells(lang: str) -> tuple[str, str]:
+        res = CliRunner().invoke(app, ["analyze", "--store", str(alumni["store"]), "--design", str(alumni["design"]),
+                                       "--plugin", "stem_careers", "--by", "sex", "--lang", lang,
+                                       "--out", str(tmp_path / lang)])
+        assert res.exit_code == 0, res.output
+        book = load_workbook(tmp_path / lang / "generic.xlsx", read_only=True)
+        words = " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if isinstance(c, str))
+        return " ".join(res.output.split()), words
+
+    out, ko = cells("ko")
+    assert "- sex별 교차표: 5 tables" in out
+    for word in ("시트", "응답자 수(가중 전)", "95% 신뢰구간", "척도 점수: 가중 평균"):
+        assert word in ko, word
+    _, en = cells("en")
+    assert "Sheet" in en and "n (unweighted)" in en and not re.search(r"[가-힣]", en)
+    bad = CliRunner().invoke(app, ["analyze", "--store", str(alumni["store"]), "--lang", "fr",
+                                   "--out", str(tmp_path / "fr")])
+    assert bad.exit_code == 2 and "the report is written in en or ko" in " ".join(bad.output.split())

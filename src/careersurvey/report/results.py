@@ -108,11 +108,12 @@ class AnalysisResult:
     methods: str = ""
     facts: dict = field(default_factory=dict)
 
-    def write(self, out: str | Path) -> list[Path]:
-        """Save ``<key>.xlsx`` (one sheet per table) and ``<key>_<figure>.png`` into ``out``."""
+    def write(self, out: str | Path, lang: str = "en") -> list[Path]:
+        """Save ``<key>.xlsx`` (one sheet per table, headings and notes in ``lang``) and ``<key>_<figure>.png``
+        into ``out``."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = [write_tables(self.tables, out / f"{self.key}.xlsx")] if self.tables else []
+        paths = [write_tables(self.tables, out / f"{self.key}.xlsx", lang)] if self.tables else []
         for f in self.figures:
             p = out / f"{self.key}_{f.name}.png"
             p.write_bytes(f.png)
