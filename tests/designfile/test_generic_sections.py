@@ -85,8 +85,15 @@ def test_numeric_summary_mean_and_quartiles(study, raw) -> None:
         assert row[col] == order["pay"].to_numpy()[np.searchsorted(cum.to_numpy(), p - 1e-12)]
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
     ref = study.design.quantile("pay", [0.5], na_rm=True).iloc[0]  # the median's Woodruff interval
-    assert (row["median_low"], row["median_high"]) == (ref["ci_low"], ref["ci_high"])
-    assert row["median_low"] <= row["median"] <= row["median_high"]
+    assert (row["median_ci_low"], row["median_ci_high"]) == (ref["ci_low"], ref["ci_high"])
+    assert row["median_ci_low"] <= row["median"] <= row["median_ci_high"]
+    # every interval as one column, the median's too, in both languages
+    for lang, heading in (("en", "95% CI of Median"), ("ko", "중앙값의 95% 신뢰구간")):
+        lay = generic.numeric_table(study, [q.item("pay"), q.item("year")], lang).layout(lang)
+        cis = [c for c in lay.columns if c.kind == "ci"]
+        assert [c.label for c in cis][1:] == [heading] and len(cis) == 2
+        assert cis[1].cell(0) == f"{ref['ci_low']:,.2f}–{ref['ci_high']:,.2f}"
+        assert not [c.key for c in lay.columns if c.kind != "ci" and ("low" in c.key or "high" in c.key)]
 
 
 def test_crosstabs_with_rao_scott_tests(study, raw) -> None:

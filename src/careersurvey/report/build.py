@@ -98,7 +98,7 @@ def run_plugins(plugins: Sequence[Plugin], failed: Sequence[PluginFailure], stor
             rows.append({**row, "status": plugin_status("failed", lang, message=failures[p.key].message)})
             continue
         results[p.key] = res
-        rows.append({**row, "status": plugin_status("ran", lang)})
+        rows.append({**row, "analysis": res.title or p.title, "status": plugin_status("ran", lang)})  # in lang
     contents = None
     if rows:
         frame = pd.DataFrame(rows).set_index("key")

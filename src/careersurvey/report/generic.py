@@ -120,14 +120,14 @@ def numeric_table(study, items, lang: str = "en", rows: pd.DataFrame | None = No
         qs, med = quart["estimate"].to_numpy(), quart.iloc[1]
         unit = _text(item.unit, lang)
         out.append({"item": f"{item.name}: {_text(item.label, lang, item.name)}" + (f" ({unit})" if unit else ""),
-                    "n": n, **{c: m[c] for c in _COLUMNS[1:]}, "p25": qs[0], "median": qs[1], "median_low": med["ci_low"],
-                    "median_high": med["ci_high"], "p75": qs[2]})
+                    "n": n, **{c: m[c] for c in _COLUMNS[1:]}, "p25": qs[0], "median": qs[1], "median_ci_low": med["ci_low"],
+                    "median_ci_high": med["ci_high"], "p75": qs[2]})  # the median's CI: one column, as layout merges
     if not out:
         return None
     frame = pd.DataFrame(out).set_index("item")
     return Table("numeric", text("g.numeric_title", lang), frame, text("g.numeric_caption", lang), 2, percent=False,
                  stub=text("g.item", lang),
-                 labels={k: text(f"g.{k}", lang) for k in ("p25", "median", "median_low", "median_high", "p75")})
+                 labels={k: text(f"g.{k}", lang) for k in ("p25", "median", "p75")})
 
 
 def item_sections(study, lang: str = "en") -> tuple[Section, ...]:

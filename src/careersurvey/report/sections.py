@@ -2,8 +2,9 @@
 that there is none), scale reliability, methods, a failed plug-in, and the overview.
 
 Every word the report says by itself comes from the catalogue (``report/i18n.py``, ``text(key, lang)``);
-scale and category labels come from the questionnaire in ``lang``. Notes that other parts of the package write
-(a design file's notes, the weighting steps, validation messages) are kept as those parts write them.
+scale and category labels come from the questionnaire in ``lang``. Sentences other parts of the package write in
+English (a design file's notes, the weighting steps, validation messages) are given in ``lang`` by the catalogue's
+``msg.*`` forms (``i18n.translated``), margin, level and sector names by its ``term.*`` words.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from careersurvey.report import plots
 from careersurvey.report.html import Section
-from careersurvey.report.i18n import label_in, text
+from careersurvey.report.i18n import label_in, term, text, translated
 from careersurvey.report.results import Table
 
 __all__ = ["import_section", "weighting_section", "unweighted_section", "reliability_section", "methods_section",
@@ -34,7 +35,7 @@ def _fieldwork_table(store, lang: str) -> Table | None:
 
     f = read_table(path, text=("sector",), what="fieldwork summary")  # sector codes as written (e.g. 01)
     by = f.groupby("sector")[["institutions", "invited", "responded"]].sum()
-    by.index = by.index.astype(str).str.replace("_", " ")
+    by.index = pd.Index([term(v, lang) for v in by.index.astype(str)], name=by.index.name)
     by.loc[text("fieldwork.all", lang)] = by.sum()
     by["response rate"] = by["responded"] / by["invited"]
     return Table("fieldwork", text("fieldwork.title", lang), by, text("fieldwork.caption", lang, file=path.name), 0)
@@ -55,6 +56,7 @@ def import_section(store, lang: str = "en") -> Section:
              if len(problems) else None)
     if shown is not None:
         shown["file"] = shown["file"].map(lambda f: Path(str(f)).name)
+        shown["message"] = shown["message"].map(lambda m: translated(str(m), lang))
     tot = led[["rows_in", "accepted", "quarantined"]].sum()
     tables = [Table("import_files", text("import.files_title", lang), led, text("import.files_caption", lang), 0),
               Table("import_problems", text("import.rules_title", lang), by_rule, text("import.rules_caption", lang),
@@ -100,7 +102,7 @@ def weighting_section(study, lang: str = "en") -> Section:
             col = d.data[m.column].to_numpy()[inside]
             for level, share in m.shares().items():
                 hit = col == level
-                rows.append({"margin": f"{m.name}: {level}", "target": share, "unweighted": hit.mean(),
+                rows.append({"margin": f"{term(m.name, lang)}: {term(level, lang)}", "target": share, "unweighted": hit.mean(),
                              "design weights": w0[hit].sum() / w0.sum(), "weighted": w[hit].sum() / w.sum()})
     margins = pd.DataFrame(rows).set_index("margin") if rows else pd.DataFrame()
     stats = pd.DataFrame([[w.sum(), w.min(), np.median(w), w.max(), w.max() / w.min()]],
@@ -123,7 +125,8 @@ def weighting_section(study, lang: str = "en") -> Section:
         kpis=((text("kpi.population", lang), f"{w.sum():,.0f}"),
               (text("kpi.kish_deff", lang, base=kish.index[0]), f"{first['Kish deff']:.2f}"),
               (text("kpi.effective_n", lang, base=kish.index[0]), f"{first['effective n']:,.0f}")),
-        text=tuple(study.notes) + tuple(text("w.step", lang, step=step) for step in summary.history),
+        text=tuple(translated(n, lang) for n in study.notes) + tuple(text("w.step", lang, step=translated(step, lang))
+                                                                   for step in summary.history),
         figures=tuple(figs), tables=tuple(tables),
         methods=text("w.methods_raked" if raked else "w.methods_plain", lang),
     )
@@ -132,7 +135,7 @@ def weighting_section(study, lang: str = "en") -> Section:
 def unweighted_section(study, lang: str = "en") -> Section:
     """The weighting section of a report without a design file: it says the estimates are unweighted, and why."""
     return Section(id="weighting", title=text("w.title", lang), nav=text("w.title", lang),
-                   text=(text("study.unweighted", lang), *study.notes[1:]),
+                   text=(text("study.unweighted", lang), *(translated(n, lang) for n in study.notes[1:])),
                    kpis=((text("kpi.weights", lang), text("kpi.unweighted", lang)),))
 
 
@@ -209,11 +212,11 @@ def methods_section(study, dfile, lang: str = "en") -> Section:
     tg = study.targets
     if tg is not None:
         paras.append(text("m.weighting", lang, targets=tg.id, source=tg.source, year=tg.year,
-                          margins="; ".join(text("m.margin", lang, name=m.name, item=m.variable) for m in tg.margins_),
+                          margins="; ".join(text("m.margin", lang, name=term(m.name, lang), item=m.variable) for m in tg.margins_),
                           scope=tg.scope or text("m.everyone", lang)))
     paras.append(text("m.tests", lang))
     return Section(id="methods", title=text("m.title", lang), nav=text("m.title", lang),
-                   text=tuple(paras + list(study.notes)))
+                   text=tuple(paras + [translated(n, lang) for n in study.notes]))
 
 
 def failed_section(f, title: str, lang: str = "en") -> Section:
