@@ -300,7 +300,8 @@ def test_the_demo_declares_its_design_in_a_design_file(demo, tmp_path: Path) -> 
                                sample.reindex(declared.base.data["respondent_id"]).to_numpy()[inside])
     assert (unweighted.full.weights == 1).all() and unweighted.design.domain is None and not unweighted.weighted
     # the demo's store holds two waves: without a design the analyses read the newest and say so
-    assert unweighted.notes[0] == cs.UNWEIGHTED and "reads the newest, 2026" in unweighted.notes[1]
+    assert unweighted.notes == (cs.UNWEIGHTED, "The store holds 2 waves (2025, 2026); without a design file these "
+                                               "analyses read the newest, 2026.")
     assert set(unweighted.full.data["wave"]) == {"2026"}
     assert "design declared in design.yaml" in " ".join(declared.notes)
     html = demo.report.read_text(encoding="utf-8")

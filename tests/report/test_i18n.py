@@ -80,6 +80,9 @@ def _messages() -> list[str]:
     tg = load_targets("kr-researchers-2023")
     frame = pd.DataFrame({"role": [2, 1, -9], "sector": [1, 1, 1], "region": [1, 1, 1]})
     out += [tg.scope_note(frame, np.array([True, False, False])), tg.scope_note(frame, np.ones(3, bool))]
+    out += ["The store holds 2 waves (1.0, 2.0); without a design file the report reads the newest, 2.0 (a design "
+            "file's wave: names another).",
+            "The store holds 3 waves (a, b, c); without a design file these analyses read the newest, c."]
     alumni = pd.DataFrame({"sex": ["f", "m", "m", "f"], "w": [1.0, 2.0, 1.0, 3.0]})
     import careersurvey as cs
 
@@ -95,7 +98,7 @@ def test_sentences_other_parts_write_come_out_in_korean() -> None:
     """Validation messages, sample-design and targets notes and weighting steps, as those parts write them: in
     Korean through the catalogue's msg.* forms (their values kept), and as written in English."""
     messages = _messages()
-    assert len(messages) == 19, messages
+    assert len(messages) == 21, messages
     for m in messages:
         ko = translated(m, "ko")
         assert re.search(r"[가-힣]{2}", ko) and not _ENGLISH.search(ko), (m, ko)

@@ -572,6 +572,14 @@ STRINGS: dict[str, dict[str, str]] = {
                           "sampling stratum for raking",
                     "ko": "{margin}에 응답하지 않은 {n}명에게는 레이킹을 위해 같은 추출 층에서 가장 흔한 범주를 "
                           "주었습니다."},
+    "msg.newest_wave": {"en": "The store holds {n} waves ({waves}); without a design file the report reads the newest, "
+                              "{wave} (a design file's wave: names another).",
+                        "ko": "저장소에는 {n}개 조사 회차({waves})가 있습니다. 설계 파일이 없으면 보고서는 가장 최근 "
+                              "회차인 {wave}만 읽습니다(다른 회차는 설계 파일의 wave:로 지정합니다)."},
+    "msg.newest_wave_analyses": {"en": "The store holds {n} waves ({waves}); without a design file these analyses read "
+                                       "the newest, {wave}.",
+                                 "ko": "저장소에는 {n}개 조사 회차({waves})가 있습니다. 설계 파일이 없으면 이 분석은 가장 "
+                                       "최근 회차인 {wave}만 읽습니다."},
     "msg.raked_scope": {"en": "raked on {what} ({k} iterations); only the {inside} of {rows} rows in scope, the others "
                               "kept their weights",
                         "ko": "{what}에 대해 레이킹했습니다({k}회 반복). 범위 안의 {rows}행 중 {inside}행만 "
