@@ -13,6 +13,8 @@ process's peak resident memory):
 The domain variable ``g200`` is the row number times 7919 modulo 200 (it cuts across strata and PSUs).
 
     python3 bench/bench_by_weighted.py [--repeat 3] [--tasks ...] [--before OLD/src] [--before-commit C] [--write]
+
+``--write`` replaces the ``<!-- by-weighted -->`` section of bench/RESULTS.md with the tasks of this run only.
 """
 
 from __future__ import annotations
