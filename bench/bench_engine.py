@@ -1,5 +1,5 @@
 """The engine path against the in-memory path: time and peak memory of a mean, 20 means (2 variables by a
-10-level domain) and a ratio, on parquet files of 1M, 10M and 100M rows (200 strata, 50,000 PSUs), each task in
+10-level domain), a ratio and a logistic glm, on parquet files of 1M, 10M and 100M rows (200 strata, 50,000 PSUs), each task in
 its own process (peak RSS of that process alone).
 
     python3 bench/bench_engine.py generate --rows 1000000 10000000 100000000   # bench/data/engine_<rows>.parquet
@@ -25,6 +25,7 @@ import numpy as np
 DATA = Path(__file__).parent / "data"
 N_STRATA, N_PSU, N_DOMAINS = 200, 50_000, 10
 CHUNK = 5_000_000
+TASKS = ("mean", "means20", "ratio", "glm")
 
 
 def path_of(rows: int) -> Path:
@@ -81,6 +82,8 @@ def task(path: str, engine: str, what: str, memory_limit: str) -> dict:
         out = d.mean("y")
     elif what == "means20":
         out = d.mean(["y", "x"], by="dom")
+    elif what == "glm":
+        out = d.glm("I(y > 55) ~ x", family="binomial").table
     else:
         out = d.ratio("y", "x")
     seconds = time.perf_counter() - start
@@ -92,7 +95,7 @@ def task(path: str, engine: str, what: str, memory_limit: str) -> dict:
 def run(rows_list: list[int], memory_limit: str) -> None:
     results = []
     for rows in rows_list:
-        for what in ("mean", "means20", "ratio"):
+        for what in TASKS:
             for engine in ("memory", "duckdb"):
                 if engine == "memory" and rows > 10_000_000:
                     continue
@@ -107,7 +110,7 @@ def run(rows_list: list[int], memory_limit: str) -> None:
     print("\n| rows | task | in-memory s | DuckDB s | ratio | in-memory peak MB | DuckDB peak MB | same SE |")
     print("|---|---|---|---|---|---|---|---|")
     for rows in rows_list:
-        for what in ("mean", "means20", "ratio"):
+        for what in TASKS:
             m = next((r for r in results if r["rows"] == rows and r["task"] == what and r["engine"] == "memory"), None)
             e = next((r for r in results if r["rows"] == rows and r["task"] == what and r["engine"] == "duckdb"), None)
             if e is None:
