@@ -258,19 +258,40 @@ def tidy(est: pd.DataFrame, prefix: str = "", d: "cs.SurveyDesign | None" = None
 
 def by_table(d: "cs.SurveyDesign", variables: Sequence[str], by: str, min_n: int = 10,
              q: "cs.Questionnaire | None" = None, lang: str = "en") -> pd.DataFrame:
-    """Weighted means of several variables (rows) by the groups of ``by`` (columns), groups with at least
-    ``min_n`` respondents; with ``q``, rows that are items (or their ``top_`` indicators) show the label."""
-    counts = rows(d)[by].value_counts()
+    """Weighted means of several variables (rows) by the groups of ``by`` (groups with at least ``min_n``
+    respondents), each group's cell with its unweighted n and 95% CI (logit for 0/1 shares, as prop_table):
+    columns ``<group>_n``, ``<group>``, ``<group>_ci_low``, ``<group>_ci_high``, which the publication layout
+    shows as n, estimate and one interval column per group (:func:`groups` gives the estimate columns); with
+    ``q``, rows that are items (or their ``top_`` indicators) show the label."""
+    data = rows(d)
+    counts = data[by].value_counts()
     keep = in_order([g for g in counts.index if counts[g] >= min_n], by)
-    out = {}
+    names = [GROUP_KO.get(g, g) if lang == "ko" and isinstance(g, str) else g for g in keep]
+    cells = {}
     for v in variables:
-        est = d.subset(d.data[by].isin(keep) & d.data[v].notna()).mean(v, by=by, na_rm=True)["estimate"]
-        out[v] = est.reindex(keep)
-    table = pd.DataFrame(out).T
+        est = d.subset(d.data[by].isin(keep) & d.data[v].notna()).mean(v, by=by, na_rm=True, ci=_ci(d.data[v]))
+        est = est.reindex(keep)
+        answered = data.loc[data[v].notna(), by].value_counts().reindex(keep, fill_value=0)
+        cells[v] = {key: value for g, name in zip(keep, names)
+                    for key, value in ((f"{name}_n", int(answered[g])), (name, est.loc[g, "estimate"]),
+                                       (f"{name}_ci_low", est.loc[g, "ci_low"]),
+                                       (f"{name}_ci_high", est.loc[g, "ci_high"]))}
+    table = pd.DataFrame.from_dict(cells, orient="index")
+    table = table.astype({c: int for c in table.columns if str(c).endswith("_n")})
     if q is not None:
         table.index = [label(q, v.removeprefix("top_"), lang) if v.removeprefix("top_") in q else v
                        for v in table.index]
     return relabel(table, lang)
+
+
+def groups(table: pd.DataFrame) -> list:
+    """The estimate columns of a :func:`by_table` (one per group), without their n and interval columns."""
+    return [c for c in table.columns if not str(c).endswith(("_n", "_ci_low", "_ci_high"))]
+
+
+def shares(table: pd.DataFrame) -> tuple:
+    """The columns of a :func:`by_table` of shares that are percentages: estimates and intervals, not the n."""
+    return tuple(c for c in table.columns if not str(c).endswith("_n"))
 
 
 def coef_table(fit, drop_intercept: bool = True) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import sys
 
 import careersurvey as cs
 from stem_careers.common import (TERMS, Study, by_table, coef_table, item_means, label, main, model_table, odds_text,
-                                 p_text, prop_table, relabel, tr)
+                                 p_text, prop_table, relabel, shares, tr)
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -101,7 +101,7 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
     tables.append(cs.Table("med_would_sector", tr(lang, "Would choose medicine today, by sector (%)",
                                                   "부문별, 지금 의대를 택하겠다(%)"), by_sector,
                            tr(lang, "Weighted share answering likely or very likely.",
-                              "'가능성 높음' 또는 '매우 높음'의 가중 비율."), percent_columns=tuple(by_sector.columns)))
+                              "'가능성 높음' 또는 '매우 높음'의 가중 비율."), percent_columns=shares(by_sector)))
     formula = ("med_would ~ top_student + " + " + ".join(MOTIVES) + " + s_recognition + female + "
                "C(age_group, Treatment('30-39'))")
     olr = d.ordinal(formula)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import careersurvey as cs
-from stem_careers.common import Study, by_table, item_means, main, p_text, tr
+from stem_careers.common import Study, by_table, groups, item_means, main, p_text, shares, tr
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -63,8 +63,8 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
                                     lang=lang))
     by_sector = by_table(d, [f"top_{v}" for v in ENV + AUTO], "sector_name", q=q, lang=lang)
     tables.append(cs.Table("environment_sector", tr(lang, "Agreement by sector (% agreeing)", "부문별 동의 비율(%)"),
-                           by_sector, percent_columns=tuple(by_sector.columns)))
-    figures.append(cs.heatmap(by_sector, "environment_sector", tr(lang, "Agree, by sector (percent)",
+                           by_sector, percent_columns=shares(by_sector)))
+    figures.append(cs.heatmap(by_sector[groups(by_sector)], "environment_sector", tr(lang, "Agree, by sector (percent)",
                                                                   "부문별 동의(%)"),
                               caption=tr(lang, "Weighted percent agreeing or strongly agreeing with each statement.",
                                          "각 진술에 '동의' 또는 '매우 동의'한 가중 백분율."), lang=lang))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 import careersurvey as cs
-from stem_careers.common import Study, by_table, item_means, main, tidy, tr
+from stem_careers.common import Study, by_table, item_means, main, shares, tidy, tr
 # the plug-in protocol (README, Plug-in analyses): the study these questions run on, the questionnaire they need
 from stem_careers.common import QUESTIONNAIRE, load_study  # noqa: F401
 
@@ -50,7 +50,7 @@ def run(study: Study, lang: str = "en") -> "cs.AnalysisResult":
     by_role = by_table(d, [f"top_{r}" for r in REFORMS], "role_group", q=q, lang=lang)
     tables.append(cs.Table("reforms_role", tr(lang, "Would help a lot or a great deal, by role (%)",
                                               "역할별, 많이 또는 매우 많이 도움이 될 것(%)"), by_role,
-                           percent_columns=tuple(by_role.columns)))
+                           percent_columns=shares(by_role)))
     full = study.full
     abroad = full.data["sector"] == 7
     n_abroad = int(abroad.sum())

@@ -131,3 +131,42 @@ def test_tidy_adds_the_unweighted_n_of_each_estimate() -> None:
     levels = common.tidy(d.subset(data["g"].notna()).mean("g", na_rm=True), prefix="g", d=d.subset(data["g"].notna()),
                          columns=["g"])
     assert list(levels.index) == ["x", "y"] and list(levels["n"]) == [3, 3]
+
+
+def test_by_table_gives_every_cell_its_n_and_interval() -> None:
+    """The wide by-sector tables: each group's estimate with its unweighted n (answers in the group; a missing
+    answer not counted) and its 95% CI (logit for a share), laid out as n, estimate and one interval
+    column per group, in the questionnaire's order of the groups; the estimates are weighted means by hand."""
+    import careersurvey as cs
+    from careersurvey.report.results import Table
+
+    rng = np.random.default_rng(5)
+    n = 120
+    sector = np.array(["SME", "University", "Large firm"])[rng.integers(0, 3, n)]
+    share = rng.integers(0, 2, n).astype(float)
+    share[:7] = np.nan  # not answered
+    score = rng.normal(3, 1, n)
+    score[7:12] = np.nan  # not answered (the study's codes are NA by then)
+    df = pd.DataFrame({"sector_name": sector, "top_x": share, "score": score, "w": rng.uniform(1, 4, n),
+                       "st": np.repeat(["a", "b"], n // 2)})
+    d = cs.SurveyDesign(df, weights="w", strata="st")
+    tab = common.by_table(d, ["top_x", "score"], "sector_name")
+    assert common.groups(tab) == ["University", "Large firm", "SME"]  # questionnaire order, not alphabetical
+    ok = df
+    for g in common.groups(tab):
+        for v in ("top_x", "score"):
+            part = ok[(ok["sector_name"] == g) & ok[v].notna()]
+            assert tab.loc[v, f"{g}_n"] == len(part)
+            assert tab.loc[v, g] == pytest.approx(np.average(part[v], weights=part["w"]), rel=1e-12)
+        ref = d.subset(d.data["sector_name"] == g).mean("top_x", na_rm=True, ci="logit").iloc[0]
+        assert (tab.loc["top_x", f"{g}_ci_low"], tab.loc["top_x", f"{g}_ci_high"]) == pytest.approx(
+            (ref["ci_low"], ref["ci_high"]), rel=1e-9)
+        assert tab.loc["score", f"{g}_ci_low"] < tab.loc["score", g] < tab.loc["score", f"{g}_ci_high"]
+    lay = Table("t", "t", tab, percent_columns=common.shares(tab)).layout("en")
+    assert [c.label for c in lay.columns][:3] == ["n of University", "University", "95% CI of University"]
+    assert [c.kind for c in lay.columns] == ["int", "pct", "ci"] * 3
+    lo, hi = tab.loc["top_x", "SME_ci_low"], tab.loc["top_x", "SME_ci_high"]
+    assert lay.columns[-1].cell(0) == f"{lo * 100:.1f}–{hi * 100:.1f}"
+    ko = common.by_table(d, ["top_x"], "sector_name", lang="ko")
+    lay = Table("t", "t", ko, percent_columns=common.shares(ko)).layout("ko")
+    assert [c.label for c in lay.columns][:3] == ["대학 응답자 수", "대학", "대학의 95% 신뢰구간"]

@@ -38,6 +38,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.se": {"en": "SE", "ko": "표준오차"},
     "col.se_pct": {"en": "SE (% points)", "ko": "표준오차(%p)"},
     "col.ci": {"en": "95% CI", "ko": "95% 신뢰구간"},
+    "col.n_of": {"en": "n of {what}", "ko": "{what} 응답자 수"},
     "col.ci_of": {"en": "95% CI of {what}", "ko": "{what}의 95% 신뢰구간"},
     "col.ci_low": {"en": "95% CI lower", "ko": "95% 신뢰구간 하한"},
     "col.ci_high": {"en": "95% CI upper", "ko": "95% 신뢰구간 상한"},

@@ -6,6 +6,8 @@ HTML page and the tables workbook both render, so the two always agree:
 
 - columns named in the report's language (``report/i18n.py``; a table's own ``labels`` first), never a frame's
   column name such as ``ci_low``; the row labels in one header row (no pandas index-name row);
+- a wide table's cells (one column per group, as ``<group>``, ``<group>_n``, ``<group>_ci_low``,
+  ``<group>_ci_high``) with the n and the interval of each cell, headed by the group's name;
 - shares as percentages with stated decimals (``Table.percent``, or a frame from a proportion estimator), the
   interval as one "lower–upper" column (two numeric columns in the workbook);
 - every share or estimate with its unweighted n and standard error flagged by a stated rule: for shares the
@@ -217,6 +219,11 @@ def layout(table, lang: str = "en") -> Layout:
         if key == "ci_high" or (str(key).endswith("_ci_high") and f"{key[:-len('_ci_high')]}_ci_low" in frame):
             continue
         kind = _kind(s, key, table, share)
+        base_n = str(key)[: -len("_n")] if str(key).endswith("_n") else None
+        if base_n and base_n in map(str, frame.columns) and key not in table.labels:  # a cell's n: "<column>_n"
+            columns.append(Column(str(key), text("col.n_of", lang, what=_label(base_n, table, lang, share)), "int",
+                                  tuple(s.tolist()), 0))
+            continue
         digits = pct_digits if kind == "pct" else (2 if key in ("deff", "odds_ratio") else table.digits)
         columns.append(Column(str(key), _label(key, table, lang, share), kind, tuple(s.tolist()), digits))
     notes: list[str] = list(table.notes)
