@@ -177,10 +177,10 @@ def degf(design) -> int:
     t = design.table
     q = t.filter(design.domain) if design.domain is not None else t
     keys = list(stage.keys.stratum)
-    if stage.keys.rows_are_units:
-        units = q.count()
-    else:
-        units = q.select(*dict.fromkeys(keys + list(stage.keys.unit))).distinct().count()
-    strata = q.select(*keys).distinct().count() if keys else 1
-    return int(design.execute(q.aggregate(u=units.as_scalar() if hasattr(units, "as_scalar") else units))
-               ["u"].iat[0]) - (int(strata.execute()) if keys else 1)
+
+    def count(rel) -> int:  # one row back: an aggregate over ``rel`` (a scalar of another relation would be
+        # evaluated once per row of ``q``, a result as long as the table)
+        return int(design.execute(rel.aggregate(n=rel.count()))["n"].iat[0])
+
+    units = count(q if stage.keys.rows_are_units else q.select(*dict.fromkeys(keys + list(stage.keys.unit))).distinct())
+    return units - (count(q.select(*keys).distinct()) if keys else 1)
