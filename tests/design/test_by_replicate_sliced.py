@@ -53,9 +53,6 @@ CALLS = {
 @pytest.mark.parametrize("call", list(CALLS), ids=list(CALLS))
 @pytest.mark.parametrize("by", [["sector"], ["region", "sex"]], ids=["sector", "region+sex"])
 def test_sliced_domains_equal_the_subset_path(designs, kind, call, by, monkeypatch):
-    if call == "covariance na_rm" and len(by) == 2:
-        pytest.skip("a covariance matrix by two variables fails on either path (assemble_domains: the index of "
-                    "(domain, variable, with) rows); not this change's subject")
     d = designs[kind]
     with monkeypatch.context() as m:  # the old path: every domain a subset of the full design
         m.setattr(domains_module, "domain_slices",

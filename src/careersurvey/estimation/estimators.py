@@ -472,6 +472,10 @@ def assemble_domains(frames: list[pd.DataFrame], labels: list, by_cols: list[str
     if all(len(f) == 1 for f in frames):
         out = pd.concat(frames)
         out.index = pd.Index(labels, name=by_cols[0] if len(by_cols) == 1 else None)
+    elif isinstance(labels[0], tuple) and frames[0].index.nlevels > 1:
+        # several by variables and a frame indexed by several levels (var's (variable, with)): pandas makes one
+        # level per by variable, so every level is named (a shorter list of names is refused here)
+        out = pd.concat(frames, keys=labels, names=[*by_cols, *frames[0].index.names])
     else:
         out = pd.concat(frames, keys=labels,
                         names=[by_cols[0] if len(by_cols) == 1 else "by", *frames[0].index.names])
