@@ -373,7 +373,10 @@ def test_demo_writes_a_public_use_file_that_is_3_anonymous_on_the_declared_keys(
 def test_the_demo_report_in_korean_keeps_rq1_to_rq5_in_korean(demo, tmp_path: Path) -> None:
     """--lang ko: every section, the research questions included, in Korean (the plug-ins are told the language):
     no run of three English words in the RQ sections' text, tables or captions."""
-    res = cs.build_report(demo.store, tmp_path / "ko", design=demo.out / "design.yaml", lang="ko")
+    from careersurvey.demo import demo_fieldwork_spec
+
+    res = cs.build_report(demo.store, tmp_path / "ko", design=demo.out / "design.yaml", lang="ko",
+                          fieldwork=demo_fieldwork_spec(demo.out))
     assert res.errors == {} and sorted(res.results) == ["RQ1", "RQ2", "RQ3", "RQ4", "RQ5"]
     html = res.html.read_text(encoding="utf-8")
     sections = dict(re.findall(r'<section id="([a-z0-9]+)">(.*?)</section>', html, flags=re.S))
@@ -386,16 +389,16 @@ def test_the_demo_report_in_korean_keeps_rq1_to_rq5_in_korean(demo, tmp_path: Pa
     # no English sentence anywhere else either: the design file's notes, the weighting steps, the import messages,
     # the target margins, the fieldwork summary's sectors and the plug-ins' titles come out in Korean. Text
     # nodes are read whole; variable names (with _), codes, numbers and the targets file's own citation of its
-    # source (a publication's name) aside. The fieldwork section (report/fieldwork.py) is checked by its own tests.
+    # source (a publication's name) aside; the fieldwork section too (AAPOR names, rates, curve, nonresponse, planning).
     source = r"MSIT and KISTEP, Survey of Research and Development in Korea"
     sentence = re.compile(r"(?<![\w.])[A-Za-z][a-z'\-]+(?:[ ,;:()]+[A-Za-z][a-z'\-]+(?![\w.])){3,}")
     untranslated = []
     for key, body in sections.items():
-        if key == "fieldwork":
-            continue
         body = re.sub(r"<style.*?</style>|<img[^>]*>", " ", body, flags=re.S)
         for node in re.split(r"<[^>]+>", body):
             node = re.sub(source, " ", unescape(node))
             untranslated += [(key, m.group(0), node[:120]) for m in sentence.finditer(node)]
     assert untranslated == []
     assert "부문: 기업" in html and "대기업" in html and "가중 단계: " in html and "격자의 6개 행" in html
+    assert "현장조사: 최종 처리 결과, 응답과 무응답" in sections["fieldwork"] and "적격 여부 미상" in sections["fieldwork"]
+    assert "대학/수도권" in sections["fieldwork"] and "가중 단계별 주요 추정값의 변화" in sections["fieldwork"]

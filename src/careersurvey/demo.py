@@ -119,6 +119,17 @@ def assign_demo_dispositions(sample_file: Path, store: Path, questionnaire, wave
     return tuple(notes)
 
 
+def demo_fieldwork_spec(out: str | Path, seed: int = 2026):
+    """The fieldwork section of the demo's report (:class:`~careersurvey.report.fieldwork.FieldworkSpec`) over the
+    full sample file in ``out``."""
+    from careersurvey.report.fieldwork import FieldworkSpec
+    from careersurvey.simulate import FULL_SAMPLE_FILE
+
+    return FieldworkSpec(sample=Path(out) / FULL_SAMPLE_FILE, frame_variables=DEMO_FRAME_VARIABLES,
+                         model_variables=("stratum", "person_group"), plan_variable="ti_abroad_5y",
+                         plan_levels=(4, 5), replicates=100, key_estimates=DEMO_KEY_ESTIMATES, seed=seed)
+
+
 def run_demo(
     out: str | Path, *, questionnaire: str = "stem-careers@1.1.0", seed: int = 2026, n_institutions: int = 300,
     step: Callable[[str], None] | None = None, lang: str = "en",
@@ -129,7 +140,6 @@ def run_demo(
     (``simulate.stem_careers``)."""
     import careersurvey as cs
     from careersurvey.report.build import build_report
-    from careersurvey.report.fieldwork import FieldworkSpec
     from careersurvey.simulate import FIELDWORK_FILE, FULL_SAMPLE_FILE, SAMPLE_FILE, simulate_survey
 
     say = step or (lambda s: None)
@@ -166,11 +176,7 @@ def run_demo(
     say("Weighting, analyses and report")
     design = write_demo_design(out / "design.yaml", q.key, SAMPLE_FILE)
     rep = build_report(store, out, progress=say, design=design, lang=lang,
-                       fieldwork=FieldworkSpec(sample=out / FULL_SAMPLE_FILE, frame_variables=DEMO_FRAME_VARIABLES,
-                                               model_variables=("stratum", "person_group"),
-                                               plan_variable="ti_abroad_5y", plan_levels=(4, 5), replicates=100,
-                                               key_estimates=DEMO_KEY_ESTIMATES,
-                                               seed=seed))
+                       fieldwork=demo_fieldwork_spec(out, seed))
     say("Public-use file")
     puf = cs.public_use_file(store, out / "release", k=3, questionnaire=q, seed=seed, waves=DEMO_WAVES[1])
     return DemoResult(

@@ -3,6 +3,8 @@ group): each number recomputed here from its definition, not taken from the func
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,3 +153,61 @@ def test_planning_share_of_chosen_codes(sample):
     for k in ("north", "south"):
         at = (respondents["stratum"] == k) & seen
         assert plan.frame.loc[k, "p"] == pytest.approx((w[at] * yes[at]).sum() / w[at].sum())
+
+
+_ENGLISH = re.compile(r"(?<![\w.])[A-Za-z][a-z'\-]+(?:[ ,;:()]+[A-Za-z][a-z'\-]+(?![\w.])){3,}")
+
+
+def test_the_section_in_korean_and_english_unchanged(sample):
+    """lang="ko": titles, captions, findings, methods, headings, row names and AAPOR disposition names in Korean
+    (the codes beside them), no run of four English words anywhere, the same numbers as in English, and the
+    curve's axis words in Korean; English as it was (the disposition names are the code table's own)."""
+    from careersurvey.fieldwork.codes import CODES
+
+    respondents = sample[sample["disposition"].isin(["1.1", "1.2"])].reset_index(drop=True)
+    design = cs.SurveyDesign(respondents, weights="design_weight", strata="stratum", psu="psu")
+    spec = FieldworkSpec(frame_variables=("sector", "group"), plan_variable="yes", moe=0.1, replicates=20)
+    en = fieldwork_result(sample, spec, design=design)
+    ko = fieldwork_result(sample, spec, design=design, lang="ko")
+    te, tk = {x.name: x for x in en.tables}, {x.name: x for x in ko.tables}
+    assert list(te) == list(tk)
+    # English as before: the code table's names, the sentences as the section wrote them
+    assert te["dispositions"].frame["disposition"].tolist() == [CODES[c][1] for c in te["dispositions"].frame.index]
+    assert te["dispositions"].title == "Final dispositions of the sampled cases (AAPOR)"
+    assert en.figures[0].title == "Response-rate curve" and en.title.startswith("Fieldwork: dispositions")
+    assert en.findings[1].startswith("Returns over 12 days; half of them were in by 2026-03-")
+    assert [c.label for c in te["dispositions"].layout("en").columns] == ["group", "disposition", "cases", "share"]
+    # Korean: AAPOR names as Korean practice names them, the codes kept as the rows
+    names = tk["dispositions"].frame["disposition"]
+    assert (names.index == te["dispositions"].frame.index).all()
+    assert names["1.1"] == "완료" and names["1.2"] == "부분 응답" and names["2.11"] == "거절"
+    assert names["2.26"].startswith("조사 기간 중") and names["3.19"].startswith("적격 여부 미상")
+    assert names["4.1"].startswith("비적격")
+    assert [c.label for c in tk["dispositions"].layout("ko").columns] == ["AAPOR 분류", "처리 결과", "사례 수", "비율"]
+    assert tk["response_rates"].frame.index[0] == "전체" and ko.title == "현장조사: 최종 처리 결과, 응답과 무응답"
+    assert tk["propensity"].frame.index[0] == "절편" and tk["r_indicator"].frame.index[0] == "R 지표"
+    for name, t in te.items():  # the same numbers
+        a, b = t.frame.select_dtypes("number").to_numpy(float), tk[name].frame.select_dtypes("number").to_numpy(float)
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    said = [ko.title, ko.question, ko.methods, *ko.findings, *(f.title for f in ko.figures),
+            *(f.caption for f in ko.figures)]
+    for t in ko.tables:
+        lay = t.layout("ko")
+        said += [t.title, t.caption, *lay.stub, *(c.label for c in lay.columns), *(" ".join(r) for r in lay.rows),
+                 *(" ".join(map(str, c.values)) for c in lay.columns if c.kind == "text")]
+    assert [m.group(0) for s in said for m in _ENGLISH.finditer(s)] == []
+    assert all(re.search(r"[가-힣]", s) for s in (ko.title, ko.methods, *ko.findings, *(t.caption for t in ko.tables)))
+    assert [f.caption for f in ko.figures] == ["유효 설문지(완료 또는 부분 응답)를 돌아온 날짜별로 비적격을 뺀 모든 "
+                                              "표본 사례에 대한 비율로 나타냈습니다. 막대는 일별 회수입니다."]
+    assert ko.figures[0].png.startswith(b"\x89PNG") and ko.figures[0].png != en.figures[0].png
+
+
+def test_the_curve_draws_its_words_in_the_reports_language(sample, monkeypatch):
+    """The response-rate curve's axis label and legend come from the catalogue in the report's language."""
+    import matplotlib.axes
+
+    seen = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_ylabel", lambda self, s, *a, **k: seen.append(s))
+    fieldwork_result(sample, FieldworkSpec(), lang="ko")
+    fieldwork_result(sample, FieldworkSpec())
+    assert seen == ["누적 응답률(%)", "cumulative response rate (%)"]

@@ -100,3 +100,20 @@ def test_a_respondent_missing_from_the_sample_is_named(data):
     first = resp["respondent_id"].iloc[0]
     with pytest.raises(ValueError, match=rf"respondents '{first}' are not in the sample file"):
         weighting_steps(study, sample[sample["respondent_id"] != first], [("hours", None)])
+
+
+def test_the_table_in_korean_has_the_same_estimates(data):
+    """lang="ko": the steps, the estimates' names, the headings, the title and the caption in Korean; the numbers
+    and their order as in English (the steps in their order, not the Korean names')."""
+    sample, resp, study = data
+    keys = [("likely", (4, 5)), ("hours", None)]
+    en = weighting_steps(study, sample, keys, trim=1.6)
+    ko = weighting_steps(study, sample, keys, trim=1.6, lang="ko")
+    np.testing.assert_array_equal(en.frame.to_numpy(float), ko.frame.to_numpy(float))
+    assert ko.frame.index.tolist()[:4] == [("hours", s) for s in ("설계가중치", "무응답 조정", "보정(레이킹)", "절사")]
+    assert ("likely 중 4, 5", "절사") in ko.frame.index
+    assert ko.title == "가중 단계별 주요 추정값의 변화" and "중앙값의 1.6배" in ko.caption
+    assert en.caption.endswith("cut at 1.6 times their median, the excess spread over the others (totals kept). "
+                               "change: from the step before.")
+    lay = ko.layout("ko")
+    assert lay.stub == ("추정 대상", "가중 단계") and "Estimate" not in [c.label for c in lay.columns]

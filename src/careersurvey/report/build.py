@@ -172,7 +172,7 @@ def build_report(
         from careersurvey.report.fieldwork import fieldwork_section
 
         say("fieldwork and nonresponse")
-        sections.insert(2, fieldwork_section(fieldwork, study))  # after the overview and the import
+        sections.insert(2, fieldwork_section(fieldwork, study, lang))  # after the overview and the import
     say("writing report.html")
     if title is None:
         title = text("page.title", lang, title=label_in(study.questionnaire.title, lang, study.questionnaire.key))

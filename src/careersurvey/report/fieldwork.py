@@ -28,6 +28,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from careersurvey.report.i18n import STRINGS, term, text
 from careersurvey.report.results import AnalysisResult, Figure, Table, figure_png
 
 __all__ = ["FieldworkSpec", "fieldwork_result", "fieldwork_section", "returns_by_day", "propensity_model"]
@@ -116,7 +117,7 @@ def _with_column(design, name: str, values: pd.Series):
                         lonely_psu=design.lonely_psu)
 
 
-def _usable_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def _usable_inputs(inputs: pd.DataFrame, lang: str = "en") -> tuple[pd.DataFrame, str]:
     """Planning inputs a stratum's few respondents cannot give: p of 0 or 1, or none (nobody asked), becomes
     0.5 (the most cautious); a deff below 1 or none (a stratum of few institutions: noise, not a design that
     beats simple random sampling) is taken as 1. The caption says where."""
@@ -127,25 +128,50 @@ def _usable_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     out.loc[low, "deff"] = 1.0
     said = []
     if flat.any():
-        said.append(f"p = 0.5 where the respondents all said the same or were not asked "
-                    f"({', '.join(out.loc[flat, 'stratum'])})")
+        said.append(text("fw.taken.p", lang, strata=", ".join(_named(h, lang) for h in out.loc[flat, "stratum"])))
     if low.any():
-        said.append(f"deff = 1 where the stratum's was below 1 or could not be computed "
-                    f"({', '.join(out.loc[low, 'stratum'])})")
-    return out, (" Taken: " + "; ".join(said) + ".") if said else ""
+        said.append(text("fw.taken.deff", lang, strata=", ".join(_named(h, lang) for h in out.loc[low, "stratum"])))
+    return out, text("fw.taken", lang, said="; ".join(said)) if said else ""
 
 
-def _rates_table(rates) -> pd.DataFrame:
+def _named(value: object, lang: str) -> str:
+    """A frame variable's level or a stratum (parts joined by "/") in ``lang``: each part's ``term.*`` word in
+    Korean, as written in English."""
+    return str(value) if lang == "en" else "/".join(term(part, lang) for part in str(value).split("/"))
+
+
+def _labels(frame: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Korean headings of the section's columns and row labels without a ``col.*`` entry (``fw.col.*``); none in
+    English, where the page shows the names as they are."""
+    if lang == "en":
+        return {}
+    names = [*map(str, frame.columns), *(str(n) for n in frame.index.names if n is not None)]
+    return {c: text(f"fw.col.{c}", lang) for c in names if f"fw.col.{c}" in STRINGS}
+
+
+def _rows_in(frame: pd.DataFrame, prefix: str, lang: str, level: int | None = None) -> pd.DataFrame:
+    """``frame`` with its row labels (of index ``level``) in ``lang``: the catalogue's ``<prefix><label>``, others
+    as they are."""
+    if lang == "en":
+        return frame
+    say = lambda v: text(f"{prefix}{v}", lang) if f"{prefix}{v}" in STRINGS else v  # noqa: E731
+    if level is None:
+        return frame.set_axis(pd.Index([say(v) for v in frame.index], name=frame.index.name), axis=0)
+    return frame.rename(index=say, level=level)
+
+
+def _rates_table(rates, lang: str = "en") -> pd.DataFrame:
     from careersurvey.fieldwork.rates import RATES
 
     t = rates.table
     shown = t[list(RATES)].copy()
     shown.insert(0, "cases", t["n"].astype(int))
     shown["e"] = t["e"]
-    return shown
+    return shown.set_axis(pd.Index([text("fw.all", lang) if h == "all" else _named(h, lang) for h in shown.index],
+                                   name=shown.index.name), axis=0)
 
 
-def _curve(days: pd.DataFrame, final: float) -> Figure:
+def _curve(days: pd.DataFrame, final: float, lang: str = "en") -> Figure:
     from careersurvey.report import plots
 
     plots.style()
@@ -155,143 +181,132 @@ def _curve(days: pd.DataFrame, final: float) -> Figure:
     x = pd.to_datetime(days.index)
     ax.step(x, days["response_rate"] * 100, where="post", color=plots.BLUE, lw=2)
     ax.bar(x, days["returns"] / max(days["returns"].max(), 1) * max(final * 100, 1) * 0.35, color=plots.GREY,
-           alpha=0.5, width=0.8, label="returns per day (scaled)")
-    ax.axhline(final * 100, color=plots.ORANGE, lw=1, ls="--", label=f"RR2 at the close: {final:.1%}")
-    ax.set_ylabel("cumulative response rate (%)")
+           alpha=0.5, width=0.8, label=text("fw.curve.bars", lang))
+    ax.axhline(final * 100, color=plots.ORANGE, lw=1, ls="--", label=text("fw.curve.final", lang, rr2=f"{final:.1%}"))
+    ax.set_ylabel(text("fw.curve.ylabel", lang))
     ax.set_ylim(0, max(final * 100 * 1.15, 1))
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     fig.autofmt_xdate()
-    return Figure("response_curve", "Response-rate curve", figure_png(fig),
-                  "Usable questionnaires (complete or partial) by the day they came back, over every sampled case "
-                  "but the not eligible; bars: returns per day.")
+    return Figure("response_curve", text("fw.curve.title", lang), figure_png(fig), text("fw.curve.caption", lang))
 
 
-def _percent_points(table: pd.DataFrame) -> pd.DataFrame:
+def _percent_points(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     out = table.copy()
     shares = out["level"] != "(mean)"
     for c in ("full_sample", "respondents", "difference"):
         out[c] = np.where(shares, out[c] * 100, out[c])
+    if lang != "en":
+        out["level"] = out["level"].map(lambda v: _named(v, lang)).where(shares, text("fw.mean", lang))
+        out["test"] = out["test"].replace({"t test": text("fw.t_test", lang)})
     return out.set_index(["variable", "level"])
 
 
-def fieldwork_section(spec: FieldworkSpec, study):
+def fieldwork_section(spec: FieldworkSpec, study, lang: str = "en"):
     """The report :class:`~careersurvey.report.html.Section` of the sample file ``spec.sample``, with the
-    planning table from ``study.full`` (every respondent's design)."""
+    planning table from ``study.full`` (every respondent's design), in ``lang`` ("en" or "ko")."""
     from careersurvey.fieldwork.dispositions import read_sample
     from careersurvey.report.html import Section
 
-    text = [c for c in (spec.disposition, spec.stratum, spec.psu, spec.returned) if c]
-    sample = read_sample(spec.sample, text=text + list(spec.frame_variables))
-    res = fieldwork_result(sample, spec, design=study.full, source=str(spec.sample))
+    as_text = [c for c in (spec.disposition, spec.stratum, spec.psu, spec.returned) if c]
+    sample = read_sample(spec.sample, text=as_text + list(spec.frame_variables))
+    res = fieldwork_result(sample, spec, design=study.full, source=str(spec.sample), lang=lang)
     if spec.key_estimates:
         from careersurvey.report.weighting_steps import weighting_steps
 
         steps = weighting_steps(study, sample, spec.key_estimates, stratum=spec.stratum, weights=spec.weights,
-                                disposition=spec.disposition, trim=spec.trim)
+                                disposition=spec.disposition, trim=spec.trim, lang=lang)
         res = dataclasses.replace(res, tables=res.tables + (steps,))
-    first = res.tables[1].frame.loc["all"]
-    return Section(id="fieldwork", title=res.title, nav="Fieldwork", question=res.question,
-                   kpis=(("sampled", f"{int(first['cases']):,}"), ("RR2", f"{first['RR2']:.1%}"),
+    first = res.tables[1].frame.loc[text("fw.all", lang)]
+    return Section(id="fieldwork", title=res.title, nav=text("fw.nav", lang), question=res.question,
+                   kpis=((text("fw.kpi.sampled", lang), f"{int(first['cases']):,}"), ("RR2", f"{first['RR2']:.1%}"),
                          ("COOP1", f"{first['COOP1']:.1%}"), ("CON1", f"{first['CON1']:.1%}")),
                    findings=res.findings, figures=res.figures, tables=res.tables, methods=res.methods)
 
 
 def fieldwork_result(sample: pd.DataFrame, spec: FieldworkSpec = FieldworkSpec(), *, design=None,
-                     source: str = "the sample") -> AnalysisResult:
+                     source: str | None = None, lang: str = "en") -> AnalysisResult:
     """The fieldwork section from ``sample`` (every sampled case with its final disposition). ``design``: the
     respondents' :class:`~careersurvey.SurveyDesign` with design weights (for the planning table's design
-    effects of the 0/1 column ``spec.plan_variable`` by ``spec.stratum``); without them, no planning table."""
+    effects of the 0/1 column ``spec.plan_variable`` by ``spec.stratum``); without them, no planning table.
+    ``lang``: the language of its titles, captions, findings, headings, disposition names and figure ("en", "ko";
+    ``report/i18n_fieldwork.py``)."""
     import careersurvey as cs
     from careersurvey.fieldwork.codes import CODES, normalise
     from careersurvey.fieldwork.planning import plan_strata, planning_inputs
     from careersurvey.fieldwork.rindicator import responded_cases
 
+    t = lambda key, **values: text(key, lang, **values)  # noqa: E731
+    source = t("fw.source") if source is None else source
     codes = sample[spec.disposition].map(normalise)
     groups = cs.response_rates(sample, disposition=spec.disposition).table
     counts = codes.value_counts().rename_axis("code").to_frame("cases").sort_index()
     counts.insert(0, "group", [CODES[c][0] for c in counts.index])
-    counts.insert(1, "disposition", [CODES[c][1] for c in counts.index])
+    counts.insert(1, "disposition", [t(f"fw.code.{c}") for c in counts.index])
     counts["share"] = counts["cases"] / counts["cases"].sum()
     rates = cs.response_rates(sample, disposition=spec.disposition, by=spec.stratum)
     allrow = rates.table.loc["all"]
     from careersurvey.fieldwork.rates import RATES
 
-    tables = [Table("dispositions", "Final dispositions of the sampled cases (AAPOR)", counts,
-                    "AAPOR Standard Definitions (2023), web surveys of specifically named persons; completes "
-                    "and partials from the response store, the other codes from the fieldwork record.",
-                    1, percent_columns=("share",)),
-              Table("response_rates", "AAPOR outcome rates by stratum", _rates_table(rates),
-                    "cases: sampled; e: the share of the unknown-eligibility cases taken as eligible (CASRO, per "
-                    "stratum). RR: response rates, COOP: cooperation, REF: refusal, CON: contact.", 3,
-                    percent_columns=RATES)]
-    findings = [f"{int(allrow['n']):,} sampled cases: {int(allrow['I']):,} complete and {int(allrow['P']):,} "
-                f"partial; RR1 {allrow['RR1']:.1%}, RR2 {allrow['RR2']:.1%}, cooperation (COOP1) "
-                f"{allrow['COOP1']:.1%}, contact (CON1) {allrow['CON1']:.1%}."]
+    shown_rates = _rates_table(rates, lang)
+    tables = [Table("dispositions", t("fw.dispositions.title"), counts, t("fw.dispositions.caption"), 1,
+                    percent_columns=("share",), labels=_labels(counts, lang)),
+              Table("response_rates", t("fw.rates.title"), shown_rates, t("fw.rates.caption"), 3,
+                    percent_columns=RATES, labels=_labels(shown_rates, lang))]
+    findings = [t("fw.finding.counts", n=f"{int(allrow['n']):,}", complete=f"{int(allrow['I']):,}",
+                  partial=f"{int(allrow['P']):,}", rr1=f"{allrow['RR1']:.1%}", rr2=f"{allrow['RR2']:.1%}",
+                  coop1=f"{allrow['COOP1']:.1%}", con1=f"{allrow['CON1']:.1%}")]
     figures = []
     if spec.returned and spec.returned in sample.columns:
         days = returns_by_day(sample, disposition=spec.disposition, returned=spec.returned)
         if len(days):
-            tables.append(Table("returns_by_day", "Usable returns by day", days,
-                                "returns: questionnaires (complete or partial) that came back that day; "
-                                "response_rate: cumulative, of the sampled cases but the not eligible.", 1))
-            figures.append(_curve(days, float(allrow["RR2"])))
+            tables.append(Table("returns_by_day", t("fw.returns.title"), days, t("fw.returns.caption"), 1,
+                                labels=_labels(days, lang)))
+            figures.append(_curve(days, float(allrow["RR2"]), lang))
             half = days.index[np.argmax(days["cumulative"].to_numpy() >= days["cumulative"].iloc[-1] / 2)]
-            findings.append(f"Returns over {len(days)} days; half of them were in by {half}.")
+            findings.append(t("fw.finding.half", days=len(days), half=half))
     frame_vars = [v for v in spec.frame_variables if v in sample.columns]
-    methods = ("Dispositions follow AAPOR's Standard Definitions (10th edition, 2023) for web surveys of "
-               "specifically named persons; e for RR3/RR4 is the CASRO estimate (the eligible share of the cases "
-               "of known eligibility, per stratum). ")
+    methods = t("fw.methods.base")
     if frame_vars:
         comp = cs.nonresponse_comparison(sample, frame_vars, disposition=spec.disposition, weights=spec.weights,
                                          strata=spec.stratum, psu=spec.psu, source=source)
-        tables.append(Table("nonresponse", "Respondents against the full sample on frame variables", 
-                            _percent_points(comp),
-                            "Shares in % (means as they are), weighted by the design weights; difference in "
-                            "percentage points; test of response against the variable over the sample's design "
-                            "(Rao-Scott F for categories, t test for numbers).", 2))
+        compared = _percent_points(comp, lang)
+        tables.append(Table("nonresponse", t("fw.nonresponse.title"), compared, t("fw.nonresponse.caption"), 2,
+                            labels=_labels(compared, lang)))
         model_vars = [v for v in (spec.model_variables or frame_vars) if v in sample.columns]
         cases = responded_cases(sample, disposition=spec.disposition, source=source)
         model = propensity_model(cases, model_vars, weights=spec.weights, strata=spec.stratum, psu=spec.psu)
-        tables.append(Table("propensity", "Response propensity model (design-based logistic regression)", model,
-                            "Odds of responding against the reference level of each frame variable, with 95% "
-                            "confidence intervals over the sample's strata and institutions.", 3))
+        tables.append(Table("propensity", t("fw.propensity.title"), _rows_in(model, "fw.term.", lang),
+                            t("fw.propensity.caption"), 3))
         r = cs.r_indicator(sample, model_vars, disposition=spec.disposition, weights=spec.weights,
                            strata=spec.stratum, replicates=spec.replicates, seed=spec.seed, source=source)
-        tables.append(Table("r_indicator", "R-indicator of representativeness", r.table(),
-                            f"R = 1 - 2 S(rho) on {', '.join(model_vars)}; SE from {r.replicates} bootstrap "
-                            "replicates within strata; B max = (1 - R) / (2 mean propensity).", 4))
+        tables.append(Table("r_indicator", t("fw.r.title"), _rows_in(r.table(), "fw.r.", lang),
+                            t("fw.r.caption", variables=", ".join(model_vars), replicates=r.replicates), 4))
         worst = comp.loc[comp["difference"].abs().idxmax()]
-        findings.append(f"R-indicator {r.r:.3f} (SE {r.se:.3f}) on {', '.join(model_vars)}; the largest gap "
-                        f"between respondents and the full sample is {worst['variable']} = {worst['level']} "
-                        f"({worst['difference'] * 100:+.1f} points).")
-        methods += ("Nonresponse: respondents (complete or partial) against every eligible sampled case on frame "
-                    "variables, weighted by the design weights, tested over the design (Rao-Scott); response "
-                    "propensities from a design-based logistic model; the R-indicator of Schouten, Cobben and "
-                    "Bethlehem (2009) with a bootstrap SE. ")
+        findings.append(t("fw.finding.r", r=f"{r.r:.3f}", se=f"{r.se:.3f}", variables=", ".join(model_vars),
+                          variable=worst["variable"], level=_named(worst["level"], lang),
+                          points=f"{worst['difference'] * 100:+.1f}"))
+        methods += t("fw.methods.nonresponse")
     plan_variable = spec.plan_variable
     if design is not None and plan_variable is not None and plan_variable in design.data.columns:
         if spec.plan_levels is not None:  # the share answering one of these codes (missing stays missing)
             y = design.data[plan_variable]
+            shown = t("fw.in", variable=plan_variable, levels=", ".join(map(str, spec.plan_levels)))
             plan_variable = f"{plan_variable} in {', '.join(map(str, spec.plan_levels))}"
             design = _with_column(design, plan_variable, y.isin(spec.plan_levels).astype(float).where(y.notna()))
+        else:
+            shown = plan_variable
         N = sample.groupby(sample[spec.stratum].astype("str"))[spec.weights].sum()
         with np.errstate(divide="ignore", invalid="ignore"):  # a stratum whose respondents were not asked
             inputs = planning_inputs(design, plan_variable, spec.stratum, N.to_dict(), rates)
-        inputs, fixed = _usable_inputs(inputs)
+        inputs, fixed = _usable_inputs(inputs, lang)
         plan = plan_strata(inputs, moe=spec.moe).set_index("stratum")
-        tables.append(Table("planning", f"Next wave: sample per stratum for a margin of error of "
-                                        f"{spec.moe:.0%} on {plan_variable}", plan.drop(columns=["n_completes"]),
-                            "N: persons in the stratum (sum of the design weights of the sample); p and deff of "
-                            f"{plan_variable} from this wave's weights; response_rate: this wave's RR2; "
-                            "completes with the finite population correction; sample: completes over the "
-                            "response rate (all when the stratum is smaller)." + fixed, 3))
-        findings.append(f"For a margin of error of {spec.moe:.0%} on {plan_variable} in every stratum, the next "
-                        f"wave needs {int(plan['completes'].sum()):,} completes from "
-                        f"{int(plan['sample'].sum()):,} sampled persons.")
-        methods += ("Planning: completes per stratum for a proportion's margin of error at 95%, inflated by the "
-                    "observed design effect and corrected for the stratum's size (PracTools' nPropMoe), then "
-                    "divided by the stratum's RR2.")
-    return AnalysisResult(key="fieldwork", title="Fieldwork: dispositions, response and nonresponse",
-                          question="Who was sampled, who answered, and does the response look like the sample?",
+        planned = plan.drop(columns=["n_completes"])
+        planned = planned.set_axis(pd.Index([_named(h, lang) for h in planned.index], name="stratum"), axis=0)
+        tables.append(Table("planning", t("fw.plan.title", moe=f"{spec.moe:.0%}", variable=shown), planned,
+                            t("fw.plan.caption", variable=shown, fixed=fixed), 3, labels=_labels(planned, lang)))
+        findings.append(t("fw.finding.plan", moe=f"{spec.moe:.0%}", variable=shown,
+                          completes=f"{int(plan['completes'].sum()):,}", sample=f"{int(plan['sample'].sum()):,}"))
+        methods += t("fw.methods.planning")
+    return AnalysisResult(key="fieldwork", title=t("fw.title"), question=t("fw.question"),
                           tables=tuple(tables), figures=tuple(figures), findings=tuple(findings),
                           methods=methods.strip(), facts={"RR2": float(allrow["RR2"]), "groups": groups})

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 
+from careersurvey.report.i18n_fieldwork import FIELDWORK
 from careersurvey.report.i18n_messages import MESSAGES
 
 __all__ = ["LANGS", "STRINGS", "check_lang", "text", "label_in", "translated", "term"]
@@ -498,6 +499,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 STRINGS.update(MESSAGES)  # the sentences other parts write, and the targets' and fieldwork words (i18n_messages.py)
+STRINGS.update(FIELDWORK)  # the fieldwork section's and the weighting steps' words (i18n_fieldwork.py)
 
 
 def check_lang(lang: str) -> str:

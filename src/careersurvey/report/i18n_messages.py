@@ -130,6 +130,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "term.bachelor": {"en": "bachelor's", "ko": "학사"},
     "term.other": {"en": "other", "ko": "기타"},
     "term.capital_area": {"en": "capital area", "ko": "수도권"},
+    "term.capital": {"en": "capital", "ko": "수도권"},
+    "term.researcher": {"en": "researcher", "ko": "연구자"},
+    "term.undergraduate": {"en": "undergraduate", "ko": "학부생"},
     "term.daejeon": {"en": "Daejeon", "ko": "대전"},
     "term.rest": {"en": "rest of Korea", "ko": "그 밖의 지역"},
 }

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from careersurvey.report.i18n import text
 from careersurvey.report.results import Table
 
 __all__ = ["STEPS", "nonresponse_factors", "weighting_steps"]
@@ -41,14 +42,16 @@ def nonresponse_factors(sample: pd.DataFrame, *, stratum: str = "stratum", weigh
     return (eligible / responded).rename("factor")
 
 
-def _key_columns(data: pd.DataFrame, keys: Sequence[tuple[str, tuple | None]]) -> tuple[pd.DataFrame, list]:
+def _key_columns(data: pd.DataFrame, keys: Sequence[tuple[str, tuple | None]],
+                 lang: str = "en") -> tuple[pd.DataFrame, list]:
     """The key estimates as columns: a variable as it is, or 1/0 for answering one of ``levels`` (missing
     stays missing); with their names as the table shows them."""
     cols, names = {}, []
     for i, (variable, levels) in enumerate(keys):
         y = data[variable]
         cols[f"_key{i}"] = (y if levels is None else y.isin(levels).astype(float).where(y.notna())).to_numpy()
-        names.append(variable if levels is None else f"{variable} in {', '.join(map(str, levels))}")
+        names.append(variable if levels is None else
+                     text("fw.in", lang, variable=variable, levels=", ".join(map(str, levels))))
     return pd.DataFrame(cols, index=data.index), names
 
 
@@ -69,10 +72,11 @@ def _base_with(base, extra: pd.DataFrame):
 
 def weighting_steps(study, sample: pd.DataFrame, keys: Sequence[tuple[str, tuple | None]], *,
                     id: str = "respondent_id", stratum: str = "stratum", weights: str = "design_weight",
-                    disposition: str = "disposition", trim: float = 4.0) -> Table:
+                    disposition: str = "disposition", trim: float = 4.0, lang: str = "en") -> Table:
     """The table of the module doc: one row per key estimate and step (estimate, SE, change from the step
-    before), for the study's respondents and ``sample`` (every sampled case with its final disposition)."""
-    extra, names = _key_columns(study.base.data, keys)
+    before), for the study's respondents and ``sample`` (every sampled case with its final disposition); its
+    title, caption, steps and headings in ``lang`` ("en", "ko")."""
+    extra, names = _key_columns(study.base.data, keys, lang)
     base = _base_with(study.base, extra)
     inside = base.domain if base.domain is not None else np.ones(len(base.data), dtype=bool)
     factors = nonresponse_factors(sample, stratum=stratum, weights=weights, disposition=disposition)
@@ -101,12 +105,9 @@ def weighting_steps(study, sample: pd.DataFrame, keys: Sequence[tuple[str, tuple
     frame = pd.DataFrame(rows)
     frame["step"] = pd.Categorical(frame["step"], categories=list(STEPS), ordered=True)
     frame = frame.sort_values(["estimate_of", "step"], kind="stable")
-    frame["step"] = frame["step"].astype(str)
+    frame["step"] = frame["step"].astype(str).map(lambda step: text(f"fw.step.{step}", lang))
     frame["change"] = frame.groupby("estimate_of")["estimate"].diff()
     frame = frame.set_index(["estimate_of", "step"])
-    caption = ("Means over the analysed population (shares for variables with codes), SE from the design at each "
-               "step. Nonresponse-adjusted: design weights times the stratum's sampled eligible-or-unknown "
-               "cases over its respondents (design-weighted); calibrated: raked to the targets from those "
-               f"weights; trimmed: the calibrated weights cut at {trim:g} times their median, the excess spread "
-               "over the others (totals kept). change: from the step before.")
-    return Table("weighting_steps", "Key estimates before and after each weighting step", frame, caption, 4)
+    labels = {} if lang == "en" else {k: text(f"fw.col.{k}", lang) for k in ("estimate_of", "step")}
+    return Table("weighting_steps", text("fw.steps.title", lang), frame, text("fw.steps.caption", lang, trim=f"{trim:g}"),
+                 4, labels=labels)
