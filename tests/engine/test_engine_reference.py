@@ -3,7 +3,9 @@ same numbers as R and as the in-memory path (to 1e-9), with only aggregates leav
 
 Covered now: linearised designs (strata, multistage PSUs, fpc as sizes or fractions, every lonely-PSU rule),
 means, totals, ratios, their ``by`` domains and ``subset`` domains. Cases with replicate weights, calibration
-or trimming, models and quantiles are not yet on the engine path; the list below says so by its filter.
+or trimming, models and quantiles have their own files (post-stratification below, raking in
+test_engine_rake.py, models and quantiles in test_engine_glm.py and test_engine_quantiles.py); the list below
+says what this one runs by its filter.
 """
 
 from __future__ import annotations

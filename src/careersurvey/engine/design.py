@@ -125,6 +125,13 @@ class TableDesign:
                            _weight_expr=changes.get("weight_expr", self._weight_expr),
                            _adjustments=changes.get("adjustments", self._adjustments))
 
+    def rake(self, margins, max_iter: int = 100, tol: float = 1e-10) -> "TableDesign":
+        """R's ``rake()`` in the engine: one GROUP BY of the margins' joint cells, the passes over the margins on
+        those cells, the new weight an expression; estimates carry R's raking residuals (``SurveyDesign.rake``)."""
+        from careersurvey.engine.raking import rake
+
+        return rake(self, margins, max_iter=max_iter, tol=tol)
+
     def poststratify(self, variables, totals) -> "TableDesign":
         """R's ``postStratify`` in the engine: cell sums by one GROUP BY, the new weight an expression; estimates
         on the result carry R's post-stratification residuals (``SurveyDesign.poststratify``)."""

@@ -166,6 +166,10 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
     fam, label = _family(family, link)
     if not isinstance(fam, (families.Gaussian, families.Binomial, families.Poisson)):
         raise EngineError(f"family {family!r}: the engine path fits gaussian, binomial and poisson models")
+    if design.adjustments:
+        raise EngineError(f"formula {formula!r}: a glm on a post-stratified or raked design is not on the engine path "
+                          "yet (its variance needs the calibration residuals of the scores); fit it in memory with "
+                          "cs.SurveyDesign(...).rake/poststratify(...).glm")
     terms = model_terms(design, formula)
     p = len(terms.columns)
     t = design.table

@@ -142,9 +142,13 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     used = stages if stages[0].has_fpc else stages[:1]
     rel = joined.mutate(**zcols)
     if design.adjustments:  # post-stratified: residuals on every row of the design, df of the domain's rows
+        from careersurvey.engine.raking import Raked, rake_pairs
         from careersurvey.engine.weighting import residual_pairs
 
-        rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
+        if isinstance(design.adjustments[0], Raked):
+            rel = rake_pairs(design, est, member, by, dom, joined, zcols, k, G)
+        else:
+            rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
     for s, stage in enumerate(used):
         agg = _stage_sums(design, rel, stage, k, full_cov)
         part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov)

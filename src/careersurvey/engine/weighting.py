@@ -17,7 +17,7 @@ import pandas as pd
 
 from careersurvey.engine.source import EngineError
 
-__all__ = ["PostStratified", "poststratify", "residual_pairs"]
+__all__ = ["PostStratified", "paired_residuals", "poststratify", "residual_pairs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,13 +53,7 @@ def poststratify(design, variables: str | Sequence[str], totals: Any):
     cell; every sample cell needs a population count (and every population cell a sample row)."""
     import ibis
 
-    if design.domain is not None:
-        raise EngineError("post-stratify the whole sample, then take the domain (subset after poststratify)")
-    if design.replicates is not None:
-        raise EngineError("post-stratification of a replicate design is not on the engine path yet; "
-                          "use cs.SurveyDesign.from_replicates(...).poststratify in memory")
-    if design.adjustments:
-        raise EngineError("the engine path post-stratifies once; a second weighting step runs in memory")
+    check_weighting(design, "post-stratify", "post-stratification", "poststratify")
     cells = (variables,) if isinstance(variables, str) else tuple(variables)
     t = design.table
     for c in cells:
@@ -92,6 +86,18 @@ def poststratify(design, variables: str | Sequence[str], totals: Any):
     return design._evolved(weight_expr=design.weight_expr * factor, adjustments=design.adjustments + (step,))
 
 
+def check_weighting(design, verb: str, noun: str, method: str) -> None:
+    """Refuse a weighting step on a domain, on a replicate design, or after another step."""
+    if design.domain is not None:
+        raise EngineError(f"{verb} the whole sample, then take the domain (subset after {method})")
+    if design.replicates is not None:
+        raise EngineError(f"{noun} of a replicate design is not on the engine path yet; "
+                          f"use cs.SurveyDesign.from_replicates(...).{method} in memory")
+    if design.adjustments:
+        raise EngineError(f"the engine path weights once ({noun} after another step): a second weighting step "
+                          "runs in memory")
+
+
 def _cell_condition(t, cells, row):
     cond = None
     for c in cells:
@@ -104,9 +110,7 @@ def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
     """Every row of the design paired with each domain of its cell: the post-stratification residual of the
     domain's influence values, (z if the row is in the domain) - w_new A(cell, domain), as columns _cs_z0.. with
     the domain number _cs_g, ready for the stage aggregates."""
-    import ibis
-
-    from careersurvey.engine.linear import _c, _influence
+    from careersurvey.engine.linear import _c
 
     step = design.adjustments[0]
     cells = list(step.cells)
@@ -120,9 +124,26 @@ def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
     sums = sums.merge(cell_tab[[*cells, "N"]], on=cells, how="left")
     for c in range(k):  # A = cell sum of z w_old / w_new over the cell's w_old = cell sum of z / W_new
         sums[_c(f"A{c}")] = sums[_c(f"A{c}")] / sums["N"]
-    keys = {b: _c(f"key{i}") for i, b in enumerate(by)}
-    par = dom.rename(columns=keys)
-    A = sums.drop(columns="N").merge(par, on=_c("g"), how="left")
+    A = sums.drop(columns="N").merge(dom.rename(columns=_keys(by)), on=_c("g"), how="left")
+    return paired_residuals(design, est, member, by, A, cells, k, lambda pairs, w, a: w * a)
+
+
+def _keys(by: tuple[str, ...]) -> dict:
+    from careersurvey.engine.linear import _c
+
+    return {b: _c(f"key{i}") for i, b in enumerate(by)}
+
+
+def paired_residuals(design, est, member, by: tuple[str, ...], A: pd.DataFrame, cells: list[str], k: int,
+                     correction):
+    """The design's rows joined on ``cells`` with ``A`` (a row per cell and domain: _cs_g, the domain's ``by``
+    keys as _cs_key0.., constants _cs_A0..), each row's residual (z if in the domain) - correction(pairs, w,
+    A_c) as columns _cs_z0.., ready for the stage aggregates."""
+    import ibis
+
+    from careersurvey.engine.linear import _c, _influence
+
+    keys = _keys(by)
     t = design.table
     m = len(est.base)
     rows = t.mutate(**{_c(f"x{i}"): x for i, x in enumerate(est.base)}, **{_c("w"): design.weight_expr},
@@ -136,5 +157,5 @@ def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
     out = {}
     for c in range(k):
         z = _influence(est, c, xs, w, pairs)
-        out[_c(f"z{c}")] = ibis.ifelse(inside, z, 0.0) - w * pairs[_c(f"A{c}")]
+        out[_c(f"z{c}")] = ibis.ifelse(inside, z, 0.0) - correction(pairs, w, pairs[_c(f"A{c}")])
     return pairs.mutate(**out)

@@ -173,6 +173,22 @@ class PostStratStep:
 RAKE_SWEEPS = 10
 
 
+def rake_shift(levels, sizes, counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """R's ``rake()`` residuals on joint cells: the constant (cells, k) that ten sweeps of level-mean removal
+    (margin by margin, means unweighted over rows) subtract from z / w in each cell, from the cells' sums of z / w
+    (cells, k), their level of each margin ``levels[j]`` (cells,) and their rows ``counts`` (cells,)."""
+    sums = np.array(sums, dtype=float)
+    shift = np.zeros(sums.shape)
+    for _ in range(RAKE_SWEEPS):
+        for lv, k in zip(levels, sizes):
+            n_level = np.bincount(lv, weights=counts, minlength=k)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.where(n_level[:, None] > 0, group_totals(lv, k, sums) / n_level[:, None], 0.0)
+            sums -= counts[:, None] * mean[lv]
+            shift += mean[lv]
+    return shift
+
+
 @dataclass(frozen=True, eq=False)
 class RakeStep(CalibrationStep):
     """A recorded ``rake()``: the raking calibration's record (weights, targets, settings, scope) with the
@@ -235,16 +251,7 @@ class RakeStep(CalibrationStep):
         """The constant (cells, k) the ten sweeps subtract from z / w in each joint cell, from the cell sums of
         z / w (cells, k)."""
         _, levels, counts, _, _ = self._cells
-        sums = np.array(sums, dtype=float)
-        shift = np.zeros(sums.shape)
-        for _ in range(RAKE_SWEEPS):
-            for lv, k in zip(levels, self.margin_sizes):
-                n_level = np.bincount(lv, weights=counts, minlength=k)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    mean = np.where(n_level[:, None] > 0, group_totals(lv, k, sums) / n_level[:, None], 0.0)
-                sums -= counts[:, None] * mean[lv]
-                shift += mean[lv]
-        return shift
+        return rake_shift(levels, self.margin_sizes, counts, sums)
 
     def linear_form(self) -> LinearForm:
         """:meth:`residualize` as z - (cell indicator w) shift(cell sums of z / w): no mask, no extra variance."""
