@@ -154,3 +154,12 @@ def test_the_estimators_own_nchs_flags_are_used_and_not_shown() -> None:
     marks = ["".join(re.findall(r'<sup class="flag">(.*?)</sup>', r)) for r in body]
     expected = [("*" if s else "") + ("†" if r else "") for s, r in zip(est["suppress"], est["review"])]
     assert marks == expected and "*" in expected  # group c: about 15 answers
+
+
+def test_a_population_n_is_not_headed_as_the_unweighted_n() -> None:
+    """A column N (persons in the stratum, e.g. the planning table) is the population count, never "n (unweighted)"."""
+    from careersurvey.report.layout import _label
+
+    table = Table("planning", "Planning", pd.DataFrame({"n": [10], "N": [200]}))
+    assert _label("n", table, "en", False) == "n (unweighted)"
+    assert _label("N", table, "en", False) == "N (population)" and _label("N", table, "ko", False) == "모집단 크기(N)"

@@ -35,6 +35,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "page.figure": {"en": "Figure {number}.", "ko": "그림 {number}."},
     # -- table columns ---------------------------------------------------------------------------------
     "col.n": {"en": "n (unweighted)", "ko": "응답자 수(가중 전)"},
+    "col.N": {"en": "N (population)", "ko": "모집단 크기(N)"},
     "col.estimate": {"en": "Estimate", "ko": "추정값"},
     "col.percent": {"en": "%", "ko": "%"},
     "col.mean": {"en": "Mean", "ko": "평균"},

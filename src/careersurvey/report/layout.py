@@ -121,8 +121,12 @@ def _label(key: str, table, lang: str, share: bool) -> str:
 
 
 def _key(name) -> str:
-    """A column name as a catalogue key: "response rate" -> "response_rate"."""
-    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    """A column name as a catalogue key: "response rate" -> "response_rate"; a one-letter name keeps its case
+    (N, a population count, is not n, the unweighted sample count)."""
+    text_ = str(name).strip()
+    if len(text_) == 1:
+        return text_
+    return text_.lower().replace(" ", "_").replace("-", "_")
 
 
 def _flags(frame: pd.DataFrame, share: bool, digits_df) -> tuple[np.ndarray, np.ndarray, str] | None:
