@@ -10,7 +10,8 @@ import pandas as pd
 
 from careersurvey.engine.linear import Linear, linear_estimates
 from careersurvey.engine.source import EngineError
-from careersurvey.estimation.codes import MissingCodeError
+from careersurvey.estimation.codes import MissingCodeError, missing_code_message
+from careersurvey.estimation.estimators import _level_name  # R's level names (TRUE/FALSE), one rule
 from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
 
 __all__ = ["estimate", "degf"]
@@ -25,10 +26,6 @@ def _as_names(v: str | Sequence[str] | None) -> list[str]:
 
 def _is_categorical(dtype) -> bool:
     return not dtype.is_numeric() or dtype.is_boolean()
-
-
-def _level_name(level) -> str:
-    return {True: "TRUE", False: "FALSE"}.get(level, str(level)) if isinstance(level, (bool, np.bool_)) else str(level)
 
 
 def _variables(design, names: list[str]):
@@ -77,14 +74,10 @@ def _refuse_codes(design, names: list[str], what: str = "variable") -> None:
         hit = q.filter(q[v].cast("float64").isin([float(c) for c in codes]))
         found = design.execute(hit.group_by(v).aggregate(n=hit.count()))
         if len(found):
-            listed = ", ".join(f"{int(c)} ({int(n):,} row{'s' if n != 1 else ''})"
-                               for c, n in sorted(zip(found[v], found["n"]), key=lambda cn: -cn[0]))
-            declared = ", ".join(str(c) for c in codes)
-            raise MissingCodeError(
-                f"{what} {v!r} holds the missing codes {listed}, which the design declares missing "
-                f"(missing_codes=({declared})); they are not answers, and an estimate would take them for numbers. "
-                "Replace them by NULL in the table (or load the data with cs.load_responses, which does)"
-                + ("; then na_rm=True leaves those rows out" if what == "variable" else "") + ".")
+            counts = {int(c): int(n) for c, n in zip(found[v], found["n"])}
+            raise MissingCodeError(missing_code_message(
+                what, v, counts, codes, "Replace them by NULL in the table (or load the data with "
+                "cs.load_responses, which does)") + ".")
 
 
 def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, level: float,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from careersurvey.estimation.rows import rows_text
 
-__all__ = ["MissingCodeError", "codes_in", "refuse_missing_codes", "as_codes"]
+__all__ = ["MissingCodeError", "codes_in", "refuse_missing_codes", "as_codes", "missing_code_message"]
 
 
 class MissingCodeError(ValueError):
@@ -84,12 +84,20 @@ def refuse_missing_codes(design, columns: Iterable[str], what: str = "variable",
             continue
         found = codes_in(data[name], codes, use)
         if found:
-            listed = ", ".join(f"{c} ({n:,} row{'s' if n != 1 else ''})" for c, n in found.items())
             declared = ", ".join(str(c) for c in codes)
-            raise MissingCodeError(
-                f"{what} {name!r} holds the missing codes {listed}, which the design declares missing "
-                f"(missing_codes=({declared})); they are not answers, and an estimate would take them for "
-                f"numbers. Load the data with cs.load_responses (every missing code becomes NA), or replace the "
-                f"codes by NA first: df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin([{declared}]))"
-                + ("; then na_rm=True leaves those rows out" if what == "variable" else "")
+            raise MissingCodeError(missing_code_message(
+                what, name, found, codes,
+                f"Load the data with cs.load_responses (every missing code becomes NA), or replace the codes by NA "
+                f"first: df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin([{declared}]))")
                 + f". The codes are in {rows_text(design.named_data.index, _holding(data[name], codes, use))}")
+
+
+def missing_code_message(what: str, name: str, found: dict[int, int], codes: Sequence[int], fix: str) -> str:
+    """What a column holding declared missing codes is told: the column, each code with its count (``found``,
+    code -> rows), the declared codes and ``fix`` (how to make them NA where the data live)."""
+    listed = ", ".join(f"{c} ({n:,} row{'s' if n != 1 else ''})"
+                       for c, n in sorted(found.items(), key=lambda cn: -cn[0]))
+    declared = ", ".join(str(c) for c in codes)
+    return (f"{what} {name!r} holds the missing codes {listed}, which the design declares missing "
+            f"(missing_codes=({declared})); they are not answers, and an estimate would take them for numbers. "
+            + fix + ("; then na_rm=True leaves those rows out" if what == "variable" else ""))

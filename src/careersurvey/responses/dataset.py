@@ -299,6 +299,15 @@ def _value_labels(item: Item, q: Questionnaire, lang: str) -> dict[int, str]:
     return out
 
 
+def category_labels(codes: Sequence[int], value_labels: Mapping[int, str]) -> list[str]:
+    """The categories of a single or rating item: its choices' labels, or, when two choices share a label, each
+    label with its code (kept apart); used by load_responses and by the store's SQL view (store_table)."""
+    cats = [value_labels[c] for c in codes]
+    if len(set(cats)) < len(cats):
+        cats = [f"{label} ({code})" for label, code in zip(cats, codes)]
+    return cats
+
+
 def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool,
            value_labels: dict[int, str]) -> pd.Series:
     """One column as its analysis type: categorical, boolean, Int64, Float64, string or datetime."""
@@ -315,9 +324,7 @@ def _typed(item: Item, values: np.ndarray, text: np.ndarray | None, labels: bool
         return pd.Series(real).astype("Float64").round().astype("Int64")
     if item.type in ("single", "rating") and item.choices is not None:
         codes = [c.code for c in item.choices.choices]
-        cats = [value_labels[c] for c in codes]
-        if len(set(cats)) < len(cats):  # two choices with one label: keep them apart by their codes
-            cats = [f"{label} ({code})" for label, code in zip(cats, codes)]
+        cats = category_labels(codes, value_labels)
         position = pd.Series(real).map({c: i for i, c in enumerate(codes)}).fillna(-1).astype(int).to_numpy()
         return pd.Series(pd.Categorical.from_codes(position, categories=cats, ordered=item.type == "rating"))
     if item.type == "multiple":

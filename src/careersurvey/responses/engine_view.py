@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from careersurvey.questionnaire.model import MISSING_CODES, Item, Questionnaire
-from careersurvey.responses.dataset import _sources, _target, _value_labels
+from careersurvey.responses.dataset import _sources, _target, _value_labels, category_labels
 from careersurvey.responses.problems import ResponsesError
 from careersurvey.responses.store import CODE_SUFFIX, ResponseStore, quote
 from careersurvey.responses.waves import chosen_waves, store_waves
@@ -43,9 +43,7 @@ def _expr(item: Item, col: str, source: str | None, labels: bool, value_labels: 
     codes = ", ".join(str(c) for c in MISSING_CODES)
     real = f"CASE WHEN CAST({src} AS DOUBLE) IN ({codes}) THEN NULL ELSE CAST({src} AS DOUBLE) END"
     if labels and item.type in ("single", "rating") and item.choices is not None:
-        cats = [value_labels[c.code] for c in item.choices.choices]
-        if len(set(cats)) < len(cats):  # two choices with one label: kept apart by their codes, as load_responses
-            cats = [f"{label} ({c.code})" for label, c in zip(cats, item.choices.choices)]
+        cats = category_labels([c.code for c in item.choices.choices], value_labels)
         whens = " ".join(f"WHEN {c.code} THEN {_literal(lab)}" for c, lab in zip(item.choices.choices, cats))
         return f"CASE CAST({src} AS DOUBLE) {whens} ELSE NULL END AS {out}"
     if labels and item.type == "multiple":
@@ -78,9 +76,7 @@ def store_sql(store: ResponseStore, questionnaire: Questionnaire | str | None = 
             vl = _value_labels(item, q, lang)
             for col in item.columns():
                 source = src.get(col, col)
-                if item.type in ("text", "date") and source not in have[version]:
-                    source = None
-                elif item.type not in ("text", "date") and source not in have[version]:
+                if source not in have[version]:  # not asked in this version (harmonise: none maps to it)
                     source = None
                 cols.append(_expr(item, col, source, labels, vl))
         parts.append(
