@@ -90,3 +90,32 @@ def replicate_as_r(src: Path, d, df: pd.DataFrame, rep: dict):
         mult = load_data(src.name, name).to_numpy(float)
         return d.evolve(replicates=wr.from_columns(mult, d.w, rep["type"], rho=rep.get("fay_rho"), mse=mse))
     return d.replicate(rep["type"], **({"mse": mse} if "mse" in rep else {}))
+
+
+def waves_frame(case: dict) -> pd.DataFrame:
+    """A r-survey-waves case's data: ids and waves as text, its factors as categoricals in R's level order."""
+    df = load_data("r-survey-waves", case["data"])
+    for col in ("wave", "pid", "inst", "inst_fresh", "respondent_id"):
+        if col in df:
+            df[col] = df[col].astype(str)
+    for v in case.get("factors", []):
+        if v in df:
+            df[v] = pd.Categorical(df[v], categories=case["levels"][v])
+    return df
+
+
+def waves_design(case: dict, df: pd.DataFrame | None = None) -> Any:
+    """A r-survey-waves case's design as R's svydesign(ids, strata, fpc, weights) said it (ids = ~1: no clusters)."""
+    import careersurvey as cs
+
+    df = waves_frame(case) if df is None else df
+    spec = case["design"]
+    ids = spec["ids"]
+    d = cs.SurveyDesign(df, weights=spec["weights"][0], strata=(spec.get("strata") or [None])[0],
+                        psu=None if ids == ["1"] else ids[0] if len(ids) == 1 else ids,
+                        fpc=(spec.get("fpc") or [None])[0])
+    if "subset" in case:
+        d = d.subset(df[case["subset"]["column"]].to_numpy() == case["subset"]["equals"])
+    if "replicate" in case:
+        d = d.replicate(case["replicate"])
+    return d

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from rcases import load_cases, load_data
+from rcases import load_cases, waves_design as design, waves_frame as read
 
 import careersurvey as cs
 from careersurvey.estimation.change import change, paired_change, trend
@@ -22,32 +22,6 @@ TOL = 1e-6
 def close(got, want, rtol: float = TOL) -> None:
     np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float).reshape(-1), rtol=rtol,
                                atol=1e-12)
-
-
-def read(case: dict) -> pd.DataFrame:
-    df = load_data(FOLDER, case["data"])
-    for col in ("wave", "pid", "inst", "inst_fresh", "respondent_id"):
-        if col in df:
-            df[col] = df[col].astype(str)
-    for v in case.get("factors", []):
-        if v in df:
-            df[v] = pd.Categorical(df[v], categories=case["levels"][v])
-    return df
-
-
-def design(case: dict, df: pd.DataFrame | None = None) -> cs.SurveyDesign:
-    """The case's design as R's svydesign(ids, strata, fpc, weights) said it (ids = ~1: no clusters)."""
-    df = read(case) if df is None else df
-    spec = case["design"]
-    ids = spec["ids"]
-    d = cs.SurveyDesign(df, weights=spec["weights"][0], strata=(spec.get("strata") or [None])[0],
-                        psu=None if ids == ["1"] else ids[0] if len(ids) == 1 else ids,
-                        fpc=(spec.get("fpc") or [None])[0])
-    if "subset" in case:
-        d = d.subset(df[case["subset"]["column"]].to_numpy() == case["subset"]["equals"])
-    if "replicate" in case:
-        d = d.replicate(case["replicate"])
-    return d
 
 
 def _stacked() -> list:

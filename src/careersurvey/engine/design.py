@@ -7,7 +7,8 @@ per stratum, or per (stratum, domain)) do. Immutable: ``subset`` returns a new d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -40,12 +41,13 @@ class TableDesign:
     """
 
     __slots__ = ("_table", "_weights", "_strata", "_psu", "_fpc", "_nest", "_lonely_psu", "_domain",
-                 "_missing_codes", "_stages", "_weight_expr", "_replicates", "_adjustments")
+                 "_missing_codes", "_stages", "_weight_expr", "_replicates", "_adjustments", "_levels")
 
     def __init__(self, source: Any, weights: str | None = None, strata: str | Sequence[str] | None = None,
                  psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
                  lonely_psu: str = "fail", nest: bool = False, *, table: str | None = None,
-                 missing_codes: Sequence[int] = (), replicates: Any = None, _domain: Any = None,
+                 missing_codes: Sequence[int] = (), replicates: Any = None, levels: Mapping | None = None,
+                 _domain: Any = None,
                  _stages: Any = None, _weight_expr: Any = None, _adjustments: tuple = ()) -> None:
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise EngineError(f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}")
@@ -85,6 +87,7 @@ class TableDesign:
             replicates = read_replicates(t, self._weight_expr, execute=self.execute, **replicates)
         set_(self, "_replicates", replicates)
         set_(self, "_adjustments", tuple(_adjustments))
+        set_(self, "_levels", _check_levels(levels, columns))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("TableDesign is immutable; subset() returns a new design")
@@ -108,6 +111,37 @@ class TableDesign:
         return self._missing_codes
 
     @property
+    def column_names(self) -> pd.Index:
+        """The table's column names."""
+        return pd.Index(self._table.columns)
+
+    def is_numeric(self, name: str) -> bool:
+        """Whether column ``name`` holds numbers (not text or logical values)."""
+        dtype = self._table[name].type()
+        return dtype.is_numeric() and not dtype.is_boolean()
+
+    def units_per(self, column: str, limit: int = 5) -> tuple[int, list]:
+        """How many values of ``column`` (a panel id) have rows in more than one first-stage unit, and up to
+        ``limit`` of them: two aggregates (a count, and ``limit`` example values)."""
+        keys = self._stages[0].keys
+        t = self._table
+        unit = list(dict.fromkeys(keys.stratum + keys.unit)) if keys.unit else None
+        if unit is None:  # each row its own unit: a person with two rows lies in two units
+            per = t.group_by(column).aggregate(_cs_k=t.count())
+        else:
+            pairs = t.select(*dict.fromkeys([column, *unit])).distinct()
+            per = pairs.group_by(column).aggregate(_cs_k=pairs.count())
+        bad = per.filter(per["_cs_k"] > 1)
+        n = int(self.execute(bad.aggregate(n=bad.count()))["n"].iat[0])
+        shown = self.execute(bad.select(column).order_by(column).limit(limit))[column].tolist() if n else []
+        return n, shown
+
+    @property
+    def levels(self) -> Mapping[str, tuple]:
+        """The order of the levels of categorical columns given to ``from_table(levels=)`` (column -> levels)."""
+        return self._levels
+
+    @property
     def domain(self):
         """The domain's condition (an Ibis boolean expression) or None for the whole sample."""
         return self._domain
@@ -121,6 +155,7 @@ class TableDesign:
         """A copy with some of (domain, weight_expr, adjustments) changed; everything read once is kept."""
         return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
                            self._nest, missing_codes=self._missing_codes, replicates=self._replicates,
+                           levels=self._levels,
                            _domain=changes.get("domain", self._domain), _stages=self._stages,
                            _weight_expr=changes.get("weight_expr", self._weight_expr),
                            _adjustments=changes.get("adjustments", self._adjustments))
@@ -173,29 +208,33 @@ class TableDesign:
         return self._evolved(domain=cond)
 
     # -- estimators ---------------------------------------------------------------------------------------
-    def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+    def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
+             covmat: bool = False) -> pd.DataFrame:
         """Weighted means (categorical variables: one row per level), as ``SurveyDesign.mean``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level)
+        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat)
 
-    def total(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+    def total(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
+              covmat: bool = False) -> pd.DataFrame:
         """Weighted totals, as ``SurveyDesign.total``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "total", variables, None, na_rm=na_rm, by=by, level=level)
+        return estimate(self, "total", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat)
 
-    def ratio(self, numerator, denominator, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+    def ratio(self, numerator, denominator, na_rm: bool = False, by=None, level: float = 0.95,
+              covmat: bool = False) -> pd.DataFrame:
         """Ratios of totals (every numerator over every denominator), as ``SurveyDesign.ratio``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "ratio", numerator, denominator, na_rm=na_rm, by=by, level=level)
+        return estimate(self, "ratio", numerator, denominator, na_rm=na_rm, by=by, level=level, covmat=covmat)
 
-    def proportion(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+    def proportion(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
+                   covmat: bool = False) -> pd.DataFrame:
         """Shares of each level with logit intervals (R's svyciprop), as ``SurveyDesign.proportion``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit")
+        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit", covmat=covmat)
 
     def quantile(self, variables, quantiles=0.5, na_rm: bool = False, by=None, level: float = 0.95,
                  qrule: str = "math", interval_type: str = "mean") -> pd.DataFrame:
@@ -226,17 +265,19 @@ def from_table(source: Any, weights: str | None = None, strata=None, psu=None, f
                nest: bool = False, *, table: str | None = None, missing_codes: Sequence[int] = (),
                replicate_weights: str | Sequence[str] | None = None, method: str = "other", combined: bool = False,
                scale: float | None = None, rscales: Sequence[float] | None = None, rho: float | None = None,
-               mse: bool = False) -> TableDesign:
+               mse: bool = False, levels: Mapping | None = None) -> TableDesign:
     """A design over a table in an engine: a parquet file/folder/glob, a DuckDB file with ``table=``, a Spark or
     pandas DataFrame, or an Ibis table. Same arguments and estimates as :class:`careersurvey.SurveyDesign`;
     ``replicate_weights`` (columns or a regular expression) and the arguments after it as
-    ``SurveyDesign.from_replicates`` (R's ``svrepdesign``): the variance then comes from the replicates."""
+    ``SurveyDesign.from_replicates`` (R's ``svrepdesign``): the variance then comes from the replicates.
+    ``levels`` ({column: [level, ...]}) orders a categorical column's levels as a pandas categorical's (or R
+    factor's) are ordered in memory; without it, levels are in sorted order."""
     reps = None
     if replicate_weights is not None:
         reps = dict(replicate_weights=replicate_weights, method=method, combined=combined, scale=scale,
                     rscales=rscales, rho=rho, mse=mse)
     return TableDesign(source, weights, strata, psu, fpc, lonely_psu, nest, table=table, missing_codes=missing_codes,
-                       replicates=reps)
+                       replicates=reps, levels=levels)
 
 
 def _weights(design: TableDesign):
@@ -304,3 +345,21 @@ def _check_lonely(stages: tuple[StageTable, ...], lonely_psu: str) -> None:
             raise EngineError(f"stratum {name} has only one {'PSU' if s == 1 else 'sampled unit'} at stage {s}, so "
                               "its variance cannot be estimated (lonely_psu='fail'). Choose lonely_psu='adjust', "
                               "'average', 'remove' or 'certainty', or collapse the stratum with a neighbour.")
+
+
+def _check_levels(levels: Mapping | None, columns: set) -> Mapping[str, tuple]:
+    """``levels`` as an immutable mapping column -> tuple of distinct levels, each column in the table."""
+    if levels is None:
+        return MappingProxyType({})
+    if isinstance(levels, MappingProxyType):
+        return levels
+    if not isinstance(levels, Mapping):
+        raise EngineError("levels must be a mapping {column: [level, ...]} giving the order of a column's levels")
+    out = {}
+    for name, order in levels.items():
+        if name not in columns:
+            raise EngineError(f"levels: {name!r} is not a column of the table")
+        if isinstance(order, str) or not isinstance(order, Sequence) or len(set(order)) != len(order):
+            raise EngineError(f"levels[{name!r}] must be a list of distinct levels (got {order!r})")
+        out[name] = tuple(order)
+    return MappingProxyType(out)

@@ -53,7 +53,14 @@ def _variables(design, names: list[str]):
         domain = design.domain
         q = t.filter(domain) if domain is not None else t
         levels = design.execute(q.select(v).distinct())[v].dropna().tolist()
-        levels = [False, True] if dtype.is_boolean() else sorted(levels, key=lambda x: (str(type(x)), x))
+        if v in design.levels:  # the order given (a categorical's in memory), every level even without rows
+            extra = [lv for lv in levels if lv not in design.levels[v]]
+            if extra:
+                raise EngineError(f"column {v!r} holds {extra[:5]!r}, which levels[{v!r}] does not list "
+                                  f"({list(design.levels[v])!r}); add them to levels or recode the column")
+            levels = list(design.levels[v])
+        else:
+            levels = [False, True] if dtype.is_boolean() else sorted(levels, key=lambda x: (str(type(x)), x))
         complete = complete & col.notnull()
         for lv in levels:
             base.append(ibis.ifelse(col.isnull(), ibis.null("float64"), (col == lv).cast("float64")))
@@ -81,7 +88,7 @@ def _refuse_codes(design, names: list[str], what: str = "variable") -> None:
 
 
 def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, level: float,
-             ci: str = "wald") -> pd.DataFrame:
+             ci: str = "wald", covmat: bool = False) -> pd.DataFrame:
     """Mean, total or ratio (``kind``) of ``variables`` over the design's domain, by ``by``, as a result frame."""
     import ibis
 
@@ -140,6 +147,13 @@ def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, lev
         index = pd.concat([one] * G, keys=labels_g, names=[name or "by", None]).index
     result = EstimateFrame(pd.DataFrame(frame).set_axis(index))
     result.attrs = {**{k_: frame.attrs[k_] for k_ in ("statistic", "level", "interval")}, "by": by_cols}
+    if covmat:  # R's svyby(covmat=TRUE): the covariance of every domain's estimates, for contrasts
+        from careersurvey.engine.covmat import domain_covariance
+
+        result.attrs.update(vcov=domain_covariance(design, est, member, tuple(by_cols), res),
+                            design_df=design.design_df)
+        if res.thetas is not None:
+            result.attrs.update(replicates=res.thetas.reshape(G * k, -1), replicate_weights=design.replicates)
     return result
 
 

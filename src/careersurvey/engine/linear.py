@@ -51,6 +51,7 @@ class LinearResult:
     df: np.ndarray
     nobs: np.ndarray
     srs: np.ndarray
+    thetas: np.ndarray | None = None  # (G, k, R) the replicate estimates of a replicate design
 
 
 def _c(name: str) -> str:
@@ -78,9 +79,14 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     for i in range(m):
         aggs[_c(f"na{i}")] = x[i].isnull().cast("int64").sum()
     point = design.execute(rows.group_by(list(by)).aggregate(**aggs) if by else rows.aggregate(**aggs))
+    # an empty domain: SQL's SUM over no rows is NULL; its counts are 0 (its sums stay NaN: no estimate)
+    point = point.fillna({_c("nobs"): 0, **{_c(f"na{i}"): 0 for i in range(m)}})
     if by:
         point = point.dropna(subset=list(by)) if point[list(by)].isna().any().any() else point
-        point = point[point[_c("nobs")] > 0].sort_values(list(by), kind="stable").reset_index(drop=True)
+        point = point[point[_c("nobs")] > 0]
+        order = {b: pd.Categorical(point[b], categories=design.levels[b]).codes for b in by if b in design.levels}
+        point = point.assign(**{_c(f"o{i}"): order.get(b, point[b]) for i, b in enumerate(by)})
+        point = point.sort_values([_c(f"o{i}") for i in range(len(by))], kind="stable").reset_index(drop=True)
     G = len(point)
     S = np.column_stack([point[_c(f"s{i}")].to_numpy(dtype=float) for i in range(m)]) if m else np.zeros((G, 0))
     nmiss = np.column_stack([point[_c(f"na{i}")].to_numpy(dtype=float) for i in range(m)])
@@ -132,9 +138,9 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     srs[nobs < 2] = np.nan
 
     if design.replicates is not None:
-        vcov, df = _replicate_variance(design, est, rows, x, by, point, theta, member)
+        vcov, df, thetas = _replicate_variance(design, est, rows, x, by, point, theta, member)
         vcov[np.isnan(theta).any(axis=1)] = np.nan
-        return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
+        return LinearResult(point[list(by)], theta, vcov, df, nobs, srs, thetas)
     # 2. the variance, stage by stage
     vcov = np.zeros((G, k, k))
     df = None
@@ -290,4 +296,4 @@ def _replicate_variance(design, est: Linear, rows, x, by, point: pd.DataFrame, t
     else:
         df = domain_ranks(design.table, reps.weights(design.table, design.weight_expr), member, tuple(by),
                           design.execute, point if by else None) - 1
-    return vcov, df
+    return vcov, df, thetas

@@ -118,16 +118,18 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
     frames = []
     for v in _as_list(variables):
         cols = [f"{v}{sep}{a}", f"{v}{sep}{b}"]
-        missing = [c for c in cols if c not in design.data.columns]
+        missing = [c for c in cols if c not in design.column_names]
         if missing:
             raise EstimateError(f"paired_change: the wide file has no column {', '.join(map(repr, missing))} for "
                                 f"{v!r} in waves {a} and {b}; wide panel files name a wave's answer "
                                 f"<item>{sep}<wave> (give sep= if yours differ)")
-        both = design.data[cols].notna().all(axis=1).to_numpy()
-        if not (both & (design.w > 0)).any():
+        if design.missing_codes:  # a declared code among the answers is refused (MissingCodeError), not paired
+            design.mean(cols, na_rm=True)
+        # the same condition in memory and in an engine: both answers there
+        means = design.subset(f"answered({cols[0]}) and answered({cols[1]})").mean(cols)
+        if not np.isfinite(means["estimate"].to_numpy(dtype=float)).any():
             raise EstimateError(f"paired_change: nobody with a positive weight answered {cols[0]!r} and "
                                 f"{cols[1]!r}: there is no pair to compare")
-        means = design.subset(both).mean(cols)
         theta = dict(zip(map(str, means.index), means["estimate"].to_numpy()))
         # a number: one row per column; a categorical item: R's <column><level> rows, one change per level
         levels = [None] if cols[0] in theta else [n[len(cols[0]):] for n in theta if n.startswith(cols[0])]
@@ -147,18 +149,15 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
 
 def check_person_in_psu(design, person: str) -> None:
     """A person's rows in the stacked file must share one first-stage unit, or their covariance is lost."""
-    if person not in design.data.columns:
+    if person not in design.column_names:
         raise EstimateError(f"person={person!r} is not a column of the design's data; name the panel id column")
     if design.replicates is not None:
         return  # replicate weights carry the clustering in their columns
-    unit = pd.Series(design.stages[0].unit, index=design.data.index)
-    ids = design.data[person]
-    spread = unit.groupby(ids.to_numpy(), sort=False).nunique()
-    bad = spread[spread > 1]
-    if len(bad):
-        shown = ", ".join(map(str, bad.index[:5]))
+    n_bad, examples = design.units_per(person)
+    if n_bad:
+        shown = ", ".join(map(str, examples))
         raise EstimateError(
-            f"the design puts the rows of {len(bad)} panel member(s) ({shown}) in different PSUs, so the change's "
+            f"the design puts the rows of {n_bad} panel member(s) ({shown}) in different PSUs, so the change's "
             f"SE would treat their answers in different waves as independent. Make the person lie inside one PSU: "
             f"psu='<institution column>' when persons are nested in institutions, or psu={person!r} when the "
             "sample has no clusters")
@@ -172,12 +171,12 @@ def _as_list(variables) -> list[str]:
 def _by_wave(design, variables, over, by_cols, statistic, na_rm, level) -> pd.DataFrame:
     if statistic not in STATISTICS:
         raise EstimateError(f"statistic={statistic!r}: use one of {', '.join(STATISTICS)}")
-    if over not in design.data.columns:
+    if over not in design.column_names:
         raise EstimateError(f"over={over!r} is not a column of the design's data; stack the waves in one long "
                             "file with a column naming each row's wave (e.g. cs.load_responses(store, waves=[...]))")
     if statistic == "proportion":
         _refuse_not_categorical(design, _as_list(variables))
-    unknown = [b for b in by_cols if b not in design.data.columns or b == over]
+    unknown = [b for b in by_cols if b not in design.column_names or b == over]
     if unknown:
         raise EstimateError(f"by={unknown[0]!r} is not a column of the design's data (or is the wave column "
                             f"{over!r} itself); name the domains to compare waves within, e.g. by='sector'")
@@ -196,8 +195,7 @@ def _by_wave(design, variables, over, by_cols, statistic, na_rm, level) -> pd.Da
 
 def _refuse_not_categorical(design, variables: list[str]) -> None:
     for v in variables:
-        col = design.data[v] if v in design.data.columns else None
-        if col is not None and pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        if v in design.column_names and design.is_numeric(v):
             raise EstimateError(f"statistic='proportion' needs a categorical column, and {v!r} is numeric: make it "
                                 f"categorical (df[{v!r}].astype('category')) for the share of each value, or use "
                                 "statistic='mean' for the mean of a 0/1 indicator")

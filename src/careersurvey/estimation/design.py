@@ -180,6 +180,19 @@ class SurveyDesign:
         """The data's column names (an immutable Index), without copying the frame as ``data`` does."""
         return self._data.columns
 
+    def is_numeric(self, name: str) -> bool:
+        """Whether column ``name`` holds numbers (not a categorical, text or logical column)."""
+        col = self._data[name]
+        return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+    def units_per(self, column: str, limit: int = 5) -> tuple[int, list]:
+        """How many values of ``column`` (a panel id) have rows in more than one first-stage unit, and up to
+        ``limit`` of them (in order of first appearance)."""
+        unit = pd.Series(self.stages[0].unit, index=self._data.index)
+        spread = unit.groupby(self._data[column].to_numpy(), sort=False).nunique()
+        bad = spread[spread > 1]
+        return len(bad), list(bad.index[:limit])
+
     def columns(self, names: Sequence[str]) -> pd.DataFrame:
         """The columns of ``names`` the data has (each once, in that order), without a shallow copy of every
         column as ``data`` makes: the estimators read a few columns of a frame of hundreds many times over (the
