@@ -95,48 +95,88 @@ class _Problem:
             out = out + self.x[j] * float(beta[j])
         return out
 
-    def run(self, aggs: dict) -> pd.Series:
+    def run(self, aggs: dict, rel=None) -> pd.Series:
         try:
-            return self.design.execute(self.rows.aggregate(**aggs)).iloc[0]
+            return self.design.execute((self.rows if rel is None else rel).aggregate(**aggs)).iloc[0]
         except Exception as exc:  # noqa: BLE001 - an engine's overflow (exp of a huge eta) ends the step
             if "range" in str(exc).lower() or "overflow" in str(exc).lower():
                 return None
             raise
 
-    def cross(self, weight, rhs) -> tuple[np.ndarray, np.ndarray, dict]:
+    def cross(self, weight, rhs, tag: str = "") -> dict:
         """Aggregates of X' diag(weight) X and X' rhs (names only; read with :meth:`unpack`)."""
         aggs = {}
         for i in range(self.p):
-            aggs[_c(f"s{i}")] = (self.x[i] * rhs).sum()
+            aggs[_c(f"{tag}s{i}")] = (self.x[i] * rhs).sum()
             for j in range(i, self.p):
-                aggs[_c(f"i{i}_{j}")] = (self.x[i] * self.x[j] * weight).sum()
+                aggs[_c(f"{tag}i{i}_{j}")] = (self.x[i] * self.x[j] * weight).sum()
         return aggs
 
-    def unpack(self, row: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    def unpack(self, row: pd.Series, tag: str = "") -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        s = np.array([float(row[_c(f"s{i}")]) for i in range(p)])
+        s = np.array([float(row[_c(f"{tag}s{i}")]) for i in range(p)])
         info = np.zeros((p, p))
         for i in range(p):
             for j in range(i, p):
-                info[i, j] = info[j, i] = float(row[_c(f"i{i}_{j}")])
+                info[i, j] = info[j, i] = float(row[_c(f"{tag}i{i}_{j}")])
         return s, info
 
-    def evaluate(self, beta: np.ndarray, prior, extra: dict | None = None):
-        """Score, information and deviance at ``beta`` under prior weights ``prior`` (an expression)."""
-        eta = self.eta(beta)
-        mu = self.inverse(eta)
-        me = self.mu_eta(eta, mu)
-        r = prior * me / self.variance(mu)
-        aggs = self.cross(r * me, r * (self.y - mu))
-        aggs[_c("dev")] = (prior * self.unit_dev(self.y, mu)).sum()
-        aggs[_c("bad")] = (mu.isnull() | mu.isnan() | mu.isinf()).cast("int64").sum()
+    def columns(self) -> list[str]:
+        """The fit's own columns of :attr:`rows` (x0.., y, w)."""
+        return [_c(f"x{j}") for j in range(self.p)] + [_c("y"), _c("w")]
+
+    def points(self, at: dict) -> tuple:
+        """The relation and aggregates of score, information and deviance at several points in one query: ``at``
+        maps a tag to (beta, prior weights (an expression), the rows the fit holds (None: all))."""
+        rel = self.rows.select(*self.columns(), **{_c(f"{g}eta"): self.eta(b) for g, (b, _, _) in at.items()},
+                               **{_c(f"{g}pw"): prior for g, (_, prior, _) in at.items()},
+                               **{_c(f"{g}kp"): kept for g, (_, _, kept) in at.items() if kept is not None})
+        return self.sums(rel, {g: kept is not None for g, (_, _, kept) in at.items()})
+
+    def sums(self, rel, tags: dict) -> tuple:
+        """(relation, aggregates) of score, information and deviance from ``rel``'s columns x0.., y and, per tag
+        g, {g}eta, {g}pw (prior weights) and {g}kp (the rows the fit holds, when ``tags[g]``). Each point's mu and
+        working weights are columns of successive projections, so the SQL names them once (inlined, mu would
+        repeat in every sum: a query ~50 times larger)."""
+        rel = rel.mutate(**{_c(f"{g}mu"): self.inverse(rel[_c(f"{g}eta")]) for g in tags})
+        rel = rel.mutate(**{_c(f"{g}me"): self.mu_eta(rel[_c(f"{g}eta")], rel[_c(f"{g}mu")]) for g in tags})
+        cols = {}
+        for g, has_kept in tags.items():
+            mu, me, prior = rel[_c(f"{g}mu")], rel[_c(f"{g}me")], rel[_c(f"{g}pw")]
+            r = prior * me / self.variance(mu)
+            cols[_c(f"{g}rw")] = r * me
+            cols[_c(f"{g}rr")] = r * (rel[_c("y")] - mu)
+            cols[_c(f"{g}ud")] = prior * self.unit_dev(rel[_c("y")], mu)
+            bad = mu.isnull() | mu.isnan() | mu.isinf()
+            cols[_c(f"{g}bd")] = (rel[_c(f"{g}kp")] & bad if has_kept else bad).cast("int64")
+        rel = rel.mutate(**cols)
+        x = [rel[_c(f"x{j}")] for j in range(self.p)]
+        aggs = {}
+        for g in tags:
+            rw, rr = rel[_c(f"{g}rw")], rel[_c(f"{g}rr")]
+            for i in range(self.p):
+                aggs[_c(f"{g}s{i}")] = (x[i] * rr).sum()
+                for j in range(i, self.p):
+                    aggs[_c(f"{g}i{i}_{j}")] = (x[i] * x[j] * rw).sum()
+            aggs[_c(f"{g}dev")] = rel[_c(f"{g}ud")].sum()
+            aggs[_c(f"{g}bad")] = rel[_c(f"{g}bd")].sum()
+        return rel, aggs
+
+    def read(self, row, tag: str = ""):
+        """(score, information, deviance) from a :meth:`point` query's row (None: the engine overflowed)."""
+        if row is None or row[_c(f"{tag}bad")] or not np.isfinite(float(row[_c(f"{tag}dev")])):
+            return np.zeros(self.p), np.zeros((self.p, self.p)), np.inf
+        score, info = self.unpack(row, tag)
+        return score, info, float(row[_c(f"{tag}dev")])
+
+    def evaluate(self, beta: np.ndarray, prior, extra=None):
+        """Score, information and deviance at ``beta`` under prior weights ``prior`` (an expression); ``extra(mu)``
+        more aggregates at the point."""
+        rel, aggs = self.points({"": (beta, prior, None)})
         if extra:
-            aggs.update(extra(mu))
-        row = self.run(aggs)
-        if row is None or row[_c("bad")] or not np.isfinite(float(row[_c("dev")])):
-            return np.zeros(self.p), np.zeros((self.p, self.p)), np.inf, row
-        score, info = self.unpack(row)
-        return score, info, float(row[_c("dev")]), row
+            aggs.update(extra(rel[_c("mu")]))
+        row = self.run(aggs, rel)
+        return (*self.read(row), row)
 
 
 def _irls(pr: _Problem, prior, d: np.ndarray, ybar: float, maxiter: int):
@@ -166,7 +206,7 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
     fam, label = _family(family, link)
     if not isinstance(fam, (families.Gaussian, families.Binomial, families.Poisson)):
         raise EngineError(f"family {family!r}: the engine path fits gaussian, binomial and poisson models")
-    if design.adjustments:
+    if design.adjustments and design.replicates is None:
         raise EngineError(f"formula {formula!r}: a glm on a post-stratified or raked design is not on the engine path "
                           "yet (its variance needs the calibration residuals of the scores); fit it in memory with "
                           "cs.SurveyDesign(...).rake/poststratify(...).glm")
@@ -220,10 +260,33 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
 
     _, info, _, final = pr.evaluate(beta, w, extra)
     bread = np.linalg.inv(info)
-    cov = bread.T @ _score_variance(pr, design, beta) @ bread
-    fit_design = design.subset(member)
-    degf = fit_design.design_df
     sw = float(row[_c("sw")])
+    if design.replicates is not None:  # every replicate refitted, R's svrVar over their coefficients
+        from careersurvey.engine.replicates_glm import replicate_refits
+
+        cov, method = replicate_refits(pr, design, beta, maxiter, formula)
+        degf, deff, dispersion = design.design_df, None, None  # R: degf() of the design before NA rows leave
+    else:
+        cov, degf, deff, dispersion = _linearised(pr, design, beta, bread, member, terms, final, n, sw, norm)
+        method = "linearisation"
+    names = pd.Index(terms.names)
+    return ModelResults(
+        kind="glm", formula=formula, family=label, link=type(fam.link).__name__.lower(), response=terms.response_name,
+        coefficients=pd.Series(beta, index=names, name="params"),
+        cov_params=pd.DataFrame(cov, index=names, columns=names),
+        df_resid=float(degf + 1 - p), nobs=n, population=sw, variance_method=method, level=level,
+        deff=None if deff is None else pd.Series(deff, index=names, name="deff"),
+        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm, "dispersion": dispersion,
+               "engine": True},
+        terms=terms.terms, problem=None,
+    )
+
+
+def _linearised(pr: _Problem, design, beta, bread, member, terms, final, n: int, sw: float, norm: float):
+    """The sandwich covariance, degf, deff and R's summary dispersion of a fit on a linearised design."""
+    p = pr.p
+    cov = bread.T @ _score_variance(pr, design, beta) @ bread
+    degf = design.subset(member).design_df
     model_cov = float(final[_c("pw2")]) / (n - p) * bread
     deff = np.diag(cov) / np.diag(model_cov)
     # R's summary.svyglm: svyvar of (y - mu) sqrt(design_norm / norm) / sqrt(V); design_norm the fit rows' mean
@@ -232,17 +295,7 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
     ratio = design_norm / norm
     s1, s2 = float(final[_c("pw1")]) * np.sqrt(ratio), float(final[_c("pw2")]) * ratio
     dispersion = (s2 - s1 * s1 / sw) / sw * n / (n - 1)
-    names = pd.Index(terms.names)
-    return ModelResults(
-        kind="glm", formula=formula, family=label, link=type(fam.link).__name__.lower(), response=terms.response_name,
-        coefficients=pd.Series(beta, index=names, name="params"),
-        cov_params=pd.DataFrame(cov, index=names, columns=names),
-        df_resid=float(degf + 1 - p), nobs=n, population=sw, variance_method="linearisation", level=level,
-        deff=pd.Series(deff, index=names, name="deff"),
-        extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm, "dispersion": dispersion,
-               "engine": True},
-        terms=terms.terms, problem=None,
-    )
+    return cov, degf, deff, dispersion
 
 
 def _drops_rows(design, terms) -> bool:

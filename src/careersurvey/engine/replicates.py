@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,11 @@ __all__ = ["TableReplicates", "read_replicates", "domain_ranks"]
 
 @dataclass(frozen=True, eq=False)
 class TableReplicates:
-    """Replicate weight columns (multipliers, or full weights when ``combined``) and R's constants."""
+    """Replicate weight columns (multipliers, or full weights when ``combined``) and R's constants.
+
+    After a weighting step (rake, post-stratification) every replicate is weighted too: ``base`` is then the
+    sampling weight the multipliers multiply (the design's own weight has changed) and ``factors`` each
+    replicate's weighting factor (Ibis expressions over the table); both None/() before any step."""
 
     columns: tuple[str, ...]
     combined: bool
@@ -29,11 +34,23 @@ class TableReplicates:
     rscales: np.ndarray
     mse: bool
     degf: int
+    method: str = "other"
+    base: Any = None
+    factors: tuple = ()
 
     def weights(self, table, pweight) -> list:
-        """The replicate analysis weights as Ibis expressions."""
+        """The replicate analysis weights as Ibis expressions (``pweight``: the design's weight on ``table``)."""
         cols = [table[c].cast("float64") for c in self.columns]
-        return cols if self.combined else [c * pweight for c in cols]
+        w = pweight if self.base is None else self.base
+        out = cols if self.combined else [c * w for c in cols]
+        return [c * f for c, f in zip(out, self.factors)] if self.factors else out
+
+    def weighted(self, base, factors: Sequence, degf: int) -> "TableReplicates":
+        """These replicates after a weighting step: multipliers of ``base`` (the weight before the step), each
+        replicate's weights times its ``factors`` (on top of earlier steps'), with the new degrees of freedom."""
+        if self.factors:
+            factors = [old * new for old, new in zip(self.factors, factors)]
+        return replace(self, base=self.base if self.base is not None else base, factors=tuple(factors), degf=degf)
 
     def covariance(self, thetas: np.ndarray, estimate: np.ndarray) -> np.ndarray:
         return replicate_covariance(thetas, estimate, self.scale, self.rscales, self.mse)
@@ -69,9 +86,9 @@ def read_replicates(design_table, pweight, replicate_weights, method: str, combi
     maxima = np.array([float(stats[f"max{i}"]) for i in range(r)])
     scale, rs = replicate_constants(method, r, combined, scale, None if rscales is None else np.asarray(rscales, float),
                                     rho, maxima[0], maxima)
-    probe = TableReplicates(cols, combined, scale, rs, mse, 0)
+    probe = TableReplicates(cols, combined, scale, rs, mse, 0, method)
     rank = domain_ranks(t, probe.weights(t, pweight), None, (), execute)
-    return TableReplicates(cols, combined, scale, rs, mse, int(rank[0]) - 1)
+    return replace(probe, degf=int(rank[0]) - 1)
 
 
 #: Aggregates per query: engines slow down (Ibis compiles each) and DuckDB 2.0 has crashed on ~20,000 in one.

@@ -188,7 +188,21 @@ def irls(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
 def fisher_scoring(beta: np.ndarray, evaluate, solve, maxiter: int) -> tuple[np.ndarray, float, int, bool]:
     """The IRLS steps from ``beta``: ``evaluate(beta)`` gives (score, information, deviance; inf outside the
     family's range), ``solve(info, score)`` the step. Also the engine path's loop, whose ``evaluate`` is one query."""
-    score, info, dev = evaluate(beta)
+    steps = scoring_steps(beta, solve, maxiter)
+    point = next(steps)
+    try:
+        while True:
+            point = steps.send(evaluate(point))
+    except StopIteration as done:
+        return done.value
+
+
+def scoring_steps(beta: np.ndarray, solve, maxiter: int):
+    """:func:`fisher_scoring`'s steps as a generator: it yields each coefficient vector to evaluate and is sent
+    back (score, information, deviance); it returns (beta, deviance, iterations, converged). Several fits driven
+    side by side (the engine's replicate refits: one query evaluates every replicate's point) take the same
+    steps as each alone."""
+    score, info, dev = yield beta
     if not np.isfinite(dev):
         return beta, dev, 0, False
     for it in range(1, maxiter + 1):
@@ -206,7 +220,7 @@ def fisher_scoring(beta: np.ndarray, evaluate, solve, maxiter: int) -> tuple[np.
         t = 1.0
         while True:
             candidate = beta + t * step
-            new_score, new_info, new_dev = evaluate(candidate)
+            new_score, new_info, new_dev = yield candidate
             if np.isfinite(new_dev) and new_dev <= dev + 1e-12 * (abs(dev) + 0.1):
                 break
             t /= 2
@@ -231,7 +245,15 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
     prior = w / scale if trials is None else w / scale * trials
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging fit is reported below
         beta, dev, iterations, converged = irls(y, X, prior, fam, start, maxiter, offset)
-    if isinstance(fam, families.Binomial) and dev < 1e-10 * len(y) and np.any((y == 0) | (y == 1)):
+    check_fit(fam, beta, dev, iterations, converged, len(y), bool(np.any((y == 0) | (y == 1))), formula, what)
+    return beta, dev, iterations
+
+
+def check_fit(fam: families.Family, beta: np.ndarray, dev: float, iterations: int, converged: bool, n: int,
+              zero_one: bool, formula: str, what: str) -> None:
+    """A ModelError when the ``what`` fit (on ``n`` rows; ``zero_one``: some response is exactly 0 or 1)
+    separated the response or did not converge."""
+    if isinstance(fam, families.Binomial) and dev < 1e-10 * n and zero_one:
         # every 0/1 response fitted exactly: complete separation, the likelihood has no finite maximum
         # (whether the last IRLS step still counts as converged is rounding; the answer must not depend on it)
         raise ModelError(f"formula {formula!r}: the {what} fit did not converge: after {iterations} IRLS "
@@ -242,7 +264,6 @@ def _fit(y: np.ndarray, X: np.ndarray, w: np.ndarray, fam: families.Family, star
         raise ModelError(f"formula {formula!r}: the {what} fit did not converge in {iterations} IRLS iterations "
                          f"(coefficients {np.round(beta, 6).tolist()}); the data may separate the response, or "
                          "a predictor needs rescaling")
-    return beta, dev, iterations
 
 
 def score_and_bread(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray,
