@@ -152,10 +152,11 @@ class TableDesign:
         return self._adjustments
 
     def _evolved(self, **changes: Any) -> "TableDesign":
-        """A copy with some of (domain, weight_expr, adjustments) changed; everything read once is kept."""
+        """A copy with some of (domain, weight_expr, adjustments, replicates) changed; everything read once is
+        kept."""
         return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
-                           self._nest, missing_codes=self._missing_codes, replicates=self._replicates,
-                           levels=self._levels,
+                           self._nest, missing_codes=self._missing_codes,
+                           replicates=changes.get("replicates", self._replicates), levels=self._levels,
                            _domain=changes.get("domain", self._domain), _stages=self._stages,
                            _weight_expr=changes.get("weight_expr", self._weight_expr),
                            _adjustments=changes.get("adjustments", self._adjustments))

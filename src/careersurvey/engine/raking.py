@@ -50,7 +50,7 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
     from careersurvey.estimation.weighting.ops import _rake_error
     from careersurvey.estimation.weighting.rake import rake_factors
 
-    check_weighting(design, "rake", "raking", "rake")
+    check_weighting(design, "rake", "raking", "rake", replicates_ok=True)
     if not isinstance(margins, Mapping) or not margins:
         raise EngineError("rake() takes margins {variable: {level: population count}}")
     cells = tuple(margins)
@@ -89,7 +89,13 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
     factor = ibis.cases(*[(_cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
                         else_=ibis.literal(1.0, type="float64"))
     step = Raked(cells, table, sizes, int(res.iterations))
-    return design._evolved(weight_expr=w * factor, adjustments=design.adjustments + (step,))
+    reps = design.replicates
+    if reps is not None:  # every replicate raked to the same margins (R's rake of a svrep.design)
+        from careersurvey.engine.replicates_weighting import rake_replicates
+
+        reps = rake_replicates(design, list(cells), live, table, codes, sizes, [m.totals for m in model.margins],
+                               tol, max_iter, w * factor)
+    return design._evolved(weight_expr=w * factor, adjustments=design.adjustments + (step,), replicates=reps)
 
 
 def rake_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int, G: int):

@@ -53,7 +53,7 @@ def poststratify(design, variables: str | Sequence[str], totals: Any):
     cell; every sample cell needs a population count (and every population cell a sample row)."""
     import ibis
 
-    check_weighting(design, "post-stratify", "post-stratification", "poststratify")
+    check_weighting(design, "post-stratify", "post-stratification", "poststratify", replicates_ok=True)
     cells = (variables,) if isinstance(variables, str) else tuple(variables)
     t = design.table
     for c in cells:
@@ -83,14 +83,21 @@ def poststratify(design, variables: str | Sequence[str], totals: Any):
     factor = ibis.cases(*[(_cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
                         else_=ibis.null("float64"))
     step = PostStratified(cells, table)
-    return design._evolved(weight_expr=design.weight_expr * factor, adjustments=design.adjustments + (step,))
+    reps = design.replicates
+    if reps is not None:  # every replicate post-stratified to the same totals (R's postStratify.svyrep.design)
+        from careersurvey.engine.replicates_weighting import poststratify_replicates
+
+        reps = poststratify_replicates(design, cells, table, factor)
+    return design._evolved(weight_expr=design.weight_expr * factor, adjustments=design.adjustments + (step,),
+                           replicates=reps)
 
 
-def check_weighting(design, verb: str, noun: str, method: str) -> None:
-    """Refuse a weighting step on a domain, on a replicate design, or after another step."""
+def check_weighting(design, verb: str, noun: str, method: str, replicates_ok: bool = False) -> None:
+    """Refuse a weighting step on a domain, on a replicate design (unless the step weights every replicate:
+    ``replicates_ok``), or after another step."""
     if design.domain is not None:
         raise EngineError(f"{verb} the whole sample, then take the domain (subset after {method})")
-    if design.replicates is not None:
+    if design.replicates is not None and not replicates_ok:
         raise EngineError(f"{noun} of a replicate design is not on the engine path yet; "
                           f"use cs.SurveyDesign.from_replicates(...).{method} in memory")
     if design.adjustments:

@@ -1,0 +1,77 @@
+"""Raking and post-stratifying a replicate design inside the engine: every replicate's weights are weighted to
+the same margins or cells, as R's ``rake``/``postStratify`` of a ``svrep.design`` and
+:func:`careersurvey.estimation.weighting.ops.rake`/``poststratify`` do, so replicate variances include the step.
+
+A replicate's factor is constant on each cell (a joint cell of the margins, or a post-stratum), like the full
+sample's: one GROUP BY of the cells brings back every replicate's weighted count per cell (blocks of
+:data:`careersurvey.engine.replicates.MAX_AGGREGATES`), the core's routines run on that small (cells, R) table
+(:func:`~careersurvey.estimation.weighting.rake.rake_factors`,
+:func:`~careersurvey.estimation.weighting.rake.poststratify_factors`), and each replicate's new weight is its old
+one times a CASE over the cells. The degrees of freedom are recomputed from the new weights, as R does."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from careersurvey.engine.linear import _c
+from careersurvey.engine.replicates import TableReplicates, aggregate_blocks, domain_ranks
+from careersurvey.estimation.weighting.errors import WeightingError
+from careersurvey.estimation.weighting.rake import poststratify_factors, rake_factors
+
+__all__ = ["poststratify_replicates", "rake_replicates"]
+
+
+def rake_replicates(design, cells: list[str], live, table: pd.DataFrame, codes: list, sizes, targets: list,
+                    tol: float, max_iter: int, weight) -> TableReplicates:
+    """The design's replicates raked on the ``cells`` of ``table`` (the full sample's joint cells of ``live``,
+    the rows of positive weight; ``codes`` their level codes per margin); ``weight`` the design's new weight."""
+    sums = _cell_sums(design, live, cells, table)
+    res = rake_factors(codes, list(sizes), targets, sums, tol=tol, max_iter=max_iter)
+    if not res.converged:
+        raise WeightingError(f"raking of the replicate weights did not converge after {res.iterations} "
+                             f"iterations (relative misfit {res.misfit:.3g}); collapse sparse levels")
+    return _weighted(design, cells, table, res.factor, 1.0, weight)
+
+
+def poststratify_replicates(design, cells: tuple[str, ...], table: pd.DataFrame, weight) -> TableReplicates:
+    """The design's replicates post-stratified to ``table``'s cells (one row per cell, population count N)."""
+    sums = _cell_sums(design, design.table, list(cells), table)
+    labels = table[list(cells)].astype(str).agg(", ".join, axis=1).tolist()
+    m = len(table)
+    factor = poststratify_factors(np.arange(m), m, table["N"].to_numpy(dtype=float), sums, labels)
+    return _weighted(design, list(cells), table, factor, None, weight)
+
+
+def _cell_sums(design, rows, cells: list[str], table: pd.DataFrame) -> np.ndarray:
+    """(cells, R): each replicate's weight summed over the ``rows`` of each cell of ``table`` (0 if none)."""
+    W = design.replicates.weights(rows, design.weight_expr)
+    names = [_c(f"W{r}") for r in range(len(W))]
+    q = aggregate_blocks(rows, dict(zip(names, (w.sum() for w in W))), cells, design.execute)
+    keys = table[cells].copy()
+    for c in cells:  # the cells table may hold text keys as str
+        if not pd.api.types.is_numeric_dtype(keys[c]):
+            keys[c] = keys[c].astype(str)
+            q[c] = q[c].astype(str)
+    return keys.merge(q, on=cells, how="left")[names].fillna(0.0).to_numpy(dtype=float)
+
+
+def _weighted(design, cells: list[str], table: pd.DataFrame, factor: np.ndarray, outside, weight
+              ) -> TableReplicates:
+    """The replicates with each one's weights times ``factor`` (cells, R) on its rows' cell (``outside``: rows
+    in no cell, None for a missing weight), and the degrees of freedom of the new weights."""
+    import ibis
+
+    from careersurvey.engine.weighting import _cell_condition
+
+    t = design.table
+    cell = ibis.cases(*[(_cell_condition(t, cells, row), i) for i, (_, row) in enumerate(table.iterrows())],
+                      else_=ibis.null("int64"))
+    other = ibis.null("float64") if outside is None else ibis.literal(float(outside), type="float64")
+    factors = [cell.cases(*[(i, float(g)) for i, g in enumerate(factor[:, r])], else_=other)
+               for r in range(factor.shape[1])]
+    new = design.replicates.weighted(design.weight_expr, factors, 0)
+    rank = domain_ranks(t, new.weights(t, weight), None, (), design.execute)
+    return replace(new, degf=int(rank[0]) - 1)
