@@ -122,8 +122,9 @@ class _Problem:
         return s, info
 
     def columns(self) -> list[str]:
-        """The fit's own columns of :attr:`rows` (x0.., y, w)."""
-        return [_c(f"x{j}") for j in range(self.p)] + [_c("y"), _c("w")]
+        """The fit's own columns of :attr:`rows` (x0.., y, w; an offset and trials when the fit has them)."""
+        extra = [n for n in (_c("off"), _c("tr")) if n in self.rows.columns]
+        return [_c(f"x{j}") for j in range(self.p)] + [_c("y"), _c("w")] + extra
 
     def points(self, at: dict) -> tuple:
         """The relation and aggregates of score, information and deviance at several points in one query: ``at``

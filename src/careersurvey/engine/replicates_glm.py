@@ -103,10 +103,14 @@ def _evaluate(pr, design, W: list, pending: dict, scale: np.ndarray) -> dict:
     def per(values) -> object:  # a replicate's own constant on each of its rows
         return rep.cases(*[(r, ibis.literal(float(v), type="float64")) for r, v in zip(order, values)])
 
-    eta = ibis.literal(0.0, type="float64")
+    offset = _c("off") in rel.columns  # an offset and a cbind's trials, as the full-sample fit holds them
+    eta = rel[_c("off")] if offset else ibis.literal(0.0, type="float64")
     for j in range(pr.p):  # over the coefficients
         eta = eta + rel[_c(f"x{j}")] * per([pending[r][j] for r in order])
-    rel = rel.mutate(**{_c("eta"): eta, _c("pw"): rel[_c("wr")] / per(scale[order])})
+    prior = rel[_c("wr")] / per(scale[order])
+    if _c("tr") in rel.columns:
+        prior = prior * rel[_c("tr")]
+    rel = rel.mutate(**{_c("eta"): eta, _c("pw"): prior})
     rel, aggs = pr.sums(rel, {"": True})
     try:
         q = design.execute(rel.group_by(_c("rep")).aggregate(**aggs)).set_index(_c("rep"))
