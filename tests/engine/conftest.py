@@ -21,3 +21,21 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture
+def query_sizes(monkeypatch):
+    """The rows each engine query returns from now on (TableDesign.execute watched): tests that only aggregates
+    leave the engine compare them with the number of PSUs (domains, cells, replicates)."""
+    from careersurvey.engine.design import TableDesign
+
+    sizes: list[int] = []
+    run = TableDesign.execute
+
+    def execute(self, expr):
+        out = run(self, expr)
+        sizes.append(len(out))
+        return out
+
+    monkeypatch.setattr(TableDesign, "execute", execute)
+    return sizes

@@ -254,22 +254,13 @@ def test_glm_on_a_weighted_replicate_design_equals_memory(kind):
               dm.glm("I(stay == 1) ~ I(hours / 10)", family="binomial"))
 
 
-def test_replicate_glm_brings_back_only_aggregates(monkeypatch):
+def test_replicate_glm_brings_back_only_aggregates(query_sizes):
     """Every query of a replicate fit returns at most one row per replicate (the refits' rounds) or per PSU."""
-    from careersurvey.engine.design import TableDesign
     df = _mini_frame()
     _, eng = _mini_replicate(df)
-    sizes = []
-    run = TableDesign.execute
-
-    def execute(self, expr):
-        out = run(self, expr)
-        sizes.append(len(out))
-        return out
-
-    monkeypatch.setattr(TableDesign, "execute", execute)
+    query_sizes.clear()
     eng.glm("I(stay == 1) ~ role + I(hours / 10)", family="binomial")
-    assert sizes and max(sizes) <= max(df["school"].nunique(), len(eng.replicates.columns))
+    assert query_sizes and max(query_sizes) <= max(df["school"].nunique(), len(eng.replicates.columns))
 
 
 def test_weighting_a_replicate_domain_or_twice_is_refused():
