@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it (one line each; keep sorted by module)
 _EXPORTS: dict[str, str] = {
     "from_table": "careersurvey.engine",
+    "from_imputed_tables": "careersurvey.engine",
     "TableDesign": "careersurvey.engine",
     "Questionnaire": "careersurvey.questionnaire.model",
     "Item": "careersurvey.questionnaire.model",

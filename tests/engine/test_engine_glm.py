@@ -90,10 +90,10 @@ def test_probit_is_refused(folder, case):
 
 
 @pytest.mark.parametrize("formula, what", [
-    ("api00 ~ ell * meals", "the interaction 'ell:meals'"),
+    ("api00 ~ stype * both", "the interaction 'stype:both' of two categorical variables"),
     ("api00 ~ C(stype)", "the term 'C(stype)'"),
-    ("api00 ~ np.log(ell + 1)", "the term 'np.log(ell + 1)'"),
-    ("api_stu ~ meals + offset(enroll)", "offset()"),
+    ("api00 ~ np.sin(ell + 1)", "the expression 'np.sin(ell + 1)'"),
+    ("api_stu ~ meals + offset(enroll ** ell ** 2 if ell else 0)", "the expression 'enroll ** ell ** 2 if ell else 0'"),
     ("api00 ~ stype - 1", "a categorical term ('stype') without an intercept"),
     ("stype ~ ell", "a categorical response ('stype'); use I(stype == 'level')"),
 ])

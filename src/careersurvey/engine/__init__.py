@@ -7,6 +7,7 @@ aggregates leave the engine. Needs the ``[engine]`` extra (Ibis with DuckDB; pys
 """
 
 from careersurvey.engine.design import TableDesign, from_table
+from careersurvey.engine.models_mi import from_imputed_tables
 from careersurvey.engine.source import EngineError, open_table
 
-__all__ = ["TableDesign", "from_table", "EngineError", "open_table"]
+__all__ = ["TableDesign", "from_table", "from_imputed_tables", "EngineError", "open_table"]

@@ -246,13 +246,13 @@ class TableDesign:
         return quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level, qrule=qrule,
                         interval_type=interval_type)
 
-    def glm(self, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
-            maxiter: int = 100):
+    def glm(self, formula: str, family="gaussian", *, link: str | None = None, offset: str | None = None,
+            level: float = 0.95, maxiter: int = 100):
         """R's ``svyglm`` fitted inside the engine (IRLS, one aggregate per iteration), as ``SurveyDesign.glm``;
         see :mod:`careersurvey.engine.glm` for the formulas and links supported."""
         from careersurvey.engine.glm import glm
 
-        return glm(self, formula, family, link=link, level=level, maxiter=maxiter)
+        return glm(self, formula, family, link=link, offset=offset, level=level, maxiter=maxiter)
 
     @property
     def design_df(self) -> int:

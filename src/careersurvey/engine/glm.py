@@ -12,7 +12,10 @@ and t tests on ``degf + 1 - p``. What runs in the engine:
   and multistage design is treated as for a mean.
 
 Families gaussian, binomial (quasibinomial) and poisson (quasipoisson) with links identity, log, logit and
-cloglog (probit needs the normal CDF, which portable SQL lacks: refused). Formulas without offsets or cbind.
+cloglog (probit needs the normal CDF, which portable SQL lacks: refused); ``offset(...)`` terms and ``offset=``
+in the linear predictor, a ``cbind(successes, failures)`` response with the trials as prior weights, as in
+memory. The fit keeps its problem (:class:`careersurvey.engine.models.TableGlmProblem`) for the refits of
+``term_test(method="LRT")`` and ``pseudo_r2``.
 """
 
 from __future__ import annotations
@@ -79,18 +82,29 @@ def _deviance_fn(fam: families.Family):
 class _Problem:
     """The fit's rows in the engine (x0.., y, w as columns) and the family's expressions over them."""
 
-    def __init__(self, design, rows, p: int, fam: families.Family, formula: str) -> None:
-        self.design, self.rows, self.p, self.fam = design, rows, p, fam
+    def __init__(self, design, rows, p: int, fam: families.Family, formula: str, offset: bool = False,
+                 trials: bool = False) -> None:
+        self.design, self.rows, self.p, self.fam, self.formula = design, rows, p, fam, formula
         self.x = [rows[_c(f"x{j}")] for j in range(p)]
         self.y, self.w = rows[_c("y")], rows[_c("w")]
+        self.off = rows[_c("off")] if offset else None
+        self.trials = rows[_c("tr")] if trials else None
+        #: the working weights' prior part (R: design weight x trials)
+        self.wt = self.w if self.trials is None else self.w * self.trials
         self.inverse, self.mu_eta, self.link = _link_fns(fam, formula)
         self.variance = _variance_fn(fam)
         self.unit_dev = _deviance_fn(fam)
 
+    def restricted(self, columns: list[int]) -> "_Problem":
+        """The same rows and family with only ``columns`` of X, renumbered x0.. (a reduced model's refit)."""
+        rows = self.rows.mutate(**{_c(f"x{k}"): self.rows[_c(f"x{j}")] for k, j in enumerate(columns)})
+        return _Problem(self.design, rows, len(columns), self.fam, self.formula, self.off is not None,
+                        self.trials is not None)
+
     def eta(self, beta: np.ndarray):
         import ibis
 
-        out = ibis.literal(0.0, type="float64")
+        out = ibis.literal(0.0, type="float64") if self.off is None else self.off
         for j in range(self.p):  # over the p coefficients: one expression
             out = out + self.x[j] * float(beta[j])
         return out
@@ -192,14 +206,14 @@ def _irls(pr: _Problem, prior, d: np.ndarray, ybar: float, maxiter: int):
     eta0 = pr.link(mu0)
     me0 = pr.mu_eta(eta0, mu0)
     W = prior * me0 * me0 / pr.variance(mu0)
-    z = eta0 + (pr.y - mu0) / me0
+    z = eta0 + (pr.y - mu0) / me0 if pr.off is None else eta0 - pr.off + (pr.y - mu0) / me0
     xwz, xwx = pr.unpack(pr.run(pr.cross(W, W * z)))
     beta = solve(xwx, xwz)
     return fisher_scoring(beta, lambda b: pr.evaluate(b, prior)[:3], solve, maxiter)
 
 
-def glm(design, formula: str, family="gaussian", *, link: str | None = None, level: float = 0.95,
-        maxiter: int = 100) -> ModelResults:
+def glm(design, formula: str, family="gaussian", *, link: str | None = None, offset: str | None = None,
+        level: float = 0.95, maxiter: int = 100) -> ModelResults:
     """R's ``svyglm`` on a :class:`~careersurvey.engine.TableDesign`; the same :class:`ModelResults` (names,
     coefficients, design covariance, df, deff, deviance, naive covariance, dispersion) as the in-memory fit."""
     import ibis
@@ -211,25 +225,42 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
         raise EngineError(f"formula {formula!r}: a glm on a post-stratified or raked design is not on the engine path "
                           "yet (its variance needs the calibration residuals of the scores); fit it in memory with "
                           "cs.SurveyDesign(...).rake/poststratify(...).glm")
-    terms = model_terms(design, formula)
+    terms = model_terms(design, formula, offset)
+    if terms.failures is not None and not isinstance(fam, families.Binomial):
+        raise ModelError(f"formula {formula!r}: a cbind(successes, failures) response needs family "
+                         "'binomial' or 'quasibinomial'")
     p = len(terms.columns)
     t = design.table
     held = design.domain
     member = terms.complete if held is None else held & terms.complete
     cols = {_c(f"x{j}"): x for j, x in enumerate(terms.columns)}
     cols.update({_c("y"): terms.response, _c("w"): design.weight_expr})
+    if terms.offset is not None:
+        cols[_c("off")] = terms.offset
+    if terms.failures is not None:  # R's cbind: the share of successes, the trials as prior weights
+        cols[_c("s")], cols[_c("f")] = terms.response, terms.failures
+        cols[_c("tr")] = terms.response + terms.failures
+        cols[_c("y")] = terms.response / (terms.response + terms.failures)
     rows = t.filter(member).mutate(**cols)
-    pr = _Problem(design, rows, p, fam, formula)
+    pr = _Problem(design, rows, p, fam, formula, terms.offset is not None, terms.failures is not None)
     y, w = pr.y, pr.w
 
     # one query: rows, weights, the response's range, the column norms and the Gram matrix (rank)
     first = pr.cross(ibis.literal(1.0, type="float64"), y)
     first.update({_c("n"): rows.count(), _c("sw"): w.sum(), _c("ymin"): y.min(), _c("ymax"): y.max(),
                   _c("ysum"): y.sum()})
+    if pr.off is not None:
+        first[_c("offbad")] = (pr.off.isnull() | pr.off.isnan() | pr.off.isinf()).cast("int64").sum()
+    if pr.trials is not None:
+        s_, f_ = rows[_c("s")], rows[_c("f")]
+        first[_c("negative")] = ((s_ < 0) | (f_ < 0)).cast("int64").sum()
+        first[_c("notrials")] = (pr.trials == 0).cast("int64").sum()
+        first[_c("swt")] = pr.wt.sum()
     row = pr.run(first)
     n = int(row[_c("n")])
     if n == 0:
         raise ModelError(f"formula {formula!r}: no row of the design (domain) has all the model's variables")
+    _check_extras(row, formula)
     _check_response(fam, float(row[_c("ymin")]), float(row[_c("ymax")]), formula)
     _, gram = pr.unpack(row)
     _check_rank(gram, n, terms.names, formula)
@@ -240,7 +271,7 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
     norm = float(norm_row["s"]) / float(norm_row["n"])
     d = np.sqrt(np.diag(gram))
     d = 1.0 / np.where(d == 0, 1.0, d)
-    prior = w / norm
+    prior = w / norm if pr.trials is None else w / norm * pr.trials
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         beta, dev, iterations, converged = _irls(pr, prior, d, float(row[_c("ysum")]) / n, maxiter)
     if isinstance(fam, families.Binomial) and dev < 1e-10 * n and (float(row[_c("ymin")]) in (0.0, 1.0)
@@ -257,9 +288,11 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
     # at the estimate: information under the raw weights, the model-based dispersion, R's summary dispersion
     def extra(mu):
         resid = (y - mu) / pr.variance(mu).sqrt()
+        if pr.trials is not None:
+            resid = resid * pr.trials.sqrt()
         return {_c("pw2"): (w * resid * resid).sum(), _c("pw1"): (w * resid).sum()}
 
-    _, info, _, final = pr.evaluate(beta, w, extra)
+    _, info, _, final = pr.evaluate(beta, pr.wt, extra)
     bread = np.linalg.inv(info)
     sw = float(row[_c("sw")])
     if design.replicates is not None:  # every replicate refitted, R's svrVar over their coefficients
@@ -271,6 +304,11 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
         cov, degf, deff, dispersion = _linearised(pr, design, beta, bread, member, terms, final, n, sw, norm)
         method = "linearisation"
     names = pd.Index(terms.names)
+    from careersurvey.engine.models import TableGlmProblem
+
+    total = float(row[_c("swt")]) if pr.trials is not None else sw
+    problem = TableGlmProblem(pr, prior, d, float(row[_c("ysum")]) / n, maxiter, formula, norm, total / norm,
+                              terms, member)
     return ModelResults(
         kind="glm", formula=formula, family=label, link=type(fam.link).__name__.lower(), response=terms.response_name,
         coefficients=pd.Series(beta, index=names, name="params"),
@@ -279,7 +317,7 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, lev
         deff=None if deff is None else pd.Series(deff, index=names, name="deff"),
         extra={"deviance": dev, "iterations": iterations, "naive_cov": bread * norm, "dispersion": dispersion,
                "engine": True},
-        terms=terms.terms, problem=None,
+        terms=terms.terms, problem=problem,
     )
 
 
@@ -314,17 +352,37 @@ def _score_variance(pr: _Problem, design, beta: np.ndarray) -> np.ndarray:
 
     eta = pr.eta(beta)
     mu = pr.inverse(eta)
-    resid = pr.w * pr.mu_eta(eta, mu) / pr.variance(mu) * (pr.y - mu)
+    resid = pr.wt * pr.mu_eta(eta, mu) / pr.variance(mu) * (pr.y - mu)
     joined = pr.rows.mutate(**{_c("g"): ibis.literal(0, type="int64"), _c("r"): resid})
     rel = joined.mutate(**{_c(f"z{j}"): joined[_c(f"x{j}")] * joined[_c("r")] for j in range(pr.p)})
-    V = np.zeros((pr.p, pr.p))
+    return influence_variance(design, rel, pr.p)
+
+
+def influence_variance(design, rel, k: int) -> np.ndarray:
+    """The design covariance (k, k) of the totals of influence values ``rel._cs_z0..`` (one domain, ``_cs_g`` 0;
+    rows outside ``rel`` count 0): per stage the linear path's stratum aggregates and R's constants."""
+    V = np.zeros((k, k))
     stages = design.stages
     used = stages if stages[0].has_fpc else stages[:1]
     for stage in used:
-        agg = _stage_sums(design, rel, stage, pr.p, True)
-        part, _ = _combine(agg, stage, pr.p, 1, design.lonely_psu, True)
+        agg = _stage_sums(design, rel, stage, k, True)
+        part, _ = _combine(agg, stage, k, 1, design.lonely_psu, True)
         V += part[0]
     return V
+
+
+def _check_extras(row: pd.Series, formula: str) -> None:
+    """As the in-memory checks of an offset and of a cbind response's counts (model_data, _cbind)."""
+    bad = int(row.get(_c("offbad"), 0) or 0)
+    if bad:
+        raise ModelError(f"formula {formula!r}: the offset is not finite on {bad} row(s); e.g. the log of 0. Leave "
+                         "those rows out of the design (subset) or correct the offset")
+    if int(row.get(_c("negative"), 0) or 0):
+        raise ModelError(f"formula {formula!r}: successes and failures must be counts of 0 or more; "
+                         f"{int(row[_c('negative')])} row(s) are not")
+    if int(row.get(_c("notrials"), 0) or 0):
+        raise ModelError(f"formula {formula!r}: {int(row[_c('notrials')])} row(s) have no trials (successes + "
+                         "failures = 0); R gives them weight 0: leave them out of the design (subset) first")
 
 
 def _check_response(fam: families.Family, ymin: float, ymax: float, formula: str) -> None:

@@ -126,12 +126,16 @@ class ModelResults:
     def predictive_margins(self, variable: str, levels=None) -> pd.DataFrame:
         """R's ``svypredmeans``: the mean predicted response with ``variable`` set to each level, with design SEs
         and their covariance (``cs.contrast`` of it: average marginal effects)."""
+        if hasattr(self.problem, "predictive_margins"):  # a fit over a table in an engine computes its own
+            return self.problem.predictive_margins(self, variable, levels)
         from careersurvey.estimation.models.margins import predictive_margins
 
         return predictive_margins(self, variable, levels)
 
     def marginal_effect(self, variable: str, step: float | None = None) -> pd.DataFrame:
         """The average marginal effect (mean derivative of the predicted response) of a numeric variable."""
+        if hasattr(self.problem, "marginal_effect"):  # a fit over a table in an engine computes its own
+            return self.problem.marginal_effect(self, variable, step)
         from careersurvey.estimation.models.margins import marginal_effect
 
         return marginal_effect(self, variable, step)
@@ -140,6 +144,8 @@ class ModelResults:
                              **kwargs: Any) -> pd.DataFrame:
         """R's ``marginpred``: predictions at ``predictat`` after reweighting the design so that the ``adjustfor``
         variables are uncorrelated with the model's predictors (direct standardisation when saturated)."""
+        if hasattr(self.problem, "marginal_predictions"):  # a fit over a table in an engine computes its own
+            return self.problem.marginal_predictions(self, adjustfor, predictat, type, **kwargs)
         from careersurvey.estimation.models.margins import marginal_predictions
 
         return marginal_predictions(self, adjustfor, predictat, type, **kwargs)

@@ -110,6 +110,18 @@ def _extra(expressions: list[str], frame: pd.DataFrame) -> list[np.ndarray]:
     return out
 
 
+def formula_parts(formula: str, offset: str | None = None):
+    """``formula`` split (:func:`split_formula`): the split, its offset expressions and ``offset``'s, and those
+    with a cbind response's failures (every expression beside the terms a row needs)."""
+    try:
+        split = split_formula(formula)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
+    offsets = list(split.offsets) + ([offset] if offset is not None else [])
+    extras = offsets + ([split.failures] if split.failures is not None else [])
+    return split, offsets, extras
+
+
 def model_data(design: SurveyDesign, formula: str, offset: str | None = None) -> ModelData:
     """Evaluate ``formula`` ("y ~ x1 + C(g) + I(x2 / 10)") on the design's rows with positive weight.
 
@@ -122,12 +134,7 @@ def model_data(design: SurveyDesign, formula: str, offset: str | None = None) ->
 
     if not isinstance(formula, str) or "~" not in formula:
         raise ModelError(f"model formula {formula!r} needs a response and predictors, e.g. 'y ~ x1 + x2'")
-    try:
-        split = split_formula(formula)
-    except ValueError as exc:
-        raise ModelError(str(exc)) from None
-    offsets = list(split.offsets) + ([offset] if offset is not None else [])
-    extras = offsets + ([split.failures] if split.failures is not None else [])
+    split, offsets, extras = formula_parts(formula, offset)
     data = design.data
     inside = np.asarray(design.w) > 0
     pos = np.flatnonzero(inside)

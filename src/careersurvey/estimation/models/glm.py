@@ -393,6 +393,11 @@ class GlmProblem:
     maxiter: int
     norm: float
 
+    @property
+    def prior_total(self) -> float:
+        """The sum of the prior weights: design weights scaled as R's svyglm scales them, times the trials."""
+        return float((self.w / self.norm * (1 if self.trials is None else self.trials)).sum())
+
     def deviance(self, columns: list[int] | np.ndarray) -> float:
         """R's svyglm deviance of the model with only ``columns`` of X (the same rows, weights and offset)."""
         X = self.X[:, list(columns)]
@@ -411,14 +416,14 @@ def pseudo_r2(fit: ModelResults, method: str = "Nagelkerke") -> float:
     them, times the trials of a cbind response). Binomial and poisson families only, as R."""
     if method not in ("Cox-Snell", "Nagelkerke"):
         raise ModelError(f"method={method!r}: use 'Cox-Snell' or 'Nagelkerke'")
-    problem = fit.problem
-    if not isinstance(problem, GlmProblem) or not isinstance(problem.fam, (families.Binomial, families.Poisson)):
+    problem = fit.problem  # a GlmProblem, or the engine's (the same fam, deviance() and prior_total)
+    if not hasattr(problem, "prior_total") or not isinstance(problem.fam, (families.Binomial, families.Poisson)):
         raise ModelError(f"pseudo-R² is only defined for binomial and poisson models (R: 'Only implemented for "
                          f"discrete data'); this is a {fit.kind} ({fit.family})")
     intercept = [i for t, idx in fit.terms if t == "1" for i in idx]
     d0 = problem.deviance(intercept)
     d1 = float(fit.extra["deviance"])
-    n = float((problem.w / problem.norm * (1 if problem.trials is None else problem.trials)).sum())
+    n = problem.prior_total
     cox_snell = 1 - np.exp((d1 - d0) / n)
     if method == "Cox-Snell":
         return float(cox_snell)

@@ -33,13 +33,17 @@ def _problem(fit: ModelResults, variable: str) -> GlmProblem:
     if not isinstance(fit.problem, GlmProblem):
         raise ModelError(f"predictive margins need a glm fitted by this version of careersurvey; this is a "
                          f"{fit.kind} model")
-    data = fit.problem.md.design.data
-    if variable not in data.columns:
+    check_margin_variable(fit, variable, fit.problem.md.design.data.columns, _variables(fit))
+    return fit.problem
+
+
+def check_margin_variable(fit: ModelResults, variable: str, columns, variables: set) -> None:
+    """The variable of a margin must be a column of the data and a variable of the model."""
+    if variable not in columns:
         raise ModelError(f"variable {variable!r} is not a column of the model's data")
-    if variable not in _variables(fit):
+    if variable not in variables:
         raise ModelError(f"variable {variable!r} is not in the model {fit.formula!r}; add it as a term (R's "
                          "svypredmeans adds the group to the adjustment model)")
-    return fit.problem
 
 
 def _variables(fit: ModelResults) -> set:
@@ -75,10 +79,23 @@ def _mean_variance(fit: ModelResults, problem: GlmProblem, values: np.ndarray) -
 
 def _frame(fit: ModelResults, problem: GlmProblem, names: list[str], est: np.ndarray, cov: np.ndarray,
            statistic: str) -> pd.DataFrame:
-    df = problem.md.fit_design.design_df
+    return result_with_vcov(fit, names, est, cov, problem.md.fit_design.design_df, statistic)
+
+
+def result_with_vcov(fit: ModelResults, names: list[str], est: np.ndarray, cov: np.ndarray, df: float,
+                     statistic: str) -> pd.DataFrame:
+    """The margins' result frame on the fit design's ``df``, their covariance in ``attrs["vcov"]``."""
     frame = result_frame(pd.Index(names), est, cov, df, level=fit.level, statistic=statistic)
     frame.attrs["vcov"] = cov
     return frame
+
+
+def with_coefficient_part(fit: ModelResults, mean_cov: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """R's variance of margins: the design part (predictions fixed) plus g' V(beta) g, their covariance ignored;
+    ``grad`` (p, k) or (p,) for one margin."""
+    if grad.ndim == 1:
+        return mean_cov + grad @ fit.cov_params.to_numpy() @ grad
+    return mean_cov + grad.T @ fit.cov_params.to_numpy() @ grad
 
 
 def predictive_margins(fit: ModelResults, variable: str, levels=None) -> pd.DataFrame:
@@ -109,7 +126,7 @@ def predictive_margins(fit: ModelResults, variable: str, levels=None) -> pd.Data
         fits[:, j] = mu
         grad[:, j] = (w * mu_eta) @ X / w.sum()
     est, cov = _mean_variance(fit, problem, fits)
-    cov = cov + grad.T @ fit.cov_params.to_numpy() @ grad
+    cov = with_coefficient_part(fit, cov, grad)
     return _frame(fit, problem, [str(g) for g in levels], est, cov, "predictive margin")
 
 
@@ -125,7 +142,7 @@ def marginal_effect(fit: ModelResults, variable: str, step: float | None = None)
         raise ModelError(f"variable {variable!r} is not numeric: use predictive_margins() and contrasts of "
                          "its levels")
     x = x.to_numpy(dtype=float)
-    h = step if step is not None else 1e-5 * max(float(np.nanstd(x)), 1e-8)
+    h = difference_step(float(np.nanstd(x)), step)
     dX = (_matrix(problem, frame.assign(**{variable: x + h}))
           - _matrix(problem, frame.assign(**{variable: x - h}))) / (2 * h)
     X = md.X
@@ -137,10 +154,16 @@ def marginal_effect(fit: ModelResults, variable: str, step: float | None = None)
     d2 = problem.fam.link.inverse_deriv2(eta)
     grad = ((w * d2 * slope) @ X + (w * mu_eta) @ dX) / w.sum()
     est, mean_cov = _mean_variance(fit, problem, d[:, None])
-    cov = mean_cov + grad @ fit.cov_params.to_numpy() @ grad
+    cov = with_coefficient_part(fit, mean_cov, grad)
     frame = _frame(fit, problem, [variable], est, np.atleast_2d(cov), "average marginal effect")
     frame.attrs["mean_variance"] = float(mean_cov[0, 0])  # the design part, derivatives fixed
     return frame
+
+
+def difference_step(spread: float, step: float | None = None) -> float:
+    """The central differences' step of a marginal effect: ``step``, or 1e-5 of the variable's spread (its
+    population standard deviation over the fitted rows)."""
+    return step if step is not None else 1e-5 * max(spread, 1e-8)
 
 
 def _grake(mm: np.ndarray, ww: np.ndarray, population: np.ndarray, epsilon: float = 1e-4,
@@ -148,25 +171,58 @@ def _grake(mm: np.ndarray, ww: np.ndarray, population: np.ndarray, epsilon: floa
     """R survey's ``grake`` with ``cal.raking`` and bounds (0, Inf), step for step: Newton steps from eta = 0
     solved by the pseudo-inverse (tolerance 256 eps), halved while not finite, stopped once every
     |misfit| / (1 + |population|) < epsilon. Returns g = new / old weight."""
-    sample = mm.T @ ww
-    eta = np.zeros(mm.shape[1])
-    xeta = mm @ eta
+    def evaluate(eta: np.ndarray):
+        xeta = mm @ eta
+        ex = np.exp(xeta)
+        if not np.all(np.isfinite(ex)):
+            return None
+        deriv = np.where(xeta > -1, ex, 0.0)  # R's dF: exp(u) where u > lower - 1
+        return (mm * (ww * deriv)[:, None]).T @ mm, mm.T @ (ww * (ex - 1))
+
+    return np.exp(mm @ grake_steps(mm.T @ ww, population, evaluate, mm.shape[1], epsilon, maxit))
+
+
+def grake_steps(sample: np.ndarray, population: np.ndarray, evaluate, p: int, epsilon: float = 1e-4,
+                maxit: int = 100) -> np.ndarray:
+    """:func:`_grake`'s Newton steps on eta from ``evaluate(eta)``: (T = mm' diag(w dF) mm, mm' w (exp(mm eta) - 1)),
+    or None where exp overflows (the step is halved). Also the engine path's loop, whose evaluate is one query."""
+    eta = np.zeros(p)
+    T, moved = evaluate(eta)
     for _ in range(maxit):  # Newton iterations, not rows
-        deriv = np.where(xeta > -1, np.exp(xeta), 0.0)  # R's dF: exp(u) where u > lower - 1
-        T = (mm * (ww * deriv)[:, None]).T @ mm
-        misfit = population - sample - mm.T @ (ww * (np.exp(xeta) - 1))
+        misfit = population - sample - moved
         deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
         eta = eta + deta
-        xeta = mm @ eta
-        while not np.all(np.isfinite(np.exp(xeta))):
+        out = evaluate(eta)
+        while out is None:
             deta = deta / 2
             eta = eta - deta
-            xeta = mm @ eta
-        misfit = population - sample - mm.T @ (ww * (np.exp(xeta) - 1))
+            out = evaluate(eta)
+        T, moved = out
+        misfit = population - sample - moved
         if np.all(np.abs(misfit) / (1 + np.abs(population)) < epsilon):
-            return np.exp(xeta)
+            return eta
     raise ModelError(f"marginal predictions: the calibration that balances the adjustment variables did not "
                      f"converge in {maxit} steps (R: 'Calibration failed')")
+
+
+def independent_from_gram(gram: np.ndarray, nbase: int, tol: float = 1e-7) -> list[int]:
+    """:func:`_independent` from the cross-products of the columns [base, extra] alone (the engine path): a
+    column's distance from the span of the others is sqrt(G_cc - G_cS G_SS^+ G_Sc)."""
+    keep: list[int] = []
+    for j in range(gram.shape[0] - nbase):  # over the few adjustment columns
+        c = nbase + j
+        norm2 = gram[c, c]
+        if norm2 <= 0:
+            continue
+        span = list(range(nbase)) + [nbase + k for k in keep]
+        if span:
+            g = gram[np.ix_(span, [c])][:, 0]
+            resid2 = norm2 - g @ np.linalg.lstsq(gram[np.ix_(span, span)], g, rcond=None)[0]
+        else:
+            resid2 = norm2
+        if resid2 > (tol * tol) * norm2:
+            keep.append(j)
+    return keep
 
 
 def _independent(base: np.ndarray, extra: np.ndarray, tol: float = 1e-7) -> list[int]:
@@ -183,6 +239,23 @@ def _independent(base: np.ndarray, extra: np.ndarray, tol: float = 1e-7) -> list
         if np.linalg.norm(resid) > tol * norm:
             keep.append(j)
     return keep
+
+
+ALL_IN_MODEL = "adjustfor={adjustfor!r}: the adjustment variables are all in the model"
+
+
+def check_marginpred(type: str, replicated: bool, offset: bool, names) -> None:
+    """What R's marginpred (and ours) does not do: other prediction types, replicate designs, offsets, models
+    without an intercept."""
+    if type not in ("link", "response"):
+        raise ModelError(f"type={type!r}: use 'link' or 'response'")
+    if replicated:
+        raise ModelError("marginal predictions reweight a linearised design (R's marginpred has no replicate "
+                         "version); build the model on the design before replicate()")
+    if offset:
+        raise ModelError("marginal predictions of a model with an offset are not supported")
+    if list(names)[:1] != ["Intercept"]:
+        raise ModelError("marginal predictions need a model with an intercept (R drops the first column)")
 
 
 def marginal_predictions(fit: ModelResults, adjustfor: str, predictat: pd.DataFrame, type: str = "link",
@@ -202,16 +275,10 @@ def marginal_predictions(fit: ModelResults, adjustfor: str, predictat: pd.DataFr
     if not isinstance(fit.problem, GlmProblem):
         raise ModelError(f"marginal predictions need a glm fitted by this version of careersurvey; this is a "
                          f"{fit.kind} model")
-    if type not in ("link", "response"):
-        raise ModelError(f"type={type!r}: use 'link' or 'response'")
     problem = fit.problem
     md = problem.md
     design = md.fit_design
-    if design.replicates is not None:
-        raise ModelError("marginal predictions reweight a linearised design (R's marginpred has no replicate "
-                         "version); build the model on the design before replicate()")
-    if problem.offset is not None:
-        raise ModelError("marginal predictions of a model with an offset are not supported")
+    check_marginpred(type, design.replicates is not None, problem.offset is not None, md.names)
     rows = np.flatnonzero(md.rows)
     frame = md.design.data.iloc[rows]
     w = problem.w
@@ -220,13 +287,10 @@ def marginal_predictions(fit: ModelResults, adjustfor: str, predictat: pd.DataFr
                      dtype=float)
     # weighted means as sum(w x) / sum(w) with one summation, so the intercept column centres to exactly 0
     adj = adj - (w[:, None] * adj).sum(axis=0) / w.sum()
-    names = list(md.names)
-    if names[:1] != ["Intercept"]:
-        raise ModelError("marginal predictions need a model with an intercept (R drops the first column)")
     mod = md.X[:, 1:] - (w[:, None] * md.X[:, 1:]).sum(axis=0) / w.sum()
     keep = _independent(mod, adj)
     if not keep:
-        raise ModelError(f"adjustfor={adjustfor!r}: the adjustment variables are all in the model")
+        raise ModelError(ALL_IN_MODEL.format(adjustfor=adjustfor))
     adj = adj[:, keep]
     mm = np.column_stack([adj * mod[:, [i]] for i in range(mod.shape[1])])  # model column-major, as R
     population = np.outer(w @ adj, (w @ mod) / w.sum()).reshape(-1, order="F")
@@ -245,16 +309,21 @@ def marginal_predictions(fit: ModelResults, adjustfor: str, predictat: pd.DataFr
     balanced = design.evolve(weights=w0 * g_full, adjustments=adjustments)
     refit = glm(balanced, fit.formula, family=problem.fam, level=fit.level)
     X = np.asarray(refit.problem.md.spec.get_model_matrix(predictat, na_action="raise"), dtype=float)
+    out = predictions_at(refit, X, problem.fam, type, [str(i) for i in predictat.index],
+                         refit.problem.md.fit_design.design_df)
+    out.attrs["g"] = g
+    return out
+
+
+def predictions_at(refit: ModelResults, X: np.ndarray, fam, type: str, names: list[str], df: float) -> pd.DataFrame:
+    """Predictions X beta of ``refit`` (``type`` "response": through the inverse link, delta-method covariance)."""
     beta = refit.coefficients.to_numpy()
     V = refit.cov_params.to_numpy()
     eta = X @ beta
     cov = X @ V @ X.T
     est = eta
     if type == "response":
-        est = problem.fam.link.inverse(eta)
-        d = problem.fam.link.inverse_deriv(eta)
+        est = fam.link.inverse(eta)
+        d = fam.link.inverse_deriv(eta)
         cov = d[:, None] * cov * d[None, :]
-    out = _frame(refit, refit.problem, [str(i) for i in predictat.index], est, cov,
-                 f"marginal prediction ({type})")
-    out.attrs["g"] = g
-    return out
+    return result_with_vcov(refit, names, est, cov, df, f"marginal prediction ({type})")
