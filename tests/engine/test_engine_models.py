@@ -28,10 +28,13 @@ REFUSED = {
 
 
 def _mine(case: dict) -> bool:
-    """This file's cases: not svyolr (the ordinal models' own file), not replicate designs (their refits)."""
+    """This file's cases: not svyolr (the ordinal models' own file), not replicate svyglm/regTermTest
+    (test_engine_replicate_models.py)."""
     est = case["estimate"]
     model = est.get("model", est)
-    return est["type"] != "svyolr" and model.get("type") != "svyolr" and not case.get("replicate")
+    if case.get("replicate") and est["type"] in ("svyglm", "regtermtest"):
+        return False
+    return est["type"] != "svyolr" and model.get("type") != "svyolr"
 
 
 ALL = [c for c in load_cases(FOLDER) if _mine(c)]
@@ -61,6 +64,8 @@ def source(request, tmp_path_factory):
             cache[folder, name] = spark.read.parquet(str(path))
         return cache[folder, name]
 
+    get.spark = lambda: request.getfixturevalue("spark")
+    get.tmp = lambda: tmp_path_factory.mktemp("replicates")
     return get
 
 
@@ -74,6 +79,12 @@ def _kw(case: dict) -> dict:
 
 
 def _designs(engine: str, case: dict, source):
+    if case.get("replicate"):  # R's replicate weights as columns of the table (test_engine_replicate_models)
+        from test_engine_replicate_models import _replicate_designs
+
+        spark = (source.spark(), source.tmp()) if engine == "spark" else ()
+        mem, eng, _ = _replicate_designs(case["folder"], case, *spark)
+        return mem, eng
     mem = cs.SurveyDesign(load_data(case["folder"], case["data"]), **_kw(case))
     eng = from_table(source(engine, case["folder"], case["data"]), **_kw(case))
     if case.get("subset"):
@@ -250,8 +261,12 @@ def test_micombine(engine, case, source):
         pytest.skip("chisq is not on the engine path yet (R's svychisq inside the engine: engine/stats*.py)")
     de = case["design"]
     kw = dict(weights=de["weights"], strata=de["strata"], fpc=de["fpc"])
-    eng = from_imputed_tables([source(engine, case["folder"], name) for name in est["imputations"]], **kw)
     mem = cs.ImputedDesigns.from_datasets([load_data(case["folder"], name) for name in est["imputations"]], **kw)
+    if case.get("replicate"):
+        mem = mem.replicate(case["replicate"]["type"])
+        eng = _imputed_replicate_tables(engine, case, mem, source)
+    else:
+        eng = from_imputed_tables([source(engine, case["folder"], name) for name in est["imputations"]], **kw)
     if case.get("subset"):
         eng, mem = eng.subset(case["subset"]), mem.subset(case["subset"])
     a = est["analysis"]
@@ -278,6 +293,24 @@ def test_micombine(engine, case, source):
     near(res.attrs["vcov"].T, exp["vcov"], 1e-6)
 
 
+def _imputed_replicate_tables(engine: str, case: dict, mem, source):
+    """Each completed table with the replicate weights R gives every imputation (the same ones) as columns."""
+    reps = mem.designs[0].replicates
+    W = np.asarray(reps.weights)
+    names = [f"repw{i + 1}" for i in range(W.shape[1])]
+    tables = []
+    for name in case["estimate"]["imputations"]:
+        table = pd.concat([load_data(case["folder"], name), pd.DataFrame(W, columns=names)], axis=1)
+        if engine == "spark":
+            path = source.tmp() / f"{name}.parquet"
+            table.to_parquet(path)
+            table = source.spark().read.parquet(str(path))
+        tables.append(table)
+    return from_imputed_tables(tables, weights=case["design"]["weights"], replicate_weights=names, combined=True,
+                               scale=reps.scale, rscales=reps.rscales, mse=reps.mse, method=reps.method,
+                               rho=reps.rho)
+
+
 # -- what is refused, and the count -------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", [c for c in ALL if c["id"] in REFUSED], ids=lambda c: c["id"])
 def test_refused_with_a_message(case):
@@ -289,10 +322,11 @@ def test_refused_with_a_message(case):
 
 def test_cases_are_many():
     """The filters above must not drop cases silently: 56 in the fixture, 13 of svyolr (the ordinal models'
-    file), 6 more on replicate designs; of the 37 here, all but the refused run on both engines."""
+    file), 3 replicate svyglm/regTermTest (test_engine_replicate_models.py); of the 40 here, all but the refused
+    run on both engines."""
     assert len(load_cases(FOLDER)) == 56
-    assert len(ALL) == 37
-    assert len(CASES) == len(ALL) - len(REFUSED) >= 36
+    assert len(ALL) == 40
+    assert len(CASES) == len(ALL) - len(REFUSED) >= 39
     assert len(_params("svyglm", "regtermtest", "svypredmeans", "ame", "marginpred", "micombine")) == 2 * len(CASES)
 
 
