@@ -152,10 +152,10 @@ class TableDesign:
         return self._adjustments
 
     def _evolved(self, **changes: Any) -> "TableDesign":
-        """A copy with some of (domain, weight_expr, adjustments, replicates) changed; everything read once is
-        kept."""
-        return TableDesign(self._table, self._weights, self._strata, self._psu, self._fpc, self._lonely_psu,
-                           self._nest, missing_codes=self._missing_codes,
+        """A copy with some of (domain, weight_expr, adjustments, replicates, table) changed; everything read once
+        is kept (a new ``table`` must be a projection of this one adding columns: expressions over the old resolve)."""
+        return TableDesign(changes.get("table", self._table), self._weights, self._strata, self._psu, self._fpc,
+                           self._lonely_psu, self._nest, missing_codes=self._missing_codes,
                            replicates=changes.get("replicates", self._replicates), levels=self._levels,
                            _domain=changes.get("domain", self._domain), _stages=self._stages,
                            _weight_expr=changes.get("weight_expr", self._weight_expr),
@@ -253,6 +253,13 @@ class TableDesign:
         from careersurvey.engine.glm import glm
 
         return glm(self, formula, family, link=link, offset=offset, level=level, maxiter=maxiter)
+
+    def ordinal(self, formula: str, *, link: str = "logit", level: float = 0.95, hessian: str = "exact"):
+        """R's ``svyolr`` fitted inside the engine (Newton, one aggregate per iteration; replicate designs refit
+        every replicate in the same queries), as ``SurveyDesign.ordinal``; see :mod:`careersurvey.engine.ordinal`."""
+        from careersurvey.engine.ordinal import ordinal
+
+        return ordinal(self, formula, link=link, level=level, hessian=hessian)
 
     @property
     def design_df(self) -> int:

@@ -105,8 +105,9 @@ def _variables(design, formula: str, parsed, extras: list[str]) -> list[str]:
     return names
 
 
-def model_terms(design, formula: str, offset: str | None = None) -> ModelTerms:
-    """The response and the design-matrix columns of ``formula`` over the design's table (see the module)."""
+def model_terms(design, formula: str, offset: str | None = None, ordered_response: bool = False) -> ModelTerms:
+    """The response and the design-matrix columns of ``formula`` over the design's table (see the module);
+    ``ordered_response``: a categorical response column is kept as it is (an ordinal model's levels)."""
     import ibis
     from formulaic import Formula
     from formulaic.errors import FormulaicError
@@ -140,7 +141,11 @@ def model_terms(design, formula: str, offset: str | None = None) -> ModelTerms:
     lhs = list(parsed.lhs)
     if len(lhs) != 1 or len(lhs[0].factors) != 1:
         raise _refuse(formula, "a response other than one column or I(...)")
-    response, response_name = _factor_numeric(design, lhs[0].factors[0], formula, "response")
+    name = str(lhs[0].factors[0].expr)
+    if ordered_response and name in t.columns and _is_categorical(t[name]):
+        response, response_name = t[name], name
+    else:
+        response, response_name = _factor_numeric(design, lhs[0].factors[0], formula, "response")
     off = None
     for e in offsets:  # one or two expressions, not rows
         x = translate(e, t, formula)
