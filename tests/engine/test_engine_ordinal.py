@@ -186,6 +186,10 @@ def test_ordinal_on_a_second_survey_with_missing_values_and_codes(link):
     text = "band ~ role + hours"  # a text response: levels in sorted order, as R's factor()
     _same(eng.subset("region == 'north'").ordinal(text, link=link),
           mem.subset("region == 'north'").ordinal(text, link=link))
+    order = ["very top", "top", "mid", "low"]  # a categorical's order in memory, from_table(levels=) here
+    ordered = df.assign(band=pd.Categorical(df["band"], categories=order))
+    _same(from_table(df, levels={"band": order}, **kw).ordinal(text, link=link),
+          cs.SurveyDesign(ordered, **kw).ordinal(text, link=link))
     coded = df.assign(satisfied=np.where(np.arange(len(df)) == 7, -8, df["satisfied"]))
     with pytest.raises(cs.MissingCodeError, match="model variable 'satisfied' holds the missing codes -8"):
         from_table(coded, missing_codes=(-6, -7, -8, -9), **kw).ordinal(formula, link=link)

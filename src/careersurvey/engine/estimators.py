@@ -54,11 +54,7 @@ def _variables(design, names: list[str]):
         q = t.filter(domain) if domain is not None else t
         levels = design.execute(q.select(v).distinct())[v].dropna().tolist()
         if v in design.levels:  # the order given (a categorical's in memory), every level even without rows
-            extra = [lv for lv in levels if lv not in design.levels[v]]
-            if extra:
-                raise EngineError(f"column {v!r} holds {extra[:5]!r}, which levels[{v!r}] does not list "
-                                  f"({list(design.levels[v])!r}); add them to levels or recode the column")
-            levels = list(design.levels[v])
+            levels = given_levels(design, v, levels)
         else:
             levels = [False, True] if dtype.is_boolean() else sorted(levels, key=lambda x: (str(type(x)), x))
         complete = complete & col.notnull()
@@ -66,6 +62,16 @@ def _variables(design, names: list[str]):
             base.append(ibis.ifelse(col.isnull(), ibis.null("float64"), (col == lv).cast("float64")))
             labels.append(f"{v}{_level_name(lv)}")
     return base, labels, complete
+
+
+def given_levels(design, v: str, present: list) -> list:
+    """The levels of column ``v`` in the order ``from_table(levels=)`` gives; an EngineError naming any of the
+    ``present`` values it does not list."""
+    extra = [lv for lv in present if lv not in design.levels[v]]
+    if extra:
+        raise EngineError(f"column {v!r} holds {extra[:5]!r}, which levels[{v!r}] does not list "
+                          f"({list(design.levels[v])!r}); add them to levels or recode the column")
+    return list(design.levels[v])
 
 
 def _refuse_codes(design, names: list[str], what: str = "variable") -> None:

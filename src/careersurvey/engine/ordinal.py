@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from careersurvey.engine.estimators import given_levels
 from careersurvey.engine.linear import Linear, _c, linear_estimates
 from careersurvey.engine.replicates import aggregate_blocks
 from careersurvey.engine.special import IBIS, clean, ndtr, ndtr_parts
@@ -202,6 +203,10 @@ def ordinal(design, formula: str, *, link: str = "logit", level: float = 0.95,
         raise ModelError(f"formula {formula!r}: no row of the design (domain) has all the model's variables")
     values = first[_c("y")].tolist()
     numeric = terms.response.type().is_numeric()
+    if not numeric and terms.response_name in design.levels:  # a categorical's order in memory: present levels
+        order = given_levels(design, terms.response_name, values)
+        first = first.set_index(_c("y")).loc[[v for v in order if v in values]].reset_index()
+        values = first[_c("y")].tolist()
     labels = numeric_level_labels(np.asarray(values, dtype=float)) if numeric else [str(v) for v in values]
     check_levels(labels, formula)
     q = len(labels) - 1
@@ -236,7 +241,8 @@ def ordinal(design, formula: str, *, link: str = "logit", level: float = 0.95,
         cov = reps.covariance(np.vstack([th for th, _, _ in refits]), theta)
         degf = design.design_df  # R: degf() of the replicate design before rows with NA leave
         method = replicate_method(getattr(reps, "method", "replicate"), len(W))
-    held = _count(design, design.table) if design.adjustments else n
+    # R's mean weight (r_weight_scale): over every row of a weighted design, else over the fit's rows
+    held = _count(design, design.table) if design.adjustments and reps is None else n
     return ordinal_results(
         formula=formula, link=link, response=formula.split("~")[0].strip(), names=[terms.names[i] for i in slopes],
         labels=labels, theta=theta, cov=cov, loglik=value * scale, information=-H * scale, norm=sw / held,
