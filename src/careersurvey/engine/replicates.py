@@ -112,17 +112,17 @@ def domain_ranks(table, weights: list, member, by: tuple[str, ...], execute, dom
                  ) -> np.ndarray:
     """qr(tol=1e-5) rank of the replicate weights of each domain's rows (R's degf + 1), from W'W. Replicate
     weights repeat over the rows of a PSU, so W'W is formed from the distinct rows of W with their counts when
-    few (one GROUP BY); otherwise summed in the engine, R(R+1)/2 sums per domain in blocks. No (n, R) matrix
-    leaves the engine. ``domains`` orders the result (by columns)."""
+    few (one GROUP BY, its rows capped); otherwise summed in the engine, R(R+1)/2 sums per domain in blocks. No
+    (n, R) matrix leaves the engine. ``domains`` orders the result (by columns)."""
     r = len(weights)
     by = list(by)
     rows = table.filter(member) if member is not None else table
     cols = {f"_cs_r{i}": w for i, w in enumerate(weights)}
     rows = rows.mutate(**cols)
     keys = [*by, *cols]
-    distinct = int(execute(rows.select(*keys).distinct().aggregate(k=lambda t: t.count()))["k"].iat[0])
-    if distinct * (r + len(by) + 1) <= MAX_DISTINCT_CELLS:
-        grouped = execute(rows.group_by(keys).aggregate(_cs_n=rows.count()))
+    most = MAX_DISTINCT_CELLS // (r + len(by) + 1)  # distinct rows fetched at most (one more: too many)
+    grouped = execute(rows.group_by(keys).aggregate(_cs_n=rows.count()).limit(most + 1))
+    if len(grouped) <= most:
         W = grouped[list(cols)].to_numpy(dtype=float)
         c = grouped["_cs_n"].to_numpy(dtype=float)
         if by:
