@@ -99,6 +99,17 @@ def test_replicate_glm_spark_equals_memory_and_r(spark, tmp_path, case):
     _check_glm_r(fit, case["expected"])
 
 
+@pytest.mark.parametrize("case", [c for c in GLM if c.id in ("rep-jk1-glm", "rep-boot-glm")])  # 1 and 2 blocks
+def test_replicate_glm_on_many_rows_takes_the_wide_path(monkeypatch, case):
+    """Beyond MAX_STACKED stacked rows a round sums every replicate's columns in one pass over the rows (in blocks
+    of MAX_AGGREGATES: bootstrap's 50 replicates take two); the same fit."""
+    import careersurvey.engine.replicates_glm as rg
+
+    monkeypatch.setattr(rg, "MAX_STACKED", 0)
+    mem, eng, _ = _replicate_designs(EXTRA, case)
+    _same_fit(_fit(eng, case["estimate"]), _fit(mem, case["estimate"]))
+
+
 def test_replicate_glm_cases_cover_every_method():
     assert {c.values[0]["replicate"]["type"] for c in GLM} == {"JK1", "JKn", "BRR", "Fay", "bootstrap"}
 

@@ -298,7 +298,7 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, off
     if design.replicates is not None:  # every replicate refitted, R's svrVar over their coefficients
         from careersurvey.engine.replicates_glm import replicate_refits
 
-        cov, method = replicate_refits(pr, design, beta, maxiter, formula)
+        cov, method = replicate_refits(pr, design, beta, maxiter, formula, n)
         degf, deff, dispersion = design.design_df, None, None  # R: degf() of the design before NA rows leave
     else:
         cov, degf, deff, dispersion = _linearised(pr, design, beta, bread, member, terms, final, n, sw, norm)
