@@ -20,6 +20,8 @@ replicate weight). The SE is the interval's width over 2 t, as R reports it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -64,59 +66,99 @@ def r_approx(xp: np.ndarray, yp: np.ndarray, v: float, constant: bool = False) -
     return float(np.interp(v, knots, yp))
 
 
-def _qs_rule(x, w, p, rule: str) -> float:
-    cdf = WeightedCDF.of(x, w)
-    low, up, tie = cdf.step(p)
+@dataclass(frozen=True, eq=False)
+class Steps:
+    """The sorted rows of non-zero weight a quantile rule reads: their values ``xs``, weights ``ws``, R's
+    cumulative weights ``cumw`` (long double sums rounded to doubles) and those before each row ``before``, the
+    cumulative ``w / mean(w)`` (Shah and Vaish) ``swbar``; R's ``sum(w)`` in data order ``total``, the last
+    cumulative weight ``cum_end``, the one before it ``cum_pen``, the last row's weight ``w_last`` and the
+    number of rows ``n``. Built from every row (:meth:`of_rows`), or from a few rows per run of tied values
+    (the first and the last of each), which every rule reads alike: between two rows of one value each rule
+    returns that value."""
+
+    xs: np.ndarray
+    ws: np.ndarray
+    cumw: np.ndarray
+    before: np.ndarray
+    swbar: np.ndarray
+    total: float
+    cum_end: float
+    cum_pen: float
+    w_last: float
+    n: int
+
+    @classmethod
+    def of_rows(cls, x: np.ndarray, w: np.ndarray) -> Steps:
+        cdf = WeightedCDF.of(x, w)
+        xs, ws = _sorted(x, w)
+        cumw = cdf.cumw
+        n = len(xs)
+        before = np.concatenate([[0.0], cumw[:-1]])
+        swbar = _long_cumsum(ws / np.mean(ws)) if n else cumw
+        return cls(xs, ws, cumw, before, swbar, cdf.total, float(cumw[-1]) if n else 0.0,
+                   float(cumw[n - 2]) if n > 1 else 0.0, float(ws[-1]) if n else 0.0, n)
+
+    def step(self, p: float) -> tuple[int, int, bool]:
+        return WeightedCDF(self.xs, self.cumw, self.total).step(p)
+
+
+def _qs_rule(st: Steps, p, rule: str) -> float:
+    low, up, tie = st.step(p)
     if rule in ("math", "hf1"):
-        return float(cdf.xs[low if tie else up])
+        return float(st.xs[low if tie else up])
     if rule in ("school", "hf2"):
-        return float((cdf.xs[low] + cdf.xs[up]) / 2 if tie else cdf.xs[up])
-    wlow = p - cdf.cumw[low] / cdf.total  # hf4: R's qs fields, also when no step is <= p (then wlow < 0)
-    wup = cdf.cumw[up] / cdf.total - p
+        return float((st.xs[low] + st.xs[up]) / 2 if tie else st.xs[up])
+    wlow = p - st.cumw[low] / st.total  # hf4: R's qs fields, also when no step is <= p (then wlow < 0)
+    wup = st.cumw[up] / st.total - p
     gamma = wlow / (wup + wlow)
-    return float(cdf.xs[low] * (1 - gamma) + cdf.xs[up] * gamma)
+    return float(st.xs[low] * (1 - gamma) + st.xs[up] * gamma)
 
 
-def _hf3(x, w, p) -> float:
-    """R's ``qrule_hf3``: weights summed per distinct value (``rowsum``, in data order), then ``qs``; the lower
-    value at an exact step whose (1-based) position is even."""
-    keep = w != 0
-    values, inverse = np.unique(x[keep], return_inverse=True)
-    sums = np.zeros(len(values))
-    np.add.at(sums, inverse, w[keep])  # sequential double sums, as rowsum
+def hf3_of_sums(values: np.ndarray, sums: np.ndarray, p: float) -> float:
+    """R's ``qrule_hf3`` from the distinct values (sorted) and their weight sums (``rowsum``): ``qs`` over them;
+    the lower value at an exact step whose (1-based) position is even."""
     cdf = WeightedCDF.of(values, sums)
     low, up, tie = cdf.step(p)
     return float(cdf.xs[low] if tie and (low + 1) % 2 == 0 else cdf.xs[up])
 
 
-def _positions(rule: str, cumw: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _hf3(x, w, p) -> float:
+    keep = w != 0
+    values, inverse = np.unique(x[keep], return_inverse=True)
+    sums = np.zeros(len(values))
+    np.add.at(sums, inverse, w[keep])  # sequential double sums, as rowsum
+    return hf3_of_sums(values, sums, p)
+
+
+def _positions(rule: str, st: Steps) -> np.ndarray:
     """Plotting positions of the linear rules (R's qrule_hf5 .. hf9)."""
-    n = len(cumw)
-    before = np.concatenate([[0.0], cumw[:-1]])
+    cumw, w, before = st.cumw, st.ws, st.before
     if rule == "hf5":
-        return (cumw - w / 2) / cumw[-1]
+        return (cumw - w / 2) / st.cum_end
     if rule == "hf6":
-        return cumw / (cumw[-1] + w[-1])
+        return cumw / (st.cum_end + st.w_last)
     if rule == "hf7":
-        return before / cumw[n - 2] if n > 1 else before
+        return before / st.cum_pen if st.n > 1 else before
     if rule == "hf8":
-        return (before * (1 / 3) + cumw * (2 / 3)) / (cumw[-1] + w[-1] / 3)
-    return (before * (3 / 8) + cumw * (5 / 8)) / (cumw[-1] + w[-1] / 4)
+        return (before * (1 / 3) + cumw * (2 / 3)) / (st.cum_end + st.w_last / 3)
+    return (before * (3 / 8) + cumw * (5 / 8)) / (st.cum_end + st.w_last / 4)
+
+
+def rule_on_steps(rule: str, st: Steps, p: float) -> float:
+    """R survey's ``qrule_<rule>`` (every rule but hf3) on the rows of ``st``."""
+    if rule in ("math", "hf1", "school", "hf2", "hf4"):
+        return _qs_rule(st, p, rule)
+    if rule == "shahvaish":
+        pk = (st.swbar + 0.5 - st.ws / 2) / (st.n + 1)  # R: w/2, not wbar/2
+        return r_approx(pk, st.xs, p, constant=True)
+    return r_approx(_positions(rule, st), st.xs, p)
 
 
 def qrule(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
     """R survey's ``qrule_<rule>(x, w, p)``."""
-    if rule in ("math", "hf1", "school", "hf2", "hf4"):
-        return _qs_rule(x, w, p, rule)
     if rule == "hf3":
         return _hf3(x, w, p)
-    xs, ws = _sorted(x, w)
-    cumw = _long_cumsum(ws)
-    if rule == "shahvaish":
-        wbar = ws / np.mean(ws)
-        pk = (_long_cumsum(wbar) + 0.5 - ws / 2) / (len(xs) + 1)  # R: w/2, not wbar/2
-        return r_approx(pk, xs, p, constant=True)
-    return r_approx(_positions(rule, cumw, ws), xs, p)
+    return rule_on_steps(rule, Steps.of_rows(x, w), p)
 
 
 # -- the estimator ------------------------------------------------------------------------------------------------
@@ -181,6 +223,13 @@ def _share_interval(d, x, q, kind: str, df: float, level: float) -> tuple[float,
     inside = below.columns[0][d.w != 0]
     if inside.min(initial=1.0) == inside.max(initial=0.0):  # all rows at or below q, or none: exactly 1 or 0,
         p, var = float(inside[0]), 0.0  # as R's equal sums give (ours are summed in another order)
+    return share_limits(p, var, kind, df, level, design_rows(d), design_df(d))
+
+
+def share_limits(p: float, var: float, kind: str, df: float, level: float, nrow: int, degf: float
+                 ) -> tuple[float, float]:
+    """The interval of a share p with variance var by ``kind`` (R's woodruffCI); ``nrow`` and ``degf`` (R's
+    nrow and degf of the design) are Korn and Graubard's ("beta")."""
     se = math.sqrt(var)
     t = t_quantile(df, level)
     if kind == "mean":
@@ -192,7 +241,7 @@ def _share_interval(d, x, q, kind: str, df: float, level: float) -> tuple[float,
         with np.errstate(divide="ignore", invalid="ignore"):
             centre, half = np.arcsin(np.sqrt(p)), t * se / (2 * np.sqrt(p * (1 - p)))
         return float(np.sin(centre - half) ** 2), float(np.sin(centre + half) ** 2)
-    lo, hi = korn_graubard(np.array([p]), np.array([var]), design_rows(d), design_df(d), level)  # R's nrow, degf
+    lo, hi = korn_graubard(np.array([p]), np.array([var]), nrow, degf, level)  # R's nrow, degf
     return float(lo[0]), float(hi[0])
 
 
@@ -227,19 +276,26 @@ def _score_interval(d, x, p, rule: str, df: float, level: float) -> tuple[float,
     iqr = float(np.subtract(*np.quantile(xs, [0.75, 0.25])))  # R's IQR(): type 7
     lower, upper = xs.min() + iqr / 100, xs.max() - iqr / 100
     tol = 1 / (100 * math.sqrt(len(xs)))
-    alpha = 1 - level
 
-    def score(theta: float, limit: float) -> float:
+    def score(theta: float) -> float:
         u = Variables((((x > theta).astype(float) - (1 - p)),), ("U",), np.zeros(len(x), dtype=bool))
         m, v = mean_estimate(d, u)
-        return float(m[0] / math.sqrt(v[0, 0])) - limit
+        return float(m[0] / math.sqrt(v[0, 0]))
 
+    q_low, q_up = score_roots(score, lower, upper, tol, df, level)
+    w = d.w
+    return qrule(rule, x, w, float(np.mean(xs <= q_low))), qrule(rule, x, w, float(np.mean(xs <= q_up)))
+
+
+def score_roots(score, lower: float, upper: float, tol: float, df: float, level: float) -> tuple[float, float]:
+    """R's ffullerCI roots: where the score statistic ``score(theta)`` crosses the t (normal when df is
+    infinite) critical values, by R's uniroot over [lower, upper]."""
+    alpha = 1 - level
     crit_hi = stats.t.isf(alpha / 2, df) if np.isfinite(df) else stats.norm.isf(alpha / 2)
     try:
-        q_low = zeroin(lambda th: score(th, crit_hi), lower, upper, tol)
-        q_up = zeroin(lambda th: score(th, -crit_hi), lower, upper, tol)
+        q_low = zeroin(lambda th: score(th) - crit_hi, lower, upper, tol)
+        q_up = zeroin(lambda th: score(th) + crit_hi, lower, upper, tol)
     except ValueError:
         raise EstimateError("interval_type='score': the score test does not change sign over the range of the "
                             "data (too few distinct values or rows?); use interval_type='mean'.") from None
-    w = d.w
-    return qrule(rule, x, w, float(np.mean(xs <= q_low))), qrule(rule, x, w, float(np.mean(xs <= q_up)))
+    return q_low, q_up
