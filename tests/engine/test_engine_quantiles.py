@@ -63,8 +63,9 @@ def test_domains_missing_values_and_bisection(monkeypatch, folder, case, window)
 def test_other_rules_are_refused_and_codes_never_numbers():
     df = load_data("r-survey", "apistrat.csv")
     eng = from_table(df, weights="pw", strata="stype", fpc="fpc")
-    with pytest.raises(EngineError, match="the engine path computes qrule='math' with interval_type='mean'"):
-        eng.quantile("api00", 0.5, qrule="hf7")
+    with pytest.raises(EngineError, match="interval_type='score' is not available on a replicate design"):
+        from_table(df.assign(r1=df["pw"], r2=df["pw"] * 2), weights="pw", replicate_weights=["r1", "r2"],
+                   combined=True, scale=1.0).quantile("api00", 0.5, interval_type="score")
     with pytest.raises(EngineError, match="quantile\\(\\) needs a numeric variable; 'stype' is categorical"):
         eng.quantile("stype", 0.5)
     coded = df.assign(enroll=df["enroll"].where(df.index % 7 != 0, -9))

@@ -238,13 +238,14 @@ class TableDesign:
         return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, ci="logit", covmat=covmat)
 
     def quantile(self, variables, quantiles=0.5, na_rm: bool = False, by=None, level: float = 0.95,
-                 qrule: str = "math", interval_type: str = "mean") -> pd.DataFrame:
-        """Quantiles with Woodruff intervals (R's ``svyquantile``, qrule "math"), as ``SurveyDesign.quantile``;
-        the weighted CDF from aggregates (:mod:`careersurvey.engine.quantiles`)."""
+                 qrule: str = "math", interval_type: str = "mean", order_by: str | None = None) -> pd.DataFrame:
+        """Quantiles with R's ``svyquantile`` rules and intervals, as ``SurveyDesign.quantile``; the weighted
+        CDF from aggregates (:mod:`careersurvey.engine.quantiles`). ``order_by``: a column numbering the rows
+        (R's data order), read by rules hf4-hf9 and shahvaish among tied values of unequal weight."""
         from careersurvey.engine.quantiles import quantile
 
         return quantile(self, variables, quantiles, na_rm=na_rm, by=by, level=level, qrule=qrule,
-                        interval_type=interval_type)
+                        interval_type=interval_type, order_by=order_by)
 
     def glm(self, formula: str, family="gaussian", *, link: str | None = None, offset: str | None = None,
             level: float = 0.95, maxiter: int = 100):

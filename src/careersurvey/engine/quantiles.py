@@ -1,15 +1,18 @@
-"""Quantiles inside the engine (R's ``svyquantile``, ``qrule = "math"``, Woodruff intervals), as
-:func:`careersurvey.estimation.quantiles.quantile` computes them in memory.
+"""Quantiles inside the engine (R's ``svyquantile``: every ``qrule`` and ``interval_type``), as
+:func:`careersurvey.estimation.quantiles.quantile` computes them in memory, with the core's rules and intervals.
 
 The weighted CDF comes out of the engine as an aggregate: one row per distinct (value, weight) pair with its
 count, summed in numpy in long double as R's ``cumsum`` sums (the decision whether p sits exactly on a step is
-made at the last bit; see :class:`careersurvey.estimation.estimators.WeightedCDF`). When a variable has more
-distinct values than :data:`WINDOW` among the domain's rows, the step is found by bisection over the values,
-each step one ``SUM(w) WHERE x <= t`` query, until the values left fit a window, which is then read as above;
-the weight below the window is then the engine's double sum (an exact tie with p is then decided on it).
+made at the last bit; see :class:`careersurvey.estimation.estimators.WeightedCDF`), read by the core's rules
+(:mod:`.quantile_steps`). When a variable has more distinct values than :data:`WINDOW` among the domain's rows,
+qrule "math" finds its step by bisection over the values, each step one ``SUM(w) WHERE x <= t`` query, until
+the values left fit a window, which is then read as above; the weight below the window is then the engine's
+double sum (an exact tie with p is then decided on it). The other rules read every value, up to WINDOW.
 
-The Woodruff interval is the t interval of the share of rows at or below the estimate (a domain mean of
-``x <= q`` through the linear path's variance), mapped back through the rule.
+Intervals: Woodruff's (``mean``, ``beta``, ``xlogit``, ``asin``) from the share of rows at or below the
+estimate (a domain mean of ``x <= q`` through the linear path's variance, linearised or replicate), mapped back
+through the rule; ``score`` (:mod:`.quantile_score`); ``quantile`` on a replicate design, each replicate's
+quantile from its own weight sums per value (one GROUP BY for every replicate).
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.engine.linear import Linear, _c, linear_estimates
+from careersurvey.engine.quantile_score import ScoreCurve
+from careersurvey.engine.quantile_steps import read_values, replicate_interval
 from careersurvey.engine.source import EngineError
 from careersurvey.estimation.frames import result_frame, t_quantile
+from careersurvey.estimation.quantiles import LINEARISED_INTERVALS, QRULES, REPLICATE_INTERVALS, share_limits
 
 __all__ = ["quantile", "WINDOW"]
 
@@ -134,18 +140,27 @@ def _exact_sum(design, rows) -> np.longdouble:
 
 
 def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, level: float = 0.95,
-             qrule: str = "math", interval_type: str = "mean") -> pd.DataFrame:
-    """Quantiles with Woodruff intervals (rows ``variable.p``), as ``SurveyDesign.quantile``."""
+             qrule: str = "math", interval_type: str = "mean", order_by: str | None = None) -> pd.DataFrame:
+    """Quantiles with R's svyquantile intervals (rows ``variable.p``), as ``SurveyDesign.quantile``;
+    ``order_by`` a column giving the rows' order, which rules hf4-hf9 and shahvaish read among tied values
+    (see :mod:`.quantile_steps`)."""
     import ibis
 
     from careersurvey.engine.estimators import _as_names, _is_categorical, _refuse_codes
 
-    if qrule not in ("math", "hf1") or interval_type != "mean":
-        raise EngineError(f"quantile(qrule={qrule!r}, interval_type={interval_type!r}): the engine path computes "
-                          "qrule='math' with interval_type='mean' (Woodruff); use cs.SurveyDesign.quantile for the "
-                          "other rules and intervals")
+    if qrule not in QRULES:
+        raise EngineError(f"qrule={qrule!r}: use one of {', '.join(QRULES)} (R's svyquantile rules)")
+    allowed = REPLICATE_INTERVALS if design.replicates is not None else LINEARISED_INTERVALS
+    if interval_type not in allowed:
+        kind = "a replicate" if design.replicates is not None else "a linearised"
+        raise EngineError(f"interval_type={interval_type!r} is not available on {kind} design; use one of "
+                          f"{', '.join(allowed)} (as R's svyquantile: 'score' needs a linearised design, "
+                          "'quantile' replicate weights).")
+    if order_by is not None and order_by not in design.table.columns:
+        raise EngineError(f"order_by column {order_by!r} is not in the table; give the column that numbers the "
+                          "rows (R's data order)")
     if by is not None:
-        return _by(design, variables, quantiles, na_rm, by, level)
+        return _by(design, variables, quantiles, na_rm, by, level, qrule, interval_type, order_by)
     probs = [quantiles] if np.isscalar(quantiles) else list(quantiles)
     if not all(0 <= p <= 1 for p in probs):
         raise EngineError(f"quantiles must lie in [0, 1] (got {probs})")
@@ -169,32 +184,57 @@ def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, lev
             member = x.notnull() if member is None else member & x.notnull()
         d = design.subset(member) if na_rm else design
         rows_out += [f"{v}.{p:g}" for p in probs]
-        values += _intervals(d, x, probs, d.design_df, level)
+        values += _intervals(d, x, probs, d.design_df, level, qrule, interval_type, order_by)
     est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
+    interval = "woodruff" if interval_type == "mean" else f"quantile-{interval_type}"
     return result_frame(rows_out, est, np.diag(se**2), design.design_df, level=level, ci=(lo, hi), se=se,
-                        statistic="quantile", interval="woodruff")
+                        statistic="quantile", interval=interval)
 
 
-def _intervals(d, x, probs, df: float, level: float):
+def _intervals(d, x, probs, df: float, level: float, rule: str, kind: str, order_by: str | None):
     t = d.table
     scope = t.filter(d.domain) if d.domain is not None else t
-    rows = scope.mutate(**{_c("x"): x, _c("w"): d.weight_expr})
+    extra = {_c("o"): t[order_by]} if order_by is not None else {}
+    rows = scope.mutate(**{_c("x"): x, _c("w"): d.weight_expr}, **extra)
     rows = rows.filter(rows[_c("w")] != 0)
-    nan = int(d.execute(rows.aggregate(m=rows[_c("x")].isnull().cast("int64").sum()))["m"].iat[0] or 0)
-    if nan:  # a missing value in the domain without na_rm: NA, as R
+    stats = d.execute(rows.aggregate(m=rows[_c("x")].isnull().cast("int64").sum(), k=rows[_c("x")].nunique()))
+    if int(stats["m"].iat[0] or 0):  # a missing value in the domain without na_rm: NA, as R
         return [(np.nan,) * 4 for _ in probs]
-    rows = rows.select(_c("x"), _c("w"))
-    cdf = _CDF(d, rows)
+    k = int(stats["k"].iat[0])
+    if k > WINDOW:
+        if rule not in ("math", "hf1") or kind != "mean":
+            raise EngineError(f"qrule={rule!r}, interval_type={kind!r}: the variable has more than {WINDOW:,} "
+                              "distinct values in the domain, which this rule reads at once; use qrule='math' "
+                              "with interval_type='mean' (found by bisection), or round the variable")
+        cdf = _CDF(d, rows.select(_c("x"), _c("w")))
+        quant = cdf.math
+    else:
+        vals = read_values(d, rows.select(_c("x"), _c("w"), *extra), order_by)
+        quant = lambda p: vals.rule(rule, p)  # noqa: E731
     tq = t_quantile(df, level)
-    out = []
+    nrow = _design_rows(d) if kind == "beta" else 0
+    curve, reps, out = None, None, []
     for p in probs:  # over the requested quantiles, not over rows
-        q = cdf.math(p)
-        share, var = _share(d, x, q)
-        p_lo, p_hi = share - tq * np.sqrt(var), share + tq * np.sqrt(var)
-        low = np.nan if (np.isnan(p_lo) or p_lo < 0) else cdf.math(p_lo)
-        high = np.nan if (np.isnan(p_hi) or p_hi > 1) else cdf.math(p_hi)
+        q = quant(p)
+        if kind == "quantile":
+            (low, high), reps = replicate_interval(d, rows, order_by, rule, q, p, tq, k, reps)
+        elif kind == "score":
+            curve = curve or ScoreCurve(d, x, level, df)
+            low, high = curve.interval(quant, p)
+        else:
+            share, var = _share(d, x, q)
+            p_lo, p_hi = share_limits(share, var, kind, df, level, nrow, df)
+            low = np.nan if (np.isnan(p_lo) or p_lo < 0) else quant(p_lo)
+            high = np.nan if (np.isnan(p_hi) or p_hi > 1) else quant(p_hi)
         out.append((q, low, high, (high - low) / (2 * tq)))
     return out
+
+
+def _design_rows(d) -> int:
+    """R's ``nrow(design)`` (Korn and Graubard's intervals): the domain's rows, all rows once weighted."""
+    t = d.table
+    q = t.filter(d.domain) if (d.domain is not None and not d.adjustments) else t
+    return int(d.execute(q.aggregate(n=q.count()))["n"].iat[0])
 
 
 def _share(d, x, q: float) -> tuple[float, float]:
@@ -214,7 +254,7 @@ def _share(d, x, q: float) -> tuple[float, float]:
     return share, var
 
 
-def _by(design, variables, quantiles, na_rm, by, level) -> pd.DataFrame:
+def _by(design, variables, quantiles, na_rm, by, level, qrule, interval_type, order_by) -> pd.DataFrame:
     """One quantile table per level of ``by`` (a domain each), stacked as the in-memory ``by_domains`` stacks."""
     from careersurvey.engine.estimators import _as_names, _refuse_codes
 
@@ -233,7 +273,8 @@ def _by(design, variables, quantiles, na_rm, by, level) -> pd.DataFrame:
         for b, v in zip(by_cols, row):
             c = t[b] == v
             cond = c if cond is None else cond & c
-        frames.append(quantile(design.subset(cond), variables, quantiles, na_rm=na_rm, level=level))
+        frames.append(quantile(design.subset(cond), variables, quantiles, na_rm=na_rm, level=level, qrule=qrule,
+                               interval_type=interval_type, order_by=order_by))
         keys.append(tuple(row) if len(by_cols) > 1 else row[0])
     return _stack(frames, keys, by_cols)
 

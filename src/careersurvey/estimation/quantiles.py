@@ -144,6 +144,29 @@ def _positions(rule: str, st: Steps) -> np.ndarray:
     return (before * (3 / 8) + cumw * (5 / 8)) / (st.cum_end + st.w_last / 4)
 
 
+def shahvaish_of_runs(xs: np.ndarray, ws: np.ndarray, counts: np.ndarray, mean: float, p: float) -> float:
+    """R's ``qrule_shahvaish`` on runs of rows (value ``xs``, weight ``ws``, ``counts`` rows each, in R's row
+    order) with ``mean`` R's mean(w): its knots (S + 0.5 - w/2) / (n + 1) do not rise with the rows (R halves w,
+    not w/mean), so the knot at or below p is sought in every run (a run's knots rise by w/mean per row)."""
+    n = int(counts.sum())
+    wbar = ws / mean
+    s0 = np.concatenate([[0], np.cumsum(counts * wbar.astype(np.longdouble))[:-1]])
+
+    def knot(k):
+        return ((s0 + k * wbar.astype(np.longdouble)).astype(float) + 0.5 - ws / 2) / (n + 1)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.floor((p * (n + 1) - 0.5 + ws / 2 - s0.astype(float)) / wbar)
+    k = np.clip(k, 0, counts)
+    k = np.where((k >= 1) & (knot(k) > p), k - 1, k)
+    k = np.where((k + 1 <= counts) & (knot(k + 1) <= p), k + 1, k)
+    at = knot(k)
+    valid = k >= 1
+    if not valid.any():  # below every knot: the value at the smallest (approx's rule = 2)
+        return float(xs[int(np.argmin(knot(np.ones(len(xs)))))])
+    return float(xs[int(np.argmax(np.where(valid, at, -np.inf)))])
+
+
 def rule_on_steps(rule: str, st: Steps, p: float) -> float:
     """R survey's ``qrule_<rule>`` (every rule but hf3) on the rows of ``st``."""
     if rule in ("math", "hf1", "school", "hf2", "hf4"):
