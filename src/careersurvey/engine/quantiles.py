@@ -174,6 +174,7 @@ def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, lev
                               "proportion() for the shares of its levels.")
     _refuse_codes(design, names)
     rows_out, values = [], []
+    whole = design.design_df
     for v in names:  # over the variables, not rows
         col = t[v]
         x = col.cast("float64")
@@ -184,10 +185,10 @@ def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, lev
             member = x.notnull() if member is None else member & x.notnull()
         d = design.subset(member) if na_rm else design
         rows_out += [f"{v}.{p:g}" for p in probs]
-        values += _intervals(d, x, probs, d.design_df, level, qrule, interval_type, order_by)
+        values += _intervals(d, x, probs, d.design_df if na_rm else whole, level, qrule, interval_type, order_by)
     est, lo, hi, se = (np.array(col, dtype=float) for col in zip(*values))
     interval = "woodruff" if interval_type == "mean" else f"quantile-{interval_type}"
-    return result_frame(rows_out, est, np.diag(se**2), design.design_df, level=level, ci=(lo, hi), se=se,
+    return result_frame(rows_out, est, np.diag(se**2), whole, level=level, ci=(lo, hi), se=se,
                         statistic="quantile", interval=interval)
 
 
@@ -207,23 +208,24 @@ def _intervals(d, x, probs, df: float, level: float, rule: str, kind: str, order
                               "distinct values in the domain, which this rule reads at once; use qrule='math' "
                               "with interval_type='mean' (found by bisection), or round the variable")
         cdf = _CDF(d, rows.select(_c("x"), _c("w")))
-        quant = cdf.math
+        quant, span = cdf.math, (cdf.lo, cdf.hi)
     else:
         vals = read_values(d, rows.select(_c("x"), _c("w"), *extra), order_by)
         quant = lambda p: vals.rule(rule, p)  # noqa: E731
+        span = (float(vals.vals[0]), float(vals.vals[-1])) if len(vals.vals) else (np.nan, np.nan)
     tq = t_quantile(df, level)
+    qs = [quant(p) for p in probs]
+    shares = _shares(d, x, qs, *span) if kind not in ("quantile", "score") else []
     nrow = _design_rows(d) if kind == "beta" else 0
     curve, reps, out = None, None, []
-    for p in probs:  # over the requested quantiles, not over rows
-        q = quant(p)
+    for i, (p, q) in enumerate(zip(probs, qs)):  # over the requested quantiles, not over rows
         if kind == "quantile":
             (low, high), reps = replicate_interval(d, rows, order_by, rule, q, p, tq, k, reps)
         elif kind == "score":
             curve = curve or ScoreCurve(d, x, level, df)
             low, high = curve.interval(quant, p)
         else:
-            share, var = _share(d, x, q)
-            p_lo, p_hi = share_limits(share, var, kind, df, level, nrow, df)
+            p_lo, p_hi = share_limits(*shares[i], kind, df, level, nrow, df)
             low = np.nan if (np.isnan(p_lo) or p_lo < 0) else quant(p_lo)
             high = np.nan if (np.isnan(p_hi) or p_hi > 1) else quant(p_hi)
         out.append((q, low, high, (high - low) / (2 * tq)))
@@ -237,21 +239,22 @@ def _design_rows(d) -> int:
     return int(d.execute(q.aggregate(n=q.count()))["n"].iat[0])
 
 
-def _share(d, x, q: float) -> tuple[float, float]:
-    """The domain's share of rows at or below q and its variance (the linear path); exactly 0 or 1 with
-    variance 0 when no row or every row is at or below q, as R's equal sums give."""
-    below = (x <= q).cast("float64")
-    res = linear_estimates(d, Linear("mean", (below,), (0,), (None,)), d.domain, (), full_cov=True)
-    share, var = float(res.theta[0, 0]), float(res.vcov[0, 0, 0])
-    if share in (0.0, 1.0) or abs(share - round(share)) < 1e-15:
-        t = d.table
-        scope = t.filter(d.domain) if d.domain is not None else t
-        scope = scope.mutate(**{_c("w"): d.weight_expr})
-        scope = scope.filter(scope[_c("w")] != 0)
-        got = d.execute(scope.aggregate(lo=below.min(), hi=below.max())).iloc[0]
-        if float(got["lo"]) == float(got["hi"]):
-            return float(got["lo"]), 0.0
-    return share, var
+def _shares(d, x, qs: list[float], xmin: float, xmax: float) -> list[tuple[float, float]]:
+    """The domain's shares of rows at or below each q and their variances (one linear estimate); exactly 0 or 1
+    with variance 0 when no row or every row (of the domain's values, from ``xmin`` to ``xmax``) is at or below
+    q, as R's equal sums give."""
+    if not qs:
+        return []
+    base = tuple((x <= q).cast("float64") for q in qs)
+    res = linear_estimates(d, Linear("mean", base, tuple(range(len(qs))), (None,) * len(qs)), d.domain, (),
+                           full_cov=False)
+    out = []
+    for i, q in enumerate(qs):  # over the quantiles, not rows
+        if q >= xmax or q < xmin:
+            out.append((1.0 if q >= xmax else 0.0, 0.0))
+        else:
+            out.append((float(res.theta[0, i]), float(res.vcov[0, i, i])))
+    return out
 
 
 def _by(design, variables, quantiles, na_rm, by, level, qrule, interval_type, order_by) -> pd.DataFrame:
