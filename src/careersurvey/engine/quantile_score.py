@@ -78,7 +78,8 @@ class ScoreCurve:
     def _score(self, p: float, theta: float) -> float:
         j = int(np.searchsorted(self.vals, theta, side="right")) - 1
         m, v = self._stats[max(j, 0)]
-        return (m - (1 - p)) / math.sqrt(v)
+        with np.errstate(divide="ignore", invalid="ignore"):  # no variance: an infinite statistic, as in memory
+            return float(np.float64(m - (1 - p)) / math.sqrt(v))
 
     def _fill(self, lower: float, upper: float) -> None:
         """The statistic at every value whose step meets [lower, upper], a block of columns per estimate."""

@@ -9,7 +9,9 @@ R's long double ones: (value, weight) pairs with their counts, summed in numpy's
 Which row of a value comes first matters only to rules hf4-hf9 and shahvaish, and only when the rows of a
 value carry unequal weights: R takes them in data order. An engine table has no row order, so ``order_by``
 names a column that gives it (a row number, as R's data frame); without it the rows of a value are taken in
-increasing weight.
+increasing weight. Shah and Vaish's knots do not rise with the rows, so that rule reads every run of equal
+(value, weight) rows, ordered by its first row: exact unless rows of one value with unequal weights alternate in
+data order (then R's runs are shorter than the engine's, and the two can differ).
 """
 
 from __future__ import annotations
