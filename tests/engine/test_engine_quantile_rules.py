@@ -5,6 +5,8 @@ path to 1e-9 and R to 1e-6, on DuckDB and on Spark, with only aggregates leaving
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,8 +27,19 @@ def _source(case: dict) -> tuple[str, str]:
 
 
 def _designs(case: dict, spark=None, tmp_path=None):
-    """(in-memory design, engine design, row-number column): the case's design as R built it; replicate
-    weights as columns of the table (R's, or our replicate() of its design), the rows numbered as R's data."""
+    """(in-memory design, engine design): the case's design as R built it, its domain taken; replicate weights
+    as columns of the table (R's, or our replicate() of its design), the rows numbered as R's data (row_no)."""
+    mem, eng = _whole(case, spark, tmp_path)
+    return _domain(case, mem, eng)
+
+
+def _domain(case: dict, mem, eng):
+    if case.get("subset"):
+        return mem.subset(case["subset"]), eng.subset(case["subset"])
+    return mem, eng
+
+
+def _whole(case: dict, spark=None, tmp_path=None):
     folder, name = _source(case)
     df = load_data(folder, name)
     de = case["design"]
@@ -46,10 +59,7 @@ def _designs(case: dict, spark=None, tmp_path=None):
     if spark is not None:
         table.to_parquet(tmp_path / "data.parquet")
         source = spark.read.parquet(str(tmp_path / "data.parquet"))
-    eng = from_table(source, **kw)
-    if case.get("subset"):
-        mem, eng = mem.subset(case["subset"]), eng.subset(case["subset"])
-    return mem, eng
+    return mem, from_table(source, **kw)
 
 
 def _args(case: dict) -> dict:
@@ -90,16 +100,29 @@ def test_duckdb_quantiles_equal_memory_and_r(case):
     assert eng.design_df == mem.design_df == case["expected"]["design_df"]
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_spark_quantiles_equal_memory_and_r(spark, tmp_path, case):
-    mem, eng = _designs(case, spark, tmp_path)
-    _check(case, mem, eng)
+def _group(case: dict) -> str:
+    return json.dumps([_source(case), case["design"], case.get("replicate")], sort_keys=True)
+
+
+GROUPS: dict[str, list[dict]] = {}
+for _p in CASES:
+    GROUPS.setdefault(_group(_p.values[0]), []).append(_p.values[0])
+
+
+@pytest.mark.parametrize("cases", [pytest.param(g, id=f"{_source(g[0])[1]}:{g[0]['id']}+{len(g) - 1}")
+                                   for g in GROUPS.values()])
+def test_spark_quantiles_equal_memory_and_r(spark, tmp_path, cases):
+    """Every case on Spark, the cases of one table and design on one Spark table (parquet read by Spark)."""
+    mem, eng = _whole(cases[0], spark, tmp_path)
+    for case in cases:  # over the cases of the table
+        _check(case, *_domain(case, mem, eng))
 
 
 def test_every_quantile_case_runs():
     """The filters keep every case: 45 svyquantile cases of r-survey-stats, 9 tied-data cases of the parity set,
     every rule and interval among them."""
     assert (len(STATS), len(PARITY)) == (45, 9)
+    assert sum(len(g) for g in GROUPS.values()) == len(CASES)
     rules = {c.values[0]["estimate"]["qrule"] for c in STATS}
     kinds = {c.values[0]["estimate"]["interval_type"] for c in STATS}
     assert rules == {"math", "school", "shahvaish", *(f"hf{i}" for i in range(1, 10))}
@@ -125,11 +148,9 @@ def test_without_a_row_order_ties_are_taken_by_weight():
 
 
 @pytest.mark.parametrize("kind", ["mean", "score", "quantile"])
-def test_quantiles_bring_back_only_aggregates(monkeypatch, kind):
+def test_quantiles_bring_back_only_aggregates(query_sizes, kind):
     """No query returns more rows than the variable has distinct values (or distinct rows of replicate weights,
     as R's degf reads them), never one per row: a table of 2,000 rows, 20 values."""
-    from careersurvey.engine.design import TableDesign
-
     rng = np.random.default_rng(7)
     n = 2000
     df = pd.DataFrame({"y": rng.integers(0, 20, n).astype(float), "w": rng.choice([1.0, 2.0, 3.5], n),
@@ -142,18 +163,10 @@ def test_quantiles_bring_back_only_aggregates(monkeypatch, kind):
         eng = from_table(pd.concat([df, pd.DataFrame(W, columns=names)], axis=1), weights="w",
                          replicate_weights=names, combined=True, scale=base.replicates.scale,
                          rscales=base.replicates.rscales)
-    sizes = []
-    run = TableDesign.execute
-
-    def execute(self, expr):
-        out = run(self, expr)
-        sizes.append(len(out))
-        return out
-
-    monkeypatch.setattr(TableDesign, "execute", execute)
+    query_sizes.clear()
     res = eng.quantile("y", [0.25, 0.5], qrule="hf7", interval_type=kind)
     assert res["se"].notna().all()
-    assert sizes and max(sizes) <= max(df["psu"].nunique(), 20 * 3)
+    assert query_sizes and max(query_sizes) <= max(df["psu"].nunique(), 20 * 3)
 
 
 def test_options_are_checked_and_codes_never_numbers():
