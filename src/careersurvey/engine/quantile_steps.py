@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from careersurvey.engine.linear import _c
-from careersurvey.engine.source import EngineError
 from careersurvey.estimation.quantiles import Steps, hf3_of_sums, rule_on_steps, shahvaish_of_runs
 
 __all__ = ["Values", "read_values", "replicate_interval", "replicate_values"]

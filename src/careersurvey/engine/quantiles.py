@@ -27,7 +27,7 @@ from careersurvey.engine.quantile_score import ScoreCurve
 from careersurvey.engine.quantile_steps import read_values, replicate_interval
 from careersurvey.engine.source import EngineError
 from careersurvey.estimation.frames import result_frame, t_quantile
-from careersurvey.estimation.quantiles import LINEARISED_INTERVALS, QRULES, REPLICATE_INTERVALS, share_limits
+from careersurvey.estimation.quantiles import option_problem, share_limits
 
 __all__ = ["quantile", "WINDOW"]
 
@@ -148,14 +148,9 @@ def quantile(design, variables, quantiles=0.5, na_rm: bool = False, by=None, lev
 
     from careersurvey.engine.estimators import _as_names, _is_categorical, _refuse_codes
 
-    if qrule not in QRULES:
-        raise EngineError(f"qrule={qrule!r}: use one of {', '.join(QRULES)} (R's svyquantile rules)")
-    allowed = REPLICATE_INTERVALS if design.replicates is not None else LINEARISED_INTERVALS
-    if interval_type not in allowed:
-        kind = "a replicate" if design.replicates is not None else "a linearised"
-        raise EngineError(f"interval_type={interval_type!r} is not available on {kind} design; use one of "
-                          f"{', '.join(allowed)} (as R's svyquantile: 'score' needs a linearised design, "
-                          "'quantile' replicate weights).")
+    problem = option_problem(qrule, interval_type, design.replicates is not None)
+    if problem:
+        raise EngineError(problem)
     if order_by is not None and order_by not in design.table.columns:
         raise EngineError(f"order_by column {order_by!r} is not in the table; give the column that numbers the "
                           "rows (R's data order)")

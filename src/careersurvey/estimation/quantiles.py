@@ -184,19 +184,26 @@ def qrule(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
     return rule_on_steps(rule, Steps.of_rows(x, w), p)
 
 
+def option_problem(rule: str, kind: str, replicate: bool) -> str | None:
+    """What is wrong with a qrule and interval type (on a replicate design or not), or None."""
+    if rule not in QRULES:
+        return f"qrule={rule!r}: use one of {', '.join(QRULES)} (R's svyquantile rules)"
+    allowed = REPLICATE_INTERVALS if replicate else LINEARISED_INTERVALS
+    if kind not in allowed:
+        design = "a replicate" if replicate else "a linearised"
+        return (f"interval_type={kind!r} is not available on {design} design; use one of {', '.join(allowed)} "
+                "(as R's svyquantile: 'score' needs a linearised design, 'quantile' replicate weights).")
+    return None
+
+
 # -- the estimator ------------------------------------------------------------------------------------------------
 @one_blas_thread
 def quantile(design, variables, quantiles=0.5, na_rm=False, by=None, level=0.95, qrule: str = "math",
              interval_type: str = "mean", df: float | None = None) -> pd.DataFrame:
     """Quantiles with R's ``svyquantile(qrule=, interval.type=)`` intervals and SEs (rows ``variable.p``)."""
-    if qrule not in QRULES:
-        raise EstimateError(f"qrule={qrule!r}: use one of {', '.join(QRULES)} (R's svyquantile rules)")
-    allowed = REPLICATE_INTERVALS if design.replicates is not None else LINEARISED_INTERVALS
-    if interval_type not in allowed:
-        kind = "a replicate" if design.replicates is not None else "a linearised"
-        raise EstimateError(f"interval_type={interval_type!r} is not available on {kind} design; use one of "
-                            f"{', '.join(allowed)} (as R's svyquantile: 'score' needs a linearised design, "
-                            "'quantile' replicate weights).")
+    problem = option_problem(qrule, interval_type, design.replicates is not None)
+    if problem:
+        raise EstimateError(problem)
     if by is not None:
         return by_domains(design, by, lambda d: quantile(d, variables, quantiles, na_rm=na_rm, level=level,
                                                          qrule=qrule, interval_type=interval_type, df=df),
