@@ -168,12 +168,32 @@ class TableDesign:
 
         return rake(self, margins, max_iter=max_iter, tol=tol)
 
-    def poststratify(self, variables, totals) -> "TableDesign":
+    def poststratify(self, variables, totals, partial: bool = False) -> "TableDesign":
         """R's ``postStratify`` in the engine: cell sums by one GROUP BY, the new weight an expression; estimates
         on the result carry R's post-stratification residuals (``SurveyDesign.poststratify``)."""
         from careersurvey.engine.weighting import poststratify
 
-        return poststratify(self, variables, totals)
+        return poststratify(self, variables, totals, partial=partial)
+
+    def calibrate(self, totals, method: str = "linear", bounds=None, **kwargs) -> "TableDesign":
+        """R's ``calibrate`` in the engine (linear, raking, logit; bounds, aggregate_stage, variance, trim), each
+        Newton iteration one aggregate; estimates carry the calibration residuals (``SurveyDesign.calibrate``)."""
+        from careersurvey.engine.calibration import calibrate
+
+        return calibrate(self, totals, method=method, bounds=bounds, **kwargs)
+
+    def trim(self, lower: float | None = None, upper: float | None = None, strict: bool = True) -> "TableDesign":
+        """R's ``trimWeights`` in the engine (``SurveyDesign.trim``): each round of redistribution one aggregate."""
+        from careersurvey.engine.trim import trim
+
+        return trim(self, lower, upper, strict=strict)
+
+    def weighted_table(self, name: str = "weight"):
+        """The design's table with its final weight as column ``name`` (0 outside the domain): an Ibis table that
+        stays in the engine (write it out with ``.to_parquet(path)``)."""
+        from careersurvey.engine.trim import weighted_table
+
+        return weighted_table(self, name)
 
     @property
     def replicates(self):

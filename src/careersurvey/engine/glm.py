@@ -221,10 +221,6 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, off
     fam, label = _family(family, link)
     if not isinstance(fam, (families.Gaussian, families.Binomial, families.Poisson)):
         raise EngineError(f"family {family!r}: the engine path fits gaussian, binomial and poisson models")
-    if design.adjustments and design.replicates is None:
-        raise EngineError(f"formula {formula!r}: a glm on a post-stratified or raked design is not on the engine path "
-                          "yet (its variance needs the calibration residuals of the scores); fit it in memory with "
-                          "cs.SurveyDesign(...).rake/poststratify(...).glm")
     terms = model_terms(design, formula, offset)
     if terms.failures is not None and not isinstance(fam, families.Binomial):
         raise ModelError(f"formula {formula!r}: a cbind(successes, failures) response needs family "
@@ -265,9 +261,12 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, off
     _, gram = pr.unpack(row)
     _check_rank(gram, n, terms.names, formula)
     # R's svyglm divides the weights by their mean over the rows its design holds (the domain's, or all)
-    scope = t.filter(held) if held is not None else t
+    # (a domain of a weighted design holds every row, weight 0 outside, as R's calibrated designs do)
+    weighted = bool(design.adjustments) and design.replicates is None
+    scope = t.filter(held) if held is not None and not weighted else t
     scope = scope.mutate(**{_c("w"): design.weight_expr})
-    norm_row = design.execute(scope.aggregate(s=scope[_c("w")].sum(), n=scope.count())).iloc[0]
+    w_held = scope[_c("w")] if held is None or not weighted else ibis.ifelse(held, scope[_c("w")], 0.0)
+    norm_row = design.execute(scope.aggregate(s=w_held.sum(), n=scope.count())).iloc[0]
     norm = float(norm_row["s"]) / float(norm_row["n"])
     d = np.sqrt(np.diag(gram))
     d = 1.0 / np.where(d == 0, 1.0, d)
@@ -301,7 +300,8 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, off
         cov, method = replicate_refits(pr, design, beta, maxiter, formula, n)
         degf, deff, dispersion = design.design_df, None, None  # R: degf() of the design before NA rows leave
     else:
-        cov, degf, deff, dispersion = _linearised(pr, design, beta, bread, member, terms, final, n, sw, norm)
+        cov, degf, deff, dispersion = _linearised(pr, design, beta, bread, member, terms, final, n, sw, norm,
+                                                  float(norm_row["n"]) if weighted else n)
         method = "linearisation"
     names = pd.Index(terms.names)
     from careersurvey.engine.models import TableGlmProblem
@@ -321,16 +321,18 @@ def glm(design, formula: str, family="gaussian", *, link: str | None = None, off
     )
 
 
-def _linearised(pr: _Problem, design, beta, bread, member, terms, final, n: int, sw: float, norm: float):
-    """The sandwich covariance, degf, deff and R's summary dispersion of a fit on a linearised design."""
+def _linearised(pr: _Problem, design, beta, bread, member, terms, final, n: int, sw: float, norm: float,
+                held: float):
+    """The sandwich covariance, degf, deff and R's summary dispersion of a fit on a linearised design (``held``:
+    the rows R's design of the fit holds, all of them on a weighted design)."""
     p = pr.p
-    cov = bread.T @ _score_variance(pr, design, beta) @ bread
+    cov = bread.T @ _score_variance(pr, design, beta, terms, member) @ bread
     degf = design.subset(member).design_df
     model_cov = float(final[_c("pw2")]) / (n - p) * bread
     deff = np.diag(cov) / np.diag(model_cov)
     # R's summary.svyglm: svyvar of (y - mu) sqrt(design_norm / norm) / sqrt(V); design_norm the fit rows' mean
     # weight when rows left for missing values, else ``norm``
-    design_norm = sw / n if _drops_rows(design, terms) else norm
+    design_norm = sw / held if _drops_rows(design, terms) else norm
     ratio = design_norm / norm
     s1, s2 = float(final[_c("pw1")]) * np.sqrt(ratio), float(final[_c("pw2")]) * ratio
     dispersion = (s2 - s1 * s1 / sw) / sw * n / (n - 1)
@@ -345,10 +347,29 @@ def _drops_rows(design, terms) -> bool:
     return bool(out["n"].iat[0] or 0)
 
 
-def _score_variance(pr: _Problem, design, beta: np.ndarray) -> np.ndarray:
+def _score_variance(pr: _Problem, design, beta: np.ndarray, terms, member) -> np.ndarray:
     """The design covariance of the score totals sum_i x_i r_i (y_i - mu_i): the scores are influence values
-    summed per unit and centred per stratum by the linear path's stage aggregates."""
+    summed per unit and centred per stratum by the linear path's stage aggregates. On a weighted design
+    (post-stratified, raked, calibrated) the scores are totals of the linear path, which takes their weighting
+    residuals on every row of the design (R's svyglm: svyrecvar of the scores with the design's postStrata)."""
     import ibis
+
+    from careersurvey.engine.weighting import variance_step
+
+    if variance_step(design) is not None:
+        from careersurvey.engine.linear import Linear, linear_estimates
+
+        eta = ibis.literal(0.0, type="float64") if terms.offset is None else terms.offset
+        for x, b in zip(terms.columns, beta):  # over the p coefficients: one expression
+            eta = eta + x * float(b)
+        mu = pr.inverse(eta)
+        y, trials = terms.response, 1.0
+        if terms.failures is not None:  # cbind: the share of successes, the trials as prior weights
+            trials = terms.response + terms.failures
+            y = terms.response / trials
+        r = trials * pr.mu_eta(eta, mu) / pr.variance(mu) * (y - mu)
+        est = Linear("total", tuple(x * r for x in terms.columns), tuple(range(pr.p)), (None,) * pr.p)
+        return linear_estimates(design, est, member, (), full_cov=True).vcov[0]
 
     eta = pr.eta(beta)
     mu = pr.inverse(eta)

@@ -147,12 +147,18 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
     stages = design.stages
     used = stages if stages[0].has_fpc else stages[:1]
     rel = joined.mutate(**zcols)
-    if design.adjustments:  # post-stratified: residuals on every row of the design, df of the domain's rows
+    from careersurvey.engine.weighting import variance_step
+
+    step = variance_step(design)
+    if step is not None:  # weighted: residuals on every row of the design, df of the domain's rows
+        from careersurvey.engine.calibration import Calibrated, calibration_pairs
         from careersurvey.engine.raking import Raked, rake_pairs
         from careersurvey.engine.weighting import residual_pairs
 
-        if isinstance(design.adjustments[0], Raked):
+        if isinstance(step, Raked):
             rel = rake_pairs(design, est, member, by, dom, joined, zcols, k, G)
+        elif isinstance(step, Calibrated):
+            rel = calibration_pairs(design, est, member, by, dom, joined, zcols, k, G)
         else:
             rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
     for s, stage in enumerate(used):
@@ -160,7 +166,7 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
         part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov)
         vcov += part
         if s == 0:
-            df = units if not design.adjustments else _stage_sums_df(design, joined, stage, G)
+            df = units if step is None else _stage_sums_df(design, joined, stage, G)
     vcov[np.isnan(theta).any(axis=1)] = np.nan
     return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
 

@@ -133,4 +133,4 @@ def rake_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, join
         frame[_c(f"A{c}")] = shift[:, c::k].reshape(-1)
     A = pd.DataFrame(frame).merge(dom.rename(columns=_keys(by)), on=_c("g"), how="left")
     return paired_residuals(design, est, member, by, A, cells, k,
-                            lambda pairs, w, a: ibis.ifelse(w > 0, w * a, 0.0))
+                            lambda pairs, w, c: ibis.ifelse(w > 0, w * pairs[_c(f"A{c}")], 0.0))

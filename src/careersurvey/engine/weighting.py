@@ -48,9 +48,10 @@ def _totals_frame(cells: tuple[str, ...], totals) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*cells, "N"])
 
 
-def poststratify(design, variables: str | Sequence[str], totals: Any):
+def poststratify(design, variables: str | Sequence[str], totals: Any, partial: bool = False):
     """R's ``postStratify``: weights times the population count over the sample's weighted count of each row's
-    cell; every sample cell needs a population count (and every population cell a sample row)."""
+    cell; every sample cell needs a population count (and every population cell a sample row, unless
+    ``partial``: then those cells are left out with a warning, as ``SurveyDesign.poststratify``)."""
     import ibis
 
     check_weighting(design, "post-stratify", "post-stratification", "poststratify", replicates_ok=True)
@@ -75,6 +76,18 @@ def poststratify(design, variables: str | Sequence[str], totals: Any):
         raise EngineError(f"the sample has cell(s) {lacking[list(cells)].to_dict('records')[:5]} without a population "
                           "count; give their totals or collapse them with a neighbouring cell")
     empty = merged[merged["_merge"] == "right_only"]
+    if partial and len(empty):
+        import warnings
+
+        gone = empty[empty["N"] > 0]
+        if len(gone):
+            names = [str(r[0]) if len(cells) == 1 else str(tuple(r)) for r in gone[list(cells)].itertuples(index=False)]
+            var = cells[0] if len(cells) == 1 else cells
+            warnings.warn(f"post-stratification on {var}: cells {', '.join(names)} have a population total "
+                          f"({float(gone['N'].sum()):,.6g} in all) but no sample row; left out (partial=True, as "
+                          "R's postStratify)", stacklevel=3)
+        merged = merged[merged["_merge"] != "right_only"]
+        empty = merged.iloc[:0]
     if len(empty):
         raise EngineError(f"population cell(s) {empty[list(cells)].to_dict('records')[:5]} have no sample row; "
                           "collapse them with a neighbouring cell")
@@ -100,9 +113,25 @@ def check_weighting(design, verb: str, noun: str, method: str, replicates_ok: bo
     if design.replicates is not None and not replicates_ok:
         raise EngineError(f"{noun} of a replicate design is not on the engine path yet; "
                           f"use cs.SurveyDesign.from_replicates(...).{method} in memory")
-    if design.adjustments:
+    from careersurvey.engine.trim import Trimmed
+
+    if any(not isinstance(a, Trimmed) for a in design.adjustments):
         raise EngineError(f"the engine path weights once ({noun} after another step): a second weighting step "
                           "runs in memory")
+
+
+def variance_step(design):
+    """The weighting step whose residuals the variance takes (trimming leaves weights fixed, as in R), or None."""
+    from careersurvey.engine.trim import Trimmed
+
+    steps = [a for a in design.adjustments if not isinstance(a, Trimmed)]
+    if not steps:
+        return None
+    if len(design.adjustments) > 1:
+        raise EngineError(f"estimates after {design.adjustments[-1].describe()} of a design {steps[0].describe()} "
+                          "are not on the engine path (its residuals need the weights before trimming); estimate "
+                          "in memory, or read the final weights with weighted_table()")
+    return steps[0]
 
 
 def _cell_condition(t, cells, row):
@@ -132,7 +161,7 @@ def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
     for c in range(k):  # A = cell sum of z w_old / w_new over the cell's w_old = cell sum of z / W_new
         sums[_c(f"A{c}")] = sums[_c(f"A{c}")] / sums["N"]
     A = sums.drop(columns="N").merge(dom.rename(columns=_keys(by)), on=_c("g"), how="left")
-    return paired_residuals(design, est, member, by, A, cells, k, lambda pairs, w, a: w * a)
+    return paired_residuals(design, est, member, by, A, cells, k, lambda pairs, w, c: w * pairs[_c(f"A{c}")])
 
 
 def _keys(by: tuple[str, ...]) -> dict:
@@ -142,10 +171,10 @@ def _keys(by: tuple[str, ...]) -> dict:
 
 
 def paired_residuals(design, est, member, by: tuple[str, ...], A: pd.DataFrame, cells: list[str], k: int,
-                     correction):
-    """The design's rows joined on ``cells`` with ``A`` (a row per cell and domain: _cs_g, the domain's ``by``
-    keys as _cs_key0.., constants _cs_A0..), each row's residual (z if in the domain) - correction(pairs, w,
-    A_c) as columns _cs_z0.., ready for the stage aggregates."""
+                     correction, live=None):
+    """The design's rows joined on ``cells`` (none: every domain) with ``A`` (a row per cell and domain: _cs_g,
+    the domain's ``by`` keys as _cs_key0.., the step's constants), each row's residual (z if in the domain and
+    ``live``) - correction(pairs, w, c) as columns _cs_z0.., ready for the stage aggregates."""
     import ibis
 
     from careersurvey.engine.linear import _c, _influence
@@ -159,10 +188,12 @@ def paired_residuals(design, est, member, by: tuple[str, ...], A: pd.DataFrame, 
     inside = pairs[_c("member")]
     for b, kcol in keys.items():
         inside = inside & (pairs[b] == pairs[kcol]).fill_null(False)
+    if live is not None:
+        inside = inside & live(pairs)
     xs = [pairs[_c(f"x{i}")] for i in range(m)]
     w = pairs[_c("w")]
     out = {}
     for c in range(k):
         z = _influence(est, c, xs, w, pairs)
-        out[_c(f"z{c}")] = ibis.ifelse(inside, z, 0.0) - correction(pairs, w, pairs[_c(f"A{c}")])
+        out[_c(f"z{c}")] = ibis.ifelse(inside, z, 0.0) - correction(pairs, w, c)
     return pairs.mutate(**out)

@@ -65,34 +65,81 @@ class Bounds:
         return bool(np.isfinite(self.lower) or np.isfinite(self.upper))
 
 
-def _fm1(method: str, u: np.ndarray, b: Bounds) -> np.ndarray:
+class ArrayOps:
+    """The few operations the distances need, on numpy arrays; the engine path passes its own (on expressions
+    of its rows), so the distance formulas below are written once."""
+
+    exp = staticmethod(np.exp)
+    clip = staticmethod(np.clip)
+    where = staticmethod(np.where)
+
+    @staticmethod
+    def between(u, lo: float, hi: float):
+        """lo < u < hi, as floats."""
+        return ((u < hi) & (u > lo)).astype(float)
+
+
+def _fm1(method: str, u, b: Bounds, ops=ArrayOps):
     """F(u) - 1: the g-weight minus one for multiplier-scores u (R's calfun$Fm1)."""
     if method == "linear":
-        return np.clip(u + 1.0, b.lower, b.upper) - 1.0
+        return ops.clip(u + 1.0, b.lower, b.upper) - 1.0
     if method == "raking":
         with np.errstate(over="ignore"):
-            return np.clip(np.exp(u), b.lower, b.upper) - 1.0
+            return ops.clip(ops.exp(u), b.lower, b.upper) - 1.0
     lo, hi = b.lower, b.upper
     a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
     with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(a * u)
+        e = ops.exp(a * u)
         return (lo * (hi - 1.0) + hi * (1.0 - lo) * e) / (hi - 1.0 + (1.0 - lo) * e) - 1.0
 
 
-def _df(method: str, u: np.ndarray, b: Bounds) -> np.ndarray:
+def _df(method: str, u, b: Bounds, ops=ArrayOps):
     """dF/du (R's calfun$dF); zero where a bound is active."""
-    inside = (u < b.upper - 1.0) & (u > b.lower - 1.0)
+    inside = ops.between(u, b.lower - 1.0, b.upper - 1.0)
     if method == "linear":
-        return inside.astype(float)
+        return inside
     if method == "raking":
         with np.errstate(over="ignore"):
-            return np.where(inside, np.exp(u), 0.0)
+            return ops.where(inside > 0, ops.exp(u), 0.0)
     lo, hi = b.lower, b.upper
     a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
     with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(a * u)
+        e = ops.exp(a * u)
         den = hi - 1.0 + (1.0 - lo) * e
         return hi * (1.0 - lo) * e * a / den - (lo * (hi - 1.0) + hi * (1.0 - lo) * e) * ((1.0 - lo) * e * a) / den**2
+
+
+def newton_step(tmat: np.ndarray, miss: np.ndarray) -> np.ndarray:
+    """The step of the Lagrange multipliers: pinv(tmat) (R, p, p) @ miss (p, R), MASS::ginv's tolerance."""
+    return np.einsum("rpq,qr->pr", np.linalg.pinv(tmat, rcond=_PINV_RTOL, hermitian=True), miss)
+
+
+def relative_misfit(targets: np.ndarray, achieved: np.ndarray) -> np.ndarray:
+    """|target - achieved| / (1 + |target|) (R's criterion), inf where not finite."""
+    rel = np.abs(targets - achieved) / (1.0 + np.abs(targets))
+    return np.where(np.isfinite(rel), rel, np.inf)
+
+
+def gram_basis(gram: np.ndarray) -> tuple[np.ndarray, int]:
+    """The pivots and rank of :attr:`CalibrationStep._basis`'s QR from the Gram matrix X' W X alone (a square
+    root of the Gram has the same pivoted R, up to signs): for callers that hold only sums (the engine path)."""
+    lam, vec = np.linalg.eigh(gram)
+    _, rr, piv = scipy.linalg.qr(np.sqrt(np.clip(lam, 0.0, None))[:, None] * vec.T, mode="economic", pivoting=True)
+    d = np.abs(np.diag(rr))
+    return piv, int((d > 1e-7 * d.max()).sum()) if d.size else 0  # R's qr() tolerance, as _basis
+
+
+def gram_coefficients(gram: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """B (p, k) of :meth:`CalibrationStep.coefficients` from the Gram X' W X and the sums X' (z / wcal) (p, k):
+    the regression on the basis columns (0 for redundant ones), solved on the equilibrated Gram."""
+    piv, rank = gram_basis(gram)
+    keep = piv[:rank]
+    sub = gram[np.ix_(keep, keep)]
+    d = 1.0 / np.sqrt(np.diag(sub))
+    b = np.zeros((gram.shape[0], sums.shape[1]))
+    b[keep] = d[:, None] * scipy.linalg.solve(sub * d[:, None] * d[None, :], sums[keep] * d[:, None],
+                                              assume_a="pos")
+    return b
 
 
 @dataclass(frozen=True)
@@ -129,14 +176,13 @@ def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "li
     active = np.ones(r, dtype=bool)
     misfit = np.full(r, np.inf)
     sample_total = x.T @ w2
-    scale = 1.0 + np.abs(t)
     it = 1
     while True:
         cols = np.flatnonzero(active)
         wa = w2[:, cols]
         tmat = np.einsum("np,nr,nq->rpq", x, wa * deriv[:, cols] * inv, x, optimize=True)
         miss = t[:, cols] - sample_total[:, cols] - x.T @ (wa * (g[:, cols] - 1.0))
-        step = np.einsum("rpq,qr->pr", np.linalg.pinv(tmat, rcond=_PINV_RTOL, hermitian=True), miss)
+        step = newton_step(tmat, miss)
         eta[:, cols] += step
         u[:, cols] = (x @ eta[:, cols]) * inv
         g[:, cols] = 1.0 + _fm1(method, u[:, cols], bounds)
@@ -152,8 +198,7 @@ def solve_g(x: np.ndarray, w: np.ndarray, targets: np.ndarray, method: str = "li
             deriv[:, bc] = _df(method, u[:, bc], bounds)
             bad = ~(np.isfinite(g[:, cols]).all(axis=0) & np.isfinite(deriv[:, cols]).all(axis=0))
         achieved = x.T @ (wa * g[:, cols])
-        rel = np.abs(t[:, cols] - achieved) / scale[:, cols]
-        rel = np.where(np.isfinite(rel), rel, np.inf)
+        rel = relative_misfit(t[:, cols], achieved)
         misfit[cols] = rel.max(axis=0)
         iterations[cols] = it
         done = (rel < tol).all(axis=0)
@@ -170,8 +215,14 @@ def check_bounds_feasible(x: np.ndarray, w: np.ndarray, targets: np.ndarray, nam
     """Fail early when a target of a non-negative column lies outside what bounded g can reach."""
     if not bounds.finite:
         return
-    nonneg = (x >= 0).all(axis=0)
-    base = x.T @ w
+    check_bounds_reachable((x >= 0).all(axis=0), x.T @ w, targets, names, bounds)
+
+
+def check_bounds_reachable(nonneg: np.ndarray, base: np.ndarray, targets: np.ndarray, names: list[str],
+                           bounds: Bounds) -> None:
+    """:func:`check_bounds_feasible` from its aggregates: which columns are non-negative, their weighted totals."""
+    if not bounds.finite:
+        return
     lo, hi = base * max(bounds.lower, 0.0), base * bounds.upper
     for j in np.flatnonzero(nonneg & ((targets < lo * (1 - 1e-12)) | (targets > hi * (1 + 1e-12)))):
         need = targets[j] / base[j] if base[j] > 0 else np.inf
@@ -211,9 +262,8 @@ def unit_means(values: np.ndarray, unit: np.ndarray) -> np.ndarray:
     return np.column_stack([(np.bincount(unit, weights=values[:, j]) / count)[unit] for j in range(values.shape[1])])
 
 
-def trim_g(g: np.ndarray, w: np.ndarray, limits: tuple[float, float]) -> tuple[np.ndarray, int]:
-    """R's ``calibrate(trim=)``: g clipped to ``limits``, what was cut ((g - clipped) w) shared out as one
-    amount of g over the rows inside, in proportion to their weights; (g, number trimmed). (n,) or (n, R)."""
+def trim_limits(limits) -> tuple[float, float]:
+    """``calibrate(trim=)``'s (lower, upper) limits on g, checked."""
     try:
         lo, hi = (float(v) for v in limits)
     except (TypeError, ValueError):
@@ -221,6 +271,13 @@ def trim_g(g: np.ndarray, w: np.ndarray, limits: tuple[float, float]) -> tuple[n
     if not lo <= 1.0 <= hi:
         raise WeightingError(f"trim ({lo:g}, {hi:g}) must hold g = 1 (lower <= 1 <= upper): limits on the ratio "
                              "of calibrated to initial weights")
+    return lo, hi
+
+
+def trim_g(g: np.ndarray, w: np.ndarray, limits: tuple[float, float]) -> tuple[np.ndarray, int]:
+    """R's ``calibrate(trim=)``: g clipped to ``limits``, what was cut ((g - clipped) w) shared out as one
+    amount of g over the rows inside, in proportion to their weights; (g, number trimmed). (n,) or (n, R)."""
+    lo, hi = trim_limits(limits)
     g2 = g[:, None] if g.ndim == 1 else g
     w2 = w[:, None] if w.ndim == 1 else w
     new = np.clip(g2, lo, hi)

@@ -26,12 +26,18 @@ def check_trim_bounds(w: np.ndarray, lower: float, upper: float, what: str = "we
         raise WeightingError(f"trim bounds: lower ({lower}) must not exceed upper ({upper})")
     w2 = w[:, None] if w.ndim == 1 else w
     pos = w2 > 0
-    n = pos.sum(axis=0)
-    total = np.where(pos, w2, 0.0).sum(axis=0)
+    check_trim_totals(pos.sum(axis=0), np.where(pos, w2, 0.0).sum(axis=0), lower, upper, what,
+                      replicates=w.ndim > 1)
+
+
+def check_trim_totals(n: np.ndarray, total: np.ndarray, lower: float, upper: float, what: str = "weights",
+                      replicates: bool = False) -> None:
+    """:func:`check_trim_bounds` from its aggregates: the number and the total of the positive weights (R,)."""
+    n, total = np.atleast_1d(n), np.atleast_1d(total)
     bad = (lower * n > total * (1 + 1e-12)) | (upper * n < total * (1 - 1e-12))
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        where = "" if w.ndim == 1 else f" (replicate {j + 1})"
+        where = f" (replicate {j + 1})" if replicates else ""
         raise WeightingError(
             f"cannot trim {what}{where} to [{lower:g}, {upper:g}]: the {int(n[j])} positive weights sum to "
             f"{total[j]:,.6g}, a mean of {total[j] / max(n[j], 1):,.6g}, which no weights within the bounds "
