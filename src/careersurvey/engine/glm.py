@@ -381,7 +381,14 @@ def _score_variance(pr: _Problem, design, beta: np.ndarray, terms, member) -> np
 
 def influence_variance(design, rel, k: int) -> np.ndarray:
     """The design covariance (k, k) of the totals of influence values ``rel._cs_z0..`` (one domain, ``_cs_g`` 0;
-    rows outside ``rel`` count 0): per stage the linear path's stratum aggregates and R's constants."""
+    rows outside ``rel`` count 0): per stage the linear path's stratum aggregates and R's constants. Not on a
+    post-stratified, raked or calibrated design, whose residuals it does not take (the glm's scores go through
+    the linear path there)."""
+    from careersurvey.engine.weighting import variance_step
+
+    if variance_step(design) is not None:
+        raise EngineError(f"this estimate on a design {variance_step(design).describe()} is not on the engine path yet "
+                          "(its variance needs the weighting residuals); compute it in memory")
     V = np.zeros((k, k))
     stages = design.stages
     used = stages if stages[0].has_fpc else stages[:1]
