@@ -107,11 +107,49 @@ def _expected(fit, case: dict) -> None:
         _close(fit.bse, exp["se"], 1e-4)
 
 
+TERM_TESTS = [pytest.param(c, id=c["id"]) for c in load_cases("r-survey-models")
+              if c["estimate"]["type"] == "regtermtest" and c["estimate"]["model"]["type"] == "svyolr"]
+
+
+def _term_test(case: dict, spark=None, tmp_path=None) -> None:
+    """R's regTermTest of an ordinal model (Wald, WorkingWald, the working LRT refitting the smaller model in the
+    engine) equals the in-memory test (1e-9) and R (1e-5, as tests/models/test_r_models.py: R's Hessian)."""
+    est, exp = case["estimate"], case["expected"]
+    model = {**case, "estimate": {"type": "svyolr", "formula": est["model"]["formula"],
+                                  "method": est["model"].get("method", "logit")}}
+    mem, eng = _designs("r-survey-models", model, spark, tmp_path)
+    kw = dict(method=est["method"], df={None: None, "Inf": np.inf}.get(est.get("df"), est.get("df")),
+              null=est.get("null"), approximation=est.get("approximation", "saddlepoint"))
+    res, ref = _fit(eng, model).term_test(est["terms"], **kw), _fit(mem, model).term_test(est["terms"], **kw)
+    assert (res.terms, res.method, res.ndf, str(res)) == (ref.terms, ref.method, ref.ndf, str(ref))
+    got = [res.statistic, res.chisq, res.ddf, res.p_value, *res.lambdas]
+    np.testing.assert_allclose(got, [ref.statistic, ref.chisq, ref.ddf, ref.p_value, *ref.lambdas], rtol=1e-9)
+    if spark is not None:
+        return
+    assert res.ndf == exp["df"]
+    wald_f = est["method"] == "Wald" and exp["Ftest"] is not None
+    _close([res.statistic if wald_f else res.chisq, res.p_value], [exp["Ftest"] if wald_f else exp["chisq"],
+                                                                    exp["p"]], 1e-5)
+    if exp.get("lambda"):
+        _close(res.lambdas, sorted(exp["lambda"], reverse=True), 1e-5)
+
+
+@pytest.mark.parametrize("case", TERM_TESTS)
+def test_duckdb_term_tests_equal_memory_and_r(case):
+    _term_test(case)
+
+
+@pytest.mark.parametrize("case", TERM_TESTS)
+def test_spark_term_tests_equal_memory(spark, tmp_path, case):
+    _term_test(case, spark, tmp_path)
+
+
 def test_cases_are_many():
     """Every ordinal case of both fixture folders runs here (a filter cannot drop them unseen)."""
     ids = {c.values[1]["id"] for c in CASES}
     assert len(CASES) == 16 and {"strat-olr", "clus1-rake3-olr", "strat-olr-na", "strat-domain-olr", "rep-jk1-olr",
                                  "olr-probit-jk1", "olr-cauchit-strat"} <= ids
+    assert len(TERM_TESTS) == 4
 
 
 @pytest.mark.parametrize("folder, case", CASES)

@@ -22,7 +22,9 @@ runs in the engine:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -231,8 +233,8 @@ def ordinal(design, formula: str, *, link: str = "logit", level: float = 0.95,
             information = r_hessian(theta, p, lambda points: np.vstack(
                 [g for _, g, _ in fits.evaluate([(c, rows[_c("w")]) for c in points], hessian=False)]))
         bread = np.linalg.inv(information)
-        cov = bread.T @ _score_variance(design, terms, slopes, values, theta, link, member) @ bread
-        degf = design.subset(member).design_df
+        V, degf = _score_variance(design, terms, slopes, values, theta, link, member)
+        cov = bread.T @ V @ bread
         method = "linearisation"
     else:
         W = [rows[_c(f"rw{r}")] for r in range(len(reps.columns))]
@@ -247,7 +249,34 @@ def ordinal(design, formula: str, *, link: str = "logit", level: float = 0.95,
         formula=formula, link=link, response=formula.split("~")[0].strip(), names=[terms.names[i] for i in slopes],
         labels=labels, theta=theta, cov=cov, loglik=value * scale, information=-H * scale, norm=sw / held,
         df_resid=float(degf - p), nobs=n, population=sw, method=method, level=level,
-        terms=tuple((t, tuple(i - 1 for i in idx)) for t, idx in terms.terms if t != "1"))
+        terms=tuple((t, tuple(i - 1 for i in idx)) for t, idx in terms.terms if t != "1"),
+        problem=TableOrdinalProblem(design, rows, q, link, level_totals, scale, sw / held, formula))
+
+
+@dataclass(frozen=True, eq=False)
+class TableOrdinalProblem:
+    """What an engine ordinal model was fitted on, for refits of smaller models (R's working LRT of terms, as
+    the in-memory :class:`~careersurvey.estimation.models.ordinal.OrdinalProblem`): the fit's rows (slopes
+    _cs_x0.., level _cs_k, weight _cs_w), the link, the levels' weighted counts, the weights' scale and R's
+    mean weight ``norm``."""
+
+    design: Any
+    rows: Any
+    q: int
+    link: str
+    level_totals: np.ndarray
+    scale: float
+    norm: float
+    formula: str
+
+    def deviance(self, columns) -> float:
+        """R's svyolr deviance of the model with only ``columns`` of the slopes (the cut-points always stay)."""
+        cols = [int(j) for j in columns]
+        rows = self.rows.select(_c("k"), _c("w"), **{_c(f"x{n}"): self.rows[_c(f"x{j}")] for n, j in enumerate(cols)})
+        start = start_values(self.level_totals, float(self.level_totals.sum()), len(cols), self.link)
+        [(_, value, _)] = _newton(_Fits(self.design, rows, len(cols), self.q, self.link), [start], [rows[_c("w")]],
+                                  [self.scale], ["reduced"], self.formula)
+        return -2 * value * self.scale / self.norm
 
 
 def _first_query(design, base, P: int, reps):
@@ -273,10 +302,10 @@ def _count(design, table) -> int:
 
 
 def _score_variance(design, terms, slopes: list[int], values: list, theta: np.ndarray, link: str, member):
-    """The design covariance of the score totals: each row's unweighted score (slopes x_j s_eta, cut-point j
-    fu/pr on level j minus fl/pr on level j + 1) staged as columns of the design's table (named apart from the
-    linear path's own), then the covariance of their weighted totals over the fit's rows by the linear path
-    (every stage, domain and weighting residual)."""
+    """The design covariance of the score totals and R's degf of the fit's rows: each row's unweighted score
+    (slopes x_j s_eta, cut-point j fu/pr on level j minus fl/pr on level j + 1) staged as columns of the design's
+    table (named apart from the linear path's own), then the covariance of their weighted totals over the fit's
+    rows by the linear path (every stage, domain and weighting residual)."""
     import ibis
 
     t = design.table
@@ -300,4 +329,5 @@ def _score_variance(design, terms, slopes: list[int], values: list, theta: np.nd
     staged = design._evolved(table=rel.mutate(**scores))
     m = len(theta)
     est = Linear("total", tuple(staged.table[_c(f"olr_s{j}")] for j in range(m)), tuple(range(m)), (None,) * m)
-    return linear_estimates(staged, est, member, (), True).vcov[0]
+    res = linear_estimates(staged, est, member, (), True)
+    return res.vcov[0], float(res.df[0])  # and R's degf of the fit's rows (units minus strata)
