@@ -309,3 +309,73 @@ def test_designs_weighting_spark_equals_memory_and_r(spark, tmp_path, cases):
     designs = _designs_case(cases[0], source)
     for case in cases:  # the group's estimates on its one design
         _check_designs(case, designs)
+
+
+# -- R parity: rake() and postStratify on designs whose weights vary within the cells (r-survey-parity) ---------
+PARITY = [pytest.param(c, id=c["id"]) for c in load_cases("r-survey-parity")
+          if (c.get("rake") or c.get("poststratify")) and not c.get("replicate")]
+
+
+def _parity_designs(case: dict, source=None):
+    """The case's design as test_r_parity.build makes it, in memory and on the engine."""
+    folder, name = case["data"].split("/")
+    df = load_data(folder, name)
+    de = case["design"]
+    kw = dict(weights=de["weights"], strata=de.get("strata"), psu=de.get("psu"), fpc=de.get("fpc"))
+    out = []
+    for d in (cs.SurveyDesign(df, **kw), from_table(df if source is None else source(df), **kw)):
+        if case.get("rake"):
+            d = d.rake(case["rake"], tol=1e-12, max_iter=500)
+        if case.get("poststratify"):
+            d = d.poststratify(case["poststratify"]["variable"], case["poststratify"]["totals"])
+        out.append(d.subset(case["subset"]) if case.get("subset") else d)
+    return out
+
+
+def _check_parity(case: dict, designs) -> None:
+    mem, eng = designs
+    est, exp = case["estimate"], case["expected"]
+    if est["type"] == "glm":
+        fit = eng.glm(est["formula"], family=est["family"])
+        _same_fit(fit, mem.glm(est["formula"], family=est["family"]))
+        _close(fit.params, exp["coef"])
+        _close(fit.bse, exp["se"])
+        return
+    fn = "total" if est["type"] == "total" else "mean"
+    kw = {"by": est["by"]} if "by" in est else {}
+    res = getattr(eng, fn)(est["variable"], na_rm=bool(est.get("na_rm")), **kw)
+    _same(res, getattr(mem, fn)(est["variable"], na_rm=bool(est.get("na_rm")), **kw))
+    _close(res["estimate"], exp["estimate"])
+    _close(res["se"], exp["se"])
+
+
+def test_parity_cases_are_many():
+    assert len(PARITY) >= 22
+
+
+@pytest.mark.parametrize("case", PARITY)
+def test_parity_raked_duckdb_equals_memory_and_r(case):
+    _check_parity(case, _parity_designs(case))
+
+
+def _parity_groups() -> list:
+    import json
+
+    groups: dict = {}
+    for p in PARITY:
+        c = p.values[0]
+        key = json.dumps([c["data"], c["design"], c.get("rake"), c.get("poststratify"), c.get("subset")])
+        groups.setdefault(key, []).append(c)
+    return [pytest.param(cases, id=cases[0]["id"]) for cases in groups.values()]
+
+
+@pytest.mark.parametrize("cases", _parity_groups())
+def test_parity_raked_spark_equals_memory_and_r(spark, tmp_path, cases):
+    """Every PARITY case on Spark, the cases of one raked design on one design."""
+    def source(df):
+        df.to_parquet(tmp_path / "data.parquet")
+        return spark.read.parquet(str(tmp_path / "data.parquet"))
+
+    designs = _parity_designs(cases[0], source)
+    for case in cases:
+        _check_parity(case, designs)
