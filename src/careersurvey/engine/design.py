@@ -95,8 +95,11 @@ class TableDesign:
     # -- what it is ---------------------------------------------------------------------------------------
     @property
     def table(self):
-        """The Ibis table expression the design reads."""
-        return self._table
+        """The Ibis table expression the design reads; called, ``d.table(variables, Ntotal=None, round=False)``
+        gives R's ``svytable`` as ``SurveyDesign.table`` does (:func:`careersurvey.engine.stats.table`)."""
+        from careersurvey.engine.stats import design_table
+
+        return design_table(self)
 
     @property
     def stages(self) -> tuple[StageTable, ...]:
@@ -281,6 +284,32 @@ class TableDesign:
         from careersurvey.engine.ordinal import ordinal
 
         return ordinal(self, formula, link=link, level=level, hessian=hessian)
+
+    def chisq(self, row: str, col: str, statistic: str = "F"):
+        """Test of independence as R's ``svychisq`` (every statistic of ``SurveyDesign.chisq``), from the cells'
+        aggregates (:mod:`careersurvey.engine.stats`)."""
+        from careersurvey.engine.stats import chisq
+
+        return chisq(self, row, col, statistic=statistic)
+
+    def var(self, variables, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Variances or the covariance matrix with design-based SEs, as R's ``svyvar`` (``SurveyDesign.var``)."""
+        from careersurvey.engine.stats_spread import var
+
+        return var(self, variables, na_rm=na_rm, by=by, level=level)
+
+    def ttest(self, formula: str, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
+        """Design-based t-test, as R's ``svyttest``: ``"y ~ 1"`` (mean 0) or ``"y ~ g"`` (two groups)."""
+        from careersurvey.engine.stats_spread import ttest
+
+        return ttest(self, formula, na_rm=na_rm, by=by, level=level)
+
+    def ciprop(self, variables, method: str = "logit", na_rm: bool = False, by=None, level: float = 0.95,
+               df: float | None = None, nchs: bool = False) -> pd.DataFrame:
+        """Shares with R's ``svyciprop`` intervals, every method of ``SurveyDesign.ciprop``."""
+        from careersurvey.engine.stats_ciprop import ciprop
+
+        return ciprop(self, variables, method=method, na_rm=na_rm, by=by, level=level, df=df, nchs=nchs)
 
     @property
     def design_df(self) -> int:

@@ -43,7 +43,8 @@ class Linear:
 @dataclass(frozen=True)
 class LinearResult:
     """Per domain g (rows of ``domains``, keyed by the by columns) and estimate column c: ``theta`` (G, k),
-    ``vcov`` (G, k, k) within each domain, ``df`` (G,), ``nobs`` (G,), ``srs`` (G, k) the deff's SRS variance."""
+    ``vcov`` (G, k, k) within each domain, ``df`` (G,), ``nobs`` (G,), ``srs`` (G, k) the deff's SRS variance;
+    on a replicate design ``thetas`` (G, k, R) the replicate estimates."""
 
     domains: pd.DataFrame
     theta: np.ndarray

@@ -71,12 +71,25 @@ def _codes(col: pd.Series, active: np.ndarray) -> tuple[np.ndarray, list]:
     return pd.Index(levels).get_indexer(col.to_numpy(dtype=object)).astype(np.int64), levels
 
 
-@one_blas_thread
-def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
-    """Rao-Scott test of independence of ``row`` and ``col`` (rows with either missing are left out)."""
+def check_statistic(statistic: str) -> None:
+    """The statistic must be one of R's svychisq statistics."""
     if statistic not in STATISTICS:
         raise EstimateError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott), 'Chisq' (first-order), "
                             "'Wald', 'adjWald', 'lincom' or 'saddlepoint' (as R's svychisq)")
+
+
+def require_two_way(row: str, col: str, nr: int, nc: int) -> None:
+    """A test of independence needs at least two observed levels of each variable."""
+    if nr < 2 or nc < 2:
+        raise EstimateError(f"chisq(): {row!r} and {col!r} need at least two observed levels each "
+                            f"(have {nr} and {nc} among the rows of the design); a test of independence needs a "
+                            "two-way table.")
+
+
+@one_blas_thread
+def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
+    """Rao-Scott test of independence of ``row`` and ``col`` (rows with either missing are left out)."""
+    check_statistic(statistic)
     data = design.data
     require_columns(data, (row, col), "chisq() variable")
     refuse_missing_codes(design, (row, col), "chisq() variable")
@@ -85,10 +98,7 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     rcode, rlev = _codes(data[row], act)
     ccode, clev = _codes(data[col], act)
     nr, nc = len(rlev), len(clev)
-    if nr < 2 or nc < 2:
-        raise EstimateError(f"chisq(): {row!r} and {col!r} need at least two observed levels each "
-                            f"(have {nr} and {nc} among the rows of the design); a test of independence needs a "
-                            "two-way table.")
+    require_two_way(row, col, nr, nc)
     ok = (rcode >= 0) & (ccode >= 0)
     # R: svymean(mm, design, na.rm=TRUE) on interaction(row, col) indicators, row level varying fastest
     cell = np.where(ok, rcode + nr * ccode, -1)
@@ -97,8 +107,19 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     cells = Variables(tuple((cell == j).astype(float) for j in range(nr * nc)),
                       tuple(map(str, range(nr * nc))), ~ok)
     mean2, V = mean_estimate(d, cells)
-    N = int(act.sum())
-    nu = _nu(design)
+    counts = np.bincount(cell[ok], weights=w[ok], minlength=nr * nc).reshape(nc, nr).T
+    return chisq_test(statistic, mean2, V, counts, int(act.sum()), _nu(design),
+                      pd.Index(rlev, name=row), pd.Index(clev, name=col), design.replicates is not None,
+                      lambda: _wald_totals(d, rcode, ccode, ok, nr, nc))
+
+
+def chisq_test(statistic: str, mean2: np.ndarray, V: np.ndarray, counts: np.ndarray, N: int, nu: float,
+               rows: pd.Index, cols: pd.Index, replicate: bool, wald_totals) -> ChisqResult:
+    """The test from aggregates: the cell shares ``mean2`` (row level varying fastest) and their covariance
+    ``V``, the weighted cell counts (nr, nc), the rows held ``N``, the design df ``nu``, the levels (indexes
+    named by the variables); ``wald_totals()`` gives the totals of the cells, row and column margins and N
+    with their covariance (Wald statistics only)."""
+    nr, nc = len(rows), len(cols)
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
     R = (grid_r[:, None] == np.arange(1, nr)[None, :]).astype(float)
@@ -115,22 +136,21 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     tr = float(np.trace(delta))
     d0 = tr**2 / float(np.trace(delta @ delta))
 
-    table = np.bincount(cell[ok], weights=w[ok], minlength=nr * nc).reshape(nc, nr).T
-    table = table * N / table.sum()
+    table = counts * N / counts.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = float(np.sum((table - expected) ** 2 / expected))
     eig = tuple(float(x) for x in np.sort(np.linalg.eigvals(delta).real)[::-1])
-    frame = pd.DataFrame(table, index=pd.Index(rlev, name=row), columns=pd.Index(clev, name=col))
+    frame = pd.DataFrame(table, index=rows, columns=cols)
     if statistic in ("Wald", "adjWald"):
-        stat, ndf, ddf = _wald(d, rcode, ccode, ok, nr, nc, nu, statistic == "adjWald")
+        stat, ndf, ddf = wald_test(*wald_totals(), nr, nc, nu, statistic == "adjWald")
         return ChisqResult(stat, ndf, ddf, float(stats.f.sf(stat, ndf, ddf)),
                            "Design-based Wald test of association" + (" (adjusted)" if statistic == "adjWald" else ""),
                            pearson, stat, eig, frame)
     if statistic in ("lincom", "saddlepoint"):
         lam = np.linalg.eigvals(delta).real
         exact = statistic == "lincom"
-        ddf = float("inf") if design.replicates is not None else d0 * nu  # R: pchisqsum on replicate designs
+        ddf = float("inf") if replicate else d0 * nu  # R: pchisqsum on replicate designs
         p = (pfsum_exact if exact else pfsum_saddlepoint)(pearson, lam, ddf)
         method = ("Pearson's X^2: asymptotic exact distribution" if exact
                   else "Pearson's X^2: saddlepoint approximation")
@@ -145,15 +165,20 @@ def svychisq(design, row: str, col: str, statistic: str = "F") -> ChisqResult:
                        "Pearson's X^2: Rao & Scott adjustment (first-order)", pearson, adjusted, eig, frame)
 
 
-def _wald(d, rcode, ccode, ok, nr: int, nc: int, nu: float, adjusted: bool) -> tuple[float, float, float]:
-    """R's Wald test: the estimated totals of cells, row and column margins and N (one covariance from the
-    design), the cells' departures from independence (cell - row·col/N) by the delta method, and the Wald
-    statistic of those in rows 2.. and columns 2.. (F on (r-1)(c-1) and df, or the adjusted form)."""
+def _wald_totals(d, rcode, ccode, ok, nr: int, nc: int) -> tuple[np.ndarray, np.ndarray]:
+    """The estimated totals of cells, row and column margins and N, with one covariance from the design."""
     cell = np.where(ok, rcode + nr * ccode, -1)
     cols = ([(cell == j).astype(float) for j in range(nr * nc)] + [((rcode == i) & ok).astype(float) for i in range(nr)]
             + [((ccode == j) & ok).astype(float) for j in range(nc)] + [ok.astype(float)])
     V = Variables(tuple(cols), tuple(map(str, range(len(cols)))), ~ok)
-    cells, cov = estimate(d, V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w))
+    return estimate(d, V.tdot, lambda w, theta: WeightedDeviations(V.columns, np.zeros(len(theta)), w))
+
+
+def wald_test(cells: np.ndarray, cov: np.ndarray, nr: int, nc: int, nu: float,
+              adjusted: bool) -> tuple[float, float, float]:
+    """R's Wald test from the totals of the cells, row and column margins and N (``cells``, with their
+    covariance): the cells' departures from independence (cell - row·col/N) by the delta method, and the Wald
+    statistic of those in rows 2.. and columns 2.. (F on (r-1)(c-1) and df, or the adjusted form)."""
     k = nr * nc
     rows, colsum, total = cells[k:k + nr], cells[k + nr:k + nr + nc], cells[-1]
     grid_r, grid_c = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)

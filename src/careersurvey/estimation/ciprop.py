@@ -51,11 +51,7 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
            df: float | None = None, nchs: bool = False) -> pd.DataFrame:
     """Proportions of each level (or of a 0/1 number) with R's ``svyciprop(method=)`` interval; ``df`` the
     t degrees of freedom (default the design df, as R); ``nchs`` adds the NCHS flags (``method="beta"``)."""
-    if method not in METHODS:
-        raise EstimateError(f"method={method!r}: use one of {', '.join(METHODS)} (R's svyciprop methods)")
-    if nchs and method != "beta":
-        raise EstimateError(f"nchs=True applies the NCHS standards, which rest on the Korn-Graubard interval: "
-                            f"use method='beta' (got {method!r}).")
+    check_method(method, nchs)
     if by is not None:
         fast = _by_grouped(design, by, variables, method, na_rm, level, df, nchs)
         return fast if fast is not None else by_domains(
@@ -71,15 +67,27 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
         ci = _replicate_logit(d, V, p, dof, level)
     elif method == "likelihood":
         if d.replicates is not None:
-            raise EstimateError("method='likelihood' needs a linearised design: R's profile likelihood has no "
-                                "replicate-weight version (it gives NA). Use 'logit' or 'beta' on replicate designs.")
+            raise EstimateError(LIKELIHOOD_ON_REPLICATES)
         ci = np.array([_likelihood(d, col, pj, vj, dof, level)
                        for col, pj, vj in zip(V.columns, p, np.diag(vcov))]).T
     counts = [_count(d, col) for col in V.columns] if nchs else None
-    return _interval_frame(V.names, p, vcov, method, dof, design_dof, nrow, np.count_nonzero(d.w), counts, level, ci)
+    return interval_frame(V.names, p, vcov, method, dof, design_dof, nrow, np.count_nonzero(d.w), counts, level, ci)
 
 
-def _interval_frame(names, p, vcov, method: str, dof: float, design_dof: float, nrow: int, nobs: int, counts,
+def check_method(method: str, nchs: bool) -> None:
+    """One of R's svyciprop methods; the NCHS flags only with the Korn-Graubard interval."""
+    if method not in METHODS:
+        raise EstimateError(f"method={method!r}: use one of {', '.join(METHODS)} (R's svyciprop methods)")
+    if nchs and method != "beta":
+        raise EstimateError(f"nchs=True applies the NCHS standards, which rest on the Korn-Graubard interval: "
+                            f"use method='beta' (got {method!r}).")
+
+
+LIKELIHOOD_ON_REPLICATES = ("method='likelihood' needs a linearised design: R's profile likelihood has no "
+                            "replicate-weight version (it gives NA). Use 'logit' or 'beta' on replicate designs.")
+
+
+def interval_frame(names, p, vcov, method: str, dof: float, design_dof: float, nrow: int, nobs: int, counts,
                     level: float, ci=None) -> pd.DataFrame:
     """One domain's (or the design's) result frame from its proportions and their covariance: the interval of
     ``method`` (``ci`` when computed already: replicate logit, likelihood), deff over the SRS variance, and the
@@ -144,7 +152,7 @@ def _by_grouped(design, by, variables, method: str, na_rm: bool, level: float, d
         if method == "logit" and design.replicates is not None:
             ci = replicate_logit(design.replicates, est.thetas[g:g + 1], est.theta[g:g + 1], np.full(k, dof), level)
         counts = [int(np.count_nonzero((est.code == g) & ~np.isnan(col))) for col in V.columns] if nchs else None
-        frames.append(_interval_frame(V.names, est.theta[g], vcov, method, dof, design_dofs[g], int(nrows[g]),
+        frames.append(interval_frame(V.names, est.theta[g], vcov, method, dof, design_dofs[g], int(nrows[g]),
                                       int(est.nobs[g]), counts, level, ci))
     return assemble_domains(frames, dom.labels, by_cols, by)
 
@@ -204,10 +212,17 @@ def _likelihood(d, y: np.ndarray, p: float, var: float, df: float, level: float)
     """R's ``confint(svyglm(y ~ 1, quasibinomial), method="likelihood", ddf=df)`` mapped back with expit."""
     if not 0 < p < 1:
         return (np.nan, np.nan)
-    fit = _ProfileFit.of(d, y, p, var)
+    return likelihood_interval(ProfileSums.of_rows(d, y), p, var, df, level)
+
+
+def likelihood_interval(sums: ProfileSums, p: float, var: float, df: float, level: float) -> tuple[float, float]:
+    """The likelihood interval from the fit's sums (:class:`ProfileSums`), the proportion and its variance."""
+    if not 0 < p < 1:
+        return (np.nan, np.nan)
+    fit = _ProfileFit.of(sums, p, var)
     lam = fit.se**2 / fit.naive  # design over model-based (naive) variance of the intercept
     alpha = stats.norm.cdf(stats.t.ppf((1 - level) / 2, df) * math.sqrt(lam)) / 2 if df > 0 else np.nan
-    zmax = math.sqrt(stats.f.isf(alpha, 1, len(fit.y) - 1))
+    zmax = math.sqrt(stats.f.isf(alpha, 1, sums.n - 1))
     xs, zs = [fit.eta], [0.0]
     for sign in (-1, 1):  # MASS's profile.glm as survey copies it: steps of zmax/5 SEs, up to 9 each way
         step, z = 0, 0.0
@@ -226,15 +241,50 @@ def _likelihood(d, y: np.ndarray, p: float, var: float, df: float, level: float)
     return 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
 
 
+def first_step_terms(y, wt, log):
+    """Per row, R's glm.fit start for ``y ~ 1`` (binomial, prior weights ``wt``, y 0/1) and its first IRLS step:
+    (working weight times working response, working weight, deviance at the start). Numpy arrays or engine
+    expressions alike (``log`` the matching natural logarithm): the rows' sums are all the step needs."""
+    mu = (wt * y + 0.5) / (wt + 1)
+    v = mu * (1 - mu)
+    work = wt * v
+    return work * (log(mu / (1 - mu)) + (y - mu) / v), work, 2 * wt * (y * -log(mu) + (1 - y) * -log(1 - mu))
+
+
+@dataclass(frozen=True)
+class ProfileSums:
+    """All the profile of ``svyglm(y ~ 1, quasibinomial)`` reads of its rows (y 0/1, present): their number
+    ``n``, the mean sampling weight over the design's rows (R's prior weights are the weights over it), the
+    sampling weights of the rows with y = 1 and y = 0, the rows of non-zero weight, and the sums of the first
+    IRLS step's terms (:func:`first_step_terms` with the prior weights)."""
+
+    n: int
+    mean_w: float
+    w1: float
+    w0: float
+    nz: int
+    first: tuple[float, float, float]
+
+    @classmethod
+    def of_rows(cls, d, y: np.ndarray) -> ProfileSums:
+        held = np.ones(len(d), dtype=bool) if d.active is None else d.active
+        w_all = d.w[held]
+        y = y[held]
+        keep = ~np.isnan(y)
+        mean_w = float(w_all.mean())
+        y, w = y[keep], w_all[keep]
+        first = tuple(float(np.sum(t)) for t in first_step_terms(y, w / mean_w, np.log))
+        return cls(len(y), mean_w, float(w @ y), float(w @ (1 - y)), int(np.count_nonzero(w)), first)
+
+
 @dataclass(frozen=True)
 class _ProfileFit:
-    """What R's profile of ``svyglm(y ~ 1, quasibinomial)`` reads: the rows of the fit and their prior weights
-    (sampling weights over their mean on the design's rows), the intercept as R's IRLS leaves it (glm.fit,
-    epsilon 1e-8), the model-based variance from the IRLS weights of its last iteration, the design SE, and
-    the dispersion (svyvar of the Pearson residuals, as summary.svyglm)."""
+    """What R's profile reads: the intercept as R's IRLS leaves it (glm.fit, epsilon 1e-8), the model-based
+    variance from the IRLS weights of its last iteration, the design SE, the dispersion (svyvar of the Pearson
+    residuals, as summary.svyglm) and the prior-weighted sums of y = 1 and y = 0 the deviance is made of."""
 
-    y: np.ndarray
-    wt: np.ndarray
+    swy: float
+    sw1y: float
     eta: float
     naive: float
     se: float
@@ -242,51 +292,47 @@ class _ProfileFit:
     deviance0: float
 
     @classmethod
-    def of(cls, d, y: np.ndarray, p: float, var: float) -> _ProfileFit:
-        held = np.ones(len(d), dtype=bool) if d.active is None else d.active
-        w_all = d.w[held]
-        y = y[held]
-        keep = ~np.isnan(y)
-        wt = (w_all / w_all.mean())[keep]
-        y, w = y[keep], w_all[keep]
-        eta, mu_prev = _irls(y, wt)
+    def of(cls, sums: ProfileSums, p: float, var: float) -> _ProfileFit:
+        swy, sw1y = sums.w1 / sums.mean_w, sums.w0 / sums.mean_w
+        eta, naive_weight = _irls(sums.first, swy, sw1y)
         mu = 1 / (1 + math.exp(-eta))
-        resid = (y - mu) / math.sqrt(mu * (1 - mu))  # svyglm's Pearson residuals carry no prior weights
-        nz = np.count_nonzero(w)
-        dispersion = float(w @ (resid - (w @ resid) / w.sum()) ** 2 / w.sum() * nz / (nz - 1))
-        naive = 1 / float((wt * mu_prev * (1 - mu_prev)).sum())
-        return cls(y, wt, eta, naive, math.sqrt(var) / (p * (1 - p)), dispersion, _deviance(y, wt, eta))
+        # svyglm's Pearson residuals carry no prior weights: two values, (1 - mu)/s and -mu/s
+        r1, r0 = (1 - mu) / math.sqrt(mu * (1 - mu)), -mu / math.sqrt(mu * (1 - mu))
+        W = sums.w1 + sums.w0
+        m = (sums.w1 * r1 + sums.w0 * r0) / W
+        dispersion = (sums.w1 * (r1 - m) ** 2 + sums.w0 * (r0 - m) ** 2) / W * sums.nz / (sums.nz - 1)
+        return cls(swy, sw1y, eta, 1 / naive_weight, math.sqrt(var) / (p * (1 - p)), dispersion,
+                   _deviance(swy, sw1y, eta))
 
     def z2(self, eta: float) -> float:
         """The squared profile statistic at ``eta``: deviance increase over the dispersion."""
-        return (_deviance(self.y, self.wt, eta) - self.deviance0) / self.dispersion
+        return (_deviance(self.swy, self.sw1y, eta) - self.deviance0) / self.dispersion
 
 
-def _deviance(y: np.ndarray, wt: np.ndarray, eta: float) -> float:
+def _deviance(swy: float, sw1y: float, eta: float) -> float:
+    """The binomial deviance of a constant ``eta`` from the prior-weighted sums of y = 1 and y = 0."""
     mu = 1 / (1 + math.exp(-eta))
-    return float(-2 * (wt * (y * math.log(mu) + (1 - y) * math.log(1 - mu))).sum())
+    return -2 * (swy * math.log(mu) + sw1y * math.log(1 - mu))
 
 
-def _irls(y: np.ndarray, wt: np.ndarray, epsilon: float = 1e-8, maxit: int = 25) -> tuple[float, float]:
-    """R's glm.fit for ``y ~ 1``, binomial, prior weights ``wt``: the final intercept and the mean of the last
-    iteration's working weights (the mean the fit's QR, hence ``summary.glm``'s covariance, was made at)."""
-    mu = (wt * y + 0.5) / (wt + 1)
-    eta = np.log(mu / (1 - mu))
-    dev_old = float((2 * wt * np.where(y == 1, -np.log(mu), -np.log(1 - mu))).sum())
-    mu_prev = mu
-    for _ in range(maxit):
-        good = (wt > 0) & (mu * (1 - mu) != 0)
-        work = (wt * mu * (1 - mu))[good]
-        z = (eta + (y - mu) / (mu * (1 - mu)))[good]
-        mu_prev = np.where(good, mu, 0.0)
-        coef = float(work @ z / work.sum())
-        eta = np.full(len(y), coef)
-        mu = 1 / (1 + np.exp(-eta))
-        dev = _deviance(y, wt, coef)
+def _irls(first: tuple[float, float, float], swy: float, sw1y: float, epsilon: float = 1e-8,
+          maxit: int = 25) -> tuple[float, float]:
+    """R's glm.fit for ``y ~ 1``, binomial: the first step from its sums (the start varies by row), later steps
+    at a constant mu in closed form; the final intercept and the sum of the last iteration's working weights
+    (what the fit's QR, hence ``summary.glm``'s covariance, was made at)."""
+    work_z, work, dev_old = first
+    sw = swy + sw1y
+    coef, weight = work_z / work, work
+    for it in range(maxit):
+        if it:
+            mu = 1 / (1 + math.exp(-coef))
+            v = mu * (1 - mu)
+            coef, weight = coef + (swy - mu * sw) / (v * sw), sw * v  # sum(work z) / sum(work) at mu
+        dev = _deviance(swy, sw1y, coef)
         if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
             break
         dev_old = dev
-    return coef, mu_prev
+    return coef, weight
 
 
 def fmm_spline(x: np.ndarray, y: np.ndarray):
@@ -341,7 +387,7 @@ def exact_likelihood_root(d, variable: str, level: float = 0.95) -> tuple[float,
 
     d2, V = _prepare(d, [variable], False)
     p, vcov = mean_estimate(d2, V)
-    fit = _ProfileFit.of(d2, V.columns[0], float(p[0]), float(vcov[0, 0]))
+    fit = _ProfileFit.of(ProfileSums.of_rows(d2, V.columns[0]), float(p[0]), float(vcov[0, 0]))
     cut = -stats.t.ppf((1 - level) / 2, design_df(d2)) * fit.se / math.sqrt(fit.naive)
 
     def z(eta: float) -> float:

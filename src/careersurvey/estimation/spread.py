@@ -69,3 +69,12 @@ def _replicate_var(d, V: Variables, ii: np.ndarray, jj: np.ndarray):
         return out if W.ndim == 2 else out[:, 0]
 
     return estimate(d, point, None)
+
+
+def moment_covariances(sw: np.ndarray, s: np.ndarray, ss: np.ndarray, n: int) -> np.ndarray:
+    """The weighted covariance of every pair of p variables from sums under R sets of weights: ``sw`` (R,) the
+    weights, ``s`` (p, R) the weighted values, ``ss`` (p, p, R) the weighted products; times R's n/(n-1).
+    (p, p, R). Values centred near their mean beforehand keep the difference of sums exact to rounding."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = s / sw
+        return (ss / sw - means[:, None, :] * means[None, :, :]) * (n / (n - 1))

@@ -34,11 +34,29 @@ def table(design, variables, Ntotal: float | Mapping | None = None, round: bool 
     cell = np.ravel_multi_index(tuple(np.where(ok, c, 0) for c in codes), shape) if names else None
     w = design.w
     if isinstance(Ntotal, Mapping):
-        counts = _by_stratum(design, cell, ok, w, shape, Ntotal)
-    else:
-        counts = np.bincount(cell[ok], weights=w[ok], minlength=int(np.prod(shape)))
-        if Ntotal is not None:
-            counts = counts * float(Ntotal) / counts.sum()
+        strata_name = design.spec.strata_name
+        labels = [str(x) for x in design.stages[0].stratum_labels]
+        if strata_name is None:
+            per = None
+        else:
+            stratum = design.stages[0].unit_stratum[design.stages[0].unit]
+            k = int(np.prod(shape))
+            per = np.bincount(stratum[ok] * k + cell[ok], weights=w[ok],
+                              minlength=len(labels) * k).reshape(len(labels), k)
+        return table_frame(names, levels, None, Ntotal, round, per, labels, strata_name)
+    counts = np.bincount(cell[ok], weights=w[ok], minlength=int(np.prod(shape)))
+    return table_frame(names, levels, counts, Ntotal, round)
+
+
+def table_frame(names: list[str], levels: list[list], counts: np.ndarray | None, Ntotal, round: bool,
+                per_stratum: np.ndarray | None = None, strata: list[str] = (), strata_name: str | None = None
+                ) -> pd.DataFrame:
+    """The table from the weighted count of every cell (the cells of ``levels`` in C order), or, with ``Ntotal``
+    a mapping, from the counts per stratum (strata x cells, strata labelled ``strata``) of a stratified design."""
+    if isinstance(Ntotal, Mapping):
+        counts = _by_stratum(per_stratum, list(strata), strata_name, Ntotal)
+    elif Ntotal is not None:
+        counts = counts * float(Ntotal) / counts.sum()
     if round:
         counts = np.round(counts)
     index = pd.MultiIndex.from_product(levels, names=names)
@@ -51,21 +69,16 @@ def table(design, variables, Ntotal: float | Mapping | None = None, round: bool 
     return long
 
 
-def _by_stratum(design, cell, ok, w, shape, Ntotal: Mapping) -> np.ndarray:
+def _by_stratum(per: np.ndarray | None, labels: list[str], strata_name: str | None, Ntotal: Mapping) -> np.ndarray:
     """R's stratified svytable: each stratum's counts times N_h over its weighted count, then added up."""
-    stage = design.stages[0]
-    if design.spec.strata_name is None:
+    if strata_name is None:
         raise EstimateError("table(Ntotal={...}) scales each stratum to its population, but the design has no "
                             "strata; give Ntotal as one number to scale the whole table.")
-    labels = [str(x) for x in stage.stratum_labels]
     given = {str(k): float(v) for k, v in Ntotal.items()}
     missing = [s for s in labels if s not in given]
     if missing:
         raise EstimateError(f"table(Ntotal=...): no population size for stratum {', '.join(missing[:5])} "
-                            f"({design.spec.strata_name}); give one for each of {', '.join(labels[:10])}.")
-    stratum = stage.unit_stratum[stage.unit]
-    k = int(np.prod(shape))
-    per = np.bincount(stratum[ok] * k + cell[ok], weights=w[ok], minlength=len(labels) * k).reshape(len(labels), k)
+                            f"({strata_name}); give one for each of {', '.join(labels[:10])}.")
     held = per.sum(axis=1) > 0
     factor = np.array([given[s] for s in labels]) / np.where(held, per.sum(axis=1), np.nan)
     return (per[held] * factor[held, None]).sum(axis=0)

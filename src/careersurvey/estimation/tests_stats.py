@@ -23,10 +23,7 @@ _FORMULA = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*~\s*([A-Za-z_][A-Za-z0-9
 def ttest(design, formula: str, na_rm: bool = False, by=None, level: float = 0.95) -> pd.DataFrame:
     """R's ``svyttest(formula, design)``: ``"y ~ 1"`` tests mean(y) = 0, ``"y ~ g"`` the difference between the
     two levels of ``g`` (second minus first, in sorted order, as R's treatment contrast)."""
-    match = _FORMULA.match(formula) if isinstance(formula, str) else None
-    if match is None:
-        raise EstimateError(f"ttest({formula!r}): write 'y ~ 1' (one-sample test of mean(y) = 0) or 'y ~ g' "
-                            "(difference in means between the two levels of g), with column names.")
+    match = parse_formula(formula)
     if by is not None:
         return by_domains(design, by, lambda d: ttest(d, formula, na_rm=na_rm, level=level), sliced=True)
     y, g = match.groups()
@@ -43,6 +40,20 @@ def ttest(design, formula: str, na_rm: bool = False, by=None, level: float = 0.9
         fit = design.glm(f"{y} ~ {g}", family="gaussian")
         est, se, df = float(fit.params.iloc[1]), float(fit.bse.iloc[1]), float(fit.df_resid)
         row, method = f"{y}: {label}", "t-test of two groups"
+    return ttest_frame(est, se, df, row, method, level)
+
+
+def parse_formula(formula: str) -> re.Match:
+    """``y ~ 1``, ``y ~ 0`` or ``y ~ g`` (the outcome and the group or 0/1), or an error saying what to write."""
+    match = _FORMULA.match(formula) if isinstance(formula, str) else None
+    if match is None:
+        raise EstimateError(f"ttest({formula!r}): write 'y ~ 1' (one-sample test of mean(y) = 0) or 'y ~ g' "
+                            "(difference in means between the two levels of g), with column names.")
+    return match
+
+
+def ttest_frame(est: float, se: float, df: float, row: str, method: str, level: float) -> pd.DataFrame:
+    """The test's one-row frame from the estimate, its SE and df: t, its two-sided p-value and t interval."""
     t = est / se
     q = t_quantile(df, level) if df > 0 else np.nan
     p = float(2 * stats.t.sf(abs(t), df)) if df > 0 else np.nan
@@ -58,7 +69,11 @@ def _check_binary(design, y: str, g: str) -> str:
     data = design.data
     used = (design.w != 0) & data[y].notna().to_numpy() & data[g].notna().to_numpy()
     values = sorted(pd.unique(data[g][used]), key=lambda v: (str(type(v)), v))
-    numeric = not _is_categorical(data[g])
+    return group_label(g, values, not _is_categorical(data[g]))
+
+
+def group_label(g: str, values: list, numeric: bool) -> str:
+    """'g=b - g=a' for the two sorted ``values`` of the group; an error unless there are exactly two."""
     if len(values) != 2 or (numeric and set(values) not in ({0, 1}, {1, 2})):
         shown = ", ".join(map(str, values[:6])) + (", ..." if len(values) > 6 else "")
         raise EstimateError(f"ttest(): the group {g!r} must have exactly two values among the rows tested "
