@@ -235,3 +235,80 @@ def test_parity_spark_equals_memory(spark, tmp_path, case):
     if est["type"] == "ciprop":
         _same_frame(eng.ciprop(est["variable"], method="logit", by=est.get("by")),
                     mem.ciprop(est["variable"], method="logit", by=est.get("by")))
+
+
+# -- a second survey of our own: missing values, declared missing codes, only aggregates leaving the engine ---------
+def _survey() -> pd.DataFrame:
+    """Two regions of 8 schools each, 25 answers per school: a text sector, a 0/1 item, pay with NaN, a rating."""
+    rng = np.random.default_rng(20)
+    n = 400
+    df = pd.DataFrame({"region": np.repeat(["north", "south"], n // 2),
+                       "school": np.repeat([f"s{i:02d}" for i in range(16)], n // 16),
+                       "w": rng.uniform(5, 20, n), "sector": rng.choice(["academia", "industry", "public"], n),
+                       "stay": rng.integers(0, 2, n), "pay": rng.normal(300, 60, n).round(),
+                       "rating": rng.integers(1, 4, n)})
+    df.loc[[3, 40, 77, 301], "pay"] = np.nan
+    return df
+
+
+KW = dict(weights="w", strata="region", psu="school")
+
+
+def test_a_second_survey_equals_memory_with_missing_values():
+    df = _survey()
+    mem, eng = cs.SurveyDesign(df, **KW), from_table(df, **KW)
+    for statistic in ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint"):
+        _same_chisq(eng.chisq("sector", "rating", statistic=statistic), mem.chisq("sector", "rating", statistic=statistic))
+    _same_frame(eng.table(["sector", "rating"]), mem.table(["sector", "rating"]))
+    _same_frame(eng.table("sector", Ntotal={"north": 900, "south": 1100}),
+                mem.table("sector", Ntotal={"north": 900, "south": 1100}))
+    _same_frame(eng.var(["pay", "rating"], na_rm=True), mem.var(["pay", "rating"], na_rm=True))
+    _same_frame(eng.var("pay", na_rm=True, by="sector"), mem.var("pay", na_rm=True, by="sector"))
+    _same_frame(eng.ttest("pay ~ stay", by="region"), mem.ttest("pay ~ stay", by="region"))
+    for method in ("logit", "likelihood", "asin", "beta", "mean", "xlogit"):
+        _same_frame(eng.ciprop("sector", method=method), mem.ciprop("sector", method=method))
+    _same_frame(eng.ciprop("stay", method="beta", nchs=True, by="region"),
+                mem.ciprop("stay", method="beta", nchs=True, by="region"))
+    north = "region == 'north'"
+    _same_frame(eng.subset(north).ciprop("stay", method="likelihood"),
+                mem.subset(north).ciprop("stay", method="likelihood"))
+    means, mmeans = eng.mean("pay", na_rm=True, by="sector", covmat=True), mem.mean("pay", na_rm=True, by="sector",
+                                                                                     covmat=True)
+    _same_frame(means, mmeans)
+    _same_frame(cs.contrast(means, {"d": "industry - academia", "r": "public / academia"}),
+                cs.contrast(mmeans, {"d": "industry - academia", "r": "public / academia"}))
+
+
+def test_missing_codes_are_refused_by_every_statistic():
+    df = _survey().assign(pay=lambda d: d["pay"].fillna(-7), rating=lambda d: d["rating"].mask(d.index % 50 == 0, -8))
+    eng = from_table(df, missing_codes=(-6, -7, -8, -9), **KW)
+    for call in (lambda: eng.var("pay"), lambda: eng.ttest("pay ~ stay"), lambda: eng.ttest("pay ~ 1"),
+                 lambda: eng.table(["sector", "rating"]), lambda: eng.chisq("sector", "rating"),
+                 lambda: eng.ciprop("rating", method="beta")):
+        with pytest.raises(cs.MissingCodeError, match=r"'(pay|rating)' holds the missing codes -[78]"):
+            call()
+    clean = cs.SurveyDesign(df, missing_codes=(-6, -7, -8, -9), **KW)
+    _same_frame(eng.ciprop("stay", method="asin"), clean.ciprop("stay", method="asin"))  # a clean column works
+
+
+def test_statistics_bring_back_only_aggregates(monkeypatch):
+    """Every query returns at most one row per PSU (or per cell of a table), never one per row of the table."""
+    from careersurvey.engine.design import TableDesign
+
+    eng = from_table(_survey(), **KW)
+    sizes = []
+    run = TableDesign.execute
+
+    def execute(self, expr):
+        out = run(self, expr)
+        sizes.append(len(out))
+        return out
+
+    monkeypatch.setattr(TableDesign, "execute", execute)
+    eng.chisq("sector", "rating", statistic="adjWald")
+    eng.table(["sector", "rating", "stay"])
+    eng.var(["pay", "rating"], na_rm=True)
+    eng.ttest("pay ~ stay")
+    eng.ciprop("stay", method="likelihood", by="region")
+    eng.mean("pay", by="sector", na_rm=True, covmat=True)
+    assert len(sizes) > 20 and max(sizes) <= 18  # 16 schools; 3 x 3 x 2 cells
