@@ -5,6 +5,7 @@ DuckDB and on Spark, their replicate-weight variants through replicate columns o
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -170,16 +171,33 @@ def test_cases_are_many():
     kinds = [c.values[1]["estimate"]["type"] for c in CASES]
     assert kinds.count("chisq") == 7
     assert len(CASES) == 7 + sum(c["estimate"]["type"] != "svyquantile" for c in load_cases(STATS)) >= 80
+    assert sum(len(g) for g in SPARK_GROUPS.values()) == len(CASES)  # Spark runs every case
     assert len(PARITY) == 13 == sum(c["estimate"]["type"] in ("ciprop", "degf") for c in load_cases(PARITY_FOLDER)) - 1
 
 
-@pytest.mark.parametrize("folder, case", CASES)
-def test_spark_equals_memory(spark, tmp_path, folder, case):
+def _design_key(folder: str, case: dict) -> str:
+    keys = ("data", "design", "replicate", "subset", "lonely_psu", "rows")
+    return json.dumps([case.get("folder") or folder, *(case.get(k) for k in keys)], sort_keys=True)
+
+
+#: the cases grouped by their table and design: Spark reads each table and builds each design once
+SPARK_GROUPS = {}
+for _p in CASES:
+    SPARK_GROUPS.setdefault(_design_key(*_p.values), []).append(_p.values)
+
+
+@pytest.mark.parametrize("group", [pytest.param(g, id=f"{g[0][0]}:{g[0][1]['id']}+{len(g) - 1}")
+                                   for g in SPARK_GROUPS.values()])
+def test_spark_equals_memory(spark, tmp_path, group):
     """Every case again inside Spark (parquet written by pandas, read by Spark's own reader): every number equal
-    to the in-memory path's to 1e-9 (which the DuckDB test above and tests/design tie to R), each once."""
-    mem, df, kw = _table_of(folder, case)
+    to the in-memory path's to 1e-9 (which the DuckDB test above and tests/design tie to R); the cases of one
+    table and design share its read and build."""
+    folder, first = group[0]
+    mem, df, kw = _table_of(folder, first)
     df.to_parquet(tmp_path / "data.parquet")
-    _compare(_engine(df, kw, case, spark.read.parquet(str(tmp_path / "data.parquet"))), mem, case)
+    eng = _engine(df, kw, first, spark.read.parquet(str(tmp_path / "data.parquet")))
+    for folder, case in group:
+        _compare(eng, build(FIXTURES / (case.get("folder") or folder), case), case)
 
 
 # -- R parity cases of replicate designs: their degf and the replicate logit interval of svyciprop --------------
@@ -291,20 +309,10 @@ def test_missing_codes_are_refused_by_every_statistic():
     _same_frame(eng.ciprop("stay", method="asin"), clean.ciprop("stay", method="asin"))  # a clean column works
 
 
-def test_statistics_bring_back_only_aggregates(monkeypatch):
+def test_statistics_bring_back_only_aggregates(query_sizes):
     """Every query returns at most one row per PSU (or per cell of a table), never one per row of the table."""
-    from careersurvey.engine.design import TableDesign
-
     eng = from_table(_survey(), **KW)
-    sizes = []
-    run = TableDesign.execute
-
-    def execute(self, expr):
-        out = run(self, expr)
-        sizes.append(len(out))
-        return out
-
-    monkeypatch.setattr(TableDesign, "execute", execute)
+    sizes = query_sizes
     eng.chisq("sector", "rating", statistic="adjWald")
     eng.table(["sector", "rating", "stay"])
     eng.var(["pay", "rating"], na_rm=True)
