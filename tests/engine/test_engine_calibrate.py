@@ -288,18 +288,20 @@ def test_designs_weighting_duckdb_equals_memory_and_r(case):
     _check_designs(case, _designs_case(case))
 
 
-def _design_groups() -> list:
-    """The DESIGNS cases grouped by their design and weighting steps (each group's estimates share one design)."""
+def _groups(params: list, *keys: str) -> list:
+    """Cases grouped by their data, design and the ``keys`` (weighting steps): each group's estimates share one
+    design (Spark runs a group's weighting once)."""
     import json
 
     groups: dict = {}
-    for p in DESIGNS:
+    for p in params:
         c = p.values[0]
-        groups.setdefault(json.dumps([c["data"], c["design"], c["weighting"], c.get("subset")]), []).append(c)
-    return [pytest.param(cases, id=cases[0]["id"].rsplit("-", 1)[0]) for cases in groups.values()]
+        groups.setdefault(json.dumps([c["data"], c["design"], c.get("subset"), *(c.get(k) for k in keys)]),
+                          []).append(c)
+    return [pytest.param(cases, id=cases[0]["id"]) for cases in groups.values()]
 
 
-@pytest.mark.parametrize("cases", _design_groups())
+@pytest.mark.parametrize("cases", _groups(DESIGNS, "weighting"))
 def test_designs_weighting_spark_equals_memory_and_r(spark, tmp_path, cases):
     """Every DESIGNS case on Spark; the cases of one design share its weighting (one calibration per group)."""
     def source(df):
@@ -332,44 +334,16 @@ def _parity_designs(case: dict, source=None):
     return out
 
 
-def _check_parity(case: dict, designs) -> None:
-    mem, eng = designs
-    est, exp = case["estimate"], case["expected"]
-    if est["type"] == "glm":
-        fit = eng.glm(est["formula"], family=est["family"])
-        _same_fit(fit, mem.glm(est["formula"], family=est["family"]))
-        _close(fit.params, exp["coef"])
-        _close(fit.bse, exp["se"])
-        return
-    fn = "total" if est["type"] == "total" else "mean"
-    kw = {"by": est["by"]} if "by" in est else {}
-    res = getattr(eng, fn)(est["variable"], na_rm=bool(est.get("na_rm")), **kw)
-    _same(res, getattr(mem, fn)(est["variable"], na_rm=bool(est.get("na_rm")), **kw))
-    _close(res["estimate"], exp["estimate"])
-    _close(res["se"], exp["se"])
-
-
 def test_parity_cases_are_many():
     assert len(PARITY) >= 22
 
 
 @pytest.mark.parametrize("case", PARITY)
 def test_parity_raked_duckdb_equals_memory_and_r(case):
-    _check_parity(case, _parity_designs(case))
+    _check_designs(case, _parity_designs(case))
 
 
-def _parity_groups() -> list:
-    import json
-
-    groups: dict = {}
-    for p in PARITY:
-        c = p.values[0]
-        key = json.dumps([c["data"], c["design"], c.get("rake"), c.get("poststratify"), c.get("subset")])
-        groups.setdefault(key, []).append(c)
-    return [pytest.param(cases, id=cases[0]["id"]) for cases in groups.values()]
-
-
-@pytest.mark.parametrize("cases", _parity_groups())
+@pytest.mark.parametrize("cases", _groups(PARITY, "rake", "poststratify"))
 def test_parity_raked_spark_equals_memory_and_r(spark, tmp_path, cases):
     """Every PARITY case on Spark, the cases of one raked design on one design."""
     def source(df):
@@ -378,4 +352,4 @@ def test_parity_raked_spark_equals_memory_and_r(spark, tmp_path, cases):
 
     designs = _parity_designs(cases[0], source)
     for case in cases:
-        _check_parity(case, designs)
+        _check_designs(case, designs)
