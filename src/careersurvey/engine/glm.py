@@ -11,8 +11,8 @@ and t tests on ``degf + 1 - p``. What runs in the engine:
   linear path's stage aggregates (:func:`careersurvey.engine.linear._stage_sums`), so every lonely-PSU rule, fpc
   and multistage design is treated as for a mean.
 
-Families gaussian, binomial (quasibinomial) and poisson (quasipoisson) with links identity, log, logit and
-cloglog (probit needs the normal CDF, which portable SQL lacks: refused); ``offset(...)`` terms and ``offset=``
+Families gaussian, binomial (quasibinomial) and poisson (quasipoisson) with links identity, log, logit,
+cloglog and probit (the normal CDF as arithmetic: :mod:`careersurvey.engine.models_normal`); ``offset(...)`` terms and ``offset=``
 in the linear predictor, a ``cbind(successes, failures)`` response with the trials as prior weights, as in
 memory. The fit keeps its problem (:class:`careersurvey.engine.models.TableGlmProblem`) for the refits of
 ``term_test(method="LRT")`` and ``pseudo_r2``.
@@ -51,8 +51,12 @@ def _link_fns(fam: families.Family, formula: str):
     if kind is links.CLogLog:
         return ((lambda e: 1.0 - (-(e.exp())).exp()), (lambda e, m: (e - e.exp()).exp()),
                 (lambda m: (-((1.0 - m).ln())).ln()))
+    if kind is links.Probit:  # the normal CDF as arithmetic (engine.models_normal)
+        from careersurvey.engine.models_normal import normal_cdf, normal_pdf, normal_quantile_central
+
+        return normal_cdf, (lambda e, m: normal_pdf(e)), normal_quantile_central
     raise EngineError(f"formula {formula!r}: the {kind.__name__.lower()} link is not available on the engine path "
-                      "(identity, log, logit and cloglog are); fit it in memory with cs.SurveyDesign.glm")
+                      "(identity, log, logit, probit and cloglog are); fit it in memory with cs.SurveyDesign.glm")
 
 
 def _variance_fn(fam: families.Family):

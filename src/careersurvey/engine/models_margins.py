@@ -58,6 +58,10 @@ def _second(fam):
         return lambda e, m: m * (1.0 - m) * (1.0 - 2.0 * m)
     if kind is links.CLogLog:
         return lambda e, m: (e - e.exp()).exp() * (1.0 - e.exp())
+    if kind is links.Probit:
+        from careersurvey.engine.models_normal import normal_pdf
+
+        return lambda e, m: -e * normal_pdf(e)
     raise EngineError(f"the {kind.__name__.lower()} link has no marginal effect on the engine path")
 
 
