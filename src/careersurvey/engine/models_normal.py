@@ -43,7 +43,7 @@ def _double(x):
 
 def _tail(y, temp):
     """exp(-y^2 / 2) temp, the square split at y rounded down to 1/16 (Cody's do_del: exact products)."""
-    ysq = (y * 16.0).floor() / 16.0
+    ysq = _double((y * 16.0).floor()) / 16.0  # floor gives an integer: as DECIMAL, Spark rounds its products
     delta = (y - ysq) * (y + ysq)
     return (-(ysq * ysq) * 0.5).exp() * (-delta * 0.5).exp() * temp
 
