@@ -68,3 +68,21 @@ def test_default_constants_from_multiplier_columns(method):
     _same(eng.ratio("api00", "api99", by="awards"), mem.ratio("api00", "api99", by="awards"))
     _same(eng.mean("api00", by=["stype", "awards"]), mem.mean("api00", by=["stype", "awards"]))
     assert eng.design_df == mem.design_df > 10
+
+
+@pytest.mark.parametrize("method", ["JK1", "bootstrap"])
+def test_proportion_on_a_replicate_design_has_rs_replicate_logit_interval(method):
+    """proportion() on replicate columns: R refits logit(p) under every replicate weight (the in-memory path's
+    replicate_logit), not the delta-method interval of a linearised design; with and without by=."""
+    df = load_data("r-survey", "apiclus1.csv")
+    base = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    mem = base.replicate(method, **({"replicates": 50, "seed": 3} if method == "bootstrap" else {}))
+    reps = mem.replicates
+    W = np.asarray(reps.weights)
+    names = [f"repw{i + 1}" for i in range(W.shape[1])]
+    eng = from_table(pd.concat([df, pd.DataFrame(W, columns=names)], axis=1), weights="pw",
+                     replicate_weights=names, combined=True, scale=reps.scale, rscales=reps.rscales, mse=reps.mse)
+    for kw in ({}, {"by": "stype"}):
+        got, want = eng.proportion("sch_wide", **kw), mem.proportion("sch_wide", **kw)
+        for col in ("estimate", "se", "ci_low", "ci_high"):
+            np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, err_msg=col)

@@ -11,6 +11,7 @@ import pandas as pd
 from careersurvey.engine.linear import Linear, linear_estimates
 from careersurvey.engine.source import EngineError
 from careersurvey.estimation.codes import MissingCodeError, missing_code_message
+from careersurvey.estimation.domains import replicate_logit
 from careersurvey.estimation.estimators import _level_name  # R's level names (TRUE/FALSE), one rule
 from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
 
@@ -132,8 +133,10 @@ def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, lev
     df_rows = np.repeat(res.df, k)
     interval = None
     if ci == "logit":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            interval = logit_interval(res.theta.reshape(-1), np.sqrt(var.reshape(-1)), df_rows, level)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a replicate design: R refits logit(p) per replicate
+            interval = (logit_interval(res.theta.reshape(-1), np.sqrt(var.reshape(-1)), df_rows, level)
+                        if res.thetas is None else
+                        replicate_logit(design.replicates, res.thetas, res.theta, df_rows, level))
     if not by_cols:
         return result_frame(out_names, res.theta[0], res.vcov[0], float(res.df[0]), deff=deff[0], level=level,
                             ci=interval, statistic=statistic, interval=ci if kind == "mean" else "wald")
