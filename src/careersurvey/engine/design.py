@@ -8,14 +8,16 @@ per stratum, or per (stratum, domain)) do. Immutable: ``subset`` returns a new d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from careersurvey.engine.pps import DesignOptions, check_options, read_pps
 from careersurvey.engine.source import EngineError, open_table
-from careersurvey.engine.stages import StageTable, read_stages, stage_keys
+from careersurvey.engine.stages import StageTable, check_lonely, read_stages, stage_keys, variance_stages
 from careersurvey.estimation.codes import as_codes
 from careersurvey.estimation.stages import LONELY_PSU_OPTIONS
 
@@ -36,19 +38,24 @@ def _names(arg: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
 class TableDesign:
     """A complex sample design (weights, strata, multistage PSUs, fpc) over a table in an engine.
 
-    Arguments as :class:`careersurvey.SurveyDesign` (``weights=None``: N/n from the fpc, or 1); ``table`` names
-    the table inside a DuckDB file. ``missing_codes`` are refused in any column an estimate reads.
+    Arguments as :class:`careersurvey.SurveyDesign` (``weights=None``: N/n from the fpc, 1/pi with ``pps``, or 1;
+    ``probs``, ``pps``, ``pps_variance``, ``adjust_domain_lonely``, ``ultimate_cluster``, ``with_replacement``
+    with its meanings); ``table`` names the table inside a DuckDB file. ``missing_codes`` are refused in any
+    column an estimate reads.
     """
 
     __slots__ = ("_table", "_weights", "_strata", "_psu", "_fpc", "_nest", "_lonely_psu", "_domain",
-                 "_missing_codes", "_stages", "_weight_expr", "_replicates", "_adjustments", "_levels")
+                 "_missing_codes", "_stages", "_weight_expr", "_replicates", "_adjustments", "_levels",
+                 "_options")
 
     def __init__(self, source: Any, weights: str | None = None, strata: str | Sequence[str] | None = None,
                  psu: str | Sequence[str] | None = None, fpc: str | Sequence[str] | None = None,
                  lonely_psu: str = "fail", nest: bool = False, *, table: str | None = None,
                  missing_codes: Sequence[int] = (), replicates: Any = None, levels: Mapping | None = None,
-                 _domain: Any = None,
-                 _stages: Any = None, _weight_expr: Any = None, _adjustments: tuple = ()) -> None:
+                 probs: str | Sequence[str] | None = None, pps: Any = None, pps_variance: str = "HT",
+                 adjust_domain_lonely: bool = False, ultimate_cluster: bool = False, with_replacement: bool = False,
+                 _domain: Any = None, _stages: Any = None, _weight_expr: Any = None, _adjustments: tuple = (),
+                 _options: DesignOptions | None = None) -> None:
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise EngineError(f"lonely_psu={lonely_psu!r} is not an option; use one of {', '.join(LONELY_PSU_OPTIONS)}")
         t = open_table(source, table)
@@ -76,10 +83,18 @@ class TableDesign:
         except ValueError as exc:
             raise EngineError(str(exc)) from None
         if _stages is None:
-            _check_design_columns(self)
-            _stages = read_stages(t, stage_keys(strata_t, psu_t, fpc_t, bool(nest)), self.execute)
-            _check_lonely(_stages, lonely_psu)
+            probs_t = _names(probs, "probs")
+            check_options(pps, pps_variance, max(len(psu_t), 1), fpc_t, weights, probs_t, with_replacement, columns)
+            _check_design_columns(self, probs_t)
+            _stages = read_stages(t, stage_keys(strata_t, psu_t, fpc_t, bool(nest)), self.execute, pps is not None)
+            _options = DesignOptions(pps, pps_variance, bool(adjust_domain_lonely), bool(ultimate_cluster),
+                                     bool(with_replacement), probs_t)
+            if pps is not None and pps != "brewer":
+                _options = replace(_options, table_pps=read_pps(t, _stages[0], pps, pps_variance, psu_t, self.execute))
+            check_lonely(variance_stages(_stages, _options.ultimate_cluster, _options.with_replacement), lonely_psu,
+                         strata_t, psu_t)
         set_(self, "_stages", _stages)
+        set_(self, "_options", _options if _options is not None else DesignOptions())
         set_(self, "_weight_expr", _weight_expr if _weight_expr is not None else _weights(self))
         if isinstance(replicates, dict):  # from_table's replicate arguments, read once
             from careersurvey.engine.replicates import read_replicates
@@ -104,6 +119,11 @@ class TableDesign:
     @property
     def stages(self) -> tuple[StageTable, ...]:
         return self._stages
+
+    @property
+    def options(self) -> DesignOptions:
+        """pps, pps_variance, adjust_domain_lonely, ultimate_cluster, with_replacement, probs (as SurveyDesign)."""
+        return self._options
 
     @property
     def lonely_psu(self) -> str:
@@ -162,7 +182,7 @@ class TableDesign:
                            replicates=changes.get("replicates", self._replicates), levels=self._levels,
                            _domain=changes.get("domain", self._domain), _stages=self._stages,
                            _weight_expr=changes.get("weight_expr", self._weight_expr),
-                           _adjustments=changes.get("adjustments", self._adjustments))
+                           _adjustments=changes.get("adjustments", self._adjustments), _options=self._options)
 
     def rake(self, margins, max_iter: int = 100, tol: float = 1e-10) -> "TableDesign":
         """R's ``rake()`` in the engine: one GROUP BY of the margins' joint cells, the passes over the margins on
@@ -233,25 +253,27 @@ class TableDesign:
 
     # -- estimators ---------------------------------------------------------------------------------------
     def mean(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
-             covmat: bool = False) -> pd.DataFrame:
-        """Weighted means (categorical variables: one row per level), as ``SurveyDesign.mean``."""
+             covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
+        """Weighted means (categorical variables: one row per level), as ``SurveyDesign.mean`` (``deff``'s base
+        "replace" or "srswor")."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat)
+        return estimate(self, "mean", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat, deff=deff)
 
     def total(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
-              covmat: bool = False) -> pd.DataFrame:
+              covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
         """Weighted totals, as ``SurveyDesign.total``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "total", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat)
+        return estimate(self, "total", variables, None, na_rm=na_rm, by=by, level=level, covmat=covmat, deff=deff)
 
     def ratio(self, numerator, denominator, na_rm: bool = False, by=None, level: float = 0.95,
-              covmat: bool = False) -> pd.DataFrame:
+              covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
         """Ratios of totals (every numerator over every denominator), as ``SurveyDesign.ratio``."""
         from careersurvey.engine.estimators import estimate
 
-        return estimate(self, "ratio", numerator, denominator, na_rm=na_rm, by=by, level=level, covmat=covmat)
+        return estimate(self, "ratio", numerator, denominator, na_rm=na_rm, by=by, level=level, covmat=covmat,
+                        deff=deff)
 
     def proportion(self, variables, na_rm: bool = False, by=None, level: float = 0.95,
                    covmat: bool = False) -> pd.DataFrame:
@@ -323,19 +345,25 @@ def from_table(source: Any, weights: str | None = None, strata=None, psu=None, f
                nest: bool = False, *, table: str | None = None, missing_codes: Sequence[int] = (),
                replicate_weights: str | Sequence[str] | None = None, method: str = "other", combined: bool = False,
                scale: float | None = None, rscales: Sequence[float] | None = None, rho: float | None = None,
-               mse: bool = False, levels: Mapping | None = None) -> TableDesign:
+               mse: bool = False, levels: Mapping | None = None, probs=None, pps: Any = None,
+               pps_variance: str = "HT", adjust_domain_lonely: bool = False, ultimate_cluster: bool = False,
+               with_replacement: bool = False) -> TableDesign:
     """A design over a table in an engine: a parquet file/folder/glob, a DuckDB file with ``table=``, a Spark or
     pandas DataFrame, or an Ibis table. Same arguments and estimates as :class:`careersurvey.SurveyDesign`;
     ``replicate_weights`` (columns or a regular expression) and the arguments after it as
     ``SurveyDesign.from_replicates`` (R's ``svrepdesign``): the variance then comes from the replicates.
     ``levels`` ({column: [level, ...]}) orders a categorical column's levels as a pandas categorical's (or R
-    factor's) are ordered in memory; without it, levels are in sorted order."""
+    factor's) are ordered in memory; without it, levels are in sorted order. ``probs``, ``pps``,
+    ``pps_variance``, ``adjust_domain_lonely``, ``ultimate_cluster``, ``with_replacement`` as ``SurveyDesign``'s
+    (R's ``svydesign(probs=, pps=, variance=)`` and survey options)."""
     reps = None
     if replicate_weights is not None:
         reps = dict(replicate_weights=replicate_weights, method=method, combined=combined, scale=scale,
                     rscales=rscales, rho=rho, mse=mse)
     return TableDesign(source, weights, strata, psu, fpc, lonely_psu, nest, table=table, missing_codes=missing_codes,
-                       replicates=reps, levels=levels)
+                       replicates=reps, levels=levels, probs=probs, pps=pps, pps_variance=pps_variance,
+                       adjust_domain_lonely=adjust_domain_lonely, ultimate_cluster=ultimate_cluster,
+                       with_replacement=with_replacement)
 
 
 def _weights(design: TableDesign):
@@ -345,6 +373,12 @@ def _weights(design: TableDesign):
     t = design._table
     if design._weights is not None:
         return t[design._weights].cast("float64")
+    probs = design._options.probs or (design._fpc if design._options.pps is not None else ())
+    if probs:  # R's probs=, or 1/pi from a PPS design's fpc: 1 over the product of the stages' probabilities
+        p = ibis.literal(1.0, type="float64")
+        for c in probs:
+            p = p * t[c].cast("float64")
+        return 1.0 / p
     if not design._fpc:
         return ibis.literal(1.0, type="float64")
     w = ibis.literal(1.0, type="float64")
@@ -365,10 +399,10 @@ def _weights(design: TableDesign):
     return w
 
 
-def _check_design_columns(design: TableDesign) -> None:
+def _check_design_columns(design: TableDesign, probs: tuple[str, ...] = ()) -> None:
     """Design columns with no missing values; PSUs nested in strata unless nest=True (R's svydesign)."""
     t = design._table
-    cols = [*design._strata, *design._psu, *design._fpc] + ([design._weights] if design._weights else [])
+    cols = [*design._strata, *design._psu, *design._fpc, *probs] + ([design._weights] if design._weights else [])
     if not cols:
         return
     aggs = {f"na_{i}": t[c].isnull().cast("int64").sum() for i, c in enumerate(cols)}
@@ -389,20 +423,6 @@ def _check_design_columns(design: TableDesign) -> None:
         if len(clash):
             raise EngineError(f"PSU {p}={clash[p].iat[0]!r} appears in more than one stratum of {s}. If PSU codes are "
                               "only unique within strata, pass nest=True; otherwise fix the codes.")
-
-
-def _check_lonely(stages: tuple[StageTable, ...], lonely_psu: str) -> None:
-    if lonely_psu != "fail":
-        return
-    used = stages if stages[0].has_fpc else stages[:1]
-    for s, st in enumerate(used, start=1):
-        single = (st.strata["n"].to_numpy() == 1) & ~(st.fraction_kept < 1e-7)
-        if single.any():
-            row = st.strata[single].iloc[0]
-            name = ", ".join(f"{c}={row[c]!r}" for c in st.keys.stratum) or "(all)"
-            raise EngineError(f"stratum {name} has only one {'PSU' if s == 1 else 'sampled unit'} at stage {s}, so "
-                              "its variance cannot be estimated (lonely_psu='fail'). Choose lonely_psu='adjust', "
-                              "'average', 'remove' or 'certainty', or collapse the stratum with a neighbour.")
 
 
 def _check_levels(levels: Mapping | None, columns: set) -> Mapping[str, tuple]:

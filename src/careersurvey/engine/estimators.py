@@ -13,6 +13,7 @@ from careersurvey.engine.source import EngineError
 from careersurvey.estimation.codes import MissingCodeError, missing_code_message
 from careersurvey.estimation.domains import replicate_logit
 from careersurvey.estimation.estimators import _level_name  # R's level names (TRUE/FALSE), one rule
+from careersurvey.estimation.estimators import check_deff
 from careersurvey.estimation.frames import EstimateFrame, logit_interval, result_frame
 
 __all__ = ["estimate", "degf"]
@@ -95,10 +96,12 @@ def _refuse_codes(design, names: list[str], what: str = "variable") -> None:
 
 
 def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, level: float,
-             ci: str = "wald", covmat: bool = False) -> pd.DataFrame:
-    """Mean, total or ratio (``kind``) of ``variables`` over the design's domain, by ``by``, as a result frame."""
+             ci: str = "wald", covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
+    """Mean, total or ratio (``kind``) of ``variables`` over the design's domain, by ``by``, as a result frame;
+    ``deff``'s base "replace" or "srswor" (R's ``deff=TRUE``), as the in-memory estimators."""
     import ibis
 
+    check_deff(deff)
     names = _as_names(variables)
     dens = _as_names(denominators)
     by_cols = _as_names(by)
@@ -124,7 +127,8 @@ def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, lev
         _refuse_not_shares(design, base, labels, member)
     est = Linear(kind, tuple(base), a, b)
     k = len(a)
-    res = linear_estimates(design, est, member, tuple(by_cols), full_cov=not by_cols and k <= FULL_COV_MAX)
+    res = linear_estimates(design, est, member, tuple(by_cols), full_cov=not by_cols and k <= FULL_COV_MAX,
+                           deff=deff)
     with np.errstate(divide="ignore", invalid="ignore"):
         var = np.diagonal(res.vcov, axis1=1, axis2=2)
         deff = var / res.srs

@@ -8,7 +8,7 @@ and t tests on ``degf + 1 - p``. What runs in the engine:
 - per iteration one aggregate: the score ``X'r(y - mu)``, the expected information ``X' diag(r mu_eta) X`` and
   the deviance (p + p(p+1)/2 + 1 sums, whatever the number of rows);
 - the variance: the per-row scores as influence values, summed per (stratum, PSU) and centred per stratum by the
-  linear path's stage aggregates (:func:`careersurvey.engine.linear._stage_sums`), so every lonely-PSU rule, fpc
+  linear path's stage aggregates (:func:`careersurvey.engine.linear.design_vcov`), so every lonely-PSU rule, fpc
   and multistage design is treated as for a mean.
 
 Families gaussian, binomial (quasibinomial) and poisson (quasipoisson) with links identity, log, logit,
@@ -25,7 +25,7 @@ import pandas as pd
 from statsmodels.genmod import families
 from statsmodels.genmod.families import links
 
-from careersurvey.engine.linear import _c, _combine, _stage_sums
+from careersurvey.engine.linear import _c, design_vcov
 from careersurvey.engine.source import EngineError
 from careersurvey.engine.terms import model_terms
 from careersurvey.estimation.models.fit import ModelResults
@@ -385,22 +385,15 @@ def _score_variance(pr: _Problem, design, beta: np.ndarray, terms, member) -> np
 
 def influence_variance(design, rel, k: int) -> np.ndarray:
     """The design covariance (k, k) of the totals of influence values ``rel._cs_z0..`` (one domain, ``_cs_g`` 0;
-    rows outside ``rel`` count 0): per stage the linear path's stratum aggregates and R's constants. Not on a
-    post-stratified, raked or calibrated design, whose residuals it does not take (the glm's scores go through
-    the linear path there)."""
+    rows outside ``rel`` count 0): the linear path's variance (per stage its stratum aggregates and R's constants,
+    or a PPS design's form). Not on a post-stratified, raked or calibrated design, whose residuals it does not take
+    (the glm's scores go through the linear path there)."""
     from careersurvey.engine.weighting import variance_step
 
     if variance_step(design) is not None:
         raise EngineError(f"this estimate on a design {variance_step(design).describe()} is not on the engine path yet "
                           "(its variance needs the weighting residuals); compute it in memory")
-    V = np.zeros((k, k))
-    stages = design.stages
-    used = stages if stages[0].has_fpc else stages[:1]
-    for stage in used:
-        agg = _stage_sums(design, rel, stage, k, True)
-        part, _ = _combine(agg, stage, k, 1, design.lonely_psu, True)
-        V += part[0]
-    return V
+    return design_vcov(design, rel, k, 1, True)[0][0]
 
 
 def _check_extras(row: pd.Series, formula: str) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.engine.stages import StageTable
+from careersurvey.estimation.frames import srs_fraction
 from careersurvey.estimation.variance import stratum_constants
 
 __all__ = ["Linear", "LinearResult", "linear_estimates"]
@@ -59,8 +60,10 @@ def _c(name: str) -> str:
     return _P + name
 
 
-def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov: bool) -> LinearResult:
-    """Point estimates, covariance and df of ``est`` in every domain of ``by`` among the ``member`` rows."""
+def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov: bool,
+                     deff: str = "replace") -> LinearResult:
+    """Point estimates, covariance and df of ``est`` in every domain of ``by`` among the ``member`` rows; the
+    deff's SRS variance on ``deff``'s base (:func:`careersurvey.estimation.frames.srs_fraction`)."""
     import ibis
 
     t = design.table
@@ -135,7 +138,7 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
         base_var = np.column_stack([srs_q[_c(f"ss{c}")].to_numpy(dtype=float) for c in range(k)]) / Sw[:, None] \
             * (nobs / (nobs - 1))[:, None]
         mult = (1 / nobs) if est.kind == "mean" else Sw ** 2 / nobs
-        srs = base_var * mult[:, None]
+        srs = base_var * (mult * srs_fraction(deff, Sw, nobs, est.kind))[:, None]
     srs[nobs < 2] = np.nan
 
     if design.replicates is not None:
@@ -143,10 +146,6 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
         vcov[np.isnan(theta).any(axis=1)] = np.nan
         return LinearResult(point[list(by)], theta, vcov, df, nobs, srs, thetas)
     # 2. the variance, stage by stage
-    vcov = np.zeros((G, k, k))
-    df = None
-    stages = design.stages
-    used = stages if stages[0].has_fpc else stages[:1]
     rel = joined.mutate(**zcols)
     from careersurvey.engine.weighting import variance_step
 
@@ -162,14 +161,36 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
             rel = calibration_pairs(design, est, member, by, dom, joined, zcols, k, G)
         else:
             rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
-    for s, stage in enumerate(used):
-        agg = _stage_sums(design, rel, stage, k, full_cov)
-        part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov)
-        vcov += part
-        if s == 0:
-            df = units if step is None else _stage_sums_df(design, joined, stage, G)
+    vcov, df = design_vcov(design, rel, k, G, full_cov)
+    if df is None or step is not None:
+        df = _stage_sums_df(design, joined, design.stages[0], G)
     vcov[np.isnan(theta).any(axis=1)] = np.nan
     return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
+
+
+def design_vcov(design, rel, k: int, G: int, full_cov: bool):
+    """The linearised covariance (G, k, k) per domain of the influence values in ``rel`` (columns _cs_z0.., the
+    domain _cs_g) under the design's variance stages (R's multistage; Brewer's 1 - pi per unit; stage 1 alone for
+    an ultimate-cluster or with-replacement design), or a PPS design's quadratic form; with, from stage 1's
+    aggregates, each domain's units minus strata (None for a PPS form)."""
+    from careersurvey.engine.stages import variance_stages
+
+    opts = design.options
+    if opts.table_pps is not None:  # R's ppsvar: the form of the stage-1 PSU totals replaces the stages
+        from careersurvey.engine.pps import pps_vcov
+
+        return pps_vcov(design, rel, k, G), None
+    stages = variance_stages(design.stages, opts.ultimate_cluster, opts.with_replacement)
+    used = stages if stages[0].has_fpc else stages[:1]
+    vcov = np.zeros((G, k, k))
+    df = None
+    for s, stage in enumerate(used):
+        agg = _stage_sums(design, rel, stage, k, full_cov)
+        part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov, opts.adjust_domain_lonely)
+        vcov += part
+        if s == 0:
+            df = units
+    return vcov, df
 
 
 def _influence(est: Linear, c: int, xs, w, par):
@@ -205,23 +226,36 @@ def _stage_sums(design, rel, stage: StageTable, k: int, full_cov: bool) -> pd.Da
     ``rel`` holds the influence values as columns _cs_z0.. and the domain number _cs_g."""
     keys = list(stage.keys.stratum)
     zcols = [_c(f"z{c}") for c in range(k)]
+    extra = {}
+    if stage.pps:  # Brewer: each unit's crossproduct weighted by 1 - pi (its fpc, constant within the unit)
+        a = 1.0 - rel[stage.keys.fpc].cast("float64")
+        extra = {_c("a"): a if stage.keys.rows_are_units else a.max()}
     if stage.keys.rows_are_units:
-        units = rel.select(*keys, _c("g"), *zcols)
+        units = rel.select(*keys, _c("g"), *zcols, **extra)
     else:
         ukeys = list(dict.fromkeys(keys + list(stage.keys.unit)))
-        units = rel.group_by([*ukeys, _c("g")]).aggregate(**{n: rel[n].sum() for n in zcols})
+        units = rel.group_by([*ukeys, _c("g")]).aggregate(**{n: rel[n].sum() for n in zcols}, **extra)
     part = [*keys, _c("g")]
     centred = units.mutate(**{_c(f"d{c}"): units[_c(f"z{c}")] - units[_c(f"z{c}")].mean().over(group_by=part)
                               for c in range(k)})
+    a = centred[_c("a")] if stage.pps else 1.0
     aggs = {_c("m"): centred.count()}
     aggs.update({_c(f"t{c}"): centred[_c(f"z{c}")].sum() for c in range(k)})
     pairs = [(i, j) for i in range(k) for j in range(i, k)] if full_cov else [(i, i) for i in range(k)]
-    aggs.update({_c(f"q{i}_{j}"): (centred[_c(f"d{i}")] * centred[_c(f"d{j}")]).sum() for i, j in pairs})
+    aggs.update({_c(f"q{i}_{j}"): (a * centred[_c(f"d{i}")] * centred[_c(f"d{j}")]).sum() for i, j in pairs})
+    if stage.pps:
+        aggs[_c("am")] = a.sum()
+        aggs.update({_c(f"a1_{c}"): (a * centred[_c(f"d{c}")]).sum() for c in range(k)})
     return design.execute(centred.group_by(part).aggregate(**aggs))
 
 
-def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: str, full_cov: bool):
-    """The stage's covariance per domain (G, k, k) and, per domain, units minus strata (R's degf at stage 1)."""
+def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: str, full_cov: bool,
+             domain_lonely: bool = False):
+    """The stage's covariance per domain (G, k, k) and, per domain, units minus strata (R's degf at stage 1).
+    Per (stratum, domain), with unit weights a (1 - pi in a PPS stage, else 1) and d the deviations from the mean
+    m of the units with rows: sum a (t - c)(t - c)' over all the stratum's units (those without rows: t = 0) is
+    Q_a + A1 dev' + dev A1' + A_m dev dev' + (A_all - A_m) c c', dev = m - c. ``domain_lonely``: R's
+    ``survey.adjust.domain.lonely`` (a domain holding one unit of a stratum of several)."""
     keys = list(stage.keys.stratum)
     strata = stage.strata.reset_index(drop=True)
     H = len(strata)
@@ -244,6 +278,15 @@ def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: s
             name = _c(f"q{i}_{j}")
             if name in agg:
                 Q[:, i, j] = Q[:, j, i] = agg[name].to_numpy(dtype=float)
+    if stage.pps:
+        A_m = agg[_c("am")].to_numpy(dtype=float)
+        A1 = np.column_stack([agg[_c(f"a1_{c}")].to_numpy(dtype=float) for c in range(k)])
+        A_all = strata["a_sum"].to_numpy(dtype=float)[h]
+    else:
+        A_m, A1, A_all = mcount, np.zeros_like(T), n_h[h]
+    # R's survey.adjust.domain.lonely: a domain holding one unit of a stratum of several
+    one_row = (mcount == 1) & (n_h[h] > 1) if domain_lonely else np.zeros(len(g), dtype=bool)
+    certain = stage.certain
     out = np.zeros((G, k, k))
     n_int = n_h.astype(np.int64)
     # presence matters only to the "average" rule's stratum counts: per domain there, once otherwise
@@ -252,18 +295,25 @@ def _combine(agg: pd.DataFrame, stage: StageTable, k: int, G: int, lonely_psu: s
         at = np.ones(len(g), dtype=bool) if gi is None else g == gi
         present = np.zeros(H, dtype=bool)
         present[h[at]] = True
+        one_left = None
+        if gi is not None and domain_lonely:
+            one_left = np.zeros(H, dtype=bool)
+            one_left[h[at]] = one_row[at]
         consts = stratum_constants(n_int, f, group, mult, present if gi is not None else np.ones(H, bool),
-                                   lonely_psu)
+                                   lonely_psu, certain=certain, one_left=one_left)
         if consts is None:
             out[slice(None) if gi is None else gi] = np.nan
             continue
         weight_h, centre = consts
         hh = h[at]
+        centred = centre[hh] & ~(one_row[at] & (lonely_psu == "adjust"))
         mean_m = T[at] / mcount[at, None]  # the mean over the units with rows in the domain
-        c = np.where(centre[hh, None], T[at] / n_h[hh, None], 0.0)  # R centres on the mean over all units
+        c = np.where(centred[:, None], T[at] / n_h[hh, None], 0.0)  # R centres on the mean over all units
         dev = mean_m - c
-        full = Q[at] + mcount[at, None, None] * dev[:, :, None] * dev[:, None, :] \
-            + (n_h[hh] - mcount[at])[:, None, None] * c[:, :, None] * c[:, None, :]
+        a1 = A1[at]
+        full = Q[at] + a1[:, :, None] * dev[:, None, :] + dev[:, :, None] * a1[:, None, :] \
+            + A_m[at, None, None] * dev[:, :, None] * dev[:, None, :] \
+            + (A_all[at] - A_m[at])[:, None, None] * c[:, :, None] * c[:, None, :]
         contrib = weight_h[hh][:, None, None] * full
         for i in range(k):  # over the estimate's columns, not rows: sums per domain
             for j in range(k):

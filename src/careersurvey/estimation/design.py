@@ -27,6 +27,7 @@ from careersurvey.estimation import tests_stats as _tests
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
 from careersurvey.estimation.codes import MissingCodeError, as_codes
+from careersurvey.estimation.pps import check_probs
 from careersurvey.estimation.pps import describe as describe_pps
 from careersurvey.estimation.rows import labelled, rows_text
 from careersurvey.estimation.spec import DesignError, DesignSpec, build_spec
@@ -517,14 +518,8 @@ class SurveyDesign:
 
 def _weights_from_probs(data: pd.DataFrame, weights: Any, probs: str | Sequence[str]) -> pd.Series:
     """R's ``probs=``: weights 1 / the product of the probability columns (one per stage)."""
-    if weights is not None:
-        raise DesignError("give weights or probs, not both (R: 'Can't specify both sampling weights and "
-                          "probabilities')")
     cols = [probs] if isinstance(probs, str) else list(probs)
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise DesignError(f"probs column(s) {', '.join(map(repr, missing))} not in the data; name the columns of "
-                          "sampling probabilities, one per stage")
+    check_probs(weights, cols, data.columns, DesignError)
     p = np.prod([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float) for c in cols], axis=0)
     with np.errstate(divide="ignore"):
         return pd.Series(1 / p, index=data.index, name=f"1/{'*'.join(cols)}")

@@ -89,6 +89,31 @@ def check_method(pps: Any, pps_variance: str, n_stages: int, error: type[Excepti
         raise error(f"{describe(pps)} is for one stage; with {n_stages} stages use pps='brewer' (as R)")
 
 
+def check_arguments(pps: Any, pps_variance: str, n_stages: int, has_fpc: bool, with_replacement: bool,
+                    error: type[Exception]) -> None:
+    """A design's pps arguments as R's svydesign takes them: no with-replacement PPS design, a known method and
+    variance (:func:`check_method`), and an fpc holding the inclusion probabilities."""
+    if pps is not None and with_replacement:
+        raise error(f"pps={pps!r} describes sampling without replacement; leave out with_replacement=True, or "
+                    "pps= for the with-replacement approximation (weights 1/pi, no fpc)")
+    if pps is not None:
+        check_method(pps, pps_variance, n_stages, error)
+        if not has_fpc:
+            raise error(f"pps={pps!r} needs each PSU's inclusion probability: give fpc, a column of "
+                        "probabilities (fractions <= 1) per stage, constant within the PSU")
+
+
+def check_probs(weights: Any, probs: list[str], columns, error: type[Exception]) -> None:
+    """R's ``probs=``: not with weights, and columns that are there."""
+    if weights is not None:
+        raise error("give weights or probs, not both (R: 'Can't specify both sampling weights and "
+                    "probabilities')")
+    missing = [c for c in probs if c not in columns]
+    if missing:
+        raise error(f"probs column(s) {', '.join(map(repr, missing))} not in the data; name the columns of "
+                    "sampling probabilities, one per stage")
+
+
 def _pairs(stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ordered pair (i, j) of units in the same stratum, and each pair's stratum size: sum n_h^2 pairs."""
     U = len(stratum)
@@ -113,15 +138,12 @@ def psum_per_stratum(psum: Any, prob: np.ndarray, unit_stratum: np.ndarray, labe
         return np.bincount(unit_stratum, weights=prob, minlength=H) / np.bincount(unit_stratum, minlength=H)
     if isinstance(psum, str):
         if psum not in data.columns:
-            raise error(f"hartley_rao(psum={psum!r}): no such column; name a column holding the population's sum "
-                        "of squared inclusion probabilities over n, one value per stratum")
+            return psum_column(psum, None, None, error)
         values = pd.to_numeric(data[psum], errors="coerce").to_numpy(dtype=float)
-        per = np.full(H, np.nan)
-        per[row_stratum] = values
-        if np.isnan(values).any() or not np.array_equal(values, per[row_stratum]):
-            raise error(f"hartley_rao(psum={psum!r}): the column must hold a number, the same in every row of a "
-                        "stratum")
-        return per
+        lo, hi = np.full(H, np.inf), np.full(H, -np.inf)
+        np.minimum.at(lo, row_stratum, values)  # NaN propagates: a missing value makes its stratum's NaN
+        np.maximum.at(hi, row_stratum, values)
+        return psum_column(psum, lo, hi, error)
     if isinstance(psum, Mapping):
         missing = [str(x) for x in labels if x not in psum and str(x) not in psum]
         if missing:
@@ -129,6 +151,31 @@ def psum_per_stratum(psum: Any, prob: np.ndarray, unit_stratum: np.ndarray, labe
                         "number per stratum")
         return np.array([float(psum[x] if x in psum else psum[str(x)]) for x in labels])
     return np.full(H, float(psum))
+
+
+def psum_column(psum: str, lo: np.ndarray | None, hi: np.ndarray | None, error: type[Exception]) -> np.ndarray:
+    """Hartley-Rao's s per stratum from a column ``psum``, given its smallest and largest value per stratum (NaN
+    where a row has none; ``lo`` None: no such column): refused unless one number per stratum. The aggregate half
+    of :func:`psum_per_stratum`, shared with the engine path (which reads ``lo``, ``hi`` by one GROUP BY)."""
+    if lo is None:
+        raise error(f"hartley_rao(psum={psum!r}): no such column; name a column holding the population's sum "
+                    "of squared inclusion probabilities over n, one value per stratum")
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    if np.isnan(lo).any() or np.isnan(hi).any() or not np.array_equal(lo, hi):
+        raise error(f"hartley_rao(psum={psum!r}): the column must hold a number, the same in every row of a "
+                    "stratum")
+    return lo
+
+
+def labelled_pij(pij: pd.DataFrame, ids: Any, psu_name: str, error: type[Exception]) -> np.ndarray:
+    """Joint probabilities labelled by PSU ids (index and columns), as an array in the order of ``ids``; refused
+    naming the PSUs it lacks."""
+    ids = pd.Index(ids)
+    if not (ids.isin(pij.index).all() and ids.isin(pij.columns).all()):
+        missing = ids[~(ids.isin(pij.index) & ids.isin(pij.columns))]
+        raise error(f"joint_probabilities(): PSU {', '.join(map(str, missing[:5]))} of {psu_name} is not in the "
+                    "index and columns of the joint probabilities; label them by the PSU ids")
+    return pij.loc[ids, ids].to_numpy(dtype=float)
 
 
 def dcheck(pps: Any, prob: np.ndarray, stratum: np.ndarray, psum: np.ndarray | None = None,

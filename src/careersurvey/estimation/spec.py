@@ -146,14 +146,7 @@ def build_spec(
         labels.append(psu_values[s - 1])  # a later-stage stratum is named by the earlier-stage unit it lies in
 
     fpc_rows, is_fraction = None, False
-    if pps is not None and with_replacement:
-        raise DesignError(f"pps={pps!r} describes sampling without replacement; leave out with_replacement=True, or "
-                          "pps= for the with-replacement approximation (weights 1/pi, no fpc)")
-    if pps is not None:
-        _pps.check_method(pps, pps_variance, n_stages, DesignError)
-        if not fpc_cols:
-            raise DesignError(f"pps={pps!r} needs each PSU's inclusion probability: give fpc, a column of "
-                              "probabilities (fractions <= 1) per stage, constant within the PSU")
+    _pps.check_arguments(pps, pps_variance, n_stages, bool(fpc_cols), with_replacement, DesignError)
     if fpc_cols:
         fpc_rows, is_fraction = _read_fpc(data, fpc_cols, units if pps is not None else stage_strata,
                                           psu_values if pps is not None else labels, pps is not None)
@@ -198,13 +191,7 @@ def _pps_form(pps: Any, pps_variance: str, stage: Stage, data: pd.DataFrame, row
         U = stage.n_units_total
         pij = pps.pij
         if isinstance(pij, pd.DataFrame):
-            ids = pd.Index(psu_values[first])
-            if not (ids.isin(pij.index).all() and ids.isin(pij.columns).all()):
-                missing = ids[~(ids.isin(pij.index) & ids.isin(pij.columns))]
-                raise DesignError(f"joint_probabilities(): PSU {', '.join(map(str, missing[:5]))} of "
-                                  f"{psu_cols[0] if psu_cols else 'the rows'} is not in the index and columns of the "
-                                  "joint probabilities; label them by the PSU ids")
-            pij = pij.loc[ids, ids].to_numpy(dtype=float)
+            pij = _pps.labelled_pij(pij, psu_values[first], psu_cols[0] if psu_cols else "the rows", DesignError)
         else:
             pij = np.asarray(pij, dtype=float)
             if pij.shape != (U, U):

@@ -187,14 +187,18 @@ def check_lonely(stages: tuple[Stage, ...], lonely_psu: str, stratum_name: str) 
     for s, stage in enumerate(used, start=1):
         lonely = np.flatnonzero(stage.lonely())
         if len(lonely):
-            labels = ", ".join(str(x) for x in stage.stratum_labels[lonely[:5]])
-            more = f" and {len(lonely) - 5} more" if len(lonely) > 5 else ""
-            raise LonelyPSUError(
-                f"stratum {labels}{more} of {stratum_name if s == 1 else 'the units'} has only one "
-                f"{'PSU' if s == 1 else 'sampled unit'} at stage {s}, so its variance cannot be estimated "
-                f"(lonely_psu='fail'). Choose lonely_psu='adjust', 'average', 'remove' or 'certainty', "
-                f"or collapse the stratum with a neighbouring one."
-            )
+            raise LonelyPSUError(lonely_message(list(stage.stratum_labels[lonely]), s, stratum_name))
+
+
+def lonely_message(labels: list, s: int, stratum_name: str | None) -> str:
+    """What :class:`LonelyPSUError` says: the lonely strata (``labels``, the first five named) at stage ``s``
+    (1-based) and the way out; one text for the in-memory design and the engine path's."""
+    named = ", ".join(str(x) for x in labels[:5])
+    more = f" and {len(labels) - 5} more" if len(labels) > 5 else ""
+    return (f"stratum {named}{more} of {stratum_name if s == 1 else 'the units'} has only one "
+            f"{'PSU' if s == 1 else 'sampled unit'} at stage {s}, so its variance cannot be estimated "
+            f"(lonely_psu='fail'). Choose lonely_psu='adjust', 'average', 'remove' or 'certainty', "
+            f"or collapse the stratum with a neighbouring one.")
 
 
 
