@@ -11,3 +11,9 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): two workers, or the cores there are if fewer. More would not help the suite
+    (its longest tests are single ones: the demo, the Spark group) and would multiply memory."""
+    return max(1, min(2, os.cpu_count() or 1))

@@ -133,9 +133,7 @@ def test_levels_order_a_text_column_as_given():
         from_table(df, weights="w", levels={"a": ["lo", "hi"]}).mean("a")
 
 
-@pytest.mark.parametrize("case", [c for c in STACKED if c.values[0]["id"] in ("overlap-by-sector-proportion",
-                                                                              "overlap-jkn-mean", "panel-mean")]
-                         + PAIRED)
+@pytest.mark.parametrize("case", STACKED + PAIRED)
 def test_waves_on_spark_equal_memory(spark, tmp_path, case):
     def source(table):
         table.to_parquet(tmp_path / "data.parquet")
