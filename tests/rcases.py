@@ -119,3 +119,24 @@ def waves_design(case: dict, df: pd.DataFrame | None = None) -> Any:
     if "replicate" in case:
         d = d.replicate(case["replicate"])
     return d
+
+
+def weigh_as_r(d, case: dict, data: pd.DataFrame, raking: str = "calibrate"):
+    """A case's weighting as R did it (post-stratification, raking, calibration with R's totals, trimming), then
+    its subset; ``raking``: "calibrate" (R's calibrate(calfun = "raking") on the margins) or "rake" (rake())."""
+    cal = case.get("calibration")
+    if cal:
+        if cal["method"] == "poststratify":
+            totals = cal["totals"]
+            if isinstance(cal["cells"], list):
+                totals = {tuple(r[c] for c in cal["cells"]): r["Freq"] for r in totals}
+            d = d.poststratify(cal["cells"], totals)
+        elif cal["method"] == "raking" and "margins" in cal:
+            d = (d.rake(cal["margins"]) if raking == "rake" else
+                 d.calibrate(cal["margins"], method="raking", tol=1e-12, max_iter=500))
+        else:
+            d = d.calibrate(r_totals(data, cal["formula"], cal["totals"]), method=cal["method"],
+                            bounds=cal.get("bounds"))
+    if case.get("trim"):
+        d = d.trim(lower=case["trim"]["lower"], upper=case["trim"]["upper"])
+    return d.subset(case["subset"]) if case.get("subset") else d

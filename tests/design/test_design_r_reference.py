@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from rcases import FIXTURES, FOLDERS, load_cases, load_data, r_totals, replicate_as_r
+from rcases import FIXTURES, FOLDERS, load_cases, load_data, replicate_as_r, weigh_as_r
 
 import careersurvey as cs
 # the module (the package's own ``replicate`` is a function)
@@ -50,23 +50,7 @@ def build(src: Path, case: dict):
                         fpc=de.get("fpc"), lonely_psu=case.get("lonely_psu", "fail"), nest=bool(de.get("nest")))
     if case.get("replicate"):
         d = replicate_as_r(src, d, df, case["replicate"])
-    cal = case.get("calibration")
-    if cal:
-        if cal["method"] == "poststratify":
-            totals = cal["totals"]
-            if isinstance(cal["cells"], list):
-                totals = {tuple(r[c] for c in cal["cells"]): r["Freq"] for r in totals}
-            d = d.poststratify(cal["cells"], totals)
-        elif cal["method"] == "raking" and "margins" in cal:  # R's calibrate(calfun = "raking") on margins
-            d = d.calibrate(cal["margins"], method="raking", tol=1e-12, max_iter=500)
-        else:
-            d = d.calibrate(r_totals(d.data, cal["formula"], cal["totals"]), method=cal["method"],
-                            bounds=cal.get("bounds"))
-    if case.get("trim"):
-        d = d.trim(lower=case["trim"]["lower"], upper=case["trim"]["upper"])
-    if case.get("subset"):
-        d = d.subset(case["subset"])
-    return d
+    return weigh_as_r(d, case, d.data)
 
 
 def _r_name(name: str, data: pd.DataFrame) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from rcases import FOLDERS, load_cases, load_data, r_totals
+from rcases import FOLDERS, load_cases, load_data, r_totals, weigh_as_r
 from test_engine_glm import _same as _same_fit
 from test_engine_reference import KINDS, _expected, _frame, _run, _same
 
@@ -35,21 +35,7 @@ TOTALS = {"stype": {"E": 4421, "H": 755, "M": 1018}, "api99": 3914069}
 
 
 def _weighted(d, case: dict):
-    cal = case.get("calibration")
-    if cal:
-        if cal["method"] == "poststratify":
-            totals = cal["totals"]
-            if isinstance(cal["cells"], list):
-                totals = {tuple(r[c] for c in cal["cells"]): r["Freq"] for r in totals}
-            d = d.poststratify(cal["cells"], totals)
-        elif cal["method"] == "raking" and "margins" in cal:
-            d = d.rake(cal["margins"])
-        else:
-            d = d.calibrate(r_totals(_frame_of(case), cal["formula"], cal["totals"]), method=cal["method"],
-                            bounds=cal.get("bounds"))
-    if case.get("trim"):
-        d = d.trim(lower=case["trim"]["lower"], upper=case["trim"]["upper"])
-    return d.subset(case["subset"]) if case.get("subset") else d
+    return weigh_as_r(d, case, _frame_of(case), raking="rake")
 
 
 def _frame_of(case: dict) -> pd.DataFrame:
