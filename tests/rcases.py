@@ -104,7 +104,7 @@ def waves_frame(case: dict) -> pd.DataFrame:
     return df
 
 
-def waves_design(case: dict, df: pd.DataFrame | None = None) -> Any:
+def waves_design(case: dict, df: pd.DataFrame | None = None):
     """A r-survey-waves case's design as R's svydesign(ids, strata, fpc, weights) said it (ids = ~1: no clusters)."""
     import careersurvey as cs
 

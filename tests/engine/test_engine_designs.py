@@ -336,16 +336,15 @@ def test_weighted_cases_are_there() -> None:
 def test_weighting_a_pps_design_and_deff_after_weighting(request, case: dict, engine: str, tmp_path) -> None:
     """Calibration of a Brewer or Overton design (its residuals through the PPS variance) and deff on a
     post-stratified design, on DuckDB and Spark: equal to the in-memory design and to R."""
-    source = None
-    if engine == "spark":
-        spark = request.getfixturevalue("spark")
+    def source(df):
+        if engine == "duckdb":
+            return df
+        df.to_parquet(tmp_path / "d.parquet")
+        return request.getfixturevalue("spark").read.parquet(str(tmp_path / "d.parquet"))
 
-        def source(df):
-            df.to_parquet(tmp_path / "d.parquet")
-            return spark.read.parquet(str(tmp_path / "d.parquet"))
     df = _data(case).assign(row_id=lambda f: np.arange(len(f)))
     mem = cs.SurveyDesign(df, **_kwargs(case, df, False))
-    eng = from_table(df if source is None else source(df), **_kwargs(case, df, True))
+    eng = from_table(source(df), **_kwargs(case, df, True))
     mem, eng = _weigh(mem, case, df), _weigh(eng, case, df)
     if case["estimate"]["type"] == "weights":
         w = eng.weighted_table("w").execute().sort_values("row_id")["w"].to_numpy(dtype=float)

@@ -11,7 +11,6 @@ as on any estimate. Replicate designs need no second pass: the covariance of the
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from careersurvey.engine.linear import Linear, LinearResult, linear_estimates
 from careersurvey.engine.source import EngineError

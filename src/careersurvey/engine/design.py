@@ -12,7 +12,6 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from careersurvey.engine.pps import DesignOptions, check_options, read_pps

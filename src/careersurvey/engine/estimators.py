@@ -99,8 +99,6 @@ def estimate(design, kind: str, variables, denominators, *, na_rm: bool, by, lev
              ci: str = "wald", covmat: bool = False, deff: str = "replace") -> pd.DataFrame:
     """Mean, total or ratio (``kind``) of ``variables`` over the design's domain, by ``by``, as a result frame;
     ``deff``'s base "replace" or "srswor" (R's ``deff=TRUE``), as the in-memory estimators."""
-    import ibis
-
     check_deff(deff)
     names = _as_names(variables)
     dens = _as_names(denominators)

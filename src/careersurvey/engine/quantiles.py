@@ -54,7 +54,7 @@ class _CDF:
 
     def __init__(self, design, rows) -> None:
         self.design, self.rows = design, rows
-        x, w = rows[_c("x")], rows[_c("w")]
+        x = rows[_c("x")]
         out = design.execute(rows.aggregate(n=rows.count(), k=x.nunique(), lo=x.min(), hi=x.max()))
         self.n, self.k = int(out["n"].iat[0]), int(out["k"].iat[0])
         self.lo, self.hi = float(out["lo"].iat[0]), float(out["hi"].iat[0])
@@ -64,7 +64,7 @@ class _CDF:
     def _window(self, lo: float | None, hi: float | None) -> _Steps:
         """The steps of the values in (lo, hi] (all when lo is None)."""
         rows = self.rows
-        x, w = rows[_c("x")], rows[_c("w")]
+        x = rows[_c("x")]
         q = rows if lo is None else rows.filter((x > lo) & (x <= hi))
         groups = self.design.execute(q.group_by([_c("x"), _c("w")]).aggregate(n=q.count()))
         groups = groups.sort_values([_c("x"), _c("w")], kind="stable")
