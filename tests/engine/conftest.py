@@ -18,7 +18,7 @@ def spark():
 
     session = (SparkSession.builder.master("local[1]").appName("careersurvey-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.memory", "1g").getOrCreate())
+               .config("spark.driver.memory", "3g").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
