@@ -256,7 +256,7 @@ def test_paired_change_refuses_missing_codes_and_leaves_masked_ones_out_of_the_p
     df = read(case)
     coded = df.assign(y_2024=df["y_2024"].where(~df["pid"].isin(["P002", "P007"]), -8.0))
     d = design(case, coded).evolve(missing_codes=(-6, -7, -8, -9))
-    with pytest.raises(cs.MissingCodeError, match="y_2024"):
+    with pytest.raises(cs.MissingCodeError, match=r"^variable 'y_2024' holds the missing codes -8 \(2 rows\)"):
         paired_change(d, "y", waves=("2024", "2026"))
     masked = coded.assign(y_2024=coded["y_2024"].mask(coded["y_2024"] < 0))
     res = paired_change(design(case, masked), "y", waves=("2024", "2026"))
@@ -265,6 +265,18 @@ def test_paired_change_refuses_missing_codes_and_leaves_masked_ones_out_of_the_p
     diff = (masked["y_2026"] - masked["y_2024"])[keep]
     close(res["change"], [(w * diff).sum() / w.sum()], rtol=1e-12)
     assert res["change"].iloc[0] != pytest.approx(case["expected"]["y"]["estimate"], rel=1e-6)
+
+
+def test_paired_change_with_declared_codes_estimates_once_per_item(monkeypatch) -> None:
+    """The code check reads the two columns; it does not estimate their means first."""
+    case = CASES["paired-mean"]
+    d = design(case).evolve(missing_codes=(-6, -7, -8, -9))
+    calls = []
+    mean = cs.SurveyDesign.mean
+    monkeypatch.setattr(cs.SurveyDesign, "mean", lambda self, *a, **k: calls.append(a) or mean(self, *a, **k))
+    res = paired_change(d, "y", waves=("2024", "2026"))
+    assert calls == [(["y_2024", "y_2026"],)]
+    close(res["change"], [case["expected"]["y"]["estimate"]])
 
 
 def test_a_wave_without_answers_leaves_the_trend_and_its_changes() -> None:

@@ -3,6 +3,7 @@
 The same meaning as :func:`careersurvey.expr.evaluate` over a DataFrame: a comparison that reads an empty cell
 or a declared missing code is false; text columns compared with text literals compare as text, everything else
 as numbers; ``selected(item, code)`` reads the 0/1 column ``item_code``; ``answered``/``missing`` test a cell.
+A cell of a table of cells (post-stratification, raking, a domain of ``by=``) is :func:`cell_condition`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from careersurvey.engine.source import EngineError
 from careersurvey.expr import nodes as N
 from careersurvey.expr.parser import parse
 
-__all__ = ["to_ibis"]
+__all__ = ["cell_condition", "to_ibis"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,20 @@ class _Value:
 def to_ibis(source: str, table, missing_codes: tuple[int, ...]):
     """The boolean Ibis expression of condition ``source`` over ``table``."""
     return _Translator(table, tuple(missing_codes), source).condition(parse(source))
+
+
+def cell_condition(table, columns, values):
+    """True on the rows of ``table`` whose ``columns`` equal ``values`` (one per column, or a row of a cells
+    table that holds them by name); false where a column is NULL, so a row with a missing cell is in no cell."""
+    import numpy as np
+
+    if hasattr(values, "keys"):
+        values = [values[c] for c in columns]
+    cond = None
+    for c, v in zip(columns, values, strict=True):
+        part = table[c] == (v.item() if isinstance(v, np.generic) else v)
+        cond = part if cond is None else cond & part
+    return cond.fill_null(False)
 
 
 class _Translator:

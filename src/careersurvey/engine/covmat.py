@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from careersurvey.engine.conditions import cell_condition
 from careersurvey.engine.linear import Linear, LinearResult, linear_estimates
 from careersurvey.engine.source import EngineError
 
@@ -19,18 +20,6 @@ __all__ = ["MAX_COLUMNS", "domain_covariance"]
 
 #: Estimates (domains x columns) one covariance query takes: their crossproducts are sums of one query.
 MAX_COLUMNS = 44
-
-
-def _literal(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _indicator(table, by: tuple[str, ...], values: tuple):
-    cond = None
-    for b, v in zip(by, values):
-        part = table[b] == _literal(v)
-        cond = part if cond is None else cond & part
-    return cond.fill_null(False)
 
 
 def domain_covariance(design, est: Linear, member, by: tuple[str, ...], res: LinearResult) -> np.ndarray:
@@ -47,7 +36,7 @@ def domain_covariance(design, est: Linear, member, by: tuple[str, ...], res: Lin
     t = design.table
     base, a, b = [], [], []
     for values in res.domains[list(by)].itertuples(index=False, name=None):
-        inside = _indicator(t, by, values)
+        inside = cell_condition(t, by, values)
         start = len(base)
         base.extend(ibis.ifelse(inside, x, 0.0) for x in est.base)
         if est.kind == "mean":

@@ -142,6 +142,13 @@ class TableDesign:
         dtype = self._table[name].type()
         return dtype.is_numeric() and not dtype.is_boolean()
 
+    def refuse_codes(self, names: Sequence[str], what: str = "variable") -> None:
+        """MissingCodeError for the first of ``names`` holding a declared missing code in the domain, as
+        ``SurveyDesign.refuse_codes`` (one grouped count per numeric column, no estimate)."""
+        from careersurvey.engine.estimators import _refuse_codes
+
+        _refuse_codes(self, list(names), what)
+
     def units_per(self, column: str, limit: int = 5) -> tuple[int, list]:
         """How many values of ``column`` (a panel id) have rows in more than one first-stage unit, and up to
         ``limit`` of them: two aggregates (a count, and ``limit`` example values)."""

@@ -44,7 +44,8 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
     margin level by more than ``tol`` (relative), as ``SurveyDesign.rake``."""
     import ibis
 
-    from careersurvey.engine.weighting import _cell_condition, check_weighting
+    from careersurvey.engine.conditions import cell_condition
+    from careersurvey.engine.weighting import check_weighting
     from careersurvey.estimation.weighting.errors import WeightingError
     from careersurvey.estimation.weighting.margins import build_model
     from careersurvey.estimation.weighting.ops import _rake_error
@@ -86,7 +87,7 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
         raise _rake_error(model, sample["W_old"].to_numpy(dtype=float) * res.factor, res.iterations, res.misfit,
                           max_iter, "")
     table = sample.assign(g=res.factor, **{f"_c{j}": c for j, c in enumerate(codes)})
-    factor = ibis.cases(*[(_cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
+    factor = ibis.cases(*[(cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
                         else_=ibis.literal(1.0, type="float64"))
     step = Raked(cells, table, sizes, int(res.iterations))
     reps = design.replicates

@@ -64,10 +64,10 @@ def _weighted(design, cells: list[str], table: pd.DataFrame, factor: np.ndarray,
     in no cell, None for a missing weight), and the degrees of freedom of the new weights."""
     import ibis
 
-    from careersurvey.engine.weighting import _cell_condition
+    from careersurvey.engine.conditions import cell_condition
 
     t = design.table
-    cell = ibis.cases(*[(_cell_condition(t, cells, row), i) for i, (_, row) in enumerate(table.iterrows())],
+    cell = ibis.cases(*[(cell_condition(t, cells, row), i) for i, (_, row) in enumerate(table.iterrows())],
                       else_=ibis.null("int64"))
     other = ibis.null("float64") if outside is None else ibis.literal(float(outside), type="float64")
     factors = [cell.cases(*[(i, float(g)) for i, g in enumerate(factor[:, r])], else_=other)

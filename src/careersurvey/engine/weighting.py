@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from careersurvey.engine.conditions import cell_condition
 from careersurvey.engine.source import EngineError
 
 __all__ = ["PostStratified", "paired_residuals", "poststratify", "residual_pairs"]
@@ -92,7 +93,7 @@ def poststratify(design, variables: str | Sequence[str], totals: Any, partial: b
                           "collapse them with a neighbouring cell")
     table = merged.drop(columns="_merge").reset_index(drop=True)
     table["g"] = table["N"] / table["W_old"]
-    factor = ibis.cases(*[(_cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
+    factor = ibis.cases(*[(cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
                         else_=ibis.null("float64"))
     step = PostStratified(cells, table)
     reps = design.replicates
@@ -131,14 +132,6 @@ def variance_step(design):
                           "are not on the engine path (its residuals need the weights before trimming); estimate "
                           "in memory, or read the final weights with weighted_table()")
     return steps[0]
-
-
-def _cell_condition(t, cells, row):
-    cond = None
-    for c in cells:
-        part = t[c] == row[c]
-        cond = part if cond is None else cond & part
-    return cond
 
 
 def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int):

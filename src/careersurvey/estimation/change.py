@@ -123,8 +123,7 @@ def paired_change(design, variables: str | Sequence[str], waves: Sequence, sep: 
             raise EstimateError(f"paired_change: the wide file has no column {', '.join(map(repr, missing))} for "
                                 f"{v!r} in waves {a} and {b}; wide panel files name a wave's answer "
                                 f"<item>{sep}<wave> (give sep= if yours differ)")
-        if design.missing_codes:  # a declared code among the answers is refused (MissingCodeError), not paired
-            design.mean(cols, na_rm=True)
+        design.refuse_codes(cols)  # a declared code among the answers is refused (MissingCodeError), not paired
         # the same condition in memory and in an engine: both answers there
         means = design.subset(f"answered({cols[0]}) and answered({cols[1]})").mean(cols)
         if not np.isfinite(means["estimate"].to_numpy(dtype=float)).any():

@@ -26,7 +26,7 @@ from careersurvey.estimation import tables as _tables
 from careersurvey.estimation import tests_stats as _tests
 from careersurvey.estimation import variance as _var
 from careersurvey.estimation import weighting as _weighting
-from careersurvey.estimation.codes import MissingCodeError, as_codes
+from careersurvey.estimation.codes import MissingCodeError, as_codes, refuse_missing_codes
 from careersurvey.estimation.pps import check_probs
 from careersurvey.estimation.pps import describe as describe_pps
 from careersurvey.estimation.rows import labelled, rows_text
@@ -185,6 +185,11 @@ class SurveyDesign:
         """Whether column ``name`` holds numbers (not a categorical, text or logical column)."""
         col = self._data[name]
         return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+    def refuse_codes(self, names: Sequence[str], what: str = "variable") -> None:
+        """MissingCodeError for the first of ``names`` holding a declared missing code in the rows of non-zero
+        weight, as every estimate refuses it (without estimating); nothing when no codes are declared."""
+        refuse_missing_codes(self, names, what)
 
     def units_per(self, column: str, limit: int = 5) -> tuple[int, list]:
         """How many values of ``column`` (a panel id) have rows in more than one first-stage unit, and up to
