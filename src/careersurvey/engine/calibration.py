@@ -355,13 +355,20 @@ def calibration_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFram
                       G: int):
     """Every row of the design paired with every domain: R's calibration residual of the domain's influence
     values, (z if in the domain and g w0 > 0) - g w0 X B(domain), as columns _cs_z0.. with _cs_g."""
-    import ibis
-
     from careersurvey.engine.weighting import _keys, paired_residuals
 
     step = design.adjustments[0]
+    B = calibration_coefficients(design, step, joined.mutate(**zcols), k, G)
+    A = B.merge(dom.rename(columns=_keys(by)), on=f"{_P}g", how="left")
+    return paired_residuals(design, est, member, by, A, [], k, lambda pairs, w, c: _fitted(step, pairs, c),
+                            live=lambda pairs: (step.g(pairs) * pairs[step.bw]) > 0)
+
+
+def calibration_coefficients(design, step: Calibrated, rel, k: int, G: int) -> pd.DataFrame:
+    """Per domain _cs_g of ``rel`` (influence values _cs_z0..): B, the regression of z / g on X (columns
+    _cs_B{j}_{c}), from the sums X' z / g and the Gram read with the calibration."""
     p = len(step.x)
-    q = calibration_sums(design, step, joined.mutate(**zcols), k, f"{_P}g").set_index(f"{_P}g").reindex(range(G))
+    q = calibration_sums(design, step, rel, k, f"{_P}g").set_index(f"{_P}g").reindex(range(G))
     frame = {f"{_P}g": np.arange(G, dtype=np.int64)}
     B = np.zeros((G, p, k))
     for gi in range(G):  # over domains: a (p, p) solve each
@@ -370,13 +377,26 @@ def calibration_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFram
     for j in range(p):
         for c in range(k):
             frame[f"{_P}B{j}_{c}"] = B[:, j, c]
-    A = pd.DataFrame(frame).merge(dom.rename(columns=_keys(by)), on=f"{_P}g", how="left")
+    return pd.DataFrame(frame)
 
-    def correction(pairs, w, c):
-        fit = ibis.literal(0.0, type="float64")
-        for j in range(p):
-            fit = fit + pairs[step.x[j]] * pairs[f"{_P}B{j}_{c}"]
-        return step.g(pairs) * pairs[step.bw] * fit
 
-    return paired_residuals(design, est, member, by, A, [], k, correction,
-                            live=lambda pairs: (step.g(pairs) * pairs[step.bw]) > 0)
+def _fitted(step: Calibrated, pairs, c: int):
+    """g w0 X B of estimate column c on the ``pairs`` (B joined per domain)."""
+    import ibis
+
+    fit = ibis.literal(0.0, type="float64")
+    for j in range(len(step.x)):
+        fit = fit + pairs[step.x[j]] * pairs[f"{_P}B{j}_{c}"]
+    return step.g(pairs) * pairs[step.bw] * fit
+
+
+def calibration_then(design, step: Calibrated, rel, k: int, G: int):
+    """A calibration after an earlier step: ``rel`` (every row paired with every domain, the earlier step's
+    residuals as _cs_z0..) taken through the calibration's residual, z (where g w0 > 0) - g w0 X B(domain)."""
+    import ibis
+
+    B = calibration_coefficients(design, step, rel, k, G)
+    pairs = rel.inner_join(ibis.memtable(B), f"{_P}g")
+    live = (step.g(pairs) * pairs[step.bw]) > 0
+    return pairs.mutate(**{f"{_P}z{c}": ibis.ifelse(live, pairs[f"{_P}z{c}"], 0.0) - _fitted(step, pairs, c)
+                           for c in range(k)})

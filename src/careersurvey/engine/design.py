@@ -217,6 +217,22 @@ class TableDesign:
 
         return trim(self, lower, upper, strict=strict)
 
+    def adjust_nonresponse(self, responded: str, classes=None, propensity=None, n_classes: int = 5,
+                           variance: str = "estimated") -> "TableDesign":
+        """``SurveyDesign.adjust_nonresponse`` in the engine: weighting classes or response-propensity classes,
+        nonrespondents leave as a domain (:mod:`careersurvey.engine.nonresponse`); calibrate may follow."""
+        from careersurvey.engine.nonresponse import adjust_nonresponse
+
+        return adjust_nonresponse(self, responded, classes=classes, propensity=propensity, n_classes=n_classes,
+                                  variance=variance)
+
+    def margin_sums(self, variable: str) -> tuple[int, Any]:
+        """(rows missing ``variable``, its weighted total or {level: weighted count}): one aggregate, for
+        ``cs.longitudinal_weights``'s margins (:func:`careersurvey.engine.nonresponse.margin_sums`)."""
+        from careersurvey.engine.nonresponse import margin_sums
+
+        return margin_sums(self, variable)
+
     def weighted_table(self, name: str = "weight"):
         """The design's table with its final weight as column ``name`` (0 outside the domain): an Ibis table that
         stays in the engine (write it out with ``.to_parquet(path)``)."""

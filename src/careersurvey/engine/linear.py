@@ -151,16 +151,9 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
 
     step = variance_step(design)
     if step is not None:  # weighted: residuals on every row of the design, df of the domain's rows
-        from careersurvey.engine.calibration import Calibrated, calibration_pairs
-        from careersurvey.engine.raking import Raked, rake_pairs
-        from careersurvey.engine.weighting import residual_pairs
+        from careersurvey.engine.weighting import step_residuals
 
-        if isinstance(step, Raked):
-            rel = rake_pairs(design, est, member, by, dom, joined, zcols, k, G)
-        elif isinstance(step, Calibrated):
-            rel = calibration_pairs(design, est, member, by, dom, joined, zcols, k, G)
-        else:
-            rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
+        rel = step_residuals(design, est, member, by, dom, joined, zcols, k, G)
     vcov, df = design_vcov(design, rel, k, G, full_cov)
     if df is None or step is not None:
         df = _stage_sums_df(design, joined, design.stages[0], G)

@@ -107,31 +107,65 @@ def poststratify(design, variables: str | Sequence[str], totals: Any, partial: b
 
 def check_weighting(design, verb: str, noun: str, method: str, replicates_ok: bool = False) -> None:
     """Refuse a weighting step on a domain, on a replicate design (unless the step weights every replicate:
-    ``replicates_ok``), or after another step."""
-    if design.domain is not None:
+    ``replicates_ok``), or after another step (calibration may follow a nonresponse adjustment, whose
+    respondents' domain it keeps)."""
+    from careersurvey.engine.nonresponse import TableNonresponse
+    from careersurvey.engine.trim import Trimmed
+
+    steps = [a for a in design.adjustments if not isinstance(a, Trimmed)]
+    after = bool(steps) and isinstance(steps[-1], TableNonresponse) and design.domain is steps[-1].domain
+    if design.domain is not None and not after:
         raise EngineError(f"{verb} the whole sample, then take the domain (subset after {method})")
     if design.replicates is not None and not replicates_ok:
         raise EngineError(f"{noun} of a replicate design is not on the engine path yet; "
                           f"use cs.SurveyDesign.from_replicates(...).{method} in memory")
+    if steps and not (len(steps) == 1 and after and method in FOLLOW_NONRESPONSE):
+        raise EngineError(f"the engine path weights once, or calibrates after adjust_nonresponse ({noun} after "
+                          f"{steps[-1].describe()}): this sequence of weighting steps runs in memory")
+
+
+#: the steps the engine path takes after adjust_nonresponse (their residuals through both steps)
+FOLLOW_NONRESPONSE = ("calibrate",)
+
+
+def variance_steps(design) -> tuple:
+    """The weighting steps whose residuals the variance takes, in order (trimming leaves weights fixed, as in R)."""
     from careersurvey.engine.trim import Trimmed
 
-    if any(not isinstance(a, Trimmed) for a in design.adjustments):
-        raise EngineError(f"the engine path weights once ({noun} after another step): a second weighting step "
-                          "runs in memory")
-
-
-def variance_step(design):
-    """The weighting step whose residuals the variance takes (trimming leaves weights fixed, as in R), or None."""
-    from careersurvey.engine.trim import Trimmed
-
-    steps = [a for a in design.adjustments if not isinstance(a, Trimmed)]
-    if not steps:
-        return None
-    if len(design.adjustments) > 1:
+    steps = tuple(a for a in design.adjustments if not isinstance(a, Trimmed))
+    if steps and len(design.adjustments) > len(steps):
         raise EngineError(f"estimates after {design.adjustments[-1].describe()} of a design {steps[0].describe()} "
                           "are not on the engine path (its residuals need the weights before trimming); estimate "
                           "in memory, or read the final weights with weighted_table()")
-    return steps[0]
+    return steps
+
+
+def variance_step(design):
+    """The first weighting step whose residuals the variance takes, or None."""
+    steps = variance_steps(design)
+    return steps[0] if steps else None
+
+
+def step_residuals(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int,
+                   G: int):
+    """Every row of the design paired with every domain, its influence values taken through each recorded
+    weighting step in order (R's svyrecvar over the design's postStrata), as columns _cs_z0.. with _cs_g."""
+    from careersurvey.engine.calibration import Calibrated, calibration_pairs, calibration_then
+    from careersurvey.engine.nonresponse import TableNonresponse, nonresponse_pairs
+    from careersurvey.engine.raking import Raked, rake_pairs
+
+    first, *later = variance_steps(design)
+    if isinstance(first, Raked):
+        rel = rake_pairs(design, est, member, by, dom, joined, zcols, k, G)
+    elif isinstance(first, Calibrated):
+        rel = calibration_pairs(design, est, member, by, dom, joined, zcols, k, G)
+    elif isinstance(first, TableNonresponse):
+        rel = nonresponse_pairs(design, est, member, by, dom, joined, zcols, k, G)
+    else:
+        rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
+    for step in later:  # check_weighting let only a calibration follow
+        rel = calibration_then(design, step, rel, k, G)
+    return rel
 
 
 def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int):

@@ -53,23 +53,31 @@ def longitudinal_weights(design, responded: str | np.ndarray | pd.Series, *,
 
 def sample_margins(design, variables: str | Sequence[str]) -> dict[str, Any]:
     """The design's own weighted totals of ``variables``: ``{var: {level: total}}`` for categorical or text
-    columns, ``{var: total}`` for numbers (the form ``calibrate`` takes)."""
+    columns, ``{var: total}`` for numbers (the form ``calibrate`` takes). A design over a table in an engine
+    gives them by its ``margin_sums`` (one GROUP BY each)."""
     names = [variables] if isinstance(variables, str) else list(variables)
-    data = design.data
-    missing = [v for v in names if v not in data.columns]
+    missing = [v for v in names if v not in design.column_names]
     if missing:
         raise WeightingError(f"longitudinal_weights: margins {', '.join(map(repr, missing))} are not columns of "
                              "the wide file; name earlier-wave columns every person has")
-    w = pd.Series(design.w, index=data.index)
+    sums = getattr(design, "margin_sums", None) or (lambda v: _margin_sums(design, v))
     out: dict[str, Any] = {}
     for v in names:
-        col = data[v]
-        if col.isna().any():
-            raise WeightingError(f"longitudinal_weights: margin {v!r} is missing for {int(col.isna().sum())} "
-                                 "persons; calibration needs it for everyone (impute it or choose another margin)")
-        if pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
-            out[v] = float((col * w).sum())
-        else:
-            sums = w.groupby(col.to_numpy(), sort=True).sum()
-            out[v] = {k: float(t) for k, t in sums.items()}
+        n_missing, total = sums(v)
+        if n_missing:
+            raise WeightingError(f"longitudinal_weights: margin {v!r} is missing for {n_missing} persons; "
+                                 "calibration needs it for everyone (impute it or choose another margin)")
+        out[v] = total
     return out
+
+
+def _margin_sums(design, v: str) -> tuple[int, Any]:
+    """(rows missing ``v``, its weighted total or {level: weighted count}) over the data in memory."""
+    col = design.columns([v])[v]
+    if col.isna().any():
+        return int(col.isna().sum()), None
+    w = pd.Series(design.w, index=col.index)
+    if pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+        return 0, float((col * w).sum())
+    sums = w.groupby(col.to_numpy(), sort=True).sum()
+    return 0, {k: float(t) for k, t in sums.items()}

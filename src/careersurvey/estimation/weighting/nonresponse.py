@@ -19,7 +19,7 @@ import pandas as pd
 from careersurvey.estimation.rows import rows_text
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.linear import LinearForm, cell_means, indicator
-from careersurvey.estimation.weighting.margins import group_totals
+from careersurvey.estimation.weighting.margins import group_totals, level_key
 
 
 def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Series,
@@ -47,6 +47,36 @@ def response_indicator(data: pd.DataFrame, responded: str | np.ndarray | pd.Seri
     return vals.to_numpy().astype(bool)
 
 
+def check_arguments(classes, propensity, variance: str) -> None:
+    """adjust_nonresponse's arguments: a variance rule, and classes or propensity covariates (one of them)."""
+    if variance not in ("estimated", "fixed"):
+        raise WeightingError(f"variance={variance!r}: use 'estimated' or 'fixed'")
+    if (classes is None) == (propensity is None):
+        raise WeightingError("give either classes= (weighting-class columns) or propensity= (covariates)")
+
+
+def no_respondents() -> WeightingError:
+    return WeightingError("nonresponse: no respondent has positive weight; check the response column and the "
+                          "weights")
+
+
+def class_labels(classes, levels) -> tuple[str, tuple[str, ...]]:
+    """The classes' label and each class's name in messages (``intent=stay``) from the class column(s)."""
+    label = classes if isinstance(classes, str) else " x ".join(classes)
+    return label, tuple(f"{label}={level_key(lv)}" for lv in levels)
+
+
+def propensity_labels(k: int) -> tuple[str, tuple[str, ...]]:
+    """The label and class names of ``k`` propensity classes."""
+    return f"{k} propensity classes", tuple(f"{j + 1} of {k} (by response propensity)" for j in range(k))
+
+
+def propensity_rhs(covariates) -> str:
+    """The right-hand side of a propensity model given as covariate names or a formula (``"~ a + b"``)."""
+    rhs = covariates if isinstance(covariates, str) else " + ".join(covariates)
+    return rhs.split("~", 1)[1] if "~" in rhs else rhs
+
+
 def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarray,
                   names: tuple[str, ...] = ()) -> np.ndarray:
     """Adjustment factors (n,) or (n, R): N_c / R_c for respondents, 0 for nonrespondents.
@@ -54,30 +84,42 @@ def class_factors(codes: np.ndarray, k: int, responded: np.ndarray, w: np.ndarra
     ``names`` are the classes as messages should call them (default: their numbers from 1).
     """
     w2 = w[:, None] if w.ndim == 1 else w
-    r = w2.shape[1]
-    full = group_totals(codes, k, w2)
-    resp = group_totals(codes, k, w2 * responded[:, None])
+    f = class_ratios(group_totals(codes, k, w2), group_totals(codes, k, w2 * responded[:, None]), names)
+    out = f[codes] * responded[:, None]
+    return out if w.ndim == 2 else out[:, 0]
+
+
+def class_ratios(full: np.ndarray, resp: np.ndarray, names: tuple[str, ...] = ()) -> np.ndarray:
+    """N_c / R_c (k, R) from the classes' weighted counts of all sampled units ``full`` and of the respondents
+    ``resp`` (k, R), 0 for a class without weight; a class with units but no responding weight is an error."""
     empty = (resp <= 0) & (full > 0)
     if empty.any():
         c, col = np.argwhere(empty)[0]
         raise WeightingError(
             f"nonresponse class {names[c] if names else c + 1} has sampled units but no responding weight"
-            f"{'' if r == 1 else f' in replicate {col + 1}'}: merge it with a neighbouring class")
+            f"{'' if full.shape[1] == 1 else f' in replicate {col + 1}'}: merge it with a neighbouring class")
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(resp > 0, full / resp, 0.0)
-    out = f[codes] * responded[:, None]
-    return out if w.ndim == 2 else out[:, 0]
+        return np.where(resp > 0, full / resp, 0.0)
 
 
 def fit_propensity(x: np.ndarray, y: np.ndarray, w: np.ndarray, max_iter: int = 50,
                    tol: float = 1e-10) -> np.ndarray:
     """Design-weighted logistic regression by Newton-Raphson; returns fitted response propensities."""
-    beta = np.zeros(x.shape[1])
+
+    def evaluate(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        return x.T @ (w * (y - p)), (x * (w * p * (1 - p))[:, None]).T @ x
+
+    beta = propensity_coefficients(evaluate, x.shape[1], max_iter, tol)
+    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+
+
+def propensity_coefficients(evaluate, p: int, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+    """Newton-Raphson for the design-weighted logistic fit: ``evaluate(beta)`` gives the score X'w(y - p) and
+    the information X' diag(w p (1 - p)) X (from rows in memory, or one aggregate in an engine)."""
+    beta = np.zeros(p)
     for _ in range(max_iter):
-        eta = x @ beta
-        p = 1.0 / (1.0 + np.exp(-eta))
-        grad = x.T @ (w * (y - p))
-        hess = (x * (w * p * (1 - p))[:, None]).T @ x
+        grad, hess = evaluate(beta)
         step = np.linalg.lstsq(hess, grad, rcond=None)[0]
         beta += step
         if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
@@ -86,16 +128,62 @@ def fit_propensity(x: np.ndarray, y: np.ndarray, w: np.ndarray, max_iter: int = 
         raise WeightingError(
             f"response propensity model did not converge in {max_iter} iterations (largest step "
             f"{np.max(np.abs(step)):.3g}); a covariate may separate respondents perfectly: drop or collapse it")
-    return 1.0 / (1.0 + np.exp(-(x @ beta)))
+    return beta
 
 
 def propensity_classes(p: np.ndarray, n_classes: int) -> np.ndarray:
-    """Equal-count classes of estimated propensity (codes 0..k-1; ties kept together)."""
+    """Equal-count classes of estimated propensity (codes 0..k-1; ties kept together): pandas' qcut of the
+    propensities' ranks (method "min"), duplicate edges dropped."""
+    check_classes(n_classes)
+    ranks = pd.Series(p).rank(method="min").to_numpy()
+    ordered = np.sort(ranks)
+    edges = rank_edges(len(ranks), n_classes, lambda at: ordered[at])
+    return pd.factorize(edge_codes(ranks, edges), sort=True)[0].astype(np.int64)
+
+
+def check_classes(n_classes: int) -> None:
     if n_classes < 1:
         raise WeightingError("n_classes must be at least 1")
-    ranks = pd.Series(p).rank(method="min").to_numpy()
-    codes = pd.qcut(ranks, q=n_classes, labels=False, duplicates="drop")
-    return pd.factorize(codes, sort=True)[0].astype(np.int64)
+
+
+def rank_positions(n: int, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where qcut's edges of ``n`` ranks lie in their sorted order, as numpy's linear quantile finds them: the
+    positions below and above each edge (0-based) and the interpolation weight (pandas' quantiles, rounded up
+    when not representable, as ``pd.qcut`` does)."""
+    quantiles = np.linspace(0, 1, n_classes + 1)
+    np.putmask(quantiles, n_classes * quantiles != np.arange(n_classes + 1), np.nextafter(quantiles, 1))
+    virtual = (n - 1) * quantiles
+    below = np.floor(virtual)
+    above = below + 1
+    top = virtual >= n - 1
+    below[top] = above[top] = n - 1
+    below[virtual < 0] = above[virtual < 0] = 0
+    return below.astype(np.int64), above.astype(np.int64), virtual - np.floor(virtual)
+
+
+def rank_edges(n: int, n_classes: int, ordered) -> np.ndarray:
+    """The edges of ``pd.qcut(ranks, n_classes, duplicates="drop")`` from a few order statistics of the ranks:
+    ``ordered(positions)`` gives the sorted ranks at those 0-based positions (an array, or an engine's window
+    query for them). numpy's linear interpolation (``_lerp``), repeated edges dropped."""
+    below, above, gamma = rank_positions(n, n_classes)
+    a = np.asarray(ordered(below), dtype=float)
+    b = np.asarray(ordered(above), dtype=float)
+    diff = b - a
+    edges = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    unique = pd.unique(edges)
+    return unique if len(unique) < len(edges) and len(edges) != 2 else edges
+
+
+def edge_codes(ranks, edges: np.ndarray):
+    """qcut's bin of each rank (right-closed bins, the lowest edge included): the count of inner edges below it;
+    ``ranks`` an array, or an engine's expression (then the bin number as an expression)."""
+    inner = [float(e) for e in edges[1:-1]]
+    if isinstance(ranks, np.ndarray):
+        return (ranks[:, None] > np.asarray(inner)[None, :]).sum(axis=1) if inner else np.zeros(len(ranks), int)
+    code = 0
+    for e in inner:  # a few edges: one expression
+        code = (ranks > e).cast("int64") + code
+    return code
 
 
 @dataclass(frozen=True, eq=False)

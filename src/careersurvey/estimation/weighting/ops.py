@@ -30,8 +30,9 @@ from careersurvey.estimation.weighting.diagnostics import ALL, WeightSummary, st
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.estimated import column_se, perturbed_targets
 from careersurvey.estimation.weighting.margins import build_model, factorize, frozen, group_totals, level_key
-from careersurvey.estimation.weighting.nonresponse import (NonresponseStep, class_factors, fit_propensity,
-                                                propensity_classes, response_indicator)
+from careersurvey.estimation.weighting.nonresponse import (NonresponseStep, check_arguments, class_factors,
+                                                class_labels, fit_propensity, no_respondents, propensity_classes,
+                                                propensity_labels, propensity_rhs, response_indicator)
 from careersurvey.estimation.weighting.rake import PostStratStep, RakeStep, poststratify_factors, rake_factors
 from careersurvey.estimation.weighting.trim import TrimStep, trim_weights
 
@@ -361,22 +362,17 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
     the design-weighted logistic response propensity. ``variance``: "estimated" (class sizes are
     estimates) or "fixed" (as R treats a respondents-only design post-stratified to them).
     """
-    if variance not in ("estimated", "fixed"):
-        raise WeightingError(f"variance={variance!r}: use 'estimated' or 'fixed'")
-    if (classes is None) == (propensity is None):
-        raise WeightingError("give either classes= (weighting-class columns) or propensity= (covariates)")
+    check_arguments(classes, propensity, variance)
     r = response_indicator(d.data, responded, d.named_data.index)
     w = d.w
     if not (r & (w > 0)).any():
-        raise WeightingError("nonresponse: no respondent has positive weight; check the response column and the "
-                             "weights")
+        raise no_respondents()
     if classes is not None:
         var = classes if isinstance(classes, str) else tuple(classes)
         _refuse_codes(d, [var], what="weighting class")
         codes, levels = factorize(d.named_data, var)
-        label = var if isinstance(var, str) else " x ".join(var)
         k = len(levels)
-        names = tuple(f"{label}={level_key(lv)}" for lv in levels)
+        label, names = class_labels(var, levels)
     else:
         used = propensity.split("~", 1)[-1] if isinstance(propensity, str) else " ".join(propensity)
         _refuse_codes(d, [c for c in map(str, d.data.columns) if re.search(rf"\b{re.escape(c)}\b", used)],
@@ -384,8 +380,7 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
         p = _propensity(d.data, propensity, r, w)
         codes = propensity_classes(p, n_classes)
         k = int(codes.max()) + 1
-        label = f"{k} propensity classes"
-        names = tuple(f"{j + 1} of {k} (by response propensity)" for j in range(k))
+        label, names = propensity_labels(k)
     return _nonresponse_in_classes(d, codes, k, r, variance, label, names)
 
 
@@ -409,9 +404,7 @@ def _propensity(data: pd.DataFrame, covariates: Sequence[str] | str, r: np.ndarr
     """Estimated response propensities from a formula right-hand side (formulaic), 1 for zero weights."""
     from formulaic import model_matrix
 
-    rhs = covariates if isinstance(covariates, str) else " + ".join(covariates)
-    if "~" in rhs:
-        rhs = rhs.split("~", 1)[1]
+    rhs = propensity_rhs(covariates)
     try:
         mm = model_matrix(rhs, data, na_action="raise")
     except Exception as exc:  # formulaic raises several types; name the formula and the cause
