@@ -1,0 +1,237 @@
+"""Longitudinal weights on the engine path (careersurvey.engine.nonresponse, calibrate after it): the
+r-survey-waves ``longitudinal`` cases (adjust_nonresponse by weighting classes or propensity classes, then
+calibrate to the earlier wave's own margins; cs.paired_change on the result) from a design over a table in DuckDB
+and in Spark equal the in-memory design (weights 1e-9, every column of paired_change) and R (1e-6); the variance
+through both steps (class sizes fixed or estimated), domains on the adjusted design, the errors, a second small
+panel with declared missing codes, and only aggregates leave the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from rcases import load_cases, load_data
+from test_engine_waves import _same
+
+import careersurvey as cs
+from careersurvey.engine import EngineError, from_table
+from careersurvey.estimation.change import paired_change
+
+FOLDER = "r-survey-waves"
+CASES = [c for c in load_cases(FOLDER) if c["type"] == "longitudinal"]
+LINEARISED = [pytest.param(c, id=c["id"]) for c in CASES if "replicate" not in c]
+REPLICATE = [pytest.param(c, id=c["id"]) for c in CASES if "replicate" in c]
+KW = dict(weights="w", strata="stratum", psu="inst")
+
+
+def _steps(lw: dict) -> dict:
+    if "classes" in lw:
+        return {"classes": lw["classes"]}
+    return {"propensity": lw["propensity"], "n_classes": lw["n_classes"]}
+
+
+def _weights(eng, pids: pd.Series) -> np.ndarray:
+    """The engine's final weights in the rows' order (a test may read rows; the library never)."""
+    got = eng.weighted_table("lw").select("pid", "lw").execute()
+    return got.set_index("pid")["lw"].reindex(pids).to_numpy(dtype=float)
+
+
+def _check(case: dict, source=None, variance: str = "fixed") -> None:
+    lw, exp = case["longitudinal"], case["expected"]
+    df = load_data(FOLDER, "panel_wide.csv")
+    kw = dict(margins=lw["margins"], method=lw["calfun"], variance=variance, **_steps(lw))
+    mem = cs.longitudinal_weights(cs.SurveyDesign(df, **KW), lw["responded"], **kw)
+    eng = cs.longitudinal_weights(from_table(df if source is None else source(df), **KW), lw["responded"], **kw)
+    w = _weights(eng, df["pid"])
+    np.testing.assert_allclose(w, mem.w, rtol=1e-9, atol=1e-12)
+    resp = df["resp2"].to_numpy() == 1
+    np.testing.assert_allclose(w[resp], exp["weights"], rtol=1e-6)
+    for v in case["variables"]:
+        got = paired_change(eng, v, waves=case["waves"])
+        _same(got, paired_change(mem, v, waves=case["waves"]))
+        if variance == "fixed":  # R's numbers: the class sizes as known (postStratify of the respondents)
+            np.testing.assert_allclose(got["change"].iloc[0], exp[v]["estimate"], rtol=1e-6)
+            np.testing.assert_allclose(got["se"].iloc[0], exp[v]["se"], rtol=1e-6)
+            np.testing.assert_allclose(got["p_value"].iloc[0], exp[v]["p_value"], rtol=1e-6)
+            assert got["df"].iloc[0] == exp[v]["df"]
+
+
+def _parquet(spark, tmp_path):
+    def source(df):
+        df.to_parquet(tmp_path / "data.parquet")
+        return spark.read.parquet(str(tmp_path / "data.parquet"))
+
+    return source
+
+
+def test_cases_are_all_there():
+    """The three longitudinal R cases: two linearised (classes + linear, propensity + raking), one JKn."""
+    assert len(CASES) == 3 and len(LINEARISED) == 2 and len(REPLICATE) == 1
+
+
+@pytest.mark.parametrize("case", LINEARISED)
+@pytest.mark.parametrize("variance", ["fixed", "estimated"])
+def test_duckdb_equals_memory_and_r(case, variance):
+    _check(case, variance=variance)
+
+
+@pytest.mark.parametrize("case", LINEARISED)
+def test_spark_equals_memory_and_r(spark, tmp_path, case):
+    _check(case, _parquet(spark, tmp_path))
+
+
+# -- the nonresponse step on its own ---------------------------------------------------------------------------
+STEPS = [dict(classes="intent_2024"), dict(classes=["intent_2024", "sex"], variance="fixed"),
+         dict(propensity="y_2024 + sector", n_classes=4), dict(propensity=["y_2024"], n_classes=3, variance="fixed")]
+
+
+def _same_estimates(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.index) == list(b.index)
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-9)
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-9, atol=1e-12)  # atol: SEs that are 0 up to rounding
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()))
+def test_nonresponse_adjusted_domains_equal_memory(step):
+    """Estimates on the adjusted design, by a column and in a subset of it, equal the in-memory ones (the
+    residuals z - (w1 - w0) A, or z - w1 A with fixed class sizes, through the stage aggregates)."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    mem = cs.SurveyDesign(df, **KW).adjust_nonresponse("resp2", **step)
+    eng = from_table(df, **KW).adjust_nonresponse("resp2", **step)
+    assert eng.adjustments[0].describe() == mem.adjustments[0].describe()
+    _same_estimates(eng.mean(["y_2026", "leave_2024"], na_rm=True, by="sex"),
+                    mem.mean(["y_2026", "leave_2024"], na_rm=True, by="sex"))
+    _same_estimates(eng.total("leave_2024"), mem.total("leave_2024"))
+    _same_estimates(eng.subset("sector == 'univ'").mean("y_2024"), mem.subset("sector == 'univ'").mean("y_2024"))
+    assert eng.design_df == mem.design_df
+    np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-12)
+
+
+def test_propensity_classes_are_rs_in_the_engine():
+    """The propensity classes cut in the engine (ranks by a window, qcut's edges from order statistics) are R's."""
+    case = next(c for c in CASES if "propensity" in c["longitudinal"])
+    df = load_data(FOLDER, "panel_wide.csv")
+    eng = from_table(df, **KW).adjust_nonresponse("resp2", **_steps(case["longitudinal"]))
+    got = eng.table.select("pid", "_cs_nrc").execute().set_index("pid")["_cs_nrc"].reindex(df["pid"])
+    codes = pd.factorize(got.to_numpy(), sort=True)[0]
+    np.testing.assert_array_equal(codes, np.asarray(case["expected"]["classes"]).astype(int) - 1)
+
+
+@pytest.mark.parametrize("case", REPLICATE)
+def test_replicate_nonresponse_equals_memory(case):
+    """On JKn replicate weights the class adjustment is redone in every replicate (each one's class sizes), as in
+    memory: estimates, SEs and degrees of freedom equal."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    base = cs.SurveyDesign(df, **KW).replicate(case["replicate"])
+    reps = base.replicates
+    names = [f"repw{i + 1}" for i in range(np.asarray(reps.weights).shape[1])]
+    table = pd.concat([df, pd.DataFrame(np.asarray(reps.weights), columns=names)], axis=1)
+    eng0 = from_table(table, weights="w", replicate_weights=names, combined=True, scale=reps.scale,
+                      rscales=reps.rscales, mse=reps.mse)
+    for step in STEPS[::2]:
+        mem, eng = base.adjust_nonresponse("resp2", **step), eng0.adjust_nonresponse("resp2", **step)
+        _same_estimates(eng.mean(["y_2026", "leave_2024"], na_rm=True), mem.mean(["y_2026", "leave_2024"],
+                                                                                   na_rm=True))
+        _same_estimates(eng.mean("y_2026", by="sector", na_rm=True), mem.mean("y_2026", by="sector", na_rm=True))
+        assert eng.design_df == mem.design_df
+
+
+# -- errors ----------------------------------------------------------------------------------------------------
+def _message(call, design) -> str:
+    with pytest.raises(cs.WeightingError) as info:
+        call(design)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: d.adjust_nonresponse("resp2"),
+    lambda d: d.adjust_nonresponse("resp2", classes="intent_2024", propensity="y_2024"),
+    lambda d: d.adjust_nonresponse("resp2", classes="intent_2024", variance="known"),
+    lambda d: d.adjust_nonresponse("nobody", classes="intent_2024"),
+    lambda d: d.adjust_nonresponse("resp2", propensity="y_2024", n_classes=0),
+    lambda d: cs.longitudinal_weights(d, "resp2", classes="intent_2024"),
+    lambda d: cs.longitudinal_weights(d, "resp2", classes="intent_2024", margins=["sex", "region"]),
+    lambda d: cs.longitudinal_weights(d, "resp2", classes="intent_2024", margins=["y_2026"]),
+], ids=["neither", "both", "variance", "nobody-responded", "n_classes", "no-margins", "margin-not-a-column",
+        "margin-missing"])
+def test_errors_are_the_cores(call):
+    df = load_data(FOLDER, "panel_wide.csv").assign(nobody=0)
+    assert _message(call, from_table(df, **KW)) == _message(call, cs.SurveyDesign(df, **KW))
+
+
+def test_no_respondent_and_bad_response_values():
+    df = load_data(FOLDER, "panel_wide.csv")
+    for bad in (df.assign(resp2=0), df.assign(resp2=df["resp2"] * 2)):
+        call = lambda d: d.adjust_nonresponse("resp2", classes="intent_2024")  # noqa: E731
+        assert _message(call, from_table(bad, **KW)) == _message(call, cs.SurveyDesign(bad, **KW))
+    empty = df.assign(resp2=np.where(df["intent_2024"] == "stay", 0, df["resp2"]))
+    call = lambda d: d.adjust_nonresponse("resp2", classes="intent_2024")  # noqa: E731
+    assert "nonresponse class intent_2024=stay has sampled units but no responding weight" in \
+        _message(call, from_table(empty, **KW)) == _message(call, cs.SurveyDesign(empty, **KW))
+
+
+def test_other_sequences_of_steps_are_refused_by_name():
+    """The engine path adjusts for nonresponse first and may then calibrate; other sequences run in memory."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    eng = from_table(df, **KW)
+    adjusted = eng.adjust_nonresponse("resp2", classes="intent_2024")
+    with pytest.raises(EngineError, match=r"weights once, or calibrates after adjust_nonresponse \(raking after "
+                                          r"adjusted for nonresponse within the 3 classes of intent_2024"):
+        adjusted.rake({"sex": {"f": 3000.0, "m": 2800.0}})
+    with pytest.raises(EngineError, match=r"adjust the whole sample, then take the domain"):
+        eng.subset("sex == 'f'").adjust_nonresponse("resp2", classes="intent_2024")
+    with pytest.raises(EngineError, match=r"calibrate the whole sample, then take the domain"):
+        adjusted.subset("sex == 'f'").calibrate({"sex": {"f": 3000.0, "m": 2800.0}})
+    cal = eng.calibrate({"sex": {"f": 3000.0, "m": 2800.0}})
+    with pytest.raises(EngineError, match=r"nonresponse adjustment after calibrated on sex"):
+        cal.adjust_nonresponse("resp2", classes="intent_2024")
+
+
+# -- a second panel of our own, with declared missing codes ----------------------------------------------------
+def _panel(seed: int = 3, n_psu: int = 12, m: int = 15) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    psu = np.repeat(np.arange(n_psu), m)
+    n = len(psu)
+    y1 = rng.normal(3, 1, n)
+    return pd.DataFrame({
+        "pid": [f"Q{i:04d}" for i in range(n)], "school": [f"s{p:02d}" for p in psu],
+        "region": np.where(psu % 2 == 0, "north", "south"), "w": rng.uniform(10, 40, n),
+        "band": rng.choice([1, 2, 3], n), "role": rng.choice(["student", "staff"], n),
+        "score_1": y1, "score_2": y1 + rng.normal(0.2, 0.5, n),
+        "answered": (rng.uniform(size=n) < 1 / (1 + np.exp(-(0.5 + 0.4 * (y1 - 3))))).astype(int)})
+
+
+def test_a_second_panel_with_missing_codes():
+    """Codes -7/-8/-9 in a weighting class or a propensity covariate are refused by name, as in memory; with
+    them as NULL in a covariate the row leaves the propensity model with a message; the clean panel's
+    longitudinal weights and paired change equal memory."""
+    df = _panel()
+    kw = dict(weights="w", strata="region", psu="school", missing_codes=(-7, -8, -9))
+    coded = df.assign(band=np.where(np.arange(len(df)) % 17 == 0, -8, df["band"]),
+                      score_1=np.where(np.arange(len(df)) % 23 == 0, -9.0, df["score_1"]))
+    for step, name in ((dict(classes="band"), "band"), (dict(propensity="score_1 + role", n_classes=3), "score_1")):
+        for d in (cs.SurveyDesign(coded, **kw), from_table(coded, **kw)):
+            with pytest.raises(cs.MissingCodeError, match=rf"'{name}' holds the missing codes"):
+                d.adjust_nonresponse("answered", **step)
+    holes = df.assign(score_1=df["score_1"].where(np.arange(len(df)) % 23 != 0))
+    with pytest.raises(cs.WeightingError, match=r"response propensity model 'score_1': missing values in "
+                                                r"score_1 \(8 rows\)"):
+        from_table(holes, **kw).adjust_nonresponse("answered", propensity="score_1")
+    for step in (dict(classes=["band", "role"]), dict(propensity="score_1 + role", n_classes=3)):
+        args = dict(margins=["region", "role"], method="raking", **step)
+        mem = cs.longitudinal_weights(cs.SurveyDesign(df, **kw), "answered", **args)
+        eng = cs.longitudinal_weights(from_table(df, **kw), "answered", **args)
+        np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-9, atol=1e-12)
+        _same(paired_change(eng, "score", waves=("1", "2")), paired_change(mem, "score", waves=("1", "2")))
+        _same_estimates(eng.mean("score_2", by="band"), mem.mean("score_2", by="band"))
+
+
+def test_only_aggregates_leave_the_engine(query_sizes):
+    """Adjusting (classes and propensity), calibrating, the margins and the paired change: no query returns more
+    rows than there are PSUs."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    for step in (dict(classes="intent_2024"), dict(propensity="y_2024 + sector", n_classes=4)):
+        eng = cs.longitudinal_weights(from_table(df, **KW), "resp2", margins=["sex", "sector"], **step)
+        paired_change(eng, ["y", "leave"], waves=("2024", "2026"))
+        eng.mean("y_2026", by="sector", na_rm=True)
+    assert query_sizes and max(query_sizes) <= df["inst"].nunique()
