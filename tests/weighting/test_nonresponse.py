@@ -85,6 +85,23 @@ def test_propensity_classes() -> None:
     pd.testing.assert_frame_equal(d2.mean("api00"), by_column.mean("api00"), rtol=1e-10)
 
 
+def test_propensity_classes_are_pandas_qcut_of_min_ranks() -> None:
+    """propensity_classes cuts from a few order statistics of the ranks (rank_edges, which an engine reads by a
+    window): the classes of pd.qcut(ranks, n_classes, duplicates="drop") on ties, few rows and many classes."""
+    from careersurvey.estimation.weighting.nonresponse import propensity_classes
+
+    rng = np.random.default_rng(11)
+    for _ in range(3000):
+        n, q = int(rng.integers(2, 300)), int(rng.integers(1, 13))
+        p = rng.integers(0, int(rng.integers(2, 40)), n) / 40 if rng.random() < 0.6 else rng.random(n)
+        ranks = pd.Series(p).rank(method="min").to_numpy()
+        cut = pd.qcut(ranks, q=q, labels=False, duplicates="drop")
+        if np.isnan(cut).any():  # one distinct propensity: qcut has no bin; the classes are then one class
+            np.testing.assert_array_equal(propensity_classes(p, q), np.zeros(n, dtype=np.int64))
+            continue
+        np.testing.assert_array_equal(propensity_classes(p, q), pd.factorize(cut, sort=True)[0])
+
+
 def test_nonresponse_errors() -> None:
     df = rc.load_data("r-survey-extra", "apiclus1_x.csv")
     d = cs.SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
