@@ -89,7 +89,8 @@ def adjust_nonresponse(design, responded, classes=None, propensity=None, n_class
     import ibis
 
     from careersurvey.engine.estimators import _refuse_codes
-    from careersurvey.engine.weighting import _cell_condition, check_weighting
+    from careersurvey.engine.conditions import cell_condition
+    from careersurvey.engine.weighting import check_weighting
 
     check_arguments(classes, propensity, variance)
     check_weighting(design, "adjust", "nonresponse adjustment", "adjust_nonresponse", replicates_ok=True)
@@ -117,7 +118,7 @@ def adjust_nonresponse(design, responded, classes=None, propensity=None, n_class
         label, names = propensity_labels(len(sums))
     f = class_ratios(sums["N"].to_numpy(dtype=float)[:, None], sums["R"].to_numpy(dtype=float)[:, None], names)
     sums["f"] = f[:, 0]
-    factor = ibis.cases(*[(_cell_condition(table, cells, row), float(row["f"])) for _, row in sums.iterrows()],
+    factor = ibis.cases(*[(cell_condition(table, cells, row), float(row["f"])) for _, row in sums.iterrows()],
                         else_=ibis.literal(0.0, type="float64"))
     table = table.mutate(**{f"{_P}nw0": w, f"{_P}nf": ibis.ifelse(r, factor, 0.0)})
     reps = design.replicates
@@ -226,7 +227,7 @@ def _replicates(design, table, cells: tuple[str, ...], sums: pd.DataFrame, r, na
     import ibis
 
     from careersurvey.engine.replicates import aggregate_blocks
-    from careersurvey.engine.weighting import _cell_condition
+    from careersurvey.engine.conditions import cell_condition
 
     reps = design.replicates
     W = reps.weights(table, design.weight_expr)
@@ -237,7 +238,7 @@ def _replicates(design, table, cells: tuple[str, ...], sums: pd.DataFrame, r, na
     full = keyed[[f"{_P}N{i}" for i in range(len(W))]].to_numpy(dtype=float)
     resp = keyed[[f"{_P}R{i}" for i in range(len(W))]].to_numpy(dtype=float)
     f = class_ratios(full, resp, names)
-    conds = [_cell_condition(table, cells, row) for _, row in sums.iterrows()]
+    conds = [cell_condition(table, cells, row) for _, row in sums.iterrows()]
     factors = [ibis.ifelse(r, ibis.cases(*[(c, float(v)) for c, v in zip(conds, f[:, i])],
                                          else_=ibis.literal(0.0, type="float64")), 0.0) for i in range(len(W))]
     return reps.weighted(design.weight_expr, factors, reps.degf)
