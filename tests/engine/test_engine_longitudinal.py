@@ -107,6 +107,40 @@ def test_nonresponse_adjusted_domains_equal_memory(step):
     np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-12)
 
 
+MARGINS = {"sex": {"f": 3000.0, "m": 2800.0}, "sector": {"industry": 2000.0, "public": 2100.0, "univ": 1700.0}}
+CELLS = {(a, b): 500.0 + 100 * i + 10 * j for i, a in enumerate(["f", "m"])
+         for j, b in enumerate(["industry", "public", "univ"])}
+THEN = {"rake": lambda d: d.rake(MARGINS), "poststratify": lambda d: d.poststratify("sex", MARGINS["sex"]),
+        "poststratify-cells": lambda d: d.poststratify(["sex", "sector"], CELLS),
+        "calibrate-logit": lambda d: d.calibrate(MARGINS, method="logit", bounds=(0.5, 2.0))}
+
+
+@pytest.mark.parametrize("then", list(THEN))
+@pytest.mark.parametrize("step", STEPS[:1] + STEPS[3:], ids=["classes", "propensity-fixed"])
+def test_a_second_step_after_the_adjustment_equals_memory(step, then):
+    """Raking, post-stratification (on one column, on cells of two) or a bounded calibration after the
+    adjustment: the weights and the variance through both steps (the adjustment's residuals, then the second
+    step's) equal the in-memory design's."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    mem = THEN[then](cs.SurveyDesign(df, **KW).adjust_nonresponse("resp2", **step))
+    eng = THEN[then](from_table(df, **KW).adjust_nonresponse("resp2", **step))
+    np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-9, atol=1e-12)
+    _same_estimates(eng.mean(["y_2026", "leave_2024"], na_rm=True, by="stratum"),
+                    mem.mean(["y_2026", "leave_2024"], na_rm=True, by="stratum"))
+    _same_estimates(eng.total("y_2024"), mem.total("y_2024"))
+
+
+def test_second_steps_on_spark_equal_memory(spark, tmp_path):
+    """Raking and post-stratification on cells after the adjustment on Spark (its joins of the residuals)."""
+    df = load_data(FOLDER, "panel_wide.csv")
+    mem0 = cs.SurveyDesign(df, **KW).adjust_nonresponse("resp2", classes="intent_2024")
+    eng0 = from_table(_parquet(spark, tmp_path)(df), **KW).adjust_nonresponse("resp2", classes="intent_2024")
+    for then in ("rake", "poststratify-cells"):
+        mem, eng = THEN[then](mem0), THEN[then](eng0)
+        _same_estimates(eng.mean(["y_2026", "leave_2024"], na_rm=True, by="stratum"),
+                        mem.mean(["y_2026", "leave_2024"], na_rm=True, by="stratum"))
+
+
 def test_propensity_classes_are_rs_in_the_engine():
     """The propensity classes cut in the engine (ranks by a window, qcut's edges from order statistics) are R's."""
     case = next(c for c in CASES if "propensity" in c["longitudinal"])
@@ -171,13 +205,14 @@ def test_no_respondent_and_bad_response_values():
 
 
 def test_other_sequences_of_steps_are_refused_by_name():
-    """The engine path adjusts for nonresponse first and may then calibrate; other sequences run in memory."""
+    """The engine path adjusts for nonresponse first and may then calibrate, rake or post-stratify; other
+    sequences run in memory."""
     df = load_data(FOLDER, "panel_wide.csv")
     eng = from_table(df, **KW)
     adjusted = eng.adjust_nonresponse("resp2", classes="intent_2024")
-    with pytest.raises(EngineError, match=r"weights once, or calibrates after adjust_nonresponse \(raking after "
-                                          r"adjusted for nonresponse within the 3 classes of intent_2024"):
-        adjusted.rake({"sex": {"f": 3000.0, "m": 2800.0}})
+    with pytest.raises(EngineError, match=r"weights once, or once more after adjust_nonresponse \(calibrate, "
+                                          r"rake, poststratify\); raking after calibrated on sex"):
+        adjusted.calibrate({"sex": {"f": 3000.0, "m": 2800.0}}).rake({"sex": {"f": 3000.0, "m": 2800.0}})
     with pytest.raises(EngineError, match=r"adjust the whole sample, then take the domain"):
         eng.subset("sex == 'f'").adjust_nonresponse("resp2", classes="intent_2024")
     with pytest.raises(EngineError, match=r"calibrate the whole sample, then take the domain"):

@@ -107,11 +107,36 @@ def rake_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, join
 
     from careersurvey.engine.linear import _c
     from careersurvey.engine.weighting import _keys, paired_residuals
-    from careersurvey.estimation.weighting.rake import rake_shift
 
     step = design.adjustments[0]
+    A = _shifts(design, step, joined.mutate(**zcols), k, G).merge(dom.rename(columns=_keys(by)), on=_c("g"),
+                                                                   how="left")
+    return paired_residuals(design, est, member, by, A, list(step.cells), k,
+                            lambda pairs, w, c: ibis.ifelse(w > 0, w * pairs[_c(f"A{c}")], 0.0))
+
+
+def rake_then(design, step: Raked, rel, k: int, G: int):
+    """A raking after an earlier step: ``rel`` (every row paired with every domain, the earlier step's residuals
+    as _cs_z0..) taken through R's raking residual, z - w shift(cell, domain) (rows of zero weight keep z)."""
+    import ibis
+
+    from careersurvey.engine.linear import _c
+
     cells = list(step.cells)
-    rel = joined.mutate(**zcols)
+    shifts = _shifts(design, step, rel, k, G).rename(columns={_c(f"A{c}"): _c(f"RA{c}") for c in range(k)})
+    pairs = rel.left_join(ibis.memtable(shifts), [*cells, _c("g")])
+    w = pairs[_c("w")]
+    return pairs.mutate(**{_c(f"z{c}"): pairs[_c(f"z{c}")] - ibis.ifelse(w > 0, w * pairs[_c(f"RA{c}")], 0.0)
+                           .fill_null(0.0) for c in range(k)})
+
+
+def _shifts(design, step: Raked, rel, k: int, G: int) -> pd.DataFrame:
+    """Per (joint cell, domain): the constant R's ten sweeps subtract from z / w (columns _cs_A0..), from the
+    cells' sums of z / w over the rows of positive weight of ``rel`` (influence values _cs_z0.., domain _cs_g)."""
+    from careersurvey.engine.linear import _c
+    from careersurvey.estimation.weighting.rake import rake_shift
+
+    cells = list(step.cells)
     live = rel.filter(rel[_c("w")] > 0)
     sums = design.execute(live.group_by([*cells, _c("g")]).aggregate(
         **{_c(f"S{c}"): (live[_c(f"z{c}")] / live[_c("w")]).sum() for c in range(k)}))
@@ -132,6 +157,4 @@ def rake_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, join
     frame[_c("g")] = np.tile(np.arange(G, dtype=np.int64), len(tab))
     for c in range(k):
         frame[_c(f"A{c}")] = shift[:, c::k].reshape(-1)
-    A = pd.DataFrame(frame).merge(dom.rename(columns=_keys(by)), on=_c("g"), how="left")
-    return paired_residuals(design, est, member, by, A, cells, k,
-                            lambda pairs, w, c: ibis.ifelse(w > 0, w * pairs[_c(f"A{c}")], 0.0))
+    return pd.DataFrame(frame)

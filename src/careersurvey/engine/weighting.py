@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from careersurvey.engine.conditions import cell_condition
@@ -107,25 +108,25 @@ def poststratify(design, variables: str | Sequence[str], totals: Any, partial: b
 
 def check_weighting(design, verb: str, noun: str, method: str, replicates_ok: bool = False) -> None:
     """Refuse a weighting step on a domain, on a replicate design (unless the step weights every replicate:
-    ``replicates_ok``), or after another step (calibration may follow a nonresponse adjustment, whose
-    respondents' domain it keeps)."""
+    ``replicates_ok``), or after another step (a calibration, raking or post-stratification may follow a
+    nonresponse adjustment, whose respondents' domain it keeps)."""
     from careersurvey.engine.nonresponse import TableNonresponse
     from careersurvey.engine.trim import Trimmed
 
     steps = [a for a in design.adjustments if not isinstance(a, Trimmed)]
-    after = bool(steps) and isinstance(steps[-1], TableNonresponse) and design.domain is steps[-1].domain
+    after = bool(steps) and isinstance(steps[0], TableNonresponse) and design.domain is steps[0].domain
     if design.domain is not None and not after:
         raise EngineError(f"{verb} the whole sample, then take the domain (subset after {method})")
     if design.replicates is not None and not replicates_ok:
         raise EngineError(f"{noun} of a replicate design is not on the engine path yet; "
                           f"use cs.SurveyDesign.from_replicates(...).{method} in memory")
     if steps and not (len(steps) == 1 and after and method in FOLLOW_NONRESPONSE):
-        raise EngineError(f"the engine path weights once, or calibrates after adjust_nonresponse ({noun} after "
-                          f"{steps[-1].describe()}): this sequence of weighting steps runs in memory")
+        raise EngineError(f"the engine path weights once, or once more after adjust_nonresponse (calibrate, rake, "
+                          f"poststratify); {noun} after {steps[-1].describe()} runs in memory")
 
 
 #: the steps the engine path takes after adjust_nonresponse (their residuals through both steps)
-FOLLOW_NONRESPONSE = ("calibrate",)
+FOLLOW_NONRESPONSE = ("calibrate", "rake", "poststratify")
 
 
 def variance_steps(design) -> tuple:
@@ -152,7 +153,7 @@ def step_residuals(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
     weighting step in order (R's svyrecvar over the design's postStrata), as columns _cs_z0.. with _cs_g."""
     from careersurvey.engine.calibration import Calibrated, calibration_pairs, calibration_then
     from careersurvey.engine.nonresponse import TableNonresponse, nonresponse_pairs
-    from careersurvey.engine.raking import Raked, rake_pairs
+    from careersurvey.engine.raking import Raked, rake_pairs, rake_then
 
     first, *later = variance_steps(design)
     if isinstance(first, Raked):
@@ -163,9 +164,45 @@ def step_residuals(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, 
         rel = nonresponse_pairs(design, est, member, by, dom, joined, zcols, k, G)
     else:
         rel = residual_pairs(design, est, member, by, dom, joined, zcols, k)
-    for step in later:  # check_weighting let only a calibration follow
-        rel = calibration_then(design, step, rel, k, G)
+    for step in later:  # check_weighting lets a calibration, raking or post-stratification follow the adjustment
+        if isinstance(step, Calibrated):
+            rel = calibration_then(design, step, rel, k, G)
+        elif isinstance(step, Raked):
+            rel = rake_then(design, step, rel, k, G)
+        else:
+            rel = poststratify_then(design, step, rel, k, first)
     return rel
+
+
+def poststratify_then(design, step: PostStratified, rel, k: int, before):
+    """A post-stratification after a nonresponse adjustment (``before``, whose weight w_old it re-weights):
+    ``rel`` (every row paired with every domain, the adjustment's residuals as _cs_z0..) taken through the core's
+    PostStratStep residual, z - psw M(cell, domain), M the cell sum of z w_old / psw over the cell's w_old, psw
+    the new weight (1 where both weights are 0)."""
+    import ibis
+
+    from careersurvey.engine.linear import _c
+
+    cells = list(step.cells)
+    w_new, w_old = rel[_c("w")], rel[before.w0] * rel[before.factor]
+    rel = rel.mutate(**{_c("psw"): ibis.ifelse((w_new == 0) & (w_old == 0), 1.0, w_new)})
+    psw = rel[_c("psw")]
+    ratio = ibis.ifelse(psw > 0, w_old / psw, 0.0)
+    sums = design.execute(rel.group_by([*cells, _c("g")]).aggregate(
+        **{_c(f"PM{c}"): (rel[_c(f"z{c}")] * ratio).sum() for c in range(k)}))
+    cell_tab = step.table[[*cells, "W_old"]].copy()
+    for c in cells:
+        if not pd.api.types.is_numeric_dtype(sums[c]):
+            sums[c] = sums[c].astype(str)
+            cell_tab[c] = cell_tab[c].astype(str)
+    sums = sums.merge(cell_tab, on=cells, how="inner")
+    den = sums["W_old"].to_numpy(dtype=float)
+    for c in range(k):  # the core's cell means: 0 in a cell without old weight
+        sums[_c(f"PM{c}")] = np.divide(sums[_c(f"PM{c}")].to_numpy(dtype=float), den, out=np.zeros(len(den)),
+                                       where=den > 0)
+    pairs = rel.left_join(ibis.memtable(sums.drop(columns="W_old")), [*cells, _c("g")])
+    return pairs.mutate(**{_c(f"z{c}"): pairs[_c(f"z{c}")] - (pairs[_c("psw")] * pairs[_c(f"PM{c}")]).fill_null(0.0)
+                           for c in range(k)})
 
 
 def residual_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int):
