@@ -141,6 +141,20 @@ def test_second_steps_on_spark_equal_memory(spark, tmp_path):
                         mem.mean(["y_2026", "leave_2024"], na_rm=True, by="stratum"))
 
 
+@pytest.mark.parametrize("step", STEPS[::2], ids=["classes", "propensity"])
+def test_models_and_quantiles_on_longitudinal_weights_equal_memory(step):
+    """A glm (its scores' residuals through both steps, by the linear path) and a quantile on the longitudinal
+    design equal the in-memory ones."""
+    from test_engine_glm import _same as _same_fit
+
+    df = load_data(FOLDER, "panel_wide.csv")
+    mem = cs.longitudinal_weights(cs.SurveyDesign(df, **KW), "resp2", margins=["sex", "sector"], **step)
+    eng = cs.longitudinal_weights(from_table(df, **KW), "resp2", margins=["sex", "sector"], **step)
+    _same_fit(eng.glm("y_2026 ~ y_2024 + sex"), mem.glm("y_2026 ~ y_2024 + sex"))
+    _same_fit(eng.glm("leave_2026 ~ y_2024", "binomial"), mem.glm("leave_2026 ~ y_2024", "binomial"))
+    pd.testing.assert_frame_equal(eng.quantile("y_2024", 0.5), mem.quantile("y_2024", 0.5), rtol=1e-9)
+
+
 def test_propensity_classes_are_rs_in_the_engine():
     """The propensity classes cut in the engine (ranks by a window, qcut's edges from order statistics) are R's."""
     case = next(c for c in CASES if "propensity" in c["longitudinal"])
