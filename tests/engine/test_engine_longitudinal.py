@@ -275,6 +275,20 @@ def test_a_second_panel_with_missing_codes():
         _same_estimates(eng.mean("score_2", by="band"), mem.mean("score_2", by="band"))
 
 
+@pytest.mark.parametrize("n_classes", [2, 3, 4, 7])
+def test_propensity_classes_with_tied_propensities_equal_memory(n_classes):
+    """Six distinct propensities (a model on two categorical covariates) over 180 rows: qcut's tied ranks and
+    dropped edges; the classes the engine cuts by thresholds on p are the in-memory ones."""
+    df = _panel()
+    kw = dict(weights="w", strata="region", psu="school")
+    step = dict(propensity="band + role", n_classes=n_classes)
+    mem = cs.SurveyDesign(df, **kw).adjust_nonresponse("answered", **step)
+    eng = from_table(df, **kw).adjust_nonresponse("answered", **step)
+    got = eng.table.select("pid", "_cs_nrc").execute().set_index("pid")["_cs_nrc"].reindex(df["pid"])
+    np.testing.assert_array_equal(pd.factorize(got.to_numpy(), sort=True)[0], mem.adjustments[0].codes)
+    assert eng.adjustments[0].describe() == mem.adjustments[0].describe()
+
+
 def test_only_aggregates_leave_the_engine(query_sizes):
     """Adjusting (classes and propensity), calibrating, the margins and the paired change: no query returns more
     rows than there are PSUs."""

@@ -209,8 +209,15 @@ def _propensity_classes(design, propensity, r, n_classes: int):
     q = design.execute(ranked.filter(ranked[f"{_P}prn"].isin(at)).select(f"{_P}prn", f"{_P}prk"))
     stats = pd.Series(q[f"{_P}prk"].to_numpy(dtype=float), index=q[f"{_P}prn"].to_numpy(dtype=np.int64))
     edges = rank_edges(n, n_classes, lambda pos: stats.reindex(pos).to_numpy())
-    coded = ranked.mutate(**{f"{_P}nrc": edge_codes(ranked[f"{_P}prk"].cast("float64"), edges)})
-    return coded.drop(*x, f"{_P}pw", f"{_P}py", f"{_P}prn")
+    # rank > e exactly where p > the largest p ranked at most e: the classes as a CASE over p, no window left
+    # in the design's table (every later query would sort the rows again)
+    inner = [float(e) for e in edges[1:-1]]
+    cut = design.execute(ranked.aggregate(**{f"t{j}": ibis.ifelse(ranked[f"{_P}prk"] <= e, ranked[f"{_P}pp"],
+                                                                    ibis.null("float64")).max()
+                                             for j, e in enumerate(inner)})) if inner else None
+    thresholds = np.array([np.nan, *(float(cut[f"t{j}"].iat[0]) for j in range(len(inner))), np.nan])
+    coded = scored.mutate(**{f"{_P}nrc": edge_codes(scored[f"{_P}pp"], thresholds)})
+    return coded.drop(*x, f"{_P}pw", f"{_P}py")
 
 
 def _plogis(rel, x: list[str], beta: np.ndarray):
