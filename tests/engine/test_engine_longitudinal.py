@@ -253,7 +253,7 @@ def _panel(seed: int = 3, n_psu: int = 12, m: int = 15) -> pd.DataFrame:
 def test_a_second_panel_with_missing_codes():
     """Codes -7/-8/-9 in a weighting class or a propensity covariate are refused by name, as in memory; with
     them as NULL in a covariate the row leaves the propensity model with a message; the clean panel's
-    longitudinal weights and paired change equal memory."""
+    longitudinal weights (to two text margins and a numeric total) and paired change equal memory."""
     df = _panel()
     kw = dict(weights="w", strata="region", psu="school", missing_codes=(-7, -8, -9))
     coded = df.assign(band=np.where(np.arange(len(df)) % 17 == 0, -8, df["band"]),
@@ -267,7 +267,7 @@ def test_a_second_panel_with_missing_codes():
                                                 r"score_1 \(8 rows\)"):
         from_table(holes, **kw).adjust_nonresponse("answered", propensity="score_1")
     for step in (dict(classes=["band", "role"]), dict(propensity="score_1 + role", n_classes=3)):
-        args = dict(margins=["region", "role"], method="raking", **step)
+        args = dict(margins=["region", "role", "score_1"], method="raking", **step)
         mem = cs.longitudinal_weights(cs.SurveyDesign(df, **kw), "answered", **args)
         eng = cs.longitudinal_weights(from_table(df, **kw), "answered", **args)
         np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-9, atol=1e-12)
