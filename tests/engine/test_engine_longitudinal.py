@@ -252,7 +252,7 @@ def _panel(seed: int = 3, n_psu: int = 12, m: int = 15) -> pd.DataFrame:
 
 def test_a_second_panel_with_missing_codes():
     """Codes -7/-8/-9 in a weighting class or a propensity covariate are refused by name, as in memory; with
-    them as NULL in a covariate the row leaves the propensity model with a message; the clean panel's
+    them as NULL a covariate is refused with its rows counted (memory refuses it too); the clean panel's
     longitudinal weights (to two text margins and a numeric total) and paired change equal memory."""
     df = _panel()
     kw = dict(weights="w", strata="region", psu="school", missing_codes=(-7, -8, -9))
@@ -266,6 +266,8 @@ def test_a_second_panel_with_missing_codes():
     with pytest.raises(cs.WeightingError, match=r"response propensity model 'score_1': missing values in "
                                                 r"score_1 \(8 rows\)"):
         from_table(holes, **kw).adjust_nonresponse("answered", propensity="score_1")
+    with pytest.raises(cs.WeightingError, match=r"response propensity model 'score_1'"):
+        cs.SurveyDesign(holes, **kw).adjust_nonresponse("answered", propensity="score_1")
     for step in (dict(classes=["band", "role"]), dict(propensity="score_1 + role", n_classes=3)):
         args = dict(margins=["region", "role", "score_1"], method="raking", **step)
         mem = cs.longitudinal_weights(cs.SurveyDesign(df, **kw), "answered", **args)
