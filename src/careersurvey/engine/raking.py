@@ -4,12 +4,12 @@ the variance of estimates on the raked design as R's ``svyrecvar`` gives it for 
 The raking factor is constant on each joint cell (a combination of the margins' levels), so one GROUP BY of the
 margins brings back every cell's weighted count and rows; the passes of post-stratification over the margins run
 on that small table (:func:`careersurvey.estimation.weighting.rake.rake_factors`, the in-memory routine), and the
-new weight is the old one times an expression over the cells. R's residuals (ten sweeps, margin by margin, of
-z <- z - w mean_level(z / w), the mean unweighted over the level's rows) subtract from z / w a constant per
-(joint cell, domain), found from the cells' sums of z / w alone
-(:func:`careersurvey.estimation.weighting.rake.rake_shift`); the rows are read twice (cell sums, then
-z - w shift). Post-stratification (:mod:`careersurvey.engine.weighting`) is the one-margin case with R's other
-residual (weighted cell means)."""
+new weight is the old one times its joint cell's factor, joined from a table of the cells
+(:mod:`careersurvey.engine.cells`). R's residuals (ten sweeps, margin by margin, of z <- z - w mean_level(z / w),
+the mean unweighted over the level's rows) subtract from z / w a constant per (joint cell, domain), found from
+the cells' sums of z / w alone (:func:`careersurvey.estimation.weighting.rake.rake_shift`); the rows are read
+twice (cell sums, then z - w shift). Post-stratification (:mod:`careersurvey.engine.weighting`) is the one-margin
+case with R's other residual (weighted cell means)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
     margin level by more than ``tol`` (relative), as ``SurveyDesign.rake``."""
     import ibis
 
-    from careersurvey.engine.conditions import cell_condition
+    from careersurvey.engine.cells import join_cells
     from careersurvey.engine.weighting import check_weighting
     from careersurvey.estimation.weighting.errors import WeightingError
     from careersurvey.estimation.weighting.margins import build_model
@@ -87,16 +87,17 @@ def rake(design, margins: Mapping, max_iter: int = 100, tol: float = 1e-10):
         raise _rake_error(model, sample["W_old"].to_numpy(dtype=float) * res.factor, res.iterations, res.misfit,
                           max_iter, "")
     table = sample.assign(g=res.factor, **{f"_c{j}": c for j, c in enumerate(codes)})
-    factor = ibis.cases(*[(cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
-                        else_=ibis.literal(1.0, type="float64"))
+    rel = join_cells(t, cells, table, {"_cs_rk_g": table["g"]}, "_cs_rk_cell")  # rows of no cell (weight 0): 1
+    factor = ibis.ifelse(rel["_cs_rk_cell"].isnull(), ibis.literal(1.0, type="float64"), rel["_cs_rk_g"])
     step = Raked(cells, table, sizes, int(res.iterations))
     reps = design.replicates
     if reps is not None:  # every replicate raked to the same margins (R's rake of a svrep.design)
         from careersurvey.engine.replicates_weighting import rake_replicates
 
-        reps = rake_replicates(design, list(cells), live, table, codes, sizes, [m.totals for m in model.margins],
-                               tol, max_iter, w * factor)
-    return design._evolved(weight_expr=w * factor, adjustments=design.adjustments + (step,), replicates=reps)
+        reps, rel = rake_replicates(design._evolved(table=rel), list(cells), live, table, codes, sizes,
+                                    [m.totals for m in model.margins], tol, max_iter, w * factor)
+    return design._evolved(table=rel, weight_expr=w * factor, adjustments=design.adjustments + (step,),
+                           replicates=reps)
 
 
 def rake_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int, G: int):

@@ -7,7 +7,8 @@ sample's: one GROUP BY of the cells brings back every replicate's weighted count
 :data:`careersurvey.engine.replicates.MAX_AGGREGATES`), the core's routines run on that small (cells, R) table
 (:func:`~careersurvey.estimation.weighting.rake.rake_factors`,
 :func:`~careersurvey.estimation.weighting.rake.poststratify_factors`), and each replicate's new weight is its old
-one times a CASE over the cells. The degrees of freedom are recomputed from the new weights, as R does."""
+one times its cell's factor, joined from a small table of the cells (:mod:`careersurvey.engine.cells`). The
+degrees of freedom are recomputed from the new weights, as R does."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ __all__ = ["poststratify_replicates", "rake_replicates"]
 
 
 def rake_replicates(design, cells: list[str], live, table: pd.DataFrame, codes: list, sizes, targets: list,
-                    tol: float, max_iter: int, weight) -> TableReplicates:
+                    tol: float, max_iter: int, weight) -> tuple[TableReplicates, object]:
     """The design's replicates raked on the ``cells`` of ``table`` (the full sample's joint cells of ``live``,
-    the rows of positive weight; ``codes`` their level codes per margin); ``weight`` the design's new weight."""
+    the rows of positive weight; ``codes`` their level codes per margin; ``weight`` the design's new weight),
+    and the table their factors are read from."""
     sums = _cell_sums(design, live, cells, table)
     res = rake_factors(codes, list(sizes), targets, sums, tol=tol, max_iter=max_iter)
     if not res.converged:
@@ -36,8 +38,10 @@ def rake_replicates(design, cells: list[str], live, table: pd.DataFrame, codes: 
     return _weighted(design, cells, table, res.factor, 1.0, weight)
 
 
-def poststratify_replicates(design, cells: tuple[str, ...], table: pd.DataFrame, weight) -> TableReplicates:
-    """The design's replicates post-stratified to ``table``'s cells (one row per cell, population count N)."""
+def poststratify_replicates(design, cells: tuple[str, ...], table: pd.DataFrame, weight
+                            ) -> tuple[TableReplicates, object]:
+    """The design's replicates post-stratified to ``table``'s cells (one row per cell, population count N), and
+    the table their factors are read from."""
     sums = _cell_sums(design, design.table, list(cells), table)
     labels = table[list(cells)].astype(str).agg(", ".join, axis=1).tolist()
     m = len(table)
@@ -58,20 +62,18 @@ def _cell_sums(design, rows, cells: list[str], table: pd.DataFrame) -> np.ndarra
     return keys.merge(q, on=cells, how="left")[names].fillna(0.0).to_numpy(dtype=float)
 
 
-def _weighted(design, cells: list[str], table: pd.DataFrame, factor: np.ndarray, outside, weight
-              ) -> TableReplicates:
+def _weighted(design, cells: list[str], table: pd.DataFrame, factor: np.ndarray, outside, weight):
     """The replicates with each one's weights times ``factor`` (cells, R) on its rows' cell (``outside``: rows
-    in no cell, None for a missing weight), and the degrees of freedom of the new weights."""
+    in no cell, None for a missing weight), and the degrees of freedom of the new weights; with the design's
+    table joined with the cells' factors (:func:`~careersurvey.engine.cells.join_cells`), which they read."""
     import ibis
 
-    from careersurvey.engine.conditions import cell_condition
+    from careersurvey.engine.cells import join_cells
 
-    t = design.table
-    cell = ibis.cases(*[(cell_condition(t, cells, row), i) for i, (_, row) in enumerate(table.iterrows())],
-                      else_=ibis.null("int64"))
+    names = [_c(f"rw_f{r}") for r in range(factor.shape[1])]
+    t = join_cells(design.table, cells, table, dict(zip(names, factor.T)), _c("rw_cell"))
     other = ibis.null("float64") if outside is None else ibis.literal(float(outside), type="float64")
-    factors = [cell.cases(*[(i, float(g)) for i, g in enumerate(factor[:, r])], else_=other)
-               for r in range(factor.shape[1])]
+    factors = [ibis.ifelse(t[_c("rw_cell")].isnull(), other, t[n]) for n in names]
     new = design.replicates.weighted(design.weight_expr, factors, 0)
     rank = domain_ranks(t, new.weights(t, weight), None, (), design.execute)
-    return replace(new, degf=int(rank[0]) - 1)
+    return replace(new, degf=int(rank[0]) - 1), t

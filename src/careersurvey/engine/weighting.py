@@ -1,10 +1,11 @@
-"""Post-stratification inside the engine (R's ``postStratify``): cell sums by one GROUP BY, the new weight as
-an expression over the cells, and the variance of estimates on the post-stratified design from residuals formed
-in the engine, as R's ``svyrecvar`` forms them (the core's
-:class:`careersurvey.estimation.weighting.rake.PostStratStep`): z - w_new * (cell sum of z w_old / w_new) /
-(cell sum of w_old). Under post-stratification w_old / w_new is the cell's constant, so the correction of a row
-is w_new times a (cell, domain) constant A computed from cell sums; the residuals then go through the same stage
-aggregates as any estimate (rows outside a domain carry their correction too, as in R)."""
+"""Post-stratification inside the engine (R's ``postStratify``): cell sums by one GROUP BY, the new weight the
+old one times its row's cell factor (joined from a small table of the cells: :mod:`careersurvey.engine.cells`),
+and the variance of estimates on the post-stratified design from residuals formed in the engine, as R's
+``svyrecvar`` forms them (the core's :class:`careersurvey.estimation.weighting.rake.PostStratStep`):
+z - w_new * (cell sum of z w_old / w_new) / (cell sum of w_old). Under post-stratification w_old / w_new is the
+cell's constant, so the correction of a row is w_new times a (cell, domain) constant A computed from cell sums;
+the residuals then go through the same stage aggregates as any estimate (rows outside a domain carry their
+correction too, as in R)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from careersurvey.engine.conditions import cell_condition
+from careersurvey.engine.cells import join_cells
 from careersurvey.engine.source import EngineError
 
 __all__ = ["PostStratified", "paired_residuals", "poststratify", "residual_pairs"]
@@ -53,8 +54,6 @@ def poststratify(design, variables: str | Sequence[str], totals: Any, partial: b
     """R's ``postStratify``: weights times the population count over the sample's weighted count of each row's
     cell; every sample cell needs a population count (and every population cell a sample row, unless
     ``partial``: then those cells are left out with a warning, as ``SurveyDesign.poststratify``)."""
-    import ibis
-
     check_weighting(design, "post-stratify", "post-stratification", "poststratify", replicates_ok=True)
     cells = (variables,) if isinstance(variables, str) else tuple(variables)
     t = design.table
@@ -94,16 +93,16 @@ def poststratify(design, variables: str | Sequence[str], totals: Any, partial: b
                           "collapse them with a neighbouring cell")
     table = merged.drop(columns="_merge").reset_index(drop=True)
     table["g"] = table["N"] / table["W_old"]
-    factor = ibis.cases(*[(cell_condition(t, cells, row), float(row["g"])) for _, row in table.iterrows()],
-                        else_=ibis.null("float64"))
+    rel = join_cells(t, cells, table, {"_cs_ps_g": table["g"]}, "_cs_ps_cell")  # NULL: a row in no cell
+    factor = rel["_cs_ps_g"]
     step = PostStratified(cells, table)
     reps = design.replicates
     if reps is not None:  # every replicate post-stratified to the same totals (R's postStratify.svyrep.design)
         from careersurvey.engine.replicates_weighting import poststratify_replicates
 
-        reps = poststratify_replicates(design, cells, table, factor)
-    return design._evolved(weight_expr=design.weight_expr * factor, adjustments=design.adjustments + (step,),
-                           replicates=reps)
+        reps, rel = poststratify_replicates(design._evolved(table=rel), cells, table, design.weight_expr * factor)
+    return design._evolved(table=rel, weight_expr=design.weight_expr * factor,
+                           adjustments=design.adjustments + (step,), replicates=reps)
 
 
 def check_weighting(design, verb: str, noun: str, method: str, replicates_ok: bool = False) -> None:
