@@ -47,6 +47,7 @@ def query_sizes(monkeypatch):
 SPARK_ALL = os.environ.get("CAREERSURVEY_SPARK", "").strip().lower() == "all"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads xdist_group marks to group tests
 def pytest_collection_modifyitems(config, items):
     """Spark tests: every case with CAREERSURVEY_SPARK=all, else each test's first, middle and last case (the
     same queries over other data and options: Spark costs ~0.2-2 s a query against DuckDB's milliseconds). All of
