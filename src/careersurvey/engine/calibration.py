@@ -18,50 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from careersurvey.engine.calibration_newton import (IbisOps, Stack, crossproducts, newton_columns, trim_shares,
+                                                   with_g)
 from careersurvey.engine.source import EngineError
-from careersurvey.estimation.weighting.calibrate import (METHODS, ArrayOps, Bounds, GResult, _df, _fm1,
-                                                         check_bounds_reachable, gram_coefficients, newton_step,
-                                                         not_converged, relative_misfit, trim_limits)
+from careersurvey.estimation.weighting.calibrate import (METHODS, Bounds, check_bounds_reachable, gram_coefficients,
+                                                         trim_limits)
 from careersurvey.estimation.weighting.errors import WeightingError
 
 __all__ = ["Calibrated", "IbisOps", "calibrate", "calibration_pairs"]
 
 _P = "_cs_"
-
-
-class IbisOps(ArrayOps):
-    """The distances' operations on Ibis expressions (infinite bounds leave that side open)."""
-
-    @staticmethod
-    def exp(u):
-        return u.exp()
-
-    @staticmethod
-    def clip(x, lo: float, hi: float):
-        import ibis
-
-        if np.isfinite(lo):
-            x = ibis.greatest(x, lo)
-        if np.isfinite(hi):
-            x = ibis.least(x, hi)
-        return x
-
-    @staticmethod
-    def where(cond, a, b):
-        import ibis
-
-        return ibis.ifelse(cond, a, b)
-
-    @staticmethod
-    def between(u, lo: float, hi: float):
-        import ibis
-
-        cond = ibis.literal(True)
-        if np.isfinite(hi):
-            cond = cond & (u < hi)
-        if np.isfinite(lo):
-            cond = cond & (u > lo)
-        return cond.cast("float64")
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,33 +59,6 @@ class Calibrated:
         if self.bounds.finite:
             how.append(f"g within [{self.bounds.lower:g}, {self.bounds.upper:g}]")
         return f"calibrated on {', '.join(self.names)} ({', '.join(how)}, {self.iterations} iterations)"
-
-
-def _with_g(table, method: str, b: Bounds, x, eta, inv, trim=(), deriv: bool = False):
-    """``table`` with u = X eta (/ sigma2), g = 1 + F(u) (trimmed) and, if asked, F'(u) as columns _cs_cu, _cs_cg,
-    _cs_cd: each computed once per row (a projection), so aggregates over them stay short."""
-    import ibis
-
-    rel = table.mutate(**{f"{_P}cu": _u(table, x, eta, inv)})
-    u = rel[f"{_P}cu"]
-    cols = {f"{_P}cg": 1.0 + _fm1(method, u, b, IbisOps)}
-    if deriv:
-        cols[f"{_P}cd"] = _df(method, u, b, IbisOps)
-    rel = rel.mutate(**cols)
-    if trim:
-        lo, hi, share = trim
-        g = rel[f"{_P}cg"]
-        rel = rel.mutate(**{f"{_P}cg": ibis.ifelse((g < lo) | (g > hi), IbisOps.clip(g, lo, hi), g + share)})
-    return rel
-
-
-def _u(rel, x: tuple[str, ...], eta: np.ndarray, inv: str | None):
-    import ibis
-
-    u = ibis.literal(0.0, type="float64")
-    for name, e in zip(x, eta):  # over the model's columns: one expression
-        u = u + rel[name] * float(e)
-    return u * rel[inv] if inv else u
 
 
 def _model(design, totals: Mapping, population_total):
@@ -191,7 +130,10 @@ def calibrate(design, totals: Mapping, method: str = "linear", bounds=None, max_
                           "with cs.SurveyDesign(...).calibrate")
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}")
-    check_weighting(design, "calibrate", "calibration", "calibrate")
+    check_weighting(design, "calibrate", "calibration", "calibrate", replicates_ok=True)
+    if aggregate_stage is not None and design.replicates is not None:
+        raise WeightingError("aggregate_stage= is for designs with stages; a replicate design has none left "
+                             "(R's calibrate of a replicate design takes aggregate.index instead)")
     b = Bounds.of(bounds, method)
     limits = trim_limits(trim) if trim is not None else None
     names, t_vec, xcols = _model(design, totals, population_total)
@@ -230,112 +172,46 @@ def calibrate(design, totals: Mapping, method: str = "linear", bounds=None, max_
     resid_inv = inv if regression else None
     eta, iterations, gram = _newton(design, table, x, inv, resid_inv, t_vec, names, method, b, tol, max_iter,
                                     limits)
-    trimmed = _trimmed(design, _with_g(table, method, b, x, eta, inv), limits) if limits is not None else ()
-    final = _with_g(table, method, b, x, eta, inv, trimmed)
+    trimmed = ()
+    if limits is not None:
+        shares, _ = trim_shares(design, Stack.of(table, [table[f"{_P}cw0"]]), x, inv, method, b, eta[:, None], limits)
+        trimmed = shares[0]
+    final = with_g(table, method, b, x, {"": eta}, inv, {"": trimmed})
     step = Calibrated(method, tuple(names), t_vec, b, iterations, x, eta, f"{_P}cw0", f"{_P}cw0", inv, resid_inv,
                       gram, trimmed)
     w_new = final[f"{_P}rw0"] if f"{_P}rw0" in final.columns else final[f"{_P}cw0"]
-    return design._evolved(table=final, weight_expr=w_new * final[f"{_P}cg"],
+    reps = design.replicates
+    if reps is not None:  # every replicate calibrated to the same totals (R's calibrate.svyrep.design)
+        from careersurvey.engine.replicates_weighting import calibrate_replicates
+
+        reps = calibrate_replicates(design, final, x, inv, t_vec, names, method, b, tol, max_iter, limits, regression)
+    return design._evolved(table=final, weight_expr=w_new * final[f"{_P}cg"], replicates=reps,
                            adjustments=design.adjustments + (step,))
 
 
-def _cross(design, rel, x: tuple[str, ...], weight, extra: dict | None = None):
-    """X' diag(weight) X as a (p, p) array (one aggregate), and the ``extra`` aggregates' row when given."""
-    p = len(x)
-    aggs = {f"{_P}i{i}_{j}": (rel[x[i]] * rel[x[j]] * weight).sum() for i in range(p) for j in range(i, p)}
-    aggs.update(extra or {})
-    row = design.execute(rel.aggregate(**aggs)).iloc[0]
-    out = np.zeros((p, p))
-    for i in range(p):
-        for j in range(i, p):
-            out[i, j] = out[j, i] = float(row[f"{_P}i{i}_{j}"])
-    return (out, row) if extra is not None else out
-
-
 def _newton(design, table, x, inv, resid_inv, targets, names, method, b: Bounds, tol, max_iter, limits):
-    """The core's solve_g for one column of weights, each evaluation one aggregate: (eta, iterations, the Gram
-    X' diag(w0 / sigma2) X of the residual regression, read with the first aggregate)."""
+    """The core's solve_g for the design's weights (:func:`.calibration_newton.newton_columns` on one column):
+    (eta, iterations, the Gram X' diag(w0 / sigma2) X of the residual regression, read with the first aggregate)."""
     p = len(x)
     w = table[f"{_P}cw0"]
-    invr = table[inv] if inv else 1.0
-    zero = np.zeros(1)
-    d0 = float(_df(method, zero, b)[0])
-    first = {f"{_P}t{j}": (table[x[j]] * w).sum() for j in range(p)}
-    first.update({f"{_P}min{j}": table[x[j]].min() for j in range(p)})
+    first = {f"{_P}min{j}": table[x[j]].min() for j in range(p)}
     if resid_inv != inv:
         rw = w * (table[resid_inv] if resid_inv else 1.0)
         first.update({f"{_P}r{i}_{j}": (table[x[i]] * table[x[j]] * rw).sum() for i in range(p) for j in range(i, p)})
-    base, row = _cross(design, table, x, w * invr, first)
-    gram = base
+    stack = Stack.of(table, [w])
+    cross, totals, row = crossproducts(design, stack, x, inv, first)
+    gram = cross[0]
     if resid_inv != inv:
         gram = np.zeros((p, p))
         for i in range(p):
             for j in range(i, p):
                 gram[i, j] = gram[j, i] = float(row[f"{_P}r{i}_{j}"])
-    sample_total = np.array([float(row[f"{_P}t{j}"]) for j in range(p)])
     nonneg = np.array([float(row[f"{_P}min{j}"]) >= 0 for j in range(p)])
-    check_bounds_reachable(nonneg, sample_total, targets, names, b)
-    tmat, gm1 = base * d0, np.zeros(p)
-
-    def evaluate(eta):
-        rel = _with_g(table, method, b, x, eta, inv, deriv=True)
-        g, deriv, wr = rel[f"{_P}cg"], rel[f"{_P}cd"], rel[f"{_P}cw0"]
-        extra = {f"{_P}m{j}": (rel[x[j]] * wr * (g - 1.0)).sum() for j in range(p)}
-        extra[f"{_P}bad"] = (g.isnull() | g.isnan() | g.isinf() | deriv.isnull() | deriv.isnan()
-                             | deriv.isinf()).cast("int64").sum()
-        try:
-            tm, r = _cross(design, rel, x, wr * deriv * (rel[inv] if inv else 1.0), extra)
-        except Exception as exc:  # noqa: BLE001 - an engine's overflow (exp of a huge u) is a non-finite g
-            if "range" in str(exc).lower() or "overflow" in str(exc).lower():
-                return None, None
-            raise
-        if int(r[f"{_P}bad"]):
-            return None, None
-        return tm, np.array([float(r[f"{_P}m{j}"]) for j in range(p)])
-
-    eta = np.zeros(p)
-    it = 1
-    misfit = np.inf
-    while True:
-        miss = targets - sample_total - gm1
-        step = newton_step(tmat[None], miss[:, None])[:, 0]
-        eta = eta + step
-        tm, m = evaluate(eta)
-        while tm is None and it < max_iter:  # step halving while g or its derivative is not finite
-            it += 1
-            step = step / 2.0
-            eta = eta - step
-            tm, m = evaluate(eta)
-        if tm is None:
-            misfit = np.inf
-            break
-        tmat, gm1 = tm, m
-        rel = relative_misfit(targets, sample_total + gm1)
-        misfit = float(rel.max())
-        done = bool((rel < tol).all())
-        if done:
-            return eta, it, gram
-        it += 1
-        if it > max_iter:
-            break
-    if limits is not None:  # R's trim= after a calibration that did not converge: kept, as in memory
-        return eta, it, gram
-    achieved = sample_total + (gm1 if np.isfinite(misfit) else np.nan)
-    res = GResult(g=np.ones(p), iterations=np.array([it]), misfit=np.array([misfit]), converged=np.array([False]))
-    raise not_converged(res, np.eye(p), achieved, targets, names, method, b, max_iter)
-
-
-def _trimmed(design, rel, limits) -> tuple[float, float, float]:
-    """R's ``calibrate(trim=)``: g clipped to the limits, what was cut shared out over the rows inside in
-    proportion to their weights (the core's trim_g, its two sums from one aggregate): (lower, upper, share)."""
-    import ibis
-
-    lo, hi = limits
-    g, w = rel[f"{_P}cg"], rel[f"{_P}cw0"]
-    out = (g < lo) | (g > hi)
-    row = design.execute(rel.aggregate(cut=((g - IbisOps.clip(g, lo, hi)) * w).sum(),
-                                       room=ibis.ifelse(out, 0.0, w).sum(), n=out.cast("int64").sum())).iloc[0]
-    return lo, hi, (float(row["cut"]) / float(row["room"]) if int(row["n"]) else 0.0)
+    check_bounds_reachable(nonneg, totals[:, 0], targets, names, b)
+    res = newton_columns(design, stack, x, inv, targets, method, b, tol, max_iter, cross, totals)
+    if not res.converged[0] and limits is None:  # R's trim= after a calibration that did not converge: kept
+        raise res.error(targets, names, method, b, max_iter, replicates=False)
+    return res.eta[:, 0], int(res.iterations[0]), gram
 
 
 def calibration_sums(design, step: Calibrated, rel, k: int, group: str | None):

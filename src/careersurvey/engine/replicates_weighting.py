@@ -22,7 +22,7 @@ from careersurvey.engine.replicates import TableReplicates, aggregate_blocks, do
 from careersurvey.estimation.weighting.errors import WeightingError
 from careersurvey.estimation.weighting.rake import poststratify_factors, rake_factors
 
-__all__ = ["poststratify_replicates", "rake_replicates"]
+__all__ = ["calibrate_replicates", "poststratify_replicates", "rake_replicates"]
 
 
 def rake_replicates(design, cells: list[str], live, table: pd.DataFrame, codes: list, sizes, targets: list,
@@ -77,3 +77,32 @@ def _weighted(design, cells: list[str], table: pd.DataFrame, factor: np.ndarray,
     new = design.replicates.weighted(design.weight_expr, factors, 0)
     rank = domain_ranks(t, new.weights(t, weight), None, (), design.execute)
     return replace(new, degf=int(rank[0]) - 1), t
+
+
+def calibrate_replicates(design, table, x: tuple[str, ...], inv: str | None, targets: np.ndarray, names: list[str],
+                         method: str, b, tol: float, max_iter: int, limits, regression: bool):
+    """Every replicate's weights calibrated to ``targets`` on the model columns ``x`` of ``table`` (R's
+    ``calibrate.svyrep.design``): all replicates advance together, each Newton round one aggregate pass
+    (:func:`~careersurvey.engine.calibration_newton.newton_columns`); ``limits``: each replicate's g trimmed, its
+    cut shared by that replicate's weights. Returns the replicates with each one's g as its factor (an expression,
+    so queries that do not read the replicates stay short); the degrees of freedom recomputed from them after an
+    unbounded linear calibration (R's ``regcalibrate``), kept otherwise (R's ``grake`` path), as the core."""
+    from careersurvey.engine.calibration_newton import Stack, crossproducts, g_value, newton_columns, trim_shares
+
+    reps = design.replicates
+    W = reps.weights(table, table[_c("cw0")])
+    R = len(W)
+    stack = Stack.of(table, W)
+    cross, totals, _ = crossproducts(design, stack, x, inv)
+    res = newton_columns(design, stack, x, inv, targets, method, b, tol, max_iter, cross, totals)
+    trims, n_trimmed = [()] * R, 0
+    if limits is not None:
+        trims, n_trimmed = trim_shares(design, stack, x, inv, method, b, res.eta, limits)
+    if not res.converged.all() and not n_trimmed:
+        raise res.error(targets, names, method, b, max_iter, replicates=True)
+    factors = [g_value(table, method, b, x, res.eta[:, r], inv, trims[r]) for r in range(R)]
+    out = reps.weighted(design.weight_expr, factors, reps.degf)
+    if regression:
+        W = out.weights(table, design.weight_expr)  # (the multipliers' base is set: the weight is not read)
+        out = replace(out, degf=int(domain_ranks(table, W, None, (), design.execute)[0]) - 1)
+    return out

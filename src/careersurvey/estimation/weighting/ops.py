@@ -294,7 +294,8 @@ def calibrate(d, totals: Mapping[Any, Any], method: str = "linear",
                            scope=inside, target_var=target_var,
                            basis_w=None if aggregate_stage is None else ws,
                            sigma2=sigma2 if regression else None)
-    return _evolve(d, w * g, step, rep_new)
+    # R's regcalibrate (unbounded linear) recomputes the replicates' degrees of freedom; its grake path keeps them
+    return _evolve(d, w * g, step, rep_new, keep_degf=not regression)
 
 
 def _variance_function(d, variance) -> np.ndarray | None:
