@@ -36,12 +36,25 @@ def _weights(eng, pids: pd.Series) -> np.ndarray:
     return got.set_index("pid")["lw"].reindex(pids).to_numpy(dtype=float)
 
 
+def _bases(case: dict, df: pd.DataFrame, source=None):
+    """The case's earlier-wave design in memory and over a table; a replicate case ships the in-memory replicate
+    weights as columns, as a data producer would."""
+    mem = cs.SurveyDesign(df, **KW)
+    if "replicate" not in case:
+        return mem, from_table(df if source is None else source(df), **KW)
+    mem = mem.replicate(case["replicate"])
+    reps = mem.replicates
+    names = [f"repw{i + 1}" for i in range(np.asarray(reps.weights).shape[1])]
+    table = pd.concat([df, pd.DataFrame(np.asarray(reps.weights), columns=names)], axis=1)
+    return mem, from_table(table if source is None else source(table), weights="w", replicate_weights=names,
+                           combined=True, scale=reps.scale, rscales=reps.rscales, mse=reps.mse)
+
+
 def _check(case: dict, source=None, variance: str = "fixed") -> None:
     lw, exp = case["longitudinal"], case["expected"]
     df = load_data(FOLDER, "panel_wide.csv")
     kw = dict(margins=lw["margins"], method=lw["calfun"], variance=variance, **_steps(lw))
-    mem = cs.longitudinal_weights(cs.SurveyDesign(df, **KW), lw["responded"], **kw)
-    eng = cs.longitudinal_weights(from_table(df if source is None else source(df), **KW), lw["responded"], **kw)
+    mem, eng = (cs.longitudinal_weights(d, lw["responded"], **kw) for d in _bases(case, df, source))
     w = _weights(eng, df["pid"])
     np.testing.assert_allclose(w, mem.w, rtol=1e-9, atol=1e-12)
     resp = df["resp2"].to_numpy() == 1
@@ -69,13 +82,21 @@ def test_cases_are_all_there():
     assert len(CASES) == 3 and len(LINEARISED) == 2 and len(REPLICATE) == 1
 
 
-@pytest.mark.parametrize("case", LINEARISED)
-@pytest.mark.parametrize("variance", ["fixed", "estimated"])
-def test_duckdb_equals_memory_and_r(case, variance):
-    _check(case, variance=variance)
+ALL = LINEARISED + REPLICATE
+
+
+@pytest.mark.parametrize("case", ALL)
+def test_duckdb_equals_memory_and_r(case):
+    """Each case as R ran it (class sizes fixed; on JKn replicates every replicate adjusted and calibrated)."""
+    _check(case)
 
 
 @pytest.mark.parametrize("case", LINEARISED)
+def test_estimated_class_sizes_equal_memory(case):
+    _check(case, variance="estimated")
+
+
+@pytest.mark.parametrize("case", ALL)
 def test_spark_equals_memory_and_r(spark, tmp_path, case):
     _check(case, _parquet(spark, tmp_path))
 
@@ -169,13 +190,7 @@ def test_propensity_classes_are_rs_in_the_engine():
 def test_replicate_nonresponse_equals_memory(case):
     """On JKn replicate weights the class adjustment is redone in every replicate (each one's class sizes), as in
     memory: estimates, SEs and degrees of freedom equal."""
-    df = load_data(FOLDER, "panel_wide.csv")
-    base = cs.SurveyDesign(df, **KW).replicate(case["replicate"])
-    reps = base.replicates
-    names = [f"repw{i + 1}" for i in range(np.asarray(reps.weights).shape[1])]
-    table = pd.concat([df, pd.DataFrame(np.asarray(reps.weights), columns=names)], axis=1)
-    eng0 = from_table(table, weights="w", replicate_weights=names, combined=True, scale=reps.scale,
-                      rscales=reps.rscales, mse=reps.mse)
+    base, eng0 = _bases(case, load_data(FOLDER, "panel_wide.csv"))
     for step in STEPS[::2]:
         mem, eng = base.adjust_nonresponse("resp2", **step), eng0.adjust_nonresponse("resp2", **step)
         _same_estimates(eng.mean(["y_2026", "leave_2024"], na_rm=True), mem.mean(["y_2026", "leave_2024"],
