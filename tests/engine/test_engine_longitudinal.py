@@ -306,6 +306,29 @@ def test_propensity_classes_with_tied_propensities_equal_memory(n_classes):
     assert eng.adjustments[0].describe() == mem.adjustments[0].describe()
 
 
+def test_the_sql_does_not_grow_with_the_classes():
+    """The classes' factors (each replicate's too) are joined from a small table, not a CASE per class: the SQL of
+    the weights is as long with 400 classes as with 20, and the weights equal memory's."""
+    import ibis
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    lengths = []
+    for k in (20, 400):
+        df = pd.DataFrame({"pid": np.arange(n), "psu": np.arange(n) % 50, "w": rng.uniform(1, 3, n),
+                           "cls": np.arange(n) % k, "resp": (np.arange(n) % 3 > 0).astype(int),
+                           **{f"rep{i}": rng.uniform(1, 3, n) for i in range(4)}})
+        base = from_table(df, weights="w", replicate_weights=[f"rep{i}" for i in range(4)], combined=True,
+                          scale=0.25)
+        eng = base.adjust_nonresponse("resp", classes="cls")
+        mem = cs.SurveyDesign.from_replicates(df, weights="w", replicate_weights=[f"rep{i}" for i in range(4)],
+                                              combined=True, scale=0.25).adjust_nonresponse("resp", classes="cls")
+        _same_estimates(eng.mean("w"), mem.mean("w"))
+        np.testing.assert_allclose(_weights(eng, df["pid"]), mem.w, rtol=1e-12)
+        lengths.append(len(ibis.to_sql(eng.weighted_table("lw"))))
+    assert lengths[1] < 1.2 * lengths[0], lengths
+
+
 def test_only_aggregates_leave_the_engine(query_sizes):
     """Adjusting (classes and propensity), calibrating, the margins and the paired change: no query returns more
     rows than there are PSUs."""

@@ -1,13 +1,14 @@
 """Nonresponse adjustment inside the engine (``SurveyDesign.adjust_nonresponse``): weighting classes, or classes
 of a design-weighted logistic response propensity, and the variance of estimates on the adjusted design.
 
-Classes: one GROUP BY of the class columns brings back each class's weighted count of all sampled units N and of
-the respondents R; the factor N / R (the core's :func:`~careersurvey.estimation.weighting.nonresponse.class_ratios`)
-is a CASE over the classes, 0 for nonrespondents, who leave the design as a domain (weight 0, PSUs kept).
-Propensity: the core's Newton iteration with each score and information one aggregate, p = plogis(X b) an
-expression (1 for rows of zero weight), the rows ranked by a window (min rank) and cut into pandas' qcut classes
-from a few order statistics of the ranks (:func:`~careersurvey.estimation.weighting.nonresponse.rank_edges`).
-A replicate design's classes are adjusted again in every replicate (their class sums in the same GROUP BY).
+Classes: one GROUP BY of the class columns brings back each class's weighted count of all sampled units N and of the
+respondents R; the factor N / R (the core's :func:`~careersurvey.estimation.weighting.nonresponse.class_ratios`) is
+joined from a small table of the classes (:func:`careersurvey.engine.cells.join_cells`), 0 for nonrespondents, who
+leave the design as a domain (weight 0, PSUs kept). Propensity: the core's Newton iteration with each score and
+information one aggregate, p = plogis(X b) an expression (1 for rows of zero weight), the rows ranked by a window
+(min rank) and cut into pandas' qcut classes from a few order statistics of the ranks
+(:func:`~careersurvey.estimation.weighting.nonresponse.rank_edges`). A replicate design's classes are adjusted again
+in every replicate (their class sums in one GROUP BY, their factors in the same join).
 
 Variance (the core's ``NonresponseStep.residualize``): per (class, domain) A = the class sum of z over N, each
 row's residual z - (w1 - w0) A ("estimated": the class sizes' own variance) or z - w1 A ("fixed"), on every row
@@ -88,8 +89,8 @@ def adjust_nonresponse(design, responded, classes=None, propensity=None, n_class
     """The engine's ``SurveyDesign.adjust_nonresponse`` (see the module); same arguments, numbers, messages."""
     import ibis
 
+    from careersurvey.engine.cells import join_cells
     from careersurvey.engine.estimators import _refuse_codes
-    from careersurvey.engine.conditions import cell_condition
     from careersurvey.engine.weighting import check_weighting
 
     check_arguments(classes, propensity, variance)
@@ -118,12 +119,14 @@ def adjust_nonresponse(design, responded, classes=None, propensity=None, n_class
         label, names = propensity_labels(len(sums))
     f = class_ratios(sums["N"].to_numpy(dtype=float)[:, None], sums["R"].to_numpy(dtype=float)[:, None], names)
     sums["f"] = f[:, 0]
-    factor = ibis.cases(*[(cell_condition(table, cells, row), float(row["f"])) for _, row in sums.iterrows()],
-                        else_=ibis.literal(0.0, type="float64"))
-    table = table.mutate(**{f"{_P}nw0": w, f"{_P}nf": ibis.ifelse(r, factor, 0.0)})
     reps = design.replicates
-    if reps is not None:
-        reps = _replicates(design, table, cells, sums, r, names)
+    rep_f = _replicate_ratios(design, table, cells, sums, r, names) if reps is not None else np.zeros((len(sums), 0))
+    factors = {f"{_P}nff": f[:, 0], **{f"{_P}nff{i}": rep_f[:, i] for i in range(rep_f.shape[1])}}
+    table = join_cells(table, cells, sums, factors, f"{_P}nrcell")  # every row in a class: NULL classes refused
+    table = table.mutate(**{f"{_P}nw0": w, f"{_P}nf": ibis.ifelse(r, table[f"{_P}nff"], 0.0)})
+    if reps is not None:  # every replicate adjusted within the same classes
+        reps = reps.weighted(w, [ibis.ifelse(r, table[f"{_P}nff{i}"], 0.0) for i in range(rep_f.shape[1])],
+                             reps.degf)
     domain = r
     step = TableNonresponse(cells, sums, len(sums), variance, label, names, domain)
     return design._evolved(table=table, weight_expr=table[f"{_P}nw0"] * table[f"{_P}nf"], domain=domain,
@@ -229,26 +232,20 @@ def _plogis(rel, x: list[str], beta: np.ndarray):
     return 1.0 / (1.0 + (-eta).exp())
 
 
-def _replicates(design, table, cells: tuple[str, ...], sums: pd.DataFrame, r, names):
-    """Every replicate adjusted within the same classes (its own N and R per class: one GROUP BY in blocks)."""
+def _replicate_ratios(design, table, cells: tuple[str, ...], sums: pd.DataFrame, r, names) -> np.ndarray:
+    """(classes, R): each replicate's N / R per class of ``sums`` (its own class sums: one GROUP BY in blocks)."""
     import ibis
 
     from careersurvey.engine.replicates import aggregate_blocks
-    from careersurvey.engine.conditions import cell_condition
 
-    reps = design.replicates
-    W = reps.weights(table, design.weight_expr)
+    W = design.replicates.weights(table, design.weight_expr)
     aggs = {f"{_P}N{i}": x.sum() for i, x in enumerate(W)}
     aggs.update({f"{_P}R{i}": ibis.ifelse(r, x, 0.0).sum() for i, x in enumerate(W)})
     q = aggregate_blocks(table, aggs, list(cells), design.execute)
     keyed = sums[list(cells)].merge(q, on=list(cells), how="left").fillna(0.0)
     full = keyed[[f"{_P}N{i}" for i in range(len(W))]].to_numpy(dtype=float)
     resp = keyed[[f"{_P}R{i}" for i in range(len(W))]].to_numpy(dtype=float)
-    f = class_ratios(full, resp, names)
-    conds = [cell_condition(table, cells, row) for _, row in sums.iterrows()]
-    factors = [ibis.ifelse(r, ibis.cases(*[(c, float(v)) for c, v in zip(conds, f[:, i])],
-                                         else_=ibis.literal(0.0, type="float64")), 0.0) for i in range(len(W))]
-    return reps.weighted(design.weight_expr, factors, reps.degf)
+    return class_ratios(full, resp, names)
 
 
 def nonresponse_pairs(design, est, member, by: tuple[str, ...], dom: pd.DataFrame, joined, zcols: dict, k: int,
