@@ -1,6 +1,7 @@
 """The engine path against the in-memory path: time and peak memory of a mean, 20 means (2 variables by a
-10-level domain), a ratio, a logistic glm and a rake, on parquet files of 1M, 10M and 100M rows (200 strata, 50,000 PSUs), each task in
-its own process (peak RSS of that process alone).
+10-level domain), a ratio, a logistic glm, a rake, and a variance and a share (Korn-Graubard) by the 10-level
+domain, on parquet files of 1M, 10M and 100M rows (200 strata, 50,000 PSUs), each task in its own process (peak
+RSS of that process alone).
 
     python3 bench/bench_engine.py generate --rows 1000000 10000000 100000000   # bench/data/engine_<rows>.parquet
     python3 bench/bench_engine.py run [--rows ...] [--memory-limit 1GB]         # prints a table, JSON per line
@@ -25,7 +26,7 @@ import numpy as np
 DATA = Path(__file__).parent / "data"
 N_STRATA, N_PSU, N_DOMAINS = 200, 50_000, 10
 CHUNK = 5_000_000
-TASKS = ("mean", "means20", "ratio", "glm", "rake")
+TASKS = ("mean", "means20", "ratio", "glm", "rake", "var_by", "ciprop_by")
 
 
 def path_of(rows: int) -> Path:
@@ -69,14 +70,18 @@ def task(path: str, engine: str, what: str, memory_limit: str) -> dict:
 
         import careersurvey as cs
 
-        d = cs.SurveyDesign(pd.read_parquet(path), weights="w", strata="stratum", psu="psu")
+        data = pd.read_parquet(path)
+        d = cs.SurveyDesign(data.assign(high=(data["y"] > 55).astype(int)) if what == "ciprop_by" else data,
+                            weights="w", strata="stratum", psu="psu")
     else:
         import ibis
 
         import careersurvey as cs
 
         con = ibis.duckdb.connect(memory_limit=memory_limit, threads=2)
-        d = cs.from_table(con.read_parquet(path), weights="w", strata="stratum", psu="psu")
+        t = con.read_parquet(path)
+        d = cs.from_table(t.mutate(high=(t["y"] > 55).cast("int64")) if what == "ciprop_by" else t, weights="w",
+                          strata="stratum", psu="psu")
     built = time.perf_counter() - start
     if what == "rake":  # to margins 5% above the sample's weighted counts of dom (10 levels) and a 4-level group
         import duckdb
@@ -98,6 +103,8 @@ def task(path: str, engine: str, what: str, memory_limit: str) -> dict:
         out = d.mean(["y", "x"], by="dom")
     elif what == "glm":
         out = d.glm("I(y > 55) ~ x", family="binomial").table
+    elif what in ("var_by", "ciprop_by"):  # svyby of svyvar / svyciprop by the 10-level domain
+        out = d.var("y", by="dom") if what == "var_by" else d.ciprop("high", method="beta", by="dom")
     else:
         out = d.ratio("y", "x")
     seconds = time.perf_counter() - start
