@@ -71,10 +71,15 @@ def _counts(design, base, member) -> list[int]:
 
 def _profile_sums(design, x, member) -> ProfileSums:
     """The likelihood fit's sums of a 0/1 column ``x`` (two aggregates: the rows of the design after na_rm, then
-    those of the fit)."""
+    those of the fit). A domain (or na_rm) of a weighted design keeps every row, weight 0 outside it, as R's
+    subset of a post-stratified or calibrated design (and the in-memory path): the mean weight is over all rows."""
+    import ibis
+
     t = design.table
-    held = t.filter(member) if member is not None and not design.adjustments else t  # the na_rm design's rows
     w = design.weight_expr
+    if design.adjustments and member is not None:
+        w, member = ibis.ifelse(member, w, 0.0), None
+    held = t.filter(member) if member is not None else t  # the na_rm design's rows
     q = design.execute(held.aggregate(n=held.count(), sw=w.sum())).iloc[0]
     mean_w = float(q["sw"]) / int(q["n"])
     fit = t.filter(x.notnull() if member is None else member & x.notnull())
@@ -174,18 +179,19 @@ def _domain_counts(design, dom: Domains, base, member) -> list[np.ndarray]:
 
 
 def _domain_profiles(design, dom: Domains, base, member) -> list[list[ProfileSums | None]]:
-    """:func:`_profile_sums` of every domain, per base column: the domains' row counts and weights one GROUP BY
-    (the whole table's on a weighted design), then per column one GROUP BY of the fit's sums with each row's
-    prior weight over its domain's mean weight."""
+    """:func:`_profile_sums` of every domain, per base column: the domains' row counts and weights one GROUP BY,
+    then per column one GROUP BY of the fit's sums with each row's prior weight over its domain's mean weight.
+    On a weighted design each domain keeps every row at weight 0 outside it (:func:`_profile_sums`): the mean
+    weight is over all the table's rows and the fit's rows are all rows with an answer (one aggregate each); the
+    rows outside add 0 to every sum."""
     t = design.table
     w = design.weight_expr
+    held = t.filter(member) if member is not None else t
+    q = design.execute(held.group_by(dom.cols).aggregate(_cs_n=held.count(), _cs_sw=w.sum()))
+    rows = dom.column(q, "_cs_n", np.nan).astype(float)
     if design.adjustments:
-        q = design.execute(t.aggregate(n=t.count(), sw=w.sum())).iloc[0]
-        mean_w = np.full(dom.n, float(q["sw"]) / int(q["n"]))
-    else:
-        held = t.filter(member) if member is not None else t
-        q = design.execute(held.group_by(dom.cols).aggregate(_cs_n=held.count(), _cs_sw=w.sum()))
-        mean_w = dom.column(q, "_cs_sw", np.nan).astype(float) / dom.column(q, "_cs_n", np.nan).astype(float)
+        rows = np.full(dom.n, float(design.execute(t.aggregate(n=t.count()))["n"].iat[0]))
+    mean_w = dom.column(q, "_cs_sw", np.nan).astype(float) / rows
     joined = dom.joined(design, {"_cs_mw": mean_w})
     rel = joined.table
     out = []
@@ -197,6 +203,10 @@ def _domain_profiles(design, dom: Domains, base, member) -> list[list[ProfileSum
         aggs.update({f"_cs_f{i}": term.sum() for i, term in enumerate(terms)})
         s = design.execute(fit.group_by(dom.cols).aggregate(**aggs))
         col = {name: dom.column(s, name, np.nan) for name in aggs}
+        if design.adjustments:
+            answered = rel.filter(x.notnull())
+            n = design.execute(answered.aggregate(n=answered.count()))["n"].iat[0]
+            col["_cs_n"] = np.where(np.isnan(col["_cs_n"].astype(float)), np.nan, float(n))
         out.append([None if np.isnan(float(col["_cs_n"][g])) else
                     ProfileSums(int(col["_cs_n"][g]), float(mean_w[g]), float(col["_cs_w1"][g]),
                                 float(col["_cs_w0"][g]), int(col["_cs_nz"][g]),
