@@ -1,7 +1,8 @@
-"""calibrate() on a replicate design inside the engine (careersurvey.engine.replicates_weighting.calibrate_replicates,
-.calibration_newton): every replicate calibrated to the same totals, all of them advancing together, equal to the
-in-memory path (weights of every replicate, estimates in domains), only aggregates leaving the engine. The R
-reference cases (weight-jkn-*) run in test_engine_calibrate.py."""
+"""calibrate() and trim() on a replicate design inside the engine (careersurvey.engine.replicates_weighting
+.calibrate_replicates, .calibration_newton, .trim): every replicate calibrated to the same totals, all of them
+advancing together, or trimmed with its own rounds, equal to the in-memory path (weights of every replicate,
+estimates in domains), only aggregates leaving the engine. The R reference cases (weight-jkn-*) run in
+test_engine_calibrate.py."""
 
 from __future__ import annotations
 
@@ -55,6 +56,38 @@ def test_calibrated_replicate_design_equals_memory_in_domains(method, options):
         assert (te["se"] < 1e-6 * te["estimate"]).all() and (tm["se"] < 1e-6 * tm["estimate"]).all()
 
 
+def _same_but_df(eng, mem) -> None:
+    """Equal but for the domains' df, which turn on rounding in the rank of near-equal replicate columns (see
+    test_engine_calibrate._check_designs; after trim(20, 90) here R's qr(W, tol = 1e-5) gives rank 35 on stype ==
+    "E" for the core's weights and the engine's: the engine's df 34, the core's Gram rank 36, df 35)."""
+    blank = dict(df=0.0, ci_low=0.0, ci_high=0.0)
+    _same(eng.assign(**blank), mem.assign(**blank))
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("limits", [(20, 90), (None, 60), (22, None)])
+def test_trimmed_replicate_design_equals_memory(strict, limits):
+    """R's trimWeights on a JK1 design of apiclus2: every replicate's weights trimmed with its own rounds (as the
+    core; R 4.1.1's trimWeights.svyrep.design leaves the full-sample weights untrimmed), estimates on it."""
+    df = load_data("r-survey", "apiclus2.csv")
+    mem, eng = _replicated(df, weights="pw", psu="dnum", fpc="fpc1")
+    mem, eng = mem.trim(*limits, strict=strict), eng.trim(*limits, strict=strict)
+    _same_weights(eng, mem)
+    _same(eng.mean("api00"), mem.mean("api00"))
+    _same_but_df(eng.mean(["api00", "enroll"], na_rm=True), mem.mean(["api00", "enroll"], na_rm=True))
+    _same_but_df(eng.total("enroll", na_rm=True, by="stype"), mem.total("enroll", na_rm=True, by="stype"))
+    assert eng.adjustments[-1].describe() == mem.adjustments[-1].describe()
+
+
+def test_trim_then_calibrate_a_replicate_design():
+    """A calibration after trimming weights every replicate's trimmed weights; trim= and trim() side by side."""
+    df = load_data("r-survey", "apiclus1.csv")
+    mem, eng = _replicated(df, weights="pw", psu="dnum", fpc="fpc")
+    mem, eng = (d.trim(20, 45).calibrate(TOTALS, method="raking", trim=(0.8, 1.25)) for d in (mem, eng))
+    _same_weights(eng, mem)
+    _same(eng.mean("api00"), mem.mean("api00"))
+
+
 def test_replicate_calibration_queries_bring_back_only_aggregates(query_sizes):
     """The replicates' Newton rounds and trimming: one row per replicate at most (a GROUP BY of the replicate)."""
     df = load_data("r-survey", "apiclus1.csv")
@@ -62,6 +95,7 @@ def test_replicate_calibration_queries_bring_back_only_aggregates(query_sizes):
     n_rep = len(eng.replicates.columns)
     query_sizes.clear()
     eng.calibrate(TOTALS, method="raking", trim=(0.97, 1.03)).mean("api00")
+    eng.trim(20, 45).mean("api00")
     assert query_sizes and max(query_sizes) <= n_rep < len(df)
 
 
@@ -96,6 +130,8 @@ def test_a_second_survey_with_missing_codes():
     mem, eng = _replicated(df, "JKn", missing_codes=codes, **kw)
     for method, options in (("linear", {}), ("raking", {"trim": (0.9, 1.1)})):
         m, e = mem.calibrate(totals, method=method, **options), eng.calibrate(totals, method=method, **options)
+        if options:  # and trimmed
+            m, e = m.trim(8, 25), e.trim(8, 25)
         _same_weights(e, m)
         _same(e.mean("pay_null", na_rm=True, by="role"), m.mean("pay_null", na_rm=True, by="role"))
         _same(e.total("pay_null", na_rm=True), m.total("pay_null", na_rm=True))
@@ -107,3 +143,21 @@ def test_a_second_survey_with_missing_codes():
     for d in (mem, eng):
         with pytest.raises(cs.MissingCodeError, match="'hours'"):
             d.calibrate(totals)
+
+
+@pytest.mark.xdist_group("spark")
+def test_trimmed_and_calibrated_replicate_design_on_spark(spark, tmp_path):
+    """trim() and calibrate(trim=) of a replicate design on Spark, as in memory (the stacked rows: Spark's
+    posexplode of the replicate weights)."""
+    df = load_data("r-survey", "apiclus2.csv")
+    mem, data = _replicated(df, weights="pw", psu="dnum", fpc="fpc1")
+    frame = data.weighted_table("final_w").execute().drop(columns="final_w")
+    frame.to_parquet(tmp_path / "data.parquet")
+    r = mem.replicates
+    eng = from_table(spark.read.parquet(str(tmp_path / "data.parquet")), weights="pw",
+                     replicate_weights=[f"rep{i}" for i in range(r.weights.shape[1])], combined=True,
+                     scale=float(r.scale), rscales=list(np.asarray(r.rscales, dtype=float)), mse=bool(r.mse))
+    totals = {"stype": {"E": 4421, "H": 755, "M": 1018}}
+    mem, eng = (d.trim(20, 90).calibrate(totals, method="raking", trim=(0.8, 1.25)) for d in (mem, eng))
+    _same_weights(eng, mem)
+    _same(eng.mean("api00"), mem.mean("api00"))
