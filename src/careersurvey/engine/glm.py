@@ -96,6 +96,7 @@ class _Problem:
         #: the working weights' prior part (R: design weight x trials)
         self.wt = self.w if self.trials is None else self.w * self.trials
         self.inverse, self.mu_eta, self.link = _link_fns(fam, formula)
+        self.probit = type(fam.link) is links.Probit
         self.variance = _variance_fn(fam)
         self.unit_dev = _deviance_fn(fam)
 
@@ -152,12 +153,27 @@ class _Problem:
                                **{_c(f"{g}kp"): kept for g, (_, _, kept) in at.items() if kept is not None})
         return self.sums(rel, {g: kept is not None for g, (_, _, kept) in at.items()})
 
+    def with_mu(self, rel, tags):
+        """``rel`` with each tag g's mean {g}mu from its column {g}eta. A probit's normal CDF reads its two parts
+        (:func:`careersurvey.engine.special.ndtr_parts`) from columns of a projection before: inlined, the SQL
+        repeats eta ~450 times (200 KB a query, seconds to plan in DuckDB, minutes in Spark)."""
+        if not self.probit:
+            return rel.mutate(**{_c(f"{g}mu"): self.inverse(rel[_c(f"{g}eta")]) for g in tags})
+        from careersurvey.engine.models_normal import _double
+        from careersurvey.engine.special import ndtr, ndtr_parts
+
+        parts = {g: ndtr_parts(_double(rel[_c(f"{g}eta")])) for g in tags}
+        rel = rel.mutate(**{_c(f"{g}px"): x for g, (x, _) in parts.items()},
+                         **{_c(f"{g}ps"): s for g, (_, s) in parts.items()})
+        return rel.mutate(**{_c(f"{g}mu"): ndtr(_double(rel[_c(f"{g}eta")]), (rel[_c(f"{g}px")], rel[_c(f"{g}ps")]))
+                             for g in tags})
+
     def sums(self, rel, tags: dict) -> tuple:
         """(relation, aggregates) of score, information and deviance from ``rel``'s columns x0.., y and, per tag
         g, {g}eta, {g}pw (prior weights) and {g}kp (the rows the fit holds, when ``tags[g]``). Each point's mu and
         working weights are columns of successive projections, so the SQL names them once (inlined, mu would
         repeat in every sum: a query ~50 times larger)."""
-        rel = rel.mutate(**{_c(f"{g}mu"): self.inverse(rel[_c(f"{g}eta")]) for g in tags})
+        rel = self.with_mu(rel, tags)
         rel = rel.mutate(**{_c(f"{g}me"): self.mu_eta(rel[_c(f"{g}eta")], rel[_c(f"{g}mu")]) for g in tags})
         cols = {}
         for g, has_kept in tags.items():
@@ -207,11 +223,15 @@ def _irls(pr: _Problem, prior, d: np.ndarray, ybar: float, maxiter: int):
 
     fam = pr.fam
     mu0 = (pr.y + 0.5) / 2.0 if isinstance(fam, families.Binomial) else (pr.y + ibis.literal(ybar)) / 2.0
-    eta0 = pr.link(mu0)
-    me0 = pr.mu_eta(eta0, mu0)
+    # mu, eta and d mu/d eta at the start as columns of successive projections (inlined, a probit's quantile
+    # would repeat in every sum)
+    rel = pr.rows.mutate(**{_c("m0"): mu0})
+    rel = rel.mutate(**{_c("e0"): pr.link(rel[_c("m0")])})
+    rel = rel.mutate(**{_c("d0"): pr.mu_eta(rel[_c("e0")], rel[_c("m0")])})
+    mu0, eta0, me0 = rel[_c("m0")], rel[_c("e0")], rel[_c("d0")]
     W = prior * me0 * me0 / pr.variance(mu0)
     z = eta0 + (pr.y - mu0) / me0 if pr.off is None else eta0 - pr.off + (pr.y - mu0) / me0
-    xwz, xwx = pr.unpack(pr.run(pr.cross(W, W * z)))
+    xwz, xwx = pr.unpack(pr.run(pr.cross(W, W * z), rel))
     beta = solve(xwx, xwz)
     return fisher_scoring(beta, lambda b: pr.evaluate(b, prior)[:3], solve, maxiter)
 
@@ -375,10 +395,13 @@ def _score_variance(pr: _Problem, design, beta: np.ndarray, terms, member) -> np
         est = Linear("total", tuple(x * r for x in terms.columns), tuple(range(pr.p)), (None,) * pr.p)
         return linear_estimates(design, est, member, (), full_cov=True).vcov[0]
 
-    eta = pr.eta(beta)
-    mu = pr.inverse(eta)
-    resid = pr.wt * pr.mu_eta(eta, mu) / pr.variance(mu) * (pr.y - mu)
-    joined = pr.rows.mutate(**{_c("g"): ibis.literal(0, type="int64"), _c("r"): resid})
+    # eta, mu and d mu/d eta as columns of successive projections, as in _Problem.sums (inlined, a probit's mu
+    # would repeat its eta ~60 times in every use: a query of megabytes that DuckDB took ~13 s to plan)
+    rel = pr.with_mu(pr.rows.mutate(**{_c("eta"): pr.eta(beta)}), ("",))
+    rel = rel.mutate(**{_c("me"): pr.mu_eta(rel[_c("eta")], rel[_c("mu")])})
+    mu, wt = rel[_c("mu")], rel[_c("w")] if pr.trials is None else rel[_c("w")] * rel[_c("tr")]
+    resid = wt * rel[_c("me")] / pr.variance(mu) * (rel[_c("y")] - mu)
+    joined = rel.mutate(**{_c("g"): ibis.literal(0, type="int64"), _c("r"): resid})
     rel = joined.mutate(**{_c(f"z{j}"): joined[_c(f"x{j}")] * joined[_c("r")] for j in range(pr.p)})
     return influence_variance(design, rel, pr.p)
 

@@ -6,7 +6,8 @@ values are (a - theta b) w scale on the rows of its domain, for base columns a, 
 1. point estimates: per domain, sums of w a and w b (and counts), one GROUP BY over the rows;
 2. per stage, the influence values' totals within each (unit, domain) pair and, per (stratum, domain), their
    count, sum and crossproducts centred on their mean (a window over the pairs: two-pass exact);
-3. the deff's SRS variance, per domain, centred on the domain mean.
+3. the deff's SRS variance, per domain, centred on the domain mean (its sums come with stage 1's aggregates
+   when the variance reads the estimate's own rows: no weighting step, no PPS form).
 
 Numpy then adds what the stratum aggregates need: units without a row in the domain (total 0), centring on
 the mean over all the stratum's units, and R's ``onestrat`` constants from
@@ -131,32 +132,39 @@ def linear_estimates(design, est: Linear, member, by: tuple[str, ...], full_cov:
             resid.append(zcols[_c(f"z{c}")] / wj)
         else:
             resid.append(xs[est.a[c]] - joined[_c(f"mu{c}")])
-    srs_aggs = {_c(f"ss{c}"): (wj * r * r).sum() for c, r in enumerate(resid)}
-    srs_q = design.execute(joined.group_by(_c("g")).aggregate(**srs_aggs))
-    srs_q = srs_q.set_index(_c("g")).reindex(np.arange(G))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        base_var = np.column_stack([srs_q[_c(f"ss{c}")].to_numpy(dtype=float) for c in range(k)]) / Sw[:, None] \
-            * (nobs / (nobs - 1))[:, None]
-        mult = (1 / nobs) if est.kind == "mean" else Sw ** 2 / nobs
-        srs = base_var * (mult * srs_fraction(deff, Sw, nobs, est.kind))[:, None]
-    srs[nobs < 2] = np.nan
+    srs_cols = {_c(f"ss{c}"): wj * r * r for c, r in enumerate(resid)}
+
+    def srs_of(sums: pd.DataFrame) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base_var = sums.to_numpy(dtype=float) / Sw[:, None] * (nobs / (nobs - 1))[:, None]
+            mult = (1 / nobs) if est.kind == "mean" else Sw ** 2 / nobs
+            out = base_var * (mult * srs_fraction(deff, Sw, nobs, est.kind))[:, None]
+        out[nobs < 2] = np.nan
+        return out
 
     if design.replicates is not None:
+        srs = srs_of(_srs_sums(design, joined, srs_cols, G))
         vcov, df, thetas = _replicate_variance(design, est, rows, x, by, point, theta, member)
         vcov[np.isnan(theta).any(axis=1)] = np.nan
         return LinearResult(point[list(by)], theta, vcov, df, nobs, srs, thetas)
     # 2. the variance, stage by stage
-    rel = joined.mutate(**zcols)
     from careersurvey.engine.weighting import variance_step
 
     step = variance_step(design)
-    if step is not None:  # weighted: residuals on every row of the design, df of the domain's rows
-        from careersurvey.engine.weighting import step_residuals
+    if step is None and design.options.table_pps is None:
+        # the variance reads the estimate's own rows: the SRS sums ride along in stage 1's query
+        vcov, df, sums = _vcov_and_sums(design, joined.mutate(**zcols, **srs_cols), k, G, full_cov, tuple(srs_cols))
+        srs = srs_of(sums)
+    else:
+        srs = srs_of(_srs_sums(design, joined, srs_cols, G))
+        rel = joined.mutate(**zcols)
+        if step is not None:  # weighted: residuals on every row of the design, df of the domain's rows
+            from careersurvey.engine.weighting import step_residuals
 
-        rel = step_residuals(design, est, member, by, dom, joined, zcols, k, G)
-    vcov, df = design_vcov(design, rel, k, G, full_cov)
-    if df is None or step is not None:
-        df = _stage_sums_df(design, joined, design.stages[0], G)
+            rel = step_residuals(design, est, member, by, dom, joined, zcols, k, G)
+        vcov, df = design_vcov(design, rel, k, G, full_cov)
+        if df is None or step is not None:
+            df = _stage_sums_df(design, joined, design.stages[0], G)
     vcov[np.isnan(theta).any(axis=1)] = np.nan
     return LinearResult(point[list(by)], theta, vcov, df, nobs, srs)
 
@@ -166,24 +174,38 @@ def design_vcov(design, rel, k: int, G: int, full_cov: bool):
     domain _cs_g) under the design's variance stages (R's multistage; Brewer's 1 - pi per unit; stage 1 alone for
     an ultimate-cluster or with-replacement design), or a PPS design's quadratic form; with, from stage 1's
     aggregates, each domain's units minus strata (None for a PPS form)."""
-    from careersurvey.engine.stages import variance_stages
-
     opts = design.options
     if opts.table_pps is not None:  # R's ppsvar: the form of the stage-1 PSU totals replaces the stages
         from careersurvey.engine.pps import pps_vcov
 
         return pps_vcov(design, rel, k, G), None
+    return _vcov_and_sums(design, rel, k, G, full_cov, ())[:2]
+
+
+def _vcov_and_sums(design, rel, k: int, G: int, full_cov: bool, sums: tuple[str, ...]):
+    """:func:`design_vcov` by the stages (not a PPS form), and per domain the sums of the row columns ``sums`` of
+    ``rel`` (G, len(sums)), read in stage 1's query (NaN for a domain whose values are all NULL, as SQL's SUM)."""
+    from careersurvey.engine.stages import variance_stages
+
+    opts = design.options
     stages = variance_stages(design.stages, opts.ultimate_cluster, opts.with_replacement)
     used = stages if stages[0].has_fpc else stages[:1]
     vcov = np.zeros((G, k, k))
-    df = None
+    df = totals = None
     for s, stage in enumerate(used):
-        agg = _stage_sums(design, rel, stage, k, full_cov)
+        agg = _stage_sums(design, rel, stage, k, full_cov, sums if s == 0 else ())
         part, units = _combine(agg, stage, k, G, design.lonely_psu, full_cov, opts.adjust_domain_lonely)
         vcov += part
         if s == 0:
             df = units
-    return vcov, df
+            totals = agg.groupby(_c("g"))[list(sums)].sum(min_count=1).reindex(np.arange(G))
+    return vcov, df, totals
+
+
+def _srs_sums(design, joined, cols: dict, G: int) -> pd.DataFrame:
+    """Per domain the sums of the row expressions ``cols`` over ``joined`` (one GROUP BY), (G, len(cols))."""
+    q = design.execute(joined.group_by(_c("g")).aggregate(**{n: x.sum() for n, x in cols.items()}))
+    return q.set_index(_c("g")).reindex(np.arange(G))[list(cols)]
 
 
 def _influence(est: Linear, c: int, xs, w, par):
@@ -213,12 +235,13 @@ def _stage_sums_df(design, joined, stage: StageTable, G: int) -> np.ndarray:
     return np.bincount(g, weights=q["_cs_m"].to_numpy(dtype=float), minlength=G) - np.bincount(g, minlength=G)
 
 
-def _stage_sums(design, rel, stage: StageTable, k: int, full_cov: bool) -> pd.DataFrame:
+def _stage_sums(design, rel, stage: StageTable, k: int, full_cov: bool, sums: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per (stratum, domain): the number of units with rows in the domain, the sums of their influence totals
-    and the crossproducts of those totals centred on their mean over these units (two-pass, exact).
-    ``rel`` holds the influence values as columns _cs_z0.. and the domain number _cs_g."""
+    and the crossproducts of those totals centred on their mean over these units (two-pass, exact), and the
+    sums of the row columns ``sums``. ``rel`` holds the influence values as columns _cs_z0.. and the domain
+    number _cs_g."""
     keys = list(stage.keys.stratum)
-    zcols = [_c(f"z{c}") for c in range(k)]
+    zcols = [_c(f"z{c}") for c in range(k)] + list(sums)
     extra = {}
     if stage.pps:  # Brewer: each unit's crossproduct weighted by 1 - pi (its fpc, constant within the unit)
         a = 1.0 - rel[stage.keys.fpc].cast("float64")
@@ -234,6 +257,7 @@ def _stage_sums(design, rel, stage: StageTable, k: int, full_cov: bool) -> pd.Da
     a = centred[_c("a")] if stage.pps else 1.0
     aggs = {_c("m"): centred.count()}
     aggs.update({_c(f"t{c}"): centred[_c(f"z{c}")].sum() for c in range(k)})
+    aggs.update({n: centred[n].sum() for n in sums})
     pairs = [(i, j) for i in range(k) for j in range(i, k)] if full_cov else [(i, i) for i in range(k)]
     aggs.update({_c(f"q{i}_{j}"): (a * centred[_c(f"d{i}")] * centred[_c(f"d{j}")]).sum() for i, j in pairs})
     if stage.pps:
