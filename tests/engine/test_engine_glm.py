@@ -166,3 +166,24 @@ def test_glm_brings_back_only_aggregates(query_sizes, domain):
     assert eng.design_df == (5 if domain else 10)
     assert fit.df_resid == eng.design_df + 1 - 4
     assert sizes and max(sizes) <= df["school"].nunique()
+
+
+def test_a_probit_fit_names_eta_a_few_times_per_query(monkeypatch):
+    """The probit's normal CDF reads |eta|/sqrt(2) and its piece's variable from columns of a projection, and the
+    start and the score variance project eta, mu and d mu/d eta: every query's SQL stays small (inlined, one was
+    467 KB and took DuckDB 13 s to plan; Spark minutes)."""
+    import ibis
+
+    from careersurvey.engine.design import TableDesign
+
+    sql: list[int] = []
+    run = TableDesign.execute
+    monkeypatch.setattr(TableDesign, "execute", lambda self, expr: sql.append(len(ibis.to_sql(expr))) or run(self, expr))
+    df = _mini_frame()
+    kw = dict(weights="w", strata="region", psu="school")
+    formula = "I(stay == 1) ~ role + I(hours / 10)"
+    fit = from_table(df, **kw).subset("region == 'north'").glm(formula, family="binomial", link="probit")
+    mem = cs.SurveyDesign(df, **kw).subset("region == 'north'").glm(formula, family="binomial", link="probit")
+    np.testing.assert_allclose(fit.params.to_numpy(), mem.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(fit.bse.to_numpy(), mem.bse.to_numpy(), rtol=1e-9)
+    assert max(sql) < 40_000, sql

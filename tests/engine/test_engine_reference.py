@@ -38,12 +38,22 @@ def _frame(folder: str, case: dict) -> pd.DataFrame:
     return df
 
 
-def _designs(df: pd.DataFrame, case: dict, source=None):
+#: DuckDB's designs over the fixtures' frames, one per data and design arguments (37 cases over 21 designs)
+_DUCKDB: dict = {}
+
+
+def _designs(df: pd.DataFrame, case: dict, source=None, key=None):
+    """(in-memory, engine) designs of the case over ``df`` (the engine's over ``source`` if given); with
+    ``key`` (the case's data), the engine design is built once per data and design arguments."""
     de = case["design"]
     kw = dict(weights=de.get("weights"), strata=de.get("strata"), psu=de.get("psu"), fpc=de.get("fpc"),
               lonely_psu=case.get("lonely_psu", "fail"), nest=bool(de.get("nest")))
     mem = cs.SurveyDesign(df, **kw)
-    eng = from_table(df if source is None else source, **kw)
+    if key is None:
+        eng = from_table(df if source is None else source, **kw)
+    else:
+        key = (*key, repr(sorted(kw.items())))
+        eng = _DUCKDB[key] if key in _DUCKDB else _DUCKDB.setdefault(key, from_table(df, **kw))
     if case.get("subset"):
         mem, eng = mem.subset(case["subset"]), eng.subset(case["subset"])
     return mem, eng
@@ -78,7 +88,7 @@ def _expected(eng: pd.DataFrame, exp: dict) -> None:
 @pytest.mark.parametrize("folder, case", CASES)
 def test_duckdb_equals_memory_and_r(folder, case):
     df = _frame(folder, case)
-    mem, eng = _designs(df, case)
+    mem, eng = _designs(df, case, key=(folder, case["data"], repr(case.get("rows"))))
     res = _run(eng, case["estimate"])
     _same(res, _run(mem, case["estimate"]))
     _expected(res, case["expected"])
@@ -129,7 +139,7 @@ def _cells(case: dict):
 def test_poststratified_duckdb_equals_memory_and_r(folder, case):
     """R's postStratify inside the engine: new weights from cell sums, R's residuals for the variance."""
     df = _frame(folder, case)
-    mem, eng = _designs(df, case)
+    mem, eng = _designs(df, case, key=(folder, case["data"], repr(case.get("rows"))))
     cells, totals = _cells(case)
     mem, eng = mem.poststratify(cells, totals), eng.poststratify(cells, totals)
     res = _run(eng, case["estimate"])
@@ -149,3 +159,20 @@ def test_poststratified_domains_and_by_equal_memory():
     _same(eng.ratio("api00", "api99", by="stype"), mem.ratio("api00", "api99", by="stype"))
     with pytest.raises(Exception, match="without a population count"):
         from_table(df, **kw).poststratify("stype", {"E": 4421, "H": 755})
+
+
+@pytest.mark.parametrize("kind, queries", [("one stage", 2), ("two stages with fpc", 3), ("by", 2)])
+def test_an_estimate_reads_its_deff_sums_with_the_stage_sums(query_sizes, kind, queries):
+    """A mean runs its point query and one query per variance stage: the deff's SRS sums come back with stage 1's
+    aggregates (a query of their own before). Only aggregates come back."""
+    df = load_data("r-survey", "apiclus2.csv")
+    kw = {"one stage": dict(weights="pw", psu="dnum"), "by": dict(weights="pw", psu="dnum"),
+          "two stages with fpc": dict(psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])}[kind]
+    mem, eng = cs.SurveyDesign(df, **kw), from_table(df, **kw)
+    by = {"by": "stype"} if kind == "by" else {}
+    query_sizes.clear()
+    res = eng.mean("api00", **by)
+    assert len(query_sizes) == queries and max(query_sizes) <= df["dnum"].nunique() * 3
+    _same(res, mem.mean("api00", **by))
+    ratio = eng.ratio("api00", "api99", deff="srswor")
+    _same(ratio, mem.ratio("api00", "api99", deff="srswor"))
