@@ -57,8 +57,8 @@ def _calls(by, kind: str) -> list:
              lambda d: d.ttest("rating ~ 0", by=by),
              *[lambda d, m=m: d.ciprop("stay", method=m, by=by) for m in ("logit", "mean", "asin", "xlogit")],
              lambda d: d.ciprop("sector", method="beta", nchs=True, by=by)]
-    if kind == "replicate" or (kind == "poststratified" and by != "region"):
-        return calls  # no replicate version; in small post-stratified domains the core's profile fails (log 0)
+    if kind == "replicate":
+        return calls  # no replicate version
     return [*calls, lambda d: d.ciprop("stay", method="likelihood", by=by)]
 
 

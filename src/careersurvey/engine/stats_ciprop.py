@@ -70,25 +70,32 @@ def _counts(design, base, member) -> list[int]:
 
 
 def _profile_sums(design, x, member) -> ProfileSums:
-    """The likelihood fit's sums of a 0/1 column ``x`` (two aggregates: the rows of the design after na_rm, then
-    those of the fit). A domain (or na_rm) of a weighted design keeps every row, weight 0 outside it, as R's
+    """The likelihood fit's sums of a 0/1 column ``x`` (two aggregates: the domain's rows, answered or not, for the
+    mean prior weight, then those of the fit). A domain (or na_rm) of a weighted design keeps every row, weight 0 outside it, as R's
     subset of a post-stratified or calibrated design (and the in-memory path): the mean weight is over all rows."""
     import ibis
 
     t = design.table
     w = design.weight_expr
-    if design.adjustments and member is not None:
-        w, member = ibis.ifelse(member, w, 0.0), None
-    held = t.filter(member) if member is not None else t  # the na_rm design's rows
-    q = design.execute(held.aggregate(n=held.count(), sw=w.sum())).iloc[0]
+    dom = design.domain
+    # R's prior weights are taken before the fit drops the rows without an answer (na_rm): the domain's mean weight
+    held, wm = t, w
+    if design.adjustments:
+        wm = ibis.ifelse(dom, w, 0.0) if dom is not None else w
+        if member is not None:
+            w, member = ibis.ifelse(member, w, 0.0), None
+    elif dom is not None:
+        held = t.filter(dom)
+    q = design.execute(held.aggregate(n=held.count(), sw=wm.sum())).iloc[0]
     mean_w = float(q["sw"]) / int(q["n"])
     fit = t.filter(x.notnull() if member is None else member & x.notnull())
     terms = first_step_terms(x, w / mean_w, lambda e: e.ln())
     aggs = {"n": fit.count(), "w1": (w * x).sum(), "w0": (w * (1 - x)).sum(), "nz": (w != 0).cast("int64").sum()}
     aggs.update({f"f{i}": term.sum() for i, term in enumerate(terms)})
     s = design.execute(fit.aggregate(**aggs)).iloc[0]
+    fit_rows = int(q["n"]) if design.adjustments else int(s["n"])  # a weighted design keeps them at weight 0
     return ProfileSums(int(s["n"]), mean_w, float(s["w1"]), float(s["w0"]), int(s["nz"]),
-                       tuple(float(s[f"f{i}"]) for i in range(3)))
+                       tuple(float(s[f"f{i}"]) for i in range(3)), fit_rows)
 
 
 def _shares(design, names: list[str], method: str, na_rm: bool):
@@ -186,7 +193,7 @@ def _domain_profiles(design, dom: Domains, base, member) -> list[list[ProfileSum
     rows outside add 0 to every sum."""
     t = design.table
     w = design.weight_expr
-    held = t.filter(member) if member is not None else t
+    held = t.filter(design.domain) if design.domain is not None else t  # before na_rm, as R's prior weights
     q = design.execute(held.group_by(dom.cols).aggregate(_cs_n=held.count(), _cs_sw=w.sum()))
     rows = dom.column(q, "_cs_n", np.nan).astype(float)
     if design.adjustments:
@@ -210,5 +217,7 @@ def _domain_profiles(design, dom: Domains, base, member) -> list[list[ProfileSum
         out.append([None if np.isnan(float(col["_cs_n"][g])) else
                     ProfileSums(int(col["_cs_n"][g]), float(mean_w[g]), float(col["_cs_w1"][g]),
                                 float(col["_cs_w0"][g]), int(col["_cs_nz"][g]),
-                                tuple(float(col[f"_cs_f{i}"][g]) for i in range(3))) for g in range(dom.n)])
+                                tuple(float(col[f"_cs_f{i}"][g]) for i in range(3)),
+                                int(rows[g]) if design.adjustments else int(col["_cs_n"][g]))
+                     for g in range(dom.n)])
     return out

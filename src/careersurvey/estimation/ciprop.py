@@ -68,7 +68,7 @@ def ciprop(design, variables, method: str = "logit", na_rm: bool = False, by=Non
     elif method == "likelihood":
         if d.replicates is not None:
             raise EstimateError(LIKELIHOOD_ON_REPLICATES)
-        ci = np.array([_likelihood(d, col, pj, vj, dof, level)
+        ci = np.array([_likelihood(d, col, pj, vj, dof, level, design, V.missing)
                        for col, pj, vj in zip(V.columns, p, np.diag(vcov))]).T
     counts = [_count(d, col) for col in V.columns] if nchs else None
     return interval_frame(V.names, p, vcov, method, dof, design_dof, nrow, np.count_nonzero(d.w), counts, level, ci)
@@ -208,11 +208,14 @@ def _replicate_logit(d, V: Variables, p: np.ndarray, df: float, level: float):
 
 
 # -- the likelihood interval, as R computes it ----------------------------------------------------------------------
-def _likelihood(d, y: np.ndarray, p: float, var: float, df: float, level: float) -> tuple[float, float]:
-    """R's ``confint(svyglm(y ~ 1, quasibinomial), method="likelihood", ddf=df)`` mapped back with expit."""
+def _likelihood(d, y: np.ndarray, p: float, var: float, df: float, level: float, given,
+                missing: np.ndarray) -> tuple[float, float]:
+    """R's ``confint(svyglm(y ~ 1, quasibinomial), method="likelihood", ddf=df)`` mapped back with expit; ``d``
+    the design after na_rm, ``given`` as given (svyglm is handed it: its prior weights are over its rows),
+    ``missing`` its rows without an answer."""
     if not 0 < p < 1:
         return (np.nan, np.nan)
-    return likelihood_interval(ProfileSums.of_rows(d, y), p, var, df, level)
+    return likelihood_interval(ProfileSums.of_rows(d, y, given, missing), p, var, df, level)
 
 
 def likelihood_interval(sums: ProfileSums, p: float, var: float, df: float, level: float) -> tuple[float, float]:
@@ -222,7 +225,9 @@ def likelihood_interval(sums: ProfileSums, p: float, var: float, df: float, leve
     fit = _ProfileFit.of(sums, p, var)
     lam = fit.se**2 / fit.naive  # design over model-based (naive) variance of the intercept
     alpha = stats.norm.cdf(stats.t.ppf((1 - level) / 2, df) * math.sqrt(lam)) / 2 if df > 0 else np.nan
-    zmax = math.sqrt(stats.f.isf(alpha, 1, sums.n - 1))
+    # R's sqrt(qf(alpha, 1, n - 1, lower.tail = FALSE)) as |t|: an F(1, m) is a squared t(m), and scipy's F
+    # quantile is inf below alpha ~ 1e-17 (small domains of weighted designs reach 1e-23), where t's is exact
+    zmax = float(stats.t.isf(alpha / 2, sums.n - 1))
     xs, zs = [fit.eta], [0.0]
     for sign in (-1, 1):  # MASS's profile.glm as survey copies it: steps of zmax/5 SEs, up to 9 each way
         step, z = 0, 0.0
@@ -254,9 +259,12 @@ def first_step_terms(y, wt, log):
 @dataclass(frozen=True)
 class ProfileSums:
     """All the profile of ``svyglm(y ~ 1, quasibinomial)`` reads of its rows (y 0/1, present): their number
-    ``n``, the mean sampling weight over the design's rows (R's prior weights are the weights over it), the
-    sampling weights of the rows with y = 1 and y = 0, the rows of non-zero weight, and the sums of the first
-    IRLS step's terms (:func:`first_step_terms` with the prior weights)."""
+    ``n``, the mean sampling weight over the design's rows as given (R's prior weights are the weights over it,
+    rows without an answer included), the sampling weights of the rows with y = 1 and y = 0, the rows of
+    non-zero weight, the sums of the first IRLS step's terms (:func:`first_step_terms` with the prior weights),
+    and ``fit_rows``: the rows of the design once those without an answer are dropped (a weighted design keeps
+    them at weight 0, as R's ``[`` of a calibrated design; otherwise the answered rows). R's Pearson residuals
+    carry sqrt(prior weight / sampling weight over its mean on those rows): a constant, 1 without missing answers."""
 
     n: int
     mean_w: float
@@ -264,17 +272,34 @@ class ProfileSums:
     w0: float
     nz: int
     first: tuple[float, float, float]
+    fit_rows: int
 
     @classmethod
-    def of_rows(cls, d, y: np.ndarray) -> ProfileSums:
-        held = np.ones(len(d), dtype=bool) if d.active is None else d.active
+    def of_rows(cls, d, y: np.ndarray, given=None, missing: np.ndarray | None = None) -> ProfileSums:
+        """From the rows of ``d`` (the design after na_rm); ``given``: the design as given (default ``d``);
+        ``missing``: the rows without an answer (a weighted design's ``n`` is the table's answered rows, as R's
+        model frame of all its rows)."""
+        given = d if given is None else given
+        mean_w = float(given.w[_held(given)].mean())
+        held = _held(d)
         w_all = d.w[held]
         y = y[held]
         keep = ~np.isnan(y)
-        mean_w = float(w_all.mean())
         y, w = y[keep], w_all[keep]
         first = tuple(float(np.sum(t)) for t in first_step_terms(y, w / mean_w, np.log))
-        return cls(len(y), mean_w, float(w @ y), float(w @ (1 - y)), int(np.count_nonzero(w)), first)
+        fit_rows = len(w_all) if d.adjustments else len(y)
+        n = int(np.count_nonzero(~missing)) if d.adjustments and missing is not None else len(y)
+        return cls(n, mean_w, float(w @ y), float(w @ (1 - y)), int(np.count_nonzero(w)), first, fit_rows)
+
+    @property
+    def residual_scale(self) -> float:
+        """R's wts / pwts in the Pearson residuals (squared in the dispersion): the fit rows' mean sampling weight
+        over the prior weights' mean."""
+        return (self.w1 + self.w0) / self.fit_rows / self.mean_w
+
+
+def _held(d) -> np.ndarray:
+    return np.ones(len(d), dtype=bool) if d.active is None else d.active
 
 
 @dataclass(frozen=True)
@@ -300,7 +325,8 @@ class _ProfileFit:
         r1, r0 = (1 - mu) / math.sqrt(mu * (1 - mu)), -mu / math.sqrt(mu * (1 - mu))
         W = sums.w1 + sums.w0
         m = (sums.w1 * r1 + sums.w0 * r0) / W
-        dispersion = (sums.w1 * (r1 - m) ** 2 + sums.w0 * (r0 - m) ** 2) / W * sums.nz / (sums.nz - 1)
+        dispersion = ((sums.w1 * (r1 - m) ** 2 + sums.w0 * (r0 - m) ** 2) / W * sums.nz / (sums.nz - 1)
+                      * sums.residual_scale)
         return cls(swy, sw1y, eta, 1 / naive_weight, math.sqrt(var) / (p * (1 - p)), dispersion,
                    _deviance(swy, sw1y, eta))
 
