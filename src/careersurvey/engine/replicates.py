@@ -1,8 +1,8 @@
 """Replicate-weight columns of a table in an engine (R's ``svrepdesign``): their constants read once, replicate
-estimates as one GROUP BY of R sums per base column, and degrees of freedom from the replicate weights' Gram
-matrix summed inside the engine. The rules themselves are the core's
+estimates as one GROUP BY of R sums per base column, and degrees of freedom from the replicate weights' distinct
+rows or their Gram matrix summed inside the engine. The rules themselves are the core's
 (:mod:`careersurvey.estimation.weighting.replicate`): ``replicate_constants``, ``replicate_covariance``,
-``gram_rank``."""
+``qr_rank``, ``gram_rank``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from careersurvey.engine.source import EngineError
-from careersurvey.estimation.weighting.replicate import gram_rank, replicate_constants, replicate_covariance
+from careersurvey.estimation.weighting.replicate import (gram_rank, qr_rank, replicate_constants,
+                                                         replicate_covariance)
 
 __all__ = ["TableReplicates", "read_replicates", "domain_ranks"]
 
@@ -110,10 +111,12 @@ def aggregate_blocks(rows, aggs: dict, by: list[str], execute) -> pd.DataFrame:
 
 def domain_ranks(table, weights: list, member, by: tuple[str, ...], execute, domains: pd.DataFrame | None = None
                  ) -> np.ndarray:
-    """qr(tol=1e-5) rank of the replicate weights of each domain's rows (R's degf + 1), from W'W. Replicate
-    weights repeat over the rows of a PSU, so W'W is formed from the distinct rows of W with their counts when
-    few (one GROUP BY, its rows capped); otherwise summed in the engine, R(R+1)/2 sums per domain in blocks. No
-    (n, R) matrix leaves the engine. ``domains`` orders the result (by columns)."""
+    """qr(tol=1e-5) rank of the replicate weights of each domain's rows (R's degf + 1). Replicate weights repeat
+    over the rows of a PSU: when the distinct rows of W are few (one GROUP BY, its rows capped) R's dqrdc2 runs
+    on them, each scaled by the square root of its count (the rows' triangular factor: the core's qr_rank, R's
+    number); otherwise W'W is summed in the engine, R(R+1)/2 sums per domain in blocks (the core's gram_rank:
+    exact norms, which can differ from R's downdated ones by one near the 1e-5 line). No (n, R) matrix leaves
+    the engine. ``domains`` orders the result (by columns)."""
     r = len(weights)
     by = list(by)
     rows = table.filter(member) if member is not None else table
@@ -132,7 +135,8 @@ def domain_ranks(table, weights: list, member, by: tuple[str, ...], execute, dom
         ranks = []
         for g in range(len(labels)):  # over domains, not rows
             at = code == g
-            ranks.append(gram_rank((W[at] * c[at, None]).T @ W[at], int(c[at].sum())))
+            # each distinct row scaled by sqrt(its count): the same triangular factor as the rows themselves
+            ranks.append(min(qr_rank(W[at] * np.sqrt(c[at, None])), int(c[at].sum())))
         return np.asarray(ranks, dtype=float)
     pairs = [(i, j) for i in range(r) for j in range(i, r)]
     aggs = {f"_cs_g{i}_{j}": (rows[f"_cs_r{i}"] * rows[f"_cs_r{j}"]).sum() for i, j in pairs}

@@ -35,18 +35,65 @@ def qr_rank(W: np.ndarray, tol: float = QR_TOL) -> int:
     projected out, is below ``tol`` times its original norm; the rank is the number kept. That is not the
     rank numpy's ``matrix_rank`` gives (singular values against max(n, R) eps times the largest): a column
     within 1e-5 of the span of the others counts for numpy and not for R (df 98 where R gives 85 on a JKn
-    design with very unequal PSU weights). The same test is run here on the Gram matrix W'W (R x R, one
-    BLAS product, no (n, R) copy): the squared residual norm of column j given the kept columns K is
-    G_jj - |L_K^-1 G_Kj|^2, L_K the Cholesky factor of G_KK, built up one kept column at a time. Squaring
-    moves the test from 1e-5 to 1e-10 of G_jj, far above the rounding of the Gram matrix (~R eps).
+    design with very unequal PSU weights). dqrdc2 follows those norms by downdating (computed afresh only when
+    one falls by 1e6 in a step), and after a calibration replicate columns sit near the 1e-5 line, where the
+    downdated norm and the exact one (:func:`gram_rank`) can fall on either side of it (a JKn design calibrated
+    on 40 strata: R 95, exact norms 96). So the decision is dqrdc2's own (:func:`_dqrdc2_rank`), on W's
+    triangular factor from LAPACK's QR (an (R, R) matrix with W's column and residual norms).
     """
     W = np.asarray(W, dtype=float)
-    return gram_rank(W.T @ W, W.shape[0], tol)
+    n, p = W.shape
+    if n > p:
+        W = np.linalg.qr(W, mode="r")
+    return min(_dqrdc2_rank(W, tol), n)
+
+
+def _dqrdc2_rank(x: np.ndarray, tol: float) -> int:
+    """R's LINPACK dqrdc2 (Householder, limited pivoting) as far as its rank: the columns in order, a column set
+    aside (moved last) once its norm has fallen below ``tol`` times its original norm, norms downdated after
+    each reflection and computed afresh when one falls by 1e6 in a step. Loops over columns, not rows."""
+    x = np.array(x, dtype=float)
+    n, p = x.shape
+    norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+    orig = np.where(norms == 0, 1.0, norms)
+    k = p  # columns still in play (dqrdc2's k - 1)
+    for l in range(min(n, p)):
+        while l < k and norms[l] < orig[l] * tol:  # negligible: to the end
+            idx = np.r_[np.arange(l), np.arange(l + 1, p), l]
+            x, norms, orig = x[:, idx], norms[idx], orig[idx]
+            k -= 1
+        if l == n - 1:
+            continue
+        col = x[l:, l]
+        nrm = float(np.sqrt(col @ col))
+        if nrm == 0:
+            continue
+        if col[0] != 0:
+            nrm = float(np.copysign(nrm, col[0]))
+        v = col / nrm
+        v[0] += 1.0
+        x[l:, l] = v
+        if l + 1 < p:
+            rest = x[l:, l + 1:]
+            rest += np.outer(v, -(v @ rest) / v[0])
+            live = norms[l + 1:] != 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tt = np.where(live, np.maximum(1.0 - (np.abs(rest[0]) / norms[l + 1:]) ** 2, 0.0), 1.0)
+            fresh = live & (tt < 1e-6)
+            upd = norms[l + 1:] * np.sqrt(tt)
+            if fresh.any():
+                upd[fresh] = np.sqrt(np.einsum("ij,ij->j", rest[1:, fresh], rest[1:, fresh]))
+            norms[l + 1:] = upd
+        x[l, l] = -nrm
+    return min(k, n)
 
 
 def gram_rank(G: np.ndarray, n: int, tol: float = QR_TOL) -> int:
-    """:func:`qr_rank` from the Gram matrix ``G`` = W'W (R x R) of a matrix with ``n`` rows (the engine path sums
-    it inside the engine, so the (n, R) matrix never leaves it)."""
+    """The rank from the Gram matrix ``G`` = W'W (R x R) of a matrix with ``n`` rows, with exact residual norms
+    (the engine path sums G inside the engine when W has too many distinct rows to bring back): as
+    :func:`qr_rank` but where dqrdc2's downdated norm and the exact one fall on either side of the line. The
+    squared residual norm of column j given the kept columns K is G_jj - |L_K^-1 G_Kj|^2, L_K the Cholesky
+    factor of G_KK, built up one kept column at a time."""
     G = np.asarray(G, dtype=float)
     p = G.shape[0]
     L = np.zeros((p, p))
