@@ -375,7 +375,7 @@ def adjust_nonresponse(d, responded: str | np.ndarray | pd.Series, classes: str 
         k = len(levels)
         label, names = class_labels(var, levels)
     else:
-        used = propensity.split("~", 1)[-1] if isinstance(propensity, str) else " ".join(propensity)
+        used = propensity_rhs(propensity)
         _refuse_codes(d, [c for c in map(str, d.data.columns) if re.search(rf"\b{re.escape(c)}\b", used)],
                       what="propensity covariate")
         p = _propensity(d.data, propensity, r, w)
